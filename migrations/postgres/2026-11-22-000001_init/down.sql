@@ -1,0 +1,15 @@
+DROP TABLE ticket_counters;
+DROP TABLE idempotency_keys;
+DROP TABLE refresh_tokens;
+DROP TABLE revisits;
+DROP TABLE comments;
+DROP TABLE ticket_events;
+DROP FUNCTION ticket_events_append_only();
+DROP TABLE ticket_co_departments;
+DROP TABLE tickets;
+DROP TABLE categories;
+ALTER TABLE departments DROP CONSTRAINT departments_head_user_fkey;
+ALTER TABLE enterprises DROP CONSTRAINT enterprises_liaison_cadre_fkey;
+DROP TABLE users;
+DROP TABLE enterprises;
+DROP TABLE departments;

@@ -1,0 +1,14 @@
+DROP TABLE ticket_counters;
+DROP TABLE idempotency_keys;
+DROP TABLE refresh_tokens;
+DROP TABLE revisits;
+DROP TABLE comments;
+DROP TRIGGER ticket_events_no_delete;
+DROP TRIGGER ticket_events_no_update;
+DROP TABLE ticket_events;
+DROP TABLE ticket_co_departments;
+DROP TABLE tickets;
+DROP TABLE categories;
+DROP TABLE users;
+DROP TABLE enterprises;
+DROP TABLE departments;

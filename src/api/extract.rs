@@ -1,0 +1,191 @@
+//! Extractors: the signed-in principal, JSON bodies whose every failure is one of our JSON
+//! errors, and the error handlers of actix's own query and path extractors.
+
+use std::future::{Ready, ready};
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use futures_util::StreamExt;
+use futures_util::future::LocalBoxFuture;
+use serde::de::DeserializeOwned;
+
+use crate::api::AppState;
+use crate::auth::{Principal, TokenError};
+use crate::error::{AppError, ErrorKind};
+
+/// The user the request's bearer token names.
+pub struct Auth(pub Principal);
+
+impl FromRequest for Auth {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(authenticate(req).map(Auth))
+    }
+}
+
+fn authenticate(req: &HttpRequest) -> Result<Principal, AppError> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("application state missing")))?;
+    let header = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .ok_or_else(|| AppError::unauthorized("missing_token", "sign in first: no bearer token"))?;
+    let token = header
+        .to_str()
+        .ok()
+        .and_then(|h| {
+            h.strip_prefix("Bearer ")
+                .or_else(|| h.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| {
+            AppError::unauthorized(
+                "invalid_token",
+                "the Authorization header must be \"Bearer <token>\"",
+            )
+        })?;
+    state
+        .tokens
+        .verify(token, state.clock.now())
+        .map_err(|e| match e {
+            TokenError::Expired => AppError::unauthorized("token_expired", e.to_string()),
+            TokenError::Invalid => AppError::unauthorized("invalid_token", e.to_string()),
+        })
+}
+
+/// A JSON body, read up to the configured limit.
+///
+/// Refusals: 415 when the body is not declared JSON, 413 over the limit, 400 when it is not
+/// JSON at all, 422 naming the field when it is JSON of the wrong shape (a missing field, an
+/// unknown field, a value of the wrong type or outside an enumeration). An empty body reads
+/// as `{}`, so actions without parameters need none.
+pub struct ApiJson<T>(pub T);
+
+fn is_json(req: &HttpRequest) -> bool {
+    match req.mime_type() {
+        Ok(Some(mime)) => {
+            mime.type_() == "application"
+                && (mime.subtype() == "json" || mime.suffix().is_some_and(|s| s == "json"))
+        }
+        _ => false,
+    }
+}
+
+fn too_large(limit: usize) -> AppError {
+    AppError::new(
+        ErrorKind::PayloadTooLarge,
+        "payload_too_large",
+        format!("the request body is larger than {limit} bytes"),
+    )
+}
+
+/// Turns a deserialisation failure into 400 (not JSON) or 422 (JSON of the wrong shape).
+pub fn body_error(err: serde_path_to_error::Error<serde_json::Error>) -> AppError {
+    let path = err.path().to_string();
+    let inner = err.into_inner();
+    match inner.classify() {
+        serde_json::error::Category::Data => {
+            let field = if path == "." || path.is_empty() {
+                "body".to_string()
+            } else {
+                path
+            };
+            // serde's messages carry the position ("at line 1 column 9"), useless to a form.
+            let message = inner.to_string();
+            let message = message
+                .split(" at line ")
+                .next()
+                .unwrap_or(&message)
+                .to_string();
+            AppError::invalid_field(&field, message)
+        }
+        _ => AppError::bad_request(
+            "malformed_json",
+            format!("the body is not valid JSON: {inner}"),
+        ),
+    }
+}
+
+pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
+    let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
+        b"{}"
+    } else {
+        body
+    };
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(body_error)?;
+    de.end().map_err(|e| {
+        AppError::bad_request("malformed_json", format!("the body is not valid JSON: {e}"))
+    })?;
+    Ok(value)
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let limit = req
+            .app_data::<web::Data<AppState>>()
+            .map_or(64 * 1024, |s| s.settings.http.max_json_bytes);
+        let declared_json = is_json(req);
+        let has_content_type = req.headers().contains_key(header::CONTENT_TYPE);
+        let declared_len = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        let mut payload = payload.take();
+        Box::pin(async move {
+            if declared_len.is_some_and(|n| n > limit) {
+                return Err(too_large(limit));
+            }
+            let mut body = web::BytesMut::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk.map_err(|e| {
+                    AppError::bad_request("malformed_body", format!("reading the body failed: {e}"))
+                })?;
+                if body.len() + chunk.len() > limit {
+                    return Err(too_large(limit));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            if !body.is_empty() && !declared_json
+                || body.is_empty() && has_content_type && !declared_json
+            {
+                return Err(AppError::new(
+                    ErrorKind::UnsupportedMediaType,
+                    "unsupported_media_type",
+                    "the body must be JSON, sent with Content-Type: application/json",
+                ));
+            }
+            parse_json(&body).map(ApiJson)
+        })
+    }
+}
+
+/// For `web::QueryConfig`: a query string that does not parse is a 400 naming the problem.
+pub fn query_error(err: actix_web::error::QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
+    AppError::bad_request(
+        "invalid_query",
+        format!("the query string is not valid: {err}"),
+    )
+    .into()
+}
+
+/// For `web::PathConfig`.
+pub fn path_error(_: actix_web::error::PathError, _: &HttpRequest) -> actix_web::Error {
+    AppError::not_found("resource").into()
+}
+
+/// An id from the path, which must look like one of ours; anything else names nothing.
+pub fn path_id(raw: &str, what: &str) -> Result<String, AppError> {
+    uuid::Uuid::parse_str(raw)
+        .map(|u| u.hyphenated().to_string())
+        .map_err(|_| AppError::not_found(what))
+}

@@ -1,0 +1,179 @@
+//! HTTP: the route table (all of it, in [`configure`]), thin handlers, the request and
+//! response types, and the OpenAPI description.
+//!
+//! Handlers parse and validate input, then run one service function on a blocking thread
+//! (`web::block`) inside one transaction, and shape the answer.
+
+pub mod auth;
+pub mod directory;
+pub mod extract;
+pub mod health;
+pub mod openapi;
+pub mod params;
+pub mod tickets;
+pub mod types;
+pub mod users;
+
+use std::sync::Arc;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use utoipa::OpenApi;
+
+use crate::auth::TokenKeys;
+use crate::config::Settings;
+use crate::db::Db;
+use crate::domain::time::Clock;
+use crate::error::{AppError, ErrorKind};
+
+/// What every handler can reach.
+pub struct AppState {
+    pub db: Db,
+    pub tokens: TokenKeys,
+    pub clock: Arc<dyn Clock>,
+    pub settings: Arc<Settings>,
+}
+
+impl AppState {
+    /// Runs `f` with the database on a blocking thread.
+    pub async fn run<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Db) -> Result<T, AppError> + Send + 'static,
+    {
+        let db = self.db.clone();
+        web::block(move || f(&db))
+            .await
+            .map_err(AppError::internal)?
+    }
+}
+
+pub type State = web::Data<AppState>;
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self.kind {
+            ErrorKind::Internal => tracing::error!(error = %self, "request failed"),
+            ErrorKind::Unavailable => tracing::warn!(error = %self, "database unavailable"),
+            _ => tracing::debug!(error = %self, "request refused"),
+        }
+        let body = types::ErrorResponse {
+            error: self.code.to_string(),
+            message: self.message.clone(),
+            fields: self.fields.clone(),
+        };
+        let mut response = HttpResponse::build(self.status_code());
+        if self.kind == ErrorKind::Unauthorized {
+            response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
+        }
+        if self.kind == ErrorKind::Unavailable {
+            response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("5")));
+        }
+        response.json(body)
+    }
+}
+
+async fn no_such_endpoint(req: HttpRequest) -> HttpResponse {
+    AppError::new(
+        ErrorKind::NotFound,
+        "not_found",
+        format!("no endpoint {} {}", req.method(), req.path()),
+    )
+    .error_response()
+}
+
+async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
+    AppError::new(
+        ErrorKind::MethodNotAllowed,
+        "method_not_allowed",
+        format!("{} is not allowed on {}", req.method(), req.path()),
+    )
+    .error_response()
+}
+
+/// A resource whose unlisted methods answer 405 in our JSON shape.
+fn resource(path: &str) -> actix_web::Resource {
+    web::resource(path).default_service(web::to(method_not_allowed))
+}
+
+/// The route table.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    use web::{get, patch, post};
+    cfg.service(resource("/healthz").route(get().to(health::healthz)))
+        .service(resource("/readyz").route(get().to(health::readyz)))
+        .service(
+            utoipa_swagger_ui::SwaggerUi::new("/api/docs/{_:.*}")
+                .url("/api/openapi.json", openapi::ApiDoc::openapi()),
+        )
+        .service(
+            web::scope("/api/v1")
+                .service(resource("/auth/login").route(post().to(auth::login)))
+                .service(resource("/auth/refresh").route(post().to(auth::refresh)))
+                .service(resource("/auth/logout").route(post().to(auth::logout)))
+                .service(resource("/me").route(get().to(auth::me)))
+                .service(
+                    resource("/departments")
+                        .route(get().to(directory::list_departments))
+                        .route(post().to(directory::create_department)),
+                )
+                .service(
+                    resource("/departments/{id}")
+                        .route(get().to(directory::get_department))
+                        .route(patch().to(directory::update_department)),
+                )
+                .service(
+                    resource("/enterprises")
+                        .route(get().to(directory::list_enterprises))
+                        .route(post().to(directory::create_enterprise)),
+                )
+                .service(
+                    resource("/enterprises/{id}")
+                        .route(get().to(directory::get_enterprise))
+                        .route(patch().to(directory::update_enterprise)),
+                )
+                .service(
+                    resource("/categories")
+                        .route(get().to(directory::list_categories))
+                        .route(post().to(directory::create_category)),
+                )
+                .service(
+                    resource("/categories/{id}")
+                        .route(get().to(directory::get_category))
+                        .route(patch().to(directory::update_category)),
+                )
+                .service(
+                    resource("/users")
+                        .route(get().to(users::list_users))
+                        .route(post().to(users::create_user)),
+                )
+                .service(
+                    resource("/users/{id}")
+                        .route(get().to(users::get_user))
+                        .route(patch().to(users::update_user)),
+                )
+                .service(
+                    resource("/tickets")
+                        .route(get().to(tickets::list_tickets))
+                        .route(post().to(tickets::create_ticket)),
+                )
+                .service(resource("/tickets/{id}").route(get().to(tickets::get_ticket)))
+                .service(resource("/tickets/{id}/comments").route(post().to(tickets::add_comment)))
+                .service(resource("/tickets/{id}/accept").route(post().to(tickets::accept)))
+                .service(resource("/tickets/{id}/reject").route(post().to(tickets::reject)))
+                .service(resource("/tickets/{id}/assign").route(post().to(tickets::assign)))
+                .service(resource("/tickets/{id}/sign").route(post().to(tickets::sign)))
+                .service(resource("/tickets/{id}/return").route(post().to(tickets::return_ticket)))
+                .service(resource("/tickets/{id}/progress").route(post().to(tickets::progress)))
+                .service(resource("/tickets/{id}/urge").route(post().to(tickets::urge)))
+                .service(resource("/tickets/{id}/resolve").route(post().to(tickets::resolve)))
+                .service(resource("/tickets/{id}/revisit").route(post().to(tickets::revisit)))
+                .service(resource("/tickets/{id}/close").route(post().to(tickets::close)))
+                .service(resource("/tickets/{id}/withdraw").route(post().to(tickets::withdraw))),
+        )
+        .default_service(web::to(no_such_endpoint));
+}

@@ -1,0 +1,81 @@
+//! The OpenAPI 3 description, served at `/api/openapi.json` with a viewer at `/api/docs/`.
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::api::{auth, directory, health, tickets, types, users};
+use crate::domain::ticket::{Action, Channel, Rating, Role, TicketKind, TicketStatus};
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "qiyeshao (企业哨)",
+        description = "Enterprise requests to a district government: filed, accepted, assigned, \
+            handled, resolved and rated. Errors are `{error, message, fields?}` with a stable \
+            `error` code; see docs/api.md.",
+    ),
+    paths(
+        health::healthz,
+        health::readyz,
+        auth::login,
+        auth::refresh,
+        auth::logout,
+        auth::me,
+        directory::list_departments,
+        directory::create_department,
+        directory::get_department,
+        directory::update_department,
+        directory::list_enterprises,
+        directory::create_enterprise,
+        directory::get_enterprise,
+        directory::update_enterprise,
+        directory::list_categories,
+        directory::create_category,
+        directory::get_category,
+        directory::update_category,
+        users::list_users,
+        users::create_user,
+        users::get_user,
+        users::update_user,
+        tickets::list_tickets,
+        tickets::create_ticket,
+        tickets::get_ticket,
+        tickets::add_comment,
+        tickets::accept,
+        tickets::reject,
+        tickets::assign,
+        tickets::sign,
+        tickets::return_ticket,
+        tickets::progress,
+        tickets::urge,
+        tickets::resolve,
+        tickets::revisit,
+        tickets::close,
+        tickets::withdraw,
+    ),
+    components(schemas(Role, TicketKind, TicketStatus, Channel, Rating, Action, types::ErrorResponse)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "tickets", description = "Filing and reading requests"),
+        (name = "ticket actions", description = "The workflow: accept, assign, sign, resolve, revisit…"),
+        (name = "auth", description = "Sign-in and tokens"),
+    )
+)]
+pub struct ApiDoc;

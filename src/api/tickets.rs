@@ -1,0 +1,652 @@
+//! Tickets: filing, the list and the detail, comments, and one endpoint per workflow action.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::api::State;
+use crate::api::extract::{ApiJson, Auth, path_id};
+use crate::api::params::{contact_phone, cursor_id, optional_text, page_limit, search_pattern};
+use crate::api::types::{
+    CommentResponse, ErrorResponse, TicketDetailResponse, TicketList, TicketResponse,
+};
+use crate::db::tickets::TicketFilter;
+use crate::domain::ticket::{Channel, Rating, TicketKind, TicketStatus};
+use crate::domain::time;
+use crate::domain::validation::{FieldErrors, limits};
+use crate::error::AppError;
+use crate::service::tickets::{self, ActionInput, FilingOptions, IdempotencyKey, NewTicket};
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateTicketRequest {
+    pub kind: TicketKind,
+    pub category_id: String,
+    /// At most 100 characters.
+    #[schema(example = "新厂房用电报装进度慢")]
+    pub title: String,
+    /// At most 5000 characters.
+    pub description: String,
+    /// Defaults to the enterprise's contact.
+    pub contact_name: Option<String>,
+    pub contact_phone: Option<String>,
+    /// Required when staff file on behalf of an enterprise; an enterprise user's own otherwise.
+    pub enterprise_id: Option<String>,
+    /// `online` for enterprises (the default); `phone` (default) or `visit` for staff.
+    pub channel: Option<Channel>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct TicketListQuery {
+    /// One status or several separated by commas: `assigned,in_progress`.
+    pub status: Option<String>,
+    /// One kind or several separated by commas.
+    pub kind: Option<String>,
+    pub category_id: Option<String>,
+    /// The lead department.
+    pub department_id: Option<String>,
+    pub assignee_id: Option<String>,
+    pub enterprise_id: Option<String>,
+    /// Text in the title, description or number; Chinese works, `%` and `_` are literal.
+    pub q: Option<String>,
+    /// Filed at or after: RFC 3339, or a date meaning its start in China.
+    pub created_from: Option<String>,
+    /// Filed before: RFC 3339, or a date meaning its start in China.
+    pub created_to: Option<String>,
+    /// Only tickets past (true) or not past (false) their deadline.
+    pub overdue: Option<bool>,
+    /// Page size, 1 to 100 (default 20).
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CommentRequest {
+    pub body: String,
+    /// Internal comments are never shown to the enterprise. Default false.
+    #[serde(default)]
+    pub internal: bool,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoteRequest {
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReasonRequest {
+    pub reason: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OptionalReasonRequest {
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssignRequest {
+    /// The lead department.
+    pub department_id: String,
+    /// An active cadre of the lead department; without one, any of its cadres may sign.
+    pub assignee_id: Option<String>,
+    /// Co-handling departments (协办单位), at most 10.
+    pub co_department_ids: Option<Vec<String>>,
+    /// RFC 3339; without it the category's deadline applies, ending at the close of the day.
+    pub due_at: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EmptyRequest {}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProgressRequest {
+    pub note: String,
+    /// Shown to the enterprise. Default false: a progress note is internal unless said.
+    #[serde(default)]
+    pub public: bool,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UrgeRequest {
+    pub note: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResolveRequest {
+    /// What was done.
+    pub resolution: String,
+    /// Required for suggestions: whether it was adopted.
+    pub adopted: Option<bool>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RevisitRequest {
+    pub rating: Rating,
+    pub comment: Option<String>,
+}
+
+fn now_text(state: &State) -> String {
+    time::format(state.clock.now())
+}
+
+/// The `Idempotency-Key` header, if any, with the hash of the request it came with.
+fn idempotency_key(
+    req: &HttpRequest,
+    body: &CreateTicketRequest,
+) -> Result<Option<IdempotencyKey>, AppError> {
+    let Some(value) = req.headers().get("Idempotency-Key") else {
+        return Ok(None);
+    };
+    let key = value
+        .to_str()
+        .ok()
+        .map(str::trim)
+        .filter(|k| (1..=255).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic()))
+        .ok_or_else(|| {
+            AppError::bad_request(
+                "invalid_idempotency_key",
+                "Idempotency-Key must be 1 to 255 visible ASCII characters",
+            )
+        })?;
+    let canonical = serde_json::to_vec(body).map_err(AppError::internal)?;
+    let digest = Sha256::digest(&canonical);
+    Ok(Some(IdempotencyKey {
+        key: key.to_string(),
+        request_hash: digest.iter().map(|b| format!("{b:02x}")).collect(),
+    }))
+}
+
+/// File a request. Enterprise users file for their own enterprise; dispatchers and
+/// administrators on behalf of one (by phone or visit). With an `Idempotency-Key`, a retry
+/// returns the first result (header `Idempotent-Replayed: true`) instead of a second ticket.
+#[utoipa::path(post, path = "/api/v1/tickets", tag = "tickets",
+    request_body = CreateTicketRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried filing return the first result")),
+    responses(
+        (status = 201, body = TicketResponse),
+        (status = 400, body = ErrorResponse),
+        (status = 403, body = ErrorResponse),
+        (status = 413, body = ErrorResponse),
+        (status = 415, body = ErrorResponse),
+        (status = 422, body = ErrorResponse),
+    ),
+    security(("bearer" = [])))]
+pub async fn create_ticket(
+    state: State,
+    auth: Auth,
+    req: HttpRequest,
+    body: ApiJson<CreateTicketRequest>,
+) -> Result<HttpResponse, AppError> {
+    let Auth(who) = auth;
+    tickets::may_file(&who)?;
+    let ApiJson(body) = body;
+    let key = idempotency_key(&req, &body)?;
+    let mut errors = FieldErrors::new();
+    errors.required_text("title", &body.title, limits::TITLE);
+    errors.required_text("description", &body.description, limits::DESCRIPTION);
+    let input = NewTicket {
+        kind: body.kind,
+        category_id: body.category_id,
+        title: body.title,
+        description: body.description,
+        contact_name: optional_text(&mut errors, "contact_name", body.contact_name, limits::NAME),
+        contact_phone: contact_phone(&mut errors, "contact_phone", body.contact_phone),
+        enterprise_id: body.enterprise_id,
+        channel: body.channel,
+    };
+    errors.finish()?;
+    let options = FilingOptions {
+        number_prefix: state.settings.tickets.number_prefix.clone(),
+        idempotency_ttl: chrono::Duration::hours(state.settings.tickets.idempotency_ttl_hours),
+    };
+    let now = state.clock.now();
+    let filed = state
+        .run(move |db| {
+            // Two retries racing with one key on PostgreSQL: the loser's insert of the key
+            // violates its uniqueness, its transaction rolls back, and the next attempt
+            // finds the winner's ticket.
+            let mut attempt = 0;
+            loop {
+                let result = db
+                    .write(|c| tickets::file(c, &who, input.clone(), key.as_ref(), &options, now));
+                match result {
+                    Err(e) if e.is_duplicate() && attempt < 3 => attempt += 1,
+                    other => return other,
+                }
+            }
+        })
+        .await?;
+    let mut response = HttpResponse::Created();
+    response.insert_header((
+        "Location",
+        format!("/api/v1/tickets/{}", filed.ticket.row.id),
+    ));
+    if filed.replayed {
+        response.insert_header(("Idempotent-Replayed", "true"));
+    }
+    Ok(response.json(TicketResponse::new(filed.ticket, &time::format(now))))
+}
+
+fn parse_list<T: Copy>(
+    field: &str,
+    value: Option<&str>,
+    parse: fn(&str) -> Option<T>,
+    as_str: fn(T) -> &'static str,
+    expected: fn() -> String,
+) -> Result<Vec<String>, AppError> {
+    let Some(value) = value else {
+        return Ok(Vec::new());
+    };
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(|v| {
+            parse(v).map(|t| as_str(t).to_string()).ok_or_else(|| {
+                AppError::invalid_query(field, format!("{v:?} is not one of {}", expected()))
+            })
+        })
+        .collect()
+}
+
+fn instant(field: &str, value: Option<&str>) -> Result<Option<String>, AppError> {
+    value
+        .filter(|v| !v.is_empty())
+        .map(|v| {
+            time::parse_instant_or_date(v)
+                .map(time::format)
+                .ok_or_else(|| {
+                    AppError::invalid_query(field, "must be an RFC 3339 time or a YYYY-MM-DD date")
+                })
+        })
+        .transpose()
+}
+
+/// Tickets the caller may see, newest first, filtered and paged.
+#[utoipa::path(get, path = "/api/v1/tickets", tag = "tickets",
+    params(TicketListQuery),
+    responses((status = 200, body = TicketList), (status = 400, body = ErrorResponse), (status = 401, body = ErrorResponse)),
+    security(("bearer" = [])))]
+pub async fn list_tickets(
+    state: State,
+    auth: Auth,
+    query: web::Query<TicketListQuery>,
+) -> Result<HttpResponse, AppError> {
+    let Auth(who) = auth;
+    let q = query.into_inner();
+    let limit = page_limit(&state, q.limit)?;
+    let now = now_text(&state);
+    let filter = TicketFilter {
+        statuses: parse_list(
+            "status",
+            q.status.as_deref(),
+            TicketStatus::parse,
+            TicketStatus::as_str,
+            TicketStatus::expected,
+        )?,
+        kinds: parse_list(
+            "kind",
+            q.kind.as_deref(),
+            TicketKind::parse,
+            TicketKind::as_str,
+            TicketKind::expected,
+        )?,
+        category_id: q.category_id,
+        department_id: q.department_id,
+        assignee_id: q.assignee_id,
+        enterprise_id: q.enterprise_id,
+        pattern: search_pattern(q.q.as_deref())?,
+        created_from: instant("created_from", q.created_from.as_deref())?,
+        created_to: instant("created_to", q.created_to.as_deref())?,
+        overdue: q.overdue.map(|o| (o, now.clone())),
+        before_id: cursor_id(q.cursor.as_deref())?,
+    };
+    let page = state
+        .run(move |db| db.read(|c| tickets::list(c, &who, &filter, limit)))
+        .await?;
+    Ok(HttpResponse::Ok().json(TicketList {
+        items: page
+            .items
+            .into_iter()
+            .map(|t| TicketResponse::new(t, &now))
+            .collect(),
+        next_cursor: page.next_cursor,
+    }))
+}
+
+/// A ticket with its timeline. Enterprise users see only public events and comments.
+#[utoipa::path(get, path = "/api/v1/tickets/{id}", tag = "tickets",
+    params(("id" = String, Path)),
+    responses((status = 200, body = TicketDetailResponse), (status = 404, description = "no such ticket, or not yours to see", body = ErrorResponse)),
+    security(("bearer" = [])))]
+pub async fn get_ticket(
+    state: State,
+    auth: Auth,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let Auth(who) = auth;
+    let id = path_id(&id, "ticket")?;
+    let now = now_text(&state);
+    let detail = state
+        .run(move |db| db.read(|c| tickets::detail(c, &who, &id)))
+        .await?;
+    Ok(HttpResponse::Ok().json(TicketDetailResponse::new(detail, &now)))
+}
+
+/// Comment on a ticket; enterprise users cannot write internal comments.
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/comments", tag = "tickets",
+    params(("id" = String, Path)),
+    request_body = CommentRequest,
+    responses((status = 201, body = CommentResponse), (status = 403, body = ErrorResponse), (status = 404, body = ErrorResponse), (status = 422, body = ErrorResponse)),
+    security(("bearer" = [])))]
+pub async fn add_comment(
+    state: State,
+    auth: Auth,
+    id: web::Path<String>,
+    body: ApiJson<CommentRequest>,
+) -> Result<HttpResponse, AppError> {
+    let Auth(who) = auth;
+    let id = path_id(&id, "ticket")?;
+    let ApiJson(req) = body;
+    let mut errors = FieldErrors::new();
+    errors.required_text("body", &req.body, limits::NOTE);
+    errors.finish()?;
+    let now = state.clock.now();
+    let comment = state
+        .run(move |db| {
+            db.write(|c| tickets::add_comment(c, &who, &id, req.body, req.internal, now))
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(CommentResponse::from(comment)))
+}
+
+/// Runs an action and answers with the ticket as it now is.
+async fn act(
+    state: State,
+    who: crate::auth::Principal,
+    id: &str,
+    input: ActionInput,
+) -> Result<HttpResponse, AppError> {
+    let id = path_id(id, "ticket")?;
+    let now = state.clock.now();
+    let record = state
+        .run(move |db| db.write(|c| tickets::act(c, &who, &id, input, now)))
+        .await?;
+    Ok(HttpResponse::Ok().json(TicketResponse::new(record, &time::format(now))))
+}
+
+fn required_note(field: &str, value: String, max: usize) -> Result<String, AppError> {
+    let mut errors = FieldErrors::new();
+    errors.required_text(field, &value, max);
+    errors.finish()?;
+    Ok(value)
+}
+
+fn optional_note(field: &str, value: Option<String>) -> Result<Option<String>, AppError> {
+    let mut errors = FieldErrors::new();
+    let value = optional_text(&mut errors, field, value, limits::NOTE);
+    errors.finish()?;
+    Ok(value)
+}
+
+/// Declares an action handler with its OpenAPI description.
+macro_rules! action {
+    ($path:literal, $body:ty, $summary:literal, $handler:item) => {
+        #[doc = $summary]
+        #[utoipa::path(post, path = $path, tag = "ticket actions",
+            params(("id" = String, Path)),
+            request_body = $body,
+            responses(
+                (status = 200, description = "the ticket after the action", body = TicketResponse),
+                (status = 403, description = "the caller may not take this action on this ticket", body = ErrorResponse),
+                (status = 404, body = ErrorResponse),
+                (status = 409, description = "the action is not allowed in the ticket's status", body = ErrorResponse),
+                (status = 422, body = ErrorResponse),
+            ),
+            security(("bearer" = [])))]
+        $handler
+    };
+}
+
+action!(
+    "/api/v1/tickets/{id}/accept",
+    NoteRequest,
+    "Accept a submitted request (dispatchers, administrators).",
+    pub async fn accept(
+        state: State,
+        auth: Auth,
+        id: web::Path<String>,
+        body: ApiJson<NoteRequest>,
+    ) -> Result<HttpResponse, AppError> {
+        let note = optional_note("note", body.0.note)?;
+        act(state, auth.0, &id, ActionInput::Accept { note }).await
+    }
+);
+
+action!(
+    "/api/v1/tickets/{id}/reject",
+    ReasonRequest,
+    "Reject a submitted request, with the reason the enterprise will read (dispatchers, administrators).",
+    pub async fn reject(
+        state: State,
+        auth: Auth,
+        id: web::Path<String>,
+        body: ApiJson<ReasonRequest>,
+    ) -> Result<HttpResponse, AppError> {
+        let reason = required_note("reason", body.0.reason, limits::NOTE)?;
+        act(state, auth.0, &id, ActionInput::Reject { reason }).await
+    }
+);
+
+action!(
+    "/api/v1/tickets/{id}/assign",
+    AssignRequest,
+    "Assign, or re-assign, to a lead department and optionally a cadre, accepting on the way (dispatchers, administrators).",
+    pub async fn assign(
+        state: State,
+        auth: Auth,
+        id: web::Path<String>,
+        body: ApiJson<AssignRequest>,
+    ) -> Result<HttpResponse, AppError> {
+        let ApiJson(req) = body;
+        let mut errors = FieldErrors::new();
+        let due_at = match req.due_at.as_deref() {
+            None => None,
+            Some(text) => {
+                let parsed = time::parse(text);
+                if parsed.is_none() {
+                    errors.add(
+                        "due_at",
+                        "must be an RFC 3339 time, e.g. 2026-12-01T18:00:00+08:00",
+                    );
+                }
+                parsed
+            }
+        };
+        let co = req.co_department_ids.map(|mut ids| {
+            ids.sort();
+            ids.dedup();
+            ids
+        });
+        if co
+            .as_ref()
+            .is_some_and(|ids| ids.len() > limits::CO_DEPARTMENTS)
+        {
+            errors.add(
+                "co_department_ids",
+                format!("at most {} departments", limits::CO_DEPARTMENTS),
+            );
+        }
+        errors.finish()?;
+        let input = ActionInput::Assign {
+            department_id: req.department_id,
+            assignee_id: req.assignee_id,
+            co_department_ids: co,
+            due_at,
+        };
+        act(state, auth.0, &id, input).await
+    }
+);
+
+action!(
+    "/api/v1/tickets/{id}/sign",
+    EmptyRequest,
+    "Sign for an assigned ticket (the assignee, or a cadre of the lead department when there is none).",
+    pub async fn sign(
+        state: State,
+        auth: Auth,
+        id: web::Path<String>,
+        _body: ApiJson<EmptyRequest>,
+    ) -> Result<HttpResponse, AppError> {
+        act(state, auth.0, &id, ActionInput::Sign).await
+    }
+);
+
+action!(
+    "/api/v1/tickets/{id}/return",
+    ReasonRequest,
+    "Return an assigned ticket to the dispatchers, e.g. for the wrong department (whoever may sign).",
+    pub async fn return_ticket(
+        state: State,
+        auth: Auth,
+        id: web::Path<String>,
+        body: ApiJson<ReasonRequest>,
+    ) -> Result<HttpResponse, AppError> {
+        let reason = required_note("reason", body.0.reason, limits::NOTE)?;
+        act(state, auth.0, &id, ActionInput::Return { reason }).await
+    }
+);
+
+action!(
+    "/api/v1/tickets/{id}/progress",
+    ProgressRequest,
+    "Record progress (the assignee, cadres of the lead or a co-handling department).",
+    pub async fn progress(
+        state: State,
+        auth: Auth,
+        id: web::Path<String>,
+        body: ApiJson<ProgressRequest>,
+    ) -> Result<HttpResponse, AppError> {
+        let ApiJson(req) = body;
+        let note = required_note("note", req.note, limits::NOTE)?;
+        act(
+            state,
+            auth.0,
+            &id,
+            ActionInput::Progress {
+                note,
+                public: req.public,
+            },
+        )
+        .await
+    }
+);
+
+action!(
+    "/api/v1/tickets/{id}/urge",
+    UrgeRequest,
+    "Urge the handlers (督办; dispatchers, administrators).",
+    pub async fn urge(
+        state: State,
+        auth: Auth,
+        id: web::Path<String>,
+        body: ApiJson<UrgeRequest>,
+    ) -> Result<HttpResponse, AppError> {
+        let note = required_note("note", body.0.note, limits::NOTE)?;
+        act(state, auth.0, &id, ActionInput::Urge { note }).await
+    }
+);
+
+action!(
+    "/api/v1/tickets/{id}/resolve",
+    ResolveRequest,
+    "Resolve (办结; the assignee or a cadre of the lead department). Suggestions need `adopted`.",
+    pub async fn resolve(
+        state: State,
+        auth: Auth,
+        id: web::Path<String>,
+        body: ApiJson<ResolveRequest>,
+    ) -> Result<HttpResponse, AppError> {
+        let ApiJson(req) = body;
+        let resolution = required_note("resolution", req.resolution, limits::DESCRIPTION)?;
+        act(
+            state,
+            auth.0,
+            &id,
+            ActionInput::Resolve {
+                resolution,
+                adopted: req.adopted,
+            },
+        )
+        .await
+    }
+);
+
+action!(
+    "/api/v1/tickets/{id}/revisit",
+    RevisitRequest,
+    "Rate the resolution: the filing enterprise online, or a dispatcher recording a phone call. Unsatisfied sends it back to the handlers.",
+    pub async fn revisit(
+        state: State,
+        auth: Auth,
+        id: web::Path<String>,
+        body: ApiJson<RevisitRequest>,
+    ) -> Result<HttpResponse, AppError> {
+        let ApiJson(req) = body;
+        let comment = optional_note("comment", req.comment)?;
+        act(
+            state,
+            auth.0,
+            &id,
+            ActionInput::Revisit {
+                rating: req.rating,
+                comment,
+            },
+        )
+        .await
+    }
+);
+
+action!(
+    "/api/v1/tickets/{id}/close",
+    ReasonRequest,
+    "Close a resolved ticket without a rating (dispatchers, administrators).",
+    pub async fn close(
+        state: State,
+        auth: Auth,
+        id: web::Path<String>,
+        body: ApiJson<ReasonRequest>,
+    ) -> Result<HttpResponse, AppError> {
+        let reason = required_note("reason", body.0.reason, limits::NOTE)?;
+        act(state, auth.0, &id, ActionInput::Close { reason }).await
+    }
+);
+
+action!(
+    "/api/v1/tickets/{id}/withdraw",
+    OptionalReasonRequest,
+    "Withdraw a request that is not yet assigned (the filing enterprise).",
+    pub async fn withdraw(
+        state: State,
+        auth: Auth,
+        id: web::Path<String>,
+        body: ApiJson<OptionalReasonRequest>,
+    ) -> Result<HttpResponse, AppError> {
+        let reason = optional_note("reason", body.0.reason)?;
+        act(state, auth.0, &id, ActionInput::Withdraw { reason }).await
+    }
+);

@@ -1,0 +1,369 @@
+//! Response bodies, shaped for clients and decoupled from the row types they are built from.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::db::categories::CategoryRow;
+use crate::db::comments::CommentRow;
+use crate::db::departments::DepartmentRow;
+use crate::db::enterprises::EnterpriseRow;
+use crate::db::revisits::RevisitRow;
+use crate::db::ticket_events::EventRow;
+use crate::db::users::UserRow;
+use crate::domain::ticket::{Action, Channel, Rating, Role, TicketKind, TicketStatus};
+use crate::service::tickets::{TicketDetail, TicketRecord, is_overdue};
+
+/// Every error: a stable code to switch on, a message for people, and for validation
+/// failures the fields at fault.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorResponse {
+    #[schema(example = "validation_failed")]
+    pub error: String,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fields: Option<BTreeMap<String, String>>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserResponse {
+    pub id: String,
+    pub username: String,
+    pub name: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    #[schema(value_type = Role)]
+    pub role: String,
+    pub department_id: Option<String>,
+    pub enterprise_id: Option<String>,
+    pub disabled: bool,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl From<UserRow> for UserResponse {
+    fn from(r: UserRow) -> Self {
+        UserResponse {
+            id: r.id,
+            username: r.username,
+            name: r.name,
+            phone: r.phone,
+            email: r.email,
+            role: r.role,
+            department_id: r.department_id,
+            enterprise_id: r.enterprise_id,
+            disabled: r.disabled,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DepartmentResponse {
+    pub id: String,
+    pub name: String,
+    pub parent_id: Option<String>,
+    pub head_user_id: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl From<DepartmentRow> for DepartmentResponse {
+    fn from(r: DepartmentRow) -> Self {
+        DepartmentResponse {
+            id: r.id,
+            name: r.name,
+            parent_id: r.parent_id,
+            head_user_id: r.head_user_id,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EnterpriseResponse {
+    pub id: String,
+    pub name: String,
+    #[schema(example = "91430112MA4L16JQ9R")]
+    pub credit_code: String,
+    pub industry_chain: Option<String>,
+    pub area: Option<String>,
+    pub address: Option<String>,
+    pub contact_name: Option<String>,
+    pub contact_phone: Option<String>,
+    pub liaison_cadre_id: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl From<EnterpriseRow> for EnterpriseResponse {
+    fn from(r: EnterpriseRow) -> Self {
+        EnterpriseResponse {
+            id: r.id,
+            name: r.name,
+            credit_code: r.credit_code,
+            industry_chain: r.industry_chain,
+            area: r.area,
+            address: r.address,
+            contact_name: r.contact_name,
+            contact_phone: r.contact_phone,
+            liaison_cadre_id: r.liaison_cadre_id,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CategoryResponse {
+    pub id: String,
+    pub name: String,
+    pub default_department_id: Option<String>,
+    /// The deadline, counted from assignment.
+    pub deadline_days: i32,
+    pub disabled: bool,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl From<CategoryRow> for CategoryResponse {
+    fn from(r: CategoryRow) -> Self {
+        CategoryResponse {
+            id: r.id,
+            name: r.name,
+            default_department_id: r.default_department_id,
+            deadline_days: r.deadline_days,
+            disabled: r.disabled,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+/// A ticket. Timestamps are RFC 3339 UTC; `overdue` is computed when the answer is made.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TicketResponse {
+    pub id: String,
+    #[schema(example = "QYS20261122000123")]
+    pub number: String,
+    #[schema(value_type = TicketKind)]
+    pub kind: String,
+    #[schema(value_type = TicketStatus)]
+    pub status: String,
+    pub title: String,
+    pub description: String,
+    pub category_id: String,
+    pub enterprise_id: String,
+    pub submitter_id: String,
+    #[schema(value_type = Channel)]
+    pub channel: String,
+    pub contact_name: Option<String>,
+    pub contact_phone: Option<String>,
+    /// The lead department.
+    pub department_id: Option<String>,
+    pub co_department_ids: Vec<String>,
+    pub assignee_id: Option<String>,
+    pub due_at: Option<String>,
+    pub overdue: bool,
+    pub reopen_count: i32,
+    #[schema(value_type = Option<Rating>)]
+    pub rating: Option<String>,
+    pub resolution: Option<String>,
+    /// For suggestions: whether it was adopted.
+    pub adopted: Option<bool>,
+    /// Increases with every action.
+    pub version: i32,
+    pub created_at: String,
+    pub updated_at: String,
+    pub accepted_at: Option<String>,
+    pub assigned_at: Option<String>,
+    pub signed_at: Option<String>,
+    pub resolved_at: Option<String>,
+    pub closed_at: Option<String>,
+    pub rejected_at: Option<String>,
+    pub withdrawn_at: Option<String>,
+}
+
+impl TicketResponse {
+    pub fn new(record: TicketRecord, now: &str) -> Self {
+        let overdue = is_overdue(&record.row, now);
+        let r = record.row;
+        TicketResponse {
+            id: r.id,
+            number: r.number,
+            kind: r.kind,
+            status: r.status,
+            title: r.title,
+            description: r.description,
+            category_id: r.category_id,
+            enterprise_id: r.enterprise_id,
+            submitter_id: r.submitter_id,
+            channel: r.channel,
+            contact_name: r.contact_name,
+            contact_phone: r.contact_phone,
+            department_id: r.department_id,
+            co_department_ids: record.co_department_ids,
+            assignee_id: r.assignee_id,
+            due_at: r.due_at,
+            overdue,
+            reopen_count: r.reopen_count,
+            rating: r.rating,
+            resolution: r.resolution,
+            adopted: r.adopted,
+            version: r.version,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            accepted_at: r.accepted_at,
+            assigned_at: r.assigned_at,
+            signed_at: r.signed_at,
+            resolved_at: r.resolved_at,
+            closed_at: r.closed_at,
+            rejected_at: r.rejected_at,
+            withdrawn_at: r.withdrawn_at,
+        }
+    }
+}
+
+/// One step on a ticket's timeline.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventResponse {
+    pub id: String,
+    /// 1 for the filing, then one more per action.
+    pub seq: i32,
+    #[schema(value_type = Action)]
+    pub action: String,
+    #[schema(value_type = Option<TicketStatus>)]
+    pub from_status: Option<String>,
+    #[schema(value_type = TicketStatus)]
+    pub to_status: String,
+    pub actor_id: Option<String>,
+    #[schema(value_type = Option<Role>)]
+    pub actor_role: Option<String>,
+    pub note: Option<String>,
+    /// Shown to the enterprise.
+    pub public: bool,
+    /// Details of the action: department, assignee, deadline, rating…
+    #[schema(value_type = Option<Object>)]
+    pub data: Option<serde_json::Value>,
+    pub created_at: String,
+}
+
+impl From<EventRow> for EventResponse {
+    fn from(r: EventRow) -> Self {
+        EventResponse {
+            id: r.id,
+            seq: r.seq,
+            action: r.action,
+            from_status: r.from_status,
+            to_status: r.to_status,
+            actor_id: r.actor_id,
+            actor_role: r.actor_role,
+            note: r.note,
+            public: r.public,
+            data: r.data.and_then(|d| serde_json::from_str(&d).ok()),
+            created_at: r.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CommentResponse {
+    pub id: String,
+    pub ticket_id: String,
+    pub author_id: String,
+    pub body: String,
+    pub internal: bool,
+    pub created_at: String,
+}
+
+impl From<CommentRow> for CommentResponse {
+    fn from(r: CommentRow) -> Self {
+        CommentResponse {
+            id: r.id,
+            ticket_id: r.ticket_id,
+            author_id: r.author_id,
+            body: r.body,
+            internal: r.internal,
+            created_at: r.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RevisitResponse {
+    pub id: String,
+    #[schema(value_type = Rating)]
+    pub rating: String,
+    pub comment: Option<String>,
+    #[schema(value_type = Channel)]
+    pub channel: String,
+    pub recorded_by: String,
+    pub created_at: String,
+}
+
+impl From<RevisitRow> for RevisitResponse {
+    fn from(r: RevisitRow) -> Self {
+        RevisitResponse {
+            id: r.id,
+            rating: r.rating,
+            comment: r.comment,
+            channel: r.channel,
+            recorded_by: r.recorded_by,
+            created_at: r.created_at,
+        }
+    }
+}
+
+/// A ticket with its timeline, comments and revisits (internal ones only for government users).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TicketDetailResponse {
+    #[serde(flatten)]
+    pub ticket: TicketResponse,
+    pub events: Vec<EventResponse>,
+    pub comments: Vec<CommentResponse>,
+    pub revisits: Vec<RevisitResponse>,
+}
+
+impl TicketDetailResponse {
+    pub fn new(detail: TicketDetail, now: &str) -> Self {
+        TicketDetailResponse {
+            ticket: TicketResponse::new(detail.ticket, now),
+            events: detail.events.into_iter().map(Into::into).collect(),
+            comments: detail.comments.into_iter().map(Into::into).collect(),
+            revisits: detail.revisits.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+macro_rules! list_type {
+    ($(#[$meta:meta])* $name:ident, $item:ty) => {
+        $(#[$meta])*
+        #[derive(Debug, Serialize, ToSchema)]
+        pub struct $name {
+            pub items: Vec<$item>,
+            /// Pass as `cursor` to get the next page; null on the last page.
+            pub next_cursor: Option<String>,
+        }
+    };
+}
+
+list_type!(TicketList, TicketResponse);
+list_type!(UserList, UserResponse);
+list_type!(EnterpriseList, EnterpriseResponse);
+list_type!(DepartmentList, DepartmentResponse);
+list_type!(CategoryList, CategoryResponse);
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LoginResponse {
+    pub access_token: String,
+    /// Use once with /auth/refresh; each refresh returns a new one.
+    pub refresh_token: String,
+    #[schema(example = "Bearer")]
+    pub token_type: String,
+    /// Seconds until the access token expires.
+    pub expires_in: i64,
+    pub user: UserResponse,
+}

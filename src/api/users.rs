@@ -1,0 +1,286 @@
+//! User accounts: administrators manage them; dispatchers may read them (to pick cadres).
+
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::api::State;
+use crate::api::extract::{ApiJson, Auth, path_id};
+use crate::api::params::{
+    cursor_id, email, mobile, nullable, page_limit, patch_with, search_pattern,
+};
+use crate::api::types::{ErrorResponse, UserList, UserResponse};
+use crate::auth;
+use crate::db::users::UserFilter;
+use crate::domain::ticket::Role;
+use crate::domain::validation::{FieldErrors, limits, normalize_username};
+use crate::error::AppError;
+use crate::service::accounts::{self, NewUser, UserChanges};
+use crate::service::require_role;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUserRequest {
+    /// 3 to 64 ASCII letters, digits and `_ . @ -`; stored in lower case.
+    pub username: String,
+    /// At least 8 characters.
+    pub password: String,
+    /// Display name.
+    pub name: String,
+    /// A mainland mobile number, for SMS notices.
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub role: Role,
+    /// Required for cadres.
+    pub department_id: Option<String>,
+    /// Required for enterprise users.
+    pub enterprise_id: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUserRequest {
+    /// A new password; ends the user's sessions.
+    pub password: Option<String>,
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, nullable)]
+    pub phone: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, nullable)]
+    pub email: Option<Option<String>>,
+    pub role: Option<Role>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, nullable)]
+    pub department_id: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, nullable)]
+    pub enterprise_id: Option<Option<String>>,
+    /// Disabling ends the user's sessions.
+    pub disabled: Option<bool>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct UserListQuery {
+    /// enterprise, cadre, dispatcher or admin.
+    pub role: Option<String>,
+    pub department_id: Option<String>,
+    pub enterprise_id: Option<String>,
+    pub disabled: Option<bool>,
+    /// Part of the username or name.
+    pub q: Option<String>,
+    /// Page size, 1 to 100 (default 20).
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+fn check_password(errors: &mut FieldErrors, password: &str) {
+    let n = password.chars().count();
+    if n < limits::PASSWORD_MIN {
+        errors.add(
+            "password",
+            format!("must be at least {} characters", limits::PASSWORD_MIN),
+        );
+    } else if n > limits::PASSWORD_MAX {
+        errors.add(
+            "password",
+            format!("must be at most {} characters", limits::PASSWORD_MAX),
+        );
+    }
+}
+
+/// Create an account (administrators).
+#[utoipa::path(post, path = "/api/v1/users", tag = "users",
+    request_body = CreateUserRequest,
+    responses(
+        (status = 201, body = UserResponse),
+        (status = 403, body = ErrorResponse),
+        (status = 409, description = "the username is taken", body = ErrorResponse),
+        (status = 422, body = ErrorResponse),
+    ),
+    security(("bearer" = [])))]
+pub async fn create_user(
+    state: State,
+    auth: Auth,
+    body: ApiJson<CreateUserRequest>,
+) -> Result<HttpResponse, AppError> {
+    let Auth(who) = auth;
+    require_role(&who, &[Role::Admin])?;
+    let ApiJson(req) = body;
+    let mut errors = FieldErrors::new();
+    let username = normalize_username(&req.username);
+    if username.is_none() {
+        errors.add("username", "must be 3 to 64 letters, digits or _ . @ -");
+    }
+    check_password(&mut errors, &req.password);
+    errors.required_text("name", &req.name, limits::NAME);
+    let phone = mobile(&mut errors, "phone", req.phone);
+    let email = email(&mut errors, "email", req.email);
+    errors.finish()?;
+    let now = state.clock.now();
+    let password = req.password;
+    let input = NewUser {
+        username: username.unwrap_or_default(),
+        password_hash: String::new(),
+        name: req.name,
+        phone,
+        email,
+        role: req.role,
+        department_id: req.department_id,
+        enterprise_id: req.enterprise_id,
+    };
+    let user = state
+        .run(move |db| {
+            let password_hash = auth::hash_password(&password).map_err(AppError::internal)?;
+            db.write(|c| {
+                accounts::create_user(
+                    c,
+                    NewUser {
+                        password_hash,
+                        ..input
+                    },
+                    now,
+                )
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/api/v1/users/{}", user.id)))
+        .json(UserResponse::from(user)))
+}
+
+/// List accounts, newest first (administrators and dispatchers).
+#[utoipa::path(get, path = "/api/v1/users", tag = "users",
+    params(UserListQuery),
+    responses((status = 200, body = UserList), (status = 400, body = ErrorResponse), (status = 403, body = ErrorResponse)),
+    security(("bearer" = [])))]
+pub async fn list_users(
+    state: State,
+    auth: Auth,
+    query: web::Query<UserListQuery>,
+) -> Result<HttpResponse, AppError> {
+    let Auth(who) = auth;
+    let q = query.into_inner();
+    let limit = page_limit(&state, q.limit)?;
+    let role = match q.role.as_deref() {
+        None => None,
+        Some(r) => Some(
+            Role::parse(r)
+                .ok_or_else(|| {
+                    AppError::invalid_query("role", format!("must be one of {}", Role::expected()))
+                })?
+                .as_str()
+                .to_string(),
+        ),
+    };
+    let filter = UserFilter {
+        role,
+        department_id: q.department_id,
+        enterprise_id: q.enterprise_id,
+        disabled: q.disabled,
+        pattern: search_pattern(q.q.as_deref())?,
+        before_id: cursor_id(q.cursor.as_deref())?,
+    };
+    let page = state
+        .run(move |db| db.read(|c| accounts::list_users(c, &who, &filter, limit)))
+        .await?;
+    let page = page.map(UserResponse::from);
+    Ok(HttpResponse::Ok().json(UserList {
+        items: page.items,
+        next_cursor: page.next_cursor,
+    }))
+}
+
+/// One account (administrators and dispatchers).
+#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users",
+    params(("id" = String, Path)),
+    responses((status = 200, body = UserResponse), (status = 403, body = ErrorResponse), (status = 404, body = ErrorResponse)),
+    security(("bearer" = [])))]
+pub async fn get_user(
+    state: State,
+    auth: Auth,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let Auth(who) = auth;
+    let id = path_id(&id, "user")?;
+    let user = state
+        .run(move |db| db.read(|c| accounts::get_user(c, &who, &id)))
+        .await?;
+    Ok(HttpResponse::Ok().json(UserResponse::from(user)))
+}
+
+/// Change an account (administrators). Absent fields stay; null clears.
+#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users",
+    params(("id" = String, Path)),
+    request_body = UpdateUserRequest,
+    responses(
+        (status = 200, body = UserResponse),
+        (status = 403, body = ErrorResponse),
+        (status = 404, body = ErrorResponse),
+        (status = 422, body = ErrorResponse),
+    ),
+    security(("bearer" = [])))]
+pub async fn update_user(
+    state: State,
+    auth: Auth,
+    id: web::Path<String>,
+    body: ApiJson<UpdateUserRequest>,
+) -> Result<HttpResponse, AppError> {
+    let Auth(who) = auth;
+    require_role(&who, &[Role::Admin])?;
+    let id = path_id(&id, "user")?;
+    let ApiJson(req) = body;
+    let mut errors = FieldErrors::new();
+    if let Some(p) = &req.password {
+        check_password(&mut errors, p);
+    }
+    if let Some(n) = &req.name {
+        errors.required_text("name", n, limits::NAME);
+    }
+    if id == who.user_id {
+        if req.disabled == Some(true) {
+            errors.add("disabled", "you cannot disable your own account");
+        }
+        if req.role.is_some_and(|r| r != Role::Admin) {
+            errors.add("role", "you cannot take the admin role from yourself");
+        }
+    }
+    let phone = patch_with(req.phone, |v| mobile(&mut errors, "phone", v));
+    let email = patch_with(req.email, |v| email(&mut errors, "email", v));
+    errors.finish()?;
+    let now = state.clock.now();
+    let password = req.password;
+    let changes = UserChanges {
+        password_hash: None,
+        name: req.name,
+        phone,
+        email,
+        role: req.role,
+        department_id: req.department_id,
+        enterprise_id: req.enterprise_id,
+        disabled: req.disabled,
+    };
+    let user = state
+        .run(move |db| {
+            let password_hash = password
+                .map(|p| auth::hash_password(&p))
+                .transpose()
+                .map_err(AppError::internal)?;
+            db.write(|c| {
+                accounts::update_user(
+                    c,
+                    &id,
+                    UserChanges {
+                        password_hash,
+                        ..changes
+                    },
+                    now,
+                )
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(UserResponse::from(user)))
+}

@@ -1,0 +1,274 @@
+//! Credentials: password hashes (Argon2id), access tokens (HS256 JWTs, the algorithm pinned),
+//! opaque refresh tokens (stored only as SHA-256 hashes), and the signing secret.
+
+use std::path::Path;
+use std::sync::OnceLock;
+
+use anyhow::Context;
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::domain::ticket::Role;
+
+/// Who is calling, as their access token says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub user_id: String,
+    pub role: Role,
+    pub department_id: Option<String>,
+    pub enterprise_id: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Claims {
+    sub: String,
+    role: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    dept: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ent: Option<String>,
+    iat: i64,
+    exp: i64,
+    typ: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum TokenError {
+    #[error("the access token has expired")]
+    Expired,
+    #[error("the access token is not valid")]
+    Invalid,
+}
+
+/// Signs and checks access tokens.
+#[derive(Clone)]
+pub struct TokenKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    ttl_secs: i64,
+}
+
+impl TokenKeys {
+    pub fn new(secret: &[u8], ttl_secs: i64) -> Self {
+        // Only HS256 is accepted: a token claiming `none` or any other algorithm fails.
+        let mut validation = Validation::new(Algorithm::HS256);
+        // Expiry is checked against the service's clock (which tests can move), below.
+        validation.validate_exp = false;
+        validation.set_required_spec_claims(&["sub", "exp"]);
+        TokenKeys {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            validation,
+            ttl_secs,
+        }
+    }
+
+    pub fn ttl_secs(&self) -> i64 {
+        self.ttl_secs
+    }
+
+    pub fn issue(&self, who: &Principal, now: DateTime<Utc>) -> anyhow::Result<String> {
+        let claims = Claims {
+            sub: who.user_id.clone(),
+            role: who.role.as_str().to_string(),
+            dept: who.department_id.clone(),
+            ent: who.enterprise_id.clone(),
+            iat: now.timestamp(),
+            exp: now.timestamp() + self.ttl_secs,
+            typ: "access".into(),
+        };
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .context("signing an access token")
+    }
+
+    pub fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<Principal, TokenError> {
+        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .map_err(|_| TokenError::Invalid)?;
+        let claims = data.claims;
+        if claims.typ != "access" {
+            return Err(TokenError::Invalid);
+        }
+        if claims.exp <= now.timestamp() {
+            return Err(TokenError::Expired);
+        }
+        let role = Role::parse(&claims.role).ok_or(TokenError::Invalid)?;
+        Ok(Principal {
+            user_id: claims.sub,
+            role,
+            department_id: claims.dept,
+            enterprise_id: claims.ent,
+        })
+    }
+}
+
+pub fn hash_password(password: &str) -> anyhow::Result<String> {
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|e| anyhow::anyhow!("hashing a password: {e}"))
+}
+
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    Argon2::default()
+        .verify_password(password.as_bytes(), hash)
+        .is_ok()
+}
+
+/// Spends the time of a password check when there is no account, so that response time does
+/// not tell which usernames exist.
+pub fn verify_against_nothing(password: &str) {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    let hash = DUMMY.get_or_init(|| hash_password("not a real password").unwrap_or_default());
+    let _ = verify_password(password, hash);
+}
+
+fn random_bytes<const N: usize>() -> anyhow::Result<[u8; N]> {
+    let mut bytes = [0u8; N];
+    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no system randomness: {e}"))?;
+    Ok(bytes)
+}
+
+/// A new refresh token: 256 random bits, URL-safe.
+pub fn new_refresh_token() -> anyhow::Result<String> {
+    Ok(URL_SAFE_NO_PAD.encode(random_bytes::<32>()?))
+}
+
+/// What is stored of a refresh token.
+pub fn hash_token(token: &str) -> String {
+    let digest = Sha256::digest(token.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The access-token secret: the configured one, or the one kept in the data directory,
+/// generated there on first run.
+pub fn load_or_create_secret(configured: &str, data_dir: &Path) -> anyhow::Result<Vec<u8>> {
+    if !configured.is_empty() {
+        anyhow::ensure!(
+            configured.len() >= 32,
+            "auth.jwt_secret must be at least 32 characters"
+        );
+        return Ok(configured.as_bytes().to_vec());
+    }
+    let path = data_dir.join("jwt_secret");
+    if path.exists() {
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        let secret = text.trim();
+        anyhow::ensure!(
+            secret.len() >= 32,
+            "{} holds too short a secret; delete it to have a new one generated",
+            path.display()
+        );
+        return Ok(secret.as_bytes().to_vec());
+    }
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("creating {}", data_dir.display()))?;
+    let secret = URL_SAFE_NO_PAD.encode(random_bytes::<48>()?);
+    write_private(&path, &secret).with_context(|| format!("writing {}", path.display()))?;
+    tracing::warn!(
+        path = %path.display(),
+        "no auth.jwt_secret configured: generated one and saved it; set auth.jwt_secret (the \
+         same on every instance) when running more than one"
+    );
+    Ok(secret.into_bytes())
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(text.as_bytes())
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    std::fs::write(path, text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn principal() -> Principal {
+        Principal {
+            user_id: "u1".into(),
+            role: Role::Cadre,
+            department_id: Some("d1".into()),
+            enterprise_id: None,
+        }
+    }
+
+    fn now() -> DateTime<Utc> {
+        DateTime::from_timestamp(1_800_000_000, 0).unwrap_or_default()
+    }
+
+    #[test]
+    fn access_tokens_round_trip_and_expire() {
+        let keys = TokenKeys::new(&[7u8; 32], 900);
+        let token = keys.issue(&principal(), now()).expect("token");
+        assert_eq!(keys.verify(&token, now()), Ok(principal()));
+        assert_eq!(
+            keys.verify(&token, now() + chrono::Duration::seconds(900)),
+            Err(TokenError::Expired)
+        );
+    }
+
+    #[test]
+    fn refuses_other_keys_and_algorithms() {
+        let keys = TokenKeys::new(&[7u8; 32], 900);
+        let other = TokenKeys::new(&[8u8; 32], 900);
+        let token = other.issue(&principal(), now()).expect("token");
+        assert_eq!(keys.verify(&token, now()), Err(TokenError::Invalid));
+
+        // The same claims with "alg": "none" and no signature.
+        let good = keys.issue(&principal(), now()).expect("token");
+        let payload = good.split('.').nth(1).expect("payload");
+        let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
+        assert_eq!(
+            keys.verify(&format!("{header}.{payload}."), now()),
+            Err(TokenError::Invalid)
+        );
+        assert_eq!(keys.verify("garbage", now()), Err(TokenError::Invalid));
+    }
+
+    #[test]
+    fn passwords() {
+        let hash = hash_password("correct horse").expect("hash");
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse", &hash));
+        assert!(!verify_password("wrong horse", &hash));
+        assert!(!verify_password("x", "not a hash"));
+    }
+
+    #[test]
+    fn refresh_tokens_are_random_and_hashed() {
+        let a = new_refresh_token().expect("token");
+        let b = new_refresh_token().expect("token");
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 43);
+        assert_eq!(hash_token(&a).len(), 64);
+        assert_eq!(hash_token(&a), hash_token(&a));
+    }
+
+    #[test]
+    fn secret_is_generated_once_and_kept() {
+        let dir = std::env::temp_dir().join(format!("qys-secret-{}", uuid::Uuid::now_v7()));
+        let first = load_or_create_secret("", &dir).expect("secret");
+        let second = load_or_create_secret("", &dir).expect("secret");
+        assert_eq!(first, second);
+        assert!(load_or_create_secret("short", &dir).is_err());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

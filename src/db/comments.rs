@@ -1,0 +1,39 @@
+//! Comments on tickets; internal ones are for government users only.
+
+use diesel::prelude::*;
+
+use super::DbConnection;
+use super::schema::comments;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = comments)]
+pub struct CommentRow {
+    pub id: String,
+    pub ticket_id: String,
+    pub author_id: String,
+    pub body: String,
+    pub internal: bool,
+    pub created_at: String,
+}
+
+pub fn insert(conn: &mut DbConnection, row: &CommentRow) -> QueryResult<()> {
+    diesel::insert_into(comments::table)
+        .values(row)
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn list_for_ticket(
+    conn: &mut DbConnection,
+    ticket_id: &str,
+    with_internal: bool,
+) -> QueryResult<Vec<CommentRow>> {
+    let mut query = comments::table
+        .filter(comments::ticket_id.eq(ticket_id))
+        .select(CommentRow::as_select())
+        .into_boxed();
+    if !with_internal {
+        query = query.filter(comments::internal.eq(false));
+    }
+    query.order(comments::id.asc()).load(conn)
+}

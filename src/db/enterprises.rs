@@ -1,0 +1,81 @@
+//! Enterprises (企业), each with its unified social credit code and liaison cadre.
+
+use diesel::prelude::*;
+
+use super::DbConnection;
+use super::schema::enterprises;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = enterprises, treat_none_as_null = true)]
+pub struct EnterpriseRow {
+    pub id: String,
+    pub name: String,
+    pub credit_code: String,
+    pub industry_chain: Option<String>,
+    pub area: Option<String>,
+    pub address: Option<String>,
+    pub contact_name: Option<String>,
+    pub contact_phone: Option<String>,
+    pub liaison_cadre_id: Option<String>,
+    pub search_text: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct EnterpriseFilter {
+    pub industry_chain: Option<String>,
+    pub area: Option<String>,
+    pub liaison_cadre_id: Option<String>,
+    /// A LIKE pattern over the folded name and credit code.
+    pub pattern: Option<String>,
+    pub before_id: Option<String>,
+}
+
+pub fn insert(conn: &mut DbConnection, row: &EnterpriseRow) -> QueryResult<()> {
+    diesel::insert_into(enterprises::table)
+        .values(row)
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn update(conn: &mut DbConnection, row: &EnterpriseRow) -> QueryResult<()> {
+    diesel::update(enterprises::table.find(&row.id))
+        .set(row)
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<EnterpriseRow>> {
+    enterprises::table
+        .find(id)
+        .select(EnterpriseRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &EnterpriseFilter,
+    limit: i64,
+) -> QueryResult<Vec<EnterpriseRow>> {
+    let mut query = enterprises::table
+        .select(EnterpriseRow::as_select())
+        .into_boxed();
+    if let Some(v) = &filter.industry_chain {
+        query = query.filter(enterprises::industry_chain.eq(v.clone()));
+    }
+    if let Some(v) = &filter.area {
+        query = query.filter(enterprises::area.eq(v.clone()));
+    }
+    if let Some(v) = &filter.liaison_cadre_id {
+        query = query.filter(enterprises::liaison_cadre_id.eq(v.clone()));
+    }
+    if let Some(p) = &filter.pattern {
+        query = query.filter(enterprises::search_text.like(p.clone()).escape('\\'));
+    }
+    if let Some(before) = &filter.before_id {
+        query = query.filter(enterprises::id.lt(before.clone()));
+    }
+    query.order(enterprises::id.desc()).limit(limit).load(conn)
+}

@@ -1,0 +1,48 @@
+//! Idempotency keys of ticket filings: per user, the hash of the request and the ticket it
+//! created, so that a retry returns the first result.
+
+use diesel::prelude::*;
+
+use super::DbConnection;
+use super::schema::idempotency_keys;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = idempotency_keys)]
+pub struct IdempotencyRow {
+    pub user_id: String,
+    pub key: String,
+    pub request_hash: String,
+    pub ticket_id: String,
+    pub created_at: String,
+}
+
+pub fn find(
+    conn: &mut DbConnection,
+    user_id: &str,
+    key: &str,
+) -> QueryResult<Option<IdempotencyRow>> {
+    idempotency_keys::table
+        .find((user_id, key))
+        .select(IdempotencyRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn insert(conn: &mut DbConnection, row: &IdempotencyRow) -> QueryResult<()> {
+    diesel::insert_into(idempotency_keys::table)
+        .values(row)
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn delete(conn: &mut DbConnection, user_id: &str, key: &str) -> QueryResult<()> {
+    diesel::delete(idempotency_keys::table.find((user_id, key)))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Forgets keys created before `cutoff`; returns how many.
+pub fn delete_created_before(conn: &mut DbConnection, cutoff: &str) -> QueryResult<usize> {
+    diesel::delete(idempotency_keys::table.filter(idempotency_keys::created_at.lt(cutoff)))
+        .execute(conn)
+}

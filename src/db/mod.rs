@@ -1,0 +1,305 @@
+//! Persistence: one connection type over PostgreSQL and SQLite, its pool, the embedded
+//! migrations, and one repository module per table.
+//!
+//! Data functions take `&mut DbConnection` and return `diesel::QueryResult`; the caller owns
+//! the transaction (see [`Db::write`]). A query that must differ between the two databases
+//! lives here, with a comment saying why.
+
+pub mod categories;
+pub mod comments;
+pub mod departments;
+pub mod enterprises;
+pub mod idempotency;
+pub mod refresh_tokens;
+pub mod revisits;
+pub mod schema;
+pub mod ticket_events;
+pub mod tickets;
+pub mod users;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use anyhow::Context;
+use diesel::connection::SimpleConnection;
+use diesel::pg::PgConnection;
+use diesel::r2d2::{ManageConnection, Pool, PooledConnection, R2D2Connection};
+use diesel::sqlite::SqliteConnection;
+use diesel::{Connection, RunQueryDsl};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::config::Settings;
+
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// A connection to whichever database the URL names.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgres(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+}
+
+impl Backend {
+    /// `postgres://` and `postgresql://` are PostgreSQL; anything else is a SQLite path.
+    pub fn of_url(url: &str) -> Backend {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backend::Postgres => "postgresql",
+            Backend::Sqlite => "sqlite",
+        }
+    }
+}
+
+/// The file path of a SQLite URL: `sqlite://data/x.db`, `sqlite:data/x.db` or `data/x.db`.
+pub fn sqlite_path(url: &str) -> PathBuf {
+    let path = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url);
+    PathBuf::from(path)
+}
+
+/// Adds libpq's `connect_timeout` to a PostgreSQL URL that has none, so an unreachable
+/// server is reported in seconds rather than after the operating system gives up.
+fn with_connect_timeout(url: &str, secs: u64) -> String {
+    if url.contains("connect_timeout=") {
+        return url.to_string();
+    }
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}connect_timeout={secs}")
+}
+
+/// Opens connections for the pool, picking the backend from the URL (rather than trying
+/// each in turn, as the derived `establish` does) and setting SQLite's per-connection pragmas.
+#[derive(Debug, Clone)]
+pub struct ConnectionManager {
+    url: String,
+    backend: Backend,
+    sqlite_busy_timeout_ms: u64,
+}
+
+impl ConnectionManager {
+    pub fn new(url: &str, connect_timeout_secs: u64, sqlite_busy_timeout_ms: u64) -> Self {
+        let backend = Backend::of_url(url);
+        let url = match backend {
+            Backend::Postgres => with_connect_timeout(url, connect_timeout_secs),
+            Backend::Sqlite => sqlite_path(url).to_string_lossy().into_owned(),
+        };
+        ConnectionManager {
+            url,
+            backend,
+            sqlite_busy_timeout_ms,
+        }
+    }
+
+    pub fn establish(&self) -> diesel::ConnectionResult<DbConnection> {
+        match self.backend {
+            Backend::Postgres => PgConnection::establish(&self.url).map(DbConnection::Postgres),
+            Backend::Sqlite => {
+                let mut conn = SqliteConnection::establish(&self.url)?;
+                // WAL lets readers run beside the writer; NORMAL sync is durable across
+                // process crashes (a power cut may lose the last commits, not corrupt).
+                conn.batch_execute(&format!(
+                    "PRAGMA busy_timeout = {}; PRAGMA foreign_keys = ON; \
+                     PRAGMA synchronous = NORMAL; PRAGMA journal_mode = WAL;",
+                    self.sqlite_busy_timeout_ms
+                ))
+                .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+        }
+    }
+}
+
+impl ManageConnection for ConnectionManager {
+    type Connection = DbConnection;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, Self::Error> {
+        self.establish()
+            .map_err(diesel::r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), Self::Error> {
+        conn.ping().map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        conn.is_broken()
+    }
+}
+
+/// No connection could be had within the configured wait: the database is down or saturated.
+#[derive(Debug, thiserror::Error)]
+#[error("no database connection available: {0}")]
+pub struct PoolError(#[from] diesel::r2d2::PoolError);
+
+pub type PooledDb = PooledConnection<ConnectionManager>;
+
+/// The pool, and on SQLite the lock that lines writers up.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool<ConnectionManager>,
+    backend: Backend,
+    /// SQLite has one writer at a time. Queuing writers on an in-process mutex, rather
+    /// than letting them meet SQLite's busy handler (which sleeps in steps of milliseconds),
+    /// keeps write latency flat under load.
+    write_lock: Option<Arc<Mutex<()>>>,
+}
+
+impl Db {
+    /// Opens the pool. Migrations must have run (see [`migrate`]).
+    pub fn connect(settings: &Settings) -> anyhow::Result<Db> {
+        let url = settings.database_url();
+        let backend = Backend::of_url(&url);
+        let manager = ConnectionManager::new(
+            &url,
+            settings.database.connect_timeout_secs,
+            settings.database.sqlite_busy_timeout_ms,
+        );
+        let pool = Pool::builder()
+            .max_size(settings.database.max_connections)
+            .min_idle(Some(1))
+            .connection_timeout(Duration::from_millis(settings.database.acquire_timeout_ms))
+            .build(manager)
+            .with_context(|| format!("cannot open the {} database", backend.as_str()))?;
+        Ok(Db {
+            pool,
+            backend,
+            write_lock: (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(()))),
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn conn(&self) -> Result<PooledDb, PoolError> {
+        Ok(self.pool.get()?)
+    }
+
+    /// Runs `f` on a pooled connection, outside any transaction. For reads.
+    pub fn read<T, E>(&self, f: impl FnOnce(&mut DbConnection) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<PoolError>,
+    {
+        let mut conn = self.conn()?;
+        f(&mut conn)
+    }
+
+    /// Runs `f` in one transaction: committed when `f` returns `Ok`, rolled back otherwise.
+    pub fn write<T, E>(&self, f: impl FnOnce(&mut DbConnection) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<PoolError> + From<diesel::result::Error>,
+    {
+        let _writer = self
+            .write_lock
+            .as_ref()
+            .map(|lock| lock.lock().unwrap_or_else(PoisonError::into_inner));
+        let mut pooled = self.conn()?;
+        let conn: &mut DbConnection = &mut pooled;
+        conn.transaction(f)
+    }
+
+    /// Checks that the database answers.
+    pub fn ping(&self) -> Result<(), anyhow::Error> {
+        let mut conn = self.conn()?;
+        diesel::sql_query("SELECT 1").execute(&mut *conn)?;
+        Ok(())
+    }
+}
+
+/// Opens a connection outside the pool, for migrations and one-off commands.
+fn establish_direct(settings: &Settings) -> anyhow::Result<DbConnection> {
+    let url = settings.database_url();
+    if Backend::of_url(&url) == Backend::Sqlite {
+        ensure_parent_dir(&sqlite_path(&url))?;
+    }
+    ConnectionManager::new(
+        &url,
+        settings.database.connect_timeout_secs,
+        settings.database.sqlite_busy_timeout_ms,
+    )
+    .establish()
+    .with_context(|| format!("cannot connect to the database at {}", redact_url(&url)))
+}
+
+fn ensure_parent_dir(path: &Path) -> anyhow::Result<()> {
+    if let Some(dir) = path.parent()
+        && !dir.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create the directory {}", dir.display()))?;
+    }
+    Ok(())
+}
+
+/// The URL with any password replaced, for messages and logs.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    match rest.split_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+            None => url.to_string(),
+        },
+        None => url.to_string(),
+    }
+}
+
+/// An arbitrary constant naming the advisory lock that serialises migrations when several
+/// instances start at once against one PostgreSQL.
+const MIGRATION_LOCK: i64 = 0x7179_7368_616f;
+
+/// Brings the schema up to date; returns the versions applied.
+pub fn migrate(settings: &Settings) -> anyhow::Result<Vec<String>> {
+    let mut conn = establish_direct(settings)?;
+    let applied = match &mut conn {
+        DbConnection::Postgres(pg) => {
+            pg.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))?;
+            let result = pg
+                .run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map(|v| v.iter().map(ToString::to_string).collect::<Vec<_>>());
+            pg.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))?;
+            result
+        }
+        DbConnection::Sqlite(lite) => lite
+            .run_pending_migrations(SQLITE_MIGRATIONS)
+            .map(|v| v.iter().map(ToString::to_string).collect::<Vec<_>>()),
+    };
+    applied.map_err(|e| anyhow::anyhow!("migration failed: {e}"))
+}
+
+/// Reverts every migration, newest first; returns the versions reverted. For tests and for
+/// tearing a database down.
+pub fn revert_all(settings: &Settings) -> anyhow::Result<Vec<String>> {
+    let mut conn = establish_direct(settings)?;
+    let reverted = match &mut conn {
+        DbConnection::Postgres(pg) => pg.revert_all_migrations(POSTGRES_MIGRATIONS),
+        DbConnection::Sqlite(lite) => lite.revert_all_migrations(SQLITE_MIGRATIONS),
+    };
+    reverted
+        .map(|v| v.iter().map(ToString::to_string).collect())
+        .map_err(|e| anyhow::anyhow!("reverting migrations failed: {e}"))
+}
+
+/// New ids: UUIDv7, which sort by creation time.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}

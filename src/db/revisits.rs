@@ -1,0 +1,33 @@
+//! Revisits (回访): each rating of a resolution, online by the enterprise or by phone.
+
+use diesel::prelude::*;
+
+use super::DbConnection;
+use super::schema::revisits;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = revisits)]
+pub struct RevisitRow {
+    pub id: String,
+    pub ticket_id: String,
+    pub rating: String,
+    pub comment: Option<String>,
+    pub channel: String,
+    pub recorded_by: String,
+    pub created_at: String,
+}
+
+pub fn insert(conn: &mut DbConnection, row: &RevisitRow) -> QueryResult<()> {
+    diesel::insert_into(revisits::table)
+        .values(row)
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn list_for_ticket(conn: &mut DbConnection, ticket_id: &str) -> QueryResult<Vec<RevisitRow>> {
+    revisits::table
+        .filter(revisits::ticket_id.eq(ticket_id))
+        .select(RevisitRow::as_select())
+        .order(revisits::id.asc())
+        .load(conn)
+}

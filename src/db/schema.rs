@@ -1,0 +1,193 @@
+//! The tables, as diesel sees them. Written by hand to match both `migrations/sqlite` and
+//! `migrations/postgres`; a test compares the two migration sets.
+
+diesel::table! {
+    departments (id) {
+        id -> Text,
+        name -> Text,
+        parent_id -> Nullable<Text>,
+        head_user_id -> Nullable<Text>,
+        created_at -> Text,
+        updated_at -> Text,
+    }
+}
+
+diesel::table! {
+    enterprises (id) {
+        id -> Text,
+        name -> Text,
+        credit_code -> Text,
+        industry_chain -> Nullable<Text>,
+        area -> Nullable<Text>,
+        address -> Nullable<Text>,
+        contact_name -> Nullable<Text>,
+        contact_phone -> Nullable<Text>,
+        liaison_cadre_id -> Nullable<Text>,
+        search_text -> Text,
+        created_at -> Text,
+        updated_at -> Text,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        username -> Text,
+        password_hash -> Text,
+        name -> Text,
+        phone -> Nullable<Text>,
+        email -> Nullable<Text>,
+        role -> Text,
+        department_id -> Nullable<Text>,
+        enterprise_id -> Nullable<Text>,
+        disabled -> Bool,
+        created_at -> Text,
+        updated_at -> Text,
+    }
+}
+
+diesel::table! {
+    categories (id) {
+        id -> Text,
+        name -> Text,
+        default_department_id -> Nullable<Text>,
+        deadline_days -> Integer,
+        disabled -> Bool,
+        created_at -> Text,
+        updated_at -> Text,
+    }
+}
+
+diesel::table! {
+    tickets (id) {
+        id -> Text,
+        number -> Text,
+        kind -> Text,
+        status -> Text,
+        title -> Text,
+        description -> Text,
+        search_text -> Text,
+        category_id -> Text,
+        enterprise_id -> Text,
+        submitter_id -> Text,
+        channel -> Text,
+        contact_name -> Nullable<Text>,
+        contact_phone -> Nullable<Text>,
+        department_id -> Nullable<Text>,
+        assignee_id -> Nullable<Text>,
+        due_at -> Nullable<Text>,
+        reopen_count -> Integer,
+        rating -> Nullable<Text>,
+        resolution -> Nullable<Text>,
+        adopted -> Nullable<Bool>,
+        version -> Integer,
+        created_at -> Text,
+        updated_at -> Text,
+        accepted_at -> Nullable<Text>,
+        assigned_at -> Nullable<Text>,
+        signed_at -> Nullable<Text>,
+        resolved_at -> Nullable<Text>,
+        closed_at -> Nullable<Text>,
+        rejected_at -> Nullable<Text>,
+        withdrawn_at -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    ticket_co_departments (ticket_id, department_id) {
+        ticket_id -> Text,
+        department_id -> Text,
+    }
+}
+
+diesel::table! {
+    ticket_events (id) {
+        id -> Text,
+        ticket_id -> Text,
+        seq -> Integer,
+        actor_id -> Nullable<Text>,
+        actor_role -> Nullable<Text>,
+        action -> Text,
+        from_status -> Nullable<Text>,
+        to_status -> Text,
+        note -> Nullable<Text>,
+        public -> Bool,
+        data -> Nullable<Text>,
+        created_at -> Text,
+    }
+}
+
+diesel::table! {
+    comments (id) {
+        id -> Text,
+        ticket_id -> Text,
+        author_id -> Text,
+        body -> Text,
+        internal -> Bool,
+        created_at -> Text,
+    }
+}
+
+diesel::table! {
+    revisits (id) {
+        id -> Text,
+        ticket_id -> Text,
+        rating -> Text,
+        comment -> Nullable<Text>,
+        channel -> Text,
+        recorded_by -> Text,
+        created_at -> Text,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (id) {
+        id -> Text,
+        user_id -> Text,
+        family_id -> Text,
+        token_hash -> Text,
+        expires_at -> Text,
+        created_at -> Text,
+        revoked_at -> Nullable<Text>,
+        replaced_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (user_id, key) {
+        user_id -> Text,
+        key -> Text,
+        request_hash -> Text,
+        ticket_id -> Text,
+        created_at -> Text,
+    }
+}
+
+diesel::table! {
+    ticket_counters (day) {
+        day -> Text,
+        last_value -> Integer,
+    }
+}
+
+diesel::joinable!(tickets -> enterprises (enterprise_id));
+diesel::joinable!(tickets -> categories (category_id));
+diesel::joinable!(ticket_events -> tickets (ticket_id));
+diesel::joinable!(comments -> tickets (ticket_id));
+diesel::joinable!(revisits -> tickets (ticket_id));
+diesel::joinable!(ticket_co_departments -> tickets (ticket_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    departments,
+    enterprises,
+    users,
+    categories,
+    tickets,
+    ticket_co_departments,
+    ticket_events,
+    comments,
+    revisits,
+    refresh_tokens,
+    idempotency_keys,
+    ticket_counters,
+);

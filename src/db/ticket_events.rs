@@ -1,0 +1,49 @@
+//! The append-only timeline of each ticket. There is no update or delete here, and triggers
+//! in the database refuse them.
+
+use diesel::prelude::*;
+
+use super::DbConnection;
+use super::schema::ticket_events;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = ticket_events)]
+pub struct EventRow {
+    pub id: String,
+    pub ticket_id: String,
+    /// The ticket's version after the event: events of one ticket are numbered 1, 2, 3…
+    pub seq: i32,
+    pub actor_id: Option<String>,
+    pub actor_role: Option<String>,
+    pub action: String,
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub note: Option<String>,
+    pub public: bool,
+    /// Details of the action as a JSON object (department, assignee, deadline, rating…).
+    pub data: Option<String>,
+    pub created_at: String,
+}
+
+pub fn insert(conn: &mut DbConnection, row: &EventRow) -> QueryResult<()> {
+    diesel::insert_into(ticket_events::table)
+        .values(row)
+        .execute(conn)
+        .map(drop)
+}
+
+/// A ticket's timeline, oldest first; only public events unless `with_internal`.
+pub fn list_for_ticket(
+    conn: &mut DbConnection,
+    ticket_id: &str,
+    with_internal: bool,
+) -> QueryResult<Vec<EventRow>> {
+    let mut query = ticket_events::table
+        .filter(ticket_events::ticket_id.eq(ticket_id))
+        .select(EventRow::as_select())
+        .into_boxed();
+    if !with_internal {
+        query = query.filter(ticket_events::public.eq(true));
+    }
+    query.order(ticket_events::seq.asc()).load(conn)
+}

@@ -1,0 +1,266 @@
+//! Tickets (诉求), their co-handling departments and their daily number sequence.
+
+use diesel::prelude::*;
+
+use super::DbConnection;
+use super::schema::{enterprises, ticket_co_departments, ticket_counters, tickets};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = tickets, treat_none_as_null = true)]
+pub struct TicketRow {
+    pub id: String,
+    pub number: String,
+    pub kind: String,
+    pub status: String,
+    pub title: String,
+    pub description: String,
+    pub search_text: String,
+    pub category_id: String,
+    pub enterprise_id: String,
+    pub submitter_id: String,
+    pub channel: String,
+    pub contact_name: Option<String>,
+    pub contact_phone: Option<String>,
+    pub department_id: Option<String>,
+    pub assignee_id: Option<String>,
+    pub due_at: Option<String>,
+    pub reopen_count: i32,
+    pub rating: Option<String>,
+    pub resolution: Option<String>,
+    pub adopted: Option<bool>,
+    pub version: i32,
+    pub created_at: String,
+    pub updated_at: String,
+    pub accepted_at: Option<String>,
+    pub assigned_at: Option<String>,
+    pub signed_at: Option<String>,
+    pub resolved_at: Option<String>,
+    pub closed_at: Option<String>,
+    pub rejected_at: Option<String>,
+    pub withdrawn_at: Option<String>,
+}
+
+/// Which tickets a reader may see at all.
+#[derive(Debug, Clone)]
+pub enum Scope {
+    All,
+    Enterprise {
+        enterprise_id: String,
+    },
+    /// Assigned to them, to their department (lead or co-handling), or filed by an
+    /// enterprise they are liaison cadre for.
+    Cadre {
+        user_id: String,
+        department_id: Option<String>,
+    },
+    Nothing,
+}
+
+/// The list filters; empty vectors and `None` mean any.
+#[derive(Debug, Default, Clone)]
+pub struct TicketFilter {
+    pub statuses: Vec<String>,
+    pub kinds: Vec<String>,
+    pub category_id: Option<String>,
+    pub department_id: Option<String>,
+    pub assignee_id: Option<String>,
+    pub enterprise_id: Option<String>,
+    /// A LIKE pattern over the folded title, description and number.
+    pub pattern: Option<String>,
+    pub created_from: Option<String>,
+    pub created_to: Option<String>,
+    /// `Some((wanted, now))`: only tickets that are (or are not) past their deadline at `now`.
+    pub overdue: Option<(bool, String)>,
+    pub before_id: Option<String>,
+}
+
+/// Statuses in which a deadline runs.
+const HANDLING: [&str; 2] = ["assigned", "in_progress"];
+
+pub fn insert(conn: &mut DbConnection, row: &TicketRow) -> QueryResult<()> {
+    diesel::insert_into(tickets::table)
+        .values(row)
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<TicketRow>> {
+    tickets::table
+        .find(id)
+        .select(TicketRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Writes `row` if the stored ticket still has `expected_version`; returns false when someone
+/// else changed it first (the caller then answers 409 rather than overwrite their change).
+pub fn update_versioned(
+    conn: &mut DbConnection,
+    row: &TicketRow,
+    expected_version: i32,
+) -> QueryResult<bool> {
+    let changed = diesel::update(
+        tickets::table
+            .filter(tickets::id.eq(&row.id))
+            .filter(tickets::version.eq(expected_version)),
+    )
+    .set(row)
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
+pub fn list(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    filter: &TicketFilter,
+    limit: i64,
+) -> QueryResult<Vec<TicketRow>> {
+    let mut query = tickets::table.select(TicketRow::as_select()).into_boxed();
+    match scope {
+        Scope::All => {}
+        Scope::Nothing => return Ok(Vec::new()),
+        Scope::Enterprise { enterprise_id } => {
+            query = query.filter(tickets::enterprise_id.eq(enterprise_id.clone()));
+        }
+        Scope::Cadre {
+            user_id,
+            department_id,
+        } => {
+            let liaison_of = enterprises::table
+                .filter(enterprises::liaison_cadre_id.eq(user_id.clone()))
+                .select(enterprises::id);
+            let mine = tickets::assignee_id
+                .eq(user_id.clone())
+                .or(tickets::enterprise_id.eq_any(liaison_of));
+            match department_id {
+                Some(dept) => {
+                    let co_handled = ticket_co_departments::table
+                        .filter(ticket_co_departments::department_id.eq(dept.clone()))
+                        .select(ticket_co_departments::ticket_id);
+                    query = query.filter(
+                        mine.or(tickets::department_id.eq(dept.clone()))
+                            .or(tickets::id.eq_any(co_handled)),
+                    );
+                }
+                None => query = query.filter(mine),
+            }
+        }
+    }
+    if !filter.statuses.is_empty() {
+        query = query.filter(tickets::status.eq_any(filter.statuses.clone()));
+    }
+    if !filter.kinds.is_empty() {
+        query = query.filter(tickets::kind.eq_any(filter.kinds.clone()));
+    }
+    if let Some(v) = &filter.category_id {
+        query = query.filter(tickets::category_id.eq(v.clone()));
+    }
+    if let Some(v) = &filter.department_id {
+        query = query.filter(tickets::department_id.eq(v.clone()));
+    }
+    if let Some(v) = &filter.assignee_id {
+        query = query.filter(tickets::assignee_id.eq(v.clone()));
+    }
+    if let Some(v) = &filter.enterprise_id {
+        query = query.filter(tickets::enterprise_id.eq(v.clone()));
+    }
+    if let Some(p) = &filter.pattern {
+        query = query.filter(tickets::search_text.like(p.clone()).escape('\\'));
+    }
+    if let Some(v) = &filter.created_from {
+        query = query.filter(tickets::created_at.ge(v.clone()));
+    }
+    if let Some(v) = &filter.created_to {
+        query = query.filter(tickets::created_at.lt(v.clone()));
+    }
+    match &filter.overdue {
+        Some((true, now)) => {
+            query = query
+                .filter(tickets::status.eq_any(HANDLING))
+                .filter(tickets::due_at.lt(now.clone()));
+        }
+        Some((false, now)) => {
+            query = query.filter(
+                tickets::status
+                    .ne_all(HANDLING)
+                    .or(tickets::due_at.is_null())
+                    .or(tickets::due_at.ge(now.clone())),
+            );
+        }
+        None => {}
+    }
+    if let Some(before) = &filter.before_id {
+        query = query.filter(tickets::id.lt(before.clone()));
+    }
+    query.order(tickets::id.desc()).limit(limit).load(conn)
+}
+
+/// The next sequence number of a China calendar day, unique however many requests file at
+/// once: the counter row is locked (PostgreSQL) or the database is (SQLite) until commit.
+pub fn next_sequence(conn: &mut DbConnection, day: &str) -> QueryResult<i64> {
+    macro_rules! bump {
+        ($c:expr) => {
+            diesel::insert_into(ticket_counters::table)
+                .values((
+                    ticket_counters::day.eq(day),
+                    ticket_counters::last_value.eq(1),
+                ))
+                .on_conflict(ticket_counters::day)
+                .do_update()
+                .set(ticket_counters::last_value.eq(ticket_counters::last_value + 1))
+                .execute($c)
+        };
+    }
+    // diesel's MultiBackend has no ON CONFLICT, so the upsert goes to the concrete connection.
+    match conn {
+        DbConnection::Postgres(c) => bump!(c)?,
+        DbConnection::Sqlite(c) => bump!(c)?,
+    };
+    ticket_counters::table
+        .find(day)
+        .select(ticket_counters::last_value)
+        .first::<i32>(conn)
+        .map(i64::from)
+}
+
+/// Replaces the co-handling departments of a ticket.
+pub fn set_co_departments(
+    conn: &mut DbConnection,
+    ticket_id: &str,
+    department_ids: &[String],
+) -> QueryResult<()> {
+    diesel::delete(
+        ticket_co_departments::table.filter(ticket_co_departments::ticket_id.eq(ticket_id)),
+    )
+    .execute(conn)?;
+    for dept in department_ids {
+        diesel::insert_into(ticket_co_departments::table)
+            .values((
+                ticket_co_departments::ticket_id.eq(ticket_id),
+                ticket_co_departments::department_id.eq(dept),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// `(ticket_id, department_id)` pairs of the given tickets, in department id order.
+pub fn co_departments_of(
+    conn: &mut DbConnection,
+    ticket_ids: &[String],
+) -> QueryResult<Vec<(String, String)>> {
+    if ticket_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    ticket_co_departments::table
+        .filter(ticket_co_departments::ticket_id.eq_any(ticket_ids))
+        .select((
+            ticket_co_departments::ticket_id,
+            ticket_co_departments::department_id,
+        ))
+        .order((
+            ticket_co_departments::ticket_id,
+            ticket_co_departments::department_id,
+        ))
+        .load(conn)
+}

@@ -1,0 +1,109 @@
+//! User accounts of every role.
+
+use diesel::prelude::*;
+
+use super::DbConnection;
+use super::schema::users;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = users, treat_none_as_null = true)]
+pub struct UserRow {
+    pub id: String,
+    pub username: String,
+    pub password_hash: String,
+    pub name: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub role: String,
+    pub department_id: Option<String>,
+    pub enterprise_id: Option<String>,
+    pub disabled: bool,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// Filters of the user list; `None` means any.
+#[derive(Debug, Default, Clone)]
+pub struct UserFilter {
+    pub role: Option<String>,
+    pub department_id: Option<String>,
+    pub enterprise_id: Option<String>,
+    pub disabled: Option<bool>,
+    /// A LIKE pattern matched against the username and the name.
+    pub pattern: Option<String>,
+    /// Only ids before this one (the page cursor).
+    pub before_id: Option<String>,
+}
+
+pub fn insert(conn: &mut DbConnection, row: &UserRow) -> QueryResult<()> {
+    diesel::insert_into(users::table)
+        .values(row)
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn update(conn: &mut DbConnection, row: &UserRow) -> QueryResult<()> {
+    diesel::update(users::table.find(&row.id))
+        .set(row)
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<UserRow>> {
+    users::table
+        .find(id)
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_by_username(conn: &mut DbConnection, username: &str) -> QueryResult<Option<UserRow>> {
+    users::table
+        .filter(users::username.eq(username))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Newest first, at most `limit`.
+pub fn list(conn: &mut DbConnection, filter: &UserFilter, limit: i64) -> QueryResult<Vec<UserRow>> {
+    let mut query = users::table.select(UserRow::as_select()).into_boxed();
+    if let Some(role) = &filter.role {
+        query = query.filter(users::role.eq(role.clone()));
+    }
+    if let Some(dept) = &filter.department_id {
+        query = query.filter(users::department_id.eq(dept.clone()));
+    }
+    if let Some(ent) = &filter.enterprise_id {
+        query = query.filter(users::enterprise_id.eq(ent.clone()));
+    }
+    if let Some(disabled) = filter.disabled {
+        query = query.filter(users::disabled.eq(disabled));
+    }
+    if let Some(pattern) = &filter.pattern {
+        query = query.filter(
+            users::username
+                .like(pattern.clone())
+                .escape('\\')
+                .or(users::name.like(pattern.clone()).escape('\\')),
+        );
+    }
+    if let Some(before) = &filter.before_id {
+        query = query.filter(users::id.lt(before.clone()));
+    }
+    query.order(users::id.desc()).limit(limit).load(conn)
+}
+
+pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
+    users::table.count().get_result(conn)
+}
+
+/// Active cadres of a department.
+pub fn cadres_of(conn: &mut DbConnection, department_id: &str) -> QueryResult<Vec<UserRow>> {
+    users::table
+        .filter(users::department_id.eq(department_id))
+        .filter(users::role.eq("cadre"))
+        .filter(users::disabled.eq(false))
+        .select(UserRow::as_select())
+        .load(conn)
+}

@@ -1,0 +1,335 @@
+//! The command line: `serve`, `migrate`, and account administration.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use qiyeshao::config::Settings;
+use qiyeshao::db::{self, Db};
+use qiyeshao::domain::ticket::Role;
+use qiyeshao::domain::validation::{limits, normalize_username};
+use qiyeshao::domain::{credit_code, phone};
+use qiyeshao::error::AppError;
+use qiyeshao::service::accounts::{self, NewUser};
+use qiyeshao::startup::Application;
+use qiyeshao::{auth, demo, telemetry};
+
+#[derive(Parser)]
+#[command(
+    name = "qiyeshao",
+    version,
+    about = "企业哨: enterprise requests to a district government"
+)]
+struct Cli {
+    /// A TOML file whose values override the built-in defaults (config/default.toml).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// The database: postgres://… or a SQLite path / sqlite://… (overrides DATABASE_URL).
+    #[arg(long, global = true, value_name = "URL")]
+    database_url: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP service (migrating the database first).
+    Serve {
+        /// Address and port to listen on, e.g. 0.0.0.0:8080.
+        #[arg(long, value_name = "ADDR:PORT")]
+        bind: Option<String>,
+        /// Fill an empty database with demo departments, enterprises, accounts and tickets.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Bring the database schema up to date, then exit.
+    Migrate,
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account.
+    Add {
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        username: String,
+        /// At least 8 characters. Prefer --password-env to keep it out of shell history.
+        #[arg(long, required_unless_present = "password_env")]
+        password: Option<String>,
+        /// Read the password from this environment variable.
+        #[arg(long, value_name = "VAR")]
+        password_env: Option<String>,
+        /// Display name (defaults to the username).
+        #[arg(long)]
+        name: Option<String>,
+        /// Mobile number.
+        #[arg(long)]
+        phone: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+        /// For cadres: the department's id or exact name.
+        #[arg(long)]
+        department: Option<String>,
+        /// For enterprise users: the enterprise's id or credit code.
+        #[arg(long)]
+        enterprise: Option<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn load_settings(cli: &Cli) -> anyhow::Result<Settings> {
+    let mut settings = Settings::load(cli.config.as_deref())?;
+    if let Some(url) = &cli.database_url {
+        settings.database.url = url.clone();
+    }
+    Ok(settings)
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let mut settings = load_settings(&cli)?;
+    telemetry::init(&settings.log);
+    match cli.command {
+        Command::Serve { bind, demo } => {
+            if let Some(bind) = bind {
+                settings.server.bind = bind;
+            }
+            serve(settings, demo)
+        }
+        Command::Migrate => {
+            let applied = db::migrate(&settings)?;
+            if applied.is_empty() {
+                println!(
+                    "The database at {} is up to date.",
+                    db::redact_url(&settings.database_url())
+                );
+            } else {
+                println!(
+                    "Applied {} migration(s): {}",
+                    applied.len(),
+                    applied.join(", ")
+                );
+            }
+            Ok(())
+        }
+        Command::User { command } => match command {
+            UserCommand::Add {
+                role,
+                username,
+                password,
+                password_env,
+                name,
+                phone,
+                email,
+                department,
+                enterprise,
+            } => {
+                let password = match (password, password_env) {
+                    (Some(p), _) => p,
+                    (None, Some(var)) => {
+                        std::env::var(&var).with_context(|| format!("{var} is not set"))?
+                    }
+                    (None, None) => anyhow::bail!("give --password or --password-env"),
+                };
+                add_user(
+                    &settings,
+                    AddUser {
+                        role,
+                        username,
+                        password,
+                        name,
+                        phone,
+                        email,
+                        department,
+                        enterprise,
+                    },
+                )
+            }
+        },
+    }
+}
+
+fn serve(settings: Settings, seed_demo: bool) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the runtime")?;
+    runtime.block_on(async move {
+        let prefix = settings.tickets.number_prefix.clone();
+        let db_url = db::redact_url(&settings.database_url());
+        let app = Application::build(settings).await?;
+        tracing::info!(database = %db_url, url = %app.public_url(), "qiyeshao is listening");
+        if seed_demo {
+            let db = app.db().clone();
+            let seeded =
+                tokio::task::spawn_blocking(move || demo::seed(&db, &prefix, chrono::Utc::now()))
+                    .await
+                    .context("seeding the demo data")?
+                    .map_err(|e| anyhow::anyhow!("seeding the demo data: {e}"))?;
+            print_demo(app.public_url(), seeded.as_deref());
+        } else {
+            println!(
+                "qiyeshao is listening on {} (API documentation: {}/api/docs/)",
+                app.public_url(),
+                app.public_url()
+            );
+        }
+        app.run_until_stopped().await.context("the server failed")
+    })
+}
+
+fn print_demo(url: &str, accounts: Option<&[demo::DemoAccount]>) {
+    println!();
+    println!("qiyeshao is running at {url}");
+    println!("  API documentation: {url}/api/docs/");
+    match accounts {
+        Some(accounts) => {
+            println!(
+                "  Demo data loaded. Every demo account's password is {}",
+                demo::DEMO_PASSWORD
+            );
+            println!();
+            println!("  {:<14} {:<11} {:<8} what", "username", "role", "name");
+            for a in accounts {
+                println!(
+                    "  {:<14} {:<11} {:<8} {}",
+                    a.username,
+                    a.role.as_str(),
+                    a.name,
+                    a.note
+                );
+            }
+        }
+        None => println!("  The database already holds data, so no demo data was added."),
+    }
+    println!();
+    println!("  Try: curl -s {url}/api/v1/auth/login -H 'Content-Type: application/json' \\");
+    println!(
+        "         -d '{{\"username\":\"enterprise\",\"password\":\"{}\"}}'",
+        demo::DEMO_PASSWORD
+    );
+    println!();
+}
+
+struct AddUser {
+    role: String,
+    username: String,
+    password: String,
+    name: Option<String>,
+    phone: Option<String>,
+    email: Option<String>,
+    department: Option<String>,
+    enterprise: Option<String>,
+}
+
+fn add_user(settings: &Settings, args: AddUser) -> anyhow::Result<()> {
+    let role = Role::parse(&args.role)
+        .with_context(|| format!("--role must be one of {}", Role::expected()))?;
+    let username = normalize_username(&args.username)
+        .context("--username must be 3 to 64 letters, digits or _ . @ -")?;
+    anyhow::ensure!(
+        args.password.chars().count() >= limits::PASSWORD_MIN,
+        "--password must be at least {} characters",
+        limits::PASSWORD_MIN
+    );
+    let phone = args
+        .phone
+        .map(|p| phone::normalize_mobile(&p).map_err(|e| anyhow::anyhow!("--phone {e}")))
+        .transpose()?;
+    db::migrate(settings)?;
+    let db = Db::connect(settings)?;
+    let department_id = match args.department {
+        None => None,
+        Some(d) => Some(find_department(&db, &d)?),
+    };
+    let enterprise_id = match args.enterprise {
+        None => None,
+        Some(e) => Some(find_enterprise(&db, &e)?),
+    };
+    let password_hash = auth::hash_password(&args.password)?;
+    let input = NewUser {
+        name: args.name.unwrap_or_else(|| username.clone()),
+        username,
+        password_hash,
+        phone,
+        email: args.email,
+        role,
+        department_id,
+        enterprise_id,
+    };
+    let user = db
+        .write(|c| accounts::create_user(c, input, chrono::Utc::now()))
+        .map_err(describe)?;
+    println!(
+        "Created {} account {:?} (id {}).",
+        user.role, user.username, user.id
+    );
+    Ok(())
+}
+
+/// An AppError as a command-line message, with the fields at fault.
+fn describe(e: AppError) -> anyhow::Error {
+    match e.fields {
+        Some(fields) => anyhow::anyhow!(
+            "{}",
+            fields
+                .iter()
+                .map(|(f, m)| format!("{f} {m}"))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+        None => anyhow::anyhow!("{}", e.message),
+    }
+}
+
+fn find_department(db: &Db, key: &str) -> anyhow::Result<String> {
+    let all = db
+        .read(|c| -> Result<_, AppError> { Ok(db::departments::list(c)?) })
+        .map_err(describe)?;
+    all.into_iter()
+        .find(|d| d.id == key || d.name == key)
+        .map(|d| d.id)
+        .with_context(|| format!("no department with id or name {key:?}"))
+}
+
+fn find_enterprise(db: &Db, key: &str) -> anyhow::Result<String> {
+    let code = credit_code::normalize(key).ok();
+    let found = db
+        .read(|c| -> Result<_, AppError> {
+            if let Some(e) = db::enterprises::find(c, key)? {
+                return Ok(Some(e.id));
+            }
+            let filter = db::enterprises::EnterpriseFilter {
+                pattern: code
+                    .as_deref()
+                    .map(qiyeshao::domain::text::contains_pattern),
+                ..Default::default()
+            };
+            if filter.pattern.is_none() {
+                return Ok(None);
+            }
+            Ok(db::enterprises::list(c, &filter, 2)?
+                .into_iter()
+                .find(|e| Some(&e.credit_code) == code.as_ref())
+                .map(|e| e.id))
+        })
+        .map_err(describe)?;
+    found.with_context(|| format!("no enterprise with id or credit code {key:?}"))
+}

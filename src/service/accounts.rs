@@ -1,0 +1,305 @@
+//! Signing in and out, refresh-token rotation, and user accounts.
+
+use chrono::{DateTime, Utc};
+
+use crate::auth::{self, Principal, TokenKeys};
+use crate::db::refresh_tokens::{self, RefreshTokenRow};
+use crate::db::users::{self, UserFilter, UserRow};
+use crate::db::{Db, DbConnection, departments, enterprises, new_id};
+use crate::domain::ticket::Role;
+use crate::domain::time;
+use crate::domain::validation::FieldErrors;
+use crate::error::AppError;
+use crate::service::{Page, require_role};
+
+/// What a successful sign-in or refresh gives.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub expires_in: i64,
+    pub user: UserRow,
+}
+
+pub fn principal_of(user: &UserRow) -> Result<Principal, AppError> {
+    let role = Role::parse(&user.role).ok_or_else(|| {
+        AppError::internal(anyhow::anyhow!("user {} has role {:?}", user.id, user.role))
+    })?;
+    Ok(Principal {
+        user_id: user.id.clone(),
+        role,
+        department_id: user.department_id.clone(),
+        enterprise_id: user.enterprise_id.clone(),
+    })
+}
+
+fn invalid_credentials() -> AppError {
+    AppError::unauthorized("invalid_credentials", "wrong username or password")
+}
+
+/// Issues an access token and a refresh token of the given family (a new family on sign-in).
+fn start_session(
+    conn: &mut DbConnection,
+    user: UserRow,
+    family_id: String,
+    keys: &TokenKeys,
+    refresh_ttl: chrono::Duration,
+    now: DateTime<Utc>,
+) -> Result<(Session, String), AppError> {
+    let refresh_token = auth::new_refresh_token().map_err(AppError::internal)?;
+    let id = new_id();
+    refresh_tokens::insert(
+        conn,
+        &RefreshTokenRow {
+            id: id.clone(),
+            user_id: user.id.clone(),
+            family_id,
+            token_hash: auth::hash_token(&refresh_token),
+            expires_at: time::format(now + refresh_ttl),
+            created_at: time::format(now),
+            revoked_at: None,
+            replaced_by: None,
+        },
+    )?;
+    let access_token = keys
+        .issue(&principal_of(&user)?, now)
+        .map_err(AppError::internal)?;
+    Ok((
+        Session {
+            access_token,
+            refresh_token,
+            expires_in: keys.ttl_secs(),
+            user,
+        },
+        id,
+    ))
+}
+
+/// Checks the password outside any transaction (it is slow on purpose), then records the new
+/// session in a short one.
+pub fn login(
+    db: &Db,
+    username: &str,
+    password: &str,
+    keys: &TokenKeys,
+    refresh_ttl: chrono::Duration,
+    now: DateTime<Utc>,
+) -> Result<Session, AppError> {
+    let username = username.trim().to_ascii_lowercase();
+    let user = db.read(|c| Ok::<_, AppError>(users::find_by_username(c, &username)?))?;
+    let Some(user) = user else {
+        auth::verify_against_nothing(password);
+        return Err(invalid_credentials());
+    };
+    if !auth::verify_password(password, &user.password_hash) {
+        return Err(invalid_credentials());
+    }
+    if user.disabled {
+        return Err(AppError::forbidden("this account is disabled"));
+    }
+    db.write(|c| start_session(c, user, new_id(), keys, refresh_ttl, now))
+        .map(|(session, _)| session)
+}
+
+/// What presenting a refresh token led to.
+pub enum Refreshed {
+    Ok(Session),
+    /// The token is unknown, expired, or its user can no longer sign in.
+    Refused(AppError),
+}
+
+/// Rotates a refresh token: the presented one stops working and a new one is returned.
+/// Presenting a token that was already rotated means it was copied: the whole family is
+/// revoked (and that is committed, though the answer is a refusal).
+pub fn refresh(
+    conn: &mut DbConnection,
+    token: &str,
+    keys: &TokenKeys,
+    refresh_ttl: chrono::Duration,
+    now: DateTime<Utc>,
+) -> Result<Refreshed, AppError> {
+    let now_text = time::format(now);
+    let refused = || AppError::unauthorized("invalid_token", "the refresh token is not valid");
+    let Some(stored) = refresh_tokens::find_by_hash(conn, &auth::hash_token(token))? else {
+        return Ok(Refreshed::Refused(refused()));
+    };
+    if stored.revoked_at.is_some() {
+        refresh_tokens::revoke_family(conn, &stored.family_id, &now_text)?;
+        tracing::warn!(user_id = %stored.user_id, "a rotated refresh token was presented again; its family is revoked");
+        return Ok(Refreshed::Refused(refused()));
+    }
+    if stored.expires_at <= now_text {
+        return Ok(Refreshed::Refused(AppError::unauthorized(
+            "token_expired",
+            "the refresh token has expired; sign in again",
+        )));
+    }
+    let user = users::find(conn, &stored.user_id)?.ok_or_else(refused)?;
+    if user.disabled {
+        refresh_tokens::revoke_all_for_user(conn, &user.id, &now_text)?;
+        return Ok(Refreshed::Refused(refused()));
+    }
+    let (session, new_token_id) =
+        start_session(conn, user, stored.family_id.clone(), keys, refresh_ttl, now)?;
+    if !refresh_tokens::revoke(conn, &stored.id, &now_text, Some(&new_token_id))? {
+        // Someone refreshed with the same token a moment ago: that is reuse too.
+        return Err(AppError::unauthorized(
+            "invalid_token",
+            "the refresh token is not valid",
+        ));
+    }
+    Ok(Refreshed::Ok(session))
+}
+
+/// Ends the session the refresh token belongs to.
+pub fn logout(conn: &mut DbConnection, token: &str, now: DateTime<Utc>) -> Result<(), AppError> {
+    let stored = refresh_tokens::find_by_hash(conn, &auth::hash_token(token))?
+        .ok_or_else(|| AppError::unauthorized("invalid_token", "the refresh token is not valid"))?;
+    refresh_tokens::revoke_family(conn, &stored.family_id, &time::format(now))?;
+    Ok(())
+}
+
+pub fn me(conn: &mut DbConnection, who: &Principal) -> Result<UserRow, AppError> {
+    users::find(conn, &who.user_id)?
+        .ok_or_else(|| AppError::unauthorized("invalid_token", "the account no longer exists"))
+}
+
+/// A validated new account; the password is already hashed.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub username: String,
+    pub password_hash: String,
+    pub name: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub role: Role,
+    pub department_id: Option<String>,
+    pub enterprise_id: Option<String>,
+}
+
+/// Changes to an account; `None` leaves a field as it is, `Some(None)` clears it.
+#[derive(Debug, Clone, Default)]
+pub struct UserChanges {
+    pub password_hash: Option<String>,
+    pub name: Option<String>,
+    pub phone: Option<Option<String>>,
+    pub email: Option<Option<String>>,
+    pub role: Option<Role>,
+    pub department_id: Option<Option<String>>,
+    pub enterprise_id: Option<Option<String>>,
+    pub disabled: Option<bool>,
+}
+
+/// Cadres belong to a department and enterprise users to an enterprise, which must exist.
+fn check_membership(conn: &mut DbConnection, row: &UserRow) -> Result<(), AppError> {
+    let mut errors = FieldErrors::new();
+    match row.department_id.as_deref() {
+        Some(d) if departments::find(conn, d)?.is_none() => {
+            errors.add("department_id", "no such department")
+        }
+        None if row.role == Role::Cadre.as_str() => {
+            errors.add("department_id", "is required for a cadre")
+        }
+        _ => {}
+    }
+    match row.enterprise_id.as_deref() {
+        Some(e) if enterprises::find(conn, e)?.is_none() => {
+            errors.add("enterprise_id", "no such enterprise")
+        }
+        None if row.role == Role::Enterprise.as_str() => {
+            errors.add("enterprise_id", "is required for an enterprise user")
+        }
+        _ => {}
+    }
+    Ok(errors.finish()?)
+}
+
+fn username_taken(err: AppError) -> AppError {
+    if err.is_duplicate() {
+        AppError::conflict("duplicate", "this username is already taken")
+    } else {
+        err
+    }
+}
+
+pub fn create_user(
+    conn: &mut DbConnection,
+    input: NewUser,
+    now: DateTime<Utc>,
+) -> Result<UserRow, AppError> {
+    let now_text = time::format(now);
+    let row = UserRow {
+        id: new_id(),
+        username: input.username,
+        password_hash: input.password_hash,
+        name: input.name,
+        phone: input.phone,
+        email: input.email,
+        role: input.role.as_str().into(),
+        department_id: input.department_id,
+        enterprise_id: input.enterprise_id,
+        disabled: false,
+        created_at: now_text.clone(),
+        updated_at: now_text,
+    };
+    check_membership(conn, &row)?;
+    users::insert(conn, &row).map_err(|e| username_taken(e.into()))?;
+    Ok(row)
+}
+
+pub fn update_user(
+    conn: &mut DbConnection,
+    id: &str,
+    changes: UserChanges,
+    now: DateTime<Utc>,
+) -> Result<UserRow, AppError> {
+    let mut row = users::find(conn, id)?.ok_or_else(|| AppError::not_found("user"))?;
+    let revoke_sessions = changes.password_hash.is_some() || changes.disabled == Some(true);
+    if let Some(v) = changes.password_hash {
+        row.password_hash = v;
+    }
+    if let Some(v) = changes.name {
+        row.name = v;
+    }
+    if let Some(v) = changes.phone {
+        row.phone = v;
+    }
+    if let Some(v) = changes.email {
+        row.email = v;
+    }
+    if let Some(v) = changes.role {
+        row.role = v.as_str().into();
+    }
+    if let Some(v) = changes.department_id {
+        row.department_id = v;
+    }
+    if let Some(v) = changes.enterprise_id {
+        row.enterprise_id = v;
+    }
+    if let Some(v) = changes.disabled {
+        row.disabled = v;
+    }
+    row.updated_at = time::format(now);
+    check_membership(conn, &row)?;
+    users::update(conn, &row)?;
+    if revoke_sessions {
+        refresh_tokens::revoke_all_for_user(conn, &row.id, &row.updated_at)?;
+    }
+    Ok(row)
+}
+
+pub fn get_user(conn: &mut DbConnection, who: &Principal, id: &str) -> Result<UserRow, AppError> {
+    require_role(who, &[Role::Admin, Role::Dispatcher])?;
+    users::find(conn, id)?.ok_or_else(|| AppError::not_found("user"))
+}
+
+pub fn list_users(
+    conn: &mut DbConnection,
+    who: &Principal,
+    filter: &UserFilter,
+    limit: i64,
+) -> Result<Page<UserRow>, AppError> {
+    require_role(who, &[Role::Admin, Role::Dispatcher])?;
+    let rows = users::list(conn, filter, limit + 1)?;
+    Ok(Page::from_rows(rows, limit, |r| &r.id))
+}

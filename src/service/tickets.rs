@@ -1,0 +1,722 @@
+//! Filing, reading and moving tickets. Every function here runs inside one transaction that
+//! the caller opened, so a refused or failed action leaves the ticket and its timeline as
+//! they were.
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+use crate::auth::Principal;
+use crate::db::comments::{self, CommentRow};
+use crate::db::revisits::{self, RevisitRow};
+use crate::db::ticket_events::{self, EventRow};
+use crate::db::tickets::{self as ticket_db, Scope, TicketFilter, TicketRow};
+use crate::db::{DbConnection, categories, departments, enterprises, idempotency, new_id, users};
+use crate::domain::text;
+use crate::domain::ticket::{
+    self, Action, Actor, Channel, Rating, Role, Step, TicketKind, TicketStatus, can_view,
+};
+use crate::domain::time;
+use crate::domain::validation::FieldErrors;
+use crate::error::AppError;
+use crate::service::{Page, require_role};
+
+/// A ticket with what is stored beside it.
+#[derive(Debug, Clone)]
+pub struct TicketRecord {
+    pub row: TicketRow,
+    pub co_department_ids: Vec<String>,
+}
+
+/// A ticket as one reader may see it.
+#[derive(Debug, Clone)]
+pub struct TicketDetail {
+    pub ticket: TicketRecord,
+    pub events: Vec<EventRow>,
+    pub comments: Vec<CommentRow>,
+    pub revisits: Vec<RevisitRow>,
+}
+
+/// A validated filing.
+#[derive(Debug, Clone)]
+pub struct NewTicket {
+    pub kind: TicketKind,
+    pub category_id: String,
+    pub title: String,
+    pub description: String,
+    pub contact_name: Option<String>,
+    pub contact_phone: Option<String>,
+    pub enterprise_id: Option<String>,
+    pub channel: Option<Channel>,
+}
+
+/// An `Idempotency-Key` and the hash of the request that came with it.
+#[derive(Debug, Clone)]
+pub struct IdempotencyKey {
+    pub key: String,
+    pub request_hash: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Filed {
+    pub ticket: TicketRecord,
+    /// True when this was a retry answered with the ticket of the first request.
+    pub replayed: bool,
+}
+
+/// Ticket-number prefix and how long idempotency keys are honoured.
+#[derive(Debug, Clone)]
+pub struct FilingOptions {
+    pub number_prefix: String,
+    pub idempotency_ttl: chrono::Duration,
+}
+
+/// A validated workflow action with its body.
+#[derive(Debug, Clone)]
+pub enum ActionInput {
+    Accept {
+        note: Option<String>,
+    },
+    Reject {
+        reason: String,
+    },
+    Assign {
+        department_id: String,
+        assignee_id: Option<String>,
+        co_department_ids: Option<Vec<String>>,
+        due_at: Option<DateTime<Utc>>,
+    },
+    Sign,
+    Return {
+        reason: String,
+    },
+    Progress {
+        note: String,
+        public: bool,
+    },
+    Urge {
+        note: String,
+    },
+    Resolve {
+        resolution: String,
+        adopted: Option<bool>,
+    },
+    Revisit {
+        rating: Rating,
+        comment: Option<String>,
+    },
+    Close {
+        reason: String,
+    },
+    Withdraw {
+        reason: Option<String>,
+    },
+}
+
+impl ActionInput {
+    fn step(&self) -> Step {
+        match self {
+            ActionInput::Accept { .. } => Step::Accept,
+            ActionInput::Reject { .. } => Step::Reject,
+            ActionInput::Assign { .. } => Step::Assign,
+            ActionInput::Sign => Step::Sign,
+            ActionInput::Return { .. } => Step::Return,
+            ActionInput::Progress { .. } => Step::Progress,
+            ActionInput::Urge { .. } => Step::Urge,
+            ActionInput::Resolve { .. } => Step::Resolve,
+            ActionInput::Revisit { rating, .. } => Step::Revisit(*rating),
+            ActionInput::Close { .. } => Step::Close,
+            ActionInput::Withdraw { .. } => Step::Withdraw,
+        }
+    }
+}
+
+fn parse_status(row: &TicketRow) -> Result<TicketStatus, AppError> {
+    TicketStatus::parse(&row.status).ok_or_else(|| {
+        AppError::internal(anyhow::anyhow!(
+            "ticket {} has status {:?}",
+            row.id,
+            row.status
+        ))
+    })
+}
+
+fn co_departments(conn: &mut DbConnection, ticket_id: &str) -> Result<Vec<String>, AppError> {
+    Ok(
+        ticket_db::co_departments_of(conn, &[ticket_id.to_string()])?
+            .into_iter()
+            .map(|(_, d)| d)
+            .collect(),
+    )
+}
+
+/// How the principal stands to a ticket.
+fn actor_for(
+    conn: &mut DbConnection,
+    who: &Principal,
+    row: &TicketRow,
+    co_department_ids: &[String],
+) -> Result<Actor, AppError> {
+    let in_department = |dept: Option<&String>| {
+        who.role == Role::Cadre && dept.is_some() && who.department_id.as_ref() == dept
+    };
+    let is_liaison = if who.role == Role::Cadre {
+        enterprises::find(conn, &row.enterprise_id)?
+            .and_then(|e| e.liaison_cadre_id)
+            .is_some_and(|id| id == who.user_id)
+    } else {
+        false
+    };
+    Ok(Actor {
+        role: who.role,
+        is_assignee: row.assignee_id.as_deref() == Some(who.user_id.as_str()),
+        in_lead_department: in_department(row.department_id.as_ref()),
+        in_co_department: who
+            .department_id
+            .as_ref()
+            .is_some_and(|d| co_department_ids.contains(d))
+            && who.role == Role::Cadre,
+        of_filing_enterprise: who.role == Role::Enterprise
+            && who.enterprise_id.as_deref() == Some(row.enterprise_id.as_str()),
+        is_liaison,
+    })
+}
+
+/// Loads a ticket the principal may see; anything else is "not found", never "forbidden",
+/// so that ids of others' tickets reveal nothing.
+fn load_visible(
+    conn: &mut DbConnection,
+    who: &Principal,
+    ticket_id: &str,
+) -> Result<(TicketRecord, Actor), AppError> {
+    let row = ticket_db::find(conn, ticket_id)?.ok_or_else(|| AppError::not_found("ticket"))?;
+    let co = co_departments(conn, &row.id)?;
+    let actor = actor_for(conn, who, &row, &co)?;
+    if !can_view(&actor) {
+        return Err(AppError::not_found("ticket"));
+    }
+    Ok((
+        TicketRecord {
+            row,
+            co_department_ids: co,
+        },
+        actor,
+    ))
+}
+
+fn sees_internal(who: &Principal) -> bool {
+    who.role != Role::Enterprise
+}
+
+#[allow(clippy::too_many_arguments)]
+fn event(
+    ticket: &TicketRow,
+    who: Option<&Principal>,
+    action: Action,
+    from: Option<TicketStatus>,
+    note: Option<String>,
+    public: bool,
+    data: Option<serde_json::Value>,
+    now: &str,
+) -> EventRow {
+    EventRow {
+        id: new_id(),
+        ticket_id: ticket.id.clone(),
+        seq: ticket.version,
+        actor_id: who.map(|w| w.user_id.clone()),
+        actor_role: who.map(|w| w.role.as_str().to_string()),
+        action: action.as_str().to_string(),
+        from_status: from.map(|s| s.as_str().to_string()),
+        to_status: ticket.status.clone(),
+        note,
+        public,
+        data: data.map(|d| d.to_string()),
+        created_at: now.to_string(),
+    }
+}
+
+/// Files a ticket, or with an idempotency key already used by this user for the same
+/// request, returns the ticket that request created.
+pub fn file(
+    conn: &mut DbConnection,
+    who: &Principal,
+    input: NewTicket,
+    key: Option<&IdempotencyKey>,
+    options: &FilingOptions,
+    now: DateTime<Utc>,
+) -> Result<Filed, AppError> {
+    let now_text = time::format(now);
+    if let Some(key) = key
+        && let Some(previous) = idempotency::find(conn, &who.user_id, &key.key)?
+    {
+        let cutoff = time::format(now - options.idempotency_ttl);
+        if previous.created_at >= cutoff {
+            if previous.request_hash != key.request_hash {
+                return Err(AppError::new(
+                    crate::error::ErrorKind::Validation,
+                    "idempotency_key_reused",
+                    "this Idempotency-Key was already used with a different request",
+                ));
+            }
+            let row = ticket_db::find(conn, &previous.ticket_id)?
+                .ok_or_else(|| AppError::not_found("ticket"))?;
+            let co = co_departments(conn, &row.id)?;
+            return Ok(Filed {
+                ticket: TicketRecord {
+                    row,
+                    co_department_ids: co,
+                },
+                replayed: true,
+            });
+        }
+        // Expired: the key may be used afresh.
+        idempotency::delete(conn, &who.user_id, &key.key)?;
+    }
+
+    let mut errors = FieldErrors::new();
+    let (enterprise_id, channel) = match who.role {
+        Role::Enterprise => {
+            let own = who
+                .enterprise_id
+                .clone()
+                .ok_or_else(|| AppError::forbidden("this account belongs to no enterprise"))?;
+            if input.enterprise_id.as_ref().is_some_and(|e| *e != own) {
+                return Err(AppError::forbidden(
+                    "enterprise users file requests for their own enterprise only",
+                ));
+            }
+            if input.channel.is_some_and(|c| c != Channel::Online) {
+                errors.add("channel", "requests filed by an enterprise are online");
+            }
+            (own, Channel::Online)
+        }
+        Role::Dispatcher | Role::Admin => {
+            let channel = input.channel.unwrap_or(Channel::Phone);
+            if channel == Channel::Online {
+                errors.add(
+                    "channel",
+                    "requests entered by staff come by phone or visit",
+                );
+            }
+            match input.enterprise_id.clone() {
+                Some(e) => (e, channel),
+                None => {
+                    errors.add(
+                        "enterprise_id",
+                        "is required when filing on behalf of an enterprise",
+                    );
+                    (String::new(), channel)
+                }
+            }
+        }
+        Role::Cadre => {
+            return Err(AppError::forbidden(
+                "cadres do not file requests; an enterprise or a dispatcher does",
+            ));
+        }
+    };
+    let category = categories::find(conn, &input.category_id)?;
+    match &category {
+        None => errors.add("category_id", "no such category"),
+        Some(c) if c.disabled => errors.add("category_id", "this category is no longer in use"),
+        Some(_) => {}
+    }
+    let enterprise = if enterprise_id.is_empty() {
+        None
+    } else {
+        let found = enterprises::find(conn, &enterprise_id)?;
+        if found.is_none() {
+            errors.add("enterprise_id", "no such enterprise");
+        }
+        found
+    };
+    errors.finish()?;
+
+    let day = time::china_date(now);
+    let sequence = ticket_db::next_sequence(conn, &day.format("%Y-%m-%d").to_string())?;
+    let number = ticket::format_number(&options.number_prefix, day, sequence);
+    let contact_name = input
+        .contact_name
+        .or_else(|| enterprise.as_ref().and_then(|e| e.contact_name.clone()));
+    let contact_phone = input
+        .contact_phone
+        .or_else(|| enterprise.as_ref().and_then(|e| e.contact_phone.clone()));
+    let row = TicketRow {
+        id: new_id(),
+        search_text: text::search_text(&[&number, &input.title, &input.description]),
+        number,
+        kind: input.kind.as_str().into(),
+        status: TicketStatus::Submitted.as_str().into(),
+        title: input.title,
+        description: input.description,
+        category_id: input.category_id,
+        enterprise_id,
+        submitter_id: who.user_id.clone(),
+        channel: channel.as_str().into(),
+        contact_name,
+        contact_phone,
+        department_id: None,
+        assignee_id: None,
+        due_at: None,
+        reopen_count: 0,
+        rating: None,
+        resolution: None,
+        adopted: None,
+        version: 1,
+        created_at: now_text.clone(),
+        updated_at: now_text.clone(),
+        accepted_at: None,
+        assigned_at: None,
+        signed_at: None,
+        resolved_at: None,
+        closed_at: None,
+        rejected_at: None,
+        withdrawn_at: None,
+    };
+    ticket_db::insert(conn, &row)?;
+    ticket_events::insert(
+        conn,
+        &event(
+            &row,
+            Some(who),
+            Action::File,
+            None,
+            None,
+            true,
+            Some(json!({ "channel": channel.as_str() })),
+            &now_text,
+        ),
+    )?;
+    if let Some(key) = key {
+        idempotency::insert(
+            conn,
+            &idempotency::IdempotencyRow {
+                user_id: who.user_id.clone(),
+                key: key.key.clone(),
+                request_hash: key.request_hash.clone(),
+                ticket_id: row.id.clone(),
+                created_at: now_text,
+            },
+        )?;
+    }
+    Ok(Filed {
+        ticket: TicketRecord {
+            row,
+            co_department_ids: Vec::new(),
+        },
+        replayed: false,
+    })
+}
+
+/// The scope of tickets a principal may list.
+pub fn scope_of(who: &Principal) -> Scope {
+    match who.role {
+        Role::Admin | Role::Dispatcher => Scope::All,
+        Role::Enterprise => match &who.enterprise_id {
+            Some(e) => Scope::Enterprise {
+                enterprise_id: e.clone(),
+            },
+            None => Scope::Nothing,
+        },
+        Role::Cadre => Scope::Cadre {
+            user_id: who.user_id.clone(),
+            department_id: who.department_id.clone(),
+        },
+    }
+}
+
+pub fn list(
+    conn: &mut DbConnection,
+    who: &Principal,
+    filter: &TicketFilter,
+    limit: i64,
+) -> Result<Page<TicketRecord>, AppError> {
+    let rows = ticket_db::list(conn, &scope_of(who), filter, limit + 1)?;
+    let page = Page::from_rows(rows, limit, |r| &r.id);
+    let ids: Vec<String> = page.items.iter().map(|r| r.id.clone()).collect();
+    let mut co = ticket_db::co_departments_of(conn, &ids)?;
+    Ok(page.map(|row| {
+        let mine: Vec<String> = co
+            .iter()
+            .filter(|(t, _)| *t == row.id)
+            .map(|(_, d)| d.clone())
+            .collect();
+        co.retain(|(t, _)| *t != row.id);
+        TicketRecord {
+            row,
+            co_department_ids: mine,
+        }
+    }))
+}
+
+pub fn detail(
+    conn: &mut DbConnection,
+    who: &Principal,
+    ticket_id: &str,
+) -> Result<TicketDetail, AppError> {
+    let (ticket, _) = load_visible(conn, who, ticket_id)?;
+    let internal = sees_internal(who);
+    Ok(TicketDetail {
+        events: ticket_events::list_for_ticket(conn, ticket_id, internal)?,
+        comments: comments::list_for_ticket(conn, ticket_id, internal)?,
+        revisits: revisits::list_for_ticket(conn, ticket_id)?,
+        ticket,
+    })
+}
+
+pub fn add_comment(
+    conn: &mut DbConnection,
+    who: &Principal,
+    ticket_id: &str,
+    body: String,
+    internal: bool,
+    now: DateTime<Utc>,
+) -> Result<CommentRow, AppError> {
+    load_visible(conn, who, ticket_id)?;
+    if internal && !sees_internal(who) {
+        return Err(AppError::forbidden(
+            "enterprise users cannot write internal comments",
+        ));
+    }
+    let row = CommentRow {
+        id: new_id(),
+        ticket_id: ticket_id.to_string(),
+        author_id: who.user_id.clone(),
+        body,
+        internal,
+        created_at: time::format(now),
+    };
+    comments::insert(conn, &row)?;
+    Ok(row)
+}
+
+/// Checks the references of an assignment: the department exists, the assignee is an active
+/// cadre of it, the co-handling departments exist and differ from the lead.
+fn check_assignment(
+    conn: &mut DbConnection,
+    department_id: &str,
+    assignee_id: Option<&str>,
+    co_department_ids: &[String],
+) -> Result<(), AppError> {
+    let mut errors = FieldErrors::new();
+    if departments::find(conn, department_id)?.is_none() {
+        errors.add("department_id", "no such department");
+    }
+    if let Some(assignee) = assignee_id {
+        match users::find(conn, assignee)? {
+            Some(u)
+                if u.role == Role::Cadre.as_str()
+                    && !u.disabled
+                    && u.department_id.as_deref() == Some(department_id) => {}
+            Some(u) if u.role == Role::Cadre.as_str() && !u.disabled => {
+                errors.add("assignee_id", "this cadre is not in the lead department")
+            }
+            _ => errors.add("assignee_id", "no active cadre with this id"),
+        }
+    }
+    if co_department_ids.iter().any(|d| d == department_id) {
+        errors.add(
+            "co_department_ids",
+            "the lead department cannot also co-handle",
+        );
+    }
+    let existing = departments::existing(conn, co_department_ids)?;
+    if let Some(missing) = co_department_ids.iter().find(|d| !existing.contains(d)) {
+        errors.add(
+            "co_department_ids",
+            format!("no such department: {missing}"),
+        );
+    }
+    Ok(errors.finish()?)
+}
+
+/// Takes a workflow action on a ticket and returns the ticket as it now is.
+pub fn act(
+    conn: &mut DbConnection,
+    who: &Principal,
+    ticket_id: &str,
+    input: ActionInput,
+    now: DateTime<Utc>,
+) -> Result<TicketRecord, AppError> {
+    let (record, actor) = load_visible(conn, who, ticket_id)?;
+    let TicketRecord {
+        row: before,
+        mut co_department_ids,
+    } = record;
+    let from = parse_status(&before)?;
+    let step = input.step();
+    let to = ticket::decide(from, before.assignee_id.is_some(), step, &actor)?;
+
+    let now_text = time::format(now);
+    let mut row = before.clone();
+    row.status = to.as_str().to_string();
+    row.version += 1;
+    row.updated_at = now_text.clone();
+    let action = step.action();
+    let mut public = ticket::is_public_by_default(action);
+    let mut data = None;
+    let mut revisit = None;
+    let note = match input {
+        ActionInput::Accept { note } => {
+            row.accepted_at = Some(now_text.clone());
+            note
+        }
+        ActionInput::Reject { reason } => {
+            row.rejected_at = Some(now_text.clone());
+            Some(reason)
+        }
+        ActionInput::Assign {
+            department_id,
+            assignee_id,
+            co_department_ids: co,
+            due_at,
+        } => {
+            let co = co.unwrap_or_default();
+            check_assignment(conn, &department_id, assignee_id.as_deref(), &co)?;
+            let due_at = match due_at {
+                Some(d) => d,
+                None => {
+                    let category = categories::find(conn, &row.category_id)?.ok_or_else(|| {
+                        AppError::internal(anyhow::anyhow!("ticket without category"))
+                    })?;
+                    // Calendar days until the working-day calendar exists.
+                    time::end_of_day_after(now, u32::try_from(category.deadline_days).unwrap_or(1))
+                }
+            };
+            if due_at <= now {
+                return Err(AppError::invalid_field("due_at", "must be in the future"));
+            }
+            if row.accepted_at.is_none() {
+                row.accepted_at = Some(now_text.clone());
+            }
+            row.department_id = Some(department_id.clone());
+            row.assignee_id = assignee_id.clone();
+            row.assigned_at = Some(now_text.clone());
+            row.signed_at = None;
+            row.due_at = Some(time::format(due_at));
+            ticket_db::set_co_departments(conn, &row.id, &co)?;
+            co_department_ids = co.clone();
+            data = Some(json!({
+                "department_id": department_id,
+                "assignee_id": assignee_id,
+                "co_department_ids": co,
+                "due_at": row.due_at,
+                "reassigned": before.department_id.is_some(),
+            }));
+            None
+        }
+        ActionInput::Sign => {
+            row.signed_at = Some(now_text.clone());
+            None
+        }
+        ActionInput::Return { reason } => {
+            data = Some(json!({
+                "department_id": before.department_id,
+                "assignee_id": before.assignee_id,
+            }));
+            row.department_id = None;
+            row.assignee_id = None;
+            row.assigned_at = None;
+            row.signed_at = None;
+            row.due_at = None;
+            ticket_db::set_co_departments(conn, &row.id, &[])?;
+            co_department_ids.clear();
+            Some(reason)
+        }
+        ActionInput::Progress {
+            note,
+            public: is_public,
+        } => {
+            public = is_public;
+            Some(note)
+        }
+        ActionInput::Urge { note } => Some(note),
+        ActionInput::Resolve {
+            resolution,
+            adopted,
+        } => {
+            let is_suggestion = row.kind == TicketKind::Suggestion.as_str();
+            if is_suggestion && adopted.is_none() {
+                return Err(AppError::invalid_field(
+                    "adopted",
+                    "is required when resolving a suggestion",
+                ));
+            }
+            row.adopted = if is_suggestion { adopted } else { None };
+            row.resolution = Some(resolution.clone());
+            row.resolved_at = Some(now_text.clone());
+            data = row.adopted.map(|a| json!({ "adopted": a }));
+            Some(resolution)
+        }
+        ActionInput::Revisit { rating, comment } => {
+            let channel = if who.role == Role::Enterprise {
+                Channel::Online
+            } else {
+                Channel::Phone
+            };
+            row.rating = Some(rating.as_str().to_string());
+            if rating.closes() {
+                row.closed_at = Some(now_text.clone());
+            } else {
+                row.reopen_count += 1;
+                row.resolved_at = None;
+            }
+            data = Some(json!({ "rating": rating.as_str(), "channel": channel.as_str() }));
+            revisit = Some(RevisitRow {
+                id: new_id(),
+                ticket_id: row.id.clone(),
+                rating: rating.as_str().to_string(),
+                comment: comment.clone(),
+                channel: channel.as_str().to_string(),
+                recorded_by: who.user_id.clone(),
+                created_at: now_text.clone(),
+            });
+            comment
+        }
+        ActionInput::Close { reason } => {
+            row.closed_at = Some(now_text.clone());
+            Some(reason)
+        }
+        ActionInput::Withdraw { reason } => {
+            row.withdrawn_at = Some(now_text.clone());
+            reason
+        }
+    };
+
+    if !ticket_db::update_versioned(conn, &row, before.version)? {
+        return Err(AppError::conflict(
+            "concurrent_update",
+            "the ticket was changed by someone else at the same time; reload it and try again",
+        ));
+    }
+    ticket_events::insert(
+        conn,
+        &event(
+            &row,
+            Some(who),
+            action,
+            Some(from),
+            note,
+            public,
+            data,
+            &now_text,
+        ),
+    )?;
+    if let Some(r) = revisit {
+        revisits::insert(conn, &r)?;
+    }
+    Ok(TicketRecord {
+        row,
+        co_department_ids,
+    })
+}
+
+/// Whether a ticket is past its deadline at `now`.
+pub fn is_overdue(row: &TicketRow, now: &str) -> bool {
+    TicketStatus::parse(&row.status).is_some_and(TicketStatus::is_handling)
+        && row.due_at.as_deref().is_some_and(|due| due < now)
+}
+
+/// Ensures the principal may file at all, before the body is even looked at.
+pub fn may_file(who: &Principal) -> Result<(), AppError> {
+    require_role(who, &[Role::Enterprise, Role::Dispatcher, Role::Admin])
+}
