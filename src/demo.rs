@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::auth::{self, Principal};
-use crate::db::{Db, users};
+use crate::db::{Db, DbConnection, users};
 use crate::domain::credit_code;
 use crate::domain::ticket::{Channel, Rating, Role, TicketKind};
 use crate::error::AppError;
@@ -56,6 +56,22 @@ fn code(body: &str) -> Result<String, AppError> {
     Ok(format!("{body}{check}"))
 }
 
+/// What the directory part of the demo made that the tickets part refers to.
+struct Directory {
+    accounts: Vec<DemoAccount>,
+    dispatcher: Principal,
+    enterprise: Principal,
+    power: Principal,
+    power_department: String,
+    power_category: String,
+    hr_department: String,
+    hr_cadre: String,
+    hiring_category: String,
+    logistics_category: String,
+    policy_category: String,
+    second_enterprise: String,
+}
+
 /// Seeds the demo into an empty database. Returns `None` (and changes nothing) when any user
 /// already exists.
 pub fn seed(
@@ -64,221 +80,229 @@ pub fn seed(
     now: DateTime<Utc>,
 ) -> Result<Option<Vec<DemoAccount>>, AppError> {
     let password_hash = auth::hash_password(DEMO_PASSWORD).map_err(AppError::internal)?;
-    let seeded = db.write(
-        |c| -> Result<Option<(Vec<DemoAccount>, Vec<Principal>, Vec<String>)>, AppError> {
-            if users::count(c)? > 0 {
-                return Ok(None);
-            }
-            let dept = |c: &mut _, name: &str, parent: Option<String>| {
-                directory::create_department(
-                    c,
-                    NewDepartment {
-                        name: name.into(),
-                        parent_id: parent,
-                        head_user_id: None,
-                    },
-                    now,
-                )
-                .map(|d| d.id)
-            };
-            let task_force = dept(c, "联产业促质效倍增工作专班", None)?;
-            let fgj = dept(c, "区发展和改革局", Some(task_force.clone()))?;
-            let gxj = dept(c, "区工业和信息化局", Some(task_force))?;
-            let rsj = dept(c, "区人力资源和社会保障局", None)?;
-            let zrj = dept(c, "区自然资源局", None)?;
-            let scj = dept(c, "区市场监督管理局", None)?;
-            let gdgs = dept(c, "国网望城供电公司", None)?;
-            let jkq = dept(c, "望城经开区管委会", None)?;
-
-            let mut accounts_made = Vec::new();
-            let mut user = |c: &mut _,
-                            username: &str,
-                            name: &str,
-                            role: Role,
-                            dept: Option<&str>,
-                            ent: Option<&str>,
-                            phone: &str,
-                            note: &str| {
-                accounts_made.push(DemoAccount {
-                    username: username.into(),
-                    role,
-                    name: name.into(),
-                    note: note.into(),
-                });
-                accounts::create_user(
-                    c,
-                    NewUser {
-                        username: username.into(),
-                        password_hash: password_hash.clone(),
-                        name: name.into(),
-                        phone: Some(phone.into()),
-                        email: Some(format!("{username}@example.gov.cn")),
-                        role,
-                        department_id: dept.map(Into::into),
-                        enterprise_id: ent.map(Into::into),
-                    },
-                    now,
-                )
-            };
-            let admin = user(
-                c,
-                "admin",
-                "系统管理员",
-                Role::Admin,
-                None,
-                None,
-                "13800000001",
-                "manages departments, users, categories",
-            )?;
-            let dispatcher = user(
-                c,
-                "dispatcher",
-                "刘洋",
-                Role::Dispatcher,
-                None,
-                None,
-                "13800000002",
-                "accepts and assigns requests",
-            )?;
-            let cadre = user(
-                c,
-                "cadre",
-                "张伟",
-                Role::Cadre,
-                Some(&gxj),
-                None,
-                "13800000003",
-                "区工业和信息化局; liaison of three enterprises",
-            )?;
-            let power = user(
-                c,
-                "cadre.power",
-                "李娜",
-                Role::Cadre,
-                Some(&gdgs),
-                None,
-                "13800000004",
-                "国网望城供电公司",
-            )?;
-            let hr = user(
-                c,
-                "cadre.hr",
-                "王芳",
-                Role::Cadre,
-                Some(&rsj),
-                None,
-                "13800000005",
-                "区人力资源和社会保障局",
-            )?;
-            directory::update_department(
-                c,
-                &gxj,
-                directory::DepartmentChanges {
-                    head_user_id: Some(Some(cadre.id.clone())),
-                    ..Default::default()
-                },
-                now,
-            )?;
-
-            let companies = [
-                ("湖南望城绿源食品有限公司", "91430112MA4L16JQ9", 0, 0),
-                ("长沙望城储能新材料科技有限公司", "91430112MA4PL3L91", 1, 0),
-                ("湖南智联终端电子有限公司", "91430112MA4QABCD1", 2, 3),
-                ("望城康泰医疗器械有限公司", "91430112MA4RK5W8X", 3, 0),
-                ("湖南新锐合金材料有限公司", "91430112MA4T9F2N3", 4, 1),
-                ("长沙靖港古镇文旅发展有限公司", "91430112MA4M3LQ30", 5, 6),
-            ];
-            let mut enterprise_ids = Vec::new();
-            for (i, (name, body, chain, area)) in companies.iter().enumerate() {
-                let liaison = if i < 3 { &cadre.id } else { &hr.id };
-                let e = directory::create_enterprise(
-                    c,
-                    NewEnterprise {
-                        name: (*name).into(),
-                        credit_code: code(body)?,
-                        industry_chain: Some(INDUSTRY_CHAINS[*chain].into()),
-                        area: Some(AREAS[*area].into()),
-                        address: Some(format!("长沙市望城区{}{}号", AREAS[*area], 100 + i)),
-                        contact_name: Some(format!("联系人{}", i + 1)),
-                        contact_phone: Some(format!("1390000000{i}")),
-                        liaison_cadre_id: Some(liaison.clone()),
-                    },
-                    now,
-                )?;
-                enterprise_ids.push(e.id);
-            }
-            let enterprise_user = user(
-                c,
-                "enterprise",
-                "陈静",
-                Role::Enterprise,
-                None,
-                Some(&enterprise_ids[0]),
-                "13800000006",
-                "湖南望城绿源食品有限公司",
-            )?;
-
-            let category = |c: &mut _, name: &str, dept: Option<&String>, days: i32| {
-                directory::create_category(
-                    c,
-                    NewCategory {
-                        name: name.into(),
-                        default_department_id: dept.cloned(),
-                        deadline_days: days,
-                    },
-                    now,
-                )
-                .map(|x| x.id)
-            };
-            let hiring = category(c, "用工招聘", Some(&rsj), 5)?;
-            category(c, "用地规划", Some(&zrj), 10)?;
-            let power_cat = category(c, "用电报装", Some(&gdgs), 3)?;
-            category(c, "审批许可", Some(&scj), 5)?;
-            category(c, "融资信贷", Some(&fgj), 10)?;
-            let logistics = category(c, "物流交通", Some(&jkq), 7)?;
-            let policy = category(c, "政策咨询", Some(&gxj), 3)?;
-            category(c, "其他", None, 7)?;
-
-            let people = [
-                principal(&admin)?,
-                principal(&dispatcher)?,
-                principal(&enterprise_user)?,
-                principal(&power)?,
-                principal(&hr)?,
-            ];
-            let ids = vec![
-                power_cat,
-                hiring,
-                logistics,
-                policy,
-                gdgs,
-                rsj,
-                enterprise_ids[1].clone(),
-                power.id.clone(),
-                hr.id.clone(),
-            ];
-            Ok(Some((accounts_made, people.to_vec(), ids)))
-        },
-    )?;
-    let Some((accounts_made, people, ids)) = seeded else {
+    let Some(d) = db.write(|c| seed_directory(c, &password_hash, now))? else {
         return Ok(None);
     };
-    let [_, dispatcher, enterprise, power, hr] =
-        [&people[0], &people[1], &people[2], &people[3], &people[4]];
-    let [
-        power_cat,
-        hiring,
-        logistics,
-        policy,
-        gdgs,
-        rsj,
-        second_enterprise,
-        power_id,
-        hr_id,
-    ] = [
-        &ids[0], &ids[1], &ids[2], &ids[3], &ids[4], &ids[5], &ids[6], &ids[7], &ids[8],
-    ];
+    seed_tickets(db, &d, prefix, now)?;
+    Ok(Some(d.accounts))
+}
 
+fn seed_directory(
+    c: &mut DbConnection,
+    password_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Directory>, AppError> {
+    if users::count(c)? > 0 {
+        return Ok(None);
+    }
+    let dept = |c: &mut DbConnection, name: &str, parent: Option<String>| {
+        directory::create_department(
+            c,
+            NewDepartment {
+                name: name.into(),
+                parent_id: parent,
+                head_user_id: None,
+            },
+            now,
+        )
+        .map(|d| d.id)
+    };
+    let task_force = dept(c, "联产业促质效倍增工作专班", None)?;
+    let fgj = dept(c, "区发展和改革局", Some(task_force.clone()))?;
+    let gxj = dept(c, "区工业和信息化局", Some(task_force))?;
+    let rsj = dept(c, "区人力资源和社会保障局", None)?;
+    let zrj = dept(c, "区自然资源局", None)?;
+    let scj = dept(c, "区市场监督管理局", None)?;
+    let gdgs = dept(c, "国网望城供电公司", None)?;
+    let jkq = dept(c, "望城经开区管委会", None)?;
+
+    let mut accounts_made = Vec::new();
+    let mut user = |c: &mut DbConnection, spec: UserSpec<'_>| {
+        accounts_made.push(DemoAccount {
+            username: spec.username.into(),
+            role: spec.role,
+            name: spec.name.into(),
+            note: spec.note.into(),
+        });
+        accounts::create_user(
+            c,
+            NewUser {
+                username: spec.username.into(),
+                password_hash: password_hash.into(),
+                name: spec.name.into(),
+                phone: Some(spec.phone.into()),
+                email: Some(format!("{}@example.gov.cn", spec.username)),
+                role: spec.role,
+                department_id: spec.department.map(Into::into),
+                enterprise_id: spec.enterprise.map(Into::into),
+            },
+            now,
+        )
+    };
+    let staff = |username, name, role, department, phone, note| UserSpec {
+        username,
+        name,
+        role,
+        department,
+        enterprise: None,
+        phone,
+        note,
+    };
+    user(
+        c,
+        staff(
+            "admin",
+            "系统管理员",
+            Role::Admin,
+            None,
+            "13800000001",
+            "manages departments, users, categories",
+        ),
+    )?;
+    let dispatcher = user(
+        c,
+        staff(
+            "dispatcher",
+            "刘洋",
+            Role::Dispatcher,
+            None,
+            "13800000002",
+            "accepts and assigns requests",
+        ),
+    )?;
+    let cadre = user(
+        c,
+        staff(
+            "cadre",
+            "张伟",
+            Role::Cadre,
+            Some(&gxj),
+            "13800000003",
+            "区工业和信息化局; liaison of three enterprises",
+        ),
+    )?;
+    let power = user(
+        c,
+        staff(
+            "cadre.power",
+            "李娜",
+            Role::Cadre,
+            Some(&gdgs),
+            "13800000004",
+            "国网望城供电公司",
+        ),
+    )?;
+    let hr = user(
+        c,
+        staff(
+            "cadre.hr",
+            "王芳",
+            Role::Cadre,
+            Some(&rsj),
+            "13800000005",
+            "区人力资源和社会保障局",
+        ),
+    )?;
+    directory::update_department(
+        c,
+        &gxj,
+        directory::DepartmentChanges {
+            head_user_id: Some(Some(cadre.id.clone())),
+            ..Default::default()
+        },
+        now,
+    )?;
+
+    // (name, first 17 characters of the credit code, industry chain, area)
+    let companies = [
+        ("湖南望城绿源食品有限公司", "91430112MA4L16JQ9", 0, 0),
+        ("长沙望城储能新材料科技有限公司", "91430112MA4PL3L91", 1, 0),
+        ("湖南智联终端电子有限公司", "91430112MA4QABCD1", 2, 3),
+        ("望城康泰医疗器械有限公司", "91430112MA4RK5W8X", 3, 0),
+        ("湖南新锐合金材料有限公司", "91430112MA4T9F2N3", 4, 1),
+        ("长沙靖港古镇文旅发展有限公司", "91430112MA4M3LQ30", 5, 6),
+    ];
+    let mut enterprise_ids = Vec::new();
+    for (i, (name, body, chain, area)) in companies.iter().enumerate() {
+        let liaison = if i < 3 { &cadre.id } else { &hr.id };
+        let e = directory::create_enterprise(
+            c,
+            NewEnterprise {
+                name: (*name).into(),
+                credit_code: code(body)?,
+                industry_chain: Some(INDUSTRY_CHAINS[*chain].into()),
+                area: Some(AREAS[*area].into()),
+                address: Some(format!("长沙市望城区{}{}号", AREAS[*area], 100 + i)),
+                contact_name: Some(format!("联系人{}", i + 1)),
+                contact_phone: Some(format!("1390000000{i}")),
+                liaison_cadre_id: Some(liaison.clone()),
+            },
+            now,
+        )?;
+        enterprise_ids.push(e.id);
+    }
+    let enterprise = user(
+        c,
+        UserSpec {
+            username: "enterprise",
+            name: "陈静",
+            role: Role::Enterprise,
+            department: None,
+            enterprise: Some(&enterprise_ids[0]),
+            phone: "13800000006",
+            note: "湖南望城绿源食品有限公司",
+        },
+    )?;
+
+    let category = |c: &mut DbConnection, name: &str, dept: Option<&String>, days: i32| {
+        directory::create_category(
+            c,
+            NewCategory {
+                name: name.into(),
+                default_department_id: dept.cloned(),
+                deadline_days: days,
+            },
+            now,
+        )
+        .map(|x| x.id)
+    };
+    let hiring_category = category(c, "用工招聘", Some(&rsj), 5)?;
+    category(c, "用地规划", Some(&zrj), 10)?;
+    let power_category = category(c, "用电报装", Some(&gdgs), 3)?;
+    category(c, "审批许可", Some(&scj), 5)?;
+    category(c, "融资信贷", Some(&fgj), 10)?;
+    let logistics_category = category(c, "物流交通", Some(&jkq), 7)?;
+    let policy_category = category(c, "政策咨询", Some(&gxj), 3)?;
+    category(c, "其他", None, 7)?;
+
+    Ok(Some(Directory {
+        accounts: accounts_made,
+        dispatcher: principal(&dispatcher)?,
+        enterprise: principal(&enterprise)?,
+        power: principal(&power)?,
+        power_department: gdgs,
+        power_category,
+        hr_department: rsj,
+        hr_cadre: hr.id,
+        hiring_category,
+        logistics_category,
+        policy_category,
+        second_enterprise: enterprise_ids[1].clone(),
+    }))
+}
+
+struct UserSpec<'a> {
+    username: &'a str,
+    name: &'a str,
+    role: Role,
+    department: Option<&'a str>,
+    enterprise: Option<&'a str>,
+    phone: &'a str,
+    note: &'a str,
+}
+
+/// A few tickets at different steps, each step its own transaction as through the API.
+fn seed_tickets(db: &Db, d: &Directory, prefix: &str, now: DateTime<Utc>) -> Result<(), AppError> {
     let options = FilingOptions {
         number_prefix: prefix.to_string(),
         idempotency_ttl: chrono::Duration::hours(24),
@@ -288,27 +312,19 @@ pub fn seed(
                 category: &str,
                 title: &str,
                 description: &str,
-                enterprise_id: Option<&String>| {
-        db.write(|c| {
-            tickets::file(
-                c,
-                who,
-                NewTicket {
-                    kind,
-                    category_id: category.into(),
-                    title: title.into(),
-                    description: description.into(),
-                    contact_name: None,
-                    contact_phone: None,
-                    enterprise_id: enterprise_id.cloned(),
-                    channel: enterprise_id.map(|_| Channel::Phone),
-                },
-                None,
-                &options,
-                now,
-            )
-        })
-        .map(|f| f.ticket.row.id)
+                on_behalf_of: Option<&str>| {
+        let input = NewTicket {
+            kind,
+            category_id: category.into(),
+            title: title.into(),
+            description: description.into(),
+            contact_name: None,
+            contact_phone: None,
+            enterprise_id: on_behalf_of.map(Into::into),
+            channel: on_behalf_of.map(|_| Channel::Phone),
+        };
+        db.write(|c| tickets::file(c, who, input, None, &options, now))
+            .map(|f| f.ticket.row.id)
     };
     let act = |who: &Principal, id: &str, input: ActionInput| {
         db.write(|c| tickets::act(c, who, id, input, now)).map(drop)
@@ -316,26 +332,26 @@ pub fn seed(
 
     // One request all the way round the loop.
     let done = file(
-        enterprise,
+        &d.enterprise,
         TicketKind::Problem,
-        power_cat,
+        &d.power_category,
         "新厂房用电报装进度慢",
         "我司新建的二号厂房已完工，申请 800kVA 专变报装两周仍未现场勘查，影响设备调试。",
         None,
     )?;
     act(
-        dispatcher,
+        &d.dispatcher,
         &done,
         ActionInput::Assign {
-            department_id: gdgs.clone(),
-            assignee_id: Some(power_id.clone()),
+            department_id: d.power_department.clone(),
+            assignee_id: Some(d.power.user_id.clone()),
             co_department_ids: None,
             due_at: None,
         },
     )?;
-    act(power, &done, ActionInput::Sign)?;
+    act(&d.power, &done, ActionInput::Sign)?;
     act(
-        power,
+        &d.power,
         &done,
         ActionInput::Progress {
             note: "已联系企业，约定明日上午现场勘查。".into(),
@@ -343,7 +359,7 @@ pub fn seed(
         },
     )?;
     act(
-        power,
+        &d.power,
         &done,
         ActionInput::Resolve {
             resolution: "已完成现场勘查并出具供电方案，预计 5 个工作日内送电。".into(),
@@ -351,7 +367,7 @@ pub fn seed(
         },
     )?;
     act(
-        enterprise,
+        &d.enterprise,
         &done,
         ActionInput::Revisit {
             rating: Rating::Satisfied,
@@ -360,47 +376,42 @@ pub fn seed(
     )?;
 
     // One waiting for the cadre to sign.
-    let hiring_ticket = file(
-        enterprise,
+    let hiring = file(
+        &d.enterprise,
         TicketKind::Problem,
-        hiring,
+        &d.hiring_category,
         "招聘一线技术工人困难",
         "生产旺季需新增 30 名一线技术工人，希望协助对接职业院校和区内招聘会。",
         None,
     )?;
+    act(&d.dispatcher, &hiring, ActionInput::Accept { note: None })?;
     act(
-        dispatcher,
-        &hiring_ticket,
-        ActionInput::Accept { note: None },
-    )?;
-    act(
-        dispatcher,
-        &hiring_ticket,
+        &d.dispatcher,
+        &hiring,
         ActionInput::Assign {
-            department_id: rsj.clone(),
-            assignee_id: Some(hr_id.clone()),
+            department_id: d.hr_department.clone(),
+            assignee_id: Some(d.hr_cadre.clone()),
             co_department_ids: None,
             due_at: None,
         },
     )?;
-    let _ = hr;
 
-    // Two waiting for the dispatcher.
+    // Two waiting for the dispatcher: a suggestion, and an inquiry taken on the phone.
     file(
-        enterprise,
+        &d.enterprise,
         TicketKind::Suggestion,
-        logistics,
+        &d.logistics_category,
         "建议开通园区至地铁站通勤班车",
         "园区员工上下班通勤不便，建议在早晚高峰开通至地铁站的通勤班车。",
         None,
     )?;
     file(
-        dispatcher,
+        &d.dispatcher,
         TicketKind::Inquiry,
-        policy,
+        &d.policy_category,
         "咨询研发费用加计扣除政策",
         "企业电话咨询：今年研发费用加计扣除的比例和申报时间。",
-        Some(second_enterprise),
+        Some(&d.second_enterprise),
     )?;
-    Ok(Some(accounts_made))
+    Ok(())
 }

@@ -195,20 +195,36 @@ fn serve(settings: Settings, seed_demo: bool) -> anyhow::Result<()> {
     })
 }
 
+/// Prints the start-up banner. Standard output may be a pipe nobody reads any more; that must
+/// not stop the server, so write errors are ignored.
 fn print_demo(url: &str, accounts: Option<&[demo::DemoAccount]>) {
-    println!();
-    println!("qiyeshao is running at {url}");
-    println!("  API documentation: {url}/api/docs/");
+    let mut text = String::new();
+    banner(&mut text, url, accounts);
+    let _ = std::io::Write::write_all(&mut std::io::stdout(), text.as_bytes());
+    let _ = std::io::Write::flush(&mut std::io::stdout());
+}
+
+fn banner(out: &mut String, url: &str, accounts: Option<&[demo::DemoAccount]>) {
+    use std::fmt::Write;
+    let _ = writeln!(out);
+    let _ = writeln!(out, "qiyeshao is running at {url}");
+    let _ = writeln!(out, "  API documentation: {url}/api/docs/");
     match accounts {
         Some(accounts) => {
-            println!(
+            let _ = writeln!(
+                out,
                 "  Demo data loaded. Every demo account's password is {}",
                 demo::DEMO_PASSWORD
             );
-            println!();
-            println!("  {:<14} {:<11} {:<8} what", "username", "role", "name");
+            let _ = writeln!(out);
+            let _ = writeln!(
+                out,
+                "  {:<14} {:<11} {:<8} what",
+                "username", "role", "name"
+            );
             for a in accounts {
-                println!(
+                let _ = writeln!(
+                    out,
                     "  {:<14} {:<11} {:<8} {}",
                     a.username,
                     a.role.as_str(),
@@ -217,15 +233,24 @@ fn print_demo(url: &str, accounts: Option<&[demo::DemoAccount]>) {
                 );
             }
         }
-        None => println!("  The database already holds data, so no demo data was added."),
+        None => {
+            let _ = writeln!(
+                out,
+                "  The database already holds data, so no demo data was added."
+            );
+        }
     }
-    println!();
-    println!("  Try: curl -s {url}/api/v1/auth/login -H 'Content-Type: application/json' \\");
-    println!(
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "  Try: curl -s {url}/api/v1/auth/login -H 'Content-Type: application/json' \\"
+    );
+    let _ = writeln!(
+        out,
         "         -d '{{\"username\":\"enterprise\",\"password\":\"{}\"}}'",
         demo::DEMO_PASSWORD
     );
-    println!();
+    let _ = writeln!(out);
 }
 
 struct AddUser {

@@ -103,6 +103,11 @@ impl Application {
         &self.public_url
     }
 
+    /// Stops the server from elsewhere (tests stop each server they start).
+    pub fn server_handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
     /// Serves until SIGINT or SIGTERM, then lets in-flight requests finish.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await

@@ -83,7 +83,7 @@ pub async fn refresh(
         .run(move |db| db.write(|c| accounts::refresh(c, &req.refresh_token, &keys, ttl, now)))
         .await?;
     match outcome {
-        Refreshed::Ok(session) => Ok(HttpResponse::Ok().json(session_response(session))),
+        Refreshed::Ok(session) => Ok(HttpResponse::Ok().json(session_response(*session))),
         Refreshed::Refused(err) => Err(err),
     }
 }

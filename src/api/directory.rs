@@ -7,7 +7,7 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::State;
-use crate::api::extract::{ApiJson, Auth, path_id};
+use crate::api::extract::{Admin, ApiJson, Auth, path_id};
 use crate::api::params::{
     contact_phone, cursor_id, nullable, optional_text, page_limit, patch_with, search_pattern,
 };
@@ -17,14 +17,12 @@ use crate::api::types::{
 };
 use crate::db::enterprises::EnterpriseFilter;
 use crate::domain::credit_code;
-use crate::domain::ticket::Role;
 use crate::domain::validation::{FieldErrors, limits};
 use crate::error::AppError;
 use crate::service::directory::{
     self, CategoryChanges, DepartmentChanges, EnterpriseChanges, NewCategory, NewDepartment,
     NewEnterprise,
 };
-use crate::service::require_role;
 
 fn created<T: serde::Serialize>(location: String, body: T) -> HttpResponse {
     HttpResponse::Created()
@@ -81,10 +79,9 @@ pub async fn list_departments(state: State, _auth: Auth) -> Result<HttpResponse,
     security(("bearer" = [])))]
 pub async fn create_department(
     state: State,
-    auth: Auth,
+    _admin: Admin,
     body: ApiJson<CreateDepartmentRequest>,
 ) -> Result<HttpResponse, AppError> {
-    require_role(&auth.0, &[Role::Admin])?;
     let ApiJson(req) = body;
     let mut errors = FieldErrors::new();
     errors.required_text("name", &req.name, limits::NAME);
@@ -135,11 +132,10 @@ pub async fn get_department(
     security(("bearer" = [])))]
 pub async fn update_department(
     state: State,
-    auth: Auth,
+    _admin: Admin,
     id: web::Path<String>,
     body: ApiJson<UpdateDepartmentRequest>,
 ) -> Result<HttpResponse, AppError> {
-    require_role(&auth.0, &[Role::Admin])?;
     let id = path_id(&id, "department")?;
     let ApiJson(req) = body;
     let mut errors = FieldErrors::new();
@@ -245,10 +241,9 @@ fn credit(errors: &mut FieldErrors, value: &str) -> Option<String> {
     security(("bearer" = [])))]
 pub async fn create_enterprise(
     state: State,
-    auth: Auth,
+    _admin: Admin,
     body: ApiJson<CreateEnterpriseRequest>,
 ) -> Result<HttpResponse, AppError> {
-    require_role(&auth.0, &[Role::Admin])?;
     let ApiJson(req) = body;
     let mut errors = FieldErrors::new();
     errors.required_text("name", &req.name, limits::NAME);
@@ -341,11 +336,10 @@ pub async fn get_enterprise(
     security(("bearer" = [])))]
 pub async fn update_enterprise(
     state: State,
-    auth: Auth,
+    _admin: Admin,
     id: web::Path<String>,
     body: ApiJson<UpdateEnterpriseRequest>,
 ) -> Result<HttpResponse, AppError> {
-    require_role(&auth.0, &[Role::Admin])?;
     let id = path_id(&id, "enterprise")?;
     let ApiJson(req) = body;
     let mut errors = FieldErrors::new();
@@ -443,10 +437,9 @@ pub async fn list_categories(state: State, auth: Auth) -> Result<HttpResponse, A
     security(("bearer" = [])))]
 pub async fn create_category(
     state: State,
-    auth: Auth,
+    _admin: Admin,
     body: ApiJson<CreateCategoryRequest>,
 ) -> Result<HttpResponse, AppError> {
-    require_role(&auth.0, &[Role::Admin])?;
     let ApiJson(req) = body;
     let mut errors = FieldErrors::new();
     errors.required_text("name", &req.name, limits::NAME);
@@ -498,11 +491,10 @@ pub async fn get_category(
     security(("bearer" = [])))]
 pub async fn update_category(
     state: State,
-    auth: Auth,
+    _admin: Admin,
     id: web::Path<String>,
     body: ApiJson<UpdateCategoryRequest>,
 ) -> Result<HttpResponse, AppError> {
-    require_role(&auth.0, &[Role::Admin])?;
     let id = path_id(&id, "category")?;
     let ApiJson(req) = body;
     let mut errors = FieldErrors::new();

@@ -58,6 +58,22 @@ fn authenticate(req: &HttpRequest) -> Result<Principal, AppError> {
         })
 }
 
+/// The signed-in user, who must be an administrator. Checked before the body is read, so a
+/// user who may not make the request at all is told so rather than what is wrong with it.
+pub struct Admin(pub Principal);
+
+impl FromRequest for Admin {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(authenticate(req).and_then(|who| {
+            crate::service::require_role(&who, &[crate::domain::ticket::Role::Admin])?;
+            Ok(Admin(who))
+        }))
+    }
+}
+
 /// A JSON body, read up to the configured limit.
 ///
 /// Refusals: 415 when the body is not declared JSON, 413 over the limit, 400 when it is not
@@ -90,18 +106,20 @@ pub fn body_error(err: serde_path_to_error::Error<serde_json::Error>) -> AppErro
     let inner = err.into_inner();
     match inner.classify() {
         serde_json::error::Category::Data => {
-            let field = if path == "." || path.is_empty() {
-                "body".to_string()
+            let text = inner.to_string();
+            let field = field_of(&path, &text);
+            // serde's messages may carry a position ("at line 1 column 9"), useless to a form.
+            let text = text.split(" at line ").next().unwrap_or(&text);
+            let message = if text.starts_with("missing field") {
+                "is required".to_string()
+            } else if let Some((_, expected)) = text
+                .strip_prefix("unknown field")
+                .and_then(|t| t.split_once(", "))
+            {
+                format!("is not a field of this request ({expected})")
             } else {
-                path
+                text.to_string()
             };
-            // serde's messages carry the position ("at line 1 column 9"), useless to a form.
-            let message = inner.to_string();
-            let message = message
-                .split(" at line ")
-                .next()
-                .unwrap_or(&message)
-                .to_string();
             AppError::invalid_field(&field, message)
         }
         _ => AppError::bad_request(
@@ -111,18 +129,41 @@ pub fn body_error(err: serde_path_to_error::Error<serde_json::Error>) -> AppErro
     }
 }
 
+/// The field a shape error is about: the path to it, or for a missing or unknown field
+/// (reported at the enclosing object) the path to the object plus the field's name.
+fn field_of(path: &str, message: &str) -> String {
+    let named = ["missing field `", "unknown field `"]
+        .iter()
+        .find_map(|prefix| message.strip_prefix(prefix))
+        .and_then(|rest| rest.split('`').next());
+    let parent = if path == "." || path.is_empty() {
+        None
+    } else {
+        Some(path)
+    };
+    match (parent, named) {
+        (Some(p), Some(name)) if p == name || p.ends_with(&format!(".{name}")) => p.to_string(),
+        (Some(p), Some(name)) => format!("{p}.{name}"),
+        (None, Some(name)) => name.to_string(),
+        (Some(p), None) => p.to_string(),
+        (None, None) => "body".to_string(),
+    }
+}
+
+/// Parses in two steps so that the status tells the client what is wrong: first as any JSON
+/// (a syntax error, or trailing text, is 400), then into the request type (a shape error is
+/// 422 naming the field). Deserialising straight from text would report some shape errors,
+/// such as a number where an enumeration is expected, as syntax errors.
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
     let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
         b"{}"
     } else {
         body
     };
-    let mut de = serde_json::Deserializer::from_slice(body);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(body_error)?;
-    de.end().map_err(|e| {
+    let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
         AppError::bad_request("malformed_json", format!("the body is not valid JSON: {e}"))
     })?;
-    Ok(value)
+    serde_path_to_error::deserialize(value).map_err(body_error)
 }
 
 impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {

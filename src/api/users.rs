@@ -5,7 +5,7 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::State;
-use crate::api::extract::{ApiJson, Auth, path_id};
+use crate::api::extract::{Admin, ApiJson, Auth, path_id};
 use crate::api::params::{
     cursor_id, email, mobile, nullable, page_limit, patch_with, search_pattern,
 };
@@ -16,7 +16,6 @@ use crate::domain::ticket::Role;
 use crate::domain::validation::{FieldErrors, limits, normalize_username};
 use crate::error::AppError;
 use crate::service::accounts::{self, NewUser, UserChanges};
-use crate::service::require_role;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -104,11 +103,9 @@ fn check_password(errors: &mut FieldErrors, password: &str) {
     security(("bearer" = [])))]
 pub async fn create_user(
     state: State,
-    auth: Auth,
+    _admin: Admin,
     body: ApiJson<CreateUserRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let Auth(who) = auth;
-    require_role(&who, &[Role::Admin])?;
     let ApiJson(req) = body;
     let mut errors = FieldErrors::new();
     let username = normalize_username(&req.username);
@@ -225,12 +222,11 @@ pub async fn get_user(
     security(("bearer" = [])))]
 pub async fn update_user(
     state: State,
-    auth: Auth,
+    admin: Admin,
     id: web::Path<String>,
     body: ApiJson<UpdateUserRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let Auth(who) = auth;
-    require_role(&who, &[Role::Admin])?;
+    let Admin(who) = admin;
     let id = path_id(&id, "user")?;
     let ApiJson(req) = body;
     let mut errors = FieldErrors::new();

@@ -6,13 +6,16 @@
 
 use thiserror::Error;
 
-/// Defines a fieldless enum that is stored and sent as fixed snake_case text.
+/// Defines a fieldless enum that is stored and sent as fixed snake_case text. The text of
+/// each variant must be its name in snake_case (serde and the OpenAPI schema derive it from
+/// the name; `as_str` spells it out, and a test checks that the two agree).
 macro_rules! text_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+        #[serde(rename_all = "snake_case")]
         pub enum $name {
-            $(#[serde(rename = $text)] $variant),+
+            $($variant),+
         }
 
         impl $name {
@@ -582,6 +585,24 @@ mod tests {
             serde_json::to_string(&Rating::BasicallySatisfied).expect("json"),
             "\"basically_satisfied\""
         );
+    }
+
+    #[test]
+    fn serde_text_is_the_stored_text() {
+        fn check<T: serde::Serialize>(values: &[T], as_str: fn(&T) -> &'static str) {
+            for v in values {
+                assert_eq!(
+                    serde_json::to_value(v).expect("json"),
+                    serde_json::Value::String(as_str(v).to_string())
+                );
+            }
+        }
+        check(Role::ALL, |v| v.as_str());
+        check(TicketKind::ALL, |v| v.as_str());
+        check(Channel::ALL, |v| v.as_str());
+        check(TicketStatus::ALL, |v| v.as_str());
+        check(Rating::ALL, |v| v.as_str());
+        check(Action::ALL, |v| v.as_str());
     }
 
     #[test]

@@ -103,7 +103,7 @@ pub fn login(
 
 /// What presenting a refresh token led to.
 pub enum Refreshed {
-    Ok(Session),
+    Ok(Box<Session>),
     /// The token is unknown, expired, or its user can no longer sign in.
     Refused(AppError),
 }
@@ -148,7 +148,7 @@ pub fn refresh(
             "the refresh token is not valid",
         ));
     }
-    Ok(Refreshed::Ok(session))
+    Ok(Refreshed::Ok(Box::new(session)))
 }
 
 /// Ends the session the refresh token belongs to.

@@ -1,1 +1,16 @@
-//! API integration tests (being written).
+//! API integration tests: one binary, a real server per test, each test run on SQLite and on
+//! PostgreSQL (see `helpers`).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod helpers;
+
+mod auth;
+mod cli;
+mod concurrency;
+mod directory;
+mod docs_api;
+mod errors;
+mod migrations;
+mod scoping;
+mod workflow;

@@ -1,0 +1,211 @@
+//! Signing in, refresh-token rotation and reuse detection, signing out, disabled accounts.
+
+use serde_json::json;
+
+use crate::both_backends;
+use crate::helpers::{PASSWORD, TestApp};
+
+async fn login(app: &TestApp, username: &str, password: &str) -> crate::helpers::Resp {
+    app.post(
+        "/api/v1/auth/login",
+        None,
+        json!({"username": username, "password": password}),
+    )
+    .await
+}
+
+async fn sign_in_and_use_the_token(app: TestApp) {
+    let w = app.world().await;
+    let body = login(&app, "Cadre.A", PASSWORD).await.expect(200);
+    assert_eq!(body["token_type"], "Bearer");
+    assert_eq!(body["expires_in"], 900);
+    assert_eq!(body["user"]["id"], w.cadre_a.id);
+    assert_eq!(body["user"]["role"], "cadre");
+    assert_eq!(body["user"]["department_id"], w.dept_a);
+    assert!(body["user"].get("password_hash").is_none());
+    let token = body["access_token"].as_str().expect("access token");
+    let me = app.get("/api/v1/me", Some(token)).await.expect(200);
+    assert_eq!(me["username"], "cadre.a");
+    assert_eq!(me["name"], "cadre.a 的名字");
+}
+
+async fn wrong_credentials_are_refused_alike(app: TestApp) {
+    app.world().await;
+    let wrong_password = login(&app, "cadre.a", "Wrong-pass-123").await;
+    wrong_password.expect_error(401, "invalid_credentials");
+    let no_such_user = login(&app, "nobody", PASSWORD).await;
+    no_such_user.expect_error(401, "invalid_credentials");
+    assert_eq!(wrong_password.body["message"], no_such_user.body["message"]);
+    login(&app, "", "")
+        .await
+        .expect_error(401, "invalid_credentials");
+    app.post("/api/v1/auth/login", None, json!({"username": "cadre.a"}))
+        .await
+        .expect_error(422, "validation_failed");
+}
+
+async fn refresh_rotates_and_detects_reuse(app: TestApp) {
+    app.world().await;
+    let first = login(&app, "dispatcher", PASSWORD).await.expect(200);
+    let r1 = first["refresh_token"]
+        .as_str()
+        .expect("refresh")
+        .to_string();
+
+    let second = app
+        .post("/api/v1/auth/refresh", None, json!({"refresh_token": r1}))
+        .await
+        .expect(200);
+    let r2 = second["refresh_token"]
+        .as_str()
+        .expect("refresh")
+        .to_string();
+    assert_ne!(r1, r2);
+    app.get("/api/v1/me", second["access_token"].as_str())
+        .await
+        .expect(200);
+
+    // The old one no longer works…
+    app.post("/api/v1/auth/refresh", None, json!({"refresh_token": r1}))
+        .await
+        .expect_error(401, "invalid_token");
+    // …and presenting it revoked the whole sign-in, including the one it was exchanged for.
+    app.post("/api/v1/auth/refresh", None, json!({"refresh_token": r2}))
+        .await
+        .expect_error(401, "invalid_token");
+
+    // A separate sign-in is unaffected.
+    let other = login(&app, "dispatcher", PASSWORD).await.expect(200);
+    app.post(
+        "/api/v1/auth/refresh",
+        None,
+        json!({"refresh_token": other["refresh_token"]}),
+    )
+    .await
+    .expect(200);
+    app.post(
+        "/api/v1/auth/refresh",
+        None,
+        json!({"refresh_token": "made-up"}),
+    )
+    .await
+    .expect_error(401, "invalid_token");
+}
+
+async fn refresh_tokens_expire(app: TestApp) {
+    app.world().await;
+    let s = login(&app, "dispatcher", PASSWORD).await.expect(200);
+    app.clock.advance(chrono::Duration::seconds(
+        app.settings.auth.refresh_token_ttl_secs + 1,
+    ));
+    app.post(
+        "/api/v1/auth/refresh",
+        None,
+        json!({"refresh_token": s["refresh_token"]}),
+    )
+    .await
+    .expect_error(401, "token_expired");
+}
+
+async fn logout_ends_the_session(app: TestApp) {
+    app.world().await;
+    let s = login(&app, "admin", PASSWORD).await.expect(200);
+    let r1 = s["refresh_token"].clone();
+    let s2 = app
+        .post("/api/v1/auth/refresh", None, json!({"refresh_token": r1}))
+        .await
+        .expect(200);
+    let r = app
+        .post(
+            "/api/v1/auth/logout",
+            None,
+            json!({"refresh_token": s2["refresh_token"]}),
+        )
+        .await;
+    assert_eq!(r.status, 204);
+    app.post(
+        "/api/v1/auth/refresh",
+        None,
+        json!({"refresh_token": s2["refresh_token"]}),
+    )
+    .await
+    .expect_error(401, "invalid_token");
+    app.post(
+        "/api/v1/auth/logout",
+        None,
+        json!({"refresh_token": "made-up"}),
+    )
+    .await
+    .expect_error(401, "invalid_token");
+}
+
+async fn disabled_accounts_cannot_sign_in_or_refresh(app: TestApp) {
+    let w = app.world().await;
+    let s = login(&app, "cadre.b", PASSWORD).await.expect(200);
+    app.patch(
+        &format!("/api/v1/users/{}", w.cadre_b.id),
+        Some(&w.admin.token),
+        json!({"disabled": true}),
+    )
+    .await
+    .expect(200);
+    login(&app, "cadre.b", PASSWORD)
+        .await
+        .expect_error(403, "forbidden");
+    app.post(
+        "/api/v1/auth/refresh",
+        None,
+        json!({"refresh_token": s["refresh_token"]}),
+    )
+    .await
+    .expect_error(401, "invalid_token");
+    // Re-enabled, a fresh sign-in works; the revoked session stays revoked.
+    app.patch(
+        &format!("/api/v1/users/{}", w.cadre_b.id),
+        Some(&w.admin.token),
+        json!({"disabled": false}),
+    )
+    .await
+    .expect(200);
+    login(&app, "cadre.b", PASSWORD).await.expect(200);
+    app.post(
+        "/api/v1/auth/refresh",
+        None,
+        json!({"refresh_token": s["refresh_token"]}),
+    )
+    .await
+    .expect_error(401, "invalid_token");
+}
+
+async fn changing_a_password_ends_sessions(app: TestApp) {
+    let w = app.world().await;
+    let s = login(&app, "ent.a", PASSWORD).await.expect(200);
+    app.patch(
+        &format!("/api/v1/users/{}", w.ent_a.id),
+        Some(&w.admin.token),
+        json!({"password": "Brand-new-pass-9"}),
+    )
+    .await
+    .expect(200);
+    app.post(
+        "/api/v1/auth/refresh",
+        None,
+        json!({"refresh_token": s["refresh_token"]}),
+    )
+    .await
+    .expect_error(401, "invalid_token");
+    login(&app, "ent.a", PASSWORD)
+        .await
+        .expect_error(401, "invalid_credentials");
+    login(&app, "ent.a", "Brand-new-pass-9").await.expect(200);
+}
+
+both_backends!(
+    sign_in_and_use_the_token,
+    wrong_credentials_are_refused_alike,
+    refresh_rotates_and_detects_reuse,
+    refresh_tokens_expire,
+    logout_ends_the_session,
+    disabled_accounts_cannot_sign_in_or_refresh,
+    changing_a_password_ends_sessions,
+);

@@ -1,0 +1,266 @@
+//! The binary itself: `migrate`, `user add`, and `serve --demo` on each backend.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use serde_json::json;
+
+use crate::helpers::{Backend, empty_database};
+
+fn qiyeshao() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_qiyeshao"));
+    cmd.env_remove("DATABASE_URL").env("RUST_LOG", "warn");
+    cmd
+}
+
+fn run(cmd: &mut Command) -> (bool, String, String) {
+    let out = cmd.output().expect("run qiyeshao");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn migrate_and_add_users() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = format!("sqlite://{}", dir.path().join("cli.db").display());
+    let (ok, out, err) = run(qiyeshao().args(["migrate", "--database-url", &db]));
+    assert!(ok, "{err}");
+    assert!(out.contains("Applied 1 migration"), "{out}");
+    let (ok, out, _) = run(qiyeshao().args(["migrate", "--database-url", &db]));
+    assert!(ok && out.contains("up to date"), "{out}");
+
+    let (ok, out, err) = run(qiyeshao().args([
+        "user",
+        "add",
+        "--database-url",
+        &db,
+        "--role",
+        "admin",
+        "--username",
+        "Chief",
+        "--password",
+        "Chief-pass-1",
+        "--name",
+        "局长",
+    ]));
+    assert!(ok, "{err}");
+    assert!(out.contains("Created admin account \"chief\""), "{out}");
+    // Refusals are explained and leave a non-zero exit status.
+    for (args, expected) in [
+        (
+            vec![
+                "--role",
+                "admin",
+                "--username",
+                "chief",
+                "--password",
+                "Chief-pass-1",
+            ],
+            "already taken",
+        ),
+        (
+            vec![
+                "--role",
+                "cadre",
+                "--username",
+                "cadre1",
+                "--password",
+                "Cadre-pass-1",
+            ],
+            "department_id is required",
+        ),
+        (
+            vec![
+                "--role",
+                "boss",
+                "--username",
+                "boss1",
+                "--password",
+                "Boss-pass-1",
+            ],
+            "--role must be one of",
+        ),
+        (
+            vec![
+                "--role",
+                "admin",
+                "--username",
+                "x",
+                "--password",
+                "Boss-pass-1",
+            ],
+            "--username",
+        ),
+        (
+            vec![
+                "--role",
+                "admin",
+                "--username",
+                "short",
+                "--password",
+                "1234",
+            ],
+            "at least 8",
+        ),
+        (
+            vec![
+                "--role",
+                "cadre",
+                "--username",
+                "cadre2",
+                "--password",
+                "Cadre-pass-1",
+                "--department",
+                "无此部门",
+            ],
+            "no department",
+        ),
+    ] {
+        let mut cmd = qiyeshao();
+        cmd.args(["user", "add", "--database-url", &db]).args(&args);
+        let (ok, _, err) = run(&mut cmd);
+        assert!(!ok, "{args:?} succeeded");
+        assert!(err.contains(expected), "{args:?}: {err}");
+    }
+}
+
+/// Kills the server when the test ends, however it ends.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `serve --demo` on a free port; returns the server, its URL and what it printed.
+fn serve_demo(data_dir: &std::path::Path, database_url: &str) -> (Server, String, String) {
+    let mut child = qiyeshao()
+        .args(["serve", "--demo", "--bind", "127.0.0.1:0"])
+        .env("QIYESHAO__DATA__DIR", data_dir)
+        .env("DATABASE_URL", database_url)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start serve");
+    let stdout = child.stdout.take().expect("stdout");
+    let server = Server(child);
+    let mut printed = String::new();
+    let mut lines = BufReader::new(stdout).lines();
+    let mut url = None;
+    // The banner ends with the example request.
+    for line in lines.by_ref() {
+        let line = line.expect("line");
+        if let Some(rest) = line.trim().strip_prefix("qiyeshao is running at ") {
+            url = Some(rest.trim().to_string());
+        }
+        printed.push_str(&line);
+        printed.push('\n');
+        if line.contains("-d '{") {
+            break;
+        }
+    }
+    // Keep reading, so that the server never writes into a closed pipe.
+    std::thread::spawn(move || lines.for_each(drop));
+    (server, url.expect("the URL is printed"), printed)
+}
+
+async fn demo_serves_the_whole_loop(backend: Backend) {
+    let Some(fresh) = empty_database(backend) else {
+        return;
+    };
+    let data = tempfile::tempdir().expect("dir");
+    let url = &fresh.settings.database.url;
+    let (server, base, printed) = serve_demo(data.path(), url);
+    assert!(
+        printed.contains("Every demo account's password is Qiyeshao@2026"),
+        "{printed}"
+    );
+    for role in ["admin", "dispatcher", "cadre", "enterprise"] {
+        assert!(
+            printed.contains(&format!("  {role} ")),
+            "{role} missing from: {printed}"
+        );
+    }
+    let client = reqwest::Client::new();
+    let login = |username: &'static str| {
+        let client = client.clone();
+        let base = base.clone();
+        async move {
+            let r: serde_json::Value = client
+                .post(format!("{base}/api/v1/auth/login"))
+                .json(&json!({"username": username, "password": "Qiyeshao@2026"}))
+                .send()
+                .await
+                .expect("login")
+                .json()
+                .await
+                .expect("json");
+            r["access_token"].as_str().expect("token").to_string()
+        }
+    };
+    let get = |token: String, path: &'static str| {
+        let client = client.clone();
+        let base = base.clone();
+        async move {
+            client
+                .get(format!("{base}{path}"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .expect("get")
+                .json::<serde_json::Value>()
+                .await
+                .expect("json")
+        }
+    };
+    let all = get(login("dispatcher").await, "/api/v1/tickets").await;
+    let statuses: Vec<&str> = all["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|t| t["status"].as_str().expect("status"))
+        .collect();
+    assert_eq!(statuses, ["submitted", "submitted", "assigned", "closed"]);
+    let mine = get(login("enterprise").await, "/api/v1/tickets").await;
+    assert_eq!(mine["items"].as_array().expect("items").len(), 3);
+    let cats = get(login("cadre").await, "/api/v1/categories").await;
+    assert_eq!(cats["items"].as_array().expect("items").len(), 8);
+    drop(server);
+
+    // A second start keeps the data and adds none.
+    let (_server, _, printed) = serve_demo(data.path(), url);
+    assert!(printed.contains("already holds data"), "{printed}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_serves_the_whole_loop_sqlite() {
+    demo_serves_the_whole_loop(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_serves_the_whole_loop_postgres() {
+    demo_serves_the_whole_loop(Backend::Postgres).await;
+}
+
+#[test]
+fn a_bad_configuration_is_explained() {
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("bad.toml");
+    std::fs::write(&file, "[http]\nmax_page_size = \"lots\"\n").expect("write");
+    let (ok, _, err) = run(qiyeshao().args(["--config", file.to_str().expect("path"), "migrate"]));
+    assert!(!ok);
+    assert!(err.contains("configuration"), "{err}");
+    let (ok, _, err) = run(qiyeshao().args(["--config", "/nonexistent.toml", "migrate"]));
+    assert!(!ok);
+    assert!(err.contains("not found"), "{err}");
+    let (ok, _, err) = run(qiyeshao()
+        .args(["migrate"])
+        .env("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none"));
+    assert!(!ok);
+    assert!(err.contains("cannot connect"), "{err}");
+}
