@@ -80,7 +80,7 @@ pub fn seed(
     now: DateTime<Utc>,
 ) -> Result<Option<Vec<DemoAccount>>, AppError> {
     let password_hash = auth::hash_password(DEMO_PASSWORD).map_err(AppError::internal)?;
-    let Some(d) = db.write(|c| seed_directory(c, &password_hash, now))? else {
+    let Some(d) = db.write(move |c| seed_directory(c, &password_hash, now))? else {
         return Ok(None);
     };
     seed_tickets(db, &d, prefix, now)?;
@@ -323,11 +323,13 @@ fn seed_tickets(db: &Db, d: &Directory, prefix: &str, now: DateTime<Utc>) -> Res
             enterprise_id: on_behalf_of.map(Into::into),
             channel: on_behalf_of.map(|_| Channel::Phone),
         };
-        db.write(|c| tickets::file(c, who, input, None, &options, now))
+        let (who, options) = (who.clone(), options.clone());
+        db.write(move |c| tickets::file(c, &who, input, None, &options, now))
             .map(|f| f.ticket.row.id)
     };
     let act = |who: &Principal, id: &str, input: ActionInput| {
-        db.write(|c| tickets::act(c, who, id, input, now)).map(drop)
+        let (who, id) = (who.clone(), id.to_string());
+        db.write(move |c| tickets::act(c, &who, &id, input, now)).map(drop)
     };
 
     // One request all the way round the loop.

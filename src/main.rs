@@ -300,7 +300,7 @@ fn add_user(settings: &Settings, args: AddUser) -> anyhow::Result<()> {
         enterprise_id,
     };
     let user = db
-        .write(|c| accounts::create_user(c, input, chrono::Utc::now()))
+        .write(move |c| accounts::create_user(c, input, chrono::Utc::now()))
         .map_err(describe)?;
     println!(
         "Created {} account {:?} (id {}).",

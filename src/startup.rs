@@ -126,7 +126,7 @@ fn spawn_housekeeping(db: Db, clock: Arc<dyn Clock>, settings: Arc<Settings>) {
             );
             let db = db.clone();
             let result = tokio::task::spawn_blocking(move || {
-                db.write(|c| {
+                db.write(move |c| {
                     Ok::<_, crate::error::AppError>(db::idempotency::delete_created_before(
                         c, &cutoff,
                     )?)

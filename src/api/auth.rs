@@ -80,7 +80,7 @@ pub async fn refresh(
     let ttl = refresh_ttl(&state);
     let keys = state.tokens.clone();
     let outcome = state
-        .run(move |db| db.write(|c| accounts::refresh(c, &req.refresh_token, &keys, ttl, now)))
+        .run(move |db| db.write(move |c| accounts::refresh(c, &req.refresh_token, &keys, ttl, now)))
         .await?;
     match outcome {
         Refreshed::Ok(session) => Ok(HttpResponse::Ok().json(session_response(*session))),
@@ -99,7 +99,7 @@ pub async fn logout(state: State, body: ApiJson<RefreshRequest>) -> Result<HttpR
     let ApiJson(req) = body;
     let now = state.clock.now();
     state
-        .run(move |db| db.write(|c| accounts::logout(c, &req.refresh_token, now)))
+        .run(move |db| db.write(move |c| accounts::logout(c, &req.refresh_token, now)))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -93,7 +93,7 @@ pub async fn create_department(
         head_user_id: req.head_user_id,
     };
     let row = state
-        .run(move |db| db.write(|c| directory::create_department(c, input, now)))
+        .run(move |db| db.write(move |c| directory::create_department(c, input, now)))
         .await?;
     Ok(created(
         format!("/api/v1/departments/{}", row.id),
@@ -150,7 +150,7 @@ pub async fn update_department(
         head_user_id: req.head_user_id,
     };
     let row = state
-        .run(move |db| db.write(|c| directory::update_department(c, &id, changes, now)))
+        .run(move |db| db.write(move |c| directory::update_department(c, &id, changes, now)))
         .await?;
     Ok(HttpResponse::Ok().json(DepartmentResponse::from(row)))
 }
@@ -266,7 +266,7 @@ pub async fn create_enterprise(
     errors.finish()?;
     let now = state.clock.now();
     let row = state
-        .run(move |db| db.write(|c| directory::create_enterprise(c, input, now)))
+        .run(move |db| db.write(move |c| directory::create_enterprise(c, input, now)))
         .await?;
     Ok(created(
         format!("/api/v1/enterprises/{}", row.id),
@@ -373,7 +373,7 @@ pub async fn update_enterprise(
     errors.finish()?;
     let now = state.clock.now();
     let row = state
-        .run(move |db| db.write(|c| directory::update_enterprise(c, &id, changes, now)))
+        .run(move |db| db.write(move |c| directory::update_enterprise(c, &id, changes, now)))
         .await?;
     Ok(HttpResponse::Ok().json(EnterpriseResponse::from(row)))
 }
@@ -452,7 +452,7 @@ pub async fn create_category(
         deadline_days: req.deadline_days,
     };
     let row = state
-        .run(move |db| db.write(|c| directory::create_category(c, input, now)))
+        .run(move |db| db.write(move |c| directory::create_category(c, input, now)))
         .await?;
     Ok(created(
         format!("/api/v1/categories/{}", row.id),
@@ -513,7 +513,7 @@ pub async fn update_category(
         disabled: req.disabled,
     };
     let row = state
-        .run(move |db| db.write(|c| directory::update_category(c, &id, changes, now)))
+        .run(move |db| db.write(move |c| directory::update_category(c, &id, changes, now)))
         .await?;
     Ok(HttpResponse::Ok().json(CategoryResponse::from(row)))
 }

@@ -221,8 +221,8 @@ pub async fn create_ticket(
             // finds the winner's ticket.
             let mut attempt = 0;
             loop {
-                let result = db
-                    .write(|c| tickets::file(c, &who, input.clone(), key.as_ref(), &options, now));
+                let (who, input, key, options) = (who.clone(), input.clone(), key.clone(), options.clone());
+                let result = db.write(move |c| tickets::file(c, &who, input, key.as_ref(), &options, now));
                 match result {
                     Err(e) if e.is_duplicate() && attempt < 3 => attempt += 1,
                     other => return other,
@@ -368,7 +368,7 @@ pub async fn add_comment(
     let now = state.clock.now();
     let comment = state
         .run(move |db| {
-            db.write(|c| tickets::add_comment(c, &who, &id, req.body, req.internal, now))
+            db.write(move |c| tickets::add_comment(c, &who, &id, req.body, req.internal, now))
         })
         .await?;
     Ok(HttpResponse::Created().json(CommentResponse::from(comment)))
@@ -384,7 +384,7 @@ async fn act(
     let id = path_id(id, "ticket")?;
     let now = state.clock.now();
     let record = state
-        .run(move |db| db.write(|c| tickets::act(c, &who, &id, input, now)))
+        .run(move |db| db.write(move |c| tickets::act(c, &who, &id, input, now)))
         .await?;
     Ok(HttpResponse::Ok().json(TicketResponse::new(record, &time::format(now))))
 }

@@ -132,7 +132,7 @@ pub async fn create_user(
     let user = state
         .run(move |db| {
             let password_hash = auth::hash_password(&password).map_err(AppError::internal)?;
-            db.write(|c| {
+            db.write(move |c| {
                 accounts::create_user(
                     c,
                     NewUser {
@@ -265,7 +265,7 @@ pub async fn update_user(
                 .map(|p| auth::hash_password(&p))
                 .transpose()
                 .map_err(AppError::internal)?;
-            db.write(|c| {
+            db.write(move |c| {
                 accounts::update_user(
                     c,
                     &id,

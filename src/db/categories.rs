@@ -35,7 +35,7 @@ pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<CategoryRow
     categories::table
         .find(id)
         .select(CategoryRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 

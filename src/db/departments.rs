@@ -34,7 +34,7 @@ pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<DepartmentR
     departments::table
         .find(id)
         .select(DepartmentRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 

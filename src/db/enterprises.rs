@@ -50,7 +50,7 @@ pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<EnterpriseR
     enterprises::table
         .find(id)
         .select(EnterpriseRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 

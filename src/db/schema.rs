@@ -75,6 +75,7 @@ diesel::table! {
         contact_phone -> Nullable<Text>,
         department_id -> Nullable<Text>,
         assignee_id -> Nullable<Text>,
+        co_department_ids -> Text,
         due_at -> Nullable<Text>,
         reopen_count -> Integer,
         rating -> Nullable<Text>,

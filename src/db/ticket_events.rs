@@ -32,14 +32,18 @@ pub fn insert(conn: &mut DbConnection, row: &EventRow) -> QueryResult<()> {
         .map(drop)
 }
 
-/// A ticket's timeline, oldest first; only public events unless `with_internal`.
+/// A ticket's timeline up to the ticket's version `up_to` (so that the timeline matches the
+/// ticket read just before it, whatever was written since), oldest first; only public events
+/// unless `with_internal`.
 pub fn list_for_ticket(
     conn: &mut DbConnection,
     ticket_id: &str,
+    up_to: i32,
     with_internal: bool,
 ) -> QueryResult<Vec<EventRow>> {
     let mut query = ticket_events::table
         .filter(ticket_events::ticket_id.eq(ticket_id))
+        .filter(ticket_events::seq.le(up_to))
         .select(EventRow::as_select())
         .into_boxed();
     if !with_internal {

@@ -23,6 +23,8 @@ pub struct TicketRow {
     pub contact_phone: Option<String>,
     pub department_id: Option<String>,
     pub assignee_id: Option<String>,
+    /// Comma-separated; see [`split_ids`].
+    pub co_department_ids: String,
     pub due_at: Option<String>,
     pub reopen_count: i32,
     pub rating: Option<String>,
@@ -88,7 +90,7 @@ pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<TicketRow>>
     tickets::table
         .find(id)
         .select(TicketRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
@@ -192,7 +194,15 @@ pub fn list(
     if let Some(before) = &filter.before_id {
         query = query.filter(tickets::id.lt(before.clone()));
     }
-    query.order(tickets::id.desc()).limit(limit).load(conn)
+    // The page size goes into the SQL as a literal: SQLite re-prepares a statement with a
+    // bound LIMIT each time it runs (see the note on `get_result` in `db`). `limit` is a
+    // number checked by the caller, never text from a request.
+    query
+        .order(diesel::dsl::sql::<diesel::sql_types::Text>(&format!(
+            "tickets.id DESC LIMIT {}",
+            limit.max(0)
+        )))
+        .load(conn)
 }
 
 /// The next sequence number of a China calendar day, unique however many requests file at
@@ -219,11 +229,12 @@ pub fn next_sequence(conn: &mut DbConnection, day: &str) -> QueryResult<i64> {
     ticket_counters::table
         .find(day)
         .select(ticket_counters::last_value)
-        .first::<i32>(conn)
+        .get_result::<i32>(conn)
         .map(i64::from)
 }
 
-/// Replaces the co-handling departments of a ticket.
+/// Replaces the co-handling departments of a ticket in the table that scopes and filters by
+/// them (the ticket's own `co_department_ids` is set by the caller).
 pub fn set_co_departments(
     conn: &mut DbConnection,
     ticket_id: &str,
@@ -244,23 +255,11 @@ pub fn set_co_departments(
     Ok(())
 }
 
-/// `(ticket_id, department_id)` pairs of the given tickets, in department id order.
-pub fn co_departments_of(
-    conn: &mut DbConnection,
-    ticket_ids: &[String],
-) -> QueryResult<Vec<(String, String)>> {
-    if ticket_ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    ticket_co_departments::table
-        .filter(ticket_co_departments::ticket_id.eq_any(ticket_ids))
-        .select((
-            ticket_co_departments::ticket_id,
-            ticket_co_departments::department_id,
-        ))
-        .order((
-            ticket_co_departments::ticket_id,
-            ticket_co_departments::department_id,
-        ))
-        .load(conn)
+/// The ids of a comma-separated column.
+pub fn split_ids(text: &str) -> Vec<String> {
+    text.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect()
+}
+
+pub fn join_ids(ids: &[String]) -> String {
+    ids.join(",")
 }

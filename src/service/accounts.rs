@@ -97,7 +97,8 @@ pub fn login(
     if user.disabled {
         return Err(AppError::forbidden("this account is disabled"));
     }
-    db.write(|c| start_session(c, user, new_id(), keys, refresh_ttl, now))
+    let keys = keys.clone();
+    db.write(move |c| start_session(c, user, new_id(), &keys, refresh_ttl, now))
         .map(|(session, _)| session)
 }
 

@@ -140,13 +140,13 @@ fn parse_status(row: &TicketRow) -> Result<TicketStatus, AppError> {
     })
 }
 
-fn co_departments(conn: &mut DbConnection, ticket_id: &str) -> Result<Vec<String>, AppError> {
-    Ok(
-        ticket_db::co_departments_of(conn, &[ticket_id.to_string()])?
-            .into_iter()
-            .map(|(_, d)| d)
-            .collect(),
-    )
+impl TicketRecord {
+    pub fn new(row: TicketRow) -> Self {
+        TicketRecord {
+            co_department_ids: ticket_db::split_ids(&row.co_department_ids),
+            row,
+        }
+    }
 }
 
 /// How the principal stands to a ticket.
@@ -189,18 +189,12 @@ fn load_visible(
     ticket_id: &str,
 ) -> Result<(TicketRecord, Actor), AppError> {
     let row = ticket_db::find(conn, ticket_id)?.ok_or_else(|| AppError::not_found("ticket"))?;
-    let co = co_departments(conn, &row.id)?;
-    let actor = actor_for(conn, who, &row, &co)?;
+    let record = TicketRecord::new(row);
+    let actor = actor_for(conn, who, &record.row, &record.co_department_ids)?;
     if !can_view(&actor) {
         return Err(AppError::not_found("ticket"));
     }
-    Ok((
-        TicketRecord {
-            row,
-            co_department_ids: co,
-        },
-        actor,
-    ))
+    Ok((record, actor))
 }
 
 fn sees_internal(who: &Principal) -> bool {
@@ -259,12 +253,8 @@ pub fn file(
             }
             let row = ticket_db::find(conn, &previous.ticket_id)?
                 .ok_or_else(|| AppError::not_found("ticket"))?;
-            let co = co_departments(conn, &row.id)?;
             return Ok(Filed {
-                ticket: TicketRecord {
-                    row,
-                    co_department_ids: co,
-                },
+                ticket: TicketRecord::new(row),
                 replayed: true,
             });
         }
@@ -356,6 +346,7 @@ pub fn file(
         contact_phone,
         department_id: None,
         assignee_id: None,
+        co_department_ids: String::new(),
         due_at: None,
         reopen_count: 0,
         rating: None,
@@ -399,10 +390,7 @@ pub fn file(
         )?;
     }
     Ok(Filed {
-        ticket: TicketRecord {
-            row,
-            co_department_ids: Vec::new(),
-        },
+        ticket: TicketRecord::new(row),
         replayed: false,
     })
 }
@@ -431,21 +419,7 @@ pub fn list(
     limit: i64,
 ) -> Result<Page<TicketRecord>, AppError> {
     let rows = ticket_db::list(conn, &scope_of(who), filter, limit + 1)?;
-    let page = Page::from_rows(rows, limit, |r| &r.id);
-    let ids: Vec<String> = page.items.iter().map(|r| r.id.clone()).collect();
-    let mut co = ticket_db::co_departments_of(conn, &ids)?;
-    Ok(page.map(|row| {
-        let mine: Vec<String> = co
-            .iter()
-            .filter(|(t, _)| *t == row.id)
-            .map(|(_, d)| d.clone())
-            .collect();
-        co.retain(|(t, _)| *t != row.id);
-        TicketRecord {
-            row,
-            co_department_ids: mine,
-        }
-    }))
+    Ok(Page::from_rows(rows, limit, |r| &r.id).map(TicketRecord::new))
 }
 
 pub fn detail(
@@ -456,7 +430,7 @@ pub fn detail(
     let (ticket, _) = load_visible(conn, who, ticket_id)?;
     let internal = sees_internal(who);
     Ok(TicketDetail {
-        events: ticket_events::list_for_ticket(conn, ticket_id, internal)?,
+        events: ticket_events::list_for_ticket(conn, ticket_id, ticket.row.version, internal)?,
         comments: comments::list_for_ticket(conn, ticket_id, internal)?,
         revisits: revisits::list_for_ticket(conn, ticket_id)?,
         ticket,
@@ -537,11 +511,7 @@ pub fn act(
     input: ActionInput,
     now: DateTime<Utc>,
 ) -> Result<TicketRecord, AppError> {
-    let (record, actor) = load_visible(conn, who, ticket_id)?;
-    let TicketRecord {
-        row: before,
-        mut co_department_ids,
-    } = record;
+    let (TicketRecord { row: before, .. }, actor) = load_visible(conn, who, ticket_id)?;
     let from = parse_status(&before)?;
     let step = input.step();
     let to = ticket::decide(from, before.assignee_id.is_some(), step, &actor)?;
@@ -594,7 +564,7 @@ pub fn act(
             row.signed_at = None;
             row.due_at = Some(time::format(due_at));
             ticket_db::set_co_departments(conn, &row.id, &co)?;
-            co_department_ids = co.clone();
+            row.co_department_ids = ticket_db::join_ids(&co);
             data = Some(json!({
                 "department_id": department_id,
                 "assignee_id": assignee_id,
@@ -619,7 +589,7 @@ pub fn act(
             row.signed_at = None;
             row.due_at = None;
             ticket_db::set_co_departments(conn, &row.id, &[])?;
-            co_department_ids.clear();
+            row.co_department_ids = String::new();
             Some(reason)
         }
         ActionInput::Progress {
@@ -704,10 +674,7 @@ pub fn act(
     if let Some(r) = revisit {
         revisits::insert(conn, &r)?;
     }
-    Ok(TicketRecord {
-        row,
-        co_department_ids,
-    })
+    Ok(TicketRecord::new(row))
 }
 
 /// Whether a ticket is past its deadline at `now`.

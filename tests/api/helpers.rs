@@ -355,32 +355,20 @@ impl TestApp {
     }
 
     /// Creates a user directly in the database and returns it signed in.
-    pub fn make_user(
-        &self,
-        username: &str,
-        role: Role,
-        department: Option<&str>,
-        enterprise: Option<&str>,
-    ) -> User {
-        let now = Utc::now();
+    pub fn make_user(&self, username: &str, role: Role, department: Option<&str>, enterprise: Option<&str>) -> User {
+        let input = NewUser {
+            username: username.into(),
+            password_hash: password_hash(),
+            name: format!("{username} 的名字"),
+            phone: None,
+            email: None,
+            role,
+            department_id: department.map(Into::into),
+            enterprise_id: enterprise.map(Into::into),
+        };
         let row = self
             .db
-            .write(|c| {
-                accounts::create_user(
-                    c,
-                    NewUser {
-                        username: username.into(),
-                        password_hash: password_hash(),
-                        name: format!("{username} 的名字"),
-                        phone: None,
-                        email: None,
-                        role,
-                        department_id: department.map(Into::into),
-                        enterprise_id: enterprise.map(Into::into),
-                    },
-                    now,
-                )
-            })
+            .write(move |c| accounts::create_user(c, input, Utc::now()))
             .expect("create user");
         User {
             token: self.token_for(&row),
@@ -389,57 +377,42 @@ impl TestApp {
     }
 
     pub fn make_department(&self, name: &str) -> String {
+        let input = NewDepartment {
+            name: name.into(),
+            parent_id: None,
+            head_user_id: None,
+        };
         self.db
-            .write(|c| {
-                directory::create_department(
-                    c,
-                    NewDepartment {
-                        name: name.into(),
-                        parent_id: None,
-                        head_user_id: None,
-                    },
-                    Utc::now(),
-                )
-            })
+            .write(move |c| directory::create_department(c, input, Utc::now()))
             .expect("create department")
             .id
     }
 
     pub fn make_enterprise(&self, name: &str, n: u32, liaison: Option<&str>) -> String {
+        let input = NewEnterprise {
+            name: name.into(),
+            credit_code: credit_code(n),
+            industry_chain: Some("智能终端".into()),
+            area: Some("望城经开区".into()),
+            address: None,
+            contact_name: Some(format!("{name}联系人")),
+            contact_phone: Some("13900000000".into()),
+            liaison_cadre_id: liaison.map(Into::into),
+        };
         self.db
-            .write(|c| {
-                directory::create_enterprise(
-                    c,
-                    NewEnterprise {
-                        name: name.into(),
-                        credit_code: credit_code(n),
-                        industry_chain: Some("智能终端".into()),
-                        area: Some("望城经开区".into()),
-                        address: None,
-                        contact_name: Some(format!("{name}联系人")),
-                        contact_phone: Some("13900000000".into()),
-                        liaison_cadre_id: liaison.map(Into::into),
-                    },
-                    Utc::now(),
-                )
-            })
+            .write(move |c| directory::create_enterprise(c, input, Utc::now()))
             .expect("create enterprise")
             .id
     }
 
     pub fn make_category(&self, name: &str, department: Option<&str>, days: i32) -> String {
+        let input = NewCategory {
+            name: name.into(),
+            default_department_id: department.map(Into::into),
+            deadline_days: days,
+        };
         self.db
-            .write(|c| {
-                directory::create_category(
-                    c,
-                    NewCategory {
-                        name: name.into(),
-                        default_department_id: department.map(Into::into),
-                        deadline_days: days,
-                    },
-                    Utc::now(),
-                )
-            })
+            .write(move |c| directory::create_category(c, input, Utc::now()))
             .expect("create category")
             .id
     }

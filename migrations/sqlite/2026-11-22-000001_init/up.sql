@@ -76,6 +76,9 @@ CREATE TABLE tickets (
     contact_phone TEXT,
     department_id TEXT REFERENCES departments (id),
     assignee_id TEXT REFERENCES users (id),
+    -- The co-handling departments, comma-separated, as ticket_co_departments lists them:
+    -- kept here too so that a page of tickets is one query.
+    co_department_ids TEXT NOT NULL DEFAULT '',
     due_at TEXT,
     reopen_count INTEGER NOT NULL DEFAULT 0,
     rating TEXT CHECK (rating IN ('satisfied', 'basically_satisfied', 'unsatisfied')),

@@ -1,0 +1,158 @@
+//! SQLite's writer: one thread, one connection, and group commit.
+//!
+//! SQLite lets one connection write at a time, and each commit writes every page it touched
+//! to the write-ahead log. Writes therefore go to this thread, which takes every write queued
+//! at that moment and runs them in one transaction, each inside a savepoint of its own: a
+//! write that fails rolls back to its savepoint and takes nothing else with it, and every
+//! caller is answered only once the batch has committed. Pages that several writes touch
+//! (the ends of the indexes, the day's ticket counter) are then written once per batch
+//! instead of once per write, and the caller threads hand over work instead of queuing on a
+//! lock.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+
+use diesel::Connection;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+use super::{ConnectionManager, DbConnection};
+
+/// Most writes committed together.
+const MAX_BATCH: usize = 128;
+/// Writes that may wait for the writer before callers block on handing theirs over.
+const QUEUE: usize = 4096;
+
+/// A write waiting for the writer thread.
+trait Job: Send {
+    /// Runs the write inside the batch's transaction; true when it succeeded.
+    fn run(&mut self, conn: &mut DbConnection) -> bool;
+    /// Answers the caller: with the write's own result when the batch committed (`None`), or
+    /// with the reason the batch did not.
+    fn finish(self: Box<Self>, batch_failure: Option<&str>);
+}
+
+struct Pending<F, T, E> {
+    write: Option<F>,
+    result: Option<Result<T, E>>,
+    reply: SyncSender<Result<T, E>>,
+}
+
+/// How a failure of the writer itself reaches callers: as a database error (answered 500).
+pub(super) fn writer_error(message: &str) -> DieselError {
+    DieselError::DatabaseError(DatabaseErrorKind::Unknown, Box::new(message.to_string()))
+}
+
+impl<F, T, E> Job for Pending<F, T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E> + Send,
+    T: Send,
+    E: From<DieselError> + Send,
+{
+    fn run(&mut self, conn: &mut DbConnection) -> bool {
+        let Some(write) = self.write.take() else {
+            return false;
+        };
+        // Nested in the batch's transaction, this is a savepoint.
+        let result = conn.transaction(write);
+        let ok = result.is_ok();
+        self.result = Some(result);
+        ok
+    }
+
+    fn finish(self: Box<Self>, batch_failure: Option<&str>) {
+        let result = match (self.result, batch_failure) {
+            (Some(Err(e)), _) => Err(e),
+            (Some(Ok(value)), None) => Ok(value),
+            (Some(Ok(_)), Some(why)) | (None, Some(why)) => Err(E::from(writer_error(why))),
+            (None, None) => Err(E::from(writer_error("the write was not run"))),
+        };
+        // The caller may have gone (its request was cancelled); there is no one to tell.
+        let _ = self.reply.send(result);
+    }
+}
+
+/// The handle through which writes reach the writer thread.
+#[derive(Clone)]
+pub(super) struct SqliteWriter {
+    queue: SyncSender<Box<dyn Job>>,
+}
+
+impl SqliteWriter {
+    /// Starts the writer thread; it stops when the last handle is dropped.
+    pub(super) fn start(manager: ConnectionManager) -> std::io::Result<SqliteWriter> {
+        let (queue, jobs) = sync_channel::<Box<dyn Job>>(QUEUE);
+        std::thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || writer_loop(&manager, &jobs))?;
+        Ok(SqliteWriter { queue })
+    }
+
+    /// Runs `write` in a transaction on the writer thread and waits until it is committed.
+    pub(super) fn write<T, E, F>(&self, write: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DieselError> + Send + 'static,
+    {
+        let (reply, answer) = sync_channel(1);
+        let job = Box::new(Pending {
+            write: Some(write),
+            result: None,
+            reply,
+        });
+        self.queue
+            .send(job)
+            .map_err(|_| E::from(writer_error("the SQLite writer has stopped")))?;
+        answer
+            .recv()
+            .map_err(|_| E::from(writer_error("the SQLite writer stopped before answering")))?
+    }
+}
+
+fn writer_loop(manager: &ConnectionManager, jobs: &Receiver<Box<dyn Job>>) {
+    let mut conn: Option<DbConnection> = None;
+    while let Ok(first) = jobs.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let c = match conn.as_mut() {
+            Some(c) => c,
+            None => match manager.establish() {
+                Ok(c) => conn.insert(c),
+                Err(e) => {
+                    let why = format!("cannot open the SQLite database: {e}");
+                    tracing::error!(error = %why, "SQLite writer");
+                    batch.into_iter().for_each(|job| job.finish(Some(&why)));
+                    continue;
+                }
+            },
+        };
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            c.transaction::<_, DieselError, _>(|c| {
+                for job in batch.iter_mut() {
+                    job.run(c);
+                }
+                Ok(())
+            })
+        }));
+        match outcome {
+            Ok(Ok(())) => batch.into_iter().for_each(|job| job.finish(None)),
+            Ok(Err(e)) => {
+                let why = format!("the transaction could not commit: {e}");
+                tracing::error!(error = %why, writes = batch.len(), "SQLite writer");
+                batch.into_iter().for_each(|job| job.finish(Some(&why)));
+            }
+            Err(_) => {
+                // A write panicked: its transaction state is unknown, so the connection goes.
+                conn = None;
+                let why = "a write failed unexpectedly";
+                tracing::error!(writes = batch.len(), "{why}; the batch was rolled back");
+                batch.into_iter().for_each(|job| job.finish(Some(why)));
+            }
+        }
+    }
+}
