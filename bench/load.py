@@ -102,6 +102,11 @@ class Server:
                     return int(line.split()[1]) / 1024
         return 0.0
 
+    def cpu_seconds(self):
+        with open("/proc/%d/stat" % self.proc.pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self):
         self.proc.send_signal(signal.SIGTERM)
         try:
@@ -110,13 +115,18 @@ class Server:
             self.proc.kill()
 
 
-def wrk(args, script, env, duration, label, results_dir, url):
+def wrk(args, script, env, duration, label, results_dir, url, server=None):
+    cpu_before = server.cpu_seconds() if server else 0.0
     cmd = ["wrk", "-t%d" % args.threads, "-c%d" % args.connections, "-d%ds" % duration,
            "--latency", "-s", os.path.join(BENCH, script), url]
     out = subprocess.run(cmd, env=dict(os.environ, **env), capture_output=True, text=True, check=True).stdout
     with open(os.path.join(results_dir, label + ".txt"), "w") as f:
         f.write(out)
-    return parse_wrk(out)
+    result = parse_wrk(out)
+    if server:
+        # Server CPU time per request: steadier than throughput on a shared machine.
+        result["cpu_us"] = (server.cpu_seconds() - cpu_before) * 1e6 / max(result["requests"], 1)
+    return result
 
 
 def run_backend(args, binary, backend, results_dir):
@@ -149,11 +159,12 @@ def run_backend(args, binary, backend, results_dir):
             runs = []
             for i in range(args.runs):
                 label = "%s-%s-%d" % (backend, script.split(".")[0] + ("-list" if "limit" in path else ""), i + 1)
-                runs.append(wrk(args, script, env, args.duration, label, results_dir, server.base + path))
-            med = {k: statistics.median(r[k] for r in runs) for k in ("rps", "p50", "p90", "p99", "non2xx")}
+                runs.append(wrk(args, script, env, args.duration, label, results_dir, server.base + path, server))
+            med = {k: statistics.median(r[k] for r in runs) for k in ("rps", "p50", "p90", "p99", "non2xx", "cpu_us")}
             med["requests"] = sum(r["requests"] for r in runs)
             rows.append((backend, name, med, runs))
-            print("  %s / %s: %.0f req/s, p99 %.2f ms" % (backend, name, med["rps"], med["p99"]), file=sys.stderr)
+            print("  %s / %s: %.0f req/s, p99 %.2f ms, %.0f us CPU/request" % (
+                backend, name, med["rps"], med["p99"], med["cpu_us"]), file=sys.stderr)
         total = http("GET", server.base + "/api/v1/tickets?limit=1", token)
         rss = server.rss_mib()
     finally:
@@ -177,14 +188,14 @@ def main():
     binary = build()
     results_dir = os.path.join(BENCH, "results", time.strftime("%Y%m%d-%H%M%S"))
     os.makedirs(results_dir, exist_ok=True)
-    lines = ["| backend | scenario | requests/s | p50 ms | p90 ms | p99 ms | non-2xx |",
-             "|---|---|---:|---:|---:|---:|---:|"]
+    lines = ["| backend | scenario | requests/s | p50 ms | p90 ms | p99 ms | non-2xx | server CPU µs/request |",
+             "|---|---|---:|---:|---:|---:|---:|---:|"]
     for backend in args.backends.split(","):
         rows, rss = run_backend(args, binary, backend, results_dir)
         for b, name, med, _ in rows:
-            lines.append("| %s | %s | %.0f | %.2f | %.2f | %.2f | %d |" % (
-                b, name, med["rps"], med["p50"], med["p90"], med["p99"], med["non2xx"]))
-        lines.append("| %s | server resident memory after the runs | %.0f MiB | | | | |" % (backend, rss))
+            lines.append("| %s | %s | %.0f | %.2f | %.2f | %.2f | %d | %.0f |" % (
+                b, name, med["rps"], med["p50"], med["p90"], med["p99"], med["non2xx"], med["cpu_us"]))
+        lines.append("| %s | server resident memory after the runs | %.0f MiB | | | | | |" % (backend, rss))
     table = "\n".join(lines)
     print("\nMedians of %d runs of %d s each, %d connections, wrk -t%d, on %d CPUs (%s):\n" % (
         args.runs, args.duration, args.connections, args.threads, os.cpu_count(), time.strftime("%Y-%m-%d")))

@@ -137,6 +137,13 @@ impl Settings {
             self.http.max_json_bytes >= 1024,
             "http.max_json_bytes must be at least 1024"
         );
+        let url = self.database_url();
+        if let Some((scheme, _)) = url.split_once("://") {
+            anyhow::ensure!(
+                matches!(scheme, "postgres" | "postgresql" | "sqlite"),
+                "the database URL scheme {scheme:?} is not supported: use postgres:// or sqlite://"
+            );
+        }
         anyhow::ensure!(
             matches!(self.log.format.as_str(), "text" | "json"),
             "log.format must be \"text\" or \"json\""

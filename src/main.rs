@@ -8,9 +8,9 @@ use clap::{Parser, Subcommand};
 
 use qiyeshao::config::Settings;
 use qiyeshao::db::{self, Db};
+use qiyeshao::domain::credit_code;
 use qiyeshao::domain::ticket::Role;
-use qiyeshao::domain::validation::{limits, normalize_username};
-use qiyeshao::domain::{credit_code, phone};
+use qiyeshao::domain::validation::{FieldErrors, limits};
 use qiyeshao::error::AppError;
 use qiyeshao::service::accounts::{self, NewUser};
 use qiyeshao::startup::Application;
@@ -267,17 +267,17 @@ struct AddUser {
 fn add_user(settings: &Settings, args: AddUser) -> anyhow::Result<()> {
     let role = Role::parse(&args.role)
         .with_context(|| format!("--role must be one of {}", Role::expected()))?;
-    let username = normalize_username(&args.username)
-        .context("--username must be 3 to 64 letters, digits or _ . @ -")?;
-    anyhow::ensure!(
-        args.password.chars().count() >= limits::PASSWORD_MIN,
-        "--password must be at least {} characters",
-        limits::PASSWORD_MIN
-    );
-    let phone = args
-        .phone
-        .map(|p| phone::normalize_mobile(&p).map_err(|e| anyhow::anyhow!("--phone {e}")))
-        .transpose()?;
+    // The same checks as POST /api/v1/users, reported by flag.
+    let mut errors = FieldErrors::new();
+    let username = errors.username("--username", &args.username);
+    errors.password("--password", &args.password);
+    let name = args.name.unwrap_or_else(|| args.username.clone());
+    errors.required_text("--name", &name, limits::NAME);
+    let phone = errors.mobile("--phone", args.phone);
+    let email = errors.email("--email", args.email);
+    if !errors.is_empty() {
+        anyhow::bail!("{errors}");
+    }
     db::migrate(settings)?;
     let db = Db::connect(settings)?;
     let department_id = match args.department {
@@ -290,11 +290,11 @@ fn add_user(settings: &Settings, args: AddUser) -> anyhow::Result<()> {
     };
     let password_hash = auth::hash_password(&args.password)?;
     let input = NewUser {
-        name: args.name.unwrap_or_else(|| username.clone()),
-        username,
+        name: name.trim().to_string(),
+        username: username.unwrap_or_default(),
         password_hash,
         phone,
-        email: args.email,
+        email,
         role,
         department_id,
         enterprise_id,

@@ -108,14 +108,15 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until SIGINT or SIGTERM, then lets in-flight requests finish.
+    /// Serves until stopped. On SIGTERM in-flight requests get up to 10 seconds to finish;
+    /// SIGINT (Ctrl-C) and SIGQUIT stop at once.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
 }
 
-/// Forgets idempotency keys past their time, hourly. Each delete is idempotent, so several
-/// instances on one database may all do it.
+/// Hourly: forgets idempotency keys past their time and refresh tokens past their expiry.
+/// Each delete is idempotent, so several instances on one database may all do it.
 fn spawn_housekeeping(db: Db, clock: Arc<dyn Clock>, settings: Arc<Settings>) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(3600));
@@ -125,17 +126,21 @@ fn spawn_housekeeping(db: Db, clock: Arc<dyn Clock>, settings: Arc<Settings>) {
                 clock.now() - chrono::Duration::hours(settings.tickets.idempotency_ttl_hours),
             );
             let db = db.clone();
+            let now = crate::domain::time::format(clock.now());
             let result = tokio::task::spawn_blocking(move || {
                 db.write(move |c| {
-                    Ok::<_, crate::error::AppError>(db::idempotency::delete_created_before(
-                        c, &cutoff,
-                    )?)
+                    let keys = db::idempotency::delete_created_before(c, &cutoff)?;
+                    let tokens = db::refresh_tokens::delete_expired(c, &now)?;
+                    Ok::<_, crate::error::AppError>(keys + tokens)
                 })
             })
             .await;
             match result {
                 Ok(Ok(n)) if n > 0 => {
-                    tracing::info!(removed = n, "expired idempotency keys removed")
+                    tracing::info!(
+                        removed = n,
+                        "expired idempotency keys and refresh tokens removed"
+                    )
                 }
                 Ok(Ok(_)) => {}
                 Ok(Err(e)) => {

@@ -80,7 +80,7 @@ pub async fn refresh(
     let ttl = refresh_ttl(&state);
     let keys = state.tokens.clone();
     let outcome = state
-        .run(move |db| db.write(move |c| accounts::refresh(c, &req.refresh_token, &keys, ttl, now)))
+        .write(move |c| accounts::refresh(c, &req.refresh_token, &keys, ttl, now))
         .await?;
     match outcome {
         Refreshed::Ok(session) => Ok(HttpResponse::Ok().json(session_response(*session))),
@@ -99,7 +99,7 @@ pub async fn logout(state: State, body: ApiJson<RefreshRequest>) -> Result<HttpR
     let ApiJson(req) = body;
     let now = state.clock.now();
     state
-        .run(move |db| db.write(move |c| accounts::logout(c, &req.refresh_token, now)))
+        .write(move |c| accounts::logout(c, &req.refresh_token, now))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -110,8 +110,6 @@ pub async fn logout(state: State, body: ApiJson<RefreshRequest>) -> Result<HttpR
     security(("bearer" = [])))]
 pub async fn me(state: State, auth: Auth) -> Result<HttpResponse, AppError> {
     let Auth(who) = auth;
-    let user = state
-        .run(move |db| db.read(|c| accounts::me(c, &who)))
-        .await?;
+    let user = state.read(move |c| accounts::me(c, &who)).await?;
     Ok(HttpResponse::Ok().json(UserResponse::from(user)))
 }

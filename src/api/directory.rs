@@ -8,9 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::api::State;
 use crate::api::extract::{Admin, ApiJson, Auth, path_id};
-use crate::api::params::{
-    contact_phone, cursor_id, nullable, optional_text, page_limit, patch_with, search_pattern,
-};
+use crate::api::params::{cursor_id, nullable, page_limit, patch_with, search_pattern};
 use crate::api::types::{
     CategoryList, CategoryResponse, DepartmentList, DepartmentResponse, EnterpriseList,
     EnterpriseResponse, ErrorResponse,
@@ -60,7 +58,7 @@ pub struct UpdateDepartmentRequest {
     responses((status = 200, body = DepartmentList), (status = 401, body = ErrorResponse)),
     security(("bearer" = [])))]
 pub async fn list_departments(state: State, _auth: Auth) -> Result<HttpResponse, AppError> {
-    let rows = state.run(|db| db.read(directory::list_departments)).await?;
+    let rows = state.read(directory::list_departments).await?;
     Ok(HttpResponse::Ok().json(DepartmentList {
         items: rows.into_iter().map(Into::into).collect(),
         next_cursor: None,
@@ -93,7 +91,7 @@ pub async fn create_department(
         head_user_id: req.head_user_id,
     };
     let row = state
-        .run(move |db| db.write(move |c| directory::create_department(c, input, now)))
+        .write(move |c| directory::create_department(c, input, now))
         .await?;
     Ok(created(
         format!("/api/v1/departments/{}", row.id),
@@ -113,7 +111,7 @@ pub async fn get_department(
 ) -> Result<HttpResponse, AppError> {
     let id = path_id(&id, "department")?;
     let row = state
-        .run(move |db| db.read(|c| directory::get_department(c, &id)))
+        .read(move |c| directory::get_department(c, &id))
         .await?;
     Ok(HttpResponse::Ok().json(DepartmentResponse::from(row)))
 }
@@ -150,7 +148,7 @@ pub async fn update_department(
         head_user_id: req.head_user_id,
     };
     let row = state
-        .run(move |db| db.write(move |c| directory::update_department(c, &id, changes, now)))
+        .write(move |c| directory::update_department(c, &id, changes, now))
         .await?;
     Ok(HttpResponse::Ok().json(DepartmentResponse::from(row)))
 }
@@ -251,22 +249,17 @@ pub async fn create_enterprise(
     let input = NewEnterprise {
         name: req.name.trim().to_string(),
         credit_code: code.unwrap_or_default(),
-        industry_chain: optional_text(
-            &mut errors,
-            "industry_chain",
-            req.industry_chain,
-            limits::NAME,
-        ),
-        area: optional_text(&mut errors, "area", req.area, limits::NAME),
-        address: optional_text(&mut errors, "address", req.address, limits::ADDRESS),
-        contact_name: optional_text(&mut errors, "contact_name", req.contact_name, limits::NAME),
-        contact_phone: contact_phone(&mut errors, "contact_phone", req.contact_phone),
+        industry_chain: errors.optional_text("industry_chain", req.industry_chain, limits::NAME),
+        area: errors.optional_text("area", req.area, limits::NAME),
+        address: errors.optional_text("address", req.address, limits::ADDRESS),
+        contact_name: errors.optional_text("contact_name", req.contact_name, limits::NAME),
+        contact_phone: errors.contact_phone("contact_phone", req.contact_phone),
         liaison_cadre_id: req.liaison_cadre_id,
     };
     errors.finish()?;
     let now = state.clock.now();
     let row = state
-        .run(move |db| db.write(move |c| directory::create_enterprise(c, input, now)))
+        .write(move |c| directory::create_enterprise(c, input, now))
         .await?;
     Ok(created(
         format!("/api/v1/enterprises/{}", row.id),
@@ -295,7 +288,7 @@ pub async fn list_enterprises(
         before_id: cursor_id(q.cursor.as_deref())?,
     };
     let page = state
-        .run(move |db| db.read(|c| directory::list_enterprises(c, &who, &filter, limit)))
+        .read(move |c| directory::list_enterprises(c, &who, &filter, limit))
         .await?
         .map(EnterpriseResponse::from);
     Ok(HttpResponse::Ok().json(EnterpriseList {
@@ -317,7 +310,7 @@ pub async fn get_enterprise(
     let Auth(who) = auth;
     let id = path_id(&id, "enterprise")?;
     let row = state
-        .run(move |db| db.read(|c| directory::get_enterprise(c, &who, &id)))
+        .read(move |c| directory::get_enterprise(c, &who, &id))
         .await?;
     Ok(HttpResponse::Ok().json(EnterpriseResponse::from(row)))
 }
@@ -354,26 +347,24 @@ pub async fn update_enterprise(
         name: req.name.map(|n| n.trim().to_string()),
         credit_code,
         industry_chain: patch_with(req.industry_chain, |v| {
-            optional_text(&mut errors, "industry_chain", v, limits::NAME)
+            errors.optional_text("industry_chain", v, limits::NAME)
         }),
-        area: patch_with(req.area, |v| {
-            optional_text(&mut errors, "area", v, limits::NAME)
-        }),
+        area: patch_with(req.area, |v| errors.optional_text("area", v, limits::NAME)),
         address: patch_with(req.address, |v| {
-            optional_text(&mut errors, "address", v, limits::ADDRESS)
+            errors.optional_text("address", v, limits::ADDRESS)
         }),
         contact_name: patch_with(req.contact_name, |v| {
-            optional_text(&mut errors, "contact_name", v, limits::NAME)
+            errors.optional_text("contact_name", v, limits::NAME)
         }),
         contact_phone: patch_with(req.contact_phone, |v| {
-            contact_phone(&mut errors, "contact_phone", v)
+            errors.contact_phone("contact_phone", v)
         }),
         liaison_cadre_id: req.liaison_cadre_id,
     };
     errors.finish()?;
     let now = state.clock.now();
     let row = state
-        .run(move |db| db.write(move |c| directory::update_enterprise(c, &id, changes, now)))
+        .write(move |c| directory::update_enterprise(c, &id, changes, now))
         .await?;
     Ok(HttpResponse::Ok().json(EnterpriseResponse::from(row)))
 }
@@ -417,7 +408,7 @@ fn check_deadline(errors: &mut FieldErrors, days: i32) {
 pub async fn list_categories(state: State, auth: Auth) -> Result<HttpResponse, AppError> {
     let Auth(who) = auth;
     let rows = state
-        .run(move |db| db.read(|c| directory::list_categories(c, &who)))
+        .read(move |c| directory::list_categories(c, &who))
         .await?;
     Ok(HttpResponse::Ok().json(CategoryList {
         items: rows.into_iter().map(Into::into).collect(),
@@ -452,7 +443,7 @@ pub async fn create_category(
         deadline_days: req.deadline_days,
     };
     let row = state
-        .run(move |db| db.write(move |c| directory::create_category(c, input, now)))
+        .write(move |c| directory::create_category(c, input, now))
         .await?;
     Ok(created(
         format!("/api/v1/categories/{}", row.id),
@@ -471,9 +462,7 @@ pub async fn get_category(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = path_id(&id, "category")?;
-    let row = state
-        .run(move |db| db.read(|c| directory::get_category(c, &id)))
-        .await?;
+    let row = state.read(move |c| directory::get_category(c, &id)).await?;
     Ok(HttpResponse::Ok().json(CategoryResponse::from(row)))
 }
 
@@ -513,7 +502,7 @@ pub async fn update_category(
         disabled: req.disabled,
     };
     let row = state
-        .run(move |db| db.write(move |c| directory::update_category(c, &id, changes, now)))
+        .write(move |c| directory::update_category(c, &id, changes, now))
         .await?;
     Ok(HttpResponse::Ok().json(CategoryResponse::from(row)))
 }

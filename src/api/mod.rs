@@ -36,7 +36,26 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Runs `f` with the database on a blocking thread.
+    /// Reads: runs `f` on a pooled connection on a blocking thread.
+    pub async fn read<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut crate::db::DbConnection) -> Result<T, AppError> + Send + 'static,
+    {
+        self.run(move |db| db.read(f)).await
+    }
+
+    /// Writes: runs `f` in one transaction and answers once it is committed.
+    pub async fn write<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut crate::db::DbConnection) -> Result<T, AppError> + Send + 'static,
+    {
+        self.db.write_async(f).await
+    }
+
+    /// Runs `f` with the database on a blocking thread, for work that is more than one
+    /// transaction (such as checking a password before writing).
     pub async fn run<T, F>(&self, f: F) -> Result<T, AppError>
     where
         T: Send + 'static,

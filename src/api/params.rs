@@ -1,12 +1,11 @@
-//! Helpers shared by handlers: paging parameters, PATCH semantics for nullable fields, and
-//! checks of optional phone numbers and addresses.
+//! Helpers shared by handlers: paging and search parameters, and PATCH semantics for
+//! nullable fields.
 
 use serde::{Deserialize, Deserializer};
 
 use crate::api::State;
-use crate::domain::phone;
 use crate::domain::text;
-use crate::domain::validation::{FieldErrors, is_email, limits};
+use crate::domain::validation::limits;
 use crate::error::AppError;
 use crate::service::decode_cursor;
 
@@ -52,44 +51,6 @@ pub fn search_pattern(q: Option<&str>) -> Result<Option<String>, AppError> {
     }
 }
 
-/// A mobile number, normalised, or an error on `field`.
-pub fn mobile(errors: &mut FieldErrors, field: &str, value: Option<String>) -> Option<String> {
-    let value = value?;
-    match phone::normalize_mobile(&value) {
-        Ok(n) => Some(n),
-        Err(e) => {
-            errors.add(field, e.to_string());
-            None
-        }
-    }
-}
-
-/// A contact number (mobile, landline or 400/800), normalised, or an error on `field`.
-pub fn contact_phone(
-    errors: &mut FieldErrors,
-    field: &str,
-    value: Option<String>,
-) -> Option<String> {
-    let value = value?;
-    match phone::normalize_contact(&value) {
-        Ok(n) => Some(n),
-        Err(e) => {
-            errors.add(field, e.to_string());
-            None
-        }
-    }
-}
-
-pub fn email(errors: &mut FieldErrors, field: &str, value: Option<String>) -> Option<String> {
-    let value = value?.trim().to_string();
-    if is_email(&value) {
-        Some(value)
-    } else {
-        errors.add(field, "is not an e-mail address");
-        None
-    }
-}
-
 /// Applies `check` inside a PATCH's double option.
 pub fn patch_with<T>(
     value: Option<Option<T>>,
@@ -100,16 +61,4 @@ pub fn patch_with<T>(
         let checked = check(inner);
         if had_value { checked } else { None }
     })
-}
-
-/// An optional free-text field: blank counts as absent.
-pub fn optional_text(
-    errors: &mut FieldErrors,
-    field: &str,
-    value: Option<String>,
-    max: usize,
-) -> Option<String> {
-    let value = value.filter(|v| !text::is_blank(v))?;
-    errors.max_len(field, &value, max);
-    Some(value)
 }

@@ -7,7 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::api::State;
 use crate::api::extract::{ApiJson, Auth, path_id};
-use crate::api::params::{contact_phone, cursor_id, optional_text, page_limit, search_pattern};
+use crate::api::params::{cursor_id, page_limit, search_pattern};
 use crate::api::types::{
     CommentResponse, ErrorResponse, TicketDetailResponse, TicketList, TicketResponse,
 };
@@ -16,7 +16,9 @@ use crate::domain::ticket::{Channel, Rating, TicketKind, TicketStatus};
 use crate::domain::time;
 use crate::domain::validation::{FieldErrors, limits};
 use crate::error::AppError;
-use crate::service::tickets::{self, ActionInput, FilingOptions, IdempotencyKey, NewTicket};
+use crate::service::tickets::{
+    self, ActionInput, Filed, Filing, FilingOptions, IdempotencyKey, NewTicket,
+};
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -203,8 +205,8 @@ pub async fn create_ticket(
         category_id: body.category_id,
         title: body.title,
         description: body.description,
-        contact_name: optional_text(&mut errors, "contact_name", body.contact_name, limits::NAME),
-        contact_phone: contact_phone(&mut errors, "contact_phone", body.contact_phone),
+        contact_name: errors.optional_text("contact_name", body.contact_name, limits::NAME),
+        contact_phone: errors.contact_phone("contact_phone", body.contact_phone),
         enterprise_id: body.enterprise_id,
         channel: body.channel,
     };
@@ -214,22 +216,36 @@ pub async fn create_ticket(
         idempotency_ttl: chrono::Duration::hours(state.settings.tickets.idempotency_ttl_hours),
     };
     let now = state.clock.now();
-    let filed = state
-        .run(move |db| {
+    let prepared = {
+        let (who, key, options) = (who.clone(), key.clone(), options.clone());
+        state
+            .read(move |c| tickets::prepare_filing(c, &who, input, key.as_ref(), &options, now))
+            .await?
+    };
+    let filing = match prepared {
+        Filing::Replay(ticket) => Filed {
+            ticket: *ticket,
+            replayed: true,
+        },
+        Filing::New(filing) => {
             // Two retries racing with one key on PostgreSQL: the loser's insert of the key
-            // violates its uniqueness, its transaction rolls back, and the next attempt
-            // finds the winner's ticket.
+            // violates its uniqueness, its transaction rolls back, and the next attempt finds
+            // the winner's ticket.
             let mut attempt = 0;
             loop {
-                let (who, input, key, options) = (who.clone(), input.clone(), key.clone(), options.clone());
-                let result = db.write(move |c| tickets::file(c, &who, input, key.as_ref(), &options, now));
+                let (who, filing, key, options) =
+                    (who.clone(), filing.clone(), key.clone(), options.clone());
+                let result = state
+                    .write(move |c| tickets::file(c, &who, filing, key.as_ref(), &options, now))
+                    .await;
                 match result {
                     Err(e) if e.is_duplicate() && attempt < 3 => attempt += 1,
-                    other => return other,
+                    other => break other?,
                 }
             }
-        })
-        .await?;
+        }
+    };
+    let filed = filing;
     let mut response = HttpResponse::Created();
     response.insert_header((
         "Location",
@@ -316,7 +332,7 @@ pub async fn list_tickets(
         before_id: cursor_id(q.cursor.as_deref())?,
     };
     let page = state
-        .run(move |db| db.read(|c| tickets::list(c, &who, &filter, limit)))
+        .read(move |c| tickets::list(c, &who, &filter, limit))
         .await?;
     Ok(HttpResponse::Ok().json(TicketList {
         items: page
@@ -341,9 +357,7 @@ pub async fn get_ticket(
     let Auth(who) = auth;
     let id = path_id(&id, "ticket")?;
     let now = now_text(&state);
-    let detail = state
-        .run(move |db| db.read(|c| tickets::detail(c, &who, &id)))
-        .await?;
+    let detail = state.read(move |c| tickets::detail(c, &who, &id)).await?;
     Ok(HttpResponse::Ok().json(TicketDetailResponse::new(detail, &now)))
 }
 
@@ -367,9 +381,7 @@ pub async fn add_comment(
     errors.finish()?;
     let now = state.clock.now();
     let comment = state
-        .run(move |db| {
-            db.write(move |c| tickets::add_comment(c, &who, &id, req.body, req.internal, now))
-        })
+        .write(move |c| tickets::add_comment(c, &who, &id, req.body, req.internal, now))
         .await?;
     Ok(HttpResponse::Created().json(CommentResponse::from(comment)))
 }
@@ -384,7 +396,7 @@ async fn act(
     let id = path_id(id, "ticket")?;
     let now = state.clock.now();
     let record = state
-        .run(move |db| db.write(move |c| tickets::act(c, &who, &id, input, now)))
+        .write(move |c| tickets::act(c, &who, &id, input, now))
         .await?;
     Ok(HttpResponse::Ok().json(TicketResponse::new(record, &time::format(now))))
 }
@@ -398,7 +410,7 @@ fn required_note(field: &str, value: String, max: usize) -> Result<String, AppEr
 
 fn optional_note(field: &str, value: Option<String>) -> Result<Option<String>, AppError> {
     let mut errors = FieldErrors::new();
-    let value = optional_text(&mut errors, field, value, limits::NOTE);
+    let value = errors.optional_text(field, value, limits::NOTE);
     errors.finish()?;
     Ok(value)
 }

@@ -6,14 +6,12 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::api::State;
 use crate::api::extract::{Admin, ApiJson, Auth, path_id};
-use crate::api::params::{
-    cursor_id, email, mobile, nullable, page_limit, patch_with, search_pattern,
-};
+use crate::api::params::{cursor_id, nullable, page_limit, patch_with, search_pattern};
 use crate::api::types::{ErrorResponse, UserList, UserResponse};
 use crate::auth;
 use crate::db::users::UserFilter;
 use crate::domain::ticket::Role;
-use crate::domain::validation::{FieldErrors, limits, normalize_username};
+use crate::domain::validation::{FieldErrors, limits};
 use crate::error::AppError;
 use crate::service::accounts::{self, NewUser, UserChanges};
 
@@ -76,21 +74,6 @@ pub struct UserListQuery {
     pub cursor: Option<String>,
 }
 
-fn check_password(errors: &mut FieldErrors, password: &str) {
-    let n = password.chars().count();
-    if n < limits::PASSWORD_MIN {
-        errors.add(
-            "password",
-            format!("must be at least {} characters", limits::PASSWORD_MIN),
-        );
-    } else if n > limits::PASSWORD_MAX {
-        errors.add(
-            "password",
-            format!("must be at most {} characters", limits::PASSWORD_MAX),
-        );
-    }
-}
-
 /// Create an account (administrators).
 #[utoipa::path(post, path = "/api/v1/users", tag = "users",
     request_body = CreateUserRequest,
@@ -108,21 +91,18 @@ pub async fn create_user(
 ) -> Result<HttpResponse, AppError> {
     let ApiJson(req) = body;
     let mut errors = FieldErrors::new();
-    let username = normalize_username(&req.username);
-    if username.is_none() {
-        errors.add("username", "must be 3 to 64 letters, digits or _ . @ -");
-    }
-    check_password(&mut errors, &req.password);
+    let username = errors.username("username", &req.username);
+    errors.password("password", &req.password);
     errors.required_text("name", &req.name, limits::NAME);
-    let phone = mobile(&mut errors, "phone", req.phone);
-    let email = email(&mut errors, "email", req.email);
+    let phone = errors.mobile("phone", req.phone);
+    let email = errors.email("email", req.email);
     errors.finish()?;
     let now = state.clock.now();
     let password = req.password;
     let input = NewUser {
         username: username.unwrap_or_default(),
         password_hash: String::new(),
-        name: req.name,
+        name: req.name.trim().to_string(),
         phone,
         email,
         role: req.role,
@@ -182,7 +162,7 @@ pub async fn list_users(
         before_id: cursor_id(q.cursor.as_deref())?,
     };
     let page = state
-        .run(move |db| db.read(|c| accounts::list_users(c, &who, &filter, limit)))
+        .read(move |c| accounts::list_users(c, &who, &filter, limit))
         .await?;
     let page = page.map(UserResponse::from);
     Ok(HttpResponse::Ok().json(UserList {
@@ -204,7 +184,7 @@ pub async fn get_user(
     let Auth(who) = auth;
     let id = path_id(&id, "user")?;
     let user = state
-        .run(move |db| db.read(|c| accounts::get_user(c, &who, &id)))
+        .read(move |c| accounts::get_user(c, &who, &id))
         .await?;
     Ok(HttpResponse::Ok().json(UserResponse::from(user)))
 }
@@ -231,7 +211,7 @@ pub async fn update_user(
     let ApiJson(req) = body;
     let mut errors = FieldErrors::new();
     if let Some(p) = &req.password {
-        check_password(&mut errors, p);
+        errors.password("password", p);
     }
     if let Some(n) = &req.name {
         errors.required_text("name", n, limits::NAME);
@@ -244,14 +224,14 @@ pub async fn update_user(
             errors.add("role", "you cannot take the admin role from yourself");
         }
     }
-    let phone = patch_with(req.phone, |v| mobile(&mut errors, "phone", v));
-    let email = patch_with(req.email, |v| email(&mut errors, "email", v));
+    let phone = patch_with(req.phone, |v| errors.mobile("phone", v));
+    let email = patch_with(req.email, |v| errors.email("email", v));
     errors.finish()?;
     let now = state.clock.now();
     let password = req.password;
     let changes = UserChanges {
         password_hash: None,
-        name: req.name,
+        name: req.name.map(|n| n.trim().to_string()),
         phone,
         email,
         role: req.role,

@@ -52,7 +52,3 @@ pub fn existing(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<Stri
         .select(departments::id)
         .load(conn)
 }
-
-pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
-    departments::table.count().get_result(conn)
-}

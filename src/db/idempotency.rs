@@ -35,10 +35,21 @@ pub fn insert(conn: &mut DbConnection, row: &IdempotencyRow) -> QueryResult<()> 
         .map(drop)
 }
 
-pub fn delete(conn: &mut DbConnection, user_id: &str, key: &str) -> QueryResult<()> {
-    diesel::delete(idempotency_keys::table.find((user_id, key)))
-        .execute(conn)
-        .map(drop)
+/// Forgets one user's key if it was created before `cutoff`. A key still in force is never
+/// deleted here, even one a concurrent request committed a moment ago.
+pub fn delete_if_expired(
+    conn: &mut DbConnection,
+    user_id: &str,
+    key: &str,
+    cutoff: &str,
+) -> QueryResult<()> {
+    diesel::delete(
+        idempotency_keys::table
+            .find((user_id, key))
+            .filter(idempotency_keys::created_at.lt(cutoff)),
+    )
+    .execute(conn)
+    .map(drop)
 }
 
 /// Forgets keys created before `cutoff`; returns how many.

@@ -247,6 +247,27 @@ impl Db {
         }
     }
 
+    /// Like [`write`](Self::write), for async code: on SQLite the task awaits the writer
+    /// thread; on PostgreSQL the transaction runs on a blocking thread.
+    pub async fn write_async<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<PoolError> + From<diesel::result::Error> + Send + 'static,
+    {
+        match &self.sqlite_writer {
+            Some(writer) => writer.write_async(f).await,
+            None => {
+                let db = self.clone();
+                tokio::task::spawn_blocking(move || db.write(f))
+                    .await
+                    .map_err(|e| {
+                        E::from(writer::writer_error(&format!("the write task failed: {e}")))
+                    })?
+            }
+        }
+    }
+
     /// Checks that the database answers.
     pub fn ping(&self) -> Result<(), anyhow::Error> {
         let mut conn = self.conn()?;
@@ -258,8 +279,13 @@ impl Db {
 /// Copies the SQLite write-ahead log back into the database file every quarter second, on
 /// its own connection and thread. Left to SQLite, the commit that crosses the threshold does
 /// the checkpoint (and its fsync) itself, and its request waits for it.
-fn spawn_checkpointer(manager: ConnectionManager, alive: std::sync::Weak<()>) -> anyhow::Result<()> {
-    let mut conn = manager.establish().context("opening the SQLite checkpoint connection")?;
+fn spawn_checkpointer(
+    manager: ConnectionManager,
+    alive: std::sync::Weak<()>,
+) -> anyhow::Result<()> {
+    let mut conn = manager
+        .establish()
+        .context("opening the SQLite checkpoint connection")?;
     std::thread::Builder::new()
         .name("sqlite-checkpoint".into())
         .spawn(move || {

@@ -78,3 +78,9 @@ pub fn revoke_all_for_user(
     .set(refresh_tokens::revoked_at.eq(now))
     .execute(conn)
 }
+
+/// Deletes tokens that expired before `now`: they can no longer be used, and presenting one
+/// is refused as unknown.
+pub fn delete_expired(conn: &mut DbConnection, now: &str) -> QueryResult<usize> {
+    diesel::delete(refresh_tokens::table.filter(refresh_tokens::expires_at.lt(now))).execute(conn)
+}

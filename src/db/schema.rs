@@ -102,7 +102,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    ticket_events (id) {
+    ticket_events (ticket_id, seq) {
         id -> Text,
         ticket_id -> Text,
         seq -> Integer,

@@ -194,15 +194,44 @@ pub fn list(
     if let Some(before) = &filter.before_id {
         query = query.filter(tickets::id.lt(before.clone()));
     }
-    // The page size goes into the SQL as a literal: SQLite re-prepares a statement with a
-    // bound LIMIT each time it runs (see the note on `get_result` in `db`). `limit` is a
-    // number checked by the caller, never text from a request.
-    query
-        .order(diesel::dsl::sql::<diesel::sql_types::Text>(&format!(
-            "tickets.id DESC LIMIT {}",
-            limit.max(0)
-        )))
-        .load(conn)
+    query.order(NewestFirstLimit(limit.max(0))).load(conn)
+}
+
+/// `ORDER BY tickets.id DESC LIMIT n` with `n` written into the SQL rather than bound.
+///
+/// SQLite re-prepares a statement whose LIMIT is a bound parameter every time it is rebound
+/// (see the note in `db`), and diesel's `sql()` literal would stop the statement from being
+/// cached at all; this fragment is cached per page size. `n` is a number the caller checked,
+/// never text from a request.
+#[derive(Debug, Clone, Copy)]
+struct NewestFirstLimit(i64);
+
+impl diesel::Expression for NewestFirstLimit {
+    type SqlType = diesel::sql_types::Text;
+}
+
+impl<DB: diesel::backend::Backend> diesel::query_builder::QueryFragment<DB> for NewestFirstLimit {
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, DB>,
+    ) -> QueryResult<()> {
+        out.push_sql("tickets.id DESC LIMIT ");
+        out.push_sql(&self.0.to_string());
+        Ok(())
+    }
+}
+
+impl diesel::query_builder::QueryId for NewestFirstLimit {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<QS> diesel::AppearsOnTable<QS> for NewestFirstLimit {}
+
+impl<QS> diesel::SelectableExpression<QS> for NewestFirstLimit {}
+
+impl diesel::expression::ValidGrouping<()> for NewestFirstLimit {
+    type IsAggregate = diesel::expression::is_aggregate::Never;
 }
 
 /// The next sequence number of a China calendar day, unique however many requests file at
@@ -218,19 +247,17 @@ pub fn next_sequence(conn: &mut DbConnection, day: &str) -> QueryResult<i64> {
                 .on_conflict(ticket_counters::day)
                 .do_update()
                 .set(ticket_counters::last_value.eq(ticket_counters::last_value + 1))
-                .execute($c)
+                .returning(ticket_counters::last_value)
+                .get_result::<i32>($c)
         };
     }
-    // diesel's MultiBackend has no ON CONFLICT, so the upsert goes to the concrete connection.
-    match conn {
+    // diesel's MultiBackend has neither ON CONFLICT nor RETURNING, so the upsert goes to the
+    // concrete connection.
+    let value = match conn {
         DbConnection::Postgres(c) => bump!(c)?,
         DbConnection::Sqlite(c) => bump!(c)?,
     };
-    ticket_counters::table
-        .find(day)
-        .select(ticket_counters::last_value)
-        .get_result::<i32>(conn)
-        .map(i64::from)
+    Ok(i64::from(value))
 }
 
 /// Replaces the co-handling departments of a ticket in the table that scopes and filters by
@@ -257,7 +284,10 @@ pub fn set_co_departments(
 
 /// The ids of a comma-separated column.
 pub fn split_ids(text: &str) -> Vec<String> {
-    text.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect()
+    text.split(',')
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 pub fn join_ids(ids: &[String]) -> String {

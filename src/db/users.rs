@@ -97,13 +97,3 @@ pub fn list(conn: &mut DbConnection, filter: &UserFilter, limit: i64) -> QueryRe
 pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
     users::table.count().get_result(conn)
 }
-
-/// Active cadres of a department.
-pub fn cadres_of(conn: &mut DbConnection, department_id: &str) -> QueryResult<Vec<UserRow>> {
-    users::table
-        .filter(users::department_id.eq(department_id))
-        .filter(users::role.eq("cadre"))
-        .filter(users::disabled.eq(false))
-        .select(UserRow::as_select())
-        .load(conn)
-}

@@ -31,10 +31,13 @@ trait Job: Send {
     fn finish(self: Box<Self>, batch_failure: Option<&str>);
 }
 
+/// Hands the outcome to whoever waits for it: a blocked thread or an awaiting task.
+type Reply<T, E> = Box<dyn FnOnce(Result<T, E>) + Send>;
+
 struct Pending<F, T, E> {
     write: Option<F>,
     result: Option<Result<T, E>>,
-    reply: SyncSender<Result<T, E>>,
+    reply: Reply<T, E>,
 }
 
 /// How a failure of the writer itself reaches callers: as a database error (answered 500).
@@ -66,8 +69,7 @@ where
             (Some(Ok(_)), Some(why)) | (None, Some(why)) => Err(E::from(writer_error(why))),
             (None, None) => Err(E::from(writer_error("the write was not run"))),
         };
-        // The caller may have gone (its request was cancelled); there is no one to tell.
-        let _ = self.reply.send(result);
+        (self.reply)(result);
     }
 }
 
@@ -87,14 +89,12 @@ impl SqliteWriter {
         Ok(SqliteWriter { queue })
     }
 
-    /// Runs `write` in a transaction on the writer thread and waits until it is committed.
-    pub(super) fn write<T, E, F>(&self, write: F) -> Result<T, E>
+    fn submit<T, E, F>(&self, write: F, reply: Reply<T, E>) -> Result<(), E>
     where
         F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
         E: From<DieselError> + Send + 'static,
     {
-        let (reply, answer) = sync_channel(1);
         let job = Box::new(Pending {
             write: Some(write),
             result: None,
@@ -102,9 +102,36 @@ impl SqliteWriter {
         });
         self.queue
             .send(job)
-            .map_err(|_| E::from(writer_error("the SQLite writer has stopped")))?;
+            .map_err(|_| E::from(writer_error("the SQLite writer has stopped")))
+    }
+
+    /// Runs `write` in a transaction on the writer thread and blocks until it is committed.
+    pub(super) fn write<T, E, F>(&self, write: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DieselError> + Send + 'static,
+    {
+        let (reply, answer) = sync_channel(1);
+        // The caller may have gone; then there is no one to tell.
+        self.submit(write, Box::new(move |result| drop(reply.send(result))))?;
         answer
             .recv()
+            .map_err(|_| E::from(writer_error("the SQLite writer stopped before answering")))?
+    }
+
+    /// Like [`write`](Self::write), but awaits the commit instead of blocking a thread.
+    pub(super) async fn write_async<T, E, F>(&self, write: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DieselError> + Send + 'static,
+    {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        // Handing over may block for a moment when the queue is full.
+        self.submit(write, Box::new(move |result| drop(reply.send(result))))?;
+        answer
+            .await
             .map_err(|_| E::from(writer_error("the SQLite writer stopped before answering")))?
     }
 }

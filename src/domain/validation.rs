@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use super::phone;
 use super::text::{char_len, is_blank};
 
 /// Field name → what is wrong with it. Empty means valid.
@@ -44,17 +45,80 @@ impl FieldErrors {
         }
     }
 
-    /// Checks an optional text: when present, not blank and at most `max` characters.
-    pub fn optional_text(&mut self, field: &str, value: Option<&str>, max: usize) {
-        if let Some(v) = value {
-            self.required_text(field, v, max);
-        }
-    }
-
     pub fn max_len(&mut self, field: &str, value: &str, max: usize) {
         if char_len(value) > max {
             self.add(field, format!("must be at most {max} characters"));
         }
+    }
+
+    /// An optional free text: blank counts as absent; otherwise at most `max` characters.
+    pub fn optional_text(
+        &mut self,
+        field: &str,
+        value: Option<String>,
+        max: usize,
+    ) -> Option<String> {
+        let value = value.filter(|v| !is_blank(v))?;
+        self.max_len(field, &value, max);
+        Some(value)
+    }
+
+    /// An optional mobile number, normalised.
+    pub fn mobile(&mut self, field: &str, value: Option<String>) -> Option<String> {
+        match phone::normalize_mobile(&value?) {
+            Ok(n) => Some(n),
+            Err(e) => {
+                self.add(field, e.to_string());
+                None
+            }
+        }
+    }
+
+    /// An optional contact number (mobile, landline or 400/800), normalised.
+    pub fn contact_phone(&mut self, field: &str, value: Option<String>) -> Option<String> {
+        match phone::normalize_contact(&value?) {
+            Ok(n) => Some(n),
+            Err(e) => {
+                self.add(field, e.to_string());
+                None
+            }
+        }
+    }
+
+    /// An optional e-mail address, trimmed.
+    pub fn email(&mut self, field: &str, value: Option<String>) -> Option<String> {
+        let value = value?.trim().to_string();
+        if is_email(&value) {
+            Some(value)
+        } else {
+            self.add(field, "is not an e-mail address");
+            None
+        }
+    }
+
+    /// A password: at least 8 and at most 128 characters.
+    pub fn password(&mut self, field: &str, value: &str) {
+        let n = char_len(value);
+        if n < limits::PASSWORD_MIN {
+            self.add(
+                field,
+                format!("must be at least {} characters", limits::PASSWORD_MIN),
+            );
+        } else if n > limits::PASSWORD_MAX {
+            self.add(
+                field,
+                format!("must be at most {} characters", limits::PASSWORD_MAX),
+            );
+        }
+    }
+
+    /// A username, normalised (see [`normalize_username`]).
+    pub fn username(&mut self, field: &str, value: &str) -> Option<String> {
+        let normalized = normalize_username(value);
+        if normalized.is_none() {
+            self.add(field, "must be 3 to 64 letters, digits or _ . @ -");
+        }
+        normalized
     }
 }
 
@@ -119,7 +183,8 @@ mod tests {
         let mut e = FieldErrors::new();
         e.required_text("title", "  ", 10);
         e.required_text("description", "abcdef", 3);
-        e.optional_text("contact_name", None, 3);
+        assert_eq!(e.optional_text("contact_name", None, 3), None);
+        assert_eq!(e.optional_text("address", Some("  ".into()), 3), None);
         assert_eq!(e.map().len(), 2);
         assert_eq!(e.map()["title"], "must not be empty");
         assert_eq!(e.map()["description"], "must be at most 3 characters");

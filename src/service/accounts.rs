@@ -37,21 +37,22 @@ fn invalid_credentials() -> AppError {
     AppError::unauthorized("invalid_credentials", "wrong username or password")
 }
 
-/// Issues an access token and a refresh token of the given family (a new family on sign-in).
+/// Issues an access token and a refresh token (stored with id `token_id`) of the given
+/// family (a new family on sign-in).
 fn start_session(
     conn: &mut DbConnection,
     user: UserRow,
     family_id: String,
+    token_id: String,
     keys: &TokenKeys,
     refresh_ttl: chrono::Duration,
     now: DateTime<Utc>,
-) -> Result<(Session, String), AppError> {
+) -> Result<Session, AppError> {
     let refresh_token = auth::new_refresh_token().map_err(AppError::internal)?;
-    let id = new_id();
     refresh_tokens::insert(
         conn,
         &RefreshTokenRow {
-            id: id.clone(),
+            id: token_id,
             user_id: user.id.clone(),
             family_id,
             token_hash: auth::hash_token(&refresh_token),
@@ -64,15 +65,12 @@ fn start_session(
     let access_token = keys
         .issue(&principal_of(&user)?, now)
         .map_err(AppError::internal)?;
-    Ok((
-        Session {
-            access_token,
-            refresh_token,
-            expires_in: keys.ttl_secs(),
-            user,
-        },
-        id,
-    ))
+    Ok(Session {
+        access_token,
+        refresh_token,
+        expires_in: keys.ttl_secs(),
+        user,
+    })
 }
 
 /// Checks the password outside any transaction (it is slow on purpose), then records the new
@@ -98,8 +96,7 @@ pub fn login(
         return Err(AppError::forbidden("this account is disabled"));
     }
     let keys = keys.clone();
-    db.write(move |c| start_session(c, user, new_id(), &keys, refresh_ttl, now))
-        .map(|(session, _)| session)
+    db.write(move |c| start_session(c, user, new_id(), new_id(), &keys, refresh_ttl, now))
 }
 
 /// What presenting a refresh token led to.
@@ -124,10 +121,15 @@ pub fn refresh(
     let Some(stored) = refresh_tokens::find_by_hash(conn, &auth::hash_token(token))? else {
         return Ok(Refreshed::Refused(refused()));
     };
-    if stored.revoked_at.is_some() {
+    // A token presented again after it was exchanged (or after sign-out) has been copied:
+    // the whole sign-in it belongs to ends.
+    let reused = |conn: &mut DbConnection| -> Result<Refreshed, AppError> {
         refresh_tokens::revoke_family(conn, &stored.family_id, &now_text)?;
-        tracing::warn!(user_id = %stored.user_id, "a rotated refresh token was presented again; its family is revoked");
-        return Ok(Refreshed::Refused(refused()));
+        tracing::warn!(user_id = %stored.user_id, "a revoked refresh token was presented; its sign-in is ended");
+        Ok(Refreshed::Refused(refused()))
+    };
+    if stored.revoked_at.is_some() {
+        return reused(conn);
     }
     if stored.expires_at <= now_text {
         return Ok(Refreshed::Refused(AppError::unauthorized(
@@ -140,15 +142,20 @@ pub fn refresh(
         refresh_tokens::revoke_all_for_user(conn, &user.id, &now_text)?;
         return Ok(Refreshed::Refused(refused()));
     }
-    let (session, new_token_id) =
-        start_session(conn, user, stored.family_id.clone(), keys, refresh_ttl, now)?;
-    if !refresh_tokens::revoke(conn, &stored.id, &now_text, Some(&new_token_id))? {
-        // Someone refreshed with the same token a moment ago: that is reuse too.
-        return Err(AppError::unauthorized(
-            "invalid_token",
-            "the refresh token is not valid",
-        ));
+    let successor = new_id();
+    if !refresh_tokens::revoke(conn, &stored.id, &now_text, Some(&successor))? {
+        // Exchanged by a concurrent refresh a moment ago: reuse all the same.
+        return reused(conn);
     }
+    let session = start_session(
+        conn,
+        user,
+        stored.family_id.clone(),
+        successor,
+        keys,
+        refresh_ttl,
+        now,
+    )?;
     Ok(Refreshed::Ok(Box::new(session)))
 }
 

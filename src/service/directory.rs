@@ -58,8 +58,13 @@ pub struct DepartmentChanges {
     pub head_user_id: Option<Option<String>>,
 }
 
-/// The parent must exist and must not be the department itself or one of its descendants.
-fn check_department(conn: &mut DbConnection, row: &DepartmentRow) -> Result<(), AppError> {
+/// The parent must exist and must not be the department itself or one of its descendants;
+/// a new head must be an active cadre (a head disabled later does not block other changes).
+fn check_department(
+    conn: &mut DbConnection,
+    row: &DepartmentRow,
+    head_changed: bool,
+) -> Result<(), AppError> {
     let mut errors = FieldErrors::new();
     let mut next = row.parent_id.clone();
     let mut hops = 0;
@@ -83,12 +88,14 @@ fn check_department(conn: &mut DbConnection, row: &DepartmentRow) -> Result<(), 
             break;
         }
     }
-    check_cadre(
-        conn,
-        &mut errors,
-        "head_user_id",
-        row.head_user_id.as_deref(),
-    )?;
+    if head_changed {
+        check_cadre(
+            conn,
+            &mut errors,
+            "head_user_id",
+            row.head_user_id.as_deref(),
+        )?;
+    }
     Ok(errors.finish()?)
 }
 
@@ -108,7 +115,7 @@ pub fn create_department(
         created_at: now_text.clone(),
         updated_at: now_text,
     };
-    check_department(conn, &row)?;
+    check_department(conn, &row, true)?;
     departments::insert(conn, &row).map_err(duplicate_as(DUPLICATE_DEPARTMENT))?;
     Ok(row)
 }
@@ -120,6 +127,7 @@ pub fn update_department(
     now: DateTime<Utc>,
 ) -> Result<DepartmentRow, AppError> {
     let mut row = departments::find(conn, id)?.ok_or_else(|| AppError::not_found("department"))?;
+    let head_changed = changes.head_user_id.is_some();
     if let Some(v) = changes.name {
         row.name = v;
     }
@@ -130,7 +138,7 @@ pub fn update_department(
         row.head_user_id = v;
     }
     row.updated_at = time::format(now);
-    check_department(conn, &row)?;
+    check_department(conn, &row, head_changed)?;
     departments::update(conn, &row).map_err(duplicate_as(DUPLICATE_DEPARTMENT))?;
     Ok(row)
 }

@@ -228,40 +228,70 @@ fn event(
     }
 }
 
-/// Files a ticket, or with an idempotency key already used by this user for the same
-/// request, returns the ticket that request created.
-pub fn file(
+/// A filing checked against the directory and ready to be written.
+#[derive(Debug, Clone)]
+pub struct CheckedFiling {
+    input: NewTicket,
+    enterprise_id: String,
+    channel: Channel,
+}
+
+/// What to do with a filing request.
+#[derive(Debug, Clone)]
+pub enum Filing {
+    /// A retry: answer with the ticket the first request created.
+    Replay(Box<TicketRecord>),
+    /// New: write it with [`file`].
+    New(CheckedFiling),
+}
+
+/// The ticket an earlier request with this idempotency key created, if the key is still
+/// remembered; an error if the key came with a different request.
+fn replay(
     conn: &mut DbConnection,
     who: &Principal,
-    input: NewTicket,
+    key: &IdempotencyKey,
+    options: &FilingOptions,
+    now: DateTime<Utc>,
+) -> Result<Option<TicketRecord>, AppError> {
+    let Some(previous) = idempotency::find(conn, &who.user_id, &key.key)? else {
+        return Ok(None);
+    };
+    if previous.created_at < time::format(now - options.idempotency_ttl) {
+        return Ok(None);
+    }
+    if previous.request_hash != key.request_hash {
+        return Err(AppError::new(
+            crate::error::ErrorKind::Validation,
+            "idempotency_key_reused",
+            "this Idempotency-Key was already used with a different request",
+        ));
+    }
+    let row =
+        ticket_db::find(conn, &previous.ticket_id)?.ok_or_else(|| AppError::not_found("ticket"))?;
+    Ok(Some(TicketRecord::new(row)))
+}
+
+/// The read-only half of filing, run before the write so that the writer only writes: who
+/// files for which enterprise and by which channel, the category and the enterprise, and
+/// whether this is a retry.
+///
+/// The category and enterprise are read outside the writing transaction; foreign keys still
+/// guarantee they exist when the ticket is written (nothing here is ever deleted). A category
+/// disabled in between takes one last request.
+pub fn prepare_filing(
+    conn: &mut DbConnection,
+    who: &Principal,
+    mut input: NewTicket,
     key: Option<&IdempotencyKey>,
     options: &FilingOptions,
     now: DateTime<Utc>,
-) -> Result<Filed, AppError> {
-    let now_text = time::format(now);
+) -> Result<Filing, AppError> {
     if let Some(key) = key
-        && let Some(previous) = idempotency::find(conn, &who.user_id, &key.key)?
+        && let Some(previous) = replay(conn, who, key, options, now)?
     {
-        let cutoff = time::format(now - options.idempotency_ttl);
-        if previous.created_at >= cutoff {
-            if previous.request_hash != key.request_hash {
-                return Err(AppError::new(
-                    crate::error::ErrorKind::Validation,
-                    "idempotency_key_reused",
-                    "this Idempotency-Key was already used with a different request",
-                ));
-            }
-            let row = ticket_db::find(conn, &previous.ticket_id)?
-                .ok_or_else(|| AppError::not_found("ticket"))?;
-            return Ok(Filed {
-                ticket: TicketRecord::new(row),
-                replayed: true,
-            });
-        }
-        // Expired: the key may be used afresh.
-        idempotency::delete(conn, &who.user_id, &key.key)?;
+        return Ok(Filing::Replay(Box::new(previous)));
     }
-
     let mut errors = FieldErrors::new();
     let (enterprise_id, channel) = match who.role {
         Role::Enterprise => {
@@ -304,32 +334,59 @@ pub fn file(
             ));
         }
     };
-    let category = categories::find(conn, &input.category_id)?;
-    match &category {
+    match categories::find(conn, &input.category_id)? {
         None => errors.add("category_id", "no such category"),
         Some(c) if c.disabled => errors.add("category_id", "this category is no longer in use"),
         Some(_) => {}
     }
-    let enterprise = if enterprise_id.is_empty() {
-        None
-    } else {
-        let found = enterprises::find(conn, &enterprise_id)?;
-        if found.is_none() {
-            errors.add("enterprise_id", "no such enterprise");
+    if !enterprise_id.is_empty() {
+        match enterprises::find(conn, &enterprise_id)? {
+            None => errors.add("enterprise_id", "no such enterprise"),
+            Some(e) => {
+                input.contact_name = input.contact_name.or(e.contact_name);
+                input.contact_phone = input.contact_phone.or(e.contact_phone);
+            }
         }
-        found
-    };
+    }
     errors.finish()?;
+    Ok(Filing::New(CheckedFiling {
+        input,
+        enterprise_id,
+        channel,
+    }))
+}
 
+/// Writes a checked filing: the ticket with its day's number and the first timeline event,
+/// and the idempotency key. A retry that raced this one past [`prepare_filing`] finds the
+/// first one's key here and is answered with its ticket.
+pub fn file(
+    conn: &mut DbConnection,
+    who: &Principal,
+    filing: CheckedFiling,
+    key: Option<&IdempotencyKey>,
+    options: &FilingOptions,
+    now: DateTime<Utc>,
+) -> Result<Filed, AppError> {
+    if let Some(key) = key {
+        if let Some(previous) = replay(conn, who, key, options, now)? {
+            return Ok(Filed {
+                ticket: previous,
+                replayed: true,
+            });
+        }
+        // An expired key may be used afresh.
+        let cutoff = time::format(now - options.idempotency_ttl);
+        idempotency::delete_if_expired(conn, &who.user_id, &key.key, &cutoff)?;
+    }
+    let CheckedFiling {
+        input,
+        enterprise_id,
+        channel,
+    } = filing;
+    let now_text = time::format(now);
     let day = time::china_date(now);
     let sequence = ticket_db::next_sequence(conn, &day.format("%Y-%m-%d").to_string())?;
     let number = ticket::format_number(&options.number_prefix, day, sequence);
-    let contact_name = input
-        .contact_name
-        .or_else(|| enterprise.as_ref().and_then(|e| e.contact_name.clone()));
-    let contact_phone = input
-        .contact_phone
-        .or_else(|| enterprise.as_ref().and_then(|e| e.contact_phone.clone()));
     let row = TicketRow {
         id: new_id(),
         search_text: text::search_text(&[&number, &input.title, &input.description]),
@@ -342,8 +399,8 @@ pub fn file(
         enterprise_id,
         submitter_id: who.user_id.clone(),
         channel: channel.as_str().into(),
-        contact_name,
-        contact_phone,
+        contact_name: input.contact_name,
+        contact_phone: input.contact_phone,
         department_id: None,
         assignee_id: None,
         co_department_ids: String::new(),
@@ -393,6 +450,28 @@ pub fn file(
         ticket: TicketRecord::new(row),
         replayed: false,
     })
+}
+
+/// Checks and writes a filing, each in its own step, on one thread: for callers that are not
+/// HTTP handlers (the demo data).
+pub fn file_blocking(
+    db: &crate::db::Db,
+    who: &Principal,
+    input: NewTicket,
+    options: &FilingOptions,
+    now: DateTime<Utc>,
+) -> Result<Filed, AppError> {
+    let prepared = db.read(|c| prepare_filing(c, who, input, None, options, now))?;
+    match prepared {
+        Filing::Replay(ticket) => Ok(Filed {
+            ticket: *ticket,
+            replayed: true,
+        }),
+        Filing::New(filing) => {
+            let (who, options) = (who.clone(), options.clone());
+            db.write(move |c| file(c, &who, filing, None, &options, now))
+        }
+    }
 }
 
 /// The scope of tickets a principal may list.

@@ -200,7 +200,35 @@ async fn changing_a_password_ends_sessions(app: TestApp) {
     login(&app, "ent.a", "Brand-new-pass-9").await.expect(200);
 }
 
+async fn concurrent_refreshes_with_one_token_end_the_sign_in(app: TestApp) {
+    app.world().await;
+    let s = login(&app, "dispatcher", PASSWORD).await.expect(200);
+    let token = s["refresh_token"].clone();
+    let answers = futures_util::future::join_all((0..5).map(|_| {
+        app.post(
+            "/api/v1/auth/refresh",
+            None,
+            json!({"refresh_token": token}),
+        )
+    }))
+    .await;
+    let winners: Vec<_> = answers.iter().filter(|r| r.status == 200).collect();
+    assert_eq!(winners.len(), 1, "{answers:?}");
+    for r in answers.iter().filter(|r| r.status != 200) {
+        r.expect_error(401, "invalid_token");
+    }
+    // The losers presented a spent token: the whole sign-in ended, the winner's new token too.
+    app.post(
+        "/api/v1/auth/refresh",
+        None,
+        json!({"refresh_token": winners[0].body["refresh_token"]}),
+    )
+    .await
+    .expect_error(401, "invalid_token");
+}
+
 both_backends!(
+    concurrent_refreshes_with_one_token_end_the_sign_in,
     sign_in_and_use_the_token,
     wrong_credentials_are_refused_alike,
     refresh_rotates_and_detects_reuse,

@@ -260,6 +260,11 @@ fn a_bad_configuration_is_explained() {
     assert!(err.contains("not found"), "{err}");
     let (ok, _, err) = run(qiyeshao()
         .args(["migrate"])
+        .env("DATABASE_URL", "postgress://localhost/typo"));
+    assert!(!ok);
+    assert!(err.contains("not supported"), "{err}");
+    let (ok, _, err) = run(qiyeshao()
+        .args(["migrate"])
         .env("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none"));
     assert!(!ok);
     assert!(err.contains("cannot connect"), "{err}");

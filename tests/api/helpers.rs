@@ -88,7 +88,7 @@ fn with_param(url: &str, param: &str) -> String {
     format!("{url}{sep}{param}")
 }
 
-/// Settings for a test: a free port, one worker, a fixed secret, quiet logs.
+/// Settings for a test: a free port, two workers, a small pool, a fixed secret.
 pub fn test_settings(dir: &std::path::Path, database_url: String) -> Settings {
     let mut settings = Settings::defaults().expect("default settings");
     settings.server.bind = "127.0.0.1:0".into();
@@ -146,6 +146,11 @@ pub async fn spawn_app_with(
     let (url, pg) = fresh_database(backend, dir.path())?;
     let mut settings = test_settings(dir.path(), url);
     adjust(&mut settings);
+    // TEST_LOG=debug (or any filter) shows the servers' logs.
+    if let Ok(filter) = std::env::var("TEST_LOG") {
+        settings.log.level = filter;
+        qiyeshao::telemetry::init(&settings.log);
+    }
     let clock = ManualClock::new(Utc::now());
     let app = Application::build_with_clock(settings.clone(), Arc::new(clock.clone()))
         .await
@@ -355,7 +360,13 @@ impl TestApp {
     }
 
     /// Creates a user directly in the database and returns it signed in.
-    pub fn make_user(&self, username: &str, role: Role, department: Option<&str>, enterprise: Option<&str>) -> User {
+    pub fn make_user(
+        &self,
+        username: &str,
+        role: Role,
+        department: Option<&str>,
+        enterprise: Option<&str>,
+    ) -> User {
         let input = NewUser {
             username: username.into(),
             password_hash: password_hash(),

@@ -105,7 +105,6 @@ CREATE INDEX tickets_category_idx ON tickets (category_id, id);
 CREATE INDEX tickets_department_idx ON tickets (department_id, id);
 CREATE INDEX tickets_assignee_idx ON tickets (assignee_id, id);
 CREATE INDEX tickets_enterprise_idx ON tickets (enterprise_id, id);
-CREATE INDEX tickets_submitter_idx ON tickets (submitter_id, id);
 CREATE INDEX tickets_created_idx ON tickets (created_at);
 CREATE INDEX tickets_due_idx ON tickets (due_at);
 
@@ -116,8 +115,9 @@ CREATE TABLE ticket_co_departments (
 );
 CREATE INDEX ticket_co_departments_department_idx ON ticket_co_departments (department_id, ticket_id);
 
+-- Keyed by (ticket, seq), the order of the timeline; the id is only a handle for clients.
 CREATE TABLE ticket_events (
-    id TEXT PRIMARY KEY NOT NULL,
+    id TEXT NOT NULL,
     ticket_id TEXT NOT NULL REFERENCES tickets (id),
     seq INTEGER NOT NULL,
     actor_id TEXT REFERENCES users (id),
@@ -128,9 +128,9 @@ CREATE TABLE ticket_events (
     note TEXT,
     public BOOLEAN NOT NULL,
     data TEXT,
-    created_at TEXT NOT NULL
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (ticket_id, seq)
 );
-CREATE UNIQUE INDEX ticket_events_ticket_seq_key ON ticket_events (ticket_id, seq);
 
 -- The timeline is append-only: nothing may change or remove what happened.
 CREATE FUNCTION ticket_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
