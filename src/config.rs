@@ -38,6 +38,7 @@ pub struct DatabaseSettings {
     pub acquire_timeout_ms: u64,
     pub connect_timeout_secs: u64,
     pub sqlite_busy_timeout_ms: u64,
+    pub sqlite_checkpoint_interval_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -69,6 +70,7 @@ pub struct TicketSettings {
 pub struct LogSettings {
     pub level: String,
     pub format: String,
+    pub requests: bool,
 }
 
 impl Settings {

@@ -323,7 +323,9 @@ fn seed_tickets(db: &Db, d: &Directory, prefix: &str, now: DateTime<Utc>) -> Res
             enterprise_id: on_behalf_of.map(Into::into),
             channel: on_behalf_of.map(|_| Channel::Phone),
         };
-        tickets::file_blocking(db, who, input, &options, now).map(|f| f.ticket.row.id)
+        let (who, options) = (who.clone(), options.clone());
+        db.write(move |c| tickets::file(c, &who, input, None, &options, now))
+            .map(|f| f.ticket.row.id)
     };
     let act = |who: &Principal, id: &str, input: ActionInput| {
         let (who, id) = (who.clone(), id.to_string());

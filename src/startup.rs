@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::Server;
-use actix_web::middleware::DefaultHeaders;
+use actix_web::middleware::{Condition, DefaultHeaders};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use tracing_actix_web::TracingLogger;
@@ -61,6 +61,7 @@ impl Application {
             .with_context(|| format!("cannot listen on {}", settings.server.bind))?;
         let address = listener.local_addr()?;
         let public_url = settings.public_url(&address.to_string());
+        let trace_requests = settings.log.requests;
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
@@ -73,7 +74,7 @@ impl Application {
                         .add(("X-Frame-Options", "DENY"))
                         .add(("Cache-Control", "no-store")),
                 )
-                .wrap(TracingLogger::default())
+                .wrap(Condition::new(trace_requests, TracingLogger::default()))
                 .configure(api::configure)
         })
         .shutdown_timeout(10);

@@ -16,9 +16,7 @@ use crate::domain::ticket::{Channel, Rating, TicketKind, TicketStatus};
 use crate::domain::time;
 use crate::domain::validation::{FieldErrors, limits};
 use crate::error::AppError;
-use crate::service::tickets::{
-    self, ActionInput, Filed, Filing, FilingOptions, IdempotencyKey, NewTicket,
-};
+use crate::service::tickets::{self, ActionInput, FilingOptions, IdempotencyKey, NewTicket};
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -216,36 +214,20 @@ pub async fn create_ticket(
         idempotency_ttl: chrono::Duration::hours(state.settings.tickets.idempotency_ttl_hours),
     };
     let now = state.clock.now();
-    let prepared = {
-        let (who, key, options) = (who.clone(), key.clone(), options.clone());
-        state
-            .read(move |c| tickets::prepare_filing(c, &who, input, key.as_ref(), &options, now))
-            .await?
-    };
-    let filing = match prepared {
-        Filing::Replay(ticket) => Filed {
-            ticket: *ticket,
-            replayed: true,
-        },
-        Filing::New(filing) => {
-            // Two retries racing with one key on PostgreSQL: the loser's insert of the key
-            // violates its uniqueness, its transaction rolls back, and the next attempt finds
-            // the winner's ticket.
-            let mut attempt = 0;
-            loop {
-                let (who, filing, key, options) =
-                    (who.clone(), filing.clone(), key.clone(), options.clone());
-                let result = state
-                    .write(move |c| tickets::file(c, &who, filing, key.as_ref(), &options, now))
-                    .await;
-                match result {
-                    Err(e) if e.is_duplicate() && attempt < 3 => attempt += 1,
-                    other => break other?,
-                }
-            }
+    // Two retries racing with one key on PostgreSQL: the loser's insert of the key violates
+    // its uniqueness, its transaction rolls back, and the next attempt finds the winner's
+    // ticket.
+    let mut attempt = 0;
+    let filed = loop {
+        let (who, input, key, options) = (who.clone(), input.clone(), key.clone(), options.clone());
+        let result = state
+            .write(move |c| tickets::file(c, &who, input, key.as_ref(), &options, now))
+            .await;
+        match result {
+            Err(e) if e.is_duplicate() && attempt < 3 => attempt += 1,
+            other => break other?,
         }
     };
-    let filed = filing;
     let mut response = HttpResponse::Created();
     response.insert_header((
         "Location",

@@ -6,7 +6,7 @@ use super::DbConnection;
 use super::schema::categories;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = categories, treat_none_as_null = true)]
+#[diesel(table_name = categories, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct CategoryRow {
     pub id: String,
     pub name: String,

@@ -6,7 +6,7 @@ use super::DbConnection;
 use super::schema::comments;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = comments)]
+#[diesel(table_name = comments, treat_none_as_default_value = false)]
 pub struct CommentRow {
     pub id: String,
     pub ticket_id: String,

@@ -6,7 +6,7 @@ use super::DbConnection;
 use super::schema::enterprises;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = enterprises, treat_none_as_null = true)]
+#[diesel(table_name = enterprises, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct EnterpriseRow {
     pub id: String,
     pub name: String,

@@ -7,7 +7,7 @@ use super::DbConnection;
 use super::schema::idempotency_keys;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = idempotency_keys)]
+#[diesel(table_name = idempotency_keys, treat_none_as_default_value = false)]
 pub struct IdempotencyRow {
     pub user_id: String,
     pub key: String,

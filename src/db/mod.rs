@@ -7,7 +7,9 @@
 //!
 //! Lookups by a unique key use `get_result`, not `first`: `first` adds `LIMIT ?`, and SQLite
 //! (built with STAT4) re-prepares a statement whose LIMIT is a bound parameter every time it
-//! is rebound, which made each lookup parse and plan its SQL anew.
+//! is rebound, which made each lookup parse and plan its SQL anew. Row types insert `None` as
+//! NULL (`treat_none_as_default_value = false`): with SQL `DEFAULT` for `None`, the SQL would
+//! depend on the values and diesel could not keep the statement prepared.
 
 pub mod categories;
 pub mod comments;
@@ -199,7 +201,11 @@ impl Db {
             .with_context(|| format!("cannot open the {} database", backend.as_str()))?;
         let alive = Arc::new(());
         let sqlite_writer = if backend == Backend::Sqlite {
-            spawn_checkpointer(sqlite_manager.clone(), Arc::downgrade(&alive))?;
+            spawn_checkpointer(
+                sqlite_manager.clone(),
+                Duration::from_millis(settings.database.sqlite_checkpoint_interval_ms.max(10)),
+                Arc::downgrade(&alive),
+            )?;
             Some(SqliteWriter::start(sqlite_manager).context("starting the SQLite writer")?)
         } else {
             None
@@ -276,11 +282,13 @@ impl Db {
     }
 }
 
-/// Copies the SQLite write-ahead log back into the database file every quarter second, on
-/// its own connection and thread. Left to SQLite, the commit that crosses the threshold does
-/// the checkpoint (and its fsync) itself, and its request waits for it.
+/// Copies the SQLite write-ahead log back into the database file at a short interval, on its
+/// own connection and thread. Left to SQLite, the commit that crosses the threshold does the
+/// checkpoint (and its fsync) itself, and its request waits for it; and a log kept short is
+/// rewritten in place instead of growing the file, which measurably shortens commits.
 fn spawn_checkpointer(
     manager: ConnectionManager,
+    interval: Duration,
     alive: std::sync::Weak<()>,
 ) -> anyhow::Result<()> {
     let mut conn = manager
@@ -293,7 +301,7 @@ fn spawn_checkpointer(
                 if let Err(e) = conn.batch_execute("PRAGMA wal_checkpoint(PASSIVE)") {
                     tracing::warn!(error = %e, "SQLite checkpoint failed");
                 }
-                std::thread::sleep(Duration::from_millis(250));
+                std::thread::sleep(interval);
             }
         })
         .context("starting the SQLite checkpoint thread")?;

@@ -7,7 +7,7 @@ use super::DbConnection;
 use super::schema::refresh_tokens;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = refresh_tokens)]
+#[diesel(table_name = refresh_tokens, treat_none_as_default_value = false)]
 pub struct RefreshTokenRow {
     pub id: String,
     pub user_id: String,

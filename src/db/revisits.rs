@@ -6,7 +6,7 @@ use super::DbConnection;
 use super::schema::revisits;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = revisits)]
+#[diesel(table_name = revisits, treat_none_as_default_value = false)]
 pub struct RevisitRow {
     pub id: String,
     pub ticket_id: String,

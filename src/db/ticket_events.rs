@@ -7,7 +7,7 @@ use super::DbConnection;
 use super::schema::ticket_events;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = ticket_events)]
+#[diesel(table_name = ticket_events, treat_none_as_default_value = false)]
 pub struct EventRow {
     pub id: String,
     pub ticket_id: String,

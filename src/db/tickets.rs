@@ -6,7 +6,7 @@ use super::DbConnection;
 use super::schema::{enterprises, ticket_co_departments, ticket_counters, tickets};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = tickets, treat_none_as_null = true)]
+#[diesel(table_name = tickets, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct TicketRow {
     pub id: String,
     pub number: String,
@@ -235,27 +235,39 @@ impl diesel::expression::ValidGrouping<()> for NewestFirstLimit {
 }
 
 /// The next sequence number of a China calendar day, unique however many requests file at
-/// once: the counter row is locked (PostgreSQL) or the database is (SQLite) until commit.
+/// once.
+///
+/// PostgreSQL: one upsert, which locks the day's counter row until commit, so concurrent
+/// filings line up on it. SQLite: read, then `REPLACE` — the transaction holds SQLite's only
+/// write lock by then (or fails with a busy error, never a duplicate), and unlike an upsert
+/// (which diesel never keeps prepared) both statements stay prepared.
 pub fn next_sequence(conn: &mut DbConnection, day: &str) -> QueryResult<i64> {
-    macro_rules! bump {
-        ($c:expr) => {
-            diesel::insert_into(ticket_counters::table)
+    let value = match conn {
+        DbConnection::Postgres(c) => diesel::insert_into(ticket_counters::table)
+            .values((
+                ticket_counters::day.eq(day),
+                ticket_counters::last_value.eq(1),
+            ))
+            .on_conflict(ticket_counters::day)
+            .do_update()
+            .set(ticket_counters::last_value.eq(ticket_counters::last_value + 1))
+            .returning(ticket_counters::last_value)
+            .get_result::<i32>(c)?,
+        DbConnection::Sqlite(c) => {
+            let last = ticket_counters::table
+                .find(day)
+                .select(ticket_counters::last_value)
+                .get_result::<i32>(c)
+                .optional()?
+                .unwrap_or(0);
+            diesel::replace_into(ticket_counters::table)
                 .values((
                     ticket_counters::day.eq(day),
-                    ticket_counters::last_value.eq(1),
+                    ticket_counters::last_value.eq(last + 1),
                 ))
-                .on_conflict(ticket_counters::day)
-                .do_update()
-                .set(ticket_counters::last_value.eq(ticket_counters::last_value + 1))
-                .returning(ticket_counters::last_value)
-                .get_result::<i32>($c)
-        };
-    }
-    // diesel's MultiBackend has neither ON CONFLICT nor RETURNING, so the upsert goes to the
-    // concrete connection.
-    let value = match conn {
-        DbConnection::Postgres(c) => bump!(c)?,
-        DbConnection::Sqlite(c) => bump!(c)?,
+                .execute(c)?;
+            last + 1
+        }
     };
     Ok(i64::from(value))
 }

@@ -228,21 +228,12 @@ fn event(
     }
 }
 
-/// A filing checked against the directory and ready to be written.
-#[derive(Debug, Clone)]
-pub struct CheckedFiling {
+/// A filing checked against the directory: who files it for which enterprise, by which
+/// channel, with the contact defaults filled in.
+struct CheckedFiling {
     input: NewTicket,
     enterprise_id: String,
     channel: Channel,
-}
-
-/// What to do with a filing request.
-#[derive(Debug, Clone)]
-pub enum Filing {
-    /// A retry: answer with the ticket the first request created.
-    Replay(Box<TicketRecord>),
-    /// New: write it with [`file`].
-    New(CheckedFiling),
 }
 
 /// The ticket an earlier request with this idempotency key created, if the key is still
@@ -272,26 +263,12 @@ fn replay(
     Ok(Some(TicketRecord::new(row)))
 }
 
-/// The read-only half of filing, run before the write so that the writer only writes: who
-/// files for which enterprise and by which channel, the category and the enterprise, and
-/// whether this is a retry.
-///
-/// The category and enterprise are read outside the writing transaction; foreign keys still
-/// guarantee they exist when the ticket is written (nothing here is ever deleted). A category
-/// disabled in between takes one last request.
-pub fn prepare_filing(
+/// Who files for which enterprise and by which channel; the category and the enterprise.
+fn check_filing(
     conn: &mut DbConnection,
     who: &Principal,
     mut input: NewTicket,
-    key: Option<&IdempotencyKey>,
-    options: &FilingOptions,
-    now: DateTime<Utc>,
-) -> Result<Filing, AppError> {
-    if let Some(key) = key
-        && let Some(previous) = replay(conn, who, key, options, now)?
-    {
-        return Ok(Filing::Replay(Box::new(previous)));
-    }
+) -> Result<CheckedFiling, AppError> {
     let mut errors = FieldErrors::new();
     let (enterprise_id, channel) = match who.role {
         Role::Enterprise => {
@@ -349,20 +326,20 @@ pub fn prepare_filing(
         }
     }
     errors.finish()?;
-    Ok(Filing::New(CheckedFiling {
+    Ok(CheckedFiling {
         input,
         enterprise_id,
         channel,
-    }))
+    })
 }
 
-/// Writes a checked filing: the ticket with its day's number and the first timeline event,
-/// and the idempotency key. A retry that raced this one past [`prepare_filing`] finds the
-/// first one's key here and is answered with its ticket.
+/// Files a ticket: checks it, numbers it with its China day's sequence, and writes it with
+/// the first timeline event — or, for a retry with an idempotency key this user already used
+/// for the same request, returns the ticket that request created.
 pub fn file(
     conn: &mut DbConnection,
     who: &Principal,
-    filing: CheckedFiling,
+    input: NewTicket,
     key: Option<&IdempotencyKey>,
     options: &FilingOptions,
     now: DateTime<Utc>,
@@ -382,7 +359,7 @@ pub fn file(
         input,
         enterprise_id,
         channel,
-    } = filing;
+    } = check_filing(conn, who, input)?;
     let now_text = time::format(now);
     let day = time::china_date(now);
     let sequence = ticket_db::next_sequence(conn, &day.format("%Y-%m-%d").to_string())?;
@@ -450,28 +427,6 @@ pub fn file(
         ticket: TicketRecord::new(row),
         replayed: false,
     })
-}
-
-/// Checks and writes a filing, each in its own step, on one thread: for callers that are not
-/// HTTP handlers (the demo data).
-pub fn file_blocking(
-    db: &crate::db::Db,
-    who: &Principal,
-    input: NewTicket,
-    options: &FilingOptions,
-    now: DateTime<Utc>,
-) -> Result<Filed, AppError> {
-    let prepared = db.read(|c| prepare_filing(c, who, input, None, options, now))?;
-    match prepared {
-        Filing::Replay(ticket) => Ok(Filed {
-            ticket: *ticket,
-            replayed: true,
-        }),
-        Filing::New(filing) => {
-            let (who, options) = (who.clone(), options.clone());
-            db.write(move |c| file(c, &who, filing, None, &options, now))
-        }
-    }
 }
 
 /// The scope of tickets a principal may list.
