@@ -5,6 +5,8 @@ use diesel::prelude::*;
 use super::DbConnection;
 use super::schema::{enterprises, ticket_co_departments, ticket_counters, tickets};
 
+/// A ticket as read and updated. The search column is written once, with the ticket (see
+/// [`insert`]), and never read back: it only serves `WHERE … LIKE`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = tickets, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct TicketRow {
@@ -14,7 +16,6 @@ pub struct TicketRow {
     pub status: String,
     pub title: String,
     pub description: String,
-    pub search_text: String,
     pub category_id: String,
     pub enterprise_id: String,
     pub submitter_id: String,
@@ -79,9 +80,10 @@ pub struct TicketFilter {
 /// Statuses in which a deadline runs.
 const HANDLING: [&str; 2] = ["assigned", "in_progress"];
 
-pub fn insert(conn: &mut DbConnection, row: &TicketRow) -> QueryResult<()> {
+/// Inserts a ticket with its search column (see [`crate::domain::text::search_text`]).
+pub fn insert(conn: &mut DbConnection, row: &TicketRow, search_text: &str) -> QueryResult<()> {
     diesel::insert_into(tickets::table)
-        .values(row)
+        .values((row, tickets::search_text.eq(search_text)))
         .execute(conn)
         .map(drop)
 }
@@ -234,25 +236,49 @@ impl diesel::expression::ValidGrouping<()> for NewestFirstLimit {
     type IsAggregate = diesel::expression::is_aggregate::Never;
 }
 
-/// The next sequence number of a China calendar day, unique however many requests file at
-/// once.
+/// The next sequence number of a China calendar day (`day` is `YYYY-MM-DD`), unique however
+/// many requests file at once.
 ///
-/// PostgreSQL: one upsert, which locks the day's counter row until commit, so concurrent
-/// filings line up on it. SQLite: read, then `REPLACE` — the transaction holds SQLite's only
-/// write lock by then (or fails with a busy error, never a duplicate), and unlike an upsert
-/// (which diesel never keeps prepared) both statements stay prepared.
+/// PostgreSQL: a sequence per day, created on the day's first filing. `nextval` never waits
+/// for another transaction, so concurrent filings do not queue behind each other's commits,
+/// as they would on a counter row locked until each commit's fsync. A number taken by a
+/// filing that then rolls back is skipped; none is ever given twice.
+///
+/// SQLite: a counter row, read and then replaced; the transaction holds SQLite's only write
+/// lock by then (or fails with a busy error, never a duplicate), and both statements stay
+/// prepared, which an upsert would not.
 pub fn next_sequence(conn: &mut DbConnection, day: &str) -> QueryResult<i64> {
-    let value = match conn {
-        DbConnection::Postgres(c) => diesel::insert_into(ticket_counters::table)
-            .values((
-                ticket_counters::day.eq(day),
-                ticket_counters::last_value.eq(1),
+    match conn {
+        DbConnection::Postgres(c) => {
+            #[derive(QueryableByName)]
+            struct Value {
+                #[diesel(sql_type = diesel::sql_types::BigInt)]
+                value: i64,
+            }
+            #[derive(QueryableByName)]
+            struct Exists {
+                #[diesel(sql_type = diesel::sql_types::Bool)]
+                exists: bool,
+            }
+            // Digits only, from our own date: safe to put into the statement.
+            let name = format!("ticket_number_{}", day.replace('-', ""));
+            debug_assert!(name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'));
+            let exists = diesel::sql_query(format!(
+                "SELECT to_regclass('{name}') IS NOT NULL AS exists"
             ))
-            .on_conflict(ticket_counters::day)
-            .do_update()
-            .set(ticket_counters::last_value.eq(ticket_counters::last_value + 1))
-            .returning(ticket_counters::last_value)
-            .get_result::<i32>(c)?,
+            .get_result::<Exists>(c)?
+            .exists;
+            if !exists {
+                // Two first filings of a day may race here; the loser's unique violation on
+                // the catalogue makes the caller retry, and then the sequence exists.
+                diesel::sql_query(format!("CREATE SEQUENCE IF NOT EXISTS {name}")).execute(c)?;
+            }
+            Ok(
+                diesel::sql_query(format!("SELECT nextval('{name}') AS value"))
+                    .get_result::<Value>(c)?
+                    .value,
+            )
+        }
         DbConnection::Sqlite(c) => {
             let last = ticket_counters::table
                 .find(day)
@@ -266,10 +292,9 @@ pub fn next_sequence(conn: &mut DbConnection, day: &str) -> QueryResult<i64> {
                     ticket_counters::last_value.eq(last + 1),
                 ))
                 .execute(c)?;
-            last + 1
+            Ok(i64::from(last) + 1)
         }
-    };
-    Ok(i64::from(value))
+    }
 }
 
 /// Replaces the co-handling departments of a ticket in the table that scopes and filters by

@@ -366,7 +366,6 @@ pub fn file(
     let number = ticket::format_number(&options.number_prefix, day, sequence);
     let row = TicketRow {
         id: new_id(),
-        search_text: text::search_text(&[&number, &input.title, &input.description]),
         number,
         kind: input.kind.as_str().into(),
         status: TicketStatus::Submitted.as_str().into(),
@@ -397,7 +396,8 @@ pub fn file(
         rejected_at: None,
         withdrawn_at: None,
     };
-    ticket_db::insert(conn, &row)?;
+    let search_text = text::search_text(&[&row.number, &row.title, &row.description]);
+    ticket_db::insert(conn, &row, &search_text)?;
     ticket_events::insert(
         conn,
         &event(
