@@ -116,10 +116,7 @@ async fn racing_actions_do_not_both_apply(app: TestApp) {
     for r in &answers {
         assert!(r.status == 200 || r.status == 409, "{}", r.text);
     }
-    let detail = app
-        .get(&format!("/api/v1/tickets/{id}"), Some(&w.admin.token))
-        .await
-        .expect(200);
+    let detail = app.detail(&w.admin, &id).await;
     let events = detail["events"].as_array().expect("events");
     // The timeline is consistent: each event starts where the previous one ended.
     for pair in events.windows(2) {

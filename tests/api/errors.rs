@@ -221,10 +221,7 @@ async fn text_is_kept_exactly(app: TestApp) {
         ids.push(t["id"].as_str().expect("id").to_string());
     }
     for (id, title) in ids.iter().zip(titles) {
-        let t = app
-            .get(&format!("/api/v1/tickets/{id}"), Some(&w.ent_a.token))
-            .await
-            .expect(200);
+        let t = app.detail(&w.ent_a, id).await;
         assert_eq!(t["title"], title);
         assert_eq!(t["description"], format!("{title}的详细情况"));
     }
@@ -480,7 +477,30 @@ async fn security_headers(app: TestApp) {
     assert_eq!(r.body["database"], expected);
 }
 
+/// A failure nobody foresaw is a 500 that says nothing of its cause: no SQL, no table names.
+async fn unexpected_failures_are_opaque(app: TestApp) {
+    use diesel::RunQueryDsl;
+    let w = app.world().await;
+    let id = app.ticket_in_progress(&w).await;
+    {
+        let mut conn = app.db.conn().expect("connection");
+        diesel::sql_query("DROP TABLE comments")
+            .execute(&mut *conn)
+            .expect("drop");
+    }
+    let r = app
+        .get(&format!("/api/v1/tickets/{id}"), Some(&w.cadre_a.token))
+        .await;
+    r.expect_error(500, "internal_error");
+    assert_eq!(
+        r.body,
+        serde_json::json!({"error": "internal_error", "message": "internal error"})
+    );
+    assert!(!r.text.to_lowercase().contains("comments"), "{}", r.text);
+}
+
 both_backends!(
+    unexpected_failures_are_opaque,
     malformed_and_misdeclared_bodies,
     oversized_bodies,
     validation_names_the_field,

@@ -489,6 +489,13 @@ impl TestApp {
         .await
     }
 
+    /// The ticket with its timeline, as `user` sees it.
+    pub async fn detail(&self, user: &User, ticket: &str) -> Value {
+        self.get(&format!("/api/v1/tickets/{ticket}"), Some(&user.token))
+            .await
+            .expect(200)
+    }
+
     /// Files a ticket as enterprise A and takes it to `in_progress` with cadre A as assignee.
     pub async fn ticket_in_progress(&self, w: &World) -> String {
         let t = self.file(&w.ent_a, &w.category, "设备进场道路破损").await;

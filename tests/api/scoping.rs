@@ -244,10 +244,7 @@ async fn filters(app: TestApp) {
         visible(&app, d, &format!("q={}", urlencode("招聘会"))).await,
         set(&[&s])
     );
-    let number = app
-        .get(&format!("/api/v1/tickets/{i}"), Some(&d.token))
-        .await
-        .expect(200)["number"]
+    let number = app.detail(d, &i).await["number"]
         .as_str()
         .expect("number")
         .to_string();

@@ -122,10 +122,7 @@ async fn full_loop_for_every_role(app: TestApp) {
     assert_eq!(t["version"], 9);
 
     // The whole timeline for government users, in order, numbered without gaps.
-    let detail = app
-        .get(&format!("/api/v1/tickets/{id}"), Some(&w.admin.token))
-        .await
-        .expect(200);
+    let detail = app.detail(&w.admin, &id).await;
     assert_eq!(
         actions(&detail),
         [
@@ -150,10 +147,7 @@ async fn full_loop_for_every_role(app: TestApp) {
     assert_eq!(detail["revisits"][0]["recorded_by"], w.ent_a2.id);
 
     // The enterprise sees the public steps only: no internal progress, no urging.
-    let mine = app
-        .get(&format!("/api/v1/tickets/{id}"), Some(&w.ent_a.token))
-        .await
-        .expect(200);
+    let mine = app.detail(&w.ent_a, &id).await;
     assert_eq!(
         actions(&mine),
         [
@@ -210,10 +204,7 @@ async fn unsatisfied_revisit_reopens_until_satisfied(app: TestApp) {
     assert_eq!(t["reopen_count"], 1);
     assert_eq!(t["resolution"], "第二次办结");
 
-    let detail = app
-        .get(&format!("/api/v1/tickets/{id}"), Some(&w.ent_a.token))
-        .await
-        .expect(200);
+    let detail = app.detail(&w.ent_a, &id).await;
     let revisits = detail["revisits"].as_array().expect("revisits");
     assert_eq!(revisits.len(), 2);
     assert_eq!(revisits[0]["rating"], "unsatisfied");
@@ -239,10 +230,7 @@ async fn reject_with_a_reason_the_enterprise_reads(app: TestApp) {
         .expect(200);
     assert_eq!(t["status"], "rejected");
     assert!(t["rejected_at"].is_string());
-    let mine = app
-        .get(&format!("/api/v1/tickets/{id}"), Some(&w.ent_a.token))
-        .await
-        .expect(200);
+    let mine = app.detail(&w.ent_a, &id).await;
     assert_eq!(mine["events"][1]["action"], "reject");
     assert_eq!(mine["events"][1]["note"], "与已受理诉求重复");
     // Nothing moves a rejected ticket.
@@ -357,15 +345,9 @@ async fn return_and_reassign(app: TestApp) {
         .await
         .expect(200);
     // The return is internal: the enterprise sees the assignments, not the bounce.
-    let mine = app
-        .get(&format!("/api/v1/tickets/{id}"), Some(&w.ent_a.token))
-        .await
-        .expect(200);
+    let mine = app.detail(&w.ent_a, &id).await;
     assert_eq!(actions(&mine), ["file", "assign", "assign", "sign"]);
-    let all = app
-        .get(&format!("/api/v1/tickets/{id}"), Some(&w.dispatcher.token))
-        .await
-        .expect(200);
+    let all = app.detail(&w.dispatcher, &id).await;
     assert_eq!(
         actions(&all),
         ["file", "assign", "return", "assign", "sign"]
@@ -454,9 +436,7 @@ async fn co_departments_progress_but_do_not_resolve(app: TestApp) {
         .await
         .expect_error(403, "forbidden");
     // The liaison cadre follows the ticket but does not handle it.
-    app.get(&format!("/api/v1/tickets/{id}"), Some(&w.liaison.token))
-        .await
-        .expect(200);
+    app.detail(&w.liaison, &id).await;
     app.act(&w.liaison, &id, "progress", json!({"note": "x"}))
         .await
         .expect_error(403, "forbidden");
@@ -525,10 +505,7 @@ async fn urging_is_for_dispatchers_and_internal(app: TestApp) {
         .await
         .expect(200);
     assert_eq!(t["status"], "in_progress");
-    let mine = app
-        .get(&format!("/api/v1/tickets/{id}"), Some(&w.ent_a.token))
-        .await
-        .expect(200);
+    let mine = app.detail(&w.ent_a, &id).await;
     assert!(!actions(&mine).contains(&"urge".to_string()));
 }
 
@@ -576,10 +553,7 @@ async fn reassigning_restarts_signing(app: TestApp) {
     app.get(&format!("/api/v1/tickets/{id}"), Some(&w.cadre_a.token))
         .await
         .expect_error(404, "not_found");
-    let detail = app
-        .get(&format!("/api/v1/tickets/{id}"), Some(&w.admin.token))
-        .await
-        .expect(200);
+    let detail = app.detail(&w.admin, &id).await;
     assert_eq!(detail["events"][3]["data"]["reassigned"], true);
 }
 
@@ -633,10 +607,7 @@ async fn deadlines(app: TestApp) {
 
     // Two days later it is overdue, and the overdue filter finds it.
     app.clock.advance(chrono::Duration::days(2));
-    let t = app
-        .get(&format!("/api/v1/tickets/{id}"), Some(&w.dispatcher.token))
-        .await
-        .expect(200);
+    let t = app.detail(&w.dispatcher, &id).await;
     assert_eq!(t["overdue"], true);
     let list = app
         .get("/api/v1/tickets?overdue=true", Some(&w.dispatcher.token))
@@ -659,10 +630,7 @@ async fn deadlines(app: TestApp) {
 async fn assignment_references_are_checked(app: TestApp) {
     let w = app.world().await;
     let id = id_of(&app.file(&w.ent_a, &w.category, "派单校验").await);
-    let before = app
-        .get(&format!("/api/v1/tickets/{id}"), Some(&w.admin.token))
-        .await
-        .expect(200);
+    let before = app.detail(&w.admin, &id).await;
     for (body, field) in [
         (
             json!({"department_id": "0190c0de-0000-7000-8000-000000000000"}),
@@ -691,10 +659,7 @@ async fn assignment_references_are_checked(app: TestApp) {
         assert!(r.field(field).is_some(), "{field}: {}", r.text);
     }
     // Nothing of the refused attempts stuck.
-    let after = app
-        .get(&format!("/api/v1/tickets/{id}"), Some(&w.admin.token))
-        .await
-        .expect(200);
+    let after = app.detail(&w.admin, &id).await;
     assert_eq!(before, after);
 }
 
@@ -738,15 +703,9 @@ async fn comments_and_their_audience(app: TestApp) {
     )
     .await
     .expect_error(422, "validation_failed");
-    let mine = app
-        .get(&format!("/api/v1/tickets/{id}"), Some(&w.ent_a.token))
-        .await
-        .expect(200);
+    let mine = app.detail(&w.ent_a, &id).await;
     assert_eq!(mine["comments"].as_array().expect("comments").len(), 1);
-    let theirs = app
-        .get(&format!("/api/v1/tickets/{id}"), Some(&w.cadre_a.token))
-        .await
-        .expect(200);
+    let theirs = app.detail(&w.cadre_a, &id).await;
     assert_eq!(theirs["comments"].as_array().expect("comments").len(), 2);
     assert_eq!(theirs["comments"][1]["body"], "内部：需协调交通局");
 }
@@ -838,10 +797,7 @@ async fn staff_file_on_behalf_of_enterprises(app: TestApp) {
 async fn refused_actions_change_nothing(app: TestApp) {
     let w = app.world().await;
     let id = app.ticket_in_progress(&w).await;
-    let before = app
-        .get(&format!("/api/v1/tickets/{id}"), Some(&w.admin.token))
-        .await
-        .expect(200);
+    let before = app.detail(&w.admin, &id).await;
     let attempts = [
         (&w.dispatcher, "accept", json!({})),
         (&w.ent_a, "withdraw", json!({})),
@@ -864,10 +820,7 @@ async fn refused_actions_change_nothing(app: TestApp) {
             r.text
         );
     }
-    let after = app
-        .get(&format!("/api/v1/tickets/{id}"), Some(&w.admin.token))
-        .await
-        .expect(200);
+    let after = app.detail(&w.admin, &id).await;
     assert_eq!(before, after);
 }
 
