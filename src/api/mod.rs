@@ -115,6 +115,13 @@ async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
     .error_response()
 }
 
+/// The viewer lives at `/api/docs/`; its pages load their scripts relative to that.
+async fn docs_redirect() -> HttpResponse {
+    HttpResponse::PermanentRedirect()
+        .insert_header((header::LOCATION, "/api/docs/"))
+        .finish()
+}
+
 /// A resource whose unlisted methods answer 405 in our JSON shape.
 fn resource(path: &str) -> actix_web::Resource {
     web::resource(path).default_service(web::to(method_not_allowed))
@@ -125,6 +132,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     use web::{get, patch, post};
     cfg.service(resource("/healthz").route(get().to(health::healthz)))
         .service(resource("/readyz").route(get().to(health::readyz)))
+        .service(resource("/api/docs").route(get().to(docs_redirect)))
         .service(
             utoipa_swagger_ui::SwaggerUi::new("/api/docs/{_:.*}")
                 .url("/api/openapi.json", openapi::ApiDoc::openapi()),
