@@ -80,20 +80,22 @@ def parse_wrk(out):
 
 
 class Server:
-    def __init__(self, binary, database_url, data_dir):
+    def __init__(self, binary, database_url, data_dir, log_path):
         self.port = free_port()
         self.base = "http://127.0.0.1:%d" % self.port
-        env = dict(os.environ, DATABASE_URL=database_url, QIYESHAO__DATA__DIR=data_dir,
-                   QIYESHAO__LOG__LEVEL="warn")
+        env = dict(os.environ, DATABASE_URL=database_url, QIYESHAO__DATA__DIR=data_dir)
+        env.setdefault("QIYESHAO__LOG__LEVEL", "warn")
+        # The server's log goes to a file: a pipe nobody reads would fill and stall it.
+        self.log = open(log_path, "w")
         self.proc = subprocess.Popen([binary, "serve", "--demo", "--bind", "127.0.0.1:%d" % self.port],
-                                     env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                     env=env, stdout=subprocess.DEVNULL, stderr=self.log)
         for _ in range(100):
             try:
                 if http("GET", self.base + "/readyz")["status"] == "ready":
                     return
             except Exception:
                 time.sleep(0.1)
-        raise RuntimeError("the server did not become ready: " + self.proc.stderr.read().decode())
+        raise RuntimeError("the server did not become ready; see " + self.log.name)
 
     def rss_mib(self):
         with open("/proc/%d/status" % self.proc.pid) as f:
@@ -138,7 +140,7 @@ def run_backend(args, binary, backend, results_dir):
         subprocess.run(["psql", args.postgres_url, "-qc", "DROP DATABASE IF EXISTS qiyeshao_bench"], check=True)
         subprocess.run(["psql", args.postgres_url, "-qc", "CREATE DATABASE qiyeshao_bench"], check=True)
         url = base + "/qiyeshao_bench"
-    server = Server(binary, url, data_dir)
+    server = Server(binary, url, data_dir, os.path.join(results_dir, backend + "-server.log"))
     rows = []
     try:
         enterprise = http("POST", server.base + "/api/v1/auth/login", body={"username": "enterprise", "password": PASSWORD})

@@ -117,7 +117,9 @@ impl Settings {
         Ok(settings)
     }
 
-    fn check(&self) -> anyhow::Result<()> {
+    /// Checks the values; `load` calls it, and callers that change settings afterwards (the
+    /// command line's flags) call it again.
+    pub fn check(&self) -> anyhow::Result<()> {
         anyhow::ensure!(
             self.database.max_connections > 0,
             "database.max_connections must be at least 1"

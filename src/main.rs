@@ -99,6 +99,7 @@ fn load_settings(cli: &Cli) -> anyhow::Result<Settings> {
     let mut settings = Settings::load(cli.config.as_deref())?;
     if let Some(url) = &cli.database_url {
         settings.database.url = url.clone();
+        settings.check()?;
     }
     Ok(settings)
 }
@@ -141,11 +142,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 department,
                 enterprise,
             } => {
-                let password = match (password, password_env) {
-                    (Some(p), _) => p,
-                    (None, Some(var)) => {
-                        std::env::var(&var).with_context(|| format!("{var} is not set"))?
-                    }
+                let (password, password_flag) = match (password, password_env) {
+                    (Some(p), _) => (p, "--password"),
+                    (None, Some(var)) => (
+                        std::env::var(&var).with_context(|| format!("{var} is not set"))?,
+                        "--password-env",
+                    ),
                     (None, None) => anyhow::bail!("give --password or --password-env"),
                 };
                 add_user(
@@ -154,6 +156,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                         role,
                         username,
                         password,
+                        password_flag,
                         name,
                         phone,
                         email,
@@ -257,6 +260,8 @@ struct AddUser {
     role: String,
     username: String,
     password: String,
+    /// The flag the password came by, for messages.
+    password_flag: &'static str,
     name: Option<String>,
     phone: Option<String>,
     email: Option<String>,
@@ -270,7 +275,7 @@ fn add_user(settings: &Settings, args: AddUser) -> anyhow::Result<()> {
     // The same checks as POST /api/v1/users, reported by flag.
     let mut errors = FieldErrors::new();
     let username = errors.username("--username", &args.username);
-    errors.password("--password", &args.password);
+    errors.password(args.password_flag, &args.password);
     let name = args.name.unwrap_or_else(|| args.username.clone());
     errors.required_text("--name", &name, limits::NAME);
     let phone = errors.mobile("--phone", args.phone);

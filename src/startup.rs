@@ -5,10 +5,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::Server;
-use actix_web::middleware::{Condition, DefaultHeaders};
+use actix_web::middleware::{Condition, DefaultHeaders, Logger};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
-use tracing_actix_web::TracingLogger;
 
 use crate::api::{self, AppState, extract};
 use crate::auth::{self, TokenKeys};
@@ -61,7 +60,7 @@ impl Application {
             .with_context(|| format!("cannot listen on {}", settings.server.bind))?;
         let address = listener.local_addr()?;
         let public_url = settings.public_url(&address.to_string());
-        let trace_requests = settings.log.requests;
+        let log_requests = settings.log.requests;
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
@@ -74,7 +73,11 @@ impl Application {
                         .add(("X-Frame-Options", "DENY"))
                         .add(("Cache-Control", "no-store")),
                 )
-                .wrap(Condition::new(trace_requests, TracingLogger::default()))
+                .wrap(Condition::new(
+                    log_requests,
+                    // Peer, request line, status, bytes, seconds.
+                    Logger::new("%a \"%r\" %s %b %T"),
+                ))
                 .configure(api::configure)
         })
         .shutdown_timeout(10);
@@ -145,7 +148,7 @@ fn spawn_housekeeping(db: Db, clock: Arc<dyn Clock>, settings: Arc<Settings>) {
                 }
                 Ok(Ok(_)) => {}
                 Ok(Err(e)) => {
-                    tracing::warn!(error = %e, "removing expired idempotency keys failed")
+                    tracing::warn!(error = %e, "removing expired idempotency keys and refresh tokens failed")
                 }
                 Err(e) => tracing::warn!(error = %e, "housekeeping task failed"),
             }

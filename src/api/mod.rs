@@ -1,8 +1,9 @@
 //! HTTP: the route table (all of it, in [`configure`]), thin handlers, the request and
 //! response types, and the OpenAPI description.
 //!
-//! Handlers parse and validate input, then run one service function on a blocking thread
-//! (`web::block`) inside one transaction, and shape the answer.
+//! Handlers parse and validate input, then run one service function — a write in one
+//! transaction through [`AppState::write`], a read on a pooled connection through
+//! [`AppState::read`] — and shape the answer.
 
 pub mod auth;
 pub mod directory;

@@ -214,9 +214,10 @@ pub async fn create_ticket(
         idempotency_ttl: chrono::Duration::hours(state.settings.tickets.idempotency_ttl_hours),
     };
     let now = state.clock.now();
-    // Two retries racing with one key on PostgreSQL: the loser's insert of the key violates
-    // its uniqueness, its transaction rolls back, and the next attempt finds the winner's
-    // ticket.
+    // On PostgreSQL a filing can lose two races, each surfacing as a uniqueness violation
+    // and a rolled-back transaction: to a retry with the same idempotency key (the next
+    // attempt finds the winner's ticket), and to the day's first filing creating the day's
+    // number sequence (the next attempt finds it). Either way, try again.
     let mut attempt = 0;
     let filed = loop {
         let (who, input, key, options) = (who.clone(), input.clone(), key.clone(), options.clone());

@@ -10,7 +10,7 @@
 //! lock.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::mpsc::{Receiver, Sender, channel, sync_channel};
 
 use diesel::Connection;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
@@ -19,8 +19,6 @@ use super::{ConnectionManager, DbConnection};
 
 /// Most writes committed together.
 const MAX_BATCH: usize = 128;
-/// Writes that may wait for the writer before callers block on handing theirs over.
-const QUEUE: usize = 4096;
 
 /// A write waiting for the writer thread.
 trait Job: Send {
@@ -76,13 +74,15 @@ where
 /// The handle through which writes reach the writer thread.
 #[derive(Clone)]
 pub(super) struct SqliteWriter {
-    queue: SyncSender<Box<dyn Job>>,
+    /// Unbounded, so that handing a write over never blocks (an async caller must not): the
+    /// queue holds at most one write per request in flight, which the server already bounds.
+    queue: Sender<Box<dyn Job>>,
 }
 
 impl SqliteWriter {
     /// Starts the writer thread; it stops when the last handle is dropped.
     pub(super) fn start(manager: ConnectionManager) -> std::io::Result<SqliteWriter> {
-        let (queue, jobs) = sync_channel::<Box<dyn Job>>(QUEUE);
+        let (queue, jobs) = channel::<Box<dyn Job>>();
         std::thread::Builder::new()
             .name("sqlite-writer".into())
             .spawn(move || writer_loop(&manager, &jobs))?;
@@ -128,7 +128,6 @@ impl SqliteWriter {
         E: From<DieselError> + Send + 'static,
     {
         let (reply, answer) = tokio::sync::oneshot::channel();
-        // Handing over may block for a moment when the queue is full.
         self.submit(write, Box::new(move |result| drop(reply.send(result))))?;
         answer
             .await

@@ -106,7 +106,7 @@ fn fresh_database(backend: Backend, dir: &std::path::Path) -> Option<(String, Op
         Backend::Sqlite => Some((format!("sqlite://{}", dir.join("test.db").display()), None)),
         Backend::Postgres => {
             let base_url = postgres_url()?;
-            let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
+            let schema = format!("t_{}", uuid::Uuid::now_v7().simple());
             let mut conn = PgConnection::establish(&base_url)
                 .unwrap_or_else(|e| panic!("cannot connect to TEST_POSTGRES_URL: {e}"));
             conn.batch_execute(&format!("CREATE SCHEMA {schema}"))
