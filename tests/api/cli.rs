@@ -263,6 +263,10 @@ fn a_bad_configuration_is_explained() {
         .env("DATABASE_URL", "postgress://localhost/typo"));
     assert!(!ok);
     assert!(err.contains("not supported"), "{err}");
+    let (ok, _, err) =
+        run(qiyeshao().args(["migrate", "--database-url", "postgress://localhost/typo"]));
+    assert!(!ok);
+    assert!(err.contains("not supported"), "{err}");
     let (ok, _, err) = run(qiyeshao()
         .args(["migrate"])
         .env("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none"));
