@@ -4,6 +4,7 @@ use diesel::prelude::*;
 
 use super::DbConnection;
 use super::schema::{enterprises, ticket_co_departments, ticket_counters, tickets};
+use crate::domain::ticket::TicketStatus;
 
 /// A ticket as read and updated. The search column is written once, with the ticket (see
 /// [`insert`]), and never read back: it only serves `WHERE … LIKE`.
@@ -77,8 +78,14 @@ pub struct TicketFilter {
     pub before_id: Option<String>,
 }
 
-/// Statuses in which a deadline runs.
-const HANDLING: [&str; 2] = ["assigned", "in_progress"];
+/// Statuses in which a deadline runs, as stored.
+fn handling_statuses() -> Vec<&'static str> {
+    TicketStatus::ALL
+        .iter()
+        .filter(|s| s.is_handling())
+        .map(|s| s.as_str())
+        .collect()
+}
 
 /// Inserts a ticket with its search column (see [`crate::domain::text::search_text`]).
 pub fn insert(conn: &mut DbConnection, row: &TicketRow, search_text: &str) -> QueryResult<()> {
@@ -180,13 +187,13 @@ pub fn list(
     match &filter.overdue {
         Some((true, now)) => {
             query = query
-                .filter(tickets::status.eq_any(HANDLING))
+                .filter(tickets::status.eq_any(handling_statuses()))
                 .filter(tickets::due_at.lt(now.clone()));
         }
         Some((false, now)) => {
             query = query.filter(
                 tickets::status
-                    .ne_all(HANDLING)
+                    .ne_all(handling_statuses())
                     .or(tickets::due_at.is_null())
                     .or(tickets::due_at.ge(now.clone())),
             );

@@ -112,27 +112,6 @@ pub fn normalize_contact(input: &str) -> Result<String, PhoneError> {
     })
 }
 
-/// The number with its middle hidden, for logs and for readers who may not see it in full.
-pub fn mask(number: &str) -> String {
-    let chars: Vec<char> = number.chars().collect();
-    if chars.len() < 7 {
-        return "*".repeat(chars.len());
-    }
-    let keep_end = 4;
-    let keep_start = 3;
-    chars
-        .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            if i < keep_start || i >= chars.len() - keep_end {
-                *c
-            } else {
-                '*'
-            }
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -214,12 +193,5 @@ mod tests {
                 "{input}"
             );
         }
-    }
-
-    #[test]
-    fn masks_the_middle() {
-        assert_eq!(mask("13812345678"), "138****5678");
-        assert_eq!(mask("0731-88889999"), "073******9999");
-        assert_eq!(mask("123"), "***");
     }
 }

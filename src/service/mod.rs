@@ -6,6 +6,9 @@ pub mod accounts;
 pub mod directory;
 pub mod tickets;
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
 use crate::auth::Principal;
 use crate::domain::ticket::Role;
 use crate::error::AppError;
@@ -53,9 +56,6 @@ impl<T> Page<T> {
         }
     }
 }
-
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 /// Cursors are opaque to clients: the id of the last item, encoded.
 pub fn encode_cursor(id: &str) -> String {

@@ -14,6 +14,15 @@ async fn login(app: &TestApp, username: &str, password: &str) -> crate::helpers:
     .await
 }
 
+async fn refresh(app: &TestApp, token: impl serde::Serialize) -> crate::helpers::Resp {
+    app.post(
+        "/api/v1/auth/refresh",
+        None,
+        json!({ "refresh_token": token }),
+    )
+    .await
+}
+
 async fn sign_in_and_use_the_token(app: TestApp) {
     let w = app.world().await;
     let body = login(&app, "Cadre.A", PASSWORD).await.expect(200);
@@ -66,30 +75,16 @@ async fn refresh_rotates_and_detects_reuse(app: TestApp) {
         .expect(200);
 
     // The old one no longer works…
-    app.post("/api/v1/auth/refresh", None, json!({"refresh_token": r1}))
-        .await
-        .expect_error(401, "invalid_token");
+    refresh(&app, r1).await.expect_error(401, "invalid_token");
     // …and presenting it revoked the whole sign-in, including the one it was exchanged for.
-    app.post("/api/v1/auth/refresh", None, json!({"refresh_token": r2}))
-        .await
-        .expect_error(401, "invalid_token");
+    refresh(&app, r2).await.expect_error(401, "invalid_token");
 
     // A separate sign-in is unaffected.
     let other = login(&app, "dispatcher", PASSWORD).await.expect(200);
-    app.post(
-        "/api/v1/auth/refresh",
-        None,
-        json!({"refresh_token": other["refresh_token"]}),
-    )
-    .await
-    .expect(200);
-    app.post(
-        "/api/v1/auth/refresh",
-        None,
-        json!({"refresh_token": "made-up"}),
-    )
-    .await
-    .expect_error(401, "invalid_token");
+    refresh(&app, &other["refresh_token"]).await.expect(200);
+    refresh(&app, "made-up")
+        .await
+        .expect_error(401, "invalid_token");
 }
 
 async fn refresh_tokens_expire(app: TestApp) {
@@ -98,13 +93,9 @@ async fn refresh_tokens_expire(app: TestApp) {
     app.clock.advance(chrono::Duration::seconds(
         app.settings.auth.refresh_token_ttl_secs + 1,
     ));
-    app.post(
-        "/api/v1/auth/refresh",
-        None,
-        json!({"refresh_token": s["refresh_token"]}),
-    )
-    .await
-    .expect_error(401, "token_expired");
+    refresh(&app, &s["refresh_token"])
+        .await
+        .expect_error(401, "token_expired");
 }
 
 async fn logout_ends_the_session(app: TestApp) {
@@ -123,13 +114,9 @@ async fn logout_ends_the_session(app: TestApp) {
         )
         .await;
     assert_eq!(r.status, 204);
-    app.post(
-        "/api/v1/auth/refresh",
-        None,
-        json!({"refresh_token": s2["refresh_token"]}),
-    )
-    .await
-    .expect_error(401, "invalid_token");
+    refresh(&app, &s2["refresh_token"])
+        .await
+        .expect_error(401, "invalid_token");
     app.post(
         "/api/v1/auth/logout",
         None,
@@ -152,13 +139,9 @@ async fn disabled_accounts_cannot_sign_in_or_refresh(app: TestApp) {
     login(&app, "cadre.b", PASSWORD)
         .await
         .expect_error(403, "forbidden");
-    app.post(
-        "/api/v1/auth/refresh",
-        None,
-        json!({"refresh_token": s["refresh_token"]}),
-    )
-    .await
-    .expect_error(401, "invalid_token");
+    refresh(&app, &s["refresh_token"])
+        .await
+        .expect_error(401, "invalid_token");
     // Re-enabled, a fresh sign-in works; the revoked session stays revoked.
     app.patch(
         &format!("/api/v1/users/{}", w.cadre_b.id),
@@ -168,13 +151,9 @@ async fn disabled_accounts_cannot_sign_in_or_refresh(app: TestApp) {
     .await
     .expect(200);
     login(&app, "cadre.b", PASSWORD).await.expect(200);
-    app.post(
-        "/api/v1/auth/refresh",
-        None,
-        json!({"refresh_token": s["refresh_token"]}),
-    )
-    .await
-    .expect_error(401, "invalid_token");
+    refresh(&app, &s["refresh_token"])
+        .await
+        .expect_error(401, "invalid_token");
 }
 
 async fn changing_a_password_ends_sessions(app: TestApp) {
@@ -187,13 +166,9 @@ async fn changing_a_password_ends_sessions(app: TestApp) {
     )
     .await
     .expect(200);
-    app.post(
-        "/api/v1/auth/refresh",
-        None,
-        json!({"refresh_token": s["refresh_token"]}),
-    )
-    .await
-    .expect_error(401, "invalid_token");
+    refresh(&app, &s["refresh_token"])
+        .await
+        .expect_error(401, "invalid_token");
     login(&app, "ent.a", PASSWORD)
         .await
         .expect_error(401, "invalid_credentials");
@@ -204,27 +179,16 @@ async fn concurrent_refreshes_with_one_token_end_the_sign_in(app: TestApp) {
     app.world().await;
     let s = login(&app, "dispatcher", PASSWORD).await.expect(200);
     let token = s["refresh_token"].clone();
-    let answers = futures_util::future::join_all((0..5).map(|_| {
-        app.post(
-            "/api/v1/auth/refresh",
-            None,
-            json!({"refresh_token": token}),
-        )
-    }))
-    .await;
+    let answers = futures_util::future::join_all((0..5).map(|_| refresh(&app, &token))).await;
     let winners: Vec<_> = answers.iter().filter(|r| r.status == 200).collect();
     assert_eq!(winners.len(), 1, "{answers:?}");
     for r in answers.iter().filter(|r| r.status != 200) {
         r.expect_error(401, "invalid_token");
     }
     // The losers presented a spent token: the whole sign-in ended, the winner's new token too.
-    app.post(
-        "/api/v1/auth/refresh",
-        None,
-        json!({"refresh_token": winners[0].body["refresh_token"]}),
-    )
-    .await
-    .expect_error(401, "invalid_token");
+    refresh(&app, &winners[0].body["refresh_token"])
+        .await
+        .expect_error(401, "invalid_token");
 }
 
 both_backends!(
