@@ -6,6 +6,7 @@
 //! - `DATABASE_URL`, an alias of `QIYESHAO__DATABASE__URL` (which wins when both are set);
 //! - `RUST_LOG`, which overrides `log.level`.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -22,6 +23,8 @@ pub struct Settings {
     pub http: HttpSettings,
     pub tickets: TicketSettings,
     pub log: LogSettings,
+    pub notifications: NotificationSettings,
+    pub metrics: MetricsSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -71,6 +74,87 @@ pub struct LogSettings {
     pub level: String,
     pub format: String,
     pub requests: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct NotificationSettings {
+    pub worker: bool,
+    pub templates_dir: PathBuf,
+    pub link_base_url: String,
+    pub poll_interval_ms: u64,
+    pub batch_size: u32,
+    pub lease_secs: u64,
+    pub max_attempts: u32,
+    pub backoff_base_secs: u64,
+    pub backoff_max_secs: u64,
+    pub sms_per_recipient_per_hour: u32,
+    pub email_per_recipient_per_hour: u32,
+    pub retention_days: u32,
+    pub email: EmailSettings,
+    pub sms: SmsSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct EmailSettings {
+    pub transport: String,
+    pub host: String,
+    pub port: u16,
+    pub tls: String,
+    pub username: String,
+    pub password: String,
+    pub from: String,
+    pub ca_file: String,
+    pub pool_size: u32,
+    pub timeout_secs: u64,
+    pub hello_name: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SmsSettings {
+    pub provider: String,
+    pub sign_name: String,
+    pub timeout_secs: u64,
+    pub http: HttpSmsSettings,
+    pub aliyun: AliyunSettings,
+    pub tencent: TencentSettings,
+    /// Event name → the gateway template for it.
+    pub templates: BTreeMap<String, SmsTemplateSettings>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct HttpSmsSettings {
+    pub url: String,
+    pub token: String,
+    pub secret: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AliyunSettings {
+    pub access_key_id: String,
+    pub access_key_secret: String,
+    pub endpoint: String,
+    pub region_id: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct TencentSettings {
+    pub secret_id: String,
+    pub secret_key: String,
+    pub sdk_app_id: String,
+    pub region: String,
+    pub endpoint: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SmsTemplateSettings {
+    pub code: String,
+    pub params: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct MetricsSettings {
+    pub enabled: bool,
+    pub token: String,
 }
 
 impl Settings {
@@ -152,7 +236,7 @@ impl Settings {
             matches!(self.log.format.as_str(), "text" | "json"),
             "log.format must be \"text\" or \"json\""
         );
-        Ok(())
+        self.notifications.check()
     }
 
     /// The database URL in force: the configured one, or the SQLite file in the data directory.
@@ -171,5 +255,69 @@ impl Settings {
         } else {
             self.server.public_url.trim_end_matches('/').to_string()
         }
+    }
+}
+
+impl NotificationSettings {
+    /// The values each part of the notifier needs; the SMS provider and the templates check
+    /// their own settings when they are built at start-up.
+    fn check(&self) -> anyhow::Result<()> {
+        let n = self;
+        anyhow::ensure!(
+            n.poll_interval_ms >= 10,
+            "notifications.poll_interval_ms must be at least 10"
+        );
+        anyhow::ensure!(
+            (1..=500).contains(&n.batch_size),
+            "notifications.batch_size must be between 1 and 500"
+        );
+        anyhow::ensure!(
+            n.lease_secs >= 1,
+            "notifications.lease_secs must be at least 1"
+        );
+        anyhow::ensure!(
+            n.max_attempts >= 1,
+            "notifications.max_attempts must be at least 1"
+        );
+        anyhow::ensure!(
+            n.backoff_base_secs >= 1 && n.backoff_base_secs <= n.backoff_max_secs,
+            "notifications.backoff_base_secs must be at least 1 and at most backoff_max_secs"
+        );
+        anyhow::ensure!(
+            matches!(n.email.transport.as_str(), "smtp" | "log" | "off"),
+            "notifications.email.transport must be \"smtp\", \"log\" or \"off\""
+        );
+        anyhow::ensure!(
+            matches!(n.email.tls.as_str(), "none" | "starttls" | "tls"),
+            "notifications.email.tls must be \"none\", \"starttls\" or \"tls\""
+        );
+        if n.email.transport == "smtp" {
+            anyhow::ensure!(
+                !n.email.host.trim().is_empty(),
+                "notifications.email.host is required when notifications.email.transport is \"smtp\""
+            );
+        }
+        anyhow::ensure!(
+            n.email.pool_size >= 1,
+            "notifications.email.pool_size must be at least 1"
+        );
+        anyhow::ensure!(
+            n.email.timeout_secs >= 1 && n.sms.timeout_secs >= 1,
+            "notifications.email.timeout_secs and notifications.sms.timeout_secs must be at least 1"
+        );
+        anyhow::ensure!(
+            matches!(
+                n.sms.provider.as_str(),
+                "log" | "http" | "aliyun" | "tencent" | "off"
+            ),
+            "notifications.sms.provider must be one of log, http, aliyun, tencent, off"
+        );
+        // A lease shorter than a send could let a second worker take a message that is
+        // still being sent.
+        anyhow::ensure!(
+            n.lease_secs > n.email.timeout_secs.max(n.sms.timeout_secs) * 3,
+            "notifications.lease_secs must be more than three times the longest send timeout"
+        );
+        Ok(())
     }
 }

@@ -9,6 +9,7 @@ use crate::db::{Db, DbConnection, users};
 use crate::domain::credit_code;
 use crate::domain::ticket::{Channel, Rating, Role, TicketKind};
 use crate::error::AppError;
+use crate::notify::outbox::Outbox;
 use crate::service::accounts::{self, NewUser};
 use crate::service::directory::{self, NewCategory, NewDepartment, NewEnterprise};
 use crate::service::tickets::{self, ActionInput, FilingOptions, NewTicket};
@@ -76,6 +77,7 @@ struct Directory {
 /// already exists.
 pub fn seed(
     db: &Db,
+    outbox: &Outbox,
     prefix: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<Vec<DemoAccount>>, AppError> {
@@ -83,7 +85,7 @@ pub fn seed(
     let Some(d) = db.write(move |c| seed_directory(c, &password_hash, now))? else {
         return Ok(None);
     };
-    seed_tickets(db, &d, prefix, now)?;
+    seed_tickets(db, outbox, &d, prefix, now)?;
     Ok(Some(d.accounts))
 }
 
@@ -302,7 +304,13 @@ struct UserSpec<'a> {
 }
 
 /// A few tickets at different steps, each step its own transaction as through the API.
-fn seed_tickets(db: &Db, d: &Directory, prefix: &str, now: DateTime<Utc>) -> Result<(), AppError> {
+fn seed_tickets(
+    db: &Db,
+    outbox: &Outbox,
+    d: &Directory,
+    prefix: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
     let options = FilingOptions {
         number_prefix: prefix.to_string(),
         idempotency_ttl: chrono::Duration::hours(24),
@@ -323,13 +331,13 @@ fn seed_tickets(db: &Db, d: &Directory, prefix: &str, now: DateTime<Utc>) -> Res
             enterprise_id: on_behalf_of.map(Into::into),
             channel: on_behalf_of.map(|_| Channel::Phone),
         };
-        let (who, options) = (who.clone(), options.clone());
-        db.write(move |c| tickets::file(c, &who, input, None, &options, now))
+        let (who, options, outbox) = (who.clone(), options.clone(), outbox.clone());
+        db.write(move |c| tickets::file(c, &outbox, &who, input, None, &options, now))
             .map(|f| f.ticket.row.id)
     };
     let act = |who: &Principal, id: &str, input: ActionInput| {
-        let (who, id) = (who.clone(), id.to_string());
-        db.write(move |c| tickets::act(c, &who, &id, input, now))
+        let (who, id, outbox) = (who.clone(), id.to_string(), outbox.clone());
+        db.write(move |c| tickets::act(c, &outbox, &who, &id, input, now))
             .map(drop)
     };
 

@@ -44,6 +44,9 @@ enum Command {
         #[arg(long)]
         demo: bool,
     },
+    /// Deliver queued notifications (e-mail, SMS) without serving HTTP, until stopped
+    /// (SIGTERM or Ctrl-C). Several may run against one PostgreSQL.
+    Worker,
     /// Bring the database schema up to date, then exit.
     Migrate,
     /// Manage accounts.
@@ -114,6 +117,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             serve(settings, demo)
         }
+        Command::Worker => worker(settings),
         Command::Migrate => {
             let applied = db::migrate(&settings)?;
             if applied.is_empty() {
@@ -181,11 +185,13 @@ fn serve(settings: Settings, seed_demo: bool) -> anyhow::Result<()> {
         tracing::info!(database = %db_url, url = %app.public_url(), "qiyeshao is listening");
         if seed_demo {
             let db = app.db().clone();
-            let seeded =
-                tokio::task::spawn_blocking(move || demo::seed(&db, &prefix, chrono::Utc::now()))
-                    .await
-                    .context("seeding the demo data")?
-                    .map_err(|e| anyhow::anyhow!("seeding the demo data: {e}"))?;
+            let outbox = app.outbox().clone();
+            let seeded = tokio::task::spawn_blocking(move || {
+                demo::seed(&db, &outbox, &prefix, chrono::Utc::now())
+            })
+            .await
+            .context("seeding the demo data")?
+            .map_err(|e| anyhow::anyhow!("seeding the demo data: {e}"))?;
             print_demo(app.public_url(), seeded.as_deref());
         } else {
             println!(
@@ -195,6 +201,57 @@ fn serve(settings: Settings, seed_demo: bool) -> anyhow::Result<()> {
             );
         }
         app.run_until_stopped().await.context("the server failed")
+    })
+}
+
+/// `qiyeshao worker`: the delivery worker alone, stopped by SIGTERM or Ctrl-C after the
+/// messages in hand are recorded.
+fn worker(settings: Settings) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the runtime")?;
+    runtime.block_on(async move {
+        let settings = std::sync::Arc::new(settings);
+        let db = {
+            let settings = settings.clone();
+            tokio::task::spawn_blocking(move || -> anyhow::Result<Db> {
+                db::migrate(&settings)?;
+                Db::connect(&settings)
+            })
+            .await
+            .context("start-up task failed")??
+        };
+        let clock: std::sync::Arc<dyn qiyeshao::domain::time::Clock> =
+            std::sync::Arc::new(qiyeshao::domain::time::SystemClock);
+        let channels = qiyeshao::notify::worker::Channels::from_settings(
+            &settings.notifications,
+            clock.clone(),
+        )
+        .context("the notification settings")?;
+        let handle = qiyeshao::notify::worker::Worker::new(
+            db,
+            std::sync::Arc::new(channels),
+            &settings.notifications,
+            clock,
+            std::sync::Arc::new(qiyeshao::notify::metrics::Metrics::default()),
+            None,
+        )
+        .spawn();
+        tracing::info!(
+            database = %db::redact_url(&settings.database_url()),
+            "qiyeshao worker is delivering notifications"
+        );
+        let mut terminate =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                .context("listening for SIGTERM")?;
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = terminate.recv() => {}
+        }
+        tracing::info!("stopping: finishing the messages in hand");
+        handle.stop().await;
+        Ok(())
     })
 }
 

@@ -14,12 +14,17 @@ use crate::auth::{self, TokenKeys};
 use crate::config::Settings;
 use crate::db::{self, Db};
 use crate::domain::time::{Clock, SystemClock};
+use crate::notify::metrics::Metrics;
+use crate::notify::outbox::Outbox;
+use crate::notify::worker::{Channels, Worker, WorkerHandle};
 
 pub struct Application {
     port: u16,
     server: Server,
     db: Db,
     public_url: String,
+    outbox: Outbox,
+    worker: Option<WorkerHandle>,
 }
 
 impl Application {
@@ -49,17 +54,26 @@ impl Application {
             .context("start-up task failed")??
         };
         let (db, secret) = prepared;
-        let state = web::Data::new(AppState {
-            db: db.clone(),
-            tokens: TokenKeys::new(&secret, settings.auth.access_token_ttl_secs),
-            clock: clock.clone(),
-            settings: settings.clone(),
-        });
 
         let listener = TcpListener::bind(&settings.server.bind)
             .with_context(|| format!("cannot listen on {}", settings.server.bind))?;
         let address = listener.local_addr()?;
         let public_url = settings.public_url(&address.to_string());
+
+        let metrics = Arc::new(Metrics::default());
+        let outbox = Outbox::new(&settings.notifications, &public_url, metrics.clone())
+            .context("the notification templates")?;
+        let channels = Arc::new(
+            Channels::from_settings(&settings.notifications, clock.clone())
+                .context("the notification settings")?,
+        );
+        let state = web::Data::new(AppState {
+            db: db.clone(),
+            tokens: TokenKeys::new(&secret, settings.auth.access_token_ttl_secs),
+            clock: clock.clone(),
+            settings: settings.clone(),
+            outbox: outbox.clone(),
+        });
         let log_requests = settings.log.requests;
         let mut server = HttpServer::new(move || {
             App::new()
@@ -86,12 +100,25 @@ impl Application {
         }
         let server = server.listen(listener)?.run();
 
+        let worker = settings.notifications.worker.then(|| {
+            Worker::new(
+                db.clone(),
+                channels,
+                &settings.notifications,
+                clock.clone(),
+                metrics,
+                Some(outbox.clone()),
+            )
+            .spawn()
+        });
         spawn_housekeeping(db.clone(), clock, settings.clone());
         Ok(Application {
             port: address.port(),
             server,
             db,
             public_url,
+            outbox,
+            worker,
         })
     }
 
@@ -107,20 +134,38 @@ impl Application {
         &self.public_url
     }
 
+    /// Where the service queues notifications (for the demo data, which is written beside
+    /// the API).
+    pub fn outbox(&self) -> &Outbox {
+        &self.outbox
+    }
+
+    /// Takes the in-process delivery worker (if it runs), for a caller that stops the server
+    /// itself: tests.
+    pub fn take_worker(&mut self) -> Option<WorkerHandle> {
+        self.worker.take()
+    }
+
     /// Stops the server from elsewhere (tests stop each server they start).
     pub fn server_handle(&self) -> actix_web::dev::ServerHandle {
         self.server.handle()
     }
 
     /// Serves until stopped. On SIGTERM in-flight requests get up to 10 seconds to finish;
-    /// SIGINT (Ctrl-C) and SIGQUIT stop at once.
+    /// SIGINT (Ctrl-C) and SIGQUIT stop at once. Then the delivery worker records the
+    /// messages it is sending and stops.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        if let Some(worker) = self.worker {
+            worker.stop().await;
+        }
+        served
     }
 }
 
-/// Hourly: forgets idempotency keys past their time and refresh tokens past their expiry.
-/// Each delete is idempotent, so several instances on one database may all do it.
+/// Hourly: forgets idempotency keys past their time, refresh tokens past their expiry and
+/// sent notifications past `notifications.retention_days`. Each delete is idempotent, so
+/// several instances on one database may all do it.
 fn spawn_housekeeping(db: Db, clock: Arc<dyn Clock>, settings: Arc<Settings>) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(3600));
@@ -131,11 +176,20 @@ fn spawn_housekeeping(db: Db, clock: Arc<dyn Clock>, settings: Arc<Settings>) {
             );
             let db = db.clone();
             let now = crate::domain::time::format(clock.now());
+            let retention = settings.notifications.retention_days;
+            let sent_cutoff = crate::domain::time::format(
+                clock.now() - chrono::Duration::days(i64::from(retention)),
+            );
             let result = tokio::task::spawn_blocking(move || {
                 db.write(move |c| {
                     let keys = db::idempotency::delete_created_before(c, &cutoff)?;
                     let tokens = db::refresh_tokens::delete_expired(c, &now)?;
-                    Ok::<_, crate::error::AppError>(keys + tokens)
+                    let sent = if retention > 0 {
+                        db::notifications::delete_sent_before(c, &sent_cutoff)?
+                    } else {
+                        0
+                    };
+                    Ok::<_, crate::error::AppError>(keys + tokens + sent)
                 })
             })
             .await;
@@ -143,7 +197,7 @@ fn spawn_housekeeping(db: Db, clock: Arc<dyn Clock>, settings: Arc<Settings>) {
                 Ok(Ok(n)) if n > 0 => {
                     tracing::info!(
                         removed = n,
-                        "expired idempotency keys and refresh tokens removed"
+                        "expired idempotency keys, refresh tokens and old sent notifications removed"
                     )
                 }
                 Ok(Ok(_)) => {}

@@ -113,3 +113,35 @@ pub async fn me(state: State, auth: Auth) -> Result<HttpResponse, AppError> {
     let user = state.read(move |c| accounts::me(c, &who)).await?;
     Ok(HttpResponse::Ok().json(UserResponse::from(user)))
 }
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateMeRequest {
+    /// Receive notices by e-mail.
+    pub notify_email: Option<bool>,
+    /// Receive notices by SMS.
+    pub notify_sms: Option<bool>,
+}
+
+/// Change your own notification preferences: e-mail and SMS notices can each be turned off.
+#[utoipa::path(patch, path = "/api/v1/me", tag = "auth",
+    request_body = UpdateMeRequest,
+    responses((status = 200, body = UserResponse), (status = 401, body = ErrorResponse), (status = 422, body = ErrorResponse)),
+    security(("bearer" = [])))]
+pub async fn update_me(
+    state: State,
+    auth: Auth,
+    body: ApiJson<UpdateMeRequest>,
+) -> Result<HttpResponse, AppError> {
+    let Auth(who) = auth;
+    let ApiJson(req) = body;
+    let changes = accounts::OwnChanges {
+        notify_email: req.notify_email,
+        notify_sms: req.notify_sms,
+    };
+    let now = state.clock.now();
+    let user = state
+        .write(move |c| accounts::update_me(c, &who, changes, now))
+        .await?;
+    Ok(HttpResponse::Ok().json(UserResponse::from(user)))
+}

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod directory;
 pub mod extract;
 pub mod health;
+pub mod notifications;
 pub mod openapi;
 pub mod params;
 pub mod tickets;
@@ -27,6 +28,7 @@ use crate::config::Settings;
 use crate::db::Db;
 use crate::domain::time::Clock;
 use crate::error::{AppError, ErrorKind};
+use crate::notify::outbox::Outbox;
 
 /// What every handler can reach.
 pub struct AppState {
@@ -34,6 +36,8 @@ pub struct AppState {
     pub tokens: TokenKeys,
     pub clock: Arc<dyn Clock>,
     pub settings: Arc<Settings>,
+    /// Where ticket actions queue their notifications.
+    pub outbox: Outbox,
 }
 
 impl AppState {
@@ -133,6 +137,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     use web::{get, patch, post};
     cfg.service(resource("/healthz").route(get().to(health::healthz)))
         .service(resource("/readyz").route(get().to(health::readyz)))
+        .service(resource("/metrics").route(get().to(notifications::metrics)))
         .service(resource("/api/docs").route(get().to(docs_redirect)))
         .service(
             utoipa_swagger_ui::SwaggerUi::new("/api/docs/{_:.*}")
@@ -143,7 +148,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(resource("/auth/login").route(post().to(auth::login)))
                 .service(resource("/auth/refresh").route(post().to(auth::refresh)))
                 .service(resource("/auth/logout").route(post().to(auth::logout)))
-                .service(resource("/me").route(get().to(auth::me)))
+                .service(
+                    resource("/me")
+                        .route(get().to(auth::me))
+                        .route(patch().to(auth::update_me)),
+                )
                 .service(
                     resource("/departments")
                         .route(get().to(directory::list_departments))
@@ -201,7 +210,22 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(resource("/tickets/{id}/resolve").route(post().to(tickets::resolve)))
                 .service(resource("/tickets/{id}/revisit").route(post().to(tickets::revisit)))
                 .service(resource("/tickets/{id}/close").route(post().to(tickets::close)))
-                .service(resource("/tickets/{id}/withdraw").route(post().to(tickets::withdraw))),
+                .service(resource("/tickets/{id}/withdraw").route(post().to(tickets::withdraw)))
+                .service(
+                    resource("/notifications").route(get().to(notifications::list_notifications)),
+                )
+                .service(
+                    resource("/notifications/counts")
+                        .route(get().to(notifications::notification_counts)),
+                )
+                .service(
+                    resource("/notifications/{id}")
+                        .route(get().to(notifications::get_notification)),
+                )
+                .service(
+                    resource("/notifications/{id}/retry")
+                        .route(post().to(notifications::retry_notification)),
+                ),
         )
         .default_service(web::to(no_such_endpoint));
 }

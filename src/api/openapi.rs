@@ -3,7 +3,8 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::api::{auth, directory, health, tickets, types, users};
+use crate::api::{auth, directory, health, notifications, tickets, types, users};
+use crate::domain::notification::{NotifyChannel, NotifyEvent, NotifyStatus};
 use crate::domain::ticket::{Action, Channel, Rating, Role, TicketKind, TicketStatus};
 
 struct BearerAuth;
@@ -34,10 +35,12 @@ impl Modify for BearerAuth {
     paths(
         health::healthz,
         health::readyz,
+        notifications::metrics,
         auth::login,
         auth::refresh,
         auth::logout,
         auth::me,
+        auth::update_me,
         directory::list_departments,
         directory::create_department,
         directory::get_department,
@@ -69,13 +72,18 @@ impl Modify for BearerAuth {
         tickets::revisit,
         tickets::close,
         tickets::withdraw,
+        notifications::list_notifications,
+        notifications::notification_counts,
+        notifications::get_notification,
+        notifications::retry_notification,
     ),
-    components(schemas(Role, TicketKind, TicketStatus, Channel, Rating, Action, types::ErrorResponse)),
+    components(schemas(Role, TicketKind, TicketStatus, Channel, Rating, Action, NotifyChannel, NotifyStatus, NotifyEvent, types::ErrorResponse)),
     modifiers(&BearerAuth),
     tags(
         (name = "tickets", description = "Filing and reading requests"),
         (name = "ticket actions", description = "The workflow: accept, assign, sign, resolve, revisit…"),
-        (name = "auth", description = "Sign-in and tokens"),
+        (name = "auth", description = "Sign-in, tokens and your own account"),
+        (name = "notifications", description = "The e-mail and SMS outbox (administrators)"),
     )
 )]
 pub struct ApiDoc;

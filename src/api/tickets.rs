@@ -221,14 +221,16 @@ pub async fn create_ticket(
     let mut attempt = 0;
     let filed = loop {
         let (who, input, key, options) = (who.clone(), input.clone(), key.clone(), options.clone());
+        let outbox = state.outbox.clone();
         let result = state
-            .write(move |c| tickets::file(c, &who, input, key.as_ref(), &options, now))
+            .write(move |c| tickets::file(c, &outbox, &who, input, key.as_ref(), &options, now))
             .await;
         match result {
             Err(e) if e.is_duplicate() && attempt < 3 => attempt += 1,
             other => break other?,
         }
     };
+    state.outbox.wake();
     let mut response = HttpResponse::Created();
     response.insert_header((
         "Location",
@@ -378,9 +380,11 @@ async fn act(
 ) -> Result<HttpResponse, AppError> {
     let id = path_id(id, "ticket")?;
     let now = state.clock.now();
+    let outbox = state.outbox.clone();
     let record = state
-        .write(move |c| tickets::act(c, &who, &id, input, now))
+        .write(move |c| tickets::act(c, &outbox, &who, &id, input, now))
         .await?;
+    state.outbox.wake();
     Ok(HttpResponse::Ok().json(TicketResponse::new(record, &time::format(now))))
 }
 

@@ -40,6 +40,10 @@ pub struct UserResponse {
     pub disabled: bool,
     pub created_at: String,
     pub updated_at: String,
+    /// Notices by e-mail are on.
+    pub notify_email: bool,
+    /// Notices by SMS are on.
+    pub notify_sms: bool,
 }
 
 impl From<UserRow> for UserResponse {
@@ -56,6 +60,8 @@ impl From<UserRow> for UserResponse {
             disabled: r.disabled,
             created_at: r.created_at,
             updated_at: r.updated_at,
+            notify_email: r.notify_email,
+            notify_sms: r.notify_sms,
         }
     }
 }

@@ -55,6 +55,10 @@ pub struct UpdateUserRequest {
     pub enterprise_id: Option<Option<String>>,
     /// Disabling ends the user's sessions.
     pub disabled: Option<bool>,
+    /// Notify this user by e-mail.
+    pub notify_email: Option<bool>,
+    /// Notify this user by SMS.
+    pub notify_sms: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -238,6 +242,8 @@ pub async fn update_user(
         department_id: req.department_id,
         enterprise_id: req.enterprise_id,
         disabled: req.disabled,
+        notify_email: req.notify_email,
+        notify_sms: req.notify_sms,
     };
     let user = state
         .run(move |db| {

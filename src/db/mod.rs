@@ -16,6 +16,7 @@ pub mod comments;
 pub mod departments;
 pub mod enterprises;
 pub mod idempotency;
+pub mod notifications;
 pub mod refresh_tokens;
 pub mod revisits;
 pub mod schema;

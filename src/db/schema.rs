@@ -43,6 +43,8 @@ diesel::table! {
         disabled -> Bool,
         created_at -> Text,
         updated_at -> Text,
+        notify_email -> Bool,
+        notify_sms -> Bool,
     }
 }
 
@@ -171,6 +173,34 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    notifications (id) {
+        id -> Text,
+        channel -> Text,
+        recipient -> Text,
+        recipient_name -> Nullable<Text>,
+        user_id -> Nullable<Text>,
+        ticket_id -> Nullable<Text>,
+        event -> Text,
+        event_seq -> Nullable<Integer>,
+        dedupe_key -> Text,
+        subject -> Nullable<Text>,
+        body -> Text,
+        html_body -> Nullable<Text>,
+        template_code -> Nullable<Text>,
+        template_params -> Nullable<Text>,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Text,
+        lease_token -> Nullable<Text>,
+        last_error -> Nullable<Text>,
+        provider_message_id -> Nullable<Text>,
+        created_at -> Text,
+        updated_at -> Text,
+        sent_at -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(tickets -> enterprises (enterprise_id));
 diesel::joinable!(tickets -> categories (category_id));
 diesel::joinable!(ticket_events -> tickets (ticket_id));
@@ -191,4 +221,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     refresh_tokens,
     idempotency_keys,
     ticket_counters,
+    notifications,
 );

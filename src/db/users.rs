@@ -20,6 +20,10 @@ pub struct UserRow {
     pub disabled: bool,
     pub created_at: String,
     pub updated_at: String,
+    /// The user wants notices by e-mail (each user may turn it off).
+    pub notify_email: bool,
+    /// The user wants notices by SMS.
+    pub notify_sms: bool,
 }
 
 /// Filters of the user list; `None` means any.
@@ -96,4 +100,25 @@ pub fn list(conn: &mut DbConnection, filter: &UserFilter, limit: i64) -> QueryRe
 
 pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
     users::table.count().get_result(conn)
+}
+
+/// The active cadres of a department.
+pub fn active_cadres_of(conn: &mut DbConnection, department_id: &str) -> QueryResult<Vec<UserRow>> {
+    users::table
+        .filter(users::department_id.eq(department_id))
+        .filter(users::role.eq(crate::domain::ticket::Role::Cadre.as_str()))
+        .filter(users::disabled.eq(false))
+        .select(UserRow::as_select())
+        .order(users::id.asc())
+        .load(conn)
+}
+
+/// The active users of a role.
+pub fn active_with_role(conn: &mut DbConnection, role: &str) -> QueryResult<Vec<UserRow>> {
+    users::table
+        .filter(users::role.eq(role))
+        .filter(users::disabled.eq(false))
+        .select(UserRow::as_select())
+        .order(users::id.asc())
+        .load(conn)
 }

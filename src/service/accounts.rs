@@ -172,6 +172,26 @@ pub fn me(conn: &mut DbConnection, who: &Principal) -> Result<UserRow, AppError>
         .ok_or_else(|| AppError::unauthorized("invalid_token", "the account no longer exists"))
 }
 
+/// The signed-in user changes their own preferences: whether they are notified by e-mail and
+/// by SMS.
+pub fn update_me(
+    conn: &mut DbConnection,
+    who: &Principal,
+    changes: OwnChanges,
+    now: DateTime<Utc>,
+) -> Result<UserRow, AppError> {
+    let mut row = me(conn, who)?;
+    if let Some(v) = changes.notify_email {
+        row.notify_email = v;
+    }
+    if let Some(v) = changes.notify_sms {
+        row.notify_sms = v;
+    }
+    row.updated_at = time::format(now);
+    users::update(conn, &row)?;
+    Ok(row)
+}
+
 /// A validated new account; the password is already hashed.
 #[derive(Debug, Clone)]
 pub struct NewUser {
@@ -196,6 +216,15 @@ pub struct UserChanges {
     pub department_id: Option<Option<String>>,
     pub enterprise_id: Option<Option<String>>,
     pub disabled: Option<bool>,
+    pub notify_email: Option<bool>,
+    pub notify_sms: Option<bool>,
+}
+
+/// What a user may change about their own account.
+#[derive(Debug, Clone, Default)]
+pub struct OwnChanges {
+    pub notify_email: Option<bool>,
+    pub notify_sms: Option<bool>,
 }
 
 /// Cadres belong to a department and enterprise users to an enterprise, which must exist.
@@ -249,6 +278,8 @@ pub fn create_user(
         disabled: false,
         created_at: now_text.clone(),
         updated_at: now_text,
+        notify_email: true,
+        notify_sms: true,
     };
     check_membership(conn, &row)?;
     users::insert(conn, &row).map_err(|e| username_taken(e.into()))?;
@@ -286,6 +317,12 @@ pub fn update_user(
     }
     if let Some(v) = changes.disabled {
         row.disabled = v;
+    }
+    if let Some(v) = changes.notify_email {
+        row.notify_email = v;
+    }
+    if let Some(v) = changes.notify_sms {
+        row.notify_sms = v;
     }
     row.updated_at = time::format(now);
     check_membership(conn, &row)?;

@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod directory;
+pub mod notifications;
 pub mod tickets;
 
 use base64::Engine;

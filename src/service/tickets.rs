@@ -1,6 +1,7 @@
 //! Filing, reading and moving tickets. Every function here runs inside one transaction that
 //! the caller opened, so a refused or failed action leaves the ticket and its timeline as
-//! they were.
+//! they were, and queues no notification: the messages an event raises are written to the
+//! outbox in the same transaction.
 
 use chrono::{DateTime, Utc};
 use serde_json::json;
@@ -18,6 +19,7 @@ use crate::domain::ticket::{
 use crate::domain::time;
 use crate::domain::validation::FieldErrors;
 use crate::error::AppError;
+use crate::notify::outbox::Outbox;
 use crate::service::{Page, require_role};
 
 /// A ticket with what is stored beside it.
@@ -338,6 +340,7 @@ fn check_filing(
 /// for the same request, returns the ticket that request created.
 pub fn file(
     conn: &mut DbConnection,
+    outbox: &Outbox,
     who: &Principal,
     input: NewTicket,
     key: Option<&IdempotencyKey>,
@@ -398,19 +401,18 @@ pub fn file(
     };
     let search_text = text::search_text(&[&row.number, &row.title, &row.description]);
     ticket_db::insert(conn, &row, &search_text)?;
-    ticket_events::insert(
-        conn,
-        &event(
-            &row,
-            Some(who),
-            Action::File,
-            None,
-            None,
-            true,
-            Some(json!({ "channel": channel.as_str() })),
-            &now_text,
-        ),
-    )?;
+    let filed = event(
+        &row,
+        Some(who),
+        Action::File,
+        None,
+        None,
+        true,
+        Some(json!({ "channel": channel.as_str() })),
+        &now_text,
+    );
+    ticket_events::insert(conn, &filed)?;
+    outbox.queue_event(conn, &row, &filed, now)?;
     if let Some(key) = key {
         idempotency::insert(
             conn,
@@ -540,6 +542,7 @@ fn check_assignment(
 /// Takes a workflow action on a ticket and returns the ticket as it now is.
 pub fn act(
     conn: &mut DbConnection,
+    outbox: &Outbox,
     who: &Principal,
     ticket_id: &str,
     input: ActionInput,
@@ -692,22 +695,21 @@ pub fn act(
             "the ticket was changed by someone else at the same time; reload it and try again",
         ));
     }
-    ticket_events::insert(
-        conn,
-        &event(
-            &row,
-            Some(who),
-            action,
-            Some(from),
-            note,
-            public,
-            data,
-            &now_text,
-        ),
-    )?;
+    let happened = event(
+        &row,
+        Some(who),
+        action,
+        Some(from),
+        note,
+        public,
+        data,
+        &now_text,
+    );
+    ticket_events::insert(conn, &happened)?;
     if let Some(r) = revisit {
         revisits::insert(conn, &r)?;
     }
+    outbox.queue_event(conn, &row, &happened, now)?;
     Ok(TicketRecord::new(row))
 }
 

@@ -16,6 +16,8 @@ use qiyeshao::config::Settings;
 use qiyeshao::db::Db;
 use qiyeshao::domain::ticket::Role;
 use qiyeshao::domain::time::ManualClock;
+use qiyeshao::notify::outbox::Outbox;
+use qiyeshao::notify::worker::WorkerHandle;
 use qiyeshao::service::accounts::{self, NewUser};
 use qiyeshao::service::directory::{self, NewCategory, NewDepartment, NewEnterprise};
 use qiyeshao::startup::Application;
@@ -52,7 +54,9 @@ pub struct TestApp {
     pub db: Db,
     pub clock: ManualClock,
     pub tokens: TokenKeys,
+    pub outbox: Outbox,
     server: actix_web::dev::ServerHandle,
+    worker: Option<WorkerHandle>,
     _dir: tempfile::TempDir,
     _pg: Option<PgSchema>,
 }
@@ -61,12 +65,16 @@ impl Drop for TestApp {
     fn drop(&mut self) {
         // Stop the server so its workers drop their connection pools before the schema goes.
         let stop = self.server.stop(false);
+        let worker = self.worker.take();
         tokio::task::block_in_place(|| {
             tokio::runtime::Handle::current().block_on(async {
-                tokio::time::timeout(std::time::Duration::from_secs(5), stop).await
+                let _ = tokio::time::timeout(std::time::Duration::from_secs(5), stop).await;
+                if let Some(worker) = worker {
+                    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), worker.stop())
+                        .await;
+                }
             })
-        })
-        .ok();
+        });
     }
 }
 
@@ -97,6 +105,8 @@ pub fn test_settings(dir: &std::path::Path, database_url: String) -> Settings {
     settings.database.max_connections = 6;
     settings.data.dir = dir.to_path_buf();
     settings.auth.jwt_secret = SECRET.into();
+    // The worker looks for due messages often, so tests need not wait for it.
+    settings.notifications.poll_interval_ms = 20;
     settings
 }
 
@@ -151,13 +161,17 @@ pub async fn spawn_app_with(
         settings.log.level = filter;
         qiyeshao::telemetry::init(&settings.log);
     }
+    // The tests' HTTP client, like the gateways' one, uses rustls with ring.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let clock = ManualClock::new(Utc::now());
-    let app = Application::build_with_clock(settings.clone(), Arc::new(clock.clone()))
+    let mut app = Application::build_with_clock(settings.clone(), Arc::new(clock.clone()))
         .await
         .expect("application starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     let db = app.db().clone();
     let server = app.server_handle();
+    let worker = app.take_worker();
+    let outbox = app.outbox().clone();
     tokio::spawn(app.run_until_stopped());
     Some(TestApp {
         backend,
@@ -167,7 +181,9 @@ pub async fn spawn_app_with(
         settings,
         db,
         clock,
+        outbox,
         server,
+        worker,
         _dir: dir,
         _pg: pg,
     })
@@ -385,6 +401,47 @@ impl TestApp {
             token: self.token_for(&row),
             id: row.id,
         }
+    }
+
+    /// Gives a user a mobile number and an e-mail address, for notifications.
+    pub fn set_contact(&self, user: &User, phone: Option<&str>, email: Option<&str>) {
+        let (id, phone, email) = (
+            user.id.clone(),
+            phone.map(str::to_string),
+            email.map(str::to_string),
+        );
+        self.db
+            .write(move |c| {
+                accounts::update_user(
+                    c,
+                    &id,
+                    accounts::UserChanges {
+                        phone: Some(phone),
+                        email: Some(email),
+                        ..Default::default()
+                    },
+                    Utc::now(),
+                )
+            })
+            .expect("set contact");
+    }
+
+    /// Makes a user the head of a department.
+    pub fn set_head(&self, department: &str, user: &User) {
+        let (dept, head) = (department.to_string(), user.id.clone());
+        self.db
+            .write(move |c| {
+                directory::update_department(
+                    c,
+                    &dept,
+                    directory::DepartmentChanges {
+                        head_user_id: Some(Some(head)),
+                        ..Default::default()
+                    },
+                    Utc::now(),
+                )
+            })
+            .expect("set head");
     }
 
     pub fn make_department(&self, name: &str) -> String {

@@ -12,5 +12,8 @@ mod directory;
 mod docs_api;
 mod errors;
 mod migrations;
+mod notifications;
 mod scoping;
+mod sms_gateways;
+mod smtp;
 mod workflow;

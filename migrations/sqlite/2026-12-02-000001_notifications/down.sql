@@ -1,0 +1,3 @@
+ALTER TABLE users DROP COLUMN notify_sms;
+ALTER TABLE users DROP COLUMN notify_email;
+DROP TABLE notifications;

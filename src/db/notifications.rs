@@ -1,0 +1,289 @@
+//! The notification outbox: messages queued with the ticket events that cause them, claimed
+//! by delivery workers under a lease, and their outcomes.
+
+use diesel::prelude::*;
+use diesel::sql_types::Text;
+
+use super::DbConnection;
+use super::schema::notifications;
+use crate::domain::notification::NotifyStatus;
+
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable, Insertable)]
+#[diesel(table_name = notifications, treat_none_as_default_value = false)]
+pub struct NotificationRow {
+    pub id: String,
+    pub channel: String,
+    pub recipient: String,
+    pub recipient_name: Option<String>,
+    pub user_id: Option<String>,
+    pub ticket_id: Option<String>,
+    pub event: String,
+    pub event_seq: Option<i32>,
+    pub dedupe_key: String,
+    pub subject: Option<String>,
+    pub body: String,
+    pub html_body: Option<String>,
+    pub template_code: Option<String>,
+    /// A JSON array of `[name, value]` pairs, in the gateway template's order.
+    pub template_params: Option<String>,
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: String,
+    pub lease_token: Option<String>,
+    pub last_error: Option<String>,
+    pub provider_message_id: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub sent_at: Option<String>,
+}
+
+/// Filters of the admin list; `None` means any.
+#[derive(Debug, Default, Clone)]
+pub struct NotificationFilter {
+    pub status: Option<String>,
+    pub channel: Option<String>,
+    pub ticket_id: Option<String>,
+    pub recipient: Option<String>,
+    pub event: Option<String>,
+    pub before_id: Option<String>,
+}
+
+pub fn insert(conn: &mut DbConnection, row: &NotificationRow) -> QueryResult<()> {
+    diesel::insert_into(notifications::table)
+        .values(row)
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<NotificationRow>> {
+    notifications::table
+        .find(id)
+        .select(NotificationRow::as_select())
+        .get_result(conn)
+        .optional()
+}
+
+/// Messages to `recipient` over `channel` queued since `since` that were, or will be, sent:
+/// those refused by the rate limit (and other failures) do not count against it.
+pub fn count_recent(
+    conn: &mut DbConnection,
+    channel: &str,
+    recipient: &str,
+    since: &str,
+) -> QueryResult<i64> {
+    notifications::table
+        .filter(notifications::recipient.eq(recipient))
+        .filter(notifications::channel.eq(channel))
+        .filter(notifications::created_at.ge(since))
+        .filter(notifications::status.ne(NotifyStatus::Failed.as_str()))
+        .count()
+        .get_result(conn)
+}
+
+/// Newest first, at most `limit`.
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &NotificationFilter,
+    limit: i64,
+) -> QueryResult<Vec<NotificationRow>> {
+    let mut query = notifications::table
+        .select(NotificationRow::as_select())
+        .into_boxed();
+    if let Some(v) = &filter.status {
+        query = query.filter(notifications::status.eq(v.clone()));
+    }
+    if let Some(v) = &filter.channel {
+        query = query.filter(notifications::channel.eq(v.clone()));
+    }
+    if let Some(v) = &filter.ticket_id {
+        query = query.filter(notifications::ticket_id.eq(v.clone()));
+    }
+    if let Some(v) = &filter.recipient {
+        query = query.filter(notifications::recipient.eq(v.clone()));
+    }
+    if let Some(v) = &filter.event {
+        query = query.filter(notifications::event.eq(v.clone()));
+    }
+    if let Some(v) = &filter.before_id {
+        query = query.filter(notifications::id.lt(v.clone()));
+    }
+    query
+        .order(notifications::id.desc())
+        .limit(limit)
+        .load(conn)
+}
+
+/// (channel, status, rows) for every pair that has rows.
+pub fn counts(conn: &mut DbConnection) -> QueryResult<Vec<(String, String, i64)>> {
+    notifications::table
+        .group_by((notifications::channel, notifications::status))
+        .select((
+            notifications::channel,
+            notifications::status,
+            diesel::dsl::count_star(),
+        ))
+        .order((notifications::channel, notifications::status))
+        .load(conn)
+}
+
+/// Claims up to `limit` due messages for one delivery attempt: pending ones whose time has
+/// come, and sending ones whose worker's lease ran out (it died mid-send). Each is marked
+/// `sending` with `lease_token`, leased until `lease_until`, and its attempt counted.
+///
+/// PostgreSQL: `FOR UPDATE SKIP LOCKED`, so that workers of several instances claiming at
+/// the same moment each get other rows and none waits for another's transaction. SQLite has
+/// one writer at a time, so a plain subquery is enough (and SQLite has no row locks).
+pub fn claim_due(
+    conn: &mut DbConnection,
+    now: &str,
+    lease_until: &str,
+    lease_token: &str,
+    limit: u32,
+) -> QueryResult<Vec<NotificationRow>> {
+    let lock = match conn {
+        DbConnection::Postgres(_) => " FOR UPDATE SKIP LOCKED",
+        DbConnection::Sqlite(_) => "",
+    };
+    // Placeholders differ ($1 against ?), so the statement is written per backend.
+    let sql = |p: &dyn Fn(usize) -> String| {
+        format!(
+            "UPDATE notifications SET status = 'sending', attempts = attempts + 1, \
+             next_attempt_at = {lease}, lease_token = {token}, updated_at = {now} \
+             WHERE id IN (SELECT id FROM notifications \
+             WHERE status IN ('pending', 'sending') AND next_attempt_at <= {now} \
+             ORDER BY next_attempt_at, id LIMIT {limit}{lock}) \
+             RETURNING *",
+            lease = p(1),
+            token = p(2),
+            now = p(3),
+        )
+    };
+    match conn {
+        DbConnection::Postgres(c) => diesel::sql_query(sql(&|i| format!("${i}")))
+            .bind::<Text, _>(lease_until)
+            .bind::<Text, _>(lease_token)
+            .bind::<Text, _>(now)
+            .load(c),
+        DbConnection::Sqlite(c) => diesel::sql_query(sql(&|i| format!("?{i}")))
+            .bind::<Text, _>(lease_until)
+            .bind::<Text, _>(lease_token)
+            .bind::<Text, _>(now)
+            .load(c),
+    }
+}
+
+/// Gives up messages whose lease ran out after their last allowed attempt (their worker
+/// died while sending it): they are not claimed again. Returns how many.
+pub fn fail_exhausted_leases(
+    conn: &mut DbConnection,
+    now: &str,
+    max_attempts: i32,
+) -> QueryResult<usize> {
+    diesel::update(
+        notifications::table
+            .filter(notifications::status.eq(NotifyStatus::Sending.as_str()))
+            .filter(notifications::next_attempt_at.le(now))
+            .filter(notifications::attempts.ge(max_attempts)),
+    )
+    .set((
+        notifications::status.eq(NotifyStatus::Failed.as_str()),
+        notifications::lease_token.eq(None::<String>),
+        notifications::last_error.eq(
+            "the worker delivering it stopped during the last attempt; it may or may not have arrived",
+        ),
+        notifications::updated_at.eq(now),
+    ))
+    .execute(conn)
+}
+
+/// The outcome of one attempt, recorded only while the worker still holds the lease.
+#[derive(Debug, Clone)]
+pub enum AttemptOutcome {
+    Sent {
+        provider_message_id: Option<String>,
+    },
+    /// Try again at `next_attempt_at`.
+    Retry {
+        next_attempt_at: String,
+        error: String,
+    },
+    Failed {
+        error: String,
+    },
+}
+
+/// Records an attempt's outcome; false when the row is no longer leased to `lease_token`
+/// (the lease ran out and another worker claimed it).
+pub fn record(
+    conn: &mut DbConnection,
+    id: &str,
+    lease_token: &str,
+    outcome: &AttemptOutcome,
+    now: &str,
+) -> QueryResult<bool> {
+    let target = notifications::table
+        .filter(notifications::id.eq(id))
+        .filter(notifications::status.eq(NotifyStatus::Sending.as_str()))
+        .filter(notifications::lease_token.eq(lease_token));
+    let changed = match outcome {
+        AttemptOutcome::Sent {
+            provider_message_id,
+        } => diesel::update(target)
+            .set((
+                notifications::status.eq(NotifyStatus::Sent.as_str()),
+                notifications::lease_token.eq(None::<String>),
+                notifications::provider_message_id.eq(provider_message_id),
+                notifications::sent_at.eq(now),
+                notifications::updated_at.eq(now),
+            ))
+            .execute(conn)?,
+        AttemptOutcome::Retry {
+            next_attempt_at,
+            error,
+        } => diesel::update(target)
+            .set((
+                notifications::status.eq(NotifyStatus::Pending.as_str()),
+                notifications::lease_token.eq(None::<String>),
+                notifications::next_attempt_at.eq(next_attempt_at),
+                notifications::last_error.eq(error),
+                notifications::updated_at.eq(now),
+            ))
+            .execute(conn)?,
+        AttemptOutcome::Failed { error } => diesel::update(target)
+            .set((
+                notifications::status.eq(NotifyStatus::Failed.as_str()),
+                notifications::lease_token.eq(None::<String>),
+                notifications::last_error.eq(error),
+                notifications::updated_at.eq(now),
+            ))
+            .execute(conn)?,
+    };
+    Ok(changed == 1)
+}
+
+/// Makes a failed message due now with a fresh count of attempts; false when it is not failed.
+pub fn retry_failed(conn: &mut DbConnection, id: &str, now: &str) -> QueryResult<bool> {
+    let changed = diesel::update(
+        notifications::table
+            .filter(notifications::id.eq(id))
+            .filter(notifications::status.eq(NotifyStatus::Failed.as_str())),
+    )
+    .set((
+        notifications::status.eq(NotifyStatus::Pending.as_str()),
+        notifications::attempts.eq(0),
+        notifications::next_attempt_at.eq(now),
+        notifications::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// Deletes sent messages older than `cutoff`; returns how many.
+pub fn delete_sent_before(conn: &mut DbConnection, cutoff: &str) -> QueryResult<usize> {
+    diesel::delete(
+        notifications::table
+            .filter(notifications::status.eq(NotifyStatus::Sent.as_str()))
+            .filter(notifications::created_at.lt(cutoff)),
+    )
+    .execute(conn)
+}

@@ -1,0 +1,259 @@
+//! Notifications as rules: the channels and statuses of the outbox, which ticket events notify
+//! whom, how long to wait before trying a failed delivery again, and how recipients are
+//! written in logs (masked).
+
+use std::time::Duration;
+
+use crate::domain::ticket::{Action, TicketStatus};
+
+text_enum!(
+    /// How a message travels.
+    NotifyChannel {
+        Email => "email",
+        Sms => "sms",
+    }
+);
+
+text_enum!(
+    /// Where a message is in the outbox. `Sending` rows are leased to a worker until their
+    /// `next_attempt_at`; a lease that runs out (the worker died) makes them due again.
+    NotifyStatus {
+        Pending => "pending",
+        Sending => "sending",
+        Sent => "sent",
+        Failed => "failed",
+    }
+);
+
+text_enum!(
+    /// The ticket events that notify someone. Each has a message template and, for the SMS
+    /// gateways, a pre-approved template code.
+    NotifyEvent {
+        TicketFiled => "ticket_filed",
+        TicketAssigned => "ticket_assigned",
+        TicketReturned => "ticket_returned",
+        TicketUrged => "ticket_urged",
+        TicketResolved => "ticket_resolved",
+        TicketReopened => "ticket_reopened",
+        TicketRejected => "ticket_rejected",
+    }
+);
+
+/// Who hears of an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// The liaison cadre (联点干部) of the filing enterprise.
+    LiaisonCadre,
+    /// The assignee; without one, the lead department's head and cadres.
+    Handlers,
+    /// Every active dispatcher.
+    Dispatchers,
+    /// The assignee (or, without one, the lead department's cadres) and the department head.
+    HandlersAndHead,
+    /// The enterprise's contact on the ticket.
+    EnterpriseContact,
+}
+
+impl NotifyEvent {
+    /// The event a timeline entry raises, if any: `action` took the ticket to `to`.
+    pub fn of_action(action: Action, to: TicketStatus) -> Option<NotifyEvent> {
+        match action {
+            Action::File => Some(NotifyEvent::TicketFiled),
+            Action::Assign => Some(NotifyEvent::TicketAssigned),
+            Action::Return => Some(NotifyEvent::TicketReturned),
+            Action::Urge => Some(NotifyEvent::TicketUrged),
+            Action::Resolve => Some(NotifyEvent::TicketResolved),
+            // An unsatisfied rating sends the ticket back for rework (重办).
+            Action::Revisit if to == TicketStatus::InProgress => Some(NotifyEvent::TicketReopened),
+            Action::Reject => Some(NotifyEvent::TicketRejected),
+            _ => None,
+        }
+    }
+
+    pub fn audience(self) -> Audience {
+        match self {
+            NotifyEvent::TicketFiled => Audience::LiaisonCadre,
+            NotifyEvent::TicketAssigned | NotifyEvent::TicketReopened => Audience::Handlers,
+            NotifyEvent::TicketReturned => Audience::Dispatchers,
+            NotifyEvent::TicketUrged => Audience::HandlersAndHead,
+            NotifyEvent::TicketResolved | NotifyEvent::TicketRejected => {
+                Audience::EnterpriseContact
+            }
+        }
+    }
+}
+
+/// How long to wait after the `attempt`-th failed delivery (1 for the first): `base`
+/// doubled for each earlier failure, at most `max`, then scaled by a jitter factor between
+/// 0.5 and 1.0 (`jitter` in [0, 1) picks where), so that messages that failed together do
+/// not all come back at the same moment.
+pub fn backoff(attempt: u32, base: Duration, max: Duration, jitter: f64) -> Duration {
+    let doublings = attempt.saturating_sub(1).min(30);
+    let full = base.saturating_mul(1 << doublings).min(max);
+    full.mul_f64(0.5 + 0.5 * jitter.clamp(0.0, 1.0))
+}
+
+/// `138****5678`: enough to tell numbers apart in a log, not enough to call one.
+pub fn mask_phone(number: &str) -> String {
+    let chars: Vec<char> = number.chars().collect();
+    if chars.len() < 7 {
+        return "*".repeat(chars.len());
+    }
+    let head: String = chars[..3].iter().collect();
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("{head}****{tail}")
+}
+
+/// `z***@example.com`: the first character of the mailbox and the domain.
+pub fn mask_email(address: &str) -> String {
+    match address.split_once('@') {
+        Some((local, domain)) => {
+            let first: String = local.chars().take(1).collect();
+            format!("{first}***@{domain}")
+        }
+        None => "***".to_string(),
+    }
+}
+
+/// A recipient as it may appear in a log.
+pub fn mask_recipient(channel: NotifyChannel, recipient: &str) -> String {
+    match channel {
+        NotifyChannel::Email => mask_email(recipient),
+        NotifyChannel::Sms => mask_phone(recipient),
+    }
+}
+
+/// The first `max` characters of `text`, with an ellipsis when something was cut (for SMS
+/// texts and gateway parameters, which are short).
+pub fn shorten(text: &str, max: usize) -> String {
+    let mut chars = text.chars();
+    let head: String = chars.by_ref().take(max).collect();
+    if chars.next().is_some() {
+        format!("{head}…")
+    } else {
+        head
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_the_stored_text() {
+        for &e in NotifyEvent::ALL {
+            assert_eq!(NotifyEvent::parse(e.as_str()), Some(e));
+            assert_eq!(
+                serde_json::to_value(e).expect("json"),
+                serde_json::Value::String(e.as_str().into())
+            );
+        }
+        for &s in NotifyStatus::ALL {
+            assert_eq!(
+                serde_json::to_value(s).expect("json"),
+                serde_json::Value::String(s.as_str().into())
+            );
+        }
+        for &c in NotifyChannel::ALL {
+            assert_eq!(
+                serde_json::to_value(c).expect("json"),
+                serde_json::Value::String(c.as_str().into())
+            );
+        }
+    }
+
+    #[test]
+    fn which_actions_notify() {
+        use Action::*;
+        let cases = [
+            (
+                File,
+                TicketStatus::Submitted,
+                Some(NotifyEvent::TicketFiled),
+            ),
+            (Accept, TicketStatus::Accepted, None),
+            (
+                Assign,
+                TicketStatus::Assigned,
+                Some(NotifyEvent::TicketAssigned),
+            ),
+            (Sign, TicketStatus::InProgress, None),
+            (
+                Return,
+                TicketStatus::Accepted,
+                Some(NotifyEvent::TicketReturned),
+            ),
+            (Progress, TicketStatus::InProgress, None),
+            (Urge, TicketStatus::Assigned, Some(NotifyEvent::TicketUrged)),
+            (
+                Resolve,
+                TicketStatus::Resolved,
+                Some(NotifyEvent::TicketResolved),
+            ),
+            (Revisit, TicketStatus::Closed, None),
+            (
+                Revisit,
+                TicketStatus::InProgress,
+                Some(NotifyEvent::TicketReopened),
+            ),
+            (Close, TicketStatus::Closed, None),
+            (
+                Reject,
+                TicketStatus::Rejected,
+                Some(NotifyEvent::TicketRejected),
+            ),
+            (Withdraw, TicketStatus::Withdrawn, None),
+        ];
+        for (action, to, expected) in cases {
+            assert_eq!(
+                NotifyEvent::of_action(action, to),
+                expected,
+                "{action} → {to}"
+            );
+        }
+        // Every event is raised by some action.
+        for &e in NotifyEvent::ALL {
+            assert!(cases.iter().any(|(_, _, x)| *x == Some(e)), "{e}");
+        }
+    }
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap_with_jitter() {
+        let base = Duration::from_secs(30);
+        let max = Duration::from_secs(3600);
+        // jitter 1.0 is the full delay, 0.0 half of it.
+        assert_eq!(backoff(1, base, max, 0.999_999).as_secs(), 29);
+        assert_eq!(backoff(1, base, max, 1.0), Duration::from_secs(30));
+        assert_eq!(backoff(1, base, max, 0.0), Duration::from_secs(15));
+        assert_eq!(backoff(2, base, max, 1.0), Duration::from_secs(60));
+        assert_eq!(backoff(4, base, max, 1.0), Duration::from_secs(240));
+        assert_eq!(backoff(8, base, max, 1.0), Duration::from_secs(3600));
+        assert_eq!(backoff(1000, base, max, 1.0), Duration::from_secs(3600));
+        assert_eq!(backoff(1000, base, max, 0.0), Duration::from_secs(1800));
+        // Out-of-range jitter is clamped, never negative or longer than the cap.
+        assert_eq!(backoff(3, base, max, -4.0), Duration::from_secs(60));
+        assert_eq!(backoff(3, base, max, 9.0), Duration::from_secs(120));
+        // attempt 0 behaves like the first.
+        assert_eq!(backoff(0, base, max, 1.0), Duration::from_secs(30));
+    }
+
+    #[test]
+    fn masks_keep_numbers_apart_without_revealing_them() {
+        assert_eq!(mask_phone("13812345678"), "138****5678");
+        assert_eq!(mask_phone("12345"), "*****");
+        assert_eq!(mask_email("zhang.san@example.com"), "z***@example.com");
+        assert_eq!(mask_email("张三@例子.中国"), "张***@例子.中国");
+        assert_eq!(mask_email("nonsense"), "***");
+        assert_eq!(
+            mask_recipient(NotifyChannel::Sms, "13900000000"),
+            "139****0000"
+        );
+    }
+
+    #[test]
+    fn shorten_counts_characters() {
+        assert_eq!(shorten("新厂房用电报装进度慢", 4), "新厂房用…");
+        assert_eq!(shorten("用电", 4), "用电");
+        assert_eq!(shorten("", 4), "");
+    }
+}

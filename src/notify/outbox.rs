@@ -1,0 +1,458 @@
+//! Queueing: who hears of a ticket event, the messages rendered for them, and the outbox rows
+//! written in the caller's transaction (so a rolled-back action queues nothing). Nothing here
+//! sends anything or waits for a server; the worker does that after the commit.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use diesel::QueryResult;
+use tokio::sync::Notify;
+
+use crate::config::{NotificationSettings, SmsTemplateSettings};
+use crate::db::notifications::{self, NotificationRow};
+use crate::db::ticket_events::EventRow;
+use crate::db::tickets::TicketRow;
+use crate::db::users::UserRow;
+use crate::db::{DbConnection, categories, departments, enterprises, new_id, users};
+use crate::domain::notification::{
+    Audience, NotifyChannel, NotifyEvent, NotifyStatus, mask_recipient, shorten,
+};
+use crate::domain::phone;
+use crate::domain::ticket::{Action, Role, TicketKind, TicketStatus};
+use crate::domain::time;
+use crate::notify::metrics::{Metrics, Outcome};
+use crate::notify::templates::{MessageValues, Templates};
+
+/// Queues messages; cheap to clone. Built once at start-up, which loads (and checks) the
+/// templates.
+#[derive(Clone)]
+pub struct Outbox {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    templates: Templates,
+    /// Links in messages start with this (no trailing slash).
+    link_base: String,
+    site: String,
+    email_on: bool,
+    sms_on: bool,
+    sms_templates: BTreeMap<String, SmsTemplateSettings>,
+    email_per_hour: u32,
+    sms_per_hour: u32,
+    metrics: Arc<Metrics>,
+    /// Wakes the worker of this process when something was queued.
+    wake: Notify,
+}
+
+impl std::fmt::Debug for Outbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Outbox")
+            .field("link_base", &self.inner.link_base)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Someone a message may go to: a user, or the contact written on a ticket.
+#[derive(Debug, Clone)]
+struct Recipient {
+    user_id: Option<String>,
+    name: String,
+    /// An 11-digit mobile number, if SMS may go to it.
+    phone: Option<String>,
+    /// An address, if e-mail may go to it.
+    email: Option<String>,
+}
+
+impl Recipient {
+    /// An active user, with the channels they have not turned off.
+    fn user(u: UserRow) -> Option<Recipient> {
+        if u.disabled {
+            return None;
+        }
+        Some(Recipient {
+            phone: u
+                .phone
+                .filter(|_| u.notify_sms)
+                .and_then(|p| phone::normalize_mobile(&p).ok()),
+            email: u.email.filter(|_| u.notify_email),
+            user_id: Some(u.id),
+            name: u.name,
+        })
+    }
+}
+
+impl Outbox {
+    /// Loads the templates from `settings.templates_dir` (over the built-in ones) and checks
+    /// them, and the gateway template parameters, against the message values.
+    pub fn new(
+        settings: &NotificationSettings,
+        link_base: &str,
+        metrics: Arc<Metrics>,
+    ) -> anyhow::Result<Outbox> {
+        let templates = Templates::load(&settings.templates_dir)?;
+        for (event, template) in &settings.sms.templates {
+            anyhow::ensure!(
+                NotifyEvent::parse(event).is_some(),
+                "notifications.sms.templates.{event}: there is no such event (events: {})",
+                NotifyEvent::expected()
+            );
+            for param in &template.params {
+                anyhow::ensure!(
+                    crate::notify::templates::VALUES
+                        .iter()
+                        .any(|(name, _)| name == param),
+                    "notifications.sms.templates.{event}.params names {param:?}, which is not a message value (see docs/operations.md#message-templates)"
+                );
+            }
+        }
+        let base = if settings.link_base_url.trim().is_empty() {
+            link_base
+        } else {
+            settings.link_base_url.trim()
+        };
+        let site = if settings.sms.sign_name.trim().is_empty() {
+            "企业哨".to_string()
+        } else {
+            settings.sms.sign_name.trim().to_string()
+        };
+        Ok(Outbox {
+            inner: Arc::new(Inner {
+                templates,
+                link_base: base.trim_end_matches('/').to_string(),
+                site,
+                email_on: settings.email.transport != "off",
+                sms_on: settings.sms.provider != "off",
+                sms_templates: settings.sms.templates.clone(),
+                email_per_hour: settings.email_per_recipient_per_hour,
+                sms_per_hour: settings.sms_per_recipient_per_hour,
+                metrics,
+                wake: Notify::new(),
+            }),
+        })
+    }
+
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.inner.metrics
+    }
+
+    /// Tells this process's worker to look for due messages now (after a commit that queued
+    /// some), rather than at its next poll.
+    pub fn wake(&self) {
+        self.inner.wake.notify_one();
+    }
+
+    /// Resolves when [`wake`](Self::wake) is called (or was called since the last time).
+    pub async fn woken(&self) {
+        self.inner.wake.notified().await;
+    }
+
+    /// The link to a ticket, and to its rating page.
+    pub fn ticket_url(&self, ticket_id: &str) -> String {
+        format!("{}/tickets/{ticket_id}", self.inner.link_base)
+    }
+
+    /// Queues the messages a timeline event raises, if any, to everyone it concerns: `ticket`
+    /// as it is after the event. Runs in the caller's transaction; returns how many messages
+    /// will be sent. A message that cannot be rendered, or would go over a recipient's hourly
+    /// limit, is written as failed with the reason (so it is seen, and can be retried) and
+    /// never fails the action.
+    pub fn queue_event(
+        &self,
+        conn: &mut DbConnection,
+        ticket: &TicketRow,
+        event: &EventRow,
+        now: DateTime<Utc>,
+    ) -> QueryResult<usize> {
+        let (Some(action), Some(to)) = (
+            Action::parse(&event.action),
+            TicketStatus::parse(&event.to_status),
+        ) else {
+            return Ok(0);
+        };
+        let Some(kind) = NotifyEvent::of_action(action, to) else {
+            return Ok(0);
+        };
+        if !self.inner.email_on && !self.inner.sms_on {
+            return Ok(0);
+        }
+        let recipients = recipients(conn, kind.audience(), ticket)?;
+        if recipients.is_empty() {
+            tracing::debug!(ticket = %ticket.number, event = %kind, "nobody to notify");
+            return Ok(0);
+        }
+        let values = self.values(conn, ticket, event)?;
+        let mut seen = BTreeSet::new();
+        let mut queued = 0;
+        for r in &recipients {
+            let channels = [
+                (NotifyChannel::Email, r.email.as_ref(), self.inner.email_on),
+                (NotifyChannel::Sms, r.phone.as_ref(), self.inner.sms_on),
+            ];
+            for (channel, address, on) in channels {
+                let Some(address) = address.filter(|_| on) else {
+                    continue;
+                };
+                if !seen.insert((channel.as_str(), address.clone())) {
+                    continue;
+                }
+                let mut values = values.clone();
+                values.insert("recipient", r.name.clone());
+                let row =
+                    self.message(conn, kind, channel, r, address, &values, ticket, event, now)?;
+                notifications::insert(conn, &row)?;
+                if row.status == NotifyStatus::Pending.as_str() {
+                    queued += 1;
+                    self.inner.metrics.count(channel, Outcome::Queued);
+                }
+            }
+        }
+        Ok(queued)
+    }
+
+    /// The row of one message: rendered, or failed with the reason it will not be sent.
+    #[allow(clippy::too_many_arguments)]
+    fn message(
+        &self,
+        conn: &mut DbConnection,
+        kind: NotifyEvent,
+        channel: NotifyChannel,
+        recipient: &Recipient,
+        address: &str,
+        values: &MessageValues,
+        ticket: &TicketRow,
+        event: &EventRow,
+        now: DateTime<Utc>,
+    ) -> QueryResult<NotificationRow> {
+        let now_text = time::format(now);
+        let mut row = NotificationRow {
+            id: new_id(),
+            channel: channel.as_str().into(),
+            recipient: address.to_string(),
+            recipient_name: Some(recipient.name.clone()),
+            user_id: recipient.user_id.clone(),
+            ticket_id: Some(ticket.id.clone()),
+            event: kind.as_str().into(),
+            event_seq: Some(event.seq),
+            dedupe_key: format!("{}:{}:{channel}:{address}", ticket.id, event.seq),
+            subject: None,
+            body: String::new(),
+            html_body: None,
+            template_code: None,
+            template_params: None,
+            status: NotifyStatus::Pending.as_str().into(),
+            attempts: 0,
+            next_attempt_at: now_text.clone(),
+            lease_token: None,
+            last_error: None,
+            provider_message_id: None,
+            created_at: now_text.clone(),
+            updated_at: now_text,
+            sent_at: None,
+        };
+        match self.inner.templates.render(kind, values) {
+            Ok(rendered) => match channel {
+                NotifyChannel::Email => {
+                    row.subject = Some(rendered.subject);
+                    row.body = rendered.text;
+                    row.html_body = Some(rendered.html);
+                }
+                NotifyChannel::Sms => {
+                    row.body = rendered.sms;
+                    if let Some(t) = self.inner.sms_templates.get(kind.as_str()) {
+                        row.template_code =
+                            Some(t.code.trim().to_string()).filter(|c| !c.is_empty());
+                        let params: Vec<(&str, &str)> = t
+                            .params
+                            .iter()
+                            .map(|p| {
+                                (
+                                    p.as_str(),
+                                    values.get(p.as_str()).map_or("", String::as_str),
+                                )
+                            })
+                            .collect();
+                        row.template_params = serde_json::to_string(&params).ok();
+                    }
+                }
+            },
+            Err(e) => {
+                // The templates rendered at start-up; a failure now is worth a loud log.
+                tracing::error!(event = %kind, error = %e, "a message could not be rendered");
+                row.status = NotifyStatus::Failed.as_str().into();
+                row.last_error = Some(format!("the template did not render: {e:#}"));
+                return Ok(row);
+            }
+        }
+        let limit = match channel {
+            NotifyChannel::Email => self.inner.email_per_hour,
+            NotifyChannel::Sms => self.inner.sms_per_hour,
+        };
+        let hour_ago = time::format(now - chrono::Duration::hours(1));
+        let recent = notifications::count_recent(conn, channel.as_str(), address, &hour_ago)?;
+        if recent >= i64::from(limit) {
+            tracing::warn!(
+                to = %mask_recipient(channel, address),
+                %channel,
+                recent,
+                limit,
+                ticket = %ticket.number,
+                "too many messages to one recipient in the last hour; this one is not sent"
+            );
+            self.inner.metrics.count(channel, Outcome::RateLimited);
+            row.status = NotifyStatus::Failed.as_str().into();
+            row.last_error = Some(format!(
+                "rate limited: {recent} {channel} messages to this recipient in the last hour (limit {limit})"
+            ));
+        }
+        Ok(row)
+    }
+
+    /// The values of the event's messages, but the recipient's name.
+    fn values(
+        &self,
+        conn: &mut DbConnection,
+        ticket: &TicketRow,
+        event: &EventRow,
+    ) -> QueryResult<MessageValues> {
+        let enterprise = enterprises::find(conn, &ticket.enterprise_id)?
+            .map(|e| e.name)
+            .unwrap_or_default();
+        let category = categories::find(conn, &ticket.category_id)?
+            .map(|c| c.name)
+            .unwrap_or_default();
+        // A returned ticket has no department any more: the event says which it was.
+        let department_id = ticket.department_id.clone().or_else(|| {
+            event
+                .data
+                .as_deref()
+                .and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok())
+                .and_then(|d| d["department_id"].as_str().map(str::to_string))
+        });
+        let department = match department_id {
+            Some(id) => departments::find(conn, &id)?.map(|d| d.name),
+            None => None,
+        }
+        .unwrap_or_default();
+        let due = ticket.due_at.as_deref().and_then(time::parse);
+        let china = |at: DateTime<Utc>, format: &str| {
+            at.with_timezone(&time::china_offset())
+                .format(format)
+                .to_string()
+        };
+        let note = event.note.clone().unwrap_or_default();
+        let url = self.ticket_url(&ticket.id);
+        let kind = match TicketKind::parse(&ticket.kind) {
+            Some(TicketKind::Problem) => "问题",
+            Some(TicketKind::Suggestion) => "建议",
+            Some(TicketKind::Inquiry) => "咨询",
+            None => "",
+        };
+        let values: MessageValues = [
+            ("site", self.inner.site.clone()),
+            ("recipient", String::new()),
+            ("number", ticket.number.clone()),
+            ("title", ticket.title.clone()),
+            ("title_short", shorten(&ticket.title, 12)),
+            ("kind", kind.to_string()),
+            ("enterprise", enterprise),
+            ("category", category),
+            ("department", department),
+            (
+                "due",
+                due.map(|d| china(d, "%Y-%m-%d %H:%M")).unwrap_or_default(),
+            ),
+            (
+                "due_day",
+                due.map(|d| china(d, "%-m月%-d日")).unwrap_or_default(),
+            ),
+            ("note_short", shorten(&note, 20)),
+            ("note", note),
+            ("rate_url", format!("{url}/rate")),
+            ("url", url),
+            ("ticket_id", ticket.id.clone()),
+        ]
+        .into_iter()
+        .collect();
+        debug_assert_eq!(values.len(), crate::notify::templates::VALUES.len());
+        Ok(values)
+    }
+}
+
+/// The people an event concerns, each once.
+fn recipients(
+    conn: &mut DbConnection,
+    audience: Audience,
+    ticket: &TicketRow,
+) -> QueryResult<Vec<Recipient>> {
+    let mut users_found: Vec<UserRow> = Vec::new();
+    let mut contact = None;
+    match audience {
+        Audience::LiaisonCadre => {
+            if let Some(id) =
+                enterprises::find(conn, &ticket.enterprise_id)?.and_then(|e| e.liaison_cadre_id)
+            {
+                users_found.extend(users::find(conn, &id)?);
+            }
+        }
+        Audience::Handlers | Audience::HandlersAndHead => {
+            match &ticket.assignee_id {
+                Some(id) => users_found.extend(users::find(conn, id)?),
+                None => {
+                    if let Some(dept) = &ticket.department_id {
+                        users_found.extend(users::active_cadres_of(conn, dept)?);
+                    }
+                }
+            }
+            // The head hears of an assignment without a named cadre, and of every urge.
+            if (audience == Audience::HandlersAndHead || ticket.assignee_id.is_none())
+                && let Some(dept) = &ticket.department_id
+                && let Some(head) = departments::find(conn, dept)?.and_then(|d| d.head_user_id)
+            {
+                users_found.extend(users::find(conn, &head)?);
+            }
+        }
+        Audience::Dispatchers => {
+            users_found.extend(users::active_with_role(conn, Role::Dispatcher.as_str())?);
+        }
+        Audience::EnterpriseContact => {
+            let submitter = users::find(conn, &ticket.submitter_id)?
+                .filter(|u| u.role == Role::Enterprise.as_str());
+            let contact_phone = ticket
+                .contact_phone
+                .as_deref()
+                .and_then(|p| phone::normalize_mobile(p).ok());
+            // The contact is often the submitter: their own choice about SMS then holds.
+            let declined = submitter.as_ref().is_some_and(|u| {
+                !u.notify_sms
+                    && u.phone
+                        .as_deref()
+                        .and_then(|p| phone::normalize_mobile(p).ok())
+                        == contact_phone
+            });
+            let name = ticket
+                .contact_name
+                .clone()
+                .or_else(|| submitter.as_ref().map(|u| u.name.clone()))
+                .unwrap_or_default();
+            contact = Some(Recipient {
+                user_id: submitter.as_ref().map(|u| u.id.clone()),
+                name,
+                phone: contact_phone.filter(|_| !declined),
+                email: None,
+            });
+            if let Some(u) = submitter {
+                users_found.push(u);
+            }
+        }
+    }
+    let mut seen = BTreeSet::new();
+    let mut out: Vec<Recipient> = contact.into_iter().collect();
+    for u in users_found {
+        if seen.insert(u.id.clone()) {
+            out.extend(Recipient::user(u));
+        }
+    }
+    Ok(out)
+}

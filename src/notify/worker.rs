@@ -1,0 +1,314 @@
+//! The delivery worker: claims due messages from the outbox, sends them, records what
+//! happened. Runs inside `qiyeshao serve` (unless `notifications.worker = false`) or alone as
+//! `qiyeshao worker`.
+//!
+//! A claim marks rows `sending` with a lease (`notifications.lease_secs`) and a token of its
+//! own, in one short transaction; the sends happen outside any transaction; each outcome is
+//! written only while the token still holds the row. So on PostgreSQL several workers never
+//! take the same row (`FOR UPDATE SKIP LOCKED`), a worker that dies mid-send leaves its rows
+//! to be claimed again once the lease runs out, and a slow worker whose lease ran out cannot
+//! overwrite the outcome of the one that took over. On SQLite one process delivers.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::config::NotificationSettings;
+use crate::db::notifications::{self, AttemptOutcome, NotificationRow};
+use crate::db::{Db, new_id};
+use crate::domain::notification::{NotifyChannel, backoff, mask_recipient};
+use crate::domain::time::{self, Clock};
+use crate::error::AppError;
+use crate::notify::email::{EmailSender, OutgoingEmail};
+use crate::notify::metrics::{Metrics, Outcome};
+use crate::notify::outbox::Outbox;
+use crate::notify::sms::{SmsMessage, SmsSender};
+use crate::notify::{Delivered, SendError};
+
+/// The ways out: e-mail and SMS, each possibly off.
+pub struct Channels {
+    pub email: Option<EmailSender>,
+    pub sms: Option<Arc<dyn SmsSender>>,
+}
+
+impl Channels {
+    /// The channels the settings describe; fails on a misconfiguration.
+    pub fn from_settings(
+        settings: &NotificationSettings,
+        clock: Arc<dyn Clock>,
+    ) -> anyhow::Result<Channels> {
+        Ok(Channels {
+            email: EmailSender::from_settings(&settings.email)?,
+            sms: crate::notify::sms::build(&settings.sms, clock)?,
+        })
+    }
+}
+
+/// What a worker needs.
+pub struct Worker {
+    db: Db,
+    channels: Arc<Channels>,
+    clock: Arc<dyn Clock>,
+    metrics: Arc<Metrics>,
+    /// Wakes the worker early when this process queued something.
+    outbox: Option<Outbox>,
+    batch_size: u32,
+    lease: chrono::Duration,
+    max_attempts: u32,
+    backoff_base: Duration,
+    backoff_max: Duration,
+    poll_interval: Duration,
+}
+
+/// A running worker: stop it to let it finish the batch in hand and end.
+pub struct WorkerHandle {
+    stop: watch::Sender<bool>,
+    task: JoinHandle<()>,
+}
+
+impl WorkerHandle {
+    /// Asks the worker to stop and waits until the messages it is sending are recorded.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        if let Err(e) = self.task.await {
+            tracing::warn!(error = %e, "the notification worker ended abnormally");
+        }
+    }
+}
+
+impl Worker {
+    pub fn new(
+        db: Db,
+        channels: Arc<Channels>,
+        settings: &NotificationSettings,
+        clock: Arc<dyn Clock>,
+        metrics: Arc<Metrics>,
+        outbox: Option<Outbox>,
+    ) -> Worker {
+        Worker {
+            db,
+            channels,
+            clock,
+            metrics,
+            outbox,
+            batch_size: settings.batch_size,
+            lease: chrono::Duration::seconds(i64::try_from(settings.lease_secs).unwrap_or(300)),
+            max_attempts: settings.max_attempts,
+            backoff_base: Duration::from_secs(settings.backoff_base_secs),
+            backoff_max: Duration::from_secs(settings.backoff_max_secs),
+            poll_interval: Duration::from_millis(settings.poll_interval_ms),
+        }
+    }
+
+    /// Runs the worker on the current tokio runtime until stopped.
+    pub fn spawn(self) -> WorkerHandle {
+        let (stop, stopped) = watch::channel(false);
+        let task = tokio::spawn(self.run(stopped));
+        WorkerHandle { stop, task }
+    }
+
+    async fn run(self, mut stopped: watch::Receiver<bool>) {
+        tracing::info!(
+            email = self.channels.email.is_some(),
+            sms = self.channels.sms.as_ref().map_or("off", |s| s.name()),
+            "notification worker started"
+        );
+        // After a database failure, wait longer each time (up to 30 s) instead of hammering.
+        let mut failures: u32 = 0;
+        loop {
+            if *stopped.borrow() {
+                break;
+            }
+            let wait = match self.run_once().await {
+                // A full batch: more may be due at once.
+                Ok(n) if n >= self.batch_size as usize => {
+                    failures = 0;
+                    continue;
+                }
+                Ok(_) => {
+                    failures = 0;
+                    self.poll_interval
+                }
+                Err(e) => {
+                    failures = failures.saturating_add(1);
+                    tracing::warn!(error = %e, "the notification worker cannot reach the outbox; it will try again");
+                    (self.poll_interval * failures).min(Duration::from_secs(30))
+                }
+            };
+            let woken = async {
+                match &self.outbox {
+                    Some(outbox) => outbox.woken().await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = woken => {}
+                _ = stopped.changed() => {}
+            }
+        }
+        tracing::info!("notification worker stopped");
+    }
+
+    /// One round: gives up messages whose last attempt's worker died, claims a batch of due
+    /// ones, sends them concurrently and records the outcomes. Returns how many it claimed.
+    pub async fn run_once(&self) -> Result<usize, AppError> {
+        let now = self.clock.now();
+        let now_text = time::format(now);
+        let lease_until = time::format(now + self.lease);
+        let token = new_id();
+        let batch = self.batch_size;
+        let max_attempts = i32::try_from(self.max_attempts).unwrap_or(i32::MAX);
+        let claimed = {
+            let token = token.clone();
+            self.db
+                .write_async(move |c| -> Result<_, AppError> {
+                    let given_up =
+                        notifications::fail_exhausted_leases(c, &now_text, max_attempts)?;
+                    if given_up > 0 {
+                        tracing::warn!(
+                            messages = given_up,
+                            "messages given up: their worker stopped during the last attempt"
+                        );
+                    }
+                    Ok(notifications::claim_due(
+                        c,
+                        &now_text,
+                        &lease_until,
+                        &token,
+                        batch,
+                    )?)
+                })
+                .await?
+        };
+        if claimed.is_empty() {
+            return Ok(0);
+        }
+        let count = claimed.len();
+        let results =
+            futures_util::future::join_all(claimed.iter().map(|row| self.deliver(row))).await;
+        let finished = self.clock.now();
+        let outcomes: Vec<(String, AttemptOutcome)> = claimed
+            .iter()
+            .zip(results)
+            .map(|(row, result)| (row.id.clone(), self.outcome(row, result, finished)))
+            .collect();
+        let finished_text = time::format(finished);
+        let lost = self
+            .db
+            .write_async(move |c| -> Result<_, AppError> {
+                let mut lost = Vec::new();
+                for (id, outcome) in &outcomes {
+                    if !notifications::record(c, id, &token, outcome, &finished_text)? {
+                        lost.push(id.clone());
+                    }
+                }
+                Ok(lost)
+            })
+            .await?;
+        for id in lost {
+            tracing::warn!(%id, "a message's lease ran out before its outcome was recorded; another worker may have sent it again");
+        }
+        Ok(count)
+    }
+
+    /// Sends one claimed message over its channel.
+    async fn deliver(&self, row: &NotificationRow) -> Result<Delivered, SendError> {
+        match NotifyChannel::parse(&row.channel) {
+            Some(NotifyChannel::Email) => {
+                let Some(email) = &self.channels.email else {
+                    return Err(SendError::permanent(
+                        "e-mail is turned off (notifications.email.transport = \"off\")",
+                    ));
+                };
+                email
+                    .send(&OutgoingEmail {
+                        id: &row.id,
+                        to: &row.recipient,
+                        to_name: row.recipient_name.as_deref(),
+                        subject: row.subject.as_deref().unwrap_or(""),
+                        text: &row.body,
+                        html: row.html_body.as_deref(),
+                    })
+                    .await
+            }
+            Some(NotifyChannel::Sms) => {
+                let Some(sms) = &self.channels.sms else {
+                    return Err(SendError::permanent(
+                        "SMS is turned off (notifications.sms.provider = \"off\")",
+                    ));
+                };
+                let params: Vec<(String, String)> = row
+                    .template_params
+                    .as_deref()
+                    .and_then(|p| serde_json::from_str(p).ok())
+                    .unwrap_or_default();
+                sms.send(&SmsMessage {
+                    id: row.id.clone(),
+                    phone: row.recipient.clone(),
+                    text: row.body.clone(),
+                    template_code: row.template_code.clone(),
+                    params,
+                    event: row.event.clone(),
+                })
+                .await
+            }
+            None => Err(SendError::permanent(format!(
+                "unknown channel {:?}",
+                row.channel
+            ))),
+        }
+    }
+
+    /// What to record after an attempt, counting and logging it.
+    fn outcome(
+        &self,
+        row: &NotificationRow,
+        result: Result<Delivered, SendError>,
+        now: chrono::DateTime<Utc>,
+    ) -> AttemptOutcome {
+        let channel = NotifyChannel::parse(&row.channel).unwrap_or(NotifyChannel::Email);
+        let to = mask_recipient(channel, &row.recipient);
+        match result {
+            Ok(delivered) => {
+                self.metrics.count(channel, Outcome::Sent);
+                tracing::info!(id = %row.id, %channel, %to, event = %row.event, attempt = row.attempts, "notification sent");
+                AttemptOutcome::Sent {
+                    provider_message_id: delivered.provider_id,
+                }
+            }
+            Err(e)
+                if e.permanent
+                    || row.attempts >= i32::try_from(self.max_attempts).unwrap_or(i32::MAX) =>
+            {
+                self.metrics.count(channel, Outcome::Failed);
+                tracing::warn!(id = %row.id, %channel, %to, event = %row.event, attempt = row.attempts, error = %e, permanent = e.permanent, "notification failed; given up");
+                AttemptOutcome::Failed { error: e.message }
+            }
+            Err(e) => {
+                self.metrics.count(channel, Outcome::Retried);
+                let attempt = u32::try_from(row.attempts).unwrap_or(1);
+                let delay = backoff(attempt, self.backoff_base, self.backoff_max, jitter());
+                let next = now
+                    + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::seconds(60));
+                tracing::info!(id = %row.id, %channel, %to, attempt = row.attempts, error = %e, retry_in_secs = delay.as_secs(), "notification not delivered; will retry");
+                AttemptOutcome::Retry {
+                    next_attempt_at: time::format(next),
+                    error: e.message,
+                }
+            }
+        }
+    }
+}
+
+/// A number in [0, 1), for backoff jitter; the exact spread does not matter.
+fn jitter() -> f64 {
+    let mut bytes = [0u8; 4];
+    if getrandom::fill(&mut bytes).is_err() {
+        return 0.5;
+    }
+    f64::from(u32::from_le_bytes(bytes)) / (f64::from(u32::MAX) + 1.0)
+}

@@ -1,0 +1,1113 @@
+//! Notifications: who hears of each event, real SMTP delivery, outages and retries, rollbacks,
+//! several workers on one PostgreSQL, a worker killed mid-send, rate limits, preferences,
+//! the admin API and the metrics.
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use qiyeshao::config::Settings;
+use qiyeshao::db::notifications::{NotificationFilter, NotificationRow};
+use qiyeshao::db::{self, Db};
+use qiyeshao::domain::time::Clock;
+use qiyeshao::error::AppError;
+use qiyeshao::notify::metrics::Metrics;
+use qiyeshao::notify::worker::{Channels, Worker};
+use qiyeshao::service::tickets::{self, ActionInput};
+use serde_json::json;
+
+use crate::both_backends;
+use crate::helpers::{Backend, TestApp, World, spawn_app_with};
+use crate::smtp::{BlackHole, SmtpServer, free_port};
+
+const WAIT: Duration = Duration::from_secs(20);
+
+/// Settings that send e-mail through the SMTP server on `port`.
+fn smtp_to(settings: &mut Settings, port: u16) {
+    let e = &mut settings.notifications.email;
+    e.transport = "smtp".into();
+    e.host = "127.0.0.1".into();
+    e.port = port;
+    e.tls = "none".into();
+    e.timeout_secs = 5;
+    e.from = "企业哨 <noreply@qys.test>".into();
+}
+
+/// Every outbox row matching `filter`, oldest first.
+fn rows(db: &Db, filter: NotificationFilter) -> Vec<NotificationRow> {
+    let mut rows = db
+        .read(|c| -> Result<_, AppError> { Ok(db::notifications::list(c, &filter, 10_000)?) })
+        .expect("list notifications");
+    rows.reverse();
+    rows
+}
+
+fn of_ticket(db: &Db, ticket: &str) -> Vec<NotificationRow> {
+    rows(
+        db,
+        NotificationFilter {
+            ticket_id: Some(ticket.into()),
+            ..Default::default()
+        },
+    )
+}
+
+fn all_rows(db: &Db) -> Vec<NotificationRow> {
+    rows(db, NotificationFilter::default())
+}
+
+/// Polls `check` until it holds; panics with `what` after `WAIT`.
+async fn wait_until(what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while !check() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting until {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn id_of(v: &serde_json::Value) -> String {
+    v["id"].as_str().expect("id").to_string()
+}
+
+/// Files as enterprise A and assigns to cadre A; returns the ticket id.
+async fn assigned_ticket(app: &TestApp, w: &World, title: &str) -> String {
+    let id = id_of(&app.file(&w.ent_a, &w.category, title).await);
+    app.act(
+        &w.dispatcher,
+        &id,
+        "assign",
+        json!({"department_id": w.dept_a, "assignee_id": w.cadre_a.id}),
+    )
+    .await
+    .expect(200);
+    id
+}
+
+// --- who hears of what --------------------------------------------------------------------
+
+async fn each_event_notifies_its_audience(app: TestApp) {
+    let w = app.world().await;
+    let head = app.make_user(
+        "head.a",
+        qiyeshao::domain::ticket::Role::Cadre,
+        Some(&w.dept_a),
+        None,
+    );
+    app.set_head(&w.dept_a, &head);
+    app.set_contact(&w.liaison, Some("13800000001"), Some("liaison@qys.test"));
+    app.set_contact(&w.cadre_a, Some("13800000002"), Some("cadre.a@qys.test"));
+    app.set_contact(&w.cadre_a2, Some("13800000003"), None);
+    app.set_contact(&head, Some("13800000004"), Some("head.a@qys.test"));
+    app.set_contact(&w.dispatcher, None, Some("dispatcher@qys.test"));
+    app.set_contact(&w.ent_a, None, Some("ent.a@qys.test"));
+
+    let id = id_of(&app.file(&w.ent_a, &w.category, "厂区道路破损").await);
+    let mut expected: Vec<(&str, &str, &str)> = vec![
+        ("ticket_filed", "email", "liaison@qys.test"),
+        ("ticket_filed", "sms", "13800000001"),
+    ];
+    // Without a named cadre: the department's head and every cadre of it.
+    app.act(
+        &w.dispatcher,
+        &id,
+        "assign",
+        json!({"department_id": w.dept_a}),
+    )
+    .await
+    .expect(200);
+    expected.extend([
+        ("ticket_assigned", "email", "cadre.a@qys.test"),
+        ("ticket_assigned", "sms", "13800000002"),
+        ("ticket_assigned", "sms", "13800000003"),
+        ("ticket_assigned", "email", "head.a@qys.test"),
+        ("ticket_assigned", "sms", "13800000004"),
+    ]);
+    app.act(&w.cadre_a, &id, "return", json!({"reason": "不属于本部门"}))
+        .await
+        .expect(200);
+    expected.push(("ticket_returned", "email", "dispatcher@qys.test"));
+    // Re-assigned with a named cadre: the cadre alone.
+    app.act(
+        &w.dispatcher,
+        &id,
+        "assign",
+        json!({"department_id": w.dept_a, "assignee_id": w.cadre_a.id}),
+    )
+    .await
+    .expect(200);
+    expected.extend([
+        ("ticket_assigned", "email", "cadre.a@qys.test"),
+        ("ticket_assigned", "sms", "13800000002"),
+    ]);
+    app.act(&w.dispatcher, &id, "urge", json!({"note": "请加快办理"}))
+        .await
+        .expect(200);
+    expected.extend([
+        ("ticket_urged", "email", "cadre.a@qys.test"),
+        ("ticket_urged", "sms", "13800000002"),
+        ("ticket_urged", "email", "head.a@qys.test"),
+        ("ticket_urged", "sms", "13800000004"),
+    ]);
+    // Signing and progress notes notify nobody.
+    app.act(&w.cadre_a, &id, "sign", json!({}))
+        .await
+        .expect(200);
+    app.act(&w.cadre_a, &id, "progress", json!({"note": "已联系"}))
+        .await
+        .expect(200);
+    app.act(
+        &w.cadre_a,
+        &id,
+        "resolve",
+        json!({"resolution": "道路已修复"}),
+    )
+    .await
+    .expect(200);
+    // The enterprise's contact: the ticket's contact number, and the filer's e-mail.
+    expected.extend([
+        ("ticket_resolved", "sms", "13900000000"),
+        ("ticket_resolved", "email", "ent.a@qys.test"),
+    ]);
+    app.act(
+        &w.ent_a,
+        &id,
+        "revisit",
+        json!({"rating": "unsatisfied", "comment": "仍有坑洼"}),
+    )
+    .await
+    .expect(200);
+    expected.extend([
+        ("ticket_reopened", "email", "cadre.a@qys.test"),
+        ("ticket_reopened", "sms", "13800000002"),
+    ]);
+
+    let got: Vec<(String, String, String)> = of_ticket(&app.db, &id)
+        .into_iter()
+        .map(|r| (r.event, r.channel, r.recipient))
+        .collect();
+    let expected: Vec<(String, String, String)> = expected
+        .into_iter()
+        .map(|(e, c, r)| (e.into(), c.into(), r.into()))
+        .collect();
+    // Within an event the order of recipients is not a promise.
+    let by_event = |v: &[(String, String, String)]| {
+        let mut m: BTreeMap<String, BTreeSet<(String, String)>> = BTreeMap::new();
+        let mut order = Vec::new();
+        for (e, c, r) in v {
+            if order.last() != Some(e) {
+                order.push(e.clone());
+            }
+            m.entry(e.clone())
+                .or_default()
+                .insert((c.clone(), r.clone()));
+        }
+        (order, m)
+    };
+    assert_eq!(by_event(&got), by_event(&expected));
+    assert_eq!(got.len(), expected.len(), "no message twice: {got:?}");
+
+    // A rejected request tells the enterprise why.
+    let other = id_of(&app.file(&w.ent_a, &w.category, "重复提交").await);
+    app.act(
+        &w.dispatcher,
+        &other,
+        "reject",
+        json!({"reason": "与已有诉求重复"}),
+    )
+    .await
+    .expect(200);
+    let rejected: BTreeSet<(String, String)> = of_ticket(&app.db, &other)
+        .into_iter()
+        .filter(|r| r.event == "ticket_rejected")
+        .map(|r| (r.channel, r.recipient))
+        .collect();
+    assert_eq!(
+        rejected,
+        BTreeSet::from([
+            ("email".to_string(), "ent.a@qys.test".to_string()),
+            ("sms".to_string(), "13900000000".to_string()),
+        ])
+    );
+    let sms = of_ticket(&app.db, &other)
+        .into_iter()
+        .find(|r| r.event == "ticket_rejected" && r.channel == "sms")
+        .expect("sms");
+    assert!(sms.body.contains("与已有诉求重复"), "{}", sms.body);
+
+    // With the log transports (the defaults) everything is reported sent.
+    wait_until("every message is sent", || {
+        all_rows(&app.db).iter().all(|r| r.status == "sent")
+    })
+    .await;
+}
+
+async fn users_can_turn_each_channel_off(app: TestApp) {
+    let w = app.world().await;
+    app.set_contact(&w.cadre_a, Some("13800000002"), Some("cadre.a@qys.test"));
+    let me = app
+        .patch(
+            "/api/v1/me",
+            Some(&w.cadre_a.token),
+            json!({"notify_sms": false}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(me["notify_sms"], false);
+    assert_eq!(me["notify_email"], true);
+    let id = assigned_ticket(&app, &w, "仓库屋顶漏水").await;
+    let got: Vec<String> = of_ticket(&app.db, &id)
+        .into_iter()
+        .filter(|r| r.event == "ticket_assigned")
+        .map(|r| r.channel)
+        .collect();
+    assert_eq!(got, ["email"]);
+
+    app.patch(
+        "/api/v1/me",
+        Some(&w.cadre_a.token),
+        json!({"notify_sms": true, "notify_email": false}),
+    )
+    .await
+    .expect(200);
+    app.act(&w.dispatcher, &id, "urge", json!({"note": "请尽快"}))
+        .await
+        .expect(200);
+    let got: Vec<String> = of_ticket(&app.db, &id)
+        .into_iter()
+        .filter(|r| r.event == "ticket_urged")
+        .map(|r| r.channel)
+        .collect();
+    assert_eq!(got, ["sms"]);
+    // A body that is not a preference is refused and changes nothing.
+    app.patch(
+        "/api/v1/me",
+        Some(&w.cadre_a.token),
+        json!({"role": "admin"}),
+    )
+    .await
+    .expect_error(422, "validation_failed");
+    let me = app
+        .get("/api/v1/me", Some(&w.cadre_a.token))
+        .await
+        .expect(200);
+    assert_eq!(
+        (me["notify_email"].as_bool(), me["notify_sms"].as_bool()),
+        (Some(false), Some(true))
+    );
+    assert_eq!(me["role"], "cadre");
+}
+
+// --- real SMTP ----------------------------------------------------------------------------
+
+async fn assigned_cadre_receives_the_email_over_smtp(backend: Backend) {
+    let smtp = SmtpServer::start().await;
+    let port = smtp.port;
+    let Some(app) = spawn_app_with(backend, |s| smtp_to(s, port)).await else {
+        return;
+    };
+    let w = app.world().await;
+    app.set_contact(&w.cadre_a, None, Some("cadre.a@qys.test"));
+    let id = assigned_ticket(&app, &w, "新厂房用电报装进度慢").await;
+    let mails = smtp.wait_for(1, WAIT).await;
+    assert_eq!(mails.len(), 1, "only the assigned cadre has an address");
+    let mail = &mails[0];
+    assert_eq!(mail.to, ["cadre.a@qys.test"]);
+    assert_eq!(mail.from, "noreply@qys.test");
+
+    let ticket = app.detail(&w.dispatcher, &id).await;
+    let number = ticket["number"].as_str().expect("number");
+    let subject = mail.header("Subject").expect("subject");
+    assert!(
+        subject.starts_with(&format!(
+            "【企业哨】新交办诉求 {number}：新厂房用电报装进度慢（"
+        )),
+        "{subject}"
+    );
+    assert!(subject.ends_with("前办结）"), "{subject}");
+    // On the wire the Chinese header is encoded (7-bit), as mail servers require.
+    let raw = String::from_utf8_lossy(&mail.data);
+    let headers = raw.split("\r\n\r\n").next().expect("headers");
+    assert!(headers.is_ascii(), "{headers}");
+    let to = mail.header("To").expect("to");
+    assert!(
+        to.contains("cadre.a 的名字") && to.contains("<cadre.a@qys.test>"),
+        "{to}"
+    );
+
+    let link = format!("{}/tickets/{id}", app.address);
+    let text = mail.part("text/plain").expect("plain text part");
+    assert!(text.contains(&link), "{text}");
+    assert!(text.contains("甲企业有限公司"), "{text}");
+    let html = mail.part("text/html").expect("html part");
+    assert!(html.contains(&format!("href=\"{link}\"")), "{html}");
+
+    // The outbox row says what happened, and its Message-ID is the one that arrived.
+    wait_until("the row is marked sent", || {
+        of_ticket(&app.db, &id)
+            .iter()
+            .any(|r| r.channel == "email" && r.status == "sent")
+    })
+    .await;
+    let row = of_ticket(&app.db, &id)
+        .into_iter()
+        .find(|r| r.channel == "email")
+        .expect("row");
+    assert_eq!(row.attempts, 1);
+    assert_eq!(row.recipient, "cadre.a@qys.test");
+    assert_eq!(row.provider_message_id, mail.header("Message-ID"));
+    assert_eq!(
+        row.provider_message_id,
+        Some(format!("<{}@qys.test>", row.id))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn assigned_cadre_receives_the_email_over_smtp_sqlite() {
+    assigned_cadre_receives_the_email_over_smtp(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn assigned_cadre_receives_the_email_over_smtp_postgres() {
+    assigned_cadre_receives_the_email_over_smtp(Backend::Postgres).await;
+}
+
+/// The mail server is down while tickets are assigned, for several retries; when it comes
+/// back every message arrives, each exactly once.
+async fn smtp_outage_then_every_message_exactly_once(backend: Backend) {
+    let port = free_port();
+    let Some(app) = spawn_app_with(backend, |s| {
+        smtp_to(s, port);
+        s.notifications.backoff_base_secs = 30;
+        s.notifications.backoff_max_secs = 600;
+        s.notifications.sms.provider = "off".into();
+    })
+    .await
+    else {
+        return;
+    };
+    let w = app.world().await;
+    app.set_contact(&w.cadre_a, None, Some("cadre.a@qys.test"));
+    let mut tickets = Vec::new();
+    for i in 0..5 {
+        tickets.push(assigned_ticket(&app, &w, &format!("停电影响生产 {i}")).await);
+    }
+    // Three rounds of failures, the clock moving past each backoff.
+    for round in 1..=3 {
+        wait_until(&format!("attempt {round} failed"), || {
+            let rows = all_rows(&app.db);
+            rows.len() == 5
+                && rows
+                    .iter()
+                    .all(|r| r.status == "pending" && r.attempts == round && r.last_error.is_some())
+        })
+        .await;
+        app.clock.advance(chrono::Duration::minutes(15));
+    }
+    let row = all_rows(&app.db).remove(0);
+    assert!(
+        row.last_error.as_deref().unwrap_or("").contains("SMTP"),
+        "{:?}",
+        row.last_error
+    );
+    // The server comes back on the same port.
+    let smtp = SmtpServer::start_on(port).await;
+    app.clock.advance(chrono::Duration::minutes(15));
+    let mails = smtp.wait_for(5, WAIT).await;
+    wait_until("all rows sent", || {
+        all_rows(&app.db).iter().all(|r| r.status == "sent")
+    })
+    .await;
+    // Nothing more arrives later.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mails_after = smtp.mails();
+    assert_eq!(
+        mails_after.len(),
+        5,
+        "{} messages arrived",
+        mails_after.len()
+    );
+    let ids: HashSet<String> = mails
+        .iter()
+        .map(|m| m.header("Message-ID").expect("id"))
+        .collect();
+    assert_eq!(ids.len(), 5);
+    for r in all_rows(&app.db) {
+        assert_eq!(r.attempts, 4);
+        assert!(ids.contains(r.provider_message_id.as_deref().expect("id")));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn smtp_outage_then_every_message_exactly_once_sqlite() {
+    smtp_outage_then_every_message_exactly_once(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn smtp_outage_then_every_message_exactly_once_postgres() {
+    smtp_outage_then_every_message_exactly_once(Backend::Postgres).await;
+}
+
+/// A refused mailbox (550) is given up at once and stays listed. An administrator can queue
+/// it again; while the server is down it is retried, and given up after the configured
+/// attempts; queued again once the server is back, it is delivered.
+async fn permanent_failures_and_exhausted_attempts(backend: Backend) {
+    let smtp = SmtpServer::start().await;
+    let port = smtp.port;
+    let Some(app) = spawn_app_with(backend, |s| {
+        smtp_to(s, port);
+        s.notifications.max_attempts = 2;
+        s.notifications.sms.provider = "off".into();
+    })
+    .await
+    else {
+        return;
+    };
+    let w = app.world().await;
+    smtp.refuse("cadre.a@qys.test");
+    app.set_contact(&w.cadre_a, None, Some("cadre.a@qys.test"));
+    let id = assigned_ticket(&app, &w, "排污许可办理").await;
+    let row = || of_ticket(&app.db, &id).remove(0);
+    wait_until("the refused message is failed", || row().status == "failed").await;
+    let failed = row();
+    assert_eq!(failed.attempts, 1, "a permanent error is not retried");
+    let error = failed.last_error.clone().unwrap_or_default();
+    assert!(error.contains("550"), "{error}");
+    assert!(smtp.mails().is_empty());
+    // Not retried by the worker however long we wait.
+    app.clock.advance(chrono::Duration::days(1));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!((row().status.as_str(), row().attempts), ("failed", 1));
+
+    // The server goes away; an administrator queues the message again.
+    drop(smtp);
+    let retry_path = format!("/api/v1/notifications/{}/retry", failed.id);
+    let admin = app.reissue(&w.admin);
+    let retried = app
+        .post(&retry_path, Some(&admin.token), json!({}))
+        .await
+        .expect(200);
+    assert_eq!(
+        (retried["status"].as_str(), retried["attempts"].as_i64()),
+        (Some("pending"), Some(0))
+    );
+    wait_until("the first attempt after the retry failed", || {
+        let r = row();
+        r.status == "pending" && r.attempts == 1
+    })
+    .await;
+    app.clock.advance(chrono::Duration::hours(2));
+    wait_until("given up after max_attempts", || {
+        let r = row();
+        r.status == "failed" && r.attempts == 2
+    })
+    .await;
+    assert!(row().last_error.unwrap_or_default().contains("SMTP"));
+
+    // Back, and queued again: delivered.
+    let smtp = SmtpServer::start_on(port).await;
+    let admin = app.reissue(&w.admin);
+    app.post(&retry_path, Some(&admin.token), json!({}))
+        .await
+        .expect(200);
+    let mails = smtp.wait_for(1, WAIT).await;
+    assert_eq!(mails[0].to, ["cadre.a@qys.test"]);
+    wait_until("sent", || row().status == "sent").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn permanent_failures_and_exhausted_attempts_sqlite() {
+    permanent_failures_and_exhausted_attempts(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn permanent_failures_and_exhausted_attempts_postgres() {
+    permanent_failures_and_exhausted_attempts(Backend::Postgres).await;
+}
+
+// --- transactions -------------------------------------------------------------------------
+
+async fn a_rolled_back_action_queues_nothing(app: TestApp) {
+    let w = app.world().await;
+    app.set_contact(&w.cadre_a, Some("13800000002"), Some("cadre.a@qys.test"));
+    let id = id_of(&app.file(&w.ent_a, &w.category, "招工难").await);
+    let before = all_rows(&app.db).len();
+    // The assignment runs, queues its messages, and then its transaction fails.
+    let (outbox, who, ticket, cadre, dept) = (
+        app.outbox.clone(),
+        qiyeshao::service::accounts::principal_of(
+            &app.db
+                .read(|c| -> Result<_, AppError> { Ok(db::users::find(c, &w.dispatcher.id)?) })
+                .unwrap()
+                .unwrap(),
+        )
+        .unwrap(),
+        id.clone(),
+        w.cadre_a.id.clone(),
+        w.dept_a.clone(),
+    );
+    let now = app.clock.now();
+    let result: Result<(), AppError> = app.db.write(move |c| {
+        let assign = ActionInput::Assign {
+            department_id: dept,
+            assignee_id: Some(cadre),
+            co_department_ids: None,
+            due_at: None,
+        };
+        tickets::act(c, &outbox, &who, &ticket, assign, now)?;
+        assert!(
+            db::notifications::list(c, &NotificationFilter::default(), 100)?.len() > before,
+            "inside the transaction the messages are queued"
+        );
+        Err(AppError::conflict("test", "rolled back on purpose"))
+    });
+    assert!(result.is_err());
+    assert_eq!(
+        all_rows(&app.db).len(),
+        before,
+        "nothing queued after the rollback"
+    );
+    let detail = app.detail(&w.dispatcher, &id).await;
+    assert_eq!(detail["status"], "submitted");
+
+    // A refused action (a cadre of another department cannot be the assignee) queues nothing.
+    app.act(
+        &w.dispatcher,
+        &id,
+        "assign",
+        json!({"department_id": w.dept_a, "assignee_id": w.cadre_b.id}),
+    )
+    .await
+    .expect_error(422, "validation_failed");
+    assert_eq!(all_rows(&app.db).len(), before);
+
+    // The same assignment committed queues its e-mail and SMS.
+    app.act(
+        &w.dispatcher,
+        &id,
+        "assign",
+        json!({"department_id": w.dept_a, "assignee_id": w.cadre_a.id}),
+    )
+    .await
+    .expect(200);
+    assert_eq!(all_rows(&app.db).len(), before + 2);
+}
+
+// --- safeguards ---------------------------------------------------------------------------
+
+async fn an_sms_storm_to_one_number_is_refused(backend: Backend) {
+    let Some(app) = spawn_app_with(backend, |s| {
+        s.notifications.sms_per_recipient_per_hour = 3;
+    })
+    .await
+    else {
+        return;
+    };
+    let w = app.world().await;
+    app.set_contact(&w.cadre_a, Some("13800000002"), None);
+    let id = assigned_ticket(&app, &w, "设备进口通关").await;
+    for i in 0..5 {
+        app.act(
+            &w.dispatcher,
+            &id,
+            "urge",
+            json!({"note": format!("第{i}次督办")}),
+        )
+        .await
+        .expect(200);
+    }
+    let sms: Vec<NotificationRow> = of_ticket(&app.db, &id)
+        .into_iter()
+        .filter(|r| r.channel == "sms")
+        .collect();
+    assert_eq!(sms.len(), 6, "every event is on record");
+    let refused: Vec<&NotificationRow> = sms.iter().filter(|r| r.status == "failed").collect();
+    assert_eq!(
+        refused.len(),
+        3,
+        "three go out in an hour, the rest are refused"
+    );
+    assert!(refused.iter().all(|r| {
+        r.attempts == 0
+            && r.last_error
+                .as_deref()
+                .unwrap_or("")
+                .starts_with("rate limited")
+    }));
+    // An hour later the number may be messaged again.
+    app.clock.advance(chrono::Duration::minutes(61));
+    let dispatcher = app.reissue(&w.dispatcher);
+    app.act(&dispatcher, &id, "urge", json!({"note": "再次督办"}))
+        .await
+        .expect(200);
+    let last = of_ticket(&app.db, &id).pop().expect("row");
+    assert_ne!(last.status, "failed", "{:?}", last.last_error);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_sms_storm_to_one_number_is_refused_sqlite() {
+    an_sms_storm_to_one_number_is_refused(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_sms_storm_to_one_number_is_refused_postgres() {
+    an_sms_storm_to_one_number_is_refused(Backend::Postgres).await;
+}
+
+// --- the admin API and metrics ------------------------------------------------------------
+
+async fn admin_api_lists_counts_and_retries(app: TestApp) {
+    let w = app.world().await;
+    app.set_contact(&w.cadre_a, Some("13800000002"), Some("cadre.a@qys.test"));
+    let id = assigned_ticket(&app, &w, "融资对接").await;
+    wait_until("sent", || {
+        all_rows(&app.db).iter().all(|r| r.status == "sent")
+    })
+    .await;
+
+    let list = app
+        .get(
+            &format!("/api/v1/notifications?ticket_id={id}"),
+            Some(&w.admin.token),
+        )
+        .await
+        .expect(200);
+    let items = list["items"].as_array().expect("items");
+    assert_eq!(items.len(), 2);
+    let sms = items.iter().find(|i| i["channel"] == "sms").expect("sms");
+    assert_eq!(sms["recipient"], "13800000002");
+    assert_eq!(sms["event"], "ticket_assigned");
+    assert_eq!(sms["status"], "sent");
+    assert!(sms["body"].as_str().unwrap().contains("融资对接"));
+    assert!(
+        sms.get("html_body").is_none(),
+        "the list leaves the HTML out"
+    );
+    let email = items
+        .iter()
+        .find(|i| i["channel"] == "email")
+        .expect("email");
+    let one = app
+        .get(
+            &format!("/api/v1/notifications/{}", email["id"].as_str().unwrap()),
+            Some(&w.admin.token),
+        )
+        .await
+        .expect(200);
+    assert!(one["html_body"].as_str().unwrap().contains("<html"));
+
+    let only_sms = app
+        .get(
+            "/api/v1/notifications?channel=sms&status=sent",
+            Some(&w.admin.token),
+        )
+        .await
+        .expect(200);
+    assert!(
+        only_sms["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["channel"] == "sms")
+    );
+    let by_recipient = app
+        .get(
+            "/api/v1/notifications?recipient=cadre.a@qys.test",
+            Some(&w.admin.token),
+        )
+        .await
+        .expect(200);
+    assert_eq!(by_recipient["items"].as_array().unwrap().len(), 1);
+    // Paging.
+    let page = app
+        .get("/api/v1/notifications?limit=1", Some(&w.admin.token))
+        .await
+        .expect(200);
+    let cursor = page["next_cursor"].as_str().expect("a next page");
+    let page2 = app
+        .get(
+            &format!("/api/v1/notifications?limit=1&cursor={cursor}"),
+            Some(&w.admin.token),
+        )
+        .await
+        .expect(200);
+    assert_ne!(page["items"][0]["id"], page2["items"][0]["id"]);
+
+    let counts = app
+        .get("/api/v1/notifications/counts", Some(&w.admin.token))
+        .await
+        .expect(200);
+    assert_eq!(counts["total"], 2);
+    assert_eq!(counts["by_status"]["sent"], 2);
+    assert_eq!(counts["by_status"]["failed"], 0);
+    assert_eq!(counts["by_channel"]["sms"]["sent"], 1);
+    assert_eq!(counts["by_channel"]["email"]["pending"], 0);
+
+    // Only failed messages can be retried.
+    app.post(
+        &format!(
+            "/api/v1/notifications/{}/retry",
+            sms["id"].as_str().unwrap()
+        ),
+        Some(&w.admin.token),
+        json!({}),
+    )
+    .await
+    .expect_error(409, "not_failed");
+    app.post(
+        "/api/v1/notifications/0190aaaa-0000-7000-8000-000000000000/retry",
+        Some(&w.admin.token),
+        json!({}),
+    )
+    .await
+    .expect_error(404, "not_found");
+
+    // Refusals.
+    app.get("/api/v1/notifications?status=lost", Some(&w.admin.token))
+        .await
+        .expect_error(400, "invalid_query");
+    for user in [&w.dispatcher, &w.cadre_a, &w.ent_a] {
+        app.get("/api/v1/notifications", Some(&user.token))
+            .await
+            .expect_error(403, "forbidden");
+        app.get("/api/v1/notifications/counts", Some(&user.token))
+            .await
+            .expect_error(403, "forbidden");
+        app.post(
+            &format!(
+                "/api/v1/notifications/{}/retry",
+                sms["id"].as_str().unwrap()
+            ),
+            Some(&user.token),
+            json!({}),
+        )
+        .await
+        .expect_error(403, "forbidden");
+    }
+    app.get("/api/v1/notifications", None)
+        .await
+        .expect_error(401, "missing_token");
+}
+
+async fn metrics_count_deliveries(backend: Backend) {
+    let smtp = SmtpServer::start().await;
+    let port = smtp.port;
+    let Some(app) = spawn_app_with(backend, |s| {
+        smtp_to(s, port);
+        s.metrics.token = "metrics-token".into();
+    })
+    .await
+    else {
+        return;
+    };
+    let w = app.world().await;
+    app.set_contact(&w.cadre_a, Some("13800000002"), Some("cadre.a@qys.test"));
+    app.set_contact(&w.cadre_a2, None, Some("cadre.a2@qys.test"));
+    smtp.refuse("cadre.a2@qys.test");
+    assigned_ticket(&app, &w, "人才公寓申请").await;
+    let id = id_of(&app.file(&w.ent_a, &w.category, "另一件").await);
+    app.act(
+        &w.dispatcher,
+        &id,
+        "assign",
+        json!({"department_id": w.dept_a, "assignee_id": w.cadre_a2.id}),
+    )
+    .await
+    .expect(200);
+    wait_until("all settled", || {
+        let rows = all_rows(&app.db);
+        rows.len() == 3
+            && rows
+                .iter()
+                .all(|r| r.status == "sent" || r.status == "failed")
+    })
+    .await;
+    app.get("/metrics", None)
+        .await
+        .expect_error(401, "invalid_token");
+    let res = app
+        .send(
+            app.client
+                .get(app.url("/metrics"))
+                .bearer_auth("metrics-token"),
+        )
+        .await;
+    assert_eq!(res.status, 200);
+    let text = res.text;
+    for line in [
+        "qiyeshao_notifications_sent_total{channel=\"email\"} 1",
+        "qiyeshao_notifications_sent_total{channel=\"sms\"} 1",
+        "qiyeshao_notifications_failed_total{channel=\"email\"} 1",
+        "qiyeshao_notifications_queued_total{channel=\"email\"} 2",
+        "qiyeshao_notifications{channel=\"email\",status=\"failed\"} 1",
+        "qiyeshao_notifications{channel=\"sms\",status=\"sent\"} 1",
+    ] {
+        assert!(text.lines().any(|l| l == line), "{line} missing in\n{text}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_count_deliveries_sqlite() {
+    metrics_count_deliveries(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_count_deliveries_postgres() {
+    metrics_count_deliveries(Backend::Postgres).await;
+}
+
+// --- start-up checks ----------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_template_or_gateway_setting_stops_the_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let templates = dir.path().join("templates");
+    std::fs::create_dir_all(&templates).unwrap();
+    std::fs::write(
+        templates.join("ticket_urged.txt"),
+        "{% block subject %}{{ numbr }}{% endblock %}{% block action %}a{% endblock %}\
+         {% block email %}a{% endblock %}{% block sms %}a{% endblock %}",
+    )
+    .unwrap();
+    let base = crate::helpers::test_settings(
+        dir.path(),
+        format!("sqlite://{}", dir.path().join("t.db").display()),
+    );
+    let mut settings = base.clone();
+    settings.notifications.templates_dir = templates.clone();
+    let err = qiyeshao::startup::Application::build(settings)
+        .await
+        .err()
+        .expect("refused");
+    let message = format!("{err:#}");
+    assert!(message.contains("ticket_urged.txt"), "{message}");
+
+    // A gateway without a template code for every event.
+    let mut settings = base.clone();
+    settings.notifications.sms.provider = "tencent".into();
+    settings.notifications.sms.tencent.secret_id = "id".into();
+    settings.notifications.sms.tencent.secret_key = "key".into();
+    settings.notifications.sms.tencent.sdk_app_id = "1400000000".into();
+    let err = qiyeshao::startup::Application::build(settings)
+        .await
+        .err()
+        .expect("refused");
+    let message = format!("{err:#}");
+    assert!(
+        message.contains("notifications.sms.templates.ticket_filed.code"),
+        "{message}"
+    );
+
+    // A parameter that is no message value.
+    let mut settings = base;
+    settings
+        .notifications
+        .sms
+        .templates
+        .get_mut("ticket_urged")
+        .unwrap()
+        .params
+        .push("deadline".into());
+    let err = qiyeshao::startup::Application::build(settings)
+        .await
+        .err()
+        .expect("refused");
+    assert!(format!("{err:#}").contains("\"deadline\""), "{err:#}");
+}
+
+// --- several workers, and a worker killed mid-send ----------------------------------------
+
+/// A message row to deliver, not tied to a ticket.
+fn queued_row(i: usize, now: &str) -> NotificationRow {
+    let id = db::new_id();
+    NotificationRow {
+        id: id.clone(),
+        channel: "email".into(),
+        recipient: format!("user{i}@qys.test"),
+        recipient_name: Some(format!("用户{i}")),
+        user_id: None,
+        ticket_id: None,
+        event: "ticket_assigned".into(),
+        event_seq: None,
+        dedupe_key: format!("load:{id}"),
+        subject: Some(format!("【企业哨】测试消息 {i}")),
+        body: format!("第 {i} 条"),
+        html_body: None,
+        template_code: None,
+        template_params: None,
+        status: "pending".into(),
+        attempts: 0,
+        next_attempt_at: now.into(),
+        lease_token: None,
+        last_error: None,
+        provider_message_id: None,
+        created_at: now.into(),
+        updated_at: now.into(),
+        sent_at: None,
+    }
+}
+
+fn worker_for(settings: &Settings, clock: Arc<dyn Clock>, metrics: Arc<Metrics>) -> Worker {
+    let db = Db::connect(settings).expect("a pool of its own");
+    let channels =
+        Channels::from_settings(&settings.notifications, clock.clone()).expect("channels");
+    Worker::new(
+        db,
+        Arc::new(channels),
+        &settings.notifications,
+        clock,
+        metrics,
+        None,
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_workers_on_one_postgres_deliver_500_messages_once() {
+    let smtp = SmtpServer::start().await;
+    let port = smtp.port;
+    let app = spawn_app_with(Backend::Postgres, |s| {
+        smtp_to(s, port);
+        s.notifications.worker = false;
+        s.notifications.batch_size = 20;
+        s.notifications.email.pool_size = 4;
+    })
+    .await;
+    let Some(app) = app else {
+        return;
+    };
+    let now = qiyeshao::domain::time::format(app.clock.now());
+    app.db
+        .write(move |c| -> Result<_, AppError> {
+            for i in 0..500 {
+                db::notifications::insert(c, &queued_row(i, &now))?;
+            }
+            Ok(())
+        })
+        .expect("queue 500");
+    // Two workers, each with its own pool, as two instances of the service would have.
+    let clock: Arc<dyn Clock> = Arc::new(app.clock.clone());
+    let (m1, m2) = (Arc::new(Metrics::default()), Arc::new(Metrics::default()));
+    let w1 = worker_for(&app.settings, clock.clone(), m1.clone()).spawn();
+    let w2 = worker_for(&app.settings, clock, m2.clone()).spawn();
+    let mails = smtp.wait_for(500, Duration::from_secs(60)).await;
+    wait_until("every row is sent", || {
+        all_rows(&app.db).iter().all(|r| r.status == "sent")
+    })
+    .await;
+    w1.stop().await;
+    w2.stop().await;
+    let ids: Vec<String> = smtp
+        .mails()
+        .iter()
+        .map(|m| m.header("Message-ID").expect("id"))
+        .collect();
+    let unique: HashSet<&String> = ids.iter().collect();
+    assert_eq!(
+        ids.len(),
+        500,
+        "{} messages arrived for 500 queued",
+        ids.len()
+    );
+    assert_eq!(unique.len(), 500, "a message arrived twice");
+    assert_eq!(mails.len(), 500);
+    let rows = all_rows(&app.db);
+    assert!(rows.iter().all(|r| r.attempts == 1));
+    let (n1, n2) = (
+        m1.get(
+            qiyeshao::domain::notification::NotifyChannel::Email,
+            qiyeshao::notify::metrics::Outcome::Sent,
+        ),
+        m2.get(
+            qiyeshao::domain::notification::NotifyChannel::Email,
+            qiyeshao::notify::metrics::Outcome::Sent,
+        ),
+    );
+    assert_eq!(n1 + n2, 500);
+    assert!(n1 > 0 && n2 > 0, "both workers delivered: {n1} and {n2}");
+}
+
+/// `qiyeshao worker` is killed (SIGKILL) while its SMTP server has not answered; its claimed
+/// message stays leased, and once the lease runs out another worker delivers it.
+async fn a_worker_killed_mid_send_leaves_its_messages_to_retry(backend: Backend) {
+    let hole = BlackHole::start().await;
+    let Some(app) = spawn_app_with(backend, |s| {
+        s.notifications.worker = false;
+    })
+    .await
+    else {
+        return;
+    };
+    let now = qiyeshao::domain::time::format(app.clock.now());
+    let row = queued_row(1, &now);
+    let id = row.id.clone();
+    app.db
+        .write(move |c| -> Result<_, AppError> { Ok(db::notifications::insert(c, &row)?) })
+        .expect("queue");
+
+    let config = app.settings.data.dir.join("worker.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[notifications]\nlease_secs = 100\n[notifications.email]\ntransport = \"smtp\"\n\
+             host = \"127.0.0.1\"\nport = {}\ntimeout_secs = 30\nfrom = \"企业哨 <noreply@qys.test>\"\n\
+             [notifications.sms]\nprovider = \"off\"\n",
+            hole.port
+        ),
+    )
+    .unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_qiyeshao"))
+        .args(["worker", "--config"])
+        .arg(&config)
+        .args(["--database-url", &app.settings.database.url])
+        .env_remove("DATABASE_URL")
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start qiyeshao worker");
+    wait_until("the worker claimed the message and connected", || {
+        let r = &all_rows(&app.db)[0];
+        r.status == "sending" && hole.accepted() > 0
+    })
+    .await;
+    child.kill().expect("SIGKILL");
+    child.wait().expect("reaped");
+    let r = all_rows(&app.db).remove(0);
+    assert_eq!((r.status.as_str(), r.attempts), ("sending", 1));
+
+    // Another worker, after the lease: the message is delivered on the second attempt.
+    let smtp = SmtpServer::start().await;
+    let mut settings = app.settings.clone();
+    smtp_to(&mut settings, smtp.port);
+    let clock: Arc<dyn Clock> = Arc::new(app.clock.clone());
+    let worker = worker_for(&settings, clock, Arc::new(Metrics::default()));
+    // Within the lease it is not taken.
+    assert_eq!(worker.run_once().await.expect("round"), 0);
+    app.clock
+        .advance(chrono::Duration::seconds(101) + chrono::Duration::hours(1));
+    assert_eq!(worker.run_once().await.expect("round"), 1);
+    let mails = smtp.wait_for(1, WAIT).await;
+    assert_eq!(mails[0].to, ["user1@qys.test"]);
+    let r = all_rows(&app.db).remove(0);
+    assert_eq!(r.id, id);
+    assert_eq!((r.status.as_str(), r.attempts), ("sent", 2));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_killed_mid_send_leaves_its_messages_to_retry_sqlite() {
+    a_worker_killed_mid_send_leaves_its_messages_to_retry(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_killed_mid_send_leaves_its_messages_to_retry_postgres() {
+    a_worker_killed_mid_send_leaves_its_messages_to_retry(Backend::Postgres).await;
+}
+
+both_backends!(
+    each_event_notifies_its_audience,
+    users_can_turn_each_channel_off,
+    a_rolled_back_action_queues_nothing,
+    admin_api_lists_counts_and_retries,
+);
