@@ -1111,3 +1111,81 @@ both_backends!(
     a_rolled_back_action_queues_nothing,
     admin_api_lists_counts_and_retries,
 );
+
+// --- TLS ----------------------------------------------------------------------------------
+
+/// STARTTLS and implicit TLS against a server whose certificate a CA file vouches for; and
+/// the same server refused when the CA is not trusted (the certificate is checked).
+async fn email_over_starttls_and_implicit_tls(backend: Backend) {
+    let certs = crate::smtp::TestCertificates::new();
+    let dir = tempfile::tempdir().unwrap();
+    let ca_file = dir.path().join("ca.pem");
+    std::fs::write(&ca_file, &certs.ca_pem).unwrap();
+    for (mode, security) in [
+        (
+            "starttls",
+            crate::smtp::Security::StartTls(certs.server.clone()),
+        ),
+        ("tls", crate::smtp::Security::Implicit(certs.server.clone())),
+    ] {
+        let smtp = SmtpServer::start_with(0, security.clone()).await;
+        let (port, ca) = (smtp.port, ca_file.display().to_string());
+        let Some(app) = spawn_app_with(backend, |s| {
+            smtp_to(s, port);
+            // The certificate names localhost.
+            s.notifications.email.host = "localhost".into();
+            s.notifications.email.tls = mode.into();
+            s.notifications.email.ca_file = ca;
+            s.notifications.sms.provider = "off".into();
+        })
+        .await
+        else {
+            return;
+        };
+        let w = app.world().await;
+        app.set_contact(&w.cadre_a, None, Some("cadre.a@qys.test"));
+        assigned_ticket(&app, &w, "安全生产许可").await;
+        let mails = smtp.wait_for(1, WAIT).await;
+        assert!(mails[0].tls, "{mode}: the message came in the clear");
+        assert_eq!(mails[0].to, ["cadre.a@qys.test"]);
+
+        // Without the CA file the certificate is not trusted, and nothing is sent.
+        let smtp = SmtpServer::start_with(0, security).await;
+        let port = smtp.port;
+        let Some(app) = spawn_app_with(backend, |s| {
+            smtp_to(s, port);
+            s.notifications.email.host = "localhost".into();
+            s.notifications.email.tls = mode.into();
+            s.notifications.sms.provider = "off".into();
+        })
+        .await
+        else {
+            return;
+        };
+        let w = app.world().await;
+        app.set_contact(&w.cadre_a, None, Some("cadre.a@qys.test"));
+        assigned_ticket(&app, &w, "安全生产许可").await;
+        wait_until("the untrusted server's attempt failed", || {
+            all_rows(&app.db)
+                .iter()
+                .any(|r| r.attempts == 1 && r.status == "pending")
+        })
+        .await;
+        let error = all_rows(&app.db)[0].last_error.clone().unwrap_or_default();
+        assert!(
+            error.to_lowercase().contains("certificate"),
+            "{mode}: {error}"
+        );
+        assert!(smtp.mails().is_empty());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn email_over_starttls_and_implicit_tls_sqlite() {
+    email_over_starttls_and_implicit_tls(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn email_over_starttls_and_implicit_tls_postgres() {
+    email_over_starttls_and_implicit_tls(Backend::Postgres).await;
+}

@@ -861,3 +861,115 @@ fn build_names_the_missing_setting() {
     };
     assert!(format!("{err:#}").contains(".code is empty"), "{err:#}");
 }
+
+// ---------------------------------------------------------------------------------------
+// Through the whole service: a ticket action queues the SMS, the worker sends it to the
+// stand-in Tencent gateway, and the gateway's answer decides retry or give up.
+
+async fn tencent_answers_decide_retry_or_give_up(backend: crate::helpers::Backend) {
+    let gateway = Gateway::start(Provider::Tencent, TENCENT_SECRET_KEY);
+    gateway.script(Script::Throttled);
+    let sms = tencent_settings(&gateway, TENCENT_SECRET_KEY);
+    let Some(app) = crate::helpers::spawn_app_with(backend, move |s| {
+        s.notifications.sms = sms;
+        s.notifications.email.transport = "off".into();
+    })
+    .await
+    else {
+        return;
+    };
+    let w = app.world().await;
+    app.set_contact(&w.cadre_a, Some("13800000002"), None);
+    let ticket = app.file(&w.ent_a, &w.category, "用电报装").await;
+    let id = ticket["id"].as_str().unwrap().to_string();
+    app.act(
+        &w.dispatcher,
+        &id,
+        "assign",
+        json!({"department_id": w.dept_a, "assignee_id": w.cadre_a.id}),
+    )
+    .await
+    .expect(200);
+    let row = || {
+        app.db
+            .read(|c| -> Result<_, qiyeshao::error::AppError> {
+                Ok(qiyeshao::db::notifications::list(
+                    c,
+                    &qiyeshao::db::notifications::NotificationFilter::default(),
+                    10,
+                )?)
+            })
+            .unwrap()
+            .remove(0)
+    };
+    let wait = |what: &'static str, check: &dyn Fn() -> bool| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while !check() {
+            assert!(std::time::Instant::now() < deadline, "timed out: {what}");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    };
+    // Throttled: tried again later.
+    tokio::task::block_in_place(|| {
+        wait("the throttled attempt is recorded", &|| {
+            let r = row();
+            r.status == "pending" && r.attempts == 1
+        })
+    });
+    let r = row();
+    assert!(
+        r.last_error
+            .as_deref()
+            .unwrap_or("")
+            .contains("LimitExceeded.PhoneNumberThirtySecondLimit"),
+        "{:?}",
+        r.last_error
+    );
+    assert_eq!(gateway.received().len(), 1);
+    let first = gateway.received().remove(0).json();
+    assert_eq!(first["PhoneNumberSet"], json!(["+8613800000002"]));
+    assert_eq!(first["SessionContext"], json!(r.id));
+    // The assignment's template and its values in the configured order: number, title, due.
+    assert_eq!(first["TemplateId"], json!(r.template_code.clone().unwrap()));
+    let number = ticket["number"].as_str().unwrap();
+    assert_eq!(first["TemplateParamSet"][0], json!(number));
+    assert_eq!(first["TemplateParamSet"][1], json!("用电报装"));
+
+    // The gateway recovers; after the backoff the message goes out.
+    gateway.script(Script::Success);
+    app.clock.advance(chrono::Duration::minutes(5));
+    tokio::task::block_in_place(|| wait("sent", &|| row().status == "sent"));
+    let r = row();
+    assert_eq!(r.attempts, 2);
+    assert_eq!(
+        r.provider_message_id.as_deref(),
+        Some("5000:1045710669157053657849499619")
+    );
+    assert_eq!(gateway.received().len(), 2);
+
+    // A number the gateway refuses is given up at once.
+    gateway.script(Script::BadNumber);
+    app.act(&w.dispatcher, &id, "urge", json!({"note": "请尽快"}))
+        .await
+        .expect(200);
+    tokio::task::block_in_place(|| wait("failed", &|| row().status == "failed"));
+    let r = row();
+    assert_eq!((r.event.as_str(), r.attempts), ("ticket_urged", 1));
+    assert!(
+        r.last_error
+            .as_deref()
+            .unwrap_or("")
+            .contains("InvalidParameterValue.IncorrectPhoneNumber")
+    );
+    assert_eq!(gateway.received().len(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tencent_answers_decide_retry_or_give_up_sqlite() {
+    tencent_answers_decide_retry_or_give_up(crate::helpers::Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tencent_answers_decide_retry_or_give_up_postgres() {
+    tencent_answers_decide_retry_or_give_up(crate::helpers::Backend::Postgres).await;
+}

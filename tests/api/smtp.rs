@@ -1,20 +1,22 @@
 //! A real SMTP server for the tests: the `mailin` crate's SMTP session (the protocol state
-//! machine of the mailin server) on tokio sockets, keeping every message it accepts. Not a
-//! mock transport: the service speaks SMTP to it over TCP as to any mail server.
+//! machine of the mailin server) on sockets of our own, keeping every message it accepts —
+//! in plain text, after STARTTLS, or over implicit TLS (rustls, with a certificate made by
+//! rcgen). Not a mock transport: the service speaks SMTP to it over TCP as to any mail server.
 //!
 //! It can be started on a chosen port (to come back after an outage), refuse chosen
 //! recipients with 550, and be stopped. [`BlackHole`] accepts connections and never answers,
 //! to catch a worker in the middle of a send.
 
 use std::collections::HashSet;
-use std::net::IpAddr;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{IpAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use mailin::{Action, Handler, Response, SessionBuilder};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::task::JoinHandle;
+use mailin::{Action, Handler, Response, Session, SessionBuilder};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use rustls::{ServerConfig, ServerConnection, StreamOwned};
 
 /// One message as the server received it.
 #[derive(Debug, Clone)]
@@ -23,6 +25,8 @@ pub struct Mail {
     pub to: Vec<String>,
     /// The message as sent, headers and body.
     pub data: Vec<u8>,
+    /// It came over TLS (after STARTTLS, or on an implicit-TLS port).
+    pub tls: bool,
 }
 
 impl Mail {
@@ -47,28 +51,77 @@ impl Mail {
     }
 }
 
+/// How the server talks.
+#[derive(Clone)]
+pub enum Security {
+    Plain,
+    /// Plain, offering STARTTLS.
+    StartTls(Arc<ServerConfig>),
+    /// TLS from the first byte (SMTPS, port 465 in production).
+    Implicit(Arc<ServerConfig>),
+}
+
+/// A certificate authority and a server certificate it signed for `localhost`.
+pub struct TestCertificates {
+    /// The authority's certificate, PEM: what the client is told to trust.
+    pub ca_pem: String,
+    pub server: Arc<ServerConfig>,
+}
+
+impl TestCertificates {
+    pub fn new() -> TestCertificates {
+        let ca_key = rcgen::KeyPair::generate().expect("CA key");
+        let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("CA");
+        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        ca_params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "qiyeshao test CA");
+        let ca = rcgen::CertifiedIssuer::self_signed(ca_params, ca_key).expect("CA certificate");
+        let server_key = rcgen::KeyPair::generate().expect("server key");
+        let server_params =
+            rcgen::CertificateParams::new(vec!["localhost".to_string()]).expect("server");
+        let server_cert = server_params
+            .signed_by(&server_key, &ca)
+            .expect("server certificate");
+        let config =
+            ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+                .with_safe_default_protocol_versions()
+                .expect("versions")
+                .with_no_client_auth()
+                .with_single_cert(
+                    vec![CertificateDer::from(server_cert.der().to_vec())],
+                    PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(server_key.serialize_der())),
+                )
+                .expect("server TLS configuration");
+        TestCertificates {
+            ca_pem: ca.pem(),
+            server: Arc::new(config),
+        }
+    }
+}
+
 #[derive(Default)]
 struct Shared {
     mails: Mutex<Vec<Mail>>,
     refused: Mutex<HashSet<String>>,
-    connections: Mutex<usize>,
 }
 
 pub struct SmtpServer {
     pub port: u16,
     shared: Arc<Shared>,
-    task: JoinHandle<()>,
+    stop: Arc<AtomicBool>,
 }
 
 impl Drop for SmtpServer {
     fn drop(&mut self) {
-        self.task.abort();
+        self.stop.store(true, Ordering::SeqCst);
     }
 }
 
 /// The per-connection handler: collects the message being received.
 struct Receiver {
     shared: Arc<Shared>,
+    tls: Arc<AtomicBool>,
     from: String,
     to: Vec<String>,
     data: Vec<u8>,
@@ -110,78 +163,136 @@ impl Handler for Receiver {
             from: std::mem::take(&mut self.from),
             to: std::mem::take(&mut self.to),
             data: std::mem::take(&mut self.data),
+            tls: self.tls.load(Ordering::SeqCst),
         });
         mailin::response::OK
     }
 }
 
-async fn serve_connection(stream: TcpStream, shared: Arc<Shared>) -> std::io::Result<()> {
-    let peer = stream.peer_addr()?.ip();
-    let (read, mut write) = stream.into_split();
-    let mut lines = BufReader::new(read);
-    let handler = Receiver {
-        shared,
-        from: String::new(),
-        to: Vec::new(),
-        data: Vec::new(),
-    };
-    let mut session = SessionBuilder::new("smtp.test").build(peer, handler);
-    write.write_all(&session.greeting().buffer()?).await?;
+/// Runs the session over `stream` until it ends; returns the stream when the client asked to
+/// start TLS.
+fn converse<S: Read + Write>(
+    session: &mut Session<Receiver>,
+    stream: S,
+) -> std::io::Result<Option<S>> {
+    let mut reader = BufReader::new(stream);
     let mut line = Vec::new();
     loop {
         line.clear();
-        if lines.read_until(b'\n', &mut line).await? == 0 {
-            return Ok(());
+        if reader.read_until(b'\n', &mut line)? == 0 {
+            return Ok(None);
         }
         let response = session.process(&line);
         match response.action {
             Action::NoReply => {}
-            Action::Reply => write.write_all(&response.buffer()?).await?,
-            Action::Close | Action::UpgradeTls => {
-                write.write_all(&response.buffer()?).await?;
-                return Ok(());
+            Action::Reply => reader.get_mut().write_all(&response.buffer()?)?,
+            Action::Close => {
+                reader.get_mut().write_all(&response.buffer()?)?;
+                return Ok(None);
+            }
+            Action::UpgradeTls => {
+                reader.get_mut().write_all(&response.buffer()?)?;
+                return Ok(Some(reader.into_inner()));
             }
         }
     }
 }
 
+fn serve_connection(
+    stream: TcpStream,
+    shared: Arc<Shared>,
+    security: &Security,
+) -> std::io::Result<()> {
+    stream.set_nonblocking(false)?;
+    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+    let peer = stream.peer_addr()?.ip();
+    let tls = Arc::new(AtomicBool::new(false));
+    let handler = Receiver {
+        shared,
+        tls: tls.clone(),
+        from: String::new(),
+        to: Vec::new(),
+        data: Vec::new(),
+    };
+    let mut builder = SessionBuilder::new("smtp.test");
+    if matches!(security, Security::StartTls(_)) {
+        builder.enable_start_tls();
+    }
+    let mut session = builder.build(peer, handler);
+    let tls_error = |e: rustls::Error| std::io::Error::other(e);
+    match security {
+        Security::Plain => {
+            let mut stream = stream;
+            stream.write_all(&session.greeting().buffer()?)?;
+            converse(&mut session, stream)?;
+        }
+        Security::StartTls(config) => {
+            let mut stream = stream;
+            stream.write_all(&session.greeting().buffer()?)?;
+            if let Some(stream) = converse(&mut session, stream)? {
+                let connection = ServerConnection::new(config.clone()).map_err(tls_error)?;
+                session.tls_active();
+                tls.store(true, Ordering::SeqCst);
+                converse(&mut session, StreamOwned::new(connection, stream))?;
+            }
+        }
+        Security::Implicit(config) => {
+            let connection = ServerConnection::new(config.clone()).map_err(tls_error)?;
+            let mut stream = StreamOwned::new(connection, stream);
+            session.tls_active();
+            tls.store(true, Ordering::SeqCst);
+            stream.write_all(&session.greeting().buffer()?)?;
+            converse(&mut session, stream)?;
+        }
+    }
+    Ok(())
+}
+
 impl SmtpServer {
     /// Starts on a free port.
     pub async fn start() -> SmtpServer {
-        Self::start_on(0).await
+        Self::start_with(0, Security::Plain).await
     }
 
     /// Starts on `port` (0: any free one).
     pub async fn start_on(port: u16) -> SmtpServer {
+        Self::start_with(port, Security::Plain).await
+    }
+
+    pub async fn start_with(port: u16, security: Security) -> SmtpServer {
         // A server on this port that was just stopped may take a moment to let go of it.
         let mut tries = 0;
         let listener = loop {
-            match TcpListener::bind(("127.0.0.1", port)).await {
+            match TcpListener::bind(("127.0.0.1", port)) {
                 Ok(l) => break l,
-                Err(e) if tries < 100 => {
+                Err(_) if tries < 100 => {
                     tries += 1;
-                    let _ = e;
                     tokio::time::sleep(Duration::from_millis(20)).await;
                 }
                 Err(e) => panic!("bind the SMTP server on port {port}: {e}"),
             }
         };
+        listener.set_nonblocking(true).expect("non-blocking");
         let port = listener.local_addr().expect("address").port();
         let shared = Arc::new(Shared::default());
-        let accept_shared = shared.clone();
-        let task = tokio::spawn(async move {
-            loop {
-                let Ok((stream, _)) = listener.accept().await else {
-                    continue;
-                };
-                *accept_shared.connections.lock().unwrap() += 1;
-                let shared = accept_shared.clone();
-                tokio::spawn(async move {
-                    let _ = serve_connection(stream, shared).await;
-                });
+        let stop = Arc::new(AtomicBool::new(false));
+        let (accept_shared, accept_stop) = (shared.clone(), stop.clone());
+        // Blocking sockets on threads of their own, as mailin's own server does: the
+        // rustls stream is a blocking one. The accept loop checks for stop between polls.
+        std::thread::spawn(move || {
+            while !accept_stop.load(Ordering::SeqCst) {
+                match listener.accept() {
+                    Ok((stream, _)) => {
+                        let (shared, security) = (accept_shared.clone(), security.clone());
+                        std::thread::spawn(move || {
+                            let _ = serve_connection(stream, shared, &security);
+                        });
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
+                }
             }
         });
-        SmtpServer { port, shared, task }
+        SmtpServer { port, shared, stop }
     }
 
     /// Answers RCPT TO this address with 550 (mailbox unavailable), a permanent error.
@@ -225,7 +336,7 @@ pub fn free_port() -> u16 {
 pub struct BlackHole {
     pub port: u16,
     accepted: Arc<Mutex<usize>>,
-    task: JoinHandle<()>,
+    task: tokio::task::JoinHandle<()>,
 }
 
 impl Drop for BlackHole {
@@ -236,7 +347,9 @@ impl Drop for BlackHole {
 
 impl BlackHole {
     pub async fn start() -> BlackHole {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let port = listener.local_addr().expect("address").port();
         let accepted = Arc::new(Mutex::new(0));
         let count = accepted.clone();
