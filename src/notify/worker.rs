@@ -312,3 +312,42 @@ fn jitter() -> f64 {
     }
     f64::from(u32::from_le_bytes(bytes)) / (f64::from(u32::MAX) + 1.0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// docs/operations.md promises that with the defaults a message is tried for 2.5 to 5
+    /// hours, so an outage of an hour or two loses nothing.
+    #[test]
+    fn the_default_attempts_span_hours() {
+        let n = crate::config::Settings::defaults()
+            .expect("defaults")
+            .notifications;
+        let (base, max) = (
+            Duration::from_secs(n.backoff_base_secs),
+            Duration::from_secs(n.backoff_max_secs),
+        );
+        // The waits after failures 1 … max_attempts - 1; the last failure gives up.
+        let span = |jitter: f64| -> Duration {
+            (1..n.max_attempts)
+                .map(|attempt| backoff(attempt, base, max, jitter))
+                .sum()
+        };
+        let shortest = span(0.0);
+        let longest = span(1.0);
+        assert!(shortest >= Duration::from_secs(9000), "{shortest:?}");
+        assert!(
+            longest <= Duration::from_secs(5 * 3600 + 300),
+            "{longest:?}"
+        );
+    }
+
+    #[test]
+    fn jitter_is_in_range() {
+        for _ in 0..1000 {
+            let j = jitter();
+            assert!((0.0..1.0).contains(&j), "{j}");
+        }
+    }
+}
