@@ -63,21 +63,40 @@ pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Notificatio
         .optional()
 }
 
-/// Messages to `recipient` over `channel` queued since `since` that were, or will be, sent:
-/// those refused by the rate limit (and other failures) do not count against it.
+/// How many messages to `recipient` over `channel` queued since `since` were, or will be,
+/// sent — counting no further than `limit`. Those refused by the rate limit (and other
+/// failures) do not count against it.
+///
+/// One bounded index range per live status, rather than `status IN (…)`: given an `IN` and a
+/// `LIMIT`, PostgreSQL may guess that a sequential scan finds enough rows soon, and in a storm
+/// (thousands of refused rows for one number) it does not.
 pub fn count_recent(
     conn: &mut DbConnection,
     channel: &str,
     recipient: &str,
     since: &str,
-) -> QueryResult<i64> {
-    notifications::table
-        .filter(notifications::recipient.eq(recipient))
-        .filter(notifications::channel.eq(channel))
-        .filter(notifications::created_at.ge(since))
-        .filter(notifications::status.ne(NotifyStatus::Failed.as_str()))
-        .count()
-        .get_result(conn)
+    limit: u32,
+) -> QueryResult<u32> {
+    let mut found = 0;
+    for status in [
+        NotifyStatus::Sent,
+        NotifyStatus::Pending,
+        NotifyStatus::Sending,
+    ] {
+        if found >= limit {
+            break;
+        }
+        let ids: Vec<String> = notifications::table
+            .filter(notifications::recipient.eq(recipient))
+            .filter(notifications::channel.eq(channel))
+            .filter(notifications::status.eq(status.as_str()))
+            .filter(notifications::created_at.ge(since))
+            .select(notifications::id)
+            .limit(i64::from(limit - found))
+            .load(conn)?;
+        found += u32::try_from(ids.len()).unwrap_or(u32::MAX);
+    }
+    Ok(found)
 }
 
 /// Newest first, at most `limit`.
@@ -128,8 +147,11 @@ pub fn counts(conn: &mut DbConnection) -> QueryResult<Vec<(String, String, i64)>
 
 /// Claims up to `limit` due messages for one delivery attempt: pending ones whose time has
 /// come, and sending ones whose worker's lease ran out (it died mid-send). Each is marked
-/// `sending` with `lease_token`, leased until `lease_until`, and its attempt counted.
+/// `sending` with `lease_token`, leased until `lease_until`, and its attempt counted; the
+/// caller gives up rows that have now had more attempts than allowed.
 ///
+/// The inner `WHERE status IN ('pending', 'sending')` is the partial index's own condition,
+/// written the same way so that both databases use it (and read only due rows, in order).
 /// PostgreSQL: `FOR UPDATE SKIP LOCKED`, so that workers of several instances claiming at
 /// the same moment each get other rows and none waits for another's transaction. SQLite has
 /// one writer at a time, so a plain subquery is enough (and SQLite has no row locks).
@@ -140,18 +162,21 @@ pub fn claim_due(
     lease_token: &str,
     limit: u32,
 ) -> QueryResult<Vec<NotificationRow>> {
-    let lock = match conn {
-        DbConnection::Postgres(_) => " FOR UPDATE SKIP LOCKED",
-        DbConnection::Sqlite(_) => "",
+    // SQLite's planner, without statistics, may prefer the index on (status, id) and sort
+    // every due row; INDEXED BY holds it to the partial index (and fails loudly if it could
+    // not be used).
+    let (index, lock) = match conn {
+        DbConnection::Postgres(_) => ("", " FOR UPDATE SKIP LOCKED"),
+        DbConnection::Sqlite(_) => (" INDEXED BY notifications_due_idx", ""),
     };
-    // Placeholders differ ($1 against ?), so the statement is written per backend.
+    // Placeholders differ ($1 against ?1), so the statement is written per backend.
     let sql = |p: &dyn Fn(usize) -> String| {
         format!(
             "UPDATE notifications SET status = 'sending', attempts = attempts + 1, \
              next_attempt_at = {lease}, lease_token = {token}, updated_at = {now} \
-             WHERE id IN (SELECT id FROM notifications \
+             WHERE id IN (SELECT id FROM notifications{index} \
              WHERE status IN ('pending', 'sending') AND next_attempt_at <= {now} \
-             ORDER BY next_attempt_at, id LIMIT {limit}{lock}) \
+             ORDER BY next_attempt_at LIMIT {limit}{lock}) \
              RETURNING *",
             lease = p(1),
             token = p(2),
@@ -170,30 +195,6 @@ pub fn claim_due(
             .bind::<Text, _>(now)
             .load(c),
     }
-}
-
-/// Gives up messages whose lease ran out after their last allowed attempt (their worker
-/// died while sending it): they are not claimed again. Returns how many.
-pub fn fail_exhausted_leases(
-    conn: &mut DbConnection,
-    now: &str,
-    max_attempts: i32,
-) -> QueryResult<usize> {
-    diesel::update(
-        notifications::table
-            .filter(notifications::status.eq(NotifyStatus::Sending.as_str()))
-            .filter(notifications::next_attempt_at.le(now))
-            .filter(notifications::attempts.ge(max_attempts)),
-    )
-    .set((
-        notifications::status.eq(NotifyStatus::Failed.as_str()),
-        notifications::lease_token.eq(None::<String>),
-        notifications::last_error.eq(
-            "the worker delivering it stopped during the last attempt; it may or may not have arrived",
-        ),
-        notifications::updated_at.eq(now),
-    ))
-    .execute(conn)
 }
 
 /// The outcome of one attempt, recorded only while the worker still holds the lease.

@@ -290,8 +290,9 @@ impl Outbox {
             NotifyChannel::Sms => self.inner.sms_per_hour,
         };
         let hour_ago = time::format(now - chrono::Duration::hours(1));
-        let recent = notifications::count_recent(conn, channel.as_str(), address, &hour_ago)?;
-        if recent >= i64::from(limit) {
+        let recent =
+            notifications::count_recent(conn, channel.as_str(), address, &hour_ago, limit)?;
+        if recent >= limit {
             tracing::warn!(
                 to = %mask_recipient(channel, address),
                 %channel,

@@ -153,27 +153,19 @@ impl Worker {
         tracing::info!("notification worker stopped");
     }
 
-    /// One round: gives up messages whose last attempt's worker died, claims a batch of due
-    /// ones, sends them concurrently and records the outcomes. Returns how many it claimed.
+    /// One round: claims a batch of due messages, sends them concurrently and records the
+    /// outcomes. A claimed message that has had all its attempts already (its worker died
+    /// during the last one) is given up instead of sent. Returns how many it claimed.
     pub async fn run_once(&self) -> Result<usize, AppError> {
         let now = self.clock.now();
         let now_text = time::format(now);
         let lease_until = time::format(now + self.lease);
         let token = new_id();
         let batch = self.batch_size;
-        let max_attempts = i32::try_from(self.max_attempts).unwrap_or(i32::MAX);
         let claimed = {
             let token = token.clone();
             self.db
                 .write_async(move |c| -> Result<_, AppError> {
-                    let given_up =
-                        notifications::fail_exhausted_leases(c, &now_text, max_attempts)?;
-                    if given_up > 0 {
-                        tracing::warn!(
-                            messages = given_up,
-                            "messages given up: their worker stopped during the last attempt"
-                        );
-                    }
                     Ok(notifications::claim_due(
                         c,
                         &now_text,
@@ -188,8 +180,16 @@ impl Worker {
             return Ok(0);
         }
         let count = claimed.len();
-        let results =
-            futures_util::future::join_all(claimed.iter().map(|row| self.deliver(row))).await;
+        let max_attempts = i32::try_from(self.max_attempts).unwrap_or(i32::MAX);
+        let results = futures_util::future::join_all(claimed.iter().map(|row| async move {
+            if row.attempts > max_attempts {
+                return Err(SendError::permanent(
+                    "the worker delivering it stopped during the last attempt; it may or may not have arrived",
+                ));
+            }
+            self.deliver(row).await
+        }))
+        .await;
         let finished = self.clock.now();
         let outcomes: Vec<(String, AttemptOutcome)> = claimed
             .iter()

@@ -186,7 +186,7 @@ async fn demo_serves_the_whole_loop(backend: Backend) {
             "{role} missing from: {printed}"
         );
     }
-    let client = reqwest::Client::new();
+    let client = crate::helpers::http_client();
     let login = |username: &'static str| {
         let client = client.clone();
         let base = base.clone();

@@ -161,8 +161,6 @@ pub async fn spawn_app_with(
         settings.log.level = filter;
         qiyeshao::telemetry::init(&settings.log);
     }
-    // The tests' HTTP client, like the gateways' one, uses rustls with ring.
-    let _ = rustls::crypto::ring::default_provider().install_default();
     let clock = ManualClock::new(Utc::now());
     let mut app = Application::build_with_clock(settings.clone(), Arc::new(clock.clone()))
         .await
@@ -176,7 +174,7 @@ pub async fn spawn_app_with(
     Some(TestApp {
         backend,
         address,
-        client: reqwest::Client::new(),
+        client: http_client(),
         tokens: TokenKeys::new(SECRET.as_bytes(), settings.auth.access_token_ttl_secs),
         settings,
         db,
@@ -187,6 +185,13 @@ pub async fn spawn_app_with(
         _dir: dir,
         _pg: pg,
     })
+}
+
+/// An HTTP client for talking to the servers under test. reqwest is built with rustls and
+/// no crypto provider of its own (as the SMS gateways' client is): install ring first.
+pub fn http_client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
 }
 
 /// Runs each named `async fn(TestApp)` on SQLite and on PostgreSQL.

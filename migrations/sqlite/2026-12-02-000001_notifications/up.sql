@@ -35,8 +35,13 @@ CREATE TABLE notifications (
     sent_at TEXT
 );
 CREATE UNIQUE INDEX notifications_dedupe_key ON notifications (dedupe_key);
-CREATE INDEX notifications_due_idx ON notifications (status, next_attempt_at);
-CREATE INDEX notifications_recipient_idx ON notifications (recipient, channel, created_at);
+-- The workers' claims: only rows still to deliver, in the order they fall due. Partial, so it
+-- stays small however many sent rows the table keeps; queries must repeat its WHERE exactly.
+CREATE INDEX notifications_due_idx ON notifications (next_attempt_at)
+    WHERE status IN ('pending', 'sending');
+-- The per-recipient rate limit (which counts rows not failed) and the list by recipient.
+CREATE INDEX notifications_recipient_idx ON notifications (recipient, channel, status, created_at);
+CREATE INDEX notifications_status_idx ON notifications (status, id);
 CREATE INDEX notifications_ticket_idx ON notifications (ticket_id, id);
 
 -- Each user may turn either channel off for themselves.
