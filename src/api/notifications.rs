@@ -262,7 +262,7 @@ pub async fn retry_notification(
     let row = state
         .write(move |c| notifications::retry(c, &who, &id, now))
         .await?;
-    state.outbox.wake();
+    state.outbox.wake_now();
     Ok(HttpResponse::Ok().json(NotificationResponse::new(row, false)))
 }
 

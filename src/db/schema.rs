@@ -183,7 +183,6 @@ diesel::table! {
         ticket_id -> Nullable<Text>,
         event -> Text,
         event_seq -> Nullable<Integer>,
-        dedupe_key -> Text,
         subject -> Nullable<Text>,
         body -> Text,
         html_body -> Nullable<Text>,

@@ -4,12 +4,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::{DateTime, Utc};
 use diesel::QueryResult;
 use tokio::sync::Notify;
 
 use crate::config::{NotificationSettings, SmsTemplateSettings};
+use crate::db::enterprises::EnterpriseRow;
 use crate::db::notifications::{self, NotificationRow};
 use crate::db::ticket_events::EventRow;
 use crate::db::tickets::TicketRow;
@@ -44,6 +46,9 @@ struct Inner {
     metrics: Arc<Metrics>,
     /// Wakes the worker of this process when something was queued.
     wake: Notify,
+    /// Something was queued since the last wake (perhaps by a transaction that then rolled
+    /// back: then the worker looks once for nothing).
+    queued_since_wake: AtomicBool,
 }
 
 impl std::fmt::Debug for Outbox {
@@ -129,6 +134,7 @@ impl Outbox {
                 sms_per_hour: settings.sms_per_recipient_per_hour,
                 metrics,
                 wake: Notify::new(),
+                queued_since_wake: AtomicBool::new(false),
             }),
         })
     }
@@ -137,9 +143,18 @@ impl Outbox {
         &self.inner.metrics
     }
 
-    /// Tells this process's worker to look for due messages now (after a commit that queued
-    /// some), rather than at its next poll.
+    /// Tells this process's worker to look for due messages now, rather than at its next
+    /// poll, if anything was queued since the last call: callers call it after each commit
+    /// that may have queued messages.
     pub fn wake(&self) {
+        if self.inner.queued_since_wake.swap(false, Ordering::AcqRel) {
+            self.inner.wake.notify_one();
+        }
+    }
+
+    /// Wakes this process's worker whatever was queued (an administrator queued a message
+    /// again).
+    pub fn wake_now(&self) {
         self.inner.wake.notify_one();
     }
 
@@ -177,12 +192,13 @@ impl Outbox {
         if !self.inner.email_on && !self.inner.sms_on {
             return Ok(0);
         }
-        let recipients = recipients(conn, kind.audience(), ticket)?;
+        let enterprise = enterprises::find(conn, &ticket.enterprise_id)?;
+        let recipients = recipients(conn, kind.audience(), ticket, enterprise.as_ref())?;
         if recipients.is_empty() {
             tracing::debug!(ticket = %ticket.number, event = %kind, "nobody to notify");
             return Ok(0);
         }
-        let values = self.values(conn, ticket, event)?;
+        let values = self.values(conn, ticket, event, enterprise.as_ref())?;
         let mut seen = BTreeSet::new();
         let mut queued = 0;
         for r in &recipients {
@@ -205,6 +221,7 @@ impl Outbox {
                 if row.status == NotifyStatus::Pending.as_str() {
                     queued += 1;
                     self.inner.metrics.count(channel, Outcome::Queued);
+                    self.inner.queued_since_wake.store(true, Ordering::Release);
                 }
             }
         }
@@ -235,7 +252,6 @@ impl Outbox {
             ticket_id: Some(ticket.id.clone()),
             event: kind.as_str().into(),
             event_seq: Some(event.seq),
-            dedupe_key: format!("{}:{}:{channel}:{address}", ticket.id, event.seq),
             subject: None,
             body: String::new(),
             html_body: None,
@@ -251,48 +267,48 @@ impl Outbox {
             updated_at: now_text,
             sent_at: None,
         };
-        match self.inner.templates.render(kind, values) {
-            Ok(rendered) => match channel {
-                NotifyChannel::Email => {
-                    row.subject = Some(rendered.subject);
-                    row.body = rendered.text;
-                    row.html_body = Some(rendered.html);
+        let rendered = match channel {
+            NotifyChannel::Email => self
+                .inner
+                .templates
+                .render_email(kind, values)
+                .map(|email| {
+                    row.subject = Some(email.subject);
+                    row.body = email.text;
+                    row.html_body = Some(email.html);
+                }),
+            NotifyChannel::Sms => self.inner.templates.render_sms(kind, values).map(|text| {
+                row.body = text;
+                if let Some(t) = self.inner.sms_templates.get(kind.as_str()) {
+                    row.template_code = Some(t.code.trim().to_string()).filter(|c| !c.is_empty());
+                    let params: Vec<(&str, &str)> = t
+                        .params
+                        .iter()
+                        .map(|p| {
+                            (
+                                p.as_str(),
+                                values.get(p.as_str()).map_or("", String::as_str),
+                            )
+                        })
+                        .collect();
+                    row.template_params = serde_json::to_string(&params).ok();
                 }
-                NotifyChannel::Sms => {
-                    row.body = rendered.sms;
-                    if let Some(t) = self.inner.sms_templates.get(kind.as_str()) {
-                        row.template_code =
-                            Some(t.code.trim().to_string()).filter(|c| !c.is_empty());
-                        let params: Vec<(&str, &str)> = t
-                            .params
-                            .iter()
-                            .map(|p| {
-                                (
-                                    p.as_str(),
-                                    values.get(p.as_str()).map_or("", String::as_str),
-                                )
-                            })
-                            .collect();
-                        row.template_params = serde_json::to_string(&params).ok();
-                    }
-                }
-            },
-            Err(e) => {
-                // The templates rendered at start-up; a failure now is worth a loud log.
-                tracing::error!(event = %kind, error = %e, "a message could not be rendered");
-                row.status = NotifyStatus::Failed.as_str().into();
-                row.last_error = Some(format!("the template did not render: {e:#}"));
-                return Ok(row);
-            }
+            }),
+        };
+        if let Err(e) = rendered {
+            // The templates rendered at start-up; a failure now is worth a loud log.
+            tracing::error!(event = %kind, error = %e, "a message could not be rendered");
+            row.status = NotifyStatus::Failed.as_str().into();
+            row.last_error = Some(format!("the template did not render: {e:#}"));
+            return Ok(row);
         }
         let limit = match channel {
             NotifyChannel::Email => self.inner.email_per_hour,
             NotifyChannel::Sms => self.inner.sms_per_hour,
         };
         let hour_ago = time::format(now - chrono::Duration::hours(1));
-        let recent =
-            notifications::count_recent(conn, channel.as_str(), address, &hour_ago, limit)?;
-        if recent >= limit {
+        let recent = notifications::count_recent(conn, channel.as_str(), address, &hour_ago)?;
+        if recent >= i64::from(limit) {
             tracing::warn!(
                 to = %mask_recipient(channel, address),
                 %channel,
@@ -316,10 +332,9 @@ impl Outbox {
         conn: &mut DbConnection,
         ticket: &TicketRow,
         event: &EventRow,
+        enterprise: Option<&EnterpriseRow>,
     ) -> QueryResult<MessageValues> {
-        let enterprise = enterprises::find(conn, &ticket.enterprise_id)?
-            .map(|e| e.name)
-            .unwrap_or_default();
+        let enterprise = enterprise.map(|e| e.name.clone()).unwrap_or_default();
         let category = categories::find(conn, &ticket.category_id)?
             .map(|c| c.name)
             .unwrap_or_default();
@@ -386,14 +401,13 @@ fn recipients(
     conn: &mut DbConnection,
     audience: Audience,
     ticket: &TicketRow,
+    enterprise: Option<&EnterpriseRow>,
 ) -> QueryResult<Vec<Recipient>> {
     let mut users_found: Vec<UserRow> = Vec::new();
     let mut contact = None;
     match audience {
         Audience::LiaisonCadre => {
-            if let Some(id) =
-                enterprises::find(conn, &ticket.enterprise_id)?.and_then(|e| e.liaison_cadre_id)
-            {
+            if let Some(id) = enterprise.and_then(|e| e.liaison_cadre_id.clone()) {
                 users_found.extend(users::find(conn, &id)?);
             }
         }

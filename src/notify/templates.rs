@@ -76,14 +76,17 @@ pub const VALUES: &[(&str, &str)] = &[
 /// The values of one message, by name (see [`VALUES`]).
 pub type MessageValues = BTreeMap<&'static str, String>;
 
-/// A message rendered for every channel.
+/// An e-mail rendered: its subject, text, and the HTML made from the text.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rendered {
+pub struct RenderedEmail {
     pub subject: String,
     pub text: String,
     pub html: String,
-    pub sms: String,
 }
+
+/// An empty template every event template extends (see [`Templates::load`]), so rendering
+/// one block renders only that block.
+const BLOCKS_BASE: &str = "_blocks";
 
 /// The compiled templates.
 pub struct Templates {
@@ -110,6 +113,8 @@ impl Templates {
         env.set_auto_escape_callback(minijinja::default_auto_escape_callback);
         env.set_formatter(html_formatter);
         env.set_keep_trailing_newline(false);
+        env.add_template(BLOCKS_BASE, "")
+            .context("the base of the templates")?;
         let mut overridden = Vec::new();
         for (name, built_in) in BUILT_IN {
             let path = dir.join(name);
@@ -119,6 +124,15 @@ impl Templates {
                     .with_context(|| format!("cannot read the template {}", path.display()))?
             } else {
                 (*built_in).to_string()
+            };
+            // An event template is a set of blocks. Extending an empty template makes its own
+            // top level render nothing, so that asking for one block costs that block only;
+            // written on the first line, so line numbers in errors stay the file's own.
+            let source = if name.ends_with(".txt") && !source.trim_start().starts_with("{% extends")
+            {
+                format!("{{% extends \"{BLOCKS_BASE}\" %}}{source}")
+            } else {
+                source
             };
             env.add_template_owned(*name, source)
                 .with_context(|| format!("the template {name} does not compile"))?;
@@ -138,13 +152,14 @@ impl Templates {
         let sample = sample_values();
         for &event in NotifyEvent::ALL {
             let name = template_name(event);
-            let rendered = self
-                .render(event, &sample)
-                .map_err(|e| anyhow::anyhow!("the template {name} does not render: {e:#}"))?;
+            let fail =
+                |e: minijinja::Error| anyhow::anyhow!("the template {name} does not render: {e:#}");
+            let email = self.render_email(event, &sample).map_err(fail)?;
+            let sms = self.render_sms(event, &sample).map_err(fail)?;
             for (block, text) in [
-                ("subject", &rendered.subject),
-                ("email", &rendered.text),
-                ("sms", &rendered.sms),
+                ("subject", &email.subject),
+                ("email", &email.text),
+                ("sms", &sms),
             ] {
                 anyhow::ensure!(
                     !text.trim().is_empty(),
@@ -156,41 +171,49 @@ impl Templates {
             for key in ["note", "note_short", "due", "due_day", "department"] {
                 sparse.insert(key, String::new());
             }
-            self.render(event, &sparse).map_err(|e| {
+            let fail = |e: minijinja::Error| {
                 anyhow::anyhow!(
                     "the template {name} does not render without a note or deadline: {e:#}"
                 )
-            })?;
+            };
+            self.render_email(event, &sparse).map_err(fail)?;
+            self.render_sms(event, &sparse).map_err(fail)?;
         }
         Ok(())
     }
 
-    /// Renders the event's template with `values`.
-    pub fn render(
+    /// Renders blocks of the event's template with `values`, in order.
+    fn blocks<const N: usize>(
         &self,
         event: NotifyEvent,
         values: &MessageValues,
-    ) -> Result<Rendered, minijinja::Error> {
+        names: [&str; N],
+    ) -> Result<[String; N], minijinja::Error> {
         let template = self.env.get_template(&template_name(event))?;
         let mut captured = template.render_captured(values)?;
-        let mut block = |name: &str| {
-            captured.with_state_mut(|state| {
+        let mut out: [String; N] = std::array::from_fn(|_| String::new());
+        for (slot, name) in out.iter_mut().zip(names) {
+            *slot = captured.with_state_mut(|state| {
                 state.render_block(name).map_err(|e| {
                     minijinja::Error::new(
                         minijinja::ErrorKind::InvalidOperation,
                         format!("block {name:?}: {e:#}"),
                     )
                 })
-            })
-        };
-        let subject = one_line(&block("subject")?);
-        let action = one_line(&block("action")?);
-        let text = tidy_text(&block("email")?);
-        let sms = one_line(&block("sms")?);
-        let paragraphs: Vec<Vec<String>> = text
-            .split("\n\n")
-            .map(|p| p.lines().map(str::to_string).collect())
-            .collect();
+            })?;
+        }
+        Ok(out)
+    }
+
+    /// The event's e-mail: subject, text, and the HTML version of the text in `_email.html`.
+    pub fn render_email(
+        &self,
+        event: NotifyEvent,
+        values: &MessageValues,
+    ) -> Result<RenderedEmail, minijinja::Error> {
+        let [subject, action, text] = self.blocks(event, values, ["subject", "action", "email"])?;
+        let (subject, action, text) = (one_line(&subject), one_line(&action), tidy_text(&text));
+        let paragraphs: Vec<Vec<&str>> = text.split("\n\n").map(|p| p.lines().collect()).collect();
         let mut layout_values: BTreeMap<&str, Value> = values
             .iter()
             .map(|(k, v)| (*k, Value::from(v.as_str())))
@@ -199,12 +222,21 @@ impl Templates {
         layout_values.insert("action", Value::from(action.as_str()));
         layout_values.insert("paragraphs", Value::from_serialize(&paragraphs));
         let html = self.env.get_template(LAYOUT)?.render(&layout_values)?;
-        Ok(Rendered {
+        Ok(RenderedEmail {
             subject,
             text,
             html,
-            sms,
         })
+    }
+
+    /// The event's SMS text (for the `log` and `http` providers).
+    pub fn render_sms(
+        &self,
+        event: NotifyEvent,
+        values: &MessageValues,
+    ) -> Result<String, minijinja::Error> {
+        let [sms] = self.blocks(event, values, ["sms"])?;
+        Ok(one_line(&sms))
     }
 }
 
@@ -316,7 +348,7 @@ mod tests {
         let t = built_in();
         let values = sample_values();
         for &event in NotifyEvent::ALL {
-            let r = t.render(event, &values).expect("renders");
+            let r = t.render_email(event, &values).expect("renders");
             assert!(
                 r.subject.contains("QYS20261122000123"),
                 "{event}: {}",
@@ -325,14 +357,15 @@ mod tests {
             assert!(!r.subject.contains('\n'));
             assert!(r.text.starts_with("张三，您好："), "{event}: {}", r.text);
             assert!(r.html.contains("<!DOCTYPE html>"));
-            assert!(r.sms.contains("QYS20261122000123"), "{event}: {}", r.sms);
+            let sms = t.render_sms(event, &values).expect("renders");
+            assert!(sms.contains("QYS20261122000123"), "{event}: {sms}");
         }
     }
 
     #[test]
     fn the_assignment_message_names_the_deadline_and_link() {
         let r = built_in()
-            .render(NotifyEvent::TicketAssigned, &sample_values())
+            .render_email(NotifyEvent::TicketAssigned, &sample_values())
             .expect("renders");
         assert_eq!(
             r.subject,
@@ -360,7 +393,7 @@ mod tests {
         let mut values = sample_values();
         values.insert("title", "<img src=x onerror=alert(1)> & co".into());
         let r = built_in()
-            .render(NotifyEvent::TicketAssigned, &values)
+            .render_email(NotifyEvent::TicketAssigned, &values)
             .expect("renders");
         assert!(r.text.contains("<img src=x onerror=alert(1)> & co"));
         assert!(!r.html.contains("<img src=x"));
@@ -387,13 +420,17 @@ mod tests {
         .expect("write");
         let t = Templates::load(dir.path()).expect("loads");
         let r = t
-            .render(NotifyEvent::TicketUrged, &sample_values())
+            .render_email(NotifyEvent::TicketUrged, &sample_values())
             .expect("renders");
         assert_eq!(r.subject, "催办 QYS20261122000123");
-        assert_eq!(r.sms, "催办QYS20261122000123");
+        assert_eq!(
+            t.render_sms(NotifyEvent::TicketUrged, &sample_values())
+                .expect("renders"),
+            "催办QYS20261122000123"
+        );
         // The others are still the built-in ones.
         let r = t
-            .render(NotifyEvent::TicketResolved, &sample_values())
+            .render_email(NotifyEvent::TicketResolved, &sample_values())
             .expect("renders");
         assert!(r.subject.contains("已办结"));
     }

@@ -28,6 +28,9 @@ use crate::notify::outbox::Outbox;
 use crate::notify::sms::{SmsMessage, SmsSender};
 use crate::notify::{Delivered, SendError};
 
+/// How long a woken worker waits for more messages before it claims.
+const COALESCE: Duration = Duration::from_millis(10);
+
 /// The ways out: e-mail and SMS, each possibly off.
 pub struct Channels {
     pub email: Option<EmailSender>,
@@ -146,7 +149,9 @@ impl Worker {
             };
             tokio::select! {
                 _ = tokio::time::sleep(wait) => {}
-                _ = woken => {}
+                // Under load every commit wakes the worker: a moment's wait gathers what the
+                // next ones queue into the same claim, rather than one claim per message.
+                _ = woken => tokio::time::sleep(COALESCE).await,
                 _ = stopped.changed() => {}
             }
         }

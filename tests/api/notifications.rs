@@ -931,7 +931,6 @@ fn queued_row(i: usize, now: &str) -> NotificationRow {
         ticket_id: None,
         event: "ticket_assigned".into(),
         event_seq: None,
-        dedupe_key: format!("load:{id}"),
         subject: Some(format!("【企业哨】测试消息 {i}")),
         body: format!("第 {i} 条"),
         html_body: None,

@@ -14,8 +14,6 @@ CREATE TABLE notifications (
     event TEXT NOT NULL,
     -- The ticket event (ticket_id, seq) that caused it.
     event_seq INTEGER,
-    -- Unique: the same event is never queued twice for the same recipient and channel.
-    dedupe_key TEXT NOT NULL,
     subject TEXT,
     body TEXT NOT NULL,
     html_body TEXT,
@@ -34,15 +32,20 @@ CREATE TABLE notifications (
     updated_at TEXT NOT NULL,
     sent_at TEXT
 );
-CREATE UNIQUE INDEX notifications_dedupe_key ON notifications (dedupe_key);
+-- The same event is never queued twice for the same recipient over the same channel; and
+-- the list of a ticket's messages.
+CREATE UNIQUE INDEX notifications_event_key
+    ON notifications (ticket_id, event_seq, channel, recipient);
 -- The workers' claims: only rows still to deliver, in the order they fall due. Partial, so it
--- stays small however many sent rows the table keeps; queries must repeat its WHERE exactly.
+-- stays small however many sent rows the table keeps. Partial indexes are used only by
+-- queries that repeat their WHERE exactly (db/notifications.rs does).
 CREATE INDEX notifications_due_idx ON notifications (next_attempt_at)
     WHERE status IN ('pending', 'sending');
--- The per-recipient rate limit (which counts rows not failed) and the list by recipient.
-CREATE INDEX notifications_recipient_idx ON notifications (recipient, channel, status, created_at);
+-- The per-recipient rate limit (which counts the hour's messages of each status but failed,
+-- one exact range each) and the list by recipient.
+CREATE INDEX notifications_recipient_idx
+    ON notifications (recipient, channel, status, created_at);
 CREATE INDEX notifications_status_idx ON notifications (status, id);
-CREATE INDEX notifications_ticket_idx ON notifications (ticket_id, id);
 
 -- Each user may turn either channel off for themselves.
 ALTER TABLE users ADD COLUMN notify_email BOOLEAN NOT NULL DEFAULT TRUE;
