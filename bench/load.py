@@ -6,6 +6,12 @@ and on PostgreSQL, against a release build on loopback. Bounded in time: each ru
 
 Usage: python3 bench/load.py [--backends sqlite,postgres] [--runs 3] [--duration 10]
                              [--connections 16] [--threads 2] [--postgres-url URL]
+                             [--notifications on|off]
+
+With notifications on (the default, as the service runs out of the box) every filing queues
+an e-mail and an SMS to the demo enterprise's liaison cadre in its transaction; the hourly
+per-recipient limit refuses all but the first ones, so the filing scenario measures the
+queueing of a storm. --notifications off turns both channels off, for comparison.
 
 Prints a Markdown table of medians (requests/s, p50, p90, p99, non-2xx) over the runs, and
 writes the raw wrk output under bench/results/.
@@ -80,10 +86,10 @@ def parse_wrk(out):
 
 
 class Server:
-    def __init__(self, binary, database_url, data_dir, log_path):
+    def __init__(self, binary, database_url, data_dir, log_path, extra_env):
         self.port = free_port()
         self.base = "http://127.0.0.1:%d" % self.port
-        env = dict(os.environ, DATABASE_URL=database_url, QIYESHAO__DATA__DIR=data_dir)
+        env = dict(os.environ, DATABASE_URL=database_url, QIYESHAO__DATA__DIR=data_dir, **extra_env)
         env.setdefault("QIYESHAO__LOG__LEVEL", "warn")
         # The server's log goes to a file: a pipe nobody reads would fill and stall it.
         self.log = open(log_path, "w")
@@ -140,7 +146,11 @@ def run_backend(args, binary, backend, results_dir):
         subprocess.run(["psql", args.postgres_url, "-qc", "DROP DATABASE IF EXISTS qiyeshao_bench"], check=True)
         subprocess.run(["psql", args.postgres_url, "-qc", "CREATE DATABASE qiyeshao_bench"], check=True)
         url = base + "/qiyeshao_bench"
-    server = Server(binary, url, data_dir, os.path.join(results_dir, backend + "-server.log"))
+    extra_env = {}
+    if args.notifications == "off":
+        extra_env = {"QIYESHAO__NOTIFICATIONS__EMAIL__TRANSPORT": "off",
+                     "QIYESHAO__NOTIFICATIONS__SMS__PROVIDER": "off"}
+    server = Server(binary, url, data_dir, os.path.join(results_dir, backend + "-server.log"), extra_env)
     rows = []
     try:
         enterprise = http("POST", server.base + "/api/v1/auth/login", body={"username": "enterprise", "password": PASSWORD})
@@ -185,6 +195,7 @@ def main():
     p.add_argument("--connections", type=int, default=16)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--postgres-url", default="postgres://postgres@127.0.0.1:5432/postgres")
+    p.add_argument("--notifications", choices=["on", "off"], default="on")
     args = p.parse_args()
     ensure_wrk()
     binary = build()
@@ -199,8 +210,9 @@ def main():
                 b, name, med["rps"], med["p50"], med["p90"], med["p99"], med["non2xx"], med["cpu_us"]))
         lines.append("| %s | server resident memory after the runs | %.0f MiB | | | | | |" % (backend, rss))
     table = "\n".join(lines)
-    print("\nMedians of %d runs of %d s each, %d connections, wrk -t%d, on %d CPUs (%s):\n" % (
-        args.runs, args.duration, args.connections, args.threads, os.cpu_count(), time.strftime("%Y-%m-%d")))
+    print("\nMedians of %d runs of %d s each, %d connections, wrk -t%d, on %d CPUs (%s), notifications %s:\n" % (
+        args.runs, args.duration, args.connections, args.threads, os.cpu_count(), time.strftime("%Y-%m-%d"),
+        args.notifications))
     print(table)
     with open(os.path.join(results_dir, "summary.md"), "w") as f:
         f.write(table + "\n")

@@ -2,9 +2,9 @@
 //! written in the caller's transaction (so a rolled-back action queues nothing). Nothing here
 //! sends anything or waits for a server; the worker does that after the commit.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use diesel::QueryResult;
@@ -49,6 +49,40 @@ struct Inner {
     /// Something was queued since the last wake (perhaps by a transaction that then rolled
     /// back: then the worker looks once for nothing).
     queued_since_wake: AtomicBool,
+    storm_log: StormLog,
+}
+
+/// A recipient over one channel.
+type Address = (NotifyChannel, String);
+
+/// When a rate-limited recipient was last warned about, and how many refusals since.
+#[derive(Default)]
+struct StormLog(Mutex<HashMap<Address, (DateTime<Utc>, u64)>>);
+
+impl StormLog {
+    /// Counts a refusal; returns how many there were since the last warning when it is time
+    /// for another (the first refusal, then at most one a minute).
+    fn note(&self, channel: NotifyChannel, address: &str, now: DateTime<Utc>) -> Option<u64> {
+        let mut seen = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Forget recipients quiet for an hour, so the map stays small.
+        if seen.len() > 1000 {
+            seen.retain(|_, (at, _)| now - *at < chrono::Duration::hours(1));
+        }
+        let entry = seen
+            .entry((channel, address.to_string()))
+            .or_insert((now - chrono::Duration::minutes(2), 0));
+        entry.1 += 1;
+        if now - entry.0 >= chrono::Duration::minutes(1) {
+            let refused = entry.1;
+            *entry = (now, 0);
+            Some(refused)
+        } else {
+            None
+        }
+    }
 }
 
 impl std::fmt::Debug for Outbox {
@@ -135,6 +169,7 @@ impl Outbox {
                 metrics,
                 wake: Notify::new(),
                 queued_since_wake: AtomicBool::new(false),
+                storm_log: StormLog::default(),
             }),
         })
     }
@@ -309,14 +344,18 @@ impl Outbox {
         let hour_ago = time::format(now - chrono::Duration::hours(1));
         let recent = notifications::count_recent(conn, channel.as_str(), address, &hour_ago)?;
         if recent >= i64::from(limit) {
-            tracing::warn!(
-                to = %mask_recipient(channel, address),
-                %channel,
-                recent,
-                limit,
-                ticket = %ticket.number,
-                "too many messages to one recipient in the last hour; this one is not sent"
-            );
+            // A storm must not become a storm of log lines: one warning per recipient a
+            // minute, saying how many were refused since the last one.
+            if let Some(refused) = self.inner.storm_log.note(channel, address, now) {
+                tracing::warn!(
+                    to = %mask_recipient(channel, address),
+                    %channel,
+                    refused,
+                    limit,
+                    ticket = %ticket.number,
+                    "too many messages to one recipient in the last hour: refused (not sent)"
+                );
+            }
             self.inner.metrics.count(channel, Outcome::RateLimited);
             row.status = NotifyStatus::Failed.as_str().into();
             row.last_error = Some(format!(
@@ -470,4 +509,28 @@ fn recipients(
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_storm_is_logged_once_a_minute_per_recipient() {
+        let log = StormLog::default();
+        let t0 = chrono::Utc::now();
+        let at = |secs| t0 + chrono::Duration::seconds(secs);
+        assert_eq!(log.note(NotifyChannel::Sms, "13800000001", at(0)), Some(1));
+        assert_eq!(log.note(NotifyChannel::Sms, "13800000001", at(1)), None);
+        assert_eq!(log.note(NotifyChannel::Sms, "13800000001", at(30)), None);
+        // Another recipient, or another channel, is its own.
+        assert_eq!(log.note(NotifyChannel::Sms, "13800000002", at(30)), Some(1));
+        assert_eq!(
+            log.note(NotifyChannel::Email, "13800000001", at(30)),
+            Some(1)
+        );
+        // A minute on: one line, with the refusals since the last.
+        assert_eq!(log.note(NotifyChannel::Sms, "13800000001", at(61)), Some(3));
+        assert_eq!(log.note(NotifyChannel::Sms, "13800000001", at(62)), None);
+    }
 }
