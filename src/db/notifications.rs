@@ -54,6 +54,22 @@ pub fn insert(conn: &mut DbConnection, row: &NotificationRow) -> QueryResult<()>
         .map(drop)
 }
 
+/// Inserts the messages of one event: on PostgreSQL in one statement (one round trip);
+/// SQLite has no round trips to save, and diesel's multi-connection type does not build
+/// multi-row inserts for it, so there they go one by one.
+pub fn insert_all(conn: &mut DbConnection, rows: &[NotificationRow]) -> QueryResult<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    match conn {
+        DbConnection::Postgres(c) => diesel::insert_into(notifications::table)
+            .values(rows)
+            .execute(c)
+            .map(drop),
+        DbConnection::Sqlite(_) => rows.iter().try_for_each(|row| insert(conn, row)),
+    }
+}
+
 pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<NotificationRow>> {
     notifications::table
         .find(id)
@@ -65,32 +81,42 @@ pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Notificatio
 /// How many messages to `recipient` over `channel` queued since `since` were, or will be,
 /// sent: those refused by the rate limit (and other failures) do not count against it.
 ///
-/// One count per live status, each an exact range of the recipient index, rather than
-/// `status IN (…)` or `status <> 'failed'`: in a storm the window holds thousands of refused
-/// rows for one number, which those forms would read (PostgreSQL may even scan the table),
-/// while the live rows in any hour are at most the limit. Three plain counts also stay
-/// prepared, which a bound list would not on SQLite.
+/// Each live status is an exact range of the recipient index, so a storm's thousands of
+/// refused rows are never read, while the live rows of any hour are at most the limit.
+/// PostgreSQL: one count with the statuses bound as one array (`= ANY($1)`), a single round
+/// trip that stays prepared. SQLite: one count per status, which stay prepared there (a bound
+/// list is re-prepared every time on SQLite) and cost no round trip.
 pub fn count_recent(
     conn: &mut DbConnection,
     channel: &str,
     recipient: &str,
     since: &str,
 ) -> QueryResult<i64> {
-    let mut total = 0;
-    for status in [
+    let live = [
         NotifyStatus::Sent,
         NotifyStatus::Pending,
         NotifyStatus::Sending,
-    ] {
-        total += notifications::table
-            .filter(notifications::recipient.eq(recipient))
-            .filter(notifications::channel.eq(channel))
-            .filter(notifications::status.eq(status.as_str()))
-            .filter(notifications::created_at.ge(since))
+    ];
+    let recent = notifications::table
+        .filter(notifications::recipient.eq(recipient))
+        .filter(notifications::channel.eq(channel))
+        .filter(notifications::created_at.ge(since));
+    match conn {
+        DbConnection::Postgres(_) => recent
+            .filter(notifications::status.eq_any(live.map(NotifyStatus::as_str)))
             .count()
-            .get_result::<i64>(conn)?;
+            .get_result(conn),
+        DbConnection::Sqlite(_) => {
+            let mut total = 0;
+            for status in live {
+                total += recent
+                    .filter(notifications::status.eq(status.as_str()))
+                    .count()
+                    .get_result::<i64>(conn)?;
+            }
+            Ok(total)
+        }
     }
-    Ok(total)
 }
 
 /// Newest first, at most `limit`.

@@ -235,6 +235,7 @@ impl Outbox {
         }
         let values = self.values(conn, ticket, event, enterprise.as_ref())?;
         let mut seen = BTreeSet::new();
+        let mut rows = Vec::new();
         let mut queued = 0;
         for r in &recipients {
             let channels = [
@@ -252,14 +253,15 @@ impl Outbox {
                 values.insert("recipient", r.name.clone());
                 let row =
                     self.message(conn, kind, channel, r, address, &values, ticket, event, now)?;
-                notifications::insert(conn, &row)?;
                 if row.status == NotifyStatus::Pending.as_str() {
                     queued += 1;
                     self.inner.metrics.count(channel, Outcome::Queued);
                     self.inner.queued_since_wake.store(true, Ordering::Release);
                 }
+                rows.push(row);
             }
         }
+        notifications::insert_all(conn, &rows)?;
         Ok(queued)
     }
 
