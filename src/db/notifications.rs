@@ -1,6 +1,8 @@
 //! The notification outbox: messages queued with the ticket events that cause them, claimed
 //! by delivery workers under a lease, and their outcomes.
 
+use std::collections::HashMap;
+
 use diesel::prelude::*;
 use diesel::sql_types::Text;
 
@@ -78,45 +80,67 @@ pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Notificatio
         .optional()
 }
 
-/// How many messages to `recipient` over `channel` queued since `since` were, or will be,
+/// For each (channel, recipient), how many messages queued since `since` were, or will be,
 /// sent: those refused by the rate limit (and other failures) do not count against it.
+/// Addresses without any are left out.
 ///
 /// Each live status is an exact range of the recipient index, so a storm's thousands of
 /// refused rows are never read, while the live rows of any hour are at most the limit.
-/// PostgreSQL: one count with the statuses bound as one array (`= ANY($1)`), a single round
-/// trip that stays prepared. SQLite: one count per status, which stay prepared there (a bound
-/// list is re-prepared every time on SQLite) and cost no round trip.
-pub fn count_recent(
+/// PostgreSQL: one grouped count for all the addresses, with the recipients and statuses
+/// bound as arrays (`= ANY($1)`): one round trip, one prepared statement. SQLite: a count per
+/// address and status, which stay prepared there (a bound list is re-prepared every time on
+/// SQLite) and cost no round trip.
+pub fn recent_counts(
     conn: &mut DbConnection,
-    channel: &str,
-    recipient: &str,
+    addresses: &[(&str, &str)],
     since: &str,
-) -> QueryResult<i64> {
+) -> QueryResult<HashMap<(String, String), i64>> {
     let live = [
         NotifyStatus::Sent,
         NotifyStatus::Pending,
         NotifyStatus::Sending,
     ];
-    let recent = notifications::table
-        .filter(notifications::recipient.eq(recipient))
-        .filter(notifications::channel.eq(channel))
-        .filter(notifications::created_at.ge(since));
+    let mut counts = HashMap::new();
     match conn {
-        DbConnection::Postgres(_) => recent
-            .filter(notifications::status.eq_any(live.map(NotifyStatus::as_str)))
-            .count()
-            .get_result(conn),
-        DbConnection::Sqlite(_) => {
-            let mut total = 0;
-            for status in live {
-                total += recent
-                    .filter(notifications::status.eq(status.as_str()))
-                    .count()
-                    .get_result::<i64>(conn)?;
+        DbConnection::Postgres(_) => {
+            let recipients: Vec<&str> = addresses.iter().map(|(_, r)| *r).collect();
+            let channels: Vec<&str> = addresses.iter().map(|(c, _)| *c).collect();
+            // Every column of the index constrained, so each range is exact.
+            let rows: Vec<(String, String, i64)> = notifications::table
+                .filter(notifications::recipient.eq_any(recipients))
+                .filter(notifications::channel.eq_any(channels))
+                .filter(notifications::status.eq_any(live.map(NotifyStatus::as_str)))
+                .filter(notifications::created_at.ge(since))
+                .group_by((notifications::channel, notifications::recipient))
+                .select((
+                    notifications::channel,
+                    notifications::recipient,
+                    diesel::dsl::count_star(),
+                ))
+                .load(conn)?;
+            for (channel, recipient, n) in rows {
+                counts.insert((channel, recipient), n);
             }
-            Ok(total)
+        }
+        DbConnection::Sqlite(_) => {
+            for &(channel, recipient) in addresses {
+                let mut total = 0;
+                for status in live {
+                    total += notifications::table
+                        .filter(notifications::recipient.eq(recipient))
+                        .filter(notifications::channel.eq(channel))
+                        .filter(notifications::status.eq(status.as_str()))
+                        .filter(notifications::created_at.ge(since))
+                        .count()
+                        .get_result::<i64>(conn)?;
+                }
+                if total > 0 {
+                    counts.insert((channel.to_string(), recipient.to_string()), total);
+                }
+            }
         }
     }
+    Ok(counts)
 }
 
 /// Newest first, at most `limit`.

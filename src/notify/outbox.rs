@@ -93,6 +93,13 @@ impl std::fmt::Debug for Outbox {
     }
 }
 
+/// What the caller of [`Outbox::queue_event_known`] has already read.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Known<'a> {
+    pub enterprise: Option<&'a EnterpriseRow>,
+    pub category_name: Option<&'a str>,
+}
+
 /// Someone a message may go to: a user, or the contact written on a ticket.
 #[derive(Debug, Clone)]
 struct Recipient {
@@ -215,6 +222,19 @@ impl Outbox {
         event: &EventRow,
         now: DateTime<Utc>,
     ) -> QueryResult<usize> {
+        self.queue_event_known(conn, ticket, event, now, Known::default())
+    }
+
+    /// [`queue_event`](Self::queue_event) for a caller that has already read the ticket's
+    /// enterprise and category (filing has), saving those reads.
+    pub fn queue_event_known(
+        &self,
+        conn: &mut DbConnection,
+        ticket: &TicketRow,
+        event: &EventRow,
+        now: DateTime<Utc>,
+        known: Known<'_>,
+    ) -> QueryResult<usize> {
         let (Some(action), Some(to)) = (
             Action::parse(&event.action),
             TicketStatus::parse(&event.to_status),
@@ -227,49 +247,77 @@ impl Outbox {
         if !self.inner.email_on && !self.inner.sms_on {
             return Ok(0);
         }
-        let enterprise = enterprises::find(conn, &ticket.enterprise_id)?;
-        let recipients = recipients(conn, kind.audience(), ticket, enterprise.as_ref())?;
-        if recipients.is_empty() {
+        let read;
+        let enterprise = match known.enterprise {
+            Some(e) => Some(e),
+            None => {
+                read = enterprises::find(conn, &ticket.enterprise_id)?;
+                read.as_ref()
+            }
+        };
+        let recipients = recipients(conn, kind.audience(), ticket, enterprise)?;
+        // Each (channel, address) once, though a person may be reached as several recipients.
+        let mut seen = BTreeSet::new();
+        let mut messages = Vec::new();
+        for r in &recipients {
+            for (channel, address, on) in [
+                (NotifyChannel::Email, r.email.as_ref(), self.inner.email_on),
+                (NotifyChannel::Sms, r.phone.as_ref(), self.inner.sms_on),
+            ] {
+                if let Some(address) = address.filter(|_| on)
+                    && seen.insert((channel.as_str(), address.as_str()))
+                {
+                    messages.push((r, channel, address.as_str()));
+                }
+            }
+        }
+        if messages.is_empty() {
             tracing::debug!(ticket = %ticket.number, event = %kind, "nobody to notify");
             return Ok(0);
         }
-        let values = self.values(conn, ticket, event, enterprise.as_ref())?;
-        let mut seen = BTreeSet::new();
-        let mut rows = Vec::new();
+        let values = self.values(conn, ticket, event, enterprise, known.category_name)?;
+        let hour_ago = time::format(now - chrono::Duration::hours(1));
+        let addresses: Vec<(&str, &str)> = messages
+            .iter()
+            .map(|(_, channel, address)| (channel.as_str(), *address))
+            .collect();
+        let recent = notifications::recent_counts(conn, &addresses, &hour_ago)?;
+        let mut rows = Vec::with_capacity(messages.len());
         let mut queued = 0;
-        for r in &recipients {
-            let channels = [
-                (NotifyChannel::Email, r.email.as_ref(), self.inner.email_on),
-                (NotifyChannel::Sms, r.phone.as_ref(), self.inner.sms_on),
-            ];
-            for (channel, address, on) in channels {
-                let Some(address) = address.filter(|_| on) else {
-                    continue;
-                };
-                if !seen.insert((channel.as_str(), address.clone())) {
-                    continue;
-                }
-                let mut values = values.clone();
-                values.insert("recipient", r.name.clone());
-                let row =
-                    self.message(conn, kind, channel, r, address, &values, ticket, event, now)?;
-                if row.status == NotifyStatus::Pending.as_str() {
-                    queued += 1;
-                    self.inner.metrics.count(channel, Outcome::Queued);
-                    self.inner.queued_since_wake.store(true, Ordering::Release);
-                }
-                rows.push(row);
+        for (r, channel, address) in messages {
+            let mut values = values.clone();
+            values.insert("recipient", r.name.clone());
+            let sent_lately = recent
+                .get(&(channel.as_str().to_string(), address.to_string()))
+                .copied()
+                .unwrap_or(0);
+            let row = self.message(
+                kind,
+                channel,
+                r,
+                address,
+                &values,
+                ticket,
+                event,
+                now,
+                sent_lately,
+            );
+            if row.status == NotifyStatus::Pending.as_str() {
+                queued += 1;
+                self.inner.metrics.count(channel, Outcome::Queued);
+                self.inner.queued_since_wake.store(true, Ordering::Release);
             }
+            rows.push(row);
         }
         notifications::insert_all(conn, &rows)?;
         Ok(queued)
     }
 
     /// The row of one message: rendered, or failed with the reason it will not be sent.
+    /// `sent_lately` is how many messages this address was sent (or will be) in the last hour.
     #[allow(clippy::too_many_arguments)]
     fn message(
         &self,
-        conn: &mut DbConnection,
         kind: NotifyEvent,
         channel: NotifyChannel,
         recipient: &Recipient,
@@ -278,7 +326,8 @@ impl Outbox {
         ticket: &TicketRow,
         event: &EventRow,
         now: DateTime<Utc>,
-    ) -> QueryResult<NotificationRow> {
+        sent_lately: i64,
+    ) -> NotificationRow {
         let now_text = time::format(now);
         let mut row = NotificationRow {
             id: new_id(),
@@ -337,15 +386,13 @@ impl Outbox {
             tracing::error!(event = %kind, error = %e, "a message could not be rendered");
             row.status = NotifyStatus::Failed.as_str().into();
             row.last_error = Some(format!("the template did not render: {e:#}"));
-            return Ok(row);
+            return row;
         }
         let limit = match channel {
             NotifyChannel::Email => self.inner.email_per_hour,
             NotifyChannel::Sms => self.inner.sms_per_hour,
         };
-        let hour_ago = time::format(now - chrono::Duration::hours(1));
-        let recent = notifications::count_recent(conn, channel.as_str(), address, &hour_ago)?;
-        if recent >= i64::from(limit) {
+        if sent_lately >= i64::from(limit) {
             // A storm must not become a storm of log lines: one warning per recipient a
             // minute, saying how many were refused since the last one.
             if let Some(refused) = self.inner.storm_log.note(channel, address, now) {
@@ -361,10 +408,10 @@ impl Outbox {
             self.inner.metrics.count(channel, Outcome::RateLimited);
             row.status = NotifyStatus::Failed.as_str().into();
             row.last_error = Some(format!(
-                "rate limited: {recent} {channel} messages to this recipient in the last hour (limit {limit})"
+                "rate limited: {sent_lately} {channel} messages to this recipient in the last hour (limit {limit})"
             ));
         }
-        Ok(row)
+        row
     }
 
     /// The values of the event's messages, but the recipient's name.
@@ -374,11 +421,15 @@ impl Outbox {
         ticket: &TicketRow,
         event: &EventRow,
         enterprise: Option<&EnterpriseRow>,
+        category_name: Option<&str>,
     ) -> QueryResult<MessageValues> {
         let enterprise = enterprise.map(|e| e.name.clone()).unwrap_or_default();
-        let category = categories::find(conn, &ticket.category_id)?
-            .map(|c| c.name)
-            .unwrap_or_default();
+        let category = match category_name {
+            Some(name) => name.to_string(),
+            None => categories::find(conn, &ticket.category_id)?
+                .map(|c| c.name)
+                .unwrap_or_default(),
+        };
         // A returned ticket has no department any more: the event says which it was.
         let department_id = ticket.department_id.clone().or_else(|| {
             event

@@ -8,6 +8,7 @@ use serde_json::json;
 
 use crate::auth::Principal;
 use crate::db::comments::{self, CommentRow};
+use crate::db::enterprises::EnterpriseRow;
 use crate::db::revisits::{self, RevisitRow};
 use crate::db::ticket_events::{self, EventRow};
 use crate::db::tickets::{self as ticket_db, Scope, TicketFilter, TicketRow};
@@ -19,7 +20,7 @@ use crate::domain::ticket::{
 use crate::domain::time;
 use crate::domain::validation::FieldErrors;
 use crate::error::AppError;
-use crate::notify::outbox::Outbox;
+use crate::notify::outbox::{Known, Outbox};
 use crate::service::{Page, require_role};
 
 /// A ticket with what is stored beside it.
@@ -234,7 +235,8 @@ fn event(
 /// channel, with the contact defaults filled in.
 struct CheckedFiling {
     input: NewTicket,
-    enterprise_id: String,
+    enterprise: EnterpriseRow,
+    category_name: String,
     channel: Channel,
 }
 
@@ -313,24 +315,36 @@ fn check_filing(
             ));
         }
     };
-    match categories::find(conn, &input.category_id)? {
+    let category = categories::find(conn, &input.category_id)?;
+    match &category {
         None => errors.add("category_id", "no such category"),
         Some(c) if c.disabled => errors.add("category_id", "this category is no longer in use"),
         Some(_) => {}
     }
-    if !enterprise_id.is_empty() {
-        match enterprises::find(conn, &enterprise_id)? {
+    let enterprise = if enterprise_id.is_empty() {
+        None
+    } else {
+        let found = enterprises::find(conn, &enterprise_id)?;
+        match &found {
             None => errors.add("enterprise_id", "no such enterprise"),
             Some(e) => {
-                input.contact_name = input.contact_name.or(e.contact_name);
-                input.contact_phone = input.contact_phone.or(e.contact_phone);
+                input.contact_name = input.contact_name.or_else(|| e.contact_name.clone());
+                input.contact_phone = input.contact_phone.or_else(|| e.contact_phone.clone());
             }
         }
-    }
+        found
+    };
     errors.finish()?;
+    // Both exist, or `errors` was not empty.
+    let (Some(category), Some(enterprise)) = (category, enterprise) else {
+        return Err(AppError::internal(anyhow::anyhow!(
+            "a filing passed its checks without its category or enterprise"
+        )));
+    };
     Ok(CheckedFiling {
         input,
-        enterprise_id,
+        enterprise,
+        category_name: category.name,
         channel,
     })
 }
@@ -360,7 +374,8 @@ pub fn file(
     }
     let CheckedFiling {
         input,
-        enterprise_id,
+        enterprise,
+        category_name,
         channel,
     } = check_filing(conn, who, input)?;
     let now_text = time::format(now);
@@ -375,7 +390,7 @@ pub fn file(
         title: input.title,
         description: input.description,
         category_id: input.category_id,
-        enterprise_id,
+        enterprise_id: enterprise.id.clone(),
         submitter_id: who.user_id.clone(),
         channel: channel.as_str().into(),
         contact_name: input.contact_name,
@@ -412,7 +427,16 @@ pub fn file(
         &now_text,
     );
     ticket_events::insert(conn, &filed)?;
-    outbox.queue_event(conn, &row, &filed, now)?;
+    outbox.queue_event_known(
+        conn,
+        &row,
+        &filed,
+        now,
+        Known {
+            enterprise: Some(&enterprise),
+            category_name: Some(&category_name),
+        },
+    )?;
     if let Some(key) = key {
         idempotency::insert(
             conn,
