@@ -246,11 +246,14 @@ impl Worker {
                         "SMS is turned off (notifications.sms.provider = \"off\")",
                     ));
                 };
-                let params: Vec<(String, String)> = row
-                    .template_params
-                    .as_deref()
-                    .and_then(|p| serde_json::from_str(p).ok())
-                    .unwrap_or_default();
+                let params: Vec<(String, String)> = match row.template_params.as_deref() {
+                    None => Vec::new(),
+                    Some(p) => serde_json::from_str(p).map_err(|e| {
+                        SendError::permanent(format!(
+                            "the stored template parameters cannot be read: {e}"
+                        ))
+                    })?,
+                };
                 sms.send(&SmsMessage {
                     id: row.id.clone(),
                     phone: row.recipient.clone(),
