@@ -44,6 +44,7 @@ macro_rules! text_enum {
     };
 }
 
+pub mod calendar;
 pub mod credit_code;
 pub mod notification;
 pub mod phone;
