@@ -25,6 +25,28 @@ pub struct Settings {
     pub log: LogSettings,
     pub notifications: NotificationSettings,
     pub metrics: MetricsSettings,
+    pub deadlines: DeadlineSettings,
+    pub scheduler: SchedulerSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct DeadlineSettings {
+    pub calendar_dir: PathBuf,
+    pub urgent_hours: u32,
+    pub sign_working_days: u32,
+    pub urgent_sign_hours: u32,
+    pub rework_working_days: u32,
+    pub max_extension_working_days: u32,
+    pub remind_before_hours: u32,
+    pub level2_after_working_days: u32,
+    pub level3_after_working_days: u32,
+    pub revisit_window_days: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SchedulerSettings {
+    pub enabled: bool,
+    pub interval_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -236,7 +258,30 @@ impl Settings {
             matches!(self.log.format.as_str(), "text" | "json"),
             "log.format must be \"text\" or \"json\""
         );
-        self.notifications.check()
+        self.notifications.check()?;
+        let d = &self.deadlines;
+        anyhow::ensure!(
+            d.urgent_hours >= 1 && d.urgent_sign_hours >= 1,
+            "deadlines.urgent_hours and deadlines.urgent_sign_hours must be at least 1"
+        );
+        anyhow::ensure!(
+            d.sign_working_days >= 1 && d.rework_working_days >= 1,
+            "deadlines.sign_working_days and deadlines.rework_working_days must be at least 1"
+        );
+        anyhow::ensure!(
+            (1..=365).contains(&d.max_extension_working_days),
+            "deadlines.max_extension_working_days must be between 1 and 365"
+        );
+        anyhow::ensure!(
+            d.level2_after_working_days >= 1
+                && d.level3_after_working_days > d.level2_after_working_days,
+            "deadlines.level2_after_working_days must be at least 1 and less than level3_after_working_days"
+        );
+        anyhow::ensure!(
+            self.scheduler.interval_secs >= 1,
+            "scheduler.interval_secs must be at least 1"
+        );
+        Ok(())
     }
 
     /// The database URL in force: the configured one, or the SQLite file in the data directory.

@@ -9,10 +9,9 @@ use crate::db::{Db, DbConnection, users};
 use crate::domain::credit_code;
 use crate::domain::ticket::{Channel, Rating, Role, TicketKind};
 use crate::error::AppError;
-use crate::notify::outbox::Outbox;
 use crate::service::accounts::{self, NewUser};
 use crate::service::directory::{self, NewCategory, NewDepartment, NewEnterprise};
-use crate::service::tickets::{self, ActionInput, FilingOptions, NewTicket};
+use crate::service::tickets::{self, ActionInput, Context, FilingOptions, NewTicket};
 
 /// Every demo account has this password.
 pub const DEMO_PASSWORD: &str = "Qiyeshao@2026";
@@ -77,7 +76,7 @@ struct Directory {
 /// already exists.
 pub fn seed(
     db: &Db,
-    outbox: &Outbox,
+    ctx: &Context,
     prefix: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<Vec<DemoAccount>>, AppError> {
@@ -85,7 +84,7 @@ pub fn seed(
     let Some(d) = db.write(move |c| seed_directory(c, &password_hash, now))? else {
         return Ok(None);
     };
-    seed_tickets(db, outbox, &d, prefix, now)?;
+    seed_tickets(db, ctx, &d, prefix, now)?;
     Ok(Some(d.accounts))
 }
 
@@ -306,7 +305,7 @@ struct UserSpec<'a> {
 /// A few tickets at different steps, each step its own transaction as through the API.
 fn seed_tickets(
     db: &Db,
-    outbox: &Outbox,
+    ctx: &Context,
     d: &Directory,
     prefix: &str,
     now: DateTime<Utc>,
@@ -330,14 +329,15 @@ fn seed_tickets(
             contact_phone: None,
             enterprise_id: on_behalf_of.map(Into::into),
             channel: on_behalf_of.map(|_| Channel::Phone),
+            priority: None,
         };
-        let (who, options, outbox) = (who.clone(), options.clone(), outbox.clone());
-        db.write(move |c| tickets::file(c, &outbox, &who, input, None, &options, now))
+        let (who, options, ctx) = (who.clone(), options.clone(), ctx.clone());
+        db.write(move |c| tickets::file(c, &ctx, &who, input, None, &options, now))
             .map(|f| f.ticket.row.id)
     };
     let act = |who: &Principal, id: &str, input: ActionInput| {
-        let (who, id, outbox) = (who.clone(), id.to_string(), outbox.clone());
-        db.write(move |c| tickets::act(c, &outbox, &who, &id, input, now))
+        let (who, id, ctx) = (who.clone(), id.to_string(), ctx.clone());
+        db.write(move |c| tickets::act(c, &ctx, &who, &id, input, now))
             .map(drop)
     };
 
@@ -358,6 +358,7 @@ fn seed_tickets(
             assignee_id: Some(d.power.user_id.clone()),
             co_department_ids: None,
             due_at: None,
+            priority: None,
         },
     )?;
     act(&d.power, &done, ActionInput::Sign)?;
@@ -404,6 +405,7 @@ fn seed_tickets(
             assignee_id: Some(d.hr_cadre.clone()),
             co_department_ids: None,
             due_at: None,
+            priority: None,
         },
     )?;
 

@@ -49,11 +49,28 @@ enum Command {
     Worker,
     /// Bring the database schema up to date, then exit.
     Migrate,
+    /// The working-day calendar.
+    Calendar {
+        #[command(subcommand)]
+        command: CalendarCommand,
+    },
     /// Manage accounts.
     User {
         #[command(subcommand)]
         command: UserCommand,
     },
+}
+
+#[derive(Subcommand)]
+enum CalendarCommand {
+    /// Load a year's public holidays and make-up working days from a TOML file (the format
+    /// of config/calendar/, see docs/deadlines.md); every instance uses it from its next sweep.
+    Load {
+        /// The year's file.
+        file: PathBuf,
+    },
+    /// List the years the calendar has data for, and where each came from.
+    List,
 }
 
 #[derive(Subcommand)]
@@ -118,6 +135,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             serve(settings, demo)
         }
         Command::Worker => worker(settings),
+        Command::Calendar { command } => calendar(&settings, command),
         Command::Migrate => {
             let applied = db::migrate(&settings)?;
             if applied.is_empty() {
@@ -185,9 +203,9 @@ fn serve(settings: Settings, seed_demo: bool) -> anyhow::Result<()> {
         tracing::info!(database = %db_url, url = %app.public_url(), "qiyeshao is listening");
         if seed_demo {
             let db = app.db().clone();
-            let outbox = app.outbox().clone();
+            let ctx = app.ticket_context();
             let seeded = tokio::task::spawn_blocking(move || {
-                demo::seed(&db, &outbox, &prefix, chrono::Utc::now())
+                demo::seed(&db, &ctx, &prefix, chrono::Utc::now())
             })
             .await
             .context("seeding the demo data")?
@@ -202,6 +220,58 @@ fn serve(settings: Settings, seed_demo: bool) -> anyhow::Result<()> {
         }
         app.run_until_stopped().await.context("the server failed")
     })
+}
+
+/// `qiyeshao calendar load FILE` / `qiyeshao calendar list`.
+fn calendar(settings: &Settings, command: CalendarCommand) -> anyhow::Result<()> {
+    use qiyeshao::service::calendar::{CalendarStore, store_year};
+    match command {
+        CalendarCommand::Load { file } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let year = qiyeshao::domain::calendar::YearFile::parse(&text)
+                .with_context(|| format!("{} is not a calendar file", file.display()))?;
+            db::migrate(settings)?;
+            let db = Db::connect(settings)?;
+            let stored = year.clone();
+            db.write(move |c| store_year(c, None, &stored, chrono::Utc::now()))
+                .map_err(describe)?;
+            let days: usize = year
+                .holidays
+                .iter()
+                .map(|h| (h.to - h.from).num_days() as usize + 1)
+                .sum();
+            println!(
+                "Loaded the calendar of {}: {} holidays, {} days off, {} make-up working days.",
+                year.year,
+                year.holidays.len(),
+                days,
+                year.holidays
+                    .iter()
+                    .map(|h| h.workdays.len())
+                    .sum::<usize>()
+            );
+            Ok(())
+        }
+        CalendarCommand::List => {
+            db::migrate(settings)?;
+            let db = Db::connect(settings)?;
+            let store = CalendarStore::load(&settings.deadlines.calendar_dir)?;
+            db.read(|c| -> Result<(), AppError> { Ok(store.refresh(c)?) })
+                .map_err(describe)?;
+            let calendar = store.current();
+            for file in calendar.days.years() {
+                let source = calendar.sources.get(&file.year).copied();
+                println!(
+                    "{}: {} holidays ({:?})",
+                    file.year,
+                    file.holidays.len(),
+                    source.unwrap_or(qiyeshao::service::calendar::YearSource::BuiltIn)
+                );
+            }
+            Ok(())
+        }
+    }
 }
 
 /// `qiyeshao worker`: the delivery worker alone, stopped by SIGTERM or Ctrl-C after the

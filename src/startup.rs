@@ -17,6 +17,8 @@ use crate::domain::time::{Clock, SystemClock};
 use crate::notify::metrics::Metrics;
 use crate::notify::outbox::Outbox;
 use crate::notify::worker::{Channels, Worker, WorkerHandle};
+use crate::service::calendar::CalendarStore;
+use crate::service::tickets::Context as TicketContext;
 
 pub struct Application {
     port: u16,
@@ -24,6 +26,8 @@ pub struct Application {
     db: Db,
     public_url: String,
     outbox: Outbox,
+    calendar: Arc<CalendarStore>,
+    settings: Arc<Settings>,
     worker: Option<WorkerHandle>,
 }
 
@@ -38,14 +42,20 @@ impl Application {
         clock: Arc<dyn Clock>,
     ) -> anyhow::Result<Application> {
         let settings = Arc::new(settings);
+        let calendar = Arc::new(
+            CalendarStore::load(&settings.deadlines.calendar_dir)
+                .context("the working-day calendar")?,
+        );
         let prepared = {
-            let settings = settings.clone();
+            let (settings, calendar) = (settings.clone(), calendar.clone());
             tokio::task::spawn_blocking(move || -> anyhow::Result<(Db, Vec<u8>)> {
                 let applied = db::migrate(&settings)?;
                 if !applied.is_empty() {
                     tracing::info!(?applied, "database migrated");
                 }
                 let db = Db::connect(&settings)?;
+                db.read(|c| -> Result<(), crate::error::AppError> { Ok(calendar.refresh(c)?) })
+                    .map_err(|e| anyhow::anyhow!("reading the calendar years: {e}"))?;
                 let secret =
                     auth::load_or_create_secret(&settings.auth.jwt_secret, &settings.data.dir)?;
                 Ok((db, secret))
@@ -54,6 +64,7 @@ impl Application {
             .context("start-up task failed")??
         };
         let (db, secret) = prepared;
+        calendar.missing_near(clock.now());
 
         let listener = TcpListener::bind(&settings.server.bind)
             .with_context(|| format!("cannot listen on {}", settings.server.bind))?;
@@ -73,6 +84,7 @@ impl Application {
             clock: clock.clone(),
             settings: settings.clone(),
             outbox: outbox.clone(),
+            calendar: calendar.clone(),
         });
         let log_requests = settings.log.requests;
         let mut server = HttpServer::new(move || {
@@ -118,6 +130,8 @@ impl Application {
             db,
             public_url,
             outbox,
+            calendar,
+            settings,
             worker,
         })
     }
@@ -134,10 +148,22 @@ impl Application {
         &self.public_url
     }
 
-    /// Where the service queues notifications (for the demo data, which is written beside
-    /// the API).
+    /// Where the service queues notifications.
     pub fn outbox(&self) -> &Outbox {
         &self.outbox
+    }
+
+    /// What ticket actions need (for the demo data, which is written beside the API).
+    pub fn ticket_context(&self) -> TicketContext {
+        TicketContext {
+            outbox: self.outbox.clone(),
+            calendar: self.calendar.current(),
+            deadlines: self.settings.deadlines.clone(),
+        }
+    }
+
+    pub fn calendar(&self) -> &Arc<CalendarStore> {
+        &self.calendar
     }
 
     /// Takes the in-process delivery worker (if it runs), for a caller that stops the server

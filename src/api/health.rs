@@ -15,6 +15,9 @@ pub struct HealthResponse {
     pub database: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// What works, but not as it should: e.g. no holiday calendar for this or next year.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// The process is up.
@@ -24,6 +27,7 @@ pub async fn healthz() -> HttpResponse {
         status: "ok".into(),
         database: None,
         detail: None,
+        warnings: Vec::new(),
     })
 }
 
@@ -32,6 +36,12 @@ pub async fn healthz() -> HttpResponse {
     responses((status = 200, body = HealthResponse), (status = 503, body = HealthResponse)))]
 pub async fn readyz(state: State) -> HttpResponse {
     let backend = state.db.backend().as_str().to_string();
+    let warnings: Vec<String> = state
+        .calendar
+        .missing_near(state.clock.now())
+        .into_iter()
+        .map(|year| format!("no holiday calendar for {year}: its deadlines count Monday to Friday"))
+        .collect();
     let db = state.db.clone();
     let result = actix_web::web::block(move || db.ping()).await;
     match result {
@@ -39,6 +49,7 @@ pub async fn readyz(state: State) -> HttpResponse {
             status: "ready".into(),
             database: Some(backend),
             detail: None,
+            warnings,
         }),
         Ok(Err(e)) => {
             tracing::warn!(error = %format!("{e:#}"), "readiness check failed");
@@ -46,12 +57,14 @@ pub async fn readyz(state: State) -> HttpResponse {
                 status: "not_ready".into(),
                 database: Some(backend),
                 detail: Some("the database does not answer".into()),
+                warnings,
             })
         }
         Err(e) => HttpResponse::ServiceUnavailable().json(HealthResponse {
             status: "not_ready".into(),
             database: Some(backend),
             detail: Some(e.to_string()),
+            warnings,
         }),
     }
 }

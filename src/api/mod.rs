@@ -6,6 +6,7 @@
 //! [`AppState::read`] — and shape the answer.
 
 pub mod auth;
+pub mod calendar;
 pub mod directory;
 pub mod extract;
 pub mod health;
@@ -29,6 +30,8 @@ use crate::db::Db;
 use crate::domain::time::Clock;
 use crate::error::{AppError, ErrorKind};
 use crate::notify::outbox::Outbox;
+use crate::service::calendar::CalendarStore;
+use crate::service::tickets::Context as TicketContext;
 
 /// What every handler can reach.
 pub struct AppState {
@@ -38,9 +41,20 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Where ticket actions queue their notifications.
     pub outbox: Outbox,
+    /// The working-day calendar.
+    pub calendar: Arc<CalendarStore>,
 }
 
 impl AppState {
+    /// What ticket actions need: the outbox, the calendar in force, the deadline settings.
+    pub fn ticket_context(&self) -> TicketContext {
+        TicketContext {
+            outbox: self.outbox.clone(),
+            calendar: self.calendar.current(),
+            deadlines: self.settings.deadlines.clone(),
+        }
+    }
+
     /// Reads: runs `f` on a pooled connection on a blocking thread.
     pub async fn read<T, F>(&self, f: F) -> Result<T, AppError>
     where
@@ -211,6 +225,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(resource("/tickets/{id}/revisit").route(post().to(tickets::revisit)))
                 .service(resource("/tickets/{id}/close").route(post().to(tickets::close)))
                 .service(resource("/tickets/{id}/withdraw").route(post().to(tickets::withdraw)))
+                .service(resource("/calendar/working-days").route(get().to(calendar::working_days)))
+                .service(resource("/calendar/add").route(get().to(calendar::add)))
+                .service(resource("/calendar/years").route(get().to(calendar::list_years)))
+                .service(
+                    resource("/calendar/years/{year}").route(web::put().to(calendar::put_year)),
+                )
                 .service(
                     resource("/notifications").route(get().to(notifications::list_notifications)),
                 )

@@ -3,9 +3,9 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::api::{auth, directory, health, notifications, tickets, types, users};
+use crate::api::{auth, calendar, directory, health, notifications, tickets, types, users};
 use crate::domain::notification::{NotifyChannel, NotifyEvent, NotifyStatus};
-use crate::domain::ticket::{Action, Channel, Rating, Role, TicketKind, TicketStatus};
+use crate::domain::ticket::{Action, Channel, Priority, Rating, Role, TicketKind, TicketStatus};
 
 struct BearerAuth;
 
@@ -72,18 +72,23 @@ impl Modify for BearerAuth {
         tickets::revisit,
         tickets::close,
         tickets::withdraw,
+        calendar::working_days,
+        calendar::add,
+        calendar::list_years,
+        calendar::put_year,
         notifications::list_notifications,
         notifications::notification_counts,
         notifications::get_notification,
         notifications::retry_notification,
     ),
-    components(schemas(Role, TicketKind, TicketStatus, Channel, Rating, Action, NotifyChannel, NotifyStatus, NotifyEvent, types::ErrorResponse)),
+    components(schemas(Role, TicketKind, TicketStatus, Channel, Rating, Action, Priority, NotifyChannel, NotifyStatus, NotifyEvent, types::ErrorResponse)),
     modifiers(&BearerAuth),
     tags(
         (name = "tickets", description = "Filing and reading requests"),
         (name = "ticket actions", description = "The workflow: accept, assign, sign, resolve, revisit…"),
         (name = "auth", description = "Sign-in, tokens and your own account"),
         (name = "notifications", description = "The e-mail and SMS outbox (administrators)"),
+        (name = "calendar", description = "Working days: public holidays and make-up working days"),
     )
 )]
 pub struct ApiDoc;

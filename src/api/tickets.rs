@@ -12,7 +12,7 @@ use crate::api::types::{
     CommentResponse, ErrorResponse, TicketDetailResponse, TicketList, TicketResponse,
 };
 use crate::db::tickets::TicketFilter;
-use crate::domain::ticket::{Channel, Rating, TicketKind, TicketStatus};
+use crate::domain::ticket::{Channel, Priority, Rating, TicketKind, TicketStatus};
 use crate::domain::time;
 use crate::domain::validation::{FieldErrors, limits};
 use crate::error::AppError;
@@ -35,6 +35,9 @@ pub struct CreateTicketRequest {
     pub enterprise_id: Option<String>,
     /// `online` for enterprises (the default); `phone` (default) or `visit` for staff.
     pub channel: Option<Channel>,
+    /// `normal` (the default) or `urgent`: an urgent ticket's deadline counts hours
+    /// (`deadlines.urgent_hours`), not working days.
+    pub priority: Option<Priority>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -100,8 +103,11 @@ pub struct AssignRequest {
     pub assignee_id: Option<String>,
     /// Co-handling departments (协办单位), at most 10.
     pub co_department_ids: Option<Vec<String>>,
-    /// RFC 3339; without it the category's deadline applies, ending at the close of the day.
+    /// RFC 3339; without it the category's deadline applies: its working days after today,
+    /// ending at the close of the last one (urgent tickets: `deadlines.urgent_hours` hours).
     pub due_at: Option<String>,
+    /// Sets the ticket's priority (before its deadline is computed).
+    pub priority: Option<Priority>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -207,6 +213,7 @@ pub async fn create_ticket(
         contact_phone: errors.contact_phone("contact_phone", body.contact_phone),
         enterprise_id: body.enterprise_id,
         channel: body.channel,
+        priority: body.priority,
     };
     errors.finish()?;
     let options = FilingOptions {
@@ -221,9 +228,9 @@ pub async fn create_ticket(
     let mut attempt = 0;
     let filed = loop {
         let (who, input, key, options) = (who.clone(), input.clone(), key.clone(), options.clone());
-        let outbox = state.outbox.clone();
+        let ctx = state.ticket_context();
         let result = state
-            .write(move |c| tickets::file(c, &outbox, &who, input, key.as_ref(), &options, now))
+            .write(move |c| tickets::file(c, &ctx, &who, input, key.as_ref(), &options, now))
             .await;
         match result {
             Err(e) if e.is_duplicate() && attempt < 3 => attempt += 1,
@@ -380,9 +387,9 @@ async fn act(
 ) -> Result<HttpResponse, AppError> {
     let id = path_id(id, "ticket")?;
     let now = state.clock.now();
-    let outbox = state.outbox.clone();
+    let ctx = state.ticket_context();
     let record = state
-        .write(move |c| tickets::act(c, &outbox, &who, &id, input, now))
+        .write(move |c| tickets::act(c, &ctx, &who, &id, input, now))
         .await?;
     state.outbox.wake();
     Ok(HttpResponse::Ok().json(TicketResponse::new(record, &time::format(now))))
@@ -496,6 +503,7 @@ action!(
             assignee_id: req.assignee_id,
             co_department_ids: co,
             due_at,
+            priority: req.priority,
         };
         act(state, auth.0, &id, input).await
     }

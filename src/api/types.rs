@@ -12,7 +12,7 @@ use crate::db::enterprises::EnterpriseRow;
 use crate::db::revisits::RevisitRow;
 use crate::db::ticket_events::EventRow;
 use crate::db::users::UserRow;
-use crate::domain::ticket::{Action, Channel, Rating, Role, TicketKind, TicketStatus};
+use crate::domain::ticket::{Action, Channel, Priority, Rating, Role, TicketKind, TicketStatus};
 use crate::service::tickets::{TicketDetail, TicketRecord, is_overdue};
 
 /// Every error: a stable code to switch on, a message for people, and for validation
@@ -191,6 +191,17 @@ pub struct TicketResponse {
     pub closed_at: Option<String>,
     pub rejected_at: Option<String>,
     pub withdrawn_at: Option<String>,
+    #[schema(value_type = Priority)]
+    pub priority: String,
+    /// When the assigned cadre must have signed for it.
+    pub sign_due_at: Option<String>,
+    /// Approved extensions (延期).
+    pub extension_count: i32,
+    /// 0: not escalated; 1: overdue (督办); 2: the department head was told; 3: the
+    /// administrators were.
+    pub escalation_level: i32,
+    /// Closed because the enterprise did not rate it within the revisit window.
+    pub no_response: bool,
 }
 
 impl TicketResponse {
@@ -229,6 +240,11 @@ impl TicketResponse {
             closed_at: r.closed_at,
             rejected_at: r.rejected_at,
             withdrawn_at: r.withdrawn_at,
+            priority: r.priority,
+            sign_due_at: r.sign_due_at,
+            extension_count: r.extension_count,
+            escalation_level: r.escalation_level,
+            no_response: r.no_response,
         }
     }
 }

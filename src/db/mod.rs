@@ -11,6 +11,7 @@
 //! NULL (`treat_none_as_default_value = false`): with SQL `DEFAULT` for `None`, the SQL would
 //! depend on the values and diesel could not keep the statement prepared.
 
+pub mod calendar_years;
 pub mod categories;
 pub mod comments;
 pub mod departments;

@@ -93,6 +93,14 @@ diesel::table! {
         closed_at -> Nullable<Text>,
         rejected_at -> Nullable<Text>,
         withdrawn_at -> Nullable<Text>,
+        priority -> Text,
+        sign_due_at -> Nullable<Text>,
+        extension_count -> Integer,
+        reminded_at -> Nullable<Text>,
+        sign_reminded_at -> Nullable<Text>,
+        overdue_at -> Nullable<Text>,
+        escalation_level -> Integer,
+        no_response -> Bool,
     }
 }
 
@@ -200,6 +208,32 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    calendar_years (year) {
+        year -> Integer,
+        content -> Text,
+        loaded_by -> Nullable<Text>,
+        loaded_at -> Text,
+    }
+}
+
+diesel::table! {
+    extensions (id) {
+        id -> Text,
+        ticket_id -> Text,
+        requested_by -> Text,
+        working_days -> Integer,
+        reason -> Text,
+        status -> Text,
+        due_before -> Nullable<Text>,
+        due_after -> Nullable<Text>,
+        decided_by -> Nullable<Text>,
+        decision_reason -> Nullable<Text>,
+        created_at -> Text,
+        decided_at -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(tickets -> enterprises (enterprise_id));
 diesel::joinable!(tickets -> categories (category_id));
 diesel::joinable!(ticket_events -> tickets (ticket_id));
@@ -221,4 +255,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     ticket_counters,
     notifications,
+    calendar_years,
+    extensions,
 );

@@ -42,6 +42,20 @@ pub struct TicketRow {
     pub closed_at: Option<String>,
     pub rejected_at: Option<String>,
     pub withdrawn_at: Option<String>,
+    /// `normal` or `urgent` (an urgent deadline counts hours, not working days).
+    pub priority: String,
+    /// When the assigned cadre must have signed for it.
+    pub sign_due_at: Option<String>,
+    /// Approved extensions (延期).
+    pub extension_count: i32,
+    /// The scheduler's marks for the deadline in force (cleared when it changes).
+    pub reminded_at: Option<String>,
+    pub sign_reminded_at: Option<String>,
+    pub overdue_at: Option<String>,
+    /// 0 none; 1 overdue (督办); 2 the department head; 3 the administrators.
+    pub escalation_level: i32,
+    /// Closed because the enterprise did not rate it within the revisit window.
+    pub no_response: bool,
 }
 
 /// Which tickets a reader may see at all.

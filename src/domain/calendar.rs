@@ -63,6 +63,8 @@ pub enum CalendarError {
     Both { day: NaiveDate },
     #[error("{day} is in two holidays")]
     Overlap { day: NaiveDate },
+    #[error("a holiday's name must be 1 to 50 characters without control characters")]
+    Name,
 }
 
 impl YearFile {
@@ -98,6 +100,10 @@ impl YearFile {
         let mut off = BTreeSet::new();
         let mut on = BTreeSet::new();
         for h in &self.holidays {
+            let length = h.name.chars().count();
+            if !(1..=50).contains(&length) || h.name.chars().any(char::is_control) {
+                return Err(CalendarError::Name);
+            }
             if h.from > h.to {
                 return Err(CalendarError::Backwards {
                     name: h.name.clone(),

@@ -36,6 +36,13 @@ text_enum!(
         TicketResolved => "ticket_resolved",
         TicketReopened => "ticket_reopened",
         TicketRejected => "ticket_rejected",
+        DeadlineReminder => "deadline_reminder",
+        SignReminder => "sign_reminder",
+        TicketOverdue => "ticket_overdue",
+        TicketEscalated => "ticket_escalated",
+        TicketEscalatedAdmins => "ticket_escalated_admins",
+        ExtensionRequested => "extension_requested",
+        ExtensionDecided => "extension_decided",
     }
 );
 
@@ -52,11 +59,20 @@ pub enum Audience {
     HandlersAndHead,
     /// The enterprise's contact on the ticket.
     EnterpriseContact,
+    /// The lead department's head.
+    DepartmentHead,
+    /// Every active administrator.
+    Admins,
 }
 
 impl NotifyEvent {
-    /// The event a timeline entry raises, if any: `action` took the ticket to `to`.
-    pub fn of_action(action: Action, to: TicketStatus) -> Option<NotifyEvent> {
+    /// The event a timeline entry raises, if any: `action` took the ticket to `to`, and (for
+    /// the scheduler's escalations) to `escalation_level`.
+    pub fn of_action(
+        action: Action,
+        to: TicketStatus,
+        escalation_level: i32,
+    ) -> Option<NotifyEvent> {
         match action {
             Action::File => Some(NotifyEvent::TicketFiled),
             Action::Assign => Some(NotifyEvent::TicketAssigned),
@@ -66,7 +82,21 @@ impl NotifyEvent {
             // An unsatisfied rating sends the ticket back for rework (重办).
             Action::Revisit if to == TicketStatus::InProgress => Some(NotifyEvent::TicketReopened),
             Action::Reject => Some(NotifyEvent::TicketRejected),
-            _ => None,
+            Action::Remind => Some(NotifyEvent::DeadlineReminder),
+            Action::SignRemind => Some(NotifyEvent::SignReminder),
+            Action::Escalate => Some(match escalation_level {
+                ..=1 => NotifyEvent::TicketOverdue,
+                2 => NotifyEvent::TicketEscalated,
+                _ => NotifyEvent::TicketEscalatedAdmins,
+            }),
+            Action::ExtensionRequest => Some(NotifyEvent::ExtensionRequested),
+            Action::ExtensionApprove | Action::ExtensionDeny => Some(NotifyEvent::ExtensionDecided),
+            Action::Accept
+            | Action::Sign
+            | Action::Progress
+            | Action::Revisit
+            | Action::Close
+            | Action::Withdraw => None,
         }
     }
 
@@ -79,6 +109,11 @@ impl NotifyEvent {
             NotifyEvent::TicketResolved | NotifyEvent::TicketRejected => {
                 Audience::EnterpriseContact
             }
+            NotifyEvent::DeadlineReminder | NotifyEvent::ExtensionDecided => Audience::Handlers,
+            NotifyEvent::SignReminder | NotifyEvent::TicketOverdue => Audience::HandlersAndHead,
+            NotifyEvent::TicketEscalated => Audience::DepartmentHead,
+            NotifyEvent::TicketEscalatedAdmins => Audience::Admins,
+            NotifyEvent::ExtensionRequested => Audience::Dispatchers,
         }
     }
 }
@@ -206,14 +241,43 @@ mod tests {
         ];
         for (action, to, expected) in cases {
             assert_eq!(
-                NotifyEvent::of_action(action, to),
+                NotifyEvent::of_action(action, to, 0),
                 expected,
                 "{action} → {to}"
             );
         }
+        let escalations = [
+            (1, NotifyEvent::TicketOverdue),
+            (2, NotifyEvent::TicketEscalated),
+            (3, NotifyEvent::TicketEscalatedAdmins),
+        ];
+        for (level, expected) in escalations {
+            assert_eq!(
+                NotifyEvent::of_action(Action::Escalate, TicketStatus::InProgress, level),
+                Some(expected)
+            );
+        }
+        let scheduled = [
+            (Remind, NotifyEvent::DeadlineReminder),
+            (SignRemind, NotifyEvent::SignReminder),
+            (ExtensionRequest, NotifyEvent::ExtensionRequested),
+            (ExtensionApprove, NotifyEvent::ExtensionDecided),
+            (ExtensionDeny, NotifyEvent::ExtensionDecided),
+        ];
+        for (action, expected) in scheduled {
+            assert_eq!(
+                NotifyEvent::of_action(action, TicketStatus::InProgress, 0),
+                Some(expected)
+            );
+        }
         // Every event is raised by some action.
         for &e in NotifyEvent::ALL {
-            assert!(cases.iter().any(|(_, _, x)| *x == Some(e)), "{e}");
+            assert!(
+                cases.iter().any(|(_, _, x)| *x == Some(e))
+                    || escalations.iter().any(|(_, x)| *x == e)
+                    || scheduled.iter().any(|(_, x)| *x == e),
+                "{e}"
+            );
         }
     }
 

@@ -49,6 +49,15 @@ text_enum!(
 );
 
 text_enum!(
+    /// How fast a ticket must be handled: a normal deadline counts working days, an urgent one
+    /// hours around the clock.
+    Priority {
+        Normal => "normal",
+        Urgent => "urgent",
+    }
+);
+
+text_enum!(
     /// The enterprise's verdict on a resolution (满意 / 基本满意 / 不满意).
     Rating {
         Satisfied => "satisfied",
@@ -58,8 +67,10 @@ text_enum!(
 );
 
 text_enum!(
-    /// What happened to a ticket, as written on its timeline. `File` and `Comment` are not
-    /// workflow actions; the rest are the actions of `POST /tickets/{id}/{action}`.
+    /// What happened to a ticket, as written on its timeline. `File` is the filing; the
+    /// `Extension…` entries are the extension requests and decisions; `Remind`, `SignRemind`
+    /// and `Escalate` are written by the scheduler; the rest are the actions of
+    /// `POST /tickets/{id}/{action}` (`Close` also when the revisit window runs out).
     Action {
         File => "file",
         Accept => "accept",
@@ -73,6 +84,12 @@ text_enum!(
         Revisit => "revisit",
         Close => "close",
         Withdraw => "withdraw",
+        ExtensionRequest => "extension_request",
+        ExtensionApprove => "extension_approve",
+        ExtensionDeny => "extension_deny",
+        Remind => "remind",
+        SignRemind => "sign_remind",
+        Escalate => "escalate",
     }
 );
 
@@ -292,7 +309,17 @@ pub fn decide(
 /// Whether the timeline entry of an action is shown to the enterprise. Returns and urges are
 /// the government's own business; progress notes say for themselves.
 pub fn is_public_by_default(action: Action) -> bool {
-    !matches!(action, Action::Return | Action::Urge | Action::Progress)
+    !matches!(
+        action,
+        Action::Return
+            | Action::Urge
+            | Action::Progress
+            | Action::ExtensionRequest
+            | Action::ExtensionDeny
+            | Action::Remind
+            | Action::SignRemind
+            | Action::Escalate
+    )
 }
 
 /// The human-readable number of a ticket: prefix, China date, and the day's sequence.
@@ -561,6 +588,7 @@ mod tests {
         check(TicketStatus::ALL, |v| v.as_str());
         check(Rating::ALL, |v| v.as_str());
         check(Action::ALL, |v| v.as_str());
+        check(Priority::ALL, |v| v.as_str());
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
-use chrono::{DateTime, Days, FixedOffset, NaiveDate, NaiveTime, SecondsFormat, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, SecondsFormat, Utc};
 
 /// Asia/Shanghai has kept UTC+8 without daylight saving since 1991.
 const CHINA: FixedOffset = match FixedOffset::east_opt(8 * 3600) {
@@ -25,15 +25,6 @@ pub fn china_date(at: DateTime<Utc>) -> NaiveDate {
 /// The instant a China calendar day starts.
 pub fn china_day_start(day: NaiveDate) -> DateTime<Utc> {
     (day.and_time(NaiveTime::MIN) - chrono::Duration::hours(8)).and_utc()
-}
-
-/// The close of the China calendar day `days` days after the day of `from`: the last
-/// millisecond before the next day starts.
-pub fn end_of_day_after(from: DateTime<Utc>, days: u32) -> DateTime<Utc> {
-    let day = china_date(from)
-        .checked_add_days(Days::new(u64::from(days) + 1))
-        .unwrap_or(NaiveDate::MAX);
-    china_day_start(day) - chrono::Duration::milliseconds(1)
 }
 
 /// `2026-11-22T08:30:00.000Z`: millisecond precision, always the same width.
@@ -115,19 +106,6 @@ mod tests {
         assert_eq!(
             china_date(at("2026-11-21T15:59:59Z")),
             NaiveDate::from_ymd_opt(2026, 11, 21).expect("date")
-        );
-    }
-
-    #[test]
-    fn end_of_day_after_counts_china_days() {
-        assert_eq!(
-            format(end_of_day_after(at("2026-11-22T02:00:00Z"), 3)),
-            "2026-11-25T15:59:59.999Z"
-        );
-        // 01:00 on the 23rd in China, though still the 22nd in UTC.
-        assert_eq!(
-            format(end_of_day_after(at("2026-11-22T17:00:00Z"), 0)),
-            "2026-11-23T15:59:59.999Z"
         );
     }
 

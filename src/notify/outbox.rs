@@ -241,7 +241,7 @@ impl Outbox {
         ) else {
             return Ok(0);
         };
-        let Some(kind) = NotifyEvent::of_action(action, to) else {
+        let Some(kind) = NotifyEvent::of_action(action, to, ticket.escalation_level) else {
             return Ok(0);
         };
         if !self.inner.email_on && !self.inner.sms_on {
@@ -430,12 +430,14 @@ impl Outbox {
                 .map(|c| c.name)
                 .unwrap_or_default(),
         };
+        // The event's details, which we wrote (a malformed one only loses its values).
+        let data: Option<serde_json::Value> = event
+            .data
+            .as_deref()
+            .and_then(|d| serde_json::from_str(d).ok());
         // A returned ticket has no department any more: the event says which it was.
         let department_id = ticket.department_id.clone().or_else(|| {
-            event
-                .data
-                .as_deref()
-                .and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok())
+            data.as_ref()
                 .and_then(|d| d["department_id"].as_str().map(str::to_string))
         });
         let department = match department_id {
@@ -450,6 +452,12 @@ impl Outbox {
                 .to_string()
         };
         let note = event.note.clone().unwrap_or_default();
+        // Working days: overdue (escalations) or asked for (extensions).
+        let days = data
+            .as_ref()
+            .and_then(|d| d["days"].as_i64())
+            .map(|n| n.to_string())
+            .unwrap_or_default();
         let url = self.ticket_url(&ticket.id);
         let kind = match TicketKind::parse(&ticket.kind) {
             Some(TicketKind::Problem) => "问题",
@@ -477,6 +485,7 @@ impl Outbox {
             ),
             ("note_short", shorten(&note, 20)),
             ("note", note),
+            ("days", days),
             ("rate_url", format!("{url}/rate")),
             ("url", url),
             ("ticket_id", ticket.id.clone()),
@@ -522,6 +531,16 @@ fn recipients(
         }
         Audience::Dispatchers => {
             users_found.extend(users::active_with_role(conn, Role::Dispatcher.as_str())?);
+        }
+        Audience::Admins => {
+            users_found.extend(users::active_with_role(conn, Role::Admin.as_str())?);
+        }
+        Audience::DepartmentHead => {
+            if let Some(dept) = &ticket.department_id
+                && let Some(head) = departments::find(conn, dept)?.and_then(|d| d.head_user_id)
+            {
+                users_found.extend(users::find(conn, &head)?);
+            }
         }
         Audience::EnterpriseContact => {
             let submitter = users::find(conn, &ticket.submitter_id)?

@@ -47,6 +47,34 @@ const BUILT_IN: &[(&str, &str)] = &[
         "ticket_rejected.txt",
         include_str!("../../config/templates/ticket_rejected.txt"),
     ),
+    (
+        "deadline_reminder.txt",
+        include_str!("../../config/templates/deadline_reminder.txt"),
+    ),
+    (
+        "sign_reminder.txt",
+        include_str!("../../config/templates/sign_reminder.txt"),
+    ),
+    (
+        "ticket_overdue.txt",
+        include_str!("../../config/templates/ticket_overdue.txt"),
+    ),
+    (
+        "ticket_escalated.txt",
+        include_str!("../../config/templates/ticket_escalated.txt"),
+    ),
+    (
+        "ticket_escalated_admins.txt",
+        include_str!("../../config/templates/ticket_escalated_admins.txt"),
+    ),
+    (
+        "extension_requested.txt",
+        include_str!("../../config/templates/extension_requested.txt"),
+    ),
+    (
+        "extension_decided.txt",
+        include_str!("../../config/templates/extension_decided.txt"),
+    ),
 ];
 
 /// The values templates (and SMS gateway parameters) may use. Every message gets all of
@@ -68,6 +96,10 @@ pub const VALUES: &[(&str, &str)] = &[
         "what the actor wrote: the reason, urge, resolution or rating comment",
     ),
     ("note_short", "the note cut to 20 characters"),
+    (
+        "days",
+        "working days: how long overdue (escalations), or asked for (extensions)",
+    ),
     ("url", "the link to the ticket"),
     ("rate_url", "the link to rate the ticket"),
     ("ticket_id", "the ticket's id"),
@@ -323,6 +355,7 @@ pub fn sample_values() -> MessageValues {
             "due_day" => "12月8日",
             "note" => "请尽快协调供电公司",
             "note_short" => "请尽快协调供电公司",
+            "days" => "3",
             "url" => "https://qys.example.gov.cn/tickets/0190",
             "rate_url" => "https://qys.example.gov.cn/tickets/0190/rate",
             "ticket_id" => "0190",

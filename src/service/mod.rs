@@ -3,6 +3,7 @@
 //! applies the domain rules and writes through the `db` repositories.
 
 pub mod accounts;
+pub mod calendar;
 pub mod directory;
 pub mod notifications;
 pub mod tickets;

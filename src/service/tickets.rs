@@ -3,10 +3,13 @@
 //! they were, and queues no notification: the messages an event raises are written to the
 //! outbox in the same transaction.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use crate::auth::Principal;
+use crate::config::DeadlineSettings;
 use crate::db::comments::{self, CommentRow};
 use crate::db::enterprises::EnterpriseRow;
 use crate::db::revisits::{self, RevisitRow};
@@ -15,12 +18,13 @@ use crate::db::tickets::{self as ticket_db, Scope, TicketFilter, TicketRow};
 use crate::db::{DbConnection, categories, departments, enterprises, idempotency, new_id, users};
 use crate::domain::text;
 use crate::domain::ticket::{
-    self, Action, Actor, Channel, Rating, Role, Step, TicketKind, TicketStatus, can_view,
+    self, Action, Actor, Channel, Priority, Rating, Role, Step, TicketKind, TicketStatus, can_view,
 };
 use crate::domain::time;
 use crate::domain::validation::FieldErrors;
 use crate::error::AppError;
 use crate::notify::outbox::{Known, Outbox};
+use crate::service::calendar::Calendar;
 use crate::service::{Page, require_role};
 
 /// A ticket with what is stored beside it.
@@ -50,6 +54,55 @@ pub struct NewTicket {
     pub contact_phone: Option<String>,
     pub enterprise_id: Option<String>,
     pub channel: Option<Channel>,
+    /// Normal unless given.
+    pub priority: Option<Priority>,
+}
+
+/// What the functions that write timeline events need besides the connection: where their
+/// notifications go, the working-day calendar, and the deadline settings.
+#[derive(Clone)]
+pub struct Context {
+    pub outbox: Outbox,
+    pub calendar: Arc<Calendar>,
+    pub deadlines: DeadlineSettings,
+}
+
+impl Context {
+    /// The deadline of a normal ticket `days` working days from `now`, or of an urgent one
+    /// `urgent_hours` from `now`.
+    pub fn deadline(&self, now: DateTime<Utc>, urgent: bool, days: u32) -> DateTime<Utc> {
+        if urgent {
+            now + chrono::Duration::hours(i64::from(self.deadlines.urgent_hours))
+        } else {
+            self.calendar.days.deadline(now, days)
+        }
+    }
+
+    /// When the assigned cadre must have signed, and never after the deadline itself.
+    pub fn sign_deadline(
+        &self,
+        now: DateTime<Utc>,
+        urgent: bool,
+        due: DateTime<Utc>,
+    ) -> DateTime<Utc> {
+        let sign = if urgent {
+            now + chrono::Duration::hours(i64::from(self.deadlines.urgent_sign_hours))
+        } else {
+            self.calendar
+                .days
+                .deadline(now, self.deadlines.sign_working_days)
+        };
+        sign.min(due)
+    }
+}
+
+/// Forgets what the scheduler did about the previous deadline, so the new one gets its own
+/// reminders and escalations.
+pub fn reset_deadline_marks(row: &mut TicketRow) {
+    row.reminded_at = None;
+    row.sign_reminded_at = None;
+    row.overdue_at = None;
+    row.escalation_level = 0;
 }
 
 /// An `Idempotency-Key` and the hash of the request that came with it.
@@ -87,6 +140,8 @@ pub enum ActionInput {
         assignee_id: Option<String>,
         co_department_ids: Option<Vec<String>>,
         due_at: Option<DateTime<Utc>>,
+        /// Changes the ticket's priority before its deadline is set.
+        priority: Option<Priority>,
     },
     Sign,
     Return {
@@ -354,7 +409,7 @@ fn check_filing(
 /// for the same request, returns the ticket that request created.
 pub fn file(
     conn: &mut DbConnection,
-    outbox: &Outbox,
+    ctx: &Context,
     who: &Principal,
     input: NewTicket,
     key: Option<&IdempotencyKey>,
@@ -413,6 +468,14 @@ pub fn file(
         closed_at: None,
         rejected_at: None,
         withdrawn_at: None,
+        priority: input.priority.unwrap_or(Priority::Normal).as_str().into(),
+        sign_due_at: None,
+        extension_count: 0,
+        reminded_at: None,
+        sign_reminded_at: None,
+        overdue_at: None,
+        escalation_level: 0,
+        no_response: false,
     };
     let search_text = text::search_text(&[&row.number, &row.title, &row.description]);
     ticket_db::insert(conn, &row, &search_text)?;
@@ -427,7 +490,7 @@ pub fn file(
         &now_text,
     );
     ticket_events::insert(conn, &filed)?;
-    outbox.queue_event_known(
+    ctx.outbox.queue_event_known(
         conn,
         &row,
         &filed,
@@ -566,7 +629,7 @@ fn check_assignment(
 /// Takes a workflow action on a ticket and returns the ticket as it now is.
 pub fn act(
     conn: &mut DbConnection,
-    outbox: &Outbox,
+    ctx: &Context,
     who: &Principal,
     ticket_id: &str,
     input: ActionInput,
@@ -600,22 +663,23 @@ pub fn act(
             assignee_id,
             co_department_ids: co,
             due_at,
+            priority,
         } => {
             let co = co.unwrap_or_default();
             check_assignment(conn, &department_id, assignee_id.as_deref(), &co)?;
+            if let Some(p) = priority {
+                row.priority = p.as_str().into();
+            }
+            let urgent = row.priority == Priority::Urgent.as_str();
             let due_at = match due_at {
                 Some(d) => d,
-                None => {
-                    let category = categories::find(conn, &row.category_id)?.ok_or_else(|| {
-                        AppError::internal(anyhow::anyhow!("ticket without category"))
-                    })?;
-                    // Calendar days until the working-day calendar exists.
-                    time::end_of_day_after(now, u32::try_from(category.deadline_days).unwrap_or(1))
-                }
+                None => ctx.deadline(now, urgent, category_days(conn, &row)?),
             };
             if due_at <= now {
                 return Err(AppError::invalid_field("due_at", "must be in the future"));
             }
+            row.sign_due_at = Some(time::format(ctx.sign_deadline(now, urgent, due_at)));
+            reset_deadline_marks(&mut row);
             if row.accepted_at.is_none() {
                 row.accepted_at = Some(now_text.clone());
             }
@@ -631,6 +695,8 @@ pub fn act(
                 "assignee_id": assignee_id,
                 "co_department_ids": co,
                 "due_at": row.due_at,
+                "sign_due_at": row.sign_due_at,
+                "priority": row.priority,
                 "reassigned": before.department_id.is_some(),
             }));
             None
@@ -649,6 +715,8 @@ pub fn act(
             row.assigned_at = None;
             row.signed_at = None;
             row.due_at = None;
+            row.sign_due_at = None;
+            reset_deadline_marks(&mut row);
             ticket_db::set_co_departments(conn, &row.id, &[])?;
             row.co_department_ids = String::new();
             Some(reason)
@@ -687,11 +755,21 @@ pub fn act(
             row.rating = Some(rating.as_str().to_string());
             if rating.closes() {
                 row.closed_at = Some(now_text.clone());
+                data = Some(json!({ "rating": rating.as_str(), "channel": channel.as_str() }));
             } else {
+                // Rework (重办) gets a deadline of its own.
                 row.reopen_count += 1;
                 row.resolved_at = None;
+                let urgent = row.priority == Priority::Urgent.as_str();
+                let due = ctx.deadline(now, urgent, ctx.deadlines.rework_working_days);
+                row.due_at = Some(time::format(due));
+                reset_deadline_marks(&mut row);
+                data = Some(json!({
+                    "rating": rating.as_str(),
+                    "channel": channel.as_str(),
+                    "due_at": row.due_at,
+                }));
             }
-            data = Some(json!({ "rating": rating.as_str(), "channel": channel.as_str() }));
             revisit = Some(RevisitRow {
                 id: new_id(),
                 ticket_id: row.id.clone(),
@@ -733,8 +811,15 @@ pub fn act(
     if let Some(r) = revisit {
         revisits::insert(conn, &r)?;
     }
-    outbox.queue_event(conn, &row, &happened, now)?;
+    ctx.outbox.queue_event(conn, &row, &happened, now)?;
     Ok(TicketRecord::new(row))
+}
+
+/// The working days of the ticket's category.
+fn category_days(conn: &mut DbConnection, row: &TicketRow) -> Result<u32, AppError> {
+    let category = categories::find(conn, &row.category_id)?
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("ticket without category")))?;
+    Ok(u32::try_from(category.deadline_days).unwrap_or(1))
 }
 
 /// Whether a ticket is past its deadline at `now`.

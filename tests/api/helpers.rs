@@ -16,7 +16,6 @@ use qiyeshao::config::Settings;
 use qiyeshao::db::Db;
 use qiyeshao::domain::ticket::Role;
 use qiyeshao::domain::time::ManualClock;
-use qiyeshao::notify::outbox::Outbox;
 use qiyeshao::notify::worker::WorkerHandle;
 use qiyeshao::service::accounts::{self, NewUser};
 use qiyeshao::service::directory::{self, NewCategory, NewDepartment, NewEnterprise};
@@ -54,7 +53,8 @@ pub struct TestApp {
     pub db: Db,
     pub clock: ManualClock,
     pub tokens: TokenKeys,
-    pub outbox: Outbox,
+    /// What the service functions that write ticket events take.
+    pub ctx: qiyeshao::service::tickets::Context,
     server: actix_web::dev::ServerHandle,
     worker: Option<WorkerHandle>,
     _dir: tempfile::TempDir,
@@ -169,7 +169,7 @@ pub async fn spawn_app_with(
     let db = app.db().clone();
     let server = app.server_handle();
     let worker = app.take_worker();
-    let outbox = app.outbox().clone();
+    let ctx = app.ticket_context();
     tokio::spawn(app.run_until_stopped());
     Some(TestApp {
         backend,
@@ -179,7 +179,7 @@ pub async fn spawn_app_with(
         settings,
         db,
         clock,
-        outbox,
+        ctx,
         server,
         worker,
         _dir: dir,

@@ -535,8 +535,8 @@ async fn a_rolled_back_action_queues_nothing(app: TestApp) {
     let id = id_of(&app.file(&w.ent_a, &w.category, "招工难").await);
     let before = all_rows(&app.db).len();
     // The assignment runs, queues its messages, and then its transaction fails.
-    let (outbox, who, ticket, cadre, dept) = (
-        app.outbox.clone(),
+    let (ctx, who, ticket, cadre, dept) = (
+        app.ctx.clone(),
         qiyeshao::service::accounts::principal_of(
             &app.db
                 .read(|c| -> Result<_, AppError> { Ok(db::users::find(c, &w.dispatcher.id)?) })
@@ -555,8 +555,9 @@ async fn a_rolled_back_action_queues_nothing(app: TestApp) {
             assignee_id: Some(cadre),
             co_department_ids: None,
             due_at: None,
+            priority: None,
         };
-        tickets::act(c, &outbox, &who, &ticket, assign, now)?;
+        tickets::act(c, &ctx, &who, &ticket, assign, now)?;
         assert!(
             db::notifications::list(c, &NotificationFilter::default(), 100)?.len() > before,
             "inside the transaction the messages are queued"

@@ -559,7 +559,8 @@ async fn reassigning_restarts_signing(app: TestApp) {
 
 async fn deadlines(app: TestApp) {
     let w = app.world().await;
-    // 10:00 in China on a Thursday; the category allows 5 days, so the close of Tuesday.
+    // 10:00 in China on Thursday 2026-11-19; the category allows 5 working days (Friday,
+    // Monday to Thursday), so the close of the next Thursday.
     app.clock
         .set(qiyeshao::domain::time::parse("2026-11-19T10:00:00+08:00").expect("time"));
     let id = id_of(&app.file(&w.ent_a, &w.category, "期限").await);
@@ -572,7 +573,10 @@ async fn deadlines(app: TestApp) {
         )
         .await
         .expect(200);
-    assert_eq!(t["due_at"], "2026-11-24T15:59:59.999Z");
+    assert_eq!(t["due_at"], "2026-11-26T15:59:59.999Z");
+    // Signing is due by the close of the next working day.
+    assert_eq!(t["sign_due_at"], "2026-11-20T15:59:59.999Z");
+    assert_eq!(t["priority"], "normal");
 
     let id = id_of(&app.file(&w.ent_a, &w.category, "期限二").await);
     app.act(

@@ -1,0 +1,12 @@
+DROP TABLE extensions;
+DROP INDEX tickets_resolved_idx;
+DROP INDEX tickets_sign_due_idx;
+ALTER TABLE tickets DROP COLUMN no_response;
+ALTER TABLE tickets DROP COLUMN escalation_level;
+ALTER TABLE tickets DROP COLUMN overdue_at;
+ALTER TABLE tickets DROP COLUMN sign_reminded_at;
+ALTER TABLE tickets DROP COLUMN reminded_at;
+ALTER TABLE tickets DROP COLUMN extension_count;
+ALTER TABLE tickets DROP COLUMN sign_due_at;
+ALTER TABLE tickets DROP COLUMN priority;
+DROP TABLE calendar_years;
