@@ -44,8 +44,9 @@ enum Command {
         #[arg(long)]
         demo: bool,
     },
-    /// Deliver queued notifications (e-mail, SMS) without serving HTTP, until stopped
-    /// (SIGTERM or Ctrl-C). Several may run against one PostgreSQL.
+    /// Deliver queued notifications (e-mail, SMS) and sweep deadlines (reminders,
+    /// escalations, the revisit window) without serving HTTP, until stopped (SIGTERM or
+    /// Ctrl-C). Several may run against one PostgreSQL.
     Worker,
     /// Bring the database schema up to date, then exit.
     Migrate,
@@ -299,15 +300,42 @@ fn worker(settings: Settings) -> anyhow::Result<()> {
             clock.clone(),
         )
         .context("the notification settings")?;
+        let metrics = std::sync::Arc::new(qiyeshao::notify::metrics::Metrics::default());
+        // The scheduler queues reminders and escalations: it needs the templates and links.
+        let link_base = settings.public_url(&settings.server.bind);
+        let outbox = qiyeshao::notify::outbox::Outbox::new(
+            &settings.notifications,
+            &link_base,
+            metrics.clone(),
+        )
+        .context("the notification templates")?;
         let handle = qiyeshao::notify::worker::Worker::new(
-            db,
+            db.clone(),
             std::sync::Arc::new(channels),
             &settings.notifications,
-            clock,
-            std::sync::Arc::new(qiyeshao::notify::metrics::Metrics::default()),
-            None,
+            clock.clone(),
+            metrics,
+            Some(outbox.clone()),
         )
         .spawn();
+        let scheduler = if settings.scheduler.enabled {
+            let calendar = std::sync::Arc::new(
+                qiyeshao::service::calendar::CalendarStore::load(&settings.deadlines.calendar_dir)
+                    .context("the working-day calendar")?,
+            );
+            Some(
+                qiyeshao::scheduler::Scheduler::new(
+                    db.clone(),
+                    outbox,
+                    calendar,
+                    settings.clone(),
+                    clock,
+                )
+                .spawn(),
+            )
+        } else {
+            None
+        };
         tracing::info!(
             database = %db::redact_url(&settings.database_url()),
             "qiyeshao worker is delivering notifications"
@@ -319,7 +347,10 @@ fn worker(settings: Settings) -> anyhow::Result<()> {
             _ = tokio::signal::ctrl_c() => {}
             _ = terminate.recv() => {}
         }
-        tracing::info!("stopping: finishing the messages in hand");
+        tracing::info!("stopping: finishing the sweep and the messages in hand");
+        if let Some(scheduler) = scheduler {
+            scheduler.stop().await;
+        }
         handle.stop().await;
         Ok(())
     })

@@ -17,6 +17,7 @@ use crate::domain::time::{Clock, SystemClock};
 use crate::notify::metrics::Metrics;
 use crate::notify::outbox::Outbox;
 use crate::notify::worker::{Channels, Worker, WorkerHandle};
+use crate::scheduler::{Scheduler, SchedulerHandle};
 use crate::service::calendar::CalendarStore;
 use crate::service::tickets::Context as TicketContext;
 
@@ -29,6 +30,8 @@ pub struct Application {
     calendar: Arc<CalendarStore>,
     settings: Arc<Settings>,
     worker: Option<WorkerHandle>,
+    scheduler: Scheduler,
+    scheduler_handle: Option<SchedulerHandle>,
 }
 
 impl Application {
@@ -123,6 +126,17 @@ impl Application {
             )
             .spawn()
         });
+        let scheduler = Scheduler::new(
+            db.clone(),
+            outbox.clone(),
+            calendar.clone(),
+            settings.clone(),
+            clock.clone(),
+        );
+        let scheduler_handle = settings
+            .scheduler
+            .enabled
+            .then(|| scheduler.clone().spawn());
         spawn_housekeeping(db.clone(), clock, settings.clone());
         Ok(Application {
             port: address.port(),
@@ -133,6 +147,8 @@ impl Application {
             calendar,
             settings,
             worker,
+            scheduler,
+            scheduler_handle,
         })
     }
 
@@ -166,6 +182,11 @@ impl Application {
         &self.calendar
     }
 
+    /// The deadline scheduler (whether or not it runs by itself), to sweep on demand.
+    pub fn scheduler(&self) -> &Scheduler {
+        &self.scheduler
+    }
+
     /// Takes the in-process delivery worker (if it runs), for a caller that stops the server
     /// itself: tests.
     pub fn take_worker(&mut self) -> Option<WorkerHandle> {
@@ -182,6 +203,9 @@ impl Application {
     /// messages it is sending and stops.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let served = self.server.await;
+        if let Some(scheduler) = self.scheduler_handle {
+            scheduler.stop().await;
+        }
         if let Some(worker) = self.worker {
             worker.stop().await;
         }

@@ -8,6 +8,7 @@
 pub mod auth;
 pub mod calendar;
 pub mod directory;
+pub mod extensions;
 pub mod extract;
 pub mod health;
 pub mod notifications;
@@ -225,6 +226,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(resource("/tickets/{id}/revisit").route(post().to(tickets::revisit)))
                 .service(resource("/tickets/{id}/close").route(post().to(tickets::close)))
                 .service(resource("/tickets/{id}/withdraw").route(post().to(tickets::withdraw)))
+                .service(
+                    resource("/tickets/{id}/extensions")
+                        .route(get().to(extensions::list_extensions))
+                        .route(post().to(extensions::request_extension)),
+                )
+                .service(
+                    resource("/tickets/{id}/extensions/{eid}/approve")
+                        .route(post().to(extensions::approve_extension)),
+                )
+                .service(
+                    resource("/tickets/{id}/extensions/{eid}/deny")
+                        .route(post().to(extensions::deny_extension)),
+                )
                 .service(resource("/calendar/working-days").route(get().to(calendar::working_days)))
                 .service(resource("/calendar/add").route(get().to(calendar::add)))
                 .service(resource("/calendar/years").route(get().to(calendar::list_years)))

@@ -3,7 +3,9 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::api::{auth, calendar, directory, health, notifications, tickets, types, users};
+use crate::api::{
+    auth, calendar, directory, extensions, health, notifications, tickets, types, users,
+};
 use crate::domain::notification::{NotifyChannel, NotifyEvent, NotifyStatus};
 use crate::domain::ticket::{Action, Channel, Priority, Rating, Role, TicketKind, TicketStatus};
 
@@ -72,6 +74,10 @@ impl Modify for BearerAuth {
         tickets::revisit,
         tickets::close,
         tickets::withdraw,
+        extensions::request_extension,
+        extensions::list_extensions,
+        extensions::approve_extension,
+        extensions::deny_extension,
         calendar::working_days,
         calendar::add,
         calendar::list_years,

@@ -16,6 +16,7 @@ pub mod categories;
 pub mod comments;
 pub mod departments;
 pub mod enterprises;
+pub mod extensions;
 pub mod idempotency;
 pub mod notifications;
 pub mod refresh_tokens;

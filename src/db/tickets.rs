@@ -351,3 +351,63 @@ pub fn split_ids(text: &str) -> Vec<String> {
 pub fn join_ids(ids: &[String]) -> String {
     ids.join(",")
 }
+
+/// Most tickets one sweep handles of each kind; the next sweep takes the rest.
+pub const SWEEP_BATCH: i64 = 500;
+
+/// Tickets being handled whose deadline falls in `(now, until]` and whose assignee has not
+/// been reminded of it: the scheduler's reminders.
+pub fn due_for_reminder(
+    conn: &mut DbConnection,
+    now: &str,
+    until: &str,
+) -> QueryResult<Vec<TicketRow>> {
+    tickets::table
+        .filter(tickets::status.eq_any(handling_statuses()))
+        .filter(tickets::due_at.gt(now))
+        .filter(tickets::due_at.le(until))
+        .filter(tickets::reminded_at.is_null())
+        .select(TicketRow::as_select())
+        .order(tickets::due_at.asc())
+        .limit(SWEEP_BATCH)
+        .load(conn)
+}
+
+/// Tickets being handled past their deadline that are not at the last escalation level.
+pub fn overdue_below_level(
+    conn: &mut DbConnection,
+    now: &str,
+    level: i32,
+) -> QueryResult<Vec<TicketRow>> {
+    tickets::table
+        .filter(tickets::status.eq_any(handling_statuses()))
+        .filter(tickets::due_at.le(now))
+        .filter(tickets::escalation_level.lt(level))
+        .select(TicketRow::as_select())
+        .order(tickets::due_at.asc())
+        .limit(SWEEP_BATCH)
+        .load(conn)
+}
+
+/// Assigned tickets not signed for by their sign-for deadline, not yet reminded.
+pub fn unsigned_past(conn: &mut DbConnection, now: &str) -> QueryResult<Vec<TicketRow>> {
+    tickets::table
+        .filter(tickets::status.eq(TicketStatus::Assigned.as_str()))
+        .filter(tickets::sign_due_at.le(now))
+        .filter(tickets::sign_reminded_at.is_null())
+        .select(TicketRow::as_select())
+        .order(tickets::sign_due_at.asc())
+        .limit(SWEEP_BATCH)
+        .load(conn)
+}
+
+/// Resolved tickets waiting for a rating since before `cutoff`.
+pub fn resolved_before(conn: &mut DbConnection, cutoff: &str) -> QueryResult<Vec<TicketRow>> {
+    tickets::table
+        .filter(tickets::status.eq(TicketStatus::Resolved.as_str()))
+        .filter(tickets::resolved_at.le(cutoff))
+        .select(TicketRow::as_select())
+        .order(tickets::resolved_at.asc())
+        .limit(SWEEP_BATCH)
+        .load(conn)
+}

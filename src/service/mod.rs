@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod calendar;
 pub mod directory;
+pub mod extensions;
 pub mod notifications;
 pub mod tickets;
 

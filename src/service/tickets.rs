@@ -241,7 +241,7 @@ fn actor_for(
 
 /// Loads a ticket the principal may see; anything else is "not found", never "forbidden",
 /// so that ids of others' tickets reveal nothing.
-fn load_visible(
+pub(crate) fn load_visible(
     conn: &mut DbConnection,
     who: &Principal,
     ticket_id: &str,
@@ -791,28 +791,67 @@ pub fn act(
         }
     };
 
-    if !ticket_db::update_versioned(conn, &row, before.version)? {
+    write_change(
+        conn,
+        ctx,
+        Some(who),
+        before.version,
+        &row,
+        Change {
+            action,
+            from,
+            note,
+            public,
+            data,
+        },
+        now,
+    )?;
+    if let Some(r) = revisit {
+        revisits::insert(conn, &r)?;
+    }
+    Ok(TicketRecord::new(row))
+}
+
+/// A change to a ticket as its timeline records it.
+pub(crate) struct Change {
+    pub action: Action,
+    pub from: TicketStatus,
+    pub note: Option<String>,
+    pub public: bool,
+    pub data: Option<serde_json::Value>,
+}
+
+/// Writes a changed ticket (its `version` already one more than `expected_version`), its
+/// timeline entry, and the notifications the entry raises; 409 `concurrent_update` when
+/// someone else changed the ticket since it was read. `who` is `None` for the scheduler.
+pub(crate) fn write_change(
+    conn: &mut DbConnection,
+    ctx: &Context,
+    who: Option<&Principal>,
+    expected_version: i32,
+    row: &TicketRow,
+    change: Change,
+    now: DateTime<Utc>,
+) -> Result<EventRow, AppError> {
+    if !ticket_db::update_versioned(conn, row, expected_version)? {
         return Err(AppError::conflict(
             "concurrent_update",
             "the ticket was changed by someone else at the same time; reload it and try again",
         ));
     }
     let happened = event(
-        &row,
-        Some(who),
-        action,
-        Some(from),
-        note,
-        public,
-        data,
-        &now_text,
+        row,
+        who,
+        change.action,
+        Some(change.from),
+        change.note,
+        change.public,
+        change.data,
+        &time::format(now),
     );
     ticket_events::insert(conn, &happened)?;
-    if let Some(r) = revisit {
-        revisits::insert(conn, &r)?;
-    }
-    ctx.outbox.queue_event(conn, &row, &happened, now)?;
-    Ok(TicketRecord::new(row))
+    ctx.outbox.queue_event(conn, row, &happened, now)?;
+    Ok(happened)
 }
 
 /// The working days of the ticket's category.

@@ -18,10 +18,15 @@ async fn openapi_document_matches_the_routes(app: TestApp) {
             }
         }
     }
-    assert_eq!(operations.len(), 47, "{operations:?}");
+    assert_eq!(operations.len(), 51, "{operations:?}");
     let id = "0190c0de-0000-7000-8000-000000000000";
     for (method, path) in &operations {
-        let url = app.url(&path.replace("{id}", id).replace("{year}", "2027"));
+        let url = app.url(
+            &path
+                .replace("{id}", id)
+                .replace("{eid}", id)
+                .replace("{year}", "2027"),
+        );
         let req = match method.as_str() {
             "get" => app.client.get(url),
             "post" => app.client.post(url),

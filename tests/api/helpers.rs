@@ -55,6 +55,8 @@ pub struct TestApp {
     pub tokens: TokenKeys,
     /// What the service functions that write ticket events take.
     pub ctx: qiyeshao::service::tickets::Context,
+    /// The deadline scheduler; tests sweep when they choose (it does not run by itself).
+    pub scheduler: qiyeshao::scheduler::Scheduler,
     server: actix_web::dev::ServerHandle,
     worker: Option<WorkerHandle>,
     _dir: tempfile::TempDir,
@@ -107,6 +109,8 @@ pub fn test_settings(dir: &std::path::Path, database_url: String) -> Settings {
     settings.auth.jwt_secret = SECRET.into();
     // The worker looks for due messages often, so tests need not wait for it.
     settings.notifications.poll_interval_ms = 20;
+    // Tests move the clock and sweep when they choose.
+    settings.scheduler.enabled = false;
     settings
 }
 
@@ -170,6 +174,7 @@ pub async fn spawn_app_with(
     let server = app.server_handle();
     let worker = app.take_worker();
     let ctx = app.ticket_context();
+    let scheduler = app.scheduler().clone();
     tokio::spawn(app.run_until_stopped());
     Some(TestApp {
         backend,
@@ -180,6 +185,7 @@ pub async fn spawn_app_with(
         db,
         clock,
         ctx,
+        scheduler,
         server,
         worker,
         _dir: dir,

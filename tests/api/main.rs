@@ -8,6 +8,7 @@ mod helpers;
 mod auth;
 mod cli;
 mod concurrency;
+mod deadlines;
 mod directory;
 mod docs_api;
 mod errors;

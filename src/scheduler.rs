@@ -1,0 +1,383 @@
+//! The scheduler: at `scheduler.interval_secs` it sweeps the tickets for what time alone
+//! decides — a reminder before the deadline, escalation (督办) when it has passed and again
+//! after more working days, a reminder to sign, and closing tickets whose revisit window ran
+//! out. Runs in `qiyeshao serve` and `qiyeshao worker` (`scheduler.enabled`).
+//!
+//! Each step is a timeline event written like any action (`tickets::write_change`: version
+//! check, event, notifications in one transaction) and leaves a mark on the ticket
+//! (`reminded_at`, `escalation_level`, …) that the deadline's next change clears, so each
+//! fires once per deadline. With several instances on one PostgreSQL a sweep runs in one of
+//! them at a time (a session advisory lock); and were two to overlap, the version check and
+//! the marks would still let each step happen once.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use diesel::RunQueryDsl;
+use diesel::sql_types::{BigInt, Bool};
+use serde_json::json;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::config::Settings;
+use crate::db::tickets::{self as ticket_db, TicketRow};
+use crate::db::{Db, DbConnection};
+use crate::domain::ticket::{Action, Priority, TicketStatus};
+use crate::domain::time::{self, Clock};
+use crate::error::AppError;
+use crate::notify::outbox::Outbox;
+use crate::service::calendar::CalendarStore;
+use crate::service::tickets::{Change, Context, write_change};
+
+/// Names the advisory lock that lets one instance at a time sweep.
+const SWEEP_LOCK: i64 = 0x7179_7368_7377;
+
+/// What one sweep did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct SweepReport {
+    /// Another instance held the sweep lock: nothing was done.
+    pub skipped: bool,
+    pub reminded: usize,
+    pub sign_reminded: usize,
+    /// Escalation steps taken (a ticket that reached level 3 counts for each level).
+    pub escalated: usize,
+    pub closed_no_response: usize,
+}
+
+#[derive(Clone)]
+pub struct Scheduler {
+    db: Db,
+    outbox: Outbox,
+    calendar: Arc<CalendarStore>,
+    settings: Arc<Settings>,
+    clock: Arc<dyn Clock>,
+    /// One sweep at a time in this process.
+    running: Arc<tokio::sync::Mutex<()>>,
+}
+
+/// A running scheduler: stop it to let the sweep in hand finish.
+pub struct SchedulerHandle {
+    stop: watch::Sender<bool>,
+    task: JoinHandle<()>,
+}
+
+impl SchedulerHandle {
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        if let Err(e) = self.task.await {
+            tracing::warn!(error = %e, "the scheduler ended abnormally");
+        }
+    }
+}
+
+/// Holds the PostgreSQL sweep lock on a connection of its own; released when dropped (and by
+/// PostgreSQL if the process dies).
+struct SweepLock(crate::db::PooledDb);
+
+impl Drop for SweepLock {
+    fn drop(&mut self) {
+        if let DbConnection::Postgres(pg) = &mut *self.0
+            && let Err(e) =
+                diesel::sql_query(format!("SELECT pg_advisory_unlock({SWEEP_LOCK})")).execute(pg)
+        {
+            tracing::warn!(error = %e, "releasing the sweep lock failed; it ends with the connection");
+        }
+    }
+}
+
+impl Scheduler {
+    pub fn new(
+        db: Db,
+        outbox: Outbox,
+        calendar: Arc<CalendarStore>,
+        settings: Arc<Settings>,
+        clock: Arc<dyn Clock>,
+    ) -> Scheduler {
+        Scheduler {
+            db,
+            outbox,
+            calendar,
+            settings,
+            clock,
+            running: Arc::new(tokio::sync::Mutex::new(())),
+        }
+    }
+
+    /// Sweeps every `scheduler.interval_secs` until stopped.
+    pub fn spawn(self) -> SchedulerHandle {
+        let (stop, mut stopped) = watch::channel(false);
+        let interval = Duration::from_secs(self.settings.scheduler.interval_secs);
+        let task = tokio::spawn(async move {
+            loop {
+                match self.sweep().await {
+                    Ok(report) if report != SweepReport::default() => {
+                        tracing::info!(?report, "deadline sweep")
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        tracing::warn!(error = %e, "the deadline sweep failed; it runs again at the next interval")
+                    }
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(interval) => {}
+                    _ = stopped.changed() => break,
+                }
+            }
+        });
+        SchedulerHandle { stop, task }
+    }
+
+    /// One sweep, now.
+    pub async fn sweep(&self) -> Result<SweepReport, AppError> {
+        let _one_at_a_time = self.running.lock().await;
+        let this = self.clone();
+        let outbox = self.outbox.clone();
+        let report = tokio::task::spawn_blocking(move || this.sweep_blocking())
+            .await
+            .map_err(AppError::internal)??;
+        outbox.wake();
+        Ok(report)
+    }
+
+    fn sweep_blocking(&self) -> Result<SweepReport, AppError> {
+        let Some(_lock) = self.take_lock()? else {
+            return Ok(SweepReport {
+                skipped: true,
+                ..Default::default()
+            });
+        };
+        self.db
+            .read(|c| -> Result<(), AppError> { Ok(self.calendar.refresh(c)?) })?;
+        let now = self.clock.now();
+        self.calendar.missing_near(now);
+        let ctx = Context {
+            outbox: self.outbox.clone(),
+            calendar: self.calendar.current(),
+            deadlines: self.settings.deadlines.clone(),
+        };
+        let d = &self.settings.deadlines;
+        let now_text = time::format(now);
+        let mut report = SweepReport::default();
+
+        // Overdue first: a ticket past its deadline needs no reminder that it is near.
+        let overdue = self.db.read(|c| -> Result<_, AppError> {
+            Ok(ticket_db::overdue_below_level(c, &now_text, 3)?)
+        })?;
+        for t in overdue {
+            let Some(due) = t.due_at.as_deref().and_then(time::parse) else {
+                continue;
+            };
+            let days_late = ctx.calendar.days.working_days_after(due, now);
+            let target = if days_late >= u64::from(d.level3_after_working_days) {
+                3
+            } else if days_late >= u64::from(d.level2_after_working_days) {
+                2
+            } else {
+                1
+            };
+            for level in (t.escalation_level + 1)..=target {
+                if self.step(&ctx, &t.id, now, Step::Escalate { level, days_late })? {
+                    report.escalated += 1;
+                }
+            }
+        }
+
+        let until = time::format(now + chrono::Duration::hours(i64::from(d.remind_before_hours)));
+        let near = self.db.read(|c| -> Result<_, AppError> {
+            Ok(ticket_db::due_for_reminder(c, &now_text, &until)?)
+        })?;
+        for t in near {
+            if self.step(&ctx, &t.id, now, Step::Remind)? {
+                report.reminded += 1;
+            }
+        }
+
+        let unsigned = self
+            .db
+            .read(|c| -> Result<_, AppError> { Ok(ticket_db::unsigned_past(c, &now_text)?) })?;
+        for t in unsigned {
+            if self.step(&ctx, &t.id, now, Step::SignRemind)? {
+                report.sign_reminded += 1;
+            }
+        }
+
+        if d.revisit_window_days > 0 {
+            let cutoff =
+                time::format(now - chrono::Duration::days(i64::from(d.revisit_window_days)));
+            let unrated = self
+                .db
+                .read(|c| -> Result<_, AppError> { Ok(ticket_db::resolved_before(c, &cutoff)?) })?;
+            for t in unrated {
+                if self.step(
+                    &ctx,
+                    &t.id,
+                    now,
+                    Step::CloseUnrated {
+                        cutoff: cutoff.clone(),
+                    },
+                )? {
+                    report.closed_no_response += 1;
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    /// The sweep lock: on PostgreSQL the session advisory lock, `None` when another instance
+    /// holds it; on SQLite (one serving process) nothing to take.
+    fn take_lock(&self) -> Result<Option<SweepLock>, AppError> {
+        let mut conn = self.db.conn()?;
+        if let DbConnection::Postgres(pg) = &mut *conn {
+            #[derive(diesel::QueryableByName)]
+            struct Locked {
+                #[diesel(sql_type = Bool)]
+                locked: bool,
+            }
+            let locked = diesel::sql_query("SELECT pg_try_advisory_lock($1) AS locked")
+                .bind::<BigInt, _>(SWEEP_LOCK)
+                .get_result::<Locked>(pg)
+                .map_err(AppError::from)?
+                .locked;
+            if !locked {
+                return Ok(None);
+            }
+        }
+        Ok(Some(SweepLock(conn)))
+    }
+
+    /// Takes one step on a ticket in a transaction of its own, after reading it afresh: it
+    /// may have changed since the sweep listed it. Returns whether the step was taken.
+    fn step(
+        &self,
+        ctx: &Context,
+        ticket_id: &str,
+        now: DateTime<Utc>,
+        step: Step,
+    ) -> Result<bool, AppError> {
+        let (ctx, id) = (ctx.clone(), ticket_id.to_string());
+        let result = self.db.write(move |c| -> Result<bool, AppError> {
+            let Some(before) = ticket_db::find(c, &id)? else {
+                return Ok(false);
+            };
+            let Some(from) = TicketStatus::parse(&before.status) else {
+                return Ok(false);
+            };
+            let Some((row, change)) = step.apply(&before, from, now) else {
+                return Ok(false);
+            };
+            write_change(c, &ctx, None, before.version, &row, change, now)?;
+            Ok(true)
+        });
+        match result {
+            // Someone acted on the ticket meanwhile: the next sweep judges it again.
+            Err(e) if e.code == "concurrent_update" => Ok(false),
+            other => other,
+        }
+    }
+}
+
+/// What the scheduler may do to a ticket.
+#[derive(Debug, Clone)]
+enum Step {
+    Remind,
+    SignRemind,
+    Escalate { level: i32, days_late: u64 },
+    CloseUnrated { cutoff: String },
+}
+
+impl Step {
+    /// The ticket after the step and its timeline entry, if the step still applies to it.
+    fn apply(
+        &self,
+        before: &TicketRow,
+        from: TicketStatus,
+        now: DateTime<Utc>,
+    ) -> Option<(TicketRow, Change)> {
+        let now_text = time::format(now);
+        let mut row = before.clone();
+        row.version += 1;
+        row.updated_at = now_text.clone();
+        let change = |action, public, data| Change {
+            action,
+            from,
+            note: None,
+            public,
+            data,
+        };
+        match self {
+            Step::Remind => {
+                let due = before.due_at.as_deref()?;
+                if !from.is_handling() || before.reminded_at.is_some() || due <= now_text.as_str() {
+                    return None;
+                }
+                row.reminded_at = Some(now_text);
+                Some((
+                    row,
+                    change(Action::Remind, false, Some(json!({ "due_at": due }))),
+                ))
+            }
+            Step::SignRemind => {
+                let due = before.sign_due_at.as_deref()?;
+                if from != TicketStatus::Assigned
+                    || before.sign_reminded_at.is_some()
+                    || due > now_text.as_str()
+                {
+                    return None;
+                }
+                row.sign_reminded_at = Some(now_text);
+                Some((
+                    row,
+                    change(
+                        Action::SignRemind,
+                        false,
+                        Some(json!({ "sign_due_at": due })),
+                    ),
+                ))
+            }
+            Step::Escalate { level, days_late } => {
+                let due = before.due_at.as_deref()?;
+                if !from.is_handling()
+                    || before.escalation_level != level - 1
+                    || due > now_text.as_str()
+                {
+                    return None;
+                }
+                row.escalation_level = *level;
+                if *level == 1 {
+                    row.overdue_at = Some(now_text.clone());
+                    // Overdue is past the reminder.
+                    row.reminded_at.get_or_insert(now_text);
+                }
+                let urgent = before.priority == Priority::Urgent.as_str();
+                Some((
+                    row,
+                    change(
+                        Action::Escalate,
+                        false,
+                        Some(
+                            json!({ "level": level, "days": days_late, "due_at": due, "urgent": urgent }),
+                        ),
+                    ),
+                ))
+            }
+            Step::CloseUnrated { cutoff } => {
+                let resolved = before.resolved_at.as_deref()?;
+                if from != TicketStatus::Resolved || resolved > cutoff.as_str() {
+                    return None;
+                }
+                row.status = TicketStatus::Closed.as_str().into();
+                row.closed_at = Some(now_text);
+                row.no_response = true;
+                Some((
+                    row,
+                    change(
+                        Action::Close,
+                        true,
+                        Some(json!({ "reason": "no_response" })),
+                    ),
+                ))
+            }
+        }
+    }
+}

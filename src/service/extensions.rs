@@ -1,0 +1,236 @@
+//! Extensions (延期): the cadre handling a ticket asks for more working days, a dispatcher or
+//! an administrator approves (the deadline moves) or denies. Both are on the timeline; at
+//! most one request waits at a time; approved ones are counted on the ticket.
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+use crate::auth::Principal;
+use crate::db::extensions::{self, ExtensionRow};
+use crate::db::{DbConnection, new_id};
+use crate::domain::ticket::{Action, Role, TicketStatus};
+use crate::domain::time;
+use crate::error::AppError;
+use crate::service::require_role;
+use crate::service::tickets::{
+    Change, Context, TicketRecord, load_visible, reset_deadline_marks, write_change,
+};
+
+/// A request, as validated by the handler.
+#[derive(Debug, Clone)]
+pub struct NewExtension {
+    pub working_days: u32,
+    pub reason: String,
+}
+
+fn status_of(record: &TicketRecord) -> Result<TicketStatus, AppError> {
+    TicketStatus::parse(&record.row.status).ok_or_else(|| {
+        AppError::internal(anyhow::anyhow!(
+            "ticket {} has status {:?}",
+            record.row.id,
+            record.row.status
+        ))
+    })
+}
+
+/// Asks for `working_days` more: the assignee, or a cadre of the lead department when there
+/// is none, while the ticket is being handled and has a deadline.
+pub fn request(
+    conn: &mut DbConnection,
+    ctx: &Context,
+    who: &Principal,
+    ticket_id: &str,
+    input: NewExtension,
+    now: DateTime<Utc>,
+) -> Result<ExtensionRow, AppError> {
+    let (record, actor) = load_visible(conn, who, ticket_id)?;
+    require_role(who, &[Role::Cadre])?;
+    let handles =
+        actor.is_assignee || (record.row.assignee_id.is_none() && actor.in_lead_department);
+    if !handles {
+        return Err(AppError::forbidden(
+            "only the assignee, or a cadre of the lead department when there is no assignee, may ask for an extension",
+        ));
+    }
+    let from = status_of(&record)?;
+    if !from.is_handling() || record.row.due_at.is_none() {
+        return Err(AppError::conflict(
+            "illegal_transition",
+            format!("cannot ask for an extension of a ticket that is {from}"),
+        ));
+    }
+    let max = ctx.deadlines.max_extension_working_days;
+    if !(1..=max).contains(&input.working_days) {
+        return Err(AppError::invalid_field(
+            "working_days",
+            format!("must be between 1 and {max}"),
+        ));
+    }
+    if extensions::pending_for_ticket(conn, ticket_id)?.is_some() {
+        return Err(AppError::conflict(
+            "extension_pending",
+            "an extension request of this ticket is waiting for a decision already",
+        ));
+    }
+    let now_text = time::format(now);
+    let ext = ExtensionRow {
+        id: new_id(),
+        ticket_id: ticket_id.to_string(),
+        requested_by: who.user_id.clone(),
+        working_days: i32::try_from(input.working_days).unwrap_or(i32::MAX),
+        reason: input.reason.clone(),
+        status: "pending".into(),
+        due_before: record.row.due_at.clone(),
+        due_after: None,
+        decided_by: None,
+        decision_reason: None,
+        created_at: now_text.clone(),
+        decided_at: None,
+    };
+    // The unique index on pending requests backs the check above against a racing request.
+    extensions::insert(conn, &ext).map_err(|e| {
+        let e = AppError::from(e);
+        if e.is_duplicate() {
+            AppError::conflict(
+                "extension_pending",
+                "an extension request of this ticket is waiting for a decision already",
+            )
+        } else {
+            e
+        }
+    })?;
+    let before = record.row;
+    let mut row = before.clone();
+    row.version += 1;
+    row.updated_at = now_text;
+    write_change(
+        conn,
+        ctx,
+        Some(who),
+        before.version,
+        &row,
+        Change {
+            action: Action::ExtensionRequest,
+            from,
+            note: Some(input.reason),
+            public: false,
+            data: Some(json!({
+                "extension_id": ext.id,
+                "days": input.working_days,
+                "due_at": row.due_at,
+            })),
+        },
+        now,
+    )?;
+    Ok(ext)
+}
+
+/// Approves (moving the deadline by the request's working days, counted from the current
+/// deadline) or denies (with a reason) a pending request: dispatchers and administrators.
+pub fn decide(
+    conn: &mut DbConnection,
+    ctx: &Context,
+    who: &Principal,
+    ticket_id: &str,
+    extension_id: &str,
+    decision: Decision,
+    now: DateTime<Utc>,
+) -> Result<(ExtensionRow, TicketRecord), AppError> {
+    require_role(who, &[Role::Dispatcher, Role::Admin])?;
+    let (record, _) = load_visible(conn, who, ticket_id)?;
+    let mut ext = extensions::find(conn, extension_id)?
+        .filter(|e| e.ticket_id == ticket_id)
+        .ok_or_else(|| AppError::not_found("extension request"))?;
+    if ext.status != "pending" {
+        return Err(AppError::conflict(
+            "extension_decided",
+            format!("this extension request was {} already", ext.status),
+        ));
+    }
+    let from = status_of(&record)?;
+    let now_text = time::format(now);
+    let before = record.row;
+    let mut row = before.clone();
+    row.version += 1;
+    row.updated_at = now_text.clone();
+    ext.decided_by = Some(who.user_id.clone());
+    ext.decided_at = Some(now_text);
+    let change = match decision {
+        Decision::Approve { note } => {
+            let Some(due) = before.due_at.as_deref().and_then(time::parse) else {
+                return Err(AppError::conflict(
+                    "illegal_transition",
+                    "the ticket has no deadline to extend any more",
+                ));
+            };
+            if !from.is_handling() {
+                return Err(AppError::conflict(
+                    "illegal_transition",
+                    format!("cannot extend the deadline of a ticket that is {from}"),
+                ));
+            }
+            let days = u32::try_from(ext.working_days).unwrap_or(1);
+            let new_due = ctx.calendar.days.deadline(due, days);
+            row.due_at = Some(time::format(new_due));
+            row.extension_count += 1;
+            reset_deadline_marks(&mut row);
+            ext.status = "approved".into();
+            ext.due_after = row.due_at.clone();
+            ext.decision_reason = note.clone();
+            Change {
+                action: Action::ExtensionApprove,
+                from,
+                note,
+                public: true,
+                data: Some(json!({
+                    "extension_id": ext.id,
+                    "days": days,
+                    "due_before": before.due_at,
+                    "due_at": row.due_at,
+                })),
+            }
+        }
+        Decision::Deny { reason } => {
+            ext.status = "denied".into();
+            ext.decision_reason = Some(reason.clone());
+            Change {
+                action: Action::ExtensionDeny,
+                from,
+                note: Some(reason),
+                public: false,
+                data: Some(json!({ "extension_id": ext.id, "days": ext.working_days })),
+            }
+        }
+    };
+    if !extensions::decide(conn, &ext)? {
+        return Err(AppError::conflict(
+            "extension_decided",
+            "this extension request was decided by someone else at the same time",
+        ));
+    }
+    write_change(conn, ctx, Some(who), before.version, &row, change, now)?;
+    Ok((ext, TicketRecord::new(row)))
+}
+
+/// What a dispatcher decided.
+#[derive(Debug, Clone)]
+pub enum Decision {
+    Approve { note: Option<String> },
+    Deny { reason: String },
+}
+
+/// A ticket's extension requests, for whoever may see the ticket (enterprise users see only
+/// the approved ones, whose new deadline is on their timeline anyway).
+pub fn list(
+    conn: &mut DbConnection,
+    who: &Principal,
+    ticket_id: &str,
+) -> Result<Vec<ExtensionRow>, AppError> {
+    load_visible(conn, who, ticket_id)?;
+    let all = extensions::list_for_ticket(conn, ticket_id)?;
+    Ok(if who.role == Role::Enterprise {
+        all.into_iter().filter(|e| e.status == "approved").collect()
+    } else {
+        all
+    })
+}
