@@ -127,6 +127,46 @@ fn migrate_and_add_users() {
     }
 }
 
+#[test]
+fn calendar_load_and_list() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = format!("sqlite://{}", dir.path().join("cli.db").display());
+    let file = dir.path().join("2027.toml");
+    std::fs::write(
+        &file,
+        "year = 2027\n[[holidays]]\nname = \"春节\"\nfrom = \"2027-02-06\"\nto = \"2027-02-13\"\nworkdays = [\"2027-02-14\", \"2027-02-20\"]\n",
+    )
+    .expect("write");
+    let (ok, out, err) = run(qiyeshao()
+        .args(["calendar", "load", "--database-url", &db])
+        .arg(&file));
+    assert!(ok, "{err}");
+    assert!(
+        out.contains(
+            "Loaded the calendar of 2027: 1 holidays, 8 days off, 2 make-up working days."
+        ),
+        "{out}"
+    );
+    let (ok, out, err) = run(qiyeshao().args(["calendar", "list", "--database-url", &db]));
+    assert!(ok, "{err}");
+    assert!(out.contains("2026: 7 holidays (BuiltIn)"), "{out}");
+    assert!(out.contains("2027: 1 holidays (Database)"), "{out}");
+    // A bad file is refused with the reason, and nothing is stored.
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        "year = 2028\n[[holidays]]\nname = \"x\"\nfrom = \"2028-01-01\"\nto = \"2028-01-02\"\nworkdays = [\"2028-01-04\"]\n",
+    )
+    .expect("write");
+    let (ok, _, err) = run(qiyeshao()
+        .args(["calendar", "load", "--database-url", &db])
+        .arg(&bad));
+    assert!(!ok);
+    assert!(err.contains("not a weekend day"), "{err}");
+    let (_, out, _) = run(qiyeshao().args(["calendar", "list", "--database-url", &db]));
+    assert!(!out.contains("2028"), "{out}");
+}
+
 /// Kills the server when the test ends, however it ends.
 struct Server(Child);
 
