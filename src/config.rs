@@ -47,6 +47,7 @@ pub struct DeadlineSettings {
 pub struct SchedulerSettings {
     pub enabled: bool,
     pub interval_secs: u64,
+    pub batch_size: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -280,6 +281,10 @@ impl Settings {
         anyhow::ensure!(
             self.scheduler.interval_secs >= 1,
             "scheduler.interval_secs must be at least 1"
+        );
+        anyhow::ensure!(
+            (1..=10_000).contains(&self.scheduler.batch_size),
+            "scheduler.batch_size must be between 1 and 10000"
         );
         Ok(())
     }

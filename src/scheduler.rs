@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use diesel::RunQueryDsl;
-use diesel::sql_types::{BigInt, Bool};
+use diesel::sql_types::{Bool, Integer};
 use serde_json::json;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -30,8 +30,10 @@ use crate::notify::outbox::Outbox;
 use crate::service::calendar::CalendarStore;
 use crate::service::tickets::{Change, Context, write_change};
 
-/// Names the advisory lock that lets one instance at a time sweep.
-const SWEEP_LOCK: i64 = 0x7179_7368_7377;
+/// Names the advisory lock that lets one instance at a time sweep, together with the schema
+/// (advisory locks are per database, and deployments — or tests — may share a database in
+/// schemas of their own).
+const SWEEP_LOCK: i32 = 0x7173_7377;
 
 /// What one sweep did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -78,8 +80,10 @@ struct SweepLock(crate::db::PooledDb);
 impl Drop for SweepLock {
     fn drop(&mut self) {
         if let DbConnection::Postgres(pg) = &mut *self.0
-            && let Err(e) =
-                diesel::sql_query(format!("SELECT pg_advisory_unlock({SWEEP_LOCK})")).execute(pg)
+            && let Err(e) = diesel::sql_query(format!(
+                "SELECT pg_advisory_unlock({SWEEP_LOCK}, hashtext(current_schema()))"
+            ))
+            .execute(pg)
         {
             tracing::warn!(error = %e, "releasing the sweep lock failed; it ends with the connection");
         }
@@ -157,35 +161,52 @@ impl Scheduler {
             deadlines: self.settings.deadlines.clone(),
         };
         let d = &self.settings.deadlines;
+        // Tickets read at a time: what a sweep takes of each kind (the rest is taken by the
+        // next sweep), and the page size of the overdue, which are all looked at.
+        let batch = i64::from(self.settings.scheduler.batch_size);
         let now_text = time::format(now);
         let mut report = SweepReport::default();
 
-        // Overdue first: a ticket past its deadline needs no reminder that it is near.
-        let overdue = self.db.read(|c| -> Result<_, AppError> {
-            Ok(ticket_db::overdue_below_level(c, &now_text, 3)?)
-        })?;
-        for t in overdue {
-            let Some(due) = t.due_at.as_deref().and_then(time::parse) else {
-                continue;
+        // Overdue first: a ticket past its deadline needs no reminder that it is near. The
+        // overdue stay listed while they wait for the next level: page through all of them.
+        let mut after = String::new();
+        loop {
+            let overdue = self.db.read(|c| -> Result<_, AppError> {
+                Ok(ticket_db::overdue_below_level(
+                    c, &now_text, 3, &after, batch,
+                )?)
+            })?;
+            let Some(last) = overdue.last() else {
+                break;
             };
-            let days_late = ctx.calendar.days.working_days_after(due, now);
-            let target = if days_late >= u64::from(d.level3_after_working_days) {
-                3
-            } else if days_late >= u64::from(d.level2_after_working_days) {
-                2
-            } else {
-                1
-            };
-            for level in (t.escalation_level + 1)..=target {
-                if self.step(&ctx, &t.id, now, Step::Escalate { level, days_late })? {
-                    report.escalated += 1;
+            after = last.id.clone();
+            let full = i64::try_from(overdue.len()).unwrap_or(i64::MAX) >= batch;
+            for t in overdue {
+                let Some(due) = t.due_at.as_deref().and_then(time::parse) else {
+                    continue;
+                };
+                let days_late = ctx.calendar.days.working_days_after(due, now);
+                let target = if days_late >= u64::from(d.level3_after_working_days) {
+                    3
+                } else if days_late >= u64::from(d.level2_after_working_days) {
+                    2
+                } else {
+                    1
+                };
+                for level in (t.escalation_level + 1)..=target {
+                    if self.step(&ctx, &t.id, now, Step::Escalate { level, days_late })? {
+                        report.escalated += 1;
+                    }
                 }
+            }
+            if !full {
+                break;
             }
         }
 
         let until = time::format(now + chrono::Duration::hours(i64::from(d.remind_before_hours)));
         let near = self.db.read(|c| -> Result<_, AppError> {
-            Ok(ticket_db::due_for_reminder(c, &now_text, &until)?)
+            Ok(ticket_db::due_for_reminder(c, &now_text, &until, batch)?)
         })?;
         for t in near {
             if self.step(&ctx, &t.id, now, Step::Remind)? {
@@ -193,9 +214,9 @@ impl Scheduler {
             }
         }
 
-        let unsigned = self
-            .db
-            .read(|c| -> Result<_, AppError> { Ok(ticket_db::unsigned_past(c, &now_text)?) })?;
+        let unsigned = self.db.read(|c| -> Result<_, AppError> {
+            Ok(ticket_db::unsigned_past(c, &now_text, batch)?)
+        })?;
         for t in unsigned {
             if self.step(&ctx, &t.id, now, Step::SignRemind)? {
                 report.sign_reminded += 1;
@@ -205,9 +226,9 @@ impl Scheduler {
         if d.revisit_window_days > 0 {
             let cutoff =
                 time::format(now - chrono::Duration::days(i64::from(d.revisit_window_days)));
-            let unrated = self
-                .db
-                .read(|c| -> Result<_, AppError> { Ok(ticket_db::resolved_before(c, &cutoff)?) })?;
+            let unrated = self.db.read(|c| -> Result<_, AppError> {
+                Ok(ticket_db::resolved_before(c, &cutoff, batch)?)
+            })?;
             for t in unrated {
                 if self.step(
                     &ctx,
@@ -234,11 +255,13 @@ impl Scheduler {
                 #[diesel(sql_type = Bool)]
                 locked: bool,
             }
-            let locked = diesel::sql_query("SELECT pg_try_advisory_lock($1) AS locked")
-                .bind::<BigInt, _>(SWEEP_LOCK)
-                .get_result::<Locked>(pg)
-                .map_err(AppError::from)?
-                .locked;
+            let locked = diesel::sql_query(
+                "SELECT pg_try_advisory_lock($1, hashtext(current_schema())) AS locked",
+            )
+            .bind::<Integer, _>(SWEEP_LOCK)
+            .get_result::<Locked>(pg)
+            .map_err(AppError::from)?
+            .locked;
             if !locked {
                 return Ok(None);
             }

@@ -352,15 +352,13 @@ pub fn join_ids(ids: &[String]) -> String {
     ids.join(",")
 }
 
-/// Most tickets one sweep handles of each kind; the next sweep takes the rest.
-pub const SWEEP_BATCH: i64 = 500;
-
 /// Tickets being handled whose deadline falls in `(now, until]` and whose assignee has not
 /// been reminded of it: the scheduler's reminders.
 pub fn due_for_reminder(
     conn: &mut DbConnection,
     now: &str,
     until: &str,
+    batch: i64,
 ) -> QueryResult<Vec<TicketRow>> {
     tickets::table
         .filter(tickets::status.eq_any(handling_statuses()))
@@ -369,45 +367,58 @@ pub fn due_for_reminder(
         .filter(tickets::reminded_at.is_null())
         .select(TicketRow::as_select())
         .order(tickets::due_at.asc())
-        .limit(SWEEP_BATCH)
+        .limit(batch)
         .load(conn)
 }
 
-/// Tickets being handled past their deadline that are not at the last escalation level.
+/// Tickets being handled past their deadline that are not at the last escalation level, by
+/// id after `after_id`: they stay in this set while they wait for the next level, so the
+/// sweep pages through all of them rather than seeing the same first batch each time.
 pub fn overdue_below_level(
     conn: &mut DbConnection,
     now: &str,
     level: i32,
+    after_id: &str,
+    batch: i64,
 ) -> QueryResult<Vec<TicketRow>> {
     tickets::table
         .filter(tickets::status.eq_any(handling_statuses()))
         .filter(tickets::due_at.le(now))
         .filter(tickets::escalation_level.lt(level))
+        .filter(tickets::id.gt(after_id))
         .select(TicketRow::as_select())
-        .order(tickets::due_at.asc())
-        .limit(SWEEP_BATCH)
+        .order(tickets::id.asc())
+        .limit(batch)
         .load(conn)
 }
 
 /// Assigned tickets not signed for by their sign-for deadline, not yet reminded.
-pub fn unsigned_past(conn: &mut DbConnection, now: &str) -> QueryResult<Vec<TicketRow>> {
+pub fn unsigned_past(
+    conn: &mut DbConnection,
+    now: &str,
+    batch: i64,
+) -> QueryResult<Vec<TicketRow>> {
     tickets::table
         .filter(tickets::status.eq(TicketStatus::Assigned.as_str()))
         .filter(tickets::sign_due_at.le(now))
         .filter(tickets::sign_reminded_at.is_null())
         .select(TicketRow::as_select())
         .order(tickets::sign_due_at.asc())
-        .limit(SWEEP_BATCH)
+        .limit(batch)
         .load(conn)
 }
 
 /// Resolved tickets waiting for a rating since before `cutoff`.
-pub fn resolved_before(conn: &mut DbConnection, cutoff: &str) -> QueryResult<Vec<TicketRow>> {
+pub fn resolved_before(
+    conn: &mut DbConnection,
+    cutoff: &str,
+    batch: i64,
+) -> QueryResult<Vec<TicketRow>> {
     tickets::table
         .filter(tickets::status.eq(TicketStatus::Resolved.as_str()))
         .filter(tickets::resolved_at.le(cutoff))
         .select(TicketRow::as_select())
         .order(tickets::resolved_at.asc())
-        .limit(SWEEP_BATCH)
+        .limit(batch)
         .load(conn)
 }

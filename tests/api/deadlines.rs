@@ -577,6 +577,29 @@ async fn the_scheduler_reminds_and_escalates_once_each(app: TestApp) {
     assert_eq!(sweep(&app).await, SweepReport::default());
     let acts = actions(&app, &w, &id).await;
     assert_eq!(count(&acts, "remind"), 2);
+
+    // So does a re-assignment: five working days from 12-14 (to the close of 12-21).
+    let t = assign(
+        &app,
+        &w,
+        &id,
+        json!({"department_id": w.dept_a, "assignee_id": w.cadre_a.id}),
+    )
+    .await;
+    assert_eq!(
+        (t["due_at"].as_str(), t["escalation_level"].as_i64()),
+        (Some("2026-12-21T15:59:59.999Z"), Some(0))
+    );
+    let cadre = app.reissue(&w.cadre_a);
+    app.act(&cadre, &id, "sign", json!({})).await.expect(200);
+    assert_eq!(sweep(&app).await, SweepReport::default());
+    app.clock.set(at("2026-12-21T08:00:00+08:00"));
+    assert_eq!(sweep(&app).await.reminded, 1);
+    app.clock.set(at("2026-12-22T09:00:00+08:00"));
+    assert_eq!(sweep(&app).await.escalated, 1);
+    assert_eq!(sweep(&app).await, SweepReport::default());
+    let acts = actions(&app, &w, &id).await;
+    assert_eq!((count(&acts, "remind"), count(&acts, "escalate")), (3, 4));
 }
 
 async fn unrated_tickets_close_after_the_revisit_window(app: TestApp) {
@@ -681,6 +704,52 @@ async fn two_instances_sweeping_one_postgres_remind_once() {
         );
     }
     eprintln!("{skipped} of 6 sweeps found the other instance sweeping");
+}
+
+/// The overdue stay listed while they wait for the next level: the sweep pages through all
+/// of them, so a new one is escalated however many older ones there are.
+async fn every_overdue_ticket_is_looked_at(backend: Backend) {
+    let Some(app) = crate::helpers::spawn_app_with(backend, |s| s.scheduler.batch_size = 2).await
+    else {
+        return;
+    };
+    let w = app.world().await;
+    app.clock.set(at("2026-11-23T09:00:00+08:00"));
+    let ent = app.reissue(&w.ent_a);
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        let id = id_of(&app.file(&ent, &w.category, &format!("超期 {i}")).await);
+        assign(&app, &w, &id, json!({"department_id": w.dept_a})).await;
+        ids.push(id);
+    }
+    app.clock.set(at("2026-12-01T09:00:00+08:00"));
+    assert_eq!(sweep(&app).await.escalated, 5);
+    // One more, overdue a day later than the others, among five at level 1.
+    app.clock.set(at("2026-11-24T09:00:00+08:00"));
+    let id = id_of(
+        &app.file(&app.reissue(&w.ent_a), &w.category, "超期 5")
+            .await,
+    );
+    assign(&app, &w, &id, json!({"department_id": w.dept_a})).await;
+    app.clock.set(at("2026-12-02T09:00:00+08:00"));
+    let report = sweep(&app).await;
+    // The five older reach level 2 (two working days late), the new one level 1.
+    assert_eq!(report.escalated, 6, "{report:?}");
+    let admin = app.reissue(&w.admin);
+    assert_eq!(app.detail(&admin, &id).await["escalation_level"], 1);
+    for old in &ids {
+        assert_eq!(app.detail(&admin, old).await["escalation_level"], 2);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_overdue_ticket_is_looked_at_sqlite() {
+    every_overdue_ticket_is_looked_at(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_overdue_ticket_is_looked_at_postgres() {
+    every_overdue_ticket_is_looked_at(Backend::Postgres).await;
 }
 
 both_backends!(
