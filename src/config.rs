@@ -38,6 +38,7 @@ pub struct DeadlineSettings {
     pub rework_working_days: u32,
     pub max_extension_working_days: u32,
     pub remind_before_hours: u32,
+    pub urgent_remind_before_hours: u32,
     pub level2_after_working_days: u32,
     pub level3_after_working_days: u32,
     pub revisit_window_days: u32,

@@ -204,13 +204,25 @@ impl Scheduler {
             }
         }
 
-        let until = time::format(now + chrono::Duration::hours(i64::from(d.remind_before_hours)));
-        let near = self.db.read(|c| -> Result<_, AppError> {
-            Ok(ticket_db::due_for_reminder(c, &now_text, &until, batch)?)
-        })?;
-        for t in near {
-            if self.step(&ctx, &t.id, now, Step::Remind)? {
-                report.reminded += 1;
+        // Urgent tickets are due within hours: their reminder comes closer to the deadline.
+        for (priority, hours) in [
+            (Priority::Normal, d.remind_before_hours),
+            (Priority::Urgent, d.urgent_remind_before_hours),
+        ] {
+            let until = time::format(now + chrono::Duration::hours(i64::from(hours)));
+            let near = self.db.read(|c| -> Result<_, AppError> {
+                Ok(ticket_db::due_for_reminder(
+                    c,
+                    &now_text,
+                    &until,
+                    priority.as_str(),
+                    batch,
+                )?)
+            })?;
+            for t in near {
+                if self.step(&ctx, &t.id, now, Step::Remind)? {
+                    report.reminded += 1;
+                }
             }
         }
 

@@ -352,16 +352,18 @@ pub fn join_ids(ids: &[String]) -> String {
     ids.join(",")
 }
 
-/// Tickets being handled whose deadline falls in `(now, until]` and whose assignee has not
-/// been reminded of it: the scheduler's reminders.
+/// Tickets of `priority` being handled whose deadline falls in `(now, until]` and whose
+/// assignee has not been reminded of it: the scheduler's reminders.
 pub fn due_for_reminder(
     conn: &mut DbConnection,
     now: &str,
     until: &str,
+    priority: &str,
     batch: i64,
 ) -> QueryResult<Vec<TicketRow>> {
     tickets::table
         .filter(tickets::status.eq_any(handling_statuses()))
+        .filter(tickets::priority.eq(priority))
         .filter(tickets::due_at.gt(now))
         .filter(tickets::due_at.le(until))
         .filter(tickets::reminded_at.is_null())

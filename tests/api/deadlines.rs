@@ -119,6 +119,17 @@ async fn deadlines_count_working_days_and_urgent_hours(app: TestApp) {
     )
     .await
     .expect_error(422, "validation_failed");
+    // Urgent tickets are reminded closer to their deadline: not yet at assignment, but four
+    // hours before it (together with the sign-for reminder, two hours having passed).
+    assert_eq!(sweep(&app).await, SweepReport::default());
+    app.clock.set(at("2026-02-14T07:00:00+08:00"));
+    let report = sweep(&app).await;
+    assert_eq!(
+        (report.reminded, report.sign_reminded),
+        (2, 2),
+        "{report:?}"
+    );
+    app.clock.set(at("2026-02-13T10:00:00+08:00"));
 
     // The calendar answers the same questions.
     let r = app
