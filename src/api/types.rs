@@ -202,6 +202,8 @@ pub struct TicketResponse {
     pub escalation_level: i32,
     /// Closed because the enterprise did not rate it within the revisit window.
     pub no_response: bool,
+    /// Working days from filing to resolution, while resolved or closed.
+    pub handling_days: Option<i32>,
 }
 
 impl TicketResponse {
@@ -245,6 +247,7 @@ impl TicketResponse {
             extension_count: r.extension_count,
             escalation_level: r.escalation_level,
             no_response: r.no_response,
+            handling_days: r.handling_days,
         }
     }
 }

@@ -101,6 +101,7 @@ diesel::table! {
         overdue_at -> Nullable<Text>,
         escalation_level -> Integer,
         no_response -> Bool,
+        handling_days -> Nullable<Integer>,
     }
 }
 

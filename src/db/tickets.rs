@@ -56,6 +56,8 @@ pub struct TicketRow {
     pub escalation_level: i32,
     /// Closed because the enterprise did not rate it within the revisit window.
     pub no_response: bool,
+    /// Working days from filing to resolution, kept when it is resolved (docs/kpi.md).
+    pub handling_days: Option<i32>,
 }
 
 /// Which tickets a reader may see at all.

@@ -46,6 +46,7 @@ macro_rules! text_enum {
 
 pub mod calendar;
 pub mod credit_code;
+pub mod kpi;
 pub mod notification;
 pub mod phone;
 pub mod text;

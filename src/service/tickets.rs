@@ -476,6 +476,7 @@ pub fn file(
         overdue_at: None,
         escalation_level: 0,
         no_response: false,
+        handling_days: None,
     };
     let search_text = text::search_text(&[&row.number, &row.title, &row.description]);
     ticket_db::insert(conn, &row, &search_text)?;
@@ -743,6 +744,10 @@ pub fn act(
             row.adopted = if is_suggestion { adopted } else { None };
             row.resolution = Some(resolution.clone());
             row.resolved_at = Some(now_text.clone());
+            let filed = time::parse(&row.created_at).unwrap_or(now);
+            row.handling_days = Some(
+                i32::try_from(ctx.calendar.days.working_days_after(filed, now)).unwrap_or(i32::MAX),
+            );
             data = row.adopted.map(|a| json!({ "adopted": a }));
             Some(resolution)
         }
@@ -760,6 +765,7 @@ pub fn act(
                 // Rework (重办) gets a deadline of its own.
                 row.reopen_count += 1;
                 row.resolved_at = None;
+                row.handling_days = None;
                 let urgent = row.priority == Priority::Urgent.as_str();
                 let due = ctx.deadline(now, urgent, ctx.deadlines.rework_working_days);
                 row.due_at = Some(time::format(due));

@@ -763,7 +763,50 @@ async fn every_overdue_ticket_is_looked_at_postgres() {
     every_overdue_ticket_is_looked_at(Backend::Postgres).await;
 }
 
+/// Resolving keeps the working days it took (for the handling-time figures); rework clears
+/// them until the next resolution.
+async fn resolution_keeps_the_working_days_it_took(app: TestApp) {
+    let w = app.world().await;
+    // Filed on Friday 2026-02-13; resolved on 02-25: 02-14 (make-up day), 02-24, 02-25.
+    app.clock.set(at("2026-02-13T10:00:00+08:00"));
+    let w = World {
+        ent_a: app.reissue(&w.ent_a),
+        dispatcher: app.reissue(&w.dispatcher),
+        cadre_a: app.reissue(&w.cadre_a),
+        ..w
+    };
+    let id = app.ticket_in_progress(&w).await;
+    assert_eq!(
+        app.detail(&w.ent_a, &id).await["handling_days"],
+        Value::Null
+    );
+    app.clock.set(at("2026-02-25T16:00:00+08:00"));
+    let w = World {
+        ent_a: app.reissue(&w.ent_a),
+        cadre_a: app.reissue(&w.cadre_a),
+        ..w
+    };
+    let t = app
+        .act(&w.cadre_a, &id, "resolve", json!({"resolution": "已办结"}))
+        .await
+        .expect(200);
+    assert_eq!(t["handling_days"], 3);
+    let t = app
+        .act(&w.ent_a, &id, "revisit", json!({"rating": "unsatisfied"}))
+        .await
+        .expect(200);
+    assert_eq!(t["handling_days"], Value::Null);
+    app.clock.set(at("2026-02-26T09:00:00+08:00"));
+    let cadre = app.reissue(&w.cadre_a);
+    let t = app
+        .act(&cadre, &id, "resolve", json!({"resolution": "重新办结"}))
+        .await
+        .expect(200);
+    assert_eq!(t["handling_days"], 4);
+}
+
 both_backends!(
+    resolution_keeps_the_working_days_it_took,
     deadlines_count_working_days_and_urgent_hours,
     administrators_load_a_new_year,
     extensions_are_asked_decided_and_counted,
