@@ -27,6 +27,16 @@ pub struct Settings {
     pub metrics: MetricsSettings,
     pub deadlines: DeadlineSettings,
     pub scheduler: SchedulerSettings,
+    pub stats: StatsSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct StatsSettings {
+    pub weight_resolution_rate: f64,
+    pub weight_on_time_rate: f64,
+    pub weight_satisfaction_rate: f64,
+    pub weight_reopen_rate: f64,
+    pub weight_sign_on_time_rate: f64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -282,6 +292,18 @@ impl Settings {
         anyhow::ensure!(
             self.scheduler.interval_secs >= 1,
             "scheduler.interval_secs must be at least 1"
+        );
+        let w = &self.stats;
+        let weights = [
+            w.weight_resolution_rate,
+            w.weight_on_time_rate,
+            w.weight_satisfaction_rate,
+            w.weight_reopen_rate,
+            w.weight_sign_on_time_rate,
+        ];
+        anyhow::ensure!(
+            weights.iter().all(|x| x.is_finite() && *x >= 0.0) && weights.iter().any(|x| *x > 0.0),
+            "the stats.weight_* settings must be 0 or more, and one of them more than 0"
         );
         anyhow::ensure!(
             (1..=10_000).contains(&self.scheduler.batch_size),

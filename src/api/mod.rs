@@ -14,6 +14,7 @@ pub mod health;
 pub mod notifications;
 pub mod openapi;
 pub mod params;
+pub mod stats;
 pub mod tickets;
 pub mod types;
 pub mod users;
@@ -239,6 +240,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     resource("/tickets/{id}/extensions/{eid}/deny")
                         .route(post().to(extensions::deny_extension)),
                 )
+                .service(resource("/stats/summary").route(get().to(stats::summary)))
+                .service(resource("/stats/breakdown").route(get().to(stats::breakdown)))
+                .service(resource("/stats/trend").route(get().to(stats::trend)))
+                .service(resource("/stats/ranking").route(get().to(stats::ranking)))
                 .service(resource("/calendar/working-days").route(get().to(calendar::working_days)))
                 .service(resource("/calendar/add").route(get().to(calendar::add)))
                 .service(resource("/calendar/years").route(get().to(calendar::list_years)))

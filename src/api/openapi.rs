@@ -4,7 +4,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::api::{
-    auth, calendar, directory, extensions, health, notifications, tickets, types, users,
+    auth, calendar, directory, extensions, health, notifications, stats, tickets, types, users,
 };
 use crate::domain::notification::{NotifyChannel, NotifyEvent, NotifyStatus};
 use crate::domain::ticket::{Action, Channel, Priority, Rating, Role, TicketKind, TicketStatus};
@@ -78,6 +78,10 @@ impl Modify for BearerAuth {
         extensions::list_extensions,
         extensions::approve_extension,
         extensions::deny_extension,
+        stats::summary,
+        stats::breakdown,
+        stats::trend,
+        stats::ranking,
         calendar::working_days,
         calendar::add,
         calendar::list_years,
@@ -94,6 +98,7 @@ impl Modify for BearerAuth {
         (name = "ticket actions", description = "The workflow: accept, assign, sign, resolve, revisit…"),
         (name = "auth", description = "Sign-in, tokens and your own account"),
         (name = "notifications", description = "The e-mail and SMS outbox (administrators)"),
+        (name = "statistics", description = "The figures administrators watch: docs/kpi.md"),
         (name = "calendar", description = "Working days: public holidays and make-up working days"),
     )
 )]

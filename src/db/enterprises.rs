@@ -79,3 +79,17 @@ pub fn list(
     }
     query.order(enterprises::id.desc()).limit(limit).load(conn)
 }
+
+/// An enterprise's id, industry chain and area.
+pub type Attributes = (String, Option<String>, Option<String>);
+
+/// The industry chain and area of every enterprise, by id: the statistics slice by them.
+pub fn attributes(conn: &mut DbConnection) -> QueryResult<Vec<Attributes>> {
+    enterprises::table
+        .select((
+            enterprises::id,
+            enterprises::industry_chain,
+            enterprises::area,
+        ))
+        .load(conn)
+}

@@ -73,6 +73,14 @@ pub enum Scope {
         user_id: String,
         department_id: Option<String>,
     },
+    /// Led by one of these departments (a department head's statistics).
+    Departments {
+        ids: Vec<String>,
+    },
+    /// Assigned to this cadre (a cadre's own statistics).
+    Assignee {
+        user_id: String,
+    },
     Nothing,
 }
 
@@ -136,90 +144,153 @@ pub fn update_versioned(
     Ok(changed == 1)
 }
 
+/// Narrows a boxed query of tickets to a scope and the list filters; `None` when the scope
+/// is empty. A macro because the boxed query's type depends on what it selects, and the list
+/// and the statistics select different columns through the same filters.
+macro_rules! scoped_and_filtered {
+    ($query:expr, $scope:expr, $filter:expr) => {{
+        let mut query = $query;
+        let filter: &TicketFilter = $filter;
+        let in_scope = match $scope {
+            Scope::All => true,
+            Scope::Nothing => false,
+            Scope::Enterprise { enterprise_id } => {
+                query = query.filter(tickets::enterprise_id.eq(enterprise_id.clone()));
+                true
+            }
+            Scope::Departments { ids } => {
+                query = query.filter(tickets::department_id.eq_any(ids.clone()));
+                true
+            }
+            Scope::Assignee { user_id } => {
+                query = query.filter(tickets::assignee_id.eq(user_id.clone()));
+                true
+            }
+            Scope::Cadre {
+                user_id,
+                department_id,
+            } => {
+                let liaison_of = enterprises::table
+                    .filter(enterprises::liaison_cadre_id.eq(user_id.clone()))
+                    .select(enterprises::id);
+                let mine = tickets::assignee_id
+                    .eq(user_id.clone())
+                    .or(tickets::enterprise_id.eq_any(liaison_of));
+                match department_id {
+                    Some(dept) => {
+                        let co_handled = ticket_co_departments::table
+                            .filter(ticket_co_departments::department_id.eq(dept.clone()))
+                            .select(ticket_co_departments::ticket_id);
+                        query = query.filter(
+                            mine.or(tickets::department_id.eq(dept.clone()))
+                                .or(tickets::id.eq_any(co_handled)),
+                        );
+                    }
+                    None => query = query.filter(mine),
+                }
+                true
+            }
+        };
+        if !filter.statuses.is_empty() {
+            query = query.filter(tickets::status.eq_any(filter.statuses.clone()));
+        }
+        if !filter.kinds.is_empty() {
+            query = query.filter(tickets::kind.eq_any(filter.kinds.clone()));
+        }
+        if let Some(v) = &filter.category_id {
+            query = query.filter(tickets::category_id.eq(v.clone()));
+        }
+        if let Some(v) = &filter.department_id {
+            query = query.filter(tickets::department_id.eq(v.clone()));
+        }
+        if let Some(v) = &filter.assignee_id {
+            query = query.filter(tickets::assignee_id.eq(v.clone()));
+        }
+        if let Some(v) = &filter.enterprise_id {
+            query = query.filter(tickets::enterprise_id.eq(v.clone()));
+        }
+        if let Some(p) = &filter.pattern {
+            query = query.filter(tickets::search_text.like(p.clone()).escape('\\'));
+        }
+        if let Some(v) = &filter.created_from {
+            query = query.filter(tickets::created_at.ge(v.clone()));
+        }
+        if let Some(v) = &filter.created_to {
+            query = query.filter(tickets::created_at.lt(v.clone()));
+        }
+        match &filter.overdue {
+            Some((true, now)) => {
+                query = query
+                    .filter(tickets::status.eq_any(handling_statuses()))
+                    .filter(tickets::due_at.lt(now.clone()));
+            }
+            Some((false, now)) => {
+                query = query.filter(
+                    tickets::status
+                        .ne_all(handling_statuses())
+                        .or(tickets::due_at.is_null())
+                        .or(tickets::due_at.ge(now.clone())),
+                );
+            }
+            None => {}
+        }
+        if let Some(before) = &filter.before_id {
+            query = query.filter(tickets::id.lt(before.clone()));
+        }
+        in_scope.then_some(query)
+    }};
+}
+
 pub fn list(
     conn: &mut DbConnection,
     scope: &Scope,
     filter: &TicketFilter,
     limit: i64,
 ) -> QueryResult<Vec<TicketRow>> {
-    let mut query = tickets::table.select(TicketRow::as_select()).into_boxed();
-    match scope {
-        Scope::All => {}
-        Scope::Nothing => return Ok(Vec::new()),
-        Scope::Enterprise { enterprise_id } => {
-            query = query.filter(tickets::enterprise_id.eq(enterprise_id.clone()));
-        }
-        Scope::Cadre {
-            user_id,
-            department_id,
-        } => {
-            let liaison_of = enterprises::table
-                .filter(enterprises::liaison_cadre_id.eq(user_id.clone()))
-                .select(enterprises::id);
-            let mine = tickets::assignee_id
-                .eq(user_id.clone())
-                .or(tickets::enterprise_id.eq_any(liaison_of));
-            match department_id {
-                Some(dept) => {
-                    let co_handled = ticket_co_departments::table
-                        .filter(ticket_co_departments::department_id.eq(dept.clone()))
-                        .select(ticket_co_departments::ticket_id);
-                    query = query.filter(
-                        mine.or(tickets::department_id.eq(dept.clone()))
-                            .or(tickets::id.eq_any(co_handled)),
-                    );
-                }
-                None => query = query.filter(mine),
-            }
-        }
+    let query = tickets::table.select(TicketRow::as_select()).into_boxed();
+    match scoped_and_filtered!(query, scope, filter) {
+        Some(query) => query.order(NewestFirstLimit(limit.max(0))).load(conn),
+        None => Ok(Vec::new()),
     }
-    if !filter.statuses.is_empty() {
-        query = query.filter(tickets::status.eq_any(filter.statuses.clone()));
+}
+
+/// What the statistics need of a ticket (docs/kpi.md), and how to slice it.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = tickets)]
+pub struct TicketFactRow {
+    pub id: String,
+    pub status: String,
+    pub kind: String,
+    pub channel: String,
+    pub rating: Option<String>,
+    pub reopen_count: i32,
+    pub due_at: Option<String>,
+    pub resolved_at: Option<String>,
+    pub handling_days: Option<i32>,
+    pub adopted: Option<bool>,
+    pub signed_at: Option<String>,
+    pub sign_due_at: Option<String>,
+    pub no_response: bool,
+    pub created_at: String,
+    pub category_id: String,
+    pub department_id: Option<String>,
+    pub assignee_id: Option<String>,
+    pub enterprise_id: String,
+}
+
+/// The statistics' facts of every ticket in the scope that passes the filters.
+pub fn facts(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    filter: &TicketFilter,
+) -> QueryResult<Vec<TicketFactRow>> {
+    let query = tickets::table
+        .select(TicketFactRow::as_select())
+        .into_boxed();
+    match scoped_and_filtered!(query, scope, filter) {
+        Some(query) => query.load(conn),
+        None => Ok(Vec::new()),
     }
-    if !filter.kinds.is_empty() {
-        query = query.filter(tickets::kind.eq_any(filter.kinds.clone()));
-    }
-    if let Some(v) = &filter.category_id {
-        query = query.filter(tickets::category_id.eq(v.clone()));
-    }
-    if let Some(v) = &filter.department_id {
-        query = query.filter(tickets::department_id.eq(v.clone()));
-    }
-    if let Some(v) = &filter.assignee_id {
-        query = query.filter(tickets::assignee_id.eq(v.clone()));
-    }
-    if let Some(v) = &filter.enterprise_id {
-        query = query.filter(tickets::enterprise_id.eq(v.clone()));
-    }
-    if let Some(p) = &filter.pattern {
-        query = query.filter(tickets::search_text.like(p.clone()).escape('\\'));
-    }
-    if let Some(v) = &filter.created_from {
-        query = query.filter(tickets::created_at.ge(v.clone()));
-    }
-    if let Some(v) = &filter.created_to {
-        query = query.filter(tickets::created_at.lt(v.clone()));
-    }
-    match &filter.overdue {
-        Some((true, now)) => {
-            query = query
-                .filter(tickets::status.eq_any(handling_statuses()))
-                .filter(tickets::due_at.lt(now.clone()));
-        }
-        Some((false, now)) => {
-            query = query.filter(
-                tickets::status
-                    .ne_all(handling_statuses())
-                    .or(tickets::due_at.is_null())
-                    .or(tickets::due_at.ge(now.clone())),
-            );
-        }
-        None => {}
-    }
-    if let Some(before) = &filter.before_id {
-        query = query.filter(tickets::id.lt(before.clone()));
-    }
-    query.order(NewestFirstLimit(limit.max(0))).load(conn)
 }
 
 /// `ORDER BY tickets.id DESC LIMIT n` with `n` written into the SQL rather than bound.

@@ -122,3 +122,11 @@ pub fn active_with_role(conn: &mut DbConnection, role: &str) -> QueryResult<Vec<
         .order(users::id.asc())
         .load(conn)
 }
+
+/// The names of these users, by id.
+pub fn names(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<(String, String)>> {
+    users::table
+        .filter(users::id.eq_any(ids))
+        .select((users::id, users::name))
+        .load(conn)
+}

@@ -7,6 +7,7 @@ pub mod calendar;
 pub mod directory;
 pub mod extensions;
 pub mod notifications;
+pub mod stats;
 pub mod tickets;
 
 use base64::Engine;

@@ -17,4 +17,5 @@ mod notifications;
 mod scoping;
 mod sms_gateways;
 mod smtp;
+mod stats;
 mod workflow;

@@ -1,0 +1,334 @@
+//! The statistics (docs/kpi.md): the summary of a period, a breakdown by a dimension, a
+//! series over time and the ranking of departments. Administrators and dispatchers see every
+//! ticket; a department head their departments and those under them; a cadre the tickets
+//! assigned to them; enterprise users nothing (403).
+
+use actix_web::{HttpResponse, web};
+use chrono::{Datelike, Days, NaiveDate};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::api::State;
+use crate::api::extract::Auth;
+use crate::api::params::search_pattern;
+use crate::api::tickets::parse_list;
+use crate::api::types::ErrorResponse;
+use crate::db::tickets::TicketFilter;
+use crate::domain::kpi::Summary;
+use crate::domain::ticket::{TicketKind, TicketStatus};
+use crate::domain::time;
+use crate::error::AppError;
+use crate::service::stats::{self, Dimension, Interval, Weights};
+
+/// The period and the filters every statistics endpoint takes (those of the ticket list).
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct StatsQuery {
+    /// The first day of the period, `YYYY-MM-DD` (China); default: 1 January of this year.
+    pub from: Option<String>,
+    /// The day after the period, `YYYY-MM-DD`; default: tomorrow.
+    pub to: Option<String>,
+    /// Statuses, comma-separated.
+    pub status: Option<String>,
+    /// Kinds, comma-separated.
+    pub kind: Option<String>,
+    pub category_id: Option<String>,
+    /// The lead department.
+    pub department_id: Option<String>,
+    pub assignee_id: Option<String>,
+    pub enterprise_id: Option<String>,
+    /// Text in the title, description or number.
+    pub q: Option<String>,
+    /// Breakdown: department, category, industry_chain, area, assignee or channel.
+    pub by: Option<String>,
+    /// Series: day, week or month.
+    pub interval: Option<String>,
+    /// Ranking: how many from each end, 1 to 100 (default 10).
+    pub limit: Option<usize>,
+}
+
+/// The summary, with the period.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SummaryResponse {
+    pub from: String,
+    pub to: String,
+    #[serde(flatten)]
+    #[schema(value_type = Object)]
+    pub figures: Summary,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SliceResponse {
+    /// The id (department, category, assignee) or value (industry chain, area, channel);
+    /// null for the tickets without one.
+    pub key: Option<String>,
+    pub name: Option<String>,
+    #[serde(flatten)]
+    #[schema(value_type = Object)]
+    pub figures: Summary,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BreakdownResponse {
+    pub from: String,
+    pub to: String,
+    pub by: String,
+    pub items: Vec<SliceResponse>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PointResponse {
+    /// The period's first day.
+    pub start: String,
+    #[serde(flatten)]
+    #[schema(value_type = Object)]
+    pub figures: Summary,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TrendResponse {
+    pub from: String,
+    pub to: String,
+    pub interval: String,
+    pub points: Vec<PointResponse>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RankedResponse {
+    pub rank: usize,
+    pub department_id: String,
+    pub name: String,
+    /// The weighted mean of the department's rates, 0 to 1.
+    pub score: f64,
+    #[serde(flatten)]
+    #[schema(value_type = Object)]
+    pub figures: Summary,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RankingResponse {
+    pub from: String,
+    pub to: String,
+    /// Best first (红榜).
+    pub best: Vec<RankedResponse>,
+    /// Worst first (黑榜).
+    pub worst: Vec<RankedResponse>,
+    /// Departments ranked.
+    pub ranked: usize,
+}
+
+/// The period and the ticket filter of a query.
+struct Period {
+    from: NaiveDate,
+    to: NaiveDate,
+    filter: TicketFilter,
+}
+
+fn period(state: &State, q: &StatsQuery) -> Result<Period, AppError> {
+    let date = |field: &str, v: &str| {
+        NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d")
+            .map_err(|_| AppError::invalid_query(field, "must be a date, YYYY-MM-DD"))
+    };
+    let today = time::china_date(state.clock.now());
+    let from = match q.from.as_deref() {
+        Some(v) => date("from", v)?,
+        None => NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today),
+    };
+    let to = match q.to.as_deref() {
+        Some(v) => date("to", v)?,
+        None => today.checked_add_days(Days::new(1)).unwrap_or(today),
+    };
+    if to <= from {
+        return Err(AppError::invalid_query("to", "must be after from"));
+    }
+    if (to - from).num_days() > 3660 {
+        return Err(AppError::invalid_query(
+            "to",
+            "the period may be at most ten years",
+        ));
+    }
+    let filter = TicketFilter {
+        statuses: parse_list(
+            "status",
+            q.status.as_deref(),
+            TicketStatus::parse,
+            TicketStatus::as_str,
+            TicketStatus::expected,
+        )?,
+        kinds: parse_list(
+            "kind",
+            q.kind.as_deref(),
+            TicketKind::parse,
+            TicketKind::as_str,
+            TicketKind::expected,
+        )?,
+        category_id: q.category_id.clone().filter(|v| !v.is_empty()),
+        department_id: q.department_id.clone().filter(|v| !v.is_empty()),
+        assignee_id: q.assignee_id.clone().filter(|v| !v.is_empty()),
+        enterprise_id: q.enterprise_id.clone().filter(|v| !v.is_empty()),
+        pattern: search_pattern(q.q.as_deref())?,
+        created_from: Some(time::format(time::china_day_start(from))),
+        created_to: Some(time::format(time::china_day_start(to))),
+        overdue: None,
+        before_id: None,
+    };
+    Ok(Period { from, to, filter })
+}
+
+/// The figures of the tickets filed in a period.
+#[utoipa::path(get, path = "/api/v1/stats/summary", tag = "statistics",
+    params(StatsQuery),
+    responses((status = 200, body = SummaryResponse), (status = 400, body = ErrorResponse), (status = 403, body = ErrorResponse)),
+    security(("bearer" = [])))]
+pub async fn summary(
+    state: State,
+    auth: Auth,
+    query: web::Query<StatsQuery>,
+) -> Result<HttpResponse, AppError> {
+    let Auth(who) = auth;
+    let p = period(&state, &query)?;
+    let now = time::format(state.clock.now());
+    let filter = p.filter;
+    let figures = state
+        .read(move |c| stats::summary(c, &who, &filter, &now))
+        .await?;
+    Ok(HttpResponse::Ok().json(SummaryResponse {
+        from: p.from.to_string(),
+        to: p.to.to_string(),
+        figures,
+    }))
+}
+
+/// The figures per department, category, industry chain, area, assignee or channel; the
+/// slices add up to the summary.
+#[utoipa::path(get, path = "/api/v1/stats/breakdown", tag = "statistics",
+    params(StatsQuery),
+    responses((status = 200, body = BreakdownResponse), (status = 400, body = ErrorResponse), (status = 403, body = ErrorResponse)),
+    security(("bearer" = [])))]
+pub async fn breakdown(
+    state: State,
+    auth: Auth,
+    query: web::Query<StatsQuery>,
+) -> Result<HttpResponse, AppError> {
+    let Auth(who) = auth;
+    let by_text = query.by.clone().unwrap_or_default();
+    let by = Dimension::parse(&by_text).ok_or_else(|| {
+        AppError::invalid_query("by", format!("must be one of {}", Dimension::EXPECTED))
+    })?;
+    let p = period(&state, &query)?;
+    let now = time::format(state.clock.now());
+    let filter = p.filter;
+    let slices = state
+        .read(move |c| stats::breakdown(c, &who, &filter, by, &now))
+        .await?;
+    Ok(HttpResponse::Ok().json(BreakdownResponse {
+        from: p.from.to_string(),
+        to: p.to.to_string(),
+        by: by_text,
+        items: slices
+            .into_iter()
+            .map(|s| SliceResponse {
+                key: s.key,
+                name: s.name,
+                figures: s.summary,
+            })
+            .collect(),
+    }))
+}
+
+/// The figures per day, week (from Monday) or month of the period, every one present.
+#[utoipa::path(get, path = "/api/v1/stats/trend", tag = "statistics",
+    params(StatsQuery),
+    responses((status = 200, body = TrendResponse), (status = 400, body = ErrorResponse), (status = 403, body = ErrorResponse)),
+    security(("bearer" = [])))]
+pub async fn trend(
+    state: State,
+    auth: Auth,
+    query: web::Query<StatsQuery>,
+) -> Result<HttpResponse, AppError> {
+    let Auth(who) = auth;
+    let interval_text = query.interval.clone().unwrap_or_else(|| "month".into());
+    let interval = Interval::parse(&interval_text)
+        .ok_or_else(|| AppError::invalid_query("interval", "must be day, week or month"))?;
+    let p = period(&state, &query)?;
+    let now = time::format(state.clock.now());
+    let (filter, from, to) = (p.filter, p.from, p.to);
+    let points = state
+        .read(move |c| stats::trend(c, &who, &filter, interval, from, to, &now))
+        .await?;
+    Ok(HttpResponse::Ok().json(TrendResponse {
+        from: from.to_string(),
+        to: to.to_string(),
+        interval: interval_text,
+        points: points
+            .into_iter()
+            .map(|pt| PointResponse {
+                start: pt.start.to_string(),
+                figures: pt.summary,
+            })
+            .collect(),
+    }))
+}
+
+/// The departments by a weighted score of their rates (`stats.weight_*`): the best and the
+/// worst (红黑榜).
+#[utoipa::path(get, path = "/api/v1/stats/ranking", tag = "statistics",
+    params(StatsQuery),
+    responses((status = 200, body = RankingResponse), (status = 400, body = ErrorResponse), (status = 403, body = ErrorResponse)),
+    security(("bearer" = [])))]
+pub async fn ranking(
+    state: State,
+    auth: Auth,
+    query: web::Query<StatsQuery>,
+) -> Result<HttpResponse, AppError> {
+    let Auth(who) = auth;
+    let limit = query.limit.unwrap_or(10);
+    if !(1..=100).contains(&limit) {
+        return Err(AppError::invalid_query(
+            "limit",
+            "must be between 1 and 100",
+        ));
+    }
+    let p = period(&state, &query)?;
+    let now = time::format(state.clock.now());
+    let w = &state.settings.stats;
+    let weights = Weights {
+        resolution_rate: w.weight_resolution_rate,
+        on_time_rate: w.weight_on_time_rate,
+        satisfaction_rate: w.weight_satisfaction_rate,
+        reopen_rate: w.weight_reopen_rate,
+        sign_on_time_rate: w.weight_sign_on_time_rate,
+    };
+    let filter = p.filter;
+    let ranked = state
+        .read(move |c| stats::ranking(c, &who, &filter, &weights, &now))
+        .await?;
+    let total = ranked.len();
+    let entry = |rank: usize, r: &stats::Ranked| RankedResponse {
+        rank,
+        department_id: r.department_id.clone(),
+        name: r.name.clone(),
+        score: r.score,
+        figures: r.summary.clone(),
+    };
+    let best = ranked
+        .iter()
+        .enumerate()
+        .take(limit)
+        .map(|(i, r)| entry(i + 1, r))
+        .collect();
+    let worst = ranked
+        .iter()
+        .enumerate()
+        .rev()
+        .take(limit)
+        .map(|(i, r)| entry(i + 1, r))
+        .collect();
+    Ok(HttpResponse::Ok().json(RankingResponse {
+        from: p.from.to_string(),
+        to: p.to.to_string(),
+        best,
+        worst,
+        ranked: total,
+    }))
+}

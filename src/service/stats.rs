@@ -1,0 +1,403 @@
+//! The statistics: the figures of docs/kpi.md over the tickets filed in a period, in total,
+//! sliced by a dimension, as a series over time, and as a ranking of departments — each
+//! within what the reader may see (administrators and dispatchers everything, a department
+//! head their departments and those under them, a cadre the tickets assigned to them).
+//!
+//! The figures are counted ticket by ticket with `domain::kpi::Counts::add`, the reference
+//! definition, over the facts the database gives for the tickets in scope.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::{Datelike, Days, NaiveDate};
+
+use crate::auth::Principal;
+use crate::db::DbConnection;
+use crate::db::tickets::{self as ticket_db, Scope, TicketFactRow, TicketFilter};
+use crate::db::{categories, departments, enterprises, users};
+use crate::domain::kpi::{Counts, Summary, TicketFacts};
+use crate::domain::ticket::{Channel, Rating, Role, TicketKind, TicketStatus};
+use crate::domain::time;
+use crate::error::AppError;
+
+/// How a breakdown slices the tickets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dimension {
+    Department,
+    Category,
+    IndustryChain,
+    Area,
+    Assignee,
+    Channel,
+}
+
+impl Dimension {
+    pub fn parse(text: &str) -> Option<Dimension> {
+        Some(match text {
+            "department" => Dimension::Department,
+            "category" => Dimension::Category,
+            "industry_chain" => Dimension::IndustryChain,
+            "area" => Dimension::Area,
+            "assignee" => Dimension::Assignee,
+            "channel" => Dimension::Channel,
+            _ => return None,
+        })
+    }
+
+    pub const EXPECTED: &'static str =
+        "department, category, industry_chain, area, assignee, channel";
+}
+
+/// The series' periods.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Interval {
+    Day,
+    Week,
+    Month,
+}
+
+impl Interval {
+    pub fn parse(text: &str) -> Option<Interval> {
+        Some(match text {
+            "day" => Interval::Day,
+            "week" => Interval::Week,
+            "month" => Interval::Month,
+            _ => return None,
+        })
+    }
+
+    /// The first day of the period `day` is in (weeks start on Monday).
+    fn start(self, day: NaiveDate) -> NaiveDate {
+        match self {
+            Interval::Day => day,
+            Interval::Week => day
+                .checked_sub_days(Days::new(u64::from(day.weekday().num_days_from_monday())))
+                .unwrap_or(day),
+            Interval::Month => day.with_day(1).unwrap_or(day),
+        }
+    }
+
+    fn next(self, start: NaiveDate) -> NaiveDate {
+        match self {
+            Interval::Day => start.checked_add_days(Days::new(1)),
+            Interval::Week => start.checked_add_days(Days::new(7)),
+            Interval::Month => start.checked_add_months(chrono::Months::new(1)),
+        }
+        .unwrap_or(NaiveDate::MAX)
+    }
+}
+
+/// Most periods a series may have.
+pub const MAX_PERIODS: usize = 1000;
+
+/// The part of the tickets the reader's statistics cover.
+pub fn scope_of(conn: &mut DbConnection, who: &Principal) -> Result<Scope, AppError> {
+    match who.role {
+        Role::Admin | Role::Dispatcher => Ok(Scope::All),
+        Role::Enterprise => Err(AppError::forbidden(
+            "enterprise users have no access to the statistics",
+        )),
+        Role::Cadre => {
+            let all = departments::list(conn)?;
+            let headed: Vec<String> = all
+                .iter()
+                .filter(|d| d.head_user_id.as_deref() == Some(who.user_id.as_str()))
+                .map(|d| d.id.clone())
+                .collect();
+            if headed.is_empty() {
+                return Ok(Scope::Assignee {
+                    user_id: who.user_id.clone(),
+                });
+            }
+            // The headed departments and every department under them.
+            let mut ids: BTreeSet<String> = headed.into_iter().collect();
+            loop {
+                let before = ids.len();
+                for d in &all {
+                    if d.parent_id.as_ref().is_some_and(|p| ids.contains(p)) {
+                        ids.insert(d.id.clone());
+                    }
+                }
+                if ids.len() == before {
+                    break;
+                }
+            }
+            Ok(Scope::Departments {
+                ids: ids.into_iter().collect(),
+            })
+        }
+    }
+}
+
+/// What a ticket contributes, at `now`.
+pub fn facts_of(row: &TicketFactRow, now: &str) -> Option<TicketFacts> {
+    let status = TicketStatus::parse(&row.status)?;
+    let before = |a: &Option<String>, b: &Option<String>| match (a, b) {
+        (Some(a), Some(b)) => Some(a <= b),
+        _ => None,
+    };
+    let resolved = matches!(status, TicketStatus::Resolved | TicketStatus::Closed);
+    Some(TicketFacts {
+        status,
+        kind: TicketKind::parse(&row.kind)?,
+        channel: Channel::parse(&row.channel)?,
+        rating: row.rating.as_deref().and_then(Rating::parse),
+        reopen_count: row.reopen_count,
+        resolved_on_time: if resolved {
+            before(&row.resolved_at, &row.due_at)
+        } else {
+            None
+        },
+        handling_days: row
+            .handling_days
+            .filter(|_| resolved)
+            .and_then(|d| u32::try_from(d).ok()),
+        adopted: row.adopted,
+        signed_on_time: before(&row.signed_at, &row.sign_due_at),
+        overdue_now: status.is_handling() && row.due_at.as_deref().is_some_and(|d| d < now),
+        no_response: row.no_response,
+    })
+}
+
+fn count(rows: &[&TicketFactRow], now: &str) -> Counts {
+    let mut counts = Counts::new();
+    for facts in rows.iter().filter_map(|r| facts_of(r, now)) {
+        counts.add(&facts);
+    }
+    counts
+}
+
+fn load(
+    conn: &mut DbConnection,
+    who: &Principal,
+    filter: &TicketFilter,
+) -> Result<Vec<TicketFactRow>, AppError> {
+    let scope = scope_of(conn, who)?;
+    Ok(ticket_db::facts(conn, &scope, filter)?)
+}
+
+/// The figures of the tickets in `filter` (its `created_from` / `created_to` are the period).
+pub fn summary(
+    conn: &mut DbConnection,
+    who: &Principal,
+    filter: &TicketFilter,
+    now: &str,
+) -> Result<Summary, AppError> {
+    let rows = load(conn, who, filter)?;
+    Ok(count(&rows.iter().collect::<Vec<_>>(), now).summary())
+}
+
+/// One slice of a breakdown.
+#[derive(Debug, Clone)]
+pub struct Slice {
+    /// The department's, category's or assignee's id, the industry chain, area or channel;
+    /// `None` for the tickets without one (not assigned, an enterprise without an area).
+    pub key: Option<String>,
+    pub name: Option<String>,
+    pub summary: Summary,
+}
+
+/// The figures per value of `by`, most filed first; the slices add up to the summary.
+pub fn breakdown(
+    conn: &mut DbConnection,
+    who: &Principal,
+    filter: &TicketFilter,
+    by: Dimension,
+    now: &str,
+) -> Result<Vec<Slice>, AppError> {
+    let rows = load(conn, who, filter)?;
+    let attributes: HashMap<String, (Option<String>, Option<String>)> =
+        if matches!(by, Dimension::IndustryChain | Dimension::Area) {
+            enterprises::attributes(conn)?
+                .into_iter()
+                .map(|(id, chain, area)| (id, (chain, area)))
+                .collect()
+        } else {
+            HashMap::new()
+        };
+    let key_of = |r: &TicketFactRow| -> Option<String> {
+        match by {
+            Dimension::Department => r.department_id.clone(),
+            Dimension::Category => Some(r.category_id.clone()),
+            Dimension::Assignee => r.assignee_id.clone(),
+            Dimension::Channel => Some(r.channel.clone()),
+            Dimension::IndustryChain => attributes.get(&r.enterprise_id).and_then(|a| a.0.clone()),
+            Dimension::Area => attributes.get(&r.enterprise_id).and_then(|a| a.1.clone()),
+        }
+    };
+    let mut groups: BTreeMap<Option<String>, Vec<&TicketFactRow>> = BTreeMap::new();
+    for r in &rows {
+        groups.entry(key_of(r)).or_default().push(r);
+    }
+    let names = names_of(conn, by, groups.keys().flatten().cloned().collect())?;
+    let mut slices: Vec<Slice> = groups
+        .into_iter()
+        .map(|(key, rows)| Slice {
+            name: match &key {
+                Some(k) => names.get(k).cloned().or_else(|| Some(k.clone())),
+                None => None,
+            },
+            summary: count(&rows, now).summary(),
+            key,
+        })
+        .collect();
+    slices.sort_by(|a, b| {
+        b.summary
+            .counts
+            .filed
+            .cmp(&a.summary.counts.filed)
+            .then_with(|| a.key.cmp(&b.key))
+    });
+    Ok(slices)
+}
+
+/// Display names of the keys of a dimension (ids become names; text values are their own).
+fn names_of(
+    conn: &mut DbConnection,
+    by: Dimension,
+    keys: Vec<String>,
+) -> Result<HashMap<String, String>, AppError> {
+    Ok(match by {
+        Dimension::Department => departments::list(conn)?
+            .into_iter()
+            .map(|d| (d.id, d.name))
+            .collect(),
+        Dimension::Category => categories::list(conn)?
+            .into_iter()
+            .map(|c| (c.id, c.name))
+            .collect(),
+        Dimension::Assignee => users::names(conn, &keys)?.into_iter().collect(),
+        Dimension::Channel => keys
+            .into_iter()
+            .map(|k| {
+                let name = match k.as_str() {
+                    "online" => "网上",
+                    "phone" => "电话",
+                    "visit" => "走访",
+                    other => other,
+                }
+                .to_string();
+                (k, name)
+            })
+            .collect(),
+        Dimension::IndustryChain | Dimension::Area => HashMap::new(),
+    })
+}
+
+/// One period of a series.
+#[derive(Debug, Clone)]
+pub struct Point {
+    /// The period's first day (China).
+    pub start: NaiveDate,
+    pub summary: Summary,
+}
+
+/// The figures per period from `from` (inclusive) to `to` (exclusive), every period present.
+pub fn trend(
+    conn: &mut DbConnection,
+    who: &Principal,
+    filter: &TicketFilter,
+    interval: Interval,
+    from: NaiveDate,
+    to: NaiveDate,
+    now: &str,
+) -> Result<Vec<Point>, AppError> {
+    let mut starts = Vec::new();
+    let mut start = interval.start(from);
+    while start < to {
+        starts.push(start);
+        if starts.len() > MAX_PERIODS {
+            return Err(AppError::invalid_query(
+                "interval",
+                format!("the period has more than {MAX_PERIODS} of them"),
+            ));
+        }
+        start = interval.next(start);
+    }
+    let rows = load(conn, who, filter)?;
+    let mut groups: BTreeMap<NaiveDate, Vec<&TicketFactRow>> = BTreeMap::new();
+    for r in &rows {
+        if let Some(at) = time::parse(&r.created_at) {
+            groups
+                .entry(interval.start(time::china_date(at)))
+                .or_default()
+                .push(r);
+        }
+    }
+    Ok(starts
+        .into_iter()
+        .map(|start| Point {
+            start,
+            summary: count(groups.get(&start).map_or(&[][..], Vec::as_slice), now).summary(),
+        })
+        .collect())
+}
+
+/// How the ranking weighs the rates.
+#[derive(Debug, Clone, Copy)]
+pub struct Weights {
+    pub resolution_rate: f64,
+    pub on_time_rate: f64,
+    pub satisfaction_rate: f64,
+    /// Counts as 1 − the reopen rate: fewer reopened is better.
+    pub reopen_rate: f64,
+    pub sign_on_time_rate: f64,
+}
+
+impl Weights {
+    /// The weighted mean of the rates a summary has (a rate that is `null` — nothing to
+    /// measure it on — leaves its weight out), between 0 and 1; `None` with none.
+    pub fn score(&self, s: &Summary) -> Option<f64> {
+        let parts = [
+            (self.resolution_rate, s.resolution_rate),
+            (self.on_time_rate, s.on_time_rate),
+            (self.satisfaction_rate, s.satisfaction_rate),
+            (self.reopen_rate, s.reopen_rate.map(|r| 1.0 - r)),
+            (self.sign_on_time_rate, s.sign_on_time_rate),
+        ];
+        let (sum, weight) = parts
+            .iter()
+            .filter(|(w, _)| *w > 0.0)
+            .filter_map(|(w, r)| r.map(|r| (w * r, *w)))
+            .fold((0.0, 0.0), |(s, t), (x, w)| (s + x, t + w));
+        (weight > 0.0).then(|| sum / weight)
+    }
+}
+
+/// A department's place in the ranking.
+#[derive(Debug, Clone)]
+pub struct Ranked {
+    pub department_id: String,
+    pub name: String,
+    pub score: f64,
+    pub summary: Summary,
+}
+
+/// The lead departments with a score, best first (the 红黑榜 reads it from both ends).
+pub fn ranking(
+    conn: &mut DbConnection,
+    who: &Principal,
+    filter: &TicketFilter,
+    weights: &Weights,
+    now: &str,
+) -> Result<Vec<Ranked>, AppError> {
+    let slices = breakdown(conn, who, filter, Dimension::Department, now)?;
+    let mut ranked: Vec<Ranked> = slices
+        .into_iter()
+        .filter_map(|s| {
+            let score = weights.score(&s.summary)?;
+            Some(Ranked {
+                department_id: s.key?,
+                name: s.name.unwrap_or_default(),
+                score,
+                summary: s.summary,
+            })
+        })
+        .collect();
+    ranked.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then_with(|| b.summary.counts.resolved.cmp(&a.summary.counts.resolved))
+            .then_with(|| a.name.cmp(&b.name))
+    });
+    Ok(ranked)
+}

@@ -1,0 +1,503 @@
+//! The statistics against a period built by hand through the API: every figure of
+//! docs/kpi.md, the breakdowns adding up to the summary, the series, the ranking, and who may
+//! see what.
+
+use serde_json::{Value, json};
+
+use crate::both_backends;
+use crate::helpers::{TestApp, User, World};
+
+fn at(text: &str) -> chrono::DateTime<chrono::Utc> {
+    qiyeshao::domain::time::parse(text).expect("instant")
+}
+
+fn id_of(v: &Value) -> String {
+    v["id"].as_str().expect("id").to_string()
+}
+
+/// A world whose tokens are minted at the clock's time.
+fn fresh(app: &TestApp, w: &World) -> World {
+    World {
+        admin: app.reissue(&w.admin),
+        dispatcher: app.reissue(&w.dispatcher),
+        cadre_a: app.reissue(&w.cadre_a),
+        cadre_a2: app.reissue(&w.cadre_a2),
+        cadre_b: app.reissue(&w.cadre_b),
+        liaison: app.reissue(&w.liaison),
+        ent_a: app.reissue(&w.ent_a),
+        ent_a2: app.reissue(&w.ent_a2),
+        ent_b: app.reissue(&w.ent_b),
+        ..w.clone()
+    }
+}
+
+async fn file(app: &TestApp, user: &User, body: Value) -> String {
+    id_of(
+        &app.post("/api/v1/tickets", Some(&user.token), body)
+            .await
+            .expect(201),
+    )
+}
+
+fn body(w: &World, kind: &str, title: &str) -> Value {
+    json!({"kind": kind, "category_id": w.category, "title": title, "description": format!("{title}的情况")})
+}
+
+async fn ok(app: &TestApp, user: &User, id: &str, action: &str, body: Value) {
+    app.act(user, id, action, body).await.expect(200);
+}
+
+/// Ten tickets filed on Monday 2026-11-02, each figure of which the test works out by hand
+/// (the same shape as the fixture of `domain::kpi`); read on 2026-11-10 at 10:00.
+async fn build_period(app: &TestApp) -> (World, Vec<String>) {
+    let w = app.world().await;
+    app.clock.set(at("2026-11-02T09:00:00+08:00"));
+    let w = fresh(app, &w);
+    let assign = |due: Option<&str>| {
+        let mut b = json!({"department_id": w.dept_a, "assignee_id": w.cadre_a.id});
+        if let Some(d) = due {
+            b["due_at"] = json!(d);
+        }
+        b
+    };
+    let (d, c, e) = (&w.dispatcher, &w.cadre_a, &w.ent_a);
+    // 1: waiting. 2: rejected. 3: by phone, withdrawn. 4: accepted.
+    let t1 = file(app, e, body(&w, "problem", "一")).await;
+    let t2 = file(app, e, body(&w, "problem", "二")).await;
+    ok(app, d, &t2, "reject", json!({"reason": "重复"})).await;
+    let mut phoned = body(&w, "problem", "三");
+    phoned["enterprise_id"] = json!(w.enterprise_a);
+    phoned["channel"] = json!("phone");
+    let t3 = file(app, d, phoned).await;
+    ok(app, e, &t3, "withdraw", json!({})).await;
+    let t4 = file(app, e, body(&w, "problem", "四")).await;
+    ok(app, d, &t4, "accept", json!({})).await;
+    // 5: due in an hour; signed late (below); overdue.
+    let t5 = file(app, e, body(&w, "problem", "五")).await;
+    ok(
+        app,
+        d,
+        &t5,
+        "assign",
+        assign(Some("2026-11-02T10:00:00+08:00")),
+    )
+    .await;
+    // 6: five working days; signed now; resolved on Thursday, on time, 3 working days.
+    let t6 = file(app, e, body(&w, "problem", "六")).await;
+    ok(app, d, &t6, "assign", assign(None)).await;
+    ok(app, c, &t6, "sign", json!({})).await;
+    // 7: due in two hours; resolved late at noon, satisfied.
+    let t7 = file(app, e, body(&w, "problem", "七")).await;
+    ok(
+        app,
+        d,
+        &t7,
+        "assign",
+        assign(Some("2026-11-02T11:00:00+08:00")),
+    )
+    .await;
+    ok(app, c, &t7, "sign", json!({})).await;
+    // 8: a suggestion taken on a visit; adopted; reopened once; basically satisfied.
+    let mut visited = body(&w, "suggestion", "八");
+    visited["enterprise_id"] = json!(w.enterprise_a);
+    visited["channel"] = json!("visit");
+    let t8 = file(app, d, visited).await;
+    ok(app, d, &t8, "assign", assign(None)).await;
+    ok(app, c, &t8, "sign", json!({})).await;
+    // 9: a suggestion, not adopted, resolved at once, never rated: closed as no response.
+    let t9 = file(app, e, body(&w, "suggestion", "九")).await;
+    ok(app, d, &t9, "assign", assign(None)).await;
+    ok(app, c, &t9, "sign", json!({})).await;
+    ok(
+        app,
+        c,
+        &t9,
+        "resolve",
+        json!({"resolution": "不予采纳", "adopted": false}),
+    )
+    .await;
+    // 10: an inquiry, resolved and rated unsatisfied: back in progress (its rework overdue by
+    // the 10th).
+    let t10 = file(app, e, body(&w, "inquiry", "十")).await;
+    ok(app, d, &t10, "assign", assign(None)).await;
+    ok(app, c, &t10, "sign", json!({})).await;
+    ok(app, c, &t10, "resolve", json!({"resolution": "已答复"})).await;
+    ok(app, e, &t10, "revisit", json!({"rating": "unsatisfied"})).await;
+
+    app.clock.set(at("2026-11-02T12:00:00+08:00"));
+    let w = fresh(app, &w);
+    let (c, e) = (&w.cadre_a, &w.ent_a);
+    ok(app, c, &t5, "sign", json!({})).await;
+    ok(app, c, &t7, "resolve", json!({"resolution": "已修复"})).await;
+    ok(app, e, &t7, "revisit", json!({"rating": "satisfied"})).await;
+
+    app.clock.set(at("2026-11-05T10:00:00+08:00"));
+    let w = fresh(app, &w);
+    let (c, e) = (&w.cadre_a, &w.ent_a);
+    ok(app, c, &t6, "resolve", json!({"resolution": "已办结"})).await;
+    ok(
+        app,
+        c,
+        &t8,
+        "resolve",
+        json!({"resolution": "采纳", "adopted": true}),
+    )
+    .await;
+    ok(app, e, &t8, "revisit", json!({"rating": "unsatisfied"})).await;
+    ok(
+        app,
+        c,
+        &t8,
+        "resolve",
+        json!({"resolution": "采纳并落实", "adopted": true}),
+    )
+    .await;
+    ok(
+        app,
+        e,
+        &t8,
+        "revisit",
+        json!({"rating": "basically_satisfied"}),
+    )
+    .await;
+
+    // The revisit window closes 9 (resolved on the 2nd); 6 (the 5th) still waits.
+    app.clock.set(at("2026-11-10T10:00:00+08:00"));
+    let report = app.scheduler.sweep().await.expect("sweep");
+    assert_eq!(report.closed_no_response, 1);
+    let w = fresh(app, &w);
+    (w, vec![t1, t2, t3, t4, t5, t6, t7, t8, t9, t10])
+}
+
+const PERIOD: &str = "from=2026-11-01&to=2026-12-01";
+
+async fn every_figure_of_a_hand_built_period(app: TestApp) {
+    let (w, _) = build_period(&app).await;
+    let s = app
+        .get(
+            &format!("/api/v1/stats/summary?{PERIOD}"),
+            Some(&w.admin.token),
+        )
+        .await
+        .expect(200);
+    let expected = json!({
+        "from": "2026-11-01", "to": "2026-12-01",
+        "filed": 10,
+        "filed_by_kind": {"problem": 7, "suggestion": 2, "inquiry": 1},
+        "filed_by_channel": {"online": 8, "phone": 1, "visit": 1},
+        "accepted": 7,
+        "resolved": 4,
+        "resolved_with_deadline": 4,
+        "on_time": 3,
+        "rated": 2,
+        "satisfied": 1,
+        "basically_satisfied": 1,
+        "unsatisfied": 0,
+        "no_response": 1,
+        "reopened": 1,
+        "overdue_open": 2,
+        "signed_with_deadline": 6,
+        "signed_on_time": 5,
+        "suggestions": 2,
+        "suggestions_adopted": 1,
+        "resolution_rate": 4.0 / 7.0,
+        "on_time_rate": 0.75,
+        "satisfaction_rate": 1.0,
+        "revisit_rate": 0.5,
+        "reopen_rate": 0.25,
+        "sign_on_time_rate": 5.0 / 6.0,
+        "adoption_rate": 0.5,
+        // 6: 3, 7: 0, 8: 3, 9: 0 working days.
+        "handling_days_mean": 1.5,
+        "handling_days_median": 1.5,
+    });
+    assert_eq!(s, expected, "{s:#}");
+
+    // Nothing filed in October: every count 0, every rate null.
+    let empty = app
+        .get(
+            "/api/v1/stats/summary?from=2026-10-01&to=2026-11-01",
+            Some(&w.admin.token),
+        )
+        .await
+        .expect(200);
+    assert_eq!(empty["filed"], 0);
+    for rate in [
+        "resolution_rate",
+        "on_time_rate",
+        "satisfaction_rate",
+        "revisit_rate",
+        "reopen_rate",
+        "handling_days_median",
+    ] {
+        assert_eq!(empty[rate], Value::Null, "{rate}");
+    }
+    // The list's filters apply.
+    let problems = app
+        .get(
+            &format!("/api/v1/stats/summary?{PERIOD}&kind=problem"),
+            Some(&w.admin.token),
+        )
+        .await
+        .expect(200);
+    assert_eq!(
+        (problems["filed"].as_i64(), problems["resolved"].as_i64()),
+        (Some(7), Some(2))
+    );
+    let searched = app
+        .get(
+            &format!("/api/v1/stats/summary?{PERIOD}&q=%E4%B8%83"),
+            Some(&w.admin.token),
+        )
+        .await
+        .expect(200);
+    assert_eq!(searched["filed"], 1);
+}
+
+async fn breakdowns_add_up_and_the_series_covers_every_period(app: TestApp) {
+    let (w, _) = build_period(&app).await;
+    let get = |path: String| {
+        let token = w.dispatcher.token.clone();
+        let app = &app;
+        async move { app.get(&path, Some(&token)).await.expect(200) }
+    };
+    let summary = get(format!("/api/v1/stats/summary?{PERIOD}")).await;
+    for by in [
+        "department",
+        "category",
+        "industry_chain",
+        "area",
+        "assignee",
+        "channel",
+    ] {
+        let b = get(format!("/api/v1/stats/breakdown?{PERIOD}&by={by}")).await;
+        let items = b["items"].as_array().expect("items");
+        for key in [
+            "filed",
+            "accepted",
+            "resolved",
+            "on_time",
+            "rated",
+            "satisfied",
+            "reopened",
+            "overdue_open",
+            "suggestions_adopted",
+        ] {
+            let total: i64 = items.iter().map(|i| i[key].as_i64().unwrap()).sum();
+            assert_eq!(total, summary[key].as_i64().unwrap(), "{by}: {key}");
+        }
+    }
+    let by_channel = get(format!("/api/v1/stats/breakdown?{PERIOD}&by=channel")).await;
+    let channels: Vec<(&str, &str, i64)> = by_channel["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["key"].as_str().unwrap(),
+                i["name"].as_str().unwrap(),
+                i["filed"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        channels,
+        [
+            ("online", "网上", 8),
+            ("phone", "电话", 1),
+            ("visit", "走访", 1)
+        ]
+    );
+    let by_department = get(format!("/api/v1/stats/breakdown?{PERIOD}&by=department")).await;
+    let departments: Vec<(Value, i64)> = by_department["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["name"].clone(), i["filed"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(departments, [(json!("部门甲"), 6), (Value::Null, 4)]);
+    let by_chain = get(format!(
+        "/api/v1/stats/breakdown?{PERIOD}&by=industry_chain"
+    ))
+    .await;
+    assert_eq!(by_chain["items"][0]["key"], "智能终端");
+    app.get(
+        &format!("/api/v1/stats/breakdown?{PERIOD}&by=colour"),
+        Some(&w.admin.token),
+    )
+    .await
+    .expect_error(400, "invalid_query");
+
+    let days = get("/api/v1/stats/trend?from=2026-11-02&to=2026-11-05&interval=day".into()).await;
+    let points: Vec<(&str, i64)> = days["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["start"].as_str().unwrap(), p["filed"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(
+        points,
+        [("2026-11-02", 10), ("2026-11-03", 0), ("2026-11-04", 0)]
+    );
+    let weeks = get("/api/v1/stats/trend?from=2026-10-20&to=2026-11-20&interval=week".into()).await;
+    let starts: Vec<&str> = weeks["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["start"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        starts,
+        [
+            "2026-10-19",
+            "2026-10-26",
+            "2026-11-02",
+            "2026-11-09",
+            "2026-11-16"
+        ]
+    );
+    let months =
+        get("/api/v1/stats/trend?from=2026-10-01&to=2027-01-01&interval=month".into()).await;
+    let filed: Vec<i64> = months["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["filed"].as_i64().unwrap())
+        .collect();
+    assert_eq!(filed, [0, 10, 0]);
+    assert_eq!(
+        months["points"][1]["resolution_rate"],
+        summary["resolution_rate"]
+    );
+    app.get(
+        "/api/v1/stats/trend?from=2000-01-01&to=2009-01-01&interval=day",
+        Some(&w.admin.token),
+    )
+    .await
+    .expect_error(400, "invalid_query");
+}
+
+async fn the_ranking_puts_the_better_department_first(app: TestApp) {
+    let (w, _) = build_period(&app).await;
+    // Department B: one ticket, resolved on time and rated satisfied.
+    app.clock.set(at("2026-11-03T09:00:00+08:00"));
+    let w = fresh(&app, &w);
+    let id = file(&app, &w.ent_b, body(&w, "problem", "乙的诉求")).await;
+    ok(
+        &app,
+        &w.dispatcher,
+        &id,
+        "assign",
+        json!({"department_id": w.dept_b, "assignee_id": w.cadre_b.id}),
+    )
+    .await;
+    ok(&app, &w.cadre_b, &id, "sign", json!({})).await;
+    ok(
+        &app,
+        &w.cadre_b,
+        &id,
+        "resolve",
+        json!({"resolution": "已办结"}),
+    )
+    .await;
+    ok(
+        &app,
+        &w.ent_b,
+        &id,
+        "revisit",
+        json!({"rating": "satisfied"}),
+    )
+    .await;
+    app.clock.set(at("2026-11-10T10:00:00+08:00"));
+    let w = fresh(&app, &w);
+    let r = app
+        .get(
+            &format!("/api/v1/stats/ranking?{PERIOD}"),
+            Some(&w.admin.token),
+        )
+        .await
+        .expect(200);
+    assert_eq!(r["ranked"], 2);
+    assert_eq!(
+        (r["best"][0]["name"].as_str(), r["best"][0]["rank"].as_i64()),
+        (Some("部门乙"), Some(1))
+    );
+    assert_eq!(r["best"][0]["score"], 1.0);
+    assert_eq!(
+        (
+            r["worst"][0]["name"].as_str(),
+            r["worst"][0]["rank"].as_i64()
+        ),
+        (Some("部门甲"), Some(2))
+    );
+    // 部门甲: (0.3 × 4/6 + 0.3 × 3/4 + 0.3 × 1 + 0.1 × (1 − 1/4)) / 1.0 — six accepted there.
+    let score = r["worst"][0]["score"].as_f64().unwrap();
+    let expected = 0.3 * (4.0 / 6.0) + 0.3 * 0.75 + 0.3 * 1.0 + 0.1 * 0.75;
+    assert!(
+        (score - expected).abs() < 1e-9,
+        "{score} against {expected}"
+    );
+    app.get(
+        &format!("/api/v1/stats/ranking?{PERIOD}&limit=0"),
+        Some(&w.admin.token),
+    )
+    .await
+    .expect_error(400, "invalid_query");
+}
+
+async fn who_sees_which_figures(app: TestApp) {
+    let (w, _) = build_period(&app).await;
+    let summary = |user: &User| {
+        let token = user.token.clone();
+        let app = &app;
+        async move {
+            app.get(&format!("/api/v1/stats/summary?{PERIOD}"), Some(&token))
+                .await
+        }
+    };
+    assert_eq!(summary(&w.admin).await.expect(200)["filed"], 10);
+    assert_eq!(summary(&w.dispatcher).await.expect(200)["filed"], 10);
+    // A cadre: the tickets assigned to them.
+    assert_eq!(summary(&w.cadre_a).await.expect(200)["filed"], 6);
+    assert_eq!(summary(&w.cadre_b).await.expect(200)["filed"], 0);
+    // A department head: the department and those under it.
+    let head = app.make_user(
+        "head.c",
+        qiyeshao::domain::ticket::Role::Cadre,
+        Some(&w.dept_c),
+        None,
+    );
+    app.set_head(&w.dept_c, &head);
+    let head = app.reissue(&head);
+    assert_eq!(summary(&head).await.expect(200)["filed"], 0);
+    app.patch(
+        &format!("/api/v1/departments/{}", w.dept_a),
+        Some(&w.admin.token),
+        json!({"parent_id": w.dept_c}),
+    )
+    .await
+    .expect(200);
+    assert_eq!(summary(&head).await.expect(200)["filed"], 6);
+    // Enterprise users see no statistics.
+    for path in ["summary", "breakdown?by=department", "trend", "ranking"] {
+        app.get(&format!("/api/v1/stats/{path}"), Some(&w.ent_a.token))
+            .await
+            .expect_error(403, "forbidden");
+    }
+    app.get("/api/v1/stats/summary", None)
+        .await
+        .expect_error(401, "missing_token");
+    app.get(
+        "/api/v1/stats/summary?from=2026-11-05&to=2026-11-01",
+        Some(&w.admin.token),
+    )
+    .await
+    .expect_error(400, "invalid_query");
+}
+
+both_backends!(
+    every_figure_of_a_hand_built_period,
+    breakdowns_add_up_and_the_series_covers_every_period,
+    the_ranking_puts_the_better_department_first,
+    who_sees_which_figures,
+);
