@@ -22,6 +22,7 @@ pub mod notifications;
 pub mod refresh_tokens;
 pub mod revisits;
 pub mod schema;
+pub mod stats_cells;
 pub mod ticket_events;
 pub mod tickets;
 pub mod users;
@@ -363,14 +364,39 @@ pub fn migrate(settings: &Settings) -> anyhow::Result<Vec<String>> {
             let result = pg
                 .run_pending_migrations(POSTGRES_MIGRATIONS)
                 .map(|v| v.iter().map(ToString::to_string).collect::<Vec<_>>());
-            pg.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))?;
+            let counted = match result {
+                Ok(_) => count_statistics(&mut conn),
+                Err(_) => Ok(()),
+            };
+            if let DbConnection::Postgres(pg) = &mut conn {
+                pg.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))?;
+            }
+            counted?;
             result
         }
-        DbConnection::Sqlite(lite) => lite
-            .run_pending_migrations(SQLITE_MIGRATIONS)
-            .map(|v| v.iter().map(ToString::to_string).collect::<Vec<_>>()),
+        DbConnection::Sqlite(lite) => {
+            let result = lite
+                .run_pending_migrations(SQLITE_MIGRATIONS)
+                .map(|v| v.iter().map(ToString::to_string).collect::<Vec<_>>());
+            if result.is_ok() {
+                count_statistics(&mut conn)?;
+            }
+            result
+        }
     };
     applied.map_err(|e| anyhow::anyhow!("migration failed: {e}"))
+}
+
+/// Counts the statistics' cells from the tickets if they never were (a database from before
+/// they existed), so that they are right before the service answers.
+fn count_statistics(conn: &mut DbConnection) -> anyhow::Result<()> {
+    if stats_cells::built(conn)? {
+        return Ok(());
+    }
+    let now = crate::domain::time::format(chrono::Utc::now());
+    let cells = conn.transaction(|c| stats_cells::rebuild(c, &now))?;
+    tracing::info!(cells, "counted the statistics from the tickets");
+    Ok(())
 }
 
 /// Reverts every migration, newest first; returns the versions reverted. For tests and for

@@ -259,3 +259,47 @@ diesel::allow_tables_to_appear_in_same_query!(
     calendar_years,
     extensions,
 );
+
+diesel::table! {
+    stats_cells (day, department_id) {
+        day -> Text,
+        department_id -> Text,
+        filed -> BigInt,
+        filed_problem -> BigInt,
+        filed_suggestion -> BigInt,
+        filed_inquiry -> BigInt,
+        filed_online -> BigInt,
+        filed_phone -> BigInt,
+        filed_visit -> BigInt,
+        accepted -> BigInt,
+        resolved -> BigInt,
+        resolved_with_deadline -> BigInt,
+        on_time -> BigInt,
+        rated -> BigInt,
+        satisfied -> BigInt,
+        basically_satisfied -> BigInt,
+        unsatisfied -> BigInt,
+        no_response -> BigInt,
+        reopened -> BigInt,
+        signed_with_deadline -> BigInt,
+        signed_on_time -> BigInt,
+        suggestions -> BigInt,
+        suggestions_adopted -> BigInt,
+    }
+}
+
+diesel::table! {
+    stats_handling (day, department_id, days) {
+        day -> Text,
+        department_id -> Text,
+        days -> Integer,
+        n -> BigInt,
+    }
+}
+
+diesel::table! {
+    stats_state (id) {
+        id -> Integer,
+        rebuilt_at -> Text,
+    }
+}

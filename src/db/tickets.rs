@@ -278,6 +278,40 @@ pub struct TicketFactRow {
     pub enterprise_id: String,
 }
 
+impl From<&TicketRow> for TicketFactRow {
+    fn from(t: &TicketRow) -> TicketFactRow {
+        TicketFactRow {
+            id: t.id.clone(),
+            status: t.status.clone(),
+            kind: t.kind.clone(),
+            channel: t.channel.clone(),
+            rating: t.rating.clone(),
+            reopen_count: t.reopen_count,
+            due_at: t.due_at.clone(),
+            resolved_at: t.resolved_at.clone(),
+            handling_days: t.handling_days,
+            adopted: t.adopted,
+            signed_at: t.signed_at.clone(),
+            sign_due_at: t.sign_due_at.clone(),
+            no_response: t.no_response,
+            created_at: t.created_at.clone(),
+            category_id: t.category_id.clone(),
+            department_id: t.department_id.clone(),
+            assignee_id: t.assignee_id.clone(),
+            enterprise_id: t.enterprise_id.clone(),
+        }
+    }
+}
+
+/// The statistics' facts of one ticket as stored.
+pub fn find_facts(conn: &mut DbConnection, id: &str) -> QueryResult<Option<TicketFactRow>> {
+    tickets::table
+        .filter(tickets::id.eq(id))
+        .select(TicketFactRow::as_select())
+        .get_result(conn)
+        .optional()
+}
+
 /// The statistics' facts of every ticket in the scope that passes the filters.
 pub fn facts(
     conn: &mut DbConnection,

@@ -37,7 +37,7 @@ pub struct TicketFacts {
 }
 
 /// The counts of a set of tickets.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Counts {
     pub filed: u64,
     /// By kind: problem, suggestion, inquiry (every kind present).
@@ -74,10 +74,11 @@ pub struct Counts {
     pub handling_days: BTreeMap<u32, u64>,
 }
 
-impl Counts {
+impl Default for Counts {
     /// Empty counts with every kind and channel present.
-    pub fn new() -> Counts {
+    fn default() -> Counts {
         Counts {
+            filed: 0,
             filed_by_kind: TicketKind::ALL
                 .iter()
                 .map(|k| (k.as_str().to_string(), 0))
@@ -86,8 +87,30 @@ impl Counts {
                 .iter()
                 .map(|c| (c.as_str().to_string(), 0))
                 .collect(),
-            ..Counts::default()
+            accepted: 0,
+            resolved: 0,
+            resolved_with_deadline: 0,
+            on_time: 0,
+            rated: 0,
+            satisfied: 0,
+            basically_satisfied: 0,
+            unsatisfied: 0,
+            no_response: 0,
+            reopened: 0,
+            overdue_open: 0,
+            signed_with_deadline: 0,
+            signed_on_time: 0,
+            suggestions: 0,
+            suggestions_adopted: 0,
+            handling_days: BTreeMap::new(),
         }
+    }
+}
+
+impl Counts {
+    /// Empty counts with every kind and channel present.
+    pub fn new() -> Counts {
+        Counts::default()
     }
 
     /// Counts one ticket: the definitions.

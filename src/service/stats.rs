@@ -13,9 +13,9 @@ use chrono::{Datelike, Days, NaiveDate};
 use crate::auth::Principal;
 use crate::db::DbConnection;
 use crate::db::tickets::{self as ticket_db, Scope, TicketFactRow, TicketFilter};
-use crate::db::{categories, departments, enterprises, users};
-use crate::domain::kpi::{Counts, Summary, TicketFacts};
-use crate::domain::ticket::{Channel, Rating, Role, TicketKind, TicketStatus};
+use crate::db::{categories, departments, enterprises, stats_cells, users};
+use crate::domain::kpi::{Counts, Summary};
+use crate::domain::ticket::Role;
 use crate::domain::time;
 use crate::error::AppError;
 
@@ -128,51 +128,157 @@ pub fn scope_of(conn: &mut DbConnection, who: &Principal) -> Result<Scope, AppEr
     }
 }
 
-/// What a ticket contributes, at `now`.
-pub fn facts_of(row: &TicketFactRow, now: &str) -> Option<TicketFacts> {
-    let status = TicketStatus::parse(&row.status)?;
-    let before = |a: &Option<String>, b: &Option<String>| match (a, b) {
-        (Some(a), Some(b)) => Some(a <= b),
-        _ => None,
-    };
-    let resolved = matches!(status, TicketStatus::Resolved | TicketStatus::Closed);
-    Some(TicketFacts {
-        status,
-        kind: TicketKind::parse(&row.kind)?,
-        channel: Channel::parse(&row.channel)?,
-        rating: row.rating.as_deref().and_then(Rating::parse),
-        reopen_count: row.reopen_count,
-        resolved_on_time: if resolved {
-            before(&row.resolved_at, &row.due_at)
-        } else {
-            None
-        },
-        handling_days: row
-            .handling_days
-            .filter(|_| resolved)
-            .and_then(|d| u32::try_from(d).ok()),
-        adopted: row.adopted,
-        signed_on_time: before(&row.signed_at, &row.sign_due_at),
-        overdue_now: status.is_handling() && row.due_at.as_deref().is_some_and(|d| d < now),
-        no_response: row.no_response,
-    })
+/// How the counts are grouped before they are summed up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Key {
+    Total,
+    By(Dimension),
+    /// The day of filing (China), `YYYY-MM-DD`.
+    Day,
 }
 
-fn count(rows: &[&TicketFactRow], now: &str) -> Counts {
-    let mut counts = Counts::new();
-    for facts in rows.iter().filter_map(|r| facts_of(r, now)) {
-        counts.add(&facts);
-    }
-    counts
-}
-
-fn load(
+/// The counts of the tickets in the reader's scope that pass `filter`, per value of `key`
+/// (`None`: the tickets without one; `Key::Total` has only `None`).
+///
+/// A period of whole days with no filter but the lead department, read by someone whose
+/// scope is all or some departments, is summed from the cells kept as tickets change (see
+/// `db::stats_cells`) plus a live count of the overdue; anything else is counted ticket by
+/// ticket from the tickets' facts. Both count with `Counts::add`.
+fn grouped(
     conn: &mut DbConnection,
     who: &Principal,
     filter: &TicketFilter,
-) -> Result<Vec<TicketFactRow>, AppError> {
+    key: Key,
+    now: &str,
+) -> Result<BTreeMap<Option<String>, Counts>, AppError> {
     let scope = scope_of(conn, who)?;
-    Ok(ticket_db::facts(conn, &scope, filter)?)
+    if let Some(counts) = from_cells(conn, &scope, filter, key, now)? {
+        return Ok(counts);
+    }
+    let attributes: HashMap<String, (Option<String>, Option<String>)> = if matches!(
+        key,
+        Key::By(Dimension::IndustryChain) | Key::By(Dimension::Area)
+    ) {
+        enterprises::attributes(conn)?
+            .into_iter()
+            .map(|(id, chain, area)| (id, (chain, area)))
+            .collect()
+    } else {
+        HashMap::new()
+    };
+    let key_of = |r: &TicketFactRow| -> Option<String> {
+        match key {
+            Key::Total => None,
+            Key::Day => stats_cells::cell_of(r).map(|(day, _)| day),
+            Key::By(Dimension::Department) => r.department_id.clone(),
+            Key::By(Dimension::Category) => Some(r.category_id.clone()),
+            Key::By(Dimension::Assignee) => r.assignee_id.clone(),
+            Key::By(Dimension::Channel) => Some(r.channel.clone()),
+            Key::By(Dimension::IndustryChain) => {
+                attributes.get(&r.enterprise_id).and_then(|a| a.0.clone())
+            }
+            Key::By(Dimension::Area) => attributes.get(&r.enterprise_id).and_then(|a| a.1.clone()),
+        }
+    };
+    let mut out: BTreeMap<Option<String>, Counts> = BTreeMap::new();
+    for row in ticket_db::facts(conn, &scope, filter)? {
+        if let Some(facts) = stats_cells::facts_of(&row, Some(now)) {
+            out.entry(key_of(&row)).or_default().add(&facts);
+        }
+    }
+    Ok(out)
+}
+
+/// The period as days when `filter` is only a period of whole days (China) and perhaps a
+/// lead department.
+fn whole_days(filter: &TicketFilter) -> Option<(String, String)> {
+    let TicketFilter {
+        statuses,
+        kinds,
+        category_id,
+        department_id: _,
+        assignee_id,
+        enterprise_id,
+        pattern,
+        created_from,
+        created_to,
+        overdue,
+        before_id,
+    } = filter;
+    if !statuses.is_empty()
+        || !kinds.is_empty()
+        || category_id.is_some()
+        || assignee_id.is_some()
+        || enterprise_id.is_some()
+        || pattern.is_some()
+        || overdue.is_some()
+        || before_id.is_some()
+    {
+        return None;
+    }
+    let day = |text: &Option<String>| {
+        let at = time::parse(text.as_deref()?)?;
+        let day = time::china_date(at);
+        (time::china_day_start(day) == at).then(|| day.format("%Y-%m-%d").to_string())
+    };
+    Some((day(created_from)?, day(created_to)?))
+}
+
+fn from_cells(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    filter: &TicketFilter,
+    key: Key,
+    now: &str,
+) -> Result<Option<BTreeMap<Option<String>, Counts>>, AppError> {
+    if !matches!(key, Key::Total | Key::Day | Key::By(Dimension::Department)) {
+        return Ok(None);
+    }
+    let allowed: Option<BTreeSet<&str>> = match scope {
+        Scope::All => None,
+        Scope::Departments { ids } => Some(ids.iter().map(String::as_str).collect()),
+        _ => return Ok(None),
+    };
+    let Some((from_day, to_day)) = whole_days(filter) else {
+        return Ok(None);
+    };
+    let wanted = |department: &str| {
+        allowed.as_ref().is_none_or(|a| a.contains(department))
+            && filter
+                .department_id
+                .as_deref()
+                .is_none_or(|d| d == department)
+    };
+    let key_of = |day: &str, department: &str| match key {
+        Key::Total => None,
+        Key::Day => Some(day.to_string()),
+        _ => (!department.is_empty()).then(|| department.to_string()),
+    };
+    let mut out: BTreeMap<Option<String>, Counts> = BTreeMap::new();
+    let cells = stats_cells::sums(conn, &from_day, &to_day, key == Key::Day)?;
+    for ((day, department), counts) in &cells {
+        if wanted(department) {
+            out.entry(key_of(day, department))
+                .or_default()
+                .merge(counts);
+        }
+    }
+    let (from, to) = (
+        filter.created_from.as_deref().unwrap_or_default(),
+        filter.created_to.as_deref().unwrap_or_default(),
+    );
+    for (created_at, department) in stats_cells::overdue_open(conn, from, to, now)? {
+        if !wanted(&department) {
+            continue;
+        }
+        let day = time::parse(&created_at)
+            .map(|at| time::china_date(at).format("%Y-%m-%d").to_string())
+            .unwrap_or_default();
+        out.entry(key_of(&day, &department))
+            .or_default()
+            .overdue_open += 1;
+    }
+    Ok(Some(out))
 }
 
 /// The figures of the tickets in `filter` (its `created_from` / `created_to` are the period).
@@ -182,8 +288,11 @@ pub fn summary(
     filter: &TicketFilter,
     now: &str,
 ) -> Result<Summary, AppError> {
-    let rows = load(conn, who, filter)?;
-    Ok(count(&rows.iter().collect::<Vec<_>>(), now).summary())
+    let mut counts = Counts::new();
+    for c in grouped(conn, who, filter, Key::Total, now)?.values() {
+        counts.merge(c);
+    }
+    Ok(counts.summary())
 }
 
 /// One slice of a breakdown.
@@ -204,39 +313,16 @@ pub fn breakdown(
     by: Dimension,
     now: &str,
 ) -> Result<Vec<Slice>, AppError> {
-    let rows = load(conn, who, filter)?;
-    let attributes: HashMap<String, (Option<String>, Option<String>)> =
-        if matches!(by, Dimension::IndustryChain | Dimension::Area) {
-            enterprises::attributes(conn)?
-                .into_iter()
-                .map(|(id, chain, area)| (id, (chain, area)))
-                .collect()
-        } else {
-            HashMap::new()
-        };
-    let key_of = |r: &TicketFactRow| -> Option<String> {
-        match by {
-            Dimension::Department => r.department_id.clone(),
-            Dimension::Category => Some(r.category_id.clone()),
-            Dimension::Assignee => r.assignee_id.clone(),
-            Dimension::Channel => Some(r.channel.clone()),
-            Dimension::IndustryChain => attributes.get(&r.enterprise_id).and_then(|a| a.0.clone()),
-            Dimension::Area => attributes.get(&r.enterprise_id).and_then(|a| a.1.clone()),
-        }
-    };
-    let mut groups: BTreeMap<Option<String>, Vec<&TicketFactRow>> = BTreeMap::new();
-    for r in &rows {
-        groups.entry(key_of(r)).or_default().push(r);
-    }
+    let groups = grouped(conn, who, filter, Key::By(by), now)?;
     let names = names_of(conn, by, groups.keys().flatten().cloned().collect())?;
     let mut slices: Vec<Slice> = groups
         .into_iter()
-        .map(|(key, rows)| Slice {
+        .map(|(key, counts)| Slice {
             name: match &key {
                 Some(k) => names.get(k).cloned().or_else(|| Some(k.clone())),
                 None => None,
             },
-            summary: count(&rows, now).summary(),
+            summary: counts.summary(),
             key,
         })
         .collect();
@@ -313,21 +399,20 @@ pub fn trend(
         }
         start = interval.next(start);
     }
-    let rows = load(conn, who, filter)?;
-    let mut groups: BTreeMap<NaiveDate, Vec<&TicketFactRow>> = BTreeMap::new();
-    for r in &rows {
-        if let Some(at) = time::parse(&r.created_at) {
-            groups
-                .entry(interval.start(time::china_date(at)))
+    let mut periods: BTreeMap<NaiveDate, Counts> = BTreeMap::new();
+    for (day, counts) in grouped(conn, who, filter, Key::Day, now)? {
+        if let Some(day) = day.and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()) {
+            periods
+                .entry(interval.start(day))
                 .or_default()
-                .push(r);
+                .merge(&counts);
         }
     }
     Ok(starts
         .into_iter()
         .map(|start| Point {
             start,
-            summary: count(groups.get(&start).map_or(&[][..], Vec::as_slice), now).summary(),
+            summary: periods.remove(&start).unwrap_or_default().summary(),
         })
         .collect())
 }

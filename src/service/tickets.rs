@@ -14,8 +14,10 @@ use crate::db::comments::{self, CommentRow};
 use crate::db::enterprises::EnterpriseRow;
 use crate::db::revisits::{self, RevisitRow};
 use crate::db::ticket_events::{self, EventRow};
-use crate::db::tickets::{self as ticket_db, Scope, TicketFilter, TicketRow};
-use crate::db::{DbConnection, categories, departments, enterprises, idempotency, new_id, users};
+use crate::db::tickets::{self as ticket_db, Scope, TicketFactRow, TicketFilter, TicketRow};
+use crate::db::{
+    DbConnection, categories, departments, enterprises, idempotency, new_id, stats_cells, users,
+};
 use crate::domain::text;
 use crate::domain::ticket::{
     self, Action, Actor, Channel, Priority, Rating, Role, Step, TicketKind, TicketStatus, can_view,
@@ -480,6 +482,7 @@ pub fn file(
     };
     let search_text = text::search_text(&[&row.number, &row.title, &row.description]);
     ticket_db::insert(conn, &row, &search_text)?;
+    stats_cells::track(conn, None, &TicketFactRow::from(&row))?;
     let filed = event(
         &row,
         Some(who),
@@ -839,12 +842,14 @@ pub(crate) fn write_change(
     change: Change,
     now: DateTime<Utc>,
 ) -> Result<EventRow, AppError> {
+    let before = ticket_db::find_facts(conn, &row.id)?;
     if !ticket_db::update_versioned(conn, row, expected_version)? {
         return Err(AppError::conflict(
             "concurrent_update",
             "the ticket was changed by someone else at the same time; reload it and try again",
         ));
     }
+    stats_cells::track(conn, before.as_ref(), &TicketFactRow::from(row))?;
     let happened = event(
         row,
         who,

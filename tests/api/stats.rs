@@ -212,6 +212,17 @@ async fn every_figure_of_a_hand_built_period(app: TestApp) {
         "handling_days_median": 1.5,
     });
     assert_eq!(s, expected, "{s:#}");
+    // The same figures counted ticket by ticket: a status filter (every status) takes the
+    // live path instead of the kept cells.
+    let every_status = "submitted,accepted,assigned,in_progress,resolved,closed,rejected,withdrawn";
+    let live = app
+        .get(
+            &format!("/api/v1/stats/summary?{PERIOD}&status={every_status}"),
+            Some(&w.admin.token),
+        )
+        .await
+        .expect(200);
+    assert_eq!(live, expected, "{live:#}");
 
     // Nothing filed in October: every count 0, every rate null.
     let empty = app
@@ -495,7 +506,234 @@ async fn who_sees_which_figures(app: TestApp) {
     .expect_error(400, "invalid_query");
 }
 
+/// A small deterministic generator (xorshift), so a failing sequence can be replayed.
+struct Dice(u64);
+
+impl Dice {
+    fn roll(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n as u64) as usize
+    }
+}
+
+fn assert_cells_equal_a_recount(app: &TestApp, after: &str) {
+    use qiyeshao::db::stats_cells;
+    let (kept, recounted) = app
+        .db
+        .read(|c| {
+            Ok::<_, qiyeshao::error::AppError>((
+                stats_cells::stored(c)?,
+                stats_cells::recount(c, 7)?,
+            ))
+        })
+        .expect("read the cells");
+    assert_eq!(kept.0, recounted.0, "cells after {after}");
+    assert_eq!(kept.1, recounted.1, "handling days after {after}");
+}
+
+/// Random actions by every role (most refused as not possible in the ticket's status, which
+/// must change nothing), deadlines passing and the scheduler's sweeps: the cells kept as the
+/// tickets change always equal a recount, and the summary from them equals the one counted
+/// ticket by ticket.
+async fn the_kept_counts_equal_a_recount_after_random_actions(app: TestApp) {
+    const WIDE: &str = "from=2026-11-01&to=2027-01-01";
+    let w = app.world().await;
+    app.clock.set(at("2026-11-02T09:00:00+08:00"));
+    let mut w = fresh(&app, &w);
+    let mut dice = Dice(0x5eed_cafe_f00d_1234);
+    let mut ids = Vec::new();
+    let kinds = ["problem", "suggestion", "inquiry"];
+    for round in 0..6 {
+        for i in 0..4 {
+            let kind = kinds[dice.roll(3)];
+            let mut b = body(&w, kind, &format!("第{round}轮{i}"));
+            let by = if dice.roll(4) == 0 {
+                b["enterprise_id"] = json!(w.enterprise_a);
+                let channel = ["phone", "visit"][dice.roll(2)];
+                b["channel"] = json!(channel);
+                &w.dispatcher
+            } else {
+                &w.ent_a
+            };
+            ids.push(file(&app, by, b).await);
+        }
+        for step in 0..40 {
+            let id = ids[dice.roll(ids.len())].clone();
+            let (dept, cadre) = if dice.roll(2) == 0 {
+                (&w.dept_a, &w.cadre_a)
+            } else {
+                (&w.dept_b, &w.cadre_b)
+            };
+            let rating = ["satisfied", "basically_satisfied", "unsatisfied"][dice.roll(3)];
+            // Mostly an action the ticket's status allows, sometimes any (to be refused).
+            let ticket = app.detail(&w.admin, &id).await;
+            let status = ticket["status"].as_str().unwrap_or_default().to_string();
+            // The cadre handling it, mostly (the other one is refused).
+            let (dept, cadre) = if ticket["assignee_id"] == json!(w.cadre_b.id) && dice.roll(6) > 0
+            {
+                (&w.dept_b, &w.cadre_b)
+            } else if ticket["assignee_id"] == json!(w.cadre_a.id) && dice.roll(6) > 0 {
+                (&w.dept_a, &w.cadre_a)
+            } else {
+                (dept, cadre)
+            };
+            let likely: &[usize] = match status.as_str() {
+                "submitted" => &[0, 0, 2, 2, 1, 10],
+                "accepted" => &[2, 2, 2, 1, 9],
+                "assigned" => &[4, 5, 2],
+                "in_progress" => &[6, 7, 11, 5, 2],
+                "resolved" => &[8, 8, 9],
+                _ => &[],
+            };
+            let pick = if likely.is_empty() || dice.roll(5) == 0 {
+                dice.roll(12)
+            } else {
+                likely[dice.roll(likely.len())]
+            };
+            let (who, action, b) = match pick {
+                0 => (&w.dispatcher, "accept", json!({})),
+                1 => (&w.dispatcher, "reject", json!({"reason": "不属实"})),
+                2 | 3 => (
+                    &w.dispatcher,
+                    "assign",
+                    json!({"department_id": dept, "assignee_id": cadre.id}),
+                ),
+                4 => (cadre, "sign", json!({})),
+                5 => (cadre, "return", json!({"reason": "非本部门"})),
+                6 | 7 => (
+                    cadre,
+                    "resolve",
+                    json!({"resolution": "已办", "adopted": dice.roll(2) == 0}),
+                ),
+                8 => (&w.ent_a, "revisit", json!({ "rating": rating })),
+                9 => (&w.dispatcher, "close", json!({"reason": "联系不上"})),
+                10 => (&w.ent_a, "withdraw", json!({})),
+                _ => (cadre, "progress", json!({"note": "在办"})),
+            };
+            let r = app.act(who, &id, action, b).await;
+            assert!(
+                matches!(r.status, 200 | 403 | 404 | 409 | 422),
+                "{action}: {} {}",
+                r.status,
+                r.text
+            );
+            if step % 10 == 9 {
+                assert_cells_equal_a_recount(&app, &format!("round {round} step {step}"));
+            }
+        }
+        // Time passes: deadlines run out, revisit windows close.
+        app.clock
+            .advance(chrono::Duration::days(2 + dice.roll(4) as i64));
+        app.scheduler.sweep().await.expect("sweep");
+        w = fresh(&app, &w);
+        assert_cells_equal_a_recount(&app, &format!("the sweep of round {round}"));
+        let every_status =
+            "submitted,accepted,assigned,in_progress,resolved,closed,rejected,withdrawn";
+        for query in ["", "&department_id=DEPT"] {
+            let query = query.replace("DEPT", &w.dept_a);
+            let kept = app
+                .get(
+                    &format!("/api/v1/stats/summary?{WIDE}{query}"),
+                    Some(&w.admin.token),
+                )
+                .await
+                .expect(200);
+            let live = app
+                .get(
+                    &format!("/api/v1/stats/summary?{WIDE}{query}&status={every_status}"),
+                    Some(&w.admin.token),
+                )
+                .await
+                .expect(200);
+            assert_eq!(kept, live, "round {round}{query}");
+        }
+    }
+    let s = app
+        .get(
+            &format!("/api/v1/stats/summary?{WIDE}"),
+            Some(&w.admin.token),
+        )
+        .await
+        .expect(200);
+    // The sequence reached the figures it is meant to exercise.
+    assert_eq!(s["filed"], 24);
+    for key in ["accepted", "resolved", "rated", "reopened", "no_response"] {
+        assert!(s[key].as_i64().unwrap() > 0, "{key}: {s:#}");
+    }
+}
+
+/// `qiyeshao seed-load`'s generator: the number asked for, every status, consistent
+/// timelines, and cells equal to a recount.
+async fn the_seed_load_spreads_tickets_over_every_status(app: TestApp) {
+    let w = app.world().await;
+    let now = at("2026-11-30T12:00:00+08:00");
+    let mut seen = Vec::new();
+    let report = qiyeshao::seed_load::load(&app.db, &app.ctx.calendar.days, 3000, 7, now, |n| {
+        seen.push(n)
+    })
+    .expect("seed load");
+    assert_eq!(report.tickets, 3000);
+    assert_eq!(seen.last(), Some(&3000));
+    assert_eq!(report.departments, 12);
+    assert!(report.events > 3000 * 3, "{report:?}");
+    assert_cells_equal_a_recount(&app, "the seed load");
+    let two_years = "from=2024-11-01&to=2026-12-01";
+    let every_status = "submitted,accepted,assigned,in_progress,resolved,closed,rejected,withdrawn";
+    let kept = app
+        .get(
+            &format!("/api/v1/stats/summary?{two_years}"),
+            Some(&w.admin.token),
+        )
+        .await
+        .expect(200);
+    let live = app
+        .get(
+            &format!("/api/v1/stats/summary?{two_years}&status={every_status}"),
+            Some(&w.admin.token),
+        )
+        .await
+        .expect(200);
+    assert_eq!(kept, live);
+    assert_eq!(kept["filed"], 3000);
+    for key in [
+        "suggestions_adopted",
+        "reopened",
+        "no_response",
+        "unsatisfied",
+        "overdue_open",
+    ] {
+        assert!(kept[key].as_i64().unwrap() > 0, "{key}: {kept:#}");
+    }
+    let rate = kept["on_time_rate"].as_f64().unwrap();
+    assert!((0.6..0.98).contains(&rate), "{rate}");
+    for status in every_status.split(',') {
+        let list = app
+            .get(
+                &format!("/api/v1/tickets?status={status}&limit=5"),
+                Some(&w.admin.token),
+            )
+            .await
+            .expect(200);
+        let items = list["items"].as_array().unwrap();
+        assert!(!items.is_empty(), "no {status} ticket");
+        // The timeline has one entry per version and ends in the ticket's status.
+        let id = items[0]["id"].as_str().unwrap();
+        let detail = app.detail(&w.admin, id).await;
+        let timeline = detail["events"].as_array().unwrap();
+        assert_eq!(
+            timeline.len() as i64,
+            detail["version"].as_i64().unwrap(),
+            "{detail:#}"
+        );
+        assert_eq!(timeline.last().unwrap()["to_status"], json!(status));
+    }
+}
+
 both_backends!(
+    the_seed_load_spreads_tickets_over_every_status,
+    the_kept_counts_equal_a_recount_after_random_actions,
     every_figure_of_a_hand_built_period,
     breakdowns_add_up_and_the_series_covers_every_period,
     the_ranking_puts_the_better_department_first,
