@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod charts;
 pub mod config;
 pub mod db;
 pub mod demo;
@@ -13,6 +14,7 @@ pub mod domain;
 pub mod error;
 pub mod notify;
 pub mod scheduler;
+pub mod seed_load;
 pub mod service;
 pub mod startup;
 pub mod telemetry;

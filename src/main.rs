@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use diesel::Connection;
 
 use qiyeshao::config::Settings;
 use qiyeshao::db::{self, Db};
@@ -50,6 +51,20 @@ enum Command {
     Worker,
     /// Bring the database schema up to date, then exit.
     Migrate,
+    /// Fill the database with generated departments, categories, cadres, enterprises and
+    /// tickets in every status over the last two years (for benchmarks and demos; every
+    /// generated account has the demo password).
+    SeedLoad {
+        /// How many tickets.
+        #[arg(long, default_value_t = 100_000)]
+        tickets: u64,
+        /// The generator's seed (the same seed makes the same spread).
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+    },
+    /// Recount the statistics kept per day and department from the tickets (they are kept
+    /// as tickets change; this repairs them after a restore or a manual edit).
+    StatsRebuild,
     /// The working-day calendar.
     Calendar {
         #[command(subcommand)]
@@ -153,6 +168,23 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::SeedLoad { tickets, seed } => seed_load(&settings, tickets, seed),
+        Command::StatsRebuild => {
+            db::migrate(&settings)?;
+            let db = Db::connect(&settings)?;
+            let started = std::time::Instant::now();
+            let now = qiyeshao::domain::time::format(chrono::Utc::now());
+            let cells = db
+                .write(move |c| -> Result<usize, AppError> {
+                    Ok(c.transaction(|c| db::stats_cells::rebuild(c, &now))?)
+                })
+                .map_err(describe)?;
+            println!(
+                "Recounted the statistics: {cells} cells in {:.1} s.",
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
         Command::User { command } => match command {
             UserCommand::Add {
                 role,
@@ -221,6 +253,47 @@ fn serve(settings: Settings, seed_demo: bool) -> anyhow::Result<()> {
         }
         app.run_until_stopped().await.context("the server failed")
     })
+}
+
+/// `qiyeshao seed-load --tickets N`.
+fn seed_load(settings: &Settings, tickets: u64, seed: u64) -> anyhow::Result<()> {
+    use qiyeshao::service::calendar::CalendarStore;
+    db::migrate(settings)?;
+    let db = Db::connect(settings)?;
+    let store = CalendarStore::load(&settings.deadlines.calendar_dir)?;
+    db.read(|c| -> Result<(), AppError> { Ok(store.refresh(c)?) })
+        .map_err(describe)?;
+    let calendar = store.current();
+    let started = std::time::Instant::now();
+    let report = qiyeshao::seed_load::load(
+        &db,
+        &calendar.days,
+        tickets,
+        seed,
+        chrono::Utc::now(),
+        |written| {
+            let secs = started.elapsed().as_secs_f64();
+            eprintln!(
+                "{written} / {tickets} tickets ({:.0}%), {secs:.1} s",
+                written as f64 * 100.0 / tickets.max(1) as f64
+            );
+        },
+    )
+    .map_err(describe)?;
+    println!(
+        "Loaded {} tickets ({} timeline events), {} departments, {} categories, {} cadres, \
+         {} enterprises, {} statistics cells in {:.1} s. Accounts: seed-…, password {}.",
+        report.tickets,
+        report.events,
+        report.departments,
+        report.categories,
+        report.cadres,
+        report.enterprises,
+        report.cells,
+        started.elapsed().as_secs_f64(),
+        qiyeshao::demo::DEMO_PASSWORD
+    );
+    Ok(())
 }
 
 /// `qiyeshao calendar load FILE` / `qiyeshao calendar list`.

@@ -1,0 +1,636 @@
+//! `qiyeshao seed-load --tickets N`: a database filled with a realistic spread of
+//! departments, categories, cadres, enterprises and tickets in every status over the two
+//! years before today, for benchmarks and demos.
+//!
+//! The directory goes through the service functions (so it is valid); the tickets and their
+//! timelines are written in bulk, multi-row inserts of one transaction per batch, with
+//! timestamps that follow the workflow (filed, accepted, assigned, signed, resolved, rated,
+//! closed) and deadlines and handling days counted on the working-day calendar. The
+//! statistics' cells are recounted at the end. Deterministic for a given `seed`.
+
+use chrono::{DateTime, Days, Duration, NaiveDate, Utc};
+use diesel::prelude::*;
+use uuid::{NoContext, Timestamp, Uuid};
+
+use crate::auth;
+use crate::db::schema::{ticket_events, tickets};
+use crate::db::ticket_events::EventRow;
+use crate::db::tickets::TicketRow;
+use crate::db::{Db, DbConnection, stats_cells};
+use crate::demo::{AREAS, DEMO_PASSWORD, INDUSTRY_CHAINS};
+use crate::domain::calendar::WorkCalendar;
+use crate::domain::ticket::Role;
+use crate::domain::{credit_code, text, time};
+use crate::error::AppError;
+use crate::service::accounts::{self, NewUser};
+use crate::service::directory::{self, NewCategory, NewDepartment, NewEnterprise};
+
+/// What a load wrote.
+#[derive(Debug, Clone, Default)]
+pub struct SeedReport {
+    pub departments: usize,
+    pub categories: usize,
+    pub cadres: usize,
+    pub enterprises: usize,
+    pub tickets: u64,
+    pub events: u64,
+    pub cells: usize,
+}
+
+/// A small deterministic generator (xorshift64*).
+struct Dice(u64);
+
+impl Dice {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        if n == 0 { 0 } else { self.next() % n }
+    }
+
+    /// True with probability `p` (0–1).
+    fn chance(&mut self, p: f64) -> bool {
+        ((self.next() >> 11) as f64 / (1u64 << 53) as f64) < p
+    }
+
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len() as u64) as usize]
+    }
+}
+
+/// Departments (with the categories they lead) of a district government.
+const DEPARTMENTS: [(&str, &[(&str, i32)]); 12] = [
+    ("区发展和改革局", &[("项目审批", 10), ("政策咨询", 5)]),
+    ("区工业和信息化局", &[("企业用电", 5), ("技改扶持", 10)]),
+    (
+        "区人力资源和社会保障局",
+        &[("用工招聘", 5), ("社保办理", 5)],
+    ),
+    ("区自然资源局", &[("用地报批", 15)]),
+    ("区住房和城乡建设局", &[("施工许可", 10), ("配套设施", 10)]),
+    ("区市场监督管理局", &[("证照办理", 3), ("质量监管", 5)]),
+    ("区税务局", &[("税费办理", 5), ("退税减税", 5)]),
+    ("区交通运输局", &[("道路物流", 10)]),
+    ("区城市管理局", &[("市容环卫", 5)]),
+    ("区生态环境分局", &[("环评审批", 15)]),
+    ("区金融服务中心", &[("融资贷款", 10)]),
+    ("区政务服务中心", &[("审批服务", 3)]),
+];
+
+const TROUBLES: [&str; 12] = [
+    "办理进度缓慢",
+    "材料要求不明确",
+    "线路频繁停电",
+    "招工难",
+    "审批时限过长",
+    "政策兑现未到位",
+    "道路施工影响通行",
+    "融资成本高",
+    "配套设施不完善",
+    "多头检查",
+    "退税迟迟未到账",
+    "证照变更流程复杂",
+];
+
+/// Tickets and their timeline rows of one batch.
+struct Batch {
+    tickets: Vec<(TicketRow, String)>,
+    events: Vec<EventRow>,
+}
+
+struct Directory {
+    /// (department id, its cadres' ids).
+    departments: Vec<(String, Vec<String>)>,
+    /// (category id, index of its department, deadline working days).
+    categories: Vec<(String, usize, i32)>,
+    /// (enterprise id, its user's id).
+    enterprises: Vec<(String, String)>,
+    dispatcher: String,
+    /// This load's mark in names and ticket numbers (loads can be repeated).
+    tag: String,
+}
+
+/// A UUIDv7 with the given time, so that ids sort as the tickets were filed (the lists page
+/// by id).
+fn id_at(at: DateTime<Utc>, dice: &mut Dice) -> String {
+    let secs = u64::try_from(at.timestamp()).unwrap_or(0);
+    let nanos = at.timestamp_subsec_nanos();
+    let _ = dice.next();
+    Uuid::new_v7(Timestamp::from_unix(NoContext, secs, nanos)).to_string()
+}
+
+fn directory(db: &Db, enterprises: usize, now: DateTime<Utc>) -> Result<Directory, AppError> {
+    let hash = auth::hash_password(DEMO_PASSWORD).map_err(AppError::internal)?;
+    db.write(move |c| {
+        let mut departments = Vec::new();
+        let mut categories = Vec::new();
+        let suffix = &Uuid::now_v7().simple().to_string()[20..];
+        for (i, (name, cats)) in DEPARTMENTS.iter().enumerate() {
+            let d = directory::create_department(
+                c,
+                NewDepartment {
+                    name: format!("{name}（{suffix}）"),
+                    parent_id: None,
+                    head_user_id: None,
+                },
+                now,
+            )?;
+            let mut cadres = Vec::new();
+            for k in 0..4 {
+                let u = accounts::create_user(
+                    c,
+                    NewUser {
+                        username: format!("seed-{suffix}-cadre-{i}-{k}"),
+                        password_hash: hash.clone(),
+                        name: format!("干部{i}-{k}"),
+                        phone: None,
+                        email: None,
+                        role: Role::Cadre,
+                        department_id: Some(d.id.clone()),
+                        enterprise_id: None,
+                    },
+                    now,
+                )?;
+                cadres.push(u.id);
+            }
+            for (cat, days) in cats.iter() {
+                let row = directory::create_category(
+                    c,
+                    NewCategory {
+                        name: format!("{cat}（{suffix}）"),
+                        default_department_id: Some(d.id.clone()),
+                        deadline_days: *days,
+                    },
+                    now,
+                )?;
+                categories.push((row.id, i, *days));
+            }
+            departments.push((d.id, cadres));
+        }
+        let dispatcher = accounts::create_user(
+            c,
+            NewUser {
+                username: format!("seed-{suffix}-dispatcher"),
+                password_hash: hash.clone(),
+                name: "调度员".into(),
+                phone: None,
+                email: None,
+                role: Role::Dispatcher,
+                department_id: None,
+                enterprise_id: None,
+            },
+            now,
+        )?
+        .id;
+        let mut list = Vec::new();
+        let serial = u32::from_str_radix(&suffix[..5], 16).unwrap_or(0);
+        for n in 0..enterprises {
+            // 91 + region 430112 + an organisation code of 9; the check character last.
+            let body = format!(
+                "91430112{:09}",
+                (u64::from(serial) * 100_000 + n as u64) % 1_000_000_000
+            );
+            let check = credit_code::check_character(&body)
+                .map_err(|e| AppError::internal(anyhow::anyhow!("credit code {body}: {e}")))?;
+            let e = directory::create_enterprise(
+                c,
+                NewEnterprise {
+                    name: format!("望城{}企业{n}号有限公司", INDUSTRY_CHAINS[n % 6]),
+                    credit_code: format!("{body}{check}"),
+                    industry_chain: Some(INDUSTRY_CHAINS[n % INDUSTRY_CHAINS.len()].into()),
+                    area: (n % 10 != 0).then(|| AREAS[n % AREAS.len()].to_string()),
+                    address: None,
+                    contact_name: None,
+                    contact_phone: None,
+                    liaison_cadre_id: None,
+                },
+                now,
+            )?;
+            let u = accounts::create_user(
+                c,
+                NewUser {
+                    username: format!("seed-{suffix}-ent-{n}"),
+                    password_hash: hash.clone(),
+                    name: format!("企业联系人{n}"),
+                    phone: None,
+                    email: None,
+                    role: Role::Enterprise,
+                    department_id: None,
+                    enterprise_id: Some(e.id.clone()),
+                },
+                now,
+            )?;
+            list.push((e.id, u.id));
+        }
+        Ok(Directory {
+            departments,
+            categories,
+            enterprises: list,
+            dispatcher,
+            tag: suffix[7..].to_uppercase(),
+        })
+    })
+}
+
+/// A timeline entry to write: action, actor, actor's role, from and to status, when.
+type Step = (
+    String,
+    Option<String>,
+    &'static str,
+    Option<&'static str>,
+    &'static str,
+    DateTime<Utc>,
+);
+
+struct Generator<'a> {
+    dice: Dice,
+    dir: &'a Directory,
+    calendar: &'a WorkCalendar,
+    now: DateTime<Utc>,
+}
+
+impl Generator<'_> {
+    /// One ticket filed at `created`, taken as far as its age makes likely, with its
+    /// timeline.
+    fn ticket(&mut self, created: DateTime<Utc>, number: String, batch: &mut Batch) {
+        let d = &mut self.dice;
+        let id = id_at(created, d);
+        let (enterprise, submitter) = d.pick(&self.dir.enterprises).clone();
+        let &(ref category, dept_index, days) = d.pick(&self.dir.categories);
+        let kind = match d.below(100) {
+            0..70 => "problem",
+            70..85 => "suggestion",
+            _ => "inquiry",
+        };
+        let channel = match d.below(100) {
+            0..75 => "online",
+            75..90 => "phone",
+            _ => "visit",
+        };
+        let trouble = d.pick(&TROUBLES);
+        let title = format!("{trouble}的问题");
+        let description =
+            format!("我公司近期遇到{trouble}的情况，影响正常生产经营，请相关部门协调解决。");
+        let age_days = (self.now - created).num_days();
+        // Where it ended up: old tickets are mostly closed, recent ones still moving.
+        let roll = d.below(1000);
+        let stage = if age_days > 30 {
+            match roll {
+                0..40 => "rejected",
+                40..60 => "withdrawn",
+                60..80 => "in_progress",
+                80..90 => "resolved",
+                _ => "closed",
+            }
+        } else {
+            match roll {
+                0..100 => "submitted",
+                100..150 => "accepted",
+                150..300 => "assigned",
+                300..600 => "in_progress",
+                600..800 => "resolved",
+                800..950 => "closed",
+                950..980 => "rejected",
+                _ => "withdrawn",
+            }
+        };
+        let (department, cadres) = &self.dir.departments[dept_index];
+        let cadre = d.pick(cadres).clone();
+        let text = |t: DateTime<Utc>| time::format(t);
+        let mut row = TicketRow {
+            id: id.clone(),
+            number,
+            kind: kind.into(),
+            status: stage.into(),
+            title,
+            description,
+            category_id: category.clone(),
+            enterprise_id: enterprise,
+            submitter_id: if channel == "online" {
+                submitter.clone()
+            } else {
+                self.dir.dispatcher.clone()
+            },
+            channel: channel.into(),
+            contact_name: Some("联系人".into()),
+            contact_phone: None,
+            department_id: None,
+            assignee_id: None,
+            co_department_ids: String::new(),
+            due_at: None,
+            reopen_count: 0,
+            rating: None,
+            resolution: None,
+            adopted: None,
+            version: 1,
+            created_at: text(created),
+            updated_at: text(created),
+            accepted_at: None,
+            assigned_at: None,
+            signed_at: None,
+            resolved_at: None,
+            closed_at: None,
+            rejected_at: None,
+            withdrawn_at: None,
+            priority: "normal".into(),
+            sign_due_at: None,
+            extension_count: 0,
+            reminded_at: None,
+            sign_reminded_at: None,
+            overdue_at: None,
+            escalation_level: 0,
+            no_response: false,
+            handling_days: None,
+        };
+        let mut events: Vec<Step> = vec![(
+            "file".into(),
+            Some(row.submitter_id.clone()),
+            if channel == "online" {
+                "enterprise"
+            } else {
+                "dispatcher"
+            },
+            None,
+            "submitted",
+            created,
+        )];
+        let dispatcher = self.dir.dispatcher.clone();
+        let mut at = created;
+        let mut step = |minutes_max: u64, d: &mut Dice| {
+            at += Duration::minutes(5 + i64::try_from(d.below(minutes_max)).unwrap_or(0));
+            at.min(self.now)
+        };
+        match stage {
+            "submitted" => {}
+            "rejected" | "withdrawn" => {
+                let t = step(600, d);
+                if stage == "rejected" {
+                    row.rejected_at = Some(text(t));
+                    events.push((
+                        "reject".into(),
+                        Some(dispatcher),
+                        "dispatcher",
+                        Some("submitted"),
+                        "rejected",
+                        t,
+                    ));
+                } else {
+                    row.withdrawn_at = Some(text(t));
+                    events.push((
+                        "withdraw".into(),
+                        Some(submitter),
+                        "enterprise",
+                        Some("submitted"),
+                        "withdrawn",
+                        t,
+                    ));
+                }
+            }
+            _ => {
+                let accepted = step(240, d);
+                row.accepted_at = Some(text(accepted));
+                events.push((
+                    "accept".into(),
+                    Some(dispatcher.clone()),
+                    "dispatcher",
+                    Some("submitted"),
+                    "accepted",
+                    accepted,
+                ));
+                if stage != "accepted" {
+                    let assigned = step(120, d);
+                    row.department_id = Some(department.clone());
+                    row.assignee_id = Some(cadre.clone());
+                    row.assigned_at = Some(text(assigned));
+                    row.sign_due_at = Some(text(self.calendar.deadline(assigned, 1)));
+                    let due = self
+                        .calendar
+                        .deadline(assigned, u32::try_from(days).unwrap_or(5));
+                    row.due_at = Some(text(due));
+                    events.push((
+                        "assign".into(),
+                        Some(dispatcher.clone()),
+                        "dispatcher",
+                        Some("accepted"),
+                        "assigned",
+                        assigned,
+                    ));
+                    if stage != "assigned" {
+                        let signed = step(if d.chance(0.9) { 900 } else { 3000 }, d);
+                        row.signed_at = Some(text(signed));
+                        events.push((
+                            "sign".into(),
+                            Some(cadre.clone()),
+                            "cadre",
+                            Some("assigned"),
+                            "in_progress",
+                            signed,
+                        ));
+                        if matches!(stage, "resolved" | "closed") {
+                            // Most on time, some late.
+                            let span = (due - signed).num_minutes().max(60);
+                            let late = d.chance(0.12);
+                            let minutes = if late {
+                                span + i64::try_from(d.below(60 * 24 * 10)).unwrap_or(0)
+                            } else {
+                                i64::try_from(d.below(u64::try_from(span).unwrap_or(60)))
+                                    .unwrap_or(0)
+                            };
+                            let resolved = (signed + Duration::minutes(minutes)).min(self.now);
+                            if resolved <= signed {
+                                row.status = "in_progress".into();
+                            } else {
+                                row.resolved_at = Some(text(resolved));
+                                row.resolution = Some("已协调解决".into());
+                                row.handling_days = i32::try_from(
+                                    self.calendar.working_days_after(created, resolved),
+                                )
+                                .ok();
+                                if kind == "suggestion" {
+                                    row.adopted = Some(d.chance(0.4));
+                                }
+                                if d.chance(0.04) {
+                                    row.reopen_count = 1;
+                                }
+                                events.push((
+                                    "resolve".into(),
+                                    Some(cadre.clone()),
+                                    "cadre",
+                                    Some("in_progress"),
+                                    "resolved",
+                                    resolved,
+                                ));
+                                if stage == "closed" {
+                                    let closed = (resolved
+                                        + Duration::hours(
+                                            1 + i64::try_from(d.below(72)).unwrap_or(0),
+                                        ))
+                                    .min(self.now);
+                                    row.closed_at = Some(text(closed));
+                                    if d.chance(0.08) {
+                                        row.no_response = true;
+                                        events.push((
+                                            "close".into(),
+                                            None,
+                                            "system",
+                                            Some("resolved"),
+                                            "closed",
+                                            closed,
+                                        ));
+                                    } else {
+                                        let rating = match d.below(100) {
+                                            0..82 => "satisfied",
+                                            82..95 => "basically_satisfied",
+                                            _ => "unsatisfied",
+                                        };
+                                        row.rating = Some(rating.into());
+                                        events.push((
+                                            "revisit".into(),
+                                            Some(submitter.clone()),
+                                            "enterprise",
+                                            Some("resolved"),
+                                            "closed",
+                                            closed,
+                                        ));
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        row.version = i32::try_from(events.len()).unwrap_or(1);
+        let last = events.last().map_or(created, |e| e.5);
+        row.updated_at = text(last);
+        for (seq, (action, actor, role, from, to, when)) in events.into_iter().enumerate() {
+            batch.events.push(EventRow {
+                id: id_at(when, &mut self.dice),
+                ticket_id: id.clone(),
+                seq: i32::try_from(seq + 1).unwrap_or(1),
+                actor_role: actor.as_ref().map(|_| role.to_string()),
+                actor_id: actor,
+                action,
+                from_status: from.map(str::to_string),
+                to_status: to.into(),
+                note: None,
+                public: true,
+                data: None,
+                created_at: text(when),
+            });
+        }
+        let search = text::search_text(&[&row.number, &row.title, &row.description]);
+        batch.tickets.push((row, search));
+    }
+}
+
+fn write_batch(conn: &mut DbConnection, batch: &Batch) -> QueryResult<()> {
+    macro_rules! on_each {
+        ($c:ident => $run:expr) => {
+            match conn {
+                DbConnection::Postgres($c) => $run,
+                DbConnection::Sqlite($c) => $run,
+            }
+        };
+    }
+    // Within SQLite's 32,766 bound values per statement.
+    for chunk in batch.tickets.chunks(500) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|(row, search)| (row, tickets::search_text.eq(search)))
+            .collect();
+        let query = diesel::insert_into(tickets::table).values(rows);
+        on_each!(c => query.execute(c))?;
+    }
+    for chunk in batch.events.chunks(2000) {
+        let query = diesel::insert_into(ticket_events::table).values(chunk);
+        on_each!(c => query.execute(c))?;
+    }
+    Ok(())
+}
+
+/// Fills the database with `tickets` tickets filed over the 730 days before `now`, and the
+/// directory they need (about one enterprise per 200 tickets, at least 20). `progress` is
+/// called after each batch with the tickets written so far.
+pub fn load(
+    db: &Db,
+    calendar: &WorkCalendar,
+    tickets: u64,
+    seed: u64,
+    now: DateTime<Utc>,
+    mut progress: impl FnMut(u64),
+) -> Result<SeedReport, AppError> {
+    let enterprises = usize::try_from(tickets / 200)
+        .unwrap_or(5000)
+        .clamp(20, 5000);
+    let dir = directory(db, enterprises, now)?;
+    let mut report = SeedReport {
+        departments: dir.departments.len(),
+        categories: dir.categories.len(),
+        cadres: dir.departments.iter().map(|d| d.1.len()).sum(),
+        enterprises: dir.enterprises.len(),
+        ..SeedReport::default()
+    };
+    let mut generator = Generator {
+        dice: Dice(seed | 1),
+        dir: &dir,
+        calendar,
+        now,
+    };
+    // Days from the oldest; weekdays get most of the tickets, weekends a few.
+    let first = time::china_date(now) - Days::new(730);
+    let days: Vec<NaiveDate> = first.iter_days().take(730).collect();
+    let weight = |d: &NaiveDate| if calendar.is_working_day(*d) { 10 } else { 2 };
+    let total_weight: u64 = days.iter().map(weight).sum();
+    let mut written = 0u64;
+    let mut batch = Batch {
+        tickets: Vec::new(),
+        events: Vec::new(),
+    };
+    let batch_size = 20_000;
+    let mut owed = 0u64;
+    for (i, day) in days.iter().enumerate() {
+        // Spread the remainder so the total is exact.
+        let share = tickets * (owed + weight(day)) / total_weight - tickets * owed / total_weight;
+        owed += weight(day);
+        let start = time::china_day_start(*day) + Duration::hours(8);
+        let mut offsets: Vec<i64> = (0..share)
+            .map(|_| i64::try_from(generator.dice.below(10 * 3600 * 1000)).unwrap_or(0))
+            .collect();
+        offsets.sort_unstable();
+        for (n, ms) in offsets.into_iter().enumerate() {
+            let created = (start + Duration::milliseconds(ms)).min(now - Duration::minutes(1));
+            let number = format!(
+                "SL{}{}{:06}",
+                generator.dir.tag,
+                day.format("%Y%m%d"),
+                n + 1
+            );
+            generator.ticket(created, number, &mut batch);
+        }
+        if batch.tickets.len() >= batch_size || i + 1 == days.len() {
+            let b = std::mem::replace(
+                &mut batch,
+                Batch {
+                    tickets: Vec::new(),
+                    events: Vec::new(),
+                },
+            );
+            written += b.tickets.len() as u64;
+            report.events += b.events.len() as u64;
+            db.write(move |c| write_batch(c, &b).map_err(AppError::from))?;
+            progress(written);
+        }
+    }
+    report.tickets = written;
+    let stamp = time::format(now);
+    report.cells = db.write(move |c| {
+        c.transaction(|c| stats_cells::rebuild(c, &stamp))
+            .map_err(AppError::from)
+    })?;
+    Ok(report)
+}
