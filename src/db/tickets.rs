@@ -312,18 +312,31 @@ pub fn find_facts(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Ticke
         .optional()
 }
 
-/// The statistics' facts of every ticket in the scope that passes the filters.
-pub fn facts(
+/// Calls `f` with the statistics' facts of every ticket in the scope that passes the
+/// filters, read newest first in pages of `page` (so that memory does not grow with the
+/// number of tickets).
+pub fn for_each_fact(
     conn: &mut DbConnection,
     scope: &Scope,
     filter: &TicketFilter,
-) -> QueryResult<Vec<TicketFactRow>> {
-    let query = tickets::table
-        .select(TicketFactRow::as_select())
-        .into_boxed();
-    match scoped_and_filtered!(query, scope, filter) {
-        Some(query) => query.load(conn),
-        None => Ok(Vec::new()),
+    page: i64,
+    mut f: impl FnMut(TicketFactRow),
+) -> QueryResult<()> {
+    let mut filter = filter.clone();
+    loop {
+        let query = tickets::table
+            .select(TicketFactRow::as_select())
+            .into_boxed();
+        let Some(query) = scoped_and_filtered!(query, scope, &filter) else {
+            return Ok(());
+        };
+        let rows: Vec<TicketFactRow> = query.order(NewestFirstLimit(page.max(1))).load(conn)?;
+        let full = rows.len() as i64 >= page.max(1);
+        filter.before_id = rows.last().map(|r| r.id.clone());
+        rows.into_iter().for_each(&mut f);
+        if !full {
+            return Ok(());
+        }
     }
 }
 

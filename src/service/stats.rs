@@ -86,6 +86,9 @@ impl Interval {
     }
 }
 
+/// Tickets read at a time when they are counted one by one.
+const FACTS_PAGE: i64 = 5000;
+
 /// Most periods a series may have.
 pub const MAX_PERIODS: usize = 1000;
 
@@ -181,11 +184,11 @@ fn grouped(
         }
     };
     let mut out: BTreeMap<Option<String>, Counts> = BTreeMap::new();
-    for row in ticket_db::facts(conn, &scope, filter)? {
+    ticket_db::for_each_fact(conn, &scope, filter, FACTS_PAGE, |row| {
         if let Some(facts) = stats_cells::facts_of(&row, Some(now)) {
             out.entry(key_of(&row)).or_default().add(&facts);
         }
-    }
+    })?;
     Ok(out)
 }
 

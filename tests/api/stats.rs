@@ -679,6 +679,23 @@ async fn the_seed_load_spreads_tickets_over_every_status(app: TestApp) {
     assert_eq!(report.departments, 12);
     assert!(report.events > 3000 * 3, "{report:?}");
     assert_cells_equal_a_recount(&app, "the seed load");
+    // Counting ticket by ticket pages through all of them, each once.
+    let ids = app
+        .db
+        .read(|c| {
+            let mut ids = Vec::new();
+            qiyeshao::db::tickets::for_each_fact(
+                c,
+                &qiyeshao::db::tickets::Scope::All,
+                &Default::default(),
+                7,
+                |r| ids.push(r.id),
+            )?;
+            Ok::<_, qiyeshao::error::AppError>(ids)
+        })
+        .expect("facts");
+    let unique: std::collections::BTreeSet<&String> = ids.iter().collect();
+    assert_eq!((ids.len(), unique.len()), (3000, 3000));
     let two_years = "from=2024-11-01&to=2026-12-01";
     let every_status = "submitted,accepted,assigned,in_progress,resolved,closed,rejected,withdrawn";
     let kept = app
