@@ -244,6 +244,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(resource("/stats/breakdown").route(get().to(stats::breakdown)))
                 .service(resource("/stats/trend").route(get().to(stats::trend)))
                 .service(resource("/stats/ranking").route(get().to(stats::ranking)))
+                .service(resource("/stats/charts/{name}").route(get().to(stats::chart)))
                 .service(resource("/calendar/working-days").route(get().to(calendar::working_days)))
                 .service(resource("/calendar/add").route(get().to(calendar::add)))
                 .service(resource("/calendar/years").route(get().to(calendar::list_years)))

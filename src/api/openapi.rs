@@ -82,6 +82,7 @@ impl Modify for BearerAuth {
         stats::breakdown,
         stats::trend,
         stats::ranking,
+        stats::chart,
         calendar::working_days,
         calendar::add,
         calendar::list_years,

@@ -748,7 +748,105 @@ async fn the_seed_load_spreads_tickets_over_every_status(app: TestApp) {
     }
 }
 
+/// The charts: SVG documents that parse, with the period's labels and figures, hostile
+/// names escaped, the reader's scope applied.
+async fn the_charts_are_svg_with_the_figures(app: TestApp) {
+    let (w, _) = build_period(&app).await;
+    let hostile = "<img src=x onerror=alert(1)>";
+    let category = app.make_category(hostile, Some(&w.dept_a), 5);
+    let mut b = body(&w, "problem", "十一");
+    b["category_id"] = json!(category);
+    file(&app, &w.ent_a, b).await;
+    let svg = |name: &str, query: &str| {
+        let (app, token) = (&app, w.admin.token.clone());
+        let path = format!("/api/v1/stats/charts/{name}?{PERIOD}{query}");
+        async move {
+            let r = app.get(&path, Some(&token)).await;
+            assert_eq!(r.status, 200, "{path}: {}", r.text);
+            assert_eq!(
+                r.headers["content-type"].to_str().unwrap(),
+                "image/svg+xml; charset=utf-8"
+            );
+            assert!(!r.text.contains("<img"), "{path}: unescaped");
+            roxmltree::Document::parse(&r.text).expect("well-formed SVG");
+            r.text
+        }
+    };
+    let texts = |svg: &str| -> Vec<String> {
+        let doc = roxmltree::Document::parse(svg).unwrap();
+        assert_eq!(doc.root_element().tag_name().name(), "svg");
+        doc.descendants()
+            .filter(|n| n.has_tag_name("text"))
+            .map(|n| {
+                n.descendants()
+                    .filter(|t| t.is_text())
+                    .filter_map(|t| t.text())
+                    .collect::<String>()
+            })
+            .collect()
+    };
+    let trend = texts(&svg("trend.svg", "&interval=week").await);
+    for label in ["提交量", "办结量", "11-02起", "11-30起"] {
+        assert!(trend.iter().any(|t| t == label), "{label}: {trend:?}");
+    }
+    let departments = texts(&svg("departments.svg", "").await);
+    for label in [
+        "部门甲",
+        "未分派",
+        "办结率",
+        "按期率",
+        "满意率",
+        "66.7%",
+        "75%",
+        "无数据",
+    ] {
+        assert!(
+            departments.iter().any(|t| t == label),
+            "{label}: {departments:?}"
+        );
+    }
+    let categories = svg("categories.svg", "").await;
+    assert!(
+        categories.contains("&lt;img src=x onerror=alert(1)&gt;"),
+        "{categories}"
+    );
+    let satisfaction = texts(&svg("satisfaction.svg", "").await);
+    for label in ["满意", "基本满意", "不满意", "50%"] {
+        assert!(
+            satisfaction.iter().any(|t| t.contains(label)),
+            "{label}: {satisfaction:?}"
+        );
+    }
+    // October: nothing to show.
+    let empty = app
+        .get(
+            "/api/v1/stats/charts/satisfaction.svg?from=2026-10-01&to=2026-11-01",
+            Some(&w.admin.token),
+        )
+        .await;
+    assert!(empty.text.contains("暂无数据"), "{}", empty.text);
+    app.get(
+        &format!("/api/v1/stats/charts/pie.svg?{PERIOD}"),
+        Some(&w.admin.token),
+    )
+    .await
+    .expect_error(404, "not_found");
+    app.get(
+        &format!("/api/v1/stats/charts/trend.svg?{PERIOD}"),
+        Some(&w.ent_a.token),
+    )
+    .await
+    .expect_error(403, "forbidden");
+    app.get(
+        "/api/v1/stats/charts/trend.svg?from=2026-13-01",
+        Some(&w.admin.token),
+    )
+    .await
+    .expect_error(400, "invalid_query");
+}
+
 both_backends!(
+    the_charts_are_svg_with_the_figures,
     the_seed_load_spreads_tickets_over_every_status,
     the_kept_counts_equal_a_recount_after_random_actions,
     every_figure_of_a_hand_built_period,
