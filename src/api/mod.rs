@@ -8,6 +8,7 @@
 pub mod auth;
 pub mod calendar;
 pub mod directory;
+pub mod export;
 pub mod extensions;
 pub mod extract;
 pub mod health;
@@ -245,6 +246,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(resource("/stats/trend").route(get().to(stats::trend)))
                 .service(resource("/stats/ranking").route(get().to(stats::ranking)))
                 .service(resource("/stats/charts/{name}").route(get().to(stats::chart)))
+                .service(resource("/stats/assessment.xlsx").route(get().to(export::assessment)))
+                .service(resource("/ledger.csv").route(get().to(export::ledger_csv)))
+                .service(resource("/ledger.xlsx").route(get().to(export::ledger_xlsx)))
                 .service(resource("/calendar/working-days").route(get().to(calendar::working_days)))
                 .service(resource("/calendar/add").route(get().to(calendar::add)))
                 .service(resource("/calendar/years").route(get().to(calendar::list_years)))

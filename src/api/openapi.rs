@@ -4,7 +4,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::api::{
-    auth, calendar, directory, extensions, health, notifications, stats, tickets, types, users,
+    auth, calendar, directory, export, extensions, health, notifications, stats, tickets, types,
+    users,
 };
 use crate::domain::notification::{NotifyChannel, NotifyEvent, NotifyStatus};
 use crate::domain::ticket::{Action, Channel, Priority, Rating, Role, TicketKind, TicketStatus};
@@ -83,6 +84,9 @@ impl Modify for BearerAuth {
         stats::trend,
         stats::ranking,
         stats::chart,
+        export::assessment,
+        export::ledger_csv,
+        export::ledger_xlsx,
         calendar::working_days,
         calendar::add,
         calendar::list_years,

@@ -20,6 +20,18 @@ use crate::domain::time;
 use crate::error::AppError;
 use crate::service::stats::{self, Dimension, Interval, Weights};
 
+/// The ranking's weights, from the settings (`[stats]`).
+pub(crate) fn weights(state: &State) -> Weights {
+    let w = &state.settings.stats;
+    Weights {
+        resolution_rate: w.weight_resolution_rate,
+        on_time_rate: w.weight_on_time_rate,
+        satisfaction_rate: w.weight_satisfaction_rate,
+        reopen_rate: w.weight_reopen_rate,
+        sign_on_time_rate: w.weight_sign_on_time_rate,
+    }
+}
+
 /// The period and the filters every statistics endpoint takes (those of the ticket list).
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -291,14 +303,7 @@ pub async fn ranking(
     }
     let p = period(&state, &query)?;
     let now = time::format(state.clock.now());
-    let w = &state.settings.stats;
-    let weights = Weights {
-        resolution_rate: w.weight_resolution_rate,
-        on_time_rate: w.weight_on_time_rate,
-        satisfaction_rate: w.weight_satisfaction_rate,
-        reopen_rate: w.weight_reopen_rate,
-        sign_on_time_rate: w.weight_sign_on_time_rate,
-    };
+    let weights = weights(&state);
     let filter = p.filter;
     let ranked = state
         .read(move |c| stats::ranking(c, &who, &filter, &weights, &now))

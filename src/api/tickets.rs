@@ -284,21 +284,9 @@ fn instant(field: &str, value: Option<&str>) -> Result<Option<String>, AppError>
         .transpose()
 }
 
-/// Tickets the caller may see, newest first, filtered and paged.
-#[utoipa::path(get, path = "/api/v1/tickets", tag = "tickets",
-    params(TicketListQuery),
-    responses((status = 200, body = TicketList), (status = 400, body = ErrorResponse), (status = 401, body = ErrorResponse)),
-    security(("bearer" = [])))]
-pub async fn list_tickets(
-    state: State,
-    auth: Auth,
-    query: web::Query<TicketListQuery>,
-) -> Result<HttpResponse, AppError> {
-    let Auth(who) = auth;
-    let q = query.into_inner();
-    let limit = page_limit(&state, q.limit)?;
-    let now = now_text(&state);
-    let filter = TicketFilter {
+/// The ticket filter of the list's parameters (the ledger export takes the same).
+pub(crate) fn list_filter(q: &TicketListQuery, now: &str) -> Result<TicketFilter, AppError> {
+    Ok(TicketFilter {
         statuses: parse_list(
             "status",
             q.status.as_deref(),
@@ -313,16 +301,33 @@ pub async fn list_tickets(
             TicketKind::as_str,
             TicketKind::expected,
         )?,
-        category_id: q.category_id,
-        department_id: q.department_id,
-        assignee_id: q.assignee_id,
-        enterprise_id: q.enterprise_id,
+        category_id: q.category_id.clone(),
+        department_id: q.department_id.clone(),
+        assignee_id: q.assignee_id.clone(),
+        enterprise_id: q.enterprise_id.clone(),
         pattern: search_pattern(q.q.as_deref())?,
         created_from: instant("created_from", q.created_from.as_deref())?,
         created_to: instant("created_to", q.created_to.as_deref())?,
-        overdue: q.overdue.map(|o| (o, now.clone())),
+        overdue: q.overdue.map(|o| (o, now.to_string())),
         before_id: cursor_id(q.cursor.as_deref())?,
-    };
+    })
+}
+
+/// Tickets the caller may see, newest first, filtered and paged.
+#[utoipa::path(get, path = "/api/v1/tickets", tag = "tickets",
+    params(TicketListQuery),
+    responses((status = 200, body = TicketList), (status = 400, body = ErrorResponse), (status = 401, body = ErrorResponse)),
+    security(("bearer" = [])))]
+pub async fn list_tickets(
+    state: State,
+    auth: Auth,
+    query: web::Query<TicketListQuery>,
+) -> Result<HttpResponse, AppError> {
+    let Auth(who) = auth;
+    let q = query.into_inner();
+    let limit = page_limit(&state, q.limit)?;
+    let now = now_text(&state);
+    let filter = list_filter(&q, &now)?;
     let page = state
         .read(move |c| tickets::list(c, &who, &filter, limit))
         .await?;

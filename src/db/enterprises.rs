@@ -93,3 +93,10 @@ pub fn attributes(conn: &mut DbConnection) -> QueryResult<Vec<Attributes>> {
         ))
         .load(conn)
 }
+
+/// Every enterprise's id, name and credit code (for the ledger's rows).
+pub fn names(conn: &mut DbConnection) -> QueryResult<Vec<(String, String, String)>> {
+    enterprises::table
+        .select((enterprises::id, enterprises::name, enterprises::credit_code))
+        .load(conn)
+}

@@ -130,3 +130,11 @@ pub fn names(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<(String
         .select((users::id, users::name))
         .load(conn)
 }
+
+/// The id and name of every account that is not an enterprise's (those who handle tickets).
+pub fn staff_names(conn: &mut DbConnection) -> QueryResult<Vec<(String, String)>> {
+    users::table
+        .filter(users::role.ne("enterprise"))
+        .select((users::id, users::name))
+        .load(conn)
+}

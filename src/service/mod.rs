@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod calendar;
 pub mod directory;
 pub mod extensions;
+pub mod ledger;
 pub mod notifications;
 pub mod stats;
 pub mod tickets;

@@ -12,6 +12,7 @@ mod deadlines;
 mod directory;
 mod docs_api;
 mod errors;
+mod exports;
 mod migrations;
 mod notifications;
 mod scoping;

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use crate::both_backends;
 use crate::helpers::{TestApp, User, World};
 
-fn at(text: &str) -> chrono::DateTime<chrono::Utc> {
+pub(crate) fn at(text: &str) -> chrono::DateTime<chrono::Utc> {
     qiyeshao::domain::time::parse(text).expect("instant")
 }
 
@@ -49,7 +49,7 @@ async fn ok(app: &TestApp, user: &User, id: &str, action: &str, body: Value) {
 
 /// Ten tickets filed on Monday 2026-11-02, each figure of which the test works out by hand
 /// (the same shape as the fixture of `domain::kpi`); read on 2026-11-10 at 10:00.
-async fn build_period(app: &TestApp) -> (World, Vec<String>) {
+pub(crate) async fn build_period(app: &TestApp) -> (World, Vec<String>) {
     let w = app.world().await;
     app.clock.set(at("2026-11-02T09:00:00+08:00"));
     let w = fresh(app, &w);

@@ -1,0 +1,253 @@
+//! The downloads: the ledger as CSV and XLSX (read back with calamine), with the list's
+//! filters and scopes, and the monthly assessment workbook.
+
+use std::io::Cursor;
+
+use calamine::{Data, Reader, Xlsx};
+use serde_json::json;
+
+use crate::both_backends;
+use crate::helpers::{TestApp, User};
+use crate::stats::build_period;
+
+struct Download {
+    status: u16,
+    content_type: String,
+    disposition: String,
+    bytes: Vec<u8>,
+}
+
+async fn download(app: &TestApp, path: &str, user: &User) -> Download {
+    let res = app
+        .client
+        .get(app.url(path))
+        .bearer_auth(&user.token)
+        .send()
+        .await
+        .expect("request sent");
+    let header = |name: &str| {
+        res.headers()
+            .get(name)
+            .map(|v| v.to_str().unwrap_or_default().to_string())
+            .unwrap_or_default()
+    };
+    let (status, content_type, disposition) = (
+        res.status().as_u16(),
+        header("content-type"),
+        header("content-disposition"),
+    );
+    let bytes = res.bytes().await.expect("body").to_vec();
+    Download {
+        status,
+        content_type,
+        disposition,
+        bytes,
+    }
+}
+
+/// The sheets of a workbook: name → rows of cells as text.
+fn sheets(bytes: &[u8]) -> Vec<(String, Vec<Vec<Data>>)> {
+    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes.to_vec())).expect("an xlsx");
+    let names = book.sheet_names().to_vec();
+    names
+        .into_iter()
+        .map(|name| {
+            let range = book.worksheet_range(&name).expect("sheet");
+            let rows = range.rows().map(|r| r.to_vec()).collect();
+            (name, rows)
+        })
+        .collect()
+}
+
+fn text(d: &Data) -> String {
+    match d {
+        Data::Empty => String::new(),
+        Data::String(s) => s.clone(),
+        Data::Float(f) => f.to_string(),
+        Data::Int(i) => i.to_string(),
+        other => format!("{other:?}"),
+    }
+}
+
+const HEADERS: [&str; 6] = ["诉求编号", "类型", "状态", "标题", "诉求内容", "企业名称"];
+
+/// CSV rows, split naively (the test's values have no commas or quotes but where said).
+fn csv_lines(bytes: &[u8]) -> Vec<String> {
+    let text = std::str::from_utf8(bytes).expect("UTF-8");
+    text.trim_start_matches('\u{feff}')
+        .split("\r\n")
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+async fn the_ledger_downloads_as_csv_and_xlsx(app: TestApp) {
+    let (w, ids) = build_period(&app).await;
+    // A title that a spreadsheet would run as a formula.
+    let mut body = json!({"kind": "problem", "category_id": w.category,
+        "title": "=HYPERLINK(\"http://x\")", "description": "公式"});
+    body["contact_phone"] = json!("13900000001");
+    app.post("/api/v1/tickets", Some(&w.ent_a.token), body)
+        .await
+        .expect(201);
+
+    let csv = download(&app, "/api/v1/ledger.csv", &w.admin).await;
+    assert_eq!(csv.status, 200);
+    assert_eq!(csv.content_type, "text/csv; charset=utf-8");
+    assert!(
+        csv.disposition.starts_with("attachment"),
+        "{}",
+        csv.disposition
+    );
+    assert!(csv.disposition.contains(".csv"), "{}", csv.disposition);
+    assert!(csv.bytes.starts_with(&[0xef, 0xbb, 0xbf]), "no BOM");
+    let lines = csv_lines(&csv.bytes);
+    assert_eq!(lines.len(), 1 + 11, "{lines:#?}");
+    assert!(lines[0].starts_with(&HEADERS.join(",")), "{}", lines[0]);
+    // Newest first: the formula ticket, escaped.
+    assert!(lines[1].contains("'=HYPERLINK"), "{}", lines[1]);
+
+    let xlsx = download(&app, "/api/v1/ledger.xlsx", &w.admin).await;
+    assert_eq!(xlsx.status, 200);
+    assert_eq!(
+        xlsx.content_type,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    let book = sheets(&xlsx.bytes);
+    assert_eq!(book.len(), 1);
+    let (name, rows) = &book[0];
+    assert_eq!(name, "台账");
+    let header: Vec<String> = rows[0].iter().map(text).collect();
+    assert_eq!(&header[..6], HEADERS);
+    assert_eq!(header.len(), 30);
+    assert_eq!(rows.len(), 12);
+    let col = |h: &str| header.iter().position(|x| x == h).expect(h);
+    // Ticket 7 (filed 2 November, due 11:00, resolved at noon, satisfied): late.
+    let t7 = app.detail(&w.admin, &ids[6]).await;
+    let row = rows
+        .iter()
+        .find(|r| text(&r[0]) == t7["number"].as_str().unwrap())
+        .expect("ticket 7's row");
+    assert_eq!(text(&row[col("状态")]), "已关闭");
+    assert_eq!(text(&row[col("企业名称")]), "甲企业有限公司");
+    assert_eq!(text(&row[col("承办部门")]), "部门甲");
+    assert_eq!(text(&row[col("评价")]), "满意");
+    assert_eq!(text(&row[col("是否超期")]), "是");
+    assert_eq!(text(&row[col("提交时间")]), "2026-11-02 09:00");
+    assert_eq!(text(&row[col("办结时间")]), "2026-11-02 12:00");
+    assert_eq!(text(&row[col("办理期限")]), "2026-11-02 11:00");
+    assert_eq!(row[col("办理工作日")], Data::Float(0.0));
+    assert_eq!(row[col("重办次数")], Data::Float(0.0));
+    // Ticket 8: reopened once, a suggestion adopted.
+    let t8 = app.detail(&w.admin, &ids[7]).await;
+    let row = rows
+        .iter()
+        .find(|r| text(&r[0]) == t8["number"].as_str().unwrap())
+        .expect("ticket 8's row");
+    assert_eq!(row[col("重办次数")], Data::Float(1.0));
+    assert_eq!(text(&row[col("是否采纳")]), "是");
+    assert_eq!(text(&row[col("类型")]), "建议");
+    assert_eq!(text(&row[col("渠道")]), "走访");
+
+    // The list's filters apply, and its scope: a cadre gets the tickets they handle.
+    let closed = download(&app, "/api/v1/ledger.csv?status=closed", &w.admin).await;
+    assert_eq!(csv_lines(&closed.bytes).len(), 1 + 3);
+    let mine = download(&app, "/api/v1/ledger.csv", &w.cadre_b).await;
+    assert_eq!(csv_lines(&mine.bytes).len(), 1, "cadre B handles nothing");
+    let theirs = download(&app, "/api/v1/ledger.xlsx", &w.cadre_a).await;
+    assert_eq!(sheets(&theirs.bytes)[0].1.len(), 1 + 6);
+    // Refused before anything is sent.
+    let bad = download(&app, "/api/v1/ledger.csv?status=nope", &w.admin).await;
+    assert_eq!(bad.status, 400);
+    let enterprise = download(&app, "/api/v1/ledger.xlsx", &w.ent_a).await;
+    assert_eq!(enterprise.status, 403);
+}
+
+async fn the_monthly_assessment_has_the_figures_the_ranking_and_a_sheet_per_department(
+    app: TestApp,
+) {
+    let (w, _) = build_period(&app).await;
+    let r = download(
+        &app,
+        "/api/v1/stats/assessment.xlsx?month=2026-11",
+        &w.admin,
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    assert!(r.disposition.contains(".xlsx"), "{}", r.disposition);
+    let book = sheets(&r.bytes);
+    let names: Vec<&str> = book.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["汇总", "部门排名", "部门甲"]);
+    let figures: Vec<(String, Data)> = book[0].1[1..]
+        .iter()
+        .map(|r| (text(&r[0]), r[1].clone()))
+        .collect();
+    let figure = |name: &str| {
+        figures
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+            .expect(name)
+    };
+    assert_eq!(figure("统计月份"), Data::String("2026年11月".into()));
+    assert_eq!(figure("提交量"), Data::Float(10.0));
+    assert_eq!(figure("受理量"), Data::Float(7.0));
+    assert_eq!(figure("按期办结率"), Data::Float(0.75));
+    assert_eq!(figure("满意率"), Data::Float(1.0));
+    assert_eq!(figure("超期未办结"), Data::Float(2.0));
+    let ranking = &book[1].1;
+    assert_eq!(text(&ranking[0][1]), "部门");
+    assert_eq!(text(&ranking[1][1]), "部门甲");
+    assert_eq!(ranking[1][0], Data::Float(1.0));
+    // The department's sheet: its six tickets, as the ledger has them.
+    let dept = &book[2].1;
+    assert_eq!(text(&dept[0][0]), "诉求编号");
+    assert_eq!(dept.len(), 1 + 6);
+    // October has nothing: the figures are there, the rates empty, no department sheet.
+    let r = download(
+        &app,
+        "/api/v1/stats/assessment.xlsx?month=2026-10",
+        &w.admin,
+    )
+    .await;
+    let book = sheets(&r.bytes);
+    assert_eq!(book.len(), 2);
+    let empty_rate = book[0].1.iter().find(|r| text(&r[0]) == "办结率").unwrap();
+    assert_eq!(empty_rate[1], Data::Empty);
+    let bad = download(
+        &app,
+        "/api/v1/stats/assessment.xlsx?month=2026-13",
+        &w.admin,
+    )
+    .await;
+    assert_eq!(bad.status, 400);
+    let enterprise = download(&app, "/api/v1/stats/assessment.xlsx", &w.ent_a).await;
+    assert_eq!(enterprise.status, 403);
+}
+
+/// A ledger longer than a page (the rows come a page at a time): every ticket once.
+async fn a_long_ledger_has_every_ticket_once(app: TestApp) {
+    let w = app.world().await;
+    let now = crate::stats::at("2026-11-30T12:00:00+08:00");
+    qiyeshao::seed_load::load(&app.db, &app.ctx.calendar.days, 2500, 3, now, |_| {})
+        .expect("seed load");
+    let csv = download(&app, "/api/v1/ledger.csv", &w.admin).await;
+    let lines = csv_lines(&csv.bytes);
+    assert_eq!(lines.len(), 1 + 2500);
+    let numbers: std::collections::BTreeSet<&str> = lines[1..]
+        .iter()
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert_eq!(numbers.len(), 2500);
+    let xlsx = download(&app, "/api/v1/ledger.xlsx?kind=suggestion", &w.admin).await;
+    let rows = &sheets(&xlsx.bytes)[0].1;
+    let suggestions = lines.iter().filter(|l| l.contains(",建议,")).count();
+    assert!(suggestions > 100, "{suggestions}");
+    assert_eq!(rows.len(), 1 + suggestions);
+}
+
+both_backends!(
+    the_ledger_downloads_as_csv_and_xlsx,
+    the_monthly_assessment_has_the_figures_the_ranking_and_a_sheet_per_department,
+    a_long_ledger_has_every_ticket_once,
+);
