@@ -271,7 +271,7 @@ fn seed_load(settings: &Settings, tickets: u64, seed: u64) -> anyhow::Result<()>
         tickets,
         seed,
         chrono::Utc::now(),
-        |written| {
+        move |written| {
             let secs = started.elapsed().as_secs_f64();
             eprintln!(
                 "{written} / {tickets} tickets ({:.0}%), {secs:.1} s",

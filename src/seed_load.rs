@@ -10,13 +10,12 @@
 
 use chrono::{DateTime, Days, Duration, NaiveDate, Utc};
 use diesel::prelude::*;
-use uuid::{NoContext, Timestamp, Uuid};
+use uuid::Uuid;
 
 use crate::auth;
-use crate::db::schema::{ticket_events, tickets};
-use crate::db::ticket_events::EventRow;
-use crate::db::tickets::TicketRow;
-use crate::db::{Db, DbConnection, stats_cells};
+use crate::db::schema::tickets;
+use crate::db::tickets::{TicketFactRow, TicketRow};
+use crate::db::{Backend, Db, DbConnection, stats_cells};
 use crate::demo::{AREAS, DEMO_PASSWORD, INDUSTRY_CHAINS};
 use crate::domain::calendar::WorkCalendar;
 use crate::domain::ticket::Role;
@@ -24,6 +23,7 @@ use crate::domain::{credit_code, text, time};
 use crate::error::AppError;
 use crate::service::accounts::{self, NewUser};
 use crate::service::directory::{self, NewCategory, NewDepartment, NewEnterprise};
+use diesel::connection::SimpleConnection;
 
 /// What a load wrote.
 #[derive(Debug, Clone, Default)]
@@ -96,10 +96,12 @@ const TROUBLES: [&str; 12] = [
     "证照变更流程复杂",
 ];
 
+/// Tickets generated before they are handed to the writer.
+const BATCH: usize = 20_000;
+
 /// Tickets and their timeline rows of one batch.
 struct Batch {
     tickets: Vec<(TicketRow, String)>,
-    events: Vec<EventRow>,
 }
 
 struct Directory {
@@ -117,10 +119,14 @@ struct Directory {
 /// A UUIDv7 with the given time, so that ids sort as the tickets were filed (the lists page
 /// by id).
 fn id_at(at: DateTime<Utc>, dice: &mut Dice) -> String {
-    let secs = u64::try_from(at.timestamp()).unwrap_or(0);
-    let nanos = at.timestamp_subsec_nanos();
-    let _ = dice.next();
-    Uuid::new_v7(Timestamp::from_unix(NoContext, secs, nanos)).to_string()
+    let millis = u64::try_from(at.timestamp_millis()).unwrap_or(0);
+    // The random part from the generator: the system's randomness is a system call per id.
+    let mut random = [0u8; 10];
+    random[..8].copy_from_slice(&dice.next().to_le_bytes());
+    random[8..].copy_from_slice(&dice.next().to_le_bytes()[..2]);
+    uuid::Builder::from_unix_timestamp_millis(millis, &random)
+        .into_uuid()
+        .to_string()
 }
 
 fn directory(db: &Db, enterprises: usize, now: DateTime<Utc>) -> Result<Directory, AppError> {
@@ -507,62 +513,216 @@ impl Generator<'_> {
         row.version = i32::try_from(events.len()).unwrap_or(1);
         let last = events.last().map_or(created, |e| e.5);
         row.updated_at = text(last);
-        for (seq, (action, actor, role, from, to, when)) in events.into_iter().enumerate() {
-            batch.events.push(EventRow {
-                id: id_at(when, &mut self.dice),
-                ticket_id: id.clone(),
-                seq: i32::try_from(seq + 1).unwrap_or(1),
-                actor_role: actor.as_ref().map(|_| role.to_string()),
-                actor_id: actor,
-                action,
-                from_status: from.map(str::to_string),
-                to_status: to.into(),
-                note: None,
-                public: true,
-                data: None,
-                created_at: text(when),
-            });
-        }
         let search = text::search_text(&[&row.number, &row.title, &row.description]);
         batch.tickets.push((row, search));
     }
 }
 
 fn write_batch(conn: &mut DbConnection, batch: &Batch) -> QueryResult<()> {
-    macro_rules! on_each {
-        ($c:ident => $run:expr) => {
-            match conn {
-                DbConnection::Postgres($c) => $run,
-                DbConnection::Sqlite($c) => $run,
+    match conn {
+        DbConnection::Postgres(c) => {
+            // Multi-row inserts: one round trip per 500 tickets.
+            for chunk in batch.tickets.chunks(500) {
+                let rows: Vec<_> = chunk
+                    .iter()
+                    .map(|(row, search)| (row, tickets::search_text.eq(search)))
+                    .collect();
+                diesel::insert_into(tickets::table)
+                    .values(rows)
+                    .execute(c)?;
             }
-        };
+        }
+        DbConnection::Sqlite(c) => {
+            // One prepared single-row statement run again and again: SQLite parses a
+            // multi-row insert anew each time and gives it a statement journal (tried: a
+            // JSON array unpacked by json_each is slower still).
+            for (row, search) in &batch.tickets {
+                diesel::insert_into(tickets::table)
+                    .values((row, tickets::search_text.eq(search)))
+                    .execute(c)?;
+            }
+        }
     }
-    // Within SQLite's 32,766 bound values per statement.
-    for chunk in batch.tickets.chunks(500) {
-        let rows: Vec<_> = chunk
-            .iter()
-            .map(|(row, search)| (row, tickets::search_text.eq(search)))
-            .collect();
-        let query = diesel::insert_into(tickets::table).values(rows);
-        on_each!(c => query.execute(c))?;
-    }
-    for chunk in batch.events.chunks(2000) {
-        let query = diesel::insert_into(ticket_events::table).values(chunk);
-        on_each!(c => query.execute(c))?;
-    }
-    Ok(())
+    let facts: Vec<TicketFactRow> = batch
+        .tickets
+        .iter()
+        .map(|(t, _)| TicketFactRow::from(t))
+        .collect();
+    stats_cells::add_all(conn, &facts)
+}
+
+/// One step of the timeline in SQL: seq, actor, actor's role, action, from, to, the column of
+/// when, which tickets have it.
+type StepSql<'a> = (
+    u8,
+    &'a str,
+    &'a str,
+    &'a str,
+    &'a str,
+    &'a str,
+    &'a str,
+    &'a str,
+);
+
+/// The timeline of the tickets with ids in `[first, last]` (one batch), made from their
+/// timestamps in SQL: the generator takes every ticket along file → (reject | withdraw |
+/// accept → assign → sign → resolve → revisit or close), each step setting its column, so the
+/// steps a ticket has are those whose column is set, numbered in that order. The entries are
+/// inserted in key order, after those of the batches before (ids grow with time): appends to
+/// the table's B-tree. Returns the entries written.
+fn write_timelines(
+    conn: &mut DbConnection,
+    first: &str,
+    last: &str,
+    dispatcher: &str,
+) -> QueryResult<u64> {
+    let role = "CASE WHEN channel = 'online' THEN 'enterprise' ELSE 'dispatcher' END";
+    let dispatcher = format!("'{dispatcher}'");
+    let steps: [StepSql; 9] = [
+        (
+            1,
+            "submitter_id",
+            role,
+            "file",
+            "NULL",
+            "submitted",
+            "created_at",
+            "TRUE",
+        ),
+        (
+            2,
+            &dispatcher,
+            "'dispatcher'",
+            "reject",
+            "'submitted'",
+            "rejected",
+            "rejected_at",
+            "rejected_at IS NOT NULL",
+        ),
+        (
+            2,
+            "submitter_id",
+            role,
+            "withdraw",
+            "'submitted'",
+            "withdrawn",
+            "withdrawn_at",
+            "withdrawn_at IS NOT NULL",
+        ),
+        (
+            2,
+            &dispatcher,
+            "'dispatcher'",
+            "accept",
+            "'submitted'",
+            "accepted",
+            "accepted_at",
+            "accepted_at IS NOT NULL",
+        ),
+        (
+            3,
+            &dispatcher,
+            "'dispatcher'",
+            "assign",
+            "'accepted'",
+            "assigned",
+            "assigned_at",
+            "assigned_at IS NOT NULL",
+        ),
+        (
+            4,
+            "assignee_id",
+            "'cadre'",
+            "sign",
+            "'assigned'",
+            "in_progress",
+            "signed_at",
+            "signed_at IS NOT NULL",
+        ),
+        (
+            5,
+            "assignee_id",
+            "'cadre'",
+            "resolve",
+            "'in_progress'",
+            "resolved",
+            "resolved_at",
+            "resolved_at IS NOT NULL",
+        ),
+        (
+            6,
+            "NULL",
+            "NULL",
+            "close",
+            "'resolved'",
+            "closed",
+            "closed_at",
+            "closed_at IS NOT NULL AND no_response",
+        ),
+        (
+            6,
+            "submitter_id",
+            role,
+            "revisit",
+            "'resolved'",
+            "closed",
+            "closed_at",
+            "closed_at IS NOT NULL AND NOT no_response",
+        ),
+    ];
+    let (p1, p2) = match conn {
+        DbConnection::Postgres(_) => ("$1", "$2"),
+        DbConnection::Sqlite(_) => ("?1", "?2"),
+    };
+    // The entry's id: the ticket's with its last two digits replaced by the step's.
+    let selects: Vec<String> = steps
+        .iter()
+        .map(|(seq, actor, role, action, from, to, at, which)| {
+            format!(
+                "SELECT substr(id, 1, 34) || '{seq:02x}' AS eid, id AS tid, {seq} AS seq, \
+                 {actor} AS actor, {role} AS role, '{action}' AS action, {from} AS from_status, \
+                 '{to}' AS to_status, {at} AS at FROM tickets \
+                 WHERE id >= {p1} AND id <= {p2} AND {which}"
+            )
+        })
+        .collect();
+    let sql = format!(
+        "INSERT INTO ticket_events (id, ticket_id, seq, actor_id, actor_role, action, \
+         from_status, to_status, note, public, data, created_at) \
+         SELECT eid, tid, seq, actor, role, action, from_status, to_status, NULL, TRUE, NULL, at \
+         FROM ({}) AS steps ORDER BY tid, seq",
+        selects.join(" UNION ALL ")
+    );
+    let written = match conn {
+        DbConnection::Postgres(c) => diesel::sql_query(sql)
+            .bind::<diesel::sql_types::Text, _>(first)
+            .bind::<diesel::sql_types::Text, _>(last)
+            .execute(c)?,
+        DbConnection::Sqlite(c) => diesel::sql_query(sql)
+            .bind::<diesel::sql_types::Text, _>(first)
+            .bind::<diesel::sql_types::Text, _>(last)
+            .execute(c)?,
+    };
+    Ok(written as u64)
 }
 
 /// Fills the database with `tickets` tickets filed over the 730 days before `now`, and the
 /// directory they need (about one enterprise per 200 tickets, at least 20). `progress` is
 /// called after each batch with the tickets written so far.
+///
+/// The tickets go in in one transaction (a failure rolls all of them back; other writers wait
+/// meanwhile: this is for benchmark and demo databases), generated on a thread of their own
+/// while the previous batch is written. They are generated day by day, so ids, numbers and
+/// timestamps grow as they are inserted: every index of `tickets` (all end in a time or an
+/// id) and the timeline's key take them as appends at a few hot pages, not as inserts all
+/// over their B-trees.
 pub fn load(
     db: &Db,
     calendar: &WorkCalendar,
     tickets: u64,
     seed: u64,
     now: DateTime<Utc>,
-    mut progress: impl FnMut(u64),
+    mut progress: impl FnMut(u64) + Send + 'static,
 ) -> Result<SeedReport, AppError> {
     let enterprises = usize::try_from(tickets / 200)
         .unwrap_or(5000)
@@ -575,62 +735,100 @@ pub fn load(
         enterprises: dir.enterprises.len(),
         ..SeedReport::default()
     };
-    let mut generator = Generator {
-        dice: Dice(seed | 1),
-        dir: &dir,
-        calendar,
-        now,
-    };
-    // Days from the oldest; weekdays get most of the tickets, weekends a few.
-    let first = time::china_date(now) - Days::new(730);
-    let days: Vec<NaiveDate> = first.iter_days().take(730).collect();
-    let weight = |d: &NaiveDate| if calendar.is_working_day(*d) { 10 } else { 2 };
-    let total_weight: u64 = days.iter().map(weight).sum();
-    let mut written = 0u64;
-    let mut batch = Batch {
-        tickets: Vec::new(),
-        events: Vec::new(),
-    };
-    let batch_size = 20_000;
-    let mut owed = 0u64;
-    for (i, day) in days.iter().enumerate() {
-        // Spread the remainder so the total is exact.
-        let share = tickets * (owed + weight(day)) / total_weight - tickets * owed / total_weight;
-        owed += weight(day);
-        let start = time::china_day_start(*day) + Duration::hours(8);
-        let mut offsets: Vec<i64> = (0..share)
-            .map(|_| i64::try_from(generator.dice.below(10 * 3600 * 1000)).unwrap_or(0))
-            .collect();
-        offsets.sort_unstable();
-        for (n, ms) in offsets.into_iter().enumerate() {
-            let created = (start + Duration::milliseconds(ms)).min(now - Duration::minutes(1));
-            let number = format!(
-                "SL{}{}{:06}",
-                generator.dir.tag,
-                day.format("%Y%m%d"),
-                n + 1
-            );
-            generator.ticket(created, number, &mut batch);
+    let dispatcher = dir.dispatcher.clone();
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(2);
+    let calendar = calendar.clone();
+    let generator = std::thread::spawn(move || {
+        let mut generator = Generator {
+            dice: Dice(seed | 1),
+            dir: &dir,
+            calendar: &calendar,
+            now,
+        };
+        // Days from the oldest; weekdays get most of the tickets, weekends a few.
+        let first = time::china_date(now) - Days::new(730);
+        let days: Vec<NaiveDate> = first.iter_days().take(730).collect();
+        let weight = |d: &NaiveDate| if calendar.is_working_day(*d) { 10 } else { 2 };
+        let total_weight: u64 = days.iter().map(weight).sum();
+        let mut batch = Batch {
+            tickets: Vec::new(),
+        };
+        let mut owed = 0u64;
+        for (i, day) in days.iter().enumerate() {
+            // Spread the remainder so the total is exact.
+            let share =
+                tickets * (owed + weight(day)) / total_weight - tickets * owed / total_weight;
+            owed += weight(day);
+            let start = time::china_day_start(*day) + Duration::hours(8);
+            let mut offsets: Vec<i64> = (0..share)
+                .map(|_| i64::try_from(generator.dice.below(10 * 3600 * 1000)).unwrap_or(0))
+                .collect();
+            offsets.sort_unstable();
+            for (n, ms) in offsets.into_iter().enumerate() {
+                let created = (start + Duration::milliseconds(ms)).min(now - Duration::minutes(1));
+                let number = format!(
+                    "SL{}{}{:06}",
+                    generator.dir.tag,
+                    day.format("%Y%m%d"),
+                    n + 1
+                );
+                generator.ticket(created, number, &mut batch);
+            }
+            if batch.tickets.len() >= BATCH || i + 1 == days.len() {
+                let full = std::mem::replace(
+                    &mut batch,
+                    Batch {
+                        tickets: Vec::new(),
+                    },
+                );
+
+                if tx.send(full).is_err() {
+                    // The writer stopped (an error, which it reports).
+                    return;
+                }
+            }
         }
-        if batch.tickets.len() >= batch_size || i + 1 == days.len() {
-            let b = std::mem::replace(
-                &mut batch,
-                Batch {
-                    tickets: Vec::new(),
-                    events: Vec::new(),
-                },
-            );
-            written += b.tickets.len() as u64;
-            report.events += b.events.len() as u64;
-            db.write(move |c| write_batch(c, &b).map_err(AppError::from))?;
-            progress(written);
+    });
+    let body = move |c: &mut DbConnection| -> Result<(u64, u64, usize), AppError> {
+        let (mut tickets, mut events) = (0u64, 0u64);
+        for batch in rx {
+            write_batch(c, &batch)?;
+            if let (Some(first), Some(last)) = (batch.tickets.first(), batch.tickets.last()) {
+                events += write_timelines(c, &first.0.id, &last.0.id, &dispatcher)?;
+            }
+            tickets += batch.tickets.len() as u64;
+            progress(tickets);
         }
-    }
-    report.tickets = written;
-    let stamp = time::format(now);
-    report.cells = db.write(move |c| {
-        c.transaction(|c| stats_cells::rebuild(c, &stamp))
-            .map_err(AppError::from)
-    })?;
+        Ok((tickets, events, stats_cells::count(c)?))
+    };
+    let written = match db.backend() {
+        Backend::Postgres => db.write(body),
+        // A connection of the pool rather than the writer thread, whose writes are savepoints
+        // of a shared transaction (their undo pages would pile up in memory): one immediate
+        // transaction, a larger page cache, and no foreign-key lookups for rows the generator
+        // made from the directory it just wrote (five per ticket, a third of the time).
+        Backend::Sqlite => {
+            let mut pooled = db.conn()?;
+            let conn: &mut DbConnection = &mut pooled;
+            conn.batch_execute(
+                "PRAGMA foreign_keys = OFF; PRAGMA cache_size = -262144; PRAGMA synchronous = OFF",
+            )?;
+            conn.batch_execute("BEGIN IMMEDIATE")?;
+            let result = body(conn);
+            let ended = conn.batch_execute(if result.is_ok() { "COMMIT" } else { "ROLLBACK" });
+            conn.batch_execute(
+                "PRAGMA foreign_keys = ON; PRAGMA cache_size = -8000; PRAGMA synchronous = NORMAL",
+            )?;
+            ended?;
+            result
+        }
+    };
+    generator
+        .join()
+        .map_err(|_| AppError::internal(anyhow::anyhow!("the ticket generator failed")))?;
+    let (tickets, events, cells) = written?;
+    report.tickets = tickets;
+    report.events = events;
+    report.cells = cells;
     Ok(report)
 }

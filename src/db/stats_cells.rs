@@ -457,6 +457,41 @@ pub type Tables = (
     BTreeMap<(String, String, i32), i64>,
 );
 
+/// Adds the contributions of new tickets (a bulk load), summed per cell first.
+pub fn add_all(conn: &mut DbConnection, rows: &[TicketFactRow]) -> QueryResult<()> {
+    let mut cells: BTreeMap<(String, String), CellRow> = BTreeMap::new();
+    let mut handled: BTreeMap<(String, String, i32), i64> = BTreeMap::new();
+    for row in rows {
+        let Some((c, days)) = contribution(row) else {
+            continue;
+        };
+        if let Some(days) = days {
+            *handled
+                .entry((c.day.clone(), c.department_id.clone(), days))
+                .or_default() += 1;
+        }
+        match cells.get_mut(&(c.day.clone(), c.department_id.clone())) {
+            Some(cell) => *cell = cell.minus(&c.scaled(-1)),
+            None => {
+                cells.insert((c.day.clone(), c.department_id.clone()), c);
+            }
+        }
+    }
+    for cell in cells.values() {
+        upsert_cell(conn, cell)?;
+    }
+    for ((day, department_id, days), n) in handled {
+        upsert_handling(conn, &day, &department_id, days, n)?;
+    }
+    Ok(())
+}
+
+/// How many cells there are.
+pub fn count(conn: &mut DbConnection) -> QueryResult<usize> {
+    let n: i64 = stats_cells::table.count().get_result(conn)?;
+    Ok(usize::try_from(n).unwrap_or(0))
+}
+
 /// Every cell and handling count as a full recount of the tickets makes them, read in pages
 /// of `page` tickets (memory grows with the number of cells, not of tickets).
 pub fn recount(conn: &mut DbConnection, page: i64) -> QueryResult<Tables> {

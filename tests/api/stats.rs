@@ -669,13 +669,15 @@ async fn the_kept_counts_equal_a_recount_after_random_actions(app: TestApp) {
 async fn the_seed_load_spreads_tickets_over_every_status(app: TestApp) {
     let w = app.world().await;
     let now = at("2026-11-30T12:00:00+08:00");
-    let mut seen = Vec::new();
-    let report = qiyeshao::seed_load::load(&app.db, &app.ctx.calendar.days, 3000, 7, now, |n| {
-        seen.push(n)
-    })
-    .expect("seed load");
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let progress = seen.clone();
+    let report =
+        qiyeshao::seed_load::load(&app.db, &app.ctx.calendar.days, 3000, 7, now, move |n| {
+            progress.lock().unwrap().push(n)
+        })
+        .expect("seed load");
     assert_eq!(report.tickets, 3000);
-    assert_eq!(seen.last(), Some(&3000));
+    assert_eq!(seen.lock().unwrap().last(), Some(&3000));
     assert_eq!(report.departments, 12);
     assert!(report.events > 3000 * 3, "{report:?}");
     assert_cells_equal_a_recount(&app, "the seed load");
