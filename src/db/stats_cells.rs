@@ -160,6 +160,37 @@ counters!(
     signed_on_time,
     suggestions,
     suggestions_adopted,
+    handled_0,
+    handled_1,
+    handled_2,
+    handled_3,
+    handled_4,
+    handled_5,
+    handled_6,
+    handled_7,
+    handled_8,
+    handled_9,
+    handled_10,
+    handled_11,
+    handled_12,
+    handled_13,
+    handled_14,
+    handled_15,
+    handled_16,
+    handled_17,
+    handled_18,
+    handled_19,
+    handled_20,
+    handled_21,
+    handled_22,
+    handled_23,
+    handled_24,
+    handled_25,
+    handled_26,
+    handled_27,
+    handled_28,
+    handled_29,
+    handled_30,
 );
 
 fn signed(n: u64) -> i64 {
@@ -170,8 +201,14 @@ fn by(map: &BTreeMap<String, u64>, key: &str) -> i64 {
     signed(map.get(key).copied().unwrap_or(0))
 }
 
-/// The counters of `counts` in the cell `(day, department_id)`.
+/// Resolved tickets of no more than this many working days are counted in the cells'
+/// `handled_<days>` columns; longer ones in `stats_handling`.
+pub const MAX_CELL_DAYS: u32 = 30;
+
+/// The counters of `counts` in the cell `(day, department_id)` (its handling days up to
+/// [`MAX_CELL_DAYS`]).
 pub fn cell_row(day: &str, department_id: &str, c: &Counts) -> CellRow {
+    let handled = |d: u32| signed(c.handling_days.get(&d).copied().unwrap_or(0));
     CellRow {
         day: day.to_string(),
         department_id: department_id.to_string(),
@@ -196,6 +233,37 @@ pub fn cell_row(day: &str, department_id: &str, c: &Counts) -> CellRow {
         signed_on_time: signed(c.signed_on_time),
         suggestions: signed(c.suggestions),
         suggestions_adopted: signed(c.suggestions_adopted),
+        handled_0: handled(0),
+        handled_1: handled(1),
+        handled_2: handled(2),
+        handled_3: handled(3),
+        handled_4: handled(4),
+        handled_5: handled(5),
+        handled_6: handled(6),
+        handled_7: handled(7),
+        handled_8: handled(8),
+        handled_9: handled(9),
+        handled_10: handled(10),
+        handled_11: handled(11),
+        handled_12: handled(12),
+        handled_13: handled(13),
+        handled_14: handled(14),
+        handled_15: handled(15),
+        handled_16: handled(16),
+        handled_17: handled(17),
+        handled_18: handled(18),
+        handled_19: handled(19),
+        handled_20: handled(20),
+        handled_21: handled(21),
+        handled_22: handled(22),
+        handled_23: handled(23),
+        handled_24: handled(24),
+        handled_25: handled(25),
+        handled_26: handled(26),
+        handled_27: handled(27),
+        handled_28: handled(28),
+        handled_29: handled(29),
+        handled_30: handled(30),
     }
 }
 
@@ -238,9 +306,48 @@ pub fn add_to(counts: &mut Counts, r: &CellRow) {
     counts.signed_on_time += u(r.signed_on_time);
     counts.suggestions += u(r.suggestions);
     counts.suggestions_adopted += u(r.suggestions_adopted);
+    let handled = [
+        r.handled_0,
+        r.handled_1,
+        r.handled_2,
+        r.handled_3,
+        r.handled_4,
+        r.handled_5,
+        r.handled_6,
+        r.handled_7,
+        r.handled_8,
+        r.handled_9,
+        r.handled_10,
+        r.handled_11,
+        r.handled_12,
+        r.handled_13,
+        r.handled_14,
+        r.handled_15,
+        r.handled_16,
+        r.handled_17,
+        r.handled_18,
+        r.handled_19,
+        r.handled_20,
+        r.handled_21,
+        r.handled_22,
+        r.handled_23,
+        r.handled_24,
+        r.handled_25,
+        r.handled_26,
+        r.handled_27,
+        r.handled_28,
+        r.handled_29,
+        r.handled_30,
+    ];
+    for (days, n) in (0u32..).zip(handled) {
+        if n > 0 {
+            *counts.handling_days.entry(days).or_default() += u(n);
+        }
+    }
 }
 
-/// One ticket's contribution: its cell, its counters and its handling days (if resolved).
+/// One ticket's contribution: its cell, its counters and its handling days if it is resolved
+/// and they are more than the cells count.
 fn contribution(row: &TicketFactRow) -> Option<(CellRow, Option<i32>)> {
     let facts = facts_of(row, None)?;
     let (day, department_id) = cell_of(row)?;
@@ -250,6 +357,7 @@ fn contribution(row: &TicketFactRow) -> Option<(CellRow, Option<i32>)> {
         .handling_days
         .keys()
         .next()
+        .filter(|d| **d > MAX_CELL_DAYS)
         .and_then(|d| i32::try_from(*d).ok());
     Some((cell_row(&day, &department_id, &counts), days))
 }
@@ -422,9 +530,11 @@ pub fn overdue_open(
         .filter(|s| s.is_handling())
         .map(|s| format!("'{}'", s.as_str()))
         .collect();
-    let sql = |p: &dyn Fn(usize) -> String| {
+    // SQLite's planner, without statistics, prefers the index of (status, resolved_at) and
+    // then reads every open ticket's row: told which index, it reads the partial one only.
+    let sql = |p: &dyn Fn(usize) -> String, indexed: &str| {
         format!(
-            "SELECT created_at, COALESCE(department_id, '') AS department_id FROM tickets \
+            "SELECT created_at, COALESCE(department_id, '') AS department_id FROM tickets{indexed} \
              WHERE status IN ({statuses}) AND due_at < {now} \
              AND created_at >= {from} AND created_at < {to}",
             statuses = statuses.join(", "),
@@ -434,16 +544,19 @@ pub fn overdue_open(
         )
     };
     let rows: Vec<Row> = match conn {
-        DbConnection::Postgres(c) => diesel::sql_query(sql(&|i| format!("${i}")))
+        DbConnection::Postgres(c) => diesel::sql_query(sql(&|i| format!("${i}"), ""))
             .bind::<Text, _>(now)
             .bind::<Text, _>(from)
             .bind::<Text, _>(to)
             .load(c)?,
-        DbConnection::Sqlite(c) => diesel::sql_query(sql(&|i| format!("?{i}")))
-            .bind::<Text, _>(now)
-            .bind::<Text, _>(from)
-            .bind::<Text, _>(to)
-            .load(c)?,
+        DbConnection::Sqlite(c) => diesel::sql_query(sql(
+            &|i| format!("?{i}"),
+            " INDEXED BY tickets_open_due_idx",
+        ))
+        .bind::<Text, _>(now)
+        .bind::<Text, _>(from)
+        .bind::<Text, _>(to)
+        .load(c)?,
     };
     Ok(rows
         .into_iter()
@@ -457,26 +570,31 @@ pub type Tables = (
     BTreeMap<(String, String, i32), i64>,
 );
 
-/// Adds the contributions of new tickets (a bulk load), summed per cell first.
-pub fn add_all(conn: &mut DbConnection, rows: &[TicketFactRow]) -> QueryResult<()> {
-    let mut cells: BTreeMap<(String, String), CellRow> = BTreeMap::new();
-    let mut handled: BTreeMap<(String, String, i32), i64> = BTreeMap::new();
-    for row in rows {
-        let Some((c, days)) = contribution(row) else {
-            continue;
-        };
-        if let Some(days) = days {
-            *handled
-                .entry((c.day.clone(), c.department_id.clone(), days))
-                .or_default() += 1;
-        }
-        match cells.get_mut(&(c.day.clone(), c.department_id.clone())) {
-            Some(cell) => *cell = cell.minus(&c.scaled(-1)),
-            None => {
-                cells.insert((c.day.clone(), c.department_id.clone()), c);
-            }
+/// Adds a ticket's contribution to tables being summed in memory.
+fn accumulate((cells, handled): &mut Tables, row: &TicketFactRow) {
+    let Some((c, days)) = contribution(row) else {
+        return;
+    };
+    if let Some(days) = days {
+        *handled
+            .entry((c.day.clone(), c.department_id.clone(), days))
+            .or_default() += 1;
+    }
+    match cells.get_mut(&(c.day.clone(), c.department_id.clone())) {
+        Some(cell) => *cell = cell.minus(&c.scaled(-1)),
+        None => {
+            cells.insert((c.day.clone(), c.department_id.clone()), c);
         }
     }
+}
+
+/// Adds the contributions of new tickets (a bulk load), summed per cell first.
+pub fn add_all(conn: &mut DbConnection, rows: &[TicketFactRow]) -> QueryResult<()> {
+    let mut tables = Tables::default();
+    for row in rows {
+        accumulate(&mut tables, row);
+    }
+    let (cells, handled) = tables;
     for cell in cells.values() {
         upsert_cell(conn, cell)?;
     }
@@ -495,8 +613,7 @@ pub fn count(conn: &mut DbConnection) -> QueryResult<usize> {
 /// Every cell and handling count as a full recount of the tickets makes them, read in pages
 /// of `page` tickets (memory grows with the number of cells, not of tickets).
 pub fn recount(conn: &mut DbConnection, page: i64) -> QueryResult<Tables> {
-    let mut cells: BTreeMap<(String, String), CellRow> = BTreeMap::new();
-    let mut handled: BTreeMap<(String, String, i32), i64> = BTreeMap::new();
+    let mut tables = Tables::default();
     let mut after: Option<String> = None;
     loop {
         let mut query = tickets::table
@@ -511,24 +628,10 @@ pub fn recount(conn: &mut DbConnection, page: i64) -> QueryResult<Tables> {
         let Some(last) = rows.last() else { break };
         after = Some(last.id.clone());
         for row in &rows {
-            let Some((c, days)) = contribution(row) else {
-                continue;
-            };
-            let key = (c.day.clone(), c.department_id.clone());
-            if let Some(days) = days {
-                *handled
-                    .entry((c.day.clone(), c.department_id.clone(), days))
-                    .or_default() += 1;
-            }
-            match cells.get_mut(&key) {
-                Some(cell) => *cell = cell.minus(&c.scaled(-1)),
-                None => {
-                    cells.insert(key, c);
-                }
-            }
+            accumulate(&mut tables, row);
         }
     }
-    Ok((cells, handled))
+    Ok(tables)
 }
 
 /// What the tables hold now, in the shape of [`recount`] (zero rows left out).

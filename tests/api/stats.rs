@@ -847,7 +847,69 @@ async fn the_charts_are_svg_with_the_figures(app: TestApp) {
     .expect_error(400, "invalid_query");
 }
 
+/// Handling times the cells count themselves (up to 30 working days) and the longer ones kept
+/// beside them come back together as one histogram, and move when a ticket changes.
+async fn long_handling_times_are_counted_beside_the_cells(app: TestApp) {
+    use qiyeshao::db::stats_cells;
+    use qiyeshao::db::tickets::TicketFactRow;
+    let resolved = |id: &str, days: i32| TicketFactRow {
+        id: id.into(),
+        status: "resolved".into(),
+        kind: "problem".into(),
+        channel: "online".into(),
+        rating: None,
+        reopen_count: 0,
+        due_at: None,
+        resolved_at: Some("2026-11-20T02:00:00.000Z".into()),
+        handling_days: Some(days),
+        adopted: None,
+        signed_at: None,
+        sign_due_at: None,
+        no_response: false,
+        created_at: "2026-11-02T02:00:00.000Z".into(),
+        category_id: "c".into(),
+        department_id: Some("d".into()),
+        assignee_id: None,
+        enterprise_id: "e".into(),
+    };
+    let histogram = |app: &TestApp| {
+        app.db
+            .read(|c| {
+                Ok::<_, qiyeshao::error::AppError>(
+                    stats_cells::sums(c, "2026-11-01", "2026-12-01", false)?
+                        .remove(&(String::new(), "d".to_string()))
+                        .map(|counts| counts.handling_days.into_iter().collect::<Vec<_>>())
+                        .unwrap_or_default(),
+                )
+            })
+            .expect("sums")
+    };
+    let (a, b) = (resolved("a", 3), resolved("b", 45));
+    app.db
+        .write(move |c| -> Result<(), qiyeshao::error::AppError> {
+            stats_cells::track(c, None, &a)?;
+            Ok(stats_cells::track(c, None, &b)?)
+        })
+        .expect("track");
+    assert_eq!(histogram(&app), [(3, 1), (45, 1)]);
+    let (before, after) = (resolved("b", 45), resolved("b", 30));
+    app.db
+        .write(move |c| -> Result<(), qiyeshao::error::AppError> {
+            Ok(stats_cells::track(c, Some(&before), &after)?)
+        })
+        .expect("track");
+    assert_eq!(histogram(&app), [(3, 1), (30, 1)]);
+    let (before, after) = (resolved("a", 3), resolved("a", 31));
+    app.db
+        .write(move |c| -> Result<(), qiyeshao::error::AppError> {
+            Ok(stats_cells::track(c, Some(&before), &after)?)
+        })
+        .expect("track");
+    assert_eq!(histogram(&app), [(30, 1), (31, 1)]);
+}
+
 both_backends!(
+    long_handling_times_are_counted_beside_the_cells,
     the_charts_are_svg_with_the_figures,
     the_seed_load_spreads_tickets_over_every_status,
     the_kept_counts_equal_a_recount_after_random_actions,
