@@ -256,13 +256,13 @@ pub fn for_each_row<E: From<AppError>>(
     check_staff(who)?;
     let names = Names::load(conn)?;
     let scope = scope_of(who);
-    let mut filter = filter.clone();
+    let (mut filter, within) = ticket_db::for_paging(filter);
     let mut written = 0u64;
     loop {
         let rows = ticket_db::list(conn, &scope, &filter, PAGE).map_err(AppError::from)?;
         let full = rows.len() as i64 >= PAGE;
         filter.before_id = rows.last().map(|r| r.id.clone());
-        for t in &rows {
+        for t in rows.iter().filter(|t| within(&t.created_at)) {
             f(names.row(t, now))?;
             written += 1;
         }

@@ -908,7 +908,71 @@ async fn long_handling_times_are_counted_beside_the_cells(app: TestApp) {
     assert_eq!(histogram(&app), [(30, 1), (31, 1)]);
 }
 
+/// An approved extension (延期) moves the deadline the figures judge by: resolved after the
+/// first deadline but before the extended one is on time, and not overdue meanwhile.
+async fn an_extension_moves_the_deadline_the_figures_use(app: TestApp) {
+    let w = app.world().await;
+    app.clock.set(at("2026-11-02T09:00:00+08:00"));
+    let w = fresh(&app, &w);
+    let assign = json!({"department_id": w.dept_a, "assignee_id": w.cadre_a.id,
+        "due_at": "2026-11-02T12:00:00+08:00"});
+    let mut ids = Vec::new();
+    for title in ["延期", "未延期"] {
+        let id = file(&app, &w.ent_a, body(&w, "problem", title)).await;
+        ok(&app, &w.dispatcher, &id, "assign", assign.clone()).await;
+        ok(&app, &w.cadre_a, &id, "sign", json!({})).await;
+        ids.push(id);
+    }
+    let ext = app
+        .post(
+            &format!("/api/v1/tickets/{}/extensions", ids[0]),
+            Some(&w.cadre_a.token),
+            json!({"working_days": 3, "reason": "待设备到货"}),
+        )
+        .await
+        .expect(201);
+    app.post(
+        &format!(
+            "/api/v1/tickets/{}/extensions/{}/approve",
+            ids[0],
+            id_of(&ext)
+        ),
+        Some(&w.dispatcher.token),
+        json!({}),
+    )
+    .await
+    .expect(200);
+    // The afternoon: the first deadline has passed for both; only the other is overdue.
+    app.clock.set(at("2026-11-02T15:00:00+08:00"));
+    let w = fresh(&app, &w);
+    let path = format!("/api/v1/stats/summary?{PERIOD}");
+    let s = app.get(&path, Some(&w.admin.token)).await.expect(200);
+    assert_eq!(s["overdue_open"], 1, "{s:#}");
+    for id in &ids {
+        ok(
+            &app,
+            &w.cadre_a,
+            id,
+            "resolve",
+            json!({"resolution": "已办"}),
+        )
+        .await;
+    }
+    let s = app.get(&path, Some(&w.admin.token)).await.expect(200);
+    assert_eq!(
+        (
+            &s["resolved_with_deadline"],
+            &s["on_time"],
+            &s["on_time_rate"],
+            &s["overdue_open"]
+        ),
+        (&json!(2), &json!(1), &json!(0.5), &json!(0)),
+        "{s:#}"
+    );
+}
+
 both_backends!(
+    an_extension_moves_the_deadline_the_figures_use,
     long_handling_times_are_counted_beside_the_cells,
     the_charts_are_svg_with_the_figures,
     the_seed_load_spreads_tickets_over_every_status,
