@@ -802,7 +802,14 @@ pub fn load(
         Ok((tickets, events, stats_cells::count(c)?))
     };
     let written = match db.backend() {
-        Backend::Postgres => db.write(body),
+        // Then what autovacuum would do a while later: the visibility map (without it the
+        // overdue count's index-only scan visits the table) and the planner's statistics.
+        Backend::Postgres => db.write(body).and_then(|written| {
+            let mut pooled = db.conn()?;
+            let conn: &mut DbConnection = &mut pooled;
+            conn.batch_execute("VACUUM ANALYZE tickets, ticket_events, stats_cells")?;
+            Ok(written)
+        }),
         // A connection of the pool rather than the writer thread, whose writes are savepoints
         // of a shared transaction (their undo pages would pile up in memory): one immediate
         // transaction, a larger page cache, and no foreign-key lookups for rows the generator
