@@ -2,11 +2,12 @@
 //! departments, categories, cadres, enterprises and tickets in every status over the two
 //! years before today, for benchmarks and demos.
 //!
-//! The directory goes through the service functions (so it is valid); the tickets and their
-//! timelines are written in bulk, multi-row inserts of one transaction per batch, with
-//! timestamps that follow the workflow (filed, accepted, assigned, signed, resolved, rated,
-//! closed) and deadlines and handling days counted on the working-day calendar. The
-//! statistics' cells are recounted at the end. Deterministic for a given `seed`.
+//! The directory goes through the service functions (so it is valid); the tickets are written
+//! in bulk in one transaction (see [`load`]), with timestamps that follow the workflow (filed,
+//! accepted, assigned, signed, resolved, rated, closed) and deadlines and handling days counted
+//! on the working-day calendar; their timelines are made from those timestamps in SQL, and
+//! their contributions added to the statistics' cells batch by batch. The same `seed` gives
+//! the same spread (ids and names differ from run to run).
 
 use chrono::{DateTime, Days, Duration, NaiveDate, Utc};
 use diesel::prelude::*;
@@ -242,16 +243,6 @@ fn directory(db: &Db, enterprises: usize, now: DateTime<Utc>) -> Result<Director
     })
 }
 
-/// A timeline entry to write: action, actor, actor's role, from and to status, when.
-type Step = (
-    String,
-    Option<String>,
-    &'static str,
-    Option<&'static str>,
-    &'static str,
-    DateTime<Utc>,
-);
-
 struct Generator<'a> {
     dice: Dice,
     dir: &'a Directory,
@@ -352,19 +343,9 @@ impl Generator<'_> {
             no_response: false,
             handling_days: None,
         };
-        let mut events: Vec<Step> = vec![(
-            "file".into(),
-            Some(row.submitter_id.clone()),
-            if channel == "online" {
-                "enterprise"
-            } else {
-                "dispatcher"
-            },
-            None,
-            "submitted",
-            created,
-        )];
-        let dispatcher = self.dir.dispatcher.clone();
+        // When each step of its timeline happened (the timeline itself is written in SQL
+        // from the ticket's timestamps, see `write_timelines`).
+        let mut steps = vec![created];
         let mut at = created;
         let mut step = |minutes_max: u64, d: &mut Dice| {
             at += Duration::minutes(5 + i64::try_from(d.below(minutes_max)).unwrap_or(0));
@@ -376,37 +357,16 @@ impl Generator<'_> {
                 let t = step(600, d);
                 if stage == "rejected" {
                     row.rejected_at = Some(text(t));
-                    events.push((
-                        "reject".into(),
-                        Some(dispatcher),
-                        "dispatcher",
-                        Some("submitted"),
-                        "rejected",
-                        t,
-                    ));
+                    steps.push(t);
                 } else {
                     row.withdrawn_at = Some(text(t));
-                    events.push((
-                        "withdraw".into(),
-                        Some(submitter),
-                        "enterprise",
-                        Some("submitted"),
-                        "withdrawn",
-                        t,
-                    ));
+                    steps.push(t);
                 }
             }
             _ => {
                 let accepted = step(240, d);
                 row.accepted_at = Some(text(accepted));
-                events.push((
-                    "accept".into(),
-                    Some(dispatcher.clone()),
-                    "dispatcher",
-                    Some("submitted"),
-                    "accepted",
-                    accepted,
-                ));
+                steps.push(accepted);
                 if stage != "accepted" {
                     let assigned = step(120, d);
                     row.department_id = Some(department.clone());
@@ -417,25 +377,11 @@ impl Generator<'_> {
                         .calendar
                         .deadline(assigned, u32::try_from(days).unwrap_or(5));
                     row.due_at = Some(text(due));
-                    events.push((
-                        "assign".into(),
-                        Some(dispatcher.clone()),
-                        "dispatcher",
-                        Some("accepted"),
-                        "assigned",
-                        assigned,
-                    ));
+                    steps.push(assigned);
                     if stage != "assigned" {
                         let signed = step(if d.chance(0.9) { 900 } else { 3000 }, d);
                         row.signed_at = Some(text(signed));
-                        events.push((
-                            "sign".into(),
-                            Some(cadre.clone()),
-                            "cadre",
-                            Some("assigned"),
-                            "in_progress",
-                            signed,
-                        ));
+                        steps.push(signed);
                         if matches!(stage, "resolved" | "closed") {
                             // Most on time, some late.
                             let span = (due - signed).num_minutes().max(60);
@@ -462,14 +408,7 @@ impl Generator<'_> {
                                 if d.chance(0.04) {
                                     row.reopen_count = 1;
                                 }
-                                events.push((
-                                    "resolve".into(),
-                                    Some(cadre.clone()),
-                                    "cadre",
-                                    Some("in_progress"),
-                                    "resolved",
-                                    resolved,
-                                ));
+                                steps.push(resolved);
                                 if stage == "closed" {
                                     let closed = (resolved
                                         + Duration::hours(
@@ -479,14 +418,7 @@ impl Generator<'_> {
                                     row.closed_at = Some(text(closed));
                                     if d.chance(0.08) {
                                         row.no_response = true;
-                                        events.push((
-                                            "close".into(),
-                                            None,
-                                            "system",
-                                            Some("resolved"),
-                                            "closed",
-                                            closed,
-                                        ));
+                                        steps.push(closed);
                                     } else {
                                         let rating = match d.below(100) {
                                             0..82 => "satisfied",
@@ -494,14 +426,7 @@ impl Generator<'_> {
                                             _ => "unsatisfied",
                                         };
                                         row.rating = Some(rating.into());
-                                        events.push((
-                                            "revisit".into(),
-                                            Some(submitter.clone()),
-                                            "enterprise",
-                                            Some("resolved"),
-                                            "closed",
-                                            closed,
-                                        ));
+                                        steps.push(closed);
                                     }
                                 }
                             }
@@ -510,8 +435,8 @@ impl Generator<'_> {
                 }
             }
         }
-        row.version = i32::try_from(events.len()).unwrap_or(1);
-        let last = events.last().map_or(created, |e| e.5);
+        row.version = i32::try_from(steps.len()).unwrap_or(1);
+        let last = steps.last().copied().unwrap_or(created);
         row.updated_at = text(last);
         let search = text::search_text(&[&row.number, &row.title, &row.description]);
         batch.tickets.push((row, search));

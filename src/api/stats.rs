@@ -10,12 +10,10 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::api::State;
 use crate::api::extract::Auth;
-use crate::api::params::search_pattern;
-use crate::api::tickets::parse_list;
+use crate::api::tickets::{TicketListQuery, list_filter};
 use crate::api::types::ErrorResponse;
 use crate::db::tickets::TicketFilter;
 use crate::domain::kpi::Summary;
-use crate::domain::ticket::{TicketKind, TicketStatus};
 use crate::domain::time;
 use crate::error::AppError;
 use crate::service::stats::{self, Dimension, Interval, Weights};
@@ -159,30 +157,25 @@ fn period(state: &State, q: &StatsQuery) -> Result<Period, AppError> {
             "the period may be at most ten years",
         ));
     }
+    let given = |v: &Option<String>| v.clone().filter(|v| !v.is_empty());
+    let list = TicketListQuery {
+        status: q.status.clone(),
+        kind: q.kind.clone(),
+        category_id: given(&q.category_id),
+        department_id: given(&q.department_id),
+        assignee_id: given(&q.assignee_id),
+        enterprise_id: given(&q.enterprise_id),
+        q: q.q.clone(),
+        created_from: None,
+        created_to: None,
+        overdue: None,
+        limit: None,
+        cursor: None,
+    };
     let filter = TicketFilter {
-        statuses: parse_list(
-            "status",
-            q.status.as_deref(),
-            TicketStatus::parse,
-            TicketStatus::as_str,
-            TicketStatus::expected,
-        )?,
-        kinds: parse_list(
-            "kind",
-            q.kind.as_deref(),
-            TicketKind::parse,
-            TicketKind::as_str,
-            TicketKind::expected,
-        )?,
-        category_id: q.category_id.clone().filter(|v| !v.is_empty()),
-        department_id: q.department_id.clone().filter(|v| !v.is_empty()),
-        assignee_id: q.assignee_id.clone().filter(|v| !v.is_empty()),
-        enterprise_id: q.enterprise_id.clone().filter(|v| !v.is_empty()),
-        pattern: search_pattern(q.q.as_deref())?,
         created_from: Some(time::format(time::china_day_start(from))),
         created_to: Some(time::format(time::china_day_start(to))),
-        overdue: None,
-        before_id: None,
+        ..list_filter(&list, "")?
     };
     Ok(Period { from, to, filter })
 }

@@ -249,7 +249,7 @@ pub async fn create_ticket(
     Ok(response.json(TicketResponse::new(filed.ticket, &time::format(now))))
 }
 
-pub(crate) fn parse_list<T: Copy>(
+fn parse_list<T: Copy>(
     field: &str,
     value: Option<&str>,
     parse: fn(&str) -> Option<T>,
