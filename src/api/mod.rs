@@ -14,6 +14,7 @@ pub mod extract;
 pub mod health;
 pub mod notifications;
 pub mod openapi;
+pub mod pages;
 pub mod params;
 pub mod stats;
 pub mod tickets;
@@ -152,7 +153,9 @@ fn resource(path: &str) -> actix_web::Resource {
 /// The route table.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     use web::{get, patch, post};
-    cfg.service(resource("/healthz").route(get().to(health::healthz)))
+    cfg.service(resource("/").route(get().to(pages::index)))
+        .service(resource("/assets/{name:.+}").route(get().to(pages::asset)))
+        .service(resource("/healthz").route(get().to(health::healthz)))
         .service(resource("/readyz").route(get().to(health::readyz)))
         .service(resource("/metrics").route(get().to(notifications::metrics)))
         .service(resource("/api/docs").route(get().to(docs_redirect)))

@@ -1,0 +1,1 @@
+// placeholder: the app shell is written by the front-end work
