@@ -28,6 +28,17 @@ pub struct Settings {
     pub deadlines: DeadlineSettings,
     pub scheduler: SchedulerSettings,
     pub stats: StatsSettings,
+    pub attachments: AttachmentSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AttachmentSettings {
+    /// Where uploaded files are kept; empty: `attachments` under the data folder.
+    pub dir: PathBuf,
+    /// The largest file accepted, in bytes.
+    pub max_bytes: u64,
+    /// How many files one user may upload in an hour.
+    pub uploads_per_hour: i64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -318,6 +329,15 @@ impl Settings {
             format!("sqlite://{}", self.data.dir.join("qiyeshao.db").display())
         } else {
             self.database.url.trim().to_string()
+        }
+    }
+
+    /// Where uploaded files are kept.
+    pub fn attachments_dir(&self) -> PathBuf {
+        if self.attachments.dir.as_os_str().is_empty() {
+            self.data.dir.join("attachments")
+        } else {
+            self.attachments.dir.clone()
         }
     }
 

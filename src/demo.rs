@@ -330,6 +330,7 @@ fn seed_tickets(
             enterprise_id: on_behalf_of.map(Into::into),
             channel: on_behalf_of.map(|_| Channel::Phone),
             priority: None,
+            attachment_ids: Vec::new(),
         };
         let (who, options, ctx) = (who.clone(), options.clone(), ctx.clone());
         db.write(move |c| tickets::file(c, &ctx, &who, input, None, &options, now))

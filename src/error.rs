@@ -29,6 +29,7 @@ pub enum ErrorKind {
     PayloadTooLarge,
     UnsupportedMediaType,
     Validation,
+    TooManyRequests,
     Unavailable,
     Internal,
 }
@@ -45,6 +46,7 @@ impl ErrorKind {
             ErrorKind::PayloadTooLarge => 413,
             ErrorKind::UnsupportedMediaType => 415,
             ErrorKind::Validation => 422,
+            ErrorKind::TooManyRequests => 429,
             ErrorKind::Unavailable => 503,
             ErrorKind::Internal => 500,
         }

@@ -1,14 +1,17 @@
 //! Sign-in, token refresh, sign-out and the current user.
 
-use actix_web::HttpResponse;
+use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::api::State;
 use crate::api::extract::{ApiJson, Auth};
 use crate::api::types::{ErrorResponse, LoginResponse, UserResponse};
+use crate::domain::validation::{FieldErrors, limits};
+use crate::domain::{credit_code, phone};
 use crate::error::AppError;
 use crate::service::accounts::{self, Refreshed, Session};
+use crate::service::enterprise_accounts::{self, CodePurpose, Registration};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -62,6 +65,166 @@ pub async fn login(state: State, body: ApiJson<LoginRequest>) -> Result<HttpResp
         .run(move |db| accounts::login(db, &req.username, &req.password, &keys, ttl, now))
         .await?;
     Ok(HttpResponse::Ok().json(session_response(session)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SmsCodeRequest {
+    #[schema(example = "13912345678")]
+    pub phone: String,
+    pub purpose: CodePurpose,
+}
+
+#[derive(Debug, serde::Serialize, ToSchema)]
+pub struct SmsCodeResponse {
+    /// Seconds the code stays valid.
+    pub expires_in: i64,
+    /// Seconds before another code may be asked for.
+    pub resend_after: i64,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SmsLoginRequest {
+    pub phone: String,
+    /// The six digits of the SMS.
+    pub code: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterRequest {
+    /// 统一社会信用代码, 18 characters with a valid check character.
+    #[schema(example = "91430100MA4L16JQ9B")]
+    pub credit_code: String,
+    pub enterprise_name: String,
+    /// The person registering: the account's name and the enterprise's contact.
+    pub contact_name: String,
+    /// A mainland mobile number: the account's username and where the code was sent.
+    pub phone: String,
+    /// The code sent with purpose `register`.
+    pub code: String,
+    pub password: String,
+}
+
+fn mobile(errors: &mut FieldErrors, value: &str) -> String {
+    match phone::normalize_mobile(value) {
+        Ok(p) => p,
+        Err(e) => {
+            errors.add("phone", e.to_string());
+            String::new()
+        }
+    }
+}
+
+/// Send a one-time code by SMS, to sign in (`login`) or to register (`register`). A number
+/// with no account gets no sign-in code, but the answer is the same.
+#[utoipa::path(post, path = "/api/v1/auth/sms-code", tag = "auth",
+    request_body = SmsCodeRequest,
+    responses(
+        (status = 202, body = SmsCodeResponse),
+        (status = 422, body = ErrorResponse),
+        (status = 429, description = "a code went to this number less than a minute ago, or ten today", body = ErrorResponse),
+        (status = 503, description = "SMS is turned off on this server", body = ErrorResponse),
+    ))]
+pub async fn sms_code(
+    state: State,
+    body: ApiJson<SmsCodeRequest>,
+) -> Result<HttpResponse, AppError> {
+    let ApiJson(req) = body;
+    let mut errors = FieldErrors::new();
+    let phone = mobile(&mut errors, &req.phone);
+    errors.finish()?;
+    let now = state.clock.now();
+    let outbox = state.outbox.clone();
+    let sent = state
+        .write(move |c| enterprise_accounts::send_code(c, &outbox, &phone, req.purpose, now))
+        .await?;
+    state.outbox.wake_now();
+    Ok(HttpResponse::Accepted().json(SmsCodeResponse {
+        expires_in: sent.expires_in,
+        resend_after: sent.resend_after,
+    }))
+}
+
+/// Sign in with a code sent by SMS (purpose `login`).
+#[utoipa::path(post, path = "/api/v1/auth/sms-login", tag = "auth",
+    request_body = SmsLoginRequest,
+    responses(
+        (status = 200, body = LoginResponse),
+        (status = 401, description = "wrong, used or expired code", body = ErrorResponse),
+        (status = 409, description = "several accounts use this number", body = ErrorResponse),
+        (status = 422, body = ErrorResponse),
+    ))]
+pub async fn sms_login(
+    state: State,
+    body: ApiJson<SmsLoginRequest>,
+) -> Result<HttpResponse, AppError> {
+    let ApiJson(req) = body;
+    let mut errors = FieldErrors::new();
+    let phone = mobile(&mut errors, &req.phone);
+    errors.finish()?;
+    let now = state.clock.now();
+    let ttl = refresh_ttl(&state);
+    let keys = state.tokens.clone();
+    let session = state
+        .run(move |db| enterprise_accounts::sms_login(db, &phone, &req.code, &keys, ttl, now))
+        .await?;
+    Ok(HttpResponse::Ok().json(session_response(session)))
+}
+
+/// Register an enterprise account with the unified social credit code, a phone and the code
+/// sent to it (purpose `register`); signs the new account in. The enterprise is created
+/// unless it exists already with this phone as its contact (imported by an administrator).
+#[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth",
+    request_body = RegisterRequest,
+    responses(
+        (status = 201, body = LoginResponse),
+        (status = 401, description = "wrong, used or expired code", body = ErrorResponse),
+        (status = 409, description = "the phone has an account, or the enterprise is registered with another contact", body = ErrorResponse),
+        (status = 422, body = ErrorResponse),
+    ))]
+pub async fn register(
+    state: State,
+    body: ApiJson<RegisterRequest>,
+) -> Result<HttpResponse, AppError> {
+    let ApiJson(req) = body;
+    let mut errors = FieldErrors::new();
+    let credit_code = match credit_code::normalize(&req.credit_code) {
+        Ok(c) => c,
+        Err(e) => {
+            errors.add("credit_code", e.to_string());
+            String::new()
+        }
+    };
+    errors.required_text("enterprise_name", &req.enterprise_name, limits::NAME);
+    errors.required_text("contact_name", &req.contact_name, limits::NAME);
+    let phone = mobile(&mut errors, &req.phone);
+    errors.password("password", &req.password);
+    if req.code.trim().is_empty() {
+        errors.add("code", "is required");
+    }
+    errors.finish()?;
+    let password = req.password;
+    let password_hash = web::block(move || crate::auth::hash_password(&password))
+        .await
+        .map_err(AppError::internal)?
+        .map_err(AppError::internal)?;
+    let input = Registration {
+        credit_code,
+        enterprise_name: req.enterprise_name.trim().to_string(),
+        contact_name: req.contact_name.trim().to_string(),
+        phone,
+        code: req.code,
+        password_hash,
+    };
+    let now = state.clock.now();
+    let ttl = refresh_ttl(&state);
+    let keys = state.tokens.clone();
+    let session = state
+        .run(move |db| enterprise_accounts::register(db, input, &keys, ttl, now))
+        .await?;
+    Ok(HttpResponse::Created().json(session_response(session)))
 }
 
 /// Exchange a refresh token for new tokens. The old refresh token stops working.

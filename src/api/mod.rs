@@ -5,6 +5,7 @@
 //! transaction through [`AppState::write`], a read on a pooled connection through
 //! [`AppState::read`] — and shape the answer.
 
+pub mod attachments;
 pub mod auth;
 pub mod calendar;
 pub mod directory;
@@ -113,6 +114,9 @@ impl ResponseError for AppError {
         if self.kind == ErrorKind::Unauthorized {
             response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
         }
+        if self.kind == ErrorKind::TooManyRequests {
+            response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("60")));
+        }
         if self.kind == ErrorKind::Unavailable {
             response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("5")));
         }
@@ -155,6 +159,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     use web::{get, patch, post};
     cfg.service(resource("/").route(get().to(pages::index)))
         .service(resource("/assets/{name:.+}").route(get().to(pages::asset)))
+        .service(resource("/tickets/{id}").route(get().to(pages::ticket_link)))
+        .service(resource("/tickets/{id}/rate").route(get().to(pages::ticket_link)))
         .service(resource("/healthz").route(get().to(health::healthz)))
         .service(resource("/readyz").route(get().to(health::readyz)))
         .service(resource("/metrics").route(get().to(notifications::metrics)))
@@ -166,6 +172,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(
             web::scope("/api/v1")
                 .service(resource("/auth/login").route(post().to(auth::login)))
+                .service(resource("/auth/sms-code").route(post().to(auth::sms_code)))
+                .service(resource("/auth/sms-login").route(post().to(auth::sms_login)))
+                .service(resource("/auth/register").route(post().to(auth::register)))
+                .service(resource("/attachments").route(post().to(attachments::upload)))
+                .service(resource("/attachments/{id}").route(get().to(attachments::download)))
                 .service(resource("/auth/refresh").route(post().to(auth::refresh)))
                 .service(resource("/auth/logout").route(post().to(auth::logout)))
                 .service(

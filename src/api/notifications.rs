@@ -15,6 +15,7 @@ use crate::api::types::ErrorResponse;
 use crate::db::notifications::{NotificationFilter, NotificationRow};
 use crate::domain::notification::{NotifyChannel, NotifyEvent, NotifyStatus};
 use crate::error::AppError;
+use crate::notify::outbox::SMS_CODE_EVENT;
 use crate::service::notifications;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -168,8 +169,8 @@ pub async fn list_notifications(
         event: one_of(
             "event",
             q.event,
-            |v| NotifyEvent::parse(v).is_some(),
-            NotifyEvent::expected,
+            |v| NotifyEvent::parse(v).is_some() || v == SMS_CODE_EVENT,
+            || format!("{}, {SMS_CODE_EVENT}", NotifyEvent::expected()),
         )?,
         ticket_id: q.ticket_id.filter(|v| !v.is_empty()),
         recipient: q

@@ -4,8 +4,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::api::{
-    auth, calendar, directory, export, extensions, health, notifications, stats, tickets, types,
-    users,
+    attachments, auth, calendar, directory, export, extensions, health, notifications, stats,
+    tickets, types, users,
 };
 use crate::domain::notification::{NotifyChannel, NotifyEvent, NotifyStatus};
 use crate::domain::ticket::{Action, Channel, Priority, Rating, Role, TicketKind, TicketStatus};
@@ -40,6 +40,11 @@ impl Modify for BearerAuth {
         health::readyz,
         notifications::metrics,
         auth::login,
+        auth::sms_code,
+        auth::sms_login,
+        auth::register,
+        attachments::upload,
+        attachments::download,
         auth::refresh,
         auth::logout,
         auth::me,
@@ -105,6 +110,7 @@ impl Modify for BearerAuth {
         (name = "notifications", description = "The e-mail and SMS outbox (administrators)"),
         (name = "statistics", description = "The figures administrators watch: docs/kpi.md"),
         (name = "calendar", description = "Working days: public holidays and make-up working days"),
+        (name = "attachments", description = "Photos and PDFs attached to tickets and comments"),
     )
 )]
 pub struct ApiDoc;

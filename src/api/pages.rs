@@ -130,6 +130,25 @@ pub async fn index(req: HttpRequest) -> Result<HttpResponse, AppError> {
     serve(&req, "index.html")
 }
 
+/// `/tickets/{id}` and `/tickets/{id}/rate`, the links in e-mails and SMS: to the page's
+/// own route for them, which shows the ticket to whoever signs in.
+pub async fn ticket_link(req: HttpRequest) -> HttpResponse {
+    let id = req.match_info().get("id").unwrap_or("");
+    let id: String = id
+        .chars()
+        .filter(|c| c.is_ascii_hexdigit() || *c == '-')
+        .take(36)
+        .collect();
+    let rate = if req.path().ends_with("/rate") {
+        "/rate"
+    } else {
+        ""
+    };
+    HttpResponse::Found()
+        .insert_header((header::LOCATION, format!("/#/t/{id}{rate}")))
+        .finish()
+}
+
 /// `/assets/{name}`.
 pub async fn asset(req: HttpRequest, name: web::Path<String>) -> Result<HttpResponse, AppError> {
     serve(&req, &name)

@@ -38,6 +38,9 @@ pub struct CreateTicketRequest {
     /// `normal` (the default) or `urgent`: an urgent ticket's deadline counts hours
     /// (`deadlines.urgent_hours`), not working days.
     pub priority: Option<Priority>,
+    /// Files uploaded with POST /api/v1/attachments by the filer, at most 9.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachment_ids: Vec<String>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -74,6 +77,9 @@ pub struct CommentRequest {
     /// Internal comments are never shown to the enterprise. Default false.
     #[serde(default)]
     pub internal: bool,
+    /// Files uploaded with POST /api/v1/attachments by the writer, at most 9.
+    #[serde(default)]
+    pub attachment_ids: Vec<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -214,6 +220,7 @@ pub async fn create_ticket(
         enterprise_id: body.enterprise_id,
         channel: body.channel,
         priority: body.priority,
+        attachment_ids: body.attachment_ids.clone(),
     };
     errors.finish()?;
     let options = FilingOptions {
@@ -378,7 +385,17 @@ pub async fn add_comment(
     errors.finish()?;
     let now = state.clock.now();
     let comment = state
-        .write(move |c| tickets::add_comment(c, &who, &id, req.body, req.internal, now))
+        .write(move |c| {
+            tickets::add_comment(
+                c,
+                &who,
+                &id,
+                req.body,
+                req.internal,
+                &req.attachment_ids,
+                now,
+            )
+        })
         .await?;
     Ok(HttpResponse::Created().json(CommentResponse::from(comment)))
 }

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::db::attachments::AttachmentRow;
 use crate::db::categories::CategoryRow;
 use crate::db::comments::CommentRow;
 use crate::db::departments::DepartmentRow;
@@ -350,6 +351,39 @@ pub struct TicketDetailResponse {
     pub events: Vec<EventResponse>,
     pub comments: Vec<CommentResponse>,
     pub revisits: Vec<RevisitResponse>,
+    pub attachments: Vec<AttachmentResponse>,
+}
+
+/// An uploaded file; its bytes are at `GET /api/v1/attachments/{id}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AttachmentResponse {
+    pub id: String,
+    pub file_name: String,
+    /// Decided from the file's bytes: image/jpeg, image/png, image/gif, image/webp or
+    /// application/pdf.
+    pub content_type: String,
+    pub size: i64,
+    /// Set once the file is attached to a ticket.
+    pub ticket_id: Option<String>,
+    /// The comment it came with, if any.
+    pub comment_id: Option<String>,
+    pub uploaded_by: String,
+    pub created_at: String,
+}
+
+impl From<AttachmentRow> for AttachmentResponse {
+    fn from(r: AttachmentRow) -> Self {
+        AttachmentResponse {
+            id: r.id,
+            file_name: r.file_name,
+            content_type: r.content_type,
+            size: r.size,
+            ticket_id: r.ticket_id,
+            comment_id: r.comment_id,
+            uploaded_by: r.uploaded_by,
+            created_at: r.created_at,
+        }
+    }
 }
 
 impl TicketDetailResponse {
@@ -359,6 +393,7 @@ impl TicketDetailResponse {
             events: detail.events.into_iter().map(Into::into).collect(),
             comments: detail.comments.into_iter().map(Into::into).collect(),
             revisits: detail.revisits.into_iter().map(Into::into).collect(),
+            attachments: detail.attachments.into_iter().map(Into::into).collect(),
         }
     }
 }

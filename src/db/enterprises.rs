@@ -100,3 +100,14 @@ pub fn names(conn: &mut DbConnection) -> QueryResult<Vec<(String, String, String
         .select((enterprises::id, enterprises::name, enterprises::credit_code))
         .load(conn)
 }
+
+pub fn find_by_credit_code(
+    conn: &mut DbConnection,
+    credit_code: &str,
+) -> QueryResult<Option<EnterpriseRow>> {
+    enterprises::table
+        .filter(enterprises::credit_code.eq(credit_code))
+        .select(EnterpriseRow::as_select())
+        .first(conn)
+        .optional()
+}

@@ -11,6 +11,7 @@
 //! NULL (`treat_none_as_default_value = false`): with SQL `DEFAULT` for `None`, the SQL would
 //! depend on the values and diesel could not keep the statement prepared.
 
+pub mod attachments;
 pub mod calendar_years;
 pub mod categories;
 pub mod comments;
@@ -22,6 +23,7 @@ pub mod notifications;
 pub mod refresh_tokens;
 pub mod revisits;
 pub mod schema;
+pub mod sms_codes;
 pub mod stats_cells;
 pub mod ticket_events;
 pub mod tickets;

@@ -235,6 +235,33 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    attachments (id) {
+        id -> Text,
+        uploaded_by -> Text,
+        ticket_id -> Nullable<Text>,
+        comment_id -> Nullable<Text>,
+        file_name -> Text,
+        content_type -> Text,
+        size -> BigInt,
+        sha256 -> Text,
+        created_at -> Text,
+    }
+}
+
+diesel::table! {
+    sms_codes (id) {
+        id -> Text,
+        phone -> Text,
+        purpose -> Text,
+        code_hash -> Text,
+        attempts -> Integer,
+        created_at -> Text,
+        expires_at -> Text,
+        used_at -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(tickets -> enterprises (enterprise_id));
 diesel::joinable!(tickets -> categories (category_id));
 diesel::joinable!(ticket_events -> tickets (ticket_id));
@@ -258,6 +285,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     notifications,
     calendar_years,
     extensions,
+    attachments,
+    sms_codes,
 );
 
 diesel::table! {

@@ -138,3 +138,13 @@ pub fn staff_names(conn: &mut DbConnection) -> QueryResult<Vec<(String, String)>
         .select((users::id, users::name))
         .load(conn)
 }
+
+/// The active users with this mobile number (normally one).
+pub fn active_by_phone(conn: &mut DbConnection, phone: &str) -> QueryResult<Vec<UserRow>> {
+    users::table
+        .filter(users::phone.eq(phone))
+        .filter(users::disabled.eq(false))
+        .select(UserRow::as_select())
+        .limit(5)
+        .load(conn)
+}

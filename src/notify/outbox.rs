@@ -26,6 +26,9 @@ use crate::domain::time;
 use crate::notify::metrics::{Metrics, Outcome};
 use crate::notify::templates::{MessageValues, Templates};
 
+/// The event of the one-time-code messages, which belong to no ticket.
+pub const SMS_CODE_EVENT: &str = "sms_code";
+
 /// Queues messages; cheap to clone. Built once at start-up, which loads (and checks) the
 /// templates.
 #[derive(Clone)]
@@ -311,6 +314,59 @@ impl Outbox {
         }
         notifications::insert_all(conn, &rows)?;
         Ok(queued)
+    }
+
+    /// Queues an SMS with a one-time code (event `sms_code`, no ticket), ahead of everything
+    /// else due. Returns false when SMS is turned off (nothing is queued).
+    pub fn queue_sms_code(
+        &self,
+        conn: &mut DbConnection,
+        phone: &str,
+        code: &str,
+        minutes: i64,
+        now: DateTime<Utc>,
+    ) -> QueryResult<bool> {
+        if !self.inner.sms_on {
+            return Ok(false);
+        }
+        let now_text = time::format(now);
+        let template = self.inner.sms_templates.get(SMS_CODE_EVENT);
+        let params = serde_json::to_string(&[("code", code)]).ok();
+        let row = NotificationRow {
+            id: new_id(),
+            channel: NotifyChannel::Sms.as_str().into(),
+            recipient: phone.to_string(),
+            recipient_name: None,
+            user_id: None,
+            ticket_id: None,
+            event: SMS_CODE_EVENT.into(),
+            event_seq: None,
+            subject: None,
+            body: format!(
+                "【{}】验证码{code}，{minutes}分钟内有效。如非本人操作，请忽略本短信。",
+                self.inner.site
+            ),
+            html_body: None,
+            template_code: template
+                .map(|t| t.code.trim().to_string())
+                .filter(|c| !c.is_empty()),
+            template_params: params,
+            status: NotifyStatus::Pending.as_str().into(),
+            attempts: 0,
+            next_attempt_at: now_text.clone(),
+            lease_token: None,
+            last_error: None,
+            provider_message_id: None,
+            created_at: now_text.clone(),
+            updated_at: now_text,
+            sent_at: None,
+        };
+        notifications::insert_all(conn, std::slice::from_ref(&row))?;
+        self.inner
+            .metrics
+            .count(NotifyChannel::Sms, Outcome::Queued);
+        self.inner.queued_since_wake.store(true, Ordering::Release);
+        Ok(true)
     }
 
     /// The row of one message: rendered, or failed with the reason it will not be sent.

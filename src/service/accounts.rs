@@ -73,6 +73,17 @@ fn start_session(
     })
 }
 
+/// Starts a new sign-in (a new refresh-token family) for a user already authenticated.
+pub fn new_session(
+    conn: &mut DbConnection,
+    user: UserRow,
+    keys: &TokenKeys,
+    refresh_ttl: chrono::Duration,
+    now: DateTime<Utc>,
+) -> Result<Session, AppError> {
+    start_session(conn, user, new_id(), new_id(), keys, refresh_ttl, now)
+}
+
 /// Checks the password outside any transaction (it is slow on purpose), then records the new
 /// session in a short one.
 pub fn login(

@@ -3,8 +3,10 @@
 //! applies the domain rules and writes through the `db` repositories.
 
 pub mod accounts;
+pub mod attachments;
 pub mod calendar;
 pub mod directory;
+pub mod enterprise_accounts;
 pub mod extensions;
 pub mod ledger;
 pub mod notifications;

@@ -10,6 +10,7 @@ use serde_json::json;
 
 use crate::auth::Principal;
 use crate::config::DeadlineSettings;
+use crate::db::attachments::{self as attachment_db, AttachmentRow};
 use crate::db::comments::{self, CommentRow};
 use crate::db::enterprises::EnterpriseRow;
 use crate::db::revisits::{self, RevisitRow};
@@ -26,6 +27,7 @@ use crate::domain::time;
 use crate::domain::validation::FieldErrors;
 use crate::error::AppError;
 use crate::notify::outbox::{Known, Outbox};
+use crate::service::attachments;
 use crate::service::calendar::Calendar;
 use crate::service::{Page, require_role};
 
@@ -43,6 +45,8 @@ pub struct TicketDetail {
     pub events: Vec<EventRow>,
     pub comments: Vec<CommentRow>,
     pub revisits: Vec<RevisitRow>,
+    /// Those of the ticket and of the comments this reader sees.
+    pub attachments: Vec<AttachmentRow>,
 }
 
 /// A validated filing.
@@ -58,6 +62,8 @@ pub struct NewTicket {
     pub channel: Option<Channel>,
     /// Normal unless given.
     pub priority: Option<Priority>,
+    /// Uploads of the filer to attach (at most nine).
+    pub attachment_ids: Vec<String>,
 }
 
 /// What the functions that write timeline events need besides the connection: where their
@@ -435,6 +441,7 @@ pub fn file(
         category_name,
         channel,
     } = check_filing(conn, who, input)?;
+    let attachment_ids = input.attachment_ids.clone();
     let now_text = time::format(now);
     let day = time::china_date(now);
     let sequence = ticket_db::next_sequence(conn, &day.format("%Y-%m-%d").to_string())?;
@@ -482,6 +489,7 @@ pub fn file(
     };
     let search_text = text::search_text(&[&row.number, &row.title, &row.description]);
     ticket_db::insert(conn, &row, &search_text)?;
+    attachments::link(conn, who, &attachment_ids, &row.id, None)?;
     stats_cells::track(conn, None, &TicketFactRow::from(&row))?;
     let filed = event(
         &row,
@@ -556,10 +564,20 @@ pub fn detail(
 ) -> Result<TicketDetail, AppError> {
     let (ticket, _) = load_visible(conn, who, ticket_id)?;
     let internal = sees_internal(who);
+    let comments = comments::list_for_ticket(conn, ticket_id, internal)?;
+    let attachments = attachment_db::list_for_ticket(conn, ticket_id)?
+        .into_iter()
+        .filter(|a| {
+            a.comment_id
+                .as_ref()
+                .is_none_or(|id| comments.iter().any(|c| &c.id == id))
+        })
+        .collect();
     Ok(TicketDetail {
         events: ticket_events::list_for_ticket(conn, ticket_id, ticket.row.version, internal)?,
-        comments: comments::list_for_ticket(conn, ticket_id, internal)?,
+        comments,
         revisits: revisits::list_for_ticket(conn, ticket_id)?,
+        attachments,
         ticket,
     })
 }
@@ -570,6 +588,7 @@ pub fn add_comment(
     ticket_id: &str,
     body: String,
     internal: bool,
+    attachment_ids: &[String],
     now: DateTime<Utc>,
 ) -> Result<CommentRow, AppError> {
     load_visible(conn, who, ticket_id)?;
@@ -587,6 +606,7 @@ pub fn add_comment(
         created_at: time::format(now),
     };
     comments::insert(conn, &row)?;
+    attachments::link(conn, who, attachment_ids, ticket_id, Some(&row.id))?;
     Ok(row)
 }
 

@@ -1,0 +1,78 @@
+//! Files attached to tickets and comments (the bytes live in the attachments folder).
+
+use diesel::prelude::*;
+
+use super::DbConnection;
+use super::schema::attachments;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = attachments, treat_none_as_default_value = false)]
+pub struct AttachmentRow {
+    pub id: String,
+    pub uploaded_by: String,
+    pub ticket_id: Option<String>,
+    pub comment_id: Option<String>,
+    pub file_name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub created_at: String,
+}
+
+pub fn insert(conn: &mut DbConnection, row: &AttachmentRow) -> QueryResult<()> {
+    diesel::insert_into(attachments::table)
+        .values(row)
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<AttachmentRow>> {
+    attachments::table
+        .find(id)
+        .select(AttachmentRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Links the given uploads of `uploader` that are not linked yet to the ticket (and comment);
+/// returns how many were linked.
+pub fn link(
+    conn: &mut DbConnection,
+    ids: &[String],
+    uploader: &str,
+    ticket_id: &str,
+    comment_id: Option<&str>,
+) -> QueryResult<usize> {
+    diesel::update(
+        attachments::table
+            .filter(attachments::id.eq_any(ids))
+            .filter(attachments::uploaded_by.eq(uploader))
+            .filter(attachments::ticket_id.is_null()),
+    )
+    .set((
+        attachments::ticket_id.eq(ticket_id),
+        attachments::comment_id.eq(comment_id),
+    ))
+    .execute(conn)
+}
+
+/// A ticket's attachments in upload order.
+pub fn list_for_ticket(
+    conn: &mut DbConnection,
+    ticket_id: &str,
+) -> QueryResult<Vec<AttachmentRow>> {
+    attachments::table
+        .filter(attachments::ticket_id.eq(ticket_id))
+        .select(AttachmentRow::as_select())
+        .order(attachments::id.asc())
+        .load(conn)
+}
+
+/// How many files `uploader` has sent since `since` (for the upload rate limit).
+pub fn count_since(conn: &mut DbConnection, uploader: &str, since: &str) -> QueryResult<i64> {
+    attachments::table
+        .filter(attachments::uploaded_by.eq(uploader))
+        .filter(attachments::created_at.ge(since))
+        .count()
+        .get_result(conn)
+}

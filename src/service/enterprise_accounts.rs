@@ -1,0 +1,278 @@
+//! Enterprises' own accounts: one-time SMS codes, signing in with one, and registering an
+//! enterprise account with the unified social credit code and a phone.
+//!
+//! A code is six digits, valid for five minutes, usable once, and refused after five wrong
+//! tries; a phone gets at most one a minute and ten a day. Asking for a sign-in code for a
+//! number no account has answers the same as for one that has (and sends nothing), so the
+//! API does not tell who is registered.
+
+use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
+
+use crate::auth::TokenKeys;
+use crate::db::sms_codes::{self, SmsCodeRow};
+use crate::db::users::{self, UserRow};
+use crate::db::{Db, DbConnection, enterprises, new_id};
+use crate::domain::ticket::Role;
+use crate::domain::time;
+use crate::error::{AppError, ErrorKind};
+use crate::notify::outbox::Outbox;
+use crate::service::accounts::{self, NewUser, Session};
+use crate::service::directory::{self, NewEnterprise};
+
+pub const CODE_TTL_SECS: i64 = 300;
+pub const RESEND_AFTER_SECS: i64 = 60;
+pub const MAX_ATTEMPTS: i32 = 5;
+pub const MAX_PER_DAY: i64 = 10;
+
+/// What a code is for: a code sent for one cannot be used for the other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CodePurpose {
+    Login,
+    Register,
+}
+
+impl CodePurpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CodePurpose::Login => "login",
+            CodePurpose::Register => "register",
+        }
+    }
+}
+
+/// When the code runs out and when another may be asked for, in seconds.
+#[derive(Debug, Clone, Copy)]
+pub struct CodeSent {
+    pub expires_in: i64,
+    pub resend_after: i64,
+}
+
+fn code_hash(id: &str, code: &str) -> String {
+    let digest = Sha256::digest(format!("{id}:{code}").as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn too_many(message: impl Into<String>) -> AppError {
+    AppError::new(ErrorKind::TooManyRequests, "too_many_requests", message)
+}
+
+fn invalid_code() -> AppError {
+    AppError::unauthorized(
+        "invalid_code",
+        "the code is wrong or has expired; ask for a new one",
+    )
+}
+
+/// A random six-digit code.
+fn new_code() -> Result<String, AppError> {
+    let mut bytes = [0u8; 4];
+    getrandom::fill(&mut bytes).map_err(|e| AppError::internal(anyhow::anyhow!("{e}")))?;
+    Ok(format!("{:06}", u32::from_le_bytes(bytes) % 1_000_000))
+}
+
+/// Sends a code to `phone` (already a normalised mobile number) for `purpose`.
+pub fn send_code(
+    conn: &mut DbConnection,
+    outbox: &Outbox,
+    phone: &str,
+    purpose: CodePurpose,
+    now: DateTime<Utc>,
+) -> Result<CodeSent, AppError> {
+    let sent = CodeSent {
+        expires_in: CODE_TTL_SECS,
+        resend_after: RESEND_AFTER_SECS,
+    };
+    if let Some(last) = sms_codes::latest(conn, phone, purpose.as_str())?
+        && last.created_at > time::format(now - chrono::Duration::seconds(RESEND_AFTER_SECS))
+    {
+        return Err(too_many(format!(
+            "a code was sent to this number less than {RESEND_AFTER_SECS} seconds ago"
+        )));
+    }
+    let day_ago = time::format(now - chrono::Duration::days(1));
+    if sms_codes::count_since(conn, phone, &day_ago)? >= MAX_PER_DAY {
+        return Err(too_many(format!(
+            "at most {MAX_PER_DAY} codes a day go to one number"
+        )));
+    }
+    let known = !users::active_by_phone(conn, phone)?.is_empty();
+    if purpose == CodePurpose::Login && !known {
+        tracing::info!("a sign-in code was asked for a number without an account; none sent");
+        return Ok(sent);
+    }
+    let id = new_id();
+    let code = new_code()?;
+    sms_codes::insert(
+        conn,
+        &SmsCodeRow {
+            code_hash: code_hash(&id, &code),
+            id,
+            phone: phone.to_string(),
+            purpose: purpose.as_str().into(),
+            attempts: 0,
+            created_at: time::format(now),
+            expires_at: time::format(now + chrono::Duration::seconds(CODE_TTL_SECS)),
+            used_at: None,
+        },
+    )?;
+    if !outbox.queue_sms_code(conn, phone, &code, CODE_TTL_SECS / 60, now)? {
+        return Err(AppError::new(
+            ErrorKind::Unavailable,
+            "sms_disabled",
+            "SMS is turned off on this server; sign in with a password",
+        ));
+    }
+    Ok(sent)
+}
+
+/// Checks and uses up a code. The outer error is the database's; the inner one, a wrong
+/// code, must still be committed (it counts a try).
+fn use_code(
+    conn: &mut DbConnection,
+    phone: &str,
+    purpose: CodePurpose,
+    code: &str,
+    now: DateTime<Utc>,
+) -> Result<Result<(), AppError>, AppError> {
+    let now_text = time::format(now);
+    let Some(row) = sms_codes::latest(conn, phone, purpose.as_str())? else {
+        return Ok(Err(invalid_code()));
+    };
+    if row.used_at.is_some() || row.expires_at <= now_text || row.attempts >= MAX_ATTEMPTS {
+        return Ok(Err(invalid_code()));
+    }
+    let code = code.trim();
+    if code.len() != 6 || code_hash(&row.id, code) != row.code_hash {
+        sms_codes::count_attempt(conn, &row.id)?;
+        return Ok(Err(invalid_code()));
+    }
+    if !sms_codes::mark_used(conn, &row.id, &now_text)? {
+        return Ok(Err(invalid_code()));
+    }
+    Ok(Ok(()))
+}
+
+/// Signs in the account with this phone, with a code sent for `login`.
+pub fn sms_login(
+    db: &Db,
+    phone: &str,
+    code: &str,
+    keys: &TokenKeys,
+    refresh_ttl: chrono::Duration,
+    now: DateTime<Utc>,
+) -> Result<Session, AppError> {
+    let (phone, code, keys) = (phone.to_string(), code.to_string(), keys.clone());
+    let outcome = db.write(move |c| -> Result<Result<Session, AppError>, AppError> {
+        if let Err(e) = use_code(c, &phone, CodePurpose::Login, &code, now)? {
+            return Ok(Err(e));
+        }
+        let mut found = users::active_by_phone(c, &phone)?;
+        let user = match found.len() {
+            0 => return Ok(Err(invalid_code())),
+            1 => found.remove(0),
+            _ => {
+                return Ok(Err(AppError::conflict(
+                    "ambiguous_phone",
+                    "several accounts use this number; sign in with your username and password",
+                )));
+            }
+        };
+        Ok(Ok(accounts::new_session(c, user, &keys, refresh_ttl, now)?))
+    })?;
+    outcome
+}
+
+/// A checked registration; the password is already hashed.
+#[derive(Debug, Clone)]
+pub struct Registration {
+    pub credit_code: String,
+    pub enterprise_name: String,
+    pub contact_name: String,
+    pub phone: String,
+    pub code: String,
+    pub password_hash: String,
+}
+
+/// Creates an enterprise account (username: the phone), with its enterprise unless one with
+/// this credit code exists already — then the account joins it only if the enterprise's
+/// contact phone is this phone (an administrator imported it so); otherwise it is refused.
+pub fn register(
+    db: &Db,
+    input: Registration,
+    keys: &TokenKeys,
+    refresh_ttl: chrono::Duration,
+    now: DateTime<Utc>,
+) -> Result<Session, AppError> {
+    let keys = keys.clone();
+    let outcome = db.write(move |c| -> Result<Result<Session, AppError>, AppError> {
+        if let Err(e) = use_code(c, &input.phone, CodePurpose::Register, &input.code, now)? {
+            return Ok(Err(e));
+        }
+        // The code is used up whatever happens next: committed with the refusal.
+        let taken = !users::active_by_phone(c, &input.phone)?.is_empty()
+            || users::find_by_username(c, &input.phone)?.is_some();
+        if taken {
+            return Ok(Err(AppError::conflict(
+                "phone_registered",
+                "this number already has an account: sign in instead",
+            )));
+        }
+        let enterprise = match enterprises::find_by_credit_code(c, &input.credit_code)? {
+            Some(e) if e.contact_phone.as_deref() == Some(input.phone.as_str()) => e,
+            Some(_) => {
+                return Ok(Err(AppError::conflict(
+                    "enterprise_registered",
+                    "this enterprise is already registered with another contact number; ask its contact or the enterprise's liaison cadre to add you",
+                )));
+            }
+            None => directory::create_enterprise(
+                c,
+                NewEnterprise {
+                    name: input.enterprise_name.clone(),
+                    credit_code: input.credit_code.clone(),
+                    industry_chain: None,
+                    area: None,
+                    address: None,
+                    contact_name: Some(input.contact_name.clone()),
+                    contact_phone: Some(input.phone.clone()),
+                    liaison_cadre_id: None,
+                },
+                now,
+            )?,
+        };
+        let user: UserRow = accounts::create_user(
+            c,
+            NewUser {
+                username: input.phone.clone(),
+                password_hash: input.password_hash,
+                name: input.contact_name,
+                phone: Some(input.phone),
+                email: None,
+                role: Role::Enterprise,
+                department_id: None,
+                enterprise_id: Some(enterprise.id),
+            },
+            now,
+        )?;
+        Ok(Ok(accounts::new_session(c, user, &keys, refresh_ttl, now)?))
+    })?;
+    outcome
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_six_digits_and_hashed_with_their_id() {
+        for _ in 0..100 {
+            let code = new_code().unwrap_or_default();
+            assert_eq!(code.len(), 6, "{code}");
+            assert!(code.bytes().all(|b| b.is_ascii_digit()), "{code}");
+        }
+        assert_ne!(code_hash("a", "123456"), code_hash("b", "123456"));
+        assert_eq!(code_hash("a", "123456"), code_hash("a", "123456"));
+    }
+}

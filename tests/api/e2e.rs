@@ -1,0 +1,163 @@
+//! The pages end to end in a real browser: a server on a real TCP port over a fresh SQLite
+//! database with the demo data (as `qiyeshao serve --demo` makes it), and
+//! `tests/e2e/loop.mjs` (Node with playwright-core, driving Debian's Chromium) walking the
+//! whole loop through the pages: register, file with a photo, accept and assign, sign,
+//! resolve, rate, and the dashboard's satisfaction rate; plus the XSS, upload-limit and
+//! foreign-attachment checks. Its output is streamed as it runs.
+//!
+//! Needs `/usr/bin/chromium`, Node.js 20+ and `npm ci --prefix tests/e2e`. Without them the
+//! test is skipped with a message, unless `TEST_REQUIRE_BROWSER=1` (CI sets it), which makes
+//! it fail. `E2E_SCREENSHOTS_DIR=dir` keeps screenshots of the main pages there.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use qiyeshao::demo;
+use qiyeshao::startup::Application;
+
+use crate::helpers::test_settings;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+/// The script gives up by itself well before this (see its watchdog); this is the backstop.
+const NODE_TIMEOUT: Duration = Duration::from_secs(15 * 60);
+
+fn e2e_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("e2e")
+}
+
+/// The major version of `node` on the PATH, if it runs.
+fn node_major() -> Option<u32> {
+    let out = Command::new("node")
+        .arg("--version")
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.trim().trim_start_matches('v').split('.').next()?.parse().ok()
+}
+
+/// What the browser tests need and this machine lacks.
+fn missing() -> Vec<String> {
+    let mut missing = Vec::new();
+    if !Path::new(CHROMIUM).is_file() {
+        missing.push(format!(
+            "{CHROMIUM} (apt-get install -y chromium fonts-wqy-microhei)"
+        ));
+    }
+    match node_major() {
+        Some(v) if v >= 20 => {}
+        Some(v) => missing.push(format!("Node.js 20 or newer (found {v})")),
+        None => missing.push("node (Node.js 20 or newer)".into()),
+    }
+    if !e2e_dir()
+        .join("node_modules/playwright-core/package.json")
+        .is_file()
+    {
+        missing.push("tests/e2e/node_modules (npm ci --prefix tests/e2e)".into());
+    }
+    missing
+}
+
+/// Runs the command with its output going straight to ours; kills it past `timeout`.
+fn run_streaming(mut cmd: Command, timeout: Duration) -> std::process::ExitStatus {
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::inherit())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start node");
+    let started = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().expect("wait for node") {
+            return status;
+        }
+        if started.elapsed() > timeout {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "the browser tests did not finish within {} s and were killed",
+                timeout.as_secs()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pages_walk_the_whole_loop_in_a_browser() {
+    let required = std::env::var("TEST_REQUIRE_BROWSER").is_ok_and(|v| v == "1");
+    let missing = missing();
+    if !missing.is_empty() {
+        assert!(
+            !required,
+            "TEST_REQUIRE_BROWSER=1 but the browser tests cannot run; missing: {}",
+            missing.join("; ")
+        );
+        eprintln!(
+            "\n********************************************************************\n\
+             SKIPPED: browser tests need chromium and `npm ci --prefix tests/e2e`\n\
+             missing: {}\n\
+             (set TEST_REQUIRE_BROWSER=1 to make this a failure)\n\
+             ********************************************************************\n",
+            missing.join("; ")
+        );
+        return;
+    }
+
+    // A real server on a free port over a fresh SQLite database, with the demo data.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("e2e.db").display());
+    let mut settings = test_settings(dir.path(), url);
+    settings.database.max_connections = 8;
+    let prefix = settings.tickets.number_prefix.clone();
+    let app = Application::build(settings)
+        .await
+        .expect("application starts");
+    let base_url = format!("http://127.0.0.1:{}", app.port());
+    let (db, ctx) = (app.db().clone(), app.ticket_context());
+    let seeded = tokio::task::spawn_blocking(move || {
+        demo::seed(&db, &ctx, &prefix, chrono::Utc::now())
+    })
+    .await
+    .expect("the demo seeding task")
+    .expect("the demo data is written");
+    assert!(seeded.is_some(), "the fresh database already held data");
+    let server = app.server_handle();
+    let running = tokio::spawn(app.run_until_stopped());
+
+    let mut cmd = Command::new("node");
+    cmd.arg(e2e_dir().join("loop.mjs"))
+        .env("BASE_URL", &base_url)
+        .env("ADMIN_USER", "admin")
+        .env("ADMIN_PASSWORD", demo::DEMO_PASSWORD)
+        .env("DEMO_PASSWORD", demo::DEMO_PASSWORD)
+        .env("CHROMIUM_PATH", CHROMIUM);
+    match std::env::var_os("E2E_SCREENSHOTS_DIR").filter(|d| !d.is_empty()) {
+        Some(shots) => {
+            let shots = std::path::absolute(&shots).expect("E2E_SCREENSHOTS_DIR");
+            std::fs::create_dir_all(&shots).expect("create E2E_SCREENSHOTS_DIR");
+            eprintln!("e2e: screenshots go to {}", shots.display());
+            cmd.env("SCREENSHOTS_DIR", shots);
+        }
+        None => {
+            cmd.env_remove("SCREENSHOTS_DIR");
+        }
+    }
+    eprintln!("e2e: server with demo data at {base_url}; running tests/e2e/loop.mjs");
+    let status = tokio::task::spawn_blocking(move || run_streaming(cmd, NODE_TIMEOUT))
+        .await
+        .expect("the node task");
+
+    let _ = tokio::time::timeout(Duration::from_secs(10), server.stop(false)).await;
+    let _ = tokio::time::timeout(Duration::from_secs(10), running).await;
+    assert!(
+        status.success(),
+        "the browser tests failed ({status}); their report and the paths of the failure \
+         screenshots are in the output above"
+    );
+}
