@@ -59,6 +59,8 @@ pub struct DeadlineSettings {
     pub rework_working_days: u32,
     pub max_extension_working_days: u32,
     pub remind_before_hours: u32,
+    /// A ticket is due soon (即将超期, on the workbench) this many hours before its deadline.
+    pub due_soon_hours: u32,
     pub urgent_remind_before_hours: u32,
     pub level2_after_working_days: u32,
     pub level3_after_working_days: u32,

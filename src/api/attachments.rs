@@ -38,26 +38,14 @@ fn bad_form(e: impl std::fmt::Display) -> AppError {
     )
 }
 
-/// Upload one file (the part named `file`) to attach to a ticket or comment afterwards. Its
-/// type is decided from its bytes.
-#[utoipa::path(post, path = "/api/v1/attachments", tag = "attachments",
-    request_body(content = UploadForm, content_type = "multipart/form-data"),
-    responses(
-        (status = 201, body = AttachmentResponse),
-        (status = 400, description = "no part named file, or a malformed form", body = ErrorResponse),
-        (status = 401, body = ErrorResponse),
-        (status = 413, description = "the file is larger than allowed", body = ErrorResponse),
-        (status = 415, description = "not a JPEG, PNG, GIF, WebP or PDF, or not a multipart form", body = ErrorResponse),
-        (status = 429, description = "too many uploads in the last hour", body = ErrorResponse),
-    ),
-    security(("bearer" = [])))]
-pub async fn upload(
-    state: State,
-    auth: Auth,
-    req: HttpRequest,
+/// Reads the part named `file` of a multipart form: its cleaned name and bytes. A file over
+/// `max` bytes is refused with 413 once it has been read past (and dropped), so that the
+/// client gets the answer rather than a reset connection, up to four times `max`.
+pub(crate) async fn read_file_part(
+    req: &HttpRequest,
     payload: web::Payload,
-) -> Result<HttpResponse, AppError> {
-    let Auth(who) = auth;
+    max: u64,
+) -> Result<(String, Vec<u8>), AppError> {
     let is_form = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -70,9 +58,6 @@ pub async fn upload(
             "send the file as multipart/form-data, in a part named file",
         ));
     }
-    let max = state.settings.attachments.max_bytes;
-    // Past the limit the rest of the part is read and dropped (so the client gets the
-    // answer rather than a reset connection), but only up to four times the limit.
     let give_up = max.saturating_mul(4);
     let mut form = actix_multipart::Multipart::new(req.headers(), payload);
     let mut upload: Option<(String, Vec<u8>)> = None;
@@ -98,21 +83,38 @@ pub async fn upload(
             }
         }
         if wanted {
-            if seen > max {
-                oversized = true;
-            }
+            oversized = seen > max;
             upload = Some((name, bytes));
         }
     }
     if oversized {
         return Err(too_large(max));
     }
-    let Some((file_name, bytes)) = upload else {
-        return Err(AppError::bad_request(
-            "missing_file",
-            "the form has no part named file",
-        ));
-    };
+    upload.ok_or_else(|| AppError::bad_request("missing_file", "the form has no part named file"))
+}
+
+/// Upload one file (the part named `file`) to attach to a ticket or comment afterwards. Its
+/// type is decided from its bytes.
+#[utoipa::path(post, path = "/api/v1/attachments", tag = "attachments",
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    responses(
+        (status = 201, body = AttachmentResponse),
+        (status = 400, description = "no part named file, or a malformed form", body = ErrorResponse),
+        (status = 401, body = ErrorResponse),
+        (status = 413, description = "the file is larger than allowed", body = ErrorResponse),
+        (status = 415, description = "not a JPEG, PNG, GIF, WebP or PDF, or not a multipart form", body = ErrorResponse),
+        (status = 429, description = "too many uploads in the last hour", body = ErrorResponse),
+    ),
+    security(("bearer" = [])))]
+pub async fn upload(
+    state: State,
+    auth: Auth,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    let Auth(who) = auth;
+    let max = state.settings.attachments.max_bytes;
+    let (file_name, bytes) = read_file_part(&req, payload, max).await?;
     if bytes.is_empty() {
         return Err(AppError::bad_request("empty_file", "the file is empty"));
     }

@@ -9,6 +9,7 @@ pub mod attachments;
 pub mod auth;
 pub mod calendar;
 pub mod directory;
+pub mod enterprise_import;
 pub mod export;
 pub mod extensions;
 pub mod extract;
@@ -200,6 +201,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         .route(post().to(directory::create_enterprise)),
                 )
                 .service(
+                    resource("/enterprises/import-template.xlsx")
+                        .route(get().to(enterprise_import::template)),
+                )
+                .service(
+                    resource("/enterprises/import").route(post().to(enterprise_import::import)),
+                )
+                .service(
                     resource("/enterprises/{id}")
                         .route(get().to(directory::get_enterprise))
                         .route(patch().to(directory::update_enterprise)),
@@ -229,6 +237,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         .route(get().to(tickets::list_tickets))
                         .route(post().to(tickets::create_ticket)),
                 )
+                .service(resource("/tickets/counts").route(get().to(tickets::ticket_counts)))
                 .service(resource("/tickets/{id}").route(get().to(tickets::get_ticket)))
                 .service(resource("/tickets/{id}/comments").route(post().to(tickets::add_comment)))
                 .service(resource("/tickets/{id}/accept").route(post().to(tickets::accept)))

@@ -4,8 +4,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::api::{
-    attachments, auth, calendar, directory, export, extensions, health, notifications, stats,
-    tickets, types, users,
+    attachments, auth, calendar, directory, enterprise_import, export, extensions, health,
+    notifications, stats, tickets, types, users,
 };
 use crate::domain::notification::{NotifyChannel, NotifyEvent, NotifyStatus};
 use crate::domain::ticket::{Action, Channel, Priority, Rating, Role, TicketKind, TicketStatus};
@@ -56,6 +56,8 @@ impl Modify for BearerAuth {
         directory::list_enterprises,
         directory::create_enterprise,
         directory::get_enterprise,
+        enterprise_import::template,
+        enterprise_import::import,
         directory::update_enterprise,
         directory::list_categories,
         directory::create_category,
@@ -66,6 +68,7 @@ impl Modify for BearerAuth {
         users::get_user,
         users::update_user,
         tickets::list_tickets,
+        tickets::ticket_counts,
         tickets::create_ticket,
         tickets::get_ticket,
         tickets::add_comment,

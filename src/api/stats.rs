@@ -169,6 +169,7 @@ fn period(state: &State, q: &StatsQuery) -> Result<Period, AppError> {
         created_from: None,
         created_to: None,
         overdue: None,
+        due_soon: None,
         limit: None,
         cursor: None,
     };

@@ -64,6 +64,9 @@ pub struct TicketListQuery {
     pub created_to: Option<String>,
     /// Only tickets past (true) or not past (false) their deadline.
     pub overdue: Option<bool>,
+    /// Only tickets being handled whose deadline is still ahead but within
+    /// `deadlines.due_soon_hours` (即将超期).
+    pub due_soon: Option<bool>,
     /// Page size, 1 to 100 (default 20).
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
@@ -293,7 +296,27 @@ fn instant(field: &str, value: Option<&str>) -> Result<Option<String>, AppError>
 
 /// The ticket filter of the list's parameters (the ledger export takes the same).
 pub(crate) fn list_filter(q: &TicketListQuery, now: &str) -> Result<TicketFilter, AppError> {
+    list_filter_due(q, now, 0)
+}
+
+/// [`list_filter`], with the window of `due_soon` in hours.
+pub(crate) fn list_filter_due(
+    q: &TicketListQuery,
+    now: &str,
+    due_soon_hours: u32,
+) -> Result<TicketFilter, AppError> {
+    let due_between = match q.due_soon {
+        Some(true) => {
+            let at = time::parse(now).ok_or_else(|| {
+                AppError::internal(anyhow::anyhow!("the clock gave an unreadable time {now}"))
+            })?;
+            let until = at + chrono::Duration::hours(i64::from(due_soon_hours));
+            Some((now.to_string(), time::format(until)))
+        }
+        _ => None,
+    };
     Ok(TicketFilter {
+        due_between,
         statuses: parse_list(
             "status",
             q.status.as_deref(),
@@ -320,6 +343,25 @@ pub(crate) fn list_filter(q: &TicketListQuery, now: &str) -> Result<TicketFilter
     })
 }
 
+/// How many of the tickets the caller may see are in each status of the workbench, due soon
+/// (`deadlines.due_soon_hours`) and overdue.
+#[utoipa::path(get, path = "/api/v1/tickets/counts", tag = "tickets",
+    responses((status = 200, body = tickets::TabCounts), (status = 401, body = ErrorResponse)),
+    security(("bearer" = [])))]
+pub async fn ticket_counts(state: State, auth: Auth) -> Result<HttpResponse, AppError> {
+    let Auth(who) = auth;
+    let now = state.clock.now();
+    let hours = i64::from(state.settings.deadlines.due_soon_hours);
+    let (now, until) = (
+        time::format(now),
+        time::format(now + chrono::Duration::hours(hours)),
+    );
+    let counts = state
+        .read(move |c| tickets::tab_counts(c, &who, &now, &until))
+        .await?;
+    Ok(HttpResponse::Ok().json(counts))
+}
+
 /// Tickets the caller may see, newest first, filtered and paged.
 #[utoipa::path(get, path = "/api/v1/tickets", tag = "tickets",
     params(TicketListQuery),
@@ -334,7 +376,7 @@ pub async fn list_tickets(
     let q = query.into_inner();
     let limit = page_limit(&state, q.limit)?;
     let now = now_text(&state);
-    let filter = list_filter(&q, &now)?;
+    let filter = list_filter_due(&q, &now, state.settings.deadlines.due_soon_hours)?;
     let page = state
         .read(move |c| tickets::list(c, &who, &filter, limit))
         .await?;

@@ -99,6 +99,9 @@ pub struct TicketFilter {
     pub created_to: Option<String>,
     /// `Some((wanted, now))`: only tickets that are (or are not) past their deadline at `now`.
     pub overdue: Option<(bool, String)>,
+    /// `Some((now, until))`: only tickets being handled whose deadline is at or after `now`
+    /// and before `until` (due soon).
+    pub due_between: Option<(String, String)>,
     pub before_id: Option<String>,
 }
 
@@ -234,6 +237,12 @@ macro_rules! scoped_and_filtered {
             }
             None => {}
         }
+        if let Some((now, until)) = &filter.due_between {
+            query = query
+                .filter(tickets::status.eq_any(handling_statuses()))
+                .filter(tickets::due_at.ge(now.clone()))
+                .filter(tickets::due_at.lt(until.clone()));
+        }
         if let Some(before) = &filter.before_id {
             query = query.filter(tickets::id.lt(before.clone()));
         }
@@ -251,6 +260,15 @@ pub fn list(
     match scoped_and_filtered!(query, scope, filter) {
         Some(query) => query.order(NewestFirstLimit(limit.max(0))).load(conn),
         None => Ok(Vec::new()),
+    }
+}
+
+/// How many tickets of the scope the filter keeps.
+pub fn count(conn: &mut DbConnection, scope: &Scope, filter: &TicketFilter) -> QueryResult<i64> {
+    let query = tickets::table.into_boxed();
+    match scoped_and_filtered!(query, scope, filter) {
+        Some(query) => query.select(diesel::dsl::count_star()).get_result(conn),
+        None => Ok(0),
     }
 }
 

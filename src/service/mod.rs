@@ -7,6 +7,7 @@ pub mod attachments;
 pub mod calendar;
 pub mod directory;
 pub mod enterprise_accounts;
+pub mod enterprise_import;
 pub mod extensions;
 pub mod ledger;
 pub mod notifications;

@@ -206,6 +206,7 @@ fn whole_days(filter: &TicketFilter) -> Option<(String, String)> {
         created_from,
         created_to,
         overdue,
+        due_between,
         before_id,
     } = filter;
     if !statuses.is_empty()
@@ -215,6 +216,7 @@ fn whole_days(filter: &TicketFilter) -> Option<(String, String)> {
         || enterprise_id.is_some()
         || pattern.is_some()
         || overdue.is_some()
+        || due_between.is_some()
         || before_id.is_some()
     {
         return None;

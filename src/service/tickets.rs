@@ -557,6 +557,53 @@ pub fn list(
     Ok(Page::from_rows(rows, limit, |r| &r.id).map(TicketRecord::new))
 }
 
+/// How many tickets the caller may see are in each workbench tab.
+#[derive(Debug, Clone, Copy, Default, serde::Serialize, utoipa::ToSchema)]
+pub struct TabCounts {
+    pub submitted: i64,
+    pub accepted: i64,
+    /// 待签收: assigned, not yet signed for.
+    pub assigned: i64,
+    pub in_progress: i64,
+    /// 即将超期: being handled, the deadline ahead but within the due-soon window.
+    pub due_soon: i64,
+    /// 已超期: being handled past the deadline.
+    pub overdue: i64,
+    pub resolved: i64,
+    pub closed: i64,
+}
+
+/// The workbench's tab counts at `now`; due soon means a deadline before `due_soon_until`.
+pub fn tab_counts(
+    conn: &mut DbConnection,
+    who: &Principal,
+    now: &str,
+    due_soon_until: &str,
+) -> Result<TabCounts, AppError> {
+    let scope = scope_of(who);
+    let mut count = |filter: TicketFilter| ticket_db::count(conn, &scope, &filter);
+    let status = |s: TicketStatus| TicketFilter {
+        statuses: vec![s.as_str().to_string()],
+        ..TicketFilter::default()
+    };
+    Ok(TabCounts {
+        submitted: count(status(TicketStatus::Submitted))?,
+        accepted: count(status(TicketStatus::Accepted))?,
+        assigned: count(status(TicketStatus::Assigned))?,
+        in_progress: count(status(TicketStatus::InProgress))?,
+        due_soon: count(TicketFilter {
+            due_between: Some((now.to_string(), due_soon_until.to_string())),
+            ..TicketFilter::default()
+        })?,
+        overdue: count(TicketFilter {
+            overdue: Some((true, now.to_string())),
+            ..TicketFilter::default()
+        })?,
+        resolved: count(status(TicketStatus::Resolved))?,
+        closed: count(status(TicketStatus::Closed))?,
+    })
+}
+
 pub fn detail(
     conn: &mut DbConnection,
     who: &Principal,

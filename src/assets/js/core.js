@@ -1060,18 +1060,24 @@ let fieldSeq = 0;
 
 export function field(label, input, hint, opts = {}) {
   const id = input.id || `f${++fieldSeq}`;
-  const inner = input.matches && input.matches('input,select,textarea') ? input : input.querySelector && input.querySelector('input,select,textarea');
+  const isControl = input.matches && input.matches('input,select,textarea');
+  const isGroup = !isControl && (input.classList.contains('seg') || input.classList.contains('uploader')
+    || input.getAttribute('role') === 'radiogroup' || input.getAttribute('role') === 'group');
+  const inner = isControl ? input : isGroup ? null : input.querySelector && input.querySelector('input,select,textarea');
   if (inner && !inner.id) inner.id = id;
-  const target = inner || input;
-  const hintEl = hint ? h('div', { class: 'field-hint', id: `${target.id || id}-hint` }, hint) : null;
-  const errEl = h('div', { class: 'field-error', id: `${target.id || id}-err`, 'aria-live': 'polite' });
+  const baseId = (inner && inner.id) || input.id || id;
+  const hintEl = hint ? h('div', { class: 'field-hint', id: `${baseId}-hint` }, hint) : null;
+  const errEl = h('div', { class: 'field-error', id: `${baseId}-err`, 'aria-live': 'polite' });
   const described = [hintEl && hintEl.id, errEl.id].filter(Boolean).join(' ');
+  const labelId = `${baseId}-label`;
   if (inner) inner.setAttribute('aria-describedby', described);
-  const isGroup = !inner || input.classList.contains('seg');
+  else { input.setAttribute('aria-labelledby', labelId); input.setAttribute('aria-describedby', described); }
+  const req = opts.required ? h('span', { class: 'req', 'aria-hidden': 'true' }, '*') : null;
+  if (inner && opts.required) inner.setAttribute('aria-required', 'true');
   return h('div', { class: ['field', opts.required && 'required', opts.cls] },
-    isGroup && !inner
-      ? h('div', { class: 'field-label' }, label, opts.required ? h('span', { class: 'req', 'aria-hidden': 'true' }, '*') : null)
-      : h('label', { class: 'field-label', for: target.id }, label, opts.required ? h('span', { class: 'req', 'aria-hidden': 'true' }, '*') : null),
+    inner
+      ? h('label', { class: 'field-label', for: inner.id, id: labelId }, label, req)
+      : h('div', { class: 'field-label', id: labelId }, label, req),
     h('div', { class: 'field-control' }, input),
     hintEl, errEl);
 }
