@@ -29,7 +29,7 @@ pub struct NotificationResponse {
     /// The user it goes to, if it goes to a user (not only a ticket's contact).
     pub user_id: Option<String>,
     pub ticket_id: Option<String>,
-    #[schema(value_type = NotifyEvent)]
+    /// A ticket event (see NotifyEvent), or `sms_code` for a one-time sign-in code.
     pub event: String,
     /// E-mail only.
     pub subject: Option<String>,

@@ -15,6 +15,7 @@ mod errors;
 mod exports;
 mod migrations;
 mod notifications;
+mod portal;
 mod scoping;
 mod sms_gateways;
 mod smtp;

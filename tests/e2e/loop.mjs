@@ -26,8 +26,10 @@ import {
   check, checkEqual, eventually, visible, textMatches,
   scenario, step, watchPages, summary, launch, newMonitoredContext, shot,
   newCreditCode, newPhone, smallPhoto, oversizedPhoto, tempFile,
-  api, apiOk, apiLogin, readSmsCodeViaAdminApi, startWatchdog,
+  apiOk, apiLogin, readSmsCodeViaAdminApi, startWatchdog, FAILURES_DIR,
 } from './lib.mjs';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 
 const RUN = Date.now().toString(36).slice(-5).toUpperCase();
 const XSS_TITLE = '<img src=x onerror=alert(1)>';
@@ -77,6 +79,18 @@ async function expectImagesLoaded(scope, what) {
     })));
     return imgs.length > 0 && imgs.every((i) => i.src.startsWith('blob:') && i.done && i.w > 0) ? imgs : null;
   }, `${what}: the photo to be shown (an <img> from a blob: URL with pixels)`);
+}
+
+/**
+ * Chooses a radio option of a segmented control or the rating faces: the <input> is
+ * visually hidden (sr-only), so the person taps its <label>.
+ */
+async function chooseRadio(page, testid) {
+  const input = tid(page, testid);
+  const id = await input.getAttribute('id');
+  check(id, `the radio ${testid} has an id for its label`);
+  await page.locator(`label[for="${id}"]`).click();
+  check(await input.isChecked(), `tapping the label of ${testid} chose it`);
 }
 
 /** Signs in on the shared login page with a username and password. */
@@ -172,9 +186,11 @@ async function main() {
     return m;
   };
   startWatchdog(async () => {
-    for (const m of contexts) {
-      for (const p of m.context.pages()) {
-        await p.screenshot({ path: `/tmp/qiyeshao-e2e-watchdog-${m.problems.length}-${Date.now()}.png` }).catch(() => {});
+    mkdirSync(FAILURES_DIR, { recursive: true });
+    for (const [i, m] of contexts.entries()) {
+      for (const [j, p] of m.context.pages().entries()) {
+        const file = join(FAILURES_DIR, `watchdog-${i + 1}-${j + 1}.png`);
+        await p.screenshot({ path: file }).then(() => console.log(`    screenshot: ${file} (${p.url()})`), () => {});
       }
     }
     await browser.close().catch(() => {});
@@ -257,7 +273,7 @@ async function main() {
       await atHash(entPage, /^#\/e\/new$/, 'the filing form');
     });
     await step('fill it in and attach a photo', async () => {
-      await tid(entPage, 'kind-problem').check({ force: true });
+      await chooseRadio(entPage, 'kind-problem');
       await tid(entPage, 'ticket-category').selectOption({ label: DEMO.category });
       await tid(entPage, 'ticket-title').fill(title);
       await tid(entPage, 'ticket-description').fill(description);
@@ -323,7 +339,8 @@ async function main() {
       await atHash(dispPage, new RegExp(`^#/d/tickets/${state.ticket.id}`), 'the ticket page');
     });
     await step('the detail shows the photo', async () => {
-      await textMatches(tid(dispPage, 'ticket-title'), state.ticket.title, 'the title');
+      await visible(tid(dispPage, 'ticket-detail'), 'the staff ticket page');
+      await textMatches(tid(dispPage, 'ticket-detail').getByTestId('ticket-title'), state.ticket.title, 'the title');
       await textMatches(tid(dispPage, 'ticket-number'), state.ticket.number, 'the number');
       await textMatches(tid(dispPage, 'enterprise-name'), state.enterprise.enterpriseName, 'the enterprise');
       await expectImagesLoaded(tid(dispPage, 'attachments'), 'the dispatcher detail');
@@ -367,7 +384,8 @@ async function main() {
       await atHash(cadrePage, new RegExp(`^#/c/tickets/${state.ticket.id}`), 'the ticket page');
     });
     await step('the detail shows the request and the photo', async () => {
-      await textMatches(tid(cadrePage, 'ticket-title'), state.ticket.title, 'the title');
+      await visible(tid(cadrePage, 'ticket-detail'), 'the cadre ticket page');
+      await textMatches(tid(cadrePage, 'ticket-detail').getByTestId('ticket-title'), state.ticket.title, 'the title');
       await textMatches(tid(cadrePage, 'ticket-description'), state.ticket.description, 'the description');
       await expectImagesLoaded(tid(cadrePage, 'attachments'), 'the cadre detail');
     });
@@ -400,7 +418,7 @@ async function main() {
     await step('rate 满意', async () => {
       await tid(entPage, 'rate-open').click();
       await atHash(entPage, /\/rate$/, 'the rating page');
-      await tid(entPage, 'rate-satisfied').check({ force: true });
+      await chooseRadio(entPage, 'rate-satisfied');
       await tid(entPage, 'rate-comment').fill('办理及时，非常满意！');
       await shot(entPage, 'rate.png');
       await tid(entPage, 'rate-submit').click();
@@ -475,8 +493,10 @@ async function main() {
       checkEqual(await item.locator('img').count(), 0, '<img> elements in the queue item');
       await item.click();
       await atHash(dispPage, new RegExp(`^#/d/tickets/${state.xssTicket}`), 'the staff ticket page');
-      checkEqual((await tid(dispPage, 'ticket-title').innerText()).trim(), XSS_TITLE, 'the staff detail title');
-      checkEqual(await tid(dispPage, 'ticket-title').locator('img').count(), 0, '<img> elements in the staff title');
+      const title = tid(dispPage, 'ticket-detail').getByTestId('ticket-title');
+      await textMatches(title, XSS_TITLE, 'the staff detail title');
+      checkEqual((await title.innerText()).trim(), XSS_TITLE, 'the staff detail title, exactly');
+      checkEqual(await title.locator('img').count(), 0, '<img> elements in the staff title');
       await textMatches(tid(dispPage, 'ticket-description'), '<script>alert(2)</script>', 'the staff description as text');
     });
     await step('no dialog fired, nothing was injected', async () => {

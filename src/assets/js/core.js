@@ -4,7 +4,7 @@
 //   h(tag, attrs?, ...children)        DOM builder; string children become text nodes (never HTML); attrs: class (string|array),
 //                                      on<event>: fn, ref: fn(el), value/checked/selected set as properties, others via setAttribute; 'style' is refused.
 //   svg(tag, attrs?, ...children)      same for SVG elements.
-//   icon(name, cls?)                   a small inline SVG icon: home list user plus back chevron camera file close check clock bell chart settings search logout building phone image download refresh alert.
+//   icon(name, cls?)                   a small inline SVG icon: home list user plus back chevron camera file close check clock bell chart settings search logout building phone image download refresh alert whistle megaphone edit.
 //   t(key, vars?)                      translated string; '{name}' placeholders filled from vars; falls back to zh, then to the key.
 //   addStrings(zh, en)                 merge more translations (flat objects: {'e.home.title': '首页'}).
 //   lang() / setLang('zh'|'en')        current language / switch (persisted in localStorage; re-renders the current route).
@@ -147,6 +147,8 @@ const ICONS = {
   refresh: 'M20 11a8 8 0 1 0-2.3 5.7M20 5v6h-6',
   alert: 'M12 3 2 20h20zM12 10v4M12 17h.01',
   whistle: 'M3 12a5 5 0 1 0 10 0 5 5 0 0 0-10 0M13 12h8V8H9M8 12h.01',
+  megaphone: 'M3 10v4h3l7 4.5v-13L6 10zM16.5 9a4 4 0 0 1 0 6M19 6.5a7.5 7.5 0 0 1 0 11',
+  edit: 'M4 20h4L19 9l-4-4L4 16zM13.5 6.5l4 4',
 };
 
 /** A small stroke icon (decorative: aria-hidden). */
@@ -686,7 +688,8 @@ async function rawFetch(method, path, body, opts = {}) {
   let res = await send(token);
   if (res.status === 401 && auth && readSession()) {
     let ok = false;
-    try { ok = await refreshOnce(); } catch { ok = false; }
+    if (token && session.token() && session.token() !== token) ok = true; // refreshed meanwhile by another call
+    else { try { ok = await refreshOnce(); } catch { ok = false; } }
     if (ok) {
       token = session.token();
       res = await send(token);
@@ -786,10 +789,12 @@ function xhrUpload(file, token, onProgress) {
 }
 
 export async function uploadFile(file, onProgress) {
-  let r = await xhrUpload(file, await freshToken(), onProgress);
+  const first = await freshToken();
+  let r = await xhrUpload(file, first, onProgress);
   if (r.status === 401 && readSession()) {
     let ok = false;
-    try { ok = await refreshOnce(); } catch { ok = false; }
+    if (first && session.token() && session.token() !== first) ok = true;
+    else { try { ok = await refreshOnce(); } catch { ok = false; } }
     if (ok) r = await xhrUpload(file, session.token(), onProgress);
     if (r.status === 401) { sessionLost(); }
   }
@@ -1002,8 +1007,9 @@ export function toast(msg, kind = 'info') {
     document.body.appendChild(toastBox);
   }
   const el = h('div', { class: ['toast', `toast-${kind}`], 'data-testid': 'toast', role: kind === 'error' ? 'alert' : null }, String(msg));
+  while (toastBox.children.length >= 2) toastBox.firstChild.remove();
   toastBox.appendChild(el);
-  setTimeout(() => { el.classList.add('leaving'); setTimeout(() => el.remove(), 300); }, kind === 'error' ? 4500 : 2600);
+  setTimeout(() => { el.classList.add('leaving'); setTimeout(() => el.remove(), 300); }, kind === 'error' ? 4500 : 2000);
   return el;
 }
 
@@ -1266,8 +1272,9 @@ function openImage(url, name) {
 export function attachmentsView(attachments) {
   const list = attachments || [];
   if (!list.length) return null;
+  const ordered = [...list.filter(isImage), ...list.filter((a) => !isImage(a))];
   return h('div', { class: 'attachments', 'data-testid': 'attachments' },
-    list.map((a) => {
+    ordered.map((a) => {
       const path = `/attachments/${encodeURIComponent(a.id)}`;
       if (isImage(a)) {
         const img = h('img', { alt: a.file_name || t('att.title'), class: 'att-img' });
@@ -1380,6 +1387,7 @@ export function uploader({ max = 9, initial = [], onChange, testid = 'uploader' 
     let preview;
     if (/^image\//.test(type || '')) {
       preview = h('img', { class: 'uploader-img', alt: name || '' });
+      preview.addEventListener('error', () => preview.replaceWith(h('div', { class: 'uploader-fileicon' }, icon('image'))), { once: true });
       if (en.localUrl) preview.src = en.localUrl;
       else if (en.att) blobUrl(`/attachments/${encodeURIComponent(en.att.id)}`).then((u) => { preview.src = u; }, () => {});
     } else {

@@ -149,6 +149,8 @@ addStrings({
   'detail.progress': '办理进度',
   'detail.result': '办理结果',
   'detail.rating': '我的评价',
+  'detail.lastResult': '上次办理结果',
+  'detail.lastRating': '上次评价',
   'detail.rejectReason': '不予受理原因',
   'detail.withdrawReason': '撤回原因',
   'detail.supplement': '补充说明',
@@ -191,6 +193,7 @@ addStrings({
   'rate.reopened': '已退回重新办理，请留意后续进展',
   'rate.notResolved': '该诉求当前为“{status}”，办结后才能评价。',
   'rate.already': '您已评价：{rating}',
+  'rate.final': '该诉求当前为“{status}”，无需评价。',
   'rate.view': '查看诉求详情',
   'me.title': '我的',
   'me.profile': '个人信息',
@@ -321,6 +324,8 @@ addStrings({
   'detail.progress': 'Progress',
   'detail.result': 'Outcome',
   'detail.rating': 'My rating',
+  'detail.lastResult': 'Previous outcome',
+  'detail.lastRating': 'Previous rating',
   'detail.rejectReason': 'Reason for rejection',
   'detail.withdrawReason': 'Reason for withdrawal',
   'detail.supplement': 'Add information',
@@ -363,6 +368,7 @@ addStrings({
   'rate.reopened': 'Sent back for rework; watch for updates',
   'rate.notResolved': 'This request is "{status}"; it can be rated once resolved.',
   'rate.already': 'You rated it: {rating}',
+  'rate.final': 'This request is "{status}"; there is nothing to rate.',
   'rate.view': 'View the request',
   'me.title': 'Me',
   'me.profile': 'Profile',
@@ -523,14 +529,21 @@ function brandHero(sub) {
 // Login
 
 let loginTab = 'sms';
+const typed = {}; // values typed on the login/register pages survive tab and language switches (never passwords)
+function forgetTyped() { for (const k of Object.keys(typed)) delete typed[k]; }
+function keep(el, key) {
+  if (typed[key] !== undefined) el.value = typed[key];
+  el.addEventListener('input', () => { typed[key] = el.value; });
+  return el;
+}
 
 function loginPage() {
   const box = formError('login-error');
   let form;
-  const done = (resp) => { session.signIn(resp); afterSignIn(); };
+  const done = (resp) => { forgetTyped(); session.signIn(resp); afterSignIn(); };
 
   if (loginTab === 'sms') {
-    const phone = input({ name: 'phone', type: 'tel', inputmode: 'numeric', autocomplete: 'tel', placeholder: t('login.phonePh'), maxlength: '20', 'data-testid': 'login-phone' });
+    const phone = keep(input({ name: 'phone', type: 'tel', inputmode: 'numeric', autocomplete: 'tel', placeholder: t('login.phonePh'), maxlength: '20', 'data-testid': 'login-phone' }), 'phone');
     const code = input({ name: 'code', inputmode: 'numeric', autocomplete: 'one-time-code', placeholder: t('login.codePh'), maxlength: '6', 'data-testid': 'login-code' });
     const submit = h('button', { type: 'submit', class: 'btn btn-primary btn-block', 'data-testid': 'login-submit' }, t('login.submit'));
     form = h('form', { class: 'form', novalidate: true },
@@ -553,7 +566,7 @@ function loginPage() {
       }
     });
   } else {
-    const username = input({ name: 'username', autocomplete: 'username', placeholder: t('login.usernamePh'), maxlength: '64', autocapitalize: 'none', spellcheck: 'false', 'data-testid': 'login-username' });
+    const username = keep(input({ name: 'username', autocomplete: 'username', placeholder: t('login.usernamePh'), maxlength: '64', autocapitalize: 'none', spellcheck: 'false', 'data-testid': 'login-username' }), 'username');
     const password = input({ name: 'password', type: 'password', autocomplete: 'current-password', placeholder: t('login.passwordPh'), maxlength: '128', 'data-testid': 'login-password' });
     const submit = h('button', { type: 'submit', class: 'btn btn-primary btn-block', 'data-testid': 'login-submit' }, t('login.submit'));
     form = h('form', { class: 'form', novalidate: true },
@@ -597,10 +610,10 @@ function loginPage() {
 
 function registerPage() {
   const box = formError('reg-error');
-  const credit = input({ name: 'credit_code', placeholder: t('reg.creditCodePh'), maxlength: '18', autocapitalize: 'characters', spellcheck: 'false', 'data-testid': 'reg-credit-code' });
-  const ename = input({ name: 'enterprise_name', placeholder: t('reg.enterpriseNamePh'), maxlength: '100', autocomplete: 'organization', 'data-testid': 'reg-enterprise-name' });
-  const cname = input({ name: 'contact_name', placeholder: t('reg.contactNamePh'), maxlength: '100', autocomplete: 'name', 'data-testid': 'reg-contact-name' });
-  const phone = input({ name: 'phone', type: 'tel', inputmode: 'numeric', autocomplete: 'tel', placeholder: t('login.phonePh'), maxlength: '20', 'data-testid': 'reg-phone' });
+  const credit = keep(input({ name: 'credit_code', placeholder: t('reg.creditCodePh'), maxlength: '18', autocapitalize: 'characters', spellcheck: 'false', 'data-testid': 'reg-credit-code' }), 'credit');
+  const ename = keep(input({ name: 'enterprise_name', placeholder: t('reg.enterpriseNamePh'), maxlength: '100', autocomplete: 'organization', 'data-testid': 'reg-enterprise-name' }), 'ename');
+  const cname = keep(input({ name: 'contact_name', placeholder: t('reg.contactNamePh'), maxlength: '100', autocomplete: 'name', 'data-testid': 'reg-contact-name' }), 'cname');
+  const phone = keep(input({ name: 'phone', type: 'tel', inputmode: 'numeric', autocomplete: 'tel', placeholder: t('login.phonePh'), maxlength: '20', 'data-testid': 'reg-phone' }), 'phone');
   const code = input({ name: 'code', inputmode: 'numeric', autocomplete: 'one-time-code', placeholder: t('login.codePh'), maxlength: '6', 'data-testid': 'reg-code' });
   const pw = input({ name: 'password', type: 'password', autocomplete: 'new-password', placeholder: t('reg.passwordPh'), maxlength: '128', 'data-testid': 'reg-password' });
   const pw2 = input({ name: 'password2', type: 'password', autocomplete: 'new-password', placeholder: t('reg.password2Ph'), maxlength: '128', 'data-testid': 'reg-password2' });
@@ -657,6 +670,7 @@ function registerPage() {
         code: code.value.trim(),
         password: pw.value,
       }, { auth: false });
+      forgetTyped();
       session.signIn(resp);
       toast(t('reg.success'), 'success');
       afterSignIn();
@@ -726,7 +740,7 @@ async function homePage() {
   const body = h('div', { class: 'home' },
     h('div', { class: 'home-banner' }, greeting, entName, h('p', { class: 'home-promise' }, t('home.promise'))),
     h('a', { class: 'big-action', href: '#/e/new', 'data-testid': 'file-new' },
-      h('span', { class: 'big-action-icon', 'aria-hidden': 'true' }, icon('whistle')),
+      h('span', { class: 'big-action-icon', 'aria-hidden': 'true' }, icon('megaphone')),
       h('span', { class: 'big-action-text' }, h('strong', null, t('home.file')), h('small', null, t('home.fileSub'))),
       icon('chevron', 'big-action-chevron')),
     countsBox,
@@ -811,7 +825,7 @@ async function newPage() {
     onChange: (v) => { kind = v; setKindHint(); save(); },
   });
 
-  const catSel = h('select', { class: 'select', name: 'category_id', 'data-testid': 'ticket-category' },
+  const catSel = h('select', { class: 'select', name: 'category_id', required: true, 'data-testid': 'ticket-category' },
     h('option', { value: '' }, cats.length ? t('new.categoryPh') : t('new.noCategories')),
     cats.map((c) => h('option', { value: c.id }, c.name)));
   if (d.category_id && cats.some((c) => c.id === d.category_id)) catSel.value = d.category_id;
@@ -922,7 +936,7 @@ async function newPage() {
         setFormError(box, errorMessage(err));
       } else {
         setFormError(box, errorMessage(err));
-        toast(errorMessage(err), 'error');
+        box.scrollIntoView({ block: 'center', behavior: 'smooth' });
       }
     }
   });
@@ -997,7 +1011,7 @@ async function detailPage(params, query) {
   }
   if (tk.resolution && (tk.status === 'resolved' || tk.status === 'closed' || tk.reopen_count)) {
     blocks.push(h('section', { class: 'card' },
-      h('h3', { class: 'card-title' }, t('detail.result')),
+      h('h3', { class: 'card-title' }, OPEN.includes(tk.status) ? t('detail.lastResult') : t('detail.result')),
       h('p', { class: 'pre', 'data-testid': 'ticket-resolution' }, tk.resolution),
       tk.kind === 'suggestion' && tk.adopted !== null && tk.adopted !== undefined
         ? h('p', null, h('span', { class: ['tag', tk.adopted ? 'tag-closed-ok' : 'tag-muted'] }, tk.adopted ? t('detail.adopted') : t('detail.notAdopted'))) : null));
@@ -1005,7 +1019,7 @@ async function detailPage(params, query) {
   if (tk.rating || (tk.revisits || []).length) {
     const last = (tk.revisits || []).slice(-1)[0];
     blocks.push(h('section', { class: 'card' },
-      h('h3', { class: 'card-title' }, t('detail.rating')),
+      h('h3', { class: 'card-title' }, OPEN.includes(tk.status) ? t('detail.lastRating') : t('detail.rating')),
       h('p', { 'data-testid': 'ticket-rating' }, ratingTag(tk.rating || (last && last.rating))),
       last && last.comment ? h('p', { class: 'pre muted' }, last.comment) : null));
   } else if (tk.no_response) {
@@ -1032,9 +1046,10 @@ async function detailPage(params, query) {
   }
   if (tk.status === 'submitted' || tk.status === 'accepted') {
     actionsBar.push(h('button', { type: 'button', class: 'btn btn-ghost btn-danger-text', 'data-testid': 'withdraw', onclick: async (e) => {
+      const btn = e.currentTarget;
       const reason = await promptDialog(t('detail.withdrawPrompt'), { multiline: true, placeholder: t('detail.withdrawPh'), maxLength: 2000, okText: t('detail.withdraw'), danger: true });
       if (reason === null) return;
-      const btn = e.currentTarget; btn.disabled = true;
+      btn.disabled = true;
       try {
         await api('POST', `/tickets/${encodeURIComponent(tk.id)}/withdraw`, reason.trim() ? { reason: reason.trim() } : {});
         toast(t('detail.withdrawn'), 'success');
@@ -1118,7 +1133,9 @@ async function ratePage(params) {
   if (tk.status !== 'resolved') {
     const msg = tk.rating && tk.status === 'closed'
       ? t('rate.already', { rating: t(`rating.${tk.rating}`) })
-      : t('rate.notResolved', { status: t(`status.${tk.status}`) });
+      : ['closed', 'rejected', 'withdrawn'].includes(tk.status)
+        ? t('rate.final', { status: t(`status.${tk.status}`) })
+        : t('rate.notResolved', { status: t(`status.${tk.status}`) });
     return page({ title: t('rate.title'), back, body: h('div', { class: 'rate' }, headCard,
       h('div', { class: 'state', 'data-testid': 'rate-done' }, h('p', null, msg), h('a', { class: 'btn btn-ghost', href: back }, t('rate.view')))) });
   }

@@ -120,7 +120,7 @@ addStrings({
   's.call': '拨打 {phone}',
   's.noAssignee': '未指定（单位内干部均可签收）',
   's.noDue': '未设定',
-  's.notShown': '（无权查看企业档案）',
+  's.notShown': '企业档案仅受理员和联点干部可见',
   's.yes': '是',
   's.no': '否',
   's.me': '我',
@@ -130,6 +130,7 @@ addStrings({
   's.ext.denied': '未批准',
   's.ext.line': '申请延期 {days} 个工作日',
   's.ext.due': '期限 {before} → {after}',
+  's.ext.dueNow': '申请时期限 {before}',
   's.ext.by': '申请时间 {time}',
   's.ext.decision': '审批意见：{text}',
   's.conflict': '刚被他人处理，已刷新',
@@ -173,7 +174,7 @@ addStrings({
   's.d.progress.publicHint': '关闭时仅政府工作人员可见（内部记录）',
   's.d.extend.title': '申请延期',
   's.d.extend.days': '延期工作日',
-  's.d.extend.daysHint': '1–30 个工作日，从当前期限起算',
+  's.d.extend.daysHint': '从当前期限起算，最长可申请天数以系统设置为准（默认 30 个工作日）',
   's.d.extend.reason': '延期理由',
   's.d.resolve.title': '办结',
   's.d.resolve.text': '办理结果',
@@ -242,6 +243,7 @@ addStrings({
   's.required': '此项为必填项',
   's.tooLong': '不能超过 {n} 个字符',
   's.intRange': '请输入 {min}–{max} 的整数',
+  's.posInt': '请输入正整数',
   's.pickOne': '请选择',
   's.loadFailed': '加载失败',
 }, {
@@ -332,6 +334,7 @@ addStrings({
   's.ext.denied': 'Denied',
   's.ext.line': '{days} working days requested',
   's.ext.due': 'Deadline {before} → {after}',
+  's.ext.dueNow': 'Deadline when requested {before}',
   's.ext.by': 'Requested {time}',
   's.ext.decision': 'Decision: {text}',
   's.conflict': 'Someone else just handled it; refreshed',
@@ -375,7 +378,7 @@ addStrings({
   's.d.progress.publicHint': 'Off: only government staff see it (internal)',
   's.d.extend.title': 'Request an extension',
   's.d.extend.days': 'Working days',
-  's.d.extend.daysHint': '1–30 working days after the current deadline',
+  's.d.extend.daysHint': 'Counted from the current deadline; the maximum is a system setting (30 by default)',
   's.d.extend.reason': 'Reason',
   's.d.resolve.title': 'Resolve',
   's.d.resolve.text': 'Outcome',
@@ -444,6 +447,7 @@ addStrings({
   's.required': 'Required',
   's.tooLong': 'At most {n} characters',
   's.intRange': 'Enter a whole number from {min} to {max}',
+  's.posInt': 'Enter a positive whole number',
   's.pickOne': 'Please choose',
   's.loadFailed': 'Failed to load',
 });
@@ -541,7 +545,7 @@ export function checkFields(values, rules) {
     if (r.max && [...s].length > r.max) { errs[name] = t('s.tooLong', { n: r.max }); continue; }
     if (r.int && s.trim()) {
       const n = Number(s);
-      if (!Number.isInteger(n) || n < r.int[0] || n > r.int[1]) errs[name] = t('s.intRange', { min: r.int[0], max: r.int[1] });
+      if (!Number.isInteger(n) || n < r.int[0] || n > r.int[1]) errs[name] = r.int[0] === 1 && r.int[1] >= 1000 ? t('s.posInt') : t('s.intRange', { min: r.int[0], max: r.int[1] });
     }
   }
   if (Object.keys(errs).length) throw localError(errs);
@@ -1059,7 +1063,7 @@ async function detailPage({ id, mode }) {
       field(t('s.d.extend.days'), textInput('working_days', { type: 'number', testid: 'extend-days', inputmode: 'numeric', min: '1', maxNum: '30', value: '3' }), t('s.d.extend.daysHint'), { required: true }),
       field(t('s.d.extend.reason'), textArea('reason', { max: 2000, testid: 'extend-reason' }), null, { required: true }),
     ],
-    rules: { working_days: { required: true, int: [1, 365] }, reason: { required: true, max: 2000 } },
+    rules: { working_days: { required: true, int: [1, 1000] }, reason: { required: true, max: 2000 } },
     body: (v) => ({ working_days: Number(v.working_days), reason: v.reason }),
   });
   const doResolve = (tk) => dialogAction({
@@ -1344,7 +1348,8 @@ async function detailPage({ id, mode }) {
         h('div', { class: 'sf-ext-top' }, h('strong', null, t('s.ext.line', { days: x.working_days })), extStatusTag(x.status)),
         x.reason ? h('div', { class: 'sf-text' }, x.reason) : null,
         h('div', { class: 'muted sf-small' }, t('s.ext.by', { time: fmtDateTime(x.created_at) }), x.requested_by && users.get(x.requested_by) ? ` · ${users.get(x.requested_by)}` : ''),
-        x.due_before ? h('div', { class: 'muted sf-small' }, t('s.ext.due', { before: fmtDate(x.due_before), after: x.due_after ? fmtDate(x.due_after) : '?' })) : null,
+        x.due_before && x.due_after && x.status === 'approved' ? h('div', { class: 'muted sf-small' }, t('s.ext.due', { before: fmtDate(x.due_before), after: fmtDate(x.due_after) }))
+          : x.due_before ? h('div', { class: 'muted sf-small' }, t('s.ext.dueNow', { before: fmtDate(x.due_before) })) : null,
         x.decision_reason ? h('div', { class: 'sf-small' }, t('s.ext.decision', { text: x.decision_reason })) : null,
         isStaffDesk && x.status === 'pending' ? h('div', { class: 'btn-row' },
           btn('action-approve-ext', t('s.a.approveExt'), () => doApprove(x), 'btn-primary btn-small', 'check'),
@@ -1384,9 +1389,9 @@ async function detailPage({ id, mode }) {
     actionBar.classList.toggle('sf-actionbar-many', acts.length > 2);
 
     body.replaceChildren(
-      h('div', { class: 'sf-detail-main' }, head, desc, resCard, extCard, tlCard),
-      h('aside', { class: 'sf-detail-side' }, entCard),
-      actionBar);
+      h('div', { class: 'sf-detail-head' }, head),
+      h('aside', { class: 'sf-detail-side' }, entCard, actionBar),
+      h('div', { class: 'sf-detail-main' }, desc, resCard, extCard, tlCard));
   }
 
   await reload(false);
