@@ -23,7 +23,9 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 const NODE_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 
 fn e2e_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("e2e")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("e2e")
 }
 
 /// The major version of `node` on the PATH, if it runs.
@@ -38,7 +40,12 @@ fn node_major() -> Option<u32> {
         return None;
     }
     let text = String::from_utf8_lossy(&out.stdout);
-    text.trim().trim_start_matches('v').split('.').next()?.parse().ok()
+    text.trim()
+        .trim_start_matches('v')
+        .split('.')
+        .next()?
+        .parse()
+        .ok()
 }
 
 /// What the browser tests need and this machine lacks.
@@ -120,12 +127,11 @@ async fn the_pages_walk_the_whole_loop_in_a_browser() {
         .expect("application starts");
     let base_url = format!("http://127.0.0.1:{}", app.port());
     let (db, ctx) = (app.db().clone(), app.ticket_context());
-    let seeded = tokio::task::spawn_blocking(move || {
-        demo::seed(&db, &ctx, &prefix, chrono::Utc::now())
-    })
-    .await
-    .expect("the demo seeding task")
-    .expect("the demo data is written");
+    let seeded =
+        tokio::task::spawn_blocking(move || demo::seed(&db, &ctx, &prefix, chrono::Utc::now()))
+            .await
+            .expect("the demo seeding task")
+            .expect("the demo data is written");
     assert!(seeded.is_some(), "the fresh database already held data");
     let server = app.server_handle();
     let running = tokio::spawn(app.run_until_stopped());

@@ -484,7 +484,12 @@ async fn unexpected_failures_are_opaque(app: TestApp) {
     let id = app.ticket_in_progress(&w).await;
     {
         let mut conn = app.db.conn().expect("connection");
-        diesel::sql_query("DROP TABLE comments")
+        // On PostgreSQL the attachments' foreign key must go with it.
+        let drop = match app.backend {
+            Backend::Sqlite => "DROP TABLE comments",
+            Backend::Postgres => "DROP TABLE comments CASCADE",
+        };
+        diesel::sql_query(drop)
             .execute(&mut *conn)
             .expect("drop");
     }

@@ -161,13 +161,20 @@ export async function scenario(name, fn) {
   }
 }
 
+/** An error message for the summary: the first line, or the list it announces (lines indented by 10). */
+function firstLines(message) {
+  const lines = message.split('\n');
+  const rest = lines.slice(1).filter((l) => l.startsWith('          ')).slice(0, 12);
+  return [lines[0], ...rest].join('\n');
+}
+
 /** Prints the summary; returns the exit status. */
 export function summary() {
   const failed = results.filter((r) => !r.ok);
   console.log('\n══════════ qiyeshao e2e summary ══════════');
   for (const r of results) {
     console.log(`  ${r.ok ? 'PASS' : 'FAIL'}  ${r.name}  (${(r.ms / 1000).toFixed(1)} s)` +
-      (r.ok ? '' : `\n        ${r.error?.step ? `[${r.error.step}] ` : ''}${String(r.error?.message || r.error).split('\n')[0]}`));
+      (r.ok ? '' : `\n        ${r.error?.step ? `[${r.error.step}] ` : ''}${firstLines(String(r.error?.message || r.error))}`));
   }
   console.log(`  ${results.length - failed.length} passed, ${failed.length} failed`);
   if (failed.length) console.log(`  failure screenshots: ${FAILURES_DIR}`);

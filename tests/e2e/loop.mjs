@@ -106,14 +106,12 @@ async function passwordLogin(page, username, password, homeHash) {
 
 /** Runs `fn` while recording the answers of `method path`-matching API calls. */
 async function recordResponses(page, method, pathPattern, fn) {
-  const seen = [];
-  const onResponse = async (res) => {
+  const pending = [];
+  const onResponse = (res) => {
     const req = res.request();
     const u = new URL(res.url());
     if (req.method() === method && pathPattern.test(u.pathname)) {
-      let body = null;
-      try { body = await res.json(); } catch { /* not JSON */ }
-      seen.push({ status: res.status(), path: u.pathname, body });
+      pending.push(res.json().catch(() => null).then((body) => ({ status: res.status(), path: u.pathname, body })));
     }
   };
   page.on('response', onResponse);
@@ -122,18 +120,38 @@ async function recordResponses(page, method, pathPattern, fn) {
   } finally {
     page.off('response', onResponse);
   }
-  return seen;
+  return Promise.all(pending);
 }
 
-/** The satisfaction-rate KPI card of the admin dashboard, as a number of percent. */
+/**
+ * The 满意率 KPI card of the admin dashboard: its value in percent (null when 无数据), the
+ * counts of its sub-line "满意 a + 基本满意 b / 评价 c", and the period the dashboard shows.
+ */
 async function readSatisfactionCard(page) {
-  const card = tid(page, 'kpi-satisfaction_rate');
-  await visible(card, 'the 满意率 KPI card (data-testid kpi-satisfaction_rate)');
+  const card = tid(page, 'kpi-satisfaction');
+  await visible(card, 'the 满意率 KPI card (data-testid kpi-satisfaction)');
   await textMatches(card, '满意率', 'the satisfaction KPI card');
-  const value = card.getByTestId('kpi-value');
-  const text = await textMatches(value, /\d+(\.\d+)?\s*%|—|无数据|-/, 'the satisfaction KPI value');
-  const m = text.match(/(\d+(?:\.\d+)?)\s*%/);
-  return { text, percent: m ? Number(m[1]) : null };
+  const text = await textMatches(tid(page, 'kpi-satisfaction-value'), /^\d+(\.\d)?%$|无数据/, 'the satisfaction KPI value');
+  const m = text.match(/^(\d+(?:\.\d)?)%$/);
+  const whole = await card.innerText();
+  const sub = whole.match(/满意\s*(\d+)\s*\+\s*基本满意\s*(\d+)\s*\/\s*评价\s*(\d+)/);
+  check(sub, `the card's line "满意 a + 基本满意 b / 评价 c" (card reads ${JSON.stringify(whole)})`);
+  return {
+    text,
+    percent: m ? Number(m[1]) : null,
+    satisfied: Number(sub[1]),
+    basically: Number(sub[2]),
+    rated: Number(sub[3]),
+    from: await tid(page, 'date-from').inputValue(),
+    to: await tid(page, 'date-to').inputValue(),
+  };
+}
+
+/** The API's figures for the period the dashboard shows (its `to` is inclusive). */
+async function summaryFor(adminToken, from, to) {
+  const next = new Date(`${to}T00:00:00Z`);
+  next.setUTCDate(next.getUTCDate() + 1);
+  return apiOk('GET', `/stats/summary?from=${from}&to=${next.toISOString().slice(0, 10)}`, { token: adminToken }, [200]);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -212,7 +230,8 @@ async function main() {
     await step('sign in as admin', () => passwordLogin(adminPage, ADMIN_USER, ADMIN_PASSWORD, /^#\/a/));
     state.rateBefore = await step('read the 满意率 card', async () => {
       const r = await readSatisfactionCard(adminPage);
-      console.log(`      satisfaction rate before: ${r.text}`);
+      console.log(`      满意率 before: ${r.text} (满意 ${r.satisfied} + 基本满意 ${r.basically} / 评价 ${r.rated}, ${r.from}…${r.to})`);
+      check(r.percent === null || r.percent < 100, `the precondition brought the rate below 100% (it reads ${r.text})`);
       return r;
     });
   });
@@ -433,17 +452,22 @@ async function main() {
     watchPages(adminPage);
     needs('rateBefore', 'rated');
     await step('reload and read the 满意率 card', async () => {
+      const before = state.rateBefore;
       await adminPage.reload();
-      const summary = await apiOk('GET', '/stats/summary', { token: adminToken });
-      const expected = summary.satisfaction_rate * 100;
       const after = await eventually(async () => {
         const r = await readSatisfactionCard(adminPage);
-        return r.percent !== null && r.percent !== state.rateBefore.percent ? r : null;
-      }, `the 满意率 card to change from ${state.rateBefore.text}`);
-      console.log(`      satisfaction rate: ${state.rateBefore.text} → ${after.text} (API: ${expected.toFixed(2)}%)`);
-      check(state.rateBefore.percent === null || after.percent > state.rateBefore.percent,
-        `a 满意 rating raises the rate: ${state.rateBefore.text} → ${after.text}`);
-      check(Math.abs(after.percent - expected) < 0.6, `the card (${after.text}) agrees with /stats/summary (${expected.toFixed(2)}%)`);
+        return r.rated !== before.rated ? r : null;
+      }, `the 满意率 card to count the new rating (it read ${before.text}, 评价 ${before.rated})`);
+      const api = await summaryFor(adminToken, after.from, after.to);
+      const expected = Math.round(api.satisfaction_rate * 1000) / 10;
+      console.log(`      满意率 ${before.text} (${before.satisfied}+${before.basically}/${before.rated}) → ` +
+        `${after.text} (${after.satisfied}+${after.basically}/${after.rated}); /stats/summary: ${expected}%`);
+      checkEqual(after.rated, before.rated + 1, 'rated tickets on the card');
+      checkEqual(after.satisfied, before.satisfied + 1, 'satisfied tickets on the card');
+      checkEqual(after.basically, before.basically, 'basically satisfied tickets on the card');
+      check(after.percent !== null && after.percent !== before.percent, `the rate changed: ${before.text} → ${after.text}`);
+      check(before.percent === null || after.percent > before.percent, `a 满意 rating raises the rate: ${before.text} → ${after.text}`);
+      checkEqual(after.percent, expected, 'the card against /stats/summary for its period');
       await shot(adminPage, 'admin-dashboard.png');
     });
   });
@@ -524,6 +548,21 @@ async function main() {
       check(sent.every((r) => r.status === 413), `an upload that reached the server must be refused 413: ${JSON.stringify(sent)}`);
       checkEqual(await otherPage.locator('[data-testid="uploader-item"][data-state="done"]').count(), 0, 'attachments uploaded');
     });
+    await step('the server refuses it too when the page is bypassed (413 too_large)', async () => {
+      const r = await other.allow([/status of 413/], () => otherPage.evaluate(async () => {
+        const s = JSON.parse(localStorage.getItem('qys.session') || 'null');
+        const bytes = new Uint8Array(10 * 1024 * 1024 + 1024);
+        bytes.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+        const fd = new FormData();
+        fd.append('file', new Blob([bytes], { type: 'image/png' }), 'big.png');
+        const res = await fetch('/api/v1/attachments', { method: 'POST', body: fd, headers: { Authorization: `Bearer ${s && s.access_token}` } });
+        let body = null;
+        try { body = await res.json(); } catch { /* not JSON */ }
+        return { status: res.status, body };
+      }));
+      checkEqual(r.status, 413, 'POST /attachments of 10 MiB + 1 KiB');
+      checkEqual(r.body && r.body.error, 'too_large', 'the error code');
+    });
     await step('filing anyway attaches nothing', async () => {
       await tid(otherPage, 'ticket-category').selectOption({ label: '其他' });
       await tid(otherPage, 'ticket-title').fill(title);
@@ -575,7 +614,14 @@ async function main() {
     await step('collected over the whole run', async () => {
       const all = contexts.flatMap((m) => m.problems);
       for (const p of all) console.log(`      [${p.context}] ${p.kind} at ${p.url}: ${p.text}`);
-      check(all.length === 0, `${all.length} problem(s) on the pages (listed above)`);
+      // One line per distinct problem (ids folded), for the summary.
+      const distinct = new Map();
+      for (const p of all) {
+        const key = `${p.kind}: ${p.text.split('\n')[0].replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '{id}')}`;
+        distinct.set(key, (distinct.get(key) || 0) + 1);
+      }
+      const lines = [...distinct].map(([k, n]) => `${n}× ${k}`);
+      check(all.length === 0, `${all.length} problem(s) on the pages:\n          ${lines.join('\n          ')}`);
     });
   });
 

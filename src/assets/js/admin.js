@@ -1496,12 +1496,17 @@ async function notificationsPage(params, query) {
 
 export function register() {
   applyTabs();
+  // Re-render (debounced) when the width crosses the desk breakpoint, so the side menu / tab bar matches.
+  let rendered = desk.matches;
+  let timer = null;
   const onChange = () => {
-    applyTabs();
-    if (session.role() === 'admin' && document.querySelector('.sa-page, .sf-page')) {
-      // Re-render so the side menu / tab bar matches the new width (keeps the hash and its query).
-      navigate(currentHash(), { replace: true });
-    }
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      if (desk.matches === rendered) return;
+      rendered = desk.matches;
+      applyTabs();
+      if (session.role() === 'admin' && document.querySelector('.sf-page .tabbar')) navigate(currentHash(), { replace: true });
+    }, 400);
   };
   if (desk.addEventListener) desk.addEventListener('change', onChange);
   const admin = { roles: ['admin'] };

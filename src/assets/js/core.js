@@ -227,6 +227,7 @@ addStrings({
   'app.name': '企业哨',
   'app.slogan': '企业吹哨 · 部门报到',
   'common.back': '返回',
+  'common.home': '返回首页',
   'common.ok': '确定',
   'common.cancel': '取消',
   'common.confirm': '确认',
@@ -353,6 +354,7 @@ addStrings({
   'app.name': 'Qiyeshao',
   'app.slogan': 'Enterprises blow the whistle, departments report for duty',
   'common.back': 'Back',
+  'common.home': 'Home',
   'common.ok': 'OK',
   'common.cancel': 'Cancel',
   'common.confirm': 'Confirm',
@@ -919,8 +921,10 @@ async function render() {
     if (timer) clearTimeout(timer);
     if (seq !== renderSeq) return;
     if (err instanceof ApiError && err.status === 401) return; // sessionLost navigates
-    console.error(err);
-    mount(page({ title: t('common.error'), back: true, body: errorState(err, () => render()) }));
+    if (!(err instanceof ApiError)) console.error(err);
+    const home = homeOf(session.role());
+    mount(page({ title: t('common.error'), back: true, body: [errorState(err, () => render()),
+      h('div', { class: 'state-actions' }, h('a', { class: 'btn btn-ghost btn-small', href: home, 'data-testid': 'go-home' }, t('common.home')))] }));
   }
 }
 
