@@ -164,7 +164,7 @@ pub fn sms_login(
     now: DateTime<Utc>,
 ) -> Result<Session, AppError> {
     let (phone, code, keys) = (phone.to_string(), code.to_string(), keys.clone());
-    let outcome = db.write(move |c| -> Result<Result<Session, AppError>, AppError> {
+    db.write(move |c| -> Result<Result<Session, AppError>, AppError> {
         if let Err(e) = use_code(c, &phone, CodePurpose::Login, &code, now)? {
             return Ok(Err(e));
         }
@@ -180,8 +180,7 @@ pub fn sms_login(
             }
         };
         Ok(Ok(accounts::new_session(c, user, &keys, refresh_ttl, now)?))
-    })?;
-    outcome
+    })?
 }
 
 /// A checked registration; the password is already hashed.
@@ -206,7 +205,7 @@ pub fn register(
     now: DateTime<Utc>,
 ) -> Result<Session, AppError> {
     let keys = keys.clone();
-    let outcome = db.write(move |c| -> Result<Result<Session, AppError>, AppError> {
+    db.write(move |c| -> Result<Result<Session, AppError>, AppError> {
         if let Err(e) = use_code(c, &input.phone, CodePurpose::Register, &input.code, now)? {
             return Ok(Err(e));
         }
@@ -257,8 +256,7 @@ pub fn register(
             now,
         )?;
         Ok(Ok(accounts::new_session(c, user, &keys, refresh_ttl, now)?))
-    })?;
-    outcome
+    })?
 }
 
 #[cfg(test)]
