@@ -489,9 +489,7 @@ async fn unexpected_failures_are_opaque(app: TestApp) {
             Backend::Sqlite => "DROP TABLE comments",
             Backend::Postgres => "DROP TABLE comments CASCADE",
         };
-        diesel::sql_query(drop)
-            .execute(&mut *conn)
-            .expect("drop");
+        diesel::sql_query(drop).execute(&mut *conn).expect("drop");
     }
     let r = app
         .get(&format!("/api/v1/tickets/{id}"), Some(&w.cadre_a.token))
