@@ -352,6 +352,10 @@ pub struct TicketDetailResponse {
     pub comments: Vec<CommentResponse>,
     pub revisits: Vec<RevisitResponse>,
     pub attachments: Vec<AttachmentResponse>,
+    /// The filing enterprise's name.
+    pub enterprise_name: String,
+    /// The names of the people the timeline, comments, revisits and assignee name, by user id.
+    pub people: std::collections::BTreeMap<String, String>,
 }
 
 /// An uploaded file; its bytes are at `GET /api/v1/attachments/{id}`.
@@ -394,6 +398,8 @@ impl TicketDetailResponse {
             comments: detail.comments.into_iter().map(Into::into).collect(),
             revisits: detail.revisits.into_iter().map(Into::into).collect(),
             attachments: detail.attachments.into_iter().map(Into::into).collect(),
+            enterprise_name: detail.enterprise_name,
+            people: detail.people,
         }
     }
 }

@@ -47,6 +47,10 @@ pub struct TicketDetail {
     pub revisits: Vec<RevisitRow>,
     /// Those of the ticket and of the comments this reader sees.
     pub attachments: Vec<AttachmentRow>,
+    /// The filing enterprise's name.
+    pub enterprise_name: String,
+    /// The names of the people in the timeline, comments and revisits, by user id.
+    pub people: std::collections::BTreeMap<String, String>,
 }
 
 /// A validated filing.
@@ -620,11 +624,28 @@ pub fn detail(
                 .is_none_or(|id| comments.iter().any(|c| &c.id == id))
         })
         .collect();
+    let events = ticket_events::list_for_ticket(conn, ticket_id, ticket.row.version, internal)?;
+    let revisits = revisits::list_for_ticket(conn, ticket_id)?;
+    let mut ids: Vec<String> = events
+        .iter()
+        .filter_map(|e| e.actor_id.clone())
+        .chain(comments.iter().map(|c| c.author_id.clone()))
+        .chain(revisits.iter().map(|r| r.recorded_by.clone()))
+        .chain(ticket.row.assignee_id.clone())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    let people = users::names(conn, &ids)?.into_iter().collect();
+    let enterprise_name = enterprises::find(conn, &ticket.row.enterprise_id)?
+        .map(|e| e.name)
+        .unwrap_or_default();
     Ok(TicketDetail {
-        events: ticket_events::list_for_ticket(conn, ticket_id, ticket.row.version, internal)?,
+        events,
         comments,
-        revisits: revisits::list_for_ticket(conn, ticket_id)?,
+        revisits,
         attachments,
+        enterprise_name,
+        people,
         ticket,
     })
 }

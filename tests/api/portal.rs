@@ -171,6 +171,13 @@ async fn attachments_are_typed_by_their_bytes_and_shown_only_in_scope(app: TestA
     .await
     .expect(200);
     assert_eq!(fetch(&app, &jpeg_id, &w.cadre_a.token).await.0, 200);
+    // The cadre's page names the enterprise and the people on the timeline.
+    let seen = app.detail(&w.cadre_a, &ticket).await;
+    assert_eq!(seen["enterprise_name"], "甲企业有限公司");
+    let people = seen["people"].as_object().unwrap();
+    for who in [&w.ent_a, &w.dispatcher, &w.cadre_a] {
+        assert!(people.contains_key(&who.id), "{who:?}: {people:?}");
+    }
     assert_eq!(fetch(&app, &jpeg_id, &w.cadre_b.token).await.0, 404);
 
     // An attachment goes on one ticket only; a refused filing writes nothing.

@@ -16,7 +16,9 @@
 //                chart-trend chart-departments chart-categories chart-satisfaction (each <img> container; img inside)
 //                ranking-best ranking-worst (tables) ranking-row
 //                download-ledger (xlsx) download-ledger-csv assessment-month download-assessment
-//   tables:      <entity>-table, <entity>-row (data-id), load-more / list-end (from staff.js pagedList)
+//   tables:      departments-table departments-row users-table users-row enterprises-table enterprises-row
+//                categories-table categories-row (rows carry data-id); load-more / list-end (from staff.js pagedList)
+//   phone hub:   the nav-* testids again, as cards
 //   departments: dept-create dept-edit dept-name dept-parent dept-head
 //   users:       user-create user-edit user-disable user-enable user-role-filter user-status-filter user-search
 //                user-username user-password user-name user-phone user-email user-role user-department
@@ -25,20 +27,20 @@
 //                ent-contact-name ent-contact-phone ent-liaison
 //   import:      import-template import-file import-dry-run import-submit import-summary import-errors import-error-row
 //   categories:  cat-create cat-edit cat-disable cat-enable cat-name cat-department cat-deadline-days
-//   calendar:    calendar-years calendar-missing calendar-view (per year) calendar-upload calendar-year
+//   calendar:    calendar-years calendar-row (data-year) calendar-missing calendar-view (per year) calendar-upload calendar-year
 //                calendar-toml-input calendar-file calendar-parse calendar-preview calendar-save calendar-toml
 //                calendar-holidays
 //   outbox:      notif-count-total notif-count-pending notif-count-sending notif-count-sent notif-count-failed
-//                notif-status (select) notif-channel notif-event notif-table notif-row notif-retry notif-view
+//                notif-status (select) notif-channel notif-event notif-refresh notif-table notif-row (data-status) notif-retry notif-view
 //   dialogs:     form-dialog dialog-ok dialog-cancel form-error (from staff.js formDialog)
 
 import {
   h, icon, t, addStrings, api, ApiError, errorMessage, blobUrl, download, route, navigate, page, toast, confirmDialog,
-  field, showFieldErrors, clearFieldErrors, loading, empty, errorState, fmtDateTime, fmtDate, setTabs, session, onLeave, currentHash,
+  field, showFieldErrors, clearFieldErrors, loading, empty, errorState, fmtDateTime, setTabs, session, currentHash,
 } from './core.js';
 import {
-  directory, invalidate, fetchAll, deptTree, deptSelectOptions, nameMap, localError, checkFields, formDialog, textArea, textInput,
-  selectInput, checkbox, pagedList, setHashQuery, todayCN, addDays, pct, mePage,
+  directory, invalidate, fetchAll, deptTree, deptSelectOptions, nameMap, localError, checkFields, formDialog, textInput,
+  selectInput, checkbox, pagedList, setHashQuery, todayCN, addDays, pct, mePage, zhMsg,
 } from './staff.js';
 
 addStrings({
@@ -561,7 +563,18 @@ const desk = window.matchMedia('(min-width: 900px)');
 function applyTabs() { setTabs('admin', desk.matches ? NAV : PHONE_NAV); }
 
 function adminPage(title, body, { actions, back } = {}) {
-  return page({ title, body: h('div', { class: 'sa-main' }, body), actions, back, tabbar: true, wide: true, className: 'sf-page sa-page' });
+  const node = page({ title, body: h('div', { class: 'sa-main' }, body), actions, back, tabbar: true, wide: true, className: 'sf-page sa-page' });
+  // On phones the management pages belong to the "管理" tab (the dashboard's '#/a' would otherwise claim them by prefix).
+  const hash = currentHash().split('?')[0];
+  const bar = node.querySelector('.tabbar');
+  if (bar && !desk.matches && hash !== '#/a' && hash !== '#/a/me') {
+    bar.querySelectorAll('.tabbar-item').forEach((a) => {
+      const on = a.getAttribute('data-testid') === 'nav-manage';
+      a.classList.toggle('active', on);
+      if (on) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
+    });
+  }
+  return node;
 }
 
 function head(title, ...buttons) {
@@ -818,7 +831,7 @@ async function departmentsPage() {
       ...cadres.filter((u) => !u.disabled || (dept && u.id === dept.head_user_id)).map((u) => h('option', { value: u.id, selected: dept && u.id === dept.head_user_id },
         `${u.name}（${nameMap(depts).get(u.department_id) || u.username}）`))], { testid: 'dept-head' });
     const r = await formDialog({
-      title: dept ? t('a.dept.edit') : t('a.dept.create'), okText: t('common.save'), action: dept ? 'dept-edit' : 'dept-create',
+      title: dept ? t('a.dept.edit') : t('a.dept.create'), okText: t('common.save'), action: dept ? 'dept-edit' : 'dept-create', duplicateField: 'name',
       fields: [
         field(t('a.dept.name'), name, null, { required: true }),
         field(t('a.dept.parent'), parent),
@@ -888,7 +901,7 @@ async function usersPage(params, query) {
   function row(u) {
     const org = u.department_id ? dn.get(u.department_id) || '—' : '';
     const orgCell = td(org);
-    if (u.enterprise_id) directory.enterprise(u.enterprise_id).then((e) => { orgCell.textContent = e.name; }, () => {});
+    if (u.enterprise_id) directory.enterprise(u.enterprise_id).then((e) => { if (e) orgCell.textContent = e.name; }, () => {});
     return h('tr', { 'data-testid': 'users-row', 'data-id': u.id, class: u.disabled && 'is-disabled' },
       td(u.name, 'sa-name'), td(u.username, 'mono'), td(t(`role.${u.role}`), 'sa-nowrap'), orgCell, td(u.phone || '', 'mono'),
       td(h('span', { class: ['tag', u.disabled ? 'tag-off' : 'tag-on'] }, u.disabled ? t('a.common.disabled') : t('a.common.active'))),
@@ -944,7 +957,7 @@ async function usersPage(params, query) {
         checkbox('notify_sms', t('a.user.notifySms'), { checked: u.notify_sms, testid: 'user-notify-sms' })) : null,
     ];
     const r = await formDialog({
-      title: isNew ? t('a.user.create') : t('a.user.edit'), okText: t('common.save'), action: isNew ? 'user-create' : 'user-edit', fields,
+      title: isNew ? t('a.user.create') : t('a.user.edit'), okText: t('common.save'), action: isNew ? 'user-create' : 'user-edit', fields, duplicateField: 'username',
       submit: async (form, v) => {
         const rules = { name: { required: true, max: 100 } };
         if (isNew) { rules.username = { required: true, max: 64 }; rules.password = { required: true, max: 128 }; }
@@ -1014,7 +1027,7 @@ async function enterprisesPage(params, query) {
     const isNew = !e;
     const v0 = e || {};
     const r = await formDialog({
-      title: isNew ? t('a.ent.create') : t('a.ent.edit'), okText: t('common.save'), action: isNew ? 'ent-create' : 'ent-edit', wide: true,
+      title: isNew ? t('a.ent.create') : t('a.ent.edit'), okText: t('common.save'), action: isNew ? 'ent-create' : 'ent-edit', wide: true, duplicateField: 'credit_code',
       fields: [
         field(t('a.ent.name'), textInput('name', { max: 100, testid: 'ent-name', value: v0.name }), null, { required: true }),
         field(t('a.ent.creditCode'), textInput('credit_code', { max: 18, testid: 'ent-credit-code', value: v0.credit_code, autocomplete: 'off' }), t('a.ent.creditHint'), { required: true }),
@@ -1107,7 +1120,7 @@ function importPage() {
         result.replaceChildren(
           h('div', { class: 'notice notice-warn', role: 'alert', 'data-testid': 'import-summary' }, icon('alert'), h('span', null, t('a.imp.rejected', { n: rows.length }))),
           table('import-errors', [{ label: t('a.imp.row'), cls: 'num' }, t('a.imp.column'), t('a.imp.message')],
-            h('tbody', null, rows.map((x) => h('tr', { 'data-testid': 'import-error-row' }, td(String(x.row ?? ''), 'num'), td(x.column || '—'), td(x.message || ''))))));
+            h('tbody', null, rows.map((x) => h('tr', { 'data-testid': 'import-error-row' }, td(String(x.row ?? ''), 'num'), td(x.column || '—'), td(zhMsg(x.message || '')))))));
       } else {
         result.replaceChildren(h('div', { class: 'form-error', role: 'alert', 'data-testid': 'import-summary' }, errorMessage(err)));
       }
@@ -1168,7 +1181,7 @@ async function categoriesPage() {
   async function edit(c, depts) {
     if (!depts) depts = await directory.departments();
     const r = await formDialog({
-      title: c ? t('a.cat.edit') : t('a.cat.create'), okText: t('common.save'), action: c ? 'cat-edit' : 'cat-create',
+      title: c ? t('a.cat.edit') : t('a.cat.create'), okText: t('common.save'), action: c ? 'cat-edit' : 'cat-create', duplicateField: 'name',
       fields: [
         field(t('a.cat.name'), textInput('name', { max: 100, testid: 'cat-name', value: c ? c.name : '' }), null, { required: true }),
         field(t('a.cat.department'), selectInput('default_department_id', deptSelectOptions(depts, { placeholder: t('a.cat.noDepartment'), selected: c ? c.default_department_id : '' }), { testid: 'cat-department' })),

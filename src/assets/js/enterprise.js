@@ -161,6 +161,7 @@ addStrings({
   'detail.withdrawPrompt': '确定撤回该诉求吗？可填写撤回原因（选填）',
   'detail.withdrawPh': '如：问题已自行解决',
   'detail.withdrawn': '诉求已撤回',
+  'detail.me': '我',
   'detail.myComment': '我的补充说明',
   'detail.otherComment': '补充说明',
   'detail.staffComment': '工作人员回复',
@@ -336,6 +337,7 @@ addStrings({
   'detail.withdrawPrompt': 'Withdraw this request? You may give a reason (optional)',
   'detail.withdrawPh': 'e.g. solved ourselves',
   'detail.withdrawn': 'Request withdrawn',
+  'detail.me': 'Me',
   'detail.myComment': 'My additional information',
   'detail.otherComment': 'Additional information',
   'detail.staffComment': 'Staff reply',
@@ -977,6 +979,22 @@ async function detailPage(params, query) {
   const open = OPEN.includes(tk.status);
   const due = open && tk.due_at ? fmtDue(tk.due_at) : null;
   const allAtts = tk.attachments || [];
+  // Names of the people on the timeline come with the detail (`people`); their role from the events they acted in.
+  const people = tk.people || {};
+  const roleOf = new Map((tk.events || []).filter((e) => e.actor_id && e.actor_role).map((e) => [e.actor_id, e.actor_role]));
+  const actorName = (uid) => {
+    if (uid && uid === me.id) return t('detail.me');
+    const name = people[uid];
+    if (!name) return undefined; // core falls back to the role label
+    const role = roleOf.get(uid);
+    return role ? `${name}（${t(`role.${role}`)}）` : name;
+  };
+  const commentAuthor = (c) => {
+    if (c.author_id === me.id) return t('detail.myComment');
+    const label = c.author_id === tk.submitter_id || roleOf.get(c.author_id) === 'enterprise' ? t('detail.otherComment') : t('detail.staffComment');
+    const name = people[c.author_id];
+    return name ? `${name} · ${label}` : label;
+  };
 
   const head = h('div', { class: 'card ticket-head' },
     h('div', { class: 'th-row' }, h('span', { 'data-testid': 'ticket-status' }, statusTag(tk.status)), h('span', { 'data-testid': 'ticket-kind' }, kindTag(tk.kind)),
@@ -1037,7 +1055,8 @@ async function detailPage(params, query) {
       comments: tk.comments || [],
       attachments: allAtts,
       deptName: (d) => depts.get(d),
-      commentAuthor: (c) => (c.author_id === me.id ? t('detail.myComment') : c.author_id === tk.submitter_id ? t('detail.otherComment') : t('detail.staffComment')),
+      userName: actorName,
+      commentAuthor,
     })));
 
   const actionsBar = [];

@@ -13,10 +13,11 @@
 //               count-to-sign count-in-progress count-due-soon count-overdue count-done
 //   dispatcher: tab-submitted tab-accepted tab-handling tab-overdue tab-resolved tab-all
 //               count-submitted count-accepted count-handling count-overdue count-resolved
-//   lists:      ticket-search (input) ticket-search-submit only-mine (checkbox) ticket-list
-//               ticket-item (each card; data-id, data-status) ticket-title load-more list-end
+//   tab bars:   tabbar-workbench tabbar-queue tabbar-me
+//   lists:      ticket-search (input) ticket-search-submit only-mine (checkbox) ticket-list list-refresh
+//               ticket-item (each card; data-id, data-status) ticket-title ticket-due load-more list-end
 //   detail:     ticket-detail ticket-number ticket-title ticket-status ticket-description ticket-due
-//               ticket-department ticket-assignee enterprise-name contact-name contact-phone
+//               ticket-department ticket-assignee enterprise-name enterprise-more contact-name contact-phone
 //               contact-call (tel: link) ticket-resolution extensions extension-item (data-status)
 //               detail-refresh timeline (core) attachments (core) action-bar
 //   actions:    action-sign action-return action-progress action-extend action-resolve action-comment
@@ -91,6 +92,7 @@ addStrings({
   's.sec.description': '诉求内容',
   's.sec.enterprise': '企业与联系人',
   's.sec.resolution': '办理结果',
+  's.sec.lastResolution': '上次办理结果（企业不满意，重办中）',
   's.sec.extensions': '延期申请',
   's.sec.attachments': '附件',
   's.sec.timeline': '办理记录',
@@ -110,10 +112,12 @@ addStrings({
   's.f.reopen': '重办次数',
   's.f.rating': '回访评价',
   's.f.enterprise': '企业名称',
-  's.f.creditCode': '统一社会信用代码',
+  's.f.creditCode': '信用代码',
   's.f.area': '所在区域',
   's.f.chain': '产业链',
   's.f.liaison': '联点干部',
+  's.f.address': '地址',
+  's.moreInfo': '企业档案',
   's.f.contact': '联系人',
   's.f.phone': '联系电话',
   's.f.adopted': '是否采纳',
@@ -245,6 +249,7 @@ addStrings({
   's.intRange': '请输入 {min}–{max} 的整数',
   's.posInt': '请输入正整数',
   's.pickOne': '请选择',
+  's.taken': '已被使用，请换一个',
   's.loadFailed': '加载失败',
 }, {
   's.c.title': 'Cadre workbench',
@@ -295,6 +300,7 @@ addStrings({
   's.sec.description': 'Description',
   's.sec.enterprise': 'Enterprise and contact',
   's.sec.resolution': 'Outcome',
+  's.sec.lastResolution': 'Previous outcome (rated unsatisfied, being reworked)',
   's.sec.extensions': 'Extension requests',
   's.sec.attachments': 'Attachments',
   's.sec.timeline': 'Timeline',
@@ -318,6 +324,8 @@ addStrings({
   's.f.area': 'Area',
   's.f.chain': 'Industry chain',
   's.f.liaison': 'Liaison cadre',
+  's.f.address': 'Address',
+  's.moreInfo': 'Enterprise record',
   's.f.contact': 'Contact',
   's.f.phone': 'Phone',
   's.f.adopted': 'Adopted',
@@ -449,6 +457,7 @@ addStrings({
   's.intRange': 'Enter a whole number from {min} to {max}',
   's.posInt': 'Enter a positive whole number',
   's.pickOne': 'Please choose',
+  's.taken': 'Already taken',
   's.loadFailed': 'Failed to load',
 });
 
@@ -489,7 +498,9 @@ export const directory = {
   categories: () => cached('categories', () => api('GET', '/categories').then((r) => r.items || [])),
   category: (id) => cached(`category:${id}`, () => api('GET', `/categories/${encodeURIComponent(id)}`)),
   user: (id) => cached(`user:${id}`, () => api('GET', `/users/${encodeURIComponent(id)}`)),
-  enterprise: (id) => cached(`enterprise:${id}`, () => api('GET', `/enterprises/${encodeURIComponent(id)}`), 60000),
+  // null when the enterprise is not visible to the reader (a cadre who is not its liaison cadre): remembered, not retried.
+  enterprise: (id) => cached(`enterprise:${id}`, () => api('GET', `/enterprises/${encodeURIComponent(id)}`)
+    .catch((e) => { if (e instanceof ApiError && (e.status === 404 || e.status === 403)) return null; throw e; }), 5 * 60000),
   cadres: (deptId) => cached(`cadres:${deptId || ''}`, () => fetchAll('/users', { role: 'cadre', department_id: deptId, disabled: false }), 60000),
 };
 
@@ -528,6 +539,49 @@ export function nameMap(list) {
   const m = new Map();
   for (const x of list || []) m.set(x.id, x.name);
   return m;
+}
+
+/** Chinese for the server's field messages (English), where we know them. */
+const ZH_MSG = [
+  [/^must be 3 to 64 letters, digits or _ \. @ -$/, () => '须为 3–64 位字母、数字或 _ . @ -'],
+  [/^is not a mainland China mobile number/, () => '不是有效的手机号（11 位，以 1 开头）'],
+  [/^is not a mobile number, a landline with area code, or a 400\/800 number$/, () => '不是有效的联系电话（手机、带区号的座机或 400/800 号码）'],
+  [/^is not an e-mail address$/, () => '邮箱格式不正确'],
+  [/^is not a valid unified social credit code: (.*)$/, (m) => `统一社会信用代码有误：${zhMsg(m[1])}`],
+  [/^is not a valid unified social credit code/, () => '不是有效的统一社会信用代码'],
+  [/check character does not match \(expected (\w)\)/, (m) => `校验位不正确（应为 ${m[1]}）`],
+  [/must be 18 characters long/, () => '应为 18 位'],
+  [/^no active cadre with the username or phone (.*)$/, (m) => `没有账号或手机号为 ${m[1]} 的在用干部`],
+  [/^no active cadre with this id$/, () => '不是在用的干部账号'],
+  [/^no such department/, () => '单位不存在'],
+  [/^no such enterprise$/, () => '企业不存在'],
+  [/^no such category$/, () => '类别不存在'],
+  [/^must be in the future$/, () => '必须晚于当前时间'],
+  [/^must be between (\d+) and (\d+)$/, (m) => `须在 ${m[1]}–${m[2]} 之间`],
+  [/^is required when resolving a suggestion$/, () => '建议类诉求须选择是否采纳'],
+  [/^is required for a cadre$/, () => '干部须选择所在单位'],
+  [/^is required for an enterprise user$/, () => '企业用户须选择所属企业'],
+  [/^must be a date, YYYY-MM-DD$/, () => '日期格式应为 YYYY-MM-DD'],
+  [/^not valid TOML/, () => '不是有效的 TOML'],
+  [/^not an \.xlsx workbook/, () => '不是 .xlsx 工作簿'],
+  [/^not a workbook, no header, or no rows$/, () => '不是工作簿，或缺少表头、没有数据行'],
+  [/the make-up working day (\S+) is a (\w+), not a weekend day/, (m) => `调休上班日 ${m[1]} 不是周末（${m[2]}）`],
+  [/^is (\d+), but the path says (\d+)$/, (m) => `文件年份为 ${m[1]}，与所选年份 ${m[2]} 不一致`],
+];
+export function zhMsg(msg) {
+  if (lang() === 'en' || typeof msg !== 'string') return msg;
+  for (const [re, fn] of ZH_MSG) {
+    const m = re.exec(msg);
+    if (m) {
+      const prefix = msg.slice(0, m.index).replace(/:\s*$/, '');
+      return prefix ? `${prefix}：${fn(m)}` : fn(m);
+    }
+  }
+  return msg;
+}
+function localizeFields(err) {
+  if (err && err.fields) for (const k of Object.keys(err.fields)) err.fields[k] = zhMsg(err.fields[k]);
+  return err;
 }
 
 /** A local validation error shaped like the server's, for showFieldErrors(). */
@@ -588,7 +642,7 @@ function fillForm(form, values) {
  * the rest in the form's error box); return a value to close with it. Resolves null when cancelled.
  * opts.onCancel(form) runs when the user cancels (e.g. to keep a draft).
  */
-export function formDialog({ title, fields, okText, danger, testid, action, submit, wide, onOpen, onCancel, initial }) {
+export function formDialog({ title, fields, okText, danger, testid, action, submit, wide, onOpen, onCancel, initial, duplicateField }) {
   return new Promise((resolve) => {
     const formError = h('div', { class: 'form-error hidden', role: 'alert', 'data-testid': 'form-error' });
     const okBtn = h('button', { type: 'submit', class: ['btn', danger ? 'btn-danger' : 'btn-primary'], 'data-testid': 'dialog-ok' }, okText || t('common.submit'));
@@ -624,6 +678,12 @@ export function formDialog({ title, fields, okText, danger, testid, action, subm
         if (err && err.closeDialog) { finish(null, false); return; }
         if (err && err.silent) return;
         if (!(err instanceof ApiError)) console.error(err);
+        // A taken unique value belongs under its field (the message says which).
+        if (err instanceof ApiError && err.code === 'duplicate' && duplicateField) {
+          const f = typeof duplicateField === 'function' ? duplicateField(err) : duplicateField;
+          if (f && form.querySelector(`[name="${f}"]`)) err = new ApiError(422, 'validation_failed', err.message, { [f]: t('s.taken') });
+        }
+        if (err instanceof ApiError) localizeFields(err);
         const hadFields = err instanceof ApiError && err.code === 'validation_failed' && showFieldErrors(form, err);
         if (!hadFields) { formError.textContent = errorMessage(err); formError.classList.remove('hidden'); }
       } finally {
@@ -906,7 +966,8 @@ async function listPage({ mode, query }) {
   // Refresh counts and the list when coming back to the tab (another user may have acted).
   const onVis = () => { if (document.visibilityState === 'visible') loadCounts(); };
   document.addEventListener('visibilitychange', onVis);
-  onLeave(() => document.removeEventListener('visibilitychange', onVis));
+  const poll = setInterval(() => { if (document.visibilityState === 'visible') loadCounts(); }, 60000);
+  onLeave(() => { document.removeEventListener('visibilitychange', onVis); clearInterval(poll); });
 
   go();
   const refreshBtn = h('button', { type: 'button', class: 'icon-btn', 'aria-label': t('s.refresh'), title: t('s.refresh'), 'data-testid': 'list-refresh', onclick: () => go() }, icon('refresh'));
@@ -953,11 +1014,12 @@ async function detailPage({ id, mode }) {
     if (!category && tk.category_id) category = await directory.category(tk.category_id).catch(() => null);
     let enterprise = null;
     if (tk.enterprise_id) enterprise = await directory.enterprise(tk.enterprise_id).catch(() => null);
-    const users = new Map();
+    // The detail answer names every actor / comment author / assignee in `people`; look up only the rest (staff desks).
+    const users = new Map(Object.entries(tk.people || {}).filter(([, n]) => n));
     if (me) users.set(me.id, me.name || me.username);
     if (isStaffDesk) {
       const ids = new Set([tk.assignee_id, enterprise && enterprise.liaison_cadre_id, ...(tk.events || []).map((e) => e.actor_id),
-        ...(tk.comments || []).map((c) => c.author_id), ...ex.map((x) => x.requested_by)].filter(Boolean));
+        ...(tk.comments || []).map((c) => c.author_id), ...ex.map((x) => x.requested_by)].filter((uid) => uid && !users.has(uid)));
       await Promise.all([...ids].map((uid) => directory.user(uid).then((u) => users.set(uid, u.name || u.username), () => {})));
     }
     return { tk, ex, depts, category, enterprise, users };
@@ -986,7 +1048,7 @@ async function detailPage({ id, mode }) {
       await ensureFresh();
       await api('POST', `/tickets/${encodeURIComponent(id)}/${action}`, {});
       toast(okMsg, 'success');
-      await reload();
+      await afterAction();
     } catch (err) {
       if (err instanceof StaleError || isConflict(err)) { await conflict(); return; }
       toast(errorMessage(err), 'error');
@@ -1007,7 +1069,15 @@ async function detailPage({ id, mode }) {
     if (res === null) return;
     drafts.delete(key);
     toast(opts.okMsg, 'success');
-    try { await reload(); } catch (e) { toast(errorMessage(e), 'error'); }
+    await afterAction();
+  }
+
+  /** Reload after a successful action; a ticket that left the reader's scope (returned, re-assigned) sends them to the list. */
+  async function afterAction() {
+    try { await reload(); } catch (e) {
+      if (e instanceof ApiError && e.status === 404) { navigate(lastList[mode]); return; }
+      toast(errorMessage(e), 'error');
+    }
   }
 
   function formDialogWithStale({ action, title, fields, okText, danger, wide, rules, body: makeBody, path, confirm, onOpen, key, onStale }) {
@@ -1278,9 +1348,8 @@ async function detailPage({ id, mode }) {
     if (staleSeen) { await conflict(); return; }
     if (res === null) return;
     drafts.delete(key);
-    invalidate('cadres:');
     toast(t('s.ok.assign'), 'success');
-    try { await reload(); } catch (e) { toast(errorMessage(e), 'error'); }
+    await afterAction();
   }
 
   function draw(data) {
@@ -1326,18 +1395,22 @@ async function detailPage({ id, mode }) {
     const entCard = h('section', { class: 'card sf-ent' },
       h('h3', { class: 'card-title' }, t('s.sec.enterprise')),
       h('dl', { class: 'sf-kvs' },
-        enterprise ? kv(t('s.f.enterprise'), enterprise.name, 'enterprise-name') : null,
-        enterprise ? kv(t('s.f.creditCode'), enterprise.credit_code) : null,
-        enterprise ? kv(t('s.f.chain'), enterprise.industry_chain) : null,
-        enterprise ? kv(t('s.f.area'), enterprise.area) : null,
-        enterprise && enterprise.liaison_cadre_id ? kv(t('s.f.liaison'), userName(enterprise.liaison_cadre_id) || t('role.cadre')) : null,
+        kv(t('s.f.enterprise'), tk.enterprise_name || (enterprise && enterprise.name) || null, 'enterprise-name'),
         kv(t('s.f.contact'), contactName, 'contact-name'),
         kv(t('s.f.phone'), phone ? h('span', { 'data-testid': 'contact-phone' }, phone) : null)),
+      enterprise ? h('details', { class: 'sf-more-info', 'data-testid': 'enterprise-more' },
+        h('summary', null, t('s.moreInfo')),
+        h('dl', { class: 'sf-kvs' },
+          kv(t('s.f.creditCode'), enterprise.credit_code),
+          kv(t('s.f.chain'), enterprise.industry_chain),
+          kv(t('s.f.area'), enterprise.area),
+          kv(t('s.f.address'), enterprise.address),
+          enterprise.liaison_cadre_id ? kv(t('s.f.liaison'), userName(enterprise.liaison_cadre_id) || t('role.cadre')) : null)) : null,
       phone ? h('a', { class: 'btn btn-primary btn-block sf-call', href: telHref(phone), 'data-testid': 'contact-call', 'aria-label': t('s.call', { phone }) }, icon('phone'), t('s.call', { phone })) : null,
       !enterprise ? h('div', { class: 'muted sf-small' }, t('s.notShown')) : null);
 
     const resCard = tk.resolution ? h('section', { class: 'card' },
-      h('h3', { class: 'card-title' }, t('s.sec.resolution')),
+      h('h3', { class: 'card-title' }, tk.status === 'in_progress' && tk.reopen_count ? t('s.sec.lastResolution') : t('s.sec.resolution')),
       h('div', { class: 'sf-text', 'data-testid': 'ticket-resolution' }, tk.resolution),
       tk.kind === 'suggestion' && tk.adopted !== null && tk.adopted !== undefined
         ? h('div', { class: 'sf-adopted' }, `${t('s.f.adopted')}：${tk.adopted ? t('s.yes') : t('s.no')}`) : null) : null;
