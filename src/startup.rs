@@ -213,47 +213,62 @@ impl Application {
     }
 }
 
-/// Hourly: forgets idempotency keys past their time, refresh tokens past their expiry and
-/// sent notifications past `notifications.retention_days`. Each delete is idempotent, so
-/// several instances on one database may all do it.
+/// Forgets idempotency keys past their time, refresh tokens past their expiry, sent
+/// notifications past `notifications.retention_days`, SMS codes after a day, and uploads
+/// attached to nothing after a day (with their files); returns how many records went. Each
+/// delete is idempotent, so several instances on one database may all do it.
+pub fn housekeep(
+    db: &Db,
+    settings: &Settings,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<usize, crate::error::AppError> {
+    use crate::domain::time::format;
+    let cutoff = format(now - chrono::Duration::hours(settings.tickets.idempotency_ttl_hours));
+    let now_text = format(now);
+    let retention = settings.notifications.retention_days;
+    let sent_cutoff = format(now - chrono::Duration::days(i64::from(retention)));
+    let day_ago = format(now - chrono::Duration::days(1));
+    let (removed, orphans) = db.write(move |c| {
+        let codes = db::sms_codes::delete_created_before(c, &day_ago)?;
+        let orphans = db::attachments::delete_unattached_before(c, &day_ago, 1000)?;
+        let keys = db::idempotency::delete_created_before(c, &cutoff)?;
+        let tokens = db::refresh_tokens::delete_expired(c, &now_text)?;
+        let sent = if retention > 0 {
+            db::notifications::delete_sent_before(c, &sent_cutoff)?
+        } else {
+            0
+        };
+        Ok::<_, crate::error::AppError>((codes + orphans.len() + keys + tokens + sent, orphans))
+    })?;
+    // After the commit: a file whose row is gone is never served again. A crash here leaves
+    // files without rows, which nothing reads.
+    let dir = settings.attachments_dir();
+    for id in &orphans {
+        let path = crate::service::attachments::path_of(&dir, id);
+        if let Err(e) = std::fs::remove_file(&path)
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            tracing::warn!(attachment = %id, error = %e, "an unattached upload's file could not be removed");
+        }
+    }
+    Ok(removed)
+}
+
+/// Hourly: [`housekeep`].
 fn spawn_housekeeping(db: Db, clock: Arc<dyn Clock>, settings: Arc<Settings>) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(3600));
         loop {
             tick.tick().await;
-            let cutoff = crate::domain::time::format(
-                clock.now() - chrono::Duration::hours(settings.tickets.idempotency_ttl_hours),
-            );
-            let db = db.clone();
-            let now = crate::domain::time::format(clock.now());
-            let retention = settings.notifications.retention_days;
-            let sent_cutoff = crate::domain::time::format(
-                clock.now() - chrono::Duration::days(i64::from(retention)),
-            );
-            let result = tokio::task::spawn_blocking(move || {
-                db.write(move |c| {
-                    let keys = db::idempotency::delete_created_before(c, &cutoff)?;
-                    let tokens = db::refresh_tokens::delete_expired(c, &now)?;
-                    let sent = if retention > 0 {
-                        db::notifications::delete_sent_before(c, &sent_cutoff)?
-                    } else {
-                        0
-                    };
-                    Ok::<_, crate::error::AppError>(keys + tokens + sent)
-                })
-            })
-            .await;
+            let (db, settings, now) = (db.clone(), settings.clone(), clock.now());
+            let result = tokio::task::spawn_blocking(move || housekeep(&db, &settings, now)).await;
             match result {
-                Ok(Ok(n)) if n > 0 => {
-                    tracing::info!(
-                        removed = n,
-                        "expired idempotency keys, refresh tokens and old sent notifications removed"
-                    )
-                }
+                Ok(Ok(n)) if n > 0 => tracing::info!(
+                    removed = n,
+                    "expired idempotency keys, refresh tokens, SMS codes, unattached uploads and old sent notifications removed"
+                ),
                 Ok(Ok(_)) => {}
-                Ok(Err(e)) => {
-                    tracing::warn!(error = %e, "removing expired idempotency keys and refresh tokens failed")
-                }
+                Ok(Err(e)) => tracing::warn!(error = %e, "housekeeping failed"),
                 Err(e) => tracing::warn!(error = %e, "housekeeping task failed"),
             }
         }

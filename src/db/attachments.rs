@@ -76,3 +76,36 @@ pub fn count_since(conn: &mut DbConnection, uploader: &str, since: &str) -> Quer
         .count()
         .get_result(conn)
 }
+
+/// Removes uploads attached to nothing that were made before `cutoff` (at most `limit`);
+/// returns the ids removed, whose files the caller then deletes. An upload attached by a
+/// concurrent transaction meanwhile is kept, and not named.
+pub fn delete_unattached_before(
+    conn: &mut DbConnection,
+    cutoff: &str,
+    limit: i64,
+) -> QueryResult<Vec<String>> {
+    let candidates: Vec<String> = attachments::table
+        .filter(attachments::ticket_id.is_null())
+        .filter(attachments::created_at.lt(cutoff))
+        .select(attachments::id)
+        .limit(limit)
+        .load(conn)?;
+    if candidates.is_empty() {
+        return Ok(candidates);
+    }
+    diesel::delete(
+        attachments::table
+            .filter(attachments::id.eq_any(&candidates))
+            .filter(attachments::ticket_id.is_null()),
+    )
+    .execute(conn)?;
+    let kept: Vec<String> = attachments::table
+        .filter(attachments::id.eq_any(&candidates))
+        .select(attachments::id)
+        .load(conn)?;
+    Ok(candidates
+        .into_iter()
+        .filter(|id| !kept.contains(id))
+        .collect())
+}

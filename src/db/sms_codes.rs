@@ -67,3 +67,8 @@ pub fn mark_used(conn: &mut DbConnection, id: &str, now: &str) -> QueryResult<bo
     .execute(conn)
     .map(|n| n == 1)
 }
+
+/// Forgets codes created before `cutoff` (they expired long ago).
+pub fn delete_created_before(conn: &mut DbConnection, cutoff: &str) -> QueryResult<usize> {
+    diesel::delete(sms_codes::table.filter(sms_codes::created_at.lt(cutoff))).execute(conn)
+}

@@ -9,6 +9,7 @@
 //! test is skipped with a message, unless `TEST_REQUIRE_BROWSER=1` (CI sets it), which makes
 //! it fail. `E2E_SCREENSHOTS_DIR=dir` keeps screenshots of the main pages there.
 
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -105,7 +106,9 @@ async fn the_pages_walk_the_whole_loop_in_a_browser() {
             "TEST_REQUIRE_BROWSER=1 but the browser tests cannot run; missing: {}",
             missing.join("; ")
         );
-        eprintln!(
+        // Straight to stderr, past the test harness's capture, so that the skip is seen.
+        let _ = writeln!(
+            std::io::stderr(),
             "\n********************************************************************\n\
              SKIPPED: browser tests need chromium and `npm ci --prefix tests/e2e`\n\
              missing: {}\n\
@@ -147,14 +150,22 @@ async fn the_pages_walk_the_whole_loop_in_a_browser() {
         Some(shots) => {
             let shots = std::path::absolute(&shots).expect("E2E_SCREENSHOTS_DIR");
             std::fs::create_dir_all(&shots).expect("create E2E_SCREENSHOTS_DIR");
-            eprintln!("e2e: screenshots go to {}", shots.display());
+            let _ = writeln!(
+                std::io::stderr(),
+                "e2e: screenshots go to {}",
+                shots.display()
+            );
             cmd.env("SCREENSHOTS_DIR", shots);
         }
         None => {
             cmd.env_remove("SCREENSHOTS_DIR");
         }
     }
-    eprintln!("e2e: server with demo data at {base_url}; running tests/e2e/loop.mjs");
+    // Written past the harness's capture, as the script's own output is (it inherits stderr).
+    let _ = writeln!(
+        std::io::stderr(),
+        "e2e: server with demo data at {base_url}; running tests/e2e/loop.mjs"
+    );
     let status = tokio::task::spawn_blocking(move || run_streaming(cmd, NODE_TIMEOUT))
         .await
         .expect("the node task");

@@ -11,6 +11,7 @@ mod concurrency;
 mod deadlines;
 mod directory;
 mod docs_api;
+mod e2e;
 mod errors;
 mod exports;
 mod migrations;

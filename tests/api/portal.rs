@@ -296,6 +296,40 @@ async fn attachments_are_typed_by_their_bytes_and_shown_only_in_scope(app: TestA
     assert_eq!(fetch(&app, "not-a-uuid", &w.ent_a.token).await.0, 404);
 }
 
+async fn unattached_uploads_are_removed_after_a_day(app: TestApp) {
+    let w = app.world().await;
+    let kept = upload(&app, &w.ent_a, "kept.png", PNG).await.expect(201);
+    let dropped = upload(&app, &w.ent_a, "dropped.png", PNG).await.expect(201);
+    app.post(
+        "/api/v1/tickets",
+        Some(&w.ent_a.token),
+        json!({"kind": "problem", "category_id": w.category, "title": "有照片",
+               "description": "x", "attachment_ids": [kept["id"]]}),
+    )
+    .await
+    .expect(201);
+    let dir = app.settings.attachments_dir();
+    let now = chrono::Utc::now();
+    // Within the day nothing goes.
+    qiyeshao::startup::housekeep(&app.db, &app.settings, now + Duration::hours(23)).unwrap();
+    assert_eq!(walk(&dir).len(), 2);
+    qiyeshao::startup::housekeep(&app.db, &app.settings, now + Duration::hours(25)).unwrap();
+    let left = walk(&dir);
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert!(left[0].ends_with(kept["id"].as_str().unwrap()), "{left:?}");
+    let owner = app.reissue(&w.ent_a);
+    let dropped_id = dropped["id"].as_str().unwrap();
+    assert_eq!(fetch(&app, dropped_id, &owner.token).await.0, 404);
+    assert_eq!(
+        fetch(&app, kept["id"].as_str().unwrap(), &owner.token)
+            .await
+            .0,
+        200
+    );
+    // And again: nothing more to do, no error.
+    qiyeshao::startup::housekeep(&app.db, &app.settings, now + Duration::hours(26)).unwrap();
+}
+
 async fn oversized_uploads_are_refused_and_not_kept(app: TestApp) {
     let w = app.world().await;
     let max = app.settings.attachments.max_bytes as usize;
@@ -956,6 +990,7 @@ both_backends!(
     enterprises_import_from_a_ledger_all_or_nothing,
     the_workbench_counts_its_tabs,
     the_pages_are_served_with_a_strict_policy,
+    unattached_uploads_are_removed_after_a_day,
 );
 
 mod oversized {

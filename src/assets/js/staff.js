@@ -1012,8 +1012,10 @@ async function detailPage({ id, mode }) {
     const [depts, cats] = await Promise.all([directory.departments().catch(() => []), directory.categories().catch(() => [])]);
     let category = cats.find((c) => c.id === tk.category_id) || null;
     if (!category && tk.category_id) category = await directory.category(tk.category_id).catch(() => null);
+    // The name comes with the ticket (enterprise_name). A cadre may read the record only as its liaison cadre (404 otherwise),
+    // so a cadre's page fetches it when "more info" is opened, not up front.
     let enterprise = null;
-    if (tk.enterprise_id) enterprise = await directory.enterprise(tk.enterprise_id).catch(() => null);
+    if (tk.enterprise_id && isStaffDesk) enterprise = await directory.enterprise(tk.enterprise_id).catch(() => null);
     // The detail answer names every actor / comment author / assignee in `people`; look up only the rest (staff desks).
     const users = new Map(Object.entries(tk.people || {}).filter(([, n]) => n));
     if (me) users.set(me.id, me.name || me.username);
@@ -1390,6 +1392,27 @@ async function detailPage({ id, mode }) {
       h('div', { class: 'sf-text', 'data-testid': 'ticket-description' }, tk.description),
       attachmentsView((tk.attachments || []).filter((a) => !a.comment_id)));
 
+    const entKvs = (e) => h('dl', { class: 'sf-kvs' },
+      kv(t('s.f.creditCode'), e.credit_code),
+      kv(t('s.f.chain'), e.industry_chain),
+      kv(t('s.f.area'), e.area),
+      kv(t('s.f.address'), e.address),
+      e.liaison_cadre_id ? kv(t('s.f.liaison'), userName(e.liaison_cadre_id) || t('role.cadre')) : null);
+    // A cadre's "more info": the record is read on the first opening (null → not visible to this cadre).
+    const lazyEntMore = (entId) => {
+      const slot = h('div', { class: 'sf-more-body' }, loading());
+      let asked = false;
+      return h('details', {
+        class: 'sf-more-info', 'data-testid': 'enterprise-more',
+        ontoggle: (ev) => {
+          if (!ev.currentTarget.open || asked) return;
+          asked = true;
+          directory.enterprise(entId).then(
+            (e) => slot.replaceChildren(e ? entKvs(e) : h('div', { class: 'muted sf-small' }, t('s.notShown'))),
+            (err) => { asked = false; slot.replaceChildren(h('div', { class: 'muted sf-small' }, errorMessage(err))); });
+        },
+      }, h('summary', null, t('s.moreInfo')), slot);
+    };
     const phone = tk.contact_phone || (enterprise && enterprise.contact_phone);
     const contactName = tk.contact_name || (enterprise && enterprise.contact_name);
     const entCard = h('section', { class: 'card sf-ent' },
@@ -1400,14 +1423,10 @@ async function detailPage({ id, mode }) {
         kv(t('s.f.phone'), phone ? h('span', { 'data-testid': 'contact-phone' }, phone) : null)),
       enterprise ? h('details', { class: 'sf-more-info', 'data-testid': 'enterprise-more' },
         h('summary', null, t('s.moreInfo')),
-        h('dl', { class: 'sf-kvs' },
-          kv(t('s.f.creditCode'), enterprise.credit_code),
-          kv(t('s.f.chain'), enterprise.industry_chain),
-          kv(t('s.f.area'), enterprise.area),
-          kv(t('s.f.address'), enterprise.address),
-          enterprise.liaison_cadre_id ? kv(t('s.f.liaison'), userName(enterprise.liaison_cadre_id) || t('role.cadre')) : null)) : null,
+        entKvs(enterprise)) : null,
+      !enterprise && isCadre && tk.enterprise_id ? lazyEntMore(tk.enterprise_id) : null,
       phone ? h('a', { class: 'btn btn-primary btn-block sf-call', href: telHref(phone), 'data-testid': 'contact-call', 'aria-label': t('s.call', { phone }) }, icon('phone'), t('s.call', { phone })) : null,
-      !enterprise ? h('div', { class: 'muted sf-small' }, t('s.notShown')) : null);
+      !enterprise && !isCadre ? h('div', { class: 'muted sf-small' }, t('s.notShown')) : null);
 
     const resCard = tk.resolution ? h('section', { class: 'card' },
       h('h3', { class: 'card-title' }, tk.status === 'in_progress' && tk.reopen_count ? t('s.sec.lastResolution') : t('s.sec.resolution')),
