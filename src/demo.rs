@@ -338,7 +338,7 @@ fn seed_tickets(
     };
     let act = |who: &Principal, id: &str, input: ActionInput| {
         let (who, id, ctx) = (who.clone(), id.to_string(), ctx.clone());
-        db.write(move |c| tickets::act(c, &ctx, &who, &id, input, now))
+        db.write(move |c| tickets::act(c, &ctx, &who, &id, input, None, now))
             .map(drop)
     };
 

@@ -225,6 +225,34 @@ pub fn path_error(_: actix_web::error::PathError, _: &HttpRequest) -> actix_web:
 }
 
 /// An id from the path, which must look like one of ours; anything else names nothing.
+/// `If-Match: "7"` (or `7`): the version of the ticket an action is meant for. Absent: any.
+#[derive(Debug, Clone, Copy)]
+pub struct IfMatch(pub Option<i32>);
+
+impl FromRequest for IfMatch {
+    type Error = AppError;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let Some(value) = req.headers().get(actix_web::http::header::IF_MATCH) else {
+            return ready(Ok(IfMatch(None)));
+        };
+        let parsed = value
+            .to_str()
+            .ok()
+            .map(|v| v.trim().trim_start_matches("W/").trim_matches('"'))
+            .and_then(|v| v.parse::<i32>().ok())
+            .filter(|v| *v > 0);
+        ready(match parsed {
+            Some(v) => Ok(IfMatch(Some(v))),
+            None => Err(AppError::bad_request(
+                "invalid_if_match",
+                "If-Match must be the ticket's version as its ETag, e.g. \"7\"",
+            )),
+        })
+    }
+}
+
 pub fn path_id(raw: &str, what: &str) -> Result<String, AppError> {
     uuid::Uuid::parse_str(raw)
         .map(|u| u.hyphenated().to_string())

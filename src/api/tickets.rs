@@ -6,7 +6,7 @@ use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::State;
-use crate::api::extract::{ApiJson, Auth, path_id};
+use crate::api::extract::{ApiJson, Auth, IfMatch, path_id};
 use crate::api::params::{cursor_id, page_limit, search_pattern};
 use crate::api::types::{
     CommentResponse, ErrorResponse, TicketDetailResponse, TicketList, TicketResponse,
@@ -404,7 +404,10 @@ pub async fn get_ticket(
     let id = path_id(&id, "ticket")?;
     let now = now_text(&state);
     let detail = state.read(move |c| tickets::detail(c, &who, &id)).await?;
-    Ok(HttpResponse::Ok().json(TicketDetailResponse::new(detail, &now)))
+    let etag = format!("\"{}\"", detail.ticket.row.version);
+    Ok(HttpResponse::Ok()
+        .insert_header((actix_web::http::header::ETAG, etag))
+        .json(TicketDetailResponse::new(detail, &now)))
 }
 
 /// Comment on a ticket; enterprise users cannot write internal comments.
@@ -446,14 +449,16 @@ pub async fn add_comment(
 async fn act(
     state: State,
     who: crate::auth::Principal,
+    if_match: IfMatch,
     id: &str,
     input: ActionInput,
 ) -> Result<HttpResponse, AppError> {
     let id = path_id(id, "ticket")?;
     let now = state.clock.now();
     let ctx = state.ticket_context();
+    let expected = if_match.0;
     let record = state
-        .write(move |c| tickets::act(c, &ctx, &who, &id, input, now))
+        .write(move |c| tickets::act(c, &ctx, &who, &id, input, expected, now))
         .await?;
     state.outbox.wake();
     Ok(HttpResponse::Ok().json(TicketResponse::new(record, &time::format(now))))
@@ -478,13 +483,15 @@ macro_rules! action {
     ($path:literal, $body:ty, $summary:literal, $handler:item) => {
         #[doc = $summary]
         #[utoipa::path(post, path = $path, tag = "ticket actions",
-            params(("id" = String, Path)),
+            params(("id" = String, Path),
+                ("If-Match" = Option<String>, Header, description = "The ticket's `version` (as its ETag, `\"7\"`) the action is meant for: 412 if it has changed since")),
             request_body = $body,
             responses(
                 (status = 200, description = "the ticket after the action", body = TicketResponse),
                 (status = 403, description = "the caller may not take this action on this ticket", body = ErrorResponse),
                 (status = 404, body = ErrorResponse),
                 (status = 409, description = "the action is not allowed in the ticket's status", body = ErrorResponse),
+                (status = 412, description = "If-Match names another version than the ticket's", body = ErrorResponse),
                 (status = 422, body = ErrorResponse),
             ),
             security(("bearer" = [])))]
@@ -499,11 +506,12 @@ action!(
     pub async fn accept(
         state: State,
         auth: Auth,
+        if_match: IfMatch,
         id: web::Path<String>,
         body: ApiJson<NoteRequest>,
     ) -> Result<HttpResponse, AppError> {
         let note = optional_note("note", body.0.note)?;
-        act(state, auth.0, &id, ActionInput::Accept { note }).await
+        act(state, auth.0, if_match, &id, ActionInput::Accept { note }).await
     }
 );
 
@@ -514,11 +522,12 @@ action!(
     pub async fn reject(
         state: State,
         auth: Auth,
+        if_match: IfMatch,
         id: web::Path<String>,
         body: ApiJson<ReasonRequest>,
     ) -> Result<HttpResponse, AppError> {
         let reason = required_note("reason", body.0.reason, limits::NOTE)?;
-        act(state, auth.0, &id, ActionInput::Reject { reason }).await
+        act(state, auth.0, if_match, &id, ActionInput::Reject { reason }).await
     }
 );
 
@@ -529,6 +538,7 @@ action!(
     pub async fn assign(
         state: State,
         auth: Auth,
+        if_match: IfMatch,
         id: web::Path<String>,
         body: ApiJson<AssignRequest>,
     ) -> Result<HttpResponse, AppError> {
@@ -569,7 +579,7 @@ action!(
             due_at,
             priority: req.priority,
         };
-        act(state, auth.0, &id, input).await
+        act(state, auth.0, if_match, &id, input).await
     }
 );
 
@@ -580,10 +590,11 @@ action!(
     pub async fn sign(
         state: State,
         auth: Auth,
+        if_match: IfMatch,
         id: web::Path<String>,
         _body: ApiJson<EmptyRequest>,
     ) -> Result<HttpResponse, AppError> {
-        act(state, auth.0, &id, ActionInput::Sign).await
+        act(state, auth.0, if_match, &id, ActionInput::Sign).await
     }
 );
 
@@ -594,11 +605,12 @@ action!(
     pub async fn return_ticket(
         state: State,
         auth: Auth,
+        if_match: IfMatch,
         id: web::Path<String>,
         body: ApiJson<ReasonRequest>,
     ) -> Result<HttpResponse, AppError> {
         let reason = required_note("reason", body.0.reason, limits::NOTE)?;
-        act(state, auth.0, &id, ActionInput::Return { reason }).await
+        act(state, auth.0, if_match, &id, ActionInput::Return { reason }).await
     }
 );
 
@@ -609,6 +621,7 @@ action!(
     pub async fn progress(
         state: State,
         auth: Auth,
+        if_match: IfMatch,
         id: web::Path<String>,
         body: ApiJson<ProgressRequest>,
     ) -> Result<HttpResponse, AppError> {
@@ -617,6 +630,7 @@ action!(
         act(
             state,
             auth.0,
+            if_match,
             &id,
             ActionInput::Progress {
                 note,
@@ -634,11 +648,12 @@ action!(
     pub async fn urge(
         state: State,
         auth: Auth,
+        if_match: IfMatch,
         id: web::Path<String>,
         body: ApiJson<UrgeRequest>,
     ) -> Result<HttpResponse, AppError> {
         let note = required_note("note", body.0.note, limits::NOTE)?;
-        act(state, auth.0, &id, ActionInput::Urge { note }).await
+        act(state, auth.0, if_match, &id, ActionInput::Urge { note }).await
     }
 );
 
@@ -649,6 +664,7 @@ action!(
     pub async fn resolve(
         state: State,
         auth: Auth,
+        if_match: IfMatch,
         id: web::Path<String>,
         body: ApiJson<ResolveRequest>,
     ) -> Result<HttpResponse, AppError> {
@@ -657,6 +673,7 @@ action!(
         act(
             state,
             auth.0,
+            if_match,
             &id,
             ActionInput::Resolve {
                 resolution,
@@ -674,6 +691,7 @@ action!(
     pub async fn revisit(
         state: State,
         auth: Auth,
+        if_match: IfMatch,
         id: web::Path<String>,
         body: ApiJson<RevisitRequest>,
     ) -> Result<HttpResponse, AppError> {
@@ -682,6 +700,7 @@ action!(
         act(
             state,
             auth.0,
+            if_match,
             &id,
             ActionInput::Revisit {
                 rating: req.rating,
@@ -699,11 +718,12 @@ action!(
     pub async fn close(
         state: State,
         auth: Auth,
+        if_match: IfMatch,
         id: web::Path<String>,
         body: ApiJson<ReasonRequest>,
     ) -> Result<HttpResponse, AppError> {
         let reason = required_note("reason", body.0.reason, limits::NOTE)?;
-        act(state, auth.0, &id, ActionInput::Close { reason }).await
+        act(state, auth.0, if_match, &id, ActionInput::Close { reason }).await
     }
 );
 
@@ -714,10 +734,18 @@ action!(
     pub async fn withdraw(
         state: State,
         auth: Auth,
+        if_match: IfMatch,
         id: web::Path<String>,
         body: ApiJson<OptionalReasonRequest>,
     ) -> Result<HttpResponse, AppError> {
         let reason = optional_note("reason", body.0.reason)?;
-        act(state, auth.0, &id, ActionInput::Withdraw { reason }).await
+        act(
+            state,
+            auth.0,
+            if_match,
+            &id,
+            ActionInput::Withdraw { reason },
+        )
+        .await
     }
 );

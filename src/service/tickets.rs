@@ -25,7 +25,7 @@ use crate::domain::ticket::{
 };
 use crate::domain::time;
 use crate::domain::validation::FieldErrors;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorKind};
 use crate::notify::outbox::{Known, Outbox};
 use crate::service::attachments;
 use crate::service::calendar::Calendar;
@@ -725,9 +725,22 @@ pub fn act(
     who: &Principal,
     ticket_id: &str,
     input: ActionInput,
+    expected_version: Option<i32>,
     now: DateTime<Utc>,
 ) -> Result<TicketRecord, AppError> {
     let (TicketRecord { row: before, .. }, actor) = load_visible(conn, who, ticket_id)?;
+    if let Some(expected) = expected_version
+        && expected != before.version
+    {
+        return Err(AppError::new(
+            ErrorKind::PreconditionFailed,
+            "version_mismatch",
+            format!(
+                "the ticket has changed since you read it (version {} now, {expected} in If-Match): reload it",
+                before.version
+            ),
+        ));
+    }
     let from = parse_status(&before)?;
     let step = input.step();
     let to = ticket::decide(from, before.assignee_id.is_some(), step, &actor)?;

@@ -557,7 +557,7 @@ async fn a_rolled_back_action_queues_nothing(app: TestApp) {
             due_at: None,
             priority: None,
         };
-        tickets::act(c, &ctx, &who, &ticket, assign, now)?;
+        tickets::act(c, &ctx, &who, &ticket, assign, None, now)?;
         assert!(
             db::notifications::list(c, &NotificationFilter::default(), 100)?.len() > before,
             "inside the transaction the messages are queued"

@@ -915,6 +915,58 @@ async fn the_workbench_counts_its_tabs(app: TestApp) {
     assert_eq!(app.get("/api/v1/tickets/counts", None).await.status, 401);
 }
 
+async fn actions_can_name_the_version_they_are_meant_for(app: TestApp) {
+    let w = app.world().await;
+    let t = app.file(&w.ent_a, &w.category, "版本校验").await;
+    let id = t["id"].as_str().unwrap().to_string();
+    let read = app
+        .get(&format!("/api/v1/tickets/{id}"), Some(&w.dispatcher.token))
+        .await;
+    assert_eq!(read.headers["etag"], "\"1\"");
+    // Someone else acts first; the page's action for version 1 is refused and changes nothing.
+    app.act(&w.admin, &id, "accept", json!({}))
+        .await
+        .expect(200);
+    let stale = app
+        .send(
+            app.client
+                .post(app.url(&format!("/api/v1/tickets/{id}/reject")))
+                .bearer_auth(&w.dispatcher.token)
+                .header("if-match", "\"1\"")
+                .json(&json!({"reason": "重复"})),
+        )
+        .await;
+    stale.expect_error(412, "version_mismatch");
+    let now = app.detail(&w.dispatcher, &id).await;
+    assert_eq!(
+        (now["status"].as_str(), now["version"].as_i64()),
+        (Some("accepted"), Some(2))
+    );
+    // For the version it is, it goes through.
+    for (header, status) in [("\"2\"", 200), ("\"2\"", 412)] {
+        let r = app
+            .send(
+                app.client
+                    .post(app.url(&format!("/api/v1/tickets/{id}/assign")))
+                    .bearer_auth(&w.dispatcher.token)
+                    .header("if-match", header)
+                    .json(&json!({"department_id": w.dept_a})),
+            )
+            .await;
+        assert_eq!(r.status, status, "{}", r.text);
+    }
+    let bad = app
+        .send(
+            app.client
+                .post(app.url(&format!("/api/v1/tickets/{id}/urge")))
+                .bearer_auth(&w.dispatcher.token)
+                .header("if-match", "*")
+                .json(&json!({"note": "x"})),
+        )
+        .await;
+    bad.expect_error(400, "invalid_if_match");
+}
+
 async fn the_pages_are_served_with_a_strict_policy(app: TestApp) {
     let res = app.client.get(app.url("/")).send().await.unwrap();
     assert_eq!(res.status(), 200);
@@ -991,6 +1043,7 @@ both_backends!(
     the_workbench_counts_its_tabs,
     the_pages_are_served_with_a_strict_policy,
     unattached_uploads_are_removed_after_a_day,
+    actions_can_name_the_version_they_are_meant_for,
 );
 
 mod oversized {
