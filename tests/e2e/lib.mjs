@@ -306,6 +306,10 @@ export async function newMonitoredContext(browser, name, options) {
 export async function shot(page, name) {
   if (!SCREENSHOTS_DIR) return;
   mkdirSync(SCREENSHOTS_DIR, { recursive: true });
+  // Passing toasts ("注册成功") would cover the page in the documentation's pictures. (Not
+  // with Playwright's `style` option: it injects an inline <style>, which the page's CSP
+  // refuses — and this run reports as a violation.)
+  await page.evaluate(() => document.querySelectorAll('[data-testid="toast"]').forEach((n) => n.remove()));
   await page.screenshot({ path: join(SCREENSHOTS_DIR, name), fullPage: true });
 }
 

@@ -935,8 +935,11 @@ async function listPage({ mode, query }) {
   let current = null;
 
   function go() {
-    setHashQuery({ tab, q, mine: onlyMine ? '1' : '' });
-    lastList[mode] = currentHash();
+    // (only while this list is the current page: the first go() runs after the look-ups above, when the user may have moved on)
+    if (currentHash().split('?')[0] === base) {
+      setHashQuery({ tab, q, mine: onlyMine ? '1' : '' });
+      lastList[mode] = currentHash();
+    }
     const def = TABS.find((x) => x.value === tab);
     const filter = { ...def.q, q: q || undefined, assignee_id: onlyMine ? me.id : undefined };
     current = pagedList({
@@ -985,7 +988,8 @@ class StaleError extends Error {
 }
 
 function isConflict(err) {
-  return err instanceof ApiError && err.status === 409 && (err.code === 'concurrent_update' || err.code === 'illegal_transition');
+  return err instanceof ApiError && ((err.status === 409 && (err.code === 'concurrent_update' || err.code === 'illegal_transition'))
+    || (err.status === 412 && err.code === 'version_mismatch'));
 }
 
 function kv(label, value, testid, cls) {
@@ -1034,6 +1038,10 @@ async function detailPage({ id, mode }) {
     if (keepScroll) window.scrollTo(0, y);
   }
 
+  // Every action names the version it was decided on: the server refuses it (412) if the
+  // ticket changed in between, closing the window ensureFresh() leaves.
+  const ifMatch = () => ({ headers: { 'If-Match': `"${ticket.version}"` } });
+
   async function ensureFresh() {
     const tk = await api('GET', `/tickets/${encodeURIComponent(id)}`);
     if (tk.version !== ticket.version) throw new StaleError();
@@ -1048,7 +1056,7 @@ async function detailPage({ id, mode }) {
     if (confirmMsg && !(await confirmDialog(confirmMsg, { okText: t(`s.a.${action}`) }))) return;
     try {
       await ensureFresh();
-      await api('POST', `/tickets/${encodeURIComponent(id)}/${action}`, {});
+      await api('POST', `/tickets/${encodeURIComponent(id)}/${action}`, {}, ifMatch());
       toast(okMsg, 'success');
       await afterAction();
     } catch (err) {
@@ -1095,7 +1103,7 @@ async function detailPage({ id, mode }) {
         }
         try {
           await ensureFresh();
-          return await api('POST', path || `/tickets/${encodeURIComponent(id)}/${action}`, payload);
+          return await api('POST', path || `/tickets/${encodeURIComponent(id)}/${action}`, payload, path ? {} : ifMatch());
         } catch (err) {
           if (err instanceof StaleError || isConflict(err)) {
             drafts.set(key, values);
@@ -1339,7 +1347,7 @@ async function detailPage({ id, mode }) {
         if (dueAt) payload.due_at = dueAt;
         try {
           await ensureFresh();
-          return await api('POST', `/tickets/${encodeURIComponent(id)}/assign`, payload);
+          return await api('POST', `/tickets/${encodeURIComponent(id)}/assign`, payload, ifMatch());
         } catch (err) {
           if (err instanceof StaleError || isConflict(err)) { staleSeen = true; throw new StaleError(); }
           if (err instanceof ApiError && err.fields && err.fields.due_at) err.fields.due_date = err.fields.due_at;
