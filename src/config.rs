@@ -77,6 +77,9 @@ pub struct SchedulerSettings {
 #[derive(Debug, Clone, Deserialize)]
 pub struct ServerSettings {
     pub bind: String,
+    /// Addresses of reverse proxies whose `X-Forwarded-For` is believed (for the client's
+    /// address in sign-in limits and logs). Empty: the peer's address is the client's.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     pub workers: usize,
     pub public_url: String,
 }
@@ -99,6 +102,14 @@ pub struct DataSettings {
 #[derive(Debug, Clone, Deserialize)]
 pub struct AuthSettings {
     pub jwt_secret: String,
+    /// Failed sign-ins to one account within `lockout_secs` that lock it for that long.
+    pub max_failures_per_account: i64,
+    /// Failed sign-ins (password, SMS code, registration code) from one address within
+    /// `lockout_secs` that refuse it for that long.
+    pub max_failures_per_ip: i64,
+    pub lockout_secs: i64,
+    /// SMS codes one address may have sent in an hour.
+    pub sms_codes_per_ip_per_hour: i64,
     pub access_token_ttl_secs: i64,
     pub refresh_token_ttl_secs: i64,
 }

@@ -229,7 +229,8 @@ pub fn housekeep(
     let sent_cutoff = format(now - chrono::Duration::days(i64::from(retention)));
     let day_ago = format(now - chrono::Duration::days(1));
     let (removed, orphans) = db.write(move |c| {
-        let codes = db::sms_codes::delete_created_before(c, &day_ago)?;
+        let codes = db::sms_codes::delete_created_before(c, &day_ago)?
+            + db::auth_failures::delete_before(c, &day_ago)?;
         let orphans = db::attachments::delete_unattached_before(c, &day_ago, 1000)?;
         let keys = db::idempotency::delete_created_before(c, &cutoff)?;
         let tokens = db::refresh_tokens::delete_expired(c, &now_text)?;

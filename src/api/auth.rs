@@ -1,16 +1,16 @@
 //! Sign-in, token refresh, sign-out and the current user.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::api::State;
-use crate::api::extract::{ApiJson, Auth};
+use crate::api::extract::{ApiJson, Auth, client_ip};
 use crate::api::types::{ErrorResponse, LoginResponse, UserResponse};
 use crate::domain::validation::{FieldErrors, limits};
 use crate::domain::{credit_code, phone};
 use crate::error::AppError;
-use crate::service::accounts::{self, Refreshed, Session};
+use crate::service::accounts::{self, Origin, Refreshed, Session};
 use crate::service::enterprise_accounts::{self, CodePurpose, Registration};
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -37,6 +37,13 @@ fn session_response(s: Session) -> LoginResponse {
     }
 }
 
+fn origin(state: &State, http: &HttpRequest) -> Origin {
+    Origin {
+        settings: state.settings.auth.clone(),
+        ip: client_ip(http, &state.settings.server.trusted_proxies),
+    }
+}
+
 fn refresh_ttl(state: &State) -> chrono::Duration {
     chrono::Duration::seconds(state.settings.auth.refresh_token_ttl_secs)
 }
@@ -48,10 +55,16 @@ fn refresh_ttl(state: &State) -> chrono::Duration {
         (status = 200, body = LoginResponse),
         (status = 401, description = "wrong username or password", body = ErrorResponse),
         (status = 403, description = "the account is disabled", body = ErrorResponse),
+        (status = 429, description = "too many failed sign-ins to the account (locked_out) or from the address", body = ErrorResponse),
         (status = 422, body = ErrorResponse),
     ))]
-pub async fn login(state: State, body: ApiJson<LoginRequest>) -> Result<HttpResponse, AppError> {
+pub async fn login(
+    state: State,
+    http: HttpRequest,
+    body: ApiJson<LoginRequest>,
+) -> Result<HttpResponse, AppError> {
     let ApiJson(req) = body;
+    let origin = origin(&state, &http);
     if req.username.len() > 64 || req.password.len() > 1024 {
         return Err(AppError::unauthorized(
             "invalid_credentials",
@@ -62,7 +75,7 @@ pub async fn login(state: State, body: ApiJson<LoginRequest>) -> Result<HttpResp
     let ttl = refresh_ttl(&state);
     let keys = state.tokens.clone();
     let session = state
-        .run(move |db| accounts::login(db, &req.username, &req.password, &keys, ttl, now))
+        .run(move |db| accounts::login(db, &req.username, &req.password, &keys, ttl, now, &origin))
         .await?;
     Ok(HttpResponse::Ok().json(session_response(session)))
 }
@@ -129,16 +142,20 @@ fn mobile(errors: &mut FieldErrors, value: &str) -> String {
     ))]
 pub async fn sms_code(
     state: State,
+    http: HttpRequest,
     body: ApiJson<SmsCodeRequest>,
 ) -> Result<HttpResponse, AppError> {
     let ApiJson(req) = body;
+    let origin = origin(&state, &http);
     let mut errors = FieldErrors::new();
     let phone = mobile(&mut errors, &req.phone);
     errors.finish()?;
     let now = state.clock.now();
     let outbox = state.outbox.clone();
     let sent = state
-        .write(move |c| enterprise_accounts::send_code(c, &outbox, &phone, req.purpose, now))
+        .write(move |c| {
+            enterprise_accounts::send_code(c, &outbox, &phone, req.purpose, &origin, now)
+        })
         .await?;
     state.outbox.wake_now();
     Ok(HttpResponse::Accepted().json(SmsCodeResponse {
@@ -155,12 +172,15 @@ pub async fn sms_code(
         (status = 401, description = "wrong, used or expired code", body = ErrorResponse),
         (status = 409, description = "several accounts use this number", body = ErrorResponse),
         (status = 422, body = ErrorResponse),
+        (status = 429, description = "too many failed sign-ins from this address", body = ErrorResponse),
     ))]
 pub async fn sms_login(
     state: State,
+    http: HttpRequest,
     body: ApiJson<SmsLoginRequest>,
 ) -> Result<HttpResponse, AppError> {
     let ApiJson(req) = body;
+    let origin = origin(&state, &http);
     let mut errors = FieldErrors::new();
     let phone = mobile(&mut errors, &req.phone);
     errors.finish()?;
@@ -168,7 +188,9 @@ pub async fn sms_login(
     let ttl = refresh_ttl(&state);
     let keys = state.tokens.clone();
     let session = state
-        .run(move |db| enterprise_accounts::sms_login(db, &phone, &req.code, &keys, ttl, now))
+        .run(move |db| {
+            enterprise_accounts::sms_login(db, &phone, &req.code, &keys, ttl, now, &origin)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(session_response(session)))
 }
@@ -183,12 +205,15 @@ pub async fn sms_login(
         (status = 401, description = "wrong, used or expired code", body = ErrorResponse),
         (status = 409, description = "the phone has an account, or the enterprise is registered with another contact", body = ErrorResponse),
         (status = 422, body = ErrorResponse),
+        (status = 429, description = "too many failed codes from this address", body = ErrorResponse),
     ))]
 pub async fn register(
     state: State,
+    http: HttpRequest,
     body: ApiJson<RegisterRequest>,
 ) -> Result<HttpResponse, AppError> {
     let ApiJson(req) = body;
+    let origin = origin(&state, &http);
     let mut errors = FieldErrors::new();
     let credit_code = match credit_code::normalize(&req.credit_code) {
         Ok(c) => c,
@@ -222,7 +247,7 @@ pub async fn register(
     let ttl = refresh_ttl(&state);
     let keys = state.tokens.clone();
     let session = state
-        .run(move |db| enterprise_accounts::register(db, input, &keys, ttl, now))
+        .run(move |db| enterprise_accounts::register(db, input, &keys, ttl, now, &origin))
         .await?;
     Ok(HttpResponse::Created().json(session_response(session)))
 }

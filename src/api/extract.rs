@@ -225,6 +225,30 @@ pub fn path_error(_: actix_web::error::PathError, _: &HttpRequest) -> actix_web:
 }
 
 /// An id from the path, which must look like one of ours; anything else names nothing.
+/// The client's address: the connection's peer, or — when the peer is one of the trusted
+/// proxies — the last address in `X-Forwarded-For` that is not one of them.
+pub fn client_ip(req: &HttpRequest, trusted: &[std::net::IpAddr]) -> String {
+    let Some(peer) = req.peer_addr().map(|a| a.ip()) else {
+        return "unknown".into();
+    };
+    if !trusted.contains(&peer) {
+        return peer.to_string();
+    }
+    let forwarded = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|a| a.trim().parse::<std::net::IpAddr>().ok())
+        .collect::<Vec<_>>();
+    forwarded
+        .into_iter()
+        .rev()
+        .find(|a| !trusted.contains(a))
+        .unwrap_or(peer)
+        .to_string()
+}
+
 /// `If-Match: "7"` (or `7`): the version of the ticket an action is meant for. Absent: any.
 #[derive(Debug, Clone, Copy)]
 pub struct IfMatch(pub Option<i32>);

@@ -262,6 +262,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    auth_failures (id) {
+        id -> Text,
+        key -> Text,
+        at -> Text,
+    }
+}
+
 diesel::joinable!(tickets -> enterprises (enterprise_id));
 diesel::joinable!(tickets -> categories (category_id));
 diesel::joinable!(ticket_events -> tickets (ticket_id));
@@ -287,6 +295,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     extensions,
     attachments,
     sms_codes,
+    auth_failures,
 );
 
 diesel::table! {

@@ -96,10 +96,16 @@ impl FieldErrors {
         }
     }
 
-    /// A password: at least 8 and at most 128 characters.
+    /// A password: at least 8 and at most 128 characters, with three of the four kinds of
+    /// character: lower case, upper case, digits, others (等保 2.0's complexity rule).
     pub fn password(&mut self, field: &str, value: &str) {
         let n = char_len(value);
-        if n < limits::PASSWORD_MIN {
+        if n >= limits::PASSWORD_MIN && n <= limits::PASSWORD_MAX && character_classes(value) < 3 {
+            self.add(
+                field,
+                "must mix three of: lower-case letters, upper-case letters, digits, other characters",
+            );
+        } else if n < limits::PASSWORD_MIN {
             self.add(
                 field,
                 format!("must be at least {} characters", limits::PASSWORD_MIN),
@@ -174,8 +180,51 @@ pub fn normalize_username(value: &str) -> Option<String> {
     ok.then(|| v.to_ascii_lowercase())
 }
 
+/// How many of the four kinds of character a password has: lower case, upper case, digits,
+/// anything else (punctuation, spaces, Chinese characters).
+pub fn character_classes(value: &str) -> usize {
+    let mut kinds = [false; 4];
+    for c in value.chars() {
+        let kind = if c.is_ascii_lowercase() {
+            0
+        } else if c.is_ascii_uppercase() {
+            1
+        } else if c.is_ascii_digit() {
+            2
+        } else {
+            3
+        };
+        kinds[kind] = true;
+    }
+    kinds.iter().filter(|k| **k).count()
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn passwords_mix_three_kinds_of_character() {
+        use super::{FieldErrors, character_classes};
+        assert_eq!(character_classes("abcdefgh"), 1);
+        assert_eq!(character_classes("abcd1234"), 2);
+        assert_eq!(character_classes("Abcd1234"), 3);
+        assert_eq!(character_classes("abcd-1234"), 3);
+        assert_eq!(character_classes("Ab1-"), 4);
+        assert_eq!(character_classes("密码abc123"), 3);
+        for (password, ok) in [
+            ("Abcd1234", true),
+            ("Test-pass-123", true),
+            ("abcd1234", false),
+            ("ABCDEFGH", false),
+            ("12345678!", false),
+            ("1234567!a", true),
+            ("Ab1-", false),
+        ] {
+            let mut errors = FieldErrors::new();
+            errors.password("password", password);
+            assert_eq!(errors.is_empty(), ok, "{password}: {:?}", errors.map());
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -10,7 +10,7 @@ use crate::domain::ticket::Role;
 use crate::domain::time;
 use crate::domain::validation::FieldErrors;
 use crate::error::AppError;
-use crate::service::{Page, require_role};
+use crate::service::{Page, require_role, throttle};
 
 /// What a successful sign-in or refresh gives.
 #[derive(Debug, Clone)]
@@ -84,8 +84,17 @@ pub fn new_session(
     start_session(conn, user, new_id(), new_id(), keys, refresh_ttl, now)
 }
 
+/// Who is signing in from where, for the limits on guessing (`service::throttle`).
+#[derive(Debug, Clone)]
+pub struct Origin {
+    pub settings: crate::config::AuthSettings,
+    /// The client's address.
+    pub ip: String,
+}
+
 /// Checks the password outside any transaction (it is slow on purpose), then records the new
-/// session in a short one.
+/// session in a short one. An account or address that failed too often lately is refused
+/// before the password is looked at; each failure is counted.
 pub fn login(
     db: &Db,
     username: &str,
@@ -93,21 +102,39 @@ pub fn login(
     keys: &TokenKeys,
     refresh_ttl: chrono::Duration,
     now: DateTime<Utc>,
+    origin: &Origin,
 ) -> Result<Session, AppError> {
     let username = username.trim().to_ascii_lowercase();
-    let user = db.read(|c| Ok::<_, AppError>(users::find_by_username(c, &username)?))?;
-    let Some(user) = user else {
+    let (settings, ip) = (origin.settings.clone(), origin.ip.clone());
+    {
+        let (username, ip) = (username.clone(), ip.clone());
+        db.read(move |c| throttle::check_sign_in(c, &settings, Some(&username), &ip, now))?;
+    }
+    let failed = |username: String, ip: String| -> AppError {
+        match db.write(move |c| throttle::sign_in_failed(c, Some(&username), &ip, now)) {
+            Ok(()) => invalid_credentials(),
+            Err(e) => e,
+        }
+    };
+    let found = {
+        let username = username.clone();
+        db.read(move |c| Ok::<_, AppError>(users::find_by_username(c, &username)?))?
+    };
+    let Some(user) = found else {
         auth::verify_against_nothing(password);
-        return Err(invalid_credentials());
+        return Err(failed(username, ip));
     };
     if !auth::verify_password(password, &user.password_hash) {
-        return Err(invalid_credentials());
+        return Err(failed(username, ip));
     }
     if user.disabled {
         return Err(AppError::forbidden("this account is disabled"));
     }
     let keys = keys.clone();
-    db.write(move |c| start_session(c, user, new_id(), new_id(), &keys, refresh_ttl, now))
+    db.write(move |c| {
+        throttle::sign_in_succeeded(c, &username)?;
+        start_session(c, user, new_id(), new_id(), &keys, refresh_ttl, now)
+    })
 }
 
 /// What presenting a refresh token led to.

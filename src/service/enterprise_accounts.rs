@@ -17,8 +17,9 @@ use crate::domain::ticket::Role;
 use crate::domain::time;
 use crate::error::{AppError, ErrorKind};
 use crate::notify::outbox::Outbox;
-use crate::service::accounts::{self, NewUser, Session};
+use crate::service::accounts::{self, NewUser, Origin, Session};
 use crate::service::directory::{self, NewEnterprise};
+use crate::service::throttle;
 
 pub const CODE_TTL_SECS: i64 = 300;
 pub const RESEND_AFTER_SECS: i64 = 60;
@@ -78,6 +79,7 @@ pub fn send_code(
     outbox: &Outbox,
     phone: &str,
     purpose: CodePurpose,
+    origin: &Origin,
     now: DateTime<Utc>,
 ) -> Result<CodeSent, AppError> {
     let sent = CodeSent {
@@ -97,6 +99,7 @@ pub fn send_code(
             "at most {MAX_PER_DAY} codes a day go to one number"
         )));
     }
+    throttle::sms_code_sent(conn, &origin.settings, &origin.ip, now)?;
     let known = !users::active_by_phone(conn, phone)?.is_empty();
     if purpose == CodePurpose::Login && !known {
         tracing::info!("a sign-in code was asked for a number without an account; none sent");
@@ -162,10 +165,14 @@ pub fn sms_login(
     keys: &TokenKeys,
     refresh_ttl: chrono::Duration,
     now: DateTime<Utc>,
+    origin: &Origin,
 ) -> Result<Session, AppError> {
     let (phone, code, keys) = (phone.to_string(), code.to_string(), keys.clone());
+    let origin = origin.clone();
     db.write(move |c| -> Result<Result<Session, AppError>, AppError> {
+        throttle::check_sign_in(c, &origin.settings, None, &origin.ip, now)?;
         if let Err(e) = use_code(c, &phone, CodePurpose::Login, &code, now)? {
+            throttle::sign_in_failed(c, None, &origin.ip, now)?;
             return Ok(Err(e));
         }
         let mut found = users::active_by_phone(c, &phone)?;
@@ -203,10 +210,14 @@ pub fn register(
     keys: &TokenKeys,
     refresh_ttl: chrono::Duration,
     now: DateTime<Utc>,
+    origin: &Origin,
 ) -> Result<Session, AppError> {
     let keys = keys.clone();
+    let origin = origin.clone();
     db.write(move |c| -> Result<Result<Session, AppError>, AppError> {
+        throttle::check_sign_in(c, &origin.settings, None, &origin.ip, now)?;
         if let Err(e) = use_code(c, &input.phone, CodePurpose::Register, &input.code, now)? {
+            throttle::sign_in_failed(c, None, &origin.ip, now)?;
             return Ok(Err(e));
         }
         // The code is used up whatever happens next: committed with the refusal.

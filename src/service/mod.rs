@@ -12,6 +12,7 @@ pub mod extensions;
 pub mod ledger;
 pub mod notifications;
 pub mod stats;
+pub mod throttle;
 pub mod tickets;
 
 use base64::Engine;

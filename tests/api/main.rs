@@ -18,6 +18,7 @@ mod migrations;
 mod notifications;
 mod portal;
 mod scoping;
+mod security;
 mod sms_gateways;
 mod smtp;
 mod stats;

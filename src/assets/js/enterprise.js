@@ -75,10 +75,10 @@ addStrings({
   'reg.phone': '手机号',
   'reg.code': '短信验证码',
   'reg.password': '设置密码',
-  'reg.passwordPh': '至少 8 位',
+  'reg.passwordPh': '至少 8 位，含大写、小写、数字、符号中的三种',
   'reg.password2': '确认密码',
   'reg.password2Ph': '再次输入密码',
-  'reg.passwordShort': '密码至少 8 位',
+  'reg.passwordShort': '密码至少 8 位，且含大写字母、小写字母、数字、符号中的至少三种',
   'reg.passwordMismatch': '两次输入的密码不一致',
   'reg.submit': '注册并登录',
   'reg.submitting': '注册中…',
@@ -251,10 +251,10 @@ addStrings({
   'reg.phone': 'Mobile',
   'reg.code': 'SMS code',
   'reg.password': 'Password',
-  'reg.passwordPh': 'At least 8 characters',
+  'reg.passwordPh': '8+ characters, 3 of: upper, lower, digit, symbol',
   'reg.password2': 'Confirm password',
   'reg.password2Ph': 'Repeat the password',
-  'reg.passwordShort': 'At least 8 characters',
+  'reg.passwordShort': 'At least 8 characters, mixing three of: upper-case, lower-case, digits, symbols',
   'reg.passwordMismatch': 'The passwords differ',
   'reg.submit': 'Register and sign in',
   'reg.submitting': 'Registering…',
@@ -657,7 +657,7 @@ function registerPage() {
       contact_name: !cname.value.trim() && t('fe.required'),
       phone: !phoneOk(phone.value) && t('login.badPhone'),
       code: !/^\d{6}$/.test(code.value.trim()) && t('login.badCode'),
-      password: [...pw.value].length < 8 && t('reg.passwordShort'),
+      password: !strongEnough(pw.value) && t('reg.passwordShort'),
       password2: pw.value !== pw2.value && t('reg.passwordMismatch'),
     });
     if (le) { showFieldErrors(form, le); return; }
@@ -1265,6 +1265,14 @@ async function mePage() {
 }
 
 // ---------------------------------------------------------------------------------------------
+
+/** The server's rule: 8 to 128 characters, three of lower, upper, digit, other. */
+function strongEnough(value) {
+  const chars = [...value];
+  if (chars.length < 8 || chars.length > 128) return false;
+  const kinds = new Set(chars.map((c) => (/[a-z]/.test(c) ? 'l' : /[A-Z]/.test(c) ? 'u' : /[0-9]/.test(c) ? 'd' : 'o')));
+  return kinds.size >= 3;
+}
 
 export function register() {
   setTabs('enterprise', [
