@@ -102,6 +102,27 @@ impl Application {
                         .add(("X-Frame-Options", "DENY"))
                         .add(("Cache-Control", "no-store")),
                 )
+                // Answers that set no policy of their own (the API's JSON, errors, exports) get
+                // one that allows nothing; the API viewer's pages only refuse framing.
+                .wrap_fn(|req, srv| {
+                    use actix_web::dev::Service as _;
+                    use actix_web::http::header::{CONTENT_SECURITY_POLICY, HeaderValue};
+                    let docs = req.path().starts_with("/api/docs");
+                    let answer = srv.call(req);
+                    async move {
+                        let mut res = answer.await?;
+                        let policy = if docs {
+                            "frame-ancestors 'none'"
+                        } else {
+                            "default-src 'none'; frame-ancestors 'none'"
+                        };
+                        if !res.headers().contains_key(CONTENT_SECURITY_POLICY) {
+                            res.headers_mut()
+                                .insert(CONTENT_SECURITY_POLICY, HeaderValue::from_static(policy));
+                        }
+                        Ok(res)
+                    }
+                })
                 .wrap(Condition::new(
                     log_requests,
                     // Peer, request line, status, bytes, seconds.

@@ -467,7 +467,46 @@ async fn security_headers(app: TestApp) {
     assert_eq!(r.status, 200);
     assert_eq!(r.headers["x-content-type-options"], "nosniff");
     assert_eq!(r.headers["referrer-policy"], "no-referrer");
+    assert_eq!(r.headers["x-frame-options"], "DENY");
+    assert_eq!(
+        r.headers["content-security-policy"],
+        "default-src 'none'; frame-ancestors 'none'"
+    );
     assert_eq!(r.body["status"], "ok");
+    // Errors too; and no CORS unless configured: a cross-origin page gets no permission.
+    let r = app
+        .send(
+            app.client
+                .get(app.url("/api/v1/tickets"))
+                .header("origin", "https://evil.example"),
+        )
+        .await;
+    assert_eq!(r.status, 401);
+    assert_eq!(
+        r.headers["content-security-policy"],
+        "default-src 'none'; frame-ancestors 'none'"
+    );
+    assert!(!r.headers.contains_key("access-control-allow-origin"));
+    let preflight = app
+        .send(
+            app.client
+                .request(reqwest::Method::OPTIONS, app.url("/api/v1/tickets"))
+                .header("origin", "https://evil.example")
+                .header("access-control-request-method", "POST"),
+        )
+        .await;
+    assert!(
+        !preflight
+            .headers
+            .contains_key("access-control-allow-origin")
+    );
+    // The API viewer keeps its own scripts but may not be framed.
+    let docs = app.get("/api/docs/", None).await;
+    assert_eq!(docs.status, 200);
+    assert_eq!(
+        docs.headers["content-security-policy"],
+        "frame-ancestors 'none'"
+    );
     let r = app.get("/readyz", None).await;
     assert_eq!(r.body["status"], "ready");
     let expected = match app.backend {
