@@ -7,11 +7,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::State;
-use crate::api::extract::{Admin, ApiJson, Auth};
+use crate::api::extract::{Admin, ApiJson, Auth, ClientIp};
 use crate::api::types::ErrorResponse;
 use crate::domain::calendar::{DayKind, Holiday, YearFile, end_of_china_day};
 use crate::domain::time;
 use crate::error::AppError;
+use crate::service::audit;
 use crate::service::calendar::{self, YearSource};
 
 /// Longest span the calendar answers about, in days (ten years).
@@ -226,10 +227,12 @@ pub async fn list_years(state: State, _auth: Auth) -> Result<HttpResponse, AppEr
 pub async fn put_year(
     state: State,
     admin: Admin,
+    ip: ClientIp,
     path: web::Path<String>,
     body: ApiJson<CalendarYearRequest>,
 ) -> Result<HttpResponse, AppError> {
     let Admin(who) = admin;
+    let actor = ip.actor(&who);
     let ApiJson(req) = body;
     let year: i32 = path
         .parse()
@@ -251,7 +254,19 @@ pub async fn put_year(
     let now = state.clock.now();
     let stored = file.clone();
     state
-        .write(move |c| calendar::load_year(c, &who, &stored, now))
+        .write(move |c| {
+            calendar::load_year(c, &who, &stored, now)?;
+            let detail = serde_json::json!({"days": stored.holidays.len()});
+            audit::record(
+                c,
+                &actor,
+                "calendar.put",
+                "calendar_year",
+                Some(&year.to_string()),
+                Some(detail),
+                now,
+            )
+        })
         .await?;
     let store = state.calendar.clone();
     state.read(move |c| Ok(store.refresh(c)?)).await?;

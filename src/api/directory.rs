@@ -7,7 +7,7 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::State;
-use crate::api::extract::{Admin, ApiJson, Auth, path_id};
+use crate::api::extract::{Admin, ApiJson, Auth, ClientIp, path_id};
 use crate::api::params::{cursor_id, nullable, page_limit, patch_with, search_pattern};
 use crate::api::types::{
     CategoryList, CategoryResponse, DepartmentList, DepartmentResponse, EnterpriseList,
@@ -17,10 +17,12 @@ use crate::db::enterprises::EnterpriseFilter;
 use crate::domain::credit_code;
 use crate::domain::validation::{FieldErrors, limits};
 use crate::error::AppError;
+use crate::service::audit;
 use crate::service::directory::{
     self, CategoryChanges, DepartmentChanges, EnterpriseChanges, NewCategory, NewDepartment,
     NewEnterprise,
 };
+use serde_json::json;
 
 fn created<T: serde::Serialize>(location: String, body: T) -> HttpResponse {
     HttpResponse::Created()
@@ -77,7 +79,8 @@ pub async fn list_departments(state: State, _auth: Auth) -> Result<HttpResponse,
     security(("bearer" = [])))]
 pub async fn create_department(
     state: State,
-    _admin: Admin,
+    admin: Admin,
+    ip: ClientIp,
     body: ApiJson<CreateDepartmentRequest>,
 ) -> Result<HttpResponse, AppError> {
     let ApiJson(req) = body;
@@ -85,13 +88,26 @@ pub async fn create_department(
     errors.required_text("name", &req.name, limits::NAME);
     errors.finish()?;
     let now = state.clock.now();
+    let actor = ip.actor(&admin.0);
     let input = NewDepartment {
         name: req.name.trim().to_string(),
         parent_id: req.parent_id,
         head_user_id: req.head_user_id,
     };
     let row = state
-        .write(move |c| directory::create_department(c, input, now))
+        .write(move |c| {
+            let row = directory::create_department(c, input, now)?;
+            audit::record(
+                c,
+                &actor,
+                "department.create",
+                "department",
+                Some(&row.id),
+                None,
+                now,
+            )?;
+            Ok(row)
+        })
         .await?;
     Ok(created(
         format!("/api/v1/departments/{}", row.id),
@@ -130,7 +146,8 @@ pub async fn get_department(
     security(("bearer" = [])))]
 pub async fn update_department(
     state: State,
-    _admin: Admin,
+    admin: Admin,
+    ip: ClientIp,
     id: web::Path<String>,
     body: ApiJson<UpdateDepartmentRequest>,
 ) -> Result<HttpResponse, AppError> {
@@ -147,8 +164,26 @@ pub async fn update_department(
         parent_id: req.parent_id,
         head_user_id: req.head_user_id,
     };
+    let actor = ip.actor(&admin.0);
+    let detail = audit::fields(&[
+        ("name", changes.name.is_some()),
+        ("parent_id", changes.parent_id.is_some()),
+        ("head_user_id", changes.head_user_id.is_some()),
+    ]);
     let row = state
-        .write(move |c| directory::update_department(c, &id, changes, now))
+        .write(move |c| {
+            let row = directory::update_department(c, &id, changes, now)?;
+            audit::record(
+                c,
+                &actor,
+                "department.update",
+                "department",
+                Some(&id),
+                Some(json!({"fields": detail})),
+                now,
+            )?;
+            Ok(row)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(DepartmentResponse::from(row)))
 }
@@ -239,7 +274,8 @@ fn credit(errors: &mut FieldErrors, value: &str) -> Option<String> {
     security(("bearer" = [])))]
 pub async fn create_enterprise(
     state: State,
-    _admin: Admin,
+    admin: Admin,
+    ip: ClientIp,
     body: ApiJson<CreateEnterpriseRequest>,
 ) -> Result<HttpResponse, AppError> {
     let ApiJson(req) = body;
@@ -258,8 +294,21 @@ pub async fn create_enterprise(
     };
     errors.finish()?;
     let now = state.clock.now();
+    let actor = ip.actor(&admin.0);
     let row = state
-        .write(move |c| directory::create_enterprise(c, input, now))
+        .write(move |c| {
+            let row = directory::create_enterprise(c, input, now)?;
+            audit::record(
+                c,
+                &actor,
+                "enterprise.create",
+                "enterprise",
+                Some(&row.id),
+                None,
+                now,
+            )?;
+            Ok(row)
+        })
         .await?;
     Ok(created(
         format!("/api/v1/enterprises/{}", row.id),
@@ -329,7 +378,8 @@ pub async fn get_enterprise(
     security(("bearer" = [])))]
 pub async fn update_enterprise(
     state: State,
-    _admin: Admin,
+    admin: Admin,
+    ip: ClientIp,
     id: web::Path<String>,
     body: ApiJson<UpdateEnterpriseRequest>,
 ) -> Result<HttpResponse, AppError> {
@@ -363,8 +413,31 @@ pub async fn update_enterprise(
     };
     errors.finish()?;
     let now = state.clock.now();
+    let actor = ip.actor(&admin.0);
+    let detail = audit::fields(&[
+        ("name", changes.name.is_some()),
+        ("credit_code", changes.credit_code.is_some()),
+        ("industry_chain", changes.industry_chain.is_some()),
+        ("area", changes.area.is_some()),
+        ("address", changes.address.is_some()),
+        ("contact_name", changes.contact_name.is_some()),
+        ("contact_phone", changes.contact_phone.is_some()),
+        ("liaison_cadre_id", changes.liaison_cadre_id.is_some()),
+    ]);
     let row = state
-        .write(move |c| directory::update_enterprise(c, &id, changes, now))
+        .write(move |c| {
+            let row = directory::update_enterprise(c, &id, changes, now)?;
+            audit::record(
+                c,
+                &actor,
+                "enterprise.update",
+                "enterprise",
+                Some(&id),
+                Some(json!({"fields": detail})),
+                now,
+            )?;
+            Ok(row)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(EnterpriseResponse::from(row)))
 }
@@ -428,7 +501,8 @@ pub async fn list_categories(state: State, auth: Auth) -> Result<HttpResponse, A
     security(("bearer" = [])))]
 pub async fn create_category(
     state: State,
-    _admin: Admin,
+    admin: Admin,
+    ip: ClientIp,
     body: ApiJson<CreateCategoryRequest>,
 ) -> Result<HttpResponse, AppError> {
     let ApiJson(req) = body;
@@ -437,13 +511,26 @@ pub async fn create_category(
     check_deadline(&mut errors, req.deadline_days);
     errors.finish()?;
     let now = state.clock.now();
+    let actor = ip.actor(&admin.0);
     let input = NewCategory {
         name: req.name.trim().to_string(),
         default_department_id: req.default_department_id,
         deadline_days: req.deadline_days,
     };
     let row = state
-        .write(move |c| directory::create_category(c, input, now))
+        .write(move |c| {
+            let row = directory::create_category(c, input, now)?;
+            audit::record(
+                c,
+                &actor,
+                "category.create",
+                "category",
+                Some(&row.id),
+                None,
+                now,
+            )?;
+            Ok(row)
+        })
         .await?;
     Ok(created(
         format!("/api/v1/categories/{}", row.id),
@@ -480,7 +567,8 @@ pub async fn get_category(
     security(("bearer" = [])))]
 pub async fn update_category(
     state: State,
-    _admin: Admin,
+    admin: Admin,
+    ip: ClientIp,
     id: web::Path<String>,
     body: ApiJson<UpdateCategoryRequest>,
 ) -> Result<HttpResponse, AppError> {
@@ -501,8 +589,30 @@ pub async fn update_category(
         deadline_days: req.deadline_days,
         disabled: req.disabled,
     };
+    let actor = ip.actor(&admin.0);
+    let detail = audit::fields(&[
+        ("name", changes.name.is_some()),
+        (
+            "default_department_id",
+            changes.default_department_id.is_some(),
+        ),
+        ("deadline_days", changes.deadline_days.is_some()),
+        ("disabled", changes.disabled.is_some()),
+    ]);
     let row = state
-        .write(move |c| directory::update_category(c, &id, changes, now))
+        .write(move |c| {
+            let row = directory::update_category(c, &id, changes, now)?;
+            audit::record(
+                c,
+                &actor,
+                "category.update",
+                "category",
+                Some(&id),
+                Some(json!({"fields": detail})),
+                now,
+            )?;
+            Ok(row)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(CategoryResponse::from(row)))
 }

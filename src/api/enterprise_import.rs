@@ -7,10 +7,11 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::api::State;
 use crate::api::attachments::{UploadForm, read_file_part};
-use crate::api::extract::Admin;
+use crate::api::extract::{Admin, ClientIp};
 use crate::api::types::ErrorResponse;
 use crate::error::AppError;
 use crate::export::{Column, XlsxWriter};
+use crate::service::audit;
 use crate::service::enterprise_import::{self, COLUMNS, ImportReport, RowError};
 
 /// The largest ledger accepted.
@@ -88,7 +89,8 @@ pub async fn template(_admin: Admin) -> Result<HttpResponse, AppError> {
     security(("bearer" = [])))]
 pub async fn import(
     state: State,
-    _admin: Admin,
+    admin: Admin,
+    ip: ClientIp,
     req: HttpRequest,
     query: web::Query<ImportQuery>,
     payload: web::Payload,
@@ -99,8 +101,26 @@ pub async fn import(
         .await
         .map_err(AppError::internal)??;
     let now = state.clock.now();
+    let actor = ip.actor(&admin.0);
     let report = state
-        .write(move |c| enterprise_import::import(c, &rows, dry_run, now))
+        .write(move |c| {
+            let report = enterprise_import::import(c, &rows, dry_run, now)?;
+            if !dry_run && report.errors.is_empty() {
+                let detail = serde_json::json!({
+                    "rows": report.rows, "created": report.created, "updated": report.updated,
+                });
+                audit::record(
+                    c,
+                    &actor,
+                    "enterprise.import",
+                    "enterprise",
+                    None,
+                    Some(detail),
+                    now,
+                )?;
+            }
+            Ok(report)
+        })
         .await?;
     if report.errors.is_empty() {
         return Ok(HttpResponse::Ok().json(report));

@@ -9,19 +9,20 @@ use std::io::{self, Write};
 
 use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
 use actix_web::web::Bytes;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
 use tokio::sync::mpsc;
 use utoipa::IntoParams;
 
 use crate::api::State;
-use crate::api::extract::Auth;
+use crate::api::extract::{Auth, ClientIp};
 use crate::api::tickets::{TicketListQuery, list_filter};
 use crate::api::types::ErrorResponse;
 use crate::domain::time;
 use crate::error::AppError;
 use crate::export::{CsvWriter, XlsxWriter};
+use crate::service::audit;
 use crate::service::ledger::{self, WorkbookError};
 
 /// Bytes buffered before a chunk is handed to the response.
@@ -117,6 +118,7 @@ const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.
 async fn ledger(
     state: State,
     auth: Auth,
+    audited: (ClientIp, String),
     query: TicketListQuery,
     xlsx: bool,
 ) -> Result<HttpResponse, AppError> {
@@ -124,6 +126,15 @@ async fn ledger(
     ledger::check_staff(&who)?;
     let now = time::format(state.clock.now());
     let filter = list_filter(&query, &now)?;
+    let (ip, query_text) = audited;
+    record_export(
+        &state,
+        ip.actor(&who),
+        "export.ledger",
+        if xlsx { "xlsx" } else { "csv" },
+        query_text,
+    )
+    .await?;
     let db = state.db.clone();
     let today = time::china_date(state.clock.now());
     let filename = format!("台账-{}.{}", today, if xlsx { "xlsx" } else { "csv" });
@@ -169,9 +180,30 @@ async fn ledger(
 pub async fn ledger_csv(
     state: State,
     auth: Auth,
+    ip: ClientIp,
+    req: HttpRequest,
     query: web::Query<TicketListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    ledger(state, auth, query.into_inner(), false).await
+    let audited = (ip, req.query_string().to_string());
+    ledger(state, auth, audited, query.into_inner(), false).await
+}
+
+/// Who exported what, before the first byte goes (an export that fails midway is still one
+/// that was asked for and began).
+async fn record_export(
+    state: &State,
+    actor: audit::Actor,
+    action: &'static str,
+    format: &'static str,
+    query: String,
+) -> Result<(), AppError> {
+    let now = state.clock.now();
+    state
+        .write(move |c| {
+            let detail = serde_json::json!({"format": format, "query": query});
+            audit::record(c, &actor, action, "ticket", None, Some(detail), now)
+        })
+        .await
 }
 
 /// The ledger as an Excel workbook: the same rows as the CSV on the sheet 台账 (continued on
@@ -183,9 +215,12 @@ pub async fn ledger_csv(
 pub async fn ledger_xlsx(
     state: State,
     auth: Auth,
+    ip: ClientIp,
+    req: HttpRequest,
     query: web::Query<TicketListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    ledger(state, auth, query.into_inner(), true).await
+    let audited = (ip, req.query_string().to_string());
+    ledger(state, auth, audited, query.into_inner(), true).await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -205,10 +240,13 @@ pub struct AssessmentQuery {
 pub async fn assessment(
     state: State,
     auth: Auth,
+    ip: ClientIp,
+    req: HttpRequest,
     query: web::Query<AssessmentQuery>,
 ) -> Result<HttpResponse, AppError> {
     let Auth(who) = auth;
     ledger::check_staff(&who)?;
+    let query_text = req.query_string().to_string();
     let today = time::china_date(state.clock.now());
     let month = match query.month.as_deref() {
         Some(text) => NaiveDate::parse_from_str(&format!("{}-01", text.trim()), "%Y-%m-%d")
@@ -219,6 +257,14 @@ pub async fn assessment(
             .unwrap_or(today),
     };
     let weights = crate::api::stats::weights(&state);
+    record_export(
+        &state,
+        ip.actor(&who),
+        "export.assessment",
+        "xlsx",
+        query_text,
+    )
+    .await?;
     let now = time::format(state.clock.now());
     let db = state.db.clone();
     let filename = format!("月度考核-{}.xlsx", month.format("%Y-%m"));

@@ -249,6 +249,33 @@ pub fn client_ip(req: &HttpRequest, trusted: &[std::net::IpAddr]) -> String {
         .to_string()
 }
 
+/// The client's address (see [`client_ip`]), for the audit log.
+#[derive(Debug, Clone)]
+pub struct ClientIp(pub String);
+
+impl FromRequest for ClientIp {
+    type Error = AppError;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let trusted = req
+            .app_data::<web::Data<AppState>>()
+            .map(|s| s.settings.server.trusted_proxies.clone())
+            .unwrap_or_default();
+        ready(Ok(ClientIp(client_ip(req, &trusted))))
+    }
+}
+
+impl ClientIp {
+    /// The actor of an audited action.
+    pub fn actor(self, who: &Principal) -> crate::service::audit::Actor {
+        crate::service::audit::Actor {
+            who: who.clone(),
+            ip: self.0,
+        }
+    }
+}
+
 /// `If-Match: "7"` (or `7`): the version of the ticket an action is meant for. Absent: any.
 #[derive(Debug, Clone, Copy)]
 pub struct IfMatch(pub Option<i32>);

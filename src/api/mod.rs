@@ -6,6 +6,7 @@
 //! [`AppState::read`] — and shape the answer.
 
 pub mod attachments;
+pub mod audit;
 pub mod auth;
 pub mod calendar;
 pub mod directory;
@@ -264,6 +265,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     resource("/tickets/{id}/extensions/{eid}/deny")
                         .route(post().to(extensions::deny_extension)),
                 )
+                .service(resource("/audit").route(get().to(audit::list_audit)))
                 .service(resource("/stats/summary").route(get().to(stats::summary)))
                 .service(resource("/stats/breakdown").route(get().to(stats::breakdown)))
                 .service(resource("/stats/trend").route(get().to(stats::trend)))

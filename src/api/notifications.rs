@@ -9,13 +9,14 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::State;
-use crate::api::extract::{Admin, path_id};
+use crate::api::extract::{Admin, ClientIp, path_id};
 use crate::api::params::{cursor_id, page_limit};
 use crate::api::types::ErrorResponse;
 use crate::db::notifications::{NotificationFilter, NotificationRow};
 use crate::domain::notification::{NotifyChannel, NotifyEvent, NotifyStatus};
 use crate::error::AppError;
 use crate::notify::outbox::SMS_CODE_EVENT;
+use crate::service::audit;
 use crate::service::notifications;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -255,13 +256,27 @@ pub async fn notification_counts(state: State, admin: Admin) -> Result<HttpRespo
 pub async fn retry_notification(
     state: State,
     admin: Admin,
+    ip: ClientIp,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let Admin(who) = admin;
+    let actor = ip.actor(&who);
     let id = path_id(&id, "notification")?;
     let now = state.clock.now();
     let row = state
-        .write(move |c| notifications::retry(c, &who, &id, now))
+        .write(move |c| {
+            let row = notifications::retry(c, &who, &id, now)?;
+            audit::record(
+                c,
+                &actor,
+                "notification.retry",
+                "notification",
+                Some(&id),
+                None,
+                now,
+            )?;
+            Ok(row)
+        })
         .await?;
     state.outbox.wake_now();
     Ok(HttpResponse::Ok().json(NotificationResponse::new(row, false)))

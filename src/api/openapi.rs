@@ -4,7 +4,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::api::{
-    attachments, auth, calendar, directory, enterprise_import, export, extensions, health,
+    attachments, audit, auth, calendar, directory, enterprise_import, export, extensions, health,
     notifications, stats, tickets, types, users,
 };
 use crate::domain::notification::{NotifyChannel, NotifyEvent, NotifyStatus};
@@ -103,6 +103,7 @@ impl Modify for BearerAuth {
         notifications::notification_counts,
         notifications::get_notification,
         notifications::retry_notification,
+        audit::list_audit,
     ),
     components(schemas(Role, TicketKind, TicketStatus, Channel, Rating, Action, Priority, NotifyChannel, NotifyStatus, NotifyEvent, types::ErrorResponse)),
     modifiers(&BearerAuth),
@@ -114,6 +115,7 @@ impl Modify for BearerAuth {
         (name = "statistics", description = "The figures administrators watch: docs/kpi.md"),
         (name = "calendar", description = "Working days: public holidays and make-up working days"),
         (name = "attachments", description = "Photos and PDFs attached to tickets and comments"),
+        (name = "audit", description = "What administrators did (read-only)"),
     )
 )]
 pub struct ApiDoc;

@@ -281,7 +281,7 @@ fn parse_list<T: Copy>(
         .collect()
 }
 
-fn instant(field: &str, value: Option<&str>) -> Result<Option<String>, AppError> {
+pub(crate) fn instant(field: &str, value: Option<&str>) -> Result<Option<String>, AppError> {
     value
         .filter(|v| !v.is_empty())
         .map(|v| {

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::State;
-use crate::api::extract::{Admin, ApiJson, Auth, path_id};
+use crate::api::extract::{Admin, ApiJson, Auth, ClientIp, path_id};
 use crate::api::params::{cursor_id, nullable, page_limit, patch_with, search_pattern};
 use crate::api::types::{ErrorResponse, UserList, UserResponse};
 use crate::auth;
@@ -14,6 +14,8 @@ use crate::domain::ticket::Role;
 use crate::domain::validation::{FieldErrors, limits};
 use crate::error::AppError;
 use crate::service::accounts::{self, NewUser, UserChanges};
+use crate::service::audit;
+use serde_json::json;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -90,7 +92,8 @@ pub struct UserListQuery {
     security(("bearer" = [])))]
 pub async fn create_user(
     state: State,
-    _admin: Admin,
+    admin: Admin,
+    ip: ClientIp,
     body: ApiJson<CreateUserRequest>,
 ) -> Result<HttpResponse, AppError> {
     let ApiJson(req) = body;
@@ -102,6 +105,7 @@ pub async fn create_user(
     let email = errors.email("email", req.email);
     errors.finish()?;
     let now = state.clock.now();
+    let actor = ip.actor(&admin.0);
     let password = req.password;
     let input = NewUser {
         username: username.unwrap_or_default(),
@@ -117,14 +121,26 @@ pub async fn create_user(
         .run(move |db| {
             let password_hash = auth::hash_password(&password).map_err(AppError::internal)?;
             db.write(move |c| {
-                accounts::create_user(
+                let role = input.role;
+                let user = accounts::create_user(
                     c,
                     NewUser {
                         password_hash,
                         ..input
                     },
                     now,
-                )
+                )?;
+                let detail = json!({"role": role.as_str()});
+                audit::record(
+                    c,
+                    &actor,
+                    "user.create",
+                    "user",
+                    Some(&user.id),
+                    Some(detail),
+                    now,
+                )?;
+                Ok(user)
             })
         })
         .await?;
@@ -207,10 +223,12 @@ pub async fn get_user(
 pub async fn update_user(
     state: State,
     admin: Admin,
+    ip: ClientIp,
     id: web::Path<String>,
     body: ApiJson<UpdateUserRequest>,
 ) -> Result<HttpResponse, AppError> {
     let Admin(who) = admin;
+    let actor = ip.actor(&who);
     let id = path_id(&id, "user")?;
     let ApiJson(req) = body;
     let mut errors = FieldErrors::new();
@@ -252,7 +270,23 @@ pub async fn update_user(
                 .transpose()
                 .map_err(AppError::internal)?;
             db.write(move |c| {
-                accounts::update_user(
+                let detail = json!({
+                    "fields": audit::fields(&[
+                        ("password", password_hash.is_some()),
+                        ("name", changes.name.is_some()),
+                        ("phone", changes.phone.is_some()),
+                        ("email", changes.email.is_some()),
+                        ("role", changes.role.is_some()),
+                        ("department_id", changes.department_id.is_some()),
+                        ("enterprise_id", changes.enterprise_id.is_some()),
+                        ("disabled", changes.disabled.is_some()),
+                        ("notify_email", changes.notify_email.is_some()),
+                        ("notify_sms", changes.notify_sms.is_some()),
+                    ]),
+                    "role": changes.role.map(|r| r.as_str()),
+                    "disabled": changes.disabled,
+                });
+                let user = accounts::update_user(
                     c,
                     &id,
                     UserChanges {
@@ -260,7 +294,17 @@ pub async fn update_user(
                         ..changes
                     },
                     now,
-                )
+                )?;
+                audit::record(
+                    c,
+                    &actor,
+                    "user.update",
+                    "user",
+                    Some(&user.id),
+                    Some(detail),
+                    now,
+                )?;
+                Ok(user)
             })
         })
         .await?;

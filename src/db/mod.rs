@@ -12,6 +12,7 @@
 //! depend on the values and diesel could not keep the statement prepared.
 
 pub mod attachments;
+pub mod audit_log;
 pub mod auth_failures;
 pub mod calendar_years;
 pub mod categories;

@@ -270,6 +270,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    audit_log (id) {
+        id -> Text,
+        at -> Text,
+        actor_id -> Nullable<Text>,
+        actor_role -> Text,
+        ip -> Text,
+        action -> Text,
+        target_type -> Text,
+        target_id -> Nullable<Text>,
+        detail -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(tickets -> enterprises (enterprise_id));
 diesel::joinable!(tickets -> categories (category_id));
 diesel::joinable!(ticket_events -> tickets (ticket_id));
@@ -296,6 +310,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     attachments,
     sms_codes,
     auth_failures,
+    audit_log,
 );
 
 diesel::table! {

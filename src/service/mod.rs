@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod attachments;
+pub mod audit;
 pub mod calendar;
 pub mod directory;
 pub mod enterprise_accounts;

@@ -187,3 +187,158 @@ mod addresses {
         }
     }
 }
+
+async fn administrative_actions_are_audited_and_the_log_cannot_be_changed(app: TestApp) {
+    use diesel::RunQueryDsl;
+    let w = app.world().await;
+    let created = app
+        .post(
+            "/api/v1/users",
+            Some(&w.admin.token),
+            json!({"username": "new.dispatcher", "password": "Mixed-pass-1", "name": "新受理员",
+                   "role": "dispatcher", "phone": "13912340000"}),
+        )
+        .await
+        .expect(201);
+    let user_id = created["id"].as_str().unwrap().to_string();
+    app.patch(
+        &format!("/api/v1/users/{user_id}"),
+        Some(&w.admin.token),
+        json!({"role": "admin", "phone": "13912340001", "disabled": true}),
+    )
+    .await
+    .expect(200);
+    // A refused action leaves nothing.
+    app.patch(
+        &format!("/api/v1/users/{user_id}"),
+        Some(&w.admin.token),
+        json!({"password": "weak"}),
+    )
+    .await
+    .expect_error(422, "validation_failed");
+    let dept = app
+        .post(
+            "/api/v1/departments",
+            Some(&w.admin.token),
+            json!({"name": "区数据局"}),
+        )
+        .await
+        .expect(201);
+    app.patch(
+        &format!("/api/v1/categories/{}", w.category),
+        Some(&w.admin.token),
+        json!({"deadline_days": 7}),
+    )
+    .await
+    .expect(200);
+    let ledger = app
+        .client
+        .get(app.url("/api/v1/ledger.csv?status=submitted"))
+        .bearer_auth(&w.dispatcher.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ledger.status(), 200);
+    let _ = ledger.bytes().await.unwrap();
+
+    let log = app
+        .get("/api/v1/audit?limit=100", Some(&w.admin.token))
+        .await
+        .expect(200);
+    let items = log["items"].as_array().unwrap();
+    let actions: Vec<&str> = items
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "export.ledger",
+            "category.update",
+            "department.create",
+            "user.update",
+            "user.create"
+        ],
+        "{log}"
+    );
+    let export = &items[0];
+    assert_eq!(export["actor_id"], w.dispatcher.id.as_str());
+    assert_eq!(export["actor_role"], "dispatcher");
+    assert_eq!(export["detail"]["format"], "csv");
+    assert_eq!(export["detail"]["query"], "status=submitted");
+    assert_eq!(export["ip"], "127.0.0.1");
+    let update = &items[3];
+    assert_eq!(update["actor_id"], w.admin.id.as_str());
+    assert_eq!(update["target_type"], "user");
+    assert_eq!(update["target_id"], user_id.as_str());
+    assert_eq!(update["detail"]["role"], "admin");
+    assert_eq!(update["detail"]["disabled"], true);
+    assert_eq!(
+        update["detail"]["fields"],
+        json!(["phone", "role", "disabled"])
+    );
+    // Which fields changed, never their values.
+    assert!(!log.to_string().contains("13912340001"), "{log}");
+    assert_eq!(items[2]["target_id"], dept["id"]);
+    assert_eq!(items[1]["detail"]["fields"], json!(["deadline_days"]));
+    // Filters.
+    let users = app
+        .get("/api/v1/audit?action=user.", Some(&w.admin.token))
+        .await
+        .expect(200);
+    assert_eq!(users["items"].as_array().unwrap().len(), 2);
+    let by = app
+        .get(
+            &format!("/api/v1/audit?actor_id={}", w.dispatcher.id),
+            Some(&w.admin.token),
+        )
+        .await
+        .expect(200);
+    assert_eq!(by["items"].as_array().unwrap().len(), 1);
+    let page = app
+        .get("/api/v1/audit?limit=2", Some(&w.admin.token))
+        .await
+        .expect(200);
+    let next = page["next_cursor"].as_str().unwrap();
+    let rest = app
+        .get(
+            &format!("/api/v1/audit?limit=100&cursor={next}"),
+            Some(&w.admin.token),
+        )
+        .await
+        .expect(200);
+    assert_eq!(rest["items"].as_array().unwrap().len(), 3);
+    app.get("/api/v1/audit?from=yesterday", Some(&w.admin.token))
+        .await
+        .expect_error(400, "invalid_query");
+
+    // Administrators only, and read-only: no method changes it, nor can the database.
+    for who in [&w.dispatcher, &w.cadre_a, &w.ent_a] {
+        assert_eq!(app.get("/api/v1/audit", Some(&who.token)).await.status, 403);
+    }
+    for method in [
+        reqwest::Method::POST,
+        reqwest::Method::PATCH,
+        reqwest::Method::DELETE,
+        reqwest::Method::PUT,
+    ] {
+        let r = app
+            .send(
+                app.client
+                    .request(method.clone(), app.url("/api/v1/audit"))
+                    .bearer_auth(&w.admin.token),
+            )
+            .await;
+        assert_eq!(r.status, 405, "{method}");
+    }
+    let mut conn = app.db.conn().unwrap();
+    for statement in [
+        "UPDATE audit_log SET actor_role = 'x'",
+        "DELETE FROM audit_log",
+    ] {
+        let refused = diesel::sql_query(statement).execute(&mut *conn);
+        assert!(refused.is_err(), "{statement}");
+    }
+}
+
+crate::both_backends!(administrative_actions_are_audited_and_the_log_cannot_be_changed);
