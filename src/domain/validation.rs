@@ -100,7 +100,9 @@ impl FieldErrors {
     /// character: lower case, upper case, digits, others (等保 2.0's complexity rule).
     pub fn password(&mut self, field: &str, value: &str) {
         let n = char_len(value);
-        if n >= limits::PASSWORD_MIN && n <= limits::PASSWORD_MAX && character_classes(value) < 3 {
+        if (limits::PASSWORD_MIN..=limits::PASSWORD_MAX).contains(&n)
+            && character_classes(value) < 3
+        {
             self.add(
                 field,
                 "must mix three of: lower-case letters, upper-case letters, digits, other characters",
