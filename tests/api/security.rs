@@ -100,7 +100,7 @@ async fn addresses_are_refused_after_many_failures(app: TestApp, trusted: bool) 
         .iter()
         .enumerate()
     {
-        app.set_contact(&[&w.ent_a, &w.ent_a2, &w.ent_b][i], Some(phone), None);
+        app.set_contact([&w.ent_a, &w.ent_a2, &w.ent_b][i], Some(phone), None);
         app.post(
             "/api/v1/auth/sms-code",
             None,
