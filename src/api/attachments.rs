@@ -189,7 +189,9 @@ fn encoded_file_name(name: &str) -> String {
 #[utoipa::path(get, path = "/api/v1/attachments/{id}", tag = "attachments",
     params(("id" = String, Path)),
     responses(
-        (status = 200, description = "the file, with its type", content_type = "application/octet-stream"),
+        (status = 200, description = "the file, with its type", content(
+            (String = "image/jpeg"), (String = "image/png"), (String = "image/gif"),
+            (String = "image/webp"), (String = "application/pdf"))),
         (status = 401, body = ErrorResponse),
         (status = 404, body = ErrorResponse),
     ),

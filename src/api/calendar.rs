@@ -222,7 +222,7 @@ pub async fn list_years(state: State, _auth: Auth) -> Result<HttpResponse, AppEr
 #[utoipa::path(put, path = "/api/v1/calendar/years/{year}", tag = "calendar",
     params(("year" = i32, Path)),
     request_body = CalendarYearRequest,
-    responses((status = 200, body = CalendarYearResponse), (status = 403, body = ErrorResponse), (status = 422, body = ErrorResponse)),
+    responses((status = 200, body = CalendarYearResponse), (status = 403, body = ErrorResponse), (status = 404, description = "the year in the path is not a number", body = ErrorResponse), (status = 422, body = ErrorResponse)),
     security(("bearer" = [])))]
 pub async fn put_year(
     state: State,
@@ -241,6 +241,12 @@ pub async fn put_year(
         return Err(AppError::invalid_field(
             "year",
             format!("is {}, but the path says {year}", req.year),
+        ));
+    }
+    if req.holidays.is_empty() {
+        return Err(AppError::invalid_field(
+            "holidays",
+            "is empty: a year's file lists its public holidays (see docs/deadlines.md)",
         ));
     }
     let file = YearFile::parse(

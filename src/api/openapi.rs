@@ -27,6 +27,66 @@ impl Modify for BearerAuth {
     }
 }
 
+/// The answers every operation of a kind can give, so that each need not list them: 401 for
+/// those behind a token, 400/413/415/422 for those with a JSON body, 400/413/415 for uploads.
+/// (An operation's own description of one of them is kept.)
+struct CommonResponses;
+
+impl Modify for CommonResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{Content, Ref, RefOr, ResponseBuilder};
+        let error = |description: &str| {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(description)
+                    .content(
+                        "application/json",
+                        Content::new(Some(Ref::from_schema_name("ErrorResponse"))),
+                    )
+                    .build(),
+            )
+        };
+        for item in openapi.paths.paths.values_mut() {
+            for op in [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let mut add = |status: &str, description: &str| {
+                    op.responses
+                        .responses
+                        .entry(status.to_string())
+                        .or_insert_with(|| error(description));
+                };
+                let behind_token = op.security.as_ref().is_some_and(|s| !s.is_empty());
+                let body_types: Vec<String> = match &op.request_body {
+                    Some(RefOr::T(body)) => body.content.keys().cloned().collect(),
+                    _ => Vec::new(),
+                };
+                if behind_token {
+                    add("401", "no token, or one that is not valid or has expired");
+                }
+                if body_types.iter().any(|t| t == "application/json") {
+                    add("400", "the body is not JSON, or could not be read");
+                    add("413", "the body is larger than http.max_json_bytes");
+                    add("415", "the body is not sent as application/json");
+                    add("422", "the body has the wrong shape or breaks a rule");
+                }
+                if body_types.iter().any(|t| t == "multipart/form-data") {
+                    add("400", "a malformed form, or no part named file");
+                    add("413", "the file is larger than allowed");
+                    add("415", "not a multipart form, or a file of a type not accepted");
+                }
+            }
+        }
+    }
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -106,7 +166,7 @@ impl Modify for BearerAuth {
         audit::list_audit,
     ),
     components(schemas(Role, TicketKind, TicketStatus, Channel, Rating, Action, Priority, NotifyChannel, NotifyStatus, NotifyEvent, types::ErrorResponse)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &CommonResponses),
     tags(
         (name = "tickets", description = "Filing and reading requests"),
         (name = "ticket actions", description = "The workflow: accept, assign, sign, resolve, revisit…"),
