@@ -80,7 +80,10 @@ impl Modify for CommonResponses {
                 if body_types.iter().any(|t| t == "multipart/form-data") {
                     add("400", "a malformed form, or no part named file");
                     add("413", "the file is larger than allowed");
-                    add("415", "not a multipart form, or a file of a type not accepted");
+                    add(
+                        "415",
+                        "not a multipart form, or a file of a type not accepted",
+                    );
                 }
             }
         }

@@ -260,7 +260,11 @@ async fn administrators_load_a_new_year(app: TestApp) {
     );
     let r = put(json!({"year": 2027, "holidays": []}), "2027").await;
     r.expect_error(422, "validation_failed");
-    assert!(r.field("holidays").unwrap().contains("is empty"), "{}", r.text);
+    assert!(
+        r.field("holidays").unwrap().contains("is empty"),
+        "{}",
+        r.text
+    );
     let years = app
         .get("/api/v1/calendar/years", Some(&admin.token))
         .await
