@@ -62,6 +62,18 @@ enum Command {
         #[arg(long, default_value_t = 2026)]
         seed: u64,
     },
+    /// Copy the live SQLite database to a new file, consistently, while the service runs
+    /// (PostgreSQL: use pg_dump). The attachments folder is copied separately.
+    Backup {
+        /// The backup file to write; it must not exist.
+        path: PathBuf,
+    },
+    /// Replace the SQLite database with a backup (with the service stopped); the database
+    /// it replaces is kept beside it as <file>.replaced-<time>.
+    Restore {
+        /// The backup file.
+        path: PathBuf,
+    },
     /// Recount the statistics kept per day and department from the tickets (they are kept
     /// as tickets change; this repairs them after a restore or a manual edit).
     StatsRebuild,
@@ -169,6 +181,33 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::SeedLoad { tickets, seed } => seed_load(&settings, tickets, seed),
+        Command::Backup { path } => {
+            let started = std::time::Instant::now();
+            let snapshot = qiyeshao::backup::backup(&settings, &path)?;
+            println!(
+                "Backed up to {}: {} tickets, {} migrations, {:.1} MiB in {:.1} s (integrity check: ok).",
+                path.display(),
+                snapshot.tickets,
+                snapshot.migrations,
+                snapshot.bytes as f64 / 1_048_576.0,
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        Command::Restore { path } => {
+            let (snapshot, kept) = qiyeshao::backup::restore(&settings, &path)?;
+            println!(
+                "Restored {}: {} tickets, {} migrations (integrity check: ok).",
+                path.display(),
+                snapshot.tickets,
+                snapshot.migrations
+            );
+            if let Some(kept) = kept {
+                println!("The database it replaced is kept as {}.", kept.display());
+            }
+            db::migrate(&settings)?;
+            Ok(())
+        }
         Command::StatsRebuild => {
             db::migrate(&settings)?;
             let db = Db::connect(&settings)?;
@@ -225,6 +264,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 fn serve(settings: Settings, seed_demo: bool) -> anyhow::Result<()> {
+    // Held until the process ends: `restore` refuses to replace a database in use.
+    let _held = qiyeshao::backup::hold(&settings)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -351,6 +392,7 @@ fn calendar(settings: &Settings, command: CalendarCommand) -> anyhow::Result<()>
 /// `qiyeshao worker`: the delivery worker alone, stopped by SIGTERM or Ctrl-C after the
 /// messages in hand are recorded.
 fn worker(settings: Settings) -> anyhow::Result<()> {
+    let _held = qiyeshao::backup::hold(&settings)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -313,3 +313,195 @@ fn a_bad_configuration_is_explained() {
     assert!(!ok);
     assert!(err.contains("cannot connect"), "{err}");
 }
+
+/// `backup` of a live SQLite database under load, then `restore` into place: everything
+/// answered before the backup began is there with its timeline, nothing after the backup
+/// ended is, and `restore` refuses while a server holds the database.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backup_and_restore_round_trip_under_load() {
+    use std::sync::{Arc, Mutex};
+    let data = tempfile::tempdir().expect("dir");
+    let url = format!("sqlite://{}", data.path().join("live.db").display());
+    let (server, base, _) = serve_demo(data.path(), &url);
+    let client = crate::helpers::http_client();
+    let token = |username: &'static str| {
+        let (client, base) = (client.clone(), base.clone());
+        async move {
+            let r: serde_json::Value = client
+                .post(format!("{base}/api/v1/auth/login"))
+                .json(&json!({"username": username, "password": "Qiyeshao@2026"}))
+                .send()
+                .await
+                .expect("login")
+                .json()
+                .await
+                .expect("json");
+            r["access_token"].as_str().expect("token").to_string()
+        }
+    };
+    let enterprise = token("enterprise").await;
+    let categories: serde_json::Value = client
+        .get(format!("{base}/api/v1/categories"))
+        .bearer_auth(&enterprise)
+        .send()
+        .await
+        .expect("categories")
+        .json()
+        .await
+        .expect("json");
+    let category = categories["items"][0]["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+
+    // Four filers at once, each noting when its ticket was answered 201.
+    let answered: Arc<Mutex<Vec<(String, std::time::Instant)>>> = Arc::default();
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut filers = Vec::new();
+    for n in 0..4 {
+        let (client, base, token, category) = (
+            client.clone(),
+            base.clone(),
+            enterprise.clone(),
+            category.clone(),
+        );
+        let (answered, stop) = (answered.clone(), stop.clone());
+        filers.push(tokio::spawn(async move {
+            let mut i = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                i += 1;
+                let r = client
+                    .post(format!("{base}/api/v1/tickets"))
+                    .bearer_auth(&token)
+                    .json(&json!({"kind": "problem", "category_id": category,
+                                  "title": format!("备份压测 {n}-{i}"), "description": "负载下备份"}))
+                    .send()
+                    .await
+                    .expect("file");
+                assert_eq!(r.status(), 201);
+                let t: serde_json::Value = r.json().await.expect("json");
+                let id = t["id"].as_str().expect("id").to_string();
+                answered.lock().expect("lock").push((id, std::time::Instant::now()));
+            }
+        }));
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    let backup = data.path().join("backups").join("snapshot.db");
+    let began = std::time::Instant::now();
+    let path = backup.to_string_lossy().to_string();
+    let (ok, out, err) = tokio::task::spawn_blocking({
+        let (url, path) = (url.clone(), path.clone());
+        move || run(qiyeshao().args(["backup", &path, "--database-url", &url]))
+    })
+    .await
+    .expect("backup");
+    let ended = std::time::Instant::now();
+    assert!(ok, "{err}");
+    assert!(out.contains("integrity check: ok"), "{out}");
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for f in filers {
+        f.await.expect("filer");
+    }
+    let answered = answered.lock().expect("lock").clone();
+    let before: Vec<&String> = answered
+        .iter()
+        .filter(|(_, at)| *at < began)
+        .map(|(id, _)| id)
+        .collect();
+    let after: Vec<&String> = answered
+        .iter()
+        .filter(|(_, at)| *at > ended)
+        .map(|(id, _)| id)
+        .collect();
+    assert!(
+        before.len() >= 4 && !after.is_empty(),
+        "{} before, {} after",
+        before.len(),
+        after.len()
+    );
+
+    // Not over a database in use; nor a backup onto an existing file.
+    let (ok, _, err) = run(qiyeshao().args(["restore", &path, "--database-url", &url]));
+    assert!(!ok && err.contains("in use"), "{err}");
+    let (ok, _, err) = run(qiyeshao().args(["backup", &path, "--database-url", &url]));
+    assert!(!ok && err.contains("exists already"), "{err}");
+    drop(server);
+
+    let (ok, out, err) = run(qiyeshao().args(["restore", &path, "--database-url", &url]));
+    assert!(ok, "{err}");
+    assert!(out.contains("kept as"), "{out}");
+    let (_server, base, printed) = serve_demo(data.path(), &url);
+    assert!(printed.contains("already holds data"), "{printed}");
+    let admin = {
+        let client = client.clone();
+        let r: serde_json::Value = client
+            .post(format!("{base}/api/v1/auth/login"))
+            .json(&json!({"username": "admin", "password": "Qiyeshao@2026"}))
+            .send()
+            .await
+            .expect("login")
+            .json()
+            .await
+            .expect("json");
+        r["access_token"].as_str().expect("token").to_string()
+    };
+    let status_of = |id: String| {
+        let (client, base, admin) = (client.clone(), base.clone(), admin.clone());
+        async move {
+            let r = client
+                .get(format!("{base}/api/v1/tickets/{id}"))
+                .bearer_auth(&admin)
+                .send()
+                .await
+                .expect("get");
+            let status = r.status().as_u16();
+            let body: serde_json::Value = r.json().await.expect("json");
+            (status, body)
+        }
+    };
+    for id in before {
+        let (status, body) = status_of(id.clone()).await;
+        assert_eq!(status, 200, "{id} answered before the backup is missing");
+        assert_eq!(
+            body["events"].as_array().expect("events").len(),
+            1,
+            "{body}"
+        );
+    }
+    for id in after {
+        assert_eq!(
+            status_of(id.clone()).await.0,
+            404,
+            "{id} came after the backup"
+        );
+    }
+}
+
+#[test]
+fn backup_is_for_sqlite_and_explains_postgres() {
+    let (ok, _, err) = run(qiyeshao().args([
+        "backup",
+        "/tmp/never-written.db",
+        "--database-url",
+        "postgres://postgres@127.0.0.1:5432/postgres",
+    ]));
+    assert!(!ok);
+    assert!(err.contains("pg_dump"), "{err}");
+    let dir = tempfile::tempdir().expect("dir");
+    let not_a_db = dir.path().join("x.db");
+    std::fs::write(&not_a_db, b"not a database").expect("write");
+    let url = format!("sqlite://{}", dir.path().join("target.db").display());
+    let (ok, _, err) = run(qiyeshao().args([
+        "restore",
+        &not_a_db.to_string_lossy(),
+        "--database-url",
+        &url,
+    ]));
+    assert!(!ok, "{err}");
+    assert!(
+        err.contains("not a SQLite database") || err.contains("integrity"),
+        "{err}"
+    );
+    assert!(!dir.path().join("target.db").exists());
+}
