@@ -179,10 +179,20 @@ impl Drop for Server {
 
 /// Starts `serve --demo` on a free port; returns the server, its URL and what it printed.
 fn serve_demo(data_dir: &std::path::Path, database_url: &str) -> (Server, String, String) {
+    serve_demo_with(data_dir, database_url, &[])
+}
+
+/// [`serve_demo`] with more settings in the environment.
+fn serve_demo_with(
+    data_dir: &std::path::Path,
+    database_url: &str,
+    env: &[(&str, &str)],
+) -> (Server, String, String) {
     let mut child = qiyeshao()
         .args(["serve", "--demo", "--bind", "127.0.0.1:0"])
         .env("QIYESHAO__DATA__DIR", data_dir)
         .env("DATABASE_URL", database_url)
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -314,77 +324,124 @@ fn a_bad_configuration_is_explained() {
     assert!(err.contains("cannot connect"), "{err}");
 }
 
+/// Signs in with the demo password; the access token.
+async fn demo_token(client: &reqwest::Client, base: &str, username: &str) -> String {
+    let r: serde_json::Value = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"username": username, "password": "Qiyeshao@2026"}))
+        .send()
+        .await
+        .expect("login")
+        .json()
+        .await
+        .expect("json");
+    r["access_token"].as_str().expect("token").to_string()
+}
+
+/// Tickets filed by four filers at once until stopped, each noted with when it was answered
+/// 201. A filing the server does not answer (it was killed) ends its filer.
+struct Load {
+    answered: std::sync::Arc<std::sync::Mutex<Vec<(String, std::time::Instant)>>>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    filers: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Load {
+    async fn start(client: &reqwest::Client, base: &str) -> Load {
+        let token = demo_token(client, base, "enterprise").await;
+        let categories: serde_json::Value = client
+            .get(format!("{base}/api/v1/categories"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("categories")
+            .json()
+            .await
+            .expect("json");
+        let category = categories["items"][0]["id"]
+            .as_str()
+            .expect("id")
+            .to_string();
+        let load = Load {
+            answered: Default::default(),
+            stop: Default::default(),
+            filers: Vec::new(),
+        };
+        let mut filers = Vec::new();
+        for n in 0..4 {
+            let (client, base, token, category) = (
+                client.clone(),
+                base.to_string(),
+                token.clone(),
+                category.clone(),
+            );
+            let (answered, stop) = (load.answered.clone(), load.stop.clone());
+            filers.push(tokio::spawn(async move {
+                let mut i = 0;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    i += 1;
+                    let sent = client
+                        .post(format!("{base}/api/v1/tickets"))
+                        .bearer_auth(&token)
+                        .json(&json!({"kind": "problem", "category_id": category,
+                                      "title": format!("压测 {n}-{i}"), "description": "负载"}))
+                        .send()
+                        .await;
+                    let Ok(r) = sent else { return };
+                    if r.status() != 201 {
+                        return;
+                    }
+                    let Ok(t) = r.json::<serde_json::Value>().await else {
+                        return;
+                    };
+                    let id = t["id"].as_str().expect("id").to_string();
+                    answered
+                        .lock()
+                        .expect("lock")
+                        .push((id, std::time::Instant::now()));
+                }
+            }));
+        }
+        Load { filers, ..load }
+    }
+
+    /// Stops the filers; every ticket answered, with when.
+    async fn finish(self) -> Vec<(String, std::time::Instant)> {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        for f in self.filers {
+            f.await.expect("filer");
+        }
+        self.answered.lock().expect("lock").clone()
+    }
+}
+
+/// The ticket as an administrator reads it: status and body.
+async fn ticket_as(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    id: &str,
+) -> (u16, serde_json::Value) {
+    let r = client
+        .get(format!("{base}/api/v1/tickets/{id}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("get");
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or_default())
+}
+
 /// `backup` of a live SQLite database under load, then `restore` into place: everything
 /// answered before the backup began is there with its timeline, nothing after the backup
 /// ended is, and `restore` refuses while a server holds the database.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn backup_and_restore_round_trip_under_load() {
-    use std::sync::{Arc, Mutex};
     let data = tempfile::tempdir().expect("dir");
     let url = format!("sqlite://{}", data.path().join("live.db").display());
     let (server, base, _) = serve_demo(data.path(), &url);
     let client = crate::helpers::http_client();
-    let token = |username: &'static str| {
-        let (client, base) = (client.clone(), base.clone());
-        async move {
-            let r: serde_json::Value = client
-                .post(format!("{base}/api/v1/auth/login"))
-                .json(&json!({"username": username, "password": "Qiyeshao@2026"}))
-                .send()
-                .await
-                .expect("login")
-                .json()
-                .await
-                .expect("json");
-            r["access_token"].as_str().expect("token").to_string()
-        }
-    };
-    let enterprise = token("enterprise").await;
-    let categories: serde_json::Value = client
-        .get(format!("{base}/api/v1/categories"))
-        .bearer_auth(&enterprise)
-        .send()
-        .await
-        .expect("categories")
-        .json()
-        .await
-        .expect("json");
-    let category = categories["items"][0]["id"]
-        .as_str()
-        .expect("id")
-        .to_string();
-
-    // Four filers at once, each noting when its ticket was answered 201.
-    let answered: Arc<Mutex<Vec<(String, std::time::Instant)>>> = Arc::default();
-    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let mut filers = Vec::new();
-    for n in 0..4 {
-        let (client, base, token, category) = (
-            client.clone(),
-            base.clone(),
-            enterprise.clone(),
-            category.clone(),
-        );
-        let (answered, stop) = (answered.clone(), stop.clone());
-        filers.push(tokio::spawn(async move {
-            let mut i = 0;
-            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                i += 1;
-                let r = client
-                    .post(format!("{base}/api/v1/tickets"))
-                    .bearer_auth(&token)
-                    .json(&json!({"kind": "problem", "category_id": category,
-                                  "title": format!("备份压测 {n}-{i}"), "description": "负载下备份"}))
-                    .send()
-                    .await
-                    .expect("file");
-                assert_eq!(r.status(), 201);
-                let t: serde_json::Value = r.json().await.expect("json");
-                let id = t["id"].as_str().expect("id").to_string();
-                answered.lock().expect("lock").push((id, std::time::Instant::now()));
-            }
-        }));
-    }
+    let load = Load::start(&client, &base).await;
     tokio::time::sleep(std::time::Duration::from_millis(800)).await;
     let backup = data.path().join("backups").join("snapshot.db");
     let began = std::time::Instant::now();
@@ -399,11 +456,7 @@ async fn backup_and_restore_round_trip_under_load() {
     assert!(ok, "{err}");
     assert!(out.contains("integrity check: ok"), "{out}");
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-    stop.store(true, std::sync::atomic::Ordering::Relaxed);
-    for f in filers {
-        f.await.expect("filer");
-    }
-    let answered = answered.lock().expect("lock").clone();
+    let answered = load.finish().await;
     let before: Vec<&String> = answered
         .iter()
         .filter(|(_, at)| *at < began)
@@ -433,35 +486,9 @@ async fn backup_and_restore_round_trip_under_load() {
     assert!(out.contains("kept as"), "{out}");
     let (_server, base, printed) = serve_demo(data.path(), &url);
     assert!(printed.contains("already holds data"), "{printed}");
-    let admin = {
-        let client = client.clone();
-        let r: serde_json::Value = client
-            .post(format!("{base}/api/v1/auth/login"))
-            .json(&json!({"username": "admin", "password": "Qiyeshao@2026"}))
-            .send()
-            .await
-            .expect("login")
-            .json()
-            .await
-            .expect("json");
-        r["access_token"].as_str().expect("token").to_string()
-    };
-    let status_of = |id: String| {
-        let (client, base, admin) = (client.clone(), base.clone(), admin.clone());
-        async move {
-            let r = client
-                .get(format!("{base}/api/v1/tickets/{id}"))
-                .bearer_auth(&admin)
-                .send()
-                .await
-                .expect("get");
-            let status = r.status().as_u16();
-            let body: serde_json::Value = r.json().await.expect("json");
-            (status, body)
-        }
-    };
+    let admin = demo_token(&client, &base, "admin").await;
     for id in before {
-        let (status, body) = status_of(id.clone()).await;
+        let (status, body) = ticket_as(&client, &base, &admin, id).await;
         assert_eq!(status, 200, "{id} answered before the backup is missing");
         assert_eq!(
             body["events"].as_array().expect("events").len(),
@@ -471,11 +498,133 @@ async fn backup_and_restore_round_trip_under_load() {
     }
     for id in after {
         assert_eq!(
-            status_of(id.clone()).await.0,
+            ticket_as(&client, &base, &admin, id).await.0,
             404,
             "{id} came after the backup"
         );
     }
+}
+
+/// The server killed with SIGKILL in the middle of a filing load, then started again: every
+/// ticket answered 201 is there with its timeline and its notifications, which are then
+/// delivered; no ticket in the database lacks its filing event.
+async fn nothing_answered_is_lost_when_the_server_is_killed(backend: Backend) {
+    let Some(fresh) = empty_database(backend) else {
+        return;
+    };
+    let data = tempfile::tempdir().expect("dir");
+    let url = fresh.settings.database.url.clone();
+    // The liaison cadre gets a message per filing: lift the hourly limit per recipient, or
+    // most would (rightly) be refused as a storm.
+    let env = [
+        (
+            "QIYESHAO__NOTIFICATIONS__SMS_PER_RECIPIENT_PER_HOUR",
+            "100000",
+        ),
+        (
+            "QIYESHAO__NOTIFICATIONS__EMAIL_PER_RECIPIENT_PER_HOUR",
+            "100000",
+        ),
+        // Messages the killed worker had leased are due again when the lease runs out (five
+        // minutes by default): shorten it, and the send timeouts a lease must outlast three
+        // times, so that the test sees them delivered.
+        ("QIYESHAO__NOTIFICATIONS__LEASE_SECS", "4"),
+        ("QIYESHAO__NOTIFICATIONS__EMAIL__TIMEOUT_SECS", "1"),
+        ("QIYESHAO__NOTIFICATIONS__SMS__TIMEOUT_SECS", "1"),
+    ];
+    let (server, base, _) = serve_demo_with(data.path(), &url, &env);
+    let client = crate::helpers::http_client();
+    let load = Load::start(&client, &base).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    // Server's Drop sends SIGKILL: no shutdown, no flushing, mid-request.
+    drop(server);
+    let answered = load.finish().await;
+    assert!(
+        answered.len() >= 8,
+        "only {} filings were answered",
+        answered.len()
+    );
+    eprintln!(
+        "{backend:?}: {} filings answered 201 before SIGKILL",
+        answered.len()
+    );
+
+    let (_server, base, printed) = serve_demo_with(data.path(), &url, &env);
+    assert!(printed.contains("already holds data"), "{printed}");
+    let admin = demo_token(&client, &base, "admin").await;
+    for (id, _) in &answered {
+        let (status, body) = ticket_as(&client, &base, &admin, id).await;
+        assert_eq!(status, 200, "{id} was answered 201 and is gone");
+        assert_eq!(body["events"][0]["action"], "file", "{body}");
+    }
+    // Every ticket in the database is whole: the ones answered and any committed just as the
+    // server died.
+    let mut cursor = String::new();
+    let mut seen = 0;
+    loop {
+        let page: serde_json::Value = client
+            .get(format!("{base}/api/v1/tickets?limit=100{cursor}"))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .expect("list")
+            .json()
+            .await
+            .expect("json");
+        for t in page["items"].as_array().expect("items") {
+            let id = t["id"].as_str().expect("id");
+            let (_, body) = ticket_as(&client, &base, &admin, id).await;
+            assert!(
+                !body["events"].as_array().expect("events").is_empty(),
+                "{id} has no timeline"
+            );
+            seen += 1;
+        }
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = format!("&cursor={c}"),
+            None => break,
+        }
+    }
+    assert!(
+        seen >= answered.len() + 4,
+        "{seen} tickets listed for {} answered",
+        answered.len()
+    );
+    // Their notifications were queued with them, and the restarted server delivers them.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    for (id, _) in &answered {
+        loop {
+            let list: serde_json::Value = client
+                .get(format!("{base}/api/v1/notifications?ticket_id={id}"))
+                .bearer_auth(&admin)
+                .send()
+                .await
+                .expect("notifications")
+                .json()
+                .await
+                .expect("json");
+            let items = list["items"].as_array().expect("items");
+            assert!(!items.is_empty(), "{id} has no notifications");
+            if items.iter().all(|n| n["status"] == "sent") {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{id}'s notifications were not delivered: {list}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nothing_answered_is_lost_when_the_server_is_killed_sqlite() {
+    nothing_answered_is_lost_when_the_server_is_killed(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nothing_answered_is_lost_when_the_server_is_killed_postgres() {
+    nothing_answered_is_lost_when_the_server_is_killed(Backend::Postgres).await;
 }
 
 #[test]
