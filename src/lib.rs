@@ -15,6 +15,8 @@ pub mod domain;
 pub mod error;
 pub mod export;
 pub mod notify;
+#[cfg(test)]
+mod outside_input;
 pub mod scheduler;
 pub mod seed_load;
 pub mod service;
