@@ -125,8 +125,10 @@ impl Application {
                 })
                 .wrap(Condition::new(
                     log_requests,
-                    // Peer, request line, status, bytes, seconds.
-                    Logger::new("%a \"%r\" %s %b %T"),
+                    // Peer, method and path, status, bytes, seconds. Not the query string: it
+                    // can carry phone numbers and names (a search, an outbox filter).
+                    Logger::new("%a \"%{method}xi %U\" %s %b %T")
+                        .custom_request_replace("method", |req| req.method().to_string()),
                 ))
                 .configure(api::configure)
         })

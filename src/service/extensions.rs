@@ -209,7 +209,10 @@ pub fn decide(
         ));
     }
     write_change(conn, ctx, Some(who), before.version, &row, change, now)?;
-    Ok((ext, TicketRecord::new(row)))
+    Ok((
+        ext,
+        TicketRecord::new(crate::service::tickets::for_reader(who, row)),
+    ))
 }
 
 /// What a dispatcher decided.

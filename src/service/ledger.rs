@@ -262,8 +262,8 @@ pub fn for_each_row<E: From<AppError>>(
         let rows = ticket_db::list(conn, &scope, &filter, PAGE).map_err(AppError::from)?;
         let full = rows.len() as i64 >= PAGE;
         filter.before_id = rows.last().map(|r| r.id.clone());
-        for t in rows.iter().filter(|t| within(&t.created_at)) {
-            f(names.row(t, now))?;
+        for t in rows.into_iter().filter(|t| within(&t.created_at)) {
+            f(names.row(&crate::service::tickets::for_reader(who, t), now))?;
             written += 1;
         }
         if !full {

@@ -534,6 +534,31 @@ pub fn file(
     })
 }
 
+/// Whether `who` may see the contact's phone number on a ticket they can see (个人信息保护法:
+/// only those who need it): those who route tickets, the enterprise that filed it, and the
+/// cadre handling it — its assignee, or before one signs for it the lead department's cadres.
+/// Colleagues, co-handling departments and the liaison cadre see it masked (`138****5678`);
+/// the liaison cadre has the enterprise's contact on its record.
+pub fn sees_contact(who: &Principal, row: &TicketRow) -> bool {
+    match who.role {
+        Role::Admin | Role::Dispatcher | Role::Enterprise => true,
+        Role::Cadre => match &row.assignee_id {
+            Some(assignee) => *assignee == who.user_id,
+            None => row.department_id.is_some() && row.department_id == who.department_id,
+        },
+    }
+}
+
+/// The ticket as `who` may see it: the contact's phone masked unless [`sees_contact`].
+pub fn for_reader(who: &Principal, mut row: TicketRow) -> TicketRow {
+    if !sees_contact(who, &row) {
+        row.contact_phone = row
+            .contact_phone
+            .map(|p| crate::domain::notification::mask_phone(&p));
+    }
+    row
+}
+
 /// The scope of tickets a principal may list.
 pub fn scope_of(who: &Principal) -> Scope {
     match who.role {
@@ -558,7 +583,7 @@ pub fn list(
     limit: i64,
 ) -> Result<Page<TicketRecord>, AppError> {
     let rows = ticket_db::list(conn, &scope_of(who), filter, limit + 1)?;
-    Ok(Page::from_rows(rows, limit, |r| &r.id).map(TicketRecord::new))
+    Ok(Page::from_rows(rows, limit, |r| &r.id).map(|r| TicketRecord::new(for_reader(who, r))))
 }
 
 /// How many tickets the caller may see are in each workbench tab.
@@ -613,7 +638,8 @@ pub fn detail(
     who: &Principal,
     ticket_id: &str,
 ) -> Result<TicketDetail, AppError> {
-    let (ticket, _) = load_visible(conn, who, ticket_id)?;
+    let (mut ticket, _) = load_visible(conn, who, ticket_id)?;
+    ticket.row = for_reader(who, ticket.row);
     let internal = sees_internal(who);
     let comments = comments::list_for_ticket(conn, ticket_id, internal)?;
     let attachments = attachment_db::list_for_ticket(conn, ticket_id)?
@@ -919,7 +945,7 @@ pub fn act(
     if let Some(r) = revisit {
         revisits::insert(conn, &r)?;
     }
-    Ok(TicketRecord::new(row))
+    Ok(TicketRecord::new(for_reader(who, row)))
 }
 
 /// A change to a ticket as its timeline records it.

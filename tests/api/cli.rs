@@ -726,3 +726,55 @@ fn backup_is_for_sqlite_and_explains_postgres() {
     );
     assert!(!dir.path().join("target.db").exists());
 }
+
+/// The request log names the method and path, not the query string, which can carry phone
+/// numbers (a search, an outbox filter); the notifier's own lines mask numbers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_request_log_carries_no_personal_data() {
+    use std::io::Read;
+    let data = tempfile::tempdir().expect("dir");
+    let mut child = qiyeshao()
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .env("QIYESHAO__DATA__DIR", data.path())
+        .env("QIYESHAO__LOG__LEVEL", "info")
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start serve");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let base = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|l| {
+            l.split_whitespace()
+                .find(|w| w.starts_with("http://"))
+                .map(str::to_string)
+        })
+        .expect("the address is printed");
+    let client = crate::helpers::http_client();
+    let r = client
+        .get(format!(
+            "{base}/api/v1/notifications?recipient=13912345678&q=赵强"
+        ))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status(), 401);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let _ = child.kill();
+    let mut log = String::new();
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut log)
+        .expect("log");
+    let _ = child.wait();
+    assert!(log.contains("GET /api/v1/notifications"), "{log}");
+    assert!(
+        !log.contains("13912345678") && !log.contains("赵强"),
+        "{log}"
+    );
+}

@@ -342,3 +342,103 @@ async fn administrative_actions_are_audited_and_the_log_cannot_be_changed(app: T
 }
 
 crate::both_backends!(administrative_actions_are_audited_and_the_log_cannot_be_changed);
+
+async fn contact_phones_are_for_those_handling_the_ticket(app: TestApp) {
+    let w = app.world().await;
+    let t = app
+        .post(
+            "/api/v1/tickets",
+            Some(&w.ent_a.token),
+            json!({"kind": "problem", "category_id": w.category, "title": "联系人电话",
+                   "description": "x", "contact_name": "赵强", "contact_phone": "13912345678"}),
+        )
+        .await
+        .expect(201);
+    let id = t["id"].as_str().unwrap().to_string();
+    let phone_seen_by = |user: &crate::helpers::User| {
+        let (app, id, token) = (&app, id.clone(), user.token.clone());
+        async move {
+            let detail = app
+                .get(&format!("/api/v1/tickets/{id}"), Some(&token))
+                .await
+                .expect(200);
+            let list = app
+                .get("/api/v1/tickets?limit=100", Some(&token))
+                .await
+                .expect(200);
+            let listed = list["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|x| x["id"] == id.as_str())
+                .map(|x| x["contact_phone"].clone());
+            assert_eq!(
+                listed.as_ref(),
+                Some(&detail["contact_phone"]),
+                "list and detail agree"
+            );
+            detail["contact_phone"].as_str().unwrap().to_string()
+        }
+    };
+    // Handed to the department: its cadres may sign for it, so they see the number.
+    app.act(
+        &w.dispatcher,
+        &id,
+        "assign",
+        json!({"department_id": w.dept_a}),
+    )
+    .await
+    .expect(200);
+    for who in [&w.ent_a, &w.dispatcher, &w.admin, &w.cadre_a, &w.cadre_a2] {
+        assert_eq!(phone_seen_by(who).await, "13912345678");
+    }
+    assert_eq!(phone_seen_by(&w.liaison).await, "139****5678");
+    // Once it is cadre A's, colleagues and the liaison see it masked.
+    app.act(
+        &w.dispatcher,
+        &id,
+        "assign",
+        json!({"department_id": w.dept_a, "assignee_id": w.cadre_a.id}),
+    )
+    .await
+    .expect(200);
+    let signed = app
+        .act(&w.cadre_a, &id, "sign", json!({}))
+        .await
+        .expect(200);
+    assert_eq!(signed["contact_phone"], "13912345678");
+    for who in [&w.ent_a, &w.dispatcher, &w.cadre_a] {
+        assert_eq!(phone_seen_by(who).await, "13912345678");
+    }
+    for who in [&w.cadre_a2, &w.liaison] {
+        assert_eq!(phone_seen_by(who).await, "139****5678");
+    }
+    // The ledger too.
+    let csv = app
+        .client
+        .get(app.url("/api/v1/ledger.csv"))
+        .bearer_auth(&w.cadre_a2.token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        csv.contains("139****5678") && !csv.contains("13912345678"),
+        "{csv}"
+    );
+    let csv = app
+        .client
+        .get(app.url("/api/v1/ledger.csv"))
+        .bearer_auth(&w.dispatcher.token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.contains("13912345678"), "{csv}");
+}
+
+crate::both_backends!(contact_phones_are_for_those_handling_the_ticket);
