@@ -116,6 +116,9 @@ pub struct AuthSettings {
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct HttpSettings {
+    /// Other origins whose pages may call the API from a browser (CORS), exactly as the
+    /// browser sends them (`https://app.example.gov.cn`). Empty: none (the default).
+    pub cors_allowed_origins: Vec<String>,
     pub max_json_bytes: usize,
     pub default_page_size: i64,
     pub max_page_size: i64,

@@ -90,7 +90,9 @@ impl Application {
             calendar: calendar.clone(),
         });
         let log_requests = settings.log.requests;
+        let cors_origins: Arc<Vec<String>> = Arc::new(settings.http.cors_allowed_origins.clone());
         let mut server = HttpServer::new(move || {
+            let cors_origins = cors_origins.clone();
             App::new()
                 .app_data(state.clone())
                 .app_data(web::QueryConfig::default().error_handler(extract::query_error))
@@ -104,13 +106,22 @@ impl Application {
                 )
                 // Answers that set no policy of their own (the API's JSON, errors, exports) get
                 // one that allows nothing; the API viewer's pages only refuse framing.
-                .wrap_fn(|req, srv| {
+                .wrap_fn(move |req, srv| {
                     use actix_web::dev::Service as _;
                     use actix_web::http::header::{CONTENT_SECURITY_POLICY, HeaderValue};
                     let docs = req.path().starts_with("/api/docs");
+                    let cors = cors::allowed(&req, &cors_origins);
+                    if let Some(origin) = cors.as_ref().filter(|_| cors::is_preflight(&req)) {
+                        let res = req.into_response(cors::preflight(origin));
+                        return Box::pin(async move { Ok(res) })
+                            as futures_util::future::LocalBoxFuture<'static, _>;
+                    }
                     let answer = srv.call(req);
-                    async move {
-                        let mut res = answer.await?;
+                    Box::pin(async move {
+                        let mut res = answer.await?.map_into_boxed_body();
+                        if let Some(origin) = cors {
+                            cors::allow(res.headers_mut(), &origin);
+                        }
                         let policy = if docs {
                             "frame-ancestors 'none'"
                         } else {
@@ -121,7 +132,7 @@ impl Application {
                                 .insert(CONTENT_SECURITY_POLICY, HeaderValue::from_static(policy));
                         }
                         Ok(res)
-                    }
+                    })
                 })
                 .wrap(Condition::new(
                     log_requests,
@@ -233,6 +244,57 @@ impl Application {
             worker.stop().await;
         }
         served
+    }
+}
+
+/// Cross-origin requests (CORS), off unless `http.cors_allowed_origins` names the origin.
+mod cors {
+    use actix_web::HttpResponse;
+    use actix_web::dev::ServiceRequest;
+    use actix_web::http::header::{self, HeaderMap, HeaderValue};
+
+    /// The request's `Origin`, if it is one of those allowed.
+    pub fn allowed(req: &ServiceRequest, origins: &[String]) -> Option<String> {
+        let origin = req.headers().get(header::ORIGIN)?.to_str().ok()?;
+        origins
+            .iter()
+            .any(|o| o == origin)
+            .then(|| origin.to_string())
+    }
+
+    pub fn is_preflight(req: &ServiceRequest) -> bool {
+        req.method() == actix_web::http::Method::OPTIONS
+            && req
+                .headers()
+                .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD)
+    }
+
+    pub fn allow(headers: &mut HeaderMap, origin: &str) {
+        if let Ok(value) = HeaderValue::from_str(origin) {
+            headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, value);
+            headers.insert(header::VARY, HeaderValue::from_static("Origin"));
+            headers.insert(
+                header::ACCESS_CONTROL_EXPOSE_HEADERS,
+                HeaderValue::from_static("ETag, Retry-After, Content-Disposition, Location"),
+            );
+        }
+    }
+
+    /// The answer to a preflight from an allowed origin.
+    pub fn preflight(origin: &str) -> HttpResponse {
+        let mut res = HttpResponse::NoContent()
+            .insert_header((
+                header::ACCESS_CONTROL_ALLOW_METHODS,
+                "GET, POST, PUT, PATCH",
+            ))
+            .insert_header((
+                header::ACCESS_CONTROL_ALLOW_HEADERS,
+                "Authorization, Content-Type, Idempotency-Key, If-Match",
+            ))
+            .insert_header((header::ACCESS_CONTROL_MAX_AGE, "600"))
+            .finish();
+        allow(res.headers_mut(), origin);
+        res
     }
 }
 

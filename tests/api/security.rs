@@ -442,3 +442,62 @@ async fn contact_phones_are_for_those_handling_the_ticket(app: TestApp) {
 }
 
 crate::both_backends!(contact_phones_are_for_those_handling_the_ticket);
+
+async fn cors_is_for_the_configured_origins_only(app: TestApp) {
+    let allowed = "https://app.example.gov.cn";
+    let get = |origin: &'static str| {
+        let app = &app;
+        async move {
+            app.send(
+                app.client
+                    .get(app.url("/api/v1/tickets"))
+                    .header("origin", origin),
+            )
+            .await
+        }
+    };
+    let ok = get(allowed).await;
+    assert_eq!(ok.status, 401);
+    assert_eq!(ok.headers["access-control-allow-origin"], allowed);
+    assert_eq!(ok.headers["vary"], "Origin");
+    let other = get("https://evil.example").await;
+    assert!(!other.headers.contains_key("access-control-allow-origin"));
+    let preflight = |origin: &'static str| {
+        let app = &app;
+        async move {
+            app.send(
+                app.client
+                    .request(reqwest::Method::OPTIONS, app.url("/api/v1/tickets/x/sign"))
+                    .header("origin", origin)
+                    .header("access-control-request-method", "POST")
+                    .header("access-control-request-headers", "authorization, if-match"),
+            )
+            .await
+        }
+    };
+    let p = preflight(allowed).await;
+    assert_eq!(p.status, 204);
+    assert_eq!(p.headers["access-control-allow-origin"], allowed);
+    let headers = p.headers["access-control-allow-headers"].to_str().unwrap();
+    assert!(
+        headers.contains("If-Match") && headers.contains("Authorization"),
+        "{headers}"
+    );
+    let refused = preflight("https://evil.example").await;
+    assert!(!refused.headers.contains_key("access-control-allow-origin"));
+    assert_ne!(refused.status, 204);
+}
+
+mod cors {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        let app = spawn_app_with(Backend::Sqlite, |s| {
+            s.http.cors_allowed_origins = vec!["https://app.example.gov.cn".into()];
+        })
+        .await
+        .expect("app");
+        cors_is_for_the_configured_origins_only(app).await;
+    }
+}
