@@ -3,7 +3,6 @@
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::StreamExt;
-use sha2::{Digest, Sha256};
 
 use crate::api::State;
 use crate::api::extract::{Auth, path_id};
@@ -134,10 +133,7 @@ pub async fn upload(
         file_name,
         content_type: content_type.into(),
         size: bytes.len() as i64,
-        sha256: Sha256::digest(&bytes)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect(),
+        sha256: crate::auth::sha256_hex(&bytes),
         created_at: time::format(now),
     };
     let path = path_of(&state.settings.attachments_dir(), &row.id);
@@ -152,7 +148,10 @@ pub async fn upload(
         .write(move |c| attachments::record(c, &stored, per_hour, now))
         .await
     {
-        let _ = web::block(move || std::fs::remove_file(path)).await;
+        // The row was not written: the file would be read by nothing.
+        if let Ok(Err(removal)) = web::block(move || std::fs::remove_file(path)).await {
+            tracing::warn!(error = %removal, "an upload that was not recorded could not be removed");
+        }
         return Err(e);
     }
     Ok(HttpResponse::Created().json(AttachmentResponse::from(row)))

@@ -11,7 +11,6 @@ use std::sync::OnceLock;
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
-use sha2::{Digest, Sha256};
 
 use crate::error::{AppError, ErrorKind};
 
@@ -28,9 +27,7 @@ struct Asset {
 }
 
 fn etag(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
-    format!("\"{hex}\"")
+    format!("\"{}\"", &crate::auth::sha256_hex(bytes)[..16])
 }
 
 fn embedded() -> &'static HashMap<&'static str, Asset> {

@@ -2,7 +2,6 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::State;
@@ -178,10 +177,9 @@ fn idempotency_key(
             )
         })?;
     let canonical = serde_json::to_vec(body).map_err(AppError::internal)?;
-    let digest = Sha256::digest(&canonical);
     Ok(Some(IdempotencyKey {
         key: key.to_string(),
-        request_hash: digest.iter().map(|b| format!("{b:02x}")).collect(),
+        request_hash: crate::auth::sha256_hex(&canonical),
     }))
 }
 

@@ -7,7 +7,6 @@
 //! API does not tell who is registered.
 
 use chrono::{DateTime, Utc};
-use sha2::{Digest, Sha256};
 
 use crate::auth::TokenKeys;
 use crate::db::sms_codes::{self, SmsCodeRow};
@@ -51,8 +50,7 @@ pub struct CodeSent {
 }
 
 fn code_hash(id: &str, code: &str) -> String {
-    let digest = Sha256::digest(format!("{id}:{code}").as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    crate::auth::hash_token(&format!("{id}:{code}"))
 }
 
 fn too_many(message: impl Into<String>) -> AppError {
