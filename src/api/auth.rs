@@ -1,14 +1,13 @@
 //! Sign-in, token refresh, sign-out and the current user.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::api::State;
-use crate::api::extract::{ApiJson, Auth, client_ip};
+use crate::api::extract::{ApiJson, Auth, ClientIp};
 use crate::api::types::{ErrorResponse, LoginResponse, UserResponse};
 use crate::domain::validation::{FieldErrors, limits};
-use crate::domain::{credit_code, phone};
 use crate::error::AppError;
 use crate::service::accounts::{self, Origin, Refreshed, Session};
 use crate::service::enterprise_accounts::{self, CodePurpose, Registration};
@@ -37,10 +36,10 @@ fn session_response(s: Session) -> LoginResponse {
     }
 }
 
-fn origin(state: &State, http: &HttpRequest) -> Origin {
+fn origin(state: &State, ip: ClientIp) -> Origin {
     Origin {
         settings: state.settings.auth.clone(),
-        ip: client_ip(http, &state.settings.server.trusted_proxies),
+        ip: ip.0,
     }
 }
 
@@ -60,11 +59,11 @@ fn refresh_ttl(state: &State) -> chrono::Duration {
     ))]
 pub async fn login(
     state: State,
-    http: HttpRequest,
+    ip: ClientIp,
     body: ApiJson<LoginRequest>,
 ) -> Result<HttpResponse, AppError> {
     let ApiJson(req) = body;
-    let origin = origin(&state, &http);
+    let origin = origin(&state, ip);
     if req.username.len() > 64 || req.password.len() > 1024 {
         return Err(AppError::unauthorized(
             "invalid_credentials",
@@ -120,16 +119,6 @@ pub struct RegisterRequest {
     pub password: String,
 }
 
-fn mobile(errors: &mut FieldErrors, value: &str) -> String {
-    match phone::normalize_mobile(value) {
-        Ok(p) => p,
-        Err(e) => {
-            errors.add("phone", e.to_string());
-            String::new()
-        }
-    }
-}
-
 /// Send a one-time code by SMS, to sign in (`login`) or to register (`register`). A number
 /// with no account gets no sign-in code, but the answer is the same.
 #[utoipa::path(post, path = "/api/v1/auth/sms-code", tag = "auth",
@@ -142,13 +131,13 @@ fn mobile(errors: &mut FieldErrors, value: &str) -> String {
     ))]
 pub async fn sms_code(
     state: State,
-    http: HttpRequest,
+    ip: ClientIp,
     body: ApiJson<SmsCodeRequest>,
 ) -> Result<HttpResponse, AppError> {
     let ApiJson(req) = body;
-    let origin = origin(&state, &http);
+    let origin = origin(&state, ip);
     let mut errors = FieldErrors::new();
-    let phone = mobile(&mut errors, &req.phone);
+    let phone = errors.mobile("phone", Some(req.phone)).unwrap_or_default();
     errors.finish()?;
     let now = state.clock.now();
     let outbox = state.outbox.clone();
@@ -176,13 +165,13 @@ pub async fn sms_code(
     ))]
 pub async fn sms_login(
     state: State,
-    http: HttpRequest,
+    ip: ClientIp,
     body: ApiJson<SmsLoginRequest>,
 ) -> Result<HttpResponse, AppError> {
     let ApiJson(req) = body;
-    let origin = origin(&state, &http);
+    let origin = origin(&state, ip);
     let mut errors = FieldErrors::new();
-    let phone = mobile(&mut errors, &req.phone);
+    let phone = errors.mobile("phone", Some(req.phone)).unwrap_or_default();
     errors.finish()?;
     let now = state.clock.now();
     let ttl = refresh_ttl(&state);
@@ -209,22 +198,16 @@ pub async fn sms_login(
     ))]
 pub async fn register(
     state: State,
-    http: HttpRequest,
+    ip: ClientIp,
     body: ApiJson<RegisterRequest>,
 ) -> Result<HttpResponse, AppError> {
     let ApiJson(req) = body;
-    let origin = origin(&state, &http);
+    let origin = origin(&state, ip);
     let mut errors = FieldErrors::new();
-    let credit_code = match credit_code::normalize(&req.credit_code) {
-        Ok(c) => c,
-        Err(e) => {
-            errors.add("credit_code", e.to_string());
-            String::new()
-        }
-    };
+    let credit_code = crate::api::directory::credit(&mut errors, &req.credit_code);
     errors.required_text("enterprise_name", &req.enterprise_name, limits::NAME);
     errors.required_text("contact_name", &req.contact_name, limits::NAME);
-    let phone = mobile(&mut errors, &req.phone);
+    let phone = errors.mobile("phone", Some(req.phone)).unwrap_or_default();
     errors.password("password", &req.password);
     if req.code.trim().is_empty() {
         errors.add("code", "is required");
@@ -236,7 +219,7 @@ pub async fn register(
         .map_err(AppError::internal)?
         .map_err(AppError::internal)?;
     let input = Registration {
-        credit_code,
+        credit_code: credit_code.unwrap_or_default(),
         enterprise_name: req.enterprise_name.trim().to_string(),
         contact_name: req.contact_name.trim().to_string(),
         phone,

@@ -249,7 +249,8 @@ pub struct EnterpriseListQuery {
     pub cursor: Option<String>,
 }
 
-fn credit(errors: &mut FieldErrors, value: &str) -> Option<String> {
+/// A unified social credit code, checked and in canonical form; the error names `credit_code`.
+pub(crate) fn credit(errors: &mut FieldErrors, value: &str) -> Option<String> {
     match credit_code::normalize(value) {
         Ok(code) => Some(code),
         Err(e) => {

@@ -249,7 +249,7 @@ pub fn client_ip(req: &HttpRequest, trusted: &[std::net::IpAddr]) -> String {
         .to_string()
 }
 
-/// The client's address (see [`client_ip`]), for the audit log.
+/// The client's address (see [`client_ip`]), for the sign-in limits and the audit log.
 #[derive(Debug, Clone)]
 pub struct ClientIp(pub String);
 
