@@ -26,6 +26,40 @@ use crate::domain::time;
 use crate::notify::metrics::{Metrics, Outcome};
 use crate::notify::templates::{MessageValues, Templates};
 
+/// A message due now, with nothing rendered yet and nobody named: the callers fill in the rest.
+fn pending(
+    channel: NotifyChannel,
+    recipient: &str,
+    event: &str,
+    now: DateTime<Utc>,
+) -> NotificationRow {
+    let now_text = time::format(now);
+    NotificationRow {
+        id: new_id(),
+        channel: channel.as_str().into(),
+        recipient: recipient.to_string(),
+        recipient_name: None,
+        user_id: None,
+        ticket_id: None,
+        event: event.into(),
+        event_seq: None,
+        subject: None,
+        body: String::new(),
+        html_body: None,
+        template_code: None,
+        template_params: None,
+        status: NotifyStatus::Pending.as_str().into(),
+        attempts: 0,
+        next_attempt_at: now_text.clone(),
+        lease_token: None,
+        last_error: None,
+        provider_message_id: None,
+        created_at: now_text.clone(),
+        updated_at: now_text,
+        sent_at: None,
+    }
+}
+
 /// The event of the one-time-code messages, which belong to no ticket.
 pub const SMS_CODE_EVENT: &str = "sms_code";
 
@@ -329,37 +363,17 @@ impl Outbox {
         if !self.inner.sms_on {
             return Ok(false);
         }
-        let now_text = time::format(now);
         let template = self.inner.sms_templates.get(SMS_CODE_EVENT);
-        let params = serde_json::to_string(&[("code", code)]).ok();
         let row = NotificationRow {
-            id: new_id(),
-            channel: NotifyChannel::Sms.as_str().into(),
-            recipient: phone.to_string(),
-            recipient_name: None,
-            user_id: None,
-            ticket_id: None,
-            event: SMS_CODE_EVENT.into(),
-            event_seq: None,
-            subject: None,
             body: format!(
                 "【{}】验证码{code}，{minutes}分钟内有效。如非本人操作，请忽略本短信。",
                 self.inner.site
             ),
-            html_body: None,
             template_code: template
                 .map(|t| t.code.trim().to_string())
                 .filter(|c| !c.is_empty()),
-            template_params: params,
-            status: NotifyStatus::Pending.as_str().into(),
-            attempts: 0,
-            next_attempt_at: now_text.clone(),
-            lease_token: None,
-            last_error: None,
-            provider_message_id: None,
-            created_at: now_text.clone(),
-            updated_at: now_text,
-            sent_at: None,
+            template_params: serde_json::to_string(&[("code", code)]).ok(),
+            ..pending(NotifyChannel::Sms, phone, SMS_CODE_EVENT, now)
         };
         notifications::insert_all(conn, std::slice::from_ref(&row))?;
         self.inner
@@ -384,30 +398,12 @@ impl Outbox {
         now: DateTime<Utc>,
         sent_lately: i64,
     ) -> NotificationRow {
-        let now_text = time::format(now);
         let mut row = NotificationRow {
-            id: new_id(),
-            channel: channel.as_str().into(),
-            recipient: address.to_string(),
             recipient_name: Some(recipient.name.clone()),
             user_id: recipient.user_id.clone(),
             ticket_id: Some(ticket.id.clone()),
-            event: kind.as_str().into(),
             event_seq: Some(event.seq),
-            subject: None,
-            body: String::new(),
-            html_body: None,
-            template_code: None,
-            template_params: None,
-            status: NotifyStatus::Pending.as_str().into(),
-            attempts: 0,
-            next_attempt_at: now_text.clone(),
-            lease_token: None,
-            last_error: None,
-            provider_message_id: None,
-            created_at: now_text.clone(),
-            updated_at: now_text,
-            sent_at: None,
+            ..pending(channel, address, kind.as_str(), now)
         };
         let rendered = match channel {
             NotifyChannel::Email => self
