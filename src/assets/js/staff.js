@@ -1038,8 +1038,9 @@ async function detailPage({ id, mode }) {
     if (keepScroll) window.scrollTo(0, y);
   }
 
-  // Every action names the version it was decided on: the server refuses it (412) if the
-  // ticket changed in between, closing the window ensureFresh() leaves.
+  // Every ticket action names the version it was decided on: the server refuses it (412) if
+  // the ticket changed in between. The extension decisions take no If-Match, so they read the
+  // ticket again first (ensureFresh).
   const ifMatch = () => ({ headers: { 'If-Match': `"${ticket.version}"` } });
 
   async function ensureFresh() {
@@ -1055,7 +1056,6 @@ async function detailPage({ id, mode }) {
   async function simple(action, okMsg, confirmMsg) {
     if (confirmMsg && !(await confirmDialog(confirmMsg, { okText: t(`s.a.${action}`) }))) return;
     try {
-      await ensureFresh();
       await api('POST', `/tickets/${encodeURIComponent(id)}/${action}`, {}, ifMatch());
       toast(okMsg, 'success');
       await afterAction();
@@ -1102,8 +1102,11 @@ async function detailPage({ id, mode }) {
           throw Object.assign(new Error('cancelled'), { silent: true });
         }
         try {
-          await ensureFresh();
-          return await api('POST', path || `/tickets/${encodeURIComponent(id)}/${action}`, payload, path ? {} : ifMatch());
+          if (path) {
+            await ensureFresh();
+            return await api('POST', path, payload);
+          }
+          return await api('POST', `/tickets/${encodeURIComponent(id)}/${action}`, payload, ifMatch());
         } catch (err) {
           if (err instanceof StaleError || isConflict(err)) {
             drafts.set(key, values);
@@ -1346,7 +1349,6 @@ async function detailPage({ id, mode }) {
         if (v.assignee_id) payload.assignee_id = v.assignee_id;
         if (dueAt) payload.due_at = dueAt;
         try {
-          await ensureFresh();
           return await api('POST', `/tickets/${encodeURIComponent(id)}/assign`, payload, ifMatch());
         } catch (err) {
           if (err instanceof StaleError || isConflict(err)) { staleSeen = true; throw new StaleError(); }
