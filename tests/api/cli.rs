@@ -237,22 +237,7 @@ async fn demo_serves_the_whole_loop(backend: Backend) {
         );
     }
     let client = crate::helpers::http_client();
-    let login = |username: &'static str| {
-        let client = client.clone();
-        let base = base.clone();
-        async move {
-            let r: serde_json::Value = client
-                .post(format!("{base}/api/v1/auth/login"))
-                .json(&json!({"username": username, "password": "Qiyeshao@2026"}))
-                .send()
-                .await
-                .expect("login")
-                .json()
-                .await
-                .expect("json");
-            r["access_token"].as_str().expect("token").to_string()
-        }
-    };
+    let login = |username: &'static str| demo_token(&client, &base, username);
     let get = |token: String, path: &'static str| {
         let client = client.clone();
         let base = base.clone();
