@@ -14,7 +14,7 @@ use crate::api::params::{cursor_id, page_limit};
 use crate::api::types::ErrorResponse;
 use crate::db::notifications::{NotificationFilter, NotificationRow};
 use crate::domain::notification::{NotifyChannel, NotifyEvent, NotifyStatus};
-use crate::error::AppError;
+use crate::error::{AppError, ErrorKind};
 use crate::notify::outbox::SMS_CODE_EVENT;
 use crate::service::audit;
 use crate::service::notifications;
@@ -309,12 +309,19 @@ pub async fn metrics(state: State, req: HttpRequest) -> Result<HttpResponse, App
             ));
         }
     }
-    let counts = state
+    // An outage is reported, not answered 503: monitoring should see it rather than lose the
+    // target.
+    let counts = match state
         .read(|c| Ok(crate::db::notifications::counts(c)?))
-        .await?;
+        .await
+    {
+        Ok(counts) => Some(counts),
+        Err(e) if e.kind == ErrorKind::Unavailable => None,
+        Err(e) => return Err(e),
+    };
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(state.outbox.metrics().render(&counts)))
+        .body(state.outbox.metrics().render(counts.as_deref())))
 }
 
 /// Compares without stopping at the first difference, so timing does not tell how much of a

@@ -3,7 +3,7 @@
 //! Counters are per process: each instance reports its own, as Prometheus expects.
 
 use std::fmt::Write;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use crate::domain::notification::NotifyChannel;
 
@@ -35,6 +35,10 @@ pub struct Metrics {
     failed: PerChannel,
     retried: PerChannel,
     rate_limited: PerChannel,
+    /// Rounds of the delivery worker that could not reach the outbox (the database).
+    outbox_unreachable: AtomicU64,
+    /// Whether the worker's last round failed that way: it is waiting for the database.
+    worker_paused: AtomicBool,
 }
 
 /// What happened to a message, for counting.
@@ -71,9 +75,27 @@ impl Metrics {
         }
     }
 
-    /// The counters, then `outbox` (channel, status, rows) as a gauge, in the Prometheus text
-    /// exposition format.
-    pub fn render(&self, outbox: &[(String, String, i64)]) -> String {
+    /// Notes how the worker's last round went: `false` when it could not reach the outbox.
+    pub fn worker_round(&self, reached_outbox: bool) {
+        if !reached_outbox {
+            self.outbox_unreachable.fetch_add(1, Ordering::Relaxed);
+        }
+        self.worker_paused.store(!reached_outbox, Ordering::Relaxed);
+    }
+
+    /// Whether the worker is waiting for the database, and how many rounds it has failed.
+    pub fn worker_state(&self) -> (bool, u64) {
+        (
+            self.worker_paused.load(Ordering::Relaxed),
+            self.outbox_unreachable.load(Ordering::Relaxed),
+        )
+    }
+
+    /// The counters, then the outbox's rows by (channel, status) as a gauge, in the Prometheus
+    /// text exposition format. `outbox` is `None` when the database did not answer: then
+    /// `qiyeshao_database_up` is 0 and the rest is still reported, so that monitoring sees the
+    /// outage instead of losing the target.
+    pub fn render(&self, outbox: Option<&[(String, String, i64)]>) -> String {
         let mut out = String::new();
         let counters: [(&str, &str, Outcome); 5] = [
             (
@@ -113,6 +135,35 @@ impl Metrics {
                 );
             }
         }
+        let (paused, unreachable) = self.worker_state();
+        let gauges = [
+            (
+                "qiyeshao_database_up",
+                "Whether the database answered this scrape (1) or not (0).",
+                u64::from(outbox.is_some()),
+                "gauge",
+            ),
+            (
+                "qiyeshao_worker_paused",
+                "Whether this process's delivery worker is waiting for the database (1).",
+                u64::from(paused),
+                "gauge",
+            ),
+            (
+                "qiyeshao_worker_outbox_unreachable_total",
+                "Rounds of this process's delivery worker that could not reach the outbox.",
+                unreachable,
+                "counter",
+            ),
+        ];
+        for (name, help, value, kind) in gauges {
+            let _ = writeln!(out, "# HELP {name} {help}");
+            let _ = writeln!(out, "# TYPE {name} {kind}");
+            let _ = writeln!(out, "{name} {value}");
+        }
+        let Some(outbox) = outbox else {
+            return out;
+        };
         let name = "qiyeshao_notifications";
         let _ = writeln!(
             out,
@@ -139,11 +190,34 @@ mod tests {
         m.count(NotifyChannel::Sms, Outcome::Sent);
         m.count(NotifyChannel::Sms, Outcome::Sent);
         m.count(NotifyChannel::Email, Outcome::Failed);
-        let text = m.render(&[("sms".into(), "pending".into(), 3)]);
+        let text = m.render(Some(&[("sms".into(), "pending".into(), 3)]));
         assert!(text.contains("# TYPE qiyeshao_notifications_sent_total counter\n"));
         assert!(text.contains("qiyeshao_notifications_sent_total{channel=\"sms\"} 2\n"));
         assert!(text.contains("qiyeshao_notifications_sent_total{channel=\"email\"} 0\n"));
         assert!(text.contains("qiyeshao_notifications_failed_total{channel=\"email\"} 1\n"));
         assert!(text.contains("qiyeshao_notifications{channel=\"sms\",status=\"pending\"} 3\n"));
+    }
+
+    #[test]
+    fn reports_the_database_and_the_worker_during_an_outage() {
+        let m = Metrics::default();
+        m.worker_round(false);
+        m.worker_round(false);
+        let text = m.render(None);
+        assert!(text.contains("qiyeshao_database_up 0\n"), "{text}");
+        assert!(text.contains("qiyeshao_worker_paused 1\n"), "{text}");
+        assert!(
+            text.contains("qiyeshao_worker_outbox_unreachable_total 2\n"),
+            "{text}"
+        );
+        assert!(!text.contains("qiyeshao_notifications{"), "{text}");
+        m.worker_round(true);
+        let text = m.render(Some(&[]));
+        assert!(text.contains("qiyeshao_database_up 1\n"), "{text}");
+        assert!(text.contains("qiyeshao_worker_paused 0\n"), "{text}");
+        assert!(
+            text.contains("qiyeshao_worker_outbox_unreachable_total 2\n"),
+            "{text}"
+        );
     }
 }

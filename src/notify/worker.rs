@@ -125,7 +125,9 @@ impl Worker {
             if *stopped.borrow() {
                 break;
             }
-            let wait = match self.run_once().await {
+            let round = self.run_once().await;
+            self.metrics.worker_round(round.is_ok());
+            let wait = match round {
                 // A full batch: more may be due at once.
                 Ok(n) if n >= self.batch_size as usize => {
                     failures = 0;

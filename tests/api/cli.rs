@@ -7,7 +7,7 @@ use serde_json::json;
 
 use crate::helpers::{Backend, empty_database};
 
-fn qiyeshao() -> Command {
+pub(crate) fn qiyeshao() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_qiyeshao"));
     cmd.env_remove("DATABASE_URL").env("RUST_LOG", "warn");
     cmd
@@ -168,7 +168,7 @@ fn calendar_load_and_list() {
 }
 
 /// Kills the server when the test ends, however it ends.
-struct Server(Child);
+pub(crate) struct Server(pub(crate) Child);
 
 impl Drop for Server {
     fn drop(&mut self) {
@@ -183,7 +183,7 @@ fn serve_demo(data_dir: &std::path::Path, database_url: &str) -> (Server, String
 }
 
 /// [`serve_demo`] with more settings in the environment.
-fn serve_demo_with(
+pub(crate) fn serve_demo_with(
     data_dir: &std::path::Path,
     database_url: &str,
     env: &[(&str, &str)],
@@ -310,7 +310,7 @@ fn a_bad_configuration_is_explained() {
 }
 
 /// Signs in with the demo password; the access token.
-async fn demo_token(client: &reqwest::Client, base: &str, username: &str) -> String {
+pub(crate) async fn demo_token(client: &reqwest::Client, base: &str, username: &str) -> String {
     let r: serde_json::Value = client
         .post(format!("{base}/api/v1/auth/login"))
         .json(&json!({"username": username, "password": "Qiyeshao@2026"}))
@@ -401,7 +401,7 @@ impl Load {
 }
 
 /// The ticket as an administrator reads it: status and body.
-async fn ticket_as(
+pub(crate) async fn ticket_as(
     client: &reqwest::Client,
     base: &str,
     token: &str,

@@ -196,8 +196,13 @@ pub async fn spawn_app_with(
 /// An HTTP client for talking to the servers under test. reqwest is built with rustls and
 /// no crypto provider of its own (as the SMS gateways' client is): install ring first.
 pub fn http_client() -> reqwest::Client {
+    http_client_builder().build().expect("HTTP client")
+}
+
+/// [`http_client`] to be configured further (a timeout, say).
+pub fn http_client_builder() -> reqwest::ClientBuilder {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::new()
+    reqwest::Client::builder()
 }
 
 /// Runs each named `async fn(TestApp)` on SQLite and on PostgreSQL.

@@ -16,6 +16,7 @@ mod errors;
 mod exports;
 mod migrations;
 mod notifications;
+mod outage;
 mod portal;
 mod scoping;
 mod security;

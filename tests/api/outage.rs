@@ -1,0 +1,441 @@
+//! A PostgreSQL outage under load. The database is a PostgreSQL cluster of the test's own
+//! (initdb in a temporary directory, on a port of its own), since the shared one of
+//! `TEST_POSTGRES_URL` cannot be stopped under the other tests: the binaries are found with
+//! `TEST_PG_BINDIR`, `pg_config --bindir` or under `/usr/lib/postgresql/*/bin`. Without them
+//! the test is skipped with a message, unless `TEST_REQUIRE_POSTGRES=1`, which makes it fail.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::cli::{demo_token, serve_demo_with, ticket_as};
+
+/// A PostgreSQL server of the test's own, stopped and removed when dropped.
+struct PrivatePostgres {
+    bindir: PathBuf,
+    data: PathBuf,
+    port: u16,
+    dir: tempfile::TempDir,
+}
+
+/// The directory holding `initdb` and `pg_ctl`.
+fn postgres_bindir() -> Option<PathBuf> {
+    if let Ok(dir) = std::env::var("TEST_PG_BINDIR") {
+        return Some(PathBuf::from(dir));
+    }
+    let has_tools = |dir: &Path| dir.join("initdb").is_file() && dir.join("pg_ctl").is_file();
+    if let Ok(out) = Command::new("pg_config").arg("--bindir").output() {
+        let dir = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+        if out.status.success() && has_tools(&dir) {
+            return Some(dir);
+        }
+    }
+    let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .ok()?
+        .filter_map(|entry| {
+            let entry = entry.ok()?;
+            let version = entry.file_name().to_str()?.parse().ok()?;
+            let bin = entry.path().join("bin");
+            has_tools(&bin).then_some((version, bin))
+        })
+        .collect();
+    versions.sort();
+    versions.pop().map(|(_, bin)| bin)
+}
+
+/// PostgreSQL refuses to run as root: as root, its commands run as the `postgres` user.
+fn as_postgres_user(program: &Path) -> Command {
+    let uid = Command::new("id").arg("-u").output().expect("id -u");
+    if String::from_utf8_lossy(&uid.stdout).trim() == "0" {
+        let mut cmd = Command::new("runuser");
+        cmd.args(["-u", "postgres", "--"]).arg(program);
+        cmd
+    } else {
+        Command::new(program)
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("address")
+        .port()
+}
+
+#[track_caller]
+fn run_ok(cmd: &mut Command) {
+    let out = cmd.output().expect("run a PostgreSQL command");
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+impl PrivatePostgres {
+    fn start() -> Option<PrivatePostgres> {
+        let required = std::env::var("TEST_REQUIRE_POSTGRES").is_ok_and(|v| v == "1");
+        let Some(bindir) = postgres_bindir() else {
+            assert!(
+                !required,
+                "TEST_REQUIRE_POSTGRES=1 but no PostgreSQL server binaries (initdb, pg_ctl) were found; set TEST_PG_BINDIR"
+            );
+            eprintln!("SKIPPED: no PostgreSQL server binaries (initdb, pg_ctl) for an outage test");
+            return None;
+        };
+        let dir = tempfile::tempdir().expect("temp dir");
+        run_ok(Command::new("chmod").arg("0777").arg(dir.path()));
+        let data = dir.path().join("data");
+        run_ok(
+            as_postgres_user(&bindir.join("initdb"))
+                .args(["-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync"])
+                .arg("-D")
+                .arg(&data),
+        );
+        let pg = PrivatePostgres {
+            bindir,
+            data,
+            port: free_port(),
+            dir,
+        };
+        pg.resume();
+        Some(pg)
+    }
+
+    fn url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+
+    fn pg_ctl(&self) -> Command {
+        let mut cmd = as_postgres_user(&self.bindir.join("pg_ctl"));
+        cmd.arg("-D").arg(&self.data);
+        cmd
+    }
+
+    /// Starts the server (again), waiting until it accepts connections.
+    fn resume(&self) {
+        let options = format!(
+            "-c port={} -c listen_addresses=127.0.0.1 -c unix_socket_directories={}",
+            self.port,
+            self.dir.path().display()
+        );
+        run_ok(
+            self.pg_ctl()
+                .args(["-w", "-t", "60", "-o", &options, "-l"])
+                .arg(self.dir.path().join("server.log"))
+                .arg("start"),
+        );
+    }
+
+    /// A fast shutdown: sessions are ended at once, as when the database host goes down.
+    fn stop(&self) {
+        run_ok(self.pg_ctl().args(["-w", "-m", "fast", "stop"]));
+    }
+}
+
+impl Drop for PrivatePostgres {
+    fn drop(&mut self) {
+        let _ = self
+            .pg_ctl()
+            .args(["-w", "-m", "immediate", "stop"])
+            .output();
+    }
+}
+
+/// One request of the load: when it was sent, how long it took and how it was answered.
+#[derive(Debug, Clone)]
+struct Answer {
+    sent: Instant,
+    took: Duration,
+    /// `None` when no answer came (a transport error or the client's timeout).
+    status: Option<u16>,
+    code: String,
+    retry_after: bool,
+    /// The ticket a 201 filing created.
+    ticket: Option<String>,
+}
+
+/// Clients filing tickets and reading the list until stopped, noting every answer.
+struct MixedLoad {
+    answers: Arc<Mutex<Vec<Answer>>>,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    clients: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl MixedLoad {
+    fn start(client: &reqwest::Client, base: &str, token: &str, category: &str) -> MixedLoad {
+        let answers: Arc<Mutex<Vec<Answer>>> = Default::default();
+        let stop: Arc<std::sync::atomic::AtomicBool> = Default::default();
+        let clients = (0..4)
+            .map(|n| {
+                let (client, base, token, category) = (
+                    client.clone(),
+                    base.to_string(),
+                    token.to_string(),
+                    category.to_string(),
+                );
+                let (answers, stop) = (answers.clone(), stop.clone());
+                tokio::spawn(async move {
+                    let mut i = 0;
+                    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                        i += 1;
+                        let request = if i % 2 == 0 {
+                            client.get(format!("{base}/api/v1/tickets?limit=20"))
+                        } else {
+                            client.post(format!("{base}/api/v1/tickets")).json(&json!({
+                                "kind": "problem", "category_id": category,
+                                "title": format!("停库 {n}-{i}"), "description": "负载"}))
+                        };
+                        let sent = Instant::now();
+                        let answer = match request.bearer_auth(&token).send().await {
+                            Err(_) => Answer {
+                                sent,
+                                took: sent.elapsed(),
+                                status: None,
+                                code: String::new(),
+                                retry_after: false,
+                                ticket: None,
+                            },
+                            Ok(r) => {
+                                let status = r.status().as_u16();
+                                let retry_after = r.headers().contains_key("retry-after");
+                                let body: Value = r.json().await.unwrap_or_default();
+                                Answer {
+                                    sent,
+                                    took: sent.elapsed(),
+                                    status: Some(status),
+                                    code: body["error"].as_str().unwrap_or("").to_string(),
+                                    retry_after,
+                                    ticket: (status == 201)
+                                        .then(|| body["id"].as_str().map(str::to_string))
+                                        .flatten(),
+                                }
+                            }
+                        };
+                        answers.lock().expect("lock").push(answer);
+                        // Refused requests come back at once: pace the clients a little so
+                        // that the outage is not a busy loop of the test itself.
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                    }
+                })
+            })
+            .collect();
+        MixedLoad {
+            answers,
+            stop,
+            clients,
+        }
+    }
+
+    async fn finish(self) -> Vec<Answer> {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        for c in self.clients {
+            c.await.expect("client");
+        }
+        self.answers.lock().expect("lock").clone()
+    }
+}
+
+async fn get(client: &reqwest::Client, url: &str) -> (u16, String) {
+    let r = client.get(url).send().await.expect("request");
+    (r.status().as_u16(), r.text().await.expect("body"))
+}
+
+/// The value of a metric without labels in the Prometheus text.
+fn metric(text: &str, name: &str) -> f64 {
+    text.lines()
+        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or_else(|| panic!("no {name} in:\n{text}"))
+}
+
+/// How long the server waits for a database connection before answering 503.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_millis(1000);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_postgresql_outage_answers_503_quickly_and_recovers_without_a_restart() {
+    let Some(pg) = PrivatePostgres::start() else {
+        return;
+    };
+    let data = tempfile::tempdir().expect("dir");
+    let acquire_ms = ACQUIRE_TIMEOUT.as_millis().to_string();
+    let env = [
+        (
+            "QIYESHAO__DATABASE__ACQUIRE_TIMEOUT_MS",
+            acquire_ms.as_str(),
+        ),
+        ("QIYESHAO__DATABASE__CONNECT_TIMEOUT_SECS", "1"),
+        ("QIYESHAO__NOTIFICATIONS__POLL_INTERVAL_MS", "200"),
+        // Messages leased when the database went away are due again when the lease ends.
+        ("QIYESHAO__NOTIFICATIONS__LEASE_SECS", "4"),
+        ("QIYESHAO__NOTIFICATIONS__EMAIL__TIMEOUT_SECS", "1"),
+        ("QIYESHAO__NOTIFICATIONS__SMS__TIMEOUT_SECS", "1"),
+        (
+            "QIYESHAO__NOTIFICATIONS__SMS_PER_RECIPIENT_PER_HOUR",
+            "100000",
+        ),
+        (
+            "QIYESHAO__NOTIFICATIONS__EMAIL_PER_RECIPIENT_PER_HOUR",
+            "100000",
+        ),
+    ];
+    let (mut server, base, _) = serve_demo_with(data.path(), &pg.url(), &env);
+    // A hang shows as a client timeout (no status), which the test refuses.
+    let client = crate::helpers::http_client_builder()
+        .timeout(Duration::from_secs(15))
+        .build()
+        .expect("client");
+    let token = demo_token(&client, &base, "enterprise").await;
+    let admin = demo_token(&client, &base, "admin").await;
+    let categories: Value = client
+        .get(format!("{base}/api/v1/categories"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("categories")
+        .json()
+        .await
+        .expect("json");
+    let category = categories["items"][0]["id"].as_str().expect("id");
+    let (status, _) = get(&client, &format!("{base}/readyz")).await;
+    assert_eq!(status, 200);
+
+    let load = MixedLoad::start(&client, &base, &token, category);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let stopping = Instant::now();
+    pg.stop();
+    let stop_took = stopping.elapsed();
+    let down_from = Instant::now();
+
+    // Down: readiness says so, quickly; the metrics still answer, and show the worker waiting.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let asked = Instant::now();
+    let (status, body) = get(&client, &format!("{base}/readyz")).await;
+    let readyz_took = asked.elapsed();
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("not_ready"), "{body}");
+    assert!(
+        readyz_took < ACQUIRE_TIMEOUT + Duration::from_secs(2),
+        "{readyz_took:?}"
+    );
+    let (status, text) = get(&client, &format!("{base}/metrics")).await;
+    assert_eq!(status, 200, "{text}");
+    assert_eq!(metric(&text, "qiyeshao_database_up"), 0.0, "{text}");
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let (_, text) = get(&client, &format!("{base}/metrics")).await;
+    assert_eq!(metric(&text, "qiyeshao_worker_paused"), 1.0, "{text}");
+    let failed_rounds = metric(&text, "qiyeshao_worker_outbox_unreachable_total");
+    assert!(
+        server.0.try_wait().expect("wait").is_none(),
+        "the server exited"
+    );
+
+    // Back: the same process recovers by itself.
+    let resumed_at = Instant::now();
+    pg.resume();
+    let ready_by = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (status, body) = get(&client, &format!("{base}/readyz")).await;
+        if status == 200 {
+            break;
+        }
+        assert!(
+            Instant::now() < ready_by,
+            "not ready 20 s after the database returned: {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let ready_after = resumed_at.elapsed();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let answers = load.finish().await;
+    // Sent after PostgreSQL had stopped, and early enough that their wait for a connection
+    // ended before it could be back.
+    let outage = down_from..resumed_at - ACQUIRE_TIMEOUT;
+
+    let during: Vec<&Answer> = answers
+        .iter()
+        .filter(|a| outage.contains(&a.sent))
+        .collect();
+    let after: Vec<&Answer> = answers
+        .iter()
+        .filter(|a| a.sent > resumed_at + ready_after)
+        .collect();
+    let refused = answers.iter().filter(|a| a.status == Some(503)).count();
+    let slowest = answers.iter().map(|a| a.took).max().unwrap_or_default();
+    eprintln!(
+        "outage: {} requests ({} during the outage, {refused} answered 503, {} after recovery); \
+         slowest {slowest:?}; stopping PostgreSQL took {stop_took:?}; /readyz 503 in {readyz_took:?}; \
+         ready {ready_after:?} after PostgreSQL returned; the worker failed {failed_rounds} rounds",
+        answers.len(),
+        during.len(),
+        after.len(),
+    );
+    for a in &answers {
+        match a.status {
+            Some(200 | 201) => {}
+            Some(503) => {
+                assert_eq!(a.code, "database_unavailable", "{a:?}");
+                assert!(a.retry_after, "a 503 without Retry-After: {a:?}");
+            }
+            _ => panic!("answered otherwise than 200, 201 or 503 (or not at all): {a:?}"),
+        }
+        // Fast: nothing waits much past the time to get a connection.
+        assert!(
+            a.took < ACQUIRE_TIMEOUT + Duration::from_secs(2),
+            "a request took {:?}: {a:?}",
+            a.took
+        );
+    }
+    assert!(
+        during.len() >= 8 && during.iter().all(|a| a.status == Some(503)),
+        "every request sent while the database was down is answered 503: {during:?}"
+    );
+    assert!(
+        !after.is_empty() && after.iter().all(|a| matches!(a.status, Some(200 | 201))),
+        "after recovery every request succeeds: {after:?}"
+    );
+    // Paused, not spinning: the worker backs off while the database is away.
+    assert!(
+        (1.0..=20.0).contains(&failed_rounds),
+        "the worker failed {failed_rounds} rounds in about 4 s"
+    );
+    let (_, text) = get(&client, &format!("{base}/metrics")).await;
+    assert_eq!(metric(&text, "qiyeshao_database_up"), 1.0, "{text}");
+
+    // Nothing answered is lost, and every message of those tickets is delivered.
+    let filed: Vec<&str> = answers.iter().filter_map(|a| a.ticket.as_deref()).collect();
+    assert!(filed.len() >= 8, "only {} filings answered", filed.len());
+    let delivered_by = Instant::now() + Duration::from_secs(30);
+    for id in &filed {
+        let (status, body) = ticket_as(&client, &base, &admin, id).await;
+        assert_eq!(status, 200, "{id} was answered 201 and is gone");
+        assert_eq!(body["events"][0]["action"], "file", "{body}");
+        loop {
+            let list: Value = client
+                .get(format!("{base}/api/v1/notifications?ticket_id={id}"))
+                .bearer_auth(&admin)
+                .send()
+                .await
+                .expect("notifications")
+                .json()
+                .await
+                .expect("json");
+            let items = list["items"].as_array().expect("items");
+            assert!(!items.is_empty(), "{id} has no notifications");
+            if items.iter().all(|n| n["status"] == "sent") {
+                break;
+            }
+            assert!(
+                Instant::now() < delivered_by,
+                "{id}'s notifications were not delivered: {list}"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+    let (_, text) = get(&client, &format!("{base}/metrics")).await;
+    assert_eq!(metric(&text, "qiyeshao_worker_paused"), 0.0, "{text}");
+}
