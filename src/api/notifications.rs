@@ -250,7 +250,7 @@ pub async fn notification_counts(state: State, admin: Admin) -> Result<HttpRespo
         (status = 200, description = "queued again", body = NotificationResponse),
         (status = 403, body = ErrorResponse),
         (status = 404, body = ErrorResponse),
-        (status = 409, description = "the message is not failed (`not_failed`)", body = ErrorResponse),
+        (status = 409, description = "the message is not failed (`not_failed`), or is an SMS code (`not_retryable`)", body = ErrorResponse),
     ),
     security(("bearer" = [])))]
 pub async fn retry_notification(

@@ -315,6 +315,22 @@ pub fn record(
     Ok(changed == 1)
 }
 
+/// Replaces a message's body and template parameters (to withhold a sign-in code once sent).
+pub fn rewrite_content(
+    conn: &mut DbConnection,
+    id: &str,
+    body: &str,
+    template_params: &str,
+) -> QueryResult<()> {
+    diesel::update(notifications::table.filter(notifications::id.eq(id)))
+        .set((
+            notifications::body.eq(body),
+            notifications::template_params.eq(template_params),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// Makes a failed message due now with a fresh count of attempts; false when it is not failed.
 pub fn retry_failed(conn: &mut DbConnection, id: &str, now: &str) -> QueryResult<bool> {
     let changed = diesel::update(

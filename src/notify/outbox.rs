@@ -63,6 +63,23 @@ fn pending(
 /// The event of the one-time-code messages, which belong to no ticket.
 pub const SMS_CODE_EVENT: &str = "sms_code";
 
+/// What stands in for a sign-in code once its message has been sent (or given up): the outbox
+/// keeps the message, but nobody reading it (administrators included) can sign in with it.
+pub const WITHHELD_CODE: &str = "******";
+
+/// The body and template parameters of an SMS-code message with the code withheld, or `None`
+/// when they hold no code.
+pub fn withhold_code(body: &str, params: Option<&str>) -> Option<(String, String)> {
+    let mut params: Vec<(String, String)> = serde_json::from_str(params?).ok()?;
+    let (_, code) = params.iter_mut().find(|(name, _)| name == "code")?;
+    if code.is_empty() || code == WITHHELD_CODE {
+        return None;
+    }
+    let body = body.replace(code.as_str(), WITHHELD_CODE);
+    *code = WITHHELD_CODE.to_string();
+    Some((body, serde_json::to_string(&params).ok()?))
+}
+
 /// Queues messages; cheap to clone. Built once at start-up, which loads (and checks) the
 /// templates.
 #[derive(Clone)]
@@ -638,6 +655,19 @@ fn recipients(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sent_code_is_withheld_from_the_body_and_the_parameters() {
+        let params = serde_json::to_string(&[("code", "480213")]).unwrap();
+        let (body, params) =
+            withhold_code("【企业哨】验证码480213，5分钟内有效。", Some(&params)).unwrap();
+        assert_eq!(body, "【企业哨】验证码******，5分钟内有效。");
+        assert_eq!(params, r#"[["code","******"]]"#);
+        // Once withheld, or with nothing to withhold, nothing changes.
+        assert_eq!(withhold_code(&body, Some(&params)), None);
+        assert_eq!(withhold_code("没有验证码", None), None);
+        assert_eq!(withhold_code("x", Some("not json")), None);
+    }
 
     #[test]
     fn a_storm_is_logged_once_a_minute_per_recipient() {

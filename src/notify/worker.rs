@@ -24,7 +24,7 @@ use crate::domain::time::{self, Clock};
 use crate::error::AppError;
 use crate::notify::email::{EmailSender, OutgoingEmail};
 use crate::notify::metrics::{Metrics, Outcome};
-use crate::notify::outbox::Outbox;
+use crate::notify::outbox::{Outbox, SMS_CODE_EVENT, withhold_code};
 use crate::notify::sms::{SmsMessage, SmsSender};
 use crate::notify::{Delivered, SendError};
 
@@ -203,6 +203,18 @@ impl Worker {
             .zip(results)
             .map(|(row, result)| (row.id.clone(), self.outcome(row, result, finished)))
             .collect();
+        // A sign-in code is withheld once its message is sent or given up: it is not sent again.
+        let withheld: Vec<(String, (String, String))> = claimed
+            .iter()
+            .zip(&outcomes)
+            .filter(|(row, (_, outcome))| {
+                row.event == SMS_CODE_EVENT && !matches!(outcome, AttemptOutcome::Retry { .. })
+            })
+            .filter_map(|(row, _)| {
+                let content = withhold_code(&row.body, row.template_params.as_deref())?;
+                Some((row.id.clone(), content))
+            })
+            .collect();
         let finished_text = time::format(finished);
         let lost = self
             .db
@@ -211,6 +223,11 @@ impl Worker {
                 for (id, outcome) in &outcomes {
                     if !notifications::record(c, id, &token, outcome, &finished_text)? {
                         lost.push(id.clone());
+                    }
+                }
+                for (id, (body, params)) in &withheld {
+                    if !lost.contains(id) {
+                        notifications::rewrite_content(c, id, body, params)?;
                     }
                 }
                 Ok(lost)

@@ -10,6 +10,7 @@ use crate::domain::notification::NotifyStatus;
 use crate::domain::ticket::Role;
 use crate::domain::time;
 use crate::error::AppError;
+use crate::notify::outbox::SMS_CODE_EVENT;
 use crate::service::{Page, require_role};
 
 pub fn list(
@@ -51,6 +52,12 @@ pub fn retry(
 ) -> Result<NotificationRow, AppError> {
     require_role(who, &[Role::Admin])?;
     let row = notifications::find(conn, id)?.ok_or_else(|| AppError::not_found("notification"))?;
+    if row.event == SMS_CODE_EVENT {
+        return Err(AppError::conflict(
+            "not_retryable",
+            "a sign-in code is not sent again: its code is withheld once sent or given up, and the user asks for a new one",
+        ));
+    }
     if !notifications::retry_failed(conn, id, &time::format(now))? {
         return Err(AppError::conflict(
             "not_failed",

@@ -124,6 +124,9 @@ async fn the_pages_walk_the_whole_loop_in_a_browser() {
     let url = format!("sqlite://{}", dir.path().join("e2e.db").display());
     let mut settings = test_settings(dir.path(), url);
     settings.database.max_connections = 8;
+    // SMS go to a stand-in gateway, where the script reads the codes as from a phone.
+    let phones = crate::sms_gateways::Phones::start();
+    settings.notifications.sms = phones.settings();
     let prefix = settings.tickets.number_prefix.clone();
     let app = Application::build(settings)
         .await
@@ -145,7 +148,8 @@ async fn the_pages_walk_the_whole_loop_in_a_browser() {
         .env("ADMIN_USER", "admin")
         .env("ADMIN_PASSWORD", demo::DEMO_PASSWORD)
         .env("DEMO_PASSWORD", demo::DEMO_PASSWORD)
-        .env("CHROMIUM_PATH", CHROMIUM);
+        .env("CHROMIUM_PATH", CHROMIUM)
+        .env("SMS_PHONES_URL", phones.url());
     match std::env::var_os("E2E_SCREENSHOTS_DIR").filter(|d| !d.is_empty()) {
         Some(shots) => {
             let shots = std::path::absolute(&shots).expect("E2E_SCREENSHOTS_DIR");

@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 
 use crate::both_backends;
 use crate::helpers::{Resp, TestApp, User, credit_code, spawn_app_with};
+use crate::sms_gateways::Phones;
 
 const BOUNDARY: &str = "qys-test-boundary-7MA4YWxkTrZu0gW";
 
@@ -362,8 +363,8 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     out
 }
 
-/// The code of the newest SMS to `phone`, read from the outbox as an administrator.
-async fn code_sent_to(app: &TestApp, admin: &User, phone: &str) -> Option<String> {
+/// The SMS-code messages to `phone` in the outbox, newest first, as an administrator reads them.
+async fn codes_in_outbox(app: &TestApp, admin: &User, phone: &str) -> Vec<Value> {
     let list = app
         .get(
             &format!("/api/v1/notifications?event=sms_code&recipient={phone}"),
@@ -371,16 +372,53 @@ async fn code_sent_to(app: &TestApp, admin: &User, phone: &str) -> Option<String
         )
         .await
         .expect(200);
-    let body = list["items"].as_array()?.first()?["body"]
-        .as_str()?
-        .to_string();
-    let digits: String = body
-        .split("验证码")
-        .nth(1)?
-        .chars()
-        .take_while(char::is_ascii_digit)
-        .collect();
-    Some(digits)
+    list["items"].as_array().expect("items").clone()
+}
+
+/// The newest SMS-code message to `phone` once the worker has finished with it.
+async fn settled_code_message(app: &TestApp, admin: &User, phone: &str) -> Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let newest = codes_in_outbox(app, admin, phone).await[0].clone();
+        if newest["status"] == "sent" || newest["status"] == "failed" {
+            return newest;
+        }
+        assert!(std::time::Instant::now() < deadline, "{newest}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+/// Runs each named `async fn(TestApp, Phones)` on SQLite and on PostgreSQL, the server sending
+/// its SMS to the phones' stand-in gateway.
+macro_rules! with_phones {
+    ($($name:ident),+ $(,)?) => {
+        $(
+            mod $name {
+                use crate::helpers::{Backend, spawn_app_with};
+                use crate::sms_gateways::Phones;
+
+                async fn run(backend: Backend) {
+                    let phones = Phones::start();
+                    let sms = phones.settings();
+                    if let Some(app) =
+                        spawn_app_with(backend, |s| s.notifications.sms = sms).await
+                    {
+                        super::$name(app, phones).await;
+                    }
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    run(Backend::Sqlite).await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    run(Backend::Postgres).await;
+                }
+            }
+        )+
+    };
 }
 
 async fn ask_code(app: &TestApp, phone: &str, purpose: &str) -> Resp {
@@ -392,7 +430,7 @@ async fn ask_code(app: &TestApp, phone: &str, purpose: &str) -> Resp {
     .await
 }
 
-async fn sms_codes_sign_in_once_and_are_limited(app: TestApp) {
+async fn sms_codes_sign_in_once_and_are_limited(app: TestApp, phones: Phones) {
     let w = app.world().await;
     let phone = "13911112222";
     app.set_contact(&w.ent_a, Some(phone), None);
@@ -403,10 +441,9 @@ async fn sms_codes_sign_in_once_and_are_limited(app: TestApp) {
     let again = ask_code(&app, phone, "login").await;
     again.expect_error(429, "too_many_requests");
     assert_eq!(again.headers["retry-after"], "60");
-    let code = code_sent_to(&app, &w.admin, phone)
-        .await
-        .expect("a code was queued");
+    let code = phones.next_code(phone).await;
     assert_eq!(code.len(), 6, "{code}");
+    assert!(code.chars().all(|c| c.is_ascii_digit()), "{code}");
     let login = |code: String| {
         let app = &app;
         async move {
@@ -428,12 +465,40 @@ async fn sms_codes_sign_in_once_and_are_limited(app: TestApp) {
         "enterprise"
     );
     // Used once only.
-    login(code).await.expect_error(401, "invalid_code");
+    login(code.clone()).await.expect_error(401, "invalid_code");
+    // Once sent, the outbox withholds the code: an administrator cannot sign in with it.
+    let sent = settled_code_message(&app, &w.admin, phone).await;
+    assert_eq!(sent["status"], "sent", "{sent}");
+    let shown = sent.to_string();
+    assert!(!shown.contains(&code), "{shown}");
+    assert!(shown.contains("验证码******"), "{shown}");
+    assert_eq!(sent["template_params"][0][1], "******", "{shown}");
+    // A code the gateway refused is withheld too, and is not sent again.
+    app.clock.advance(Duration::seconds(61));
+    phones.refuse(true);
+    ask_code(&app, phone, "login").await.expect(202);
+    let failed = settled_code_message(&app, &w.admin, phone).await;
+    phones.refuse(false);
+    assert_eq!(failed["status"], "failed", "{failed}");
+    assert!(
+        failed["body"].as_str().unwrap().contains("******"),
+        "{failed}"
+    );
+    app.post(
+        &format!(
+            "/api/v1/notifications/{}/retry",
+            failed["id"].as_str().unwrap()
+        ),
+        Some(&w.admin.token),
+        json!({}),
+    )
+    .await
+    .expect_error(409, "not_retryable");
 
     // Five wrong tries use a code up.
     app.clock.advance(Duration::seconds(61));
     ask_code(&app, phone, "login").await.expect(202);
-    let code = code_sent_to(&app, &w.admin, phone).await.unwrap();
+    let code = phones.next_code(phone).await;
     for _ in 0..5 {
         login(wrong.into()).await.expect_error(401, "invalid_code");
     }
@@ -441,24 +506,28 @@ async fn sms_codes_sign_in_once_and_are_limited(app: TestApp) {
     // And codes run out after five minutes.
     app.clock.advance(Duration::seconds(61));
     ask_code(&app, phone, "login").await.expect(202);
-    let code = code_sent_to(&app, &w.admin, phone).await.unwrap();
+    let code = phones.next_code(phone).await;
     app.clock.advance(Duration::seconds(301));
     login(code).await.expect_error(401, "invalid_code");
     // A register code does not sign in.
     ask_code(&app, phone, "register").await.expect(202);
-    let code = code_sent_to(&app, &w.admin, phone).await.unwrap();
+    let code = phones.next_code(phone).await;
     login(code).await.expect_error(401, "invalid_code");
 
     // A number without an account gets the same answer, and no message.
     ask_code(&app, "13722223333", "login").await.expect(202);
-    assert_eq!(code_sent_to(&app, &w.admin, "13722223333").await, None);
+    assert!(
+        codes_in_outbox(&app, &w.admin, "13722223333")
+            .await
+            .is_empty()
+    );
     // Bad input.
     let bad = ask_code(&app, "12345", "login").await;
     bad.expect_error(422, "validation_failed");
     assert!(bad.field("phone").is_some());
     assert_eq!(ask_code(&app, phone, "reset").await.status, 422);
-    // Ten a day at most.
-    for _ in 0..6 {
+    // Ten a day at most (the refused one counts).
+    for _ in 0..5 {
         app.clock.advance(Duration::seconds(61));
         ask_code(&app, phone, "login").await.expect(202);
     }
@@ -470,7 +539,7 @@ async fn sms_codes_sign_in_once_and_are_limited(app: TestApp) {
     ask_code(&app, phone, "login").await.expect(202);
 }
 
-async fn enterprises_register_with_their_credit_code(app: TestApp) {
+async fn enterprises_register_with_their_credit_code(app: TestApp, phones: Phones) {
     let w = app.world().await;
     let phone = "13600001111";
     let code_of = |n| credit_code(n);
@@ -479,7 +548,7 @@ async fn enterprises_register_with_their_credit_code(app: TestApp) {
         async move { app.post("/api/v1/auth/register", None, body).await }
     };
     ask_code(&app, phone, "register").await.expect(202);
-    let code = code_sent_to(&app, &w.admin, phone).await.unwrap();
+    let code = phones.next_code(phone).await;
     let good = json!({
         "credit_code": code_of(501), "enterprise_name": "望城新材料有限公司",
         "contact_name": "周敏", "phone": phone, "code": code, "password": "Xincai2026",
@@ -534,7 +603,7 @@ async fn enterprises_register_with_their_credit_code(app: TestApp) {
     app.clock.advance(Duration::seconds(61));
     ask_code(&app, phone, "register").await.expect(202);
     let mut twice = good.clone();
-    twice["code"] = json!(code_sent_to(&app, &w.admin, phone).await.unwrap());
+    twice["code"] = json!(phones.next_code(phone).await);
     twice["credit_code"] = json!(code_of(502));
     register(twice).await.expect_error(409, "phone_registered");
     // An enterprise known with another contact phone cannot be claimed.
@@ -543,7 +612,7 @@ async fn enterprises_register_with_their_credit_code(app: TestApp) {
     let claim = json!({
         "credit_code": credit_code(1), "enterprise_name": "甲企业有限公司",
         "contact_name": "冒名者", "phone": other,
-        "code": code_sent_to(&app, &w.admin, other).await.unwrap(), "password": "Maoming2026",
+        "code": phones.next_code(other).await, "password": "Maoming2026",
     });
     register(claim)
         .await
@@ -561,7 +630,7 @@ async fn enterprises_register_with_their_credit_code(app: TestApp) {
     let join = json!({
         "credit_code": credit_code(2), "enterprise_name": "乙企业有限公司",
         "contact_name": "联系人", "phone": third,
-        "code": code_sent_to(&app, &w.admin, third).await.unwrap(), "password": "Yiqiye2026",
+        "code": phones.next_code(third).await, "password": "Yiqiye2026",
     });
     let joined = register(join).await.expect(201);
     assert_eq!(joined["user"]["enterprise_id"], w.enterprise_b.as_str());
@@ -1035,10 +1104,13 @@ async fn the_pages_are_served_with_a_strict_policy(app: TestApp) {
     }
 }
 
-both_backends!(
-    attachments_are_typed_by_their_bytes_and_shown_only_in_scope,
+with_phones!(
     sms_codes_sign_in_once_and_are_limited,
     enterprises_register_with_their_credit_code,
+);
+
+both_backends!(
+    attachments_are_typed_by_their_bytes_and_shown_only_in_scope,
     enterprises_import_from_a_ledger_all_or_nothing,
     the_workbench_counts_its_tabs,
     the_pages_are_served_with_a_strict_policy,

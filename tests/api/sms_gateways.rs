@@ -125,6 +125,7 @@ impl Gateway {
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(data.clone())
+                .route("/received", web::get().to(received_bodies))
                 .default_service(web::to(gateway_answer))
         })
         .workers(1)
@@ -198,6 +199,20 @@ async fn gateway_answer(
         signature_ok,
     });
     answer
+}
+
+/// The stand-in's own page, not the provider's: the JSON bodies of the correctly signed
+/// requests received, oldest first (for the browser tests, which read SMS codes there).
+async fn received_bodies(state: web::Data<GatewayState>) -> HttpResponse {
+    let bodies: Vec<Value> = state
+        .received
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|r| r.signature_ok)
+        .filter_map(|r| serde_json::from_slice(&r.body).ok())
+        .collect();
+    HttpResponse::Ok().json(bodies)
 }
 
 fn header<'a>(req: &'a HttpRequest, name: &str) -> &'a str {
@@ -472,6 +487,75 @@ fn webhook_answer(
 }
 
 // ---------------------------------------------------------------------------------------
+
+/// The phones of the sign-in tests: the in-house webhook's stand-in gateway, where the SMS
+/// codes a server sends are read as a person reads them on their phone (the outbox withholds
+/// them once sent).
+pub(crate) struct Phones {
+    gateway: Gateway,
+    /// How many codes each number has had read so far.
+    read: Mutex<BTreeMap<String, usize>>,
+}
+
+impl Phones {
+    pub(crate) fn start() -> Phones {
+        Phones {
+            gateway: Gateway::start(Provider::Webhook, WEBHOOK_SECRET),
+            read: Mutex::default(),
+        }
+    }
+
+    /// The server's SMS settings for sending here.
+    pub(crate) fn settings(&self) -> SmsSettings {
+        webhook_settings(&self.gateway, WEBHOOK_SECRET)
+    }
+
+    /// Where the browser tests read what arrived: `GET {url}received`.
+    pub(crate) fn url(&self) -> &str {
+        &self.gateway.url
+    }
+
+    /// Makes the gateway refuse every number (as invalid) until called with `false`.
+    pub(crate) fn refuse(&self, refusing: bool) {
+        self.gateway.script(if refusing {
+            Script::BadNumber
+        } else {
+            Script::Success
+        });
+    }
+
+    /// The codes `phone` received, oldest first.
+    fn codes(&self, phone: &str) -> Vec<String> {
+        self.gateway
+            .received()
+            .iter()
+            .filter(|r| r.signature_ok)
+            .map(Received::json)
+            .filter(|m| m["to"] == phone && m["event"] == "sms_code")
+            .map(|m| m["params"]["code"].as_str().unwrap_or("").to_string())
+            .collect()
+    }
+
+    /// The next code `phone` receives (waiting up to 10 s for it to arrive).
+    pub(crate) async fn next_code(&self, phone: &str) -> String {
+        let seen = self.read.lock().unwrap().get(phone).copied().unwrap_or(0);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            if let Some(code) = self.codes(phone).get(seen) {
+                self.read
+                    .lock()
+                    .unwrap()
+                    .insert(phone.to_string(), seen + 1);
+                return code.clone();
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no new SMS code reached {phone}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+}
 
 fn sms_settings(provider: &str) -> SmsSettings {
     let mut settings = Settings::defaults().unwrap().notifications.sms;

@@ -18,6 +18,7 @@ export const ADMIN_PASSWORD = process.env.ADMIN_PASSWORD || '';
 /** The password of the demo accounts (dispatcher, cadre.power, enterprise). */
 export const DEMO_PASSWORD = process.env.DEMO_PASSWORD || ADMIN_PASSWORD || 'Qiyeshao@2026';
 export const SCREENSHOTS_DIR = process.env.SCREENSHOTS_DIR || '';
+export const SMS_PHONES_URL = process.env.SMS_PHONES_URL || '';
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 /** Milliseconds an expectation waits for the page. */
 export const TIMEOUT = Number(process.env.E2E_TIMEOUT_MS || 10_000);
@@ -431,8 +432,8 @@ export function tempFile(name, bytes) {
 }
 
 // ---------------------------------------------------------------------------------------
-// The API, for what the pages do not do: reading the SMS code (the one test affordance)
-// and preparing a precondition. Tokens travel in the Authorization header only.
+// The API, for what the pages do not do: preparing a precondition of the dashboard check.
+// Tokens travel in the Authorization header only.
 
 export async function api(method, path, { token, body } = {}) {
   const headers = {};
@@ -465,18 +466,20 @@ export async function apiLogin(username, password) {
 }
 
 /**
- * TEST AFFORDANCE (the only API read standing in for the user): the SMS code sent to
- * `phone`, read from the notification outbox with the admin's token
- * (GET /api/v1/notifications?event=sms_code), as a person would read it on their phone.
+ * The SMS code sent to `phone`, read where the server sent it: the stand-in SMS gateway the
+ * test harness runs (SMS_PHONES_URL, tests/api/sms_gateways.rs `Phones`), as a person would
+ * read it on their phone. (The outbox withholds codes once sent, so no API shows them.)
  */
-export async function readSmsCodeViaAdminApi(adminToken, phone, { after = 0 } = {}) {
+export async function readSmsCode(phone) {
+  check(SMS_PHONES_URL, 'SMS_PHONES_URL is not set: the harness runs the stand-in SMS gateway');
   return eventually(async () => {
-    const r = await api('GET', `/notifications?event=sms_code&recipient=${encodeURIComponent(phone)}&limit=5`, { token: adminToken });
-    check(r.status === 200, `GET /notifications?event=sms_code answered ${r.status} ${r.text.slice(0, 200)}`);
-    const items = (r.json.items || []).filter((n) => n.recipient === phone && Date.parse(n.created_at) >= after);
-    const match = items.length ? String(items[0].body || '').match(/\b(\d{6})\b/) : null;
-    return match ? match[1] : null;
-  }, `an sms_code notification to ${phone}`, 15_000, 300);
+    const r = await fetch(`${SMS_PHONES_URL}received`);
+    check(r.ok, `GET ${SMS_PHONES_URL}received answered ${r.status}`);
+    const codes = (await r.json())
+      .filter((m) => m.to === phone && m.event === 'sms_code')
+      .map((m) => m.params && m.params.code);
+    return codes.length ? codes[codes.length - 1] : null;
+  }, `an SMS code at ${phone}`, 15_000, 300);
 }
 
 // ---------------------------------------------------------------------------------------
