@@ -139,6 +139,16 @@ pub fn mask_phone(number: &str) -> String {
     format!("{head}****{tail}")
 }
 
+/// `张**`: a person's name with all but its first character hidden (the family name, for
+/// Chinese names), as it may be shown to those who need not know who it is.
+pub fn mask_name(name: &str) -> String {
+    let mut chars = name.trim().chars();
+    match chars.next() {
+        Some(first) => std::iter::once(first).chain(chars.map(|_| '*')).collect(),
+        None => String::new(),
+    }
+}
+
 /// `z***@example.com`: the first character of the mailbox and the domain.
 pub fn mask_email(address: &str) -> String {
     match address.split_once('@') {
@@ -173,6 +183,14 @@ pub fn shorten(text: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_keep_their_first_character() {
+        assert_eq!(mask_name("赵强"), "赵*");
+        assert_eq!(mask_name(" 欧阳明月 "), "欧***");
+        assert_eq!(mask_name("Li"), "L*");
+        assert_eq!(mask_name(""), "");
+    }
 
     #[test]
     fn text_is_the_stored_text() {

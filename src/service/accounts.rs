@@ -6,6 +6,8 @@ use crate::auth::{self, Principal, TokenKeys};
 use crate::db::refresh_tokens::{self, RefreshTokenRow};
 use crate::db::users::{self, UserFilter, UserRow};
 use crate::db::{Db, DbConnection, departments, enterprises, new_id};
+use crate::domain::notification::{mask_email, mask_phone};
+use crate::domain::phone::normalize_mobile;
 use crate::domain::ticket::Role;
 use crate::domain::time;
 use crate::domain::validation::FieldErrors;
@@ -373,7 +375,22 @@ pub fn update_user(
 
 pub fn get_user(conn: &mut DbConnection, who: &Principal, id: &str) -> Result<UserRow, AppError> {
     require_role(who, &[Role::Admin, Role::Dispatcher])?;
-    users::find(conn, id)?.ok_or_else(|| AppError::not_found("user"))
+    let row = users::find(conn, id)?.ok_or_else(|| AppError::not_found("user"))?;
+    Ok(for_reader(who, row))
+}
+
+/// The account as `who` may see it. Dispatchers read accounts to pick cadres: an enterprise
+/// user's phone, e-mail and a username that is a phone number (as registration makes it) are
+/// masked for them; the contact of a request is on its ticket. Staff accounts are shown whole.
+pub fn for_reader(who: &Principal, mut row: UserRow) -> UserRow {
+    if who.role == Role::Dispatcher && row.role == Role::Enterprise.as_str() {
+        row.phone = row.phone.map(|p| mask_phone(&p));
+        row.email = row.email.map(|e| mask_email(&e));
+        if normalize_mobile(&row.username).is_ok() {
+            row.username = mask_phone(&row.username);
+        }
+    }
+    row
 }
 
 pub fn list_users(
@@ -384,5 +401,5 @@ pub fn list_users(
 ) -> Result<Page<UserRow>, AppError> {
     require_role(who, &[Role::Admin, Role::Dispatcher])?;
     let rows = users::list(conn, filter, limit + 1)?;
-    Ok(Page::from_rows(rows, limit, |r| &r.id))
+    Ok(Page::from_rows(rows, limit, |r| &r.id).map(|r| for_reader(who, r)))
 }

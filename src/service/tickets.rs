@@ -19,6 +19,7 @@ use crate::db::tickets::{self as ticket_db, Scope, TicketFactRow, TicketFilter, 
 use crate::db::{
     DbConnection, categories, departments, enterprises, idempotency, new_id, stats_cells, users,
 };
+use crate::domain::notification::{mask_name, mask_phone};
 use crate::domain::text;
 use crate::domain::ticket::{
     self, Action, Actor, Channel, Priority, Rating, Role, Step, TicketKind, TicketStatus, can_view,
@@ -549,12 +550,12 @@ pub fn sees_contact(who: &Principal, row: &TicketRow) -> bool {
     }
 }
 
-/// The ticket as `who` may see it: the contact's phone masked unless [`sees_contact`].
+/// The ticket as `who` may see it: the contact's phone and name masked unless
+/// [`sees_contact`].
 pub fn for_reader(who: &Principal, mut row: TicketRow) -> TicketRow {
     if !sees_contact(who, &row) {
-        row.contact_phone = row
-            .contact_phone
-            .map(|p| crate::domain::notification::mask_phone(&p));
+        row.contact_phone = row.contact_phone.map(|p| mask_phone(&p));
+        row.contact_name = row.contact_name.map(|n| mask_name(&n));
     }
     row
 }

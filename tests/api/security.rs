@@ -4,7 +4,7 @@
 use chrono::Duration;
 use serde_json::json;
 
-use crate::helpers::{Backend, PASSWORD, Resp, TestApp, spawn_app_with};
+use crate::helpers::{Backend, PASSWORD, Resp, TestApp, User, spawn_app_with};
 
 async fn login(app: &TestApp, username: &str, password: &str, forwarded: Option<&str>) -> Resp {
     let mut req = app
@@ -371,13 +371,20 @@ async fn contact_phones_are_for_those_handling_the_ticket(app: TestApp) {
                 .unwrap()
                 .iter()
                 .find(|x| x["id"] == id.as_str())
-                .map(|x| x["contact_phone"].clone());
+                .map(|x| (x["contact_phone"].clone(), x["contact_name"].clone()));
             assert_eq!(
-                listed.as_ref(),
-                Some(&detail["contact_phone"]),
+                listed,
+                Some((
+                    detail["contact_phone"].clone(),
+                    detail["contact_name"].clone()
+                )),
                 "list and detail agree"
             );
-            detail["contact_phone"].as_str().unwrap().to_string()
+            format!(
+                "{} {}",
+                detail["contact_phone"].as_str().unwrap(),
+                detail["contact_name"].as_str().unwrap()
+            )
         }
     };
     // Handed to the department: its cadres may sign for it, so they see the number.
@@ -390,9 +397,9 @@ async fn contact_phones_are_for_those_handling_the_ticket(app: TestApp) {
     .await
     .expect(200);
     for who in [&w.ent_a, &w.dispatcher, &w.admin, &w.cadre_a, &w.cadre_a2] {
-        assert_eq!(phone_seen_by(who).await, "13912345678");
+        assert_eq!(phone_seen_by(who).await, "13912345678 赵强");
     }
-    assert_eq!(phone_seen_by(&w.liaison).await, "139****5678");
+    assert_eq!(phone_seen_by(&w.liaison).await, "139****5678 赵*");
     // Once it is cadre A's, colleagues and the liaison see it masked.
     app.act(
         &w.dispatcher,
@@ -407,11 +414,12 @@ async fn contact_phones_are_for_those_handling_the_ticket(app: TestApp) {
         .await
         .expect(200);
     assert_eq!(signed["contact_phone"], "13912345678");
+    assert_eq!(signed["contact_name"], "赵强");
     for who in [&w.ent_a, &w.dispatcher, &w.cadre_a] {
-        assert_eq!(phone_seen_by(who).await, "13912345678");
+        assert_eq!(phone_seen_by(who).await, "13912345678 赵强");
     }
     for who in [&w.cadre_a2, &w.liaison] {
-        assert_eq!(phone_seen_by(who).await, "139****5678");
+        assert_eq!(phone_seen_by(who).await, "139****5678 赵*");
     }
     // The ledger too.
     let ledger_of = |user: &crate::helpers::User| {
@@ -429,14 +437,91 @@ async fn contact_phones_are_for_those_handling_the_ticket(app: TestApp) {
     };
     let csv = ledger_of(&w.cadre_a2).await;
     assert!(
-        csv.contains("139****5678") && !csv.contains("13912345678"),
+        csv.contains("139****5678") && !csv.contains("13912345678") && !csv.contains("赵强"),
         "{csv}"
     );
     let csv = ledger_of(&w.dispatcher).await;
     assert!(csv.contains("13912345678"), "{csv}");
 }
 
-crate::both_backends!(contact_phones_are_for_those_handling_the_ticket);
+/// Dispatchers read accounts to pick cadres: enterprise users' phones, e-mails and
+/// phone-number usernames are masked for them; staff accounts and administrators' reads are
+/// whole.
+async fn dispatchers_see_enterprise_users_contacts_masked(app: TestApp) {
+    let w = app.world().await;
+    app.set_contact(&w.ent_a, Some("13911112222"), Some("zhang@example.com"));
+    app.set_contact(
+        &w.cadre_a,
+        Some("13822223333"),
+        Some("cadre@gov.example.cn"),
+    );
+    let by_phone = app
+        .post(
+            "/api/v1/users",
+            Some(&w.admin.token),
+            json!({"username": "13700001111", "password": "Qiye-2026x", "name": "手机号用户",
+                   "phone": "13700001111", "role": "enterprise", "enterprise_id": w.enterprise_a}),
+        )
+        .await
+        .expect(201);
+    let by_phone = by_phone["id"].as_str().unwrap().to_string();
+    let seen = |reader: &User, id: &str| {
+        let (app, token, id) = (&app, reader.token.clone(), id.to_string());
+        async move {
+            let one = app
+                .get(&format!("/api/v1/users/{id}"), Some(&token))
+                .await
+                .expect(200);
+            let list = app
+                .get("/api/v1/users?limit=100", Some(&token))
+                .await
+                .expect(200);
+            let listed = list["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|u| u["id"] == id.as_str())
+                .cloned()
+                .expect("listed");
+            assert_eq!(listed, one, "list and detail agree");
+            format!("{} {} {}", one["username"], one["phone"], one["email"])
+        }
+    };
+    let ent_a_name = app
+        .get(
+            &format!("/api/v1/users/{}", w.ent_a.id),
+            Some(&w.admin.token),
+        )
+        .await
+        .expect(200)["username"]
+        .to_string();
+    assert_eq!(
+        seen(&w.dispatcher, &w.ent_a.id).await,
+        format!("{ent_a_name} \"139****2222\" \"z***@example.com\"")
+    );
+    assert_eq!(
+        seen(&w.dispatcher, &by_phone).await,
+        "\"137****1111\" \"137****1111\" null"
+    );
+    let cadre_whole = seen(&w.dispatcher, &w.cadre_a.id).await;
+    assert!(
+        cadre_whole.ends_with("\"13822223333\" \"cadre@gov.example.cn\""),
+        "{cadre_whole}"
+    );
+    assert_eq!(
+        seen(&w.admin, &w.ent_a.id).await,
+        format!("{ent_a_name} \"13911112222\" \"zhang@example.com\"")
+    );
+    assert_eq!(
+        seen(&w.admin, &by_phone).await,
+        "\"13700001111\" \"13700001111\" null"
+    );
+}
+
+crate::both_backends!(
+    contact_phones_are_for_those_handling_the_ticket,
+    dispatchers_see_enterprise_users_contacts_masked,
+);
 
 async fn cors_is_for_the_configured_origins_only(app: TestApp) {
     let allowed = "https://app.example.gov.cn";
