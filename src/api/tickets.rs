@@ -15,6 +15,7 @@ use crate::domain::ticket::{Channel, Priority, Rating, TicketKind, TicketStatus}
 use crate::domain::time;
 use crate::domain::validation::{FieldErrors, limits};
 use crate::error::AppError;
+use crate::service::attachments;
 use crate::service::tickets::{self, ActionInput, FilingOptions, IdempotencyKey, NewTicket};
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -211,6 +212,9 @@ pub async fn create_ticket(
     let mut errors = FieldErrors::new();
     errors.required_text("title", &body.title, limits::TITLE);
     errors.required_text("description", &body.description, limits::DESCRIPTION);
+    if let Some(problem) = attachments::ids_problem(&body.attachment_ids) {
+        errors.add("attachment_ids", problem);
+    }
     let input = NewTicket {
         kind: body.kind,
         category_id: body.category_id,
@@ -425,6 +429,9 @@ pub async fn add_comment(
     let ApiJson(req) = body;
     let mut errors = FieldErrors::new();
     errors.required_text("body", &req.body, limits::NOTE);
+    if let Some(problem) = attachments::ids_problem(&req.attachment_ids) {
+        errors.add("attachment_ids", problem);
+    }
     errors.finish()?;
     let now = state.clock.now();
     let comment = state

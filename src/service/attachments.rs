@@ -87,24 +87,24 @@ pub fn record(
     Ok(())
 }
 
-/// Checks the ids a filing or comment names: at most [`MAX_PER_ITEM`], no repeats.
-pub fn check_ids(ids: &[String]) -> Result<(), AppError> {
+/// What is wrong with the ids a filing or comment names, if anything: more than
+/// [`MAX_PER_ITEM`], or one named twice.
+pub fn ids_problem(ids: &[String]) -> Option<String> {
     if ids.len() > MAX_PER_ITEM {
-        return Err(AppError::invalid_field(
-            "attachment_ids",
-            format!("at most {MAX_PER_ITEM} files"),
-        ));
+        return Some(format!("at most {MAX_PER_ITEM} files"));
     }
     let mut sorted = ids.to_vec();
     sorted.sort();
     sorted.dedup();
-    if sorted.len() != ids.len() {
-        return Err(AppError::invalid_field(
-            "attachment_ids",
-            "names a file twice",
-        ));
+    (sorted.len() != ids.len()).then(|| "names a file twice".to_string())
+}
+
+/// Refuses what [`ids_problem`] finds.
+pub fn check_ids(ids: &[String]) -> Result<(), AppError> {
+    match ids_problem(ids) {
+        Some(problem) => Err(AppError::invalid_field("attachment_ids", problem)),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// Links `who`'s uploads to the ticket (and comment), in the caller's transaction; refuses

@@ -14,6 +14,7 @@ mod docs_api;
 mod e2e;
 mod errors;
 mod exports;
+mod limits;
 mod migrations;
 mod notifications;
 mod outage;
