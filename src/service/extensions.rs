@@ -136,8 +136,9 @@ pub fn decide(
     decision: Decision,
     now: DateTime<Utc>,
 ) -> Result<(ExtensionRow, TicketRecord), AppError> {
-    require_role(who, &[Role::Dispatcher, Role::Admin])?;
+    // A ticket outside the caller's scope does not exist for them (404), whatever their role.
     let (record, _) = load_visible(conn, who, ticket_id)?;
+    require_role(who, &[Role::Dispatcher, Role::Admin])?;
     let mut ext = extensions::find(conn, extension_id)?
         .filter(|e| e.ticket_id == ticket_id)
         .ok_or_else(|| AppError::not_found("extension request"))?;

@@ -368,6 +368,12 @@ async fn extensions_are_asked_decided_and_counted(app: TestApp) {
     app.post(&deny, Some(&w.cadre_a.token), json!({"reason": "x"}))
         .await
         .expect_error(403, "forbidden");
+    // Outside one's scope the ticket does not exist: 404, as for any other action.
+    for outsider in [app.reissue(&w.cadre_b), app.reissue(&w.ent_b)] {
+        app.post(&deny, Some(&outsider.token), json!({"reason": "x"}))
+            .await
+            .expect_error(404, "not_found");
+    }
     let denied = app
         .post(
             &deny,
