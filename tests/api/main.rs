@@ -6,6 +6,7 @@
 mod helpers;
 
 mod auth;
+mod authz;
 mod cli;
 mod concurrency;
 mod deadlines;
