@@ -230,6 +230,40 @@ macro_rules! both_backends {
     };
 }
 
+/// Runs each named `async fn(TestApp, Phones)` on SQLite and on PostgreSQL, the server sending
+/// its SMS to the phones' stand-in gateway.
+#[macro_export]
+macro_rules! with_phones {
+    ($($name:ident),+ $(,)?) => {
+        $(
+            mod $name {
+                use $crate::helpers::{Backend, spawn_app_with};
+                use $crate::sms_gateways::Phones;
+
+                async fn run(backend: Backend) {
+                    let phones = Phones::start();
+                    let sms = phones.settings();
+                    if let Some(app) =
+                        spawn_app_with(backend, |s| s.notifications.sms = sms).await
+                    {
+                        super::$name(app, phones).await;
+                    }
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    run(Backend::Sqlite).await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    run(Backend::Postgres).await;
+                }
+            }
+        )+
+    };
+}
+
 /// An HTTP answer: status, headers and the body as JSON (null when empty or not JSON).
 #[derive(Debug)]
 pub struct Resp {

@@ -388,39 +388,6 @@ async fn settled_code_message(app: &TestApp, admin: &User, phone: &str) -> Value
     }
 }
 
-/// Runs each named `async fn(TestApp, Phones)` on SQLite and on PostgreSQL, the server sending
-/// its SMS to the phones' stand-in gateway.
-macro_rules! with_phones {
-    ($($name:ident),+ $(,)?) => {
-        $(
-            mod $name {
-                use crate::helpers::{Backend, spawn_app_with};
-                use crate::sms_gateways::Phones;
-
-                async fn run(backend: Backend) {
-                    let phones = Phones::start();
-                    let sms = phones.settings();
-                    if let Some(app) =
-                        spawn_app_with(backend, |s| s.notifications.sms = sms).await
-                    {
-                        super::$name(app, phones).await;
-                    }
-                }
-
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn sqlite() {
-                    run(Backend::Sqlite).await;
-                }
-
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn postgres() {
-                    run(Backend::Postgres).await;
-                }
-            }
-        )+
-    };
-}
-
 async fn ask_code(app: &TestApp, phone: &str, purpose: &str) -> Resp {
     app.post(
         "/api/v1/auth/sms-code",
@@ -1104,7 +1071,7 @@ async fn the_pages_are_served_with_a_strict_policy(app: TestApp) {
     }
 }
 
-with_phones!(
+crate::with_phones!(
     sms_codes_sign_in_once_and_are_limited,
     enterprises_register_with_their_credit_code,
 );
