@@ -89,6 +89,8 @@ pub struct DatabaseSettings {
     pub url: String,
     pub max_connections: u32,
     pub acquire_timeout_ms: u64,
+    /// How long a request (or the delivery worker) waits for the database's answer.
+    pub query_timeout_ms: u64,
     pub connect_timeout_secs: u64,
     pub sqlite_busy_timeout_ms: u64,
     pub sqlite_checkpoint_interval_ms: u64,

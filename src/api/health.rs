@@ -5,6 +5,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::api::State;
+use crate::error::AppError;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HealthResponse {
@@ -42,17 +43,19 @@ pub async fn readyz(state: State) -> HttpResponse {
         .into_iter()
         .map(|year| format!("no holiday calendar for {year}: its deadlines count Monday to Friday"))
         .collect();
-    let db = state.db.clone();
-    let result = actix_web::web::block(move || db.ping()).await;
+    let result = state
+        .db
+        .run_async(|db| db.ping().map_err(AppError::unavailable))
+        .await;
     match result {
-        Ok(Ok(())) => HttpResponse::Ok().json(HealthResponse {
+        Ok(()) => HttpResponse::Ok().json(HealthResponse {
             status: "ready".into(),
             database: Some(backend),
             detail: None,
             warnings,
         }),
-        Ok(Err(e)) => {
-            tracing::warn!(error = %format!("{e:#}"), "readiness check failed");
+        Err(e) => {
+            tracing::warn!(error = %e, "readiness check failed");
             HttpResponse::ServiceUnavailable().json(HealthResponse {
                 status: "not_ready".into(),
                 database: Some(backend),
@@ -60,11 +63,5 @@ pub async fn readyz(state: State) -> HttpResponse {
                 warnings,
             })
         }
-        Err(e) => HttpResponse::ServiceUnavailable().json(HealthResponse {
-            status: "not_ready".into(),
-            database: Some(backend),
-            detail: Some(e.to_string()),
-            warnings,
-        }),
     }
 }

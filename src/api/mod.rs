@@ -87,10 +87,7 @@ impl AppState {
         T: Send + 'static,
         F: FnOnce(&Db) -> Result<T, AppError> + Send + 'static,
     {
-        let db = self.db.clone();
-        web::block(move || f(&db))
-            .await
-            .map_err(AppError::internal)?
+        self.db.run_async(f).await
     }
 }
 

@@ -167,10 +167,15 @@ impl ManageConnection for ConnectionManager {
     }
 }
 
-/// No connection could be had within the configured wait: the database is down or saturated.
+/// The database could not be used in time: no connection within the configured wait (it is
+/// down or saturated), or no answer within `database.query_timeout_ms` (it hangs).
 #[derive(Debug, thiserror::Error)]
-#[error("no database connection available: {0}")]
-pub struct PoolError(#[from] diesel::r2d2::PoolError);
+pub enum PoolError {
+    #[error("no database connection available: {0}")]
+    NoConnection(#[from] diesel::r2d2::PoolError),
+    #[error("the database did not answer within {0:?}; the work may still be done")]
+    NoAnswer(Duration),
+}
 
 pub type PooledDb = PooledConnection<ConnectionManager>;
 
@@ -183,6 +188,8 @@ pub struct Db {
     /// batches (see `writer`), rather than queuing on SQLite's busy handler, which sleeps in
     /// steps of milliseconds.
     sqlite_writer: Option<SqliteWriter>,
+    /// How long async callers wait for the database's answer (see [`Db::run_async`]).
+    query_timeout: Duration,
     /// Alive while any clone of this `Db` is; the SQLite checkpointer stops when it is gone.
     _alive: Arc<()>,
 }
@@ -222,6 +229,7 @@ impl Db {
             pool,
             backend,
             sqlite_writer,
+            query_timeout: Duration::from_millis(settings.database.query_timeout_ms.max(1)),
             _alive: alive,
         })
     }
@@ -262,7 +270,8 @@ impl Db {
     }
 
     /// Like [`write`](Self::write), for async code: on SQLite the task awaits the writer
-    /// thread; on PostgreSQL the transaction runs on a blocking thread.
+    /// thread; on PostgreSQL the transaction runs on a blocking thread. Gives up waiting
+    /// after `database.query_timeout_ms` (see [`run_async`](Self::run_async)).
     pub async fn write_async<T, E, F>(&self, f: F) -> Result<T, E>
     where
         F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
@@ -270,15 +279,41 @@ impl Db {
         E: From<PoolError> + From<diesel::result::Error> + Send + 'static,
     {
         match &self.sqlite_writer {
-            Some(writer) => writer.write_async(f).await,
-            None => {
-                let db = self.clone();
-                tokio::task::spawn_blocking(move || db.write(f))
-                    .await
-                    .map_err(|e| {
-                        E::from(writer::writer_error(&format!("the write task failed: {e}")))
-                    })?
-            }
+            Some(writer) => self.in_time(writer.write_async(f)).await,
+            None => self.run_async(move |db| db.write(f)).await,
+        }
+    }
+
+    /// Runs `f` with the database on a blocking thread, for async code. A database that hangs
+    /// (a frozen server, a network that drops packets) would hold the caller as long as the
+    /// kernel keeps the connection: after `database.query_timeout_ms` the caller gets
+    /// [`PoolError::NoAnswer`] instead, while the thread finishes or fails when it can.
+    pub async fn run_async<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&Db) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<PoolError> + From<diesel::result::Error> + Send + 'static,
+    {
+        let db = self.clone();
+        self.in_time(async move {
+            tokio::task::spawn_blocking(move || f(&db))
+                .await
+                .map_err(|e| {
+                    E::from(writer::writer_error(&format!(
+                        "the database task failed: {e}"
+                    )))
+                })?
+        })
+        .await
+    }
+
+    async fn in_time<T, E: From<PoolError>>(
+        &self,
+        work: impl std::future::Future<Output = Result<T, E>>,
+    ) -> Result<T, E> {
+        match tokio::time::timeout(self.query_timeout, work).await {
+            Ok(result) => result,
+            Err(_) => Err(E::from(PoolError::NoAnswer(self.query_timeout))),
         }
     }
 

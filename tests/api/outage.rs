@@ -255,19 +255,146 @@ fn metric(text: &str, name: &str) -> f64 {
 
 /// How long the server waits for a database connection before answering 503.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_millis(1000);
+/// How long the server waits for the database's answer before answering 503.
+const QUERY_TIMEOUT: Duration = Duration::from_millis(1500);
+
+/// A TCP relay between the server and PostgreSQL that can freeze: connections stay open, and
+/// nothing goes through either way, as when the database host hangs or the network drops
+/// packets (no error, no reset: only silence).
+struct FreezingRelay {
+    port: u16,
+    frozen: Arc<std::sync::atomic::AtomicBool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl FreezingRelay {
+    async fn start(upstream: u16) -> FreezingRelay {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("address").port();
+        let frozen: Arc<std::sync::atomic::AtomicBool> = Default::default();
+        let flag = frozen.clone();
+        let task = tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let Ok(server) = tokio::net::TcpStream::connect(("127.0.0.1", upstream)).await
+                else {
+                    continue;
+                };
+                let (client_read, client_write) = client.into_split();
+                let (server_read, server_write) = server.into_split();
+                tokio::spawn(Self::pipe(client_read, server_write, flag.clone()));
+                tokio::spawn(Self::pipe(server_read, client_write, flag.clone()));
+            }
+        });
+        FreezingRelay { port, frozen, task }
+    }
+
+    async fn pipe(
+        mut from: tokio::net::tcp::OwnedReadHalf,
+        mut to: tokio::net::tcp::OwnedWriteHalf,
+        frozen: Arc<std::sync::atomic::AtomicBool>,
+    ) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut buf = vec![0u8; 16 * 1024];
+        loop {
+            while frozen.load(std::sync::atomic::Ordering::Relaxed) {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            let n = match from.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => n,
+            };
+            // What arrives while frozen is held until the thaw.
+            while frozen.load(std::sync::atomic::Ordering::Relaxed) {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            if to.write_all(&buf[..n]).await.is_err() {
+                return;
+            }
+        }
+    }
+
+    fn freeze(&self, frozen: bool) {
+        self.frozen
+            .store(frozen, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+impl Drop for FreezingRelay {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// The two ways a database goes away.
+enum Outage {
+    /// PostgreSQL is stopped: connections are closed, new ones refused.
+    Stopped(PrivatePostgres),
+    /// PostgreSQL hangs: connections stay open and nothing answers. (The server is held
+    /// here so that it lives as long as the outage.)
+    Frozen(#[allow(dead_code)] PrivatePostgres, FreezingRelay),
+}
+
+impl Outage {
+    fn url(&self) -> String {
+        match self {
+            Outage::Stopped(pg) => pg.url(),
+            Outage::Frozen(_, relay) => {
+                format!("postgres://postgres@127.0.0.1:{}/postgres", relay.port)
+            }
+        }
+    }
+
+    fn begin(&self) {
+        match self {
+            Outage::Stopped(pg) => pg.stop(),
+            Outage::Frozen(_, relay) => relay.freeze(true),
+        }
+    }
+
+    fn end(&self) {
+        match self {
+            Outage::Stopped(pg) => pg.resume(),
+            Outage::Frozen(_, relay) => relay.freeze(false),
+        }
+    }
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_postgresql_outage_answers_503_quickly_and_recovers_without_a_restart() {
     let Some(pg) = PrivatePostgres::start() else {
         return;
     };
+    the_service_rides_out(Outage::Stopped(pg)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_hanging_postgresql_answers_503_in_time_and_recovers_without_a_restart() {
+    let Some(pg) = PrivatePostgres::start() else {
+        return;
+    };
+    let relay = FreezingRelay::start(pg.port).await;
+    the_service_rides_out(Outage::Frozen(pg, relay)).await;
+}
+
+/// Under load, the database goes away for about four seconds and comes back.
+async fn the_service_rides_out(outage: Outage) {
+    let name = match &outage {
+        Outage::Stopped(_) => "stopped",
+        Outage::Frozen(..) => "frozen",
+    };
     let data = tempfile::tempdir().expect("dir");
     let acquire_ms = ACQUIRE_TIMEOUT.as_millis().to_string();
+    let query_ms = QUERY_TIMEOUT.as_millis().to_string();
+    // Nothing waits much past the longer of the two.
+    let bound = QUERY_TIMEOUT.max(ACQUIRE_TIMEOUT) + Duration::from_secs(2);
     let env = [
         (
             "QIYESHAO__DATABASE__ACQUIRE_TIMEOUT_MS",
             acquire_ms.as_str(),
         ),
+        ("QIYESHAO__DATABASE__QUERY_TIMEOUT_MS", query_ms.as_str()),
         ("QIYESHAO__DATABASE__CONNECT_TIMEOUT_SECS", "1"),
         ("QIYESHAO__NOTIFICATIONS__POLL_INTERVAL_MS", "200"),
         // Messages leased when the database went away are due again when the lease ends.
@@ -283,7 +410,7 @@ async fn a_postgresql_outage_answers_503_quickly_and_recovers_without_a_restart(
             "100000",
         ),
     ];
-    let (mut server, base, _) = serve_demo_with(data.path(), &pg.url(), &env);
+    let (mut server, base, _) = serve_demo_with(data.path(), &outage.url(), &env);
     // A hang shows as a client timeout (no status), which the test refuses.
     let client = crate::helpers::http_client_builder()
         .timeout(Duration::from_secs(15))
@@ -307,7 +434,7 @@ async fn a_postgresql_outage_answers_503_quickly_and_recovers_without_a_restart(
     let load = MixedLoad::start(&client, &base, &token, category);
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let stopping = Instant::now();
-    pg.stop();
+    outage.begin();
     let stop_took = stopping.elapsed();
     let down_from = Instant::now();
 
@@ -318,10 +445,7 @@ async fn a_postgresql_outage_answers_503_quickly_and_recovers_without_a_restart(
     let readyz_took = asked.elapsed();
     assert_eq!(status, 503, "{body}");
     assert!(body.contains("not_ready"), "{body}");
-    assert!(
-        readyz_took < ACQUIRE_TIMEOUT + Duration::from_secs(2),
-        "{readyz_took:?}"
-    );
+    assert!(readyz_took < bound, "{readyz_took:?}");
     let (status, text) = get(&client, &format!("{base}/metrics")).await;
     assert_eq!(status, 200, "{text}");
     assert_eq!(metric(&text, "qiyeshao_database_up"), 0.0, "{text}");
@@ -336,7 +460,7 @@ async fn a_postgresql_outage_answers_503_quickly_and_recovers_without_a_restart(
 
     // Back: the same process recovers by itself.
     let resumed_at = Instant::now();
-    pg.resume();
+    outage.end();
     let ready_by = Instant::now() + Duration::from_secs(20);
     loop {
         let (status, body) = get(&client, &format!("{base}/readyz")).await;
@@ -352,13 +476,13 @@ async fn a_postgresql_outage_answers_503_quickly_and_recovers_without_a_restart(
     let ready_after = resumed_at.elapsed();
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let answers = load.finish().await;
-    // Sent after PostgreSQL had stopped, and early enough that their wait for a connection
-    // ended before it could be back.
-    let outage = down_from..resumed_at - ACQUIRE_TIMEOUT;
+    // Sent after the database went away, and early enough that their wait for it ended
+    // before it could be back.
+    let window = down_from..resumed_at - QUERY_TIMEOUT.max(ACQUIRE_TIMEOUT);
 
     let during: Vec<&Answer> = answers
         .iter()
-        .filter(|a| outage.contains(&a.sent))
+        .filter(|a| window.contains(&a.sent))
         .collect();
     let after: Vec<&Answer> = answers
         .iter()
@@ -367,9 +491,9 @@ async fn a_postgresql_outage_answers_503_quickly_and_recovers_without_a_restart(
     let refused = answers.iter().filter(|a| a.status == Some(503)).count();
     let slowest = answers.iter().map(|a| a.took).max().unwrap_or_default();
     eprintln!(
-        "outage: {} requests ({} during the outage, {refused} answered 503, {} after recovery); \
-         slowest {slowest:?}; stopping PostgreSQL took {stop_took:?}; /readyz 503 in {readyz_took:?}; \
-         ready {ready_after:?} after PostgreSQL returned; the worker failed {failed_rounds} rounds",
+        "outage ({name}): {} requests ({} during the outage, {refused} answered 503, {} after recovery); \
+         slowest {slowest:?}; the outage took {stop_took:?} to begin; /readyz 503 in {readyz_took:?}; \
+         ready {ready_after:?} after the database returned; the worker failed {failed_rounds} rounds",
         answers.len(),
         during.len(),
         after.len(),
@@ -383,12 +507,8 @@ async fn a_postgresql_outage_answers_503_quickly_and_recovers_without_a_restart(
             }
             _ => panic!("answered otherwise than 200, 201 or 503 (or not at all): {a:?}"),
         }
-        // Fast: nothing waits much past the time to get a connection.
-        assert!(
-            a.took < ACQUIRE_TIMEOUT + Duration::from_secs(2),
-            "a request took {:?}: {a:?}",
-            a.took
-        );
+        // Fast: nothing waits much past the time to get a connection or an answer.
+        assert!(a.took < bound, "a request took {:?}: {a:?}", a.took);
     }
     assert!(
         during.len() >= 8 && during.iter().all(|a| a.status == Some(503)),
