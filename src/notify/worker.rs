@@ -43,6 +43,17 @@ impl Channels {
         settings: &NotificationSettings,
         clock: Arc<dyn Clock>,
     ) -> anyhow::Result<Channels> {
+        // The log transports are for a first run: what they write is in clear.
+        if settings.sms.provider.trim() == "log" {
+            tracing::warn!(
+                "notifications.sms.provider = \"log\": SMS, sign-in codes included, are written to the log in clear and sent to nobody; set a gateway for production (docs/operations.md, \"SMS\")"
+            );
+        }
+        if settings.email.transport.trim() == "log" {
+            tracing::warn!(
+                "notifications.email.transport = \"log\": e-mails are written to the log in clear and sent to nobody; set transport = \"smtp\" for production"
+            );
+        }
         Ok(Channels {
             email: EmailSender::from_settings(&settings.email)?,
             sms: crate::notify::sms::build(&settings.sms, clock)?,
