@@ -1,8 +1,12 @@
 //! Uploading files (multipart) and fetching them back.
 
+use std::path::PathBuf;
+
 use actix_web::http::header::{self, HeaderValue};
+use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::StreamExt;
+use tokio::sync::mpsc;
 
 use crate::api::State;
 use crate::api::extract::{Auth, path_id};
@@ -37,14 +41,29 @@ fn bad_form(e: impl std::fmt::Display) -> AppError {
     )
 }
 
-/// Reads the part named `file` of a multipart form: its cleaned name and bytes. A file over
-/// `max` bytes is refused with 413 once it has been read past (and dropped), so that the
-/// client gets the answer rather than a reset connection, up to four times `max`.
-pub(crate) async fn read_file_part(
+/// Where the bytes of the uploaded part go as they arrive.
+pub(crate) trait PartSink {
+    async fn take(&mut self, chunk: Bytes) -> Result<(), AppError>;
+}
+
+/// Into memory, for files that are read whole anyway (an import's workbook).
+impl PartSink for Vec<u8> {
+    async fn take(&mut self, chunk: Bytes) -> Result<(), AppError> {
+        self.extend_from_slice(&chunk);
+        Ok(())
+    }
+}
+
+/// Feeds the part named `file` of a multipart form to `sink` and returns its cleaned name.
+/// A file over `max` bytes is refused with 413 once it has been read past (what is over is
+/// dropped, not kept), so that the client gets the answer rather than a reset connection, up
+/// to four times `max`.
+pub(crate) async fn receive_file_part(
     req: &HttpRequest,
     payload: web::Payload,
     max: u64,
-) -> Result<(String, Vec<u8>), AppError> {
+    sink: &mut impl PartSink,
+) -> Result<String, AppError> {
     let is_form = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -59,17 +78,16 @@ pub(crate) async fn read_file_part(
     }
     let give_up = max.saturating_mul(4);
     let mut form = actix_multipart::Multipart::new(req.headers(), payload);
-    let mut upload: Option<(String, Vec<u8>)> = None;
+    let mut received: Option<String> = None;
     let mut oversized = false;
     while let Some(part) = form.next().await {
         let mut part = part.map_err(bad_form)?;
-        let wanted = upload.is_none() && part.name() == Some("file");
+        let wanted = received.is_none() && part.name() == Some("file");
         let name = part
             .content_disposition()
             .and_then(|d| d.get_filename())
             .map(clean_file_name)
             .unwrap_or_else(|| clean_file_name(""));
-        let mut bytes = Vec::new();
         let mut seen: u64 = 0;
         while let Some(chunk) = part.next().await {
             let chunk = chunk.map_err(bad_form)?;
@@ -78,18 +96,108 @@ pub(crate) async fn read_file_part(
                 return Err(too_large(max));
             }
             if wanted && seen <= max {
-                bytes.extend_from_slice(&chunk);
+                sink.take(chunk).await?;
             }
         }
         if wanted {
             oversized = seen > max;
-            upload = Some((name, bytes));
+            received = Some(name);
         }
     }
     if oversized {
         return Err(too_large(max));
     }
-    upload.ok_or_else(|| AppError::bad_request("missing_file", "the form has no part named file"))
+    received.ok_or_else(|| AppError::bad_request("missing_file", "the form has no part named file"))
+}
+
+/// Reads the part named `file` of a multipart form whole: its cleaned name and bytes.
+pub(crate) async fn read_file_part(
+    req: &HttpRequest,
+    payload: web::Payload,
+    max: u64,
+) -> Result<(String, Vec<u8>), AppError> {
+    let mut bytes = Vec::new();
+    let name = receive_file_part(req, payload, max, &mut bytes).await?;
+    Ok((name, bytes))
+}
+
+/// What a [`FileSink`] wrote.
+struct Written {
+    size: u64,
+    sha256: String,
+    /// The first bytes, to tell the type by.
+    head: Vec<u8>,
+}
+
+/// Into a file, written on a blocking thread behind a bounded channel: the server holds a
+/// few chunks of an upload, not the upload.
+struct FileSink {
+    tx: Option<mpsc::Sender<Bytes>>,
+    writer: tokio::task::JoinHandle<std::io::Result<Written>>,
+}
+
+impl FileSink {
+    /// Starts writing `partial`.
+    fn create(partial: PathBuf) -> FileSink {
+        let (tx, mut rx) = mpsc::channel::<Bytes>(4);
+        let writer = tokio::task::spawn_blocking(move || {
+            use sha2::Digest;
+            use std::io::Write;
+            if let Some(dir) = partial.parent() {
+                std::fs::create_dir_all(dir)?;
+            }
+            let mut file = std::fs::File::create(&partial)?;
+            let mut hash = sha2::Sha256::new();
+            let (mut size, mut head) = (0u64, Vec::with_capacity(16));
+            while let Some(chunk) = rx.blocking_recv() {
+                file.write_all(&chunk)?;
+                hash.update(&chunk);
+                size += chunk.len() as u64;
+                let wanted = 16usize.saturating_sub(head.len()).min(chunk.len());
+                head.extend_from_slice(&chunk[..wanted]);
+            }
+            file.sync_all()?;
+            Ok(Written {
+                size,
+                sha256: crate::auth::hex(&hash.finalize()),
+                head,
+            })
+        });
+        FileSink {
+            tx: Some(tx),
+            writer,
+        }
+    }
+
+    /// Waits for the file to be on disk.
+    async fn finish(mut self) -> std::io::Result<Written> {
+        drop(self.tx.take());
+        match (&mut self.writer).await {
+            Ok(result) => result,
+            Err(e) => Err(std::io::Error::other(e)),
+        }
+    }
+}
+
+impl PartSink for FileSink {
+    async fn take(&mut self, chunk: Bytes) -> Result<(), AppError> {
+        let sent = match &self.tx {
+            Some(tx) => tx.send(chunk).await.is_ok(),
+            None => false,
+        };
+        if sent {
+            return Ok(());
+        }
+        // The writer stopped: its error says why.
+        drop(self.tx.take());
+        let why = match (&mut self.writer).await {
+            Ok(Err(e)) => e.to_string(),
+            _ => "the writer stopped".to_string(),
+        };
+        Err(AppError::internal(anyhow::anyhow!(
+            "storing an upload: {why}"
+        )))
+    }
 }
 
 /// Upload one file (the part named `file`) to attach to a ticket or comment afterwards. Its
@@ -113,61 +221,71 @@ pub async fn upload(
 ) -> Result<HttpResponse, AppError> {
     let Auth(who) = auth;
     let max = state.settings.attachments.max_bytes;
-    let (file_name, bytes) = read_file_part(&req, payload, max).await?;
-    if bytes.is_empty() {
-        return Err(AppError::bad_request("empty_file", "the file is empty"));
-    }
-    let Some(content_type) = sniff(&bytes[..bytes.len().min(16)]) else {
-        return Err(AppError::new(
-            ErrorKind::UnsupportedMediaType,
-            "unsupported_type",
-            "only photos (JPEG, PNG, GIF, WebP) and PDF files can be attached",
-        ));
-    };
-    let now = state.clock.now();
-    let row = AttachmentRow {
-        id: new_id(),
-        uploaded_by: who.user_id.clone(),
-        ticket_id: None,
-        comment_id: None,
-        file_name,
-        content_type: content_type.into(),
-        size: bytes.len() as i64,
-        sha256: crate::auth::sha256_hex(&bytes),
-        created_at: time::format(now),
-    };
-    let path = path_of(&state.settings.attachments_dir(), &row.id);
-    let written = path.clone();
-    web::block(move || write_durably(&written, &bytes))
-        .await
-        .map_err(AppError::internal)?
-        .map_err(|e| AppError::internal(anyhow::anyhow!("storing an upload: {e}")))?;
-    let per_hour = state.settings.attachments.uploads_per_hour;
-    let stored = row.clone();
-    if let Err(e) = state
-        .write(move |c| attachments::record(c, &stored, per_hour, now))
-        .await
-    {
-        // The row was not written: the file would be read by nothing.
-        if let Ok(Err(removal)) = web::block(move || std::fs::remove_file(path)).await {
-            tracing::warn!(error = %removal, "an upload that was not recorded could not be removed");
-        }
-        return Err(e);
-    }
-    Ok(HttpResponse::Created().json(AttachmentResponse::from(row)))
-}
-
-/// Writes the file under a temporary name, flushes it to disk and moves it into place.
-fn write_durably(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
+    let id = new_id();
+    let path = path_of(&state.settings.attachments_dir(), &id);
     let partial = path.with_extension("part");
-    let mut file = std::fs::File::create(&partial)?;
-    file.write_all(bytes)?;
-    file.sync_all()?;
-    std::fs::rename(&partial, path)
+    let mut sink = FileSink::create(partial.clone());
+    let received = receive_file_part(&req, payload, max, &mut sink).await;
+    let written = sink.finish().await;
+    let stored = async {
+        let file_name = received?;
+        let written =
+            written.map_err(|e| AppError::internal(anyhow::anyhow!("storing an upload: {e}")))?;
+        if written.size == 0 {
+            return Err(AppError::bad_request("empty_file", "the file is empty"));
+        }
+        let Some(content_type) = sniff(&written.head) else {
+            return Err(AppError::new(
+                ErrorKind::UnsupportedMediaType,
+                "unsupported_type",
+                "only photos (JPEG, PNG, GIF, WebP) and PDF files can be attached",
+            ));
+        };
+        let (from, to) = (partial.clone(), path.clone());
+        web::block(move || std::fs::rename(from, to))
+            .await
+            .map_err(AppError::internal)?
+            .map_err(|e| AppError::internal(anyhow::anyhow!("storing an upload: {e}")))?;
+        let now = state.clock.now();
+        let row = AttachmentRow {
+            id: id.clone(),
+            uploaded_by: who.user_id.clone(),
+            ticket_id: None,
+            comment_id: None,
+            file_name,
+            content_type: content_type.into(),
+            size: i64::try_from(written.size).unwrap_or(i64::MAX),
+            sha256: written.sha256,
+            created_at: time::format(now),
+        };
+        let per_hour = state.settings.attachments.uploads_per_hour;
+        let record = row.clone();
+        state
+            .write(move |c| attachments::record(c, &record, per_hour, now))
+            .await?;
+        Ok(row)
+    }
+    .await;
+    match stored {
+        Ok(row) => Ok(HttpResponse::Created().json(AttachmentResponse::from(row))),
+        Err(e) => {
+            // Nothing was recorded: a file left behind would be read by nothing.
+            let leftovers = [partial, path];
+            web::block(move || {
+                for file in leftovers {
+                    match std::fs::remove_file(&file) {
+                        Err(e) if e.kind() != std::io::ErrorKind::NotFound => tracing::warn!(
+                            error = %e, "an upload that was not recorded could not be removed"
+                        ),
+                        _ => {}
+                    }
+                }
+            })
+            .await
+            .ok();
+            Err(e)
+        }
+    }
 }
 
 /// `filename*=UTF-8''…` (RFC 5987): every byte but letters, digits and `-._~` escaped.
@@ -206,16 +324,23 @@ pub async fn download(
         .read(move |c| attachments::readable(c, &who, &id))
         .await?;
     let path = path_of(&state.settings.attachments_dir(), &row.id);
-    let bytes = match web::block(move || std::fs::read(path))
+    let mut file = match web::block(move || std::fs::File::open(path))
         .await
         .map_err(AppError::internal)?
     {
-        Ok(bytes) => bytes,
+        Ok(file) => file,
         Err(e) => {
             tracing::error!(attachment = %row.id, error = %e, "an attachment's file is missing");
             return Err(AppError::not_found("attachment"));
         }
     };
+    // Streamed from the file: the server holds a few chunks, not the file.
+    let body = crate::api::export::blocking_body(move |out| {
+        std::io::copy(&mut file, out)
+            .map(drop)
+            .map_err(|e| format!("reading an attachment: {e}"))
+    });
+    let size = u64::try_from(row.size).unwrap_or(0);
     let disposition = if row.content_type.starts_with("image/") {
         "inline"
     } else {
@@ -236,7 +361,8 @@ pub async fn download(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static("default-src 'none'; sandbox"),
         ))
-        .body(bytes))
+        .no_chunking(size)
+        .streaming(body))
 }
 
 #[cfg(test)]

@@ -32,7 +32,7 @@ const CHUNKS: usize = 8;
 
 /// `Write` into the response: full chunks go through the channel; when the client has gone
 /// the next write fails with `BrokenPipe` and the export stops.
-struct ChannelWriter {
+pub(crate) struct ChannelWriter {
     tx: mpsc::Sender<Result<Bytes, io::Error>>,
     buf: Vec<u8>,
 }
@@ -63,12 +63,11 @@ impl Write for ChannelWriter {
     }
 }
 
-/// A streamed download of what `produce` writes on a blocking thread.
-fn download(
-    filename: String,
-    content_type: &'static str,
+/// What `produce` writes on a blocking thread, as a response body: a few chunks are held at a
+/// time, and a failure cuts the body short.
+pub(crate) fn blocking_body(
     produce: impl FnOnce(&mut ChannelWriter) -> Result<(), String> + Send + 'static,
-) -> HttpResponse {
+) -> impl futures_util::Stream<Item = Result<Bytes, io::Error>> + 'static {
     let (tx, rx) = mpsc::channel::<Result<Bytes, io::Error>>(CHUNKS);
     let failed = tx.clone();
     tokio::task::spawn_blocking(move || {
@@ -78,13 +77,22 @@ fn download(
         };
         let result = produce(&mut out).and_then(|()| out.flush().map_err(|e| e.to_string()));
         if let Err(e) = result {
-            tracing::warn!(error = %e, "an export stopped");
+            tracing::warn!(error = %e, "a download stopped");
             let _ = failed.blocking_send(Err(io::Error::other(e)));
         }
     });
-    let body = futures_util::stream::unfold(rx, |mut rx| async move {
+    futures_util::stream::unfold(rx, |mut rx| async move {
         rx.recv().await.map(|item| (item, rx))
-    });
+    })
+}
+
+/// A streamed download of what `produce` writes on a blocking thread.
+fn download(
+    filename: String,
+    content_type: &'static str,
+    produce: impl FnOnce(&mut ChannelWriter) -> Result<(), String> + Send + 'static,
+) -> HttpResponse {
+    let body = blocking_body(produce);
     let ascii: String = filename
         .chars()
         .map(|c| {

@@ -135,6 +135,26 @@ async fn attachments_are_typed_by_their_bytes_and_shown_only_in_scope(app: TestA
         assert_eq!(fetch(&app, &png_id, &other.token).await.0, 404);
     }
 
+    // A photo of several megabytes goes to disk as it arrives and comes back byte for byte,
+    // with its length and checksum.
+    let mut big = JPEG.to_vec();
+    big.extend((0..3_000_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8));
+    let stored = upload(&app, &w.ent_a, "大图.jpg", &big).await.expect(201);
+    assert_eq!(stored["size"], big.len());
+    assert_eq!(stored["content_type"], "image/jpeg");
+    let stored_id = stored["id"].as_str().unwrap().to_string();
+    let row = app
+        .db
+        .read(|c| -> Result<_, qiyeshao::error::AppError> {
+            Ok(qiyeshao::db::attachments::find(c, &stored_id)?)
+        })
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.sha256, qiyeshao::auth::sha256_hex(&big));
+    let (status, bytes, _) = fetch(&app, stored["id"].as_str().unwrap(), &w.ent_a.token).await;
+    assert_eq!(status, 200);
+    assert!(bytes == big, "{} bytes back for {}", bytes.len(), big.len());
+
     // Filing with it attaches it; then whoever may see the ticket has it.
     let jpeg = upload(&app, &w.ent_a, "2.jpg", JPEG).await.expect(201);
     let jpeg_id = jpeg["id"].as_str().unwrap().to_string();
