@@ -300,8 +300,9 @@ mod cors {
 
 /// Forgets idempotency keys past their time, refresh tokens past their expiry, sent
 /// notifications past `notifications.retention_days`, SMS codes after a day, and uploads
-/// attached to nothing after a day (with their files); returns how many records went. Each
-/// delete is idempotent, so several instances on one database may all do it.
+/// attached to nothing after a day (with their files), and sweeps stray files (see
+/// [`sweep_stray_files`]); returns how many records and files went. Each delete is
+/// idempotent, so several instances on one database may all do it.
 pub fn housekeep(
     db: &Db,
     settings: &Settings,
@@ -327,7 +328,7 @@ pub fn housekeep(
         Ok::<_, crate::error::AppError>((codes + orphans.len() + keys + tokens + sent, orphans))
     })?;
     // After the commit: a file whose row is gone is never served again. A crash here leaves
-    // files without rows, which nothing reads.
+    // files without rows, which the sweep below removes a day later.
     let dir = settings.attachments_dir();
     for id in &orphans {
         let path = crate::service::attachments::path_of(&dir, id);
@@ -335,6 +336,63 @@ pub fn housekeep(
             && e.kind() != std::io::ErrorKind::NotFound
         {
             tracing::warn!(attachment = %id, error = %e, "an unattached upload's file could not be removed");
+        }
+    }
+    let day_before = std::time::SystemTime::from(now - chrono::Duration::days(1));
+    Ok(removed + sweep_stray_files(db, &dir, day_before)?)
+}
+
+/// Removes the files of the attachments directory that nothing reads: partial uploads a crash
+/// or a lost connection left behind, and files whose record is gone (a crash between
+/// [`housekeep`]'s commit and its deletions). Only files last written before `before`, so an
+/// upload being written, or renamed into place a moment before its record is committed, is
+/// never touched. Returns how many went.
+fn sweep_stray_files(
+    db: &Db,
+    dir: &std::path::Path,
+    before: std::time::SystemTime,
+) -> Result<usize, crate::error::AppError> {
+    let old_files = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|shard| shard.path().is_dir())
+        .flat_map(|shard| {
+            std::fs::read_dir(shard.path())
+                .into_iter()
+                .flatten()
+                .flatten()
+        })
+        .filter(|file| {
+            file.metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|at| at < before)
+        })
+        .map(|file| file.path());
+    // Partial files are stray by their name; the others when no record has their id.
+    let (mut stray, named): (Vec<_>, Vec<_>) =
+        old_files.partition(|path| path.extension().is_some_and(|e| e == "part"));
+    let id_of = |path: &std::path::PathBuf| path.file_name()?.to_str().map(str::to_string);
+    for batch in named.chunks(500) {
+        let ids: Vec<String> = batch.iter().filter_map(id_of).collect();
+        let recorded = db.read(|c| -> Result<_, crate::error::AppError> {
+            Ok(db::attachments::existing(c, &ids)?)
+        })?;
+        stray.extend(
+            batch
+                .iter()
+                .filter(|path| id_of(path).is_some_and(|id| !recorded.contains(&id)))
+                .cloned(),
+        );
+    }
+    let mut removed = 0;
+    for path in stray {
+        match std::fs::remove_file(&path) {
+            Ok(()) => removed += 1,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                tracing::warn!(path = %path.display(), error = %e, "a stray upload file could not be removed")
+            }
         }
     }
     Ok(removed)

@@ -77,6 +77,14 @@ pub fn count_since(conn: &mut DbConnection, uploader: &str, since: &str) -> Quer
         .get_result(conn)
 }
 
+/// Which of `ids` have a record.
+pub fn existing(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<String>> {
+    attachments::table
+        .filter(attachments::id.eq_any(ids))
+        .select(attachments::id)
+        .load(conn)
+}
+
 /// Removes uploads attached to nothing that were made before `cutoff` (at most `limit`);
 /// returns the ids removed, whose files the caller then deletes. An upload attached by a
 /// concurrent transaction meanwhile is kept, and not named.

@@ -349,6 +349,38 @@ async fn unattached_uploads_are_removed_after_a_day(app: TestApp) {
     );
     // And again: nothing more to do, no error.
     qiyeshao::startup::housekeep(&app.db, &app.settings, now + Duration::hours(26)).unwrap();
+
+    // Files nothing reads go a day after they were last written: a partial upload a crash
+    // left, and a file whose record is gone. Younger ones, and recorded ones, stay.
+    let shard = walk(&dir)[0].parent().unwrap().to_path_buf();
+    let partial = shard.join("0190c0de-0000-7000-8000-00000000aa01.part");
+    let unrecorded = shard.join("0190c0de-0000-7000-8000-00000000aa02");
+    let young = shard.join("0190c0de-0000-7000-8000-00000000aa03.part");
+    for file in [&partial, &unrecorded, &young] {
+        std::fs::write(file, PNG).unwrap();
+    }
+    let two_days_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(2 * 86_400);
+    for file in [&partial, &unrecorded] {
+        std::fs::File::options()
+            .write(true)
+            .open(file)
+            .unwrap()
+            .set_modified(two_days_ago)
+            .unwrap();
+    }
+    let removed = qiyeshao::startup::housekeep(&app.db, &app.settings, now).unwrap();
+    assert_eq!(removed, 2);
+    let mut left: Vec<_> = walk(&dir)
+        .into_iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    let mut expected = vec![
+        kept["id"].as_str().unwrap().to_string(),
+        "0190c0de-0000-7000-8000-00000000aa03.part".to_string(),
+    ];
+    expected.sort();
+    assert_eq!(left, expected);
 }
 
 async fn oversized_uploads_are_refused_and_not_kept(app: TestApp) {
