@@ -576,12 +576,29 @@ async fn nothing_answered_is_lost_when_the_server_is_killed(backend: Backend) {
         answered.len()
     );
     // Their notifications were queued with them, and the restarted server delivers them.
+    all_delivered(
+        &client,
+        &base,
+        &admin,
+        answered.iter().map(|(id, _)| id.as_str()),
+    )
+    .await;
+}
+
+/// Waits (up to 30 s) until every notification of each ticket is sent; fails for a ticket
+/// with none.
+pub(crate) async fn all_delivered<'a>(
+    client: &reqwest::Client,
+    base: &str,
+    admin: &str,
+    tickets: impl IntoIterator<Item = &'a str>,
+) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    for (id, _) in &answered {
+    for id in tickets {
         loop {
             let list: serde_json::Value = client
                 .get(format!("{base}/api/v1/notifications?ticket_id={id}"))
-                .bearer_auth(&admin)
+                .bearer_auth(admin)
                 .send()
                 .await
                 .expect("notifications")

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::cli::{demo_token, serve_demo_with, ticket_as};
+use crate::cli::{all_delivered, demo_token, serve_demo_with, ticket_as};
 
 /// A PostgreSQL server of the test's own, stopped and removed when dropped.
 struct PrivatePostgres {
@@ -529,33 +529,12 @@ async fn the_service_rides_out(outage: Outage) {
     // Nothing answered is lost, and every message of those tickets is delivered.
     let filed: Vec<&str> = answers.iter().filter_map(|a| a.ticket.as_deref()).collect();
     assert!(filed.len() >= 8, "only {} filings answered", filed.len());
-    let delivered_by = Instant::now() + Duration::from_secs(30);
     for id in &filed {
         let (status, body) = ticket_as(&client, &base, &admin, id).await;
         assert_eq!(status, 200, "{id} was answered 201 and is gone");
         assert_eq!(body["events"][0]["action"], "file", "{body}");
-        loop {
-            let list: Value = client
-                .get(format!("{base}/api/v1/notifications?ticket_id={id}"))
-                .bearer_auth(&admin)
-                .send()
-                .await
-                .expect("notifications")
-                .json()
-                .await
-                .expect("json");
-            let items = list["items"].as_array().expect("items");
-            assert!(!items.is_empty(), "{id} has no notifications");
-            if items.iter().all(|n| n["status"] == "sent") {
-                break;
-            }
-            assert!(
-                Instant::now() < delivered_by,
-                "{id}'s notifications were not delivered: {list}"
-            );
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
     }
+    all_delivered(&client, &base, &admin, filed.iter().copied()).await;
     let (_, text) = get(&client, &format!("{base}/metrics")).await;
     assert_eq!(metric(&text, "qiyeshao_worker_paused"), 0.0, "{text}");
 }

@@ -343,6 +343,31 @@ async fn administrative_actions_are_audited_and_the_log_cannot_be_changed(app: T
 
 crate::both_backends!(administrative_actions_are_audited_and_the_log_cannot_be_changed);
 
+/// A record as the token's holder reads it by id, and as it appears in the first page of its
+/// list (if it does).
+async fn read_both(
+    app: &TestApp,
+    token: &str,
+    collection: &str,
+    id: &str,
+) -> (serde_json::Value, Option<serde_json::Value>) {
+    let one = app
+        .get(&format!("/api/v1/{collection}/{id}"), Some(token))
+        .await
+        .expect(200);
+    let list = app
+        .get(&format!("/api/v1/{collection}?limit=100"), Some(token))
+        .await
+        .expect(200);
+    let listed = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["id"] == id)
+        .cloned();
+    (one, listed)
+}
+
 async fn contact_phones_are_for_those_handling_the_ticket(app: TestApp) {
     let w = app.world().await;
     let t = app
@@ -358,20 +383,8 @@ async fn contact_phones_are_for_those_handling_the_ticket(app: TestApp) {
     let phone_seen_by = |user: &crate::helpers::User| {
         let (app, id, token) = (&app, id.clone(), user.token.clone());
         async move {
-            let detail = app
-                .get(&format!("/api/v1/tickets/{id}"), Some(&token))
-                .await
-                .expect(200);
-            let list = app
-                .get("/api/v1/tickets?limit=100", Some(&token))
-                .await
-                .expect(200);
-            let listed = list["items"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|x| x["id"] == id.as_str())
-                .map(|x| (x["contact_phone"].clone(), x["contact_name"].clone()));
+            let (detail, listed) = read_both(app, &token, "tickets", &id).await;
+            let listed = listed.map(|x| (x["contact_phone"].clone(), x["contact_name"].clone()));
             assert_eq!(
                 listed,
                 Some((
@@ -468,21 +481,8 @@ async fn dispatchers_see_enterprise_users_contacts_masked(app: TestApp) {
     let seen = |reader: &User, id: &str| {
         let (app, token, id) = (&app, reader.token.clone(), id.to_string());
         async move {
-            let one = app
-                .get(&format!("/api/v1/users/{id}"), Some(&token))
-                .await
-                .expect(200);
-            let list = app
-                .get("/api/v1/users?limit=100", Some(&token))
-                .await
-                .expect(200);
-            let listed = list["items"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|u| u["id"] == id.as_str())
-                .cloned()
-                .expect("listed");
+            let (one, listed) = read_both(app, &token, "users", &id).await;
+            let listed = listed.expect("listed");
             assert_eq!(listed, one, "list and detail agree");
             format!("{} {} {}", one["username"], one["phone"], one["email"])
         }
