@@ -108,6 +108,25 @@ impl TokenKeys {
     }
 }
 
+/// A turn to hash or check a password. Argon2id at its default cost holds a 19 MiB block while
+/// it runs, on a blocking thread: without a bound, a burst of sign-ins would take memory in
+/// proportion to its size (and the allocator keeps much of it afterwards). At most one runs
+/// per core at a time (more would only share the cores); the rest wait here, in async code,
+/// holding no thread. Request handlers take one before [`hash_password`] or
+/// [`verify_password`]; one-off commands need not.
+pub async fn password_turn() -> tokio::sync::SemaphorePermit<'static> {
+    static TURNS: OnceLock<tokio::sync::Semaphore> = OnceLock::new();
+    let turns = TURNS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+        tokio::sync::Semaphore::new(cores.max(2))
+    });
+    match turns.acquire().await {
+        Ok(permit) => permit,
+        // The semaphore is never closed.
+        Err(_) => unreachable!("the password semaphore is never closed"),
+    }
+}
+
 pub fn hash_password(password: &str) -> anyhow::Result<String> {
     Argon2::default()
         .hash_password(password.as_bytes())

@@ -4,6 +4,8 @@
 //! `domain` holds the rules, `db` the storage, `service` the operations, `api` the HTTP
 //! interface; `startup` wires them together and `main.rs` is the command line.
 
+#![forbid(unsafe_code)]
+
 pub mod api;
 pub mod auth;
 pub mod backup;

@@ -133,6 +133,7 @@ enum UserCommand {
 }
 
 fn main() -> ExitCode {
+    return_large_blocks_to_the_system();
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
@@ -140,6 +141,22 @@ fn main() -> ExitCode {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// glibc's allocator serves a block of 128 KiB or more by mapping it, and unmaps it when it
+/// is freed; but after such a free it raises that threshold to the block's size, and from then
+/// on serves blocks that size from its per-thread pools, which keep the memory. Argon2's
+/// 19 MiB block, once per sign-in on whichever thread, then made the server's memory climb
+/// in steps of 19 MiB (tools/soak.py found it). A fixed threshold keeps large blocks mapped,
+/// and returned when freed.
+#[allow(unsafe_code)]
+fn return_large_blocks_to_the_system() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets a tuning parameter of the allocator; it is called before any
+    // other thread exists.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1024 * 1024);
     }
 }
 

@@ -73,6 +73,7 @@ pub async fn login(
     let now = state.clock.now();
     let ttl = refresh_ttl(&state);
     let keys = state.tokens.clone();
+    let _turn = crate::auth::password_turn().await;
     let session = state
         .run(move |db| accounts::login(db, &req.username, &req.password, &keys, ttl, now, &origin))
         .await?;
@@ -214,10 +215,12 @@ pub async fn register(
     }
     errors.finish()?;
     let password = req.password;
+    let turn = crate::auth::password_turn().await;
     let password_hash = web::block(move || crate::auth::hash_password(&password))
         .await
         .map_err(AppError::internal)?
         .map_err(AppError::internal)?;
+    drop(turn);
     let input = Registration {
         credit_code: credit_code.unwrap_or_default(),
         enterprise_name: req.enterprise_name.trim().to_string(),

@@ -117,6 +117,7 @@ pub async fn create_user(
         department_id: req.department_id,
         enterprise_id: req.enterprise_id,
     };
+    let _turn = auth::password_turn().await;
     let user = state
         .run(move |db| {
             let password_hash = auth::hash_password(&password).map_err(AppError::internal)?;
@@ -262,6 +263,10 @@ pub async fn update_user(
         disabled: req.disabled,
         notify_email: req.notify_email,
         notify_sms: req.notify_sms,
+    };
+    let _turn = match password {
+        Some(_) => Some(auth::password_turn().await),
+        None => None,
     };
     let user = state
         .run(move |db| {
