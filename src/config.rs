@@ -93,6 +93,8 @@ pub struct DatabaseSettings {
     pub query_timeout_ms: u64,
     pub connect_timeout_secs: u64,
     pub sqlite_busy_timeout_ms: u64,
+    /// SQLite's page cache per connection, in KiB.
+    pub sqlite_cache_kib: u64,
     pub sqlite_checkpoint_interval_ms: u64,
 }
 

@@ -108,19 +108,21 @@ pub struct ConnectionManager {
     url: String,
     backend: Backend,
     sqlite_busy_timeout_ms: u64,
+    sqlite_cache_kib: u64,
 }
 
 impl ConnectionManager {
-    pub fn new(url: &str, connect_timeout_secs: u64, sqlite_busy_timeout_ms: u64) -> Self {
+    pub fn new(url: &str, settings: &crate::config::DatabaseSettings) -> Self {
         let backend = Backend::of_url(url);
         let url = match backend {
-            Backend::Postgres => with_connect_timeout(url, connect_timeout_secs),
+            Backend::Postgres => with_connect_timeout(url, settings.connect_timeout_secs),
             Backend::Sqlite => sqlite_path(url).to_string_lossy().into_owned(),
         };
         ConnectionManager {
             url,
             backend,
-            sqlite_busy_timeout_ms,
+            sqlite_busy_timeout_ms: settings.sqlite_busy_timeout_ms,
+            sqlite_cache_kib: settings.sqlite_cache_kib,
         }
     }
 
@@ -139,8 +141,8 @@ impl ConnectionManager {
                     "PRAGMA busy_timeout = {}; PRAGMA foreign_keys = ON; \
                      PRAGMA synchronous = NORMAL; PRAGMA journal_mode = WAL; \
                      PRAGMA wal_autocheckpoint = 16000; PRAGMA temp_store = MEMORY; \
-                     PRAGMA cache_size = -8000;",
-                    self.sqlite_busy_timeout_ms
+                     PRAGMA cache_size = -{};",
+                    self.sqlite_busy_timeout_ms, self.sqlite_cache_kib
                 ))
                 .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
                 Ok(DbConnection::Sqlite(conn))
@@ -199,11 +201,7 @@ impl Db {
     pub fn connect(settings: &Settings) -> anyhow::Result<Db> {
         let url = settings.database_url();
         let backend = Backend::of_url(&url);
-        let manager = ConnectionManager::new(
-            &url,
-            settings.database.connect_timeout_secs,
-            settings.database.sqlite_busy_timeout_ms,
-        );
+        let manager = ConnectionManager::new(&url, &settings.database);
         let sqlite_manager = manager.clone();
         let pool = Pool::builder()
             .max_size(settings.database.max_connections)
@@ -357,13 +355,9 @@ fn establish_direct(settings: &Settings) -> anyhow::Result<DbConnection> {
     if Backend::of_url(&url) == Backend::Sqlite {
         ensure_parent_dir(&sqlite_path(&url))?;
     }
-    ConnectionManager::new(
-        &url,
-        settings.database.connect_timeout_secs,
-        settings.database.sqlite_busy_timeout_ms,
-    )
-    .establish()
-    .with_context(|| format!("cannot connect to the database at {}", redact_url(&url)))
+    ConnectionManager::new(&url, &settings.database)
+        .establish()
+        .with_context(|| format!("cannot connect to the database at {}", redact_url(&url)))
 }
 
 fn ensure_parent_dir(path: &Path) -> anyhow::Result<()> {

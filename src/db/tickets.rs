@@ -272,6 +272,18 @@ pub fn count(conn: &mut DbConnection, scope: &Scope, filter: &TicketFilter) -> Q
     }
 }
 
+/// How many tickets of the scope are in each status (statuses with none are left out).
+pub fn count_by_status(conn: &mut DbConnection, scope: &Scope) -> QueryResult<Vec<(String, i64)>> {
+    let query = tickets::table
+        .group_by(tickets::status)
+        .select((tickets::status, diesel::dsl::count_star()))
+        .into_boxed();
+    match scoped_and_filtered!(query, scope, &TicketFilter::default()) {
+        Some(query) => query.load(conn),
+        None => Ok(Vec::new()),
+    }
+}
+
 /// What the statistics need of a ticket (docs/kpi.md), and how to slice it.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = tickets)]

@@ -611,16 +611,20 @@ pub fn tab_counts(
     due_soon_until: &str,
 ) -> Result<TabCounts, AppError> {
     let scope = scope_of(who);
-    let mut count = |filter: TicketFilter| ticket_db::count(conn, &scope, &filter);
-    let status = |s: TicketStatus| TicketFilter {
-        statuses: vec![s.as_str().to_string()],
-        ..TicketFilter::default()
+    // One pass for the statuses, one each for the two deadline tabs.
+    let by_status = ticket_db::count_by_status(conn, &scope)?;
+    let status = |s: TicketStatus| {
+        by_status
+            .iter()
+            .find(|(name, _)| name == s.as_str())
+            .map_or(0, |(_, n)| *n)
     };
+    let mut count = |filter: TicketFilter| ticket_db::count(conn, &scope, &filter);
     Ok(TabCounts {
-        submitted: count(status(TicketStatus::Submitted))?,
-        accepted: count(status(TicketStatus::Accepted))?,
-        assigned: count(status(TicketStatus::Assigned))?,
-        in_progress: count(status(TicketStatus::InProgress))?,
+        submitted: status(TicketStatus::Submitted),
+        accepted: status(TicketStatus::Accepted),
+        assigned: status(TicketStatus::Assigned),
+        in_progress: status(TicketStatus::InProgress),
         due_soon: count(TicketFilter {
             due_between: Some((now.to_string(), due_soon_until.to_string())),
             ..TicketFilter::default()
@@ -629,8 +633,8 @@ pub fn tab_counts(
             overdue: Some((true, now.to_string())),
             ..TicketFilter::default()
         })?,
-        resolved: count(status(TicketStatus::Resolved))?,
-        closed: count(status(TicketStatus::Closed))?,
+        resolved: status(TicketStatus::Resolved),
+        closed: status(TicketStatus::Closed),
     })
 }
 
