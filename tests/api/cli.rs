@@ -323,6 +323,23 @@ pub(crate) async fn demo_token(client: &reqwest::Client, base: &str, username: &
     r["access_token"].as_str().expect("token").to_string()
 }
 
+/// The id of the first category the demo offers, to file under.
+pub(crate) async fn first_category(client: &reqwest::Client, base: &str, token: &str) -> String {
+    let categories: serde_json::Value = client
+        .get(format!("{base}/api/v1/categories"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("categories")
+        .json()
+        .await
+        .expect("json");
+    categories["items"][0]["id"]
+        .as_str()
+        .expect("id")
+        .to_string()
+}
+
 /// Tickets filed by four filers at once until stopped, each noted with when it was answered
 /// 201. A filing the server does not answer (it was killed) ends its filer.
 struct Load {
@@ -334,19 +351,7 @@ struct Load {
 impl Load {
     async fn start(client: &reqwest::Client, base: &str) -> Load {
         let token = demo_token(client, base, "enterprise").await;
-        let categories: serde_json::Value = client
-            .get(format!("{base}/api/v1/categories"))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .expect("categories")
-            .json()
-            .await
-            .expect("json");
-        let category = categories["items"][0]["id"]
-            .as_str()
-            .expect("id")
-            .to_string();
+        let category = first_category(client, base, &token).await;
         let load = Load {
             answered: Default::default(),
             stop: Default::default(),

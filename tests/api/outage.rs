@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::cli::{all_delivered, demo_token, serve_demo_with, ticket_as};
+use crate::cli::{all_delivered, demo_token, first_category, serve_demo_with, ticket_as};
 
 /// A PostgreSQL server of the test's own, stopped and removed when dropped.
 struct PrivatePostgres {
@@ -418,20 +418,11 @@ async fn the_service_rides_out(outage: Outage) {
         .expect("client");
     let token = demo_token(&client, &base, "enterprise").await;
     let admin = demo_token(&client, &base, "admin").await;
-    let categories: Value = client
-        .get(format!("{base}/api/v1/categories"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .expect("categories")
-        .json()
-        .await
-        .expect("json");
-    let category = categories["items"][0]["id"].as_str().expect("id");
+    let category = first_category(&client, &base, &token).await;
     let (status, _) = get(&client, &format!("{base}/readyz")).await;
     assert_eq!(status, 200);
 
-    let load = MixedLoad::start(&client, &base, &token, category);
+    let load = MixedLoad::start(&client, &base, &token, &category);
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let stopping = Instant::now();
     outage.begin();
