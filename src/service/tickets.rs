@@ -839,6 +839,11 @@ pub fn act(
         }
         ActionInput::Sign => {
             row.signed_at = Some(now_text.clone());
+            // Assigned to a department alone, the ticket is taken by the cadre who signs.
+            if row.assignee_id.is_none() {
+                row.assignee_id = Some(who.user_id.clone());
+                data = Some(json!({ "assignee_id": who.user_id }));
+            }
             None
         }
         ActionInput::Return { reason } => {

@@ -377,9 +377,14 @@ async fn who_may_sign(app: TestApp) {
     app.act(&w.dispatcher, &id, "sign", json!({}))
         .await
         .expect_error(403, "forbidden");
-    app.act(&w.cadre_a, &id, "sign", json!({}))
+    let t = app
+        .act(&w.cadre_a, &id, "sign", json!({}))
         .await
         .expect(200);
+    assert_eq!(t["assignee_id"], w.cadre_a.id);
+    let detail = app.detail(&w.admin, &id).await;
+    let sign = detail["events"].as_array().expect("events").last().cloned();
+    assert_eq!(sign.expect("a sign event")["data"], Value::Null);
     // Signing twice is a transition that does not exist.
     app.act(&w.cadre_a, &id, "sign", json!({}))
         .await
@@ -400,6 +405,20 @@ async fn who_may_sign(app: TestApp) {
         .await
         .expect(200);
     assert_eq!(t["status"], "in_progress");
+    // The cadre who signs takes the ticket: it is theirs from now on, and the event says so.
+    assert_eq!(t["assignee_id"], w.cadre_a2.id);
+    let detail = app.detail(&w.dispatcher, &id).await;
+    let sign = detail["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .find(|e| e["action"] == "sign")
+        .expect("a sign event");
+    assert_eq!(sign["data"], json!({"assignee_id": w.cadre_a2.id}));
+    // The lead department's other cadres still work on it.
+    app.act(&w.cadre_a, &id, "progress", json!({"note": "同科室协助"}))
+        .await
+        .expect(200);
     // A sign request may come with no body at all.
     let id = id_of(&app.file(&w.ent_a, &w.category, "签收三").await);
     app.act(
