@@ -1,5 +1,7 @@
 //! The command line: `serve`, `migrate`, and account administration.
 
+mod allocator;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -133,7 +135,7 @@ enum UserCommand {
 }
 
 fn main() -> ExitCode {
-    return_large_blocks_to_the_system();
+    allocator::tune();
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
@@ -141,22 +143,6 @@ fn main() -> ExitCode {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }
-    }
-}
-
-/// glibc's allocator serves a block of 128 KiB or more by mapping it, and unmaps it when it
-/// is freed; but after such a free it raises that threshold to the block's size, and from then
-/// on serves blocks that size from its per-thread pools, which keep the memory. Argon2's
-/// 19 MiB block, once per sign-in on whichever thread, then made the server's memory climb
-/// in steps of 19 MiB (tools/soak.py found it). A fixed threshold keeps large blocks mapped,
-/// and returned when freed.
-#[allow(unsafe_code)]
-fn return_large_blocks_to_the_system() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only sets a tuning parameter of the allocator; it is called before any
-    // other thread exists.
-    unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 1024 * 1024);
     }
 }
 
@@ -283,6 +269,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 fn serve(settings: Settings, seed_demo: bool) -> anyhow::Result<()> {
     // Held until the process ends: `restore` refuses to replace a database in use.
     let _held = qiyeshao::backup::hold(&settings)?;
+    allocator::spawn_trimmer().context("starting the allocator's trimmer")?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -410,6 +397,7 @@ fn calendar(settings: &Settings, command: CalendarCommand) -> anyhow::Result<()>
 /// messages in hand are recorded.
 fn worker(settings: Settings) -> anyhow::Result<()> {
     let _held = qiyeshao::backup::hold(&settings)?;
+    allocator::spawn_trimmer().context("starting the allocator's trimmer")?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
