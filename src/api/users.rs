@@ -180,6 +180,7 @@ pub async fn list_users(
         enterprise_id: q.enterprise_id,
         disabled: q.disabled,
         pattern: search_pattern(q.q.as_deref())?,
+        pattern_skips_enterprise_usernames: false,
         before_id: cursor_id(q.cursor.as_deref())?,
     };
     let page = state

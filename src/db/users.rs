@@ -35,6 +35,9 @@ pub struct UserFilter {
     pub disabled: Option<bool>,
     /// A LIKE pattern matched against the username and the name.
     pub pattern: Option<String>,
+    /// The pattern is matched against enterprise users' names only, not their usernames
+    /// (which registration makes their phone numbers).
+    pub pattern_skips_enterprise_usernames: bool,
     /// Only ids before this one (the page cursor).
     pub before_id: Option<String>,
 }
@@ -85,12 +88,14 @@ pub fn list(conn: &mut DbConnection, filter: &UserFilter, limit: i64) -> QueryRe
         query = query.filter(users::disabled.eq(disabled));
     }
     if let Some(pattern) = &filter.pattern {
-        query = query.filter(
-            users::username
-                .like(pattern.clone())
-                .escape('\\')
-                .or(users::name.like(pattern.clone()).escape('\\')),
-        );
+        let by_name = users::name.like(pattern.clone()).escape('\\');
+        let by_username = users::username.like(pattern.clone()).escape('\\');
+        query = if filter.pattern_skips_enterprise_usernames {
+            let enterprise = crate::domain::ticket::Role::Enterprise.as_str();
+            query.filter(by_name.or(by_username.and(users::role.ne(enterprise))))
+        } else {
+            query.filter(by_name.or(by_username))
+        };
     }
     if let Some(before) = &filter.before_id {
         query = query.filter(users::id.lt(before.clone()));

@@ -400,6 +400,11 @@ pub fn list_users(
     limit: i64,
 ) -> Result<Page<UserRow>, AppError> {
     require_role(who, &[Role::Admin, Role::Dispatcher])?;
-    let rows = users::list(conn, filter, limit + 1)?;
+    // What a dispatcher sees masked, they cannot search for either.
+    let filter = UserFilter {
+        pattern_skips_enterprise_usernames: who.role == Role::Dispatcher,
+        ..filter.clone()
+    };
+    let rows = users::list(conn, &filter, limit + 1)?;
     Ok(Page::from_rows(rows, limit, |r| &r.id).map(|r| for_reader(who, r)))
 }

@@ -516,6 +516,39 @@ async fn dispatchers_see_enterprise_users_contacts_masked(app: TestApp) {
         seen(&w.admin, &by_phone).await,
         "\"13700001111\" \"13700001111\" null"
     );
+    // Nor can a dispatcher find the number by searching: `q` meets enterprise users' names,
+    // not their usernames. Administrators search both; staff usernames stay searchable.
+    let found = |reader: &User, q: &str| {
+        let (app, token) = (&app, reader.token.clone());
+        let path = format!("/api/v1/users?q={}", crate::errors::urlencode(q));
+        async move {
+            let page = app.get(&path, Some(&token)).await.expect(200);
+            page["items"]
+                .as_array()
+                .expect("items")
+                .iter()
+                .map(|u| u["id"].as_str().expect("id").to_string())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert!(!found(&w.dispatcher, "1370000").await.contains(&by_phone));
+    assert!(found(&w.admin, "1370000").await.contains(&by_phone));
+    assert!(found(&w.dispatcher, "手机号").await.contains(&by_phone));
+    let cadre_username = app
+        .get(
+            &format!("/api/v1/users/{}", w.cadre_a.id),
+            Some(&w.admin.token),
+        )
+        .await
+        .expect(200)["username"]
+        .as_str()
+        .expect("username")
+        .to_string();
+    assert!(
+        found(&w.dispatcher, &cadre_username)
+            .await
+            .contains(&w.cadre_a.id)
+    );
 }
 
 crate::both_backends!(
