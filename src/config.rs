@@ -96,6 +96,43 @@ pub struct DatabaseSettings {
     /// SQLite's page cache per connection, in KiB.
     pub sqlite_cache_kib: u64,
     pub sqlite_checkpoint_interval_ms: u64,
+    /// When SQLite's commits reach the disk (see [`SqliteSynchronous`]).
+    pub sqlite_synchronous: SqliteSynchronous,
+}
+
+/// SQLite's `synchronous` pragma, in WAL mode: both survive a crash of the process; only
+/// `Full` survives a power cut or an operating-system crash with every answered commit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub enum SqliteSynchronous {
+    /// The write-ahead log is synced at checkpoints only: a power cut may lose the last
+    /// commits (the file stays sound).
+    Normal,
+    /// The log is synced at every commit (one sync per batch of the writer thread).
+    Full,
+}
+
+impl TryFrom<String> for SqliteSynchronous {
+    type Error = String;
+
+    fn try_from(value: String) -> Result<Self, String> {
+        match value.as_str() {
+            "normal" => Ok(SqliteSynchronous::Normal),
+            "full" => Ok(SqliteSynchronous::Full),
+            _ => Err(format!(
+                "database.sqlite_synchronous must be \"full\" or \"normal\", not {value:?}"
+            )),
+        }
+    }
+}
+
+impl SqliteSynchronous {
+    pub fn pragma(self) -> &'static str {
+        match self {
+            SqliteSynchronous::Normal => "NORMAL",
+            SqliteSynchronous::Full => "FULL",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -748,9 +748,7 @@ pub fn load(
             conn.batch_execute("BEGIN IMMEDIATE")?;
             let result = body(conn);
             let ended = conn.batch_execute(if result.is_ok() { "COMMIT" } else { "ROLLBACK" });
-            conn.batch_execute(
-                "PRAGMA foreign_keys = ON; PRAGMA cache_size = -8000; PRAGMA synchronous = NORMAL",
-            )?;
+            conn.batch_execute(&db.sqlite_pragmas())?;
             ended?;
             result
         }

@@ -109,6 +109,7 @@ pub struct ConnectionManager {
     backend: Backend,
     sqlite_busy_timeout_ms: u64,
     sqlite_cache_kib: u64,
+    sqlite_synchronous: crate::config::SqliteSynchronous,
 }
 
 impl ConnectionManager {
@@ -123,6 +124,7 @@ impl ConnectionManager {
             backend,
             sqlite_busy_timeout_ms: settings.sqlite_busy_timeout_ms,
             sqlite_cache_kib: settings.sqlite_cache_kib,
+            sqlite_synchronous: settings.sqlite_synchronous,
         }
     }
 
@@ -131,23 +133,31 @@ impl ConnectionManager {
             Backend::Postgres => PgConnection::establish(&self.url).map(DbConnection::Postgres),
             Backend::Sqlite => {
                 let mut conn = SqliteConnection::establish(&self.url)?;
-                // WAL lets readers run beside the writer; NORMAL sync is durable across
-                // process crashes (a power cut may lose the last commits, not corrupt).
+                // WAL lets readers run beside the writer; `database.sqlite_synchronous`
+                // says whether a commit waits for the disk (FULL) or only for the operating
+                // system (NORMAL: a power cut may lose the last commits, not corrupt).
                 // Checkpoints run on a thread of their own (see `spawn_checkpointer`), so a
                 // commit never waits for one; the automatic one stays as a backstop at ~64 MiB.
                 // Savepoints (one per write in a batch) keep their undo pages in temporary
                 // storage: in memory, not in a file written for every change.
-                conn.batch_execute(&format!(
-                    "PRAGMA busy_timeout = {}; PRAGMA foreign_keys = ON; \
-                     PRAGMA synchronous = NORMAL; PRAGMA journal_mode = WAL; \
-                     PRAGMA wal_autocheckpoint = 16000; PRAGMA temp_store = MEMORY; \
-                     PRAGMA cache_size = -{};",
-                    self.sqlite_busy_timeout_ms, self.sqlite_cache_kib
-                ))
-                .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+                conn.batch_execute(&self.sqlite_pragmas())
+                    .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
                 Ok(DbConnection::Sqlite(conn))
             }
         }
+    }
+
+    /// The pragmas every SQLite connection starts with.
+    pub fn sqlite_pragmas(&self) -> String {
+        format!(
+            "PRAGMA busy_timeout = {}; PRAGMA foreign_keys = ON; \
+             PRAGMA synchronous = {}; PRAGMA journal_mode = WAL; \
+             PRAGMA wal_autocheckpoint = 16000; PRAGMA temp_store = MEMORY; \
+             PRAGMA cache_size = -{};",
+            self.sqlite_busy_timeout_ms,
+            self.sqlite_synchronous.pragma(),
+            self.sqlite_cache_kib
+        )
     }
 }
 
@@ -192,6 +202,8 @@ pub struct Db {
     sqlite_writer: Option<SqliteWriter>,
     /// How long async callers wait for the database's answer (see [`Db::run_async`]).
     query_timeout: Duration,
+    /// Opens the pool's connections (and on SQLite the writer's and the checkpointer's).
+    manager: ConnectionManager,
     /// Alive while any clone of this `Db` is; the SQLite checkpointer stops when it is gone.
     _alive: Arc<()>,
 }
@@ -203,6 +215,7 @@ impl Db {
         let backend = Backend::of_url(&url);
         let manager = ConnectionManager::new(&url, &settings.database);
         let sqlite_manager = manager.clone();
+        let own_manager = manager.clone();
         let pool = Pool::builder()
             .max_size(settings.database.max_connections)
             .min_idle(Some(1))
@@ -228,8 +241,15 @@ impl Db {
             backend,
             sqlite_writer,
             query_timeout: Duration::from_millis(settings.database.query_timeout_ms.max(1)),
+            manager: own_manager,
             _alive: alive,
         })
+    }
+
+    /// The pragmas a SQLite connection starts with, to set them again on a pooled connection
+    /// after changing them for a while (the bulk load).
+    pub fn sqlite_pragmas(&self) -> String {
+        self.manager.sqlite_pragmas()
     }
 
     pub fn backend(&self) -> Backend {
@@ -448,4 +468,49 @@ pub fn revert_all(settings: &Settings) -> anyhow::Result<Vec<String>> {
 /// New ids: UUIDv7, which sort by creation time.
 pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Settings, SqliteSynchronous};
+
+    #[derive(diesel::QueryableByName)]
+    struct Synchronous {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        synchronous: i32,
+    }
+
+    #[test]
+    fn sqlite_connections_sync_as_configured() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let url = dir.path().join("sync.db").to_string_lossy().into_owned();
+        let mut settings = Settings::defaults().expect("defaults").database;
+        assert_eq!(settings.sqlite_synchronous, SqliteSynchronous::Full);
+        // SQLite's numbers for the pragma: 1 NORMAL, 2 FULL.
+        for (synchronous, expected) in
+            [(SqliteSynchronous::Full, 2), (SqliteSynchronous::Normal, 1)]
+        {
+            settings.sqlite_synchronous = synchronous;
+            let mut conn = ConnectionManager::new(&url, &settings)
+                .establish()
+                .expect("a connection");
+            let DbConnection::Sqlite(conn) = &mut conn else {
+                panic!("a SQLite connection");
+            };
+            let row: Synchronous = diesel::sql_query("PRAGMA synchronous")
+                .get_result(conn)
+                .expect("the pragma");
+            assert_eq!(row.synchronous, expected, "{synchronous:?}");
+        }
+    }
+
+    #[test]
+    fn an_unknown_synchronous_mode_is_refused_by_name() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let file = dir.path().join("qiyeshao.toml");
+        std::fs::write(&file, "[database]\nsqlite_synchronous = \"sometimes\"\n").expect("write");
+        let err = format!("{:#}", Settings::load(Some(&file)).expect_err("refused"));
+        assert!(err.contains("sometimes") && err.contains("full"), "{err}");
+    }
 }
