@@ -72,7 +72,7 @@ pub struct UserListQuery {
     pub department_id: Option<String>,
     pub enterprise_id: Option<String>,
     pub disabled: Option<bool>,
-    /// Part of the username or name.
+    /// Part of the username or name (for dispatchers, enterprise users by their name only).
     pub q: Option<String>,
     /// Page size, 1 to 100 (default 20).
     pub limit: Option<i64>,
@@ -180,7 +180,6 @@ pub async fn list_users(
         enterprise_id: q.enterprise_id,
         disabled: q.disabled,
         pattern: search_pattern(q.q.as_deref())?,
-        pattern_skips_enterprise_usernames: false,
         before_id: cursor_id(q.cursor.as_deref())?,
     };
     let page = state

@@ -215,7 +215,7 @@ impl Db {
         let backend = Backend::of_url(&url);
         let manager = ConnectionManager::new(&url, &settings.database);
         let sqlite_manager = manager.clone();
-        let own_manager = manager.clone();
+        let kept_manager = manager.clone();
         let pool = Pool::builder()
             .max_size(settings.database.max_connections)
             .min_idle(Some(1))
@@ -241,7 +241,7 @@ impl Db {
             backend,
             sqlite_writer,
             query_timeout: Duration::from_millis(settings.database.query_timeout_ms.max(1)),
-            manager: own_manager,
+            manager: kept_manager,
             _alive: alive,
         })
     }

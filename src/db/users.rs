@@ -35,9 +35,6 @@ pub struct UserFilter {
     pub disabled: Option<bool>,
     /// A LIKE pattern matched against the username and the name.
     pub pattern: Option<String>,
-    /// The pattern is matched against enterprise users' names only, not their usernames
-    /// (which registration makes their phone numbers).
-    pub pattern_skips_enterprise_usernames: bool,
     /// Only ids before this one (the page cursor).
     pub before_id: Option<String>,
 }
@@ -72,8 +69,14 @@ pub fn find_by_username(conn: &mut DbConnection, username: &str) -> QueryResult<
         .optional()
 }
 
-/// Newest first, at most `limit`.
-pub fn list(conn: &mut DbConnection, filter: &UserFilter, limit: i64) -> QueryResult<Vec<UserRow>> {
+/// Newest first, at most `limit`. Without `enterprise_usernames`, the pattern meets enterprise
+/// users' names only, not their usernames (which registration makes their phone numbers).
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &UserFilter,
+    enterprise_usernames: bool,
+    limit: i64,
+) -> QueryResult<Vec<UserRow>> {
     let mut query = users::table.select(UserRow::as_select()).into_boxed();
     if let Some(role) = &filter.role {
         query = query.filter(users::role.eq(role.clone()));
@@ -90,11 +93,11 @@ pub fn list(conn: &mut DbConnection, filter: &UserFilter, limit: i64) -> QueryRe
     if let Some(pattern) = &filter.pattern {
         let by_name = users::name.like(pattern.clone()).escape('\\');
         let by_username = users::username.like(pattern.clone()).escape('\\');
-        query = if filter.pattern_skips_enterprise_usernames {
+        query = if enterprise_usernames {
+            query.filter(by_name.or(by_username))
+        } else {
             let enterprise = crate::domain::ticket::Role::Enterprise.as_str();
             query.filter(by_name.or(by_username.and(users::role.ne(enterprise))))
-        } else {
-            query.filter(by_name.or(by_username))
         };
     }
     if let Some(before) = &filter.before_id {

@@ -401,10 +401,6 @@ pub fn list_users(
 ) -> Result<Page<UserRow>, AppError> {
     require_role(who, &[Role::Admin, Role::Dispatcher])?;
     // What a dispatcher sees masked, they cannot search for either.
-    let filter = UserFilter {
-        pattern_skips_enterprise_usernames: who.role == Role::Dispatcher,
-        ..filter.clone()
-    };
-    let rows = users::list(conn, &filter, limit + 1)?;
+    let rows = users::list(conn, filter, who.role != Role::Dispatcher, limit + 1)?;
     Ok(Page::from_rows(rows, limit, |r| &r.id).map(|r| for_reader(who, r)))
 }
