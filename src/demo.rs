@@ -7,11 +7,14 @@ use chrono::{DateTime, Utc};
 use crate::auth::{self, Principal};
 use crate::db::{Db, DbConnection, users};
 use crate::domain::credit_code;
+use crate::domain::ticket::apply::Input as ActionInput;
 use crate::domain::ticket::{Channel, Rating, Role, TicketKind};
 use crate::error::AppError;
 use crate::service::accounts::{self, NewUser};
 use crate::service::directory::{self, NewCategory, NewDepartment, NewEnterprise};
-use crate::service::tickets::{self, ActionInput, Context, FilingOptions, NewTicket};
+use crate::service::tickets::Context;
+use crate::service::tickets::actions;
+use crate::service::tickets::filing::{self, FilingOptions, NewTicket};
 
 /// Every demo account has this password.
 pub const DEMO_PASSWORD: &str = "Qiyeshao@2026";
@@ -46,7 +49,7 @@ pub struct DemoAccount {
 }
 
 fn principal(user: &users::UserRow) -> Result<Principal, AppError> {
-    accounts::principal_of(user)
+    Ok(accounts::principal_of(user))
 }
 
 /// A valid credit code from the first 17 characters.
@@ -333,12 +336,12 @@ fn seed_tickets(
             attachment_ids: Vec::new(),
         };
         let (who, options, ctx) = (who.clone(), options.clone(), ctx.clone());
-        db.write(move |c| tickets::file(c, &ctx, &who, input, None, &options, now))
-            .map(|f| f.ticket.row.id)
+        db.write(move |c| filing::file(c, &ctx, &who, input, None, &options, now))
+            .map(|f| f.ticket.ticket.id)
     };
     let act = |who: &Principal, id: &str, input: ActionInput| {
         let (who, id, ctx) = (who.clone(), id.to_string(), ctx.clone());
-        db.write(move |c| tickets::act(c, &ctx, &who, &id, input, None, now))
+        db.write(move |c| actions::act(c, &ctx, &who, &id, input, None, now))
             .map(drop)
     };
 

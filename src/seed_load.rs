@@ -19,7 +19,11 @@ use crate::db::tickets::{TicketFactRow, TicketRow};
 use crate::db::{Backend, Db, DbConnection, stats_cells};
 use crate::demo::{AREAS, DEMO_PASSWORD, INDUSTRY_CHAINS};
 use crate::domain::calendar::WorkCalendar;
-use crate::domain::ticket::Role;
+use crate::domain::ticket::TicketStatus::{
+    Accepted, Assigned, Closed, InProgress, Rejected, Resolved, Submitted, Withdrawn,
+};
+use crate::domain::ticket::state::Ticket;
+use crate::domain::ticket::{Channel, Priority, Rating, Role, TicketKind};
 use crate::domain::{credit_code, text, time};
 use crate::error::AppError;
 use crate::service::accounts::{self, NewUser};
@@ -102,7 +106,7 @@ const BATCH: usize = 20_000;
 
 /// Tickets and their timeline rows of one batch.
 struct Batch {
-    tickets: Vec<(TicketRow, String)>,
+    tickets: Vec<(Ticket, String)>,
 }
 
 struct Directory {
@@ -259,14 +263,14 @@ impl Generator<'_> {
         let (enterprise, submitter) = d.pick(&self.dir.enterprises).clone();
         let &(ref category, dept_index, days) = d.pick(&self.dir.categories);
         let kind = match d.below(100) {
-            0..70 => "problem",
-            70..85 => "suggestion",
-            _ => "inquiry",
+            0..70 => TicketKind::Problem,
+            70..85 => TicketKind::Suggestion,
+            _ => TicketKind::Inquiry,
         };
         let channel = match d.below(100) {
-            0..75 => "online",
-            75..90 => "phone",
-            _ => "visit",
+            0..75 => Channel::Online,
+            75..90 => Channel::Phone,
+            _ => Channel::Visit,
         };
         let trouble = d.pick(&TROUBLES);
         let title = format!("{trouble}的问题");
@@ -277,47 +281,47 @@ impl Generator<'_> {
         let roll = d.below(1000);
         let stage = if age_days > 30 {
             match roll {
-                0..40 => "rejected",
-                40..60 => "withdrawn",
-                60..80 => "in_progress",
-                80..90 => "resolved",
-                _ => "closed",
+                0..40 => Rejected,
+                40..60 => Withdrawn,
+                60..80 => InProgress,
+                80..90 => Resolved,
+                _ => Closed,
             }
         } else {
             match roll {
-                0..100 => "submitted",
-                100..150 => "accepted",
-                150..300 => "assigned",
-                300..600 => "in_progress",
-                600..800 => "resolved",
-                800..950 => "closed",
-                950..980 => "rejected",
-                _ => "withdrawn",
+                0..100 => Submitted,
+                100..150 => Accepted,
+                150..300 => Assigned,
+                300..600 => InProgress,
+                600..800 => Resolved,
+                800..950 => Closed,
+                950..980 => Rejected,
+                _ => Withdrawn,
             }
         };
         let (department, cadres) = &self.dir.departments[dept_index];
         let cadre = d.pick(cadres).clone();
         let text = |t: DateTime<Utc>| time::format(t);
-        let mut row = TicketRow {
+        let mut row = Ticket {
             id: id.clone(),
             number,
-            kind: kind.into(),
-            status: stage.into(),
+            kind,
+            status: stage,
             title,
             description,
             category_id: category.clone(),
             enterprise_id: enterprise,
-            submitter_id: if channel == "online" {
+            submitter_id: if channel == Channel::Online {
                 submitter.clone()
             } else {
                 self.dir.dispatcher.clone()
             },
-            channel: channel.into(),
+            channel,
             contact_name: Some("联系人".into()),
             contact_phone: None,
             department_id: None,
             assignee_id: None,
-            co_department_ids: String::new(),
+            co_department_ids: Vec::new(),
             due_at: None,
             reopen_count: 0,
             rating: None,
@@ -333,7 +337,7 @@ impl Generator<'_> {
             closed_at: None,
             rejected_at: None,
             withdrawn_at: None,
-            priority: "normal".into(),
+            priority: Priority::Normal,
             sign_due_at: None,
             extension_count: 0,
             reminded_at: None,
@@ -352,10 +356,10 @@ impl Generator<'_> {
             at.min(self.now)
         };
         match stage {
-            "submitted" => {}
-            "rejected" | "withdrawn" => {
+            Submitted => {}
+            Rejected | Withdrawn => {
                 let t = step(600, d);
-                if stage == "rejected" {
+                if stage == Rejected {
                     row.rejected_at = Some(text(t));
                     steps.push(t);
                 } else {
@@ -367,7 +371,7 @@ impl Generator<'_> {
                 let accepted = step(240, d);
                 row.accepted_at = Some(text(accepted));
                 steps.push(accepted);
-                if stage != "accepted" {
+                if stage != Accepted {
                     let assigned = step(120, d);
                     row.department_id = Some(department.clone());
                     row.assignee_id = Some(cadre.clone());
@@ -378,11 +382,11 @@ impl Generator<'_> {
                         .deadline(assigned, u32::try_from(days).unwrap_or(5));
                     row.due_at = Some(text(due));
                     steps.push(assigned);
-                    if stage != "assigned" {
+                    if stage != Assigned {
                         let signed = step(if d.chance(0.9) { 900 } else { 3000 }, d);
                         row.signed_at = Some(text(signed));
                         steps.push(signed);
-                        if matches!(stage, "resolved" | "closed") {
+                        if matches!(stage, Resolved | Closed) {
                             // Most on time, some late.
                             let span = (due - signed).num_minutes().max(60);
                             let late = d.chance(0.12);
@@ -394,7 +398,7 @@ impl Generator<'_> {
                             };
                             let resolved = (signed + Duration::minutes(minutes)).min(self.now);
                             if resolved <= signed {
-                                row.status = "in_progress".into();
+                                row.status = InProgress;
                             } else {
                                 row.resolved_at = Some(text(resolved));
                                 row.resolution = Some("已协调解决".into());
@@ -402,14 +406,14 @@ impl Generator<'_> {
                                     self.calendar.working_days_after(created, resolved),
                                 )
                                 .ok();
-                                if kind == "suggestion" {
+                                if kind == TicketKind::Suggestion {
                                     row.adopted = Some(d.chance(0.4));
                                 }
                                 if d.chance(0.04) {
                                     row.reopen_count = 1;
                                 }
                                 steps.push(resolved);
-                                if stage == "closed" {
+                                if stage == Closed {
                                     let closed = (resolved
                                         + Duration::hours(
                                             1 + i64::try_from(d.below(72)).unwrap_or(0),
@@ -421,11 +425,11 @@ impl Generator<'_> {
                                         steps.push(closed);
                                     } else {
                                         let rating = match d.below(100) {
-                                            0..82 => "satisfied",
-                                            82..95 => "basically_satisfied",
-                                            _ => "unsatisfied",
+                                            0..82 => Rating::Satisfied,
+                                            82..95 => Rating::BasicallySatisfied,
+                                            _ => Rating::Unsatisfied,
                                         };
-                                        row.rating = Some(rating.into());
+                                        row.rating = Some(rating);
                                         steps.push(closed);
                                     }
                                 }
@@ -450,7 +454,7 @@ fn write_batch(conn: &mut DbConnection, batch: &Batch) -> QueryResult<()> {
             for chunk in batch.tickets.chunks(500) {
                 let rows: Vec<_> = chunk
                     .iter()
-                    .map(|(row, search)| (row, tickets::search_text.eq(search)))
+                    .map(|(row, search)| (TicketRow::from(row), tickets::search_text.eq(search)))
                     .collect();
                 diesel::insert_into(tickets::table)
                     .values(rows)
@@ -463,7 +467,7 @@ fn write_batch(conn: &mut DbConnection, batch: &Batch) -> QueryResult<()> {
             // JSON array unpacked by json_each is slower still).
             for (row, search) in &batch.tickets {
                 diesel::insert_into(tickets::table)
-                    .values((row, tickets::search_text.eq(search)))
+                    .values((TicketRow::from(row), tickets::search_text.eq(search)))
                     .execute(c)?;
             }
         }

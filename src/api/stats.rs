@@ -424,8 +424,7 @@ pub async fn chart(
         }
         _ => {
             return Err(AppError::new(
-                crate::error::ErrorKind::NotFound,
-                "not_found",
+                crate::error::ErrorCode::NotFound,
                 "no such chart; there are trend.svg, departments.svg, categories.svg and \
                  satisfaction.svg",
             ));

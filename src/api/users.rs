@@ -6,7 +6,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::api::State;
 use crate::api::extract::{Admin, ApiJson, Auth, ClientIp, path_id};
-use crate::api::params::{cursor_id, nullable, page_limit, patch_with, search_pattern};
+use crate::api::params::{cursor_id, nullable, one_of, page_limit, patch_with, search_pattern};
 use crate::api::types::{ErrorResponse, UserList, UserResponse};
 use crate::auth;
 use crate::db::users::UserFilter;
@@ -163,19 +163,8 @@ pub async fn list_users(
     let Auth(who) = auth;
     let q = query.into_inner();
     let limit = page_limit(&state, q.limit)?;
-    let role = match q.role.as_deref() {
-        None => None,
-        Some(r) => Some(
-            Role::parse(r)
-                .ok_or_else(|| {
-                    AppError::invalid_query("role", format!("must be one of {}", Role::expected()))
-                })?
-                .as_str()
-                .to_string(),
-        ),
-    };
     let filter = UserFilter {
-        role,
+        role: one_of("role", q.role.as_deref())?,
         department_id: q.department_id,
         enterprise_id: q.enterprise_id,
         disabled: q.disabled,

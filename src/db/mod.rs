@@ -27,6 +27,7 @@ pub mod revisits;
 pub mod schema;
 pub mod sms_codes;
 pub mod stats_cells;
+mod text_enums;
 pub mod ticket_events;
 pub mod tickets;
 pub mod users;

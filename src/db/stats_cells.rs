@@ -16,23 +16,23 @@ use crate::db::DbConnection;
 use crate::db::schema::{stats_cells, stats_handling, stats_state, tickets};
 use crate::db::tickets::TicketFactRow;
 use crate::domain::kpi::{Counts, TicketFacts};
-use crate::domain::ticket::{Channel, Rating, TicketKind, TicketStatus};
+use crate::domain::ticket::{Channel, TicketKind, TicketStatus};
 use crate::domain::time;
 
 /// What a ticket contributes, at `now` (the only use of `now` is `overdue_now`; the cells
 /// pass `None` and leave it out).
-pub fn facts_of(row: &TicketFactRow, now: Option<&str>) -> Option<TicketFacts> {
-    let status = TicketStatus::parse(&row.status)?;
+pub fn facts_of(row: &TicketFactRow, now: Option<&str>) -> TicketFacts {
+    let status = row.status;
     let before = |a: &Option<String>, b: &Option<String>| match (a, b) {
         (Some(a), Some(b)) => Some(a <= b),
         _ => None,
     };
     let resolved = matches!(status, TicketStatus::Resolved | TicketStatus::Closed);
-    Some(TicketFacts {
+    TicketFacts {
         status,
-        kind: TicketKind::parse(&row.kind)?,
-        channel: Channel::parse(&row.channel)?,
-        rating: row.rating.as_deref().and_then(Rating::parse),
+        kind: row.kind,
+        channel: row.channel,
+        rating: row.rating,
         reopen_count: row.reopen_count,
         resolved_on_time: if resolved {
             before(&row.resolved_at, &row.due_at)
@@ -49,7 +49,7 @@ pub fn facts_of(row: &TicketFactRow, now: Option<&str>) -> Option<TicketFacts> {
             status.is_handling() && row.due_at.as_deref().is_some_and(|d| d < now)
         }),
         no_response: row.no_response,
-    })
+    }
 }
 
 /// The cell a ticket counts in: its day of filing (China) and its lead department ('' for
@@ -349,7 +349,7 @@ pub fn add_to(counts: &mut Counts, r: &CellRow) {
 /// One ticket's contribution: its cell, its counters and its handling days if it is resolved
 /// and they are more than the cells count.
 fn contribution(row: &TicketFactRow) -> Option<(CellRow, Option<i32>)> {
-    let facts = facts_of(row, None)?;
+    let facts = facts_of(row, None);
     let (day, department_id) = cell_of(row)?;
     let mut counts = Counts::new();
     counts.add(&facts);

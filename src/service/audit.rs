@@ -37,7 +37,7 @@ pub fn record(
             id: new_id(),
             at: time::format(now),
             actor_id: Some(actor.who.user_id.clone()),
-            actor_role: actor.who.role.as_str().into(),
+            actor_role: actor.who.role,
             ip: actor.ip.clone(),
             action: action.into(),
             target_type: target_type.into(),

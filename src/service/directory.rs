@@ -12,14 +12,14 @@ use crate::domain::text;
 use crate::domain::ticket::Role;
 use crate::domain::time;
 use crate::domain::validation::FieldErrors;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::service::{Page, require_role};
 
 fn duplicate_as(message: &'static str) -> impl Fn(diesel::result::Error) -> AppError {
     move |e| {
         let err = AppError::from(e);
         if err.is_duplicate() {
-            AppError::conflict("duplicate", message)
+            AppError::new(ErrorCode::Duplicate, message)
         } else {
             err
         }
@@ -35,7 +35,7 @@ fn check_cadre(
 ) -> Result<(), AppError> {
     if let Some(id) = id {
         match users::find(conn, id)? {
-            Some(u) if u.role == Role::Cadre.as_str() && !u.disabled => {}
+            Some(u) if u.role == Role::Cadre && !u.disabled => {}
             _ => errors.add(field, "no active cadre with this id"),
         }
     }

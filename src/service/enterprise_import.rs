@@ -14,7 +14,7 @@ use crate::db::{DbConnection, enterprises};
 use crate::domain::ticket::Role;
 use crate::domain::validation::limits;
 use crate::domain::{credit_code, phone};
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::service::directory::{self, EnterpriseChanges, NewEnterprise};
 
 /// The columns, by their header text; the first two are required.
@@ -73,7 +73,7 @@ fn cell_text(d: &Data) -> Option<String> {
 }
 
 fn refused(message: impl Into<String>) -> AppError {
-    AppError::bad_request("invalid_spreadsheet", message)
+    AppError::new(ErrorCode::InvalidSpreadsheet, message)
 }
 
 /// Reads the first sheet: finds the columns by their headers (in any order; unknown ones
@@ -158,7 +158,7 @@ fn cadre_named(conn: &mut DbConnection, name: &str) -> Result<Result<String, Str
     };
     let cadres: Vec<&UserRow> = candidates
         .iter()
-        .filter(|u| u.role == Role::Cadre.as_str() && !u.disabled)
+        .filter(|u| u.role == Role::Cadre && !u.disabled)
         .collect();
     Ok(match cadres.as_slice() {
         [one] => Ok(one.id.clone()),

@@ -50,7 +50,7 @@ fn messages(db: &Db, ticket: &str) -> Vec<(String, String, String)> {
         .expect("notifications");
     rows.reverse();
     rows.into_iter()
-        .map(|r| (r.event, r.channel, r.recipient))
+        .map(|r| (r.event.to_string(), r.channel.to_string(), r.recipient))
         .collect()
 }
 

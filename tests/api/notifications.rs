@@ -9,11 +9,13 @@ use std::time::Duration;
 use qiyeshao::config::Settings;
 use qiyeshao::db::notifications::{NotificationFilter, NotificationRow};
 use qiyeshao::db::{self, Db};
+use qiyeshao::domain::notification::{MessageTopic, NotifyChannel, NotifyEvent, NotifyStatus};
+use qiyeshao::domain::ticket::apply::Input as ActionInput;
 use qiyeshao::domain::time::Clock;
 use qiyeshao::error::AppError;
 use qiyeshao::notify::metrics::Metrics;
 use qiyeshao::notify::worker::{Channels, Worker};
-use qiyeshao::service::tickets::{self, ActionInput};
+use qiyeshao::service::tickets::actions;
 use serde_json::json;
 
 use crate::both_backends;
@@ -186,7 +188,7 @@ async fn each_event_notifies_its_audience(app: TestApp) {
 
     let got: Vec<(String, String, String)> = of_ticket(&app.db, &id)
         .into_iter()
-        .map(|r| (r.event, r.channel, r.recipient))
+        .map(|r| (r.event.to_string(), r.channel.to_string(), r.recipient))
         .collect();
     let expected: Vec<(String, String, String)> = expected
         .into_iter()
@@ -221,8 +223,8 @@ async fn each_event_notifies_its_audience(app: TestApp) {
     .expect(200);
     let rejected: BTreeSet<(String, String)> = of_ticket(&app.db, &other)
         .into_iter()
-        .filter(|r| r.event == "ticket_rejected")
-        .map(|r| (r.channel, r.recipient))
+        .filter(|r| r.event.as_str() == "ticket_rejected")
+        .map(|r| (r.channel.to_string(), r.recipient))
         .collect();
     assert_eq!(
         rejected,
@@ -233,13 +235,15 @@ async fn each_event_notifies_its_audience(app: TestApp) {
     );
     let sms = of_ticket(&app.db, &other)
         .into_iter()
-        .find(|r| r.event == "ticket_rejected" && r.channel == "sms")
+        .find(|r| r.event.as_str() == "ticket_rejected" && r.channel.as_str() == "sms")
         .expect("sms");
     assert!(sms.body.contains("与已有诉求重复"), "{}", sms.body);
 
     // With the log transports (the defaults) everything is reported sent.
     wait_until("every message is sent", || {
-        all_rows(&app.db).iter().all(|r| r.status == "sent")
+        all_rows(&app.db)
+            .iter()
+            .all(|r| r.status.as_str() == "sent")
     })
     .await;
 }
@@ -260,8 +264,8 @@ async fn users_can_turn_each_channel_off(app: TestApp) {
     let id = assigned_ticket(&app, &w, "仓库屋顶漏水").await;
     let got: Vec<String> = of_ticket(&app.db, &id)
         .into_iter()
-        .filter(|r| r.event == "ticket_assigned")
-        .map(|r| r.channel)
+        .filter(|r| r.event.as_str() == "ticket_assigned")
+        .map(|r| r.channel.to_string())
         .collect();
     assert_eq!(got, ["email"]);
 
@@ -277,8 +281,8 @@ async fn users_can_turn_each_channel_off(app: TestApp) {
         .expect(200);
     let got: Vec<String> = of_ticket(&app.db, &id)
         .into_iter()
-        .filter(|r| r.event == "ticket_urged")
-        .map(|r| r.channel)
+        .filter(|r| r.event.as_str() == "ticket_urged")
+        .map(|r| r.channel.to_string())
         .collect();
     assert_eq!(got, ["sms"]);
     // A body that is not a preference is refused and changes nothing.
@@ -348,12 +352,12 @@ async fn assigned_cadre_receives_the_email_over_smtp(backend: Backend) {
     wait_until("the row is marked sent", || {
         of_ticket(&app.db, &id)
             .iter()
-            .any(|r| r.channel == "email" && r.status == "sent")
+            .any(|r| r.channel.as_str() == "email" && r.status.as_str() == "sent")
     })
     .await;
     let row = of_ticket(&app.db, &id)
         .into_iter()
-        .find(|r| r.channel == "email")
+        .find(|r| r.channel.as_str() == "email")
         .expect("row");
     assert_eq!(row.attempts, 1);
     assert_eq!(row.recipient, "cadre.a@qys.test");
@@ -399,9 +403,9 @@ async fn smtp_outage_then_every_message_exactly_once(backend: Backend) {
         wait_until(&format!("attempt {round} failed"), || {
             let rows = all_rows(&app.db);
             rows.len() == 5
-                && rows
-                    .iter()
-                    .all(|r| r.status == "pending" && r.attempts == round && r.last_error.is_some())
+                && rows.iter().all(|r| {
+                    r.status.as_str() == "pending" && r.attempts == round && r.last_error.is_some()
+                })
         })
         .await;
         app.clock.advance(chrono::Duration::minutes(15));
@@ -417,7 +421,9 @@ async fn smtp_outage_then_every_message_exactly_once(backend: Backend) {
     app.clock.advance(chrono::Duration::minutes(15));
     let mails = smtp.wait_for(5, WAIT).await;
     wait_until("all rows sent", || {
-        all_rows(&app.db).iter().all(|r| r.status == "sent")
+        all_rows(&app.db)
+            .iter()
+            .all(|r| r.status.as_str() == "sent")
     })
     .await;
     // Nothing more arrives later.
@@ -470,7 +476,10 @@ async fn permanent_failures_and_exhausted_attempts(backend: Backend) {
     app.set_contact(&w.cadre_a, None, Some("cadre.a@qys.test"));
     let id = assigned_ticket(&app, &w, "排污许可办理").await;
     let row = || of_ticket(&app.db, &id).remove(0);
-    wait_until("the refused message is failed", || row().status == "failed").await;
+    wait_until("the refused message is failed", || {
+        row().status.as_str() == "failed"
+    })
+    .await;
     let failed = row();
     assert_eq!(failed.attempts, 1, "a permanent error is not retried");
     let error = failed.last_error.clone().unwrap_or_default();
@@ -495,13 +504,13 @@ async fn permanent_failures_and_exhausted_attempts(backend: Backend) {
     );
     wait_until("the first attempt after the retry failed", || {
         let r = row();
-        r.status == "pending" && r.attempts == 1
+        r.status.as_str() == "pending" && r.attempts == 1
     })
     .await;
     app.clock.advance(chrono::Duration::hours(2));
     wait_until("given up after max_attempts", || {
         let r = row();
-        r.status == "failed" && r.attempts == 2
+        r.status.as_str() == "failed" && r.attempts == 2
     })
     .await;
     assert!(row().last_error.unwrap_or_default().contains("SMTP"));
@@ -514,7 +523,7 @@ async fn permanent_failures_and_exhausted_attempts(backend: Backend) {
         .expect(200);
     let mails = smtp.wait_for(1, WAIT).await;
     assert_eq!(mails[0].to, ["cadre.a@qys.test"]);
-    wait_until("sent", || row().status == "sent").await;
+    wait_until("sent", || row().status.as_str() == "sent").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -542,8 +551,7 @@ async fn a_rolled_back_action_queues_nothing(app: TestApp) {
                 .read(|c| -> Result<_, AppError> { Ok(db::users::find(c, &w.dispatcher.id)?) })
                 .unwrap()
                 .unwrap(),
-        )
-        .unwrap(),
+        ),
         id.clone(),
         w.cadre_a.id.clone(),
         w.dept_a.clone(),
@@ -557,12 +565,14 @@ async fn a_rolled_back_action_queues_nothing(app: TestApp) {
             due_at: None,
             priority: None,
         };
-        tickets::act(c, &ctx, &who, &ticket, assign, None, now)?;
+        actions::act(c, &ctx, &who, &ticket, assign, None, now)?;
         assert!(
             db::notifications::list(c, &NotificationFilter::default(), 100)?.len() > before,
             "inside the transaction the messages are queued"
         );
-        Err(AppError::conflict("test", "rolled back on purpose"))
+        Err(AppError::internal(anyhow::anyhow!(
+            "rolled back on purpose"
+        )))
     });
     assert!(result.is_err());
     assert_eq!(
@@ -621,10 +631,13 @@ async fn an_sms_storm_to_one_number_is_refused(backend: Backend) {
     }
     let sms: Vec<NotificationRow> = of_ticket(&app.db, &id)
         .into_iter()
-        .filter(|r| r.channel == "sms")
+        .filter(|r| r.channel.as_str() == "sms")
         .collect();
     assert_eq!(sms.len(), 6, "every event is on record");
-    let refused: Vec<&NotificationRow> = sms.iter().filter(|r| r.status == "failed").collect();
+    let refused: Vec<&NotificationRow> = sms
+        .iter()
+        .filter(|r| r.status.as_str() == "failed")
+        .collect();
     assert_eq!(
         refused.len(),
         3,
@@ -644,7 +657,7 @@ async fn an_sms_storm_to_one_number_is_refused(backend: Backend) {
         .await
         .expect(200);
     let last = of_ticket(&app.db, &id).pop().expect("row");
-    assert_ne!(last.status, "failed", "{:?}", last.last_error);
+    assert_ne!(last.status.as_str(), "failed", "{:?}", last.last_error);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -664,7 +677,9 @@ async fn admin_api_lists_counts_and_retries(app: TestApp) {
     app.set_contact(&w.cadre_a, Some("13800000002"), Some("cadre.a@qys.test"));
     let id = assigned_ticket(&app, &w, "融资对接").await;
     wait_until("sent", || {
-        all_rows(&app.db).iter().all(|r| r.status == "sent")
+        all_rows(&app.db)
+            .iter()
+            .all(|r| r.status.as_str() == "sent")
     })
     .await;
 
@@ -822,7 +837,7 @@ async fn metrics_count_deliveries(backend: Backend) {
         rows.len() == 3
             && rows
                 .iter()
-                .all(|r| r.status == "sent" || r.status == "failed")
+                .all(|r| r.status.as_str() == "sent" || r.status.as_str() == "failed")
     })
     .await;
     app.get("/metrics", None)
@@ -925,19 +940,19 @@ fn queued_row(i: usize, now: &str) -> NotificationRow {
     let id = db::new_id();
     NotificationRow {
         id: id.clone(),
-        channel: "email".into(),
+        channel: NotifyChannel::Email,
         recipient: format!("user{i}@qys.test"),
         recipient_name: Some(format!("用户{i}")),
         user_id: None,
         ticket_id: None,
-        event: "ticket_assigned".into(),
+        event: MessageTopic::Ticket(NotifyEvent::TicketAssigned),
         event_seq: None,
         subject: Some(format!("【企业哨】测试消息 {i}")),
         body: format!("第 {i} 条"),
         html_body: None,
         template_code: None,
         template_params: None,
-        status: "pending".into(),
+        status: NotifyStatus::Pending,
         attempts: 0,
         next_attempt_at: now.into(),
         lease_token: None,
@@ -993,7 +1008,9 @@ async fn two_workers_on_one_postgres_deliver_500_messages_once() {
     let w2 = worker_for(&app.settings, clock, m2.clone()).spawn();
     let mails = smtp.wait_for(500, Duration::from_secs(60)).await;
     wait_until("every row is sent", || {
-        all_rows(&app.db).iter().all(|r| r.status == "sent")
+        all_rows(&app.db)
+            .iter()
+            .all(|r| r.status.as_str() == "sent")
     })
     .await;
     w1.stop().await;
@@ -1069,7 +1086,7 @@ async fn a_worker_killed_mid_send_leaves_its_messages_to_retry(backend: Backend)
         .expect("start qiyeshao worker");
     wait_until("the worker claimed the message and connected", || {
         let r = &all_rows(&app.db)[0];
-        r.status == "sending" && hole.accepted() > 0
+        r.status.as_str() == "sending" && hole.accepted() > 0
     })
     .await;
     child.kill().expect("SIGKILL");
@@ -1168,7 +1185,7 @@ async fn email_over_starttls_and_implicit_tls(backend: Backend) {
         wait_until("the untrusted server's attempt failed", || {
             all_rows(&app.db)
                 .iter()
-                .any(|r| r.attempts == 1 && r.status == "pending")
+                .any(|r| r.attempts == 1 && r.status.as_str() == "pending")
         })
         .await;
         let error = all_rows(&app.db)[0].last_error.clone().unwrap_or_default();

@@ -13,6 +13,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
 use qiyeshao::config::{Settings, SmsSettings};
+use qiyeshao::domain::notification::{MessageTopic, NotifyEvent};
 use qiyeshao::domain::time::ManualClock;
 use qiyeshao::notify::sms::{self, SmsMessage, SmsSender};
 use qiyeshao::notify::{Delivered, SendError};
@@ -586,7 +587,7 @@ fn message() -> SmsMessage {
             ("title_short".to_string(), TITLE.to_string()),
             ("due".to_string(), "11月25日".to_string()),
         ],
-        event: "ticket_assigned".to_string(),
+        event: MessageTopic::Ticket(NotifyEvent::TicketAssigned),
     }
 }
 
@@ -997,7 +998,7 @@ async fn tencent_answers_decide_retry_or_give_up(backend: crate::helpers::Backen
     tokio::task::block_in_place(|| {
         wait("the throttled attempt is recorded", &|| {
             let r = row();
-            r.status == "pending" && r.attempts == 1
+            r.status.as_str() == "pending" && r.attempts == 1
         })
     });
     let r = row();
@@ -1022,7 +1023,7 @@ async fn tencent_answers_decide_retry_or_give_up(backend: crate::helpers::Backen
     // The gateway recovers; after the backoff the message goes out.
     gateway.script(Script::Success);
     app.clock.advance(chrono::Duration::minutes(5));
-    tokio::task::block_in_place(|| wait("sent", &|| row().status == "sent"));
+    tokio::task::block_in_place(|| wait("sent", &|| row().status.as_str() == "sent"));
     let r = row();
     assert_eq!(r.attempts, 2);
     assert_eq!(
@@ -1036,7 +1037,7 @@ async fn tencent_answers_decide_retry_or_give_up(backend: crate::helpers::Backen
     app.act(&w.dispatcher, &id, "urge", json!({"note": "请尽快"}))
         .await
         .expect(200);
-    tokio::task::block_in_place(|| wait("failed", &|| row().status == "failed"));
+    tokio::task::block_in_place(|| wait("failed", &|| row().status.as_str() == "failed"));
     let r = row();
     assert_eq!((r.event.as_str(), r.attempts), ("ticket_urged", 1));
     assert!(

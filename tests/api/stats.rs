@@ -854,9 +854,9 @@ async fn long_handling_times_are_counted_beside_the_cells(app: TestApp) {
     use qiyeshao::db::tickets::TicketFactRow;
     let resolved = |id: &str, days: i32| TicketFactRow {
         id: id.into(),
-        status: "resolved".into(),
-        kind: "problem".into(),
-        channel: "online".into(),
+        status: qiyeshao::domain::ticket::TicketStatus::Resolved,
+        kind: qiyeshao::domain::ticket::TicketKind::Problem,
+        channel: qiyeshao::domain::ticket::Channel::Online,
         rating: None,
         reopen_count: 0,
         due_at: None,
