@@ -10,7 +10,7 @@ use crate::api::attachments::{UploadForm, read_file_part};
 use crate::api::extract::{Admin, ClientIp};
 use crate::api::types::ErrorResponse;
 use crate::error::AppError;
-use crate::export::{Column, XlsxWriter};
+use crate::reports::sheets::{Column, XlsxWriter};
 use crate::service::audit;
 use crate::service::enterprise_import::{self, COLUMNS, ImportReport, RowError};
 

@@ -21,7 +21,7 @@ use crate::api::tickets::{TicketListQuery, list_filter};
 use crate::api::types::ErrorResponse;
 use crate::domain::time;
 use crate::error::AppError;
-use crate::export::{CsvWriter, XlsxWriter};
+use crate::reports::sheets::{CsvWriter, XlsxWriter};
 use crate::service::audit;
 use crate::service::ledger::{self, WorkbookError};
 

@@ -15,6 +15,7 @@ pub mod export;
 pub mod extensions;
 pub mod extract;
 pub mod health;
+pub mod middleware;
 pub mod notifications;
 pub mod openapi;
 pub mod pages;

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use diesel::prelude::*;
 use diesel::sql_types::Text;
 
-use super::DbConnection;
 use super::schema::notifications;
+use super::{Backend, DbConnection};
 use crate::domain::notification::{MessageTopic, NotifyChannel, NotifyStatus};
 
 #[derive(Debug, Clone, Queryable, QueryableByName, Selectable, Insertable)]
@@ -219,36 +219,23 @@ pub fn claim_due(
     // SQLite's planner, without statistics, may prefer the index on (status, id) and sort
     // every due row; INDEXED BY holds it to the partial index (and fails loudly if it could
     // not be used).
-    let (index, lock) = match conn {
-        DbConnection::Postgres(_) => ("", " FOR UPDATE SKIP LOCKED"),
-        DbConnection::Sqlite(_) => (" INDEXED BY notifications_due_idx", ""),
+    let (index, lock) = match conn.backend() {
+        Backend::Postgres => ("", " FOR UPDATE SKIP LOCKED"),
+        Backend::Sqlite => (" INDEXED BY notifications_due_idx", ""),
     };
-    // Placeholders differ ($1 against ?1), so the statement is written per backend.
-    let sql = |p: &dyn Fn(usize) -> String| {
-        format!(
-            "UPDATE notifications SET status = 'sending', attempts = attempts + 1, \
-             next_attempt_at = {lease}, lease_token = {token}, updated_at = {now} \
-             WHERE id IN (SELECT id FROM notifications{index} \
-             WHERE status IN ('pending', 'sending') AND next_attempt_at <= {now} \
-             ORDER BY next_attempt_at LIMIT {limit}{lock}) \
-             RETURNING *",
-            lease = p(1),
-            token = p(2),
-            now = p(3),
-        )
-    };
-    match conn {
-        DbConnection::Postgres(c) => diesel::sql_query(sql(&|i| format!("${i}")))
-            .bind::<Text, _>(lease_until)
-            .bind::<Text, _>(lease_token)
-            .bind::<Text, _>(now)
-            .load(c),
-        DbConnection::Sqlite(c) => diesel::sql_query(sql(&|i| format!("?{i}")))
-            .bind::<Text, _>(lease_until)
-            .bind::<Text, _>(lease_token)
-            .bind::<Text, _>(now)
-            .load(c),
-    }
+    let sql = format!(
+        "UPDATE notifications SET status = 'sending', attempts = attempts + 1, \
+         next_attempt_at = $1, lease_token = $2, updated_at = $3 \
+         WHERE id IN (SELECT id FROM notifications{index} \
+         WHERE status IN ('pending', 'sending') AND next_attempt_at <= $3 \
+         ORDER BY next_attempt_at LIMIT {limit}{lock}) \
+         RETURNING *",
+    );
+    super::raw_sql(conn, &sql)
+        .bind::<Text, _>(lease_until)
+        .bind::<Text, _>(lease_token)
+        .bind::<Text, _>(now)
+        .load(conn)
 }
 
 /// The outcome of one attempt, recorded only while the worker still holds the lease.

@@ -17,7 +17,7 @@ use crate::domain::ticket::state::Ticket;
 use crate::domain::ticket::{Role, TicketKind};
 use crate::domain::time;
 use crate::error::AppError;
-use crate::export::{Cell, Column, ExportError, XlsxWriter};
+use crate::reports::sheets::{Cell, Column, ExportError, XlsxWriter};
 use crate::service::stats::{self, Dimension, Weights};
 use crate::service::tickets::access::{for_reader, scope_of};
 

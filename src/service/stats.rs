@@ -286,6 +286,15 @@ fn from_cells(
 }
 
 /// The figures of the tickets in `filter` (its `created_from` / `created_to` are the period).
+/// A period of whole China days, `[from, to)`, and the filter that selects the tickets filed
+/// in it (with the other filters of the query).
+#[derive(Debug, Clone)]
+pub struct Period {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub filter: TicketFilter,
+}
+
 pub fn summary(
     conn: &mut DbConnection,
     who: &Principal,

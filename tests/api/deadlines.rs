@@ -8,8 +8,8 @@ use qiyeshao::db::notifications::{NotificationFilter, NotificationRow};
 use qiyeshao::db::{self, Db};
 use qiyeshao::domain::time::{self, Clock};
 
+use qiyeshao::background::scheduler::{Scheduler, SweepReport};
 use qiyeshao::error::AppError;
-use qiyeshao::scheduler::{Scheduler, SweepReport};
 use qiyeshao::service::calendar::CalendarStore;
 use serde_json::{Value, json};
 

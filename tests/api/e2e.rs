@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use qiyeshao::demo;
+use qiyeshao::cli::demo;
 use qiyeshao::startup::Application;
 
 use crate::helpers::test_settings;

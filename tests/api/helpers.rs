@@ -56,7 +56,7 @@ pub struct TestApp {
     /// What the service functions that write ticket events take.
     pub ctx: qiyeshao::service::tickets::Context,
     /// The deadline scheduler; tests sweep when they choose (it does not run by itself).
-    pub scheduler: qiyeshao::scheduler::Scheduler,
+    pub scheduler: qiyeshao::background::scheduler::Scheduler,
     server: actix_web::dev::ServerHandle,
     worker: Option<WorkerHandle>,
     _dir: tempfile::TempDir,

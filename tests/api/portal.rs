@@ -332,9 +332,19 @@ async fn unattached_uploads_are_removed_after_a_day(app: TestApp) {
     let dir = app.settings.attachments_dir();
     let now = chrono::Utc::now();
     // Within the day nothing goes.
-    qiyeshao::startup::housekeep(&app.db, &app.settings, now + Duration::hours(23)).unwrap();
+    qiyeshao::background::housekeeping::housekeep(
+        &app.db,
+        &app.settings,
+        now + Duration::hours(23),
+    )
+    .unwrap();
     assert_eq!(walk(&dir).len(), 2);
-    qiyeshao::startup::housekeep(&app.db, &app.settings, now + Duration::hours(25)).unwrap();
+    qiyeshao::background::housekeeping::housekeep(
+        &app.db,
+        &app.settings,
+        now + Duration::hours(25),
+    )
+    .unwrap();
     let left = walk(&dir);
     assert_eq!(left.len(), 1, "{left:?}");
     assert!(left[0].ends_with(kept["id"].as_str().unwrap()), "{left:?}");
@@ -348,7 +358,12 @@ async fn unattached_uploads_are_removed_after_a_day(app: TestApp) {
         200
     );
     // And again: nothing more to do, no error.
-    qiyeshao::startup::housekeep(&app.db, &app.settings, now + Duration::hours(26)).unwrap();
+    qiyeshao::background::housekeeping::housekeep(
+        &app.db,
+        &app.settings,
+        now + Duration::hours(26),
+    )
+    .unwrap();
 
     // Files nothing reads go a day after they were last written: a partial upload a crash
     // left, and a file whose record is gone. Younger ones, and recorded ones, stay.
@@ -368,7 +383,8 @@ async fn unattached_uploads_are_removed_after_a_day(app: TestApp) {
             .set_modified(two_days_ago)
             .unwrap();
     }
-    let removed = qiyeshao::startup::housekeep(&app.db, &app.settings, now).unwrap();
+    let removed =
+        qiyeshao::background::housekeeping::housekeep(&app.db, &app.settings, now).unwrap();
     assert_eq!(removed, 2);
     let mut left: Vec<_> = walk(&dir)
         .into_iter()

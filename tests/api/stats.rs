@@ -672,7 +672,7 @@ async fn the_seed_load_spreads_tickets_over_every_status(app: TestApp) {
     let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let progress = seen.clone();
     let report =
-        qiyeshao::seed_load::load(&app.db, &app.ctx.calendar.days, 3000, 7, now, move |n| {
+        qiyeshao::cli::seed_load::load(&app.db, &app.ctx.calendar.days, 3000, 7, now, move |n| {
             progress.lock().unwrap().push(n)
         })
         .expect("seed load");

@@ -10,14 +10,13 @@
 //! the same spread (ids and names differ from run to run).
 
 use chrono::{DateTime, Days, Duration, NaiveDate, Utc};
-use diesel::prelude::*;
 use uuid::Uuid;
 
+use super::demo::{AREAS, DEMO_PASSWORD, INDUSTRY_CHAINS};
+use super::{describe, with_db};
 use crate::auth;
-use crate::db::schema::tickets;
-use crate::db::tickets::{TicketFactRow, TicketRow};
-use crate::db::{Backend, Db, DbConnection, stats_cells};
-use crate::demo::{AREAS, DEMO_PASSWORD, INDUSTRY_CHAINS};
+use crate::config::Settings;
+use crate::db::{Db, DbConnection, bulk, stats_cells};
 use crate::domain::calendar::WorkCalendar;
 use crate::domain::ticket::TicketStatus::{
     Accepted, Assigned, Closed, InProgress, Rejected, Resolved, Submitted, Withdrawn,
@@ -27,8 +26,8 @@ use crate::domain::ticket::{Channel, Priority, Rating, Role, TicketKind};
 use crate::domain::{credit_code, text, time};
 use crate::error::AppError;
 use crate::service::accounts::{self, NewUser};
+use crate::service::calendar::CalendarStore;
 use crate::service::directory::{self, NewCategory, NewDepartment, NewEnterprise};
-use diesel::connection::SimpleConnection;
 
 /// What a load wrote.
 #[derive(Debug, Clone, Default)]
@@ -447,194 +446,6 @@ impl Generator<'_> {
     }
 }
 
-fn write_batch(conn: &mut DbConnection, batch: &Batch) -> QueryResult<()> {
-    match conn {
-        DbConnection::Postgres(c) => {
-            // Multi-row inserts: one round trip per 500 tickets.
-            for chunk in batch.tickets.chunks(500) {
-                let rows: Vec<_> = chunk
-                    .iter()
-                    .map(|(row, search)| (TicketRow::from(row), tickets::search_text.eq(search)))
-                    .collect();
-                diesel::insert_into(tickets::table)
-                    .values(rows)
-                    .execute(c)?;
-            }
-        }
-        DbConnection::Sqlite(c) => {
-            // One prepared single-row statement run again and again: SQLite parses a
-            // multi-row insert anew each time and gives it a statement journal (tried: a
-            // JSON array unpacked by json_each is slower still).
-            for (row, search) in &batch.tickets {
-                diesel::insert_into(tickets::table)
-                    .values((TicketRow::from(row), tickets::search_text.eq(search)))
-                    .execute(c)?;
-            }
-        }
-    }
-    let facts: Vec<TicketFactRow> = batch
-        .tickets
-        .iter()
-        .map(|(t, _)| TicketFactRow::from(t))
-        .collect();
-    stats_cells::add_all(conn, &facts)
-}
-
-/// One step of the timeline in SQL: seq, actor, actor's role, action, from, to, the column of
-/// when, which tickets have it.
-type StepSql<'a> = (
-    u8,
-    &'a str,
-    &'a str,
-    &'a str,
-    &'a str,
-    &'a str,
-    &'a str,
-    &'a str,
-);
-
-/// The timeline of the tickets with ids in `[first, last]` (one batch), made from their
-/// timestamps in SQL: the generator takes every ticket along file → (reject | withdraw |
-/// accept → assign → sign → resolve → revisit or close), each step setting its column, so the
-/// steps a ticket has are those whose column is set, numbered in that order. The entries are
-/// inserted in key order, after those of the batches before (ids grow with time): appends to
-/// the table's B-tree. Returns the entries written.
-fn write_timelines(
-    conn: &mut DbConnection,
-    first: &str,
-    last: &str,
-    dispatcher: &str,
-) -> QueryResult<u64> {
-    let role = "CASE WHEN channel = 'online' THEN 'enterprise' ELSE 'dispatcher' END";
-    let dispatcher = format!("'{dispatcher}'");
-    let steps: [StepSql; 9] = [
-        (
-            1,
-            "submitter_id",
-            role,
-            "file",
-            "NULL",
-            "submitted",
-            "created_at",
-            "TRUE",
-        ),
-        (
-            2,
-            &dispatcher,
-            "'dispatcher'",
-            "reject",
-            "'submitted'",
-            "rejected",
-            "rejected_at",
-            "rejected_at IS NOT NULL",
-        ),
-        (
-            2,
-            "submitter_id",
-            role,
-            "withdraw",
-            "'submitted'",
-            "withdrawn",
-            "withdrawn_at",
-            "withdrawn_at IS NOT NULL",
-        ),
-        (
-            2,
-            &dispatcher,
-            "'dispatcher'",
-            "accept",
-            "'submitted'",
-            "accepted",
-            "accepted_at",
-            "accepted_at IS NOT NULL",
-        ),
-        (
-            3,
-            &dispatcher,
-            "'dispatcher'",
-            "assign",
-            "'accepted'",
-            "assigned",
-            "assigned_at",
-            "assigned_at IS NOT NULL",
-        ),
-        (
-            4,
-            "assignee_id",
-            "'cadre'",
-            "sign",
-            "'assigned'",
-            "in_progress",
-            "signed_at",
-            "signed_at IS NOT NULL",
-        ),
-        (
-            5,
-            "assignee_id",
-            "'cadre'",
-            "resolve",
-            "'in_progress'",
-            "resolved",
-            "resolved_at",
-            "resolved_at IS NOT NULL",
-        ),
-        (
-            6,
-            "NULL",
-            "NULL",
-            "close",
-            "'resolved'",
-            "closed",
-            "closed_at",
-            "closed_at IS NOT NULL AND no_response",
-        ),
-        (
-            6,
-            "submitter_id",
-            role,
-            "revisit",
-            "'resolved'",
-            "closed",
-            "closed_at",
-            "closed_at IS NOT NULL AND NOT no_response",
-        ),
-    ];
-    let (p1, p2) = match conn {
-        DbConnection::Postgres(_) => ("$1", "$2"),
-        DbConnection::Sqlite(_) => ("?1", "?2"),
-    };
-    // The entry's id: the ticket's with its last two digits replaced by the step's.
-    let selects: Vec<String> = steps
-        .iter()
-        .map(|(seq, actor, role, action, from, to, at, which)| {
-            format!(
-                "SELECT substr(id, 1, 34) || '{seq:02x}' AS eid, id AS tid, {seq} AS seq, \
-                 {actor} AS actor, {role} AS role, '{action}' AS action, {from} AS from_status, \
-                 '{to}' AS to_status, {at} AS at FROM tickets \
-                 WHERE id >= {p1} AND id <= {p2} AND {which}"
-            )
-        })
-        .collect();
-    let sql = format!(
-        "INSERT INTO ticket_events (id, ticket_id, seq, actor_id, actor_role, action, \
-         from_status, to_status, note, public, data, created_at) \
-         SELECT eid, tid, seq, actor, role, action, from_status, to_status, NULL, TRUE, NULL, at \
-         FROM ({}) AS steps ORDER BY tid, seq",
-        selects.join(" UNION ALL ")
-    );
-    let written = match conn {
-        DbConnection::Postgres(c) => diesel::sql_query(sql)
-            .bind::<diesel::sql_types::Text, _>(first)
-            .bind::<diesel::sql_types::Text, _>(last)
-            .execute(c)?,
-        DbConnection::Sqlite(c) => diesel::sql_query(sql)
-            .bind::<diesel::sql_types::Text, _>(first)
-            .bind::<diesel::sql_types::Text, _>(last)
-            .execute(c)?,
-    };
-    Ok(written as u64)
-}
-
 /// Fills the database with `tickets` tickets filed over the 730 days before `now`, and the
 /// directory they need (about one enterprise per 200 tickets, at least 20). `progress` is
 /// called after each batch with the tickets written so far.
@@ -721,42 +532,16 @@ pub fn load(
     let body = move |c: &mut DbConnection| -> Result<(u64, u64, usize), AppError> {
         let (mut tickets, mut events) = (0u64, 0u64);
         for batch in rx {
-            write_batch(c, &batch)?;
+            bulk::insert_tickets(c, &batch.tickets)?;
             if let (Some(first), Some(last)) = (batch.tickets.first(), batch.tickets.last()) {
-                events += write_timelines(c, &first.0.id, &last.0.id, &dispatcher)?;
+                events += bulk::write_timelines(c, &first.0.id, &last.0.id, &dispatcher)?;
             }
             tickets += batch.tickets.len() as u64;
             progress(tickets);
         }
         Ok((tickets, events, stats_cells::count(c)?))
     };
-    let written = match db.backend() {
-        // Then what autovacuum would do a while later: the visibility map (without it the
-        // overdue count's index-only scan visits the table) and the planner's statistics.
-        Backend::Postgres => db.write(body).and_then(|written| {
-            let mut pooled = db.conn()?;
-            let conn: &mut DbConnection = &mut pooled;
-            conn.batch_execute("VACUUM ANALYZE tickets, ticket_events, stats_cells")?;
-            Ok(written)
-        }),
-        // A connection of the pool rather than the writer thread, whose writes are savepoints
-        // of a shared transaction (their undo pages would pile up in memory): one immediate
-        // transaction, a larger page cache, and no foreign-key lookups for rows the generator
-        // made from the directory it just wrote (five per ticket, a third of the time).
-        Backend::Sqlite => {
-            let mut pooled = db.conn()?;
-            let conn: &mut DbConnection = &mut pooled;
-            conn.batch_execute(
-                "PRAGMA foreign_keys = OFF; PRAGMA cache_size = -262144; PRAGMA synchronous = OFF",
-            )?;
-            conn.batch_execute("BEGIN IMMEDIATE")?;
-            let result = body(conn);
-            let ended = conn.batch_execute(if result.is_ok() { "COMMIT" } else { "ROLLBACK" });
-            conn.batch_execute(&db.sqlite_pragmas())?;
-            ended?;
-            result
-        }
-    };
+    let written = bulk::in_one_transaction(db, body);
     generator
         .join()
         .map_err(|_| AppError::internal(anyhow::anyhow!("the ticket generator failed")))?;
@@ -765,4 +550,44 @@ pub fn load(
     report.events = events;
     report.cells = cells;
     Ok(report)
+}
+
+/// `qiyeshao seed-load --tickets N`.
+pub fn run(settings: &Settings, tickets: u64, seed: u64) -> anyhow::Result<()> {
+    with_db(settings, |db| {
+        let store = CalendarStore::load(&settings.deadlines.calendar_dir)?;
+        db.read(|c| -> Result<(), AppError> { Ok(store.refresh(c)?) })
+            .map_err(describe)?;
+        let calendar = store.current();
+        let started = std::time::Instant::now();
+        let report = load(
+            db,
+            &calendar.days,
+            tickets,
+            seed,
+            chrono::Utc::now(),
+            move |written| {
+                let secs = started.elapsed().as_secs_f64();
+                eprintln!(
+                    "{written} / {tickets} tickets ({:.0}%), {secs:.1} s",
+                    written as f64 * 100.0 / tickets.max(1) as f64
+                );
+            },
+        )
+        .map_err(describe)?;
+        println!(
+            "Loaded {} tickets ({} timeline events), {} departments, {} categories, {} cadres, \
+         {} enterprises, {} statistics cells in {:.1} s. Accounts: seed-…, password {}.",
+            report.tickets,
+            report.events,
+            report.departments,
+            report.categories,
+            report.cadres,
+            report.enterprises,
+            report.cells,
+            started.elapsed().as_secs_f64(),
+            DEMO_PASSWORD
+        );
+        Ok(())
+    })
 }

@@ -432,3 +432,61 @@ fn seed_tickets(
     )?;
     Ok(())
 }
+
+/// Prints the start-up banner. Standard output may be a pipe nobody reads any more; that must
+/// not stop the server, so write errors are ignored.
+pub fn print_banner(url: &str, accounts: Option<&[DemoAccount]>) {
+    let mut text = String::new();
+    banner(&mut text, url, accounts);
+    let _ = std::io::Write::write_all(&mut std::io::stdout(), text.as_bytes());
+    let _ = std::io::Write::flush(&mut std::io::stdout());
+}
+
+fn banner(out: &mut String, url: &str, accounts: Option<&[DemoAccount]>) {
+    use std::fmt::Write;
+    let _ = writeln!(out);
+    let _ = writeln!(out, "qiyeshao is running at {url}");
+    let _ = writeln!(out, "  API documentation: {url}/api/docs/");
+    match accounts {
+        Some(accounts) => {
+            let _ = writeln!(
+                out,
+                "  Demo data loaded. Every demo account's password is {}",
+                DEMO_PASSWORD
+            );
+            let _ = writeln!(out);
+            let _ = writeln!(
+                out,
+                "  {:<14} {:<11} {:<8} what",
+                "username", "role", "name"
+            );
+            for a in accounts {
+                let _ = writeln!(
+                    out,
+                    "  {:<14} {:<11} {:<8} {}",
+                    a.username,
+                    a.role.as_str(),
+                    a.name,
+                    a.note
+                );
+            }
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "  The database already holds data, so no demo data was added."
+            );
+        }
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "  Try: curl -s {url}/api/v1/auth/login -H 'Content-Type: application/json' \\"
+    );
+    let _ = writeln!(
+        out,
+        "         -d '{{\"username\":\"enterprise\",\"password\":\"{}\"}}'",
+        DEMO_PASSWORD
+    );
+    let _ = writeln!(out);
+}

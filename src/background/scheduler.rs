@@ -14,14 +14,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use diesel::RunQueryDsl;
-use diesel::sql_types::{Bool, Integer};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::config::Settings;
 use crate::db::tickets as ticket_db;
-use crate::db::{Db, DbConnection};
+use crate::db::{Db, locks};
 use crate::domain::ticket::Priority;
 use crate::domain::ticket::apply::{Sweep, apply_sweep};
 use crate::domain::time::{self, Clock};
@@ -70,23 +68,6 @@ impl SchedulerHandle {
         let _ = self.stop.send(true);
         if let Err(e) = self.task.await {
             tracing::warn!(error = %e, "the scheduler ended abnormally");
-        }
-    }
-}
-
-/// Holds the PostgreSQL sweep lock on a connection of its own; released when dropped (and by
-/// PostgreSQL if the process dies).
-struct SweepLock(crate::db::PooledDb);
-
-impl Drop for SweepLock {
-    fn drop(&mut self) {
-        if let DbConnection::Postgres(pg) = &mut *self.0
-            && let Err(e) = diesel::sql_query(format!(
-                "SELECT pg_advisory_unlock({SWEEP_LOCK}, hashtext(current_schema()))"
-            ))
-            .execute(pg)
-        {
-            tracing::warn!(error = %e, "releasing the sweep lock failed; it ends with the connection");
         }
     }
 }
@@ -254,28 +235,9 @@ impl Scheduler {
         Ok(report)
     }
 
-    /// The sweep lock: on PostgreSQL the session advisory lock, `None` when another instance
-    /// holds it; on SQLite (one serving process) nothing to take.
-    fn take_lock(&self) -> Result<Option<SweepLock>, AppError> {
-        let mut conn = self.db.conn()?;
-        if let DbConnection::Postgres(pg) = &mut *conn {
-            #[derive(diesel::QueryableByName)]
-            struct Locked {
-                #[diesel(sql_type = Bool)]
-                locked: bool,
-            }
-            let locked = diesel::sql_query(
-                "SELECT pg_try_advisory_lock($1, hashtext(current_schema())) AS locked",
-            )
-            .bind::<Integer, _>(SWEEP_LOCK)
-            .get_result::<Locked>(pg)
-            .map_err(AppError::from)?
-            .locked;
-            if !locked {
-                return Ok(None);
-            }
-        }
-        Ok(Some(SweepLock(conn)))
+    /// The sweep lock: `None` when another instance holds it.
+    fn take_lock(&self) -> Result<Option<locks::Held>, AppError> {
+        locks::try_take(&self.db, SWEEP_LOCK)
     }
 
     /// Takes one step on a ticket in a transaction of its own, after reading it afresh: it
