@@ -679,7 +679,6 @@ async fn unrated_tickets_close_after_the_revisit_window(app: TestApp) {
 
 /// Two instances sweep one PostgreSQL at the same moment, several times: every ticket is
 /// reminded once.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_instances_sweeping_one_postgres_remind_once() {
     let Some(app) = spawn_app(Backend::Postgres).await else {
         return;
@@ -766,16 +765,6 @@ async fn every_overdue_ticket_is_looked_at(backend: Backend) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_overdue_ticket_is_looked_at_sqlite() {
-    every_overdue_ticket_is_looked_at(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_overdue_ticket_is_looked_at_postgres() {
-    every_overdue_ticket_is_looked_at(Backend::Postgres).await;
-}
-
 /// Resolving keeps the working days it took (for the handling-time figures); rework clears
 /// them until the next resolution.
 async fn resolution_keeps_the_working_days_it_took(app: TestApp) {
@@ -825,4 +814,12 @@ both_backends!(
     extensions_are_asked_decided_and_counted,
     the_scheduler_reminds_and_escalates_once_each,
     unrated_tickets_close_after_the_revisit_window,
+);
+
+crate::tests!(
+    #[needs(Postgres)]
+    #[workers(4)]
+    two_instances_sweeping_one_postgres_remind_once,
+    #[each_backend]
+    every_overdue_ticket_is_looked_at,
 );

@@ -585,12 +585,7 @@ async fn database_unavailable(backend: Backend) {
     assert_eq!(app.get("/readyz", None).await.status, 200);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn database_unavailable_sqlite() {
-    database_unavailable(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn database_unavailable_postgres() {
-    database_unavailable(Backend::Postgres).await;
-}
+crate::tests!(
+    #[each_backend]
+    database_unavailable,
+);

@@ -32,7 +32,6 @@ fn versions(dir: &str) -> BTreeSet<String> {
         .collect()
 }
 
-#[test]
 fn both_backends_have_the_same_migrations() {
     let sqlite = versions("sqlite");
     assert!(!sqlite.is_empty());
@@ -76,16 +75,6 @@ fn up_down_up(backend: Backend) {
     assert_eq!(again, applied);
     assert_eq!(table_count(&db, backend), 22);
     assert!(db::migrate(settings).expect("nothing to do").is_empty());
-}
-
-#[test]
-fn up_down_up_sqlite() {
-    up_down_up(Backend::Sqlite);
-}
-
-#[test]
-fn up_down_up_postgres() {
-    up_down_up(Backend::Postgres);
 }
 
 /// The timeline is append-only in the database itself, not only in the code.
@@ -140,12 +129,10 @@ fn events_cannot_be_changed(backend: Backend) {
     );
 }
 
-#[test]
-fn events_cannot_be_changed_sqlite() {
-    events_cannot_be_changed(Backend::Sqlite);
-}
-
-#[test]
-fn events_cannot_be_changed_postgres() {
-    events_cannot_be_changed(Backend::Postgres);
-}
+crate::tests!(
+    both_backends_have_the_same_migrations,
+    #[each_backend]
+    up_down_up,
+    #[each_backend]
+    events_cannot_be_changed,
+);

@@ -364,16 +364,6 @@ async fn assigned_cadre_receives_the_email_over_smtp(backend: Backend) {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn assigned_cadre_receives_the_email_over_smtp_sqlite() {
-    assigned_cadre_receives_the_email_over_smtp(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn assigned_cadre_receives_the_email_over_smtp_postgres() {
-    assigned_cadre_receives_the_email_over_smtp(Backend::Postgres).await;
-}
-
 /// The mail server is down while tickets are assigned, for several retries; when it comes
 /// back every message arrives, each exactly once.
 async fn smtp_outage_then_every_message_exactly_once(backend: Backend) {
@@ -438,16 +428,6 @@ async fn smtp_outage_then_every_message_exactly_once(backend: Backend) {
         assert_eq!(r.attempts, 4);
         assert!(ids.contains(r.provider_message_id.as_deref().expect("id")));
     }
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn smtp_outage_then_every_message_exactly_once_sqlite() {
-    smtp_outage_then_every_message_exactly_once(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn smtp_outage_then_every_message_exactly_once_postgres() {
-    smtp_outage_then_every_message_exactly_once(Backend::Postgres).await;
 }
 
 /// A refused mailbox (550) is given up at once and stays listed. An administrator can queue
@@ -515,16 +495,6 @@ async fn permanent_failures_and_exhausted_attempts(backend: Backend) {
     let mails = smtp.wait_for(1, WAIT).await;
     assert_eq!(mails[0].to, ["cadre.a@qys.test"]);
     wait_until("sent", || row().status == "sent").await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn permanent_failures_and_exhausted_attempts_sqlite() {
-    permanent_failures_and_exhausted_attempts(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn permanent_failures_and_exhausted_attempts_postgres() {
-    permanent_failures_and_exhausted_attempts(Backend::Postgres).await;
 }
 
 // --- transactions -------------------------------------------------------------------------
@@ -645,16 +615,6 @@ async fn an_sms_storm_to_one_number_is_refused(backend: Backend) {
         .expect(200);
     let last = of_ticket(&app.db, &id).pop().expect("row");
     assert_ne!(last.status, "failed", "{:?}", last.last_error);
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_sms_storm_to_one_number_is_refused_sqlite() {
-    an_sms_storm_to_one_number_is_refused(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_sms_storm_to_one_number_is_refused_postgres() {
-    an_sms_storm_to_one_number_is_refused(Backend::Postgres).await;
 }
 
 // --- the admin API and metrics ------------------------------------------------------------
@@ -849,19 +809,8 @@ async fn metrics_count_deliveries(backend: Backend) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn metrics_count_deliveries_sqlite() {
-    metrics_count_deliveries(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn metrics_count_deliveries_postgres() {
-    metrics_count_deliveries(Backend::Postgres).await;
-}
-
 // --- start-up checks ----------------------------------------------------------------------
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bad_template_or_gateway_setting_stops_the_start() {
     let dir = tempfile::tempdir().unwrap();
     let templates = dir.path().join("templates");
@@ -963,7 +912,6 @@ fn worker_for(settings: &Settings, clock: Arc<dyn Clock>, metrics: Arc<Metrics>)
     )
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_workers_on_one_postgres_deliver_500_messages_once() {
     let smtp = SmtpServer::start().await;
     let port = smtp.port;
@@ -1095,16 +1043,6 @@ async fn a_worker_killed_mid_send_leaves_its_messages_to_retry(backend: Backend)
     assert_eq!((r.status.as_str(), r.attempts), ("sent", 2));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_worker_killed_mid_send_leaves_its_messages_to_retry_sqlite() {
-    a_worker_killed_mid_send_leaves_its_messages_to_retry(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_worker_killed_mid_send_leaves_its_messages_to_retry_postgres() {
-    a_worker_killed_mid_send_leaves_its_messages_to_retry(Backend::Postgres).await;
-}
-
 both_backends!(
     each_event_notifies_its_audience,
     users_can_turn_each_channel_off,
@@ -1180,12 +1118,23 @@ async fn email_over_starttls_and_implicit_tls(backend: Backend) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn email_over_starttls_and_implicit_tls_sqlite() {
-    email_over_starttls_and_implicit_tls(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn email_over_starttls_and_implicit_tls_postgres() {
-    email_over_starttls_and_implicit_tls(Backend::Postgres).await;
-}
+crate::tests!(
+    #[each_backend]
+    assigned_cadre_receives_the_email_over_smtp,
+    #[each_backend]
+    smtp_outage_then_every_message_exactly_once,
+    #[each_backend]
+    permanent_failures_and_exhausted_attempts,
+    #[each_backend]
+    an_sms_storm_to_one_number_is_refused,
+    a_bad_template_or_gateway_setting_stops_the_start,
+    #[each_backend]
+    metrics_count_deliveries,
+    #[needs(Postgres)]
+    #[workers(4)]
+    two_workers_on_one_postgres_deliver_500_messages_once,
+    #[each_backend]
+    a_worker_killed_mid_send_leaves_its_messages_to_retry,
+    #[each_backend]
+    email_over_starttls_and_implicit_tls,
+);

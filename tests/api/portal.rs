@@ -1141,7 +1141,6 @@ mod oversized {
     use super::*;
     use crate::helpers::Backend;
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn sqlite() {
         let app = spawn_app_with(Backend::Sqlite, |s| s.attachments.max_bytes = 4096)
             .await
@@ -1149,7 +1148,6 @@ mod oversized {
         oversized_uploads_are_refused_and_not_kept(app).await;
     }
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn postgres() {
         if let Some(app) =
             spawn_app_with(Backend::Postgres, |s| s.attachments.max_bytes = 4096).await
@@ -1157,4 +1155,10 @@ mod oversized {
             oversized_uploads_are_refused_and_not_kept(app).await;
         }
     }
+
+    crate::tests!(
+        sqlite,
+        #[needs(Postgres)]
+        postgres
+    );
 }

@@ -168,24 +168,28 @@ crate::both_backends!(
 mod addresses {
     use super::*;
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn sqlite_behind_a_trusted_proxy() {
         let app = spawn_strict(Backend::Sqlite, true).await.expect("app");
         addresses_are_refused_after_many_failures(app, true).await;
     }
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn sqlite_without_a_trusted_proxy() {
         let app = spawn_strict(Backend::Sqlite, false).await.expect("app");
         addresses_are_refused_after_many_failures(app, false).await;
     }
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn postgres_behind_a_trusted_proxy() {
         if let Some(app) = spawn_strict(Backend::Postgres, true).await {
             addresses_are_refused_after_many_failures(app, true).await;
         }
     }
+
+    crate::tests!(
+        sqlite_behind_a_trusted_proxy,
+        sqlite_without_a_trusted_proxy,
+        #[needs(Postgres)]
+        postgres_behind_a_trusted_proxy,
+    );
 }
 
 async fn administrative_actions_are_audited_and_the_log_cannot_be_changed(app: TestApp) {
@@ -604,7 +608,6 @@ async fn cors_is_for_the_configured_origins_only(app: TestApp) {
 mod cors {
     use super::*;
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn sqlite() {
         let app = spawn_app_with(Backend::Sqlite, |s| {
             s.http.cors_allowed_origins = vec!["https://app.example.gov.cn".into()];
@@ -613,4 +616,6 @@ mod cors {
         .expect("app");
         cors_is_for_the_configured_origins_only(app).await;
     }
+
+    crate::tests!(sqlite);
 }
