@@ -164,12 +164,20 @@ fn without_password(url: &str) -> String {
 /// Runs the registered tests as libtest would, and tells which were ignored and why.
 pub fn main() -> ExitCode {
     install_panic_hook();
-    let args = Arguments::from_args();
+    let (args, filters) = arguments();
     let mut tests: Vec<(String, &'static Test)> = inventory::iter::<Test>
         .into_iter()
         .map(|test| (test.full_name(), test))
         .collect();
     tests.sort_by(|a, b| a.0.cmp(&b.0));
+    if !filters.is_empty() {
+        tests.retain(|(name, _)| {
+            filters.iter().any(|filter| match args.exact {
+                true => name == filter,
+                false => name.contains(filter.as_str()),
+            })
+        });
+    }
 
     let mut checked = BTreeMap::new();
     for (_, test) in &tests {
@@ -219,6 +227,38 @@ pub fn main() -> ExitCode {
         }
     }
     conclusion.exit_code()
+}
+
+/// The command line. libtest takes several filters (`cargo test -- cli migrations`),
+/// libtest-mimic one: with more than one, they are returned apart, to be applied here (the
+/// summary's count of tests filtered out then leaves those out).
+fn arguments() -> (Arguments, Vec<String>) {
+    const TAKE_A_VALUE: [&str; 6] = [
+        "--test-threads",
+        "--logfile",
+        "--skip",
+        "--color",
+        "--format",
+        "-Z",
+    ];
+    let mut all = std::env::args_os();
+    let mut options: Vec<_> = all.next().into_iter().collect();
+    let mut filters = Vec::new();
+    while let Some(arg) = all.next() {
+        match arg.to_str() {
+            Some(option) if TAKE_A_VALUE.contains(&option) => {
+                options.push(arg);
+                options.extend(all.next());
+            }
+            Some(filter) if !filter.starts_with('-') => filters.push(filter.to_string()),
+            _ => options.push(arg),
+        }
+    }
+    let mut args = Arguments::from_iter(options);
+    if filters.len() == 1 {
+        args.filter = filters.pop();
+    }
+    (args, filters)
 }
 
 thread_local! {
