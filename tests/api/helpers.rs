@@ -105,9 +105,9 @@ pub fn test_settings(dir: &std::path::Path, database_url: String) -> Settings {
 }
 
 /// A fresh, empty database for one test: its URL, and what to drop afterwards.
-fn fresh_database(backend: Backend, dir: &std::path::Path) -> Option<(String, Option<PgSchema>)> {
+fn fresh_database(backend: Backend, dir: &std::path::Path) -> (String, Option<PgSchema>) {
     match backend {
-        Backend::Sqlite => Some((format!("sqlite://{}", dir.join("test.db").display()), None)),
+        Backend::Sqlite => (format!("sqlite://{}", dir.join("test.db").display()), None),
         Backend::Postgres => {
             let base_url = crate::harness::postgres_url().to_string();
             let schema = format!("t_{}", uuid::Uuid::now_v7().simple());
@@ -116,7 +116,7 @@ fn fresh_database(backend: Backend, dir: &std::path::Path) -> Option<(String, Op
             conn.batch_execute(&format!("CREATE SCHEMA {schema}"))
                 .expect("create test schema");
             let url = with_param(&base_url, &format!("options=-csearch_path%3D{schema}"));
-            Some((url, Some(PgSchema { base_url, schema })))
+            (url, Some(PgSchema { base_url, schema }))
         }
     }
 }
@@ -128,26 +128,23 @@ pub struct EmptyDatabase {
     _pg: Option<PgSchema>,
 }
 
-pub fn empty_database(backend: Backend) -> Option<EmptyDatabase> {
+pub fn empty_database(backend: Backend) -> EmptyDatabase {
     let dir = tempfile::tempdir().expect("temp dir");
-    let (url, pg) = fresh_database(backend, dir.path())?;
-    Some(EmptyDatabase {
+    let (url, pg) = fresh_database(backend, dir.path());
+    EmptyDatabase {
         settings: test_settings(dir.path(), url),
         _dir: dir,
         _pg: pg,
-    })
+    }
 }
 
-pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+pub async fn spawn_app(backend: Backend) -> TestApp {
     spawn_app_with(backend, |_| {}).await
 }
 
-pub async fn spawn_app_with(
-    backend: Backend,
-    adjust: impl FnOnce(&mut Settings),
-) -> Option<TestApp> {
+pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
-    let (url, pg) = fresh_database(backend, dir.path())?;
+    let (url, pg) = fresh_database(backend, dir.path());
     let mut settings = test_settings(dir.path(), url);
     adjust(&mut settings);
     // TEST_LOG=debug (or any filter) shows the servers' logs.
@@ -166,7 +163,7 @@ pub async fn spawn_app_with(
     let ctx = app.ticket_context();
     let scheduler = app.scheduler().clone();
     tokio::spawn(app.run_until_stopped());
-    Some(TestApp {
+    TestApp {
         backend,
         address,
         client: http_client(),
@@ -180,7 +177,7 @@ pub async fn spawn_app_with(
         worker,
         _dir: dir,
         _pg: pg,
-    })
+    }
 }
 
 /// An HTTP client for talking to the servers under test. reqwest is built with rustls and
@@ -200,7 +197,7 @@ pub async fn on_backend<Fut>(backend: Backend, test: impl FnOnce(TestApp) -> Fut
 where
     Fut: Future<Output = ()>,
 {
-    let app = spawn_app(backend).await.expect("app");
+    let app = spawn_app(backend).await;
     test(app).await;
 }
 
@@ -214,9 +211,7 @@ pub async fn on_backend_with_phones<Fut>(
 {
     let phones = Phones::start();
     let sms = phones.settings();
-    let app = spawn_app_with(backend, |s| s.notifications.sms = sms)
-        .await
-        .expect("app");
+    let app = spawn_app_with(backend, |s| s.notifications.sms = sms).await;
     test(app, phones).await;
 }
 

@@ -305,9 +305,7 @@ async fn users_can_turn_each_channel_off(app: TestApp) {
 async fn assigned_cadre_receives_the_email_over_smtp(backend: Backend) {
     let smtp = SmtpServer::start().await;
     let port = smtp.port;
-    let Some(app) = spawn_app_with(backend, |s| smtp_to(s, port)).await else {
-        return;
-    };
+    let app = spawn_app_with(backend, |s| smtp_to(s, port)).await;
     let w = app.world().await;
     app.set_contact(&w.cadre_a, None, Some("cadre.a@qys.test"));
     let id = assigned_ticket(&app, &w, "新厂房用电报装进度慢").await;
@@ -368,16 +366,13 @@ async fn assigned_cadre_receives_the_email_over_smtp(backend: Backend) {
 /// back every message arrives, each exactly once.
 async fn smtp_outage_then_every_message_exactly_once(backend: Backend) {
     let port = free_port();
-    let Some(app) = spawn_app_with(backend, |s| {
+    let app = spawn_app_with(backend, |s| {
         smtp_to(s, port);
         s.notifications.backoff_base_secs = 30;
         s.notifications.backoff_max_secs = 600;
         s.notifications.sms.provider = "off".into();
     })
-    .await
-    else {
-        return;
-    };
+    .await;
     let w = app.world().await;
     app.set_contact(&w.cadre_a, None, Some("cadre.a@qys.test"));
     let mut tickets = Vec::new();
@@ -436,15 +431,12 @@ async fn smtp_outage_then_every_message_exactly_once(backend: Backend) {
 async fn permanent_failures_and_exhausted_attempts(backend: Backend) {
     let smtp = SmtpServer::start().await;
     let port = smtp.port;
-    let Some(app) = spawn_app_with(backend, |s| {
+    let app = spawn_app_with(backend, |s| {
         smtp_to(s, port);
         s.notifications.max_attempts = 2;
         s.notifications.sms.provider = "off".into();
     })
-    .await
-    else {
-        return;
-    };
+    .await;
     let w = app.world().await;
     smtp.refuse("cadre.a@qys.test");
     app.set_contact(&w.cadre_a, None, Some("cadre.a@qys.test"));
@@ -569,13 +561,10 @@ async fn a_rolled_back_action_queues_nothing(app: TestApp) {
 // --- safeguards ---------------------------------------------------------------------------
 
 async fn an_sms_storm_to_one_number_is_refused(backend: Backend) {
-    let Some(app) = spawn_app_with(backend, |s| {
+    let app = spawn_app_with(backend, |s| {
         s.notifications.sms_per_recipient_per_hour = 3;
     })
-    .await
-    else {
-        return;
-    };
+    .await;
     let w = app.world().await;
     app.set_contact(&w.cadre_a, Some("13800000002"), None);
     let id = assigned_ticket(&app, &w, "设备进口通关").await;
@@ -755,14 +744,11 @@ async fn admin_api_lists_counts_and_retries(app: TestApp) {
 async fn metrics_count_deliveries(backend: Backend) {
     let smtp = SmtpServer::start().await;
     let port = smtp.port;
-    let Some(app) = spawn_app_with(backend, |s| {
+    let app = spawn_app_with(backend, |s| {
         smtp_to(s, port);
         s.metrics.token = "metrics-token".into();
     })
-    .await
-    else {
-        return;
-    };
+    .await;
     let w = app.world().await;
     app.set_contact(&w.cadre_a, Some("13800000002"), Some("cadre.a@qys.test"));
     app.set_contact(&w.cadre_a2, None, Some("cadre.a2@qys.test"));
@@ -922,9 +908,6 @@ async fn two_workers_on_one_postgres_deliver_500_messages_once() {
         s.notifications.email.pool_size = 4;
     })
     .await;
-    let Some(app) = app else {
-        return;
-    };
     let now = qiyeshao::domain::time::format(app.clock.now());
     app.db
         .write(move |c| -> Result<_, AppError> {
@@ -980,13 +963,10 @@ async fn two_workers_on_one_postgres_deliver_500_messages_once() {
 /// message stays leased, and once the lease runs out another worker delivers it.
 async fn a_worker_killed_mid_send_leaves_its_messages_to_retry(backend: Backend) {
     let hole = BlackHole::start().await;
-    let Some(app) = spawn_app_with(backend, |s| {
+    let app = spawn_app_with(backend, |s| {
         s.notifications.worker = false;
     })
-    .await
-    else {
-        return;
-    };
+    .await;
     let now = qiyeshao::domain::time::format(app.clock.now());
     let row = queued_row(1, &now);
     let id = row.id.clone();
@@ -1068,7 +1048,7 @@ async fn email_over_starttls_and_implicit_tls(backend: Backend) {
     ] {
         let smtp = SmtpServer::start_with(0, security.clone()).await;
         let (port, ca) = (smtp.port, ca_file.display().to_string());
-        let Some(app) = spawn_app_with(backend, |s| {
+        let app = spawn_app_with(backend, |s| {
             smtp_to(s, port);
             // The certificate names localhost.
             s.notifications.email.host = "localhost".into();
@@ -1076,10 +1056,7 @@ async fn email_over_starttls_and_implicit_tls(backend: Backend) {
             s.notifications.email.ca_file = ca;
             s.notifications.sms.provider = "off".into();
         })
-        .await
-        else {
-            return;
-        };
+        .await;
         let w = app.world().await;
         app.set_contact(&w.cadre_a, None, Some("cadre.a@qys.test"));
         assigned_ticket(&app, &w, "安全生产许可").await;
@@ -1090,16 +1067,13 @@ async fn email_over_starttls_and_implicit_tls(backend: Backend) {
         // Without the CA file the certificate is not trusted, and nothing is sent.
         let smtp = SmtpServer::start_with(0, security).await;
         let port = smtp.port;
-        let Some(app) = spawn_app_with(backend, |s| {
+        let app = spawn_app_with(backend, |s| {
             smtp_to(s, port);
             s.notifications.email.host = "localhost".into();
             s.notifications.email.tls = mode.into();
             s.notifications.sms.provider = "off".into();
         })
-        .await
-        else {
-            return;
-        };
+        .await;
         let w = app.world().await;
         app.set_contact(&w.cadre_a, None, Some("cadre.a@qys.test"));
         assigned_ticket(&app, &w, "安全生产许可").await;

@@ -79,7 +79,7 @@ fn run_ok(cmd: &mut Command) {
 }
 
 impl PrivatePostgres {
-    fn start() -> Option<PrivatePostgres> {
+    fn start() -> PrivatePostgres {
         let bindir = postgres_bindir().expect("PostgreSQL's server programs (initdb, pg_ctl)");
         let dir = tempfile::tempdir().expect("temp dir");
         run_ok(Command::new("chmod").arg("0777").arg(dir.path()));
@@ -97,7 +97,7 @@ impl PrivatePostgres {
             dir,
         };
         pg.resume();
-        Some(pg)
+        pg
     }
 
     fn url(&self) -> String {
@@ -355,16 +355,12 @@ impl Outage {
 }
 
 async fn a_postgresql_outage_answers_503_quickly_and_recovers_without_a_restart() {
-    let Some(pg) = PrivatePostgres::start() else {
-        return;
-    };
+    let pg = PrivatePostgres::start();
     the_service_rides_out(Outage::Stopped(pg)).await;
 }
 
 async fn a_hanging_postgresql_answers_503_in_time_and_recovers_without_a_restart() {
-    let Some(pg) = PrivatePostgres::start() else {
-        return;
-    };
+    let pg = PrivatePostgres::start();
     let relay = FreezingRelay::start(pg.port).await;
     the_service_rides_out(Outage::Frozen(pg, relay)).await;
 }

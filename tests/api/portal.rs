@@ -1142,18 +1142,13 @@ mod oversized {
     use crate::helpers::Backend;
 
     async fn sqlite() {
-        let app = spawn_app_with(Backend::Sqlite, |s| s.attachments.max_bytes = 4096)
-            .await
-            .expect("app");
+        let app = spawn_app_with(Backend::Sqlite, |s| s.attachments.max_bytes = 4096).await;
         oversized_uploads_are_refused_and_not_kept(app).await;
     }
 
     async fn postgres() {
-        if let Some(app) =
-            spawn_app_with(Backend::Postgres, |s| s.attachments.max_bytes = 4096).await
-        {
-            oversized_uploads_are_refused_and_not_kept(app).await;
-        }
+        let app = spawn_app_with(Backend::Postgres, |s| s.attachments.max_bytes = 4096).await;
+        oversized_uploads_are_refused_and_not_kept(app).await;
     }
 
     crate::tests!(

@@ -946,14 +946,11 @@ async fn tencent_answers_decide_retry_or_give_up(backend: crate::helpers::Backen
     let gateway = Gateway::start(Provider::Tencent, TENCENT_SECRET_KEY);
     gateway.script(Script::Throttled);
     let sms = tencent_settings(&gateway, TENCENT_SECRET_KEY);
-    let Some(app) = crate::helpers::spawn_app_with(backend, move |s| {
+    let app = crate::helpers::spawn_app_with(backend, move |s| {
         s.notifications.sms = sms;
         s.notifications.email.transport = "off".into();
     })
-    .await
-    else {
-        return;
-    };
+    .await;
     let w = app.world().await;
     app.set_contact(&w.cadre_a, Some("13800000002"), None);
     let ticket = app.file(&w.ent_a, &w.category, "用电报装").await;
