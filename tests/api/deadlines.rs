@@ -14,11 +14,7 @@ use qiyeshao::service::calendar::CalendarStore;
 use serde_json::{Value, json};
 
 use crate::both_backends;
-use crate::helpers::{Backend, TestApp, World, spawn_app};
-
-fn id_of(v: &Value) -> String {
-    v["id"].as_str().expect("id").to_string()
-}
+use crate::helpers::{Backend, TestApp, World, id_of, spawn_app};
 
 fn at(text: &str) -> chrono::DateTime<chrono::Utc> {
     time::parse(text).expect("instant")

@@ -17,8 +17,8 @@ use qiyeshao::service::tickets::{self, ActionInput};
 use serde_json::json;
 
 use crate::both_backends;
-use crate::helpers::{Backend, TestApp, World, spawn_app_with};
-use crate::smtp::{BlackHole, SmtpServer, free_port};
+use crate::helpers::{Backend, TestApp, World, free_port, id_of, spawn_app_with};
+use crate::smtp::{BlackHole, SmtpServer};
 
 const WAIT: Duration = Duration::from_secs(20);
 
@@ -66,10 +66,6 @@ async fn wait_until(what: &str, mut check: impl FnMut() -> bool) {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-}
-
-fn id_of(v: &serde_json::Value) -> String {
-    v["id"].as_str().expect("id").to_string()
 }
 
 /// Files as enterprise A and assigns to cadre A; returns the ticket id.

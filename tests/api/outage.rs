@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use crate::cli::{all_delivered, demo_token, first_category, serve_demo_with, ticket_as};
+use crate::helpers::free_port;
 
 /// A PostgreSQL server of the test's own, stopped and removed when dropped.
 struct PrivatePostgres {
@@ -57,14 +58,6 @@ fn as_postgres_user(program: &Path) -> Command {
     } else {
         Command::new(program)
     }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("address")
-        .port()
 }
 
 #[track_caller]

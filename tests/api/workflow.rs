@@ -4,11 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::both_backends;
-use crate::helpers::TestApp;
-
-fn id_of(t: &Value) -> String {
-    t["id"].as_str().expect("id").to_string()
-}
+use crate::helpers::{TestApp, id_of};
 
 fn actions(detail: &Value) -> Vec<String> {
     detail["events"]
