@@ -38,6 +38,8 @@ use std::sync::OnceLock;
 use diesel::{Connection, PgConnection};
 use libtest_mimic::{Arguments, Failed, FormatSetting, Trial};
 
+use crate::helpers::Backend;
+
 /// The PostgreSQL the README names, tried when `TEST_POSTGRES_URL` is not set.
 const LOCAL_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
@@ -337,6 +339,11 @@ pub fn run_body<Kind>(workers: usize, body: impl Body<Kind>) {
     body.run(workers);
 }
 
+/// What `#[each_backend]` runs: the test, given the backend.
+pub fn given<R>(backend: Backend, test: impl FnOnce(Backend) -> R) -> R {
+    test(backend)
+}
+
 /// Registers the module's other tests: `fn name()` or `async fn name()`, one trial each.
 /// `#[needs(Postgres | PostgresServer | Browser)]`, `#[workers(N)]` and `#[each_backend]`
 /// (for `fn name(backend: Backend)`: `name_sqlite` and `name_postgres`) may stand before a name.
@@ -355,11 +362,18 @@ macro_rules! tests {
         $crate::tests!(@submit stringify!($name), $needs, || $crate::harness::run_body($workers, $name));
     };
     (@one $name:ident, $needs:ident, $workers:literal, each_backend;) => {
-        $crate::tests!(@submit concat!(stringify!($name), "_sqlite"), $needs, || {
-            $crate::harness::run_body($workers, || $name($crate::helpers::Backend::Sqlite))
+        $crate::tests!(
+            @pair $name, concat!(stringify!($name), "_sqlite"), concat!(stringify!($name), "_postgres"),
+            $needs, $workers, $crate::harness::given
+        );
+    };
+    // `name` on each backend: `run(backend, name)` for SQLite and for PostgreSQL.
+    (@pair $name:ident, $sqlite:expr, $postgres:expr, $needs:ident, $workers:literal, $run:path) => {
+        $crate::tests!(@submit $sqlite, $needs, || {
+            $crate::harness::run_body($workers, || $run($crate::helpers::Backend::Sqlite, $name))
         });
-        $crate::tests!(@submit concat!(stringify!($name), "_postgres"), Postgres, || {
-            $crate::harness::run_body($workers, || $name($crate::helpers::Backend::Postgres))
+        $crate::tests!(@submit $postgres, Postgres, || {
+            $crate::harness::run_body($workers, || $run($crate::helpers::Backend::Postgres, $name))
         });
     };
     (@submit $name:expr, $needs:ident, $run:expr) => {
@@ -383,16 +397,10 @@ macro_rules! tests {
 macro_rules! both_backends {
     ($($name:ident),+ $(,)?) => {
         $(
-            $crate::tests!(@submit concat!(stringify!($name), "::sqlite"), Nothing, || {
-                $crate::harness::run_body(2, || {
-                    $crate::helpers::on_backend($crate::helpers::Backend::Sqlite, $name)
-                })
-            });
-            $crate::tests!(@submit concat!(stringify!($name), "::postgres"), Postgres, || {
-                $crate::harness::run_body(2, || {
-                    $crate::helpers::on_backend($crate::helpers::Backend::Postgres, $name)
-                })
-            });
+            $crate::tests!(
+                @pair $name, concat!(stringify!($name), "::sqlite"), concat!(stringify!($name), "::postgres"),
+                Nothing, 2, $crate::helpers::on_backend
+            );
         )+
     };
 }
@@ -403,16 +411,10 @@ macro_rules! both_backends {
 macro_rules! with_phones {
     ($($name:ident),+ $(,)?) => {
         $(
-            $crate::tests!(@submit concat!(stringify!($name), "::sqlite"), Nothing, || {
-                $crate::harness::run_body(2, || {
-                    $crate::helpers::on_backend_with_phones($crate::helpers::Backend::Sqlite, $name)
-                })
-            });
-            $crate::tests!(@submit concat!(stringify!($name), "::postgres"), Postgres, || {
-                $crate::harness::run_body(2, || {
-                    $crate::helpers::on_backend_with_phones($crate::helpers::Backend::Postgres, $name)
-                })
-            });
+            $crate::tests!(
+                @pair $name, concat!(stringify!($name), "::sqlite"), concat!(stringify!($name), "::postgres"),
+                Nothing, 2, $crate::helpers::on_backend_with_phones
+            );
         )+
     };
 }
