@@ -23,12 +23,7 @@ fn at(text: &str) -> chrono::DateTime<chrono::Utc> {
 /// The actions on a ticket's timeline, as an administrator sees it.
 async fn actions(app: &TestApp, w: &World, id: &str) -> Vec<String> {
     let admin = app.reissue(&w.admin);
-    app.detail(&admin, id).await["events"]
-        .as_array()
-        .expect("events")
-        .iter()
-        .map(|e| e["action"].as_str().expect("action").to_string())
-        .collect()
+    crate::helpers::actions(&app.detail(&admin, id).await)
 }
 
 fn count(actions: &[String], action: &str) -> usize {

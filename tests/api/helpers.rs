@@ -24,7 +24,7 @@ use qiyeshao::startup::Application;
 
 use crate::sms_gateways::Phones;
 
-pub use fixtures::{PASSWORD, User, World, credit_code};
+pub use fixtures::{PASSWORD, User, World, actions, credit_code};
 pub use http::{Resp, id_of, multipart_file};
 
 const SECRET: &str = "test-secret-test-secret-test-secret-0123456789";

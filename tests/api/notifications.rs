@@ -17,7 +17,7 @@ use qiyeshao::service::tickets::{self, ActionInput};
 use serde_json::json;
 
 use crate::both_backends;
-use crate::helpers::{Backend, TestApp, World, free_port, id_of, spawn_app_with};
+use crate::helpers::{Backend, TestApp, free_port, id_of, spawn_app_with};
 use crate::smtp::{BlackHole, SmtpServer};
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -66,20 +66,6 @@ async fn wait_until(what: &str, mut check: impl FnMut() -> bool) {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-}
-
-/// Files as enterprise A and assigns to cadre A; returns the ticket id.
-async fn assigned_ticket(app: &TestApp, w: &World, title: &str) -> String {
-    let id = id_of(&app.file(&w.ent_a, &w.category, title).await);
-    app.act(
-        &w.dispatcher,
-        &id,
-        "assign",
-        json!({"department_id": w.dept_a, "assignee_id": w.cadre_a.id}),
-    )
-    .await
-    .expect(200);
-    id
 }
 
 // --- who hears of what --------------------------------------------------------------------
@@ -253,7 +239,7 @@ async fn users_can_turn_each_channel_off(app: TestApp) {
         .expect(200);
     assert_eq!(me["notify_sms"], false);
     assert_eq!(me["notify_email"], true);
-    let id = assigned_ticket(&app, &w, "仓库屋顶漏水").await;
+    let id = app.assigned_ticket(&w, "仓库屋顶漏水").await;
     let got: Vec<String> = of_ticket(&app.db, &id)
         .into_iter()
         .filter(|r| r.event == "ticket_assigned")
@@ -304,7 +290,7 @@ async fn assigned_cadre_receives_the_email_over_smtp(backend: Backend) {
     let app = spawn_app_with(backend, |s| smtp_to(s, port)).await;
     let w = app.world().await;
     app.set_contact(&w.cadre_a, None, Some("cadre.a@qys.test"));
-    let id = assigned_ticket(&app, &w, "新厂房用电报装进度慢").await;
+    let id = app.assigned_ticket(&w, "新厂房用电报装进度慢").await;
     let mails = smtp.wait_for(1, WAIT).await;
     assert_eq!(mails.len(), 1, "only the assigned cadre has an address");
     let mail = &mails[0];
@@ -373,7 +359,7 @@ async fn smtp_outage_then_every_message_exactly_once(backend: Backend) {
     app.set_contact(&w.cadre_a, None, Some("cadre.a@qys.test"));
     let mut tickets = Vec::new();
     for i in 0..5 {
-        tickets.push(assigned_ticket(&app, &w, &format!("停电影响生产 {i}")).await);
+        tickets.push(app.assigned_ticket(&w, &format!("停电影响生产 {i}")).await);
     }
     // Three rounds of failures, the clock moving past each backoff.
     for round in 1..=3 {
@@ -436,7 +422,7 @@ async fn permanent_failures_and_exhausted_attempts(backend: Backend) {
     let w = app.world().await;
     smtp.refuse("cadre.a@qys.test");
     app.set_contact(&w.cadre_a, None, Some("cadre.a@qys.test"));
-    let id = assigned_ticket(&app, &w, "排污许可办理").await;
+    let id = app.assigned_ticket(&w, "排污许可办理").await;
     let row = || of_ticket(&app.db, &id).remove(0);
     wait_until("the refused message is failed", || row().status == "failed").await;
     let failed = row();
@@ -563,7 +549,7 @@ async fn an_sms_storm_to_one_number_is_refused(backend: Backend) {
     .await;
     let w = app.world().await;
     app.set_contact(&w.cadre_a, Some("13800000002"), None);
-    let id = assigned_ticket(&app, &w, "设备进口通关").await;
+    let id = app.assigned_ticket(&w, "设备进口通关").await;
     for i in 0..5 {
         app.act(
             &w.dispatcher,
@@ -607,7 +593,7 @@ async fn an_sms_storm_to_one_number_is_refused(backend: Backend) {
 async fn admin_api_lists_counts_and_retries(app: TestApp) {
     let w = app.world().await;
     app.set_contact(&w.cadre_a, Some("13800000002"), Some("cadre.a@qys.test"));
-    let id = assigned_ticket(&app, &w, "融资对接").await;
+    let id = app.assigned_ticket(&w, "融资对接").await;
     wait_until("sent", || {
         all_rows(&app.db).iter().all(|r| r.status == "sent")
     })
@@ -749,7 +735,7 @@ async fn metrics_count_deliveries(backend: Backend) {
     app.set_contact(&w.cadre_a, Some("13800000002"), Some("cadre.a@qys.test"));
     app.set_contact(&w.cadre_a2, None, Some("cadre.a2@qys.test"));
     smtp.refuse("cadre.a2@qys.test");
-    assigned_ticket(&app, &w, "人才公寓申请").await;
+    app.assigned_ticket(&w, "人才公寓申请").await;
     let id = id_of(&app.file(&w.ent_a, &w.category, "另一件").await);
     app.act(
         &w.dispatcher,
@@ -1055,7 +1041,7 @@ async fn email_over_starttls_and_implicit_tls(backend: Backend) {
         .await;
         let w = app.world().await;
         app.set_contact(&w.cadre_a, None, Some("cadre.a@qys.test"));
-        assigned_ticket(&app, &w, "安全生产许可").await;
+        app.assigned_ticket(&w, "安全生产许可").await;
         let mails = smtp.wait_for(1, WAIT).await;
         assert!(mails[0].tls, "{mode}: the message came in the clear");
         assert_eq!(mails[0].to, ["cadre.a@qys.test"]);
@@ -1072,7 +1058,7 @@ async fn email_over_starttls_and_implicit_tls(backend: Backend) {
         .await;
         let w = app.world().await;
         app.set_contact(&w.cadre_a, None, Some("cadre.a@qys.test"));
-        assigned_ticket(&app, &w, "安全生产许可").await;
+        app.assigned_ticket(&w, "安全生产许可").await;
         wait_until("the untrusted server's attempt failed", || {
             all_rows(&app.db)
                 .iter()

@@ -56,6 +56,16 @@ fn password_hash() -> String {
         .clone()
 }
 
+/// The actions on a ticket's timeline (its detail's `events`), oldest first.
+pub fn actions(detail: &Value) -> Vec<String> {
+    detail["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .map(|e| e["action"].as_str().expect("action").to_string())
+        .collect()
+}
+
 pub fn credit_code(n: u32) -> String {
     let body = format!("914301120000{n:05}");
     let check = qiyeshao::domain::credit_code::check_character(&body).expect("body");
@@ -268,10 +278,9 @@ impl TestApp {
             .expect(200)
     }
 
-    /// Files a ticket as enterprise A and takes it to `in_progress` with cadre A as assignee.
-    pub async fn ticket_in_progress(&self, w: &World) -> String {
-        let t = self.file(&w.ent_a, &w.category, "设备进场道路破损").await;
-        let id = super::id_of(&t);
+    /// Files `title` as enterprise A and assigns it to cadre A; returns the ticket's id.
+    pub async fn assigned_ticket(&self, w: &World, title: &str) -> String {
+        let id = super::id_of(&self.file(&w.ent_a, &w.category, title).await);
         self.act(
             &w.dispatcher,
             &id,
@@ -280,6 +289,12 @@ impl TestApp {
         )
         .await
         .expect(200);
+        id
+    }
+
+    /// Files a ticket as enterprise A and takes it to `in_progress` with cadre A as assignee.
+    pub async fn ticket_in_progress(&self, w: &World) -> String {
+        let id = self.assigned_ticket(w, "设备进场道路破损").await;
         self.act(&w.cadre_a, &id, "sign", json!({}))
             .await
             .expect(200);
