@@ -13,11 +13,12 @@
 //!   runs a `fn name(backend: Backend)` twice, as `name_sqlite` and `name_postgres`.
 //!
 //! Trials are named by module path and function, as libtest names them
-//! (`workflow::full_loop::postgres`), so `cargo test workflow`, `--list`, `--exact`, `--skip`,
-//! `--test-threads N`, `--ignored` and `--include-ignored` work as usual. An async test runs on
-//! a multi-thread tokio runtime of its own (2 workers unless it says otherwise), on a thread
-//! named after the test, as `#[tokio::test]` did; a panic fails that trial with its message and
-//! place. Output is not captured (as with `--nocapture`); a passing test prints nothing.
+//! (`workflow::full_loop_for_every_role::postgres`), so `cargo test workflow`, `--list`,
+//! `--exact`, `--skip`, `--test-threads N`, `--ignored` and `--include-ignored` work as usual.
+//! An async test runs on a multi-thread tokio runtime of its own (2 workers unless it says
+//! otherwise), on a thread named after the test, as `#[tokio::test]` did; a panic fails that
+//! trial with its message and place. Output is not captured (as with libtest's `--nocapture`): what a test prints
+//! appears as it runs, and its result line when it ends.
 //!
 //! The needs are checked once, at the start: PostgreSQL at `TEST_POSTGRES_URL`, or else at the
 //! README's local one; PostgreSQL's server programs for the outage tests; Chromium, Node.js and
@@ -27,7 +28,8 @@
 //!
 //! A `#[test]` or `#[tokio::test]` function would be dropped without a word under this
 //! harness; `no_function_is_marked_as_a_libtest_test` below fails if one appears. A function
-//! written but not registered is dead code, which `cargo clippy -- -D warnings` refuses.
+//! written but not registered is dead code, which `cargo clippy --all-targets -- -D warnings`
+//! refuses.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -47,7 +49,7 @@ const LOCAL_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 pub struct Test {
     /// `module_path!()` where it was registered: `api::workflow`.
     pub module: &'static str,
-    /// Its name within the module: `full_loop::postgres`.
+    /// Its name within the module: `full_loop_for_every_role::postgres`.
     pub name: &'static str,
     pub needs: Needs,
     pub run: fn(),
