@@ -233,9 +233,9 @@ pub fn main() -> ExitCode {
     conclusion.exit_code()
 }
 
-/// The command line. libtest takes several filters (`cargo test -- cli migrations`),
-/// libtest-mimic one: with more than one, they are returned apart, to be applied here (the
-/// summary's count of tests filtered out then leaves those out).
+/// The command line, as libtest reads it. libtest takes several filters
+/// (`cargo test -- cli migrations`), libtest-mimic one: with more than one, they are returned
+/// apart, to be applied here (the summary's count of tests filtered out then leaves those out).
 fn arguments() -> (Arguments, Vec<String>) {
     const TAKE_A_VALUE: [&str; 6] = [
         "--test-threads",
@@ -261,6 +261,12 @@ fn arguments() -> (Arguments, Vec<String>) {
     let mut args = Arguments::from_iter(options);
     if filters.len() == 1 {
         args.filter = filters.pop();
+    }
+    // libtest reads this too; libtest-mimic only takes --test-threads.
+    if args.test_threads.is_none() {
+        args.test_threads = std::env::var("RUST_TEST_THREADS")
+            .ok()
+            .and_then(|n| n.parse().ok());
     }
     (args, filters)
 }
