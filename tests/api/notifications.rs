@@ -19,8 +19,8 @@ use qiyeshao::service::tickets::actions;
 use serde_json::json;
 
 use crate::both_backends;
-use crate::helpers::{Backend, TestApp, World, spawn_app_with};
-use crate::smtp::{BlackHole, SmtpServer, free_port};
+use crate::helpers::{Backend, TestApp, free_port, id_of, spawn_app_with};
+use crate::smtp::{BlackHole, SmtpServer};
 
 const WAIT: Duration = Duration::from_secs(20);
 
@@ -68,24 +68,6 @@ async fn wait_until(what: &str, mut check: impl FnMut() -> bool) {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-}
-
-fn id_of(v: &serde_json::Value) -> String {
-    v["id"].as_str().expect("id").to_string()
-}
-
-/// Files as enterprise A and assigns to cadre A; returns the ticket id.
-async fn assigned_ticket(app: &TestApp, w: &World, title: &str) -> String {
-    let id = id_of(&app.file(&w.ent_a, &w.category, title).await);
-    app.act(
-        &w.dispatcher,
-        &id,
-        "assign",
-        json!({"department_id": w.dept_a, "assignee_id": w.cadre_a.id}),
-    )
-    .await
-    .expect(200);
-    id
 }
 
 // --- who hears of what --------------------------------------------------------------------
@@ -261,7 +243,7 @@ async fn users_can_turn_each_channel_off(app: TestApp) {
         .expect(200);
     assert_eq!(me["notify_sms"], false);
     assert_eq!(me["notify_email"], true);
-    let id = assigned_ticket(&app, &w, "仓库屋顶漏水").await;
+    let id = app.assigned_ticket(&w, "仓库屋顶漏水").await;
     let got: Vec<String> = of_ticket(&app.db, &id)
         .into_iter()
         .filter(|r| r.event.as_str() == "ticket_assigned")
@@ -309,12 +291,10 @@ async fn users_can_turn_each_channel_off(app: TestApp) {
 async fn assigned_cadre_receives_the_email_over_smtp(backend: Backend) {
     let smtp = SmtpServer::start().await;
     let port = smtp.port;
-    let Some(app) = spawn_app_with(backend, |s| smtp_to(s, port)).await else {
-        return;
-    };
+    let app = spawn_app_with(backend, |s| smtp_to(s, port)).await;
     let w = app.world().await;
     app.set_contact(&w.cadre_a, None, Some("cadre.a@qys.test"));
-    let id = assigned_ticket(&app, &w, "新厂房用电报装进度慢").await;
+    let id = app.assigned_ticket(&w, "新厂房用电报装进度慢").await;
     let mails = smtp.wait_for(1, WAIT).await;
     assert_eq!(mails.len(), 1, "only the assigned cadre has an address");
     let mail = &mails[0];
@@ -368,35 +348,22 @@ async fn assigned_cadre_receives_the_email_over_smtp(backend: Backend) {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn assigned_cadre_receives_the_email_over_smtp_sqlite() {
-    assigned_cadre_receives_the_email_over_smtp(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn assigned_cadre_receives_the_email_over_smtp_postgres() {
-    assigned_cadre_receives_the_email_over_smtp(Backend::Postgres).await;
-}
-
 /// The mail server is down while tickets are assigned, for several retries; when it comes
 /// back every message arrives, each exactly once.
 async fn smtp_outage_then_every_message_exactly_once(backend: Backend) {
     let port = free_port();
-    let Some(app) = spawn_app_with(backend, |s| {
+    let app = spawn_app_with(backend, |s| {
         smtp_to(s, port);
         s.notifications.backoff_base_secs = 30;
         s.notifications.backoff_max_secs = 600;
         s.notifications.sms.provider = "off".into();
     })
-    .await
-    else {
-        return;
-    };
+    .await;
     let w = app.world().await;
     app.set_contact(&w.cadre_a, None, Some("cadre.a@qys.test"));
     let mut tickets = Vec::new();
     for i in 0..5 {
-        tickets.push(assigned_ticket(&app, &w, &format!("停电影响生产 {i}")).await);
+        tickets.push(app.assigned_ticket(&w, &format!("停电影响生产 {i}")).await);
     }
     // Three rounds of failures, the clock moving past each backoff.
     for round in 1..=3 {
@@ -446,35 +413,22 @@ async fn smtp_outage_then_every_message_exactly_once(backend: Backend) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn smtp_outage_then_every_message_exactly_once_sqlite() {
-    smtp_outage_then_every_message_exactly_once(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn smtp_outage_then_every_message_exactly_once_postgres() {
-    smtp_outage_then_every_message_exactly_once(Backend::Postgres).await;
-}
-
 /// A refused mailbox (550) is given up at once and stays listed. An administrator can queue
 /// it again; while the server is down it is retried, and given up after the configured
 /// attempts; queued again once the server is back, it is delivered.
 async fn permanent_failures_and_exhausted_attempts(backend: Backend) {
     let smtp = SmtpServer::start().await;
     let port = smtp.port;
-    let Some(app) = spawn_app_with(backend, |s| {
+    let app = spawn_app_with(backend, |s| {
         smtp_to(s, port);
         s.notifications.max_attempts = 2;
         s.notifications.sms.provider = "off".into();
     })
-    .await
-    else {
-        return;
-    };
+    .await;
     let w = app.world().await;
     smtp.refuse("cadre.a@qys.test");
     app.set_contact(&w.cadre_a, None, Some("cadre.a@qys.test"));
-    let id = assigned_ticket(&app, &w, "排污许可办理").await;
+    let id = app.assigned_ticket(&w, "排污许可办理").await;
     let row = || of_ticket(&app.db, &id).remove(0);
     wait_until("the refused message is failed", || {
         row().status.as_str() == "failed"
@@ -524,16 +478,6 @@ async fn permanent_failures_and_exhausted_attempts(backend: Backend) {
     let mails = smtp.wait_for(1, WAIT).await;
     assert_eq!(mails[0].to, ["cadre.a@qys.test"]);
     wait_until("sent", || row().status.as_str() == "sent").await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn permanent_failures_and_exhausted_attempts_sqlite() {
-    permanent_failures_and_exhausted_attempts(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn permanent_failures_and_exhausted_attempts_postgres() {
-    permanent_failures_and_exhausted_attempts(Backend::Postgres).await;
 }
 
 // --- transactions -------------------------------------------------------------------------
@@ -609,16 +553,13 @@ async fn a_rolled_back_action_queues_nothing(app: TestApp) {
 // --- safeguards ---------------------------------------------------------------------------
 
 async fn an_sms_storm_to_one_number_is_refused(backend: Backend) {
-    let Some(app) = spawn_app_with(backend, |s| {
+    let app = spawn_app_with(backend, |s| {
         s.notifications.sms_per_recipient_per_hour = 3;
     })
-    .await
-    else {
-        return;
-    };
+    .await;
     let w = app.world().await;
     app.set_contact(&w.cadre_a, Some("13800000002"), None);
-    let id = assigned_ticket(&app, &w, "设备进口通关").await;
+    let id = app.assigned_ticket(&w, "设备进口通关").await;
     for i in 0..5 {
         app.act(
             &w.dispatcher,
@@ -660,22 +601,12 @@ async fn an_sms_storm_to_one_number_is_refused(backend: Backend) {
     assert_ne!(last.status.as_str(), "failed", "{:?}", last.last_error);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_sms_storm_to_one_number_is_refused_sqlite() {
-    an_sms_storm_to_one_number_is_refused(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_sms_storm_to_one_number_is_refused_postgres() {
-    an_sms_storm_to_one_number_is_refused(Backend::Postgres).await;
-}
-
 // --- the admin API and metrics ------------------------------------------------------------
 
 async fn admin_api_lists_counts_and_retries(app: TestApp) {
     let w = app.world().await;
     app.set_contact(&w.cadre_a, Some("13800000002"), Some("cadre.a@qys.test"));
-    let id = assigned_ticket(&app, &w, "融资对接").await;
+    let id = app.assigned_ticket(&w, "融资对接").await;
     wait_until("sent", || {
         all_rows(&app.db)
             .iter()
@@ -810,19 +741,16 @@ async fn admin_api_lists_counts_and_retries(app: TestApp) {
 async fn metrics_count_deliveries(backend: Backend) {
     let smtp = SmtpServer::start().await;
     let port = smtp.port;
-    let Some(app) = spawn_app_with(backend, |s| {
+    let app = spawn_app_with(backend, |s| {
         smtp_to(s, port);
         s.metrics.token = "metrics-token".into();
     })
-    .await
-    else {
-        return;
-    };
+    .await;
     let w = app.world().await;
     app.set_contact(&w.cadre_a, Some("13800000002"), Some("cadre.a@qys.test"));
     app.set_contact(&w.cadre_a2, None, Some("cadre.a2@qys.test"));
     smtp.refuse("cadre.a2@qys.test");
-    assigned_ticket(&app, &w, "人才公寓申请").await;
+    app.assigned_ticket(&w, "人才公寓申请").await;
     let id = id_of(&app.file(&w.ent_a, &w.category, "另一件").await);
     app.act(
         &w.dispatcher,
@@ -864,19 +792,8 @@ async fn metrics_count_deliveries(backend: Backend) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn metrics_count_deliveries_sqlite() {
-    metrics_count_deliveries(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn metrics_count_deliveries_postgres() {
-    metrics_count_deliveries(Backend::Postgres).await;
-}
-
 // --- start-up checks ----------------------------------------------------------------------
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bad_template_or_gateway_setting_stops_the_start() {
     let dir = tempfile::tempdir().unwrap();
     let templates = dir.path().join("templates");
@@ -978,7 +895,6 @@ fn worker_for(settings: &Settings, clock: Arc<dyn Clock>, metrics: Arc<Metrics>)
     )
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_workers_on_one_postgres_deliver_500_messages_once() {
     let smtp = SmtpServer::start().await;
     let port = smtp.port;
@@ -989,9 +905,6 @@ async fn two_workers_on_one_postgres_deliver_500_messages_once() {
         s.notifications.email.pool_size = 4;
     })
     .await;
-    let Some(app) = app else {
-        return;
-    };
     let now = qiyeshao::domain::time::format(app.clock.now());
     app.db
         .write(move |c| -> Result<_, AppError> {
@@ -1049,13 +962,10 @@ async fn two_workers_on_one_postgres_deliver_500_messages_once() {
 /// message stays leased, and once the lease runs out another worker delivers it.
 async fn a_worker_killed_mid_send_leaves_its_messages_to_retry(backend: Backend) {
     let hole = BlackHole::start().await;
-    let Some(app) = spawn_app_with(backend, |s| {
+    let app = spawn_app_with(backend, |s| {
         s.notifications.worker = false;
     })
-    .await
-    else {
-        return;
-    };
+    .await;
     let now = qiyeshao::domain::time::format(app.clock.now());
     let row = queued_row(1, &now);
     let id = row.id.clone();
@@ -1112,16 +1022,6 @@ async fn a_worker_killed_mid_send_leaves_its_messages_to_retry(backend: Backend)
     assert_eq!((r.status.as_str(), r.attempts), ("sent", 2));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_worker_killed_mid_send_leaves_its_messages_to_retry_sqlite() {
-    a_worker_killed_mid_send_leaves_its_messages_to_retry(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_worker_killed_mid_send_leaves_its_messages_to_retry_postgres() {
-    a_worker_killed_mid_send_leaves_its_messages_to_retry(Backend::Postgres).await;
-}
-
 both_backends!(
     each_event_notifies_its_audience,
     users_can_turn_each_channel_off,
@@ -1147,7 +1047,7 @@ async fn email_over_starttls_and_implicit_tls(backend: Backend) {
     ] {
         let smtp = SmtpServer::start_with(0, security.clone()).await;
         let (port, ca) = (smtp.port, ca_file.display().to_string());
-        let Some(app) = spawn_app_with(backend, |s| {
+        let app = spawn_app_with(backend, |s| {
             smtp_to(s, port);
             // The certificate names localhost.
             s.notifications.email.host = "localhost".into();
@@ -1155,13 +1055,10 @@ async fn email_over_starttls_and_implicit_tls(backend: Backend) {
             s.notifications.email.ca_file = ca;
             s.notifications.sms.provider = "off".into();
         })
-        .await
-        else {
-            return;
-        };
+        .await;
         let w = app.world().await;
         app.set_contact(&w.cadre_a, None, Some("cadre.a@qys.test"));
-        assigned_ticket(&app, &w, "安全生产许可").await;
+        app.assigned_ticket(&w, "安全生产许可").await;
         let mails = smtp.wait_for(1, WAIT).await;
         assert!(mails[0].tls, "{mode}: the message came in the clear");
         assert_eq!(mails[0].to, ["cadre.a@qys.test"]);
@@ -1169,19 +1066,16 @@ async fn email_over_starttls_and_implicit_tls(backend: Backend) {
         // Without the CA file the certificate is not trusted, and nothing is sent.
         let smtp = SmtpServer::start_with(0, security).await;
         let port = smtp.port;
-        let Some(app) = spawn_app_with(backend, |s| {
+        let app = spawn_app_with(backend, |s| {
             smtp_to(s, port);
             s.notifications.email.host = "localhost".into();
             s.notifications.email.tls = mode.into();
             s.notifications.sms.provider = "off".into();
         })
-        .await
-        else {
-            return;
-        };
+        .await;
         let w = app.world().await;
         app.set_contact(&w.cadre_a, None, Some("cadre.a@qys.test"));
-        assigned_ticket(&app, &w, "安全生产许可").await;
+        app.assigned_ticket(&w, "安全生产许可").await;
         wait_until("the untrusted server's attempt failed", || {
             all_rows(&app.db)
                 .iter()
@@ -1197,12 +1091,23 @@ async fn email_over_starttls_and_implicit_tls(backend: Backend) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn email_over_starttls_and_implicit_tls_sqlite() {
-    email_over_starttls_and_implicit_tls(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn email_over_starttls_and_implicit_tls_postgres() {
-    email_over_starttls_and_implicit_tls(Backend::Postgres).await;
-}
+crate::tests!(
+    #[each_backend]
+    assigned_cadre_receives_the_email_over_smtp,
+    #[each_backend]
+    smtp_outage_then_every_message_exactly_once,
+    #[each_backend]
+    permanent_failures_and_exhausted_attempts,
+    #[each_backend]
+    an_sms_storm_to_one_number_is_refused,
+    a_bad_template_or_gateway_setting_stops_the_start,
+    #[each_backend]
+    metrics_count_deliveries,
+    #[needs(Postgres)]
+    #[workers(4)]
+    two_workers_on_one_postgres_deliver_500_messages_once,
+    #[each_backend]
+    a_worker_killed_mid_send_leaves_its_messages_to_retry,
+    #[each_backend]
+    email_over_starttls_and_implicit_tls,
+);

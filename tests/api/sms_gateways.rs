@@ -596,7 +596,6 @@ fn assert_no_phone(err: &SendError) {
     assert!(!err.message.contains(PHONE), "the number leaked: {err}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn aliyun_sends_signed_requests_and_classifies_answers() {
     let gateway = Gateway::start(Provider::Aliyun, ALIYUN_SECRET);
     let clock = ManualClock::new(fixed_now());
@@ -680,7 +679,6 @@ async fn aliyun_sends_signed_requests_and_classifies_answers() {
     assert!(err.message.contains("500"), "{err}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn aliyun_wrong_secret_fails_the_gateways_check_for_good() {
     let gateway = Gateway::start(Provider::Aliyun, ALIYUN_SECRET);
     let clock = ManualClock::new(fixed_now());
@@ -708,7 +706,6 @@ fn tencent_settings(gateway: &Gateway, secret_key: &str) -> SmsSettings {
     settings
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tencent_sends_signed_requests_and_classifies_answers() {
     let gateway = Gateway::start(Provider::Tencent, TENCENT_SECRET_KEY);
     let clock = ManualClock::new(fixed_now());
@@ -791,7 +788,6 @@ async fn tencent_sends_signed_requests_and_classifies_answers() {
     assert!(err.message.contains("502"), "{err}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tencent_wrong_secret_fails_the_gateways_check_for_good() {
     let gateway = Gateway::start(Provider::Tencent, TENCENT_SECRET_KEY);
     let clock = ManualClock::new(fixed_now());
@@ -816,7 +812,6 @@ fn webhook_settings(gateway: &Gateway, secret: &str) -> SmsSettings {
     settings
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn webhook_sends_signed_requests_and_classifies_answers() {
     let gateway = Gateway::start(Provider::Webhook, WEBHOOK_SECRET);
     let clock = ManualClock::new(fixed_now());
@@ -888,7 +883,6 @@ async fn webhook_sends_signed_requests_and_classifies_answers() {
     assert_eq!(request.json()["template_code"], Value::Null);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn webhook_wrong_secret_fails_the_gateways_check_for_good() {
     let gateway = Gateway::start(Provider::Webhook, WEBHOOK_SECRET);
     let clock = ManualClock::new(fixed_now());
@@ -902,7 +896,6 @@ async fn webhook_wrong_secret_fails_the_gateways_check_for_good() {
     assert!(err.message.contains("401"), "{err}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn webhook_without_token_or_secret_sends_neither_header() {
     let gateway = Gateway::start(Provider::Webhook, WEBHOOK_SECRET);
     let clock = ManualClock::new(fixed_now());
@@ -918,7 +911,6 @@ async fn webhook_without_token_or_secret_sends_neither_header() {
     assert_eq!(request.header("x-qiyeshao-signature"), None);
 }
 
-#[test]
 fn build_names_the_missing_setting() {
     let clock: Arc<ManualClock> = Arc::new(ManualClock::new(fixed_now()));
     let cases = [
@@ -955,14 +947,11 @@ async fn tencent_answers_decide_retry_or_give_up(backend: crate::helpers::Backen
     let gateway = Gateway::start(Provider::Tencent, TENCENT_SECRET_KEY);
     gateway.script(Script::Throttled);
     let sms = tencent_settings(&gateway, TENCENT_SECRET_KEY);
-    let Some(app) = crate::helpers::spawn_app_with(backend, move |s| {
+    let app = crate::helpers::spawn_app_with(backend, move |s| {
         s.notifications.sms = sms;
         s.notifications.email.transport = "off".into();
     })
-    .await
-    else {
-        return;
-    };
+    .await;
     let w = app.world().await;
     app.set_contact(&w.cadre_a, Some("13800000002"), None);
     let ticket = app.file(&w.ent_a, &w.category, "用电报装").await;
@@ -1049,12 +1038,15 @@ async fn tencent_answers_decide_retry_or_give_up(backend: crate::helpers::Backen
     assert_eq!(gateway.received().len(), 3);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn tencent_answers_decide_retry_or_give_up_sqlite() {
-    tencent_answers_decide_retry_or_give_up(crate::helpers::Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn tencent_answers_decide_retry_or_give_up_postgres() {
-    tencent_answers_decide_retry_or_give_up(crate::helpers::Backend::Postgres).await;
-}
+crate::tests!(
+    aliyun_sends_signed_requests_and_classifies_answers,
+    aliyun_wrong_secret_fails_the_gateways_check_for_good,
+    tencent_sends_signed_requests_and_classifies_answers,
+    tencent_wrong_secret_fails_the_gateways_check_for_good,
+    webhook_sends_signed_requests_and_classifies_answers,
+    webhook_wrong_secret_fails_the_gateways_check_for_good,
+    webhook_without_token_or_secret_sends_neither_header,
+    build_names_the_missing_setting,
+    #[each_backend]
+    tencent_answers_decide_retry_or_give_up,
+);

@@ -5,14 +5,10 @@
 use serde_json::{Value, json};
 
 use crate::both_backends;
-use crate::helpers::{TestApp, User, World};
+use crate::helpers::{TestApp, User, World, id_of};
 
 pub(crate) fn at(text: &str) -> chrono::DateTime<chrono::Utc> {
     qiyeshao::domain::time::parse(text).expect("instant")
-}
-
-fn id_of(v: &Value) -> String {
-    v["id"].as_str().expect("id").to_string()
 }
 
 /// A world whose tokens are minted at the clock's time.
