@@ -15,7 +15,6 @@ use crate::api::types::ErrorResponse;
 use crate::db::notifications::{NotificationFilter, NotificationRow};
 use crate::domain::notification::{MessageTopic, NotifyChannel, NotifyStatus};
 use crate::error::{AppError, ErrorCode};
-use crate::service::audit;
 use crate::service::notifications;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -228,19 +227,7 @@ pub async fn retry_notification(
     let id = path_id(&id, "notification")?;
     let now = state.clock.now();
     let row = state
-        .write(move |c| {
-            let row = notifications::retry(c, &who, &id, now)?;
-            audit::record(
-                c,
-                &actor,
-                "notification.retry",
-                "notification",
-                Some(&id),
-                None,
-                now,
-            )?;
-            Ok(row)
-        })
+        .write(move |c| notifications::retry(c, &actor, &id, now))
         .await?;
     state.outbox.wake_now();
     Ok(HttpResponse::Ok().json(NotificationResponse::new(row, false)))

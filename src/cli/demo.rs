@@ -11,6 +11,7 @@ use crate::domain::ticket::apply::Input as ActionInput;
 use crate::domain::ticket::{Channel, Rating, Role, TicketKind};
 use crate::error::AppError;
 use crate::service::accounts::{self, NewUser};
+use crate::service::audit::By;
 use crate::service::directory::{self, NewCategory, NewDepartment, NewEnterprise};
 use crate::service::tickets::Context;
 use crate::service::tickets::actions;
@@ -102,6 +103,7 @@ fn seed_directory(
     let dept = |c: &mut DbConnection, name: &str, parent: Option<String>| {
         directory::create_department(
             c,
+            &By::Unrecorded,
             NewDepartment {
                 name: name.into(),
                 parent_id: parent,
@@ -130,6 +132,7 @@ fn seed_directory(
         });
         accounts::create_user(
             c,
+            &By::Unrecorded,
             NewUser {
                 username: spec.username.into(),
                 password_hash: password_hash.into(),
@@ -209,6 +212,7 @@ fn seed_directory(
     )?;
     directory::update_department(
         c,
+        &By::Unrecorded,
         &gxj,
         directory::DepartmentChanges {
             head_user_id: Some(Some(cadre.id.clone())),
@@ -231,6 +235,7 @@ fn seed_directory(
         let liaison = if i < 3 { &cadre.id } else { &hr.id };
         let e = directory::create_enterprise(
             c,
+            &By::Unrecorded,
             NewEnterprise {
                 name: (*name).into(),
                 credit_code: code(body)?,
@@ -261,6 +266,7 @@ fn seed_directory(
     let category = |c: &mut DbConnection, name: &str, dept: Option<&String>, days: i32| {
         directory::create_category(
             c,
+            &By::Unrecorded,
             NewCategory {
                 name: name.into(),
                 default_department_id: dept.cloned(),

@@ -26,6 +26,7 @@ use crate::domain::ticket::{Channel, Priority, Rating, Role, TicketKind};
 use crate::domain::{credit_code, text, time};
 use crate::error::AppError;
 use crate::service::accounts::{self, NewUser};
+use crate::service::audit::By;
 use crate::service::calendar::CalendarStore;
 use crate::service::directory::{self, NewCategory, NewDepartment, NewEnterprise};
 
@@ -142,6 +143,7 @@ fn directory(db: &Db, enterprises: usize, now: DateTime<Utc>) -> Result<Director
         for (i, (name, cats)) in DEPARTMENTS.iter().enumerate() {
             let d = directory::create_department(
                 c,
+                &By::Unrecorded,
                 NewDepartment {
                     name: format!("{name}（{suffix}）"),
                     parent_id: None,
@@ -153,6 +155,7 @@ fn directory(db: &Db, enterprises: usize, now: DateTime<Utc>) -> Result<Director
             for k in 0..4 {
                 let u = accounts::create_user(
                     c,
+                    &By::Unrecorded,
                     NewUser {
                         username: format!("seed-{suffix}-cadre-{i}-{k}"),
                         password_hash: hash.clone(),
@@ -170,6 +173,7 @@ fn directory(db: &Db, enterprises: usize, now: DateTime<Utc>) -> Result<Director
             for (cat, days) in cats.iter() {
                 let row = directory::create_category(
                     c,
+                    &By::Unrecorded,
                     NewCategory {
                         name: format!("{cat}（{suffix}）"),
                         default_department_id: Some(d.id.clone()),
@@ -183,6 +187,7 @@ fn directory(db: &Db, enterprises: usize, now: DateTime<Utc>) -> Result<Director
         }
         let dispatcher = accounts::create_user(
             c,
+            &By::Unrecorded,
             NewUser {
                 username: format!("seed-{suffix}-dispatcher"),
                 password_hash: hash.clone(),
@@ -208,6 +213,7 @@ fn directory(db: &Db, enterprises: usize, now: DateTime<Utc>) -> Result<Director
                 .map_err(|e| AppError::internal(anyhow::anyhow!("credit code {body}: {e}")))?;
             let e = directory::create_enterprise(
                 c,
+                &By::Unrecorded,
                 NewEnterprise {
                     name: format!("望城{}企业{n}号有限公司", INDUSTRY_CHAINS[n % 6]),
                     credit_code: format!("{body}{check}"),
@@ -222,6 +228,7 @@ fn directory(db: &Db, enterprises: usize, now: DateTime<Utc>) -> Result<Director
             )?;
             let u = accounts::create_user(
                 c,
+                &By::Unrecorded,
                 NewUser {
                     username: format!("seed-{suffix}-ent-{n}"),
                     password_hash: hash.clone(),

@@ -12,6 +12,7 @@ use crate::domain::ticket::Role;
 use crate::domain::validation::{FieldErrors, limits};
 use crate::error::AppError;
 use crate::service::accounts::{self, NewUser};
+use crate::service::audit::By;
 
 pub fn run(settings: &Settings, command: UserCommand) -> anyhow::Result<()> {
     match command {
@@ -100,7 +101,7 @@ fn add_user(settings: &Settings, args: AddUser) -> anyhow::Result<()> {
             enterprise_id,
         };
         let user = db
-            .write(move |c| accounts::create_user(c, input, chrono::Utc::now()))
+            .write(move |c| accounts::create_user(c, &By::Unrecorded, input, chrono::Utc::now()))
             .map_err(describe)?;
         println!(
             "Created {} account {:?} (id {}).",

@@ -199,6 +199,19 @@ impl Openings {
     }
 }
 
+/// Logs the pool's failures to open a connection, but for those refused because the database
+/// is being closed (the pool keeps trying to replace what it handed out).
+#[derive(Debug)]
+struct PoolErrors(Arc<Openings>);
+
+impl diesel::r2d2::HandleError<diesel::r2d2::Error> for PoolErrors {
+    fn handle_error(&self, error: diesel::r2d2::Error) {
+        if !self.0.lock().closing {
+            tracing::warn!(%error, "the pool could not open a database connection");
+        }
+    }
+}
+
 impl Drop for Opening<'_> {
     fn drop(&mut self) {
         self.0.lock().under_way -= 1;
@@ -319,6 +332,7 @@ impl Db {
         let sqlite_manager = manager.clone();
         let kept_manager = manager.clone();
         let pool = Pool::builder()
+            .error_handler(Box::new(PoolErrors(manager.openings.clone())))
             .max_size(settings.database.max_connections)
             .min_idle(Some(1))
             // A PostgreSQL connection can die with the server, so it is pinged before use; a

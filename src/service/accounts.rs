@@ -12,6 +12,7 @@ use crate::domain::ticket::Role;
 use crate::domain::time;
 use crate::domain::validation::FieldErrors;
 use crate::error::{AppError, ErrorCode};
+use crate::service::audit::{self, AuditAction, By};
 use crate::service::{Page, require_role, throttle};
 
 /// What a successful sign-in or refresh gives.
@@ -296,6 +297,7 @@ fn username_taken(err: AppError) -> AppError {
 
 pub fn create_user(
     conn: &mut DbConnection,
+    by: &By,
     input: NewUser,
     now: DateTime<Utc>,
 ) -> Result<UserRow, AppError> {
@@ -318,16 +320,40 @@ pub fn create_user(
     };
     check_membership(conn, &row)?;
     users::insert(conn, &row).map_err(|e| username_taken(e.into()))?;
+    let detail = serde_json::json!({"role": row.role.as_str()});
+    audit::record(
+        conn,
+        by,
+        AuditAction::UserCreate,
+        Some(&row.id),
+        Some(detail),
+        now,
+    )?;
     Ok(row)
 }
 
 pub fn update_user(
     conn: &mut DbConnection,
+    by: &By,
     id: &str,
     changes: UserChanges,
     now: DateTime<Utc>,
 ) -> Result<UserRow, AppError> {
     let mut row = users::find(conn, id)?.ok_or_else(|| AppError::not_found("user"))?;
+    let mut detail = audit::fields(&[
+        ("password", changes.password_hash.is_some()),
+        ("name", changes.name.is_some()),
+        ("phone", changes.phone.is_some()),
+        ("email", changes.email.is_some()),
+        ("role", changes.role.is_some()),
+        ("department_id", changes.department_id.is_some()),
+        ("enterprise_id", changes.enterprise_id.is_some()),
+        ("disabled", changes.disabled.is_some()),
+        ("notify_email", changes.notify_email.is_some()),
+        ("notify_sms", changes.notify_sms.is_some()),
+    ]);
+    detail["role"] = serde_json::json!(changes.role.map(|r| r.as_str()));
+    detail["disabled"] = serde_json::json!(changes.disabled);
     let revoke_sessions = changes.password_hash.is_some() || changes.disabled == Some(true);
     if let Some(v) = changes.password_hash {
         row.password_hash = v;
@@ -365,6 +391,14 @@ pub fn update_user(
     if revoke_sessions {
         refresh_tokens::revoke_all_for_user(conn, &row.id, &row.updated_at)?;
     }
+    audit::record(
+        conn,
+        by,
+        AuditAction::UserUpdate,
+        Some(id),
+        Some(detail),
+        now,
+    )?;
     Ok(row)
 }
 

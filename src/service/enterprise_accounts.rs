@@ -7,6 +7,7 @@
 //! API does not tell who is registered.
 
 use crate::domain::account::CodePurpose;
+use crate::service::audit::By;
 use chrono::{DateTime, Utc};
 
 use crate::auth::TokenKeys;
@@ -218,6 +219,7 @@ pub fn register(
             }
             None => directory::create_enterprise(
                 c,
+                &By::Unrecorded,
                 NewEnterprise {
                     name: input.enterprise_name.clone(),
                     credit_code: input.credit_code.clone(),
@@ -233,6 +235,7 @@ pub fn register(
         };
         let user: UserRow = accounts::create_user(
             c,
+            &By::Unrecorded,
             NewUser {
                 username: input.phone.clone(),
                 password_hash: input.password_hash,

@@ -18,6 +18,7 @@ use crate::domain::ticket::{Role, TicketKind};
 use crate::domain::time;
 use crate::error::AppError;
 use crate::reports::sheets::{Cell, Column, ExportError, XlsxWriter};
+use crate::service::audit::{self, Actor, AuditAction, By};
 use crate::service::stats::{self, Dimension, Weights};
 use crate::service::tickets::access::{for_reader, scope_of};
 
@@ -195,6 +196,20 @@ impl Names {
             text(&t.resolution),
         ]
     }
+}
+
+/// Records in the audit log who exports what (`export` is the ledger or the assessment), before
+/// the first byte goes: an export that fails midway is still one that was asked for and began.
+pub fn record_export(
+    conn: &mut DbConnection,
+    actor: Actor,
+    export: AuditAction,
+    format: &str,
+    query: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), AppError> {
+    let detail = serde_json::json!({"format": format, "query": query});
+    audit::record(conn, &By::Request(actor), export, None, Some(detail), now)
 }
 
 /// The ledger is for staff; enterprise users get 403.

@@ -11,6 +11,7 @@ use crate::domain::notification::NotifyStatus;
 use crate::domain::ticket::Role;
 use crate::domain::time;
 use crate::error::{AppError, ErrorCode};
+use crate::service::audit::{self, Actor, AuditAction, By};
 use crate::service::{Page, require_role};
 
 pub fn list(
@@ -46,11 +47,11 @@ pub fn counts(
 /// Only failed messages: a pending or sending one is already on its way, a sent one arrived.
 pub fn retry(
     conn: &mut DbConnection,
-    who: &Principal,
+    actor: &Actor,
     id: &str,
     now: DateTime<Utc>,
 ) -> Result<NotificationRow, AppError> {
-    require_role(who, &[Role::Admin])?;
+    require_role(&actor.who, &[Role::Admin])?;
     let row = notifications::find(conn, id)?.ok_or_else(|| AppError::not_found("notification"))?;
     if row.event == MessageTopic::SmsCode {
         return Err(AppError::new(
@@ -70,5 +71,14 @@ pub fn retry(
     let row = notifications::find(conn, id)?.ok_or_else(|| AppError::not_found("notification"))?;
     tracing::info!(id = %row.id, channel = %row.channel, "notification queued again by an administrator");
     debug_assert_eq!(row.status, NotifyStatus::Pending);
+    let by = By::Request(actor.clone());
+    audit::record(
+        conn,
+        &by,
+        AuditAction::NotificationRetry,
+        Some(id),
+        None,
+        now,
+    )?;
     Ok(row)
 }

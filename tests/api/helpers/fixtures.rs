@@ -8,6 +8,7 @@ use chrono::Utc;
 use qiyeshao::auth::{self, Principal};
 use qiyeshao::domain::ticket::Role;
 use qiyeshao::service::accounts::{self, NewUser};
+use qiyeshao::service::audit::By;
 use qiyeshao::service::directory::{self, NewCategory, NewDepartment, NewEnterprise};
 use serde_json::{Value, json};
 
@@ -120,7 +121,7 @@ impl TestApp {
         };
         let row = self
             .db
-            .write(move |c| accounts::create_user(c, input, Utc::now()))
+            .write(move |c| accounts::create_user(c, &By::Unrecorded, input, Utc::now()))
             .expect("create user");
         User {
             token: self.token_for(&row),
@@ -139,6 +140,7 @@ impl TestApp {
             .write(move |c| {
                 accounts::update_user(
                     c,
+                    &By::Unrecorded,
                     &id,
                     accounts::UserChanges {
                         phone: Some(phone),
@@ -158,6 +160,7 @@ impl TestApp {
             .write(move |c| {
                 directory::update_department(
                     c,
+                    &By::Unrecorded,
                     &dept,
                     directory::DepartmentChanges {
                         head_user_id: Some(Some(head)),
@@ -176,7 +179,7 @@ impl TestApp {
             head_user_id: None,
         };
         self.db
-            .write(move |c| directory::create_department(c, input, Utc::now()))
+            .write(move |c| directory::create_department(c, &By::Unrecorded, input, Utc::now()))
             .expect("create department")
             .id
     }
@@ -193,7 +196,7 @@ impl TestApp {
             liaison_cadre_id: liaison.map(Into::into),
         };
         self.db
-            .write(move |c| directory::create_enterprise(c, input, Utc::now()))
+            .write(move |c| directory::create_enterprise(c, &By::Unrecorded, input, Utc::now()))
             .expect("create enterprise")
             .id
     }
@@ -205,7 +208,7 @@ impl TestApp {
             deadline_days: days,
         };
         self.db
-            .write(move |c| directory::create_category(c, input, Utc::now()))
+            .write(move |c| directory::create_category(c, &By::Unrecorded, input, Utc::now()))
             .expect("create category")
             .id
     }
