@@ -113,7 +113,9 @@ impl Application {
                 .wrap(middleware::access_log(log_requests))
                 .configure(api::configure)
         })
-        .shutdown_timeout(10);
+        .shutdown_timeout(10)
+        // The command line listens for the signals itself, from its first moment.
+        .disable_signals();
         if settings.server.workers > 0 {
             server = server.workers(settings.server.workers);
         }
@@ -170,8 +172,8 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until stopped. On SIGTERM in-flight requests get up to 10 seconds to finish;
-    /// SIGINT (Ctrl-C) and SIGQUIT stop at once. Then the background work finishes what it
+    /// Serves until stopped through [`server_handle`](Self::server_handle) (gracefully:
+    /// in-flight requests get up to 10 seconds); then the background work finishes what it
     /// has in hand and stops.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let served = self.server.await;

@@ -122,16 +122,21 @@ struct Directory {
 }
 
 /// A UUIDv7 with the given time, so that ids sort as the tickets were filed (the lists page
-/// by id).
-fn id_at(at: DateTime<Utc>, dice: &mut Dice) -> String {
+/// by id). The random part comes from the generator (the system's randomness is a system call
+/// per id) mixed with this load's `salt`, so that two loads with one seed make other ids.
+fn id_at(at: DateTime<Utc>, dice: &mut Dice, salt: u64) -> String {
     let millis = u64::try_from(at.timestamp_millis()).unwrap_or(0);
-    // The random part from the generator: the system's randomness is a system call per id.
     let mut random = [0u8; 10];
-    random[..8].copy_from_slice(&dice.next().to_le_bytes());
+    random[..8].copy_from_slice(&(dice.next() ^ salt).to_le_bytes());
     random[8..].copy_from_slice(&dice.next().to_le_bytes()[..2]);
     uuid::Builder::from_unix_timestamp_millis(millis, &random)
         .into_uuid()
         .to_string()
+}
+
+/// The ticket numbers of the load marked `tag` begin with this.
+fn number_prefix(tag: &str) -> String {
+    format!("SL{tag}")
 }
 
 fn directory(db: &Db, enterprises: usize, now: DateTime<Utc>) -> Result<Directory, AppError> {
@@ -255,6 +260,8 @@ fn directory(db: &Db, enterprises: usize, now: DateTime<Utc>) -> Result<Director
 
 struct Generator<'a> {
     dice: Dice,
+    /// Mixed into the ids: see [`id_at`].
+    salt: u64,
     dir: &'a Directory,
     calendar: &'a WorkCalendar,
     now: DateTime<Utc>,
@@ -265,7 +272,7 @@ impl Generator<'_> {
     /// timeline.
     fn ticket(&mut self, created: DateTime<Utc>, number: String, batch: &mut Batch) {
         let d = &mut self.dice;
-        let id = id_at(created, d);
+        let id = id_at(created, d, self.salt);
         let (enterprise, submitter) = d.pick(&self.dir.enterprises).clone();
         let &(ref category, dept_index, days) = d.pick(&self.dir.categories);
         let kind = match d.below(100) {
@@ -483,11 +490,15 @@ pub fn load(
         ..SeedReport::default()
     };
     let dispatcher = dir.dispatcher.clone();
+    let numbers_like = format!("{}%", number_prefix(&dir.tag));
     let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(2);
     let calendar = calendar.clone();
     let generator = std::thread::spawn(move || {
         let mut generator = Generator {
-            dice: Dice(seed | 1),
+            // Spread over the generator's states (a xorshift must not start at 0).
+            dice: Dice(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1),
+            // The random bits of a fresh UUIDv7.
+            salt: Uuid::now_v7().as_u128() as u64,
             dir: &dir,
             calendar: &calendar,
             now,
@@ -514,8 +525,8 @@ pub fn load(
             for (n, ms) in offsets.into_iter().enumerate() {
                 let created = (start + Duration::milliseconds(ms)).min(now - Duration::minutes(1));
                 let number = format!(
-                    "SL{}{}{:06}",
-                    generator.dir.tag,
+                    "{}{}{:06}",
+                    number_prefix(&generator.dir.tag),
                     day.format("%Y%m%d"),
                     n + 1
                 );
@@ -541,7 +552,8 @@ pub fn load(
         for batch in rx {
             bulk::insert_tickets(c, &batch.tickets)?;
             if let (Some(first), Some(last)) = (batch.tickets.first(), batch.tickets.last()) {
-                events += bulk::write_timelines(c, &first.0.id, &last.0.id, &dispatcher)?;
+                events +=
+                    bulk::write_timelines(c, &first.0.id, &last.0.id, &numbers_like, &dispatcher)?;
             }
             tickets += batch.tickets.len() as u64;
             progress(tickets);

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use anyhow::Context;
+use tokio::signal::unix::{Signal, SignalKind, signal};
 
 use super::{SpawnTrimmer, backup, demo};
 use crate::background::{Background, Runs};
@@ -13,6 +14,36 @@ use crate::db;
 use crate::domain::time::{Clock, SystemClock};
 use crate::service::calendar::CalendarStore;
 use crate::startup::{Application, open_database};
+
+/// The signals that stop the process, listened to from its first moment: a signal that came
+/// before anyone listened would end the process on the spot (its default), and during
+/// start-up it could come before the server's own handlers were in place.
+struct Stops {
+    term: Signal,
+    int: Signal,
+    quit: Signal,
+}
+
+impl Stops {
+    fn listen() -> anyhow::Result<Stops> {
+        let on = |kind: SignalKind| signal(kind).context("listening for signals");
+        Ok(Stops {
+            term: on(SignalKind::terminate())?,
+            int: on(SignalKind::interrupt())?,
+            quit: on(SignalKind::quit())?,
+        })
+    }
+
+    /// Waits for a signal; true for SIGTERM (finish what is in hand), false for SIGINT
+    /// (Ctrl-C) and SIGQUIT.
+    async fn next(&mut self) -> bool {
+        tokio::select! {
+            _ = self.term.recv() => true,
+            _ = self.int.recv() => false,
+            _ = self.quit.recv() => false,
+        }
+    }
+}
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
@@ -31,6 +62,7 @@ pub fn serve(
     let _held = backup::hold(&settings)?;
     spawn_trimmer().context("starting the allocator's trimmer")?;
     runtime()?.block_on(async move {
+        let mut stops = Stops::listen()?;
         let prefix = settings.tickets.number_prefix.clone();
         let db_url = db::redact_url(&settings.database_url());
         let app = Application::build(settings).await?;
@@ -52,7 +84,20 @@ pub fn serve(
                 app.public_url()
             );
         }
-        let served = app.run_until_stopped().await.context("the server failed");
+        // SIGTERM: requests in flight get up to 10 seconds to finish; SIGINT and SIGQUIT stop
+        // at once. Then the background work finishes what it has in hand and stops.
+        let server = app.server_handle();
+        let run = app.run_until_stopped();
+        tokio::pin!(run);
+        let served = tokio::select! {
+            served = &mut run => served,
+            graceful = stops.next() => {
+                // The stop is carried out by the server's own future: drive both.
+                let (served, ()) = tokio::join!(&mut run, server.stop(graceful));
+                served
+            }
+        }
+        .context("the server failed");
         tokio::task::spawn_blocking(move || db.close()).await?;
         served
     })
@@ -64,6 +109,7 @@ pub fn worker(settings: Settings, spawn_trimmer: SpawnTrimmer) -> anyhow::Result
     let _held = backup::hold(&settings)?;
     spawn_trimmer().context("starting the allocator's trimmer")?;
     runtime()?.block_on(async move {
+        let mut stops = Stops::listen()?;
         let settings = Arc::new(settings);
         let calendar = Arc::new(
             CalendarStore::load(&settings.deadlines.calendar_dir)
@@ -84,13 +130,8 @@ pub fn worker(settings: Settings, spawn_trimmer: SpawnTrimmer) -> anyhow::Result
             database = %db::redact_url(&settings.database_url()),
             "qiyeshao worker is delivering notifications"
         );
-        let mut terminate =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-                .context("listening for SIGTERM")?;
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = terminate.recv() => {}
-        }
+        // Any of them: the sweep and the messages in hand are finished either way.
+        stops.next().await;
         tracing::info!("stopping: finishing the sweep and the messages in hand");
         background.stop().await;
         tokio::task::spawn_blocking(move || db.close()).await?;

@@ -56,7 +56,8 @@ type StepSql<'a> = (
     &'a str,
 );
 
-/// The timeline of the tickets with ids in `[first, last]` (one batch), made from their
+/// The timeline of the tickets with ids in `[first, last]` (one batch) and numbers like
+/// `numbers_like` (this load's: others' tickets may have ids in the same range), made from their
 /// timestamps in SQL: the generator takes every ticket along file → (reject | withdraw |
 /// accept → assign → sign → resolve → revisit or close), each step setting its column, so the
 /// steps a ticket has are those whose column is set, numbered in that order. The entries are
@@ -66,6 +67,7 @@ pub fn write_timelines(
     conn: &mut DbConnection,
     first: &str,
     last: &str,
+    numbers_like: &str,
     dispatcher: &str,
 ) -> QueryResult<u64> {
     let role = "CASE WHEN channel = 'online' THEN 'enterprise' ELSE 'dispatcher' END";
@@ -170,7 +172,7 @@ pub fn write_timelines(
                 "SELECT substr(id, 1, 34) || '{seq:02x}' AS eid, id AS tid, {seq} AS seq, \
                  {actor} AS actor, {role} AS role, '{action}' AS action, {from} AS from_status, \
                  '{to}' AS to_status, {at} AS at FROM tickets \
-                 WHERE id >= $1 AND id <= $2 AND {which}"
+                 WHERE id >= $1 AND id <= $2 AND number LIKE $3 AND {which}"
             )
         })
         .collect();
@@ -184,6 +186,7 @@ pub fn write_timelines(
     let written = raw_sql(conn, &sql)
         .bind::<Text, _>(first)
         .bind::<Text, _>(last)
+        .bind::<Text, _>(numbers_like)
         .execute(conn)?;
     Ok(written as u64)
 }

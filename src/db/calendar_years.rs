@@ -22,12 +22,18 @@ pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<CalendarYearRow>> {
         .load(conn)
 }
 
-/// Stores a year, replacing what was stored for it (a delete and an insert: an upsert is
-/// written differently on each database).
+/// Stores a year, replacing what was stored for it: an upsert, so that two loading the same
+/// year at once both succeed (the last one's file stays).
 pub fn replace(conn: &mut DbConnection, row: &CalendarYearRow) -> QueryResult<()> {
-    diesel::delete(calendar_years::table.find(row.year)).execute(conn)?;
-    diesel::insert_into(calendar_years::table)
+    use diesel::upsert::excluded;
+    let query = diesel::insert_into(calendar_years::table)
         .values(row)
-        .execute(conn)
-        .map(drop)
+        .on_conflict(calendar_years::year)
+        .do_update()
+        .set((
+            calendar_years::content.eq(excluded(calendar_years::content)),
+            calendar_years::loaded_by.eq(excluded(calendar_years::loaded_by)),
+            calendar_years::loaded_at.eq(excluded(calendar_years::loaded_at)),
+        ));
+    on_each!(conn, c => query.execute(c)).map(drop)
 }

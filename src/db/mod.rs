@@ -11,6 +11,18 @@
 //! NULL (`treat_none_as_default_value = false`): with SQL `DEFAULT` for `None`, the SQL would
 //! depend on the values and diesel could not keep the statement prepared.
 
+/// Runs a statement the connection over both backends cannot build (diesel's upserts and
+/// multi-row inserts need the backend itself) on the concrete connection; the statement is
+/// written once.
+macro_rules! on_each {
+    ($conn:expr, $c:ident => $run:expr) => {
+        match $conn {
+            $crate::db::DbConnection::Postgres($c) => $run,
+            $crate::db::DbConnection::Sqlite($c) => $run,
+        }
+    };
+}
+
 pub mod attachments;
 pub mod audit_log;
 pub mod auth_failures;

@@ -62,17 +62,6 @@ pub fn cell_of(row: &TicketFactRow) -> Option<(String, String)> {
     ))
 }
 
-/// Runs a statement the multi-backend connection cannot (an upsert, a multi-row insert) on
-/// the concrete connection.
-macro_rules! on_each {
-    ($conn:expr, $c:ident => $run:expr) => {
-        match $conn {
-            DbConnection::Postgres($c) => $run,
-            DbConnection::Sqlite($c) => $run,
-        }
-    };
-}
-
 /// Declares the counters once: the row type, the conversions from and to `Counts`, the
 /// upsert and the sums all follow these lists — the named counters, and the tickets resolved
 /// in each number of working days up to [`MAX_CELL_DAYS`].

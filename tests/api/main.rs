@@ -16,6 +16,7 @@ mod directory;
 mod docs_api;
 mod e2e;
 mod errors;
+mod exits;
 mod exports;
 mod limits;
 mod migrations;

@@ -1,0 +1,238 @@
+//! Every command of the binary ends with the exit code it means, run after run, on
+//! PostgreSQL: a one-shot command must not return while the pool's threads are opening a
+//! connection (the process's exit tore OpenSSL down under libpq there: SIGSEGV, exit 139, in
+//! about one run in two of `user add`). Each command runs [`RUNS`] times (`EXIT_RUNS` to
+//! change it), a few at once, and every run's exit code is counted.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::os::unix::process::ExitStatusExt;
+use std::process::{Command, ExitStatus, Stdio};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::cli::qiyeshao;
+use crate::helpers::{Backend, empty_database};
+
+/// Runs of each command; the issue that found the crash asked for at least 50.
+const RUNS: usize = 50;
+
+/// Runs at once: contention makes a connection slower to open, which is when the crash came.
+const AT_ONCE: usize = 4;
+
+fn runs() -> usize {
+    std::env::var("EXIT_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(RUNS)
+}
+
+/// One run of a command, the n-th.
+type Run<'a> = Box<dyn Fn(usize) -> ExitStatus + Sync + 'a>;
+
+/// How a run ended: `exit 0`, `exit 1`, or `signal 11`.
+fn outcome(status: ExitStatus) -> String {
+    match (status.code(), status.signal()) {
+        (Some(code), _) => format!("exit {code}"),
+        (None, Some(signal)) => format!("signal {signal}"),
+        (None, None) => "unknown".into(),
+    }
+}
+
+/// Runs `one(n)` for n in 0..runs, [`AT_ONCE`] at a time; counts the outcomes.
+fn count(runs: usize, one: impl Fn(usize) -> ExitStatus + Sync) -> BTreeMap<String, usize> {
+    let next = AtomicUsize::new(0);
+    let counts = Mutex::new(BTreeMap::new());
+    std::thread::scope(|scope| {
+        for _ in 0..AT_ONCE {
+            scope.spawn(|| {
+                loop {
+                    let n = next.fetch_add(1, Ordering::Relaxed);
+                    if n >= runs {
+                        break;
+                    }
+                    let status = outcome(one(n));
+                    *counts
+                        .lock()
+                        .expect("counts")
+                        .entry(status)
+                        .or_insert(0usize) += 1;
+                }
+            });
+        }
+    });
+    counts.into_inner().expect("counts")
+}
+
+/// Runs a one-shot command to its end.
+fn finish(cmd: &mut Command) -> ExitStatus {
+    cmd.stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("run qiyeshao")
+}
+
+/// Starts a long-running command, waits for `ready` in its standard error (its log), stops it
+/// with SIGTERM and waits for it to end. A command that never gets ready, or does not end
+/// within a minute of the signal, is killed (SIGKILL: counted as `signal 9`).
+fn until_sigterm(cmd: &mut Command, ready: &str) -> ExitStatus {
+    let patience = Duration::from_secs(60);
+    let mut child = cmd
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start qiyeshao");
+    let stderr = child.stderr.take().expect("stderr");
+    let (seen, ready_seen) = std::sync::mpsc::channel();
+    let ready = ready.to_string();
+    // Reads to the end, so that the command never writes into a closed pipe.
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if line.contains(&ready) {
+                let _ = seen.send(());
+            }
+        }
+    });
+    if ready_seen.recv_timeout(patience).is_ok() {
+        let pid = child.id().to_string();
+        let _ = Command::new("kill").args(["-TERM", &pid]).status();
+    } else {
+        let _ = child.kill();
+    }
+    let signalled = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().expect("wait for qiyeshao") {
+            return status;
+        }
+        if signalled.elapsed() > patience {
+            let _ = child.kill();
+            return child.wait().expect("wait for qiyeshao");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn every_command_exits_cleanly_on_postgres() {
+    let database = empty_database(Backend::Postgres);
+    let url = database.settings.database.url.clone();
+    let dir = tempfile::tempdir().expect("dir");
+    let runs = runs();
+    let with_db = |args: &[&str]| {
+        let mut cmd = qiyeshao();
+        // A secret of its own, so that servers starting at once do not race to write one.
+        cmd.args(args)
+            .args(["--database-url", &url])
+            .env("QIYESHAO__DATA__DIR", dir.path())
+            .env(
+                "QIYESHAO__AUTH__JWT_SECRET",
+                "exits-test-secret-exits-test-secret-0123456789",
+            );
+        cmd
+    };
+    let year = dir.path().join("2027.toml");
+    std::fs::write(
+        &year,
+        "year = 2027\n[[holidays]]\nname = \"春节\"\nfrom = \"2027-02-06\"\nto = \"2027-02-13\"\nworkdays = [\"2027-02-14\", \"2027-02-20\"]\n",
+    )
+    .expect("write the calendar file");
+    let year = year.to_string_lossy().into_owned();
+    let backup = dir.path().join("backup.db").to_string_lossy().into_owned();
+    // The database is migrated once first, so that the runs race for nothing but connections.
+    assert_eq!(outcome(finish(&mut with_db(&["migrate"]))), "exit 0");
+
+    let password = "Exit-pass-123";
+    let commands: Vec<(&str, Run, &str)> = vec![
+        (
+            "migrate",
+            Box::new(|_| finish(&mut with_db(&["migrate"]))),
+            "exit 0",
+        ),
+        (
+            "user add",
+            Box::new(|n| {
+                let username = format!("exit-{n}");
+                finish(&mut with_db(&[
+                    "user",
+                    "add",
+                    "--role",
+                    "admin",
+                    "--username",
+                    &username,
+                    "--password",
+                    password,
+                ]))
+            }),
+            "exit 0",
+        ),
+        (
+            "calendar load",
+            Box::new(|_| finish(&mut with_db(&["calendar", "load", &year]))),
+            "exit 0",
+        ),
+        (
+            "calendar list",
+            Box::new(|_| finish(&mut with_db(&["calendar", "list"]))),
+            "exit 0",
+        ),
+        (
+            "seed-load",
+            Box::new(|n| {
+                let seed = n.to_string();
+                finish(&mut with_db(&[
+                    "seed-load",
+                    "--tickets",
+                    "20",
+                    "--seed",
+                    &seed,
+                ]))
+            }),
+            "exit 0",
+        ),
+        // PostgreSQL has its own tools for these: refused with a message, and exit 1.
+        (
+            "backup",
+            Box::new(|_| finish(&mut with_db(&["backup", &backup]))),
+            "exit 1",
+        ),
+        (
+            "restore",
+            Box::new(|_| finish(&mut with_db(&["restore", &backup]))),
+            "exit 1",
+        ),
+        (
+            "serve, SIGTERM",
+            Box::new(|_| {
+                until_sigterm(
+                    &mut with_db(&["serve", "--bind", "127.0.0.1:0"]),
+                    "qiyeshao is listening",
+                )
+            }),
+            "exit 0",
+        ),
+        (
+            "worker, SIGTERM",
+            Box::new(|_| until_sigterm(&mut with_db(&["worker"]), "delivering notifications")),
+            "exit 0",
+        ),
+    ];
+    let mut report = Vec::new();
+    for (name, run, expected) in &commands {
+        let counts = count(runs, run);
+        eprintln!("exits: {name}: {counts:?}");
+        report.push((*name, counts, *expected));
+    }
+    for (name, counts, expected) in report {
+        assert_eq!(
+            counts,
+            BTreeMap::from([(expected.to_string(), runs)]),
+            "`{name}` on PostgreSQL, {runs} runs: every one should end with {expected}"
+        );
+    }
+}
+
+crate::tests!(
+    #[needs(Postgres)]
+    every_command_exits_cleanly_on_postgres,
+);
