@@ -9,7 +9,8 @@ use actix_web::dev::Server;
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 
-use crate::api::{self, AppState, extract, middleware};
+use crate::api::state::AppState;
+use crate::api::{self, extract, middleware};
 use crate::auth::{self, TokenKeys};
 use crate::background::scheduler::Scheduler;
 use crate::background::{Background, Runs};

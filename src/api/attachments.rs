@@ -8,8 +8,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::StreamExt;
 use tokio::sync::mpsc;
 
-use crate::api::State;
 use crate::api::extract::{Auth, path_id};
+use crate::api::state::State;
 use crate::api::types::{AttachmentResponse, ErrorResponse};
 use crate::db::attachments::AttachmentRow;
 use crate::db::new_id;

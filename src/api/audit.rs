@@ -4,9 +4,9 @@ use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::State;
 use crate::api::extract::Admin;
 use crate::api::params::{cursor_id, page_limit};
+use crate::api::state::State;
 use crate::api::tickets::instant;
 use crate::api::types::ErrorResponse;
 use crate::db::audit_log::{AuditFilter, AuditRow};

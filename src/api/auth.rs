@@ -4,8 +4,8 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::api::State;
 use crate::api::extract::{ApiJson, Auth, ClientIp};
+use crate::api::state::State;
 use crate::api::types::{ErrorResponse, LoginResponse, UserResponse};
 use crate::domain::account::CodePurpose;
 use crate::domain::validation::{FieldErrors, limits};

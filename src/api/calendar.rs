@@ -6,8 +6,8 @@ use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::State;
 use crate::api::extract::{Admin, ApiJson, Auth, ClientIp};
+use crate::api::state::State;
 use crate::api::types::ErrorResponse;
 use crate::domain::calendar::{DayKind, Holiday, YearFile, end_of_china_day};
 use crate::domain::time;

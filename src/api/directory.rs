@@ -6,9 +6,9 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::State;
 use crate::api::extract::{Admin, ApiJson, Auth, ClientIp, path_id};
 use crate::api::params::{cursor_id, nullable, page_limit, patch_with, search_pattern};
+use crate::api::state::State;
 use crate::api::types::{
     CategoryList, CategoryResponse, DepartmentList, DepartmentResponse, EnterpriseList,
     EnterpriseResponse, ErrorResponse,

@@ -5,9 +5,9 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::State;
 use crate::api::attachments::{UploadForm, read_file_part};
 use crate::api::extract::{Admin, ClientIp};
+use crate::api::state::State;
 use crate::api::types::ErrorResponse;
 use crate::error::AppError;
 use crate::reports::sheets::{Column, XlsxWriter};

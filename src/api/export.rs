@@ -15,8 +15,8 @@ use serde::Deserialize;
 use tokio::sync::mpsc;
 use utoipa::IntoParams;
 
-use crate::api::State;
 use crate::api::extract::{Auth, ClientIp};
+use crate::api::state::State;
 use crate::api::tickets::{TicketListQuery, list_filter};
 use crate::api::types::ErrorResponse;
 use crate::domain::time;

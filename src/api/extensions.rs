@@ -5,8 +5,8 @@ use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::api::State;
 use crate::api::extract::{ApiJson, Auth, path_id};
+use crate::api::state::State;
 use crate::api::types::{ErrorResponse, TicketResponse};
 use crate::db::extensions::ExtensionRow;
 use crate::domain::ticket::ExtensionStatus;

@@ -10,7 +10,7 @@ use futures_util::StreamExt;
 use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 
-use crate::api::AppState;
+use crate::api::state::AppState;
 use crate::auth::{Principal, TokenError};
 use crate::error::{AppError, ErrorCode};
 

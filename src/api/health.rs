@@ -4,7 +4,7 @@ use actix_web::HttpResponse;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::api::State;
+use crate::api::state::State;
 use crate::error::AppError;
 
 #[derive(Debug, Serialize, ToSchema)]

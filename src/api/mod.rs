@@ -2,8 +2,8 @@
 //! response types, and the OpenAPI description.
 //!
 //! Handlers parse and validate input, then run one service function — a write in one
-//! transaction through [`AppState::write`], a read on a pooled connection through
-//! [`AppState::read`] — and shape the answer.
+//! transaction through [`state::AppState::write`], a read on a pooled connection through
+//! [`state::AppState::read`] — and shape the answer.
 
 pub mod attachments;
 pub mod audit;
@@ -11,6 +11,7 @@ pub mod auth;
 pub mod calendar;
 pub mod directory;
 pub mod enterprise_import;
+pub mod errors;
 pub mod export;
 pub mod extensions;
 pub mod extract;
@@ -20,129 +21,17 @@ pub mod notifications;
 pub mod openapi;
 pub mod pages;
 pub mod params;
+pub mod state;
 pub mod stats;
 pub mod tickets;
 pub mod types;
 pub mod users;
 
-use std::sync::Arc;
-
-use actix_web::http::StatusCode;
-use actix_web::http::header::{self, HeaderValue};
-use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
 use utoipa::OpenApi;
 
-use crate::auth::TokenKeys;
-use crate::config::Settings;
-use crate::db::Db;
-use crate::domain::time::Clock;
-use crate::error::{AppError, ErrorCode};
-use crate::notify::outbox::Outbox;
-use crate::service::calendar::CalendarStore;
-use crate::service::tickets::Context as TicketContext;
-
-/// What every handler can reach.
-pub struct AppState {
-    pub db: Db,
-    pub tokens: TokenKeys,
-    pub clock: Arc<dyn Clock>,
-    pub settings: Arc<Settings>,
-    /// Where ticket actions queue their notifications.
-    pub outbox: Outbox,
-    /// The working-day calendar.
-    pub calendar: Arc<CalendarStore>,
-}
-
-impl AppState {
-    /// What ticket actions need: the outbox, the calendar in force, the deadline settings.
-    pub fn ticket_context(&self) -> TicketContext {
-        TicketContext {
-            outbox: self.outbox.clone(),
-            calendar: self.calendar.current(),
-            deadlines: self.settings.deadlines.clone(),
-        }
-    }
-
-    /// Reads: runs `f` on a pooled connection on a blocking thread.
-    pub async fn read<T, F>(&self, f: F) -> Result<T, AppError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut crate::db::DbConnection) -> Result<T, AppError> + Send + 'static,
-    {
-        self.run(move |db| db.read(f)).await
-    }
-
-    /// Writes: runs `f` in one transaction and answers once it is committed.
-    pub async fn write<T, F>(&self, f: F) -> Result<T, AppError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut crate::db::DbConnection) -> Result<T, AppError> + Send + 'static,
-    {
-        self.db.write_async(f).await
-    }
-
-    /// Runs `f` with the database on a blocking thread, for work that is more than one
-    /// transaction (such as checking a password before writing).
-    pub async fn run<T, F>(&self, f: F) -> Result<T, AppError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&Db) -> Result<T, AppError> + Send + 'static,
-    {
-        self.db.run_async(f).await
-    }
-}
-
-pub type State = web::Data<AppState>;
-
-impl ResponseError for AppError {
-    fn status_code(&self) -> StatusCode {
-        StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
-    }
-
-    fn error_response(&self) -> HttpResponse {
-        match self.status() {
-            500 => tracing::error!(error = %self, "request failed"),
-            503 => tracing::warn!(error = %self, "unavailable"),
-            _ => tracing::debug!(error = %self, "request refused"),
-        }
-        let body = types::ErrorResponse {
-            error: self.code.to_string(),
-            message: self.message.clone(),
-            fields: self.fields.clone(),
-        };
-        let mut response = HttpResponse::build(self.status_code());
-        match self.status() {
-            401 => {
-                response
-                    .insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
-            }
-            429 => {
-                response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("60")));
-            }
-            503 => {
-                response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("5")));
-            }
-            _ => {}
-        }
-        response.json(body)
-    }
-}
-
-async fn no_such_endpoint(req: HttpRequest) -> HttpResponse {
-    AppError::new(
-        ErrorCode::NotFound,
-        format!("no endpoint {} {}", req.method(), req.path()),
-    )
-    .error_response()
-}
-
-async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
-    AppError::new(
-        ErrorCode::MethodNotAllowed,
-        format!("{} is not allowed on {}", req.method(), req.path()),
-    )
-    .error_response()
-}
+use errors::{method_not_allowed, no_such_endpoint};
 
 /// The viewer lives at `/api/docs/`; its pages load their scripts relative to that.
 async fn docs_redirect() -> HttpResponse {

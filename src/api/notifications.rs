@@ -8,9 +8,9 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::State;
 use crate::api::extract::{Admin, ClientIp, path_id};
 use crate::api::params::{cursor_id, one_of, page_limit};
+use crate::api::state::State;
 use crate::api::types::ErrorResponse;
 use crate::db::notifications::{NotificationFilter, NotificationRow};
 use crate::domain::notification::{MessageTopic, NotifyChannel, NotifyStatus};

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Deserializer};
 
-use crate::api::State;
+use crate::api::state::State;
 use crate::domain::TextValue;
 use crate::domain::text;
 use crate::domain::validation::limits;

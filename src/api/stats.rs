@@ -8,8 +8,8 @@ use chrono::{Datelike, Days, NaiveDate};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::State;
 use crate::api::extract::Auth;
+use crate::api::state::State;
 use crate::api::tickets::{TicketListQuery, list_filter};
 use crate::api::types::ErrorResponse;
 use crate::db::tickets::TicketFilter;

@@ -4,9 +4,9 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::State;
 use crate::api::extract::{ApiJson, Auth, IfMatch, path_id};
 use crate::api::params::{cursor_id, list_of, page_limit, search_pattern};
+use crate::api::state::State;
 use crate::api::types::{
     CommentResponse, ErrorResponse, TicketDetailResponse, TicketList, TicketResponse,
 };

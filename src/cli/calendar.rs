@@ -3,11 +3,27 @@
 
 use anyhow::Context;
 
-use super::{CalendarCommand, describe, with_db};
+use std::path::PathBuf;
+
+use clap::Subcommand;
+
+use super::support::{describe, with_db};
 use crate::config::Settings;
 use crate::domain::calendar::YearFile;
 use crate::error::AppError;
 use crate::service::calendar::{CalendarStore, YearSource, store_year};
+
+#[derive(Subcommand)]
+pub enum CalendarCommand {
+    /// Load a year's public holidays and make-up working days from a TOML file (the format
+    /// of config/calendar/, see docs/deadlines.md); every instance uses it from its next sweep.
+    Load {
+        /// The year's file.
+        file: PathBuf,
+    },
+    /// List the years the calendar has data for, and where each came from.
+    List,
+}
 
 pub fn run(settings: &Settings, command: CalendarCommand) -> anyhow::Result<()> {
     match command {

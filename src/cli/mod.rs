@@ -9,6 +9,7 @@ mod calendar;
 pub mod demo;
 pub mod seed_load;
 mod serve;
+mod support;
 mod user;
 
 use std::path::PathBuf;
@@ -18,9 +19,10 @@ use clap::{Parser, Subcommand};
 use diesel::Connection;
 
 use crate::config::Settings;
-use crate::db::{self, Db};
+use crate::db;
 use crate::error::AppError;
 use crate::telemetry;
+use support::{describe, with_db};
 
 #[derive(Parser)]
 #[command(
@@ -85,64 +87,17 @@ enum Command {
     /// The working-day calendar.
     Calendar {
         #[command(subcommand)]
-        command: CalendarCommand,
+        command: calendar::CalendarCommand,
     },
     /// Manage accounts.
     User {
         #[command(subcommand)]
-        command: UserCommand,
+        command: user::UserCommand,
     },
 }
-
-#[derive(Subcommand)]
-pub(crate) enum CalendarCommand {
-    /// Load a year's public holidays and make-up working days from a TOML file (the format
-    /// of config/calendar/, see docs/deadlines.md); every instance uses it from its next sweep.
-    Load {
-        /// The year's file.
-        file: PathBuf,
-    },
-    /// List the years the calendar has data for, and where each came from.
-    List,
-}
-
-#[derive(Subcommand)]
-pub(crate) enum UserCommand {
-    /// Create an account.
-    Add {
-        #[arg(long)]
-        role: String,
-        #[arg(long)]
-        username: String,
-        /// At least 8 characters. Prefer --password-env to keep it out of shell history.
-        #[arg(long, required_unless_present = "password_env")]
-        password: Option<String>,
-        /// Read the password from this environment variable.
-        #[arg(long, value_name = "VAR")]
-        password_env: Option<String>,
-        /// Display name (defaults to the username).
-        #[arg(long)]
-        name: Option<String>,
-        /// Mobile number.
-        #[arg(long)]
-        phone: Option<String>,
-        #[arg(long)]
-        email: Option<String>,
-        /// For cadres: the department's id or exact name.
-        #[arg(long)]
-        department: Option<String>,
-        /// For enterprise users: the enterprise's id or credit code.
-        #[arg(long)]
-        enterprise: Option<String>,
-    },
-}
-
-/// What the binary does beside the library: start the allocator's trimmer in the commands
-/// that run for long (`serve`, `worker`).
-pub type SpawnTrimmer = fn() -> std::io::Result<()>;
 
 /// Runs the command line; `spawn_trimmer` comes from the binary.
-pub fn main(spawn_trimmer: SpawnTrimmer) -> ExitCode {
+pub fn main(spawn_trimmer: serve::SpawnTrimmer) -> ExitCode {
     let cli = Cli::parse();
     match run(cli, spawn_trimmer) {
         Ok(()) => ExitCode::SUCCESS,
@@ -162,7 +117,7 @@ fn load_settings(cli: &Cli) -> anyhow::Result<Settings> {
     Ok(settings)
 }
 
-fn run(cli: Cli, spawn_trimmer: SpawnTrimmer) -> anyhow::Result<()> {
+fn run(cli: Cli, spawn_trimmer: serve::SpawnTrimmer) -> anyhow::Result<()> {
     let mut settings = load_settings(&cli)?;
     telemetry::init(&settings.log);
     match cli.command {
@@ -181,15 +136,6 @@ fn run(cli: Cli, spawn_trimmer: SpawnTrimmer) -> anyhow::Result<()> {
         Command::StatsRebuild => stats_rebuild(&settings),
         Command::User { command } => user::run(&settings, command),
     }
-}
-
-/// Migrates, opens the pool, runs `f` with it, and closes it whatever `f` answered.
-fn with_db<T>(settings: &Settings, f: impl FnOnce(&Db) -> anyhow::Result<T>) -> anyhow::Result<T> {
-    db::migrate(settings)?;
-    let db = Db::connect(settings)?;
-    let result = f(&db);
-    db.close();
-    result
 }
 
 fn migrate(settings: &Settings) -> anyhow::Result<()> {
@@ -224,19 +170,4 @@ fn stats_rebuild(settings: &Settings) -> anyhow::Result<()> {
         );
         Ok(())
     })
-}
-
-/// An AppError as a command-line message, with the fields at fault.
-fn describe(e: AppError) -> anyhow::Error {
-    match e.fields {
-        Some(fields) => anyhow::anyhow!(
-            "{}",
-            fields
-                .iter()
-                .map(|(f, m)| format!("{f} {m}"))
-                .collect::<Vec<_>>()
-                .join("; ")
-        ),
-        None => anyhow::anyhow!("{}", e.message),
-    }
 }

@@ -13,7 +13,7 @@ use chrono::{DateTime, Days, Duration, NaiveDate, Utc};
 use uuid::Uuid;
 
 use super::demo::{AREAS, DEMO_PASSWORD, INDUSTRY_CHAINS};
-use super::{describe, with_db};
+use super::support::{describe, with_db};
 use crate::auth;
 use crate::config::Settings;
 use crate::db::{Db, DbConnection, bulk, stats_cells};

@@ -7,13 +7,17 @@ use std::sync::Arc;
 use anyhow::Context;
 use tokio::signal::unix::{Signal, SignalKind, signal};
 
-use super::{SpawnTrimmer, backup, demo};
+use super::{backup, demo};
 use crate::background::{Background, Runs};
 use crate::config::Settings;
 use crate::db;
 use crate::domain::time::{Clock, SystemClock};
 use crate::service::calendar::CalendarStore;
 use crate::startup::{Application, open_database};
+
+/// What the binary does beside the library: start the allocator's trimmer in the commands
+/// that run for long (`serve`, `worker`).
+pub type SpawnTrimmer = fn() -> std::io::Result<()>;
 
 /// The signals that stop the process, listened to from its first moment: a signal that came
 /// before anyone listened would end the process on the spot (its default), and during

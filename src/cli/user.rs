@@ -3,7 +3,9 @@
 
 use anyhow::Context;
 
-use super::{UserCommand, describe, with_db};
+use clap::Subcommand;
+
+use super::support::{describe, with_db};
 use crate::auth;
 use crate::config::Settings;
 use crate::db::{self, Db};
@@ -13,6 +15,37 @@ use crate::domain::validation::{FieldErrors, limits};
 use crate::error::AppError;
 use crate::service::accounts::{self, NewUser};
 use crate::service::audit::By;
+
+#[derive(Subcommand)]
+pub enum UserCommand {
+    /// Create an account.
+    Add {
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        username: String,
+        /// At least 8 characters. Prefer --password-env to keep it out of shell history.
+        #[arg(long, required_unless_present = "password_env")]
+        password: Option<String>,
+        /// Read the password from this environment variable.
+        #[arg(long, value_name = "VAR")]
+        password_env: Option<String>,
+        /// Display name (defaults to the username).
+        #[arg(long)]
+        name: Option<String>,
+        /// Mobile number.
+        #[arg(long)]
+        phone: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+        /// For cadres: the department's id or exact name.
+        #[arg(long)]
+        department: Option<String>,
+        /// For enterprise users: the enterprise's id or credit code.
+        #[arg(long)]
+        enterprise: Option<String>,
+    },
+}
 
 pub fn run(settings: &Settings, command: UserCommand) -> anyhow::Result<()> {
     match command {

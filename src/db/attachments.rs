@@ -2,7 +2,7 @@
 
 use diesel::prelude::*;
 
-use super::DbConnection;
+use super::connection::DbConnection;
 use super::schema::attachments;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

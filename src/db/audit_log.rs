@@ -2,7 +2,7 @@
 
 use diesel::prelude::*;
 
-use super::DbConnection;
+use super::connection::DbConnection;
 use super::schema::audit_log;
 use crate::domain::ticket::Role;
 

@@ -3,8 +3,8 @@
 
 use diesel::prelude::*;
 
+use super::connection::{DbConnection, new_id};
 use super::schema::auth_failures;
-use super::{DbConnection, new_id};
 
 pub fn record(conn: &mut DbConnection, key: &str, at: &str) -> QueryResult<()> {
     diesel::insert_into(auth_failures::table)

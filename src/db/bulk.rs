@@ -6,11 +6,12 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::Text;
 
+use super::connection::{Backend, DbConnection, raw_sql};
+use super::pool::{Db, PoolError};
 use super::schema::tickets;
+use super::stats_cells;
 use super::tickets::{TicketFactRow, TicketRow};
-use super::{Backend, Db, DbConnection, raw_sql, stats_cells};
 use crate::domain::ticket::state::Ticket;
-use crate::error::AppError;
 
 /// Inserts generated tickets (each with its search column) and adds them to the statistics'
 /// cells.
@@ -200,10 +201,14 @@ pub fn write_timelines(
 /// one immediate transaction, a larger page cache, and no foreign-key lookups for rows made
 /// from the directory just written (five per ticket, a third of the time); the connection's
 /// own settings are restored afterwards.
-pub fn in_one_transaction<T: Send + 'static>(
+pub fn in_one_transaction<T, E>(
     db: &Db,
-    body: impl FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
-) -> Result<T, AppError> {
+    body: impl FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+) -> Result<T, E>
+where
+    T: Send + 'static,
+    E: From<PoolError> + From<diesel::result::Error> + Send + 'static,
+{
     match db.backend() {
         Backend::Postgres => db.write(body).and_then(|written| {
             let mut pooled = db.conn()?;

@@ -2,7 +2,7 @@
 
 use diesel::prelude::*;
 
-use super::DbConnection;
+use super::connection::DbConnection;
 use super::schema::extensions;
 use crate::domain::ticket::ExtensionStatus;
 

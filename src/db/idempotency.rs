@@ -3,7 +3,7 @@
 
 use diesel::prelude::*;
 
-use super::DbConnection;
+use super::connection::DbConnection;
 use super::schema::idempotency_keys;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

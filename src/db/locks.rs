@@ -6,8 +6,8 @@
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Integer};
 
-use super::{Db, DbConnection, PooledDb};
-use crate::error::AppError;
+use super::connection::DbConnection;
+use super::pool::{Db, PoolError, PooledDb};
 
 /// An advisory lock held on a pooled connection of its own; released when dropped (and by
 /// PostgreSQL if the process dies).
@@ -30,7 +30,10 @@ impl Drop for Held {
 }
 
 /// Takes the lock named `key` if no other session holds it: `None` when one does.
-pub fn try_take(db: &Db, key: i32) -> Result<Option<Held>, AppError> {
+pub fn try_take<E>(db: &Db, key: i32) -> Result<Option<Held>, E>
+where
+    E: From<PoolError> + From<diesel::result::Error>,
+{
     let mut conn = db.conn()?;
     if let DbConnection::Postgres(pg) = &mut *conn {
         #[derive(QueryableByName)]

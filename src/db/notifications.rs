@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use diesel::prelude::*;
 use diesel::sql_types::Text;
 
+use super::connection::{Backend, DbConnection};
 use super::schema::notifications;
-use super::{Backend, DbConnection};
 use crate::domain::notification::{MessageTopic, NotifyChannel, NotifyStatus};
 
 #[derive(Debug, Clone, Queryable, QueryableByName, Selectable, Insertable)]

@@ -2,7 +2,7 @@
 
 use diesel::prelude::*;
 
-use super::DbConnection;
+use super::connection::DbConnection;
 use super::schema::sms_codes;
 use crate::domain::account::CodePurpose;
 

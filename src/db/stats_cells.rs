@@ -12,9 +12,9 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Text};
 use diesel::upsert::excluded;
 
-use crate::db::schema::{stats_cells, stats_handling, stats_state, tickets};
-use crate::db::tickets::TicketFactRow;
-use crate::db::{Backend, DbConnection, raw_sql};
+use super::connection::{Backend, DbConnection, raw_sql};
+use super::schema::{stats_cells, stats_handling, stats_state, tickets};
+use super::tickets::TicketFactRow;
 use crate::domain::kpi::{Counts, TicketFacts};
 use crate::domain::ticket::{Channel, TicketKind, TicketStatus};
 use crate::domain::time;

@@ -11,7 +11,7 @@ use diesel::serialize::{self, IsNull, Output, ToSql};
 use diesel::sql_types::Text;
 use diesel::sqlite::Sqlite;
 
-use super::{MultiBackend, MultiRawValue};
+use super::connection::{MultiBackend, MultiRawValue};
 use crate::domain::TextValue;
 use crate::domain::account::CodePurpose;
 use crate::domain::calendar::DayKind;

@@ -3,7 +3,7 @@
 
 use diesel::prelude::*;
 
-use super::DbConnection;
+use super::connection::DbConnection;
 use super::schema::ticket_events;
 use crate::domain::ticket::{Action, Role, TicketStatus};
 

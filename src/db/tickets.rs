@@ -3,7 +3,7 @@
 
 use diesel::prelude::*;
 
-use super::DbConnection;
+use super::connection::DbConnection;
 use super::schema::{enterprises, ticket_co_departments, ticket_counters, tickets};
 use crate::domain::ticket::state::Ticket;
 use crate::domain::ticket::{Channel, Priority, Rating, TicketKind, TicketStatus};

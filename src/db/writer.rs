@@ -15,7 +15,7 @@ use std::sync::mpsc::{Receiver, Sender, channel, sync_channel};
 use diesel::Connection;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
-use super::{ConnectionManager, DbConnection};
+use super::connection::{ConnectionManager, DbConnection};
 
 /// Most writes committed together.
 const MAX_BATCH: usize = 128;

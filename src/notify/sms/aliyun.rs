@@ -15,7 +15,7 @@ use crate::config::AliyunSettings;
 use crate::domain::notification::{mask_phone, shorten};
 use crate::domain::phone::normalize_mobile;
 use crate::domain::time::Clock;
-use crate::notify::sms::{SmsMessage, SmsSender, hide_number, transport_error};
+use crate::notify::sms::sender::{SmsMessage, SmsSender, hide_number, transport_error};
 use crate::notify::{Delivered, SendError, SendFuture};
 
 const DEFAULT_ENDPOINT: &str = "https://dysmsapi.aliyuncs.com/";
@@ -464,7 +464,8 @@ mod tests {
     #[test]
     fn refuses_missing_credentials_naming_the_setting() {
         let settings = Settings::defaults().expect("defaults").notifications.sms;
-        let client = crate::notify::sms::http_client(Duration::from_secs(1)).expect("client");
+        let client =
+            crate::notify::sms::sender::http_client(Duration::from_secs(1)).expect("client");
         let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(chrono::Utc::now()));
         let mut aliyun = settings.aliyun.clone();
         let Err(err) = AliyunSender::new(&aliyun, "企业哨", client.clone(), clock.clone())
@@ -530,7 +531,8 @@ mod tests {
         s.access_key_id = "id".into();
         s.access_key_secret = "secret".into();
         s.endpoint = "http://127.0.0.1:9/".into();
-        let client = crate::notify::sms::http_client(Duration::from_secs(1)).expect("client");
+        let client =
+            crate::notify::sms::sender::http_client(Duration::from_secs(1)).expect("client");
         let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(chrono::Utc::now()));
         let sender = AliyunSender::new(&s, "企业哨", client, clock).expect("sender");
         let err = sender

@@ -13,7 +13,7 @@ use crate::config::HttpSmsSettings;
 use crate::domain::notification::{mask_phone, shorten};
 use crate::domain::phone::normalize_mobile;
 use crate::domain::time::Clock;
-use crate::notify::sms::{SmsMessage, SmsSender, hide_number, transport_error};
+use crate::notify::sms::sender::{SmsMessage, SmsSender, hide_number, transport_error};
 use crate::notify::{Delivered, SendError, SendFuture};
 
 /// The header with the Unix time (seconds) the signature covers.
@@ -244,7 +244,8 @@ mod tests {
     #[test]
     fn refuses_a_missing_url() {
         let settings = Settings::defaults().expect("defaults").notifications.sms;
-        let client = crate::notify::sms::http_client(Duration::from_secs(1)).expect("client");
+        let client =
+            crate::notify::sms::sender::http_client(Duration::from_secs(1)).expect("client");
         let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(chrono::Utc::now()));
         let mut http = settings.http.clone();
         let Err(err) = HttpSender::new(&http, "企业哨", client.clone(), clock.clone()) else {

@@ -13,7 +13,7 @@ use crate::config::TencentSettings;
 use crate::domain::notification::{mask_phone, shorten};
 use crate::domain::phone::normalize_mobile;
 use crate::domain::time::Clock;
-use crate::notify::sms::{SmsMessage, SmsSender, hide_number, transport_error};
+use crate::notify::sms::sender::{SmsMessage, SmsSender, hide_number, transport_error};
 use crate::notify::{Delivered, SendError, SendFuture};
 
 const DEFAULT_ENDPOINT: &str = "https://sms.tencentcloudapi.com/";
@@ -535,7 +535,8 @@ mod tests {
     #[test]
     fn refuses_missing_credentials_naming_the_setting() {
         let settings = Settings::defaults().expect("defaults").notifications.sms;
-        let client = crate::notify::sms::http_client(Duration::from_secs(1)).expect("client");
+        let client =
+            crate::notify::sms::sender::http_client(Duration::from_secs(1)).expect("client");
         let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(Utc::now()));
         let mut tencent = settings.tencent.clone();
         // Each required setting in turn: refused while empty, then filled in.
@@ -590,7 +591,8 @@ mod tests {
         s.secret_key = "key".into();
         s.sdk_app_id = "1400000000".into();
         s.endpoint = "http://127.0.0.1:9/".into();
-        let client = crate::notify::sms::http_client(Duration::from_secs(1)).expect("client");
+        let client =
+            crate::notify::sms::sender::http_client(Duration::from_secs(1)).expect("client");
         let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(chrono::Utc::now()));
         let sender = TencentSender::new(&s, "企业哨", client, clock).expect("sender");
         let err = sender
