@@ -152,6 +152,9 @@ pub async fn asset(req: HttpRequest, name: web::Path<String>) -> Result<HttpResp
 }
 
 #[cfg(test)]
+mod module_graph;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

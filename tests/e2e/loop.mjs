@@ -46,6 +46,8 @@ const DEMO = {
   category: '用电报装',
   otherEnterpriseUser: 'enterprise', // 陈静 of 湖南望城绿源食品有限公司
 };
+// The files only the staff and admin pages use (docs/frontend.md, "Loading by role").
+const STAFF_ONLY = /^\/assets\/(staff\.css$|js\/(staff|admin|desk)\/|js\/strings\/(staff|admin|desk)\.js$)/;
 // Console errors a step provokes on purpose (the 404 of a foreign ticket or attachment).
 const EXPECTED_404 = [/status of 404/, /ApiError|not_found|没有找到/i];
 
@@ -606,6 +608,25 @@ async function main() {
         checkEqual(await tid(otherPage, 'attachment-image').count(), 0, 'attachment thumbnails');
         checkEqual(await otherPage.getByText(state.ticket.title).count(), 0, 'the foreign title on the page');
       });
+    });
+  });
+
+  await scenario("the enterprise's phone page loads no staff or admin code", async () => {
+    await step('the files both enterprise sessions fetched', async () => {
+      const files = (await ent.requests()).concat(await other.requests()).filter((r) => r.path.startsWith('/assets/'));
+      check(files.some((r) => r.path === '/assets/js/enterprise/index.js'), `the enterprise pages were fetched (${files.length} files seen)`);
+      const desk = files.filter((r) => STAFF_ONLY.test(r.path)).map((r) => r.path);
+      check(desk.length === 0, `an enterprise session fetched staff or admin files: ${[...new Set(desk)].join(', ')}`);
+    });
+    await step('the staff sessions fetched theirs (the check above can see them)', async () => {
+      const paths = (await disp.requests()).concat(await admin.requests()).map((r) => r.path);
+      for (const p of ['/assets/staff.css', '/assets/js/staff/index.js', '/assets/js/admin/index.js']) check(paths.includes(p), `a staff session fetched ${p}`);
+    });
+    await step("the new enterprise's session, weighed", async () => {
+      const all = await ent.requests();
+      const page = all.filter((r) => r.path === '/' || r.path.startsWith('/assets/'));
+      const sum = (list) => list.reduce((n, r) => n + r.bytes, 0);
+      console.log(`      the page and its files: ${page.length} requests, ${sum(page)} bytes (the API: ${all.length - page.length} requests, ${sum(all) - sum(page)} bytes)`);
     });
   });
 

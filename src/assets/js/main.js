@@ -1,16 +1,66 @@
-// main.js — the entry point: every module declares its routes, then the router starts.
-import { start, route, navigate, session, loading } from './core.js';
-import * as enterprise from './enterprise.js';
-import * as staff from './staff.js';
-import * as admin from './admin.js';
+// main.js — the entry point, the one script index.html names. It loads only the shell (core/*),
+// the sign-in pages and the links in messages; the pages of the signed-in role are fetched with
+// import() when that role first opens a page (docs/frontend.md, "Loading by role"), so that an
+// enterprise's phone never downloads the staff or admin pages, and staff.css is added only for
+// those.
 
-for (const m of [enterprise, staff, admin]) {
-  try {
-    if (typeof m.register === 'function') m.register();
-  } catch (err) {
-    console.error('register() failed', err);
-  }
+import { h } from './core/dom.js';
+import { t } from './core/i18n.js';
+import { session, homeOf } from './core/session.js';
+import { route, navigate, start, setRoleLoader, setFallbackPages } from './core/router.js';
+import { page } from './core/layout.js';
+import { loading, errorState } from './core/states.js';
+import { loginPage } from './auth/login.js';
+import { registerPage } from './auth/register.js';
+
+/** The modules of each role's pages; each has register(), which declares its routes. */
+const ROLE_PAGES = {
+  enterprise: () => [import('./enterprise/index.js')],
+  cadre: () => [import('./staff/index.js')],
+  dispatcher: () => [import('./staff/index.js')],
+  admin: () => [import('./staff/index.js'), import('./admin/index.js')],
+};
+const STAFF_CSS = '/assets/staff.css';
+
+/** Adds a stylesheet once; resolves when it has loaded. */
+function stylesheet(href) {
+  const found = document.querySelector(`link[rel="stylesheet"][href="${href}"]`);
+  if (found) return found.dataset.loaded ? Promise.resolve() : new Promise((resolve, reject) => {
+    found.addEventListener('load', () => resolve(), { once: true });
+    found.addEventListener('error', () => reject(new Error(`${href} did not load`)), { once: true });
+  });
+  return new Promise((resolve, reject) => {
+    const link = h('link', { rel: 'stylesheet', href });
+    link.addEventListener('load', () => { link.dataset.loaded = '1'; resolve(); }, { once: true });
+    link.addEventListener('error', () => { link.remove(); reject(new Error(`${href} did not load`)); }, { once: true });
+    document.head.appendChild(link);
+  });
 }
+
+const registered = new Set();
+
+setRoleLoader(async (role) => {
+  const load = ROLE_PAGES[role];
+  if (!load) return;
+  const [modules] = await Promise.all([
+    Promise.all(load()),
+    role === 'enterprise' ? null : stylesheet(STAFF_CSS),
+  ]);
+  for (const m of modules) {
+    if (registered.has(m)) continue;
+    registered.add(m);
+    m.register();
+  }
+});
+
+setFallbackPages({
+  loading: () => page({ title: t('app.name'), body: loading() }),
+  error: (err, retry) => page({ title: t('common.error'), back: true, body: [errorState(err, retry),
+    h('div', { class: 'state-actions' }, h('a', { class: 'btn btn-ghost btn-small', href: homeOf(session.role()), 'data-testid': 'go-home' }, t('common.home')))] }),
+});
+
+route('#/login', loginPage, { public: true, guestOnly: true });
+route('#/register', registerPage, { public: true, guestOnly: true });
 
 // The links in e-mails and SMS (/tickets/{id}, /tickets/{id}/rate) arrive as #/t/…: after
 // sign-in they open the ticket in the page of the reader's role.
