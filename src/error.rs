@@ -15,7 +15,7 @@ use std::fmt;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use crate::db::PoolError;
-use crate::domain::ticket::TransitionError;
+use crate::domain::ticket::rules::TransitionError;
 use crate::domain::validation::FieldErrors;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

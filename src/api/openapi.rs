@@ -8,7 +8,10 @@ use crate::api::{
     notifications, stats, tickets, types, users,
 };
 use crate::domain::notification::{NotifyChannel, NotifyEvent, NotifyStatus};
-use crate::domain::ticket::{Action, Channel, Priority, Rating, Role, TicketKind, TicketStatus};
+use crate::domain::ticket::{
+    Action, AllowedAction, Channel, ExtensionStatus, Priority, Rating, Role, TicketKind,
+    TicketStatus,
+};
 
 struct BearerAuth;
 
@@ -168,7 +171,7 @@ impl Modify for CommonResponses {
         notifications::retry_notification,
         audit::list_audit,
     ),
-    components(schemas(Role, TicketKind, TicketStatus, Channel, Rating, Action, Priority, NotifyChannel, NotifyStatus, NotifyEvent, types::ErrorResponse)),
+    components(schemas(Role, TicketKind, TicketStatus, Channel, Rating, Action, Priority, AllowedAction, ExtensionStatus, NotifyChannel, NotifyStatus, NotifyEvent, types::ErrorResponse)),
     modifiers(&BearerAuth, &CommonResponses),
     tags(
         (name = "tickets", description = "Filing and reading requests"),

@@ -412,11 +412,13 @@ pub async fn get_ticket(
         .json(TicketDetailResponse::new(detail, &now)))
 }
 
-/// Comment on a ticket; enterprise users cannot write internal comments.
+/// Comment on a ticket that is still open (not closed, rejected or withdrawn); enterprise users
+/// cannot write internal comments.
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/comments", tag = "tickets",
     params(("id" = String, Path)),
     request_body = CommentRequest,
-    responses((status = 201, body = CommentResponse), (status = 403, body = ErrorResponse), (status = 404, body = ErrorResponse), (status = 422, body = ErrorResponse)),
+    responses((status = 201, body = CommentResponse), (status = 403, body = ErrorResponse), (status = 404, body = ErrorResponse),
+        (status = 409, description = "the ticket is closed, rejected or withdrawn", body = ErrorResponse), (status = 422, body = ErrorResponse)),
     security(("bearer" = [])))]
 pub async fn add_comment(
     state: State,

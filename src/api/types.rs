@@ -13,7 +13,9 @@ use crate::db::enterprises::EnterpriseRow;
 use crate::db::revisits::RevisitRow;
 use crate::db::ticket_events::EventRow;
 use crate::db::users::UserRow;
-use crate::domain::ticket::{Action, Channel, Priority, Rating, Role, TicketKind, TicketStatus};
+use crate::domain::ticket::{
+    Action, AllowedAction, Channel, Priority, Rating, Role, TicketKind, TicketStatus,
+};
 use crate::service::tickets::{TicketDetail, TicketRecord, is_overdue};
 
 /// Every error: a stable code to switch on, a message for people, and for validation
@@ -205,6 +207,12 @@ pub struct TicketResponse {
     pub no_response: bool,
     /// Working days from filing to resolution, while resolved or closed.
     pub handling_days: Option<i32>,
+    /// What the caller may do to the ticket now, by the workflow's rules (its role, how it
+    /// stands to the ticket, the status, a waiting extension request): each workflow action
+    /// is `POST /tickets/{id}/{action}`; `comment` is `POST /tickets/{id}/comments`;
+    /// `extension_request` is `POST /tickets/{id}/extensions`; `extension_approve` and
+    /// `extension_deny` decide the waiting request. Pages draw their buttons from it.
+    pub allowed_actions: Vec<AllowedAction>,
 }
 
 impl TicketResponse {
@@ -249,6 +257,7 @@ impl TicketResponse {
             escalation_level: r.escalation_level,
             no_response: r.no_response,
             handling_days: r.handling_days,
+            allowed_actions: record.allowed_actions,
         }
     }
 }

@@ -8,12 +8,12 @@ use serde_json::json;
 use crate::auth::Principal;
 use crate::db::extensions::{self, ExtensionRow};
 use crate::db::{DbConnection, new_id};
+use crate::domain::ticket::rules::{self, ExtensionStep, Situation, TransitionError};
 use crate::domain::ticket::{Action, Role, TicketStatus};
 use crate::domain::time;
 use crate::error::AppError;
-use crate::service::require_role;
 use crate::service::tickets::{
-    Change, Context, TicketRecord, load_visible, reset_deadline_marks, write_change,
+    Change, Context, TicketRecord, load_visible, reset_deadline_marks, shown, write_change,
 };
 
 /// A request, as validated by the handler.
@@ -33,6 +33,17 @@ fn status_of(record: &TicketRecord) -> Result<TicketStatus, AppError> {
     })
 }
 
+/// The facts of the ticket the extension rules ask about (whether a request waits is checked
+/// against the request itself).
+fn situation(record: &TicketRecord, status: TicketStatus) -> Situation {
+    Situation {
+        status,
+        has_assignee: record.row.assignee_id.is_some(),
+        has_deadline: record.row.due_at.is_some(),
+        extension_pending: false,
+    }
+}
+
 /// Asks for `working_days` more: the assignee, or a cadre of the lead department when there
 /// is none, while the ticket is being handled and has a deadline.
 pub fn request(
@@ -44,21 +55,8 @@ pub fn request(
     now: DateTime<Utc>,
 ) -> Result<ExtensionRow, AppError> {
     let (record, actor) = load_visible(conn, who, ticket_id)?;
-    require_role(who, &[Role::Cadre])?;
-    let handles =
-        actor.is_assignee || (record.row.assignee_id.is_none() && actor.in_lead_department);
-    if !handles {
-        return Err(AppError::forbidden(
-            "only the assignee, or a cadre of the lead department when there is no assignee, may ask for an extension",
-        ));
-    }
     let from = status_of(&record)?;
-    if !from.is_handling() || record.row.due_at.is_none() {
-        return Err(AppError::conflict(
-            "illegal_transition",
-            format!("cannot ask for an extension of a ticket that is {from}"),
-        ));
-    }
+    rules::decide_extension(&situation(&record, from), ExtensionStep::Request, &actor)?;
     let max = ctx.deadlines.max_extension_working_days;
     if !(1..=max).contains(&input.working_days) {
         return Err(AppError::invalid_field(
@@ -137,8 +135,18 @@ pub fn decide(
     now: DateTime<Utc>,
 ) -> Result<(ExtensionRow, TicketRecord), AppError> {
     // A ticket outside the caller's scope does not exist for them (404), whatever their role.
-    let (record, _) = load_visible(conn, who, ticket_id)?;
-    require_role(who, &[Role::Dispatcher, Role::Admin])?;
+    let (record, actor) = load_visible(conn, who, ticket_id)?;
+    let from = status_of(&record)?;
+    let step = match decision {
+        Decision::Approve { .. } => ExtensionStep::Approve,
+        Decision::Deny { .. } => ExtensionStep::Deny,
+    };
+    // The role first: a cadre is told they may not decide before anything of the request.
+    if let Err(refused) = rules::decide_extension(&situation(&record, from), step, &actor)
+        && !matches!(refused, TransitionError::Illegal { .. })
+    {
+        return Err(refused.into());
+    }
     let mut ext = extensions::find(conn, extension_id)?
         .filter(|e| e.ticket_id == ticket_id)
         .ok_or_else(|| AppError::not_found("extension request"))?;
@@ -148,7 +156,7 @@ pub fn decide(
             format!("this extension request was {} already", ext.status),
         ));
     }
-    let from = status_of(&record)?;
+    rules::decide_extension(&situation(&record, from), step, &actor)?;
     let now_text = time::format(now);
     let before = record.row;
     let mut row = before.clone();
@@ -159,17 +167,11 @@ pub fn decide(
     let change = match decision {
         Decision::Approve { note } => {
             let Some(due) = before.due_at.as_deref().and_then(time::parse) else {
-                return Err(AppError::conflict(
-                    "illegal_transition",
-                    "the ticket has no deadline to extend any more",
-                ));
+                return Err(AppError::internal(anyhow::anyhow!(
+                    "ticket {} is handled without a readable deadline",
+                    before.id
+                )));
             };
-            if !from.is_handling() {
-                return Err(AppError::conflict(
-                    "illegal_transition",
-                    format!("cannot extend the deadline of a ticket that is {from}"),
-                ));
-            }
             let days = u32::try_from(ext.working_days).unwrap_or(1);
             let new_due = ctx.calendar.days.deadline(due, days);
             row.due_at = Some(time::format(new_due));
@@ -210,10 +212,7 @@ pub fn decide(
         ));
     }
     write_change(conn, ctx, Some(who), before.version, &row, change, now)?;
-    Ok((
-        ext,
-        TicketRecord::new(crate::service::tickets::for_reader(who, row)),
-    ))
+    Ok((ext, shown(conn, who, row)?))
 }
 
 /// What a dispatcher decided.

@@ -21,8 +21,9 @@ use crate::db::{
 };
 use crate::domain::notification::{mask_name, mask_phone};
 use crate::domain::text;
+use crate::domain::ticket::rules::{self, Actor, Situation, Step, can_view};
 use crate::domain::ticket::{
-    self, Action, Actor, Channel, Priority, Rating, Role, Step, TicketKind, TicketStatus, can_view,
+    self, Action, AllowedAction, Channel, Priority, Rating, Role, TicketKind, TicketStatus,
 };
 use crate::domain::time;
 use crate::domain::validation::FieldErrors;
@@ -32,11 +33,13 @@ use crate::service::attachments;
 use crate::service::calendar::Calendar;
 use crate::service::{Page, require_role};
 
-/// A ticket with what is stored beside it.
+/// A ticket with what is stored beside it, and what its reader may do to it now.
 #[derive(Debug, Clone)]
 pub struct TicketRecord {
     pub row: TicketRow,
     pub co_department_ids: Vec<String>,
+    /// Empty until the record is [`shown`] to a reader.
+    pub allowed_actions: Vec<AllowedAction>,
 }
 
 /// A ticket as one reader may see it.
@@ -216,6 +219,7 @@ impl TicketRecord {
         TicketRecord {
             co_department_ids: ticket_db::split_ids(&row.co_department_ids),
             row,
+            allowed_actions: Vec::new(),
         }
     }
 }
@@ -227,17 +231,24 @@ fn actor_for(
     row: &TicketRow,
     co_department_ids: &[String],
 ) -> Result<Actor, AppError> {
+    let is_liaison = who.role == Role::Cadre
+        && enterprises::find(conn, &row.enterprise_id)?
+            .and_then(|e| e.liaison_cadre_id)
+            .is_some_and(|id| id == who.user_id);
+    Ok(actor_of(who, row, co_department_ids, is_liaison))
+}
+
+/// How the principal stands to a ticket, its liaison cadre being known.
+fn actor_of(
+    who: &Principal,
+    row: &TicketRow,
+    co_department_ids: &[String],
+    is_liaison: bool,
+) -> Actor {
     let in_department = |dept: Option<&String>| {
         who.role == Role::Cadre && dept.is_some() && who.department_id.as_ref() == dept
     };
-    let is_liaison = if who.role == Role::Cadre {
-        enterprises::find(conn, &row.enterprise_id)?
-            .and_then(|e| e.liaison_cadre_id)
-            .is_some_and(|id| id == who.user_id)
-    } else {
-        false
-    };
-    Ok(Actor {
+    Actor {
         role: who.role,
         is_assignee: row.assignee_id.as_deref() == Some(who.user_id.as_str()),
         in_lead_department: in_department(row.department_id.as_ref()),
@@ -249,7 +260,66 @@ fn actor_for(
         of_filing_enterprise: who.role == Role::Enterprise
             && who.enterprise_id.as_deref() == Some(row.enterprise_id.as_str()),
         is_liaison,
+    }
+}
+
+/// The facts of a ticket the rules ask about.
+fn situation(row: &TicketRow, extension_pending: bool) -> Result<Situation, AppError> {
+    Ok(Situation {
+        status: parse_status(row)?,
+        has_assignee: row.assignee_id.is_some(),
+        has_deadline: row.due_at.is_some(),
+        extension_pending,
     })
+}
+
+/// The ticket as `who` sees it ([`for_reader`]), with what they may do to it now.
+pub(crate) fn shown(
+    conn: &mut DbConnection,
+    who: &Principal,
+    row: TicketRow,
+) -> Result<TicketRecord, AppError> {
+    let mut record = TicketRecord::new(for_reader(who, row));
+    let actor = actor_for(conn, who, &record.row, &record.co_department_ids)?;
+    // Only staff can ask for or decide an extension, so only they need to know of one.
+    let pending = who.role != Role::Enterprise
+        && crate::db::extensions::pending_for_ticket(conn, &record.row.id)?.is_some();
+    record.allowed_actions = rules::allowed_actions(&situation(&record.row, pending)?, &actor);
+    Ok(record)
+}
+
+/// [`shown`] for a page of a list: the reader's liaison enterprises and the page's waiting
+/// extension requests in one query each, not one per ticket.
+fn shown_all(
+    conn: &mut DbConnection,
+    who: &Principal,
+    rows: Vec<TicketRow>,
+) -> Result<Vec<TicketRecord>, AppError> {
+    let liaison_of = if who.role == Role::Cadre {
+        enterprises::liaison_of(conn, &who.user_id)?
+    } else {
+        Vec::new()
+    };
+    let pending = if who.role == Role::Enterprise {
+        Vec::new()
+    } else {
+        let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+        crate::db::extensions::pending_among(conn, &ids)?
+    };
+    rows.into_iter()
+        .map(|row| {
+            let mut record = TicketRecord::new(for_reader(who, row));
+            let actor = actor_of(
+                who,
+                &record.row,
+                &record.co_department_ids,
+                liaison_of.contains(&record.row.enterprise_id),
+            );
+            let facts = situation(&record.row, pending.contains(&record.row.id))?;
+            record.allowed_actions = rules::allowed_actions(&facts, &actor);
+            Ok(record)
+        })
+        .collect()
 }
 
 /// Loads a ticket the principal may see; anything else is "not found", never "forbidden",
@@ -332,7 +402,7 @@ fn replay(
     }
     let row =
         ticket_db::find(conn, &previous.ticket_id)?.ok_or_else(|| AppError::not_found("ticket"))?;
-    Ok(Some(TicketRecord::new(row)))
+    Ok(Some(shown(conn, who, row)?))
 }
 
 /// Who files for which enterprise and by which channel; the category and the enterprise.
@@ -530,7 +600,7 @@ pub fn file(
         )?;
     }
     Ok(Filed {
-        ticket: TicketRecord::new(row),
+        ticket: shown(conn, who, row)?,
         replayed: false,
     })
 }
@@ -584,7 +654,11 @@ pub fn list(
     limit: i64,
 ) -> Result<Page<TicketRecord>, AppError> {
     let rows = ticket_db::list(conn, &scope_of(who), filter, limit + 1)?;
-    Ok(Page::from_rows(rows, limit, |r| &r.id).map(|r| TicketRecord::new(for_reader(who, r))))
+    let page = Page::from_rows(rows, limit, |r| &r.id);
+    Ok(Page {
+        items: shown_all(conn, who, page.items)?,
+        next_cursor: page.next_cursor,
+    })
 }
 
 /// How many tickets the caller may see are in each workbench tab.
@@ -643,8 +717,8 @@ pub fn detail(
     who: &Principal,
     ticket_id: &str,
 ) -> Result<TicketDetail, AppError> {
-    let (mut ticket, _) = load_visible(conn, who, ticket_id)?;
-    ticket.row = for_reader(who, ticket.row);
+    let (visible, _) = load_visible(conn, who, ticket_id)?;
+    let ticket = shown(conn, who, visible.row)?;
     let internal = sees_internal(who);
     let comments = comments::list_for_ticket(conn, ticket_id, internal)?;
     let attachments = attachment_db::list_for_ticket(conn, ticket_id)?
@@ -690,10 +764,17 @@ pub fn add_comment(
     attachment_ids: &[String],
     now: DateTime<Utc>,
 ) -> Result<CommentRow, AppError> {
-    load_visible(conn, who, ticket_id)?;
+    let (record, _) = load_visible(conn, who, ticket_id)?;
     if internal && !sees_internal(who) {
         return Err(AppError::forbidden(
             "enterprise users cannot write internal comments",
+        ));
+    }
+    let status = parse_status(&record.row)?;
+    if !rules::may_comment(status) {
+        return Err(AppError::conflict(
+            "illegal_transition",
+            format!("cannot comment on a ticket that is {status}: file a new request instead"),
         ));
     }
     let row = CommentRow {
@@ -774,7 +855,7 @@ pub fn act(
     }
     let from = parse_status(&before)?;
     let step = input.step();
-    let to = ticket::decide(from, before.assignee_id.is_some(), step, &actor)?;
+    let to = rules::decide(from, before.assignee_id.is_some(), step, &actor)?;
 
     let now_text = time::format(now);
     let mut row = before.clone();
@@ -782,7 +863,7 @@ pub fn act(
     row.version += 1;
     row.updated_at = now_text.clone();
     let action = step.action();
-    let mut public = ticket::is_public_by_default(action);
+    let mut public = rules::is_public_by_default(action);
     let mut data = None;
     let mut revisit = None;
     let note = match input {
@@ -955,7 +1036,7 @@ pub fn act(
     if let Some(r) = revisit {
         revisits::insert(conn, &r)?;
     }
-    Ok(TicketRecord::new(for_reader(who, row)))
+    shown(conn, who, row)
 }
 
 /// A change to a ticket as its timeline records it.

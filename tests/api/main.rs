@@ -5,6 +5,8 @@
 
 mod helpers;
 
+mod allowed;
+
 mod auth;
 mod authz;
 mod cli;

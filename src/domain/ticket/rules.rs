@@ -1,119 +1,14 @@
-//! The ticket workflow: statuses, the actions that move a ticket between them, who may take
-//! each action, and who may see a ticket at all.
+//! The ticket workflow's rules: the actions that move a ticket between statuses, who may take
+//! each, extension requests and their decisions, who may see and comment on a ticket, and —
+//! from all of these — what a reader may do now ([`allowed_actions`]).
 //!
-//! `decide` is the whole state machine. It is pure: the caller gathers the facts (the
-//! ticket's status, the actor's role and relation to the ticket) and applies the answer.
+//! [`decide`] is the whole state machine. It is pure: the caller gathers the facts (the
+//! ticket's status, the actor's role and relation to the ticket) and applies the answer. The
+//! pages, the scheduler and the extension service ask these functions; none repeats them.
 
 use thiserror::Error;
 
-text_enum!(
-    /// What a user is to the service.
-    Role {
-        Enterprise => "enterprise",
-        Cadre => "cadre",
-        Dispatcher => "dispatcher",
-        Admin => "admin",
-    }
-);
-
-text_enum!(
-    /// Problems, suggestions and inquiries are counted apart on every dashboard.
-    TicketKind {
-        Problem => "problem",
-        Suggestion => "suggestion",
-        Inquiry => "inquiry",
-    }
-);
-
-text_enum!(
-    /// How a request reached the service: filed online by the enterprise, or entered by
-    /// staff from a phone call or a visit.
-    Channel {
-        Online => "online",
-        Phone => "phone",
-        Visit => "visit",
-    }
-);
-
-text_enum!(
-    TicketStatus {
-        Submitted => "submitted",
-        Accepted => "accepted",
-        Assigned => "assigned",
-        InProgress => "in_progress",
-        Resolved => "resolved",
-        Closed => "closed",
-        Rejected => "rejected",
-        Withdrawn => "withdrawn",
-    }
-);
-
-text_enum!(
-    /// How fast a ticket must be handled: a normal deadline counts working days, an urgent one
-    /// hours around the clock.
-    Priority {
-        Normal => "normal",
-        Urgent => "urgent",
-    }
-);
-
-text_enum!(
-    /// The enterprise's verdict on a resolution (满意 / 基本满意 / 不满意).
-    Rating {
-        Satisfied => "satisfied",
-        BasicallySatisfied => "basically_satisfied",
-        Unsatisfied => "unsatisfied",
-    }
-);
-
-text_enum!(
-    /// What happened to a ticket, as written on its timeline. `File` is the filing; the
-    /// `Extension…` entries are the extension requests and decisions; `Remind`, `SignRemind`
-    /// and `Escalate` are written by the scheduler; the rest are the actions of
-    /// `POST /tickets/{id}/{action}` (`Close` also when the revisit window runs out).
-    Action {
-        File => "file",
-        Accept => "accept",
-        Reject => "reject",
-        Assign => "assign",
-        Sign => "sign",
-        Return => "return",
-        Progress => "progress",
-        Urge => "urge",
-        Resolve => "resolve",
-        Revisit => "revisit",
-        Close => "close",
-        Withdraw => "withdraw",
-        ExtensionRequest => "extension_request",
-        ExtensionApprove => "extension_approve",
-        ExtensionDeny => "extension_deny",
-        Remind => "remind",
-        SignRemind => "sign_remind",
-        Escalate => "escalate",
-    }
-);
-
-impl TicketStatus {
-    /// Statuses in which the ticket is being handled and a deadline runs.
-    pub fn is_handling(self) -> bool {
-        matches!(self, TicketStatus::Assigned | TicketStatus::InProgress)
-    }
-
-    /// Statuses from which no action leads anywhere.
-    pub fn is_final(self) -> bool {
-        matches!(
-            self,
-            TicketStatus::Closed | TicketStatus::Rejected | TicketStatus::Withdrawn
-        )
-    }
-}
-
-impl Rating {
-    /// Satisfied and basically satisfied close the ticket; unsatisfied sends it back.
-    pub fn closes(self) -> bool {
-        !matches!(self, Rating::Unsatisfied)
-    }
-}
+use super::{Action, AllowedAction, Rating, Role, TicketStatus};
 
 /// A workflow action with what decides its outcome.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -199,11 +94,11 @@ impl Actor {
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum TransitionError {
-    #[error("a user with the role {role} may not {action} tickets")]
+    #[error("a user with the role {role} may not {} tickets", action.phrase())]
     RoleNotAllowed { role: Role, action: Action },
-    #[error("only {who} may {action} this ticket")]
+    #[error("only {who} may {} this ticket", action.phrase())]
     NotResponsible { action: Action, who: &'static str },
-    #[error("cannot {action} a ticket that is {status}")]
+    #[error("cannot {} a ticket that is {status}", action.phrase())]
     Illegal {
         status: TicketStatus,
         action: Action,
@@ -322,9 +217,139 @@ pub fn is_public_by_default(action: Action) -> bool {
     )
 }
 
-/// The human-readable number of a ticket: prefix, China date, and the day's sequence.
-pub fn format_number(prefix: &str, day: chrono::NaiveDate, sequence: i64) -> String {
-    format!("{prefix}{}{sequence:06}", day.format("%Y%m%d"))
+impl Action {
+    /// The action as the verb of a sentence: "cannot {phrase} a ticket that is closed".
+    pub fn phrase(self) -> &'static str {
+        match self {
+            Action::ExtensionRequest => "ask for an extension of",
+            Action::ExtensionApprove => "approve an extension of",
+            Action::ExtensionDeny => "deny an extension of",
+            Action::SignRemind => "remind to sign",
+            other => other.as_str(),
+        }
+    }
+}
+
+/// What the rules need to know of a ticket, beside who is asking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Situation {
+    pub status: TicketStatus,
+    pub has_assignee: bool,
+    /// A deadline runs (`due_at` is set).
+    pub has_deadline: bool,
+    /// An extension request waits for a decision.
+    pub extension_pending: bool,
+}
+
+/// An extension request (延期) and the two decisions on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExtensionStep {
+    Request,
+    Approve,
+    Deny,
+}
+
+impl ExtensionStep {
+    pub fn action(self) -> Action {
+        match self {
+            ExtensionStep::Request => Action::ExtensionRequest,
+            ExtensionStep::Approve => Action::ExtensionApprove,
+            ExtensionStep::Deny => Action::ExtensionDeny,
+        }
+    }
+}
+
+/// May `actor` take this extension step on a ticket in this situation? Asking is for whoever
+/// may sign (the assignee, or a cadre of the lead department when there is none) while the
+/// ticket is handled under a deadline; deciding is for dispatchers and administrators, and an
+/// approval needs a deadline still running to move. Whether a request is waiting is the
+/// caller's to check: it answers with codes of its own (`extension_pending`,
+/// `extension_decided`).
+pub fn decide_extension(
+    situation: &Situation,
+    step: ExtensionStep,
+    actor: &Actor,
+) -> Result<(), TransitionError> {
+    let action = step.action();
+    let role_ok = match step {
+        ExtensionStep::Request => actor.role == Role::Cadre,
+        ExtensionStep::Approve | ExtensionStep::Deny => {
+            matches!(actor.role, Role::Dispatcher | Role::Admin)
+        }
+    };
+    if !role_ok {
+        return Err(TransitionError::RoleNotAllowed {
+            role: actor.role,
+            action,
+        });
+    }
+    if step == ExtensionStep::Request
+        && !(actor.is_assignee || (!situation.has_assignee && actor.in_lead_department))
+    {
+        return Err(TransitionError::NotResponsible {
+            action,
+            who: "the assignee, or a cadre of the lead department when there is no assignee,",
+        });
+    }
+    let needs_deadline = matches!(step, ExtensionStep::Request | ExtensionStep::Approve);
+    if needs_deadline && !(situation.status.is_handling() && situation.has_deadline) {
+        return Err(TransitionError::Illegal {
+            status: situation.status,
+            action,
+        });
+    }
+    Ok(())
+}
+
+/// May a reader who sees the ticket comment on it? While it is open: a closed, rejected or
+/// withdrawn request takes no more comments (a new difficulty is a new request).
+pub fn may_comment(status: TicketStatus) -> bool {
+    !status.is_final()
+}
+
+/// Everything `actor` may do to the ticket now, in a fixed order: the workflow actions that
+/// [`decide`] allows, a comment, and the extension steps [`decide_extension`] allows (a request
+/// only when none is waiting, a decision only when one is). Nothing for a reader who may not
+/// see the ticket.
+pub fn allowed_actions(situation: &Situation, actor: &Actor) -> Vec<AllowedAction> {
+    if !can_view(actor) {
+        return Vec::new();
+    }
+    let workflow = [
+        (Step::Accept, AllowedAction::Accept),
+        (Step::Reject, AllowedAction::Reject),
+        (Step::Assign, AllowedAction::Assign),
+        (Step::Sign, AllowedAction::Sign),
+        (Step::Return, AllowedAction::Return),
+        (Step::Progress, AllowedAction::Progress),
+        (Step::Urge, AllowedAction::Urge),
+        (Step::Resolve, AllowedAction::Resolve),
+        // The rating decides where a revisit leads, not whether it may be made.
+        (Step::Revisit(Rating::Satisfied), AllowedAction::Revisit),
+        (Step::Close, AllowedAction::Close),
+        (Step::Withdraw, AllowedAction::Withdraw),
+    ];
+    let mut allowed: Vec<AllowedAction> = workflow
+        .into_iter()
+        .filter(|(step, _)| decide(situation.status, situation.has_assignee, *step, actor).is_ok())
+        .map(|(_, action)| action)
+        .collect();
+    if may_comment(situation.status) {
+        allowed.push(AllowedAction::Comment);
+    }
+    let extension = |step| decide_extension(situation, step, actor).is_ok();
+    if !situation.extension_pending && extension(ExtensionStep::Request) {
+        allowed.push(AllowedAction::ExtensionRequest);
+    }
+    if situation.extension_pending {
+        if extension(ExtensionStep::Approve) {
+            allowed.push(AllowedAction::ExtensionApprove);
+        }
+        if extension(ExtensionStep::Deny) {
+            allowed.push(AllowedAction::ExtensionDeny);
+        }
+    }
+    allowed
 }
 
 #[cfg(test)]
@@ -559,42 +584,97 @@ mod tests {
         }
     }
 
-    #[test]
-    fn text_round_trips() {
-        for &s in TicketStatus::ALL {
-            assert_eq!(TicketStatus::parse(s.as_str()), Some(s));
+    fn situation(status: TicketStatus) -> Situation {
+        Situation {
+            status,
+            has_assignee: true,
+            has_deadline: status.is_handling(),
+            extension_pending: false,
         }
-        assert_eq!(TicketStatus::parse("in_progress"), Some(InProgress));
-        assert_eq!(TicketStatus::parse("InProgress"), None);
-        assert_eq!(
-            serde_json::to_string(&Rating::BasicallySatisfied).expect("json"),
-            "\"basically_satisfied\""
+    }
+
+    #[test]
+    fn allowed_actions_agree_with_decide_for_every_status_and_role() {
+        for &status in TicketStatus::ALL {
+            for &role in Role::ALL {
+                let actor = fully_related(role);
+                let allowed = allowed_actions(&situation(status), &actor);
+                for step in Step::all() {
+                    let name = AllowedAction::parse(step.action().as_str()).expect("an action");
+                    assert_eq!(
+                        allowed.contains(&name),
+                        decide(status, true, step, &actor).is_ok(),
+                        "{status} {step:?} {role}: {allowed:?}"
+                    );
+                }
+                assert_eq!(
+                    allowed.contains(&AllowedAction::Comment),
+                    !status.is_final(),
+                    "{status} {role}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_enterprise_sees_withdraw_before_assignment_and_revisit_after_resolution() {
+        let filer = fully_related(Role::Enterprise);
+        let at = |status| allowed_actions(&situation(status), &filer);
+        use AllowedAction as A;
+        assert_eq!(at(Submitted), [A::Withdraw, A::Comment]);
+        assert_eq!(at(Accepted), [A::Withdraw, A::Comment]);
+        assert_eq!(at(InProgress), [A::Comment]);
+        assert_eq!(at(Resolved), [A::Revisit, A::Comment]);
+        // Rated and closed: nothing is left to do, not even a supplement.
+        assert_eq!(at(Closed), []);
+        assert!(
+            allowed_actions(&situation(Submitted), &Actor::with_role(Role::Enterprise)).is_empty()
         );
     }
 
     #[test]
-    fn serde_text_is_the_stored_text() {
-        fn check<T: serde::Serialize>(values: &[T], as_str: fn(&T) -> &'static str) {
-            for v in values {
-                assert_eq!(
-                    serde_json::to_value(v).expect("json"),
-                    serde_json::Value::String(as_str(v).to_string())
-                );
-            }
-        }
-        check(Role::ALL, |v| v.as_str());
-        check(TicketKind::ALL, |v| v.as_str());
-        check(Channel::ALL, |v| v.as_str());
-        check(TicketStatus::ALL, |v| v.as_str());
-        check(Rating::ALL, |v| v.as_str());
-        check(Action::ALL, |v| v.as_str());
-        check(Priority::ALL, |v| v.as_str());
-    }
-
-    #[test]
-    fn numbers() {
-        let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 22).expect("date");
-        assert_eq!(format_number("QYS", day, 123), "QYS20261122000123");
-        assert_eq!(format_number("QYS", day, 1_234_567), "QYS202611221234567");
+    fn extension_steps_follow_the_pending_request() {
+        use AllowedAction as A;
+        let assignee = fully_related(Role::Cadre);
+        let dispatcher = fully_related(Role::Dispatcher);
+        let open = situation(InProgress);
+        let waiting = Situation {
+            extension_pending: true,
+            ..open
+        };
+        assert!(allowed_actions(&open, &assignee).contains(&A::ExtensionRequest));
+        assert!(!allowed_actions(&waiting, &assignee).contains(&A::ExtensionRequest));
+        assert!(!allowed_actions(&open, &dispatcher).contains(&A::ExtensionApprove));
+        let decisions: Vec<_> = allowed_actions(&waiting, &dispatcher)
+            .into_iter()
+            .filter(|a| matches!(a, A::ExtensionApprove | A::ExtensionDeny))
+            .collect();
+        assert_eq!(decisions, [A::ExtensionApprove, A::ExtensionDeny]);
+        // Resolved while a request waited: it can still be denied, not approved.
+        let resolved = Situation {
+            status: Resolved,
+            has_deadline: true,
+            ..waiting
+        };
+        let after: Vec<_> = allowed_actions(&resolved, &dispatcher);
+        assert!(after.contains(&A::ExtensionDeny) && !after.contains(&A::ExtensionApprove));
+        // A co-handling cadre may note progress but not ask for more time.
+        let co = Actor {
+            in_co_department: true,
+            ..Actor::with_role(Role::Cadre)
+        };
+        assert_eq!(
+            decide_extension(&open, ExtensionStep::Request, &co),
+            Err(TransitionError::NotResponsible {
+                action: Action::ExtensionRequest,
+                who: "the assignee, or a cadre of the lead department when there is no assignee,",
+            })
+        );
+        let err = decide_extension(&situation(Resolved), ExtensionStep::Request, &assignee)
+            .expect_err("no deadline runs");
+        assert_eq!(
+            err.to_string(),
+            "cannot ask for an extension of a ticket that is resolved"
+        );
     }
 }
