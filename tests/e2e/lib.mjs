@@ -294,6 +294,7 @@ export async function newMonitoredContext(browser, name, options) {
     })));
   });
   return {
+    name,
     context,
     problems,
     /** The requests the context's pages made so far: [{path, status, bytes}]. */

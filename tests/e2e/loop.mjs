@@ -11,12 +11,22 @@
 //   signs for it and resolves it; the enterprise rates it 满意; the admin's dashboard shows
 //   the satisfaction rate change. Then: an XSS title shows as text (enterprise and staff
 //   pages), an upload over 10 MiB is refused with a clear message and nothing is attached,
-//   another enterprise's attachment is refused (404) and no image shows; and no console
-//   error, CSP violation or dialog happened on the pages.
+//   another enterprise's attachment is refused (404) and no image shows; the enterprise's
+//   sessions fetched no staff or admin file; and no console error, CSP violation or dialog
+//   happened on the pages.
 //
-// Two things are done outside the pages, and are named so:
+//   At every status the loop passes through (submitted, accepted, assigned, in_progress, with
+//   and without a waiting extension request, resolved, closed) and on a rejected and a
+//   withdrawn request, each reader who can see the ticket (enterprise, cadre, dispatcher,
+//   admin) reads it over the API and opens its page: the action buttons shown must be what
+//   its allowed_actions map to (BUTTONS), and for the enterprise the list's 去评价, the rating
+//   page and the supplement page must follow it too.
+//
+// Some things are done outside the pages, and are named so:
 //   - readSmsCode: the SMS code, from the stand-in SMS gateway (the person's phone);
-//   - fixtureUnsatisfiedClosedTicket: a precondition for the dashboard check (below).
+//   - fixtureUnsatisfiedClosedTicket: a precondition for the dashboard check (below);
+//   - the button checks read each ticket over the API as each reader, and make their
+//     extension request, rejected and withdrawn requests over the API.
 //
 // Exit status 0 when every scenario passed; failures print the step, the reason and the
 // paths of screenshots of every page open at that moment.
@@ -26,7 +36,7 @@ import {
   check, checkEqual, eventually, visible, textMatches,
   scenario, step, watchPages, summary, launch, newMonitoredContext, shot,
   newCreditCode, newPhone, smallPhoto, oversizedPhoto, tempFile,
-  apiOk, apiLogin, readSmsCode, startWatchdog, FAILURES_DIR,
+  api, apiOk, apiLogin, readSmsCode, startWatchdog, FAILURES_DIR,
 } from './lib.mjs';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -157,6 +167,80 @@ async function summaryFor(adminToken, from, to) {
 }
 
 // ---------------------------------------------------------------------------------------
+// The buttons drawn from allowed_actions.
+
+/**
+ * The action buttons (test ids) each page draws for each of a ticket's allowed_actions,
+ * written out here from docs/frontend.md: a button without its action, or an action without
+ * its button, fails the check. An action a page has no button for maps to a name no page has.
+ */
+const BUTTONS = {
+  staff: {
+    accept: ['action-accept'], reject: ['action-reject'], assign: ['action-assign'], sign: ['action-sign'],
+    return: ['action-return'], progress: ['action-progress'], urge: ['action-urge'], resolve: ['action-resolve'],
+    revisit: ['action-revisit'], close: ['action-close'], comment: ['action-comment'],
+    extension_request: ['action-extend'], extension_approve: ['action-approve-ext'], extension_deny: ['action-deny-ext'],
+  },
+  enterprise: { withdraw: ['withdraw'], revisit: ['rate-open', 'rate-action'], comment: ['supplement-open'] },
+};
+const BUTTON_IDS = [...new Set(Object.values(BUTTONS).flatMap((m) => Object.values(m).flat()))];
+
+/** Opens a page's route afresh (reloading it when the page is there already). */
+async function openHash(page, hash) {
+  if (new URL(page.url()).hash === hash) await page.reload();
+  else await page.goto(`/${hash}`);
+}
+
+/** The test ids of the action buttons in `scope`. */
+async function buttonsIn(scope) {
+  const ids = await scope.locator('[data-testid]').evaluateAll((els, known) => els.map((e) => e.getAttribute('data-testid')).filter((x) => known.includes(x)), BUTTON_IDS);
+  return [...new Set(ids)].sort();
+}
+
+const sameSet = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/**
+ * Each reader opens the ticket as they would (their own signed-in page) and reads it over the
+ * API as themselves: the action buttons on the page must be exactly what the ticket's
+ * allowed_actions map to. For the enterprise also the list's 去评价, the rating page and the
+ * supplement page. A reader who may not see the ticket (404) is passed over, and said so.
+ */
+async function expectButtons(readers, ticketId, status) {
+  for (const reader of readers) {
+    const r = await api('GET', `/tickets/${ticketId}`, { token: await reader.token() });
+    if (r.status === 404) {
+      console.log(`      ${reader.name}: cannot see it (404)`);
+      continue;
+    }
+    check(r.status === 200, `GET /tickets/${ticketId} as ${reader.name}: ${r.status} ${r.text.slice(0, 200)}`);
+    const tk = r.json;
+    checkEqual(tk.status, status, `the ticket's status as ${reader.name} reads it`);
+    check(Array.isArray(tk.allowed_actions), `allowed_actions on the ticket as ${reader.name} reads it: ${JSON.stringify(tk.allowed_actions)}`);
+    const map = BUTTONS[reader.kind];
+    const expected = [...new Set(tk.allowed_actions.flatMap((a) => map[a] || [`(no button for ${a})`]))].sort();
+    const page = await reader.page();
+    await openHash(page, reader.ticketHash(ticketId));
+    await expectStatus(tid(page, 'ticket-status'), status, `${reader.name}'s ticket page`);
+    const shown = await buttonsIn(page.locator('#app'));
+    check(sameSet(shown, expected), `${reader.name}, ${status}: allowed_actions ${JSON.stringify(tk.allowed_actions)} ` +
+      `→ buttons ${JSON.stringify(expected)}, but the page shows ${JSON.stringify(shown)}`);
+    if (reader.kind === 'enterprise') {
+      const rate = tk.allowed_actions.includes('revisit');
+      const comment = tk.allowed_actions.includes('comment');
+      await openHash(page, '#/e/tickets');
+      const item = page.locator(`[data-testid="ticket-item"][data-id="${ticketId}"]`);
+      await expectStatus(item, status, `${reader.name}'s list item`);
+      checkEqual(await item.getByTestId('ticket-rate-quick').count(), rate ? 1 : 0, `${status}: 去评价 (ticket-rate-quick) on the list item`);
+      await openHash(page, `#/e/tickets/${ticketId}/rate`);
+      await visible(tid(page, rate ? 'rate-submit' : 'rate-done'), `${status}: the rating page's ${rate ? 'form' : 'notice that it cannot be rated'}`);
+      checkEqual(await tid(page, rate ? 'rate-done' : 'rate-submit').count(), 0, `${status}: the rating page shows one of form and notice`);
+      await openHash(page, `#/e/tickets/${ticketId}/supplement`);
+      await visible(tid(page, comment ? 'supplement-submit' : 'supplement-closed'), `${status}: the supplement page's ${comment ? 'form' : 'notice that it is closed'}`);
+      checkEqual(await tid(page, comment ? 'supplement-closed' : 'supplement-submit').count(), 0, `${status}: the supplement page shows one of form and notice`);
+    }
+    console.log(`      ${reader.name}: ${tk.allowed_actions.join(' ') || '(nothing)'} → ${shown.join(' ') || '(no buttons)'}`);
+  }
+}
 
 /**
  * PRECONDITION over the API (not part of the loop under test): the demo data has exactly
@@ -174,6 +258,7 @@ async function fixtureUnsatisfiedClosedTicket() {
   const cats = await apiOk('GET', '/categories', { token: ent });
   const cat = cats.items.find((c) => c.name === DEMO.category);
   check(cat, `demo category ${DEMO.category} exists`);
+  state.categoryId = cat.id;
   const depts = await apiOk('GET', '/departments', { token: disp });
   const dept = depts.items.find((d) => d.name === DEMO.department);
   check(dept, `demo department ${DEMO.department} exists`);
@@ -222,6 +307,36 @@ async function main() {
   const entPage = await ent.newPage();
   const admin = await monitored('admin', DESKTOP);
   const adminPage = await admin.newPage();
+
+  // The readers of the button checks: each signed in once, in a page of their own.
+  const reader = (name, kind, options, credentials, home, ticketPage) => {
+    let token = null;
+    let page = null;
+    return {
+      name, kind,
+      ticketHash: (id) => `${ticketPage}${id}`,
+      async token() {
+        if (!token) token = await apiLogin(...credentials());
+        return token;
+      },
+      async page() {
+        if (!page) {
+          const m = await monitored(`${name} (buttons)`, options);
+          page = await m.newPage();
+          await passwordLogin(page, ...credentials(), home);
+        }
+        return page;
+      },
+    };
+  };
+  const readers = {
+    enterprise: reader('enterprise', 'enterprise', PHONE, () => [state.enterprise.phone, state.enterprise.password], /^#\/e/, '#/e/tickets/'),
+    cadre: reader('cadre', 'staff', PHONE, () => [DEMO.cadre, DEMO_PASSWORD], /^#\/c/, '#/c/tickets/'),
+    dispatcher: reader('dispatcher', 'staff', DESKTOP, () => [DEMO.dispatcher, DEMO_PASSWORD], /^#\/d/, '#/d/tickets/'),
+    admin: reader('admin', 'staff', DESKTOP, () => [ADMIN_USER, ADMIN_PASSWORD], /^#\/a/, '#/d/tickets/'),
+  };
+  const everyone = Object.values(readers);
+  const buttonsStep = (status) => step(`the buttons match allowed_actions: ${status}`, () => expectButtons(everyone, state.ticket.id, status));
 
   await scenario('precondition: a closed ticket rated 不满意 (over the API)', async () => {
     await step('fixtureUnsatisfiedClosedTicket', fixtureUnsatisfiedClosedTicket);
@@ -336,6 +451,7 @@ async function main() {
       await expectStatus(item, 'submitted', 'the list item');
       await shot(entPage, 'my-tickets.png');
     });
+    await buttonsStep('submitted');
   });
 
   // ---- staff ---------------------------------------------------------------------------
@@ -372,6 +488,7 @@ async function main() {
       await tid(dispPage, 'dialog-ok').click();
       await expectStatus(tid(dispPage, 'ticket-status'), 'accepted', 'after accepting');
     });
+    await buttonsStep('accepted');
     await step('assign (交办) to the department and cadre', async () => {
       await tid(dispPage, 'action-assign').click();
       await visible(dispPage.locator('[data-testid="form-dialog"][data-action="assign"]'), 'the assign dialog');
@@ -388,6 +505,7 @@ async function main() {
       await textMatches(tid(dispPage, 'ticket-department'), DEMO.department, 'the lead department');
       await textMatches(tid(dispPage, 'ticket-assignee'), DEMO.cadreName, 'the assignee');
     });
+    await buttonsStep('assigned');
   });
 
   await scenario('cadre: sign and resolve', async () => {
@@ -414,6 +532,16 @@ async function main() {
       await tid(cadrePage, 'dialog-ok').click();
       await expectStatus(tid(cadrePage, 'ticket-status'), 'in_progress', 'after signing');
     });
+    await buttonsStep('in_progress');
+    await step('with an extension request waiting (asked and denied over the API)', async () => {
+      const cadreToken = await readers.cadre.token();
+      const ext = await apiOk('POST', `/tickets/${state.ticket.id}/extensions`, { token: cadreToken, body: { working_days: 2, reason: `e2e ${RUN}：设备到货延迟。` } }, [201]);
+      await expectButtons(everyone, state.ticket.id, 'in_progress');
+      await apiOk('POST', `/tickets/${state.ticket.id}/extensions/${ext.id}/deny`, { token: await readers.dispatcher.token(), body: { reason: '请按原期限办结。' } }, [200]);
+      // The cadre's page still shows the ticket as it was: show it again.
+      await cadrePage.reload();
+      await expectStatus(tid(cadrePage, 'ticket-status'), 'in_progress', 'the cadre page again');
+    });
     await step('resolve (办结)', async () => {
       await tid(cadrePage, 'action-resolve').click();
       await visible(cadrePage.locator('[data-testid="form-dialog"][data-action="resolve"]'), 'the resolve dialog');
@@ -424,6 +552,7 @@ async function main() {
       await shot(cadrePage, 'cadre-detail.png');
     });
     state.resolution = resolution;
+    await buttonsStep('resolved');
   });
 
   await scenario('enterprise: rate it 满意', async () => {
@@ -447,6 +576,7 @@ async function main() {
       await textMatches(tid(entPage, 'ticket-rating'), '满意', 'the rating shown');
       state.rated = true;
     });
+    await buttonsStep('closed');
   });
 
   await scenario('admin: the satisfaction rate changed on the dashboard', async () => {
@@ -470,6 +600,24 @@ async function main() {
       check(before.percent === null || after.percent > before.percent, `a 满意 rating raises the rate: ${before.text} → ${after.text}`);
       checkEqual(after.percent, expected, 'the card against /stats/summary for its period');
       await shot(adminPage, 'admin-dashboard.png');
+    });
+  });
+
+  await scenario('the buttons match allowed_actions on a rejected and a withdrawn request', async () => {
+    needs('enterprise');
+    const filed = async (title) => apiOk('POST', '/tickets', {
+      token: await readers.enterprise.token(),
+      body: { kind: 'problem', category_id: state.categoryId, title: `${title} ${RUN}`, description: `e2e ${RUN}` },
+    });
+    await step('rejected (by the dispatcher, over the API)', async () => {
+      const tk = await filed('不予受理的诉求');
+      await apiOk('POST', `/tickets/${tk.id}/reject`, { token: await readers.dispatcher.token(), body: { reason: '不属于受理范围。' } }, [200]);
+      await expectButtons(everyone, tk.id, 'rejected');
+    });
+    await step('withdrawn (by the enterprise, over the API)', async () => {
+      const tk = await filed('撤回的诉求');
+      await apiOk('POST', `/tickets/${tk.id}/withdraw`, { token: await readers.enterprise.token(), body: { reason: '已自行解决。' } }, [200]);
+      await expectButtons(everyone, tk.id, 'withdrawn');
     });
   });
 
@@ -613,7 +761,9 @@ async function main() {
 
   await scenario("the enterprise's phone page loads no staff or admin code", async () => {
     await step('the files both enterprise sessions fetched', async () => {
-      const files = (await ent.requests()).concat(await other.requests()).filter((r) => r.path.startsWith('/assets/'));
+      const sessions = [ent, other, ...contexts.filter((m) => m.name === 'enterprise (buttons)')];
+      const files = (await Promise.all(sessions.map((m) => m.requests()))).flat().filter((r) => r.path.startsWith('/assets/'));
+      check(sessions.length === 3, 'the enterprise sessions: registered, the other, the button checks');
       check(files.some((r) => r.path === '/assets/js/enterprise/index.js'), `the enterprise pages were fetched (${files.length} files seen)`);
       const desk = files.filter((r) => STAFF_ONLY.test(r.path)).map((r) => r.path);
       check(desk.length === 0, `an enterprise session fetched staff or admin files: ${[...new Set(desk)].join(', ')}`);

@@ -1,10 +1,12 @@
 // enterprise/detail.js — one of the enterprise's requests (#/e/tickets/:id): its status and steps,
-// the outcome and rating, the content with photos, the timeline, and the actions it may take.
+// the outcome and rating, the content with photos, the timeline, and the actions its
+// allowed_actions offer: 补充说明 (comment), 撤回 (withdraw), 评价 (revisit).
 //
 // Test ids (stable, for tests/e2e):
 //   ticket-created ticket-status ticket-number detail-title ticket-kind
 //   ticket-category-name ticket-due ticket-department ticket-description-text ticket-resolution
-//   ticket-rating ticket-reject-reason steps attachments timeline (core) supplement-open withdraw rate-open
+//   ticket-rating ticket-reject-reason steps attachments timeline (core); the actions: supplement-open
+//   (comment) withdraw (withdraw) rate-open and rate-action (revisit)
 
 import { h } from '../core/dom.js';
 import { icon } from '../core/icons.js';
@@ -20,6 +22,7 @@ import { cell, cells } from '../core/controls.js';
 import { fmtDateTime, fmtDue, statusTag, kindTag, ratingTag } from '../core/format.js';
 import { timeline } from '../core/timeline.js';
 import { attachmentsView } from '../core/attachments.js';
+import { may } from '../core/allowed.js';
 import { OPEN, departments, categories } from './tickets.js';
 
 function steps(tk) {
@@ -87,7 +90,7 @@ export async function detailPage(params, query) {
   if (query.created) blocks.push(h('div', { class: 'notice notice-success', role: 'status', 'data-testid': 'ticket-created' }, icon('check'), h('span', null, t('detail.created'))));
   blocks.push(head);
 
-  if (tk.status === 'resolved') {
+  if (may(tk, 'revisit')) {
     blocks.push(h('div', { class: 'notice notice-cta' },
       h('span', null, t('detail.rateCta')),
       h('a', { class: 'btn btn-primary btn-small', href: `#/e/tickets/${encodeURIComponent(tk.id)}/rate`, 'data-testid': 'rate-open' }, t('detail.rateNow'))));
@@ -133,10 +136,11 @@ export async function detailPage(params, query) {
     })));
 
   const actionsBar = [];
-  if (tk.status !== 'withdrawn' && tk.status !== 'rejected') {
+  // The buttons: what the server allows this reader now (allowed_actions).
+  if (may(tk, 'comment')) {
     actionsBar.push(h('a', { class: 'btn btn-ghost', href: `#/e/tickets/${encodeURIComponent(tk.id)}/supplement`, 'data-testid': 'supplement-open' }, t('detail.supplement')));
   }
-  if (tk.status === 'submitted' || tk.status === 'accepted') {
+  if (may(tk, 'withdraw')) {
     actionsBar.push(h('button', { type: 'button', class: 'btn btn-ghost btn-danger-text', 'data-testid': 'withdraw', onclick: async (e) => {
       const btn = e.currentTarget;
       const reason = await promptDialog(t('detail.withdrawPrompt'), { multiline: true, placeholder: t('detail.withdrawPh'), maxLength: 2000, okText: t('detail.withdraw'), danger: true });
@@ -149,8 +153,8 @@ export async function detailPage(params, query) {
       } catch (err) { btn.disabled = false; toast(errorMessage(err), 'error'); if (err.status === 409) refresh(); }
     } }, t('detail.withdraw')));
   }
-  if (tk.status === 'resolved') {
-    actionsBar.push(h('a', { class: 'btn btn-primary', href: `#/e/tickets/${encodeURIComponent(tk.id)}/rate` }, t('detail.rate')));
+  if (may(tk, 'revisit')) {
+    actionsBar.push(h('a', { class: 'btn btn-primary', href: `#/e/tickets/${encodeURIComponent(tk.id)}/rate`, 'data-testid': 'rate-action' }, t('detail.rate')));
   }
   const body = h('div', { class: ['detail', actionsBar.length && 'has-actionbar'] }, blocks,
     actionsBar.length ? h('div', { class: 'actionbar' }, actionsBar) : null);

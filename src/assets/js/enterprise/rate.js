@@ -15,6 +15,7 @@ import { toast } from '../core/feedback.js';
 import { field, showFieldErrors, clearFieldErrors, localErrors, counter, submitBusy, formError, setFormError } from '../core/forms.js';
 import { errorMessage } from '../core/errors.js';
 import { statusTag } from '../core/format.js';
+import { may } from '../core/allowed.js';
 
 export async function ratePage(params) {
   const id = params.id;
@@ -25,7 +26,8 @@ export async function ratePage(params) {
     h('div', { class: 'strong' }, tk.title),
     tk.resolution ? h('div', { class: 'rate-resolution' }, h('div', { class: 'muted' }, t('detail.result')), h('p', { class: 'pre' }, tk.resolution)) : null);
 
-  if (tk.status !== 'resolved') {
+  // The form only when the server allows this reader a revisit now; else why not, by status.
+  if (!may(tk, 'revisit')) {
     const msg = tk.rating && tk.status === 'closed'
       ? t('rate.already', { rating: t(`rating.${tk.rating}`) })
       : ['closed', 'rejected', 'withdrawn'].includes(tk.status)

@@ -3,6 +3,7 @@
 //
 // Test ids (stable, for tests/e2e):
 //   supplement-body supplement-uploader (+ -input, -pick, -item, -error…) supplement-submit
+//   supplement-closed (instead of the form when allowed_actions has no comment)
 
 import { h } from '../core/dom.js';
 import { t } from '../core/i18n.js';
@@ -16,10 +17,19 @@ import { toast } from '../core/feedback.js';
 import { confirmDialog } from '../core/dialogs.js';
 import { field, showFieldErrors, clearFieldErrors, localErrors, counter, submitBusy, formError, setFormError } from '../core/forms.js';
 import { uploader } from '../core/uploader.js';
+import { may } from '../core/allowed.js';
 
 export async function supplementPage(params) {
   const id = params.id;
   const tk = await api('GET', `/tickets/${encodeURIComponent(id)}`);
+  const back = `#/e/tickets/${encodeURIComponent(id)}`;
+  const headCard = h('div', { class: 'card card-compact' }, h('div', { class: 'muted mono' }, tk.number), h('div', { class: 'strong' }, tk.title));
+  // The form only while the server allows this reader a comment (not on a closed, rejected or withdrawn request).
+  if (!may(tk, 'comment')) {
+    return page({ title: t('sup.title'), back, body: h('div', { class: 'form' }, headCard,
+      h('div', { class: 'state', 'data-testid': 'supplement-closed' }, h('p', null, t('sup.closed', { status: t(`status.${tk.status}`) })),
+        h('a', { class: 'btn btn-ghost', href: back }, t('rate.view')))) });
+  }
   const key = `qys.draft.comment.${(session.user() || {}).id}.${id}`;
   const d = store.get(key, {}) || {};
   const text = h('textarea', { class: 'textarea', name: 'body', rows: '6', maxlength: '2000', placeholder: t('sup.bodyPh'), 'data-testid': 'supplement-body' });
@@ -32,7 +42,7 @@ export async function supplementPage(params) {
     else store.set(key, { body: text.value, attachments: up.items() });
   };
   const form = h('form', { class: 'form', novalidate: true },
-    h('div', { class: 'card card-compact' }, h('div', { class: 'muted mono' }, tk.number), h('div', { class: 'strong' }, tk.title)),
+    headCard,
     h('div', { class: 'form-cells' },
       field(t('sup.body'), h('div', { class: 'textarea-wrap' }, text, counter(text, 2000)), null, { required: true, cls: 'field-stack' }),
       field(t('new.attachments'), up.element, null, { cls: 'field-stack' })),
@@ -64,5 +74,5 @@ export async function supplementPage(params) {
       if (!showFieldErrors(form, err)) setFormError(box, errorMessage(err));
     }
   });
-  return page({ title: t('sup.title'), back: `#/e/tickets/${encodeURIComponent(id)}`, body: form });
+  return page({ title: t('sup.title'), back, body: form });
 }

@@ -1,5 +1,5 @@
 // enterprise/tickets.js — what the enterprise's pages share about tickets: the open statuses,
-// the row of a ticket in a list (ticketItem, with 去评价 when the reader may rate it), and the
+// the row of a ticket in a list (ticketItem, with 去评价 when its allowed_actions has revisit), and the
 // departments and categories, each fetched once per page load.
 
 import { h } from '../core/dom.js';
@@ -8,6 +8,7 @@ import { t } from '../core/i18n.js';
 import { api } from '../core/api.js';
 import { navigate } from '../core/router.js';
 import { fmtDateTime, fmtDate, fmtDue, statusTag, kindTag } from '../core/format.js';
+import { may } from '../core/allowed.js';
 
 export const OPEN = ['submitted', 'accepted', 'assigned', 'in_progress'];
 
@@ -31,6 +32,7 @@ export function categories() {
 
 export function ticketItem(tk) {
   const due = OPEN.includes(tk.status) && tk.due_at ? fmtDue(tk.due_at) : null;
+  const rate = may(tk, 'revisit');
   return h('a', { class: 'list-item ticket-item', href: `#/e/tickets/${encodeURIComponent(tk.id)}`, 'data-testid': 'ticket-item', 'data-id': tk.id, 'data-status': tk.status },
     h('div', { class: 'ti-head' },
       h('span', { class: 'ti-title' }, tk.title),
@@ -39,8 +41,8 @@ export function ticketItem(tk) {
       kindTag(tk.kind),
       h('span', { class: 'ti-number' }, tk.number),
       h('span', null, fmtDate(tk.created_at))),
-    due || tk.status === 'resolved' ? h('div', { class: 'ti-foot' },
+    due || rate ? h('div', { class: 'ti-foot' },
       due ? h('span', { class: ['due', due.cls] }, icon('clock'), t('detail.due'), ' ', fmtDateTime(tk.due_at), ' · ', due.text) : h('span'),
-      tk.status === 'resolved' ? h('span', { class: 'btn btn-primary btn-small', 'data-testid': 'ticket-rate-quick',
+      rate ? h('span', { class: 'btn btn-primary btn-small', 'data-testid': 'ticket-rate-quick',
         onclick: (e) => { e.preventDefault(); e.stopPropagation(); navigate(`#/e/tickets/${encodeURIComponent(tk.id)}/rate`); } }, t('list.toRate')) : null) : null);
 }

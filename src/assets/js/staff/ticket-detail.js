@@ -24,9 +24,31 @@ import { loading } from '../core/states.js';
 import { fmtDateTime, fmtDate, fmtDue, statusTag, kindTag, ratingTag } from '../core/format.js';
 import { timeline } from '../core/timeline.js';
 import { attachmentsView } from '../core/attachments.js';
+import { may } from '../core/allowed.js';
 import { directory, nameMap } from '../desk/directory.js';
-import { lastList, isMine } from './tickets.js';
+import { lastList } from './tickets.js';
 import { ticketActions } from './ticket-actions.js';
+
+/**
+ * The action bar's buttons, in the order they are drawn: each shows when the ticket's
+ * allowed_actions has its action. The first `main` one present is the primary button.
+ * (Extension decisions are drawn on the waiting request, in the extensions card.)
+ */
+const BAR = [
+  { action: 'sign', testid: 'action-sign', label: 's.a.sign', icon: 'check', main: true },
+  { action: 'return', testid: 'action-return', label: 's.a.return' },
+  { action: 'accept', testid: 'action-accept', label: 's.a.accept', icon: 'check', main: true },
+  { action: 'resolve', testid: 'action-resolve', label: 's.a.resolve', icon: 'check', main: true },
+  { action: 'progress', testid: 'action-progress', label: 's.a.progress' },
+  { action: 'extension_request', run: 'extend', testid: 'action-extend', label: 's.a.extend', icon: 'clock' },
+  { action: 'urge', testid: 'action-urge', label: 's.a.urge', icon: 'bell', main: true },
+  // 派单 a ticket not yet with a department; 重新派单 one being handled.
+  { action: 'assign', testid: 'action-assign', label: (tk) => (['assigned', 'in_progress'].includes(tk.status) ? 's.a.reassign' : 's.a.assign'), main: true },
+  { action: 'reject', testid: 'action-reject', label: 's.a.reject', cls: 'btn-danger-text' },
+  { action: 'revisit', testid: 'action-revisit', label: 's.a.revisit', icon: 'phone', main: true },
+  { action: 'close', testid: 'action-close', label: 's.a.close', main: true },
+  { action: 'comment', testid: 'action-comment', label: 's.a.comment' },
+];
 
 /** A "tel:" href for a stored contact number ('0731-88889999-8' → 'tel:073188889999,8'). */
 function telHref(phone) {
@@ -52,7 +74,6 @@ export async function detailPage({ id, mode }) {
   const body = h('div', { class: 'detail has-actionbar sf-detail', 'data-testid': 'ticket-detail' });
   const actionBar = h('div', { class: 'actionbar sf-actionbar', 'data-testid': 'action-bar' });
   let ticket = null;
-  let extensions = [];
 
   let current = null;
   async function fetchAll_() {
@@ -95,17 +116,9 @@ export async function detailPage({ id, mode }) {
     return h('button', { type: 'button', class: ['btn', cls], 'data-testid': testid, onclick }, ic ? icon(ic) : null, label);
   }
 
-  // Which actions the reader may take now.
-  const canSign = (tk) => isCadre && tk.status === 'assigned' && (isMine(tk, me) || (!tk.assignee_id && tk.department_id === me.department_id));
-  const canProgress = (tk) => isCadre && tk.status === 'in_progress' && (isMine(tk, me) || tk.department_id === me.department_id || (tk.co_department_ids || []).includes(me.department_id));
-  const canResolve = (tk) => isCadre && tk.status === 'in_progress' && (isMine(tk, me) || tk.department_id === me.department_id);
-  const canExtend = (tk) => isCadre && ['assigned', 'in_progress'].includes(tk.status) && (isMine(tk, me) || (!tk.assignee_id && tk.department_id === me.department_id))
-    && !extensions.some((x) => x.status === 'pending');
-
   function draw(data) {
     const { tk, ex, depts, category, enterprise, users } = data;
     ticket = tk;
-    extensions = ex;
     current = data;
     const dn = nameMap(depts);
     const userName = (uid) => (uid === me.id ? `${users.get(uid) || ''}（${t('s.me')}）` : users.get(uid));
@@ -192,42 +205,27 @@ export async function detailPage({ id, mode }) {
         x.due_before && x.due_after && x.status === 'approved' ? h('div', { class: 'muted sf-small' }, t('s.ext.due', { before: fmtDate(x.due_before), after: fmtDate(x.due_after) }))
           : x.due_before ? h('div', { class: 'muted sf-small' }, t('s.ext.dueNow', { before: fmtDate(x.due_before) })) : null,
         x.decision_reason ? h('div', { class: 'sf-small' }, t('s.ext.decision', { text: x.decision_reason })) : null,
-        isStaffDesk && x.status === 'pending' ? h('div', { class: 'btn-row' },
-          btn('action-approve-ext', t('s.a.approveExt'), () => actions.approveExtension(x), 'btn-primary btn-small', 'check'),
-          btn('action-deny-ext', t('s.a.denyExt'), () => actions.denyExtension(x), 'btn-ghost btn-small', 'close')) : null)))) : null;
+        x.status === 'pending' && (may(tk, 'extension_approve') || may(tk, 'extension_deny')) ? h('div', { class: 'btn-row' },
+          may(tk, 'extension_approve') ? btn('action-approve-ext', t('s.a.approveExt'), () => actions.approveExtension(x), 'btn-primary btn-small', 'check') : null,
+          may(tk, 'extension_deny') ? btn('action-deny-ext', t('s.a.denyExt'), () => actions.denyExtension(x), 'btn-ghost btn-small', 'close') : null) : null)))) : null;
 
     const tlCard = h('section', { class: 'card' },
       h('h3', { class: 'card-title' }, t('s.sec.timeline')),
       timeline(tk.events || [], { comments: tk.comments || [], attachments: tk.attachments || [], deptName: (d) => dn.get(d), userName: (u) => userName(u) }));
 
-    // Actions
-    const acts = [];
-    if (isCadre) {
-      if (canSign(tk)) {
-        acts.push(btn('action-sign', t('s.a.sign'), actions.sign, 'btn-primary', 'check'));
-        acts.push(btn('action-return', t('s.a.return'), actions.return, 'btn-ghost'));
-      }
-      if (canResolve(tk)) acts.push(btn('action-resolve', t('s.a.resolve'), actions.resolve, 'btn-primary', 'check'));
-      if (canProgress(tk)) acts.push(btn('action-progress', t('s.a.progress'), actions.progress, 'btn-ghost'));
-      if (canExtend(tk)) acts.push(btn('action-extend', t('s.a.extend'), actions.extend, 'btn-ghost', 'clock'));
-    } else {
-      if (tk.status === 'submitted') {
-        acts.push(btn('action-accept', t('s.a.accept'), actions.accept, 'btn-primary', 'check'));
-        acts.push(btn('action-assign', t('s.a.assign'), actions.assign, 'btn-ghost'));
-        acts.push(btn('action-reject', t('s.a.reject'), actions.reject, 'btn-ghost btn-danger-text'));
-      } else if (tk.status === 'accepted') {
-        acts.push(btn('action-assign', t('s.a.assign'), actions.assign, 'btn-primary'));
-      } else if (openStatus) {
-        acts.push(btn('action-urge', t('s.a.urge'), actions.urge, 'btn-primary', 'bell'));
-        acts.push(btn('action-assign', t('s.a.reassign'), actions.assign, 'btn-ghost'));
-      } else if (tk.status === 'resolved') {
-        if (me.role === 'dispatcher') acts.push(btn('action-revisit', t('s.a.revisit'), actions.revisit, 'btn-primary', 'phone'));
-        acts.push(btn('action-close', t('s.a.close'), actions.close, me.role === 'dispatcher' ? 'btn-ghost' : 'btn-primary'));
-      }
-    }
-    acts.push(btn('action-comment', t('s.a.comment'), actions.comment, 'btn-ghost'));
+    // The buttons: what the server allows this reader now, in the order of BAR; the first main one is primary.
+    let primary = false;
+    const acts = BAR.filter((b) => may(tk, b.action)).map((b) => {
+      const cls = b.main && !primary ? 'btn-primary' : 'btn-ghost';
+      if (b.main) primary = true;
+      const label = t(typeof b.label === 'function' ? b.label(tk) : b.label);
+      return btn(b.testid, label, actions[b.run || b.action], [cls, b.cls].filter(Boolean).join(' '), b.icon);
+    });
     actionBar.replaceChildren(...acts);
     actionBar.classList.toggle('sf-actionbar-many', acts.length > 2);
+    // Nothing to do (a closed ticket, say): no empty bar at the foot of the screen.
+    actionBar.classList.toggle('hidden', !acts.length);
+    body.classList.toggle('has-actionbar', acts.length > 0);
 
     body.replaceChildren(
       h('div', { class: 'sf-detail-head' }, head),

@@ -22,7 +22,9 @@ import { tabs } from '../core/controls.js';
 import { fmtDateTime, fmtDue, statusTag, kindTag, ratingTag } from '../core/format.js';
 import { directory, nameMap } from '../desk/directory.js';
 import { pagedList, setHashQuery } from '../desk/paged-list.js';
-import { lastList, isMine } from './tickets.js';
+import { lastList } from './tickets.js';
+
+function isMine(tk, me) { return tk.assignee_id && me && tk.assignee_id === me.id; }
 
 function relationTag(tk, me) {
   if (!me || me.role !== 'cadre') return null;
