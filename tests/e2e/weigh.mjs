@@ -1,24 +1,34 @@
 // Weighs an enterprise's session on the phone page: what the browser fetches, by file, with a
 // cold cache. The figures in docs/frontend.md ("Loading by role") come from here.
 //
-//   BASE_URL=http://127.0.0.1:18083 ADMIN_PASSWORD=Qiyeshao@2026 [LATENCY_MS=150] node tests/e2e/weigh.mjs
+//   BASE_URL=http://127.0.0.1:18083 ADMIN_PASSWORD=Qiyeshao@2026 [LATENCY_MS=150 DOWN_KBPS=1600] \
+//     node tests/e2e/weigh.mjs
 //
 // Signs in as the demo enterprise (陈静, password DEMO_PASSWORD), opens home, 我的诉求, one
 // request, the filing form and 我的, and prints every file fetched with its bytes (headers and
-// body as received) and the totals. With LATENCY_MS, Chromium adds that much to every round trip
-// (as a phone network would) and the time until the home page shows is printed too.
+// body as received) and the totals. With LATENCY_MS (and DOWN_KBPS), Chromium adds that much
+// to every round trip (and holds downloads to that many kbit/s), as a phone network would, and
+// the times until the login page and, after signing in, the home page show are printed too.
 
 import { BASE_URL, DEMO_PASSWORD, PHONE, launch } from './lib.mjs';
 
 const latency = Number(process.env.LATENCY_MS || 0);
+const downKbps = Number(process.env.DOWN_KBPS || 0);
 const browser = await launch();
-const context = await browser.newContext({ baseURL: BASE_URL, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', ...PHONE });
+// (ignoreHTTPSErrors: to measure through a local HTTPS proxy with a certificate of its own.)
+const options = { baseURL: BASE_URL, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', ignoreHTTPSErrors: true, ...PHONE };
+const context = await browser.newContext(options);
 const page = await context.newPage();
-if (latency) {
-  const cdp = await context.newCDPSession(page);
+
+async function throttle(p) {
+  if (!latency && !downKbps) return;
+  const cdp = await p.context().newCDPSession(p);
   await cdp.send('Network.enable');
-  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency, downloadThroughput: -1, uploadThroughput: -1 });
+  await cdp.send('Network.emulateNetworkConditions', {
+    offline: false, latency, downloadThroughput: downKbps ? (downKbps * 1000) / 8 : -1, uploadThroughput: -1,
+  });
 }
+await throttle(page);
 const fetched = [];
 page.on('requestfinished', (req) => {
   fetched.push(Promise.all([req.sizes(), req.response()]).then(([sizes, res]) => ({
@@ -47,6 +57,20 @@ await tid('file-submit').waitFor();
 await page.goto('/#/e/me');
 await tid('me-name').waitFor();
 await page.waitForTimeout(500);
+
+// Opening the page again, still signed in: with an empty cache, and then reloaded (the files
+// revalidated: Cache-Control no-cache).
+const again = await browser.newContext({ ...options, storageState: await context.storageState() });
+const reopened = await again.newPage();
+await throttle(reopened);
+started = Date.now();
+await reopened.goto('/#/e');
+await reopened.getByTestId('home-tickets').locator('[data-testid="ticket-item"]').first().waitFor();
+const coldShown = Date.now() - started;
+started = Date.now();
+await reopened.reload();
+await reopened.getByTestId('home-tickets').locator('[data-testid="ticket-item"]').first().waitFor();
+const warmShown = Date.now() - started;
 await browser.close();
 
 const rows = await Promise.all(fetched);
@@ -58,4 +82,7 @@ for (const [path, bytes] of [...byPath].sort()) console.log(`${String(bytes).pad
 const files = rows.filter(isPage);
 console.log(`the page and its files: ${files.length} requests, ${sum(files)} bytes (JavaScript ${sum(files.filter((r) => r.path.endsWith('.js')))})`);
 console.log(`the API: ${rows.length - files.length} requests, ${sum(rows) - sum(files)} bytes`);
-if (latency) console.log(`with ${latency} ms a round trip: the login page in ${loginShown} ms, home after signing in in ${homeShown} ms`);
+if (latency || downKbps) {
+  console.log(`with ${latency} ms a round trip${downKbps ? ` and ${downKbps} kbit/s` : ''}: the login page in ${loginShown} ms, home after signing in in ${homeShown} ms; ` +
+    `signed in, home opened in ${coldShown} ms (empty cache), ${warmShown} ms (reloaded)`);
+}

@@ -243,6 +243,89 @@ fn every_module_says_on_its_first_line_what_it_owns() {
     );
 }
 
+/// The quoted paths of the array literal in `text` whose first item is `'first'`, if any.
+fn array_starting_with(text: &str, first: &str) -> Option<BTreeSet<String>> {
+    let quoted = format!("'{first}'");
+    let mut from = 0;
+    while let Some(at) = text[from..].find(&quoted).map(|i| i + from) {
+        from = at + quoted.len();
+        if !text[..at].trim_end().ends_with('[') {
+            continue;
+        }
+        let end = text[at..].find(']')? + at;
+        return Some(
+            text[at..end]
+                .split('\'')
+                .skip(1)
+                .step_by(2)
+                .map(str::to_string)
+                .collect(),
+        );
+    }
+    None
+}
+
+/// The paths of `<link rel="modulepreload" href="/assets/…">` in a page.
+fn preloaded(html: &str) -> BTreeSet<String> {
+    html.split("<link rel=\"modulepreload\" href=\"/assets/")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .map(str::to_string)
+        .collect()
+}
+
+/// `names` under `js/`, written as a JavaScript list (for the messages).
+fn js_list(names: &BTreeSet<String>) -> String {
+    names
+        .iter()
+        .map(|n| format!("'{}'", n.trim_start_matches("js/")))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[test]
+fn what_is_fetched_at_once_is_what_is_imported() {
+    let graph = graph();
+    let shell = static_closure(&graph, SHELL);
+    // index.html preloads the shell: every module main.js imports, and nothing else.
+    let html = EMBEDDED
+        .iter()
+        .find(|(name, _)| *name == "index.html")
+        .map(|(_, bytes)| String::from_utf8_lossy(bytes).into_owned())
+        .unwrap_or_default();
+    let mut expected = shell.clone();
+    expected.remove(SHELL);
+    assert_eq!(
+        preloaded(&html),
+        expected,
+        "index.html's modulepreload links must name exactly the modules main.js imports: {}",
+        js_list(&expected)
+    );
+    // main.js preloads each role's entry with what it imports beyond the shell.
+    let main = &modules()[SHELL];
+    let entries: Vec<&String> = graph[SHELL]
+        .iter()
+        .filter(|i| i.dynamic)
+        .map(|i| &i.target)
+        .collect();
+    assert!(entries.len() >= 3, "{entries:?}");
+    for entry in entries {
+        let own = entry.trim_start_matches("js/");
+        let listed = array_starting_with(main, own).unwrap_or_default();
+        let expected: BTreeSet<String> = static_closure(&graph, entry)
+            .difference(&shell)
+            .map(|n| n.trim_start_matches("js/").to_string())
+            .collect();
+        assert_eq!(
+            listed,
+            expected,
+            "main.js's list of what {own} imports beyond the shell, which starts with '{own}', \
+             should read: {}",
+            js_list(&expected)
+        );
+    }
+}
+
 #[test]
 fn the_enterprise_pages_reach_no_staff_or_admin_module() {
     let graph = graph();
