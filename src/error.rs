@@ -2,8 +2,8 @@
 //!
 //! - `db` functions return `diesel::QueryResult`; `domain` functions return their own small
 //!   `thiserror` enums;
-//! - `service` functions and HTTP handlers return [`AppError`], which knows its HTTP status and
-//!   its stable `code` (clients switch on the code, not on the message);
+//! - `service` functions and HTTP handlers return [`AppError`], whose stable [`ErrorCode`]
+//!   (clients switch on it, not on the message) decides its HTTP status;
 //! - start-up and the command line use `anyhow`.
 //!
 //! Database causes are never sent to clients: a 500 says only that something failed, and the
@@ -15,51 +15,209 @@ use std::fmt;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use crate::db::PoolError;
+use crate::domain::ticket::apply::Refusal;
 use crate::domain::ticket::rules::TransitionError;
 use crate::domain::validation::FieldErrors;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ErrorKind {
-    BadRequest,
-    Unauthorized,
+/// The stable codes of error answers: part of the API contract (clients switch on them, not
+/// on the message), each with the one HTTP status it is sent with. docs/api.md lists them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorCode {
+    /// the body is not JSON.
+    MalformedJson,
+    /// the body could not be read.
+    MalformedBody,
+    /// a query parameter that cannot be understood.
+    InvalidQuery,
+    /// an upload form that is malformed.
+    InvalidMultipart,
+    /// an upload form without a `file` part.
+    MissingFile,
+    /// an empty upload.
+    EmptyFile,
+    /// an import that is not a workbook of the expected shape.
+    InvalidSpreadsheet,
+    /// `If-Match` that is not a ticket version.
+    InvalidIfMatch,
+    /// an `Idempotency-Key` that is not 1 to 255 visible ASCII characters.
+    InvalidIdempotencyKey,
+    /// no `Authorization` header.
+    MissingToken,
+    /// a token that is not ours, malformed or revoked.
+    InvalidToken,
+    /// a token past its expiry.
+    TokenExpired,
+    /// a wrong username or password.
+    InvalidCredentials,
+    /// a wrong, used or expired SMS code.
+    InvalidCode,
+    /// the caller may not do this.
     Forbidden,
+    /// no such record, or not the caller's to see.
     NotFound,
+    /// the path exists, not with this method.
     MethodNotAllowed,
-    Conflict,
-    PreconditionFailed,
+    /// the action is not possible in the ticket's status.
+    IllegalTransition,
+    /// a unique value is taken.
+    Duplicate,
+    /// a write that refers to a missing record.
+    ReferenceConflict,
+    /// an extension request waits for a decision already.
+    ExtensionPending,
+    /// the extension request was decided already.
+    ExtensionDecided,
+    /// a retry of a message that has not failed.
+    NotFailed,
+    /// a retry of a message that may not be sent again.
+    NotRetryable,
+    /// registration with a phone that has an account.
+    PhoneRegistered,
+    /// registration for an enterprise registered with another contact.
+    EnterpriseRegistered,
+    /// SMS sign-in to a number several accounts use.
+    AmbiguousPhone,
+    /// someone else changed the record between the read and the write.
+    ConcurrentUpdate,
+    /// `If-Match` names another version than the ticket's.
+    VersionMismatch,
+    /// a body over the size limit.
     PayloadTooLarge,
+    /// an uploaded file over the size limit.
+    TooLarge,
+    /// a body of the wrong content type.
     UnsupportedMediaType,
-    Validation,
+    /// an uploaded file of a type we do not take.
+    UnsupportedType,
+    /// the body has the wrong shape or breaks a rule; see `fields`.
+    ValidationFailed,
+    /// rows of an import are wrong; nothing was written.
+    ImportRejected,
+    /// an `Idempotency-Key` used before with another body.
+    IdempotencyKeyReused,
+    /// too many failed sign-ins to this account lately.
+    LockedOut,
+    /// too many attempts or requests lately.
     TooManyRequests,
-    Unavailable,
-    Internal,
+    /// anything unexpected; the cause is logged.
+    InternalError,
+    /// the database could not be used in time.
+    DatabaseUnavailable,
+    /// SMS is turned off on this server.
+    SmsDisabled,
 }
 
-impl ErrorKind {
+impl ErrorCode {
+    /// The code as sent: the variant's name in snake_case.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::MalformedJson => "malformed_json",
+            ErrorCode::MalformedBody => "malformed_body",
+            ErrorCode::InvalidQuery => "invalid_query",
+            ErrorCode::InvalidMultipart => "invalid_multipart",
+            ErrorCode::MissingFile => "missing_file",
+            ErrorCode::EmptyFile => "empty_file",
+            ErrorCode::InvalidSpreadsheet => "invalid_spreadsheet",
+            ErrorCode::InvalidIfMatch => "invalid_if_match",
+            ErrorCode::InvalidIdempotencyKey => "invalid_idempotency_key",
+            ErrorCode::MissingToken => "missing_token",
+            ErrorCode::InvalidToken => "invalid_token",
+            ErrorCode::TokenExpired => "token_expired",
+            ErrorCode::InvalidCredentials => "invalid_credentials",
+            ErrorCode::InvalidCode => "invalid_code",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::MethodNotAllowed => "method_not_allowed",
+            ErrorCode::IllegalTransition => "illegal_transition",
+            ErrorCode::Duplicate => "duplicate",
+            ErrorCode::ReferenceConflict => "reference_conflict",
+            ErrorCode::ExtensionPending => "extension_pending",
+            ErrorCode::ExtensionDecided => "extension_decided",
+            ErrorCode::NotFailed => "not_failed",
+            ErrorCode::NotRetryable => "not_retryable",
+            ErrorCode::PhoneRegistered => "phone_registered",
+            ErrorCode::EnterpriseRegistered => "enterprise_registered",
+            ErrorCode::AmbiguousPhone => "ambiguous_phone",
+            ErrorCode::ConcurrentUpdate => "concurrent_update",
+            ErrorCode::VersionMismatch => "version_mismatch",
+            ErrorCode::PayloadTooLarge => "payload_too_large",
+            ErrorCode::TooLarge => "too_large",
+            ErrorCode::UnsupportedMediaType => "unsupported_media_type",
+            ErrorCode::UnsupportedType => "unsupported_type",
+            ErrorCode::ValidationFailed => "validation_failed",
+            ErrorCode::ImportRejected => "import_rejected",
+            ErrorCode::IdempotencyKeyReused => "idempotency_key_reused",
+            ErrorCode::LockedOut => "locked_out",
+            ErrorCode::TooManyRequests => "too_many_requests",
+            ErrorCode::InternalError => "internal_error",
+            ErrorCode::DatabaseUnavailable => "database_unavailable",
+            ErrorCode::SmsDisabled => "sms_disabled",
+        }
+    }
+
     pub fn status(self) -> u16 {
         match self {
-            ErrorKind::BadRequest => 400,
-            ErrorKind::Unauthorized => 401,
-            ErrorKind::Forbidden => 403,
-            ErrorKind::NotFound => 404,
-            ErrorKind::MethodNotAllowed => 405,
-            ErrorKind::Conflict => 409,
-            ErrorKind::PreconditionFailed => 412,
-            ErrorKind::PayloadTooLarge => 413,
-            ErrorKind::UnsupportedMediaType => 415,
-            ErrorKind::Validation => 422,
-            ErrorKind::TooManyRequests => 429,
-            ErrorKind::Unavailable => 503,
-            ErrorKind::Internal => 500,
+            ErrorCode::MalformedJson => 400,
+            ErrorCode::MalformedBody => 400,
+            ErrorCode::InvalidQuery => 400,
+            ErrorCode::InvalidMultipart => 400,
+            ErrorCode::MissingFile => 400,
+            ErrorCode::EmptyFile => 400,
+            ErrorCode::InvalidSpreadsheet => 400,
+            ErrorCode::InvalidIfMatch => 400,
+            ErrorCode::InvalidIdempotencyKey => 400,
+            ErrorCode::MissingToken => 401,
+            ErrorCode::InvalidToken => 401,
+            ErrorCode::TokenExpired => 401,
+            ErrorCode::InvalidCredentials => 401,
+            ErrorCode::InvalidCode => 401,
+            ErrorCode::Forbidden => 403,
+            ErrorCode::NotFound => 404,
+            ErrorCode::MethodNotAllowed => 405,
+            ErrorCode::IllegalTransition => 409,
+            ErrorCode::Duplicate => 409,
+            ErrorCode::ReferenceConflict => 409,
+            ErrorCode::ExtensionPending => 409,
+            ErrorCode::ExtensionDecided => 409,
+            ErrorCode::NotFailed => 409,
+            ErrorCode::NotRetryable => 409,
+            ErrorCode::PhoneRegistered => 409,
+            ErrorCode::EnterpriseRegistered => 409,
+            ErrorCode::AmbiguousPhone => 409,
+            ErrorCode::ConcurrentUpdate => 409,
+            ErrorCode::VersionMismatch => 412,
+            ErrorCode::PayloadTooLarge => 413,
+            ErrorCode::TooLarge => 413,
+            ErrorCode::UnsupportedMediaType => 415,
+            ErrorCode::UnsupportedType => 415,
+            ErrorCode::ValidationFailed => 422,
+            ErrorCode::ImportRejected => 422,
+            ErrorCode::IdempotencyKeyReused => 422,
+            ErrorCode::LockedOut => 429,
+            ErrorCode::TooManyRequests => 429,
+            ErrorCode::InternalError => 500,
+            ErrorCode::DatabaseUnavailable => 503,
+            ErrorCode::SmsDisabled => 503,
         }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for ErrorCode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 
 #[derive(Debug)]
 pub struct AppError {
-    pub kind: ErrorKind,
-    /// Stable snake_case code, part of the API contract.
-    pub code: &'static str,
+    /// Decides the HTTP status.
+    pub code: ErrorCode,
     pub message: String,
     /// Field name → what is wrong with it (422, and 400 for query parameters).
     pub fields: Option<BTreeMap<String, String>>,
@@ -68,9 +226,8 @@ pub struct AppError {
 }
 
 impl AppError {
-    pub fn new(kind: ErrorKind, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         AppError {
-            kind,
             code,
             message: message.into(),
             fields: None,
@@ -78,45 +235,25 @@ impl AppError {
         }
     }
 
-    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
-        Self::new(ErrorKind::BadRequest, code, message)
-    }
-
     /// A query parameter that cannot be understood.
     pub fn invalid_query(field: &str, message: impl Into<String>) -> Self {
         let message = message.into();
-        let mut err = Self::bad_request("invalid_query", format!("{field}: {message}"));
+        let mut err = Self::new(ErrorCode::InvalidQuery, format!("{field}: {message}"));
         err.fields = Some(BTreeMap::from([(field.to_string(), message)]));
         err
     }
 
-    pub fn unauthorized(code: &'static str, message: impl Into<String>) -> Self {
-        Self::new(ErrorKind::Unauthorized, code, message)
-    }
-
     pub fn forbidden(message: impl Into<String>) -> Self {
-        Self::new(ErrorKind::Forbidden, "forbidden", message)
+        Self::new(ErrorCode::Forbidden, message)
     }
 
     /// `what` is the kind of thing, e.g. "ticket".
     pub fn not_found(what: &str) -> Self {
-        Self::new(
-            ErrorKind::NotFound,
-            "not_found",
-            format!("{what} not found"),
-        )
-    }
-
-    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
-        Self::new(ErrorKind::Conflict, code, message)
+        Self::new(ErrorCode::NotFound, format!("{what} not found"))
     }
 
     pub fn validation(errors: FieldErrors) -> Self {
-        let mut err = Self::new(
-            ErrorKind::Validation,
-            "validation_failed",
-            errors.to_string(),
-        );
+        let mut err = Self::new(ErrorCode::ValidationFailed, errors.to_string());
         err.fields = Some(errors.into_map());
         err
     }
@@ -130,8 +267,7 @@ impl AppError {
 
     pub fn unavailable(cause: impl Into<anyhow::Error>) -> Self {
         let mut err = Self::new(
-            ErrorKind::Unavailable,
-            "database_unavailable",
+            ErrorCode::DatabaseUnavailable,
             "the database is unavailable; try again shortly",
         );
         err.source = Some(cause.into());
@@ -139,18 +275,18 @@ impl AppError {
     }
 
     pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
-        let mut err = Self::new(ErrorKind::Internal, "internal_error", "internal error");
+        let mut err = Self::new(ErrorCode::InternalError, "internal error");
         err.source = Some(cause.into());
         err
     }
 
     pub fn status(&self) -> u16 {
-        self.kind.status()
+        self.code.status()
     }
 
     /// A uniqueness conflict from the database, which callers may turn into a precise message.
     pub fn is_duplicate(&self) -> bool {
-        self.code == "duplicate"
+        self.code == ErrorCode::Duplicate
     }
 }
 
@@ -171,15 +307,16 @@ impl From<DieselError> for AppError {
         match &err {
             DieselError::NotFound => AppError::not_found("record"),
             DieselError::DatabaseError(kind, _) => match kind {
-                DatabaseErrorKind::UniqueViolation => {
-                    AppError::conflict("duplicate", "a record with the same unique value exists")
-                }
-                DatabaseErrorKind::ForeignKeyViolation => AppError::conflict(
-                    "reference_conflict",
+                DatabaseErrorKind::UniqueViolation => AppError::new(
+                    ErrorCode::Duplicate,
+                    "a record with the same unique value exists",
+                ),
+                DatabaseErrorKind::ForeignKeyViolation => AppError::new(
+                    ErrorCode::ReferenceConflict,
                     "the change refers to, or is referred to by, another record",
                 ),
-                DatabaseErrorKind::SerializationFailure => AppError::conflict(
-                    "concurrent_update",
+                DatabaseErrorKind::SerializationFailure => AppError::new(
+                    ErrorCode::ConcurrentUpdate,
                     "the record was changed at the same time; try again",
                 ),
                 DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand => {
@@ -208,11 +345,20 @@ impl From<TransitionError> for AppError {
     fn from(err: TransitionError) -> Self {
         match err {
             TransitionError::Illegal { .. } => {
-                AppError::conflict("illegal_transition", err.to_string())
+                AppError::new(ErrorCode::IllegalTransition, err.to_string())
             }
             TransitionError::RoleNotAllowed { .. } | TransitionError::NotResponsible { .. } => {
                 AppError::forbidden(err.to_string())
             }
+        }
+    }
+}
+
+impl From<Refusal> for AppError {
+    fn from(refusal: Refusal) -> Self {
+        match refusal {
+            Refusal::Transition(e) => e.into(),
+            Refusal::Invalid(errors) => errors.into(),
         }
     }
 }

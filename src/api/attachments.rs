@@ -14,7 +14,7 @@ use crate::api::types::{AttachmentResponse, ErrorResponse};
 use crate::db::attachments::AttachmentRow;
 use crate::db::new_id;
 use crate::domain::time;
-use crate::error::{AppError, ErrorKind};
+use crate::error::{AppError, ErrorCode};
 use crate::service::attachments::{self, clean_file_name, path_of, sniff};
 
 /// The schema of the upload form, for the API description.
@@ -28,15 +28,14 @@ pub struct UploadForm {
 
 fn too_large(max: u64) -> AppError {
     AppError::new(
-        ErrorKind::PayloadTooLarge,
-        "too_large",
+        ErrorCode::TooLarge,
         format!("a file may be at most {} MiB", max / (1024 * 1024)),
     )
 }
 
 fn bad_form(e: impl std::fmt::Display) -> AppError {
-    AppError::bad_request(
-        "invalid_multipart",
+    AppError::new(
+        ErrorCode::InvalidMultipart,
         format!("the upload form is malformed: {e}"),
     )
 }
@@ -71,8 +70,7 @@ pub(crate) async fn receive_file_part(
         .is_some_and(|v| v.trim_start().starts_with("multipart/form-data"));
     if !is_form {
         return Err(AppError::new(
-            ErrorKind::UnsupportedMediaType,
-            "unsupported_media_type",
+            ErrorCode::UnsupportedMediaType,
             "send the file as multipart/form-data, in a part named file",
         ));
     }
@@ -107,7 +105,7 @@ pub(crate) async fn receive_file_part(
     if oversized {
         return Err(too_large(max));
     }
-    received.ok_or_else(|| AppError::bad_request("missing_file", "the form has no part named file"))
+    received.ok_or_else(|| AppError::new(ErrorCode::MissingFile, "the form has no part named file"))
 }
 
 /// Reads the part named `file` of a multipart form whole: its cleaned name and bytes.
@@ -232,12 +230,11 @@ pub async fn upload(
         let written =
             written.map_err(|e| AppError::internal(anyhow::anyhow!("storing an upload: {e}")))?;
         if written.size == 0 {
-            return Err(AppError::bad_request("empty_file", "the file is empty"));
+            return Err(AppError::new(ErrorCode::EmptyFile, "the file is empty"));
         }
         let Some(content_type) = sniff(&written.head) else {
             return Err(AppError::new(
-                ErrorKind::UnsupportedMediaType,
-                "unsupported_type",
+                ErrorCode::UnsupportedType,
                 "only photos (JPEG, PNG, GIF, WebP) and PDF files can be attached",
             ));
         };

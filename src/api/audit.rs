@@ -10,6 +10,7 @@ use crate::api::params::{cursor_id, page_limit};
 use crate::api::tickets::instant;
 use crate::api::types::ErrorResponse;
 use crate::db::audit_log::{AuditFilter, AuditRow};
+use crate::domain::ticket::Role;
 use crate::error::AppError;
 use crate::service::audit;
 
@@ -37,7 +38,7 @@ pub struct AuditResponse {
     pub id: String,
     pub at: String,
     pub actor_id: Option<String>,
-    pub actor_role: String,
+    pub actor_role: Role,
     /// The client's address.
     pub ip: String,
     /// user.create, user.update, department.create, department.update, enterprise.create,

@@ -7,10 +7,11 @@ use utoipa::ToSchema;
 use crate::api::State;
 use crate::api::extract::{ApiJson, Auth, ClientIp};
 use crate::api::types::{ErrorResponse, LoginResponse, UserResponse};
+use crate::domain::account::CodePurpose;
 use crate::domain::validation::{FieldErrors, limits};
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::service::accounts::{self, Origin, Refreshed, Session};
-use crate::service::enterprise_accounts::{self, CodePurpose, Registration};
+use crate::service::enterprise_accounts::{self, Registration};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -65,8 +66,8 @@ pub async fn login(
     let ApiJson(req) = body;
     let origin = origin(&state, ip);
     if req.username.len() > 64 || req.password.len() > 1024 {
-        return Err(AppError::unauthorized(
-            "invalid_credentials",
+        return Err(AppError::new(
+            ErrorCode::InvalidCredentials,
             "wrong username or password",
         ));
     }

@@ -12,7 +12,6 @@ use crate::api::types::ErrorResponse;
 use crate::domain::calendar::{DayKind, Holiday, YearFile, end_of_china_day};
 use crate::domain::time;
 use crate::error::AppError;
-use crate::service::audit;
 use crate::service::calendar::{self, YearSource};
 
 /// Longest span the calendar answers about, in days (ten years).
@@ -260,19 +259,7 @@ pub async fn put_year(
     let now = state.clock.now();
     let stored = file.clone();
     state
-        .write(move |c| {
-            calendar::load_year(c, &who, &stored, now)?;
-            let detail = serde_json::json!({"days": stored.holidays.len()});
-            audit::record(
-                c,
-                &actor,
-                "calendar.put",
-                "calendar_year",
-                Some(&year.to_string()),
-                Some(detail),
-                now,
-            )
-        })
+        .write(move |c| calendar::load_year(c, &actor, &stored, now))
         .await?;
     let store = state.calendar.clone();
     state.read(move |c| Ok(store.refresh(c)?)).await?;

@@ -17,12 +17,11 @@ use crate::db::enterprises::EnterpriseFilter;
 use crate::domain::credit_code;
 use crate::domain::validation::{FieldErrors, limits};
 use crate::error::AppError;
-use crate::service::audit;
+use crate::service::audit::By;
 use crate::service::directory::{
     self, CategoryChanges, DepartmentChanges, EnterpriseChanges, NewCategory, NewDepartment,
     NewEnterprise,
 };
-use serde_json::json;
 
 fn created<T: serde::Serialize>(location: String, body: T) -> HttpResponse {
     HttpResponse::Created()
@@ -88,26 +87,14 @@ pub async fn create_department(
     errors.required_text("name", &req.name, limits::NAME);
     errors.finish()?;
     let now = state.clock.now();
-    let actor = ip.actor(&admin.0);
+    let by = By::Request(ip.actor(&admin.0));
     let input = NewDepartment {
         name: req.name.trim().to_string(),
         parent_id: req.parent_id,
         head_user_id: req.head_user_id,
     };
     let row = state
-        .write(move |c| {
-            let row = directory::create_department(c, input, now)?;
-            audit::record(
-                c,
-                &actor,
-                "department.create",
-                "department",
-                Some(&row.id),
-                None,
-                now,
-            )?;
-            Ok(row)
-        })
+        .write(move |c| directory::create_department(c, &by, input, now))
         .await?;
     Ok(created(
         format!("/api/v1/departments/{}", row.id),
@@ -164,26 +151,9 @@ pub async fn update_department(
         parent_id: req.parent_id,
         head_user_id: req.head_user_id,
     };
-    let actor = ip.actor(&admin.0);
-    let detail = audit::fields(&[
-        ("name", changes.name.is_some()),
-        ("parent_id", changes.parent_id.is_some()),
-        ("head_user_id", changes.head_user_id.is_some()),
-    ]);
+    let by = By::Request(ip.actor(&admin.0));
     let row = state
-        .write(move |c| {
-            let row = directory::update_department(c, &id, changes, now)?;
-            audit::record(
-                c,
-                &actor,
-                "department.update",
-                "department",
-                Some(&id),
-                Some(json!({"fields": detail})),
-                now,
-            )?;
-            Ok(row)
-        })
+        .write(move |c| directory::update_department(c, &by, &id, changes, now))
         .await?;
     Ok(HttpResponse::Ok().json(DepartmentResponse::from(row)))
 }
@@ -295,21 +265,9 @@ pub async fn create_enterprise(
     };
     errors.finish()?;
     let now = state.clock.now();
-    let actor = ip.actor(&admin.0);
+    let by = By::Request(ip.actor(&admin.0));
     let row = state
-        .write(move |c| {
-            let row = directory::create_enterprise(c, input, now)?;
-            audit::record(
-                c,
-                &actor,
-                "enterprise.create",
-                "enterprise",
-                Some(&row.id),
-                None,
-                now,
-            )?;
-            Ok(row)
-        })
+        .write(move |c| directory::create_enterprise(c, &by, input, now))
         .await?;
     Ok(created(
         format!("/api/v1/enterprises/{}", row.id),
@@ -414,31 +372,9 @@ pub async fn update_enterprise(
     };
     errors.finish()?;
     let now = state.clock.now();
-    let actor = ip.actor(&admin.0);
-    let detail = audit::fields(&[
-        ("name", changes.name.is_some()),
-        ("credit_code", changes.credit_code.is_some()),
-        ("industry_chain", changes.industry_chain.is_some()),
-        ("area", changes.area.is_some()),
-        ("address", changes.address.is_some()),
-        ("contact_name", changes.contact_name.is_some()),
-        ("contact_phone", changes.contact_phone.is_some()),
-        ("liaison_cadre_id", changes.liaison_cadre_id.is_some()),
-    ]);
+    let by = By::Request(ip.actor(&admin.0));
     let row = state
-        .write(move |c| {
-            let row = directory::update_enterprise(c, &id, changes, now)?;
-            audit::record(
-                c,
-                &actor,
-                "enterprise.update",
-                "enterprise",
-                Some(&id),
-                Some(json!({"fields": detail})),
-                now,
-            )?;
-            Ok(row)
-        })
+        .write(move |c| directory::update_enterprise(c, &by, &id, changes, now))
         .await?;
     Ok(HttpResponse::Ok().json(EnterpriseResponse::from(row)))
 }
@@ -512,26 +448,14 @@ pub async fn create_category(
     check_deadline(&mut errors, req.deadline_days);
     errors.finish()?;
     let now = state.clock.now();
-    let actor = ip.actor(&admin.0);
+    let by = By::Request(ip.actor(&admin.0));
     let input = NewCategory {
         name: req.name.trim().to_string(),
         default_department_id: req.default_department_id,
         deadline_days: req.deadline_days,
     };
     let row = state
-        .write(move |c| {
-            let row = directory::create_category(c, input, now)?;
-            audit::record(
-                c,
-                &actor,
-                "category.create",
-                "category",
-                Some(&row.id),
-                None,
-                now,
-            )?;
-            Ok(row)
-        })
+        .write(move |c| directory::create_category(c, &by, input, now))
         .await?;
     Ok(created(
         format!("/api/v1/categories/{}", row.id),
@@ -590,30 +514,9 @@ pub async fn update_category(
         deadline_days: req.deadline_days,
         disabled: req.disabled,
     };
-    let actor = ip.actor(&admin.0);
-    let detail = audit::fields(&[
-        ("name", changes.name.is_some()),
-        (
-            "default_department_id",
-            changes.default_department_id.is_some(),
-        ),
-        ("deadline_days", changes.deadline_days.is_some()),
-        ("disabled", changes.disabled.is_some()),
-    ]);
+    let by = By::Request(ip.actor(&admin.0));
     let row = state
-        .write(move |c| {
-            let row = directory::update_category(c, &id, changes, now)?;
-            audit::record(
-                c,
-                &actor,
-                "category.update",
-                "category",
-                Some(&id),
-                Some(json!({"fields": detail})),
-                now,
-            )?;
-            Ok(row)
-        })
+        .write(move |c| directory::update_category(c, &by, &id, changes, now))
         .await?;
     Ok(HttpResponse::Ok().json(CategoryResponse::from(row)))
 }

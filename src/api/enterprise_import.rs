@@ -10,8 +10,8 @@ use crate::api::attachments::{UploadForm, read_file_part};
 use crate::api::extract::{Admin, ClientIp};
 use crate::api::types::ErrorResponse;
 use crate::error::AppError;
-use crate::export::{Column, XlsxWriter};
-use crate::service::audit;
+use crate::reports::sheets::{Column, XlsxWriter};
+use crate::service::audit::By;
 use crate::service::enterprise_import::{self, COLUMNS, ImportReport, RowError};
 
 /// The largest ledger accepted.
@@ -101,26 +101,9 @@ pub async fn import(
         .await
         .map_err(AppError::internal)??;
     let now = state.clock.now();
-    let actor = ip.actor(&admin.0);
+    let by = By::Request(ip.actor(&admin.0));
     let report = state
-        .write(move |c| {
-            let report = enterprise_import::import(c, &rows, dry_run, now)?;
-            if !dry_run && report.errors.is_empty() {
-                let detail = serde_json::json!({
-                    "rows": report.rows, "created": report.created, "updated": report.updated,
-                });
-                audit::record(
-                    c,
-                    &actor,
-                    "enterprise.import",
-                    "enterprise",
-                    None,
-                    Some(detail),
-                    now,
-                )?;
-            }
-            Ok(report)
-        })
+        .write(move |c| enterprise_import::import(c, &by, &rows, dry_run, now))
         .await?;
     if report.errors.is_empty() {
         return Ok(HttpResponse::Ok().json(report));

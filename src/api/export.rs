@@ -21,8 +21,8 @@ use crate::api::tickets::{TicketListQuery, list_filter};
 use crate::api::types::ErrorResponse;
 use crate::domain::time;
 use crate::error::AppError;
-use crate::export::{CsvWriter, XlsxWriter};
-use crate::service::audit;
+use crate::reports::sheets::{CsvWriter, XlsxWriter};
+use crate::service::audit::{self, AuditAction};
 use crate::service::ledger::{self, WorkbookError};
 
 /// Bytes buffered before a chunk is handed to the response.
@@ -138,7 +138,7 @@ async fn ledger(
     record_export(
         &state,
         ip.actor(&who),
-        "export.ledger",
+        AuditAction::ExportLedger,
         if xlsx { "xlsx" } else { "csv" },
         query_text,
     )
@@ -196,21 +196,17 @@ pub async fn ledger_csv(
     ledger(state, auth, audited, query.into_inner(), false).await
 }
 
-/// Who exported what, before the first byte goes (an export that fails midway is still one
-/// that was asked for and began).
+/// Who exported what, before the first byte goes ([`ledger::record_export`]).
 async fn record_export(
     state: &State,
     actor: audit::Actor,
-    action: &'static str,
+    export: AuditAction,
     format: &'static str,
     query: String,
 ) -> Result<(), AppError> {
     let now = state.clock.now();
     state
-        .write(move |c| {
-            let detail = serde_json::json!({"format": format, "query": query});
-            audit::record(c, &actor, action, "ticket", None, Some(detail), now)
-        })
+        .write(move |c| ledger::record_export(c, actor, export, format, &query, now))
         .await
 }
 
@@ -268,7 +264,7 @@ pub async fn assessment(
     record_export(
         &state,
         ip.actor(&who),
-        "export.assessment",
+        AuditAction::ExportAssessment,
         "xlsx",
         query_text,
     )

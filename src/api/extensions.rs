@@ -9,6 +9,7 @@ use crate::api::State;
 use crate::api::extract::{ApiJson, Auth, path_id};
 use crate::api::types::{ErrorResponse, TicketResponse};
 use crate::db::extensions::ExtensionRow;
+use crate::domain::ticket::ExtensionStatus;
 use crate::domain::time;
 use crate::domain::validation::{FieldErrors, limits};
 use crate::error::AppError;
@@ -21,8 +22,7 @@ pub struct ExtensionResponse {
     pub requested_by: String,
     pub working_days: i32,
     pub reason: String,
-    /// pending, approved or denied.
-    pub status: String,
+    pub status: ExtensionStatus,
     /// The deadline when it was asked for.
     pub due_before: Option<String>,
     /// The deadline the approval set.

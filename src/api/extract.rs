@@ -12,7 +12,7 @@ use serde::de::DeserializeOwned;
 
 use crate::api::AppState;
 use crate::auth::{Principal, TokenError};
-use crate::error::{AppError, ErrorKind};
+use crate::error::{AppError, ErrorCode};
 
 /// The user the request's bearer token names.
 pub struct Auth(pub Principal);
@@ -33,7 +33,7 @@ fn authenticate(req: &HttpRequest) -> Result<Principal, AppError> {
     let header = req
         .headers()
         .get(header::AUTHORIZATION)
-        .ok_or_else(|| AppError::unauthorized("missing_token", "sign in first: no bearer token"))?;
+        .ok_or_else(|| AppError::new(ErrorCode::MissingToken, "sign in first: no bearer token"))?;
     let token = header
         .to_str()
         .ok()
@@ -44,8 +44,8 @@ fn authenticate(req: &HttpRequest) -> Result<Principal, AppError> {
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .ok_or_else(|| {
-            AppError::unauthorized(
-                "invalid_token",
+            AppError::new(
+                ErrorCode::InvalidToken,
                 "the Authorization header must be \"Bearer <token>\"",
             )
         })?;
@@ -53,8 +53,8 @@ fn authenticate(req: &HttpRequest) -> Result<Principal, AppError> {
         .tokens
         .verify(token, state.clock.now())
         .map_err(|e| match e {
-            TokenError::Expired => AppError::unauthorized("token_expired", e.to_string()),
-            TokenError::Invalid => AppError::unauthorized("invalid_token", e.to_string()),
+            TokenError::Expired => AppError::new(ErrorCode::TokenExpired, e.to_string()),
+            TokenError::Invalid => AppError::new(ErrorCode::InvalidToken, e.to_string()),
         })
 }
 
@@ -94,8 +94,7 @@ fn is_json(req: &HttpRequest) -> bool {
 
 fn too_large(limit: usize) -> AppError {
     AppError::new(
-        ErrorKind::PayloadTooLarge,
-        "payload_too_large",
+        ErrorCode::PayloadTooLarge,
         format!("the request body is larger than {limit} bytes"),
     )
 }
@@ -122,8 +121,8 @@ pub fn body_error(err: serde_path_to_error::Error<serde_json::Error>) -> AppErro
             };
             AppError::invalid_field(&field, message)
         }
-        _ => AppError::bad_request(
-            "malformed_json",
+        _ => AppError::new(
+            ErrorCode::MalformedJson,
             format!("the body is not valid JSON: {inner}"),
         ),
     }
@@ -161,7 +160,10 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
         body
     };
     let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
-        AppError::bad_request("malformed_json", format!("the body is not valid JSON: {e}"))
+        AppError::new(
+            ErrorCode::MalformedJson,
+            format!("the body is not valid JSON: {e}"),
+        )
     })?;
     serde_path_to_error::deserialize(value).map_err(body_error)
 }
@@ -189,7 +191,10 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
             let mut body = web::BytesMut::new();
             while let Some(chunk) = payload.next().await {
                 let chunk = chunk.map_err(|e| {
-                    AppError::bad_request("malformed_body", format!("reading the body failed: {e}"))
+                    AppError::new(
+                        ErrorCode::MalformedBody,
+                        format!("reading the body failed: {e}"),
+                    )
                 })?;
                 if body.len() + chunk.len() > limit {
                     return Err(too_large(limit));
@@ -200,8 +205,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
                 || body.is_empty() && has_content_type && !declared_json
             {
                 return Err(AppError::new(
-                    ErrorKind::UnsupportedMediaType,
-                    "unsupported_media_type",
+                    ErrorCode::UnsupportedMediaType,
                     "the body must be JSON, sent with Content-Type: application/json",
                 ));
             }
@@ -212,8 +216,8 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
 
 /// For `web::QueryConfig`: a query string that does not parse is a 400 naming the problem.
 pub fn query_error(err: actix_web::error::QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
-    AppError::bad_request(
-        "invalid_query",
+    AppError::new(
+        ErrorCode::InvalidQuery,
         format!("the query string is not valid: {err}"),
     )
     .into()
@@ -296,8 +300,8 @@ impl FromRequest for IfMatch {
             .filter(|v| *v > 0);
         ready(match parsed {
             Some(v) => Ok(IfMatch(Some(v))),
-            None => Err(AppError::bad_request(
-                "invalid_if_match",
+            None => Err(AppError::new(
+                ErrorCode::InvalidIfMatch,
                 "If-Match must be the ticket's version as its ETag, e.g. \"7\"",
             )),
         })

@@ -15,6 +15,7 @@ pub mod export;
 pub mod extensions;
 pub mod extract;
 pub mod health;
+pub mod middleware;
 pub mod notifications;
 pub mod openapi;
 pub mod pages;
@@ -35,7 +36,7 @@ use crate::auth::TokenKeys;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::domain::time::Clock;
-use crate::error::{AppError, ErrorKind};
+use crate::error::{AppError, ErrorCode};
 use crate::notify::outbox::Outbox;
 use crate::service::calendar::CalendarStore;
 use crate::service::tickets::Context as TicketContext;
@@ -99,9 +100,9 @@ impl ResponseError for AppError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        match self.kind {
-            ErrorKind::Internal => tracing::error!(error = %self, "request failed"),
-            ErrorKind::Unavailable => tracing::warn!(error = %self, "database unavailable"),
+        match self.status() {
+            500 => tracing::error!(error = %self, "request failed"),
+            503 => tracing::warn!(error = %self, "unavailable"),
             _ => tracing::debug!(error = %self, "request refused"),
         }
         let body = types::ErrorResponse {
@@ -110,14 +111,18 @@ impl ResponseError for AppError {
             fields: self.fields.clone(),
         };
         let mut response = HttpResponse::build(self.status_code());
-        if self.kind == ErrorKind::Unauthorized {
-            response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
-        }
-        if self.kind == ErrorKind::TooManyRequests {
-            response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("60")));
-        }
-        if self.kind == ErrorKind::Unavailable {
-            response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("5")));
+        match self.status() {
+            401 => {
+                response
+                    .insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
+            }
+            429 => {
+                response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("60")));
+            }
+            503 => {
+                response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("5")));
+            }
+            _ => {}
         }
         response.json(body)
     }
@@ -125,8 +130,7 @@ impl ResponseError for AppError {
 
 async fn no_such_endpoint(req: HttpRequest) -> HttpResponse {
     AppError::new(
-        ErrorKind::NotFound,
-        "not_found",
+        ErrorCode::NotFound,
         format!("no endpoint {} {}", req.method(), req.path()),
     )
     .error_response()
@@ -134,8 +138,7 @@ async fn no_such_endpoint(req: HttpRequest) -> HttpResponse {
 
 async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
     AppError::new(
-        ErrorKind::MethodNotAllowed,
-        "method_not_allowed",
+        ErrorCode::MethodNotAllowed,
         format!("{} is not allowed on {}", req.method(), req.path()),
     )
     .error_response()

@@ -10,20 +10,17 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::api::State;
 use crate::api::extract::{Admin, ClientIp, path_id};
-use crate::api::params::{cursor_id, page_limit};
+use crate::api::params::{cursor_id, one_of, page_limit};
 use crate::api::types::ErrorResponse;
 use crate::db::notifications::{NotificationFilter, NotificationRow};
-use crate::domain::notification::{NotifyChannel, NotifyEvent, NotifyStatus};
-use crate::error::{AppError, ErrorKind};
-use crate::notify::outbox::SMS_CODE_EVENT;
-use crate::service::audit;
+use crate::domain::notification::{MessageTopic, NotifyChannel, NotifyStatus};
+use crate::error::{AppError, ErrorCode};
 use crate::service::notifications;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct NotificationResponse {
     pub id: String,
-    #[schema(value_type = NotifyChannel)]
-    pub channel: String,
+    pub channel: NotifyChannel,
     /// The e-mail address or mobile number.
     pub recipient: String,
     pub recipient_name: Option<String>,
@@ -31,7 +28,8 @@ pub struct NotificationResponse {
     pub user_id: Option<String>,
     pub ticket_id: Option<String>,
     /// A ticket event (see NotifyEvent), or `sms_code` for a one-time sign-in code.
-    pub event: String,
+    #[schema(value_type = String)]
+    pub event: MessageTopic,
     /// E-mail only.
     pub subject: Option<String>,
     /// The text (e-mail: the plain-text part).
@@ -43,8 +41,7 @@ pub struct NotificationResponse {
     pub template_code: Option<String>,
     #[schema(value_type = Option<Vec<Vec<String>>>)]
     pub template_params: Option<serde_json::Value>,
-    #[schema(value_type = NotifyStatus)]
-    pub status: String,
+    pub status: NotifyStatus,
     /// Delivery attempts so far.
     pub attempts: i32,
     /// Pending: when it is due; sending: when the worker's lease runs out.
@@ -122,25 +119,6 @@ pub struct NotificationListQuery {
     pub cursor: Option<String>,
 }
 
-fn one_of(
-    field: &str,
-    value: Option<String>,
-    parse: fn(&str) -> bool,
-    expected: fn() -> String,
-) -> Result<Option<String>, AppError> {
-    match value
-        .map(|v| v.trim().to_string())
-        .filter(|v| !v.is_empty())
-    {
-        None => Ok(None),
-        Some(v) if parse(&v) => Ok(Some(v)),
-        Some(v) => Err(AppError::invalid_query(
-            field,
-            format!("{v:?} is not one of {}", expected()),
-        )),
-    }
-}
-
 /// The outbox, newest first (administrators).
 #[utoipa::path(get, path = "/api/v1/notifications", tag = "notifications",
     params(NotificationListQuery),
@@ -155,24 +133,9 @@ pub async fn list_notifications(
     let q = query.into_inner();
     let limit = page_limit(&state, q.limit)?;
     let filter = NotificationFilter {
-        status: one_of(
-            "status",
-            q.status,
-            |v| NotifyStatus::parse(v).is_some(),
-            NotifyStatus::expected,
-        )?,
-        channel: one_of(
-            "channel",
-            q.channel,
-            |v| NotifyChannel::parse(v).is_some(),
-            NotifyChannel::expected,
-        )?,
-        event: one_of(
-            "event",
-            q.event,
-            |v| NotifyEvent::parse(v).is_some() || v == SMS_CODE_EVENT,
-            || format!("{}, {SMS_CODE_EVENT}", NotifyEvent::expected()),
-        )?,
+        status: one_of("status", q.status.as_deref())?,
+        channel: one_of("channel", q.channel.as_deref())?,
+        event: one_of("event", q.event.as_deref())?,
         ticket_id: q.ticket_id.filter(|v| !v.is_empty()),
         recipient: q
             .recipient
@@ -264,19 +227,7 @@ pub async fn retry_notification(
     let id = path_id(&id, "notification")?;
     let now = state.clock.now();
     let row = state
-        .write(move |c| {
-            let row = notifications::retry(c, &who, &id, now)?;
-            audit::record(
-                c,
-                &actor,
-                "notification.retry",
-                "notification",
-                Some(&id),
-                None,
-                now,
-            )?;
-            Ok(row)
-        })
+        .write(move |c| notifications::retry(c, &actor, &id, now))
         .await?;
     state.outbox.wake_now();
     Ok(HttpResponse::Ok().json(NotificationResponse::new(row, false)))
@@ -303,8 +254,8 @@ pub async fn metrics(state: State, req: HttpRequest) -> Result<HttpResponse, App
         let ok =
             presented.is_some_and(|t| constant_time_eq(t.as_bytes(), settings.token.as_bytes()));
         if !ok {
-            return Err(AppError::unauthorized(
-                "invalid_token",
+            return Err(AppError::new(
+                ErrorCode::InvalidToken,
                 "/metrics needs the configured metrics token",
             ));
         }
@@ -316,7 +267,7 @@ pub async fn metrics(state: State, req: HttpRequest) -> Result<HttpResponse, App
         .await
     {
         Ok(counts) => Some(counts),
-        Err(e) if e.kind == ErrorKind::Unavailable => None,
+        Err(e) if e.code == ErrorCode::DatabaseUnavailable => None,
         Err(e) => return Err(e),
     };
     Ok(HttpResponse::Ok()

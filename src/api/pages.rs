@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use crate::error::{AppError, ErrorKind};
+use crate::error::{AppError, ErrorCode};
 
 /// Only our own scripts, styles and API; no inline script or style, no frames, no plugins.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
@@ -78,7 +78,7 @@ fn clean(name: &str) -> Option<&str> {
 }
 
 fn not_found(name: &str) -> AppError {
-    AppError::new(ErrorKind::NotFound, "not_found", format!("no asset {name}"))
+    AppError::new(ErrorCode::NotFound, format!("no asset {name}"))
 }
 
 fn serve(req: &HttpRequest, name: &str) -> Result<HttpResponse, AppError> {

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Deserializer};
 
 use crate::api::State;
+use crate::domain::TextValue;
 use crate::domain::text;
 use crate::domain::validation::limits;
 use crate::error::AppError;
@@ -37,6 +38,31 @@ pub fn cursor_id(cursor: Option<&str>) -> Result<Option<String>, AppError> {
         .filter(|c| !c.is_empty())
         .map(decode_cursor)
         .transpose()
+}
+
+/// A query parameter that names one value of `T` (`None` when absent or blank).
+pub fn one_of<T: TextValue>(field: &str, value: Option<&str>) -> Result<Option<T>, AppError> {
+    match value.map(str::trim).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(v) => T::parse(v)
+            .map(Some)
+            .ok_or_else(|| not_one_of::<T>(field, v)),
+    }
+}
+
+/// A query parameter that names values of `T` separated by commas: `assigned,in_progress`.
+pub fn list_of<T: TextValue>(field: &str, value: Option<&str>) -> Result<Vec<T>, AppError> {
+    value
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(|v| T::parse(v).ok_or_else(|| not_one_of::<T>(field, v)))
+        .collect()
+}
+
+fn not_one_of<T: TextValue>(field: &str, value: &str) -> AppError {
+    AppError::invalid_query(field, format!("{value:?} is not one of {}", T::expected()))
 }
 
 /// A search term as a LIKE pattern.

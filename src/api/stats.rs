@@ -16,7 +16,8 @@ use crate::db::tickets::TicketFilter;
 use crate::domain::kpi::Summary;
 use crate::domain::time;
 use crate::error::AppError;
-use crate::service::stats::{self, Dimension, Interval, Weights};
+use crate::service::charts::{self, Chart};
+use crate::service::stats::{self, Dimension, Interval, Period, Weights};
 
 /// The ranking's weights, from the settings (`[stats]`).
 pub(crate) fn weights(state: &State) -> Weights {
@@ -125,13 +126,6 @@ pub struct RankingResponse {
     pub worst: Vec<RankedResponse>,
     /// Departments ranked.
     pub ranked: usize,
-}
-
-/// The period and the ticket filter of a query.
-struct Period {
-    from: NaiveDate,
-    to: NaiveDate,
-    filter: TicketFilter,
 }
 
 fn period(state: &State, q: &StatsQuery) -> Result<Period, AppError> {
@@ -346,91 +340,13 @@ pub async fn chart(
     name: web::Path<String>,
     query: web::Query<StatsQuery>,
 ) -> Result<HttpResponse, AppError> {
-    use crate::charts::{self, CountSlice, RateRow, TrendPoint};
     let Auth(who) = auth;
-    let name = name.into_inner();
-    let p = period(&state, &query)?;
+    let chart = Chart::parse(&name, query.interval.as_deref())?;
+    let period = period(&state, &query)?;
     let now = time::format(state.clock.now());
-    let span = format!("{} 至 {}", p.from, p.to.pred_opt().unwrap_or(p.to));
-    let filter = p.filter;
-    let svg = match name.as_str() {
-        "trend.svg" => {
-            let interval_text = query.interval.clone().unwrap_or_else(|| "month".into());
-            let interval = Interval::parse(&interval_text)
-                .ok_or_else(|| AppError::invalid_query("interval", "must be day, week or month"))?;
-            let (from, to) = (p.from, p.to);
-            let points = state
-                .read(move |c| stats::trend(c, &who, &filter, interval, from, to, &now))
-                .await?;
-            let label = |d: NaiveDate| match interval {
-                Interval::Month => d.format("%Y-%m").to_string(),
-                Interval::Week => format!("{}起", d.format("%m-%d")),
-                Interval::Day => d.format("%m-%d").to_string(),
-            };
-            let points: Vec<TrendPoint> = points
-                .iter()
-                .map(|pt| TrendPoint {
-                    label: label(pt.start),
-                    filed: pt.summary.counts.filed,
-                    resolved: pt.summary.counts.resolved,
-                })
-                .collect();
-            charts::trend(&format!("诉求提交与办结趋势（{span}）"), &points)
-        }
-        "departments.svg" => {
-            let slices = state
-                .read(move |c| stats::breakdown(c, &who, &filter, Dimension::Department, &now))
-                .await?;
-            let rows: Vec<RateRow> = slices
-                .iter()
-                .take(15)
-                .map(|s| RateRow {
-                    label: s.name.clone().unwrap_or_else(|| "未分派".into()),
-                    resolution_rate: s.summary.resolution_rate,
-                    on_time_rate: s.summary.on_time_rate,
-                    satisfaction_rate: s.summary.satisfaction_rate,
-                })
-                .collect();
-            charts::rates_by_department(&format!("各部门办结率、按期率、满意率（{span}）"), &rows)
-        }
-        "categories.svg" => {
-            let slices = state
-                .read(move |c| stats::breakdown(c, &who, &filter, Dimension::Category, &now))
-                .await?;
-            let slices: Vec<CountSlice> = slices
-                .iter()
-                .filter(|s| s.summary.counts.filed > 0)
-                .map(|s| CountSlice {
-                    label: s.name.clone().unwrap_or_else(|| "未分类".into()),
-                    value: s.summary.counts.filed,
-                })
-                .collect();
-            charts::by_category(&format!("各类别诉求数量（{span}）"), &slices)
-        }
-        "satisfaction.svg" => {
-            let s = state
-                .read(move |c| stats::summary(c, &who, &filter, &now))
-                .await?;
-            let slices = [
-                ("满意", s.counts.satisfied),
-                ("基本满意", s.counts.basically_satisfied),
-                ("不满意", s.counts.unsatisfied),
-            ]
-            .map(|(label, value)| CountSlice {
-                label: label.into(),
-                value,
-            });
-            charts::satisfaction_mix(&format!("满意度构成（{span}）"), &slices)
-        }
-        _ => {
-            return Err(AppError::new(
-                crate::error::ErrorKind::NotFound,
-                "not_found",
-                "no such chart; there are trend.svg, departments.svg, categories.svg and \
-                 satisfaction.svg",
-            ));
-        }
-    };
+    let svg = state
+        .read(move |c| charts::render(c, &who, chart, &period, &now))
+        .await?;
     Ok(HttpResponse::Ok()
         .content_type("image/svg+xml; charset=utf-8")
         .insert_header(("Cache-Control", "private, max-age=60"))

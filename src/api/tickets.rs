@@ -6,17 +6,20 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::api::State;
 use crate::api::extract::{ApiJson, Auth, IfMatch, path_id};
-use crate::api::params::{cursor_id, page_limit, search_pattern};
+use crate::api::params::{cursor_id, list_of, page_limit, search_pattern};
 use crate::api::types::{
     CommentResponse, ErrorResponse, TicketDetailResponse, TicketList, TicketResponse,
 };
 use crate::db::tickets::TicketFilter;
-use crate::domain::ticket::{Channel, Priority, Rating, TicketKind, TicketStatus};
+use crate::domain::ticket::apply::Input as ActionInput;
+use crate::domain::ticket::{Channel, Priority, Rating, TicketKind};
 use crate::domain::time;
 use crate::domain::validation::{FieldErrors, limits};
 use crate::error::AppError;
+use crate::error::ErrorCode;
 use crate::service::attachments;
-use crate::service::tickets::{self, ActionInput, FilingOptions, IdempotencyKey, NewTicket};
+use crate::service::tickets::filing::{self, FilingOptions, IdempotencyKey, NewTicket};
+use crate::service::tickets::{actions, queries};
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -172,8 +175,8 @@ fn idempotency_key(
         .map(str::trim)
         .filter(|k| (1..=255).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic()))
         .ok_or_else(|| {
-            AppError::bad_request(
-                "invalid_idempotency_key",
+            AppError::new(
+                ErrorCode::InvalidIdempotencyKey,
                 "Idempotency-Key must be 1 to 255 visible ASCII characters",
             )
         })?;
@@ -206,7 +209,7 @@ pub async fn create_ticket(
     body: ApiJson<CreateTicketRequest>,
 ) -> Result<HttpResponse, AppError> {
     let Auth(who) = auth;
-    tickets::may_file(&who)?;
+    filing::may_file(&who)?;
     let ApiJson(body) = body;
     let key = idempotency_key(&req, &body)?;
     let mut errors = FieldErrors::new();
@@ -242,7 +245,7 @@ pub async fn create_ticket(
         let (who, input, key, options) = (who.clone(), input.clone(), key.clone(), options.clone());
         let ctx = state.ticket_context();
         let result = state
-            .write(move |c| tickets::file(c, &ctx, &who, input, key.as_ref(), &options, now))
+            .write(move |c| filing::file(c, &ctx, &who, input, key.as_ref(), &options, now))
             .await;
         match result {
             Err(e) if e.is_duplicate() && attempt < 3 => attempt += 1,
@@ -253,34 +256,12 @@ pub async fn create_ticket(
     let mut response = HttpResponse::Created();
     response.insert_header((
         "Location",
-        format!("/api/v1/tickets/{}", filed.ticket.row.id),
+        format!("/api/v1/tickets/{}", filed.ticket.ticket.id),
     ));
     if filed.replayed {
         response.insert_header(("Idempotent-Replayed", "true"));
     }
     Ok(response.json(TicketResponse::new(filed.ticket, &time::format(now))))
-}
-
-fn parse_list<T: Copy>(
-    field: &str,
-    value: Option<&str>,
-    parse: fn(&str) -> Option<T>,
-    as_str: fn(T) -> &'static str,
-    expected: fn() -> String,
-) -> Result<Vec<String>, AppError> {
-    let Some(value) = value else {
-        return Ok(Vec::new());
-    };
-    value
-        .split(',')
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .map(|v| {
-            parse(v).map(|t| as_str(t).to_string()).ok_or_else(|| {
-                AppError::invalid_query(field, format!("{v:?} is not one of {}", expected()))
-            })
-        })
-        .collect()
 }
 
 pub(crate) fn instant(field: &str, value: Option<&str>) -> Result<Option<String>, AppError> {
@@ -319,20 +300,8 @@ pub(crate) fn list_filter_due(
     };
     Ok(TicketFilter {
         due_between,
-        statuses: parse_list(
-            "status",
-            q.status.as_deref(),
-            TicketStatus::parse,
-            TicketStatus::as_str,
-            TicketStatus::expected,
-        )?,
-        kinds: parse_list(
-            "kind",
-            q.kind.as_deref(),
-            TicketKind::parse,
-            TicketKind::as_str,
-            TicketKind::expected,
-        )?,
+        statuses: list_of("status", q.status.as_deref())?,
+        kinds: list_of("kind", q.kind.as_deref())?,
         category_id: q.category_id.clone(),
         department_id: q.department_id.clone(),
         assignee_id: q.assignee_id.clone(),
@@ -348,7 +317,7 @@ pub(crate) fn list_filter_due(
 /// How many of the tickets the caller may see are in each status of the workbench, due soon
 /// (`deadlines.due_soon_hours`) and overdue.
 #[utoipa::path(get, path = "/api/v1/tickets/counts", tag = "tickets",
-    responses((status = 200, body = tickets::TabCounts), (status = 401, body = ErrorResponse)),
+    responses((status = 200, body = queries::TabCounts), (status = 401, body = ErrorResponse)),
     security(("bearer" = [])))]
 pub async fn ticket_counts(state: State, auth: Auth) -> Result<HttpResponse, AppError> {
     let Auth(who) = auth;
@@ -359,7 +328,7 @@ pub async fn ticket_counts(state: State, auth: Auth) -> Result<HttpResponse, App
         time::format(now + chrono::Duration::hours(hours)),
     );
     let counts = state
-        .read(move |c| tickets::tab_counts(c, &who, &now, &until))
+        .read(move |c| queries::tab_counts(c, &who, &now, &until))
         .await?;
     Ok(HttpResponse::Ok().json(counts))
 }
@@ -380,7 +349,7 @@ pub async fn list_tickets(
     let now = now_text(&state);
     let filter = list_filter_due(&q, &now, state.settings.deadlines.due_soon_hours)?;
     let page = state
-        .read(move |c| tickets::list(c, &who, &filter, limit))
+        .read(move |c| queries::list(c, &who, &filter, limit))
         .await?;
     Ok(HttpResponse::Ok().json(TicketList {
         items: page
@@ -405,8 +374,8 @@ pub async fn get_ticket(
     let Auth(who) = auth;
     let id = path_id(&id, "ticket")?;
     let now = now_text(&state);
-    let detail = state.read(move |c| tickets::detail(c, &who, &id)).await?;
-    let etag = format!("\"{}\"", detail.ticket.row.version);
+    let detail = state.read(move |c| queries::detail(c, &who, &id)).await?;
+    let etag = format!("\"{}\"", detail.ticket.ticket.version);
     Ok(HttpResponse::Ok()
         .insert_header((actix_web::http::header::ETAG, etag))
         .json(TicketDetailResponse::new(detail, &now)))
@@ -438,7 +407,7 @@ pub async fn add_comment(
     let now = state.clock.now();
     let comment = state
         .write(move |c| {
-            tickets::add_comment(
+            actions::add_comment(
                 c,
                 &who,
                 &id,
@@ -465,7 +434,7 @@ async fn act(
     let ctx = state.ticket_context();
     let expected = if_match.0;
     let record = state
-        .write(move |c| tickets::act(c, &ctx, &who, &id, input, expected, now))
+        .write(move |c| actions::act(c, &ctx, &who, &id, input, expected, now))
         .await?;
     state.outbox.wake();
     Ok(HttpResponse::Ok().json(TicketResponse::new(record, &time::format(now))))

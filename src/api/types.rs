@@ -13,10 +13,12 @@ use crate::db::enterprises::EnterpriseRow;
 use crate::db::revisits::RevisitRow;
 use crate::db::ticket_events::EventRow;
 use crate::db::users::UserRow;
+use crate::domain::ticket::timeline::EventData;
 use crate::domain::ticket::{
     Action, AllowedAction, Channel, Priority, Rating, Role, TicketKind, TicketStatus,
 };
-use crate::service::tickets::{TicketDetail, TicketRecord, is_overdue};
+use crate::service::tickets::TicketView;
+use crate::service::tickets::queries::TicketDetail;
 
 /// Every error: a stable code to switch on, a message for people, and for validation
 /// failures the fields at fault.
@@ -36,8 +38,7 @@ pub struct UserResponse {
     pub name: String,
     pub phone: Option<String>,
     pub email: Option<String>,
-    #[schema(value_type = Role)]
-    pub role: String,
+    pub role: Role,
     pub department_id: Option<String>,
     pub enterprise_id: Option<String>,
     pub disabled: bool,
@@ -158,17 +159,14 @@ pub struct TicketResponse {
     pub id: String,
     #[schema(example = "QYS20261122000123")]
     pub number: String,
-    #[schema(value_type = TicketKind)]
-    pub kind: String,
-    #[schema(value_type = TicketStatus)]
-    pub status: String,
+    pub kind: TicketKind,
+    pub status: TicketStatus,
     pub title: String,
     pub description: String,
     pub category_id: String,
     pub enterprise_id: String,
     pub submitter_id: String,
-    #[schema(value_type = Channel)]
-    pub channel: String,
+    pub channel: Channel,
     pub contact_name: Option<String>,
     pub contact_phone: Option<String>,
     /// The lead department.
@@ -178,8 +176,7 @@ pub struct TicketResponse {
     pub due_at: Option<String>,
     pub overdue: bool,
     pub reopen_count: i32,
-    #[schema(value_type = Option<Rating>)]
-    pub rating: Option<String>,
+    pub rating: Option<Rating>,
     pub resolution: Option<String>,
     /// For suggestions: whether it was adopted.
     pub adopted: Option<bool>,
@@ -194,8 +191,7 @@ pub struct TicketResponse {
     pub closed_at: Option<String>,
     pub rejected_at: Option<String>,
     pub withdrawn_at: Option<String>,
-    #[schema(value_type = Priority)]
-    pub priority: String,
+    pub priority: Priority,
     /// When the assigned cadre must have signed for it.
     pub sign_due_at: Option<String>,
     /// Approved extensions (延期).
@@ -216,48 +212,48 @@ pub struct TicketResponse {
 }
 
 impl TicketResponse {
-    pub fn new(record: TicketRecord, now: &str) -> Self {
-        let overdue = is_overdue(&record.row, now);
-        let r = record.row;
+    pub fn new(view: TicketView, now: &str) -> Self {
+        let overdue = view.ticket.is_overdue(now);
+        let t = view.ticket;
         TicketResponse {
-            id: r.id,
-            number: r.number,
-            kind: r.kind,
-            status: r.status,
-            title: r.title,
-            description: r.description,
-            category_id: r.category_id,
-            enterprise_id: r.enterprise_id,
-            submitter_id: r.submitter_id,
-            channel: r.channel,
-            contact_name: r.contact_name,
-            contact_phone: r.contact_phone,
-            department_id: r.department_id,
-            co_department_ids: record.co_department_ids,
-            assignee_id: r.assignee_id,
-            due_at: r.due_at,
+            id: t.id,
+            number: t.number,
+            kind: t.kind,
+            status: t.status,
+            title: t.title,
+            description: t.description,
+            category_id: t.category_id,
+            enterprise_id: t.enterprise_id,
+            submitter_id: t.submitter_id,
+            channel: t.channel,
+            contact_name: t.contact_name,
+            contact_phone: t.contact_phone,
+            department_id: t.department_id,
+            co_department_ids: t.co_department_ids,
+            assignee_id: t.assignee_id,
+            due_at: t.due_at,
+            reopen_count: t.reopen_count,
+            rating: t.rating,
+            resolution: t.resolution,
+            adopted: t.adopted,
+            version: t.version,
+            created_at: t.created_at,
+            updated_at: t.updated_at,
+            accepted_at: t.accepted_at,
+            assigned_at: t.assigned_at,
+            signed_at: t.signed_at,
+            resolved_at: t.resolved_at,
+            closed_at: t.closed_at,
+            rejected_at: t.rejected_at,
+            withdrawn_at: t.withdrawn_at,
+            priority: t.priority,
+            sign_due_at: t.sign_due_at,
+            extension_count: t.extension_count,
+            escalation_level: t.escalation_level,
+            no_response: t.no_response,
+            handling_days: t.handling_days,
             overdue,
-            reopen_count: r.reopen_count,
-            rating: r.rating,
-            resolution: r.resolution,
-            adopted: r.adopted,
-            version: r.version,
-            created_at: r.created_at,
-            updated_at: r.updated_at,
-            accepted_at: r.accepted_at,
-            assigned_at: r.assigned_at,
-            signed_at: r.signed_at,
-            resolved_at: r.resolved_at,
-            closed_at: r.closed_at,
-            rejected_at: r.rejected_at,
-            withdrawn_at: r.withdrawn_at,
-            priority: r.priority,
-            sign_due_at: r.sign_due_at,
-            extension_count: r.extension_count,
-            escalation_level: r.escalation_level,
-            no_response: r.no_response,
-            handling_days: r.handling_days,
-            allowed_actions: record.allowed_actions,
+            allowed_actions: view.allowed_actions,
         }
     }
 }
@@ -268,15 +264,11 @@ pub struct EventResponse {
     pub id: String,
     /// 1 for the filing, then one more per action.
     pub seq: i32,
-    #[schema(value_type = Action)]
-    pub action: String,
-    #[schema(value_type = Option<TicketStatus>)]
-    pub from_status: Option<String>,
-    #[schema(value_type = TicketStatus)]
-    pub to_status: String,
+    pub action: Action,
+    pub from_status: Option<TicketStatus>,
+    pub to_status: TicketStatus,
     pub actor_id: Option<String>,
-    #[schema(value_type = Option<Role>)]
-    pub actor_role: Option<String>,
+    pub actor_role: Option<Role>,
     pub note: Option<String>,
     /// Shown to the enterprise.
     pub public: bool,
@@ -291,6 +283,13 @@ impl From<EventRow> for EventResponse {
         EventResponse {
             id: r.id,
             seq: r.seq,
+            // The details as the action wrote them, through their type (an unreadable one is
+            // left out rather than sent as it is).
+            data: r
+                .data
+                .as_deref()
+                .and_then(|d| EventData::parse(r.action, d))
+                .and_then(|d| serde_json::to_value(d).ok()),
             action: r.action,
             from_status: r.from_status,
             to_status: r.to_status,
@@ -298,7 +297,6 @@ impl From<EventRow> for EventResponse {
             actor_role: r.actor_role,
             note: r.note,
             public: r.public,
-            data: r.data.and_then(|d| serde_json::from_str(&d).ok()),
             created_at: r.created_at,
         }
     }
@@ -330,11 +328,9 @@ impl From<CommentRow> for CommentResponse {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RevisitResponse {
     pub id: String,
-    #[schema(value_type = Rating)]
-    pub rating: String,
+    pub rating: Rating,
     pub comment: Option<String>,
-    #[schema(value_type = Channel)]
-    pub channel: String,
+    pub channel: Channel,
     pub recorded_by: String,
     pub created_at: String,
 }

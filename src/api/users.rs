@@ -6,7 +6,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::api::State;
 use crate::api::extract::{Admin, ApiJson, Auth, ClientIp, path_id};
-use crate::api::params::{cursor_id, nullable, page_limit, patch_with, search_pattern};
+use crate::api::params::{cursor_id, nullable, one_of, page_limit, patch_with, search_pattern};
 use crate::api::types::{ErrorResponse, UserList, UserResponse};
 use crate::auth;
 use crate::db::users::UserFilter;
@@ -14,8 +14,7 @@ use crate::domain::ticket::Role;
 use crate::domain::validation::{FieldErrors, limits};
 use crate::error::AppError;
 use crate::service::accounts::{self, NewUser, UserChanges};
-use crate::service::audit;
-use serde_json::json;
+use crate::service::audit::By;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -105,7 +104,7 @@ pub async fn create_user(
     let email = errors.email("email", req.email);
     errors.finish()?;
     let now = state.clock.now();
-    let actor = ip.actor(&admin.0);
+    let by = By::Request(ip.actor(&admin.0));
     let password = req.password;
     let input = NewUser {
         username: username.unwrap_or_default(),
@@ -122,26 +121,11 @@ pub async fn create_user(
         .run(move |db| {
             let password_hash = auth::hash_password(&password).map_err(AppError::internal)?;
             db.write(move |c| {
-                let role = input.role;
-                let user = accounts::create_user(
-                    c,
-                    NewUser {
-                        password_hash,
-                        ..input
-                    },
-                    now,
-                )?;
-                let detail = json!({"role": role.as_str()});
-                audit::record(
-                    c,
-                    &actor,
-                    "user.create",
-                    "user",
-                    Some(&user.id),
-                    Some(detail),
-                    now,
-                )?;
-                Ok(user)
+                let input = NewUser {
+                    password_hash,
+                    ..input
+                };
+                accounts::create_user(c, &by, input, now)
             })
         })
         .await?;
@@ -163,19 +147,8 @@ pub async fn list_users(
     let Auth(who) = auth;
     let q = query.into_inner();
     let limit = page_limit(&state, q.limit)?;
-    let role = match q.role.as_deref() {
-        None => None,
-        Some(r) => Some(
-            Role::parse(r)
-                .ok_or_else(|| {
-                    AppError::invalid_query("role", format!("must be one of {}", Role::expected()))
-                })?
-                .as_str()
-                .to_string(),
-        ),
-    };
     let filter = UserFilter {
-        role,
+        role: one_of("role", q.role.as_deref())?,
         department_id: q.department_id,
         enterprise_id: q.enterprise_id,
         disabled: q.disabled,
@@ -229,7 +202,7 @@ pub async fn update_user(
     body: ApiJson<UpdateUserRequest>,
 ) -> Result<HttpResponse, AppError> {
     let Admin(who) = admin;
-    let actor = ip.actor(&who);
+    let by = By::Request(ip.actor(&who));
     let id = path_id(&id, "user")?;
     let ApiJson(req) = body;
     let mut errors = FieldErrors::new();
@@ -275,41 +248,11 @@ pub async fn update_user(
                 .transpose()
                 .map_err(AppError::internal)?;
             db.write(move |c| {
-                let detail = json!({
-                    "fields": audit::fields(&[
-                        ("password", password_hash.is_some()),
-                        ("name", changes.name.is_some()),
-                        ("phone", changes.phone.is_some()),
-                        ("email", changes.email.is_some()),
-                        ("role", changes.role.is_some()),
-                        ("department_id", changes.department_id.is_some()),
-                        ("enterprise_id", changes.enterprise_id.is_some()),
-                        ("disabled", changes.disabled.is_some()),
-                        ("notify_email", changes.notify_email.is_some()),
-                        ("notify_sms", changes.notify_sms.is_some()),
-                    ]),
-                    "role": changes.role.map(|r| r.as_str()),
-                    "disabled": changes.disabled,
-                });
-                let user = accounts::update_user(
-                    c,
-                    &id,
-                    UserChanges {
-                        password_hash,
-                        ..changes
-                    },
-                    now,
-                )?;
-                audit::record(
-                    c,
-                    &actor,
-                    "user.update",
-                    "user",
-                    Some(&user.id),
-                    Some(detail),
-                    now,
-                )?;
-                Ok(user)
+                let changes = UserChanges {
+                    password_hash,
+                    ..changes
+                };
+                accounts::update_user(c, &by, &id, changes, now)
             })
         })
         .await?;

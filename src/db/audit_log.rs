@@ -4,6 +4,7 @@ use diesel::prelude::*;
 
 use super::DbConnection;
 use super::schema::audit_log;
+use crate::domain::ticket::Role;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = audit_log, treat_none_as_default_value = false)]
@@ -11,7 +12,7 @@ pub struct AuditRow {
     pub id: String,
     pub at: String,
     pub actor_id: Option<String>,
-    pub actor_role: String,
+    pub actor_role: Role,
     pub ip: String,
     pub action: String,
     pub target_type: String,

@@ -4,6 +4,7 @@ use diesel::prelude::*;
 
 use super::DbConnection;
 use super::schema::extensions;
+use crate::domain::ticket::ExtensionStatus;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = extensions, treat_none_as_null = true, treat_none_as_default_value = false)]
@@ -13,8 +14,7 @@ pub struct ExtensionRow {
     pub requested_by: String,
     pub working_days: i32,
     pub reason: String,
-    /// pending, approved or denied.
-    pub status: String,
+    pub status: ExtensionStatus,
     pub due_before: Option<String>,
     pub due_after: Option<String>,
     pub decided_by: Option<String>,
@@ -43,7 +43,7 @@ pub fn decide(conn: &mut DbConnection, row: &ExtensionRow) -> QueryResult<bool> 
     let changed = diesel::update(
         extensions::table
             .filter(extensions::id.eq(&row.id))
-            .filter(extensions::status.eq("pending")),
+            .filter(extensions::status.eq(ExtensionStatus::Pending)),
     )
     .set(row)
     .execute(conn)?;
@@ -66,7 +66,7 @@ pub fn pending_for_ticket(
 ) -> QueryResult<Option<ExtensionRow>> {
     extensions::table
         .filter(extensions::ticket_id.eq(ticket_id))
-        .filter(extensions::status.eq("pending"))
+        .filter(extensions::status.eq(ExtensionStatus::Pending))
         .select(ExtensionRow::as_select())
         .get_result(conn)
         .optional()
@@ -80,7 +80,7 @@ pub fn pending_among(conn: &mut DbConnection, ticket_ids: &[String]) -> QueryRes
     }
     extensions::table
         .filter(extensions::ticket_id.eq_any(ticket_ids))
-        .filter(extensions::status.eq("pending"))
+        .filter(extensions::status.eq(ExtensionStatus::Pending))
         .select(extensions::ticket_id)
         .load(conn)
 }

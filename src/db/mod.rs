@@ -14,6 +14,7 @@
 pub mod attachments;
 pub mod audit_log;
 pub mod auth_failures;
+pub mod bulk;
 pub mod calendar_years;
 pub mod categories;
 pub mod comments;
@@ -21,12 +22,14 @@ pub mod departments;
 pub mod enterprises;
 pub mod extensions;
 pub mod idempotency;
+pub mod locks;
 pub mod notifications;
 pub mod refresh_tokens;
 pub mod revisits;
 pub mod schema;
 pub mod sms_codes;
 pub mod stats_cells;
+mod text_enums;
 pub mod ticket_events;
 pub mod tickets;
 pub mod users;
@@ -56,6 +59,27 @@ pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migration
 pub enum DbConnection {
     Postgres(PgConnection),
     Sqlite(SqliteConnection),
+}
+
+impl DbConnection {
+    pub fn backend(&self) -> Backend {
+        match self {
+            DbConnection::Postgres(_) => Backend::Postgres,
+            DbConnection::Sqlite(_) => Backend::Sqlite,
+        }
+    }
+}
+
+/// Raw SQL for this connection, written once with PostgreSQL's numbered placeholders (`$1`,
+/// `$2`, …, each bound in order with `.bind`): SQLite numbers them `?1`, `?2`, … . The one
+/// helper for the statements diesel's builder cannot express (upserts with sums, `UPDATE …
+/// RETURNING` over a subquery, bulk `INSERT … SELECT`); their SQL must hold no `$` but the
+/// placeholders'.
+pub fn raw_sql(conn: &DbConnection, sql: &str) -> diesel::query_builder::SqlQuery {
+    match conn.backend() {
+        Backend::Postgres => diesel::sql_query(sql),
+        Backend::Sqlite => diesel::sql_query(sql.replace('$', "?")),
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,6 +134,89 @@ pub struct ConnectionManager {
     sqlite_busy_timeout_ms: u64,
     sqlite_cache_kib: u64,
     sqlite_synchronous: crate::config::SqliteSynchronous,
+    /// The connections the pool's threads are opening, shared by every clone.
+    openings: Arc<Openings>,
+}
+
+/// The connections being opened on the pool's threads, and whether the process is closing
+/// the database (then no more are opened).
+///
+/// The pool opens connections on threads of its own — at start, and to replace one it hands
+/// out — and cannot be made to wait for them. A command that returned while one of them was
+/// inside libpq's connect would exit under it: the process's exit tears down OpenSSL, which
+/// libpq is using on that thread (SIGSEGV in about half of `user add` runs on PostgreSQL).
+/// [`Db::close`] stops new openings and waits for those under way.
+#[derive(Debug, Default)]
+struct Openings {
+    state: std::sync::Mutex<OpeningState>,
+    settled: std::sync::Condvar,
+}
+
+#[derive(Debug, Default)]
+struct OpeningState {
+    under_way: usize,
+    closing: bool,
+}
+
+/// One opening under way; it ends when dropped.
+struct Opening<'a>(&'a Openings);
+
+impl Openings {
+    fn lock(&self) -> std::sync::MutexGuard<'_, OpeningState> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Starts an opening, unless the database is closing.
+    fn begin(&self) -> Option<Opening<'_>> {
+        let mut state = self.lock();
+        if state.closing {
+            return None;
+        }
+        state.under_way += 1;
+        Some(Opening(self))
+    }
+
+    /// Allows no more openings and waits (at most `patience`) for those under way; returns
+    /// whether they all ended.
+    fn close(&self, patience: Duration) -> bool {
+        let mut state = self.lock();
+        state.closing = true;
+        let deadline = std::time::Instant::now() + patience;
+        while state.under_way > 0 {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                return false;
+            }
+            state = self
+                .settled
+                .wait_timeout(state, left)
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .0;
+        }
+        true
+    }
+}
+
+/// Logs the pool's failures to open a connection, but for those refused because the database
+/// is being closed (the pool keeps trying to replace what it handed out).
+#[derive(Debug)]
+struct PoolErrors(Arc<Openings>);
+
+impl diesel::r2d2::HandleError<diesel::r2d2::Error> for PoolErrors {
+    fn handle_error(&self, error: diesel::r2d2::Error) {
+        if !self.0.lock().closing {
+            tracing::warn!(%error, "the pool could not open a database connection");
+        }
+    }
+}
+
+impl Drop for Opening<'_> {
+    fn drop(&mut self) {
+        self.0.lock().under_way -= 1;
+        self.0.settled.notify_all();
+    }
 }
 
 impl ConnectionManager {
@@ -125,6 +232,7 @@ impl ConnectionManager {
             sqlite_busy_timeout_ms: settings.sqlite_busy_timeout_ms,
             sqlite_cache_kib: settings.sqlite_cache_kib,
             sqlite_synchronous: settings.sqlite_synchronous,
+            openings: Arc::default(),
         }
     }
 
@@ -166,6 +274,11 @@ impl ManageConnection for ConnectionManager {
     type Error = diesel::r2d2::Error;
 
     fn connect(&self) -> Result<DbConnection, Self::Error> {
+        let Some(_opening) = self.openings.begin() else {
+            return Err(diesel::r2d2::Error::ConnectionError(
+                diesel::ConnectionError::BadConnection("the database is being closed".into()),
+            ));
+        };
         self.establish()
             .map_err(diesel::r2d2::Error::ConnectionError)
     }
@@ -204,6 +317,8 @@ pub struct Db {
     query_timeout: Duration,
     /// Opens the pool's connections (and on SQLite the writer's and the checkpointer's).
     manager: ConnectionManager,
+    /// How long opening a PostgreSQL connection may take.
+    connect_timeout_secs: u64,
     /// Alive while any clone of this `Db` is; the SQLite checkpointer stops when it is gone.
     _alive: Arc<()>,
 }
@@ -217,6 +332,7 @@ impl Db {
         let sqlite_manager = manager.clone();
         let kept_manager = manager.clone();
         let pool = Pool::builder()
+            .error_handler(Box::new(PoolErrors(manager.openings.clone())))
             .max_size(settings.database.max_connections)
             .min_idle(Some(1))
             // A PostgreSQL connection can die with the server, so it is pinged before use; a
@@ -242,6 +358,7 @@ impl Db {
             sqlite_writer,
             query_timeout: Duration::from_millis(settings.database.query_timeout_ms.max(1)),
             manager: kept_manager,
+            connect_timeout_secs: settings.database.connect_timeout_secs,
             _alive: alive,
         })
     }
@@ -332,6 +449,16 @@ impl Db {
         match tokio::time::timeout(self.query_timeout, work).await {
             Ok(result) => result,
             Err(_) => Err(E::from(PoolError::NoAnswer(self.query_timeout))),
+        }
+    }
+
+    /// Lets no more connections be opened and waits for those the pool's threads are opening,
+    /// so that the process may exit (see `Openings`). For the end of a command or a server:
+    /// afterwards, whatever needs a new connection fails.
+    pub fn close(&self) {
+        let patience = Duration::from_secs(self.connect_timeout_secs + 2);
+        if !self.manager.openings.close(patience) {
+            tracing::warn!("a database connection was still being opened at exit");
         }
     }
 

@@ -6,20 +6,20 @@ use std::collections::HashMap;
 use diesel::prelude::*;
 use diesel::sql_types::Text;
 
-use super::DbConnection;
 use super::schema::notifications;
-use crate::domain::notification::NotifyStatus;
+use super::{Backend, DbConnection};
+use crate::domain::notification::{MessageTopic, NotifyChannel, NotifyStatus};
 
 #[derive(Debug, Clone, Queryable, QueryableByName, Selectable, Insertable)]
 #[diesel(table_name = notifications, treat_none_as_default_value = false)]
 pub struct NotificationRow {
     pub id: String,
-    pub channel: String,
+    pub channel: NotifyChannel,
     pub recipient: String,
     pub recipient_name: Option<String>,
     pub user_id: Option<String>,
     pub ticket_id: Option<String>,
-    pub event: String,
+    pub event: MessageTopic,
     pub event_seq: Option<i32>,
     pub subject: Option<String>,
     pub body: String,
@@ -27,7 +27,7 @@ pub struct NotificationRow {
     pub template_code: Option<String>,
     /// A JSON array of `[name, value]` pairs, in the gateway template's order.
     pub template_params: Option<String>,
-    pub status: String,
+    pub status: NotifyStatus,
     pub attempts: i32,
     pub next_attempt_at: String,
     pub lease_token: Option<String>,
@@ -41,11 +41,11 @@ pub struct NotificationRow {
 /// Filters of the admin list; `None` means any.
 #[derive(Debug, Default, Clone)]
 pub struct NotificationFilter {
-    pub status: Option<String>,
-    pub channel: Option<String>,
+    pub status: Option<NotifyStatus>,
+    pub channel: Option<NotifyChannel>,
     pub ticket_id: Option<String>,
     pub recipient: Option<String>,
-    pub event: Option<String>,
+    pub event: Option<MessageTopic>,
     pub before_id: Option<String>,
 }
 
@@ -93,13 +93,13 @@ pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Notificatio
 /// address and status, which stay prepared and cost no round trip there.
 pub fn recent_counts(
     conn: &mut DbConnection,
-    addresses: &[(&str, &str)],
+    addresses: &[(NotifyChannel, &str)],
     since: &str,
-) -> QueryResult<HashMap<(String, String), i64>> {
+) -> QueryResult<HashMap<(NotifyChannel, String), i64>> {
     #[derive(QueryableByName)]
     struct Count {
         #[diesel(sql_type = Text)]
-        channel: String,
+        channel: NotifyChannel,
         #[diesel(sql_type = Text)]
         recipient: String,
         #[diesel(sql_type = diesel::sql_types::BigInt)]
@@ -110,10 +110,13 @@ pub fn recent_counts(
         NotifyStatus::Pending,
         NotifyStatus::Sending,
     ];
-    let mut counts: HashMap<(String, String), i64> = HashMap::new();
+    let mut counts: HashMap<(NotifyChannel, String), i64> = HashMap::new();
     match conn {
         DbConnection::Postgres(c) => {
-            let channels: Vec<&str> = addresses.iter().map(|(channel, _)| *channel).collect();
+            let channels: Vec<&str> = addresses
+                .iter()
+                .map(|(channel, _)| channel.as_str())
+                .collect();
             let recipients: Vec<&str> = addresses.iter().map(|(_, r)| *r).collect();
             let rows: Vec<Count> = diesel::sql_query(
                 "SELECT a.channel, a.recipient, \
@@ -136,14 +139,12 @@ pub fn recent_counts(
                     let n = notifications::table
                         .filter(notifications::recipient.eq(recipient))
                         .filter(notifications::channel.eq(channel))
-                        .filter(notifications::status.eq(status.as_str()))
+                        .filter(notifications::status.eq(status))
                         .filter(notifications::created_at.ge(since))
                         .count()
                         .get_result::<i64>(conn)?;
                     if n > 0 {
-                        *counts
-                            .entry((channel.to_string(), recipient.to_string()))
-                            .or_default() += n;
+                        *counts.entry((channel, recipient.to_string())).or_default() += n;
                     }
                 }
             }
@@ -162,10 +163,10 @@ pub fn list(
         .select(NotificationRow::as_select())
         .into_boxed();
     if let Some(v) = &filter.status {
-        query = query.filter(notifications::status.eq(v.clone()));
+        query = query.filter(notifications::status.eq(*v));
     }
     if let Some(v) = &filter.channel {
-        query = query.filter(notifications::channel.eq(v.clone()));
+        query = query.filter(notifications::channel.eq(*v));
     }
     if let Some(v) = &filter.ticket_id {
         query = query.filter(notifications::ticket_id.eq(v.clone()));
@@ -174,7 +175,7 @@ pub fn list(
         query = query.filter(notifications::recipient.eq(v.clone()));
     }
     if let Some(v) = &filter.event {
-        query = query.filter(notifications::event.eq(v.clone()));
+        query = query.filter(notifications::event.eq(*v));
     }
     if let Some(v) = &filter.before_id {
         query = query.filter(notifications::id.lt(v.clone()));
@@ -218,36 +219,23 @@ pub fn claim_due(
     // SQLite's planner, without statistics, may prefer the index on (status, id) and sort
     // every due row; INDEXED BY holds it to the partial index (and fails loudly if it could
     // not be used).
-    let (index, lock) = match conn {
-        DbConnection::Postgres(_) => ("", " FOR UPDATE SKIP LOCKED"),
-        DbConnection::Sqlite(_) => (" INDEXED BY notifications_due_idx", ""),
+    let (index, lock) = match conn.backend() {
+        Backend::Postgres => ("", " FOR UPDATE SKIP LOCKED"),
+        Backend::Sqlite => (" INDEXED BY notifications_due_idx", ""),
     };
-    // Placeholders differ ($1 against ?1), so the statement is written per backend.
-    let sql = |p: &dyn Fn(usize) -> String| {
-        format!(
-            "UPDATE notifications SET status = 'sending', attempts = attempts + 1, \
-             next_attempt_at = {lease}, lease_token = {token}, updated_at = {now} \
-             WHERE id IN (SELECT id FROM notifications{index} \
-             WHERE status IN ('pending', 'sending') AND next_attempt_at <= {now} \
-             ORDER BY next_attempt_at LIMIT {limit}{lock}) \
-             RETURNING *",
-            lease = p(1),
-            token = p(2),
-            now = p(3),
-        )
-    };
-    match conn {
-        DbConnection::Postgres(c) => diesel::sql_query(sql(&|i| format!("${i}")))
-            .bind::<Text, _>(lease_until)
-            .bind::<Text, _>(lease_token)
-            .bind::<Text, _>(now)
-            .load(c),
-        DbConnection::Sqlite(c) => diesel::sql_query(sql(&|i| format!("?{i}")))
-            .bind::<Text, _>(lease_until)
-            .bind::<Text, _>(lease_token)
-            .bind::<Text, _>(now)
-            .load(c),
-    }
+    let sql = format!(
+        "UPDATE notifications SET status = 'sending', attempts = attempts + 1, \
+         next_attempt_at = $1, lease_token = $2, updated_at = $3 \
+         WHERE id IN (SELECT id FROM notifications{index} \
+         WHERE status IN ('pending', 'sending') AND next_attempt_at <= $3 \
+         ORDER BY next_attempt_at LIMIT {limit}{lock}) \
+         RETURNING *",
+    );
+    super::raw_sql(conn, &sql)
+        .bind::<Text, _>(lease_until)
+        .bind::<Text, _>(lease_token)
+        .bind::<Text, _>(now)
+        .load(conn)
 }
 
 /// The outcome of one attempt, recorded only while the worker still holds the lease.
@@ -277,14 +265,14 @@ pub fn record(
 ) -> QueryResult<bool> {
     let target = notifications::table
         .filter(notifications::id.eq(id))
-        .filter(notifications::status.eq(NotifyStatus::Sending.as_str()))
+        .filter(notifications::status.eq(NotifyStatus::Sending))
         .filter(notifications::lease_token.eq(lease_token));
     let changed = match outcome {
         AttemptOutcome::Sent {
             provider_message_id,
         } => diesel::update(target)
             .set((
-                notifications::status.eq(NotifyStatus::Sent.as_str()),
+                notifications::status.eq(NotifyStatus::Sent),
                 notifications::lease_token.eq(None::<String>),
                 notifications::provider_message_id.eq(provider_message_id),
                 notifications::sent_at.eq(now),
@@ -296,7 +284,7 @@ pub fn record(
             error,
         } => diesel::update(target)
             .set((
-                notifications::status.eq(NotifyStatus::Pending.as_str()),
+                notifications::status.eq(NotifyStatus::Pending),
                 notifications::lease_token.eq(None::<String>),
                 notifications::next_attempt_at.eq(next_attempt_at),
                 notifications::last_error.eq(error),
@@ -305,7 +293,7 @@ pub fn record(
             .execute(conn)?,
         AttemptOutcome::Failed { error } => diesel::update(target)
             .set((
-                notifications::status.eq(NotifyStatus::Failed.as_str()),
+                notifications::status.eq(NotifyStatus::Failed),
                 notifications::lease_token.eq(None::<String>),
                 notifications::last_error.eq(error),
                 notifications::updated_at.eq(now),
@@ -336,10 +324,10 @@ pub fn retry_failed(conn: &mut DbConnection, id: &str, now: &str) -> QueryResult
     let changed = diesel::update(
         notifications::table
             .filter(notifications::id.eq(id))
-            .filter(notifications::status.eq(NotifyStatus::Failed.as_str())),
+            .filter(notifications::status.eq(NotifyStatus::Failed)),
     )
     .set((
-        notifications::status.eq(NotifyStatus::Pending.as_str()),
+        notifications::status.eq(NotifyStatus::Pending),
         notifications::attempts.eq(0),
         notifications::next_attempt_at.eq(now),
         notifications::updated_at.eq(now),
@@ -352,7 +340,7 @@ pub fn retry_failed(conn: &mut DbConnection, id: &str, now: &str) -> QueryResult
 pub fn delete_sent_before(conn: &mut DbConnection, cutoff: &str) -> QueryResult<usize> {
     diesel::delete(
         notifications::table
-            .filter(notifications::status.eq(NotifyStatus::Sent.as_str()))
+            .filter(notifications::status.eq(NotifyStatus::Sent))
             .filter(notifications::created_at.lt(cutoff)),
     )
     .execute(conn)

@@ -4,15 +4,16 @@ use diesel::prelude::*;
 
 use super::DbConnection;
 use super::schema::revisits;
+use crate::domain::ticket::{Channel, Rating};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = revisits, treat_none_as_default_value = false)]
 pub struct RevisitRow {
     pub id: String,
     pub ticket_id: String,
-    pub rating: String,
+    pub rating: Rating,
     pub comment: Option<String>,
-    pub channel: String,
+    pub channel: Channel,
     pub recorded_by: String,
     pub created_at: String,
 }

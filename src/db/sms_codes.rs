@@ -4,13 +4,14 @@ use diesel::prelude::*;
 
 use super::DbConnection;
 use super::schema::sms_codes;
+use crate::domain::account::CodePurpose;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = sms_codes, treat_none_as_default_value = false)]
 pub struct SmsCodeRow {
     pub id: String,
     pub phone: String,
-    pub purpose: String,
+    pub purpose: CodePurpose,
     pub code_hash: String,
     pub attempts: i32,
     pub created_at: String,
@@ -29,7 +30,7 @@ pub fn insert(conn: &mut DbConnection, row: &SmsCodeRow) -> QueryResult<()> {
 pub fn latest(
     conn: &mut DbConnection,
     phone: &str,
-    purpose: &str,
+    purpose: CodePurpose,
 ) -> QueryResult<Option<SmsCodeRow>> {
     sms_codes::table
         .filter(sms_codes::phone.eq(phone))

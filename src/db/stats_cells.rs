@@ -12,27 +12,27 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Text};
 use diesel::upsert::excluded;
 
-use crate::db::DbConnection;
 use crate::db::schema::{stats_cells, stats_handling, stats_state, tickets};
 use crate::db::tickets::TicketFactRow;
+use crate::db::{Backend, DbConnection, raw_sql};
 use crate::domain::kpi::{Counts, TicketFacts};
-use crate::domain::ticket::{Channel, Rating, TicketKind, TicketStatus};
+use crate::domain::ticket::{Channel, TicketKind, TicketStatus};
 use crate::domain::time;
 
 /// What a ticket contributes, at `now` (the only use of `now` is `overdue_now`; the cells
 /// pass `None` and leave it out).
-pub fn facts_of(row: &TicketFactRow, now: Option<&str>) -> Option<TicketFacts> {
-    let status = TicketStatus::parse(&row.status)?;
+pub fn facts_of(row: &TicketFactRow, now: Option<&str>) -> TicketFacts {
+    let status = row.status;
     let before = |a: &Option<String>, b: &Option<String>| match (a, b) {
         (Some(a), Some(b)) => Some(a <= b),
         _ => None,
     };
     let resolved = matches!(status, TicketStatus::Resolved | TicketStatus::Closed);
-    Some(TicketFacts {
+    TicketFacts {
         status,
-        kind: TicketKind::parse(&row.kind)?,
-        channel: Channel::parse(&row.channel)?,
-        rating: row.rating.as_deref().and_then(Rating::parse),
+        kind: row.kind,
+        channel: row.channel,
+        rating: row.rating,
         reopen_count: row.reopen_count,
         resolved_on_time: if resolved {
             before(&row.resolved_at, &row.due_at)
@@ -49,7 +49,7 @@ pub fn facts_of(row: &TicketFactRow, now: Option<&str>) -> Option<TicketFacts> {
             status.is_handling() && row.due_at.as_deref().is_some_and(|d| d < now)
         }),
         no_response: row.no_response,
-    })
+    }
 }
 
 /// The cell a ticket counts in: its day of filing (China) and its lead department ('' for
@@ -74,9 +74,13 @@ macro_rules! on_each {
 }
 
 /// Declares the counters once: the row type, the conversions from and to `Counts`, the
-/// upsert and the sums all follow this list.
+/// upsert and the sums all follow these lists — the named counters, and the tickets resolved
+/// in each number of working days up to [`MAX_CELL_DAYS`].
 macro_rules! counters {
-    ($($name:ident),* $(,)?) => {
+    (
+        counts: [$($name:ident),* $(,)?],
+        handled: [$($days:literal => $handled:ident),* $(,)?] $(,)?
+    ) => {
         /// One cell's counters, signed (a change is a difference of two).
         #[derive(Debug, Clone, Default, PartialEq, Eq, Insertable, Queryable, QueryableByName)]
         #[diesel(table_name = stats_cells)]
@@ -84,11 +88,12 @@ macro_rules! counters {
             pub day: String,
             pub department_id: String,
             $(pub $name: i64,)*
+            $(pub $handled: i64,)*
         }
 
         impl CellRow {
             fn is_zero(&self) -> bool {
-                true $(&& self.$name == 0)*
+                true $(&& self.$name == 0)* $(&& self.$handled == 0)*
             }
 
             fn scaled(&self, by: i64) -> CellRow {
@@ -96,6 +101,7 @@ macro_rules! counters {
                     day: self.day.clone(),
                     department_id: self.department_id.clone(),
                     $($name: self.$name * by,)*
+                    $($handled: self.$handled * by,)*
                 }
             }
 
@@ -104,6 +110,20 @@ macro_rules! counters {
                     day: self.day.clone(),
                     department_id: self.department_id.clone(),
                     $($name: self.$name - other.$name,)*
+                    $($handled: self.$handled - other.$handled,)*
+                }
+            }
+
+            /// The tickets resolved in each number of working days the cell counts.
+            fn handled(&self) -> Vec<(u32, i64)> {
+                vec![$(($days, self.$handled)),*]
+            }
+
+            /// The cell with its handling days set from `of(days)`.
+            fn with_handled(self, of: impl Fn(u32) -> i64) -> CellRow {
+                CellRow {
+                    $($handled: of($days),)*
+                    ..self
                 }
             }
         }
@@ -113,16 +133,20 @@ macro_rules! counters {
                 .values(row)
                 .on_conflict((stats_cells::day, stats_cells::department_id))
                 .do_update()
-                .set(($(stats_cells::$name.eq(stats_cells::$name + excluded(stats_cells::$name)),)*));
+                .set((
+                    $(stats_cells::$name.eq(stats_cells::$name + excluded(stats_cells::$name)),)*
+                    $(stats_cells::$handled.eq(stats_cells::$handled + excluded(stats_cells::$handled)),)*
+                ));
             on_each!(conn, c => query.execute(c)).map(drop)
         }
 
-        /// `SELECT <day or ''>, department_id, CAST(SUM(c) AS BIGINT) AS c, … GROUP BY …`.
-        fn sums_sql(per_day: bool, p: &dyn Fn(usize) -> String) -> String {
+        /// `SELECT <day or ''>, department_id, CAST(SUM(c) AS BIGINT) AS c, … GROUP BY …` over
+        /// the days `[$1, $2)`.
+        fn sums_sql(per_day: bool) -> String {
             let mut columns = String::new();
-            $(columns.push_str(&format!(
-                ", CAST(SUM({0}) AS BIGINT) AS {0}", stringify!($name)
-            ));)*
+            for column in [$(stringify!($name),)* $(stringify!($handled),)*] {
+                columns.push_str(&format!(", CAST(SUM({column}) AS BIGINT) AS {column}"));
+            }
             let (day, group) = if per_day {
                 ("day", "day, department_id")
             } else {
@@ -130,67 +154,69 @@ macro_rules! counters {
             };
             format!(
                 "SELECT {day} AS day, department_id{columns} FROM stats_cells \
-                 WHERE day >= {from} AND day < {to} GROUP BY {group}",
-                from = p(1),
-                to = p(2),
+                 WHERE day >= $1 AND day < $2 GROUP BY {group}"
             )
         }
     };
 }
 
 counters!(
-    filed,
-    filed_problem,
-    filed_suggestion,
-    filed_inquiry,
-    filed_online,
-    filed_phone,
-    filed_visit,
-    accepted,
-    resolved,
-    resolved_with_deadline,
-    on_time,
-    rated,
-    satisfied,
-    basically_satisfied,
-    unsatisfied,
-    no_response,
-    reopened,
-    signed_with_deadline,
-    signed_on_time,
-    suggestions,
-    suggestions_adopted,
-    handled_0,
-    handled_1,
-    handled_2,
-    handled_3,
-    handled_4,
-    handled_5,
-    handled_6,
-    handled_7,
-    handled_8,
-    handled_9,
-    handled_10,
-    handled_11,
-    handled_12,
-    handled_13,
-    handled_14,
-    handled_15,
-    handled_16,
-    handled_17,
-    handled_18,
-    handled_19,
-    handled_20,
-    handled_21,
-    handled_22,
-    handled_23,
-    handled_24,
-    handled_25,
-    handled_26,
-    handled_27,
-    handled_28,
-    handled_29,
-    handled_30,
+    counts: [
+        filed,
+        filed_problem,
+        filed_suggestion,
+        filed_inquiry,
+        filed_online,
+        filed_phone,
+        filed_visit,
+        accepted,
+        resolved,
+        resolved_with_deadline,
+        on_time,
+        rated,
+        satisfied,
+        basically_satisfied,
+        unsatisfied,
+        no_response,
+        reopened,
+        signed_with_deadline,
+        signed_on_time,
+        suggestions,
+        suggestions_adopted,
+    ],
+    handled: [
+        0 => handled_0,
+        1 => handled_1,
+        2 => handled_2,
+        3 => handled_3,
+        4 => handled_4,
+        5 => handled_5,
+        6 => handled_6,
+        7 => handled_7,
+        8 => handled_8,
+        9 => handled_9,
+        10 => handled_10,
+        11 => handled_11,
+        12 => handled_12,
+        13 => handled_13,
+        14 => handled_14,
+        15 => handled_15,
+        16 => handled_16,
+        17 => handled_17,
+        18 => handled_18,
+        19 => handled_19,
+        20 => handled_20,
+        21 => handled_21,
+        22 => handled_22,
+        23 => handled_23,
+        24 => handled_24,
+        25 => handled_25,
+        26 => handled_26,
+        27 => handled_27,
+        28 => handled_28,
+        29 => handled_29,
+        30 => handled_30,
+    ],
 );
 
 fn signed(n: u64) -> i64 {
@@ -233,38 +259,9 @@ pub fn cell_row(day: &str, department_id: &str, c: &Counts) -> CellRow {
         signed_on_time: signed(c.signed_on_time),
         suggestions: signed(c.suggestions),
         suggestions_adopted: signed(c.suggestions_adopted),
-        handled_0: handled(0),
-        handled_1: handled(1),
-        handled_2: handled(2),
-        handled_3: handled(3),
-        handled_4: handled(4),
-        handled_5: handled(5),
-        handled_6: handled(6),
-        handled_7: handled(7),
-        handled_8: handled(8),
-        handled_9: handled(9),
-        handled_10: handled(10),
-        handled_11: handled(11),
-        handled_12: handled(12),
-        handled_13: handled(13),
-        handled_14: handled(14),
-        handled_15: handled(15),
-        handled_16: handled(16),
-        handled_17: handled(17),
-        handled_18: handled(18),
-        handled_19: handled(19),
-        handled_20: handled(20),
-        handled_21: handled(21),
-        handled_22: handled(22),
-        handled_23: handled(23),
-        handled_24: handled(24),
-        handled_25: handled(25),
-        handled_26: handled(26),
-        handled_27: handled(27),
-        handled_28: handled(28),
-        handled_29: handled(29),
-        handled_30: handled(30),
+        ..CellRow::default()
     }
+    .with_handled(handled)
 }
 
 /// Adds a cell's counters to `counts` (negative sums, which a consistent table never has,
@@ -306,40 +303,7 @@ pub fn add_to(counts: &mut Counts, r: &CellRow) {
     counts.signed_on_time += u(r.signed_on_time);
     counts.suggestions += u(r.suggestions);
     counts.suggestions_adopted += u(r.suggestions_adopted);
-    let handled = [
-        r.handled_0,
-        r.handled_1,
-        r.handled_2,
-        r.handled_3,
-        r.handled_4,
-        r.handled_5,
-        r.handled_6,
-        r.handled_7,
-        r.handled_8,
-        r.handled_9,
-        r.handled_10,
-        r.handled_11,
-        r.handled_12,
-        r.handled_13,
-        r.handled_14,
-        r.handled_15,
-        r.handled_16,
-        r.handled_17,
-        r.handled_18,
-        r.handled_19,
-        r.handled_20,
-        r.handled_21,
-        r.handled_22,
-        r.handled_23,
-        r.handled_24,
-        r.handled_25,
-        r.handled_26,
-        r.handled_27,
-        r.handled_28,
-        r.handled_29,
-        r.handled_30,
-    ];
-    for (days, n) in (0u32..).zip(handled) {
+    for (days, n) in r.handled() {
         if n > 0 {
             *counts.handling_days.entry(days).or_default() += u(n);
         }
@@ -349,7 +313,7 @@ pub fn add_to(counts: &mut Counts, r: &CellRow) {
 /// One ticket's contribution: its cell, its counters and its handling days if it is resolved
 /// and they are more than the cells count.
 fn contribution(row: &TicketFactRow) -> Option<(CellRow, Option<i32>)> {
-    let facts = facts_of(row, None)?;
+    let facts = facts_of(row, None);
     let (day, department_id) = cell_of(row)?;
     let mut counts = Counts::new();
     counts.add(&facts);
@@ -447,16 +411,10 @@ pub fn sums(
     to: &str,
     per_day: bool,
 ) -> QueryResult<BTreeMap<(String, String), Counts>> {
-    let cells: Vec<CellRow> = match conn {
-        DbConnection::Postgres(c) => diesel::sql_query(sums_sql(per_day, &|i| format!("${i}")))
-            .bind::<Text, _>(from)
-            .bind::<Text, _>(to)
-            .load(c)?,
-        DbConnection::Sqlite(c) => diesel::sql_query(sums_sql(per_day, &|i| format!("?{i}")))
-            .bind::<Text, _>(from)
-            .bind::<Text, _>(to)
-            .load(c)?,
-    };
+    let cells: Vec<CellRow> = raw_sql(conn, &sums_sql(per_day))
+        .bind::<Text, _>(from)
+        .bind::<Text, _>(to)
+        .load(conn)?;
     let mut out: BTreeMap<(String, String), Counts> = BTreeMap::new();
     for cell in &cells {
         let counts = out
@@ -475,29 +433,19 @@ pub fn sums(
         #[diesel(sql_type = BigInt)]
         n: i64,
     }
-    let sql = |p: &dyn Fn(usize) -> String| {
-        let (day, group) = if per_day {
-            ("day", "day, department_id, days")
-        } else {
-            ("''", "department_id, days")
-        };
-        format!(
-            "SELECT {day} AS day, department_id, days, CAST(SUM(n) AS BIGINT) AS n \
-             FROM stats_handling WHERE day >= {from} AND day < {to} GROUP BY {group}",
-            from = p(1),
-            to = p(2),
-        )
+    let (day, group) = if per_day {
+        ("day", "day, department_id, days")
+    } else {
+        ("''", "department_id, days")
     };
-    let handled: Vec<Handled> = match conn {
-        DbConnection::Postgres(c) => diesel::sql_query(sql(&|i| format!("${i}")))
-            .bind::<Text, _>(from)
-            .bind::<Text, _>(to)
-            .load(c)?,
-        DbConnection::Sqlite(c) => diesel::sql_query(sql(&|i| format!("?{i}")))
-            .bind::<Text, _>(from)
-            .bind::<Text, _>(to)
-            .load(c)?,
-    };
+    let sql = format!(
+        "SELECT {day} AS day, department_id, days, CAST(SUM(n) AS BIGINT) AS n \
+         FROM stats_handling WHERE day >= $1 AND day < $2 GROUP BY {group}"
+    );
+    let handled: Vec<Handled> = raw_sql(conn, &sql)
+        .bind::<Text, _>(from)
+        .bind::<Text, _>(to)
+        .load(conn)?;
     for h in handled.into_iter().filter(|h| h.n > 0) {
         if let (Some(counts), Ok(days)) = (
             out.get_mut(&(h.day, h.department_id)),
@@ -532,32 +480,20 @@ pub fn overdue_open(
         .collect();
     // SQLite's planner, without statistics, prefers the index of (status, resolved_at) and
     // then reads every open ticket's row: told which index, it reads the partial one only.
-    let sql = |p: &dyn Fn(usize) -> String, indexed: &str| {
-        format!(
-            "SELECT created_at, COALESCE(department_id, '') AS department_id FROM tickets{indexed} \
-             WHERE status IN ({statuses}) AND due_at < {now} \
-             AND created_at >= {from} AND created_at < {to}",
-            statuses = statuses.join(", "),
-            now = p(1),
-            from = p(2),
-            to = p(3),
-        )
+    let indexed = match conn.backend() {
+        Backend::Postgres => "",
+        Backend::Sqlite => " INDEXED BY tickets_open_due_idx",
     };
-    let rows: Vec<Row> = match conn {
-        DbConnection::Postgres(c) => diesel::sql_query(sql(&|i| format!("${i}"), ""))
-            .bind::<Text, _>(now)
-            .bind::<Text, _>(from)
-            .bind::<Text, _>(to)
-            .load(c)?,
-        DbConnection::Sqlite(c) => diesel::sql_query(sql(
-            &|i| format!("?{i}"),
-            " INDEXED BY tickets_open_due_idx",
-        ))
+    let sql = format!(
+        "SELECT created_at, COALESCE(department_id, '') AS department_id FROM tickets{indexed} \
+         WHERE status IN ({statuses}) AND due_at < $1 AND created_at >= $2 AND created_at < $3",
+        statuses = statuses.join(", "),
+    );
+    let rows: Vec<Row> = raw_sql(conn, &sql)
         .bind::<Text, _>(now)
         .bind::<Text, _>(from)
         .bind::<Text, _>(to)
-        .load(c)?,
-    };
+        .load(conn)?;
     Ok(rows
         .into_iter()
         .map(|r| (r.created_at, r.department_id))

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::DbConnection;
 use super::schema::ticket_events;
+use crate::domain::ticket::{Action, Role, TicketStatus};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = ticket_events, treat_none_as_default_value = false)]
@@ -14,10 +15,10 @@ pub struct EventRow {
     /// The ticket's version after the event: events of one ticket are numbered 1, 2, 3…
     pub seq: i32,
     pub actor_id: Option<String>,
-    pub actor_role: Option<String>,
-    pub action: String,
-    pub from_status: Option<String>,
-    pub to_status: String,
+    pub actor_role: Option<Role>,
+    pub action: Action,
+    pub from_status: Option<TicketStatus>,
+    pub to_status: TicketStatus,
     pub note: Option<String>,
     pub public: bool,
     /// Details of the action as a JSON object (department, assignee, deadline, rating…).

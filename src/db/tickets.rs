@@ -1,26 +1,28 @@
-//! Tickets (诉求), their co-handling departments and their daily number sequence.
+//! Tickets (诉求), their co-handling departments and their daily number sequence. The
+//! functions here take and give the domain's [`Ticket`]; its row is this module's own.
 
 use diesel::prelude::*;
 
 use super::DbConnection;
 use super::schema::{enterprises, ticket_co_departments, ticket_counters, tickets};
-use crate::domain::ticket::TicketStatus;
+use crate::domain::ticket::state::Ticket;
+use crate::domain::ticket::{Channel, Priority, Rating, TicketKind, TicketStatus};
 
-/// A ticket as read and updated. The search column is written once, with the ticket (see
-/// [`insert`]), and never read back: it only serves `WHERE … LIKE`.
+/// A ticket as stored. The search column is written once, with the ticket (see [`insert`]),
+/// and never read back: it only serves `WHERE … LIKE`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = tickets, treat_none_as_null = true, treat_none_as_default_value = false)]
-pub struct TicketRow {
+pub(crate) struct TicketRow {
     pub id: String,
     pub number: String,
-    pub kind: String,
-    pub status: String,
+    pub kind: TicketKind,
+    pub status: TicketStatus,
     pub title: String,
     pub description: String,
     pub category_id: String,
     pub enterprise_id: String,
     pub submitter_id: String,
-    pub channel: String,
+    pub channel: Channel,
     pub contact_name: Option<String>,
     pub contact_phone: Option<String>,
     pub department_id: Option<String>,
@@ -29,7 +31,7 @@ pub struct TicketRow {
     pub co_department_ids: String,
     pub due_at: Option<String>,
     pub reopen_count: i32,
-    pub rating: Option<String>,
+    pub rating: Option<Rating>,
     pub resolution: Option<String>,
     pub adopted: Option<bool>,
     pub version: i32,
@@ -42,8 +44,8 @@ pub struct TicketRow {
     pub closed_at: Option<String>,
     pub rejected_at: Option<String>,
     pub withdrawn_at: Option<String>,
-    /// `normal` or `urgent` (an urgent deadline counts hours, not working days).
-    pub priority: String,
+    /// An urgent deadline counts hours, not working days.
+    pub priority: Priority,
     /// When the assigned cadre must have signed for it.
     pub sign_due_at: Option<String>,
     /// Approved extensions (延期).
@@ -58,6 +60,142 @@ pub struct TicketRow {
     pub no_response: bool,
     /// Working days from filing to resolution, kept when it is resolved (docs/kpi.md).
     pub handling_days: Option<i32>,
+}
+
+// The row and the domain's ticket differ only in the co-handling departments, which the row
+// keeps comma-separated (a page of tickets is one query) and the ticket as a list.
+
+impl From<TicketRow> for Ticket {
+    fn from(r: TicketRow) -> Ticket {
+        let TicketRow {
+            id,
+            number,
+            kind,
+            status,
+            title,
+            description,
+            category_id,
+            enterprise_id,
+            submitter_id,
+            channel,
+            contact_name,
+            contact_phone,
+            department_id,
+            assignee_id,
+            due_at,
+            reopen_count,
+            rating,
+            resolution,
+            adopted,
+            version,
+            created_at,
+            updated_at,
+            accepted_at,
+            assigned_at,
+            signed_at,
+            resolved_at,
+            closed_at,
+            rejected_at,
+            withdrawn_at,
+            priority,
+            sign_due_at,
+            extension_count,
+            reminded_at,
+            sign_reminded_at,
+            overdue_at,
+            escalation_level,
+            no_response,
+            handling_days,
+            co_department_ids,
+        } = r;
+        Ticket {
+            id,
+            number,
+            kind,
+            status,
+            title,
+            description,
+            category_id,
+            enterprise_id,
+            submitter_id,
+            channel,
+            contact_name,
+            contact_phone,
+            department_id,
+            assignee_id,
+            due_at,
+            reopen_count,
+            rating,
+            resolution,
+            adopted,
+            version,
+            created_at,
+            updated_at,
+            accepted_at,
+            assigned_at,
+            signed_at,
+            resolved_at,
+            closed_at,
+            rejected_at,
+            withdrawn_at,
+            priority,
+            sign_due_at,
+            extension_count,
+            reminded_at,
+            sign_reminded_at,
+            overdue_at,
+            escalation_level,
+            no_response,
+            handling_days,
+            co_department_ids: split_ids(&co_department_ids),
+        }
+    }
+}
+
+impl From<&Ticket> for TicketRow {
+    fn from(t: &Ticket) -> TicketRow {
+        TicketRow {
+            id: t.id.clone(),
+            number: t.number.clone(),
+            kind: t.kind,
+            status: t.status,
+            title: t.title.clone(),
+            description: t.description.clone(),
+            category_id: t.category_id.clone(),
+            enterprise_id: t.enterprise_id.clone(),
+            submitter_id: t.submitter_id.clone(),
+            channel: t.channel,
+            contact_name: t.contact_name.clone(),
+            contact_phone: t.contact_phone.clone(),
+            department_id: t.department_id.clone(),
+            assignee_id: t.assignee_id.clone(),
+            due_at: t.due_at.clone(),
+            reopen_count: t.reopen_count,
+            rating: t.rating,
+            resolution: t.resolution.clone(),
+            adopted: t.adopted,
+            version: t.version,
+            created_at: t.created_at.clone(),
+            updated_at: t.updated_at.clone(),
+            accepted_at: t.accepted_at.clone(),
+            assigned_at: t.assigned_at.clone(),
+            signed_at: t.signed_at.clone(),
+            resolved_at: t.resolved_at.clone(),
+            closed_at: t.closed_at.clone(),
+            rejected_at: t.rejected_at.clone(),
+            withdrawn_at: t.withdrawn_at.clone(),
+            priority: t.priority,
+            sign_due_at: t.sign_due_at.clone(),
+            extension_count: t.extension_count,
+            reminded_at: t.reminded_at.clone(),
+            sign_reminded_at: t.sign_reminded_at.clone(),
+            overdue_at: t.overdue_at.clone(),
+            escalation_level: t.escalation_level,
+            no_response: t.no_response,
+            handling_days: t.handling_days,
+            co_department_ids: join_ids(&t.co_department_ids),
+        }
+    }
 }
 
 /// Which tickets a reader may see at all.
@@ -87,8 +225,8 @@ pub enum Scope {
 /// The list filters; empty vectors and `None` mean any.
 #[derive(Debug, Default, Clone)]
 pub struct TicketFilter {
-    pub statuses: Vec<String>,
-    pub kinds: Vec<String>,
+    pub statuses: Vec<TicketStatus>,
+    pub kinds: Vec<TicketKind>,
     pub category_id: Option<String>,
     pub department_id: Option<String>,
     pub assignee_id: Option<String>,
@@ -106,43 +244,47 @@ pub struct TicketFilter {
 }
 
 /// Statuses in which a deadline runs, as stored.
-fn handling_statuses() -> Vec<&'static str> {
+fn handling_statuses() -> Vec<TicketStatus> {
     TicketStatus::ALL
         .iter()
+        .copied()
         .filter(|s| s.is_handling())
-        .map(|s| s.as_str())
         .collect()
 }
 
 /// Inserts a ticket with its search column (see [`crate::domain::text::search_text`]).
-pub fn insert(conn: &mut DbConnection, row: &TicketRow, search_text: &str) -> QueryResult<()> {
+pub fn insert(conn: &mut DbConnection, ticket: &Ticket, search_text: &str) -> QueryResult<()> {
     diesel::insert_into(tickets::table)
-        .values((row, tickets::search_text.eq(search_text)))
+        .values((
+            TicketRow::from(ticket),
+            tickets::search_text.eq(search_text),
+        ))
         .execute(conn)
         .map(drop)
 }
 
-pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<TicketRow>> {
-    tickets::table
+pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Ticket>> {
+    let row: Option<TicketRow> = tickets::table
         .find(id)
         .select(TicketRow::as_select())
         .get_result(conn)
-        .optional()
+        .optional()?;
+    Ok(row.map(Ticket::from))
 }
 
-/// Writes `row` if the stored ticket still has `expected_version`; returns false when someone
+/// Writes `ticket` if the stored one still has `expected_version`; returns false when someone
 /// else changed it first (the caller then answers 409 rather than overwrite their change).
 pub fn update_versioned(
     conn: &mut DbConnection,
-    row: &TicketRow,
+    ticket: &Ticket,
     expected_version: i32,
 ) -> QueryResult<bool> {
     let changed = diesel::update(
         tickets::table
-            .filter(tickets::id.eq(&row.id))
+            .filter(tickets::id.eq(&ticket.id))
             .filter(tickets::version.eq(expected_version)),
     )
-    .set(row)
+    .set(TicketRow::from(ticket))
     .execute(conn)?;
     Ok(changed == 1)
 }
@@ -255,12 +397,16 @@ pub fn list(
     scope: &Scope,
     filter: &TicketFilter,
     limit: i64,
-) -> QueryResult<Vec<TicketRow>> {
+) -> QueryResult<Vec<Ticket>> {
     let query = tickets::table.select(TicketRow::as_select()).into_boxed();
     match scoped_and_filtered!(query, scope, filter) {
-        Some(query) => query.order(NewestFirstLimit(limit.max(0))).load(conn),
+        Some(query) => tickets_of(query.order(NewestFirstLimit(limit.max(0))).load(conn)),
         None => Ok(Vec::new()),
     }
+}
+
+fn tickets_of(rows: QueryResult<Vec<TicketRow>>) -> QueryResult<Vec<Ticket>> {
+    Ok(rows?.into_iter().map(Ticket::from).collect())
 }
 
 /// How many tickets of the scope the filter keeps.
@@ -273,7 +419,10 @@ pub fn count(conn: &mut DbConnection, scope: &Scope, filter: &TicketFilter) -> Q
 }
 
 /// How many tickets of the scope are in each status (statuses with none are left out).
-pub fn count_by_status(conn: &mut DbConnection, scope: &Scope) -> QueryResult<Vec<(String, i64)>> {
+pub fn count_by_status(
+    conn: &mut DbConnection,
+    scope: &Scope,
+) -> QueryResult<Vec<(TicketStatus, i64)>> {
     let query = tickets::table
         .group_by(tickets::status)
         .select((tickets::status, diesel::dsl::count_star()))
@@ -289,10 +438,10 @@ pub fn count_by_status(conn: &mut DbConnection, scope: &Scope) -> QueryResult<Ve
 #[diesel(table_name = tickets)]
 pub struct TicketFactRow {
     pub id: String,
-    pub status: String,
-    pub kind: String,
-    pub channel: String,
-    pub rating: Option<String>,
+    pub status: TicketStatus,
+    pub kind: TicketKind,
+    pub channel: Channel,
+    pub rating: Option<Rating>,
     pub reopen_count: i32,
     pub due_at: Option<String>,
     pub resolved_at: Option<String>,
@@ -308,14 +457,14 @@ pub struct TicketFactRow {
     pub enterprise_id: String,
 }
 
-impl From<&TicketRow> for TicketFactRow {
-    fn from(t: &TicketRow) -> TicketFactRow {
+impl From<&Ticket> for TicketFactRow {
+    fn from(t: &Ticket) -> TicketFactRow {
         TicketFactRow {
             id: t.id.clone(),
-            status: t.status.clone(),
-            kind: t.kind.clone(),
-            channel: t.channel.clone(),
-            rating: t.rating.clone(),
+            status: t.status,
+            kind: t.kind,
+            channel: t.channel,
+            rating: t.rating,
             reopen_count: t.reopen_count,
             due_at: t.due_at.clone(),
             resolved_at: t.resolved_at.clone(),
@@ -529,19 +678,21 @@ pub fn due_for_reminder(
     conn: &mut DbConnection,
     now: &str,
     until: &str,
-    priority: &str,
+    priority: Priority,
     batch: i64,
-) -> QueryResult<Vec<TicketRow>> {
-    tickets::table
-        .filter(tickets::status.eq_any(handling_statuses()))
-        .filter(tickets::priority.eq(priority))
-        .filter(tickets::due_at.gt(now))
-        .filter(tickets::due_at.le(until))
-        .filter(tickets::reminded_at.is_null())
-        .select(TicketRow::as_select())
-        .order(tickets::due_at.asc())
-        .limit(batch)
-        .load(conn)
+) -> QueryResult<Vec<Ticket>> {
+    tickets_of(
+        tickets::table
+            .filter(tickets::status.eq_any(handling_statuses()))
+            .filter(tickets::priority.eq(priority))
+            .filter(tickets::due_at.gt(now))
+            .filter(tickets::due_at.le(until))
+            .filter(tickets::reminded_at.is_null())
+            .select(TicketRow::as_select())
+            .order(tickets::due_at.asc())
+            .limit(batch)
+            .load(conn),
+    )
 }
 
 /// Tickets being handled past their deadline that are not at the last escalation level, by
@@ -553,32 +704,32 @@ pub fn overdue_below_level(
     level: i32,
     after_id: &str,
     batch: i64,
-) -> QueryResult<Vec<TicketRow>> {
-    tickets::table
-        .filter(tickets::status.eq_any(handling_statuses()))
-        .filter(tickets::due_at.le(now))
-        .filter(tickets::escalation_level.lt(level))
-        .filter(tickets::id.gt(after_id))
-        .select(TicketRow::as_select())
-        .order(tickets::id.asc())
-        .limit(batch)
-        .load(conn)
+) -> QueryResult<Vec<Ticket>> {
+    tickets_of(
+        tickets::table
+            .filter(tickets::status.eq_any(handling_statuses()))
+            .filter(tickets::due_at.le(now))
+            .filter(tickets::escalation_level.lt(level))
+            .filter(tickets::id.gt(after_id))
+            .select(TicketRow::as_select())
+            .order(tickets::id.asc())
+            .limit(batch)
+            .load(conn),
+    )
 }
 
 /// Assigned tickets not signed for by their sign-for deadline, not yet reminded.
-pub fn unsigned_past(
-    conn: &mut DbConnection,
-    now: &str,
-    batch: i64,
-) -> QueryResult<Vec<TicketRow>> {
-    tickets::table
-        .filter(tickets::status.eq(TicketStatus::Assigned.as_str()))
-        .filter(tickets::sign_due_at.le(now))
-        .filter(tickets::sign_reminded_at.is_null())
-        .select(TicketRow::as_select())
-        .order(tickets::sign_due_at.asc())
-        .limit(batch)
-        .load(conn)
+pub fn unsigned_past(conn: &mut DbConnection, now: &str, batch: i64) -> QueryResult<Vec<Ticket>> {
+    tickets_of(
+        tickets::table
+            .filter(tickets::status.eq(TicketStatus::Assigned))
+            .filter(tickets::sign_due_at.le(now))
+            .filter(tickets::sign_reminded_at.is_null())
+            .select(TicketRow::as_select())
+            .order(tickets::sign_due_at.asc())
+            .limit(batch)
+            .load(conn),
+    )
 }
 
 /// Resolved tickets waiting for a rating since before `cutoff`.
@@ -586,12 +737,14 @@ pub fn resolved_before(
     conn: &mut DbConnection,
     cutoff: &str,
     batch: i64,
-) -> QueryResult<Vec<TicketRow>> {
-    tickets::table
-        .filter(tickets::status.eq(TicketStatus::Resolved.as_str()))
-        .filter(tickets::resolved_at.le(cutoff))
-        .select(TicketRow::as_select())
-        .order(tickets::resolved_at.asc())
-        .limit(batch)
-        .load(conn)
+) -> QueryResult<Vec<Ticket>> {
+    tickets_of(
+        tickets::table
+            .filter(tickets::status.eq(TicketStatus::Resolved))
+            .filter(tickets::resolved_at.le(cutoff))
+            .select(TicketRow::as_select())
+            .order(tickets::resolved_at.asc())
+            .limit(batch)
+            .load(conn),
+    )
 }

@@ -4,6 +4,7 @@ use diesel::prelude::*;
 
 use super::DbConnection;
 use super::schema::users;
+use crate::domain::ticket::Role;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = users, treat_none_as_null = true, treat_none_as_default_value = false)]
@@ -14,7 +15,7 @@ pub struct UserRow {
     pub name: String,
     pub phone: Option<String>,
     pub email: Option<String>,
-    pub role: String,
+    pub role: Role,
     pub department_id: Option<String>,
     pub enterprise_id: Option<String>,
     pub disabled: bool,
@@ -29,7 +30,7 @@ pub struct UserRow {
 /// Filters of the user list; `None` means any.
 #[derive(Debug, Default, Clone)]
 pub struct UserFilter {
-    pub role: Option<String>,
+    pub role: Option<Role>,
     pub department_id: Option<String>,
     pub enterprise_id: Option<String>,
     pub disabled: Option<bool>,
@@ -79,7 +80,7 @@ pub fn list(
 ) -> QueryResult<Vec<UserRow>> {
     let mut query = users::table.select(UserRow::as_select()).into_boxed();
     if let Some(role) = &filter.role {
-        query = query.filter(users::role.eq(role.clone()));
+        query = query.filter(users::role.eq(*role));
     }
     if let Some(dept) = &filter.department_id {
         query = query.filter(users::department_id.eq(dept.clone()));
@@ -114,7 +115,7 @@ pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
 pub fn active_cadres_of(conn: &mut DbConnection, department_id: &str) -> QueryResult<Vec<UserRow>> {
     users::table
         .filter(users::department_id.eq(department_id))
-        .filter(users::role.eq(crate::domain::ticket::Role::Cadre.as_str()))
+        .filter(users::role.eq(Role::Cadre))
         .filter(users::disabled.eq(false))
         .select(UserRow::as_select())
         .order(users::id.asc())
@@ -122,7 +123,7 @@ pub fn active_cadres_of(conn: &mut DbConnection, department_id: &str) -> QueryRe
 }
 
 /// The active users of a role.
-pub fn active_with_role(conn: &mut DbConnection, role: &str) -> QueryResult<Vec<UserRow>> {
+pub fn active_with_role(conn: &mut DbConnection, role: Role) -> QueryResult<Vec<UserRow>> {
     users::table
         .filter(users::role.eq(role))
         .filter(users::disabled.eq(false))

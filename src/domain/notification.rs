@@ -46,6 +46,64 @@ text_enum!(
     }
 );
 
+/// What a message of the outbox is about: a ticket event, or a one-time sign-in code (which
+/// belongs to no ticket). Stored and sent as the event's text, or `sms_code`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, diesel::AsExpression, diesel::FromSqlRow)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+pub enum MessageTopic {
+    Ticket(NotifyEvent),
+    SmsCode,
+}
+
+impl MessageTopic {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageTopic::Ticket(event) => event.as_str(),
+            MessageTopic::SmsCode => "sms_code",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "sms_code" => Some(MessageTopic::SmsCode),
+            event => NotifyEvent::parse(event).map(MessageTopic::Ticket),
+        }
+    }
+
+    /// The accepted values, for error messages.
+    pub fn expected() -> String {
+        format!("{}, sms_code", NotifyEvent::expected())
+    }
+}
+
+impl crate::domain::TextValue for MessageTopic {
+    const NAME: &'static str = "MessageTopic";
+
+    fn as_str(self) -> &'static str {
+        MessageTopic::as_str(self)
+    }
+
+    fn parse(text: &str) -> Option<Self> {
+        MessageTopic::parse(text)
+    }
+
+    fn expected() -> String {
+        MessageTopic::expected()
+    }
+}
+
+impl std::fmt::Display for MessageTopic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for MessageTopic {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
 /// Who hears of an event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Audience {

@@ -14,14 +14,15 @@ use crate::config::{NotificationSettings, SmsTemplateSettings};
 use crate::db::enterprises::EnterpriseRow;
 use crate::db::notifications::{self, NotificationRow};
 use crate::db::ticket_events::EventRow;
-use crate::db::tickets::TicketRow;
 use crate::db::users::UserRow;
 use crate::db::{DbConnection, categories, departments, enterprises, new_id, users};
 use crate::domain::notification::{
-    Audience, NotifyChannel, NotifyEvent, NotifyStatus, mask_recipient, shorten,
+    Audience, MessageTopic, NotifyChannel, NotifyEvent, NotifyStatus, mask_recipient, shorten,
 };
 use crate::domain::phone;
-use crate::domain::ticket::{Action, Role, TicketKind, TicketStatus};
+use crate::domain::ticket::Role;
+use crate::domain::ticket::state::Ticket;
+use crate::domain::ticket::timeline::EventData;
 use crate::domain::time;
 use crate::notify::metrics::{Metrics, Outcome};
 use crate::notify::templates::{MessageValues, Templates};
@@ -30,25 +31,25 @@ use crate::notify::templates::{MessageValues, Templates};
 fn pending(
     channel: NotifyChannel,
     recipient: &str,
-    event: &str,
+    event: MessageTopic,
     now: DateTime<Utc>,
 ) -> NotificationRow {
     let now_text = time::format(now);
     NotificationRow {
         id: new_id(),
-        channel: channel.as_str().into(),
+        channel,
         recipient: recipient.to_string(),
         recipient_name: None,
         user_id: None,
         ticket_id: None,
-        event: event.into(),
+        event,
         event_seq: None,
         subject: None,
         body: String::new(),
         html_body: None,
         template_code: None,
         template_params: None,
-        status: NotifyStatus::Pending.as_str().into(),
+        status: NotifyStatus::Pending,
         attempts: 0,
         next_attempt_at: now_text.clone(),
         lease_token: None,
@@ -59,9 +60,6 @@ fn pending(
         sent_at: None,
     }
 }
-
-/// The event of the one-time-code messages, which belong to no ticket.
-pub const SMS_CODE_EVENT: &str = "sms_code";
 
 /// What stands in for a sign-in code once its message has been sent (or given up): the outbox
 /// keeps the message, but nobody reading it (administrators included) can sign in with it.
@@ -272,7 +270,7 @@ impl Outbox {
     pub fn queue_event(
         &self,
         conn: &mut DbConnection,
-        ticket: &TicketRow,
+        ticket: &Ticket,
         event: &EventRow,
         now: DateTime<Utc>,
     ) -> QueryResult<usize> {
@@ -284,18 +282,14 @@ impl Outbox {
     pub fn queue_event_known(
         &self,
         conn: &mut DbConnection,
-        ticket: &TicketRow,
+        ticket: &Ticket,
         event: &EventRow,
         now: DateTime<Utc>,
         known: Known<'_>,
     ) -> QueryResult<usize> {
-        let (Some(action), Some(to)) = (
-            Action::parse(&event.action),
-            TicketStatus::parse(&event.to_status),
-        ) else {
-            return Ok(0);
-        };
-        let Some(kind) = NotifyEvent::of_action(action, to, ticket.escalation_level) else {
+        let Some(kind) =
+            NotifyEvent::of_action(event.action, event.to_status, ticket.escalation_level)
+        else {
             return Ok(0);
         };
         if !self.inner.email_on && !self.inner.sms_on {
@@ -319,7 +313,7 @@ impl Outbox {
                 (NotifyChannel::Sms, r.phone.as_ref(), self.inner.sms_on),
             ] {
                 if let Some(address) = address.filter(|_| on)
-                    && seen.insert((channel.as_str(), address.as_str()))
+                    && seen.insert((channel, address.as_str()))
                 {
                     messages.push((r, channel, address.as_str()));
                 }
@@ -331,9 +325,9 @@ impl Outbox {
         }
         let values = self.values(conn, ticket, event, enterprise, known.category_name)?;
         let hour_ago = time::format(now - chrono::Duration::hours(1));
-        let addresses: Vec<(&str, &str)> = messages
+        let addresses: Vec<(NotifyChannel, &str)> = messages
             .iter()
-            .map(|(_, channel, address)| (channel.as_str(), *address))
+            .map(|(_, channel, address)| (*channel, *address))
             .collect();
         let recent = notifications::recent_counts(conn, &addresses, &hour_ago)?;
         let mut rows = Vec::with_capacity(messages.len());
@@ -342,7 +336,7 @@ impl Outbox {
             let mut values = values.clone();
             values.insert("recipient", r.name.clone());
             let sent_lately = recent
-                .get(&(channel.as_str().to_string(), address.to_string()))
+                .get(&(channel, address.to_string()))
                 .copied()
                 .unwrap_or(0);
             let row = self.message(
@@ -356,7 +350,7 @@ impl Outbox {
                 now,
                 sent_lately,
             );
-            if row.status == NotifyStatus::Pending.as_str() {
+            if row.status == NotifyStatus::Pending {
                 queued += 1;
                 self.inner.metrics.count(channel, Outcome::Queued);
                 self.inner.queued_since_wake.store(true, Ordering::Release);
@@ -380,7 +374,7 @@ impl Outbox {
         if !self.inner.sms_on {
             return Ok(false);
         }
-        let template = self.inner.sms_templates.get(SMS_CODE_EVENT);
+        let template = self.inner.sms_templates.get(MessageTopic::SmsCode.as_str());
         let row = NotificationRow {
             body: format!(
                 "【{}】验证码{code}，{minutes}分钟内有效。如非本人操作，请忽略本短信。",
@@ -390,7 +384,7 @@ impl Outbox {
                 .map(|t| t.code.trim().to_string())
                 .filter(|c| !c.is_empty()),
             template_params: serde_json::to_string(&[("code", code)]).ok(),
-            ..pending(NotifyChannel::Sms, phone, SMS_CODE_EVENT, now)
+            ..pending(NotifyChannel::Sms, phone, MessageTopic::SmsCode, now)
         };
         notifications::insert_all(conn, std::slice::from_ref(&row))?;
         self.inner
@@ -410,7 +404,7 @@ impl Outbox {
         recipient: &Recipient,
         address: &str,
         values: &MessageValues,
-        ticket: &TicketRow,
+        ticket: &Ticket,
         event: &EventRow,
         now: DateTime<Utc>,
         sent_lately: i64,
@@ -420,7 +414,7 @@ impl Outbox {
             user_id: recipient.user_id.clone(),
             ticket_id: Some(ticket.id.clone()),
             event_seq: Some(event.seq),
-            ..pending(channel, address, kind.as_str(), now)
+            ..pending(channel, address, MessageTopic::Ticket(kind), now)
         };
         let rendered = match channel {
             NotifyChannel::Email => self
@@ -453,7 +447,7 @@ impl Outbox {
         if let Err(e) = rendered {
             // The templates rendered at start-up; a failure now is worth a loud log.
             tracing::error!(event = %kind, error = %e, "a message could not be rendered");
-            row.status = NotifyStatus::Failed.as_str().into();
+            row.status = NotifyStatus::Failed;
             row.last_error = Some(format!("the template did not render: {e:#}"));
             return row;
         }
@@ -475,7 +469,7 @@ impl Outbox {
                 );
             }
             self.inner.metrics.count(channel, Outcome::RateLimited);
-            row.status = NotifyStatus::Failed.as_str().into();
+            row.status = NotifyStatus::Failed;
             row.last_error = Some(format!(
                 "rate limited: {sent_lately} {channel} messages to this recipient in the last hour (limit {limit})"
             ));
@@ -487,7 +481,7 @@ impl Outbox {
     fn values(
         &self,
         conn: &mut DbConnection,
-        ticket: &TicketRow,
+        ticket: &Ticket,
         event: &EventRow,
         enterprise: Option<&EnterpriseRow>,
         category_name: Option<&str>,
@@ -500,14 +494,14 @@ impl Outbox {
                 .unwrap_or_default(),
         };
         // The event's details, which we wrote (a malformed one only loses its values).
-        let data: Option<serde_json::Value> = event
+        let data = event
             .data
             .as_deref()
-            .and_then(|d| serde_json::from_str(d).ok());
+            .and_then(|d| EventData::parse(event.action, d));
         // A returned ticket has no department any more: the event says which it was.
         let department_id = ticket.department_id.clone().or_else(|| {
             data.as_ref()
-                .and_then(|d| d["department_id"].as_str().map(str::to_string))
+                .and_then(|d| d.department_id().map(str::to_string))
         });
         let department = match department_id {
             Some(id) => departments::find(conn, &id)?.map(|d| d.name),
@@ -524,16 +518,11 @@ impl Outbox {
         // Working days: overdue (escalations) or asked for (extensions).
         let days = data
             .as_ref()
-            .and_then(|d| d["days"].as_i64())
+            .and_then(EventData::days)
             .map(|n| n.to_string())
             .unwrap_or_default();
         let url = self.ticket_url(&ticket.id);
-        let kind = match TicketKind::parse(&ticket.kind) {
-            Some(TicketKind::Problem) => "问题",
-            Some(TicketKind::Suggestion) => "建议",
-            Some(TicketKind::Inquiry) => "咨询",
-            None => "",
-        };
+        let kind = ticket.kind.label();
         let values: MessageValues = [
             ("site", self.inner.site.clone()),
             ("recipient", String::new()),
@@ -570,7 +559,7 @@ impl Outbox {
 fn recipients(
     conn: &mut DbConnection,
     audience: Audience,
-    ticket: &TicketRow,
+    ticket: &Ticket,
     enterprise: Option<&EnterpriseRow>,
 ) -> QueryResult<Vec<Recipient>> {
     let mut users_found: Vec<UserRow> = Vec::new();
@@ -599,10 +588,10 @@ fn recipients(
             }
         }
         Audience::Dispatchers => {
-            users_found.extend(users::active_with_role(conn, Role::Dispatcher.as_str())?);
+            users_found.extend(users::active_with_role(conn, Role::Dispatcher)?);
         }
         Audience::Admins => {
-            users_found.extend(users::active_with_role(conn, Role::Admin.as_str())?);
+            users_found.extend(users::active_with_role(conn, Role::Admin)?);
         }
         Audience::DepartmentHead => {
             if let Some(dept) = &ticket.department_id
@@ -612,8 +601,8 @@ fn recipients(
             }
         }
         Audience::EnterpriseContact => {
-            let submitter = users::find(conn, &ticket.submitter_id)?
-                .filter(|u| u.role == Role::Enterprise.as_str());
+            let submitter =
+                users::find(conn, &ticket.submitter_id)?.filter(|u| u.role == Role::Enterprise);
             let contact_phone = ticket
                 .contact_phone
                 .as_deref()

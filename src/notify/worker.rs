@@ -19,12 +19,12 @@ use tokio::task::JoinHandle;
 use crate::config::NotificationSettings;
 use crate::db::notifications::{self, AttemptOutcome, NotificationRow};
 use crate::db::{Db, new_id};
-use crate::domain::notification::{NotifyChannel, backoff, mask_recipient};
+use crate::domain::notification::{MessageTopic, NotifyChannel, backoff, mask_recipient};
 use crate::domain::time::{self, Clock};
 use crate::error::AppError;
 use crate::notify::email::{EmailSender, OutgoingEmail};
 use crate::notify::metrics::{Metrics, Outcome};
-use crate::notify::outbox::{Outbox, SMS_CODE_EVENT, withhold_code};
+use crate::notify::outbox::{Outbox, withhold_code};
 use crate::notify::sms::{SmsMessage, SmsSender};
 use crate::notify::{Delivered, SendError};
 
@@ -219,7 +219,8 @@ impl Worker {
             .iter()
             .zip(&outcomes)
             .filter(|(row, (_, outcome))| {
-                row.event == SMS_CODE_EVENT && !matches!(outcome, AttemptOutcome::Retry { .. })
+                row.event == MessageTopic::SmsCode
+                    && !matches!(outcome, AttemptOutcome::Retry { .. })
             })
             .filter_map(|(row, _)| {
                 let content = withhold_code(&row.body, row.template_params.as_deref())?;
@@ -252,8 +253,8 @@ impl Worker {
 
     /// Sends one claimed message over its channel.
     async fn deliver(&self, row: &NotificationRow) -> Result<Delivered, SendError> {
-        match NotifyChannel::parse(&row.channel) {
-            Some(NotifyChannel::Email) => {
+        match row.channel {
+            NotifyChannel::Email => {
                 let Some(email) = &self.channels.email else {
                     return Err(SendError::permanent(
                         "e-mail is turned off (notifications.email.transport = \"off\")",
@@ -270,7 +271,7 @@ impl Worker {
                     })
                     .await
             }
-            Some(NotifyChannel::Sms) => {
+            NotifyChannel::Sms => {
                 let Some(sms) = &self.channels.sms else {
                     return Err(SendError::permanent(
                         "SMS is turned off (notifications.sms.provider = \"off\")",
@@ -290,14 +291,10 @@ impl Worker {
                     text: row.body.clone(),
                     template_code: row.template_code.clone(),
                     params,
-                    event: row.event.clone(),
+                    event: row.event,
                 })
                 .await
             }
-            None => Err(SendError::permanent(format!(
-                "unknown channel {:?}",
-                row.channel
-            ))),
         }
     }
 
@@ -308,7 +305,7 @@ impl Worker {
         result: Result<Delivered, SendError>,
         now: chrono::DateTime<Utc>,
     ) -> AttemptOutcome {
-        let channel = NotifyChannel::parse(&row.channel).unwrap_or(NotifyChannel::Email);
+        let channel = row.channel;
         let to = mask_recipient(channel, &row.recipient);
         match result {
             Ok(delivered) => {

@@ -11,7 +11,8 @@ use crate::domain::phone::normalize_mobile;
 use crate::domain::ticket::Role;
 use crate::domain::time;
 use crate::domain::validation::FieldErrors;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
+use crate::service::audit::{self, AuditAction, By};
 use crate::service::{Page, require_role, throttle};
 
 /// What a successful sign-in or refresh gives.
@@ -23,20 +24,17 @@ pub struct Session {
     pub user: UserRow,
 }
 
-pub fn principal_of(user: &UserRow) -> Result<Principal, AppError> {
-    let role = Role::parse(&user.role).ok_or_else(|| {
-        AppError::internal(anyhow::anyhow!("user {} has role {:?}", user.id, user.role))
-    })?;
-    Ok(Principal {
+pub fn principal_of(user: &UserRow) -> Principal {
+    Principal {
         user_id: user.id.clone(),
-        role,
+        role: user.role,
         department_id: user.department_id.clone(),
         enterprise_id: user.enterprise_id.clone(),
-    })
+    }
 }
 
 fn invalid_credentials() -> AppError {
-    AppError::unauthorized("invalid_credentials", "wrong username or password")
+    AppError::new(ErrorCode::InvalidCredentials, "wrong username or password")
 }
 
 /// Issues an access token and a refresh token (stored with id `token_id`) of the given
@@ -65,7 +63,7 @@ fn start_session(
         },
     )?;
     let access_token = keys
-        .issue(&principal_of(&user)?, now)
+        .issue(&principal_of(&user), now)
         .map_err(AppError::internal)?;
     Ok(Session {
         access_token,
@@ -157,7 +155,7 @@ pub fn refresh(
     now: DateTime<Utc>,
 ) -> Result<Refreshed, AppError> {
     let now_text = time::format(now);
-    let refused = || AppError::unauthorized("invalid_token", "the refresh token is not valid");
+    let refused = || AppError::new(ErrorCode::InvalidToken, "the refresh token is not valid");
     let Some(stored) = refresh_tokens::find_by_hash(conn, &auth::hash_token(token))? else {
         return Ok(Refreshed::Refused(refused()));
     };
@@ -172,8 +170,8 @@ pub fn refresh(
         return reused(conn);
     }
     if stored.expires_at <= now_text {
-        return Ok(Refreshed::Refused(AppError::unauthorized(
-            "token_expired",
+        return Ok(Refreshed::Refused(AppError::new(
+            ErrorCode::TokenExpired,
             "the refresh token has expired; sign in again",
         )));
     }
@@ -202,14 +200,14 @@ pub fn refresh(
 /// Ends the session the refresh token belongs to.
 pub fn logout(conn: &mut DbConnection, token: &str, now: DateTime<Utc>) -> Result<(), AppError> {
     let stored = refresh_tokens::find_by_hash(conn, &auth::hash_token(token))?
-        .ok_or_else(|| AppError::unauthorized("invalid_token", "the refresh token is not valid"))?;
+        .ok_or_else(|| AppError::new(ErrorCode::InvalidToken, "the refresh token is not valid"))?;
     refresh_tokens::revoke_family(conn, &stored.family_id, &time::format(now))?;
     Ok(())
 }
 
 pub fn me(conn: &mut DbConnection, who: &Principal) -> Result<UserRow, AppError> {
     users::find(conn, &who.user_id)?
-        .ok_or_else(|| AppError::unauthorized("invalid_token", "the account no longer exists"))
+        .ok_or_else(|| AppError::new(ErrorCode::InvalidToken, "the account no longer exists"))
 }
 
 /// The signed-in user changes their own preferences: whether they are notified by e-mail and
@@ -274,16 +272,14 @@ fn check_membership(conn: &mut DbConnection, row: &UserRow) -> Result<(), AppErr
         Some(d) if departments::find(conn, d)?.is_none() => {
             errors.add("department_id", "no such department")
         }
-        None if row.role == Role::Cadre.as_str() => {
-            errors.add("department_id", "is required for a cadre")
-        }
+        None if row.role == Role::Cadre => errors.add("department_id", "is required for a cadre"),
         _ => {}
     }
     match row.enterprise_id.as_deref() {
         Some(e) if enterprises::find(conn, e)?.is_none() => {
             errors.add("enterprise_id", "no such enterprise")
         }
-        None if row.role == Role::Enterprise.as_str() => {
+        None if row.role == Role::Enterprise => {
             errors.add("enterprise_id", "is required for an enterprise user")
         }
         _ => {}
@@ -293,7 +289,7 @@ fn check_membership(conn: &mut DbConnection, row: &UserRow) -> Result<(), AppErr
 
 fn username_taken(err: AppError) -> AppError {
     if err.is_duplicate() {
-        AppError::conflict("duplicate", "this username is already taken")
+        AppError::new(ErrorCode::Duplicate, "this username is already taken")
     } else {
         err
     }
@@ -301,6 +297,7 @@ fn username_taken(err: AppError) -> AppError {
 
 pub fn create_user(
     conn: &mut DbConnection,
+    by: &By,
     input: NewUser,
     now: DateTime<Utc>,
 ) -> Result<UserRow, AppError> {
@@ -312,7 +309,7 @@ pub fn create_user(
         name: input.name,
         phone: input.phone,
         email: input.email,
-        role: input.role.as_str().into(),
+        role: input.role,
         department_id: input.department_id,
         enterprise_id: input.enterprise_id,
         disabled: false,
@@ -323,16 +320,40 @@ pub fn create_user(
     };
     check_membership(conn, &row)?;
     users::insert(conn, &row).map_err(|e| username_taken(e.into()))?;
+    let detail = serde_json::json!({"role": row.role.as_str()});
+    audit::record(
+        conn,
+        by,
+        AuditAction::UserCreate,
+        Some(&row.id),
+        Some(detail),
+        now,
+    )?;
     Ok(row)
 }
 
 pub fn update_user(
     conn: &mut DbConnection,
+    by: &By,
     id: &str,
     changes: UserChanges,
     now: DateTime<Utc>,
 ) -> Result<UserRow, AppError> {
     let mut row = users::find(conn, id)?.ok_or_else(|| AppError::not_found("user"))?;
+    let mut detail = audit::fields(&[
+        ("password", changes.password_hash.is_some()),
+        ("name", changes.name.is_some()),
+        ("phone", changes.phone.is_some()),
+        ("email", changes.email.is_some()),
+        ("role", changes.role.is_some()),
+        ("department_id", changes.department_id.is_some()),
+        ("enterprise_id", changes.enterprise_id.is_some()),
+        ("disabled", changes.disabled.is_some()),
+        ("notify_email", changes.notify_email.is_some()),
+        ("notify_sms", changes.notify_sms.is_some()),
+    ]);
+    detail["role"] = serde_json::json!(changes.role.map(|r| r.as_str()));
+    detail["disabled"] = serde_json::json!(changes.disabled);
     let revoke_sessions = changes.password_hash.is_some() || changes.disabled == Some(true);
     if let Some(v) = changes.password_hash {
         row.password_hash = v;
@@ -347,7 +368,7 @@ pub fn update_user(
         row.email = v;
     }
     if let Some(v) = changes.role {
-        row.role = v.as_str().into();
+        row.role = v;
     }
     if let Some(v) = changes.department_id {
         row.department_id = v;
@@ -370,6 +391,14 @@ pub fn update_user(
     if revoke_sessions {
         refresh_tokens::revoke_all_for_user(conn, &row.id, &row.updated_at)?;
     }
+    audit::record(
+        conn,
+        by,
+        AuditAction::UserUpdate,
+        Some(id),
+        Some(detail),
+        now,
+    )?;
     Ok(row)
 }
 
@@ -383,7 +412,7 @@ pub fn get_user(conn: &mut DbConnection, who: &Principal, id: &str) -> Result<Us
 /// user's phone, e-mail and a username that is a phone number (as registration makes it) are
 /// masked for them; the contact of a request is on its ticket. Staff accounts are shown whole.
 pub fn for_reader(who: &Principal, mut row: UserRow) -> UserRow {
-    if who.role == Role::Dispatcher && row.role == Role::Enterprise.as_str() {
+    if who.role == Role::Dispatcher && row.role == Role::Enterprise {
         row.phone = row.phone.map(|p| mask_phone(&p));
         row.email = row.email.map(|e| mask_email(&e));
         if normalize_mobile(&row.username).is_ok() {

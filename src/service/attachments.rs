@@ -14,8 +14,8 @@ use crate::db::attachments::{self, AttachmentRow};
 use crate::db::comments;
 use crate::domain::ticket::Role;
 use crate::domain::time;
-use crate::error::{AppError, ErrorKind};
-use crate::service::tickets::load_visible;
+use crate::error::{AppError, ErrorCode};
+use crate::service::tickets::access::load_visible;
 
 /// At most this many files on one ticket filing or comment.
 pub const MAX_PER_ITEM: usize = 9;
@@ -78,8 +78,7 @@ pub fn record(
     let hour_ago = time::format(now - chrono::Duration::hours(1));
     if attachments::count_since(conn, &row.uploaded_by, &hour_ago)? >= per_hour {
         return Err(AppError::new(
-            ErrorKind::TooManyRequests,
-            "too_many_requests",
+            ErrorCode::TooManyRequests,
             format!("at most {per_hour} files an hour; try again later"),
         ));
     }
@@ -149,7 +148,7 @@ pub fn readable(
     };
     match load_visible(conn, who, ticket_id) {
         Ok(_) => {}
-        Err(e) if e.kind == ErrorKind::NotFound || e.kind == ErrorKind::Forbidden => {
+        Err(e) if matches!(e.code, ErrorCode::NotFound | ErrorCode::Forbidden) => {
             return Err(missing());
         }
         Err(e) => return Err(e),

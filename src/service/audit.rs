@@ -21,26 +21,93 @@ pub struct Actor {
     pub ip: String,
 }
 
-/// Records one action. `detail` says what changed — field names, not personal values.
+/// Who makes an administrative change, for the audit log.
+#[derive(Debug, Clone)]
+pub enum By {
+    /// Someone through the API: recorded with their address.
+    Request(Actor),
+    /// Not recorded on its own: the command line's writes (the demo data, `seed-load`,
+    /// `user add`, test fixtures), an enterprise registering itself, and the parts of a
+    /// change that is recorded as a whole (the enterprises of an import).
+    Unrecorded,
+}
+
+/// What was done, as the log names it (`department.update`); each names its kind of target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditAction {
+    UserCreate,
+    UserUpdate,
+    DepartmentCreate,
+    DepartmentUpdate,
+    EnterpriseCreate,
+    EnterpriseUpdate,
+    EnterpriseImport,
+    CategoryCreate,
+    CategoryUpdate,
+    CalendarPut,
+    NotificationRetry,
+    ExportLedger,
+    ExportAssessment,
+}
+
+impl AuditAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditAction::UserCreate => "user.create",
+            AuditAction::UserUpdate => "user.update",
+            AuditAction::DepartmentCreate => "department.create",
+            AuditAction::DepartmentUpdate => "department.update",
+            AuditAction::EnterpriseCreate => "enterprise.create",
+            AuditAction::EnterpriseUpdate => "enterprise.update",
+            AuditAction::EnterpriseImport => "enterprise.import",
+            AuditAction::CategoryCreate => "category.create",
+            AuditAction::CategoryUpdate => "category.update",
+            AuditAction::CalendarPut => "calendar.put",
+            AuditAction::NotificationRetry => "notification.retry",
+            AuditAction::ExportLedger => "export.ledger",
+            AuditAction::ExportAssessment => "export.assessment",
+        }
+    }
+
+    /// What kind of record the action is done to.
+    pub fn target_type(self) -> &'static str {
+        match self {
+            AuditAction::UserCreate | AuditAction::UserUpdate => "user",
+            AuditAction::DepartmentCreate | AuditAction::DepartmentUpdate => "department",
+            AuditAction::EnterpriseCreate
+            | AuditAction::EnterpriseUpdate
+            | AuditAction::EnterpriseImport => "enterprise",
+            AuditAction::CategoryCreate | AuditAction::CategoryUpdate => "category",
+            AuditAction::CalendarPut => "calendar_year",
+            AuditAction::NotificationRetry => "notification",
+            AuditAction::ExportLedger | AuditAction::ExportAssessment => "ticket",
+        }
+    }
+}
+
+/// Records one action done by `by` in the caller's transaction (nothing when `by` is
+/// [`By::Unrecorded`]). `detail` says what changed — field names, not personal values.
 pub fn record(
     conn: &mut DbConnection,
-    actor: &Actor,
-    action: &str,
-    target_type: &str,
+    by: &By,
+    action: AuditAction,
     target_id: Option<&str>,
     detail: Option<Value>,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
+    let By::Request(actor) = by else {
+        return Ok(());
+    };
     audit_log::insert(
         conn,
         &AuditRow {
             id: new_id(),
             at: time::format(now),
             actor_id: Some(actor.who.user_id.clone()),
-            actor_role: actor.who.role.as_str().into(),
+            actor_role: actor.who.role,
             ip: actor.ip.clone(),
-            action: action.into(),
-            target_type: target_type.into(),
+            action: action.as_str().into(),
+            target_type: action.target_type().into(),
             target_id: target_id.map(str::to_string),
             detail: detail.map(|d| d.to_string()),
         },
@@ -48,15 +115,14 @@ pub fn record(
     Ok(())
 }
 
-/// The names of the fields a change sets, for the log (not their values).
+/// `{"fields": […]}`: the names of the fields a change sets, for the log (not their values).
 pub fn fields(names: &[(&str, bool)]) -> Value {
-    Value::from(
-        names
-            .iter()
-            .filter(|(_, set)| *set)
-            .map(|(name, _)| *name)
-            .collect::<Vec<_>>(),
-    )
+    let set: Vec<&str> = names
+        .iter()
+        .filter(|(_, set)| *set)
+        .map(|(name, _)| *name)
+        .collect();
+    serde_json::json!({ "fields": set })
 }
 
 pub fn list(

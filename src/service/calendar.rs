@@ -12,13 +12,13 @@ use anyhow::Context;
 use chrono::{DateTime, Datelike, Utc};
 use diesel::QueryResult;
 
-use crate::auth::Principal;
 use crate::db::DbConnection;
 use crate::db::calendar_years::{self, CalendarYearRow};
 use crate::domain::calendar::{BUILT_IN, WorkCalendar, YearFile};
 use crate::domain::ticket::Role;
 use crate::domain::time;
 use crate::error::AppError;
+use crate::service::audit::{self, Actor, AuditAction, By};
 use crate::service::require_role;
 
 /// Where a year's data came from.
@@ -158,12 +158,23 @@ impl CalendarStore {
 /// loaded before. The caller refreshes the store after the commit.
 pub fn load_year(
     conn: &mut DbConnection,
-    who: &Principal,
+    actor: &Actor,
     file: &YearFile,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    require_role(who, &[Role::Admin])?;
-    store_year(conn, Some(&who.user_id), file, now)
+    require_role(&actor.who, &[Role::Admin])?;
+    store_year(conn, Some(&actor.who.user_id), file, now)?;
+    let detail = serde_json::json!({"days": file.holidays.len()});
+    let year = file.year.to_string();
+    let by = By::Request(actor.clone());
+    audit::record(
+        conn,
+        &by,
+        AuditAction::CalendarPut,
+        Some(&year),
+        Some(detail),
+        now,
+    )
 }
 
 /// Stores a year (the command line has no principal).

@@ -1,5 +1,5 @@
 //! Departments, enterprises and categories: what an administrator sets up and everyone
-//! else refers to.
+//! else refers to. Every change is written to the audit log with it.
 
 use chrono::{DateTime, Utc};
 
@@ -12,14 +12,15 @@ use crate::domain::text;
 use crate::domain::ticket::Role;
 use crate::domain::time;
 use crate::domain::validation::FieldErrors;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
+use crate::service::audit::{self, AuditAction, By};
 use crate::service::{Page, require_role};
 
 fn duplicate_as(message: &'static str) -> impl Fn(diesel::result::Error) -> AppError {
     move |e| {
         let err = AppError::from(e);
         if err.is_duplicate() {
-            AppError::conflict("duplicate", message)
+            AppError::new(ErrorCode::Duplicate, message)
         } else {
             err
         }
@@ -35,7 +36,7 @@ fn check_cadre(
 ) -> Result<(), AppError> {
     if let Some(id) = id {
         match users::find(conn, id)? {
-            Some(u) if u.role == Role::Cadre.as_str() && !u.disabled => {}
+            Some(u) if u.role == Role::Cadre && !u.disabled => {}
             _ => errors.add(field, "no active cadre with this id"),
         }
     }
@@ -103,6 +104,7 @@ const DUPLICATE_DEPARTMENT: &str = "a department with this name already exists";
 
 pub fn create_department(
     conn: &mut DbConnection,
+    by: &By,
     input: NewDepartment,
     now: DateTime<Utc>,
 ) -> Result<DepartmentRow, AppError> {
@@ -117,16 +119,30 @@ pub fn create_department(
     };
     check_department(conn, &row, true)?;
     departments::insert(conn, &row).map_err(duplicate_as(DUPLICATE_DEPARTMENT))?;
+    audit::record(
+        conn,
+        by,
+        AuditAction::DepartmentCreate,
+        Some(&row.id),
+        None,
+        now,
+    )?;
     Ok(row)
 }
 
 pub fn update_department(
     conn: &mut DbConnection,
+    by: &By,
     id: &str,
     changes: DepartmentChanges,
     now: DateTime<Utc>,
 ) -> Result<DepartmentRow, AppError> {
     let mut row = departments::find(conn, id)?.ok_or_else(|| AppError::not_found("department"))?;
+    let detail = audit::fields(&[
+        ("name", changes.name.is_some()),
+        ("parent_id", changes.parent_id.is_some()),
+        ("head_user_id", changes.head_user_id.is_some()),
+    ]);
     let head_changed = changes.head_user_id.is_some();
     if let Some(v) = changes.name {
         row.name = v;
@@ -140,6 +156,14 @@ pub fn update_department(
     row.updated_at = time::format(now);
     check_department(conn, &row, head_changed)?;
     departments::update(conn, &row).map_err(duplicate_as(DUPLICATE_DEPARTMENT))?;
+    audit::record(
+        conn,
+        by,
+        AuditAction::DepartmentUpdate,
+        Some(id),
+        Some(detail),
+        now,
+    )?;
     Ok(row)
 }
 
@@ -186,6 +210,7 @@ fn enterprise_search_text(row: &EnterpriseRow) -> String {
 
 pub fn create_enterprise(
     conn: &mut DbConnection,
+    by: &By,
     input: NewEnterprise,
     now: DateTime<Utc>,
 ) -> Result<EnterpriseRow, AppError> {
@@ -214,16 +239,35 @@ pub fn create_enterprise(
     };
     row.search_text = enterprise_search_text(&row);
     enterprises::insert(conn, &row).map_err(duplicate_as(DUPLICATE_ENTERPRISE))?;
+    audit::record(
+        conn,
+        by,
+        AuditAction::EnterpriseCreate,
+        Some(&row.id),
+        None,
+        now,
+    )?;
     Ok(row)
 }
 
 pub fn update_enterprise(
     conn: &mut DbConnection,
+    by: &By,
     id: &str,
     changes: EnterpriseChanges,
     now: DateTime<Utc>,
 ) -> Result<EnterpriseRow, AppError> {
     let mut row = enterprises::find(conn, id)?.ok_or_else(|| AppError::not_found("enterprise"))?;
+    let detail = audit::fields(&[
+        ("name", changes.name.is_some()),
+        ("credit_code", changes.credit_code.is_some()),
+        ("industry_chain", changes.industry_chain.is_some()),
+        ("area", changes.area.is_some()),
+        ("address", changes.address.is_some()),
+        ("contact_name", changes.contact_name.is_some()),
+        ("contact_phone", changes.contact_phone.is_some()),
+        ("liaison_cadre_id", changes.liaison_cadre_id.is_some()),
+    ]);
     if let Some(v) = changes.name {
         row.name = v;
     }
@@ -254,6 +298,14 @@ pub fn update_enterprise(
     row.search_text = enterprise_search_text(&row);
     row.updated_at = time::format(now);
     enterprises::update(conn, &row).map_err(duplicate_as(DUPLICATE_ENTERPRISE))?;
+    audit::record(
+        conn,
+        by,
+        AuditAction::EnterpriseUpdate,
+        Some(id),
+        Some(detail),
+        now,
+    )?;
     Ok(row)
 }
 
@@ -321,6 +373,7 @@ fn check_category(conn: &mut DbConnection, row: &CategoryRow) -> Result<(), AppE
 
 pub fn create_category(
     conn: &mut DbConnection,
+    by: &By,
     input: NewCategory,
     now: DateTime<Utc>,
 ) -> Result<CategoryRow, AppError> {
@@ -336,16 +389,34 @@ pub fn create_category(
     };
     check_category(conn, &row)?;
     categories::insert(conn, &row).map_err(duplicate_as(DUPLICATE_CATEGORY))?;
+    audit::record(
+        conn,
+        by,
+        AuditAction::CategoryCreate,
+        Some(&row.id),
+        None,
+        now,
+    )?;
     Ok(row)
 }
 
 pub fn update_category(
     conn: &mut DbConnection,
+    by: &By,
     id: &str,
     changes: CategoryChanges,
     now: DateTime<Utc>,
 ) -> Result<CategoryRow, AppError> {
     let mut row = categories::find(conn, id)?.ok_or_else(|| AppError::not_found("category"))?;
+    let detail = audit::fields(&[
+        ("name", changes.name.is_some()),
+        (
+            "default_department_id",
+            changes.default_department_id.is_some(),
+        ),
+        ("deadline_days", changes.deadline_days.is_some()),
+        ("disabled", changes.disabled.is_some()),
+    ]);
     if let Some(v) = changes.name {
         row.name = v;
     }
@@ -361,6 +432,14 @@ pub fn update_category(
     row.updated_at = time::format(now);
     check_category(conn, &row)?;
     categories::update(conn, &row).map_err(duplicate_as(DUPLICATE_CATEGORY))?;
+    audit::record(
+        conn,
+        by,
+        AuditAction::CategoryUpdate,
+        Some(id),
+        Some(detail),
+        now,
+    )?;
     Ok(row)
 }
 

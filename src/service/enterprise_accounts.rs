@@ -6,6 +6,8 @@
 //! number no account has answers the same as for one that has (and sends nothing), so the
 //! API does not tell who is registered.
 
+use crate::domain::account::CodePurpose;
+use crate::service::audit::By;
 use chrono::{DateTime, Utc};
 
 use crate::auth::TokenKeys;
@@ -14,7 +16,7 @@ use crate::db::users::{self, UserRow};
 use crate::db::{Db, DbConnection, enterprises, new_id};
 use crate::domain::ticket::Role;
 use crate::domain::time;
-use crate::error::{AppError, ErrorKind};
+use crate::error::{AppError, ErrorCode};
 use crate::notify::outbox::Outbox;
 use crate::service::accounts::{self, NewUser, Origin, Session};
 use crate::service::directory::{self, NewEnterprise};
@@ -24,23 +26,6 @@ pub const CODE_TTL_SECS: i64 = 300;
 pub const RESEND_AFTER_SECS: i64 = 60;
 pub const MAX_ATTEMPTS: i32 = 5;
 pub const MAX_PER_DAY: i64 = 10;
-
-/// What a code is for: a code sent for one cannot be used for the other.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum CodePurpose {
-    Login,
-    Register,
-}
-
-impl CodePurpose {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CodePurpose::Login => "login",
-            CodePurpose::Register => "register",
-        }
-    }
-}
 
 /// When the code runs out and when another may be asked for, in seconds.
 #[derive(Debug, Clone, Copy)]
@@ -54,12 +39,12 @@ fn code_hash(id: &str, code: &str) -> String {
 }
 
 fn too_many(message: impl Into<String>) -> AppError {
-    AppError::new(ErrorKind::TooManyRequests, "too_many_requests", message)
+    AppError::new(ErrorCode::TooManyRequests, message)
 }
 
 fn invalid_code() -> AppError {
-    AppError::unauthorized(
-        "invalid_code",
+    AppError::new(
+        ErrorCode::InvalidCode,
         "the code is wrong or has expired; ask for a new one",
     )
 }
@@ -84,7 +69,7 @@ pub fn send_code(
         expires_in: CODE_TTL_SECS,
         resend_after: RESEND_AFTER_SECS,
     };
-    if let Some(last) = sms_codes::latest(conn, phone, purpose.as_str())?
+    if let Some(last) = sms_codes::latest(conn, phone, purpose)?
         && last.created_at > time::format(now - chrono::Duration::seconds(RESEND_AFTER_SECS))
     {
         return Err(too_many(format!(
@@ -111,7 +96,7 @@ pub fn send_code(
             code_hash: code_hash(&id, &code),
             id,
             phone: phone.to_string(),
-            purpose: purpose.as_str().into(),
+            purpose,
             attempts: 0,
             created_at: time::format(now),
             expires_at: time::format(now + chrono::Duration::seconds(CODE_TTL_SECS)),
@@ -120,8 +105,7 @@ pub fn send_code(
     )?;
     if !outbox.queue_sms_code(conn, phone, &code, CODE_TTL_SECS / 60, now)? {
         return Err(AppError::new(
-            ErrorKind::Unavailable,
-            "sms_disabled",
+            ErrorCode::SmsDisabled,
             "SMS is turned off on this server; sign in with a password",
         ));
     }
@@ -138,7 +122,7 @@ fn use_code(
     now: DateTime<Utc>,
 ) -> Result<Result<(), AppError>, AppError> {
     let now_text = time::format(now);
-    let Some(row) = sms_codes::latest(conn, phone, purpose.as_str())? else {
+    let Some(row) = sms_codes::latest(conn, phone, purpose)? else {
         return Ok(Err(invalid_code()));
     };
     if row.used_at.is_some() || row.expires_at <= now_text || row.attempts >= MAX_ATTEMPTS {
@@ -178,8 +162,8 @@ pub fn sms_login(
             0 => return Ok(Err(invalid_code())),
             1 => found.remove(0),
             _ => {
-                return Ok(Err(AppError::conflict(
-                    "ambiguous_phone",
+                return Ok(Err(AppError::new(
+                    ErrorCode::AmbiguousPhone,
                     "several accounts use this number; sign in with your username and password",
                 )));
             }
@@ -222,21 +206,20 @@ pub fn register(
         let taken = !users::active_by_phone(c, &input.phone)?.is_empty()
             || users::find_by_username(c, &input.phone)?.is_some();
         if taken {
-            return Ok(Err(AppError::conflict(
-                "phone_registered",
+            return Ok(Err(AppError::new(ErrorCode::PhoneRegistered,
                 "this number already has an account: sign in instead",
             )));
         }
         let enterprise = match enterprises::find_by_credit_code(c, &input.credit_code)? {
             Some(e) if e.contact_phone.as_deref() == Some(input.phone.as_str()) => e,
             Some(_) => {
-                return Ok(Err(AppError::conflict(
-                    "enterprise_registered",
+                return Ok(Err(AppError::new(ErrorCode::EnterpriseRegistered,
                     "this enterprise is already registered with another contact number; ask its contact or the enterprise's liaison cadre to add you",
                 )));
             }
             None => directory::create_enterprise(
                 c,
+                &By::Unrecorded,
                 NewEnterprise {
                     name: input.enterprise_name.clone(),
                     credit_code: input.credit_code.clone(),
@@ -252,6 +235,7 @@ pub fn register(
         };
         let user: UserRow = accounts::create_user(
             c,
+            &By::Unrecorded,
             NewUser {
                 username: input.phone.clone(),
                 password_hash: input.password_hash,

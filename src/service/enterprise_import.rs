@@ -14,7 +14,8 @@ use crate::db::{DbConnection, enterprises};
 use crate::domain::ticket::Role;
 use crate::domain::validation::limits;
 use crate::domain::{credit_code, phone};
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
+use crate::service::audit::{self, AuditAction, By};
 use crate::service::directory::{self, EnterpriseChanges, NewEnterprise};
 
 /// The columns, by their header text; the first two are required.
@@ -73,7 +74,7 @@ fn cell_text(d: &Data) -> Option<String> {
 }
 
 fn refused(message: impl Into<String>) -> AppError {
-    AppError::bad_request("invalid_spreadsheet", message)
+    AppError::new(ErrorCode::InvalidSpreadsheet, message)
 }
 
 /// Reads the first sheet: finds the columns by their headers (in any order; unknown ones
@@ -158,7 +159,7 @@ fn cadre_named(conn: &mut DbConnection, name: &str) -> Result<Result<String, Str
     };
     let cadres: Vec<&UserRow> = candidates
         .iter()
-        .filter(|u| u.role == Role::Cadre.as_str() && !u.disabled)
+        .filter(|u| u.role == Role::Cadre && !u.disabled)
         .collect();
     Ok(match cadres.as_slice() {
         [one] => Ok(one.id.clone()),
@@ -282,6 +283,7 @@ fn check(
 /// transaction). Empty cells of an existing enterprise leave its values as they are.
 pub fn import(
     conn: &mut DbConnection,
+    by: &By,
     rows: &[SheetRow],
     dry_run: bool,
     now: DateTime<Utc>,
@@ -305,6 +307,7 @@ pub fn import(
                     let keep = |v: Option<String>| v.map(Some);
                     directory::update_enterprise(
                         conn,
+                        &By::Unrecorded,
                         &id,
                         EnterpriseChanges {
                             name: Some(input.name),
@@ -323,10 +326,23 @@ pub fn import(
             None => {
                 report.created += 1;
                 if !dry_run {
-                    directory::create_enterprise(conn, input, now)?;
+                    directory::create_enterprise(conn, &By::Unrecorded, input, now)?;
                 }
             }
         }
+    }
+    if !dry_run {
+        let detail = serde_json::json!({
+            "rows": report.rows, "created": report.created, "updated": report.updated,
+        });
+        audit::record(
+            conn,
+            by,
+            AuditAction::EnterpriseImport,
+            None,
+            Some(detail),
+            now,
+        )?;
     }
     Ok(report)
 }

@@ -1,20 +1,22 @@
 //! Extensions (延期): the cadre handling a ticket asks for more working days, a dispatcher or
 //! an administrator approves (the deadline moves) or denies. Both are on the timeline; at
-//! most one request waits at a time; approved ones are counted on the ticket.
+//! most one request waits at a time; approved ones are counted on the ticket. Who may take
+//! each step is the domain's rule (`rules::decide_extension`), as `allowed_actions` shows it;
+//! what it does to the ticket is the domain's too (`apply::apply_extension`).
 
 use chrono::{DateTime, Utc};
-use serde_json::json;
 
 use crate::auth::Principal;
 use crate::db::extensions::{self, ExtensionRow};
 use crate::db::{DbConnection, new_id};
-use crate::domain::ticket::rules::{self, ExtensionStep, Situation, TransitionError};
-use crate::domain::ticket::{Action, Role, TicketStatus};
+use crate::domain::ticket::apply::{self, ExtensionInput};
+use crate::domain::ticket::rules::{self, ExtensionStep, TransitionError};
+use crate::domain::ticket::{ExtensionStatus, Role};
 use crate::domain::time;
-use crate::error::AppError;
-use crate::service::tickets::{
-    Change, Context, TicketRecord, load_visible, reset_deadline_marks, shown, write_change,
-};
+use crate::error::{AppError, ErrorCode};
+use crate::service::tickets::access::{load_visible, shown};
+use crate::service::tickets::changes::write_change;
+use crate::service::tickets::{Context, TicketView};
 
 /// A request, as validated by the handler.
 #[derive(Debug, Clone)]
@@ -23,25 +25,11 @@ pub struct NewExtension {
     pub reason: String,
 }
 
-fn status_of(record: &TicketRecord) -> Result<TicketStatus, AppError> {
-    TicketStatus::parse(&record.row.status).ok_or_else(|| {
-        AppError::internal(anyhow::anyhow!(
-            "ticket {} has status {:?}",
-            record.row.id,
-            record.row.status
-        ))
-    })
-}
-
-/// The facts of the ticket the extension rules ask about (whether a request waits is checked
-/// against the request itself).
-fn situation(record: &TicketRecord, status: TicketStatus) -> Situation {
-    Situation {
-        status,
-        has_assignee: record.row.assignee_id.is_some(),
-        has_deadline: record.row.due_at.is_some(),
-        extension_pending: false,
-    }
+fn already_waiting() -> AppError {
+    AppError::new(
+        ErrorCode::ExtensionPending,
+        "an extension request of this ticket is waiting for a decision already",
+    )
 }
 
 /// Asks for `working_days` more: the assignee, or a cadre of the lead department when there
@@ -54,9 +42,8 @@ pub fn request(
     input: NewExtension,
     now: DateTime<Utc>,
 ) -> Result<ExtensionRow, AppError> {
-    let (record, actor) = load_visible(conn, who, ticket_id)?;
-    let from = status_of(&record)?;
-    rules::decide_extension(&situation(&record, from), ExtensionStep::Request, &actor)?;
+    let (before, actor) = load_visible(conn, who, ticket_id)?;
+    rules::decide_extension(&before.situation(false), ExtensionStep::Request, &actor)?;
     let max = ctx.deadlines.max_extension_working_days;
     if !(1..=max).contains(&input.working_days) {
         return Err(AppError::invalid_field(
@@ -65,59 +52,40 @@ pub fn request(
         ));
     }
     if extensions::pending_for_ticket(conn, ticket_id)?.is_some() {
-        return Err(AppError::conflict(
-            "extension_pending",
-            "an extension request of this ticket is waiting for a decision already",
-        ));
+        return Err(already_waiting());
     }
-    let now_text = time::format(now);
     let ext = ExtensionRow {
         id: new_id(),
         ticket_id: ticket_id.to_string(),
         requested_by: who.user_id.clone(),
         working_days: i32::try_from(input.working_days).unwrap_or(i32::MAX),
         reason: input.reason.clone(),
-        status: "pending".into(),
-        due_before: record.row.due_at.clone(),
+        status: ExtensionStatus::Pending,
+        due_before: before.due_at.clone(),
         due_after: None,
         decided_by: None,
         decision_reason: None,
-        created_at: now_text.clone(),
+        created_at: time::format(now),
         decided_at: None,
     };
     // The unique index on pending requests backs the check above against a racing request.
-    extensions::insert(conn, &ext).map_err(|e| {
-        let e = AppError::from(e);
-        if e.is_duplicate() {
-            AppError::conflict(
-                "extension_pending",
-                "an extension request of this ticket is waiting for a decision already",
-            )
-        } else {
-            e
-        }
+    extensions::insert(conn, &ext).map_err(|e| match AppError::from(e) {
+        e if e.is_duplicate() => already_waiting(),
+        e => e,
     })?;
-    let before = record.row;
-    let mut row = before.clone();
-    row.version += 1;
-    row.updated_at = now_text;
+    let step = ExtensionInput::Request {
+        extension_id: ext.id.clone(),
+        working_days: input.working_days,
+        reason: input.reason,
+    };
+    let applied = apply::apply_extension(&before, step, &ctx.calendar.days, now)?;
     write_change(
         conn,
         ctx,
         Some(who),
         before.version,
-        &row,
-        Change {
-            action: Action::ExtensionRequest,
-            from,
-            note: Some(input.reason),
-            public: false,
-            data: Some(json!({
-                "extension_id": ext.id,
-                "days": input.working_days,
-                "due_at": row.due_at,
-            })),
-        },
+        &applied.ticket,
+        applied.entry,
         now,
     )?;
     Ok(ext)
@@ -133,16 +101,16 @@ pub fn decide(
     extension_id: &str,
     decision: Decision,
     now: DateTime<Utc>,
-) -> Result<(ExtensionRow, TicketRecord), AppError> {
+) -> Result<(ExtensionRow, TicketView), AppError> {
     // A ticket outside the caller's scope does not exist for them (404), whatever their role.
-    let (record, actor) = load_visible(conn, who, ticket_id)?;
-    let from = status_of(&record)?;
+    let (before, actor) = load_visible(conn, who, ticket_id)?;
     let step = match decision {
         Decision::Approve { .. } => ExtensionStep::Approve,
         Decision::Deny { .. } => ExtensionStep::Deny,
     };
+    let situation = before.situation(true);
     // The role first: a cadre is told they may not decide before anything of the request.
-    if let Err(refused) = rules::decide_extension(&situation(&record, from), step, &actor)
+    if let Err(refused) = rules::decide_extension(&situation, step, &actor)
         && !matches!(refused, TransitionError::Illegal { .. })
     {
         return Err(refused.into());
@@ -150,69 +118,58 @@ pub fn decide(
     let mut ext = extensions::find(conn, extension_id)?
         .filter(|e| e.ticket_id == ticket_id)
         .ok_or_else(|| AppError::not_found("extension request"))?;
-    if ext.status != "pending" {
-        return Err(AppError::conflict(
-            "extension_decided",
+    if ext.status != ExtensionStatus::Pending {
+        return Err(AppError::new(
+            ErrorCode::ExtensionDecided,
             format!("this extension request was {} already", ext.status),
         ));
     }
-    rules::decide_extension(&situation(&record, from), step, &actor)?;
-    let now_text = time::format(now);
-    let before = record.row;
-    let mut row = before.clone();
-    row.version += 1;
-    row.updated_at = now_text.clone();
-    ext.decided_by = Some(who.user_id.clone());
-    ext.decided_at = Some(now_text);
-    let change = match decision {
-        Decision::Approve { note } => {
-            let Some(due) = before.due_at.as_deref().and_then(time::parse) else {
-                return Err(AppError::internal(anyhow::anyhow!(
-                    "ticket {} is handled without a readable deadline",
-                    before.id
-                )));
-            };
-            let days = u32::try_from(ext.working_days).unwrap_or(1);
-            let new_due = ctx.calendar.days.deadline(due, days);
-            row.due_at = Some(time::format(new_due));
-            row.extension_count += 1;
-            reset_deadline_marks(&mut row);
-            ext.status = "approved".into();
-            ext.due_after = row.due_at.clone();
-            ext.decision_reason = note.clone();
-            Change {
-                action: Action::ExtensionApprove,
-                from,
+    rules::decide_extension(&situation, step, &actor)?;
+    let working_days = u32::try_from(ext.working_days).unwrap_or(1);
+    let (status, reason, input) = match decision {
+        Decision::Approve { note } => (
+            ExtensionStatus::Approved,
+            note.clone(),
+            ExtensionInput::Approve {
+                extension_id: ext.id.clone(),
+                working_days,
                 note,
-                public: true,
-                data: Some(json!({
-                    "extension_id": ext.id,
-                    "days": days,
-                    "due_before": before.due_at,
-                    "due_at": row.due_at,
-                })),
-            }
-        }
-        Decision::Deny { reason } => {
-            ext.status = "denied".into();
-            ext.decision_reason = Some(reason.clone());
-            Change {
-                action: Action::ExtensionDeny,
-                from,
-                note: Some(reason),
-                public: false,
-                data: Some(json!({ "extension_id": ext.id, "days": ext.working_days })),
-            }
-        }
+            },
+        ),
+        Decision::Deny { reason } => (
+            ExtensionStatus::Denied,
+            Some(reason.clone()),
+            ExtensionInput::Deny {
+                extension_id: ext.id.clone(),
+                working_days,
+                reason,
+            },
+        ),
     };
+    let applied = apply::apply_extension(&before, input, &ctx.calendar.days, now)?;
+    ext.status = status;
+    ext.decision_reason = reason;
+    ext.decided_by = Some(who.user_id.clone());
+    ext.decided_at = Some(time::format(now));
+    if status == ExtensionStatus::Approved {
+        ext.due_after = applied.ticket.due_at.clone();
+    }
     if !extensions::decide(conn, &ext)? {
-        return Err(AppError::conflict(
-            "extension_decided",
+        return Err(AppError::new(
+            ErrorCode::ExtensionDecided,
             "this extension request was decided by someone else at the same time",
         ));
     }
-    write_change(conn, ctx, Some(who), before.version, &row, change, now)?;
-    Ok((ext, shown(conn, who, row)?))
+    write_change(
+        conn,
+        ctx,
+        Some(who),
+        before.version,
+        &applied.ticket,
+        applied.entry,
+        now,
+    )?;
+    Ok((ext, shown(conn, who, applied.ticket)?))
 }
 
 /// What a dispatcher decided.
@@ -232,7 +189,9 @@ pub fn list(
     load_visible(conn, who, ticket_id)?;
     let all = extensions::list_for_ticket(conn, ticket_id)?;
     Ok(if who.role == Role::Enterprise {
-        all.into_iter().filter(|e| e.status == "approved").collect()
+        all.into_iter()
+            .filter(|e| e.status == ExtensionStatus::Approved)
+            .collect()
     } else {
         all
     })

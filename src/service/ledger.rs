@@ -10,15 +10,17 @@ use chrono::NaiveDate;
 
 use crate::auth::Principal;
 use crate::db::DbConnection;
-use crate::db::tickets::{self as ticket_db, TicketFilter, TicketRow};
+use crate::db::tickets::{self as ticket_db, TicketFilter};
 use crate::db::{categories, departments, enterprises, users};
 use crate::domain::kpi::Summary;
-use crate::domain::ticket::{Role, TicketStatus};
+use crate::domain::ticket::state::Ticket;
+use crate::domain::ticket::{Role, TicketKind};
 use crate::domain::time;
 use crate::error::AppError;
-use crate::export::{Cell, Column, ExportError, XlsxWriter};
+use crate::reports::sheets::{Cell, Column, ExportError, XlsxWriter};
+use crate::service::audit::{self, Actor, AuditAction, By};
 use crate::service::stats::{self, Dimension, Weights};
-use crate::service::tickets::scope_of;
+use crate::service::tickets::access::{for_reader, scope_of};
 
 /// Tickets read at a time.
 const PAGE: i64 = 1000;
@@ -60,47 +62,6 @@ pub const COLUMNS: [Column; 30] = [
     col("是否采纳", 8.0),
     col("办理结果", 40.0),
 ];
-
-fn status_name(status: &str) -> &'static str {
-    match TicketStatus::parse(status) {
-        Some(TicketStatus::Submitted) => "待受理",
-        Some(TicketStatus::Accepted) => "已受理",
-        Some(TicketStatus::Assigned) => "待签收",
-        Some(TicketStatus::InProgress) => "办理中",
-        Some(TicketStatus::Resolved) => "已办结",
-        Some(TicketStatus::Closed) => "已关闭",
-        Some(TicketStatus::Rejected) => "不予受理",
-        Some(TicketStatus::Withdrawn) => "已撤回",
-        None => "未知",
-    }
-}
-
-fn kind_name(kind: &str) -> &'static str {
-    match kind {
-        "problem" => "问题",
-        "suggestion" => "建议",
-        "inquiry" => "咨询",
-        _ => "其他",
-    }
-}
-
-fn channel_name(channel: &str) -> &'static str {
-    match channel {
-        "online" => "网上",
-        "phone" => "电话",
-        "visit" => "走访",
-        _ => "其他",
-    }
-}
-
-fn rating_name(rating: &str) -> &'static str {
-    match rating {
-        "satisfied" => "满意",
-        "basically_satisfied" => "基本满意",
-        "unsatisfied" => "不满意",
-        _ => "",
-    }
-}
 
 /// `YYYY-MM-DD HH:MM` in China time.
 fn when(at: &Option<String>) -> Cell {
@@ -156,17 +117,18 @@ impl Names {
     }
 
     /// The ledger row of a ticket, at `now` (for the overdue flag).
-    pub fn row(&self, t: &TicketRow, now: &str) -> Vec<Cell> {
+    pub fn row(&self, t: &Ticket, now: &str) -> Vec<Cell> {
         let (enterprise, code) = self
             .enterprises
             .get(&t.enterprise_id)
             .cloned()
             .unwrap_or_else(|| (t.enterprise_id.clone(), String::new()));
-        let co: Vec<String> = ticket_db::split_ids(&t.co_department_ids)
+        let co: Vec<String> = t
+            .co_department_ids
             .iter()
             .map(|id| self.department(id))
             .collect();
-        let handling = TicketStatus::parse(&t.status).is_some_and(TicketStatus::is_handling);
+        let handling = t.status.is_handling();
         let overdue = match (&t.due_at, &t.resolved_at) {
             (Some(due), Some(resolved)) => resolved > due,
             (Some(due), None) => handling && due.as_str() < now,
@@ -174,13 +136,13 @@ impl Names {
         };
         vec![
             Cell::Text(t.number.clone()),
-            Cell::Text(kind_name(&t.kind).into()),
-            Cell::Text(status_name(&t.status).into()),
+            Cell::Text(t.kind.label().into()),
+            Cell::Text(t.status.label().into()),
             Cell::Text(t.title.clone()),
             Cell::Text(t.description.clone()),
             Cell::Text(enterprise),
             Cell::Text(code),
-            Cell::Text(channel_name(&t.channel).into()),
+            Cell::Text(t.channel.label().into()),
             Cell::Text(
                 self.categories
                     .get(&t.category_id)
@@ -223,17 +185,31 @@ impl Names {
                 _ => Cell::Empty,
             },
             match &t.rating {
-                Some(r) => Cell::Text(rating_name(r).into()),
+                Some(r) => Cell::Text(r.label().into()),
                 None if t.no_response => Cell::Text("未评价（逾期关闭）".into()),
                 None => Cell::Empty,
             },
             match t.adopted {
-                Some(a) if t.kind == "suggestion" => Cell::Bool(a),
+                Some(a) if t.kind == TicketKind::Suggestion => Cell::Bool(a),
                 _ => Cell::Empty,
             },
             text(&t.resolution),
         ]
     }
+}
+
+/// Records in the audit log who exports what (`export` is the ledger or the assessment), before
+/// the first byte goes: an export that fails midway is still one that was asked for and began.
+pub fn record_export(
+    conn: &mut DbConnection,
+    actor: Actor,
+    export: AuditAction,
+    format: &str,
+    query: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), AppError> {
+    let detail = serde_json::json!({"format": format, "query": query});
+    audit::record(conn, &By::Request(actor), export, None, Some(detail), now)
 }
 
 /// The ledger is for staff; enterprise users get 403.
@@ -263,7 +239,7 @@ pub fn for_each_row<E: From<AppError>>(
         let full = rows.len() as i64 >= PAGE;
         filter.before_id = rows.last().map(|r| r.id.clone());
         for t in rows.into_iter().filter(|t| within(&t.created_at)) {
-            f(names.row(&crate::service::tickets::for_reader(who, t), now))?;
+            f(names.row(&for_reader(who, t), now))?;
             written += 1;
         }
         if !full {

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod attachments;
 pub mod audit;
 pub mod calendar;
+pub mod charts;
 pub mod directory;
 pub mod enterprise_accounts;
 pub mod enterprise_import;

@@ -6,11 +6,12 @@ use chrono::{DateTime, Utc};
 use crate::auth::Principal;
 use crate::db::DbConnection;
 use crate::db::notifications::{self, NotificationFilter, NotificationRow};
+use crate::domain::notification::MessageTopic;
 use crate::domain::notification::NotifyStatus;
 use crate::domain::ticket::Role;
 use crate::domain::time;
-use crate::error::AppError;
-use crate::notify::outbox::SMS_CODE_EVENT;
+use crate::error::{AppError, ErrorCode};
+use crate::service::audit::{self, Actor, AuditAction, By};
 use crate::service::{Page, require_role};
 
 pub fn list(
@@ -46,21 +47,21 @@ pub fn counts(
 /// Only failed messages: a pending or sending one is already on its way, a sent one arrived.
 pub fn retry(
     conn: &mut DbConnection,
-    who: &Principal,
+    actor: &Actor,
     id: &str,
     now: DateTime<Utc>,
 ) -> Result<NotificationRow, AppError> {
-    require_role(who, &[Role::Admin])?;
+    require_role(&actor.who, &[Role::Admin])?;
     let row = notifications::find(conn, id)?.ok_or_else(|| AppError::not_found("notification"))?;
-    if row.event == SMS_CODE_EVENT {
-        return Err(AppError::conflict(
-            "not_retryable",
+    if row.event == MessageTopic::SmsCode {
+        return Err(AppError::new(
+            ErrorCode::NotRetryable,
             "a sign-in code is not sent again: its code is withheld once sent or given up, and the user asks for a new one",
         ));
     }
     if !notifications::retry_failed(conn, id, &time::format(now))? {
-        return Err(AppError::conflict(
-            "not_failed",
+        return Err(AppError::new(
+            ErrorCode::NotFailed,
             format!(
                 "only failed messages can be retried; this one is {}",
                 row.status
@@ -69,6 +70,15 @@ pub fn retry(
     }
     let row = notifications::find(conn, id)?.ok_or_else(|| AppError::not_found("notification"))?;
     tracing::info!(id = %row.id, channel = %row.channel, "notification queued again by an administrator");
-    debug_assert_eq!(row.status, NotifyStatus::Pending.as_str());
+    debug_assert_eq!(row.status, NotifyStatus::Pending);
+    let by = By::Request(actor.clone());
+    audit::record(
+        conn,
+        &by,
+        AuditAction::NotificationRetry,
+        Some(id),
+        None,
+        now,
+    )?;
     Ok(row)
 }

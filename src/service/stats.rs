@@ -15,7 +15,7 @@ use crate::db::DbConnection;
 use crate::db::tickets::{self as ticket_db, Scope, TicketFactRow, TicketFilter};
 use crate::db::{categories, departments, enterprises, stats_cells, users};
 use crate::domain::kpi::{Counts, Summary};
-use crate::domain::ticket::Role;
+use crate::domain::ticket::{Channel, Role};
 use crate::domain::time;
 use crate::error::AppError;
 
@@ -176,7 +176,7 @@ fn grouped(
             Key::By(Dimension::Department) => r.department_id.clone(),
             Key::By(Dimension::Category) => Some(r.category_id.clone()),
             Key::By(Dimension::Assignee) => r.assignee_id.clone(),
-            Key::By(Dimension::Channel) => Some(r.channel.clone()),
+            Key::By(Dimension::Channel) => Some(r.channel.as_str().to_string()),
             Key::By(Dimension::IndustryChain) => {
                 attributes.get(&r.enterprise_id).and_then(|a| a.0.clone())
             }
@@ -185,9 +185,8 @@ fn grouped(
     };
     let mut out: BTreeMap<Option<String>, Counts> = BTreeMap::new();
     ticket_db::for_each_fact(conn, &scope, filter, FACTS_PAGE, |row| {
-        if let Some(facts) = stats_cells::facts_of(&row, Some(now)) {
-            out.entry(key_of(&row)).or_default().add(&facts);
-        }
+        let facts = stats_cells::facts_of(&row, Some(now));
+        out.entry(key_of(&row)).or_default().add(&facts);
     })?;
     Ok(out)
 }
@@ -287,6 +286,15 @@ fn from_cells(
 }
 
 /// The figures of the tickets in `filter` (its `created_from` / `created_to` are the period).
+/// A period of whole China days, `[from, to)`, and the filter that selects the tickets filed
+/// in it (with the other filters of the query).
+#[derive(Debug, Clone)]
+pub struct Period {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub filter: TicketFilter,
+}
+
 pub fn summary(
     conn: &mut DbConnection,
     who: &Principal,
@@ -360,13 +368,7 @@ fn names_of(
         Dimension::Channel => keys
             .into_iter()
             .map(|k| {
-                let name = match k.as_str() {
-                    "online" => "网上",
-                    "phone" => "电话",
-                    "visit" => "走访",
-                    other => other,
-                }
-                .to_string();
+                let name = Channel::parse(&k).map_or_else(|| k.clone(), |c| c.label().to_string());
                 (k, name)
             })
             .collect(),

@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use crate::config::AuthSettings;
 use crate::db::{DbConnection, auth_failures};
 use crate::domain::time;
-use crate::error::{AppError, ErrorKind};
+use crate::error::{AppError, ErrorCode};
 
 fn account_key(username: &str) -> String {
     format!("account:{username}")
@@ -65,8 +65,7 @@ pub fn check_sign_in(
         )?
     {
         return Err(AppError::new(
-            ErrorKind::TooManyRequests,
-            "locked_out",
+            ErrorCode::LockedOut,
             format!(
                 "too many failed sign-ins to this account: it is locked for {minutes} more minute(s)"
             ),
@@ -74,8 +73,7 @@ pub fn check_sign_in(
     }
     if let Some(minutes) = over(conn, &ip_key(ip), settings.max_failures_per_ip, window, now)? {
         return Err(AppError::new(
-            ErrorKind::TooManyRequests,
-            "too_many_requests",
+            ErrorCode::TooManyRequests,
             format!("too many failed sign-ins from this address: try again in {minutes} minute(s)"),
         ));
     }
@@ -120,8 +118,7 @@ pub fn sms_code_sent(
         now,
     )? {
         return Err(AppError::new(
-            ErrorKind::TooManyRequests,
-            "too_many_requests",
+            ErrorCode::TooManyRequests,
             format!("too many codes asked for from this address: try again in {minutes} minute(s)"),
         ));
     }

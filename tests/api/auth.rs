@@ -5,15 +5,6 @@ use serde_json::json;
 use crate::both_backends;
 use crate::helpers::{PASSWORD, TestApp};
 
-async fn login(app: &TestApp, username: &str, password: &str) -> crate::helpers::Resp {
-    app.post(
-        "/api/v1/auth/login",
-        None,
-        json!({"username": username, "password": password}),
-    )
-    .await
-}
-
 async fn refresh(app: &TestApp, token: impl serde::Serialize) -> crate::helpers::Resp {
     app.post(
         "/api/v1/auth/refresh",
@@ -25,7 +16,7 @@ async fn refresh(app: &TestApp, token: impl serde::Serialize) -> crate::helpers:
 
 async fn sign_in_and_use_the_token(app: TestApp) {
     let w = app.world().await;
-    let body = login(&app, "Cadre.A", PASSWORD).await.expect(200);
+    let body = app.login("Cadre.A", PASSWORD).await.expect(200);
     assert_eq!(body["token_type"], "Bearer");
     assert_eq!(body["expires_in"], 900);
     assert_eq!(body["user"]["id"], w.cadre_a.id);
@@ -40,12 +31,12 @@ async fn sign_in_and_use_the_token(app: TestApp) {
 
 async fn wrong_credentials_are_refused_alike(app: TestApp) {
     app.world().await;
-    let wrong_password = login(&app, "cadre.a", "Wrong-pass-123").await;
+    let wrong_password = app.login("cadre.a", "Wrong-pass-123").await;
     wrong_password.expect_error(401, "invalid_credentials");
-    let no_such_user = login(&app, "nobody", PASSWORD).await;
+    let no_such_user = app.login("nobody", PASSWORD).await;
     no_such_user.expect_error(401, "invalid_credentials");
     assert_eq!(wrong_password.body["message"], no_such_user.body["message"]);
-    login(&app, "", "")
+    app.login("", "")
         .await
         .expect_error(401, "invalid_credentials");
     app.post("/api/v1/auth/login", None, json!({"username": "cadre.a"}))
@@ -55,7 +46,7 @@ async fn wrong_credentials_are_refused_alike(app: TestApp) {
 
 async fn refresh_rotates_and_detects_reuse(app: TestApp) {
     app.world().await;
-    let first = login(&app, "dispatcher", PASSWORD).await.expect(200);
+    let first = app.login("dispatcher", PASSWORD).await.expect(200);
     let r1 = first["refresh_token"]
         .as_str()
         .expect("refresh")
@@ -80,7 +71,7 @@ async fn refresh_rotates_and_detects_reuse(app: TestApp) {
     refresh(&app, r2).await.expect_error(401, "invalid_token");
 
     // A separate sign-in is unaffected.
-    let other = login(&app, "dispatcher", PASSWORD).await.expect(200);
+    let other = app.login("dispatcher", PASSWORD).await.expect(200);
     refresh(&app, &other["refresh_token"]).await.expect(200);
     refresh(&app, "made-up")
         .await
@@ -89,7 +80,7 @@ async fn refresh_rotates_and_detects_reuse(app: TestApp) {
 
 async fn refresh_tokens_expire(app: TestApp) {
     app.world().await;
-    let s = login(&app, "dispatcher", PASSWORD).await.expect(200);
+    let s = app.login("dispatcher", PASSWORD).await.expect(200);
     app.clock.advance(chrono::Duration::seconds(
         app.settings.auth.refresh_token_ttl_secs + 1,
     ));
@@ -100,7 +91,7 @@ async fn refresh_tokens_expire(app: TestApp) {
 
 async fn logout_ends_the_session(app: TestApp) {
     app.world().await;
-    let s = login(&app, "admin", PASSWORD).await.expect(200);
+    let s = app.login("admin", PASSWORD).await.expect(200);
     let r1 = s["refresh_token"].clone();
     let s2 = app
         .post("/api/v1/auth/refresh", None, json!({"refresh_token": r1}))
@@ -128,7 +119,7 @@ async fn logout_ends_the_session(app: TestApp) {
 
 async fn disabled_accounts_cannot_sign_in_or_refresh(app: TestApp) {
     let w = app.world().await;
-    let s = login(&app, "cadre.b", PASSWORD).await.expect(200);
+    let s = app.login("cadre.b", PASSWORD).await.expect(200);
     app.patch(
         &format!("/api/v1/users/{}", w.cadre_b.id),
         Some(&w.admin.token),
@@ -136,7 +127,7 @@ async fn disabled_accounts_cannot_sign_in_or_refresh(app: TestApp) {
     )
     .await
     .expect(200);
-    login(&app, "cadre.b", PASSWORD)
+    app.login("cadre.b", PASSWORD)
         .await
         .expect_error(403, "forbidden");
     refresh(&app, &s["refresh_token"])
@@ -150,7 +141,7 @@ async fn disabled_accounts_cannot_sign_in_or_refresh(app: TestApp) {
     )
     .await
     .expect(200);
-    login(&app, "cadre.b", PASSWORD).await.expect(200);
+    app.login("cadre.b", PASSWORD).await.expect(200);
     refresh(&app, &s["refresh_token"])
         .await
         .expect_error(401, "invalid_token");
@@ -158,7 +149,7 @@ async fn disabled_accounts_cannot_sign_in_or_refresh(app: TestApp) {
 
 async fn changing_a_password_ends_sessions(app: TestApp) {
     let w = app.world().await;
-    let s = login(&app, "ent.a", PASSWORD).await.expect(200);
+    let s = app.login("ent.a", PASSWORD).await.expect(200);
     app.patch(
         &format!("/api/v1/users/{}", w.ent_a.id),
         Some(&w.admin.token),
@@ -169,15 +160,15 @@ async fn changing_a_password_ends_sessions(app: TestApp) {
     refresh(&app, &s["refresh_token"])
         .await
         .expect_error(401, "invalid_token");
-    login(&app, "ent.a", PASSWORD)
+    app.login("ent.a", PASSWORD)
         .await
         .expect_error(401, "invalid_credentials");
-    login(&app, "ent.a", "Brand-new-pass-9").await.expect(200);
+    app.login("ent.a", "Brand-new-pass-9").await.expect(200);
 }
 
 async fn concurrent_refreshes_with_one_token_end_the_sign_in(app: TestApp) {
     app.world().await;
-    let s = login(&app, "dispatcher", PASSWORD).await.expect(200);
+    let s = app.login("dispatcher", PASSWORD).await.expect(200);
     let token = s["refresh_token"].clone();
     let answers = futures_util::future::join_all((0..5).map(|_| refresh(&app, &token))).await;
     let winners: Vec<_> = answers.iter().filter(|r| r.status == 200).collect();

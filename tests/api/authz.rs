@@ -14,7 +14,7 @@ use std::time::Instant;
 
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, TestApp, User, World, credit_code};
+use crate::helpers::{PASSWORD, TestApp, User, World, credit_code, id_of, multipart_file};
 use crate::sms_gateways::Phones;
 
 /// What the table expects of a call.
@@ -385,17 +385,6 @@ struct Call {
 
 const PNG: &[u8] =
     b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
-const BOUNDARY: &str = "qys-authz-boundary-3f9c1d";
-
-fn form(file_name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
-    let mut body = format!(
-        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
-    )
-    .into_bytes();
-    body.extend_from_slice(bytes);
-    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={BOUNDARY}"), body)
-}
 
 /// An enterprise ledger of one row, for the import.
 fn ledger_workbook(name: &str, code: &str) -> Vec<u8> {
@@ -410,10 +399,6 @@ fn ledger_workbook(name: &str, code: &str) -> Vec<u8> {
         sheet.write_string(row, col, text).expect("cell");
     }
     book.save_to_buffer().expect("workbook")
-}
-
-fn id_of(v: &Value) -> String {
-    v["id"].as_str().expect("id").to_string()
 }
 
 /// The records the calls are made on. Calls that are refused change nothing, so they share
@@ -625,17 +610,9 @@ impl<'a> Fixtures<'a> {
             return id.clone();
         }
         let (filer, _, _) = self.parties(scope);
-        let (content_type, body) = form("现场照片.png", PNG);
         let uploaded = self
             .app
-            .send(
-                self.app
-                    .client
-                    .post(self.app.url("/api/v1/attachments"))
-                    .bearer_auth(&filer.token)
-                    .header("content-type", content_type)
-                    .body(body),
-            )
+            .post_file("/api/v1/attachments", &filer.token, "现场照片.png", PNG)
             .await
             .expect(201);
         let id = id_of(&uploaded);
@@ -839,7 +816,7 @@ async fn send(client: &reqwest::Client, address: &str, call: &Call) -> (u16, Str
         Body::None => req,
         Body::Json(v) => req.json(v),
         Body::File(name, bytes) => {
-            let (content_type, body) = form(name, bytes);
+            let (content_type, body) = multipart_file("file", name, bytes);
             req.header("content-type", content_type).body(body)
         }
     };

@@ -22,7 +22,6 @@ fn run(cmd: &mut Command) -> (bool, String, String) {
     )
 }
 
-#[test]
 fn migrate_and_add_users() {
     let dir = tempfile::tempdir().expect("dir");
     let db = format!("sqlite://{}", dir.path().join("cli.db").display());
@@ -127,7 +126,6 @@ fn migrate_and_add_users() {
     }
 }
 
-#[test]
 fn calendar_load_and_list() {
     let dir = tempfile::tempdir().expect("dir");
     let db = format!("sqlite://{}", dir.path().join("cli.db").display());
@@ -220,9 +218,7 @@ pub(crate) fn serve_demo_with(
 }
 
 async fn demo_serves_the_whole_loop(backend: Backend) {
-    let Some(fresh) = empty_database(backend) else {
-        return;
-    };
+    let fresh = empty_database(backend);
     let data = tempfile::tempdir().expect("dir");
     let url = &fresh.settings.database.url;
     let (server, base, printed) = serve_demo(data.path(), url);
@@ -272,17 +268,6 @@ async fn demo_serves_the_whole_loop(backend: Backend) {
     assert!(printed.contains("already holds data"), "{printed}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn demo_serves_the_whole_loop_sqlite() {
-    demo_serves_the_whole_loop(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn demo_serves_the_whole_loop_postgres() {
-    demo_serves_the_whole_loop(Backend::Postgres).await;
-}
-
-#[test]
 fn a_bad_configuration_is_explained() {
     let dir = tempfile::tempdir().expect("dir");
     let file = dir.path().join("bad.toml");
@@ -425,7 +410,6 @@ pub(crate) async fn ticket_as(
 /// `backup` of a live SQLite database under load, then `restore` into place: everything
 /// answered before the backup began is there with its timeline, nothing after the backup
 /// ended is, and `restore` refuses while a server holds the database.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn backup_and_restore_round_trip_under_load() {
     let data = tempfile::tempdir().expect("dir");
     let url = format!("sqlite://{}", data.path().join("live.db").display());
@@ -499,9 +483,7 @@ async fn backup_and_restore_round_trip_under_load() {
 /// ticket answered 201 is there with its timeline and its notifications, which are then
 /// delivered; no ticket in the database lacks its filing event.
 async fn nothing_answered_is_lost_when_the_server_is_killed(backend: Backend) {
-    let Some(fresh) = empty_database(backend) else {
-        return;
-    };
+    let fresh = empty_database(backend);
     let data = tempfile::tempdir().expect("dir");
     let url = fresh.settings.database.url.clone();
     // The liaison cadre gets a message per filing: lift the hourly limit per recipient, or
@@ -626,7 +608,6 @@ pub(crate) async fn all_delivered<'a>(
 
 /// SIGTERM under load: the server stops taking connections, finishes what is in flight and
 /// exits 0, with no message left leased ("sending") and every ticket it answered stored.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_under_load_finishes_in_flight_work_and_leaves_nothing_leased() {
     let data = tempfile::tempdir().expect("dir");
     let url = format!("sqlite://{}", data.path().join("term.db").display());
@@ -696,17 +677,6 @@ async fn sigterm_under_load_finishes_in_flight_work_and_leaves_nothing_leased() 
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn nothing_answered_is_lost_when_the_server_is_killed_sqlite() {
-    nothing_answered_is_lost_when_the_server_is_killed(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn nothing_answered_is_lost_when_the_server_is_killed_postgres() {
-    nothing_answered_is_lost_when_the_server_is_killed(Backend::Postgres).await;
-}
-
-#[test]
 fn backup_is_for_sqlite_and_explains_postgres() {
     let (ok, _, err) = run(qiyeshao().args([
         "backup",
@@ -736,7 +706,6 @@ fn backup_is_for_sqlite_and_explains_postgres() {
 
 /// The request log names the method and path, not the query string, which can carry phone
 /// numbers (a search, an outbox filter); the notifier's own lines mask numbers.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_request_log_carries_no_personal_data() {
     use std::io::Read;
     let data = tempfile::tempdir().expect("dir");
@@ -785,3 +754,17 @@ async fn the_request_log_carries_no_personal_data() {
         "{log}"
     );
 }
+
+crate::tests!(
+    migrate_and_add_users,
+    calendar_load_and_list,
+    a_bad_configuration_is_explained,
+    #[each_backend]
+    demo_serves_the_whole_loop,
+    backup_and_restore_round_trip_under_load,
+    sigterm_under_load_finishes_in_flight_work_and_leaves_nothing_leased,
+    backup_is_for_sqlite_and_explains_postgres,
+    #[each_backend]
+    nothing_answered_is_lost_when_the_server_is_killed,
+    the_request_log_carries_no_personal_data,
+);

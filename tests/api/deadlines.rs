@@ -8,17 +8,13 @@ use qiyeshao::db::notifications::{NotificationFilter, NotificationRow};
 use qiyeshao::db::{self, Db};
 use qiyeshao::domain::time::{self, Clock};
 
+use qiyeshao::background::scheduler::{Scheduler, SweepReport};
 use qiyeshao::error::AppError;
-use qiyeshao::scheduler::{Scheduler, SweepReport};
 use qiyeshao::service::calendar::CalendarStore;
 use serde_json::{Value, json};
 
 use crate::both_backends;
-use crate::helpers::{Backend, TestApp, World, spawn_app};
-
-fn id_of(v: &Value) -> String {
-    v["id"].as_str().expect("id").to_string()
-}
+use crate::helpers::{Backend, TestApp, World, id_of, spawn_app};
 
 fn at(text: &str) -> chrono::DateTime<chrono::Utc> {
     time::parse(text).expect("instant")
@@ -27,12 +23,7 @@ fn at(text: &str) -> chrono::DateTime<chrono::Utc> {
 /// The actions on a ticket's timeline, as an administrator sees it.
 async fn actions(app: &TestApp, w: &World, id: &str) -> Vec<String> {
     let admin = app.reissue(&w.admin);
-    app.detail(&admin, id).await["events"]
-        .as_array()
-        .expect("events")
-        .iter()
-        .map(|e| e["action"].as_str().expect("action").to_string())
-        .collect()
+    crate::helpers::actions(&app.detail(&admin, id).await)
 }
 
 fn count(actions: &[String], action: &str) -> usize {
@@ -50,7 +41,7 @@ fn messages(db: &Db, ticket: &str) -> Vec<(String, String, String)> {
         .expect("notifications");
     rows.reverse();
     rows.into_iter()
-        .map(|r| (r.event, r.channel, r.recipient))
+        .map(|r| (r.event.to_string(), r.channel.to_string(), r.recipient))
         .collect()
 }
 
@@ -679,11 +670,8 @@ async fn unrated_tickets_close_after_the_revisit_window(app: TestApp) {
 
 /// Two instances sweep one PostgreSQL at the same moment, several times: every ticket is
 /// reminded once.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_instances_sweeping_one_postgres_remind_once() {
-    let Some(app) = spawn_app(Backend::Postgres).await else {
-        return;
-    };
+    let app = spawn_app(Backend::Postgres).await;
     let w = app.world().await;
     app.set_contact(&w.cadre_a, Some("13800000002"), None);
     app.clock.set(at("2026-11-23T09:00:00+08:00"));
@@ -733,10 +721,7 @@ async fn two_instances_sweeping_one_postgres_remind_once() {
 /// The overdue stay listed while they wait for the next level: the sweep pages through all
 /// of them, so a new one is escalated however many older ones there are.
 async fn every_overdue_ticket_is_looked_at(backend: Backend) {
-    let Some(app) = crate::helpers::spawn_app_with(backend, |s| s.scheduler.batch_size = 2).await
-    else {
-        return;
-    };
+    let app = crate::helpers::spawn_app_with(backend, |s| s.scheduler.batch_size = 2).await;
     let w = app.world().await;
     app.clock.set(at("2026-11-23T09:00:00+08:00"));
     let ent = app.reissue(&w.ent_a);
@@ -764,16 +749,6 @@ async fn every_overdue_ticket_is_looked_at(backend: Backend) {
     for old in &ids {
         assert_eq!(app.detail(&admin, old).await["escalation_level"], 2);
     }
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_overdue_ticket_is_looked_at_sqlite() {
-    every_overdue_ticket_is_looked_at(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_overdue_ticket_is_looked_at_postgres() {
-    every_overdue_ticket_is_looked_at(Backend::Postgres).await;
 }
 
 /// Resolving keeps the working days it took (for the handling-time figures); rework clears
@@ -825,4 +800,12 @@ both_backends!(
     extensions_are_asked_decided_and_counted,
     the_scheduler_reminds_and_escalates_once_each,
     unrated_tickets_close_after_the_revisit_window,
+);
+
+crate::tests!(
+    #[needs(Postgres)]
+    #[workers(4)]
+    two_instances_sweeping_one_postgres_remind_once,
+    #[each_backend]
+    every_overdue_ticket_is_looked_at,
 );

@@ -104,13 +104,7 @@ async fn users(app: TestApp) {
     assert_eq!(u["disabled"], false);
     assert!(u.get("password").is_none() && u.get("password_hash").is_none());
     // The new account signs in.
-    app.post(
-        "/api/v1/auth/login",
-        None,
-        json!({"username": "li.wei", "password": "Secret-pass-1"}),
-    )
-    .await
-    .expect(200);
+    app.login("li.wei", "Secret-pass-1").await.expect(200);
     // Membership rules.
     for (body, field) in [
         (

@@ -6,15 +6,16 @@
 //! foreign-attachment checks. Its output is streamed as it runs.
 //!
 //! Needs `/usr/bin/chromium`, Node.js 20+ and `npm ci --prefix tests/e2e`. Without them the
-//! test is skipped with a message, unless `TEST_REQUIRE_BROWSER=1` (CI sets it), which makes
-//! it fail. `E2E_SCREENSHOTS_DIR=dir` keeps screenshots of the main pages there.
+//! harness reports the test as ignored, saying what is missing, unless
+//! `TEST_REQUIRE_BROWSER=1` (CI sets it), which makes it fail. `E2E_SCREENSHOTS_DIR=dir` keeps
+//! screenshots of the main pages there.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use qiyeshao::demo;
+use qiyeshao::cli::demo;
 use qiyeshao::startup::Application;
 
 use crate::helpers::test_settings;
@@ -49,8 +50,8 @@ fn node_major() -> Option<u32> {
         .ok()
 }
 
-/// What the browser tests need and this machine lacks.
-fn missing() -> Vec<String> {
+/// What the browser tests need and this machine lacks (the harness asks, before the run).
+pub(crate) fn missing() -> Vec<String> {
     let mut missing = Vec::new();
     if !Path::new(CHROMIUM).is_file() {
         missing.push(format!(
@@ -96,29 +97,7 @@ fn run_streaming(mut cmd: Command, timeout: Duration) -> std::process::ExitStatu
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_pages_walk_the_whole_loop_in_a_browser() {
-    let required = std::env::var("TEST_REQUIRE_BROWSER").is_ok_and(|v| v == "1");
-    let missing = missing();
-    if !missing.is_empty() {
-        assert!(
-            !required,
-            "TEST_REQUIRE_BROWSER=1 but the browser tests cannot run; missing: {}",
-            missing.join("; ")
-        );
-        // Straight to stderr, past the test harness's capture, so that the skip is seen.
-        let _ = writeln!(
-            std::io::stderr(),
-            "\n********************************************************************\n\
-             SKIPPED: browser tests need chromium and `npm ci --prefix tests/e2e`\n\
-             missing: {}\n\
-             (set TEST_REQUIRE_BROWSER=1 to make this a failure)\n\
-             ********************************************************************\n",
-            missing.join("; ")
-        );
-        return;
-    }
-
     // A real server on a free port over a fresh SQLite database, with the demo data.
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}", dir.path().join("e2e.db").display());
@@ -182,3 +161,8 @@ async fn the_pages_walk_the_whole_loop_in_a_browser() {
          screenshots are in the output above"
     );
 }
+
+crate::tests!(
+    #[needs(Browser)]
+    the_pages_walk_the_whole_loop_in_a_browser,
+);

@@ -557,14 +557,11 @@ both_backends!(
 /// With every connection of the pool taken, requests wait the configured time and are then
 /// answered 503, and readiness says so; when connections come back, so does service.
 async fn database_unavailable(backend: Backend) {
-    let Some(app) = spawn_app_with(backend, |s| {
+    let app = spawn_app_with(backend, |s| {
         s.database.max_connections = 1;
         s.database.acquire_timeout_ms = 300;
     })
-    .await
-    else {
-        return;
-    };
+    .await;
     let w = app.world().await;
     let held = app.db.conn().expect("the only connection");
     let started = std::time::Instant::now();
@@ -585,12 +582,7 @@ async fn database_unavailable(backend: Backend) {
     assert_eq!(app.get("/readyz", None).await.status, 200);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn database_unavailable_sqlite() {
-    database_unavailable(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn database_unavailable_postgres() {
-    database_unavailable(Backend::Postgres).await;
-}
+crate::tests!(
+    #[each_backend]
+    database_unavailable,
+);

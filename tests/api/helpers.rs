@@ -1,28 +1,32 @@
-//! The test harness: a real server on a free port over a fresh database per test — a SQLite
-//! file in a temporary directory, or a schema of its own on the PostgreSQL of
-//! `TEST_POSTGRES_URL` — plus fixtures and an HTTP client.
+//! What the tests stand on: a real server on a free port over a fresh database per test — a
+//! SQLite file in a temporary directory, or a schema of its own on the PostgreSQL of
+//! `TEST_POSTGRES_URL` (or the local one) — plus, in `http`, the calls tests make to it and,
+//! in `fixtures`, the district they make them in.
 //!
 //! Tests are written once as `async fn name(app: TestApp)` and run on both backends by
-//! `both_backends!(name)`. Without `TEST_POSTGRES_URL` the PostgreSQL run is skipped with a
-//! message, unless `TEST_REQUIRE_POSTGRES=1`, which makes it fail.
+//! `both_backends!(name)`; the harness (`harness.rs`) runs the PostgreSQL half only where
+//! there is a PostgreSQL, and reports it as ignored, or failed, where there is none.
 
-use std::sync::{Arc, OnceLock};
+mod fixtures;
+mod http;
+
+use std::sync::Arc;
 
 use chrono::Utc;
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
-use qiyeshao::auth::{self, Principal, TokenKeys};
+use qiyeshao::auth::TokenKeys;
 use qiyeshao::config::Settings;
 use qiyeshao::db::Db;
-use qiyeshao::domain::ticket::Role;
 use qiyeshao::domain::time::ManualClock;
 use qiyeshao::notify::worker::WorkerHandle;
-use qiyeshao::service::accounts::{self, NewUser};
-use qiyeshao::service::directory::{self, NewCategory, NewDepartment, NewEnterprise};
 use qiyeshao::startup::Application;
-use serde_json::{Value, json};
 
-pub const PASSWORD: &str = "Test-pass-123";
+use crate::sms_gateways::Phones;
+
+pub use fixtures::{PASSWORD, User, World, actions, credit_code};
+pub use http::{Resp, id_of, multipart_file};
+
 const SECRET: &str = "test-secret-test-secret-test-secret-0123456789";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,7 +60,7 @@ pub struct TestApp {
     /// What the service functions that write ticket events take.
     pub ctx: qiyeshao::service::tickets::Context,
     /// The deadline scheduler; tests sweep when they choose (it does not run by itself).
-    pub scheduler: qiyeshao::scheduler::Scheduler,
+    pub scheduler: qiyeshao::background::scheduler::Scheduler,
     server: actix_web::dev::ServerHandle,
     worker: Option<WorkerHandle>,
     _dir: tempfile::TempDir,
@@ -80,20 +84,8 @@ impl Drop for TestApp {
     }
 }
 
-/// The PostgreSQL to test against, or `None` to skip. Fails when it is required but missing.
-pub fn postgres_url() -> Option<String> {
-    let required = std::env::var("TEST_REQUIRE_POSTGRES").is_ok_and(|v| v == "1");
-    match std::env::var("TEST_POSTGRES_URL") {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ if required => panic!("TEST_REQUIRE_POSTGRES=1 but TEST_POSTGRES_URL is not set"),
-        _ => {
-            eprintln!("SKIPPED on PostgreSQL: set TEST_POSTGRES_URL to run this test there");
-            None
-        }
-    }
-}
-
-fn with_param(url: &str, param: &str) -> String {
+/// `url` with one more query parameter.
+pub fn with_param(url: &str, param: &str) -> String {
     let sep = if url.contains('?') { '&' } else { '?' };
     format!("{url}{sep}{param}")
 }
@@ -115,18 +107,18 @@ pub fn test_settings(dir: &std::path::Path, database_url: String) -> Settings {
 }
 
 /// A fresh, empty database for one test: its URL, and what to drop afterwards.
-fn fresh_database(backend: Backend, dir: &std::path::Path) -> Option<(String, Option<PgSchema>)> {
+fn fresh_database(backend: Backend, dir: &std::path::Path) -> (String, Option<PgSchema>) {
     match backend {
-        Backend::Sqlite => Some((format!("sqlite://{}", dir.join("test.db").display()), None)),
+        Backend::Sqlite => (format!("sqlite://{}", dir.join("test.db").display()), None),
         Backend::Postgres => {
-            let base_url = postgres_url()?;
+            let base_url = crate::harness::postgres_url().to_string();
             let schema = format!("t_{}", uuid::Uuid::now_v7().simple());
             let mut conn = PgConnection::establish(&base_url)
                 .unwrap_or_else(|e| panic!("cannot connect to TEST_POSTGRES_URL: {e}"));
             conn.batch_execute(&format!("CREATE SCHEMA {schema}"))
                 .expect("create test schema");
             let url = with_param(&base_url, &format!("options=-csearch_path%3D{schema}"));
-            Some((url, Some(PgSchema { base_url, schema })))
+            (url, Some(PgSchema { base_url, schema }))
         }
     }
 }
@@ -138,26 +130,23 @@ pub struct EmptyDatabase {
     _pg: Option<PgSchema>,
 }
 
-pub fn empty_database(backend: Backend) -> Option<EmptyDatabase> {
+pub fn empty_database(backend: Backend) -> EmptyDatabase {
     let dir = tempfile::tempdir().expect("temp dir");
-    let (url, pg) = fresh_database(backend, dir.path())?;
-    Some(EmptyDatabase {
+    let (url, pg) = fresh_database(backend, dir.path());
+    EmptyDatabase {
         settings: test_settings(dir.path(), url),
         _dir: dir,
         _pg: pg,
-    })
+    }
 }
 
-pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+pub async fn spawn_app(backend: Backend) -> TestApp {
     spawn_app_with(backend, |_| {}).await
 }
 
-pub async fn spawn_app_with(
-    backend: Backend,
-    adjust: impl FnOnce(&mut Settings),
-) -> Option<TestApp> {
+pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
-    let (url, pg) = fresh_database(backend, dir.path())?;
+    let (url, pg) = fresh_database(backend, dir.path());
     let mut settings = test_settings(dir.path(), url);
     adjust(&mut settings);
     // TEST_LOG=debug (or any filter) shows the servers' logs.
@@ -176,7 +165,7 @@ pub async fn spawn_app_with(
     let ctx = app.ticket_context();
     let scheduler = app.scheduler().clone();
     tokio::spawn(app.run_until_stopped());
-    Some(TestApp {
+    TestApp {
         backend,
         address,
         client: http_client(),
@@ -190,7 +179,7 @@ pub async fn spawn_app_with(
         worker,
         _dir: dir,
         _pg: pg,
-    })
+    }
 }
 
 /// An HTTP client for talking to the servers under test. reqwest is built with rustls and
@@ -205,419 +194,31 @@ pub fn http_client_builder() -> reqwest::ClientBuilder {
     reqwest::Client::builder()
 }
 
-/// Runs each named `async fn(TestApp)` on SQLite and on PostgreSQL.
-#[macro_export]
-macro_rules! both_backends {
-    ($($name:ident),+ $(,)?) => {
-        $(
-            mod $name {
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn sqlite() {
-                    let app = $crate::helpers::spawn_app($crate::helpers::Backend::Sqlite)
-                        .await
-                        .expect("sqlite app");
-                    super::$name(app).await;
-                }
-
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn postgres() {
-                    if let Some(app) = $crate::helpers::spawn_app($crate::helpers::Backend::Postgres).await {
-                        super::$name(app).await;
-                    }
-                }
-            }
-        )+
-    };
+/// Runs `test` over a fresh database on `backend` (what `both_backends!` registers).
+pub async fn on_backend<Fut>(backend: Backend, test: impl FnOnce(TestApp) -> Fut)
+where
+    Fut: Future<Output = ()>,
+{
+    let app = spawn_app(backend).await;
+    test(app).await;
 }
 
-/// Runs each named `async fn(TestApp, Phones)` on SQLite and on PostgreSQL, the server sending
-/// its SMS to the phones' stand-in gateway.
-#[macro_export]
-macro_rules! with_phones {
-    ($($name:ident),+ $(,)?) => {
-        $(
-            mod $name {
-                use $crate::helpers::{Backend, spawn_app_with};
-                use $crate::sms_gateways::Phones;
-
-                async fn run(backend: Backend) {
-                    let phones = Phones::start();
-                    let sms = phones.settings();
-                    if let Some(app) =
-                        spawn_app_with(backend, |s| s.notifications.sms = sms).await
-                    {
-                        super::$name(app, phones).await;
-                    }
-                }
-
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn sqlite() {
-                    run(Backend::Sqlite).await;
-                }
-
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn postgres() {
-                    run(Backend::Postgres).await;
-                }
-            }
-        )+
-    };
+/// Runs `test` over a fresh database on `backend`, the server sending its SMS to the phones'
+/// stand-in gateway (what `with_phones!` registers).
+pub async fn on_backend_with_phones<Fut>(
+    backend: Backend,
+    test: impl FnOnce(TestApp, Phones) -> Fut,
+) where
+    Fut: Future<Output = ()>,
+{
+    let phones = Phones::start();
+    let sms = phones.settings();
+    let app = spawn_app_with(backend, |s| s.notifications.sms = sms).await;
+    test(app, phones).await;
 }
 
-/// An HTTP answer: status, headers and the body as JSON (null when empty or not JSON).
-#[derive(Debug)]
-pub struct Resp {
-    pub status: u16,
-    pub headers: reqwest::header::HeaderMap,
-    pub body: Value,
-    pub text: String,
-}
-
-impl Resp {
-    /// The `error` code of an error body.
-    pub fn code(&self) -> &str {
-        self.body["error"].as_str().unwrap_or("")
-    }
-
-    #[track_caller]
-    pub fn expect(self, status: u16) -> Value {
-        assert_eq!(
-            self.status, status,
-            "unexpected status; body: {}",
-            self.text
-        );
-        self.body
-    }
-
-    #[track_caller]
-    pub fn expect_error(&self, status: u16, code: &str) {
-        assert_eq!(
-            self.status, status,
-            "unexpected status; body: {}",
-            self.text
-        );
-        assert_eq!(
-            self.code(),
-            code,
-            "unexpected error code; body: {}",
-            self.text
-        );
-    }
-
-    /// The message of a 422 for `field`.
-    pub fn field(&self, field: &str) -> Option<&str> {
-        self.body["fields"][field].as_str()
-    }
-}
-
-/// A signed-in user of the fixture.
-#[derive(Debug, Clone)]
-pub struct User {
-    pub id: String,
-    pub token: String,
-}
-
-/// A small district: three departments, three enterprises, a category, and users of every role.
-#[derive(Debug, Clone)]
-pub struct World {
-    pub admin: User,
-    pub dispatcher: User,
-    /// Cadre of department A.
-    pub cadre_a: User,
-    /// Another cadre of department A.
-    pub cadre_a2: User,
-    /// Cadre of department B.
-    pub cadre_b: User,
-    /// Cadre of department C and liaison cadre of enterprise A.
-    pub liaison: User,
-    /// User of enterprise A.
-    pub ent_a: User,
-    /// Another user of enterprise A.
-    pub ent_a2: User,
-    /// User of enterprise B.
-    pub ent_b: User,
-    pub dept_a: String,
-    pub dept_b: String,
-    pub dept_c: String,
-    pub enterprise_a: String,
-    pub enterprise_b: String,
-    /// Default department A, deadline 5 days.
-    pub category: String,
-}
-
-fn password_hash() -> String {
-    static HASH: OnceLock<String> = OnceLock::new();
-    HASH.get_or_init(|| auth::hash_password(PASSWORD).expect("hash"))
-        .clone()
-}
-
-pub fn credit_code(n: u32) -> String {
-    let body = format!("914301120000{n:05}");
-    let check = qiyeshao::domain::credit_code::check_character(&body).expect("body");
-    format!("{body}{check}")
-}
-
-impl TestApp {
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{}", self.address, path)
-    }
-
-    pub async fn send(&self, req: reqwest::RequestBuilder) -> Resp {
-        let res = req.send().await.expect("request sent");
-        let status = res.status().as_u16();
-        let headers = res.headers().clone();
-        let text = res.text().await.expect("body read");
-        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Resp {
-            status,
-            headers,
-            body,
-            text,
-        }
-    }
-
-    fn with_token(req: reqwest::RequestBuilder, token: Option<&str>) -> reqwest::RequestBuilder {
-        match token {
-            Some(t) => req.bearer_auth(t),
-            None => req,
-        }
-    }
-
-    pub async fn get(&self, path: &str, token: Option<&str>) -> Resp {
-        self.send(Self::with_token(self.client.get(self.url(path)), token))
-            .await
-    }
-
-    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Resp {
-        self.send(Self::with_token(self.client.post(self.url(path)), token).json(&body))
-            .await
-    }
-
-    pub async fn patch(&self, path: &str, token: Option<&str>, body: Value) -> Resp {
-        self.send(Self::with_token(self.client.patch(self.url(path)), token).json(&body))
-            .await
-    }
-
-    /// A token for a user, minted with the app's key and clock (sign-in is tested on its own).
-    pub fn token_for(&self, user: &qiyeshao::db::users::UserRow) -> String {
-        let who = accounts::principal_of(user).expect("principal");
-        self.token(&who)
-    }
-
-    /// The same user with a token minted now (after the test moved the clock).
-    pub fn reissue(&self, user: &User) -> User {
-        let row = self
-            .db
-            .read(|c| -> Result<_, qiyeshao::error::AppError> {
-                Ok(qiyeshao::db::users::find(c, &user.id)?)
-            })
-            .expect("user")
-            .expect("user exists");
-        User {
-            id: row.id.clone(),
-            token: self.token_for(&row),
-        }
-    }
-
-    pub fn token(&self, who: &Principal) -> String {
-        self.tokens
-            .issue(who, qiyeshao::domain::time::Clock::now(&self.clock))
-            .expect("token")
-    }
-
-    /// Creates a user directly in the database and returns it signed in.
-    pub fn make_user(
-        &self,
-        username: &str,
-        role: Role,
-        department: Option<&str>,
-        enterprise: Option<&str>,
-    ) -> User {
-        let input = NewUser {
-            username: username.into(),
-            password_hash: password_hash(),
-            name: format!("{username} 的名字"),
-            phone: None,
-            email: None,
-            role,
-            department_id: department.map(Into::into),
-            enterprise_id: enterprise.map(Into::into),
-        };
-        let row = self
-            .db
-            .write(move |c| accounts::create_user(c, input, Utc::now()))
-            .expect("create user");
-        User {
-            token: self.token_for(&row),
-            id: row.id,
-        }
-    }
-
-    /// Gives a user a mobile number and an e-mail address, for notifications.
-    pub fn set_contact(&self, user: &User, phone: Option<&str>, email: Option<&str>) {
-        let (id, phone, email) = (
-            user.id.clone(),
-            phone.map(str::to_string),
-            email.map(str::to_string),
-        );
-        self.db
-            .write(move |c| {
-                accounts::update_user(
-                    c,
-                    &id,
-                    accounts::UserChanges {
-                        phone: Some(phone),
-                        email: Some(email),
-                        ..Default::default()
-                    },
-                    Utc::now(),
-                )
-            })
-            .expect("set contact");
-    }
-
-    /// Makes a user the head of a department.
-    pub fn set_head(&self, department: &str, user: &User) {
-        let (dept, head) = (department.to_string(), user.id.clone());
-        self.db
-            .write(move |c| {
-                directory::update_department(
-                    c,
-                    &dept,
-                    directory::DepartmentChanges {
-                        head_user_id: Some(Some(head)),
-                        ..Default::default()
-                    },
-                    Utc::now(),
-                )
-            })
-            .expect("set head");
-    }
-
-    pub fn make_department(&self, name: &str) -> String {
-        let input = NewDepartment {
-            name: name.into(),
-            parent_id: None,
-            head_user_id: None,
-        };
-        self.db
-            .write(move |c| directory::create_department(c, input, Utc::now()))
-            .expect("create department")
-            .id
-    }
-
-    pub fn make_enterprise(&self, name: &str, n: u32, liaison: Option<&str>) -> String {
-        let input = NewEnterprise {
-            name: name.into(),
-            credit_code: credit_code(n),
-            industry_chain: Some("智能终端".into()),
-            area: Some("望城经开区".into()),
-            address: None,
-            contact_name: Some(format!("{name}联系人")),
-            contact_phone: Some("13900000000".into()),
-            liaison_cadre_id: liaison.map(Into::into),
-        };
-        self.db
-            .write(move |c| directory::create_enterprise(c, input, Utc::now()))
-            .expect("create enterprise")
-            .id
-    }
-
-    pub fn make_category(&self, name: &str, department: Option<&str>, days: i32) -> String {
-        let input = NewCategory {
-            name: name.into(),
-            default_department_id: department.map(Into::into),
-            deadline_days: days,
-        };
-        self.db
-            .write(move |c| directory::create_category(c, input, Utc::now()))
-            .expect("create category")
-            .id
-    }
-
-    pub async fn world(&self) -> World {
-        let dept_a = self.make_department("部门甲");
-        let dept_b = self.make_department("部门乙");
-        let dept_c = self.make_department("部门丙");
-        let admin = self.make_user("admin", Role::Admin, None, None);
-        let dispatcher = self.make_user("dispatcher", Role::Dispatcher, None, None);
-        let cadre_a = self.make_user("cadre.a", Role::Cadre, Some(&dept_a), None);
-        let cadre_a2 = self.make_user("cadre.a2", Role::Cadre, Some(&dept_a), None);
-        let cadre_b = self.make_user("cadre.b", Role::Cadre, Some(&dept_b), None);
-        let liaison = self.make_user("liaison", Role::Cadre, Some(&dept_c), None);
-        let enterprise_a = self.make_enterprise("甲企业有限公司", 1, Some(&liaison.id));
-        let enterprise_b = self.make_enterprise("乙企业有限公司", 2, None);
-        let ent_a = self.make_user("ent.a", Role::Enterprise, None, Some(&enterprise_a));
-        let ent_a2 = self.make_user("ent.a2", Role::Enterprise, None, Some(&enterprise_a));
-        let ent_b = self.make_user("ent.b", Role::Enterprise, None, Some(&enterprise_b));
-        let category = self.make_category("用电报装", Some(&dept_a), 5);
-        World {
-            admin,
-            dispatcher,
-            cadre_a,
-            cadre_a2,
-            cadre_b,
-            liaison,
-            ent_a,
-            ent_a2,
-            ent_b,
-            dept_a,
-            dept_b,
-            dept_c,
-            enterprise_a,
-            enterprise_b,
-            category,
-        }
-    }
-
-    /// Files a problem as `user`; returns the ticket.
-    pub async fn file(&self, user: &User, category: &str, title: &str) -> Value {
-        self.post(
-            "/api/v1/tickets",
-            Some(&user.token),
-            json!({
-                "kind": "problem",
-                "category_id": category,
-                "title": title,
-                "description": format!("{title}的详细情况"),
-            }),
-        )
-        .await
-        .expect(201)
-    }
-
-    /// Takes an action on a ticket; returns the answer.
-    pub async fn act(&self, user: &User, ticket: &str, action: &str, body: Value) -> Resp {
-        self.post(
-            &format!("/api/v1/tickets/{ticket}/{action}"),
-            Some(&user.token),
-            body,
-        )
-        .await
-    }
-
-    /// The ticket with its timeline, as `user` sees it.
-    pub async fn detail(&self, user: &User, ticket: &str) -> Value {
-        self.get(&format!("/api/v1/tickets/{ticket}"), Some(&user.token))
-            .await
-            .expect(200)
-    }
-
-    /// Files a ticket as enterprise A and takes it to `in_progress` with cadre A as assignee.
-    pub async fn ticket_in_progress(&self, w: &World) -> String {
-        let t = self.file(&w.ent_a, &w.category, "设备进场道路破损").await;
-        let id = t["id"].as_str().expect("id").to_string();
-        self.act(
-            &w.dispatcher,
-            &id,
-            "assign",
-            json!({"department_id": w.dept_a, "assignee_id": w.cadre_a.id}),
-        )
-        .await
-        .expect(200);
-        self.act(&w.cadre_a, &id, "sign", json!({}))
-            .await
-            .expect(200);
-        id
-    }
+/// A free TCP port on 127.0.0.1, for a server a test starts (and restarts) on a known port.
+pub fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.local_addr().expect("address").port()
 }

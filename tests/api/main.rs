@@ -1,12 +1,12 @@
 //! API integration tests: one binary, a real server per test, each test run on SQLite and on
-//! PostgreSQL (see `helpers`).
+//! PostgreSQL (see `helpers`), under a harness of our own (see `harness`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod harness;
 mod helpers;
 
 mod allowed;
-
 mod auth;
 mod authz;
 mod cli;
@@ -28,3 +28,7 @@ mod sms_gateways;
 mod smtp;
 mod stats;
 mod workflow;
+
+fn main() -> std::process::ExitCode {
+    harness::main()
+}

@@ -32,7 +32,6 @@ fn versions(dir: &str) -> BTreeSet<String> {
         .collect()
 }
 
-#[test]
 fn both_backends_have_the_same_migrations() {
     let sqlite = versions("sqlite");
     assert!(!sqlite.is_empty());
@@ -61,9 +60,7 @@ fn table_count(db: &Db, backend: Backend) -> i64 {
 }
 
 fn up_down_up(backend: Backend) {
-    let Some(fresh) = empty_database(backend) else {
-        return;
-    };
+    let fresh = empty_database(backend);
     let settings = &fresh.settings;
     let applied = db::migrate(settings).expect("up");
     assert_eq!(applied.len(), versions("sqlite").len());
@@ -78,21 +75,9 @@ fn up_down_up(backend: Backend) {
     assert!(db::migrate(settings).expect("nothing to do").is_empty());
 }
 
-#[test]
-fn up_down_up_sqlite() {
-    up_down_up(Backend::Sqlite);
-}
-
-#[test]
-fn up_down_up_postgres() {
-    up_down_up(Backend::Postgres);
-}
-
 /// The timeline is append-only in the database itself, not only in the code.
 fn events_cannot_be_changed(backend: Backend) {
-    let Some(fresh) = empty_database(backend) else {
-        return;
-    };
+    let fresh = empty_database(backend);
     db::migrate(&fresh.settings).expect("up");
     let db = Db::connect(&fresh.settings).expect("pool");
     let mut conn = db.conn().expect("connection");
@@ -140,12 +125,10 @@ fn events_cannot_be_changed(backend: Backend) {
     );
 }
 
-#[test]
-fn events_cannot_be_changed_sqlite() {
-    events_cannot_be_changed(Backend::Sqlite);
-}
-
-#[test]
-fn events_cannot_be_changed_postgres() {
-    events_cannot_be_changed(Backend::Postgres);
-}
+crate::tests!(
+    both_backends_have_the_same_migrations,
+    #[each_backend]
+    up_down_up,
+    #[each_backend]
+    events_cannot_be_changed,
+);

@@ -2,7 +2,8 @@
 //! (initdb in a temporary directory, on a port of its own), since the shared one of
 //! `TEST_POSTGRES_URL` cannot be stopped under the other tests: the binaries are found with
 //! `TEST_PG_BINDIR`, `pg_config --bindir` or under `/usr/lib/postgresql/*/bin`. Without them
-//! the test is skipped with a message, unless `TEST_REQUIRE_POSTGRES=1`, which makes it fail.
+//! the harness reports the tests as ignored, unless `TEST_REQUIRE_POSTGRES=1`, which makes them
+//! fail.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -12,6 +13,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use crate::cli::{all_delivered, demo_token, first_category, serve_demo_with, ticket_as};
+use crate::helpers::free_port;
 
 /// A PostgreSQL server of the test's own, stopped and removed when dropped.
 struct PrivatePostgres {
@@ -21,8 +23,8 @@ struct PrivatePostgres {
     dir: tempfile::TempDir,
 }
 
-/// The directory holding `initdb` and `pg_ctl`.
-fn postgres_bindir() -> Option<PathBuf> {
+/// The directory holding `initdb` and `pg_ctl` (the harness asks, before the run).
+pub(crate) fn postgres_bindir() -> Option<PathBuf> {
     if let Ok(dir) = std::env::var("TEST_PG_BINDIR") {
         return Some(PathBuf::from(dir));
     }
@@ -58,14 +60,6 @@ fn as_postgres_user(program: &Path) -> Command {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("address")
-        .port()
-}
-
 #[track_caller]
 fn run_ok(cmd: &mut Command) {
     let out = cmd.output().expect("run a PostgreSQL command");
@@ -78,16 +72,8 @@ fn run_ok(cmd: &mut Command) {
 }
 
 impl PrivatePostgres {
-    fn start() -> Option<PrivatePostgres> {
-        let required = std::env::var("TEST_REQUIRE_POSTGRES").is_ok_and(|v| v == "1");
-        let Some(bindir) = postgres_bindir() else {
-            assert!(
-                !required,
-                "TEST_REQUIRE_POSTGRES=1 but no PostgreSQL server binaries (initdb, pg_ctl) were found; set TEST_PG_BINDIR"
-            );
-            eprintln!("SKIPPED: no PostgreSQL server binaries (initdb, pg_ctl) for an outage test");
-            return None;
-        };
+    fn start() -> PrivatePostgres {
+        let bindir = postgres_bindir().expect("PostgreSQL's server programs (initdb, pg_ctl)");
         let dir = tempfile::tempdir().expect("temp dir");
         run_ok(Command::new("chmod").arg("0777").arg(dir.path()));
         let data = dir.path().join("data");
@@ -104,7 +90,7 @@ impl PrivatePostgres {
             dir,
         };
         pg.resume();
-        Some(pg)
+        pg
     }
 
     fn url(&self) -> String {
@@ -361,19 +347,13 @@ impl Outage {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_postgresql_outage_answers_503_quickly_and_recovers_without_a_restart() {
-    let Some(pg) = PrivatePostgres::start() else {
-        return;
-    };
+    let pg = PrivatePostgres::start();
     the_service_rides_out(Outage::Stopped(pg)).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_hanging_postgresql_answers_503_in_time_and_recovers_without_a_restart() {
-    let Some(pg) = PrivatePostgres::start() else {
-        return;
-    };
+    let pg = PrivatePostgres::start();
     let relay = FreezingRelay::start(pg.port).await;
     the_service_rides_out(Outage::Frozen(pg, relay)).await;
 }
@@ -529,3 +509,12 @@ async fn the_service_rides_out(outage: Outage) {
     let (_, text) = get(&client, &format!("{base}/metrics")).await;
     assert_eq!(metric(&text, "qiyeshao_worker_paused"), 0.0, "{text}");
 }
+
+crate::tests!(
+    #[needs(PostgresServer)]
+    #[workers(4)]
+    a_postgresql_outage_answers_503_quickly_and_recovers_without_a_restart,
+    #[needs(PostgresServer)]
+    #[workers(4)]
+    a_hanging_postgresql_answers_503_in_time_and_recovers_without_a_restart,
+);

@@ -5,36 +5,12 @@ use chrono::Duration;
 use serde_json::{Value, json};
 
 use crate::both_backends;
-use crate::helpers::{Resp, TestApp, User, credit_code, spawn_app_with};
+use crate::helpers::{Resp, TestApp, User, credit_code, multipart_file, spawn_app_with};
 use crate::sms_gateways::Phones;
 
-const BOUNDARY: &str = "qys-test-boundary-7MA4YWxkTrZu0gW";
-
-/// A multipart form with one file part.
-fn form(part: &str, file_name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
-    let mut body = format!(
-        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{part}\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
-    )
-    .into_bytes();
-    body.extend_from_slice(bytes);
-    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={BOUNDARY}"), body)
-}
-
-async fn post_form(app: &TestApp, path: &str, token: &str, file_name: &str, bytes: &[u8]) -> Resp {
-    let (content_type, body) = form("file", file_name, bytes);
-    app.send(
-        app.client
-            .post(app.url(path))
-            .bearer_auth(token)
-            .header("content-type", content_type)
-            .body(body),
-    )
-    .await
-}
-
 async fn upload(app: &TestApp, user: &User, file_name: &str, bytes: &[u8]) -> Resp {
-    post_form(app, "/api/v1/attachments", &user.token, file_name, bytes).await
+    app.post_file("/api/v1/attachments", &user.token, file_name, bytes)
+        .await
 }
 
 const PNG: &[u8] =
@@ -98,7 +74,7 @@ async fn attachments_are_typed_by_their_bytes_and_shown_only_in_scope(app: TestA
     upload(&app, &w.ent_a, "empty.png", b"")
         .await
         .expect_error(400, "empty_file");
-    let (content_type, body) = form("other", "a.png", PNG);
+    let (content_type, body) = multipart_file("other", "a.png", PNG);
     app.send(
         app.client
             .post(app.url("/api/v1/attachments"))
@@ -332,9 +308,19 @@ async fn unattached_uploads_are_removed_after_a_day(app: TestApp) {
     let dir = app.settings.attachments_dir();
     let now = chrono::Utc::now();
     // Within the day nothing goes.
-    qiyeshao::startup::housekeep(&app.db, &app.settings, now + Duration::hours(23)).unwrap();
+    qiyeshao::background::housekeeping::housekeep(
+        &app.db,
+        &app.settings,
+        now + Duration::hours(23),
+    )
+    .unwrap();
     assert_eq!(walk(&dir).len(), 2);
-    qiyeshao::startup::housekeep(&app.db, &app.settings, now + Duration::hours(25)).unwrap();
+    qiyeshao::background::housekeeping::housekeep(
+        &app.db,
+        &app.settings,
+        now + Duration::hours(25),
+    )
+    .unwrap();
     let left = walk(&dir);
     assert_eq!(left.len(), 1, "{left:?}");
     assert!(left[0].ends_with(kept["id"].as_str().unwrap()), "{left:?}");
@@ -348,7 +334,12 @@ async fn unattached_uploads_are_removed_after_a_day(app: TestApp) {
         200
     );
     // And again: nothing more to do, no error.
-    qiyeshao::startup::housekeep(&app.db, &app.settings, now + Duration::hours(26)).unwrap();
+    qiyeshao::background::housekeeping::housekeep(
+        &app.db,
+        &app.settings,
+        now + Duration::hours(26),
+    )
+    .unwrap();
 
     // Files nothing reads go a day after they were last written: a partial upload a crash
     // left, and a file whose record is gone. Younger ones, and recorded ones, stay.
@@ -368,7 +359,8 @@ async fn unattached_uploads_are_removed_after_a_day(app: TestApp) {
             .set_modified(two_days_ago)
             .unwrap();
     }
-    let removed = qiyeshao::startup::housekeep(&app.db, &app.settings, now).unwrap();
+    let removed =
+        qiyeshao::background::housekeeping::housekeep(&app.db, &app.settings, now).unwrap();
     assert_eq!(removed, 2);
     let mut left: Vec<_> = walk(&dir)
         .into_iter()
@@ -610,13 +602,7 @@ async fn enterprises_register_with_their_credit_code(app: TestApp, phones: Phone
         token,
     };
     app.file(&me, &w.category, "新厂房用电报装").await;
-    app.post(
-        "/api/v1/auth/login",
-        None,
-        json!({"username": phone, "password": "Xincai2026"}),
-    )
-    .await
-    .expect(200);
+    app.login(phone, "Xincai2026").await.expect(200);
 
     // The phone cannot register twice.
     app.clock.advance(Duration::seconds(61));
@@ -705,8 +691,7 @@ async fn enterprises_import_from_a_ledger_all_or_nothing(app: TestApp) {
     let import = |query: &'static str, bytes: Vec<u8>, token: String| {
         let app = &app;
         async move {
-            post_form(
-                app,
+            app.post_file(
                 &format!("/api/v1/enterprises/import{query}"),
                 &token,
                 "企业台账.xlsx",
@@ -1141,20 +1126,19 @@ mod oversized {
     use super::*;
     use crate::helpers::Backend;
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn sqlite() {
-        let app = spawn_app_with(Backend::Sqlite, |s| s.attachments.max_bytes = 4096)
-            .await
-            .expect("app");
+        let app = spawn_app_with(Backend::Sqlite, |s| s.attachments.max_bytes = 4096).await;
         oversized_uploads_are_refused_and_not_kept(app).await;
     }
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn postgres() {
-        if let Some(app) =
-            spawn_app_with(Backend::Postgres, |s| s.attachments.max_bytes = 4096).await
-        {
-            oversized_uploads_are_refused_and_not_kept(app).await;
-        }
+        let app = spawn_app_with(Backend::Postgres, |s| s.attachments.max_bytes = 4096).await;
+        oversized_uploads_are_refused_and_not_kept(app).await;
     }
+
+    crate::tests!(
+        sqlite,
+        #[needs(Postgres)]
+        postgres
+    );
 }

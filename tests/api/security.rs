@@ -4,28 +4,17 @@
 use chrono::Duration;
 use serde_json::json;
 
-use crate::helpers::{Backend, PASSWORD, Resp, TestApp, User, spawn_app_with};
-
-async fn login(app: &TestApp, username: &str, password: &str, forwarded: Option<&str>) -> Resp {
-    let mut req = app
-        .client
-        .post(app.url("/api/v1/auth/login"))
-        .json(&json!({"username": username, "password": password}));
-    if let Some(addr) = forwarded {
-        req = req.header("x-forwarded-for", addr);
-    }
-    app.send(req).await
-}
+use crate::helpers::{Backend, PASSWORD, TestApp, User, spawn_app_with};
 
 async fn accounts_lock_after_five_failures_until_the_window_passes(app: TestApp) {
     let w = app.world().await;
     for _ in 0..5 {
-        login(&app, "cadre.a", "Wrong-pass-1", None)
+        app.login("cadre.a", "Wrong-pass-1")
             .await
             .expect_error(401, "invalid_credentials");
     }
     // Locked: even the right password is refused, before it is looked at.
-    let locked = login(&app, "cadre.a", PASSWORD, None).await;
+    let locked = app.login("cadre.a", PASSWORD).await;
     locked.expect_error(429, "locked_out");
     assert!(locked.headers.contains_key("retry-after"));
     assert!(
@@ -37,34 +26,34 @@ async fn accounts_lock_after_five_failures_until_the_window_passes(app: TestApp)
         locked.text
     );
     // Other accounts are not affected.
-    login(&app, "cadre.b", PASSWORD, None).await.expect(200);
+    app.login("cadre.b", PASSWORD).await.expect(200);
     // The lock ends when the failures leave the window.
     app.clock.advance(Duration::minutes(14));
-    login(&app, "cadre.a", PASSWORD, None)
+    app.login("cadre.a", PASSWORD)
         .await
         .expect_error(429, "locked_out");
     app.clock.advance(Duration::minutes(2));
-    login(&app, "cadre.a", PASSWORD, None).await.expect(200);
+    app.login("cadre.a", PASSWORD).await.expect(200);
     // A success forgets the account's failures: four more do not lock it.
     for _ in 0..4 {
-        login(&app, "cadre.a", "Wrong-pass-1", None)
+        app.login("cadre.a", "Wrong-pass-1")
             .await
             .expect_error(401, "invalid_credentials");
     }
-    login(&app, "cadre.a", PASSWORD, None).await.expect(200);
+    app.login("cadre.a", PASSWORD).await.expect(200);
     // Names that do not exist are counted too (no telling them apart by the answer).
     for _ in 0..5 {
-        login(&app, "nobody", "Wrong-pass-1", None)
+        app.login("nobody", "Wrong-pass-1")
             .await
             .expect_error(401, "invalid_credentials");
     }
-    login(&app, "nobody", "Wrong-pass-1", None)
+    app.login("nobody", "Wrong-pass-1")
         .await
         .expect_error(429, "locked_out");
     let _ = w;
 }
 
-async fn spawn_strict(backend: Backend, trust_local_proxy: bool) -> Option<TestApp> {
+async fn spawn_strict(backend: Backend, trust_local_proxy: bool) -> TestApp {
     spawn_app_with(backend, move |s| {
         s.auth.max_failures_per_ip = 6;
         s.auth.sms_codes_per_ip_per_hour = 3;
@@ -80,16 +69,16 @@ async fn addresses_are_refused_after_many_failures(app: TestApp, trusted: bool) 
     // Spread over accounts, so that no account locks: the address does.
     for i in 0..6 {
         let user = ["cadre.a", "cadre.b", "ent.a"][i % 3];
-        login(&app, user, "Wrong-pass-1", Some("10.0.0.1"))
+        app.login_forwarded_for(user, "Wrong-pass-1", "10.0.0.1")
             .await
             .expect_error(401, "invalid_credentials");
     }
-    login(&app, "admin", PASSWORD, Some("10.0.0.1"))
+    app.login_forwarded_for("admin", PASSWORD, "10.0.0.1")
         .await
         .expect_error(429, "too_many_requests");
     // Behind a trusted proxy, another client is another address; without trust, the header is
     // anyone's to write and the peer (the same) counts.
-    let other = login(&app, "admin", PASSWORD, Some("10.0.0.2")).await;
+    let other = app.login_forwarded_for("admin", PASSWORD, "10.0.0.2").await;
     if trusted {
         other.expect(200);
     } else {
@@ -168,24 +157,27 @@ crate::both_backends!(
 mod addresses {
     use super::*;
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn sqlite_behind_a_trusted_proxy() {
-        let app = spawn_strict(Backend::Sqlite, true).await.expect("app");
+        let app = spawn_strict(Backend::Sqlite, true).await;
         addresses_are_refused_after_many_failures(app, true).await;
     }
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn sqlite_without_a_trusted_proxy() {
-        let app = spawn_strict(Backend::Sqlite, false).await.expect("app");
+        let app = spawn_strict(Backend::Sqlite, false).await;
         addresses_are_refused_after_many_failures(app, false).await;
     }
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn postgres_behind_a_trusted_proxy() {
-        if let Some(app) = spawn_strict(Backend::Postgres, true).await {
-            addresses_are_refused_after_many_failures(app, true).await;
-        }
+        let app = spawn_strict(Backend::Postgres, true).await;
+        addresses_are_refused_after_many_failures(app, true).await;
     }
+
+    crate::tests!(
+        sqlite_behind_a_trusted_proxy,
+        sqlite_without_a_trusted_proxy,
+        #[needs(Postgres)]
+        postgres_behind_a_trusted_proxy,
+    );
 }
 
 async fn administrative_actions_are_audited_and_the_log_cannot_be_changed(app: TestApp) {
@@ -604,13 +596,13 @@ async fn cors_is_for_the_configured_origins_only(app: TestApp) {
 mod cors {
     use super::*;
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn sqlite() {
         let app = spawn_app_with(Backend::Sqlite, |s| {
             s.http.cors_allowed_origins = vec!["https://app.example.gov.cn".into()];
         })
-        .await
-        .expect("app");
+        .await;
         cors_is_for_the_configured_origins_only(app).await;
     }
+
+    crate::tests!(sqlite);
 }

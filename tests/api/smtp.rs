@@ -327,11 +327,6 @@ impl SmtpServer {
 }
 
 /// A port nothing listens on (bound, then released).
-pub fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    listener.local_addr().expect("address").port()
-}
-
 /// Accepts connections and never says a word: a send to it hangs until its timeout.
 pub struct BlackHole {
     pub port: u16,

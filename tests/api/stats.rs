@@ -5,14 +5,10 @@
 use serde_json::{Value, json};
 
 use crate::both_backends;
-use crate::helpers::{TestApp, User, World};
+use crate::helpers::{TestApp, User, World, id_of};
 
 pub(crate) fn at(text: &str) -> chrono::DateTime<chrono::Utc> {
     qiyeshao::domain::time::parse(text).expect("instant")
-}
-
-fn id_of(v: &Value) -> String {
-    v["id"].as_str().expect("id").to_string()
 }
 
 /// A world whose tokens are minted at the clock's time.
@@ -672,7 +668,7 @@ async fn the_seed_load_spreads_tickets_over_every_status(app: TestApp) {
     let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let progress = seen.clone();
     let report =
-        qiyeshao::seed_load::load(&app.db, &app.ctx.calendar.days, 3000, 7, now, move |n| {
+        qiyeshao::cli::seed_load::load(&app.db, &app.ctx.calendar.days, 3000, 7, now, move |n| {
             progress.lock().unwrap().push(n)
         })
         .expect("seed load");
@@ -854,9 +850,9 @@ async fn long_handling_times_are_counted_beside_the_cells(app: TestApp) {
     use qiyeshao::db::tickets::TicketFactRow;
     let resolved = |id: &str, days: i32| TicketFactRow {
         id: id.into(),
-        status: "resolved".into(),
-        kind: "problem".into(),
-        channel: "online".into(),
+        status: qiyeshao::domain::ticket::TicketStatus::Resolved,
+        kind: qiyeshao::domain::ticket::TicketKind::Problem,
+        channel: qiyeshao::domain::ticket::Channel::Online,
         rating: None,
         reopen_count: 0,
         due_at: None,

@@ -4,20 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::both_backends;
-use crate::helpers::TestApp;
-
-fn id_of(t: &Value) -> String {
-    t["id"].as_str().expect("id").to_string()
-}
-
-fn actions(detail: &Value) -> Vec<String> {
-    detail["events"]
-        .as_array()
-        .expect("events")
-        .iter()
-        .map(|e| e["action"].as_str().expect("action").to_string())
-        .collect()
-}
+use crate::helpers::{TestApp, actions, id_of};
 
 async fn full_loop_for_every_role(app: TestApp) {
     let w = app.world().await;

@@ -3,7 +3,10 @@
 //! actions a reader may take), and the ticket's number. The rules that move a ticket between
 //! statuses are in [`rules`].
 
+pub mod apply;
 pub mod rules;
+pub mod state;
+pub mod timeline;
 
 text_enum!(
     /// What a user is to the service.
@@ -144,6 +147,53 @@ text_enum!(
         ExtensionDeny => "extension_deny",
     }
 );
+
+// The names offices use, in the ledger, the messages and the charts.
+
+impl TicketStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            TicketStatus::Submitted => "待受理",
+            TicketStatus::Accepted => "已受理",
+            TicketStatus::Assigned => "待签收",
+            TicketStatus::InProgress => "办理中",
+            TicketStatus::Resolved => "已办结",
+            TicketStatus::Closed => "已关闭",
+            TicketStatus::Rejected => "不予受理",
+            TicketStatus::Withdrawn => "已撤回",
+        }
+    }
+}
+
+impl TicketKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            TicketKind::Problem => "问题",
+            TicketKind::Suggestion => "建议",
+            TicketKind::Inquiry => "咨询",
+        }
+    }
+}
+
+impl Channel {
+    pub fn label(self) -> &'static str {
+        match self {
+            Channel::Online => "网上",
+            Channel::Phone => "电话",
+            Channel::Visit => "走访",
+        }
+    }
+}
+
+impl Rating {
+    pub fn label(self) -> &'static str {
+        match self {
+            Rating::Satisfied => "满意",
+            Rating::BasicallySatisfied => "基本满意",
+            Rating::Unsatisfied => "不满意",
+        }
+    }
+}
 
 /// The human-readable number of a ticket: prefix, China date, and the day's sequence.
 pub fn format_number(prefix: &str, day: chrono::NaiveDate, sequence: i64) -> String {

@@ -321,6 +321,7 @@ mod tests {
 
     use super::*;
     use crate::config::Settings;
+    use crate::domain::notification::{MessageTopic, NotifyEvent};
     use crate::domain::time::ManualClock;
 
     fn params(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
@@ -514,7 +515,7 @@ mod tests {
             text: "text".into(),
             template_code: template_code.map(str::to_string),
             params: vec![("number".into(), "QYS1".into())],
-            event: "ticket_filed".into(),
+            event: MessageTopic::Ticket(NotifyEvent::TicketFiled),
         }
     }
 

@@ -89,7 +89,7 @@ impl HttpSender {
             to: &phone,
             text: &message.text,
             sign_name: &self.sign_name,
-            event: &message.event,
+            event: message.event.as_str(),
             template_code: message.template_code.as_deref(),
             params: message
                 .params

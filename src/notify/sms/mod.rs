@@ -21,7 +21,7 @@ use std::time::Duration;
 use anyhow::Context;
 
 use crate::config::SmsSettings;
-use crate::domain::notification::{NotifyEvent, mask_phone};
+use crate::domain::notification::{MessageTopic, NotifyEvent, mask_phone};
 use crate::domain::time::Clock;
 use crate::notify::{Delivered, SendError, SendFuture};
 
@@ -40,7 +40,7 @@ pub struct SmsMessage {
     /// The template's parameters, in the configured order.
     pub params: Vec<(String, String)>,
     /// The event, e.g. `ticket_assigned`.
-    pub event: String,
+    pub event: MessageTopic,
 }
 
 /// A way to send SMS.

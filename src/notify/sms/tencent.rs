@@ -372,6 +372,7 @@ mod tests {
 
     use super::*;
     use crate::config::Settings;
+    use crate::domain::notification::{MessageTopic, NotifyEvent};
     use crate::domain::time::ManualClock;
 
     /// The example of Tencent Cloud's signature documentation (a `cvm` call).
@@ -573,7 +574,7 @@ mod tests {
             text: "text".into(),
             template_code: template_code.map(str::to_string),
             params: vec![("number".into(), "QYS1".into())],
-            event: "ticket_filed".into(),
+            event: MessageTopic::Ticket(NotifyEvent::TicketFiled),
         }
     }
 

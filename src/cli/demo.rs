@@ -7,11 +7,15 @@ use chrono::{DateTime, Utc};
 use crate::auth::{self, Principal};
 use crate::db::{Db, DbConnection, users};
 use crate::domain::credit_code;
+use crate::domain::ticket::apply::Input as ActionInput;
 use crate::domain::ticket::{Channel, Rating, Role, TicketKind};
 use crate::error::AppError;
 use crate::service::accounts::{self, NewUser};
+use crate::service::audit::By;
 use crate::service::directory::{self, NewCategory, NewDepartment, NewEnterprise};
-use crate::service::tickets::{self, ActionInput, Context, FilingOptions, NewTicket};
+use crate::service::tickets::Context;
+use crate::service::tickets::actions;
+use crate::service::tickets::filing::{self, FilingOptions, NewTicket};
 
 /// Every demo account has this password.
 pub const DEMO_PASSWORD: &str = "Qiyeshao@2026";
@@ -46,7 +50,7 @@ pub struct DemoAccount {
 }
 
 fn principal(user: &users::UserRow) -> Result<Principal, AppError> {
-    accounts::principal_of(user)
+    Ok(accounts::principal_of(user))
 }
 
 /// A valid credit code from the first 17 characters.
@@ -99,6 +103,7 @@ fn seed_directory(
     let dept = |c: &mut DbConnection, name: &str, parent: Option<String>| {
         directory::create_department(
             c,
+            &By::Unrecorded,
             NewDepartment {
                 name: name.into(),
                 parent_id: parent,
@@ -127,6 +132,7 @@ fn seed_directory(
         });
         accounts::create_user(
             c,
+            &By::Unrecorded,
             NewUser {
                 username: spec.username.into(),
                 password_hash: password_hash.into(),
@@ -206,6 +212,7 @@ fn seed_directory(
     )?;
     directory::update_department(
         c,
+        &By::Unrecorded,
         &gxj,
         directory::DepartmentChanges {
             head_user_id: Some(Some(cadre.id.clone())),
@@ -228,6 +235,7 @@ fn seed_directory(
         let liaison = if i < 3 { &cadre.id } else { &hr.id };
         let e = directory::create_enterprise(
             c,
+            &By::Unrecorded,
             NewEnterprise {
                 name: (*name).into(),
                 credit_code: code(body)?,
@@ -258,6 +266,7 @@ fn seed_directory(
     let category = |c: &mut DbConnection, name: &str, dept: Option<&String>, days: i32| {
         directory::create_category(
             c,
+            &By::Unrecorded,
             NewCategory {
                 name: name.into(),
                 default_department_id: dept.cloned(),
@@ -333,12 +342,12 @@ fn seed_tickets(
             attachment_ids: Vec::new(),
         };
         let (who, options, ctx) = (who.clone(), options.clone(), ctx.clone());
-        db.write(move |c| tickets::file(c, &ctx, &who, input, None, &options, now))
-            .map(|f| f.ticket.row.id)
+        db.write(move |c| filing::file(c, &ctx, &who, input, None, &options, now))
+            .map(|f| f.ticket.ticket.id)
     };
     let act = |who: &Principal, id: &str, input: ActionInput| {
         let (who, id, ctx) = (who.clone(), id.to_string(), ctx.clone());
-        db.write(move |c| tickets::act(c, &ctx, &who, &id, input, None, now))
+        db.write(move |c| actions::act(c, &ctx, &who, &id, input, None, now))
             .map(drop)
     };
 
@@ -428,4 +437,62 @@ fn seed_tickets(
         Some(&d.second_enterprise),
     )?;
     Ok(())
+}
+
+/// Prints the start-up banner. Standard output may be a pipe nobody reads any more; that must
+/// not stop the server, so write errors are ignored.
+pub fn print_banner(url: &str, accounts: Option<&[DemoAccount]>) {
+    let mut text = String::new();
+    banner(&mut text, url, accounts);
+    let _ = std::io::Write::write_all(&mut std::io::stdout(), text.as_bytes());
+    let _ = std::io::Write::flush(&mut std::io::stdout());
+}
+
+fn banner(out: &mut String, url: &str, accounts: Option<&[DemoAccount]>) {
+    use std::fmt::Write;
+    let _ = writeln!(out);
+    let _ = writeln!(out, "qiyeshao is running at {url}");
+    let _ = writeln!(out, "  API documentation: {url}/api/docs/");
+    match accounts {
+        Some(accounts) => {
+            let _ = writeln!(
+                out,
+                "  Demo data loaded. Every demo account's password is {}",
+                DEMO_PASSWORD
+            );
+            let _ = writeln!(out);
+            let _ = writeln!(
+                out,
+                "  {:<14} {:<11} {:<8} what",
+                "username", "role", "name"
+            );
+            for a in accounts {
+                let _ = writeln!(
+                    out,
+                    "  {:<14} {:<11} {:<8} {}",
+                    a.username,
+                    a.role.as_str(),
+                    a.name,
+                    a.note
+                );
+            }
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "  The database already holds data, so no demo data was added."
+            );
+        }
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "  Try: curl -s {url}/api/v1/auth/login -H 'Content-Type: application/json' \\"
+    );
+    let _ = writeln!(
+        out,
+        "         -d '{{\"username\":\"enterprise\",\"password\":\"{}\"}}'",
+        DEMO_PASSWORD
+    );
+    let _ = writeln!(out);
 }

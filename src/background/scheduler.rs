@@ -14,21 +14,20 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use diesel::RunQueryDsl;
-use diesel::sql_types::{Bool, Integer};
-use serde_json::json;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::config::Settings;
-use crate::db::tickets::{self as ticket_db, TicketRow};
-use crate::db::{Db, DbConnection};
-use crate::domain::ticket::{Action, Priority, TicketStatus};
+use crate::db::tickets as ticket_db;
+use crate::db::{Db, locks};
+use crate::domain::ticket::Priority;
+use crate::domain::ticket::apply::{Sweep, apply_sweep};
 use crate::domain::time::{self, Clock};
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::notify::outbox::Outbox;
 use crate::service::calendar::CalendarStore;
-use crate::service::tickets::{Change, Context, write_change};
+use crate::service::tickets::Context;
+use crate::service::tickets::changes::write_change;
 
 /// Names the advisory lock that lets one instance at a time sweep, together with the schema
 /// (advisory locks are per database, and deployments — or tests — may share a database in
@@ -69,23 +68,6 @@ impl SchedulerHandle {
         let _ = self.stop.send(true);
         if let Err(e) = self.task.await {
             tracing::warn!(error = %e, "the scheduler ended abnormally");
-        }
-    }
-}
-
-/// Holds the PostgreSQL sweep lock on a connection of its own; released when dropped (and by
-/// PostgreSQL if the process dies).
-struct SweepLock(crate::db::PooledDb);
-
-impl Drop for SweepLock {
-    fn drop(&mut self) {
-        if let DbConnection::Postgres(pg) = &mut *self.0
-            && let Err(e) = diesel::sql_query(format!(
-                "SELECT pg_advisory_unlock({SWEEP_LOCK}, hashtext(current_schema()))"
-            ))
-            .execute(pg)
-        {
-            tracing::warn!(error = %e, "releasing the sweep lock failed; it ends with the connection");
         }
     }
 }
@@ -194,7 +176,7 @@ impl Scheduler {
                     1
                 };
                 for level in (t.escalation_level + 1)..=target {
-                    if self.step(&ctx, &t.id, now, Step::Escalate { level, days_late })? {
+                    if self.step(&ctx, &t.id, now, Sweep::Escalate { level, days_late })? {
                         report.escalated += 1;
                     }
                 }
@@ -212,15 +194,11 @@ impl Scheduler {
             let until = time::format(now + chrono::Duration::hours(i64::from(hours)));
             let near = self.db.read(|c| -> Result<_, AppError> {
                 Ok(ticket_db::due_for_reminder(
-                    c,
-                    &now_text,
-                    &until,
-                    priority.as_str(),
-                    batch,
+                    c, &now_text, &until, priority, batch,
                 )?)
             })?;
             for t in near {
-                if self.step(&ctx, &t.id, now, Step::Remind)? {
+                if self.step(&ctx, &t.id, now, Sweep::Remind)? {
                     report.reminded += 1;
                 }
             }
@@ -230,7 +208,7 @@ impl Scheduler {
             Ok(ticket_db::unsigned_past(c, &now_text, batch)?)
         })?;
         for t in unsigned {
-            if self.step(&ctx, &t.id, now, Step::SignRemind)? {
+            if self.step(&ctx, &t.id, now, Sweep::SignRemind)? {
                 report.sign_reminded += 1;
             }
         }
@@ -246,7 +224,7 @@ impl Scheduler {
                     &ctx,
                     &t.id,
                     now,
-                    Step::CloseUnrated {
+                    Sweep::CloseUnrated {
                         cutoff: cutoff.clone(),
                     },
                 )? {
@@ -257,28 +235,9 @@ impl Scheduler {
         Ok(report)
     }
 
-    /// The sweep lock: on PostgreSQL the session advisory lock, `None` when another instance
-    /// holds it; on SQLite (one serving process) nothing to take.
-    fn take_lock(&self) -> Result<Option<SweepLock>, AppError> {
-        let mut conn = self.db.conn()?;
-        if let DbConnection::Postgres(pg) = &mut *conn {
-            #[derive(diesel::QueryableByName)]
-            struct Locked {
-                #[diesel(sql_type = Bool)]
-                locked: bool,
-            }
-            let locked = diesel::sql_query(
-                "SELECT pg_try_advisory_lock($1, hashtext(current_schema())) AS locked",
-            )
-            .bind::<Integer, _>(SWEEP_LOCK)
-            .get_result::<Locked>(pg)
-            .map_err(AppError::from)?
-            .locked;
-            if !locked {
-                return Ok(None);
-            }
-        }
-        Ok(Some(SweepLock(conn)))
+    /// The sweep lock: `None` when another instance holds it.
+    fn take_lock(&self) -> Result<Option<locks::Held>, AppError> {
+        locks::try_take(&self.db, SWEEP_LOCK)
     }
 
     /// Takes one step on a ticket in a transaction of its own, after reading it afresh: it
@@ -288,131 +247,31 @@ impl Scheduler {
         ctx: &Context,
         ticket_id: &str,
         now: DateTime<Utc>,
-        step: Step,
+        step: Sweep,
     ) -> Result<bool, AppError> {
         let (ctx, id) = (ctx.clone(), ticket_id.to_string());
         let result = self.db.write(move |c| -> Result<bool, AppError> {
             let Some(before) = ticket_db::find(c, &id)? else {
                 return Ok(false);
             };
-            let Some(from) = TicketStatus::parse(&before.status) else {
+            let Some(applied) = apply_sweep(&before, &step, now) else {
                 return Ok(false);
             };
-            let Some((row, change)) = step.apply(&before, from, now) else {
-                return Ok(false);
-            };
-            write_change(c, &ctx, None, before.version, &row, change, now)?;
+            write_change(
+                c,
+                &ctx,
+                None,
+                before.version,
+                &applied.ticket,
+                applied.entry,
+                now,
+            )?;
             Ok(true)
         });
         match result {
             // Someone acted on the ticket meanwhile: the next sweep judges it again.
-            Err(e) if e.code == "concurrent_update" => Ok(false),
+            Err(e) if e.code == ErrorCode::ConcurrentUpdate => Ok(false),
             other => other,
-        }
-    }
-}
-
-/// What the scheduler may do to a ticket.
-#[derive(Debug, Clone)]
-enum Step {
-    Remind,
-    SignRemind,
-    Escalate { level: i32, days_late: u64 },
-    CloseUnrated { cutoff: String },
-}
-
-impl Step {
-    /// The ticket after the step and its timeline entry, if the step still applies to it.
-    fn apply(
-        &self,
-        before: &TicketRow,
-        from: TicketStatus,
-        now: DateTime<Utc>,
-    ) -> Option<(TicketRow, Change)> {
-        let now_text = time::format(now);
-        let mut row = before.clone();
-        row.version += 1;
-        row.updated_at = now_text.clone();
-        let change = |action, public, data| Change {
-            action,
-            from,
-            note: None,
-            public,
-            data,
-        };
-        match self {
-            Step::Remind => {
-                let due = before.due_at.as_deref()?;
-                if !from.is_handling() || before.reminded_at.is_some() || due <= now_text.as_str() {
-                    return None;
-                }
-                row.reminded_at = Some(now_text);
-                Some((
-                    row,
-                    change(Action::Remind, false, Some(json!({ "due_at": due }))),
-                ))
-            }
-            Step::SignRemind => {
-                let due = before.sign_due_at.as_deref()?;
-                if from != TicketStatus::Assigned
-                    || before.sign_reminded_at.is_some()
-                    || due > now_text.as_str()
-                {
-                    return None;
-                }
-                row.sign_reminded_at = Some(now_text);
-                Some((
-                    row,
-                    change(
-                        Action::SignRemind,
-                        false,
-                        Some(json!({ "sign_due_at": due })),
-                    ),
-                ))
-            }
-            Step::Escalate { level, days_late } => {
-                let due = before.due_at.as_deref()?;
-                if !from.is_handling()
-                    || before.escalation_level != level - 1
-                    || due > now_text.as_str()
-                {
-                    return None;
-                }
-                row.escalation_level = *level;
-                if *level == 1 {
-                    row.overdue_at = Some(now_text.clone());
-                    // Overdue is past the reminder.
-                    row.reminded_at.get_or_insert(now_text);
-                }
-                let urgent = before.priority == Priority::Urgent.as_str();
-                Some((
-                    row,
-                    change(
-                        Action::Escalate,
-                        false,
-                        Some(
-                            json!({ "level": level, "days": days_late, "due_at": due, "urgent": urgent }),
-                        ),
-                    ),
-                ))
-            }
-            Step::CloseUnrated { cutoff } => {
-                let resolved = before.resolved_at.as_deref()?;
-                if from != TicketStatus::Resolved || resolved > cutoff.as_str() {
-                    return None;
-                }
-                row.status = TicketStatus::Closed.as_str().into();
-                row.closed_at = Some(now_text);
-                row.no_response = true;
-                Some((
-                    row,
-                    change(
-                        Action::Close,
-                        true,
-                        Some(json!({ "reason": "no_response" })),
-                    ),
-                ))
-            }
         }
     }
 }

@@ -190,3 +190,34 @@ pub fn restore(settings: &Settings, source: &Path) -> anyhow::Result<(Snapshot, 
     drop(lock_file);
     Ok((snapshot, kept))
 }
+
+/// `qiyeshao backup PATH`.
+pub fn run_backup(settings: &Settings, path: &Path) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let snapshot = backup(settings, path)?;
+    println!(
+        "Backed up to {}: {} tickets, {} migrations, {:.1} MiB in {:.1} s (integrity check: ok).",
+        path.display(),
+        snapshot.tickets,
+        snapshot.migrations,
+        snapshot.bytes as f64 / 1_048_576.0,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// `qiyeshao restore PATH`.
+pub fn run_restore(settings: &Settings, path: &Path) -> anyhow::Result<()> {
+    let (snapshot, kept) = restore(settings, path)?;
+    println!(
+        "Restored {}: {} tickets, {} migrations (integrity check: ok).",
+        path.display(),
+        snapshot.tickets,
+        snapshot.migrations
+    );
+    if let Some(kept) = kept {
+        println!("The database it replaced is kept as {}.", kept.display());
+    }
+    db::migrate(settings)?;
+    Ok(())
+}

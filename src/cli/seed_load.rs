@@ -10,21 +10,25 @@
 //! the same spread (ids and names differ from run to run).
 
 use chrono::{DateTime, Days, Duration, NaiveDate, Utc};
-use diesel::prelude::*;
 use uuid::Uuid;
 
+use super::demo::{AREAS, DEMO_PASSWORD, INDUSTRY_CHAINS};
+use super::{describe, with_db};
 use crate::auth;
-use crate::db::schema::tickets;
-use crate::db::tickets::{TicketFactRow, TicketRow};
-use crate::db::{Backend, Db, DbConnection, stats_cells};
-use crate::demo::{AREAS, DEMO_PASSWORD, INDUSTRY_CHAINS};
+use crate::config::Settings;
+use crate::db::{Db, DbConnection, bulk, stats_cells};
 use crate::domain::calendar::WorkCalendar;
-use crate::domain::ticket::Role;
+use crate::domain::ticket::TicketStatus::{
+    Accepted, Assigned, Closed, InProgress, Rejected, Resolved, Submitted, Withdrawn,
+};
+use crate::domain::ticket::state::Ticket;
+use crate::domain::ticket::{Channel, Priority, Rating, Role, TicketKind};
 use crate::domain::{credit_code, text, time};
 use crate::error::AppError;
 use crate::service::accounts::{self, NewUser};
+use crate::service::audit::By;
+use crate::service::calendar::CalendarStore;
 use crate::service::directory::{self, NewCategory, NewDepartment, NewEnterprise};
-use diesel::connection::SimpleConnection;
 
 /// What a load wrote.
 #[derive(Debug, Clone, Default)]
@@ -102,7 +106,7 @@ const BATCH: usize = 20_000;
 
 /// Tickets and their timeline rows of one batch.
 struct Batch {
-    tickets: Vec<(TicketRow, String)>,
+    tickets: Vec<(Ticket, String)>,
 }
 
 struct Directory {
@@ -139,6 +143,7 @@ fn directory(db: &Db, enterprises: usize, now: DateTime<Utc>) -> Result<Director
         for (i, (name, cats)) in DEPARTMENTS.iter().enumerate() {
             let d = directory::create_department(
                 c,
+                &By::Unrecorded,
                 NewDepartment {
                     name: format!("{name}（{suffix}）"),
                     parent_id: None,
@@ -150,6 +155,7 @@ fn directory(db: &Db, enterprises: usize, now: DateTime<Utc>) -> Result<Director
             for k in 0..4 {
                 let u = accounts::create_user(
                     c,
+                    &By::Unrecorded,
                     NewUser {
                         username: format!("seed-{suffix}-cadre-{i}-{k}"),
                         password_hash: hash.clone(),
@@ -167,6 +173,7 @@ fn directory(db: &Db, enterprises: usize, now: DateTime<Utc>) -> Result<Director
             for (cat, days) in cats.iter() {
                 let row = directory::create_category(
                     c,
+                    &By::Unrecorded,
                     NewCategory {
                         name: format!("{cat}（{suffix}）"),
                         default_department_id: Some(d.id.clone()),
@@ -180,6 +187,7 @@ fn directory(db: &Db, enterprises: usize, now: DateTime<Utc>) -> Result<Director
         }
         let dispatcher = accounts::create_user(
             c,
+            &By::Unrecorded,
             NewUser {
                 username: format!("seed-{suffix}-dispatcher"),
                 password_hash: hash.clone(),
@@ -205,6 +213,7 @@ fn directory(db: &Db, enterprises: usize, now: DateTime<Utc>) -> Result<Director
                 .map_err(|e| AppError::internal(anyhow::anyhow!("credit code {body}: {e}")))?;
             let e = directory::create_enterprise(
                 c,
+                &By::Unrecorded,
                 NewEnterprise {
                     name: format!("望城{}企业{n}号有限公司", INDUSTRY_CHAINS[n % 6]),
                     credit_code: format!("{body}{check}"),
@@ -219,6 +228,7 @@ fn directory(db: &Db, enterprises: usize, now: DateTime<Utc>) -> Result<Director
             )?;
             let u = accounts::create_user(
                 c,
+                &By::Unrecorded,
                 NewUser {
                     username: format!("seed-{suffix}-ent-{n}"),
                     password_hash: hash.clone(),
@@ -259,14 +269,14 @@ impl Generator<'_> {
         let (enterprise, submitter) = d.pick(&self.dir.enterprises).clone();
         let &(ref category, dept_index, days) = d.pick(&self.dir.categories);
         let kind = match d.below(100) {
-            0..70 => "problem",
-            70..85 => "suggestion",
-            _ => "inquiry",
+            0..70 => TicketKind::Problem,
+            70..85 => TicketKind::Suggestion,
+            _ => TicketKind::Inquiry,
         };
         let channel = match d.below(100) {
-            0..75 => "online",
-            75..90 => "phone",
-            _ => "visit",
+            0..75 => Channel::Online,
+            75..90 => Channel::Phone,
+            _ => Channel::Visit,
         };
         let trouble = d.pick(&TROUBLES);
         let title = format!("{trouble}的问题");
@@ -277,47 +287,47 @@ impl Generator<'_> {
         let roll = d.below(1000);
         let stage = if age_days > 30 {
             match roll {
-                0..40 => "rejected",
-                40..60 => "withdrawn",
-                60..80 => "in_progress",
-                80..90 => "resolved",
-                _ => "closed",
+                0..40 => Rejected,
+                40..60 => Withdrawn,
+                60..80 => InProgress,
+                80..90 => Resolved,
+                _ => Closed,
             }
         } else {
             match roll {
-                0..100 => "submitted",
-                100..150 => "accepted",
-                150..300 => "assigned",
-                300..600 => "in_progress",
-                600..800 => "resolved",
-                800..950 => "closed",
-                950..980 => "rejected",
-                _ => "withdrawn",
+                0..100 => Submitted,
+                100..150 => Accepted,
+                150..300 => Assigned,
+                300..600 => InProgress,
+                600..800 => Resolved,
+                800..950 => Closed,
+                950..980 => Rejected,
+                _ => Withdrawn,
             }
         };
         let (department, cadres) = &self.dir.departments[dept_index];
         let cadre = d.pick(cadres).clone();
         let text = |t: DateTime<Utc>| time::format(t);
-        let mut row = TicketRow {
+        let mut row = Ticket {
             id: id.clone(),
             number,
-            kind: kind.into(),
-            status: stage.into(),
+            kind,
+            status: stage,
             title,
             description,
             category_id: category.clone(),
             enterprise_id: enterprise,
-            submitter_id: if channel == "online" {
+            submitter_id: if channel == Channel::Online {
                 submitter.clone()
             } else {
                 self.dir.dispatcher.clone()
             },
-            channel: channel.into(),
+            channel,
             contact_name: Some("联系人".into()),
             contact_phone: None,
             department_id: None,
             assignee_id: None,
-            co_department_ids: String::new(),
+            co_department_ids: Vec::new(),
             due_at: None,
             reopen_count: 0,
             rating: None,
@@ -333,7 +343,7 @@ impl Generator<'_> {
             closed_at: None,
             rejected_at: None,
             withdrawn_at: None,
-            priority: "normal".into(),
+            priority: Priority::Normal,
             sign_due_at: None,
             extension_count: 0,
             reminded_at: None,
@@ -352,10 +362,10 @@ impl Generator<'_> {
             at.min(self.now)
         };
         match stage {
-            "submitted" => {}
-            "rejected" | "withdrawn" => {
+            Submitted => {}
+            Rejected | Withdrawn => {
                 let t = step(600, d);
-                if stage == "rejected" {
+                if stage == Rejected {
                     row.rejected_at = Some(text(t));
                     steps.push(t);
                 } else {
@@ -367,7 +377,7 @@ impl Generator<'_> {
                 let accepted = step(240, d);
                 row.accepted_at = Some(text(accepted));
                 steps.push(accepted);
-                if stage != "accepted" {
+                if stage != Accepted {
                     let assigned = step(120, d);
                     row.department_id = Some(department.clone());
                     row.assignee_id = Some(cadre.clone());
@@ -378,11 +388,11 @@ impl Generator<'_> {
                         .deadline(assigned, u32::try_from(days).unwrap_or(5));
                     row.due_at = Some(text(due));
                     steps.push(assigned);
-                    if stage != "assigned" {
+                    if stage != Assigned {
                         let signed = step(if d.chance(0.9) { 900 } else { 3000 }, d);
                         row.signed_at = Some(text(signed));
                         steps.push(signed);
-                        if matches!(stage, "resolved" | "closed") {
+                        if matches!(stage, Resolved | Closed) {
                             // Most on time, some late.
                             let span = (due - signed).num_minutes().max(60);
                             let late = d.chance(0.12);
@@ -394,7 +404,7 @@ impl Generator<'_> {
                             };
                             let resolved = (signed + Duration::minutes(minutes)).min(self.now);
                             if resolved <= signed {
-                                row.status = "in_progress".into();
+                                row.status = InProgress;
                             } else {
                                 row.resolved_at = Some(text(resolved));
                                 row.resolution = Some("已协调解决".into());
@@ -402,14 +412,14 @@ impl Generator<'_> {
                                     self.calendar.working_days_after(created, resolved),
                                 )
                                 .ok();
-                                if kind == "suggestion" {
+                                if kind == TicketKind::Suggestion {
                                     row.adopted = Some(d.chance(0.4));
                                 }
                                 if d.chance(0.04) {
                                     row.reopen_count = 1;
                                 }
                                 steps.push(resolved);
-                                if stage == "closed" {
+                                if stage == Closed {
                                     let closed = (resolved
                                         + Duration::hours(
                                             1 + i64::try_from(d.below(72)).unwrap_or(0),
@@ -421,11 +431,11 @@ impl Generator<'_> {
                                         steps.push(closed);
                                     } else {
                                         let rating = match d.below(100) {
-                                            0..82 => "satisfied",
-                                            82..95 => "basically_satisfied",
-                                            _ => "unsatisfied",
+                                            0..82 => Rating::Satisfied,
+                                            82..95 => Rating::BasicallySatisfied,
+                                            _ => Rating::Unsatisfied,
                                         };
-                                        row.rating = Some(rating.into());
+                                        row.rating = Some(rating);
                                         steps.push(closed);
                                     }
                                 }
@@ -441,194 +451,6 @@ impl Generator<'_> {
         let search = text::search_text(&[&row.number, &row.title, &row.description]);
         batch.tickets.push((row, search));
     }
-}
-
-fn write_batch(conn: &mut DbConnection, batch: &Batch) -> QueryResult<()> {
-    match conn {
-        DbConnection::Postgres(c) => {
-            // Multi-row inserts: one round trip per 500 tickets.
-            for chunk in batch.tickets.chunks(500) {
-                let rows: Vec<_> = chunk
-                    .iter()
-                    .map(|(row, search)| (row, tickets::search_text.eq(search)))
-                    .collect();
-                diesel::insert_into(tickets::table)
-                    .values(rows)
-                    .execute(c)?;
-            }
-        }
-        DbConnection::Sqlite(c) => {
-            // One prepared single-row statement run again and again: SQLite parses a
-            // multi-row insert anew each time and gives it a statement journal (tried: a
-            // JSON array unpacked by json_each is slower still).
-            for (row, search) in &batch.tickets {
-                diesel::insert_into(tickets::table)
-                    .values((row, tickets::search_text.eq(search)))
-                    .execute(c)?;
-            }
-        }
-    }
-    let facts: Vec<TicketFactRow> = batch
-        .tickets
-        .iter()
-        .map(|(t, _)| TicketFactRow::from(t))
-        .collect();
-    stats_cells::add_all(conn, &facts)
-}
-
-/// One step of the timeline in SQL: seq, actor, actor's role, action, from, to, the column of
-/// when, which tickets have it.
-type StepSql<'a> = (
-    u8,
-    &'a str,
-    &'a str,
-    &'a str,
-    &'a str,
-    &'a str,
-    &'a str,
-    &'a str,
-);
-
-/// The timeline of the tickets with ids in `[first, last]` (one batch), made from their
-/// timestamps in SQL: the generator takes every ticket along file → (reject | withdraw |
-/// accept → assign → sign → resolve → revisit or close), each step setting its column, so the
-/// steps a ticket has are those whose column is set, numbered in that order. The entries are
-/// inserted in key order, after those of the batches before (ids grow with time): appends to
-/// the table's B-tree. Returns the entries written.
-fn write_timelines(
-    conn: &mut DbConnection,
-    first: &str,
-    last: &str,
-    dispatcher: &str,
-) -> QueryResult<u64> {
-    let role = "CASE WHEN channel = 'online' THEN 'enterprise' ELSE 'dispatcher' END";
-    let dispatcher = format!("'{dispatcher}'");
-    let steps: [StepSql; 9] = [
-        (
-            1,
-            "submitter_id",
-            role,
-            "file",
-            "NULL",
-            "submitted",
-            "created_at",
-            "TRUE",
-        ),
-        (
-            2,
-            &dispatcher,
-            "'dispatcher'",
-            "reject",
-            "'submitted'",
-            "rejected",
-            "rejected_at",
-            "rejected_at IS NOT NULL",
-        ),
-        (
-            2,
-            "submitter_id",
-            role,
-            "withdraw",
-            "'submitted'",
-            "withdrawn",
-            "withdrawn_at",
-            "withdrawn_at IS NOT NULL",
-        ),
-        (
-            2,
-            &dispatcher,
-            "'dispatcher'",
-            "accept",
-            "'submitted'",
-            "accepted",
-            "accepted_at",
-            "accepted_at IS NOT NULL",
-        ),
-        (
-            3,
-            &dispatcher,
-            "'dispatcher'",
-            "assign",
-            "'accepted'",
-            "assigned",
-            "assigned_at",
-            "assigned_at IS NOT NULL",
-        ),
-        (
-            4,
-            "assignee_id",
-            "'cadre'",
-            "sign",
-            "'assigned'",
-            "in_progress",
-            "signed_at",
-            "signed_at IS NOT NULL",
-        ),
-        (
-            5,
-            "assignee_id",
-            "'cadre'",
-            "resolve",
-            "'in_progress'",
-            "resolved",
-            "resolved_at",
-            "resolved_at IS NOT NULL",
-        ),
-        (
-            6,
-            "NULL",
-            "NULL",
-            "close",
-            "'resolved'",
-            "closed",
-            "closed_at",
-            "closed_at IS NOT NULL AND no_response",
-        ),
-        (
-            6,
-            "submitter_id",
-            role,
-            "revisit",
-            "'resolved'",
-            "closed",
-            "closed_at",
-            "closed_at IS NOT NULL AND NOT no_response",
-        ),
-    ];
-    let (p1, p2) = match conn {
-        DbConnection::Postgres(_) => ("$1", "$2"),
-        DbConnection::Sqlite(_) => ("?1", "?2"),
-    };
-    // The entry's id: the ticket's with its last two digits replaced by the step's.
-    let selects: Vec<String> = steps
-        .iter()
-        .map(|(seq, actor, role, action, from, to, at, which)| {
-            format!(
-                "SELECT substr(id, 1, 34) || '{seq:02x}' AS eid, id AS tid, {seq} AS seq, \
-                 {actor} AS actor, {role} AS role, '{action}' AS action, {from} AS from_status, \
-                 '{to}' AS to_status, {at} AS at FROM tickets \
-                 WHERE id >= {p1} AND id <= {p2} AND {which}"
-            )
-        })
-        .collect();
-    let sql = format!(
-        "INSERT INTO ticket_events (id, ticket_id, seq, actor_id, actor_role, action, \
-         from_status, to_status, note, public, data, created_at) \
-         SELECT eid, tid, seq, actor, role, action, from_status, to_status, NULL, TRUE, NULL, at \
-         FROM ({}) AS steps ORDER BY tid, seq",
-        selects.join(" UNION ALL ")
-    );
-    let written = match conn {
-        DbConnection::Postgres(c) => diesel::sql_query(sql)
-            .bind::<diesel::sql_types::Text, _>(first)
-            .bind::<diesel::sql_types::Text, _>(last)
-            .execute(c)?,
-        DbConnection::Sqlite(c) => diesel::sql_query(sql)
-            .bind::<diesel::sql_types::Text, _>(first)
-            .bind::<diesel::sql_types::Text, _>(last)
-            .execute(c)?,
-    };
-    Ok(written as u64)
 }
 
 /// Fills the database with `tickets` tickets filed over the 730 days before `now`, and the
@@ -717,42 +539,16 @@ pub fn load(
     let body = move |c: &mut DbConnection| -> Result<(u64, u64, usize), AppError> {
         let (mut tickets, mut events) = (0u64, 0u64);
         for batch in rx {
-            write_batch(c, &batch)?;
+            bulk::insert_tickets(c, &batch.tickets)?;
             if let (Some(first), Some(last)) = (batch.tickets.first(), batch.tickets.last()) {
-                events += write_timelines(c, &first.0.id, &last.0.id, &dispatcher)?;
+                events += bulk::write_timelines(c, &first.0.id, &last.0.id, &dispatcher)?;
             }
             tickets += batch.tickets.len() as u64;
             progress(tickets);
         }
         Ok((tickets, events, stats_cells::count(c)?))
     };
-    let written = match db.backend() {
-        // Then what autovacuum would do a while later: the visibility map (without it the
-        // overdue count's index-only scan visits the table) and the planner's statistics.
-        Backend::Postgres => db.write(body).and_then(|written| {
-            let mut pooled = db.conn()?;
-            let conn: &mut DbConnection = &mut pooled;
-            conn.batch_execute("VACUUM ANALYZE tickets, ticket_events, stats_cells")?;
-            Ok(written)
-        }),
-        // A connection of the pool rather than the writer thread, whose writes are savepoints
-        // of a shared transaction (their undo pages would pile up in memory): one immediate
-        // transaction, a larger page cache, and no foreign-key lookups for rows the generator
-        // made from the directory it just wrote (five per ticket, a third of the time).
-        Backend::Sqlite => {
-            let mut pooled = db.conn()?;
-            let conn: &mut DbConnection = &mut pooled;
-            conn.batch_execute(
-                "PRAGMA foreign_keys = OFF; PRAGMA cache_size = -262144; PRAGMA synchronous = OFF",
-            )?;
-            conn.batch_execute("BEGIN IMMEDIATE")?;
-            let result = body(conn);
-            let ended = conn.batch_execute(if result.is_ok() { "COMMIT" } else { "ROLLBACK" });
-            conn.batch_execute(&db.sqlite_pragmas())?;
-            ended?;
-            result
-        }
-    };
+    let written = bulk::in_one_transaction(db, body);
     generator
         .join()
         .map_err(|_| AppError::internal(anyhow::anyhow!("the ticket generator failed")))?;
@@ -761,4 +557,44 @@ pub fn load(
     report.events = events;
     report.cells = cells;
     Ok(report)
+}
+
+/// `qiyeshao seed-load --tickets N`.
+pub fn run(settings: &Settings, tickets: u64, seed: u64) -> anyhow::Result<()> {
+    with_db(settings, |db| {
+        let store = CalendarStore::load(&settings.deadlines.calendar_dir)?;
+        db.read(|c| -> Result<(), AppError> { Ok(store.refresh(c)?) })
+            .map_err(describe)?;
+        let calendar = store.current();
+        let started = std::time::Instant::now();
+        let report = load(
+            db,
+            &calendar.days,
+            tickets,
+            seed,
+            chrono::Utc::now(),
+            move |written| {
+                let secs = started.elapsed().as_secs_f64();
+                eprintln!(
+                    "{written} / {tickets} tickets ({:.0}%), {secs:.1} s",
+                    written as f64 * 100.0 / tickets.max(1) as f64
+                );
+            },
+        )
+        .map_err(describe)?;
+        println!(
+            "Loaded {} tickets ({} timeline events), {} departments, {} categories, {} cadres, \
+         {} enterprises, {} statistics cells in {:.1} s. Accounts: seed-…, password {}.",
+            report.tickets,
+            report.events,
+            report.departments,
+            report.categories,
+            report.cadres,
+            report.enterprises,
+            report.cells,
+            started.elapsed().as_secs_f64(),
+            DEMO_PASSWORD
+        );
+        Ok(())
+    })
 }

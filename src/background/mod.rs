@@ -1,0 +1,136 @@
+//! The work a process does beside answering requests: delivering the outbox's messages
+//! (`notify::worker`), the deadline sweeps ([`scheduler`]) and the hourly [`housekeeping`].
+//! [`Background::start`] builds all of it the same way for `qiyeshao serve` and
+//! `qiyeshao worker`; [`Background::stop`] lets the work in hand finish.
+
+pub mod housekeeping;
+pub mod scheduler;
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use tokio::task::JoinHandle;
+
+use crate::config::Settings;
+use crate::db::Db;
+use crate::domain::time::Clock;
+use crate::notify::metrics::Metrics;
+use crate::notify::outbox::Outbox;
+use crate::notify::worker::{Channels, Worker, WorkerHandle};
+use crate::service::calendar::CalendarStore;
+use crate::service::tickets::Context as TicketContext;
+use scheduler::{Scheduler, SchedulerHandle};
+
+/// Which of the background work a process runs (the scheduler runs where
+/// `scheduler.enabled` says).
+#[derive(Debug, Clone, Copy)]
+pub struct Runs {
+    /// Deliver the outbox's messages.
+    pub delivery: bool,
+    /// Remove what time made useless, hourly.
+    pub housekeeping: bool,
+}
+
+/// The outbox every ticket change queues into, and the work running beside the requests.
+pub struct Background {
+    outbox: Outbox,
+    calendar: Arc<CalendarStore>,
+    settings: Arc<Settings>,
+    scheduler: Scheduler,
+    worker: Option<WorkerHandle>,
+    sweeps: Option<SchedulerHandle>,
+    housekeeping: Option<JoinHandle<()>>,
+}
+
+impl Background {
+    /// Builds the outbox (checking the templates and the SMS settings) and starts what `runs`
+    /// asks for. `public_url` is where the links in messages point. Runs on a tokio runtime.
+    pub fn start(
+        db: &Db,
+        settings: Arc<Settings>,
+        clock: Arc<dyn Clock>,
+        calendar: Arc<CalendarStore>,
+        public_url: &str,
+        runs: Runs,
+    ) -> anyhow::Result<Background> {
+        let metrics = Arc::new(Metrics::default());
+        let outbox = Outbox::new(&settings.notifications, public_url, metrics.clone())
+            .context("the notification templates")?;
+        let worker = if runs.delivery {
+            let channels = Channels::from_settings(&settings.notifications, clock.clone())
+                .context("the notification settings")?;
+            let worker = Worker::new(
+                db.clone(),
+                Arc::new(channels),
+                &settings.notifications,
+                clock.clone(),
+                metrics.clone(),
+                Some(outbox.clone()),
+            );
+            Some(worker.spawn())
+        } else {
+            None
+        };
+        let scheduler = Scheduler::new(
+            db.clone(),
+            outbox.clone(),
+            calendar.clone(),
+            settings.clone(),
+            clock.clone(),
+        );
+        let sweeps = settings
+            .scheduler
+            .enabled
+            .then(|| scheduler.clone().spawn());
+        let housekeeping = runs
+            .housekeeping
+            .then(|| housekeeping::spawn(db.clone(), clock, settings.clone()));
+        Ok(Background {
+            outbox,
+            calendar,
+            settings,
+            scheduler,
+            worker,
+            sweeps,
+            housekeeping,
+        })
+    }
+
+    /// Where ticket changes queue their messages.
+    pub fn outbox(&self) -> &Outbox {
+        &self.outbox
+    }
+
+    /// What the functions that write ticket events need.
+    pub fn ticket_context(&self) -> TicketContext {
+        TicketContext {
+            outbox: self.outbox.clone(),
+            calendar: self.calendar.current(),
+            deadlines: self.settings.deadlines.clone(),
+        }
+    }
+
+    /// The deadline scheduler (whether or not it runs by itself), to sweep on demand.
+    pub fn scheduler(&self) -> &Scheduler {
+        &self.scheduler
+    }
+
+    /// Takes the delivery worker (if it runs), for a caller that stops it itself: tests.
+    pub fn take_worker(&mut self) -> Option<WorkerHandle> {
+        self.worker.take()
+    }
+
+    /// Stops everything: the sweep in hand and the messages being sent are finished and
+    /// recorded first.
+    pub async fn stop(self) {
+        if let Some(housekeeping) = self.housekeeping {
+            housekeeping.abort();
+        }
+        if let Some(sweeps) = self.sweeps {
+            sweeps.stop().await;
+        }
+        if let Some(worker) = self.worker {
+            worker.stop().await;
+        }
+    }
+}

@@ -1,0 +1,163 @@
+//! Who sees which tickets and what of them, and what each reader may do to one: the scope of a
+//! reader's lists, the ticket a reader may open (404 otherwise, never 403), how the reader
+//! stands to it (the domain's `Actor`), the contact's masking, and `allowed_actions`.
+
+use crate::auth::Principal;
+use crate::db::tickets::{self as ticket_db, Scope};
+use crate::db::{DbConnection, enterprises, extensions};
+use crate::domain::notification::{mask_name, mask_phone};
+use crate::domain::ticket::Role;
+use crate::domain::ticket::rules::{self, Actor, can_view};
+use crate::domain::ticket::state::Ticket;
+use crate::error::AppError;
+use crate::service::tickets::TicketView;
+
+/// The scope of tickets a principal may list.
+pub fn scope_of(who: &Principal) -> Scope {
+    match who.role {
+        Role::Admin | Role::Dispatcher => Scope::All,
+        Role::Enterprise => match &who.enterprise_id {
+            Some(e) => Scope::Enterprise {
+                enterprise_id: e.clone(),
+            },
+            None => Scope::Nothing,
+        },
+        Role::Cadre => Scope::Cadre {
+            user_id: who.user_id.clone(),
+            department_id: who.department_id.clone(),
+        },
+    }
+}
+
+/// How the principal stands to a ticket (reading whether they are its enterprise's liaison
+/// cadre).
+fn actor_for(conn: &mut DbConnection, who: &Principal, ticket: &Ticket) -> Result<Actor, AppError> {
+    let is_liaison = who.role == Role::Cadre
+        && enterprises::find(conn, &ticket.enterprise_id)?
+            .and_then(|e| e.liaison_cadre_id)
+            .is_some_and(|id| id == who.user_id);
+    Ok(actor_of(who, ticket, is_liaison))
+}
+
+/// How the principal stands to a ticket, whether they are its liaison cadre being known.
+fn actor_of(who: &Principal, ticket: &Ticket, is_liaison: bool) -> Actor {
+    let cadre_of = |dept: Option<&String>| {
+        who.role == Role::Cadre && dept.is_some() && who.department_id.as_ref() == dept
+    };
+    Actor {
+        role: who.role,
+        is_assignee: ticket.assignee_id.as_deref() == Some(who.user_id.as_str()),
+        in_lead_department: cadre_of(ticket.department_id.as_ref()),
+        in_co_department: who.role == Role::Cadre
+            && who
+                .department_id
+                .as_ref()
+                .is_some_and(|d| ticket.co_department_ids.contains(d)),
+        of_filing_enterprise: who.role == Role::Enterprise
+            && who.enterprise_id.as_deref() == Some(ticket.enterprise_id.as_str()),
+        is_liaison,
+    }
+}
+
+/// Loads a ticket the principal may see, with how they stand to it; anything else is "not
+/// found", never "forbidden", so that ids of others' tickets reveal nothing.
+pub fn load_visible(
+    conn: &mut DbConnection,
+    who: &Principal,
+    ticket_id: &str,
+) -> Result<(Ticket, Actor), AppError> {
+    let ticket = ticket_db::find(conn, ticket_id)?.ok_or_else(|| AppError::not_found("ticket"))?;
+    let actor = actor_for(conn, who, &ticket)?;
+    if !can_view(&actor) {
+        return Err(AppError::not_found("ticket"));
+    }
+    Ok((ticket, actor))
+}
+
+/// Whether the reader sees internal comments and timeline entries: staff do, enterprises not.
+pub fn sees_internal(who: &Principal) -> bool {
+    who.role != Role::Enterprise
+}
+
+/// Whether `who` may see the contact's phone number on a ticket they can see (个人信息保护法:
+/// only those who need it): those who route tickets, the enterprise that filed it, and the
+/// cadre handling it — its assignee, or before one signs for it the lead department's cadres.
+/// Colleagues, co-handling departments and the liaison cadre see it masked (`138****5678`);
+/// the liaison cadre has the enterprise's contact on its record.
+pub fn sees_contact(who: &Principal, ticket: &Ticket) -> bool {
+    match who.role {
+        Role::Admin | Role::Dispatcher | Role::Enterprise => true,
+        Role::Cadre => match &ticket.assignee_id {
+            Some(assignee) => *assignee == who.user_id,
+            None => ticket.department_id.is_some() && ticket.department_id == who.department_id,
+        },
+    }
+}
+
+/// The ticket as `who` may see it: the contact's phone and name masked unless
+/// [`sees_contact`].
+pub fn for_reader(who: &Principal, mut ticket: Ticket) -> Ticket {
+    if !sees_contact(who, &ticket) {
+        ticket.contact_phone = ticket.contact_phone.map(|p| mask_phone(&p));
+        ticket.contact_name = ticket.contact_name.map(|n| mask_name(&n));
+    }
+    ticket
+}
+
+/// The ticket as `who` is shown it ([`for_reader`]), with what they may do to it now.
+pub fn shown(
+    conn: &mut DbConnection,
+    who: &Principal,
+    ticket: Ticket,
+) -> Result<TicketView, AppError> {
+    let actor = actor_for(conn, who, &ticket)?;
+    shown_as(conn, who, ticket, &actor)
+}
+
+/// [`shown`], how the reader stands to the ticket being known already.
+pub fn shown_as(
+    conn: &mut DbConnection,
+    who: &Principal,
+    ticket: Ticket,
+    actor: &Actor,
+) -> Result<TicketView, AppError> {
+    // Only staff can ask for or decide an extension, so only they need to know of one.
+    let pending =
+        who.role != Role::Enterprise && extensions::pending_for_ticket(conn, &ticket.id)?.is_some();
+    let allowed_actions = rules::allowed_actions(&ticket.situation(pending), actor);
+    Ok(TicketView {
+        ticket: for_reader(who, ticket),
+        allowed_actions,
+    })
+}
+
+/// [`shown`] for a page of a list: the reader's liaison enterprises and the page's waiting
+/// extension requests in one query each, not one per ticket.
+pub fn shown_all(
+    conn: &mut DbConnection,
+    who: &Principal,
+    tickets: Vec<Ticket>,
+) -> Result<Vec<TicketView>, AppError> {
+    let liaison_of = if who.role == Role::Cadre {
+        enterprises::liaison_of(conn, &who.user_id)?
+    } else {
+        Vec::new()
+    };
+    let pending = if who.role == Role::Enterprise {
+        Vec::new()
+    } else {
+        let ids: Vec<String> = tickets.iter().map(|t| t.id.clone()).collect();
+        extensions::pending_among(conn, &ids)?
+    };
+    Ok(tickets
+        .into_iter()
+        .map(|ticket| {
+            let actor = actor_of(who, &ticket, liaison_of.contains(&ticket.enterprise_id));
+            let situation = ticket.situation(pending.contains(&ticket.id));
+            TicketView {
+                allowed_actions: rules::allowed_actions(&situation, &actor),
+                ticket: for_reader(who, ticket),
+            }
+        })
+        .collect())
+}

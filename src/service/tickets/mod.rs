@@ -1,0 +1,56 @@
+//! Tickets: filing them, reading them, and moving them through the workflow. Every function
+//! that writes runs inside one transaction the caller opened, so a refused or failed action
+//! leaves the ticket and its timeline as they were and queues no notification: the messages
+//! an event raises are written to the outbox in the same transaction.
+//!
+//! - [`access`]: who sees which tickets, and what each reader may do to one (`allowed_actions`);
+//! - [`filing`]: a new ticket, with its number and idempotency key;
+//! - [`queries`]: the list, the workbench counts, the detail;
+//! - [`actions`]: the workflow actions and comments;
+//! - [`changes`]: writing a change — the ticket, its timeline entry, the statistics, the
+//!   notifications — for actions, extension decisions and the scheduler alike.
+
+pub mod access;
+pub mod actions;
+pub mod changes;
+pub mod filing;
+pub mod queries;
+
+use std::sync::Arc;
+
+use crate::config::DeadlineSettings;
+use crate::domain::ticket::AllowedAction;
+use crate::domain::ticket::apply::DeadlineRules;
+use crate::domain::ticket::state::Ticket;
+use crate::notify::outbox::Outbox;
+use crate::service::calendar::Calendar;
+
+/// What the functions that write timeline events need besides the connection: where their
+/// notifications go, the working-day calendar, and the deadline settings.
+#[derive(Clone)]
+pub struct Context {
+    pub outbox: Outbox,
+    pub calendar: Arc<Calendar>,
+    pub deadlines: DeadlineSettings,
+}
+
+impl Context {
+    /// How deadlines are set, for the domain's effects of an action.
+    pub fn deadline_rules(&self) -> DeadlineRules<'_> {
+        DeadlineRules {
+            calendar: &self.calendar.days,
+            urgent_hours: self.deadlines.urgent_hours,
+            urgent_sign_hours: self.deadlines.urgent_sign_hours,
+            sign_working_days: self.deadlines.sign_working_days,
+            rework_working_days: self.deadlines.rework_working_days,
+        }
+    }
+}
+
+/// A ticket as one reader is shown it: the contact masked unless they may see it
+/// ([`access::for_reader`]), and what they may do to it now.
+#[derive(Debug, Clone)]
+pub struct TicketView {
+    pub ticket: Ticket,
+    pub allowed_actions: Vec<AllowedAction>,
+}
