@@ -283,9 +283,24 @@ export async function newMonitoredContext(browser, name, options) {
     });
   };
   context.on('page', watch);
+  // What the context fetched, with the bytes of each answer (headers and body as received).
+  const fetched = [];
+  context.on('requestfinished', (req) => {
+    const u = new URL(req.url());
+    fetched.push(Promise.all([req.sizes().catch(() => null), req.response().catch(() => null)]).then(([sizes, res]) => ({
+      path: u.pathname,
+      status: res ? res.status() : 0,
+      bytes: sizes ? sizes.responseHeadersSize + sizes.responseBodySize : 0,
+    })));
+  });
   return {
+    name,
     context,
     problems,
+    /** The requests the context's pages made so far: [{path, status, bytes}]. */
+    requests() {
+      return Promise.all(fetched);
+    },
     async newPage() {
       const page = await context.newPage();
       return page;

@@ -11,12 +11,22 @@
 //   signs for it and resolves it; the enterprise rates it 满意; the admin's dashboard shows
 //   the satisfaction rate change. Then: an XSS title shows as text (enterprise and staff
 //   pages), an upload over 10 MiB is refused with a clear message and nothing is attached,
-//   another enterprise's attachment is refused (404) and no image shows; and no console
-//   error, CSP violation or dialog happened on the pages.
+//   another enterprise's attachment is refused (404) and no image shows; the enterprise's
+//   sessions fetched no staff or admin file; and no console error, CSP violation or dialog
+//   happened on the pages.
 //
-// Two things are done outside the pages, and are named so:
+//   At every status the loop passes through (submitted, accepted, assigned, in_progress,
+//   resolved, closed), and on a rejected, a withdrawn and an in-progress request with a waiting
+//   extension request, each reader who can see the ticket (enterprise, cadre, dispatcher,
+//   admin) reads it over the API and opens its page: the action buttons shown must be what
+//   its allowed_actions map to (BUTTONS), and for the enterprise the list's 去评价, the rating
+//   page and the supplement page must follow it too.
+//
+// Some things are done outside the pages, and are named so:
 //   - readSmsCode: the SMS code, from the stand-in SMS gateway (the person's phone);
-//   - fixtureUnsatisfiedClosedTicket: a precondition for the dashboard check (below).
+//   - fixtureUnsatisfiedClosedTicket: a precondition for the dashboard check (below);
+//   - the button checks read each ticket over the API as each reader, and make their
+//     rejected, withdrawn and waiting-extension requests over the API.
 //
 // Exit status 0 when every scenario passed; failures print the step, the reason and the
 // paths of screenshots of every page open at that moment.
@@ -26,7 +36,7 @@ import {
   check, checkEqual, eventually, visible, textMatches,
   scenario, step, watchPages, summary, launch, newMonitoredContext, shot,
   newCreditCode, newPhone, smallPhoto, oversizedPhoto, tempFile,
-  apiOk, apiLogin, readSmsCode, startWatchdog, FAILURES_DIR,
+  api, apiOk, apiLogin, readSmsCode, startWatchdog, FAILURES_DIR,
 } from './lib.mjs';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -46,6 +56,8 @@ const DEMO = {
   category: '用电报装',
   otherEnterpriseUser: 'enterprise', // 陈静 of 湖南望城绿源食品有限公司
 };
+// The files only the staff and admin pages use (docs/frontend.md, "Loading by role").
+const STAFF_ONLY = /^\/assets\/(staff\.css$|js\/(staff|admin|desk)\/|js\/strings\/(staff|admin|desk)\.js$)/;
 // Console errors a step provokes on purpose (the 404 of a foreign ticket or attachment).
 const EXPECTED_404 = [/status of 404/, /ApiError|not_found|没有找到/i];
 
@@ -155,6 +167,80 @@ async function summaryFor(adminToken, from, to) {
 }
 
 // ---------------------------------------------------------------------------------------
+// The buttons drawn from allowed_actions.
+
+/**
+ * The action buttons (test ids) each page draws for each of a ticket's allowed_actions,
+ * written out here from docs/frontend.md: a button without its action, or an action without
+ * its button, fails the check. An action a page has no button for maps to a name no page has.
+ */
+const BUTTONS = {
+  staff: {
+    accept: ['action-accept'], reject: ['action-reject'], assign: ['action-assign'], sign: ['action-sign'],
+    return: ['action-return'], progress: ['action-progress'], urge: ['action-urge'], resolve: ['action-resolve'],
+    revisit: ['action-revisit'], close: ['action-close'], comment: ['action-comment'],
+    extension_request: ['action-extend'], extension_approve: ['action-approve-ext'], extension_deny: ['action-deny-ext'],
+  },
+  enterprise: { withdraw: ['withdraw'], revisit: ['rate-open', 'rate-action'], comment: ['supplement-open'] },
+};
+const BUTTON_IDS = [...new Set(Object.values(BUTTONS).flatMap((m) => Object.values(m).flat()))];
+
+/** Opens a page's route afresh (reloading it when the page is there already). */
+async function openHash(page, hash) {
+  if (new URL(page.url()).hash === hash) await page.reload();
+  else await page.goto(`/${hash}`);
+}
+
+/** The test ids of the action buttons in `scope`. */
+async function buttonsIn(scope) {
+  const ids = await scope.locator('[data-testid]').evaluateAll((els, known) => els.map((e) => e.getAttribute('data-testid')).filter((x) => known.includes(x)), BUTTON_IDS);
+  return [...new Set(ids)].sort();
+}
+
+const sameSet = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/**
+ * Each reader opens the ticket as they would (their own signed-in page) and reads it over the
+ * API as themselves: the action buttons on the page must be exactly what the ticket's
+ * allowed_actions map to. For the enterprise also the list's 去评价, the rating page and the
+ * supplement page. A reader who may not see the ticket (404) is passed over, and said so.
+ */
+async function expectButtons(readers, ticketId, status) {
+  for (const reader of readers) {
+    const r = await api('GET', `/tickets/${ticketId}`, { token: await reader.token() });
+    if (r.status === 404) {
+      console.log(`      ${reader.name}: cannot see it (404)`);
+      continue;
+    }
+    check(r.status === 200, `GET /tickets/${ticketId} as ${reader.name}: ${r.status} ${r.text.slice(0, 200)}`);
+    const tk = r.json;
+    checkEqual(tk.status, status, `the ticket's status as ${reader.name} reads it`);
+    check(Array.isArray(tk.allowed_actions), `allowed_actions on the ticket as ${reader.name} reads it: ${JSON.stringify(tk.allowed_actions)}`);
+    const map = BUTTONS[reader.kind];
+    const expected = [...new Set(tk.allowed_actions.flatMap((a) => map[a] || [`(no button for ${a})`]))].sort();
+    const page = await reader.page();
+    await openHash(page, reader.ticketHash(ticketId));
+    await expectStatus(tid(page, 'ticket-status'), status, `${reader.name}'s ticket page`);
+    const shown = await buttonsIn(page.locator('#app'));
+    check(sameSet(shown, expected), `${reader.name}, ${status}: allowed_actions ${JSON.stringify(tk.allowed_actions)} ` +
+      `→ buttons ${JSON.stringify(expected)}, but the page shows ${JSON.stringify(shown)}`);
+    if (reader.kind === 'enterprise') {
+      const rate = tk.allowed_actions.includes('revisit');
+      const comment = tk.allowed_actions.includes('comment');
+      await openHash(page, '#/e/tickets');
+      const item = page.locator(`[data-testid="ticket-item"][data-id="${ticketId}"]`);
+      await expectStatus(item, status, `${reader.name}'s list item`);
+      checkEqual(await item.getByTestId('ticket-rate-quick').count(), rate ? 1 : 0, `${status}: 去评价 (ticket-rate-quick) on the list item`);
+      await openHash(page, `#/e/tickets/${ticketId}/rate`);
+      await visible(tid(page, rate ? 'rate-submit' : 'rate-done'), `${status}: the rating page's ${rate ? 'form' : 'notice that it cannot be rated'}`);
+      checkEqual(await tid(page, rate ? 'rate-done' : 'rate-submit').count(), 0, `${status}: the rating page shows one of form and notice`);
+      await openHash(page, `#/e/tickets/${ticketId}/supplement`);
+      await visible(tid(page, comment ? 'supplement-submit' : 'supplement-closed'), `${status}: the supplement page's ${comment ? 'form' : 'notice that it is closed'}`);
+      checkEqual(await tid(page, comment ? 'supplement-closed' : 'supplement-submit').count(), 0, `${status}: the supplement page shows one of form and notice`);
+    }
+    console.log(`      ${reader.name}: ${tk.allowed_actions.join(' ') || '(nothing)'} → ${shown.join(' ') || '(no buttons)'}`);
+  }
+}
 
 /**
  * PRECONDITION over the API (not part of the loop under test): the demo data has exactly
@@ -172,12 +258,15 @@ async function fixtureUnsatisfiedClosedTicket() {
   const cats = await apiOk('GET', '/categories', { token: ent });
   const cat = cats.items.find((c) => c.name === DEMO.category);
   check(cat, `demo category ${DEMO.category} exists`);
+  state.categoryId = cat.id;
   const depts = await apiOk('GET', '/departments', { token: disp });
   const dept = depts.items.find((d) => d.name === DEMO.department);
   check(dept, `demo department ${DEMO.department} exists`);
   const users = await apiOk('GET', `/users?role=cadre&department_id=${dept.id}`, { token: disp });
   const cadreUser = users.items.find((u) => u.username === DEMO.cadre);
   check(cadreUser, `demo cadre ${DEMO.cadre} exists`);
+  state.powerDepartment = dept.id;
+  state.cadreId = cadreUser.id;
   const tk = await apiOk('POST', '/tickets', {
     token: ent,
     body: { kind: 'problem', category_id: cat.id, title: `[e2e 前置] 电压波动 ${RUN}`, description: 'e2e 前置数据：不满意后重办并销号。' },
@@ -220,6 +309,36 @@ async function main() {
   const entPage = await ent.newPage();
   const admin = await monitored('admin', DESKTOP);
   const adminPage = await admin.newPage();
+
+  // The readers of the button checks: each signed in once, in a page of their own.
+  const reader = (name, kind, options, credentials, home, ticketPage) => {
+    let token = null;
+    let page = null;
+    return {
+      name, kind,
+      ticketHash: (id) => `${ticketPage}${id}`,
+      async token() {
+        if (!token) token = await apiLogin(...credentials());
+        return token;
+      },
+      async page() {
+        if (!page) {
+          const m = await monitored(`${name} (buttons)`, options);
+          page = await m.newPage();
+          await passwordLogin(page, ...credentials(), home);
+        }
+        return page;
+      },
+    };
+  };
+  const readers = {
+    enterprise: reader('enterprise', 'enterprise', PHONE, () => [state.enterprise.phone, state.enterprise.password], /^#\/e/, '#/e/tickets/'),
+    cadre: reader('cadre', 'staff', PHONE, () => [DEMO.cadre, DEMO_PASSWORD], /^#\/c/, '#/c/tickets/'),
+    dispatcher: reader('dispatcher', 'staff', DESKTOP, () => [DEMO.dispatcher, DEMO_PASSWORD], /^#\/d/, '#/d/tickets/'),
+    admin: reader('admin', 'staff', DESKTOP, () => [ADMIN_USER, ADMIN_PASSWORD], /^#\/a/, '#/d/tickets/'),
+  };
+  const everyone = Object.values(readers);
+  const buttonsStep = (status) => step(`the buttons match allowed_actions: ${status}`, () => expectButtons(everyone, state.ticket.id, status));
 
   await scenario('precondition: a closed ticket rated 不满意 (over the API)', async () => {
     await step('fixtureUnsatisfiedClosedTicket', fixtureUnsatisfiedClosedTicket);
@@ -334,6 +453,7 @@ async function main() {
       await expectStatus(item, 'submitted', 'the list item');
       await shot(entPage, 'my-tickets.png');
     });
+    await buttonsStep('submitted');
   });
 
   // ---- staff ---------------------------------------------------------------------------
@@ -370,6 +490,7 @@ async function main() {
       await tid(dispPage, 'dialog-ok').click();
       await expectStatus(tid(dispPage, 'ticket-status'), 'accepted', 'after accepting');
     });
+    await buttonsStep('accepted');
     await step('assign (交办) to the department and cadre', async () => {
       await tid(dispPage, 'action-assign').click();
       await visible(dispPage.locator('[data-testid="form-dialog"][data-action="assign"]'), 'the assign dialog');
@@ -386,6 +507,7 @@ async function main() {
       await textMatches(tid(dispPage, 'ticket-department'), DEMO.department, 'the lead department');
       await textMatches(tid(dispPage, 'ticket-assignee'), DEMO.cadreName, 'the assignee');
     });
+    await buttonsStep('assigned');
   });
 
   await scenario('cadre: sign and resolve', async () => {
@@ -412,6 +534,7 @@ async function main() {
       await tid(cadrePage, 'dialog-ok').click();
       await expectStatus(tid(cadrePage, 'ticket-status'), 'in_progress', 'after signing');
     });
+    await buttonsStep('in_progress');
     await step('resolve (办结)', async () => {
       await tid(cadrePage, 'action-resolve').click();
       await visible(cadrePage.locator('[data-testid="form-dialog"][data-action="resolve"]'), 'the resolve dialog');
@@ -422,6 +545,7 @@ async function main() {
       await shot(cadrePage, 'cadre-detail.png');
     });
     state.resolution = resolution;
+    await buttonsStep('resolved');
   });
 
   await scenario('enterprise: rate it 满意', async () => {
@@ -445,6 +569,7 @@ async function main() {
       await textMatches(tid(entPage, 'ticket-rating'), '满意', 'the rating shown');
       state.rated = true;
     });
+    await buttonsStep('closed');
   });
 
   await scenario('admin: the satisfaction rate changed on the dashboard', async () => {
@@ -468,6 +593,32 @@ async function main() {
       check(before.percent === null || after.percent > before.percent, `a 满意 rating raises the rate: ${before.text} → ${after.text}`);
       checkEqual(after.percent, expected, 'the card against /stats/summary for its period');
       await shot(adminPage, 'admin-dashboard.png');
+    });
+  });
+
+  await scenario('the buttons match allowed_actions on a rejected, a withdrawn, and a waiting extension request', async () => {
+    needs('enterprise', 'categoryId', 'powerDepartment', 'cadreId');
+    const filed = async (title) => apiOk('POST', '/tickets', {
+      token: await readers.enterprise.token(),
+      body: { kind: 'problem', category_id: state.categoryId, title: `${title} ${RUN}`, description: `e2e ${RUN}` },
+    });
+    await step('rejected (by the dispatcher, over the API)', async () => {
+      const tk = await filed('不予受理的诉求');
+      await apiOk('POST', `/tickets/${tk.id}/reject`, { token: await readers.dispatcher.token(), body: { reason: '不属于受理范围。' } }, [200]);
+      await expectButtons(everyone, tk.id, 'rejected');
+    });
+    await step('withdrawn (by the enterprise, over the API)', async () => {
+      const tk = await filed('撤回的诉求');
+      await apiOk('POST', `/tickets/${tk.id}/withdraw`, { token: await readers.enterprise.token(), body: { reason: '已自行解决。' } }, [200]);
+      await expectButtons(everyone, tk.id, 'withdrawn');
+    });
+    await step('in progress with an extension request waiting (over the API)', async () => {
+      const tk = await filed('待审批延期的诉求');
+      const act = async (reader, action, body = {}) => apiOk('POST', `/tickets/${tk.id}/${action}`, { token: await reader.token(), body }, [200]);
+      await act(readers.dispatcher, 'assign', { department_id: state.powerDepartment, assignee_id: state.cadreId });
+      await act(readers.cadre, 'sign');
+      await apiOk('POST', `/tickets/${tk.id}/extensions`, { token: await readers.cadre.token(), body: { working_days: 2, reason: `e2e ${RUN}：设备到货延迟。` } }, [201]);
+      await expectButtons(everyone, tk.id, 'in_progress');
     });
   });
 
@@ -606,6 +757,27 @@ async function main() {
         checkEqual(await tid(otherPage, 'attachment-image').count(), 0, 'attachment thumbnails');
         checkEqual(await otherPage.getByText(state.ticket.title).count(), 0, 'the foreign title on the page');
       });
+    });
+  });
+
+  await scenario("the enterprise's phone page loads no staff or admin code", async () => {
+    await step('the files both enterprise sessions fetched', async () => {
+      const sessions = [ent, other, ...contexts.filter((m) => m.name === 'enterprise (buttons)')];
+      const files = (await Promise.all(sessions.map((m) => m.requests()))).flat().filter((r) => r.path.startsWith('/assets/'));
+      check(sessions.length === 3, 'the enterprise sessions: registered, the other, the button checks');
+      check(files.some((r) => r.path === '/assets/js/enterprise/index.js'), `the enterprise pages were fetched (${files.length} files seen)`);
+      const desk = files.filter((r) => STAFF_ONLY.test(r.path)).map((r) => r.path);
+      check(desk.length === 0, `an enterprise session fetched staff or admin files: ${[...new Set(desk)].join(', ')}`);
+    });
+    await step('the staff sessions fetched theirs (the check above can see them)', async () => {
+      const paths = (await disp.requests()).concat(await admin.requests()).map((r) => r.path);
+      for (const p of ['/assets/staff.css', '/assets/js/staff/index.js', '/assets/js/admin/index.js']) check(paths.includes(p), `a staff session fetched ${p}`);
+    });
+    await step("the new enterprise's session, weighed", async () => {
+      const all = await ent.requests();
+      const page = all.filter((r) => r.path === '/' || r.path.startsWith('/assets/'));
+      const sum = (list) => list.reduce((n, r) => n + r.bytes, 0);
+      console.log(`      the page and its files: ${page.length} requests, ${sum(page)} bytes (the API: ${all.length - page.length} requests, ${sum(all) - sum(page)} bytes)`);
     });
   });
 

@@ -1,16 +1,106 @@
-// main.js — the entry point: every module declares its routes, then the router starts.
-import { start, route, navigate, session, loading } from './core.js';
-import * as enterprise from './enterprise.js';
-import * as staff from './staff.js';
-import * as admin from './admin.js';
+// main.js — the entry point, the one script index.html names. It loads only the shell (core/*),
+// the sign-in pages and the links in messages; the pages of the signed-in role are fetched with
+// import() when that role first opens a page (docs/frontend.md, "Loading by role"), so that an
+// enterprise's phone never downloads the staff or admin pages, and staff.css is added only for
+// those.
 
-for (const m of [enterprise, staff, admin]) {
-  try {
-    if (typeof m.register === 'function') m.register();
-  } catch (err) {
-    console.error('register() failed', err);
+import { h } from './core/dom.js';
+import { t } from './core/i18n.js';
+import { session, homeOf } from './core/session.js';
+import { route, navigate, start, setRoleLoader, setFallbackPages } from './core/router.js';
+import { page } from './core/layout.js';
+import { loading, errorState } from './core/states.js';
+import { loginPage } from './auth/login.js';
+import { registerPage } from './auth/register.js';
+
+/** The modules of each role's pages; each has register(), which declares its routes. */
+const ROLE_PAGES = {
+  enterprise: () => [import('./enterprise/index.js')],
+  cadre: () => [import('./staff/index.js')],
+  dispatcher: () => [import('./staff/index.js')],
+  admin: () => [import('./staff/index.js'), import('./admin/index.js')],
+};
+
+// What each of those modules imports beyond the shell, fetched all at once (modulepreload) as
+// the role's pages are asked for, instead of one import after another. The unit test
+// api::pages::module_graph checks that each list is exactly that (and prints the right one).
+const ENTERPRISE_FILES = [
+  'enterprise/index.js', 'core/allowed.js', 'core/attachments.js', 'core/dialogs.js', 'core/format.js',
+  'core/timeline.js', 'core/uploader.js', 'enterprise/detail.js', 'enterprise/home.js', 'enterprise/list.js',
+  'enterprise/me.js', 'enterprise/new.js', 'enterprise/rate.js', 'enterprise/supplement.js',
+  'enterprise/tickets.js', 'strings/enterprise.js',
+];
+const STAFF_FILES = [
+  'staff/index.js', 'core/allowed.js', 'core/attachments.js', 'core/dialogs.js', 'core/format.js',
+  'core/timeline.js', 'desk/dates.js', 'desk/directory.js', 'desk/form-dialog.js', 'desk/me.js',
+  'desk/paged-list.js', 'desk/validation.js', 'staff/assign-dialog.js', 'staff/conflicts.js',
+  'staff/ticket-actions.js', 'staff/ticket-detail.js', 'staff/ticket-list.js', 'staff/tickets.js',
+  'strings/desk.js', 'strings/staff.js',
+];
+const ADMIN_FILES = [
+  'admin/index.js', 'admin/calendar-toml.js', 'admin/calendar-upload.js', 'admin/calendar-year.js',
+  'admin/calendar.js', 'admin/categories.js', 'admin/dashboard.js', 'admin/departments.js',
+  'admin/enterprise-import.js', 'admin/enterprises.js', 'admin/frame.js', 'admin/manage-hub.js',
+  'admin/notifications.js', 'admin/users.js', 'core/dialogs.js', 'core/format.js', 'desk/dates.js',
+  'desk/directory.js', 'desk/form-dialog.js', 'desk/me.js', 'desk/paged-list.js', 'desk/validation.js',
+  'strings/admin.js', 'strings/desk.js',
+];
+const ROLE_FILES = {
+  enterprise: ENTERPRISE_FILES,
+  cadre: STAFF_FILES,
+  dispatcher: STAFF_FILES,
+  admin: [...STAFF_FILES, ...ADMIN_FILES],
+};
+const STAFF_CSS = '/assets/staff.css';
+
+/** Asks for the modules at once; import() then finds them fetched (or on their way). */
+function preload(files) {
+  for (const file of new Set(files)) {
+    const href = `/assets/js/${file}`;
+    if (!document.querySelector(`link[rel="modulepreload"][href="${href}"]`)) document.head.appendChild(h('link', { rel: 'modulepreload', href }));
   }
 }
+
+/** Adds a stylesheet once; resolves when it has loaded. */
+function stylesheet(href) {
+  const found = document.querySelector(`link[rel="stylesheet"][href="${href}"]`);
+  if (found) return found.dataset.loaded ? Promise.resolve() : new Promise((resolve, reject) => {
+    found.addEventListener('load', () => resolve(), { once: true });
+    found.addEventListener('error', () => reject(new Error(`${href} did not load`)), { once: true });
+  });
+  return new Promise((resolve, reject) => {
+    const link = h('link', { rel: 'stylesheet', href });
+    link.addEventListener('load', () => { link.dataset.loaded = '1'; resolve(); }, { once: true });
+    link.addEventListener('error', () => { link.remove(); reject(new Error(`${href} did not load`)); }, { once: true });
+    document.head.appendChild(link);
+  });
+}
+
+const registered = new Set();
+
+setRoleLoader(async (role) => {
+  const load = ROLE_PAGES[role];
+  if (!load) return;
+  preload(ROLE_FILES[role]);
+  const [modules] = await Promise.all([
+    Promise.all(load()),
+    role === 'enterprise' ? null : stylesheet(STAFF_CSS),
+  ]);
+  for (const m of modules) {
+    if (registered.has(m)) continue;
+    registered.add(m);
+    m.register();
+  }
+});
+
+setFallbackPages({
+  loading: () => page({ title: t('app.name'), body: loading() }),
+  error: (err, retry) => page({ title: t('common.error'), back: true, body: [errorState(err, retry),
+    h('div', { class: 'state-actions' }, h('a', { class: 'btn btn-ghost btn-small', href: homeOf(session.role()), 'data-testid': 'go-home' }, t('common.home')))] }),
+});
+
+route('#/login', loginPage, { public: true, guestOnly: true });
+route('#/register', registerPage, { public: true, guestOnly: true });
 
 // The links in e-mails and SMS (/tickets/{id}, /tickets/{id}/rate) arrive as #/t/…: after
 // sign-in they open the ticket in the page of the reader's role.

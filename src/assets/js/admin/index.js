@@ -1,0 +1,52 @@
+// admin/index.js — the administrator's pages (#/a…), loaded by main.js after an admin signs in
+// (with staff/index.js, for the dispatcher's desk under 诉求受理): their strings, the menu (re-drawn
+// when the width crosses the desk breakpoint) and their routes.
+
+import { addStrings } from '../core/i18n.js';
+import { session } from '../core/session.js';
+import { route, navigate, currentHash } from '../core/router.js';
+import * as deskStrings from '../strings/desk.js';
+import * as strings from '../strings/admin.js';
+import { mePage } from '../desk/me.js';
+import { wideScreen, applyTabs } from './frame.js';
+import { dashboardPage } from './dashboard.js';
+import { hubPage } from './manage-hub.js';
+import { departmentsPage } from './departments.js';
+import { usersPage } from './users.js';
+import { enterprisesPage } from './enterprises.js';
+import { importPage } from './enterprise-import.js';
+import { categoriesPage } from './categories.js';
+import { calendarPage } from './calendar.js';
+import { calendarYearPage } from './calendar-year.js';
+import { notificationsPage } from './notifications.js';
+
+export function register() {
+  addStrings(deskStrings.zh, deskStrings.en);
+  addStrings(strings.zh, strings.en);
+  applyTabs();
+  // Re-render (debounced) when the width crosses the desk breakpoint, so the side menu / tab bar matches.
+  let rendered = wideScreen.matches;
+  let timer = null;
+  const onChange = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      if (wideScreen.matches === rendered) return;
+      rendered = wideScreen.matches;
+      applyTabs();
+      if (session.role() === 'admin' && document.querySelector('.sf-page .tabbar')) navigate(currentHash(), { replace: true });
+    }, 400);
+  };
+  if (wideScreen.addEventListener) wideScreen.addEventListener('change', onChange);
+  const admin = { roles: ['admin'] };
+  route('#/a', dashboardPage, admin);
+  route('#/a/manage', hubPage, admin);
+  route('#/a/departments', departmentsPage, admin);
+  route('#/a/users', usersPage, admin);
+  route('#/a/enterprises', enterprisesPage, admin);
+  route('#/a/enterprises/import', importPage, admin);
+  route('#/a/categories', categoriesPage, admin);
+  route('#/a/calendar', calendarPage, admin);
+  route('#/a/calendar/:year', calendarYearPage, admin);
+  route('#/a/notifications', notificationsPage, admin);
+  route('#/a/me', () => mePage(false), admin);
+}

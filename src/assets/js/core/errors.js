@@ -1,0 +1,50 @@
+// core/errors.js — ApiError (status, code, message, fields, retryAfter; status 0 with code
+// 'network' when the server was not reached) and the human message for any error in the
+// current language: errorMessage(err), fieldMessage(serverFieldMessage).
+
+import { t, lang, hasString } from './i18n.js';
+
+export class ApiError extends Error {
+  constructor(status, code, message, fields, extra) {
+    super(message || code || `HTTP ${status}`);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code || '';
+    this.fields = fields || null;
+    Object.assign(this, extra || {});
+  }
+}
+
+/** Translate a server field message (English) into the UI language when we recognise it. */
+export function fieldMessage(msg) {
+  if (lang() === 'en' || typeof msg !== 'string') return msg;
+  let m;
+  if (/^is required$/i.test(msg)) return t('fe.required');
+  if (/must not be (empty|blank)/i.test(msg)) return t('fe.empty');
+  if ((m = /at most (\d+) characters/i.exec(msg))) return t('fe.atMost', { n: m[1] });
+  if ((m = /at least (\d+) characters/i.exec(msg))) return t('fe.atLeast', { n: m[1] });
+  return msg;
+}
+
+export function errorMessage(err) {
+  if (!err) return t('common.error');
+  if (err instanceof ApiError) {
+    if (err.status === 0) return t('err.network');
+    if (err.status === 503) return t('err.unavailable');
+    if (err.status >= 500) return t('err.server');
+    const key = `err.${err.code}`;
+    if (err.code === 'validation_failed' && err.fields) {
+      const parts = Object.values(err.fields).map(fieldMessage);
+      if (lang() === 'en') return err.message || t(key);
+      return `${t(key)}：${parts.join('；')}`;
+    }
+    if (err.status === 413) return t('err.too_large');
+    if (err.status === 415 && err.code !== 'unsupported_media_type') return t('err.unsupported_type');
+    if (hasString(key)) {
+      // For English the server's message is often the most precise.
+      return lang() === 'en' && err.message ? err.message : t(key);
+    }
+    return err.message || t('common.error');
+  }
+  return err.message || String(err);
+}

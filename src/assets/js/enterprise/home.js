@@ -1,0 +1,61 @@
+// enterprise/home.js — the enterprise's home (#/e): a greeting, 我要反映, the counts by status
+// and the five latest requests.
+//
+// Test ids (stable, for tests/e2e):
+//   file-new home-greeting count-pending count-processing count-rate count-done
+//   home-tickets home-all ticket-item (data-id, data-status) ticket-rate-quick
+
+import { h } from '../core/dom.js';
+import { icon } from '../core/icons.js';
+import { t } from '../core/i18n.js';
+import { api } from '../core/api.js';
+import { session } from '../core/session.js';
+import { page } from '../core/layout.js';
+import { loading, empty, errorState } from '../core/states.js';
+import { ticketItem } from './tickets.js';
+
+export async function homePage() {
+  const user = session.user() || {};
+  const greeting = h('div', { class: 'home-greeting', 'data-testid': 'home-greeting' }, t('home.hello', { name: user.name || '' }));
+  const entName = h('div', { class: 'home-enterprise' });
+  if (user.enterprise_id) {
+    api('GET', `/enterprises/${encodeURIComponent(user.enterprise_id)}`).then((e) => { entName.textContent = e.name; }, () => {});
+  }
+  const countsBox = h('div', { class: 'kpis kpis-4' });
+  const listBox = h('div', { class: 'list', 'data-testid': 'home-tickets' }, loading());
+
+  const kpi = (key, n, tab, testid) => h('a', { class: 'kpi', href: `#/e/tickets?tab=${tab}`, 'data-testid': testid },
+    h('span', { class: 'kpi-value' }, String(n)), h('span', { class: 'kpi-label' }, t(key)));
+
+  api('GET', '/tickets/counts').then((c) => {
+    countsBox.replaceChildren(
+      kpi('home.pending', (c.submitted || 0) + (c.accepted || 0), 'open', 'count-pending'),
+      kpi('home.processing', (c.assigned || 0) + (c.in_progress || 0), 'open', 'count-processing'),
+      kpi('home.rate', c.resolved || 0, 'rate', 'count-rate'),
+      kpi('home.done', c.closed || 0, 'done', 'count-done'));
+  }, () => countsBox.remove());
+
+  const loadList = () => {
+    listBox.replaceChildren(loading());
+    api('GET', '/tickets', null, { query: { limit: 5 } }).then((r) => {
+      const items = r.items || [];
+      listBox.replaceChildren(...(items.length ? items.map(ticketItem)
+        : [empty(t('home.none'))]));
+    }, (err) => listBox.replaceChildren(errorState(err, loadList)));
+  };
+  loadList();
+
+  const body = h('div', { class: 'home' },
+    h('div', { class: 'home-banner' }, greeting, entName, h('p', { class: 'home-promise' }, t('home.promise'))),
+    h('a', { class: 'big-action', href: '#/e/new', 'data-testid': 'file-new' },
+      h('span', { class: 'big-action-icon', 'aria-hidden': 'true' }, icon('megaphone')),
+      h('span', { class: 'big-action-text' }, h('strong', null, t('home.file')), h('small', null, t('home.fileSub'))),
+      icon('chevron', 'big-action-chevron')),
+    countsBox,
+    h('section', { class: 'section' },
+      h('div', { class: 'section-head' },
+        h('h2', { class: 'section-title' }, t('home.mine')),
+        h('a', { class: 'section-more', href: '#/e/tickets', 'data-testid': 'home-all' }, t('home.all'), icon('chevron'))),
+      listBox));
+  return page({ title: t('home.title'), body, tabbar: true });
+}

@@ -1,0 +1,161 @@
+// staff/ticket-list.js — the cadre's workbench (#/c?tab=to_sign|doing|due_soon|overdue|done&mine=1)
+// and the dispatcher's queue (#/d?tab=submitted|accepted|handling|overdue|resolved|all): tabs with
+// counts (refreshed every minute and when the page is shown again), search, and the tickets page
+// by page.
+//
+// Test ids (stable, for tests/e2e):
+//   workbench tab-to-sign tab-in-progress tab-due-soon tab-overdue tab-done
+//   count-to-sign count-in-progress count-due-soon count-overdue count-done; queue tab-submitted
+//   tab-accepted tab-handling tab-overdue tab-resolved tab-all count-submitted count-accepted
+//   count-handling count-overdue count-resolved; ticket-search ticket-search-submit only-mine
+//   ticket-list list-refresh ticket-item (data-id, data-status) ticket-title ticket-due
+//   load-more list-end
+
+import { h } from '../core/dom.js';
+import { icon } from '../core/icons.js';
+import { t } from '../core/i18n.js';
+import { api } from '../core/api.js';
+import { session } from '../core/session.js';
+import { onLeave, currentHash } from '../core/router.js';
+import { page } from '../core/layout.js';
+import { tabs } from '../core/controls.js';
+import { fmtDateTime, fmtDue, statusTag, kindTag, ratingTag } from '../core/format.js';
+import { directory, nameMap } from '../desk/directory.js';
+import { pagedList, setHashQuery } from '../desk/paged-list.js';
+import { lastList } from './tickets.js';
+
+function isMine(tk, me) { return tk.assignee_id && me && tk.assignee_id === me.id; }
+
+function relationTag(tk, me) {
+  if (!me || me.role !== 'cadre') return null;
+  if (isMine(tk, me)) return h('span', { class: 'tag sf-tag-mine' }, t('s.mine'));
+  if (!tk.assignee_id && tk.department_id && tk.department_id === me.department_id) return h('span', { class: 'tag tag-assigned' }, t('s.unclaimed'));
+  if (tk.department_id === me.department_id) return h('span', { class: 'tag tag-muted' }, t('s.colleague'));
+  if ((tk.co_department_ids || []).includes(me.department_id)) return h('span', { class: 'tag tag-muted' }, t('s.coHandling'));
+  return h('span', { class: 'tag tag-muted' }, t('s.liaison'));
+}
+
+function dueBadge(tk) {
+  if (!tk.due_at || !['assigned', 'in_progress'].includes(tk.status)) return null;
+  const d = fmtDue(tk.due_at);
+  return h('span', { class: ['due', d.cls], 'data-testid': 'ticket-due' }, icon('clock'), d.text);
+}
+
+function ticketCard(tk, href, ctx) {
+  const me = session.user();
+  const ent = h('span', { class: 'sf-card-ent' }, tk.contact_name || '');
+  if (ctx.enterpriseNames && tk.enterprise_id) {
+    directory.enterprise(tk.enterprise_id).then((e) => { if (e && e.name) ent.textContent = e.name; }, () => {});
+  }
+  const cat = ctx.categories && ctx.categories.get(tk.category_id);
+  const dept = ctx.departments && tk.department_id ? ctx.departments.get(tk.department_id) : null;
+  return h('a', { class: ['list-item', 'sf-card', tk.overdue && 'is-overdue'], href, 'data-testid': 'ticket-item', 'data-id': tk.id, 'data-status': tk.status },
+    h('div', { class: 'ti-head' },
+      h('div', { class: 'ti-title', 'data-testid': 'ticket-title' }, tk.title),
+      statusTag(tk.status)),
+    h('div', { class: 'ti-meta muted' },
+      h('span', { class: 'ti-number' }, tk.number),
+      kindTag(tk.kind),
+      tk.priority === 'urgent' ? h('span', { class: 'tag tag-urgent' }, t('s.urgent')) : null,
+      cat ? h('span', null, cat) : null,
+      relationTag(tk, me),
+      tk.escalation_level > 0 ? h('span', { class: 'tag tag-warn' }, t('s.escalated', { level: tk.escalation_level })) : null,
+      tk.reopen_count > 0 ? h('span', { class: 'tag tag-muted' }, t('s.reopened', { n: tk.reopen_count })) : null),
+    h('div', { class: 'ti-foot' },
+      h('span', { class: 'sf-card-who muted' }, ent, dept && ctx.showDept ? h('span', null, ` · ${dept}`) : null),
+      h('span', { class: 'sf-card-right' },
+        dueBadge(tk),
+        tk.status === 'resolved' || tk.status === 'closed' ? ratingTag(tk.rating) : null,
+        !dueBadge(tk) ? h('span', { class: 'muted sf-small' }, fmtDateTime(tk.created_at)) : null)));
+}
+
+function countLabel(label, testid, cls) {
+  return [h('span', null, label), h('span', { class: ['sf-count', cls], 'data-testid': testid }, '')];
+}
+
+export async function listPage({ mode, query }) {
+  const me = session.user();
+  const isCadre = mode === 'cadre';
+  const TABS = isCadre ? [
+    { value: 'to_sign', label: 's.c.tab.toSign', testid: 'tab-to-sign', countId: 'count-to-sign', q: { status: 'assigned' }, count: (c) => c.assigned },
+    { value: 'doing', label: 's.c.tab.doing', testid: 'tab-in-progress', countId: 'count-in-progress', q: { status: 'in_progress' }, count: (c) => c.in_progress },
+    { value: 'due_soon', label: 's.c.tab.dueSoon', testid: 'tab-due-soon', countId: 'count-due-soon', q: { due_soon: true }, count: (c) => c.due_soon, cls: 'sf-count-warn' },
+    { value: 'overdue', label: 's.c.tab.overdue', testid: 'tab-overdue', countId: 'count-overdue', q: { overdue: true }, count: (c) => c.overdue, cls: 'sf-count-danger' },
+    { value: 'done', label: 's.c.tab.done', testid: 'tab-done', countId: 'count-done', q: { status: 'resolved,closed' }, count: (c) => (c.resolved ?? 0) + (c.closed ?? 0) },
+  ] : [
+    { value: 'submitted', label: 's.d.tab.submitted', testid: 'tab-submitted', countId: 'count-submitted', q: { status: 'submitted' }, count: (c) => c.submitted, cls: 'sf-count-warn' },
+    { value: 'accepted', label: 's.d.tab.accepted', testid: 'tab-accepted', countId: 'count-accepted', q: { status: 'accepted' }, count: (c) => c.accepted },
+    { value: 'handling', label: 's.d.tab.handling', testid: 'tab-handling', countId: 'count-handling', q: { status: 'assigned,in_progress' }, count: (c) => (c.assigned ?? 0) + (c.in_progress ?? 0) },
+    { value: 'overdue', label: 's.d.tab.overdue', testid: 'tab-overdue', countId: 'count-overdue', q: { overdue: true }, count: (c) => c.overdue, cls: 'sf-count-danger' },
+    { value: 'resolved', label: 's.d.tab.resolved', testid: 'tab-resolved', countId: 'count-resolved', q: { status: 'resolved' }, count: (c) => c.resolved },
+    { value: 'all', label: 's.d.tab.all', testid: 'tab-all', q: {} },
+  ];
+  let tab = TABS.find((x) => x.value === query.tab) ? query.tab : TABS[0].value;
+  let q = query.q || '';
+  let onlyMine = isCadre && query.mine === '1';
+  const base = isCadre ? '#/c' : '#/d';
+
+  const [depts, cats] = await Promise.all([
+    directory.departments().catch(() => []),
+    directory.categories().catch(() => []),
+  ]);
+  const ctx = { departments: nameMap(depts), categories: nameMap(cats), enterpriseNames: !isCadre, showDept: !isCadre };
+
+  const tabsNode = tabs(TABS.map((x) => ({ value: x.value, testid: x.testid, label: x.countId ? countLabel(t(x.label), x.countId, x.cls) : t(x.label) })), tab, (v) => { tab = v; go(); });
+  tabsNode.classList.add('sf-tabs');
+
+  const search = h('input', { type: 'search', class: 'input', name: 'q', value: q, placeholder: t('s.search'), 'data-testid': 'ticket-search', maxlength: '100', 'aria-label': t('s.search'), enterkeyhint: 'search' });
+  const toolbar = h('form', { class: 'toolbar sf-toolbar', role: 'search', onsubmit: (e) => { e.preventDefault(); q = search.value.trim(); go(); } },
+    h('div', { class: 'sf-search' }, icon('search'), search),
+    h('button', { type: 'submit', class: 'btn btn-ghost btn-small', 'data-testid': 'ticket-search-submit' }, t('s.searchBtn')),
+    isCadre ? h('label', { class: 'sf-check' },
+      h('input', { type: 'checkbox', checked: onlyMine, 'data-testid': 'only-mine', onchange: (e) => { onlyMine = e.target.checked; go(); } }),
+      h('span', null, t('s.c.onlyMine'))) : null);
+  search.addEventListener('search', () => { if (!search.value && q) { q = ''; go(); } });
+
+  const listBox = h('div', { class: 'sf-listbox' });
+  let current = null;
+
+  function go() {
+    // (only while this list is the current page: the first go() runs after the look-ups above, when the user may have moved on)
+    if (currentHash().split('?')[0] === base) {
+      setHashQuery({ tab, q, mine: onlyMine ? '1' : '' });
+      lastList[mode] = currentHash();
+    }
+    const def = TABS.find((x) => x.value === tab);
+    const filter = { ...def.q, q: q || undefined, assignee_id: onlyMine ? me.id : undefined };
+    current = pagedList({
+      testid: 'ticket-list',
+      emptyText: q ? t('common.empty') : t(`${isCadre ? 's.c' : 's.d'}.empty.${tab}`),
+      load: (cursor) => api('GET', '/tickets', null, { query: { ...filter, limit: 20, cursor } }),
+      item: (tk) => ticketCard(tk, `${base}/tickets/${encodeURIComponent(tk.id)}`, ctx),
+    });
+    listBox.replaceChildren(current.element);
+    loadCounts();
+  }
+
+  async function loadCounts() {
+    try {
+      const c = await api('GET', '/tickets/counts');
+      for (const x of TABS) {
+        if (!x.countId) continue;
+        const el = tabsNode.querySelector(`[data-testid="${x.countId}"]`);
+        const n = x.count(c);
+        if (el) { el.textContent = n === undefined || n === null ? '' : String(n); el.classList.toggle('is-zero', !n); }
+      }
+    } catch (err) {
+      tabsNode.title = t('s.countsFailed');
+    }
+  }
+
+  // Refresh counts and the list when coming back to the tab (another user may have acted).
+  const onVis = () => { if (document.visibilityState === 'visible') loadCounts(); };
+  document.addEventListener('visibilitychange', onVis);
+  const poll = setInterval(() => { if (document.visibilityState === 'visible') loadCounts(); }, 60000);
+  onLeave(() => { document.removeEventListener('visibilitychange', onVis); clearInterval(poll); });
+
+  go();
+  const refreshBtn = h('button', { type: 'button', class: 'icon-btn', 'aria-label': t('s.refresh'), title: t('s.refresh'), 'data-testid': 'list-refresh', onclick: () => go() }, icon('refresh'));
+  return page({ title: t(isCadre ? 's.c.title' : 's.d.title'), actions: refreshBtn, tabbar: true, wide: true, className: 'sf-page sf-listpage',
+    body: h('div', { class: 'sf-listwrap' }, tabsNode, toolbar, listBox) });
+}
