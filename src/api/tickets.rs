@@ -454,9 +454,10 @@ fn optional_note(field: &str, value: Option<String>) -> Result<Option<String>, A
     Ok(value)
 }
 
-/// Declares an action handler with its OpenAPI description.
+/// Declares the handler of an action with its OpenAPI description: it checks the body's
+/// fields with `input` (into the domain's `Input`) and runs the action.
 macro_rules! action {
-    ($path:literal, $body:ty, $summary:literal, $handler:item) => {
+    ($name:ident, $path:literal, $body:ty, $summary:literal, $input:expr $(,)?) => {
         #[doc = $summary]
         #[utoipa::path(post, path = $path, tag = "ticket actions",
             params(("id" = String, Path),
@@ -471,257 +472,165 @@ macro_rules! action {
                 (status = 422, body = ErrorResponse),
             ),
             security(("bearer" = [])))]
-        $handler
+        pub async fn $name(
+            state: State,
+            auth: Auth,
+            if_match: IfMatch,
+            id: web::Path<String>,
+            body: ApiJson<$body>,
+        ) -> Result<HttpResponse, AppError> {
+            let input: fn($body) -> Result<ActionInput, AppError> = $input;
+            act(state, auth.0, if_match, &id, input(body.0)?).await
+        }
     };
 }
 
 action!(
+    accept,
     "/api/v1/tickets/{id}/accept",
     NoteRequest,
     "Accept a submitted request (dispatchers, administrators).",
-    pub async fn accept(
-        state: State,
-        auth: Auth,
-        if_match: IfMatch,
-        id: web::Path<String>,
-        body: ApiJson<NoteRequest>,
-    ) -> Result<HttpResponse, AppError> {
-        let note = optional_note("note", body.0.note)?;
-        act(state, auth.0, if_match, &id, ActionInput::Accept { note }).await
-    }
+    |req| Ok(ActionInput::Accept {
+        note: optional_note("note", req.note)?,
+    }),
 );
 
 action!(
+    reject,
     "/api/v1/tickets/{id}/reject",
     ReasonRequest,
     "Reject a submitted request, with the reason the enterprise will read (dispatchers, administrators).",
-    pub async fn reject(
-        state: State,
-        auth: Auth,
-        if_match: IfMatch,
-        id: web::Path<String>,
-        body: ApiJson<ReasonRequest>,
-    ) -> Result<HttpResponse, AppError> {
-        let reason = required_note("reason", body.0.reason, limits::NOTE)?;
-        act(state, auth.0, if_match, &id, ActionInput::Reject { reason }).await
-    }
+    |req| Ok(ActionInput::Reject {
+        reason: required_note("reason", req.reason, limits::NOTE)?,
+    }),
 );
 
 action!(
+    assign,
     "/api/v1/tickets/{id}/assign",
     AssignRequest,
     "Assign, or re-assign, to a lead department and optionally a cadre, accepting on the way (dispatchers, administrators).",
-    pub async fn assign(
-        state: State,
-        auth: Auth,
-        if_match: IfMatch,
-        id: web::Path<String>,
-        body: ApiJson<AssignRequest>,
-    ) -> Result<HttpResponse, AppError> {
-        let ApiJson(req) = body;
-        let mut errors = FieldErrors::new();
-        let due_at = match req.due_at.as_deref() {
-            None => None,
-            Some(text) => {
-                let parsed = time::parse(text);
-                if parsed.is_none() {
-                    errors.add(
-                        "due_at",
-                        "must be an RFC 3339 time, e.g. 2026-12-01T18:00:00+08:00",
-                    );
-                }
-                parsed
-            }
-        };
-        let co = req.co_department_ids.map(|mut ids| {
-            ids.sort();
-            ids.dedup();
-            ids
-        });
-        if co
-            .as_ref()
-            .is_some_and(|ids| ids.len() > limits::CO_DEPARTMENTS)
-        {
-            errors.add(
-                "co_department_ids",
-                format!("at most {} departments", limits::CO_DEPARTMENTS),
-            );
-        }
-        errors.finish()?;
-        let input = ActionInput::Assign {
-            department_id: req.department_id,
-            assignee_id: req.assignee_id,
-            co_department_ids: co,
-            due_at,
-            priority: req.priority,
-        };
-        act(state, auth.0, if_match, &id, input).await
-    }
+    assignment,
 );
 
+/// The assignment a body asks for: the deadline as a time, the co-handling departments sorted
+/// and at most ten.
+fn assignment(req: AssignRequest) -> Result<ActionInput, AppError> {
+    let mut errors = FieldErrors::new();
+    let due_at = match req.due_at.as_deref() {
+        None => None,
+        Some(text) => {
+            let parsed = time::parse(text);
+            if parsed.is_none() {
+                errors.add(
+                    "due_at",
+                    "must be an RFC 3339 time, e.g. 2026-12-01T18:00:00+08:00",
+                );
+            }
+            parsed
+        }
+    };
+    let co = req.co_department_ids.map(|mut ids| {
+        ids.sort();
+        ids.dedup();
+        ids
+    });
+    if co
+        .as_ref()
+        .is_some_and(|ids| ids.len() > limits::CO_DEPARTMENTS)
+    {
+        errors.add(
+            "co_department_ids",
+            format!("at most {} departments", limits::CO_DEPARTMENTS),
+        );
+    }
+    errors.finish()?;
+    Ok(ActionInput::Assign {
+        department_id: req.department_id,
+        assignee_id: req.assignee_id,
+        co_department_ids: co,
+        due_at,
+        priority: req.priority,
+    })
+}
+
 action!(
+    sign,
     "/api/v1/tickets/{id}/sign",
     EmptyRequest,
     "Sign for an assigned ticket (the assignee, or a cadre of the lead department when there is none).",
-    pub async fn sign(
-        state: State,
-        auth: Auth,
-        if_match: IfMatch,
-        id: web::Path<String>,
-        _body: ApiJson<EmptyRequest>,
-    ) -> Result<HttpResponse, AppError> {
-        act(state, auth.0, if_match, &id, ActionInput::Sign).await
-    }
+    |_| Ok(ActionInput::Sign),
 );
 
 action!(
+    return_ticket,
     "/api/v1/tickets/{id}/return",
     ReasonRequest,
     "Return an assigned ticket to the dispatchers, e.g. for the wrong department (whoever may sign).",
-    pub async fn return_ticket(
-        state: State,
-        auth: Auth,
-        if_match: IfMatch,
-        id: web::Path<String>,
-        body: ApiJson<ReasonRequest>,
-    ) -> Result<HttpResponse, AppError> {
-        let reason = required_note("reason", body.0.reason, limits::NOTE)?;
-        act(state, auth.0, if_match, &id, ActionInput::Return { reason }).await
-    }
+    |req| Ok(ActionInput::Return {
+        reason: required_note("reason", req.reason, limits::NOTE)?,
+    }),
 );
 
 action!(
+    progress,
     "/api/v1/tickets/{id}/progress",
     ProgressRequest,
     "Record progress (the assignee, cadres of the lead or a co-handling department).",
-    pub async fn progress(
-        state: State,
-        auth: Auth,
-        if_match: IfMatch,
-        id: web::Path<String>,
-        body: ApiJson<ProgressRequest>,
-    ) -> Result<HttpResponse, AppError> {
-        let ApiJson(req) = body;
-        let note = required_note("note", req.note, limits::NOTE)?;
-        act(
-            state,
-            auth.0,
-            if_match,
-            &id,
-            ActionInput::Progress {
-                note,
-                public: req.public,
-            },
-        )
-        .await
-    }
+    |req| Ok(ActionInput::Progress {
+        note: required_note("note", req.note, limits::NOTE)?,
+        public: req.public,
+    }),
 );
 
 action!(
+    urge,
     "/api/v1/tickets/{id}/urge",
     UrgeRequest,
     "Urge the handlers (督办; dispatchers, administrators).",
-    pub async fn urge(
-        state: State,
-        auth: Auth,
-        if_match: IfMatch,
-        id: web::Path<String>,
-        body: ApiJson<UrgeRequest>,
-    ) -> Result<HttpResponse, AppError> {
-        let note = required_note("note", body.0.note, limits::NOTE)?;
-        act(state, auth.0, if_match, &id, ActionInput::Urge { note }).await
-    }
+    |req| Ok(ActionInput::Urge {
+        note: required_note("note", req.note, limits::NOTE)?,
+    }),
 );
 
 action!(
+    resolve,
     "/api/v1/tickets/{id}/resolve",
     ResolveRequest,
     "Resolve (办结; the assignee or a cadre of the lead department). Suggestions need `adopted`.",
-    pub async fn resolve(
-        state: State,
-        auth: Auth,
-        if_match: IfMatch,
-        id: web::Path<String>,
-        body: ApiJson<ResolveRequest>,
-    ) -> Result<HttpResponse, AppError> {
-        let ApiJson(req) = body;
-        let resolution = required_note("resolution", req.resolution, limits::DESCRIPTION)?;
-        act(
-            state,
-            auth.0,
-            if_match,
-            &id,
-            ActionInput::Resolve {
-                resolution,
-                adopted: req.adopted,
-            },
-        )
-        .await
-    }
+    |req| Ok(ActionInput::Resolve {
+        resolution: required_note("resolution", req.resolution, limits::DESCRIPTION)?,
+        adopted: req.adopted,
+    }),
 );
 
 action!(
+    revisit,
     "/api/v1/tickets/{id}/revisit",
     RevisitRequest,
     "Rate the resolution: the filing enterprise online, or a dispatcher recording a phone call. Unsatisfied sends it back to the handlers.",
-    pub async fn revisit(
-        state: State,
-        auth: Auth,
-        if_match: IfMatch,
-        id: web::Path<String>,
-        body: ApiJson<RevisitRequest>,
-    ) -> Result<HttpResponse, AppError> {
-        let ApiJson(req) = body;
-        let comment = optional_note("comment", req.comment)?;
-        act(
-            state,
-            auth.0,
-            if_match,
-            &id,
-            ActionInput::Revisit {
-                rating: req.rating,
-                comment,
-            },
-        )
-        .await
-    }
+    |req| Ok(ActionInput::Revisit {
+        rating: req.rating,
+        comment: optional_note("comment", req.comment)?,
+    }),
 );
 
 action!(
+    close,
     "/api/v1/tickets/{id}/close",
     ReasonRequest,
     "Close a resolved ticket without a rating (dispatchers, administrators).",
-    pub async fn close(
-        state: State,
-        auth: Auth,
-        if_match: IfMatch,
-        id: web::Path<String>,
-        body: ApiJson<ReasonRequest>,
-    ) -> Result<HttpResponse, AppError> {
-        let reason = required_note("reason", body.0.reason, limits::NOTE)?;
-        act(state, auth.0, if_match, &id, ActionInput::Close { reason }).await
-    }
+    |req| Ok(ActionInput::Close {
+        reason: required_note("reason", req.reason, limits::NOTE)?,
+    }),
 );
 
 action!(
+    withdraw,
     "/api/v1/tickets/{id}/withdraw",
     OptionalReasonRequest,
     "Withdraw a request that is not yet assigned (the filing enterprise).",
-    pub async fn withdraw(
-        state: State,
-        auth: Auth,
-        if_match: IfMatch,
-        id: web::Path<String>,
-        body: ApiJson<OptionalReasonRequest>,
-    ) -> Result<HttpResponse, AppError> {
-        let reason = optional_note("reason", body.0.reason)?;
-        act(
-            state,
-            auth.0,
-            if_match,
-            &id,
-            ActionInput::Withdraw { reason },
-        )
-        .await
-    }
+    |req| Ok(ActionInput::Withdraw {
+        reason: optional_note("reason", req.reason)?,
+    }),
 );

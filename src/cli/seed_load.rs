@@ -21,7 +21,7 @@ use crate::domain::calendar::WorkCalendar;
 use crate::domain::ticket::TicketStatus::{
     Accepted, Assigned, Closed, InProgress, Rejected, Resolved, Submitted, Withdrawn,
 };
-use crate::domain::ticket::state::Ticket;
+use crate::domain::ticket::state::{Filing, Ticket};
 use crate::domain::ticket::{Channel, Priority, Rating, Role, TicketKind};
 use crate::domain::{credit_code, text, time};
 use crate::error::AppError;
@@ -315,11 +315,10 @@ impl Generator<'_> {
         let (department, cadres) = &self.dir.departments[dept_index];
         let cadre = d.pick(cadres).clone();
         let text = |t: DateTime<Utc>| time::format(t);
-        let mut row = Ticket {
+        let mut row = Ticket::filed(Filing {
             id: id.clone(),
             number,
             kind,
-            status: stage,
             title,
             description,
             category_id: category.clone(),
@@ -332,34 +331,10 @@ impl Generator<'_> {
             channel,
             contact_name: Some("联系人".into()),
             contact_phone: None,
-            department_id: None,
-            assignee_id: None,
-            co_department_ids: Vec::new(),
-            due_at: None,
-            reopen_count: 0,
-            rating: None,
-            resolution: None,
-            adopted: None,
-            version: 1,
-            created_at: text(created),
-            updated_at: text(created),
-            accepted_at: None,
-            assigned_at: None,
-            signed_at: None,
-            resolved_at: None,
-            closed_at: None,
-            rejected_at: None,
-            withdrawn_at: None,
             priority: Priority::Normal,
-            sign_due_at: None,
-            extension_count: 0,
-            reminded_at: None,
-            sign_reminded_at: None,
-            overdue_at: None,
-            escalation_level: 0,
-            no_response: false,
-            handling_days: None,
-        };
+            at: text(created),
+        });
+        row.status = stage;
         // When each step of its timeline happened (the timeline itself is written in SQL
         // from the ticket's timestamps, see `write_timelines`).
         let mut steps = vec![created];

@@ -18,6 +18,7 @@ mod e2e;
 mod errors;
 mod exits;
 mod exports;
+mod layout;
 mod limits;
 mod migrations;
 mod notifications;

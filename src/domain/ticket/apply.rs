@@ -560,6 +560,7 @@ mod tests {
 
     use super::*;
     use crate::domain::ticket::Role;
+    use crate::domain::ticket::state::Filing;
 
     fn calendar() -> WorkCalendar {
         WorkCalendar::built_in().expect("the built-in calendar")
@@ -583,12 +584,10 @@ mod tests {
     }
 
     fn filed() -> Ticket {
-        let at = time::format(monday() - chrono::Duration::days(7));
-        Ticket {
+        Ticket::filed(Filing {
             id: "t".into(),
             number: "QYS20261123000001".into(),
             kind: TicketKind::Problem,
-            status: TicketStatus::Submitted,
             title: "门前路灯不亮".into(),
             description: "夜间无照明".into(),
             category_id: "c".into(),
@@ -597,34 +596,9 @@ mod tests {
             channel: Channel::Online,
             contact_name: None,
             contact_phone: None,
-            department_id: None,
-            assignee_id: None,
-            co_department_ids: Vec::new(),
-            due_at: None,
-            reopen_count: 0,
-            rating: None,
-            resolution: None,
-            adopted: None,
-            version: 1,
-            created_at: at.clone(),
-            updated_at: at,
-            accepted_at: None,
-            assigned_at: None,
-            signed_at: None,
-            resolved_at: None,
-            closed_at: None,
-            rejected_at: None,
-            withdrawn_at: None,
             priority: Priority::Normal,
-            sign_due_at: None,
-            extension_count: 0,
-            reminded_at: None,
-            sign_reminded_at: None,
-            overdue_at: None,
-            escalation_level: 0,
-            no_response: false,
-            handling_days: None,
-        }
+            at: time::format(monday() - chrono::Duration::days(7)),
+        })
     }
 
     const DISPATCHER: Doer<'static> = Doer {

@@ -64,7 +64,71 @@ pub struct Ticket {
     pub handling_days: Option<i32>,
 }
 
+/// What a new ticket is filed with; everything else starts empty.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Filing {
+    pub id: String,
+    pub number: String,
+    pub kind: TicketKind,
+    pub title: String,
+    pub description: String,
+    pub category_id: String,
+    pub enterprise_id: String,
+    pub submitter_id: String,
+    pub channel: Channel,
+    pub contact_name: Option<String>,
+    pub contact_phone: Option<String>,
+    pub priority: Priority,
+    /// When it was filed, which is when it was last updated.
+    pub at: String,
+}
+
 impl Ticket {
+    /// A ticket just filed: submitted, version 1, assigned to nobody.
+    pub fn filed(f: Filing) -> Ticket {
+        Ticket {
+            id: f.id,
+            number: f.number,
+            kind: f.kind,
+            status: TicketStatus::Submitted,
+            title: f.title,
+            description: f.description,
+            category_id: f.category_id,
+            enterprise_id: f.enterprise_id,
+            submitter_id: f.submitter_id,
+            channel: f.channel,
+            contact_name: f.contact_name,
+            contact_phone: f.contact_phone,
+            department_id: None,
+            assignee_id: None,
+            co_department_ids: Vec::new(),
+            due_at: None,
+            reopen_count: 0,
+            rating: None,
+            resolution: None,
+            adopted: None,
+            version: 1,
+            created_at: f.at.clone(),
+            updated_at: f.at,
+            accepted_at: None,
+            assigned_at: None,
+            signed_at: None,
+            resolved_at: None,
+            closed_at: None,
+            rejected_at: None,
+            withdrawn_at: None,
+            priority: f.priority,
+            sign_due_at: None,
+            extension_count: 0,
+            reminded_at: None,
+            sign_reminded_at: None,
+            overdue_at: None,
+            escalation_level: 0,
+            no_response: false,
+            handling_days: None,
+        }
+    }
+
     /// Past its deadline at `now` (the same text format).
     pub fn is_overdue(&self, now: &str) -> bool {
         self.status.is_handling() && self.due_at.as_deref().is_some_and(|due| due < now)

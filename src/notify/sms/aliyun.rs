@@ -12,18 +12,16 @@ use serde::Deserialize;
 use sha1::Sha1;
 
 use crate::config::AliyunSettings;
-use crate::domain::notification::{mask_phone, shorten};
-use crate::domain::phone::normalize_mobile;
+use crate::domain::notification::shorten;
 use crate::domain::time::Clock;
-use crate::notify::sms::sender::{SmsMessage, SmsSender, hide_number, transport_error};
-use crate::notify::{Delivered, SendError, SendFuture};
+use crate::notify::sms::sender::{
+    EXCERPT, Gateway, SmsMessage, exchange, mobile_of, or_default, template_code,
+};
+use crate::notify::{Delivered, SendError};
 
 const DEFAULT_ENDPOINT: &str = "https://dysmsapi.aliyuncs.com/";
 const DEFAULT_REGION: &str = "cn-hangzhou";
 const API_VERSION: &str = "2017-05-25";
-
-/// How much of a gateway's text goes into an error: enough to recognise it, not a page of HTML.
-const EXCERPT: usize = 200;
 
 /// Codes that will not change by sending again: a wrong number, template, signature or
 /// account. Everything else, including codes Aliyun adds later, is retried, because the
@@ -102,25 +100,14 @@ impl AliyunSender {
             clock,
         })
     }
+}
+
+impl Gateway for AliyunSender {
+    const NAME: &'static str = "aliyun";
 
     async fn send_one(&self, message: &SmsMessage) -> Result<Delivered, SendError> {
-        let phone = normalize_mobile(&message.phone).map_err(|_| {
-            SendError::permanent(format!(
-                "aliyun: {} is not a mainland mobile number",
-                mask_phone(&message.phone)
-            ))
-        })?;
-        let template_code = message
-            .template_code
-            .as_deref()
-            .map(str::trim)
-            .filter(|code| !code.is_empty())
-            .ok_or_else(|| {
-                SendError::permanent(format!(
-                    "aliyun: notifications.sms.templates.{}.code is missing",
-                    message.event
-                ))
-            })?;
+        let phone = mobile_of(Self::NAME, message)?;
+        let template_code = template_code(Self::NAME, message)?;
         let template_param = serde_json::Value::Object(
             message
                 .params
@@ -164,7 +151,7 @@ impl AliyunSender {
             percent_encode(&signature)
         );
 
-        let response = self
+        let request = self
             .client
             .post(self.endpoint.clone())
             .header(
@@ -172,37 +159,9 @@ impl AliyunSender {
                 "application/x-www-form-urlencoded",
             )
             .header(reqwest::header::ACCEPT, "application/json")
-            .body(body)
-            .send()
-            .await
-            .map_err(|err| transport_error("aliyun", &err))?;
-        let status = response.status().as_u16();
-        let text = response
-            .text()
-            .await
-            .map_err(|err| transport_error("aliyun", &err))?;
+            .body(body);
+        let (status, text) = exchange(Self::NAME, request).await?;
         read_answer(status, &text)
-    }
-}
-
-impl SmsSender for AliyunSender {
-    fn name(&self) -> &'static str {
-        "aliyun"
-    }
-
-    fn send<'a>(&'a self, message: &'a SmsMessage) -> SendFuture<'a> {
-        Box::pin(async move {
-            self.send_one(message)
-                .await
-                .map_err(|err| hide_number(err, &message.phone))
-        })
-    }
-}
-
-fn or_default<'a>(value: &'a str, default: &'a str) -> &'a str {
-    match value.trim() {
-        "" => default,
-        set => set,
     }
 }
 
@@ -317,12 +276,10 @@ pub fn read_answer(status: u16, body: &str) -> Result<Delivered, SendError> {
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
 
     use super::*;
     use crate::config::Settings;
-    use crate::domain::notification::{MessageTopic, NotifyEvent};
-    use crate::domain::time::ManualClock;
+    use crate::notify::sms::sender::testing;
 
     fn params(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         pairs
@@ -464,9 +421,7 @@ mod tests {
     #[test]
     fn refuses_missing_credentials_naming_the_setting() {
         let settings = Settings::defaults().expect("defaults").notifications.sms;
-        let client =
-            crate::notify::sms::sender::http_client(Duration::from_secs(1)).expect("client");
-        let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(chrono::Utc::now()));
+        let (client, clock) = testing::client_and_clock();
         let mut aliyun = settings.aliyun.clone();
         let Err(err) = AliyunSender::new(&aliyun, "企业哨", client.clone(), clock.clone())
         else {
@@ -509,17 +464,6 @@ mod tests {
         assert!(AliyunSender::new(&aliyun, "企业哨", client, clock).is_ok());
     }
 
-    fn message(phone: &str, template_code: Option<&str>) -> SmsMessage {
-        SmsMessage {
-            id: "m1".into(),
-            phone: phone.into(),
-            text: "text".into(),
-            template_code: template_code.map(str::to_string),
-            params: vec![("number".into(), "QYS1".into())],
-            event: MessageTopic::Ticket(NotifyEvent::TicketFiled),
-        }
-    }
-
     /// Refusals that must come before any request: the endpoint is a closed port.
     #[tokio::test]
     async fn refuses_what_no_gateway_can_send() {
@@ -531,25 +475,8 @@ mod tests {
         s.access_key_id = "id".into();
         s.access_key_secret = "secret".into();
         s.endpoint = "http://127.0.0.1:9/".into();
-        let client =
-            crate::notify::sms::sender::http_client(Duration::from_secs(1)).expect("client");
-        let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(chrono::Utc::now()));
+        let (client, clock) = testing::client_and_clock();
         let sender = AliyunSender::new(&s, "企业哨", client, clock).expect("sender");
-        let err = sender
-            .send(&message("13800138000", None))
-            .await
-            .expect_err("no template");
-        assert!(err.permanent);
-        assert!(
-            err.message
-                .contains("notifications.sms.templates.ticket_filed.code is missing"),
-            "{err}"
-        );
-        let err = sender
-            .send(&message("1380013800", Some("T1")))
-            .await
-            .expect_err("bad number");
-        assert!(err.permanent);
-        assert!(!err.message.contains("1380013800"), "{err}");
+        testing::refuses_what_no_gateway_can_send(&sender).await;
     }
 }

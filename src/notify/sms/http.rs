@@ -10,19 +10,15 @@ use serde::Serialize;
 use sha2::Sha256;
 
 use crate::config::HttpSmsSettings;
-use crate::domain::notification::{mask_phone, shorten};
-use crate::domain::phone::normalize_mobile;
+use crate::domain::notification::shorten;
 use crate::domain::time::Clock;
-use crate::notify::sms::sender::{SmsMessage, SmsSender, hide_number, transport_error};
-use crate::notify::{Delivered, SendError, SendFuture};
+use crate::notify::sms::sender::{EXCERPT, Gateway, SmsMessage, exchange, mobile_of};
+use crate::notify::{Delivered, SendError};
 
 /// The header with the Unix time (seconds) the signature covers.
 pub const TIMESTAMP_HEADER: &str = "X-Qiyeshao-Timestamp";
 /// The header with the lower-case hex HMAC-SHA256 of `<timestamp>.<body>`.
 pub const SIGNATURE_HEADER: &str = "X-Qiyeshao-Signature";
-
-/// How much of a gateway's text goes into an error: enough to recognise it, not a page of HTML.
-const EXCERPT: usize = 200;
 
 /// Posts each message to `notifications.sms.http.url`.
 pub struct HttpSender {
@@ -76,14 +72,13 @@ impl HttpSender {
             clock,
         })
     }
+}
+
+impl Gateway for HttpSender {
+    const NAME: &'static str = "http";
 
     async fn send_one(&self, message: &SmsMessage) -> Result<Delivered, SendError> {
-        let phone = normalize_mobile(&message.phone).map_err(|_| {
-            SendError::permanent(format!(
-                "http: {} is not a mainland mobile number",
-                mask_phone(&message.phone)
-            ))
-        })?;
+        let phone = mobile_of(Self::NAME, message)?;
         let payload = Payload {
             id: &message.id,
             to: &phone,
@@ -114,32 +109,8 @@ impl HttpSender {
                 .header(TIMESTAMP_HEADER, &timestamp)
                 .header(SIGNATURE_HEADER, signature(secret, &timestamp, &body));
         }
-        // Without the URL: it may carry a key in its query.
-        let response = request
-            .body(body)
-            .send()
-            .await
-            .map_err(|err| transport_error("http", &err.without_url()))?;
-        let status = response.status().as_u16();
-        let text = response
-            .text()
-            .await
-            .map_err(|err| transport_error("http", &err.without_url()))?;
+        let (status, text) = exchange(Self::NAME, request.body(body)).await?;
         read_answer(status, &text)
-    }
-}
-
-impl SmsSender for HttpSender {
-    fn name(&self) -> &'static str {
-        "http"
-    }
-
-    fn send<'a>(&'a self, message: &'a SmsMessage) -> SendFuture<'a> {
-        Box::pin(async move {
-            self.send_one(message)
-                .await
-                .map_err(|err| hide_number(err, &message.phone))
-        })
     }
 }
 
@@ -191,11 +162,10 @@ pub fn read_answer(status: u16, body: &str) -> Result<Delivered, SendError> {
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
 
     use super::*;
     use crate::config::Settings;
-    use crate::domain::time::ManualClock;
+    use crate::notify::sms::sender::testing;
 
     #[test]
     fn signs_timestamp_dot_body() {
@@ -244,9 +214,7 @@ mod tests {
     #[test]
     fn refuses_a_missing_url() {
         let settings = Settings::defaults().expect("defaults").notifications.sms;
-        let client =
-            crate::notify::sms::sender::http_client(Duration::from_secs(1)).expect("client");
-        let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(chrono::Utc::now()));
+        let (client, clock) = testing::client_and_clock();
         let mut http = settings.http.clone();
         let Err(err) = HttpSender::new(&http, "企业哨", client.clone(), clock.clone()) else {
             panic!("accepted an empty url");

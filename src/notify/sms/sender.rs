@@ -8,6 +8,7 @@ use std::time::Duration;
 use anyhow::Context;
 
 use crate::domain::notification::{MessageTopic, mask_phone};
+use crate::domain::phone::normalize_mobile;
 use crate::notify::{Delivered, SendError, SendFuture};
 
 /// One SMS to one mainland mobile number.
@@ -36,6 +37,86 @@ pub trait SmsSender: Send + Sync {
     /// Sends one message. Never panics; every failure is a [`SendError`] saying whether to
     /// try again.
     fn send<'a>(&'a self, message: &'a SmsMessage) -> SendFuture<'a>;
+}
+
+/// How much of a gateway's text goes into an error: enough to recognise it, not a page of HTML.
+pub const EXCERPT: usize = 200;
+
+/// A gateway's request for one message. Every gateway is an [`SmsSender`] through it, which
+/// keeps the number out of any error it reports.
+pub trait Gateway: Send + Sync {
+    /// The provider's name, for logs and errors.
+    const NAME: &'static str;
+
+    fn send_one<'a>(
+        &'a self,
+        message: &'a SmsMessage,
+    ) -> impl Future<Output = Result<Delivered, SendError>> + Send + 'a;
+}
+
+impl<G: Gateway> SmsSender for G {
+    fn name(&self) -> &'static str {
+        G::NAME
+    }
+
+    fn send<'a>(&'a self, message: &'a SmsMessage) -> SendFuture<'a> {
+        Box::pin(async move {
+            self.send_one(message)
+                .await
+                .map_err(|err| hide_number(err, &message.phone))
+        })
+    }
+}
+
+/// The message's number as a gateway takes it (11 digits), or a failure not worth retrying.
+pub fn mobile_of(provider: &str, message: &SmsMessage) -> Result<String, SendError> {
+    normalize_mobile(&message.phone).map_err(|_| {
+        SendError::permanent(format!(
+            "{provider}: {} is not a mainland mobile number",
+            mask_phone(&message.phone)
+        ))
+    })
+}
+
+/// The gateway's template code for the message's event, or a failure naming the setting.
+pub fn template_code<'a>(provider: &str, message: &'a SmsMessage) -> Result<&'a str, SendError> {
+    message
+        .template_code
+        .as_deref()
+        .map(str::trim)
+        .filter(|code| !code.is_empty())
+        .ok_or_else(|| {
+            SendError::permanent(format!(
+                "{provider}: notifications.sms.templates.{}.code is missing",
+                message.event
+            ))
+        })
+}
+
+/// Sends a gateway's request and reads its whole answer: the status and the body. A failure
+/// of the transport is worth retrying; it is reported without the URL, which may carry a key.
+pub async fn exchange(
+    provider: &str,
+    request: reqwest::RequestBuilder,
+) -> Result<(u16, String), SendError> {
+    let response = request
+        .send()
+        .await
+        .map_err(|err| transport_error(provider, &err.without_url()))?;
+    let status = response.status().as_u16();
+    let text = response
+        .text()
+        .await
+        .map_err(|err| transport_error(provider, &err.without_url()))?;
+    Ok((status, text))
+}
+
+/// A setting's value, or `default` when it is blank.
+pub fn or_default<'a>(value: &'a str, default: &'a str) -> &'a str {
+    match value.trim() {
+        "" => default,
+        set => set,
+    }
 }
 
 /// Renders nothing anywhere but the log: the number masked, the text as it would be sent.
@@ -138,5 +219,58 @@ mod tests {
         assert!(err.permanent);
         let untouched = hide_number(SendError::transient("timeout"), "13800138000");
         assert_eq!(untouched, SendError::transient("timeout"));
+    }
+}
+
+/// What the providers' tests share: a message, a client and a clock, and the refusals no
+/// gateway may send a request for.
+#[cfg(test)]
+#[allow(clippy::expect_used)]
+pub mod testing {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use super::{SmsMessage, SmsSender, http_client};
+    use crate::domain::notification::{MessageTopic, NotifyEvent};
+    use crate::domain::time::{Clock, ManualClock};
+
+    /// A `ticket_filed` message to `phone`.
+    pub fn message(phone: &str, template_code: Option<&str>) -> SmsMessage {
+        SmsMessage {
+            id: "m1".into(),
+            phone: phone.into(),
+            text: "text".into(),
+            template_code: template_code.map(str::to_string),
+            params: vec![("number".into(), "QYS1".into())],
+            event: MessageTopic::Ticket(NotifyEvent::TicketFiled),
+        }
+    }
+
+    /// A client with a short timeout, and a clock at now.
+    pub fn client_and_clock() -> (reqwest::Client, Arc<dyn Clock>) {
+        let client = http_client(Duration::from_secs(1)).expect("client");
+        (client, Arc::new(ManualClock::new(chrono::Utc::now())))
+    }
+
+    /// Refusals that must come before any request (give the sender a closed port as its
+    /// endpoint): a message without a template code, and a number that is not a mobile's,
+    /// which the error does not repeat.
+    pub async fn refuses_what_no_gateway_can_send(sender: &dyn SmsSender) {
+        let err = sender
+            .send(&message("13800138000", None))
+            .await
+            .expect_err("no template");
+        assert!(err.permanent);
+        assert!(
+            err.message
+                .contains("notifications.sms.templates.ticket_filed.code is missing"),
+            "{err}"
+        );
+        let err = sender
+            .send(&message("1380013800", Some("T1")))
+            .await
+            .expect_err("bad number");
+        assert!(err.permanent);
+        assert!(!err.message.contains("1380013800"), "{err}");
     }
 }

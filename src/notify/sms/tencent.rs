@@ -10,11 +10,12 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use crate::config::TencentSettings;
-use crate::domain::notification::{mask_phone, shorten};
-use crate::domain::phone::normalize_mobile;
+use crate::domain::notification::shorten;
 use crate::domain::time::Clock;
-use crate::notify::sms::sender::{SmsMessage, SmsSender, hide_number, transport_error};
-use crate::notify::{Delivered, SendError, SendFuture};
+use crate::notify::sms::sender::{
+    EXCERPT, Gateway, SmsMessage, exchange, mobile_of, or_default, template_code,
+};
+use crate::notify::{Delivered, SendError};
 
 const DEFAULT_ENDPOINT: &str = "https://sms.tencentcloudapi.com/";
 const DEFAULT_REGION: &str = "ap-guangzhou";
@@ -23,9 +24,6 @@ const API_VERSION: &str = "2021-01-11";
 const ALGORITHM: &str = "TC3-HMAC-SHA256";
 /// Signed as sent: the gateway rebuilds the canonical request from the header it receives.
 const CONTENT_TYPE: &str = "application/json; charset=utf-8";
-
-/// How much of a gateway's text goes into an error: enough to recognise it, not a page of HTML.
-const EXCERPT: usize = 200;
 
 /// Code families that will not change by sending again: credentials, the request itself,
 /// permissions. Everything else, including codes Tencent adds later, is retried, because the
@@ -108,25 +106,14 @@ impl TencentSender {
             clock,
         })
     }
+}
+
+impl Gateway for TencentSender {
+    const NAME: &'static str = "tencent";
 
     async fn send_one(&self, message: &SmsMessage) -> Result<Delivered, SendError> {
-        let phone = normalize_mobile(&message.phone).map_err(|_| {
-            SendError::permanent(format!(
-                "tencent: {} is not a mainland mobile number",
-                mask_phone(&message.phone)
-            ))
-        })?;
-        let template_id = message
-            .template_code
-            .as_deref()
-            .map(str::trim)
-            .filter(|code| !code.is_empty())
-            .ok_or_else(|| {
-                SendError::permanent(format!(
-                    "tencent: notifications.sms.templates.{}.code is missing",
-                    message.event
-                ))
-            })?;
+        let phone = mobile_of(Self::NAME, message)?;
+        let template_id = template_code(Self::NAME, message)?;
         let payload = serde_json::json!({
             "PhoneNumberSet": [format!("+86{phone}")],
             "SmsSdkAppId": self.sdk_app_id,
@@ -146,7 +133,7 @@ impl TencentSender {
             payload.as_bytes(),
         );
 
-        let response = self
+        let request = self
             .client
             .post(self.endpoint.clone())
             .header(reqwest::header::AUTHORIZATION, authorization)
@@ -156,37 +143,9 @@ impl TencentSender {
             .header("X-TC-Version", API_VERSION)
             .header("X-TC-Timestamp", now.timestamp().to_string())
             .header("X-TC-Region", &self.region)
-            .body(payload)
-            .send()
-            .await
-            .map_err(|err| transport_error("tencent", &err))?;
-        let status = response.status().as_u16();
-        let text = response
-            .text()
-            .await
-            .map_err(|err| transport_error("tencent", &err))?;
+            .body(payload);
+        let (status, text) = exchange(Self::NAME, request).await?;
         read_answer(status, &text)
-    }
-}
-
-impl SmsSender for TencentSender {
-    fn name(&self) -> &'static str {
-        "tencent"
-    }
-
-    fn send<'a>(&'a self, message: &'a SmsMessage) -> SendFuture<'a> {
-        Box::pin(async move {
-            self.send_one(message)
-                .await
-                .map_err(|err| hide_number(err, &message.phone))
-        })
-    }
-}
-
-fn or_default<'a>(value: &'a str, default: &'a str) -> &'a str {
-    match value.trim() {
-        "" => default,
-        set => set,
     }
 }
 
@@ -368,12 +327,10 @@ pub fn read_answer(status: u16, body: &str) -> Result<Delivered, SendError> {
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
 
     use super::*;
     use crate::config::Settings;
-    use crate::domain::notification::{MessageTopic, NotifyEvent};
-    use crate::domain::time::ManualClock;
+    use crate::notify::sms::sender::testing;
 
     /// The example of Tencent Cloud's signature documentation (a `cvm` call).
     #[test]
@@ -535,9 +492,7 @@ mod tests {
     #[test]
     fn refuses_missing_credentials_naming_the_setting() {
         let settings = Settings::defaults().expect("defaults").notifications.sms;
-        let client =
-            crate::notify::sms::sender::http_client(Duration::from_secs(1)).expect("client");
-        let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(Utc::now()));
+        let (client, clock) = testing::client_and_clock();
         let mut tencent = settings.tencent.clone();
         // Each required setting in turn: refused while empty, then filled in.
         type Fill = fn(&mut TencentSettings);
@@ -568,17 +523,6 @@ mod tests {
         assert!(TencentSender::new(&tencent, "企业哨", client, clock).is_ok());
     }
 
-    fn message(phone: &str, template_code: Option<&str>) -> SmsMessage {
-        SmsMessage {
-            id: "m1".into(),
-            phone: phone.into(),
-            text: "text".into(),
-            template_code: template_code.map(str::to_string),
-            params: vec![("number".into(), "QYS1".into())],
-            event: MessageTopic::Ticket(NotifyEvent::TicketFiled),
-        }
-    }
-
     /// Refusals that must come before any request: the endpoint is a closed port.
     #[tokio::test]
     async fn refuses_what_no_gateway_can_send() {
@@ -591,25 +535,8 @@ mod tests {
         s.secret_key = "key".into();
         s.sdk_app_id = "1400000000".into();
         s.endpoint = "http://127.0.0.1:9/".into();
-        let client =
-            crate::notify::sms::sender::http_client(Duration::from_secs(1)).expect("client");
-        let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(chrono::Utc::now()));
+        let (client, clock) = testing::client_and_clock();
         let sender = TencentSender::new(&s, "企业哨", client, clock).expect("sender");
-        let err = sender
-            .send(&message("13800138000", None))
-            .await
-            .expect_err("no template");
-        assert!(err.permanent);
-        assert!(
-            err.message
-                .contains("notifications.sms.templates.ticket_filed.code is missing"),
-            "{err}"
-        );
-        let err = sender
-            .send(&message("1380013800", Some("T1")))
-            .await
-            .expect_err("bad number");
-        assert!(err.permanent);
-        assert!(!err.message.contains("1380013800"), "{err}");
+        testing::refuses_what_no_gateway_can_send(&sender).await;
     }
 }

@@ -11,9 +11,9 @@ use crate::db::{
     DbConnection, categories, enterprises, idempotency, new_id, stats_cells, ticket_events,
 };
 use crate::domain::text;
-use crate::domain::ticket::state::Ticket;
+use crate::domain::ticket::state::{Filing, Ticket};
 use crate::domain::ticket::timeline::{self, Entry, EventData};
-use crate::domain::ticket::{self, Action, Channel, Priority, Role, TicketKind, TicketStatus};
+use crate::domain::ticket::{self, Action, Channel, Priority, Role, TicketKind};
 use crate::domain::time;
 use crate::domain::validation::FieldErrors;
 use crate::error::{AppError, ErrorCode};
@@ -216,11 +216,10 @@ pub fn file(
     let now_text = time::format(now);
     let day = time::china_date(now);
     let sequence = ticket_db::next_sequence(conn, &day.format("%Y-%m-%d").to_string())?;
-    let filed = Ticket {
+    let filed = Ticket::filed(Filing {
         id: new_id(),
         number: ticket::format_number(&options.number_prefix, day, sequence),
         kind: input.kind,
-        status: TicketStatus::Submitted,
         title: input.title,
         description: input.description,
         category_id: input.category_id,
@@ -229,34 +228,9 @@ pub fn file(
         channel,
         contact_name: input.contact_name,
         contact_phone: input.contact_phone,
-        department_id: None,
-        assignee_id: None,
-        co_department_ids: Vec::new(),
-        due_at: None,
-        reopen_count: 0,
-        rating: None,
-        resolution: None,
-        adopted: None,
-        version: 1,
-        created_at: now_text.clone(),
-        updated_at: now_text.clone(),
-        accepted_at: None,
-        assigned_at: None,
-        signed_at: None,
-        resolved_at: None,
-        closed_at: None,
-        rejected_at: None,
-        withdrawn_at: None,
         priority: input.priority.unwrap_or(Priority::Normal),
-        sign_due_at: None,
-        extension_count: 0,
-        reminded_at: None,
-        sign_reminded_at: None,
-        overdue_at: None,
-        escalation_level: 0,
-        no_response: false,
-        handling_days: None,
-    };
+        at: now_text.clone(),
+    });
     let search_text = text::search_text(&[&filed.number, &filed.title, &filed.description]);
     ticket_db::insert(conn, &filed, &search_text)?;
     attachments::link(conn, who, &input.attachment_ids, &filed.id, None)?;
