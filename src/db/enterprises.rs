@@ -111,11 +111,3 @@ pub fn find_by_credit_code(
         .first(conn)
         .optional()
 }
-
-/// The enterprises whose liaison cadre this user is.
-pub fn liaison_of(conn: &mut DbConnection, user_id: &str) -> QueryResult<Vec<String>> {
-    enterprises::table
-        .filter(enterprises::liaison_cadre_id.eq(user_id))
-        .select(enterprises::id)
-        .load(conn)
-}

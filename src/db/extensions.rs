@@ -71,16 +71,3 @@ pub fn pending_for_ticket(
         .get_result(conn)
         .optional()
 }
-
-/// Which of these tickets have a request waiting for a decision (one query for a page of a
-/// list; the partial unique index on pending requests answers it).
-pub fn pending_among(conn: &mut DbConnection, ticket_ids: &[String]) -> QueryResult<Vec<String>> {
-    if ticket_ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    extensions::table
-        .filter(extensions::ticket_id.eq_any(ticket_ids))
-        .filter(extensions::status.eq(ExtensionStatus::Pending))
-        .select(extensions::ticket_id)
-        .load(conn)
-}

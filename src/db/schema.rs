@@ -102,6 +102,7 @@ diesel::table! {
         escalation_level -> Integer,
         no_response -> Bool,
         handling_days -> Nullable<Integer>,
+        extension_pending -> Bool,
     }
 }
 

@@ -60,6 +60,8 @@ pub(crate) struct TicketRow {
     pub no_response: bool,
     /// Working days from filing to resolution, kept when it is resolved (docs/kpi.md).
     pub handling_days: Option<i32>,
+    /// An extension request waits for a decision.
+    pub extension_pending: bool,
 }
 
 // The row and the domain's ticket differ only in the co-handling departments, which the row
@@ -106,6 +108,7 @@ impl From<TicketRow> for Ticket {
             escalation_level,
             no_response,
             handling_days,
+            extension_pending,
             co_department_ids,
         } = r;
         Ticket {
@@ -147,6 +150,7 @@ impl From<TicketRow> for Ticket {
             escalation_level,
             no_response,
             handling_days,
+            extension_pending,
             co_department_ids: split_ids(&co_department_ids),
         }
     }
@@ -193,6 +197,7 @@ impl From<&Ticket> for TicketRow {
             escalation_level: t.escalation_level,
             no_response: t.no_response,
             handling_days: t.handling_days,
+            extension_pending: t.extension_pending,
             co_department_ids: join_ids(&t.co_department_ids),
         }
     }

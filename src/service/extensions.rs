@@ -43,7 +43,7 @@ pub fn request(
     now: DateTime<Utc>,
 ) -> Result<ExtensionRow, AppError> {
     let (before, actor) = load_visible(conn, who, ticket_id)?;
-    rules::decide_extension(&before.situation(false), ExtensionStep::Request, &actor)?;
+    rules::decide_extension(&before.situation(), ExtensionStep::Request, &actor)?;
     let max = ctx.deadlines.max_extension_working_days;
     if !(1..=max).contains(&input.working_days) {
         return Err(AppError::invalid_field(
@@ -108,7 +108,8 @@ pub fn decide(
         Decision::Approve { .. } => ExtensionStep::Approve,
         Decision::Deny { .. } => ExtensionStep::Deny,
     };
-    let situation = before.situation(true);
+    // Whether this request waits is checked on the request itself, below.
+    let situation = before.situation();
     // The role first: a cadre is told they may not decide before anything of the request.
     if let Err(refused) = rules::decide_extension(&situation, step, &actor)
         && !matches!(refused, TransitionError::Illegal { .. })

@@ -376,9 +376,9 @@ pub enum ExtensionInput {
     },
 }
 
-/// What an extension step does to the ticket: an approval moves the deadline by the working
-/// days asked for, counted from the deadline in force, and gives it fresh reminders; a
-/// request and a denial only go on the timeline.
+/// What an extension step does to the ticket: a request marks one waiting; an approval moves
+/// the deadline by the working days asked for, counted from the deadline in force, and gives
+/// it fresh reminders; a decision ends the wait.
 pub fn apply_extension(
     before: &Ticket,
     input: ExtensionInput,
@@ -439,6 +439,8 @@ pub fn apply_extension(
                 }),
             ),
         };
+    // A request makes one wait; a decision ends it.
+    t.extension_pending = action == Action::ExtensionRequest;
     Ok(Applied {
         ticket: t,
         entry: Entry {
@@ -841,7 +843,17 @@ mod tests {
             working_days: 2,
             note: None,
         };
+        let asked = ExtensionInput::Request {
+            extension_id: "x1".into(),
+            working_days: 2,
+            reason: "需协调".into(),
+        };
+        let marked = apply_extension(&marked, asked, &cal, monday())
+            .expect("asked")
+            .ticket;
+        assert!(marked.extension_pending);
         let applied = apply_extension(&marked, approve, &cal, monday()).expect("approved");
+        assert!(!applied.ticket.extension_pending);
         // Two working days after Monday 7 December.
         assert_eq!(
             applied.ticket.due_at.as_deref(),
@@ -856,6 +868,7 @@ mod tests {
             reason: "理由不足".into(),
         };
         let denied = apply_extension(&marked, deny, &cal, monday()).expect("denied");
+        assert!(!denied.ticket.extension_pending);
         assert_eq!(denied.ticket.due_at, marked.due_at);
         assert!(!denied.entry.public);
     }

@@ -62,6 +62,8 @@ pub struct Ticket {
     pub no_response: bool,
     /// Working days from filing to resolution, kept when it is resolved (docs/kpi.md).
     pub handling_days: Option<i32>,
+    /// An extension request (延期) waits for a decision.
+    pub extension_pending: bool,
 }
 
 /// What a new ticket is filed with; everything else starts empty.
@@ -126,6 +128,7 @@ impl Ticket {
             escalation_level: 0,
             no_response: false,
             handling_days: None,
+            extension_pending: false,
         }
     }
 
@@ -138,13 +141,13 @@ impl Ticket {
         self.priority == Priority::Urgent
     }
 
-    /// The facts the rules ask about; whether an extension request waits is stored apart.
-    pub fn situation(&self, extension_pending: bool) -> Situation {
+    /// The facts the rules ask about.
+    pub fn situation(&self) -> Situation {
         Situation {
             status: self.status,
             has_assignee: self.assignee_id.is_some(),
             has_deadline: self.due_at.is_some(),
-            extension_pending,
+            extension_pending: self.extension_pending,
         }
     }
 

@@ -4,7 +4,7 @@
 
 use crate::auth::Principal;
 use crate::db::tickets::{self as ticket_db, Scope};
-use crate::db::{DbConnection, enterprises, extensions};
+use crate::db::{DbConnection, enterprises};
 use crate::domain::notification::{mask_name, mask_phone};
 use crate::domain::ticket::Role;
 use crate::domain::ticket::rules::{self, Actor, can_view};
@@ -111,53 +111,29 @@ pub fn shown(
     ticket: Ticket,
 ) -> Result<TicketView, AppError> {
     let actor = actor_for(conn, who, &ticket)?;
-    shown_as(conn, who, ticket, &actor)
+    Ok(shown_as(who, ticket, &actor))
 }
 
 /// [`shown`], how the reader stands to the ticket being known already.
-pub fn shown_as(
-    conn: &mut DbConnection,
-    who: &Principal,
-    ticket: Ticket,
-    actor: &Actor,
-) -> Result<TicketView, AppError> {
-    // Only staff can ask for or decide an extension, so only they need to know of one.
-    let pending =
-        who.role != Role::Enterprise && extensions::pending_for_ticket(conn, &ticket.id)?.is_some();
-    let allowed_actions = rules::allowed_actions(&ticket.situation(pending), actor);
-    Ok(TicketView {
+pub fn shown_as(who: &Principal, ticket: Ticket, actor: &Actor) -> TicketView {
+    TicketView {
+        allowed_actions: rules::allowed_actions(&ticket.situation(), actor),
         ticket: for_reader(who, ticket),
-        allowed_actions,
-    })
+    }
 }
 
-/// [`shown`] for a page of a list: the reader's liaison enterprises and the page's waiting
-/// extension requests in one query each, not one per ticket.
-pub fn shown_all(
-    conn: &mut DbConnection,
-    who: &Principal,
-    tickets: Vec<Ticket>,
-) -> Result<Vec<TicketView>, AppError> {
-    let liaison_of = if who.role == Role::Cadre {
-        enterprises::liaison_of(conn, &who.user_id)?
-    } else {
-        Vec::new()
-    };
-    let pending = if who.role == Role::Enterprise {
-        Vec::new()
-    } else {
-        let ids: Vec<String> = tickets.iter().map(|t| t.id.clone()).collect();
-        extensions::pending_among(conn, &ids)?
-    };
-    Ok(tickets
+/// [`shown`] for a page of a list, with no query: a ticket is in a reader's list only if they
+/// may see it (the scope is `can_view`'s relations, in SQL), so a cadre's ticket that is not
+/// theirs, their department's or a co-handling department's is there because they are the
+/// enterprise's liaison cadre.
+pub fn shown_all(who: &Principal, tickets: Vec<Ticket>) -> Vec<TicketView> {
+    tickets
         .into_iter()
         .map(|ticket| {
-            let actor = actor_of(who, &ticket, liaison_of.contains(&ticket.enterprise_id));
-            let situation = ticket.situation(pending.contains(&ticket.id));
-            TicketView {
-                allowed_actions: rules::allowed_actions(&situation, &actor),
-                ticket: for_reader(who, ticket),
-            }
+            let mut actor = actor_of(who, &ticket, false);
+            actor.is_liaison = who.role == Role::Cadre
+                && !(actor.is_assignee || actor.in_lead_department || actor.in_co_department);
+            shown_as(who, ticket, &actor)
         })
-        .collect())
+        .collect()
 }

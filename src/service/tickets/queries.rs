@@ -41,7 +41,7 @@ pub fn list(
     let tickets = ticket_db::list(conn, &scope_of(who), filter, limit + 1)?;
     let page = Page::from_rows(tickets, limit, |t| &t.id);
     Ok(Page {
-        items: shown_all(conn, who, page.items)?,
+        items: shown_all(who, page.items),
         next_cursor: page.next_cursor,
     })
 }
@@ -106,7 +106,7 @@ pub fn detail(
     ticket_id: &str,
 ) -> Result<TicketDetail, AppError> {
     let (visible, actor) = load_visible(conn, who, ticket_id)?;
-    let ticket = shown_as(conn, who, visible, &actor)?;
+    let ticket = shown_as(who, visible, &actor);
     let internal = sees_internal(who);
     let comments = comments::list_for_ticket(conn, ticket_id, internal)?;
     let attachments = attachment_db::list_for_ticket(conn, ticket_id)?
