@@ -1,10 +1,12 @@
 //! The work a process does beside answering requests: delivering the outbox's messages
-//! (`notify::worker`), the deadline sweeps ([`scheduler`]) and the hourly [`housekeeping`].
+//! (`notify::worker`), the deadline sweeps ([`scheduler`]), the hourly [`housekeeping`] and
+//! the statistics' [`stats_folder`].
 //! [`Background::start`] builds all of it the same way for `qiyeshao serve` and
 //! `qiyeshao worker`; [`Background::stop`] lets the work in hand finish.
 
 pub mod housekeeping;
 pub mod scheduler;
+pub mod stats_folder;
 
 use std::sync::Arc;
 
@@ -40,6 +42,7 @@ pub struct Background {
     worker: Option<WorkerHandle>,
     sweeps: Option<SchedulerHandle>,
     housekeeping: Option<JoinHandle<()>>,
+    folder: JoinHandle<()>,
 }
 
 impl Background {
@@ -85,6 +88,7 @@ impl Background {
         let housekeeping = runs
             .housekeeping
             .then(|| housekeeping::spawn(db.clone(), clock, settings.clone()));
+        let folder = stats_folder::spawn(db.clone());
         Ok(Background {
             outbox,
             calendar,
@@ -93,6 +97,7 @@ impl Background {
             worker,
             sweeps,
             housekeeping,
+            folder,
         })
     }
 
@@ -126,6 +131,8 @@ impl Background {
         if let Some(housekeeping) = self.housekeeping {
             housekeeping.abort();
         }
+        // A fold in hand commits or rolls back whole; the journal keeps what it did not do.
+        self.folder.abort();
         if let Some(sweeps) = self.sweeps {
             sweeps.stop().await;
         }

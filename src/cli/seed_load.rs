@@ -427,6 +427,15 @@ impl Generator<'_> {
                 }
             }
         }
+        // Being handled past the deadline: marked overdue, as the scheduler's sweep (escalation
+        // level 1) does within minutes while the service runs.
+        if row.status.is_handling()
+            && let Some(due) = row.due_at.as_deref().and_then(crate::domain::time::parse)
+            && due < self.now
+        {
+            row.overdue_at = Some(text((due + Duration::minutes(5)).min(self.now)));
+            row.escalation_level = 1;
+        }
         row.version = i32::try_from(steps.len()).unwrap_or(1);
         let last = steps.last().copied().unwrap_or(created);
         row.updated_at = text(last);

@@ -213,7 +213,7 @@ where
         Backend::Postgres => db.write(body).and_then(|written| {
             let mut pooled = db.conn()?;
             let conn: &mut DbConnection = &mut pooled;
-            conn.batch_execute("VACUUM ANALYZE tickets, ticket_events, stats_cells")?;
+            conn.batch_execute("VACUUM ANALYZE tickets, ticket_events, stats_cube")?;
             Ok(written)
         }),
         Backend::Sqlite => {

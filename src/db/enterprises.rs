@@ -39,7 +39,17 @@ pub fn insert(conn: &mut DbConnection, row: &EnterpriseRow) -> QueryResult<()> {
         .map(drop)
 }
 
+/// Writes the enterprise; when its area or industry chain changes, its tickets are noted for
+/// the statistics first (they slice by both).
 pub fn update(conn: &mut DbConnection, row: &EnterpriseRow) -> QueryResult<()> {
+    let old: Option<(Option<String>, Option<String>)> = enterprises::table
+        .find(&row.id)
+        .select((enterprises::industry_chain, enterprises::area))
+        .first(conn)
+        .optional()?;
+    if old.is_some_and(|old| old != (row.industry_chain.clone(), row.area.clone())) {
+        super::stats_cells::note_enterprise(conn, &row.id)?;
+    }
     diesel::update(enterprises::table.find(&row.id))
         .set(row)
         .execute(conn)

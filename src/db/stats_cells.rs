@@ -1,26 +1,38 @@
-//! The statistics kept as tickets change: per day of filing (China) and lead department, the
-//! counts of `domain::kpi::Counts` the tickets filed that day make now (all but
-//! `overdue_open`, which depends on the hour). A write to a ticket calls [`track`] with the
-//! ticket before and after in its own transaction; the counts are added with
-//! `INSERT … ON CONFLICT DO UPDATE SET n = n + excluded.n`, so concurrent writers on PostgreSQL
-//! add up rather than overwrite. [`rebuild`] recounts everything from the tickets; the tests
-//! prove the two agree after random sequences of actions.
+//! The statistics kept as tickets change: for the tickets filed in a day or a month (China),
+//! what they count for now (`domain::kpi::Counts`, all but `overdue_open`, which depends on
+//! the hour), per lead department and per *view* — none, one or two of the dimensions the API
+//! filters or breaks down by ([`Dim`]) — so that a statistics request with one filter and one
+//! breakdown reads a few hundred or thousand cells, never the tickets one by one.
+//!
+//! Writing is two steps. A write to a ticket [`note`]s, in its transaction, what the ticket
+//! counted for before it (a row of `stats_journal`; nothing when the change moves no count);
+//! the folder ([`fold`], run in the background and by `stats-rebuild`) takes a batch of noted
+//! tickets, adds the difference between what each counts for now and what it counted for at
+//! its first noted change to the cube, and deletes their rows — one read-modify-write per
+//! touched cell per batch, not per filing. Readers add the rows not yet folded ([`pending`]) in
+//! the same snapshot as the cube, so the figures are exact whatever the folder's lag.
+//! [`rebuild`] recounts everything from the tickets; the tests prove the two agree after random
+//! sequences of actions.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::rc::Rc;
 
+use chrono::Datelike as _;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Integer, Text};
-use diesel::upsert::excluded;
+use diesel::sql_types::{Bool, Integer, Nullable, Text};
 
 use super::connection::{Backend, DbConnection, raw_sql};
-use super::schema::{stats_cells, stats_handling, stats_state, tickets};
+use super::schema::{enterprises, stats_cube, stats_journal, stats_state, tickets};
 use super::tickets::TicketFactRow;
 use crate::domain::kpi::{Counts, TicketFacts};
 use crate::domain::ticket::{Channel, TicketKind, TicketStatus};
 use crate::domain::time;
 
-/// What a ticket contributes, at `now` (the only use of `now` is `overdue_now`; the cells
-/// pass `None` and leave it out).
+/// The advisory lock (`db::locks`) one folder at a time holds on PostgreSQL.
+const FOLD_LOCK: i32 = 0x5174_0002;
+
+/// What a ticket contributes, at `now` (the only use of `now` is `overdue_now`; the cube
+/// passes `None` and leaves it out).
 pub fn facts_of(row: &TicketFactRow, now: Option<&str>) -> TicketFacts {
     let status = row.status;
     let before = |a: &Option<String>, b: &Option<String>| match (a, b) {
@@ -52,579 +64,1214 @@ pub fn facts_of(row: &TicketFactRow, now: Option<&str>) -> TicketFacts {
     }
 }
 
-/// The cell a ticket counts in: its day of filing (China) and its lead department ('' for
-/// none).
-pub fn cell_of(row: &TicketFactRow) -> Option<(String, String)> {
-    let at = time::parse(&row.created_at)?;
-    Some((
-        time::china_date(at).format("%Y-%m-%d").to_string(),
-        row.department_id.clone().unwrap_or_default(),
-    ))
+/// The day of filing (China), `YYYY-MM-DD`.
+pub fn day_of(created_at: &str) -> Option<String> {
+    let at = time::parse(created_at)?;
+    Some(time::china_date(at).format("%Y-%m-%d").to_string())
 }
 
-/// Declares the counters once: the row type, the conversions from and to `Counts`, the
-/// upsert and the sums all follow these lists — the named counters, and the tickets resolved
-/// in each number of working days up to [`MAX_CELL_DAYS`].
-macro_rules! counters {
-    (
-        counts: [$($name:ident),* $(,)?],
-        handled: [$($days:literal => $handled:ident),* $(,)?] $(,)?
-    ) => {
-        /// One cell's counters, signed (a change is a difference of two).
-        #[derive(Debug, Clone, Default, PartialEq, Eq, Insertable, Queryable, QueryableByName)]
-        #[diesel(table_name = stats_cells)]
-        pub struct CellRow {
-            pub day: String,
-            pub department_id: String,
-            $(pub $name: i64,)*
-            $(pub $handled: i64,)*
+/// A ticket's facts with its enterprise's attributes the statistics slice by.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Facts {
+    #[serde(flatten)]
+    pub row: TicketFactRow,
+    pub area: Option<String>,
+    pub industry_chain: Option<String>,
+}
+
+/// The dimensions a view may slice by, besides the lead department (every cell has one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Dim {
+    Status,
+    Kind,
+    Category,
+    Assignee,
+    Channel,
+    Area,
+    Chain,
+}
+
+impl Dim {
+    pub const ALL: [Dim; 7] = [
+        Dim::Status,
+        Dim::Kind,
+        Dim::Category,
+        Dim::Assignee,
+        Dim::Channel,
+        Dim::Area,
+        Dim::Chain,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            Dim::Status => "status",
+            Dim::Kind => "kind",
+            Dim::Category => "category",
+            Dim::Assignee => "assignee",
+            Dim::Channel => "channel",
+            Dim::Area => "area",
+            Dim::Chain => "industry_chain",
         }
+    }
 
-        impl CellRow {
-            fn is_zero(&self) -> bool {
-                true $(&& self.$name == 0)* $(&& self.$handled == 0)*
+    /// The ticket's value ('' for none).
+    pub fn value(self, f: &Facts) -> &str {
+        fn text(o: &Option<String>) -> &str {
+            o.as_deref().unwrap_or("")
+        }
+        match self {
+            Dim::Status => f.row.status.as_str(),
+            Dim::Kind => f.row.kind.as_str(),
+            Dim::Category => &f.row.category_id,
+            Dim::Assignee => text(&f.row.assignee_id),
+            Dim::Channel => f.row.channel.as_str(),
+            Dim::Area => text(&f.area),
+            Dim::Chain => text(&f.industry_chain),
+        }
+    }
+}
+
+/// None, one or two dimensions, in [`Dim::ALL`]'s order (`a` before `b`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct View {
+    pub a: Option<Dim>,
+    pub b: Option<Dim>,
+}
+
+impl View {
+    /// The view of these dimensions; `None` for more than two.
+    pub fn of(dims: &[Dim]) -> Option<View> {
+        let mut dims = dims.to_vec();
+        dims.sort();
+        dims.dedup();
+        match dims[..] {
+            [] => Some(View { a: None, b: None }),
+            [a] => Some(View {
+                a: Some(a),
+                b: None,
+            }),
+            [a, b] => Some(View {
+                a: Some(a),
+                b: Some(b),
+            }),
+            _ => None,
+        }
+    }
+
+    /// Every view kept: none, each dimension, each pair.
+    pub fn all() -> Vec<View> {
+        let mut views = vec![View { a: None, b: None }];
+        for (i, a) in Dim::ALL.iter().enumerate() {
+            views.push(View {
+                a: Some(*a),
+                b: None,
+            });
+            for b in &Dim::ALL[i + 1..] {
+                views.push(View {
+                    a: Some(*a),
+                    b: Some(*b),
+                });
             }
+        }
+        views
+    }
 
-            fn scaled(&self, by: i64) -> CellRow {
-                CellRow {
-                    day: self.day.clone(),
-                    department_id: self.department_id.clone(),
-                    $($name: self.$name * by,)*
-                    $($handled: self.$handled * by,)*
+    /// Its name in `stats_cube.dims`: '', `status`, `status,category`.
+    pub fn name(&self) -> String {
+        match (self.a, self.b) {
+            (None, _) => String::new(),
+            (Some(a), None) => a.name().to_string(),
+            (Some(a), Some(b)) => format!("{},{}", a.name(), b.name()),
+        }
+    }
+
+    /// The column (`a` or `b`) holding `dim`'s value.
+    pub fn column_of(&self, dim: Dim) -> Option<Column> {
+        if self.a == Some(dim) {
+            Some(Column::A)
+        } else if self.b == Some(dim) {
+            Some(Column::B)
+        } else {
+            None
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Column {
+    A,
+    B,
+}
+
+/// The two grains cells are kept at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Grain {
+    Day,
+    Month,
+}
+
+impl Grain {
+    fn code(self) -> &'static str {
+        match self {
+            Grain::Day => "d",
+            Grain::Month => "m",
+        }
+    }
+}
+
+/// The counters of `Counts` one cell keeps (all but `overdue_open`, which depends on the hour:
+/// of it, the tickets the scheduler marked overdue, [`overdue_marked`]), signed: a change
+/// is a difference of two. Stored packed (`encode`): 21 counters and the resolved tickets by
+/// working days of handling, as zigzag varints.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tally {
+    fixed: [i64; FIXED],
+    handled: BTreeMap<u32, i64>,
+}
+
+const FIXED: usize = 22;
+
+/// The counter of the tickets being handled that the scheduler marked overdue: part of
+/// `overdue_open`, which a reader completes with those past their deadline not marked yet.
+const OVERDUE_MARKED: usize = 21;
+
+/// Whether a ticket is being handled and marked overdue by the scheduler (escalation level 1
+/// marks it once its deadline has passed; a new deadline clears the mark), and so overdue at
+/// any later moment.
+pub fn overdue_marked(row: &TicketFactRow) -> bool {
+    row.status.is_handling()
+        && matches!((&row.overdue_at, &row.due_at), (Some(at), Some(due)) if due < at)
+}
+
+impl Tally {
+    /// One ticket's.
+    pub fn of(row: &TicketFactRow) -> Tally {
+        let mut counts = Counts::new();
+        counts.add(&facts_of(row, None));
+        let mut tally = Tally::from_counts(&counts);
+        tally.fixed[OVERDUE_MARKED] = i64::from(overdue_marked(row));
+        tally
+    }
+
+    pub fn from_counts(c: &Counts) -> Tally {
+        let by = |map: &BTreeMap<String, u64>, key: &str| map.get(key).copied().unwrap_or(0);
+        let fixed = [
+            c.filed,
+            by(&c.filed_by_kind, TicketKind::Problem.as_str()),
+            by(&c.filed_by_kind, TicketKind::Suggestion.as_str()),
+            by(&c.filed_by_kind, TicketKind::Inquiry.as_str()),
+            by(&c.filed_by_channel, Channel::Online.as_str()),
+            by(&c.filed_by_channel, Channel::Phone.as_str()),
+            by(&c.filed_by_channel, Channel::Visit.as_str()),
+            c.accepted,
+            c.resolved,
+            c.resolved_with_deadline,
+            c.on_time,
+            c.rated,
+            c.satisfied,
+            c.basically_satisfied,
+            c.unsatisfied,
+            c.no_response,
+            c.reopened,
+            c.signed_with_deadline,
+            c.signed_on_time,
+            c.suggestions,
+            c.suggestions_adopted,
+            // Not a counter of `Counts`: `OVERDUE_MARKED`, set by `of`.
+            0,
+        ]
+        .map(|n| i64::try_from(n).unwrap_or(i64::MAX));
+        Tally {
+            fixed,
+            handled: c
+                .handling_days
+                .iter()
+                .map(|(d, n)| (*d, i64::try_from(*n).unwrap_or(i64::MAX)))
+                .collect(),
+        }
+    }
+
+    /// Adds `other` times `sign` (1 or −1).
+    pub fn add(&mut self, other: &Tally, sign: i64) {
+        for (n, o) in self.fixed.iter_mut().zip(other.fixed) {
+            *n += sign * o;
+        }
+        for (d, n) in &other.handled {
+            let entry = self.handled.entry(*d).or_default();
+            *entry += sign * n;
+            if *entry == 0 {
+                self.handled.remove(d);
+            }
+        }
+    }
+
+    pub fn is_zero(&self) -> bool {
+        self.fixed.iter().all(|n| *n == 0) && self.handled.is_empty()
+    }
+
+    /// Adds the tally to `counts` (negative sums, which a consistent cube never has, count
+    /// as 0).
+    pub fn add_to(&self, counts: &mut Counts) {
+        let u = |n: i64| u64::try_from(n).unwrap_or(0);
+        let f = &self.fixed;
+        counts.filed += u(f[0]);
+        for (kind, n) in [
+            (TicketKind::Problem, f[1]),
+            (TicketKind::Suggestion, f[2]),
+            (TicketKind::Inquiry, f[3]),
+        ] {
+            *counts
+                .filed_by_kind
+                .entry(kind.as_str().to_string())
+                .or_default() += u(n);
+        }
+        for (channel, n) in [
+            (Channel::Online, f[4]),
+            (Channel::Phone, f[5]),
+            (Channel::Visit, f[6]),
+        ] {
+            *counts
+                .filed_by_channel
+                .entry(channel.as_str().to_string())
+                .or_default() += u(n);
+        }
+        counts.accepted += u(f[7]);
+        counts.resolved += u(f[8]);
+        counts.resolved_with_deadline += u(f[9]);
+        counts.on_time += u(f[10]);
+        counts.rated += u(f[11]);
+        counts.satisfied += u(f[12]);
+        counts.basically_satisfied += u(f[13]);
+        counts.unsatisfied += u(f[14]);
+        counts.no_response += u(f[15]);
+        counts.reopened += u(f[16]);
+        counts.signed_with_deadline += u(f[17]);
+        counts.signed_on_time += u(f[18]);
+        counts.suggestions += u(f[19]);
+        counts.suggestions_adopted += u(f[20]);
+        counts.overdue_open += u(f[OVERDUE_MARKED]);
+        for (days, n) in &self.handled {
+            if *n > 0 {
+                *counts.handling_days.entry(*days).or_default() += u(*n);
+            }
+        }
+    }
+
+    pub fn encode(&self) -> Vec<u8> {
+        fn put(out: &mut Vec<u8>, mut v: u64) {
+            while v >= 0x80 {
+                out.push((v as u8) | 0x80);
+                v >>= 7;
+            }
+            out.push(v as u8);
+        }
+        let zigzag = |n: i64| ((n << 1) ^ (n >> 63)) as u64;
+        let mut out = Vec::with_capacity(FIXED + 4);
+        for n in self.fixed {
+            put(&mut out, zigzag(n));
+        }
+        put(&mut out, self.handled.len() as u64);
+        for (d, n) in &self.handled {
+            put(&mut out, u64::from(*d));
+            put(&mut out, zigzag(*n));
+        }
+        out
+    }
+
+    /// `None` for bytes [`encode`](Self::encode) did not write.
+    pub fn decode(bytes: &[u8]) -> Option<Tally> {
+        let mut at = 0;
+        let mut take = || -> Option<u64> {
+            let mut v = 0u64;
+            for shift in (0..64).step_by(7) {
+                let byte = *bytes.get(at)?;
+                at += 1;
+                v |= u64::from(byte & 0x7f) << shift;
+                if byte < 0x80 {
+                    return Some(v);
                 }
             }
-
-            fn minus(&self, other: &CellRow) -> CellRow {
-                CellRow {
-                    day: self.day.clone(),
-                    department_id: self.department_id.clone(),
-                    $($name: self.$name - other.$name,)*
-                    $($handled: self.$handled - other.$handled,)*
-                }
-            }
-
-            /// The tickets resolved in each number of working days the cell counts.
-            fn handled(&self) -> Vec<(u32, i64)> {
-                vec![$(($days, self.$handled)),*]
-            }
-
-            /// The cell with its handling days set from `of(days)`.
-            fn with_handled(self, of: impl Fn(u32) -> i64) -> CellRow {
-                CellRow {
-                    $($handled: of($days),)*
-                    ..self
-                }
-            }
+            None
+        };
+        let unzigzag = |v: u64| ((v >> 1) as i64) ^ -((v & 1) as i64);
+        let mut tally = Tally::default();
+        for n in tally.fixed.iter_mut() {
+            *n = unzigzag(take()?);
         }
-
-        fn upsert_cell(conn: &mut DbConnection, row: &CellRow) -> QueryResult<()> {
-            let query = diesel::insert_into(stats_cells::table)
-                .values(row)
-                .on_conflict((stats_cells::day, stats_cells::department_id))
-                .do_update()
-                .set((
-                    $(stats_cells::$name.eq(stats_cells::$name + excluded(stats_cells::$name)),)*
-                    $(stats_cells::$handled.eq(stats_cells::$handled + excluded(stats_cells::$handled)),)*
-                ));
-            on_each!(conn, c => query.execute(c)).map(drop)
+        for _ in 0..take()? {
+            let days = u32::try_from(take()?).ok()?;
+            tally.handled.insert(days, unzigzag(take()?));
         }
+        (at == bytes.len()).then_some(tally)
+    }
+}
 
-        /// `SELECT <day or ''>, department_id, CAST(SUM(c) AS BIGINT) AS c, … GROUP BY …` over
-        /// the days `[$1, $2)`.
-        fn sums_sql(per_day: bool) -> String {
-            let mut columns = String::new();
-            for column in [$(stringify!($name),)* $(stringify!($handled),)*] {
-                columns.push_str(&format!(", CAST(SUM({column}) AS BIGINT) AS {column}"));
-            }
-            let (day, group) = if per_day {
-                ("day", "day, department_id")
-            } else {
-                ("''", "department_id")
+/// A cell: a view's values in a period of a grain and a lead department.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Cell {
+    pub dims: Rc<str>,
+    pub grain: Grain,
+    pub period: Rc<str>,
+    pub department_id: Rc<str>,
+    pub a: Rc<str>,
+    pub b: Rc<str>,
+}
+
+/// The views, named once.
+fn views() -> &'static [(View, String)] {
+    static VIEWS: std::sync::OnceLock<Vec<(View, String)>> = std::sync::OnceLock::new();
+    VIEWS.get_or_init(|| View::all().into_iter().map(|v| (v, v.name())).collect())
+}
+
+/// Sums of tallies per cell, as a change or a recount makes them.
+#[derive(Debug, Default)]
+pub struct Deltas {
+    cells: HashMap<Cell, Tally>,
+    names: HashMap<String, Rc<str>>,
+}
+
+impl Deltas {
+    fn rc(&mut self, text: &str) -> Rc<str> {
+        if let Some(rc) = self.names.get(text) {
+            return rc.clone();
+        }
+        let rc: Rc<str> = Rc::from(text);
+        self.names.insert(text.to_string(), rc.clone());
+        rc
+    }
+
+    /// Adds (`sign` 1) or takes away (−1) what a ticket counts for, in every view at both
+    /// grains.
+    pub fn add(&mut self, f: &Facts, sign: i64) {
+        let Some(day) = day_of(&f.row.created_at) else {
+            return;
+        };
+        let tally = Tally::of(&f.row);
+        let periods = [
+            (Grain::Day, self.rc(&day)),
+            (Grain::Month, self.rc(&day[..7])),
+        ];
+        let department = self.rc(f.row.department_id.as_deref().unwrap_or(""));
+        let empty = self.rc("");
+        for (view, name) in views() {
+            let dims = self.rc(name);
+            let a = match view.a {
+                Some(d) => self.rc(d.value(f)),
+                None => empty.clone(),
             };
-            format!(
-                "SELECT {day} AS day, department_id{columns} FROM stats_cells \
-                 WHERE day >= $1 AND day < $2 GROUP BY {group}"
-            )
+            let b = match view.b {
+                Some(d) => self.rc(d.value(f)),
+                None => empty.clone(),
+            };
+            for (grain, period) in &periods {
+                let cell = Cell {
+                    dims: dims.clone(),
+                    grain: *grain,
+                    period: period.clone(),
+                    department_id: department.clone(),
+                    a: a.clone(),
+                    b: b.clone(),
+                };
+                self.cells.entry(cell).or_default().add(&tally, sign);
+            }
         }
+    }
+
+    pub fn len(&self) -> usize {
+        self.cells.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.cells.is_empty()
+    }
+}
+
+/// Whether two states of a ticket count for the same in every cell (a progress note, an
+/// urge, a reminder): then the change needs no note.
+fn same_counts(a: &Facts, b: &Facts) -> bool {
+    let key = |f: &Facts| {
+        (
+            day_of(&f.row.created_at),
+            Dim::ALL.map(|d| d.value(f).to_string()),
+            f.row.department_id.clone(),
+            Tally::of(&f.row),
+        )
     };
+    key(a) == key(b)
 }
 
-counters!(
-    counts: [
-        filed,
-        filed_problem,
-        filed_suggestion,
-        filed_inquiry,
-        filed_online,
-        filed_phone,
-        filed_visit,
-        accepted,
-        resolved,
-        resolved_with_deadline,
-        on_time,
-        rated,
-        satisfied,
-        basically_satisfied,
-        unsatisfied,
-        no_response,
-        reopened,
-        signed_with_deadline,
-        signed_on_time,
-        suggestions,
-        suggestions_adopted,
-    ],
-    handled: [
-        0 => handled_0,
-        1 => handled_1,
-        2 => handled_2,
-        3 => handled_3,
-        4 => handled_4,
-        5 => handled_5,
-        6 => handled_6,
-        7 => handled_7,
-        8 => handled_8,
-        9 => handled_9,
-        10 => handled_10,
-        11 => handled_11,
-        12 => handled_12,
-        13 => handled_13,
-        14 => handled_14,
-        15 => handled_15,
-        16 => handled_16,
-        17 => handled_17,
-        18 => handled_18,
-        19 => handled_19,
-        20 => handled_20,
-        21 => handled_21,
-        22 => handled_22,
-        23 => handled_23,
-        24 => handled_24,
-        25 => handled_25,
-        26 => handled_26,
-        27 => handled_27,
-        28 => handled_28,
-        29 => handled_29,
-        30 => handled_30,
-    ],
-);
-
-fn signed(n: u64) -> i64 {
-    i64::try_from(n).unwrap_or(i64::MAX)
+/// The facts of tickets with their enterprises' attributes.
+fn facts_query() -> String {
+    "SELECT t.id, t.status, t.kind, t.channel, t.rating, t.reopen_count, t.due_at, \
+     t.resolved_at, t.handling_days, t.adopted, t.signed_at, t.sign_due_at, t.no_response, \
+     t.created_at, t.category_id, t.department_id, t.assignee_id, t.enterprise_id, \
+     t.overdue_at, e.area, e.industry_chain \
+     FROM tickets t JOIN enterprises e ON e.id = t.enterprise_id"
+        .to_string()
 }
 
-fn by(map: &BTreeMap<String, u64>, key: &str) -> i64 {
-    signed(map.get(key).copied().unwrap_or(0))
+#[derive(QueryableByName)]
+struct FactsRow {
+    #[diesel(embed)]
+    ticket: TicketFactByName,
+    #[diesel(sql_type = Nullable<Text>)]
+    area: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    industry_chain: Option<String>,
 }
 
-/// Resolved tickets of no more than this many working days are counted in the cells'
-/// `handled_<days>` columns; longer ones in `stats_handling`.
-pub const MAX_CELL_DAYS: u32 = 30;
-
-/// The counters of `counts` in the cell `(day, department_id)` (its handling days up to
-/// [`MAX_CELL_DAYS`]).
-pub fn cell_row(day: &str, department_id: &str, c: &Counts) -> CellRow {
-    let handled = |d: u32| signed(c.handling_days.get(&d).copied().unwrap_or(0));
-    CellRow {
-        day: day.to_string(),
-        department_id: department_id.to_string(),
-        filed: signed(c.filed),
-        filed_problem: by(&c.filed_by_kind, TicketKind::Problem.as_str()),
-        filed_suggestion: by(&c.filed_by_kind, TicketKind::Suggestion.as_str()),
-        filed_inquiry: by(&c.filed_by_kind, TicketKind::Inquiry.as_str()),
-        filed_online: by(&c.filed_by_channel, Channel::Online.as_str()),
-        filed_phone: by(&c.filed_by_channel, Channel::Phone.as_str()),
-        filed_visit: by(&c.filed_by_channel, Channel::Visit.as_str()),
-        accepted: signed(c.accepted),
-        resolved: signed(c.resolved),
-        resolved_with_deadline: signed(c.resolved_with_deadline),
-        on_time: signed(c.on_time),
-        rated: signed(c.rated),
-        satisfied: signed(c.satisfied),
-        basically_satisfied: signed(c.basically_satisfied),
-        unsatisfied: signed(c.unsatisfied),
-        no_response: signed(c.no_response),
-        reopened: signed(c.reopened),
-        signed_with_deadline: signed(c.signed_with_deadline),
-        signed_on_time: signed(c.signed_on_time),
-        suggestions: signed(c.suggestions),
-        suggestions_adopted: signed(c.suggestions_adopted),
-        ..CellRow::default()
-    }
-    .with_handled(handled)
+#[derive(QueryableByName)]
+struct TicketFactByName {
+    #[diesel(sql_type = Text)]
+    id: String,
+    #[diesel(sql_type = Text)]
+    status: TicketStatus,
+    #[diesel(sql_type = Text)]
+    kind: TicketKind,
+    #[diesel(sql_type = Text)]
+    channel: Channel,
+    #[diesel(sql_type = Nullable<Text>)]
+    rating: Option<crate::domain::ticket::Rating>,
+    #[diesel(sql_type = Integer)]
+    reopen_count: i32,
+    #[diesel(sql_type = Nullable<Text>)]
+    due_at: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    resolved_at: Option<String>,
+    #[diesel(sql_type = Nullable<Integer>)]
+    handling_days: Option<i32>,
+    #[diesel(sql_type = Nullable<Bool>)]
+    adopted: Option<bool>,
+    #[diesel(sql_type = Nullable<Text>)]
+    signed_at: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    sign_due_at: Option<String>,
+    #[diesel(sql_type = Bool)]
+    no_response: bool,
+    #[diesel(sql_type = Text)]
+    created_at: String,
+    #[diesel(sql_type = Text)]
+    category_id: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    department_id: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    assignee_id: Option<String>,
+    #[diesel(sql_type = Text)]
+    enterprise_id: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    overdue_at: Option<String>,
 }
 
-/// Adds a cell's counters to `counts` (negative sums, which a consistent table never has,
-/// count as 0).
-pub fn add_to(counts: &mut Counts, r: &CellRow) {
-    let u = |n: i64| u64::try_from(n).unwrap_or(0);
-    counts.filed += u(r.filed);
-    for (kind, n) in [
-        (TicketKind::Problem, r.filed_problem),
-        (TicketKind::Suggestion, r.filed_suggestion),
-        (TicketKind::Inquiry, r.filed_inquiry),
-    ] {
-        *counts
-            .filed_by_kind
-            .entry(kind.as_str().to_string())
-            .or_default() += u(n);
-    }
-    for (channel, n) in [
-        (Channel::Online, r.filed_online),
-        (Channel::Phone, r.filed_phone),
-        (Channel::Visit, r.filed_visit),
-    ] {
-        *counts
-            .filed_by_channel
-            .entry(channel.as_str().to_string())
-            .or_default() += u(n);
-    }
-    counts.accepted += u(r.accepted);
-    counts.resolved += u(r.resolved);
-    counts.resolved_with_deadline += u(r.resolved_with_deadline);
-    counts.on_time += u(r.on_time);
-    counts.rated += u(r.rated);
-    counts.satisfied += u(r.satisfied);
-    counts.basically_satisfied += u(r.basically_satisfied);
-    counts.unsatisfied += u(r.unsatisfied);
-    counts.no_response += u(r.no_response);
-    counts.reopened += u(r.reopened);
-    counts.signed_with_deadline += u(r.signed_with_deadline);
-    counts.signed_on_time += u(r.signed_on_time);
-    counts.suggestions += u(r.suggestions);
-    counts.suggestions_adopted += u(r.suggestions_adopted);
-    for (days, n) in r.handled() {
-        if n > 0 {
-            *counts.handling_days.entry(days).or_default() += u(n);
+impl From<FactsRow> for Facts {
+    fn from(r: FactsRow) -> Facts {
+        let t = r.ticket;
+        Facts {
+            row: TicketFactRow {
+                id: t.id,
+                status: t.status,
+                kind: t.kind,
+                channel: t.channel,
+                rating: t.rating,
+                reopen_count: t.reopen_count,
+                due_at: t.due_at,
+                resolved_at: t.resolved_at,
+                handling_days: t.handling_days,
+                adopted: t.adopted,
+                signed_at: t.signed_at,
+                sign_due_at: t.sign_due_at,
+                no_response: t.no_response,
+                created_at: t.created_at,
+                category_id: t.category_id,
+                department_id: t.department_id,
+                assignee_id: t.assignee_id,
+                enterprise_id: t.enterprise_id,
+                overdue_at: t.overdue_at,
+            },
+            area: r.area,
+            industry_chain: r.industry_chain,
         }
     }
 }
 
-/// One ticket's contribution: its cell, its counters and its handling days if it is resolved
-/// and they are more than the cells count.
-fn contribution(row: &TicketFactRow) -> Option<(CellRow, Option<i32>)> {
-    let facts = facts_of(row, None);
-    let (day, department_id) = cell_of(row)?;
-    let mut counts = Counts::new();
-    counts.add(&facts);
-    let days = counts
-        .handling_days
-        .keys()
-        .next()
-        .filter(|d| **d > MAX_CELL_DAYS)
-        .and_then(|d| i32::try_from(*d).ok());
-    Some((cell_row(&day, &department_id, &counts), days))
+/// `sql` (which ends in `IN (`) with a placeholder per id, `$1, $2, …`, and `tail`.
+fn with_ids(sql: &str, ids: &[String], tail: &str) -> String {
+    let mut text = sql.to_string();
+    for i in 0..ids.len() {
+        if i > 0 {
+            text.push_str(", ");
+        }
+        text.push_str(&format!("${}", i + 1));
+    }
+    text.push(')');
+    text.push_str(tail);
+    text
 }
 
-fn upsert_handling(
+/// The facts of these tickets now (with their enterprises' attributes); on PostgreSQL the
+/// tickets are locked until the transaction ends when `lock`.
+fn facts_of_ids(conn: &mut DbConnection, ids: &[String], lock: bool) -> QueryResult<Vec<Facts>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let tail = match (conn.backend(), lock) {
+            (Backend::Postgres, true) => " ORDER BY t.id FOR UPDATE OF t FOR SHARE OF e",
+            _ => "",
+        };
+        let sql = with_ids(&format!("{} WHERE t.id IN (", facts_query()), chunk, tail);
+        let mut query = raw_sql(conn, &sql).into_boxed();
+        for id in chunk {
+            query = query.bind::<Text, _>(id.clone());
+        }
+        let rows: Vec<FactsRow> = query.load(conn)?;
+        out.extend(rows.into_iter().map(Facts::from));
+    }
+    Ok(out)
+}
+
+/// A ticket's facts now, for noting before a change (a statement diesel keeps prepared).
+pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Facts>> {
+    let found: Option<(TicketFactRow, Option<String>, Option<String>)> = tickets::table
+        .inner_join(enterprises::table)
+        .filter(tickets::id.eq(id))
+        .select((
+            TicketFactRow::as_select(),
+            enterprises::area,
+            enterprises::industry_chain,
+        ))
+        .first(conn)
+        .optional()?;
+    Ok(found.map(|(row, area, industry_chain)| Facts {
+        row,
+        area,
+        industry_chain,
+    }))
+}
+
+/// Notes, in the transaction of a write to a ticket, what it counted for before (`None`: a
+/// new ticket). Writes nothing when `after` counts for the same as `before`.
+pub fn note(
     conn: &mut DbConnection,
-    day: &str,
-    department_id: &str,
-    days: i32,
-    n: i64,
+    ticket_id: &str,
+    before: Option<&Facts>,
+    after: Option<&TicketFactRow>,
 ) -> QueryResult<()> {
-    let query = diesel::insert_into(stats_handling::table)
+    if let (Some(b), Some(a)) = (before, after) {
+        let after = Facts {
+            row: a.clone(),
+            area: b.area.clone(),
+            industry_chain: b.industry_chain.clone(),
+        };
+        if same_counts(b, &after) {
+            return Ok(());
+        }
+    }
+    let before = before.map(|f| serde_json::to_string(f).unwrap_or_default());
+    diesel::insert_into(stats_journal::table)
         .values((
-            stats_handling::day.eq(day),
-            stats_handling::department_id.eq(department_id),
-            stats_handling::days.eq(days),
-            stats_handling::n.eq(n),
+            stats_journal::ticket_id.eq(ticket_id),
+            stats_journal::before_facts.eq(before),
         ))
-        .on_conflict((
-            stats_handling::day,
-            stats_handling::department_id,
-            stats_handling::days,
-        ))
-        .do_update()
-        .set(stats_handling::n.eq(stats_handling::n + excluded(stats_handling::n)));
-    on_each!(conn, c => query.execute(c)).map(drop)
+        .execute(conn)
+        .map(drop)
 }
 
-/// Moves a ticket's contribution from what it was (`None` for a new ticket) to what it is.
-/// Writes nothing when the counts did not change (a progress note, an urge, a reminder).
-pub fn track(
-    conn: &mut DbConnection,
-    before: Option<&TicketFactRow>,
-    after: &TicketFactRow,
-) -> QueryResult<()> {
-    let old = before.and_then(contribution);
-    let Some(new) = contribution(after) else {
-        return Ok(());
-    };
-    match &old {
-        Some(old) if old.0.day == new.0.day && old.0.department_id == new.0.department_id => {
-            let delta = new.0.minus(&old.0);
-            if !delta.is_zero() {
-                upsert_cell(conn, &delta)?;
-            }
-        }
-        Some(old) => {
-            // Rows are locked in key order, so that two writers moving tickets between the
-            // same two cells in opposite directions cannot deadlock on PostgreSQL.
-            let mut moves = [old.0.scaled(-1), new.0.clone()];
-            moves.sort_by(|a, b| (&a.day, &a.department_id).cmp(&(&b.day, &b.department_id)));
-            for m in &moves {
-                upsert_cell(conn, m)?;
-            }
-        }
-        None => upsert_cell(conn, &new.0)?,
+/// Notes every ticket of an enterprise whose area or industry chain is about to change (call
+/// before the change, in its transaction).
+pub fn note_enterprise(conn: &mut DbConnection, enterprise_id: &str) -> QueryResult<()> {
+    #[derive(QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = Text)]
+        id: String,
     }
-    let old_days = old.as_ref().and_then(|o| o.1.map(|d| (&o.0, d)));
-    let new_days = new.1.map(|d| (&new.0, d));
-    let same = |a: &(&CellRow, i32), b: &(&CellRow, i32)| {
-        a.1 == b.1 && a.0.day == b.0.day && a.0.department_id == b.0.department_id
-    };
-    match (old_days, new_days) {
-        (Some(a), Some(b)) if same(&a, &b) => {}
-        (a, b) => {
-            let mut moves: Vec<(&str, &str, i32, i64)> = Vec::new();
-            if let Some((cell, days)) = a {
-                moves.push((&cell.day, &cell.department_id, days, -1));
+    let ids: Vec<String> = raw_sql(conn, "SELECT id FROM tickets WHERE enterprise_id = $1")
+        .bind::<Text, _>(enterprise_id)
+        .load::<Id>(conn)?
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    for facts in facts_of_ids(conn, &ids, false)? {
+        note(conn, &facts.row.id.clone(), Some(&facts), None)?;
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, Queryable)]
+struct JournalRow {
+    id: i64,
+    ticket_id: String,
+    before_facts: Option<String>,
+}
+
+/// The tickets of journal rows, each once.
+fn tickets_of(rows: &[JournalRow]) -> Vec<String> {
+    let mut ids: Vec<String> = rows.iter().map(|r| r.ticket_id.clone()).collect();
+    ids.sort();
+    ids.dedup();
+    ids
+}
+
+/// What the journal rows change: per ticket, what it counts for `now` minus what it counted
+/// for at its first noted row.
+fn deltas_of(rows: &[JournalRow], now: &[Facts]) -> QueryResult<Deltas> {
+    let mut first: BTreeMap<&str, &JournalRow> = BTreeMap::new();
+    for row in rows {
+        let entry = first.entry(&row.ticket_id).or_insert(row);
+        if row.id < entry.id {
+            *entry = row;
+        }
+    }
+    let mut deltas = Deltas::default();
+    for row in first.values() {
+        if let Some(text) = &row.before_facts {
+            let before = serde_json::from_str::<Facts>(text)
+                .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))?;
+            deltas.add(&before, -1);
+        }
+    }
+    for f in now {
+        deltas.add(f, 1);
+    }
+    Ok(deltas)
+}
+
+/// The journal's rows not yet folded, as changes to the cube (for readers: call in the
+/// snapshot the cube is read in).
+pub fn pending(conn: &mut DbConnection) -> QueryResult<Deltas> {
+    let rows: Vec<JournalRow> = stats_journal::table
+        .select((
+            stats_journal::id,
+            stats_journal::ticket_id,
+            stats_journal::before_facts,
+        ))
+        .load(conn)?;
+    if rows.is_empty() {
+        return Ok(Deltas::default());
+    }
+    let now = facts_of_ids(conn, &tickets_of(&rows), false)?;
+    deltas_of(&rows, &now)
+}
+
+/// Whether the journal has rows.
+pub fn journal_len(conn: &mut DbConnection) -> QueryResult<i64> {
+    stats_journal::table.count().get_result(conn)
+}
+
+/// Folds up to `limit` noted tickets into the cube (call in a transaction); returns how many
+/// journal rows it folded (0 also when another instance is folding).
+pub fn fold(conn: &mut DbConnection, limit: i64) -> QueryResult<usize> {
+    if let DbConnection::Postgres(pg) = conn {
+        #[derive(QueryableByName)]
+        struct Locked {
+            #[diesel(sql_type = Bool)]
+            locked: bool,
+        }
+        let locked = diesel::sql_query(
+            "SELECT pg_try_advisory_xact_lock($1, hashtext(current_schema())) AS locked",
+        )
+        .bind::<Integer, _>(FOLD_LOCK)
+        .get_result::<Locked>(pg)?
+        .locked;
+        if !locked {
+            return Ok(0);
+        }
+    }
+    let mut ids: Vec<String> = stats_journal::table
+        .select(stats_journal::ticket_id)
+        .order(stats_journal::id)
+        .limit(limit)
+        .load(conn)?;
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    ids.sort();
+    ids.dedup();
+    // Lock the tickets first (PostgreSQL), then read every row noted for them: a writer of
+    // one of them has committed its row by then, and none can add another until we commit.
+    let now = facts_of_ids(conn, &ids, true)?;
+    let mut rows: Vec<JournalRow> = Vec::new();
+    for chunk in ids.chunks(500) {
+        rows.extend(
+            stats_journal::table
+                .filter(stats_journal::ticket_id.eq_any(chunk))
+                .select((
+                    stats_journal::id,
+                    stats_journal::ticket_id,
+                    stats_journal::before_facts,
+                ))
+                .load::<JournalRow>(conn)?,
+        );
+    }
+    apply(conn, deltas_of(&rows, &now)?)?;
+    let folded: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    for chunk in folded.chunks(500) {
+        diesel::delete(stats_journal::table.filter(stats_journal::id.eq_any(chunk)))
+            .execute(conn)?;
+    }
+    Ok(folded.len())
+}
+
+fn cell_filter(
+    c: &Cell,
+) -> diesel::dsl::Filter<
+    stats_cube::table,
+    diesel::dsl::And<
+        diesel::dsl::And<
+            diesel::dsl::And<
+                diesel::dsl::And<
+                    diesel::dsl::And<
+                        diesel::dsl::Eq<stats_cube::dims, String>,
+                        diesel::dsl::Eq<stats_cube::grain, String>,
+                    >,
+                    diesel::dsl::Eq<stats_cube::period, String>,
+                >,
+                diesel::dsl::Eq<stats_cube::department_id, String>,
+            >,
+            diesel::dsl::Eq<stats_cube::a, String>,
+        >,
+        diesel::dsl::Eq<stats_cube::b, String>,
+    >,
+> {
+    stats_cube::table.filter(
+        stats_cube::dims
+            .eq(c.dims.to_string())
+            .and(stats_cube::grain.eq(c.grain.code().to_string()))
+            .and(stats_cube::period.eq(c.period.to_string()))
+            .and(stats_cube::department_id.eq(c.department_id.to_string()))
+            .and(stats_cube::a.eq(c.a.to_string()))
+            .and(stats_cube::b.eq(c.b.to_string())),
+    )
+}
+
+/// Adds the changes to the cube: each touched cell read, summed and written back (deleted
+/// when it comes to nothing). The caller makes sure no one else writes the cube meanwhile
+/// (the fold lock; a single writer on SQLite).
+fn apply(conn: &mut DbConnection, deltas: Deltas) -> QueryResult<()> {
+    let mut cells: Vec<(Cell, Tally)> = deltas
+        .cells
+        .into_iter()
+        .filter(|(_, t)| !t.is_zero())
+        .collect();
+    cells.sort_by(|a, b| a.0.cmp(&b.0));
+    for (cell, delta) in cells {
+        let stored: Option<Vec<u8>> = cell_filter(&cell)
+            .select(stats_cube::counts)
+            .first(conn)
+            .optional()?;
+        let mut tally = match &stored {
+            Some(bytes) => Tally::decode(bytes).unwrap_or_default(),
+            None => Tally::default(),
+        };
+        tally.add(&delta, 1);
+        match (stored.is_some(), tally.is_zero()) {
+            (true, true) => {
+                diesel::delete(cell_filter(&cell)).execute(conn)?;
             }
-            if let Some((cell, days)) = b {
-                moves.push((&cell.day, &cell.department_id, days, 1));
+            (true, false) => {
+                diesel::update(cell_filter(&cell))
+                    .set(stats_cube::counts.eq(tally.encode()))
+                    .execute(conn)?;
             }
-            moves.sort();
-            for (day, department_id, days, n) in moves {
-                upsert_handling(conn, day, department_id, days, n)?;
+            (false, true) => {}
+            (false, false) => {
+                diesel::insert_into(stats_cube::table)
+                    .values((
+                        stats_cube::dims.eq(cell.dims.to_string()),
+                        stats_cube::grain.eq(cell.grain.code()),
+                        stats_cube::period.eq(cell.period.to_string()),
+                        stats_cube::department_id.eq(cell.department_id.to_string()),
+                        stats_cube::a.eq(cell.a.to_string()),
+                        stats_cube::b.eq(cell.b.to_string()),
+                        stats_cube::counts.eq(tally.encode()),
+                    ))
+                    .execute(conn)?;
             }
         }
     }
     Ok(())
 }
 
-/// The counts of the days `[from, to)` (`YYYY-MM-DD`) per lead department ('' for none), and
-/// per day too when `per_day`; `overdue_open` is not in them.
-pub fn sums(
-    conn: &mut DbConnection,
-    from: &str,
-    to: &str,
-    per_day: bool,
-) -> QueryResult<BTreeMap<(String, String), Counts>> {
-    let cells: Vec<CellRow> = raw_sql(conn, &sums_sql(per_day))
-        .bind::<Text, _>(from)
-        .bind::<Text, _>(to)
-        .load(conn)?;
-    let mut out: BTreeMap<(String, String), Counts> = BTreeMap::new();
-    for cell in &cells {
-        let counts = out
-            .entry((cell.day.clone(), cell.department_id.clone()))
-            .or_default();
-        add_to(counts, cell);
+/// Adds the contributions of new tickets (a bulk load, whose enterprises exist).
+pub fn add_all(conn: &mut DbConnection, rows: &[TicketFactRow]) -> QueryResult<()> {
+    let attributes: HashMap<String, (Option<String>, Option<String>)> =
+        super::enterprises::attributes(conn)?
+            .into_iter()
+            .map(|(id, chain, area)| (id, (chain, area)))
+            .collect();
+    let mut deltas = Deltas::default();
+    for row in rows {
+        let (chain, area) = attributes
+            .get(&row.enterprise_id)
+            .cloned()
+            .unwrap_or_default();
+        deltas.add(
+            &Facts {
+                row: row.clone(),
+                area,
+                industry_chain: chain,
+            },
+            1,
+        );
     }
-    #[derive(QueryableByName)]
-    struct Handled {
-        #[diesel(sql_type = Text)]
-        day: String,
-        #[diesel(sql_type = Text)]
-        department_id: String,
-        #[diesel(sql_type = Integer)]
-        days: i32,
-        #[diesel(sql_type = BigInt)]
-        n: i64,
+    apply(conn, deltas)
+}
+
+/// One cell as read: its period, department and values, and its counters.
+#[derive(Debug, Clone)]
+pub struct CellRead {
+    pub grain: Grain,
+    pub period: String,
+    pub department_id: String,
+    pub a: String,
+    pub b: String,
+    pub tally: Tally,
+}
+
+/// What a reader wants of one view.
+#[derive(Debug, Clone)]
+pub struct Want<'a> {
+    pub view: View,
+    pub grain: Grain,
+    /// Periods `[from, to)` of the grain.
+    pub from: &'a str,
+    pub to: &'a str,
+    /// The lead departments ('' for none) when not all.
+    pub departments: Option<&'a [String]>,
+    pub a_in: Option<&'a [String]>,
+    pub b_in: Option<&'a [String]>,
+}
+
+impl Want<'_> {
+    /// Whether a cell of the view, grain and period is one this wants.
+    pub fn wants(&self, c: &Cell) -> bool {
+        let within = |list: Option<&[String]>, value: &str| {
+            list.is_none_or(|l| l.iter().any(|v| v == value))
+        };
+        c.grain == self.grain
+            && &*c.period >= self.from
+            && &*c.period < self.to
+            && within(self.departments, &c.department_id)
+            && within(self.a_in, &c.a)
+            && within(self.b_in, &c.b)
     }
-    let (day, group) = if per_day {
-        ("day", "day, department_id, days")
-    } else {
-        ("''", "department_id, days")
-    };
-    let sql = format!(
-        "SELECT {day} AS day, department_id, days, CAST(SUM(n) AS BIGINT) AS n \
-         FROM stats_handling WHERE day >= $1 AND day < $2 GROUP BY {group}"
-    );
-    let handled: Vec<Handled> = raw_sql(conn, &sql)
-        .bind::<Text, _>(from)
-        .bind::<Text, _>(to)
-        .load(conn)?;
-    for h in handled.into_iter().filter(|h| h.n > 0) {
-        if let (Some(counts), Ok(days)) = (
-            out.get_mut(&(h.day, h.department_id)),
-            u32::try_from(h.days),
-        ) {
-            *counts.handling_days.entry(days).or_default() += u64::try_from(h.n).unwrap_or(0);
+}
+
+/// The cells a reader wants, with the not yet folded changes added (`pending`, computed once
+/// per request in the same snapshot).
+pub fn read(conn: &mut DbConnection, want: &Want, pending: &Deltas) -> QueryResult<Vec<CellRead>> {
+    let mut query = stats_cube::table
+        .filter(stats_cube::dims.eq(want.view.name()))
+        .filter(stats_cube::grain.eq(want.grain.code()))
+        .filter(stats_cube::period.ge(want.from.to_string()))
+        .filter(stats_cube::period.lt(want.to.to_string()))
+        .select((
+            stats_cube::period,
+            stats_cube::department_id,
+            stats_cube::a,
+            stats_cube::b,
+            stats_cube::counts,
+        ))
+        .into_boxed();
+    if let Some(d) = want.departments {
+        query = query.filter(stats_cube::department_id.eq_any(d.to_vec()));
+    }
+    if let Some(a) = want.a_in {
+        query = query.filter(stats_cube::a.eq_any(a.to_vec()));
+    }
+    if let Some(b) = want.b_in {
+        query = query.filter(stats_cube::b.eq_any(b.to_vec()));
+    }
+    let rows: Vec<(String, String, String, String, Vec<u8>)> = query.load(conn)?;
+    let mut out: Vec<CellRead> = rows
+        .into_iter()
+        .map(|(period, department_id, a, b, counts)| CellRead {
+            grain: want.grain,
+            period,
+            department_id,
+            a,
+            b,
+            tally: Tally::decode(&counts).unwrap_or_default(),
+        })
+        .collect();
+    let name = want.view.name();
+    for (cell, tally) in &pending.cells {
+        if *cell.dims == *name && want.wants(cell) {
+            out.push(CellRead {
+                grain: cell.grain,
+                period: cell.period.to_string(),
+                department_id: cell.department_id.to_string(),
+                a: cell.a.to_string(),
+                b: cell.b.to_string(),
+                tally: tally.clone(),
+            });
         }
     }
     Ok(out)
 }
 
-/// The tickets being handled and past their deadline at `now`, filed in `[from, to)`
-/// (instants): when each was filed and its lead department ('' for none). The statuses are written into the SQL so
-/// that SQLite can use the partial index of open tickets (it cannot with bound values).
-pub fn overdue_open(
+/// The tickets being handled and past their deadline at `now` that the scheduler has not
+/// marked overdue yet (those the cube counts in `overdue_open` are marked), filed in
+/// `[from, to)` (instants), with their enterprises' attributes: the tickets whose deadline
+/// passed since the last sweep. The condition is written as the partial index's (statuses
+/// included: SQLite uses a partial index only for the same terms, and not for bound values).
+pub fn overdue_unmarked(
     conn: &mut DbConnection,
     from: &str,
     to: &str,
     now: &str,
-) -> QueryResult<Vec<(String, String)>> {
-    #[derive(QueryableByName)]
-    struct Row {
-        #[diesel(sql_type = Text)]
-        created_at: String,
-        #[diesel(sql_type = Text)]
-        department_id: String,
-    }
+) -> QueryResult<Vec<Facts>> {
     let statuses: Vec<String> = TicketStatus::ALL
         .iter()
         .filter(|s| s.is_handling())
         .map(|s| format!("'{}'", s.as_str()))
         .collect();
-    // SQLite's planner, without statistics, prefers the index of (status, resolved_at) and
-    // then reads every open ticket's row: told which index, it reads the partial one only.
     let indexed = match conn.backend() {
         Backend::Postgres => "",
-        Backend::Sqlite => " INDEXED BY tickets_open_due_idx",
+        Backend::Sqlite => " INDEXED BY tickets_unmarked_due_idx",
     };
-    let sql = format!(
-        "SELECT created_at, COALESCE(department_id, '') AS department_id FROM tickets{indexed} \
-         WHERE status IN ({statuses}) AND due_at < $1 AND created_at >= $2 AND created_at < $3",
-        statuses = statuses.join(", "),
-    );
-    let rows: Vec<Row> = raw_sql(conn, &sql)
+    let sql = facts_query().replace("FROM tickets t", &format!("FROM tickets t{indexed}"))
+        + &format!(
+            " WHERE t.status IN ({statuses}) \
+             AND (t.overdue_at IS NULL OR t.due_at >= t.overdue_at) \
+             AND t.due_at < $1 AND t.created_at >= $2 AND t.created_at < $3",
+            statuses = statuses.join(", "),
+        );
+    let rows: Vec<FactsRow> = raw_sql(conn, &sql)
         .bind::<Text, _>(now)
         .bind::<Text, _>(from)
         .bind::<Text, _>(to)
         .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|r| (r.created_at, r.department_id))
-        .collect())
+    Ok(rows.into_iter().map(Facts::from).collect())
 }
 
-/// Cells by (day, department) and handling counts by (day, department, days).
-pub type Tables = (
-    BTreeMap<(String, String), CellRow>,
-    BTreeMap<(String, String, i32), i64>,
-);
-
-/// Adds a ticket's contribution to tables being summed in memory.
-fn accumulate((cells, handled): &mut Tables, row: &TicketFactRow) {
-    let Some((c, days)) = contribution(row) else {
-        return;
-    };
-    if let Some(days) = days {
-        *handled
-            .entry((c.day.clone(), c.department_id.clone(), days))
-            .or_default() += 1;
-    }
-    match cells.get_mut(&(c.day.clone(), c.department_id.clone())) {
-        Some(cell) => *cell = cell.minus(&c.scaled(-1)),
-        None => {
-            cells.insert((c.day.clone(), c.department_id.clone()), c);
-        }
-    }
-}
-
-/// Adds the contributions of new tickets (a bulk load), summed per cell first.
-pub fn add_all(conn: &mut DbConnection, rows: &[TicketFactRow]) -> QueryResult<()> {
-    let mut tables = Tables::default();
-    for row in rows {
-        accumulate(&mut tables, row);
-    }
-    let (cells, handled) = tables;
-    for cell in cells.values() {
-        upsert_cell(conn, cell)?;
-    }
-    for ((day, department_id, days), n) in handled {
-        upsert_handling(conn, &day, &department_id, days, n)?;
-    }
-    Ok(())
-}
-
-/// How many cells there are.
-pub fn count(conn: &mut DbConnection) -> QueryResult<usize> {
-    let n: i64 = stats_cells::table.count().get_result(conn)?;
-    Ok(usize::try_from(n).unwrap_or(0))
-}
-
-/// Every cell and handling count as a full recount of the tickets makes them, read in pages
-/// of `page` tickets (memory grows with the number of cells, not of tickets).
-pub fn recount(conn: &mut DbConnection, page: i64) -> QueryResult<Tables> {
-    let mut tables = Tables::default();
+/// The cube as a full recount of the tickets makes it, in key order (zero cells left out);
+/// `page` tickets are read at a time.
+pub fn recount(conn: &mut DbConnection, page: i64) -> QueryResult<BTreeMap<Cell, Tally>> {
+    let mut deltas = Deltas::default();
     let mut after: Option<String> = None;
     loop {
         let mut query = tickets::table
-            .select(TicketFactRow::as_select())
+            .inner_join(enterprises::table)
+            .select((
+                TicketFactRow::as_select(),
+                enterprises::area,
+                enterprises::industry_chain,
+            ))
             .order(tickets::id)
             .limit(page)
             .into_boxed();
         if let Some(id) = &after {
             query = query.filter(tickets::id.gt(id.clone()));
         }
-        let rows: Vec<TicketFactRow> = query.load(conn)?;
+        let rows: Vec<(TicketFactRow, Option<String>, Option<String>)> = query.load(conn)?;
         let Some(last) = rows.last() else { break };
-        after = Some(last.id.clone());
-        for row in &rows {
-            accumulate(&mut tables, row);
+        after = Some(last.0.id.clone());
+        for (row, area, industry_chain) in rows {
+            deltas.add(
+                &Facts {
+                    row,
+                    area,
+                    industry_chain,
+                },
+                1,
+            );
         }
     }
-    Ok(tables)
+    Ok(deltas
+        .cells
+        .into_iter()
+        .filter(|(_, t)| !t.is_zero())
+        .collect())
 }
 
-/// What the tables hold now, in the shape of [`recount`] (zero rows left out).
-pub fn stored(conn: &mut DbConnection) -> QueryResult<Tables> {
-    let cells = stats_cells::table
-        .load::<CellRow>(conn)?
-        .into_iter()
-        .filter(|c| !c.is_zero())
-        .map(|c| ((c.day.clone(), c.department_id.clone()), c))
-        .collect();
-    let handled = stats_handling::table
+/// What the cube holds now, in the shape of [`recount`].
+pub fn stored(conn: &mut DbConnection) -> QueryResult<BTreeMap<Cell, Tally>> {
+    let rows: Vec<(String, String, String, String, String, String, Vec<u8>)> = stats_cube::table
         .select((
-            stats_handling::day,
-            stats_handling::department_id,
-            stats_handling::days,
-            stats_handling::n,
+            stats_cube::dims,
+            stats_cube::grain,
+            stats_cube::period,
+            stats_cube::department_id,
+            stats_cube::a,
+            stats_cube::b,
+            stats_cube::counts,
         ))
-        .load::<(String, String, i32, i64)>(conn)?
+        .load(conn)?;
+    Ok(rows
         .into_iter()
-        .filter(|h| h.3 != 0)
-        .map(|(d, dep, days, n)| ((d, dep, days), n))
-        .collect();
-    Ok((cells, handled))
-}
-
-/// Replaces the tables with a recount of the tickets (call in a transaction); returns the
-/// number of cells.
-pub fn rebuild(conn: &mut DbConnection, now: &str) -> QueryResult<usize> {
-    if let DbConnection::Postgres(c) = conn {
-        // Writers wait until the recount is in (their changes would otherwise be counted
-        // twice or lost against the rows being replaced); readers go on.
-        diesel::sql_query("LOCK TABLE tickets IN SHARE MODE").execute(c)?;
-    }
-    let (cells, handled) = recount(conn, 10_000)?;
-    diesel::delete(stats_cells::table).execute(conn)?;
-    diesel::delete(stats_handling::table).execute(conn)?;
-    let rows: Vec<CellRow> = cells.into_values().collect();
-    for chunk in rows.chunks(500) {
-        let query = diesel::insert_into(stats_cells::table).values(chunk);
-        on_each!(conn, c => query.execute(c))?;
-    }
-    let handled: Vec<_> = handled
-        .into_iter()
-        .map(|((day, department_id, days), n)| {
+        .map(|(dims, grain, period, department_id, a, b, counts)| {
             (
-                stats_handling::day.eq(day),
-                stats_handling::department_id.eq(department_id),
-                stats_handling::days.eq(days),
-                stats_handling::n.eq(n),
+                Cell {
+                    dims: dims.into(),
+                    grain: if grain == "m" {
+                        Grain::Month
+                    } else {
+                        Grain::Day
+                    },
+                    period: period.into(),
+                    department_id: department_id.into(),
+                    a: a.into(),
+                    b: b.into(),
+                },
+                Tally::decode(&counts).unwrap_or_default(),
             )
         })
-        .collect();
-    for chunk in handled.chunks(500) {
-        let query = diesel::insert_into(stats_handling::table).values(chunk);
-        on_each!(conn, c => query.execute(c))?;
+        .filter(|(_, t)| !t.is_zero())
+        .collect())
+}
+
+/// How many cells there are.
+pub fn count(conn: &mut DbConnection) -> QueryResult<usize> {
+    let n: i64 = stats_cube::table.count().get_result(conn)?;
+    Ok(usize::try_from(n).unwrap_or(0))
+}
+
+/// Replaces the cube with a recount of the tickets, a month of filing at a time (memory grows
+/// with a month's cells, not with the tickets), and empties the journal (call in a
+/// transaction); returns the number of cells.
+pub fn rebuild(conn: &mut DbConnection, now: &str) -> QueryResult<usize> {
+    if let DbConnection::Postgres(c) = conn {
+        // Writers wait until the recount is in (their notes would otherwise be counted twice
+        // or lost against the rows being replaced); readers go on.
+        diesel::sql_query("LOCK TABLE tickets IN SHARE MODE").execute(c)?;
+        diesel::sql_query("LOCK TABLE stats_journal IN EXCLUSIVE MODE").execute(c)?;
+    }
+    diesel::delete(stats_cube::table).execute(conn)?;
+    diesel::delete(stats_journal::table).execute(conn)?;
+    let first: Option<String> = tickets::table
+        .select(diesel::dsl::min(tickets::created_at))
+        .first(conn)?;
+    let mut cells = 0;
+    if let Some(first) = first.and_then(|f| time::parse(&f)) {
+        let mut month = time::china_date(first)
+            .with_day0(0)
+            .unwrap_or(time::china_date(first));
+        let last: Option<String> = tickets::table
+            .select(diesel::dsl::max(tickets::created_at))
+            .first(conn)?;
+        let last = last
+            .and_then(|l| time::parse(&l))
+            .map(time::china_date)
+            .unwrap_or(month);
+        while month <= last {
+            let next = month
+                .checked_add_months(chrono::Months::new(1))
+                .unwrap_or(chrono::NaiveDate::MAX);
+            let (from, to) = (
+                time::format(time::china_day_start(month)),
+                time::format(time::china_day_start(next)),
+            );
+            let rows: Vec<(TicketFactRow, Option<String>, Option<String>)> = tickets::table
+                .inner_join(enterprises::table)
+                .filter(tickets::created_at.ge(from))
+                .filter(tickets::created_at.lt(to))
+                .select((
+                    TicketFactRow::as_select(),
+                    enterprises::area,
+                    enterprises::industry_chain,
+                ))
+                .load(conn)?;
+            let mut deltas = Deltas::default();
+            for (row, area, industry_chain) in rows {
+                deltas.add(
+                    &Facts {
+                        row,
+                        area,
+                        industry_chain,
+                    },
+                    1,
+                );
+            }
+            cells += insert_new(conn, deltas)?;
+            month = next;
+        }
     }
     diesel::delete(stats_state::table).execute(conn)?;
     diesel::insert_into(stats_state::table)
         .values((stats_state::id.eq(1), stats_state::rebuilt_at.eq(now)))
         .execute(conn)?;
+    Ok(cells)
+}
+
+/// Inserts cells known not to exist yet; returns how many.
+fn insert_new(conn: &mut DbConnection, deltas: Deltas) -> QueryResult<usize> {
+    let rows: Vec<_> = deltas
+        .cells
+        .into_iter()
+        .filter(|(_, t)| !t.is_zero())
+        .map(|(c, t)| {
+            (
+                stats_cube::dims.eq(c.dims.to_string()),
+                stats_cube::grain.eq(c.grain.code()),
+                stats_cube::period.eq(c.period.to_string()),
+                stats_cube::department_id.eq(c.department_id.to_string()),
+                stats_cube::a.eq(c.a.to_string()),
+                stats_cube::b.eq(c.b.to_string()),
+                stats_cube::counts.eq(t.encode()),
+            )
+        })
+        .collect();
+    match conn {
+        DbConnection::Postgres(c) => {
+            for chunk in rows.chunks(1000) {
+                diesel::insert_into(stats_cube::table)
+                    .values(chunk)
+                    .execute(c)?;
+            }
+        }
+        DbConnection::Sqlite(c) => {
+            for row in &rows {
+                diesel::insert_into(stats_cube::table)
+                    .values(row.clone())
+                    .execute(c)?;
+            }
+        }
+    }
     Ok(rows.len())
 }
 
-/// Whether the cells were ever counted (a database migrated from before they existed has
-/// tickets but no cells until [`rebuild`]).
+/// Whether the cube was ever counted (a database migrated from before it has tickets but no
+/// cells until [`rebuild`]).
 pub fn built(conn: &mut DbConnection) -> QueryResult<bool> {
     let marks = stats_state::table
         .select(stats_state::id)
         .load::<i32>(conn)?;
     Ok(!marks.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_tally_comes_back_from_its_bytes() {
+        let mut t = Tally::default();
+        for (i, n) in t.fixed.iter_mut().enumerate() {
+            *n = (i as i64 - 10) * 1_000_003;
+        }
+        t.handled.insert(0, 3);
+        t.handled.insert(45, -2);
+        t.handled.insert(400, i64::MAX);
+        assert_eq!(Tally::decode(&t.encode()), Some(t.clone()));
+        assert_eq!(
+            Tally::decode(&Tally::default().encode()),
+            Some(Tally::default())
+        );
+        let mut bytes = t.encode();
+        bytes.push(0);
+        assert_eq!(Tally::decode(&bytes), None, "trailing bytes");
+        bytes.truncate(5);
+        assert_eq!(Tally::decode(&bytes), None, "cut short");
+    }
+
+    #[test]
+    fn every_view_of_at_most_two_dimensions_is_kept_once() {
+        let all = View::all();
+        assert_eq!(all.len(), 1 + 7 + 21);
+        let names: std::collections::BTreeSet<String> = all.iter().map(View::name).collect();
+        assert_eq!(names.len(), all.len());
+        assert_eq!(
+            View::of(&[Dim::Chain, Dim::Status, Dim::Chain]).map(|v| v.name()),
+            Some("status,industry_chain".to_string())
+        );
+        assert_eq!(View::of(&[Dim::Kind, Dim::Status, Dim::Area]), None);
+    }
 }

@@ -439,7 +439,7 @@ pub fn count_by_status(
 }
 
 /// What the statistics need of a ticket (docs/kpi.md), and how to slice it.
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, serde::Serialize, serde::Deserialize)]
 #[diesel(table_name = tickets)]
 pub struct TicketFactRow {
     pub id: String,
@@ -460,6 +460,8 @@ pub struct TicketFactRow {
     pub department_id: Option<String>,
     pub assignee_id: Option<String>,
     pub enterprise_id: String,
+    /// When the scheduler marked it overdue (escalation level 1).
+    pub overdue_at: Option<String>,
 }
 
 impl From<&Ticket> for TicketFactRow {
@@ -483,17 +485,9 @@ impl From<&Ticket> for TicketFactRow {
             department_id: t.department_id.clone(),
             assignee_id: t.assignee_id.clone(),
             enterprise_id: t.enterprise_id.clone(),
+            overdue_at: t.overdue_at.clone(),
         }
     }
-}
-
-/// The statistics' facts of one ticket as stored.
-pub fn find_facts(conn: &mut DbConnection, id: &str) -> QueryResult<Option<TicketFactRow>> {
-    tickets::table
-        .filter(tickets::id.eq(id))
-        .select(TicketFactRow::as_select())
-        .get_result(conn)
-        .optional()
 }
 
 /// The filter for reading everything it selects page by page, newest id first, and the

@@ -3,17 +3,20 @@
 //! within what the reader may see (administrators and dispatchers everything, a department
 //! head their departments and those under them, a cadre the tickets assigned to them).
 //!
-//! The figures are counted ticket by ticket with `domain::kpi::Counts::add`, the reference
-//! definition, over the facts the database gives for the tickets in scope.
+//! The figures come from the cube kept as tickets change (`db::stats_cells`) for every request
+//! it slices, and are counted ticket by ticket with `domain::kpi::Counts::add`, the reference
+//! definition, for the rest (an enterprise's, a text search's, a deadline filter's).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{Datelike, Days, NaiveDate};
+use diesel::Connection as _;
 
 use crate::auth::Principal;
 use crate::db::DbConnection;
+use crate::db::stats_cells::{self, Column, Dim, Grain, Tally, View};
 use crate::db::tickets::{self as ticket_db, Scope, TicketFactRow, TicketFilter};
-use crate::db::{categories, departments, enterprises, stats_cells, users};
+use crate::db::{Backend, categories, departments, enterprises, users};
 use crate::domain::kpi::{Counts, Summary};
 use crate::domain::ticket::{Channel, Role};
 use crate::domain::time;
@@ -41,6 +44,17 @@ impl Dimension {
             "channel" => Dimension::Channel,
             _ => return None,
         })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Dimension::Department => "department",
+            Dimension::Category => "category",
+            Dimension::IndustryChain => "industry_chain",
+            Dimension::Area => "area",
+            Dimension::Assignee => "assignee",
+            Dimension::Channel => "channel",
+        }
     }
 
     pub const EXPECTED: &'static str =
@@ -133,7 +147,7 @@ pub fn scope_of(conn: &mut DbConnection, who: &Principal) -> Result<Scope, AppEr
 
 /// How the counts are grouped before they are summed up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Key {
+pub enum Key {
     Total,
     By(Dimension),
     /// The day of filing (China), `YYYY-MM-DD`.
@@ -143,10 +157,10 @@ enum Key {
 /// The counts of the tickets in the reader's scope that pass `filter`, per value of `key`
 /// (`None`: the tickets without one; `Key::Total` has only `None`).
 ///
-/// A period of whole days with no filter but the lead department, read by someone whose
-/// scope is all or some departments, is summed from the cells kept as tickets change (see
-/// `db::stats_cells`) plus a live count of the overdue; anything else is counted ticket by
-/// ticket from the tickets' facts. Both count with `Counts::add`.
+/// A period of whole days filtered and sliced by at most two of the dimensions the cube keeps
+/// (see `db::stats_cells`), read by anyone but an enterprise, is summed from the cube plus a
+/// live count of the overdue; anything else (an enterprise, a text, a deadline filter) is
+/// counted ticket by ticket from the tickets' facts. Both count with `Counts::add`.
 fn grouped(
     conn: &mut DbConnection,
     who: &Principal,
@@ -155,9 +169,44 @@ fn grouped(
     now: &str,
 ) -> Result<BTreeMap<Option<String>, Counts>, AppError> {
     let scope = scope_of(conn, who)?;
-    if let Some(counts) = from_cells(conn, &scope, filter, key, now)? {
-        return Ok(counts);
+    match from_cube(conn, &scope, filter, key, now)? {
+        Some(counts) => Ok(counts),
+        None => one_by_one(conn, &scope, filter, key, now),
     }
+}
+
+/// The counts of [`grouped`], counted ticket by ticket (the reference the cube is tested
+/// against).
+pub fn counted_one_by_one(
+    conn: &mut DbConnection,
+    who: &Principal,
+    filter: &TicketFilter,
+    key: Key,
+    now: &str,
+) -> Result<BTreeMap<Option<String>, Counts>, AppError> {
+    let scope = scope_of(conn, who)?;
+    one_by_one(conn, &scope, filter, key, now)
+}
+
+/// The counts of the cube, for [`counted_one_by_one`]'s comparison.
+pub fn counted_from_cube(
+    conn: &mut DbConnection,
+    who: &Principal,
+    filter: &TicketFilter,
+    key: Key,
+    now: &str,
+) -> Result<Option<BTreeMap<Option<String>, Counts>>, AppError> {
+    let scope = scope_of(conn, who)?;
+    from_cube(conn, &scope, filter, key, now)
+}
+
+fn one_by_one(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    filter: &TicketFilter,
+    key: Key,
+    now: &str,
+) -> Result<BTreeMap<Option<String>, Counts>, AppError> {
     let attributes: HashMap<String, (Option<String>, Option<String>)> = if matches!(
         key,
         Key::By(Dimension::IndustryChain) | Key::By(Dimension::Area)
@@ -172,7 +221,7 @@ fn grouped(
     let key_of = |r: &TicketFactRow| -> Option<String> {
         match key {
             Key::Total => None,
-            Key::Day => stats_cells::cell_of(r).map(|(day, _)| day),
+            Key::Day => stats_cells::day_of(&r.created_at),
             Key::By(Dimension::Department) => r.department_id.clone(),
             Key::By(Dimension::Category) => Some(r.category_id.clone()),
             Key::By(Dimension::Assignee) => r.assignee_id.clone(),
@@ -184,22 +233,22 @@ fn grouped(
         }
     };
     let mut out: BTreeMap<Option<String>, Counts> = BTreeMap::new();
-    ticket_db::for_each_fact(conn, &scope, filter, FACTS_PAGE, |row| {
+    ticket_db::for_each_fact(conn, scope, filter, FACTS_PAGE, |row| {
         let facts = stats_cells::facts_of(&row, Some(now));
         out.entry(key_of(&row)).or_default().add(&facts);
     })?;
     Ok(out)
 }
 
-/// The period as days when `filter` is only a period of whole days (China) and perhaps a
-/// lead department.
-fn whole_days(filter: &TicketFilter) -> Option<(String, String)> {
+/// The period as days `[from, to)` when `filter` is a period of whole days (China) and
+/// filters only by what the cube slices by.
+fn whole_days(filter: &TicketFilter) -> Option<(NaiveDate, NaiveDate)> {
     let TicketFilter {
-        statuses,
-        kinds,
-        category_id,
+        statuses: _,
+        kinds: _,
+        category_id: _,
         department_id: _,
-        assignee_id,
+        assignee_id: _,
         enterprise_id,
         pattern,
         created_from,
@@ -208,11 +257,7 @@ fn whole_days(filter: &TicketFilter) -> Option<(String, String)> {
         due_between,
         before_id,
     } = filter;
-    if !statuses.is_empty()
-        || !kinds.is_empty()
-        || category_id.is_some()
-        || assignee_id.is_some()
-        || enterprise_id.is_some()
+    if enterprise_id.is_some()
         || pattern.is_some()
         || overdue.is_some()
         || due_between.is_some()
@@ -223,64 +268,198 @@ fn whole_days(filter: &TicketFilter) -> Option<(String, String)> {
     let day = |text: &Option<String>| {
         let at = time::parse(text.as_deref()?)?;
         let day = time::china_date(at);
-        (time::china_day_start(day) == at).then(|| day.format("%Y-%m-%d").to_string())
+        (time::china_day_start(day) == at).then_some(day)
     };
     Some((day(created_from)?, day(created_to)?))
 }
 
-fn from_cells(
+/// The dimension of the cube a breakdown slices by (the department is every cell's own).
+fn dim_of(by: Dimension) -> Option<Dim> {
+    match by {
+        Dimension::Department => None,
+        Dimension::Category => Some(Dim::Category),
+        Dimension::IndustryChain => Some(Dim::Chain),
+        Dimension::Area => Some(Dim::Area),
+        Dimension::Assignee => Some(Dim::Assignee),
+        Dimension::Channel => Some(Dim::Channel),
+    }
+}
+
+/// The grains and periods that cover the days `[from, to)`: whole months from the monthly
+/// cells, the days before and after them from the daily ones (only days for a series by day).
+fn cover(from: NaiveDate, to: NaiveDate, days_only: bool) -> Vec<(Grain, String, String)> {
+    let day = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
+    let month = |d: NaiveDate| d.format("%Y-%m").to_string();
+    if days_only || from >= to {
+        return vec![(Grain::Day, day(from), day(to))];
+    }
+    let first_whole = if from.day() == 1 {
+        from
+    } else {
+        Interval::Month.next(Interval::Month.start(from))
+    };
+    let end_whole = Interval::Month.start(to);
+    if first_whole >= end_whole {
+        return vec![(Grain::Day, day(from), day(to))];
+    }
+    let mut parts = Vec::new();
+    if from < first_whole {
+        parts.push((Grain::Day, day(from), day(first_whole)));
+    }
+    parts.push((Grain::Month, month(first_whole), month(end_whole)));
+    if end_whole < to {
+        parts.push((Grain::Day, day(end_whole), day(to)));
+    }
+    parts
+}
+
+/// The counts from the cube, or `None` when it does not slice as `filter` and `key` ask.
+fn from_cube(
     conn: &mut DbConnection,
     scope: &Scope,
     filter: &TicketFilter,
     key: Key,
     now: &str,
 ) -> Result<Option<BTreeMap<Option<String>, Counts>>, AppError> {
-    if !matches!(key, Key::Total | Key::Day | Key::By(Dimension::Department)) {
+    if whole_days(filter).is_none() {
         return Ok(None);
     }
-    let allowed: Option<BTreeSet<&str>> = match scope {
-        Scope::All => None,
-        Scope::Departments { ids } => Some(ids.iter().map(String::as_str).collect()),
-        _ => return Ok(None),
-    };
+    // One snapshot for the cube and the changes not yet folded into it.
+    conn.transaction(|c| {
+        if c.backend() == Backend::Postgres {
+            diesel::RunQueryDsl::execute(
+                diesel::sql_query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"),
+                c,
+            )?;
+        }
+        from_cube_in_snapshot(c, scope, filter, key, now)
+    })
+}
+
+fn from_cube_in_snapshot(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    filter: &TicketFilter,
+    key: Key,
+    now: &str,
+) -> Result<Option<BTreeMap<Option<String>, Counts>>, AppError> {
     let Some((from_day, to_day)) = whole_days(filter) else {
         return Ok(None);
     };
-    let wanted = |department: &str| {
-        allowed.as_ref().is_none_or(|a| a.contains(department))
-            && filter
-                .department_id
-                .as_deref()
-                .is_none_or(|d| d == department)
+    // The values each sliced dimension must have (a filter, or the cadre's own scope).
+    let mut constraints: BTreeMap<Dim, Vec<String>> = BTreeMap::new();
+    let mut constrain = |dim: Dim, values: Vec<String>| {
+        let merged = match constraints.remove(&dim) {
+            Some(old) => old.into_iter().filter(|v| values.contains(v)).collect(),
+            None => values,
+        };
+        constraints.insert(dim, merged);
     };
-    let key_of = |day: &str, department: &str| match key {
-        Key::Total => None,
-        Key::Day => Some(day.to_string()),
-        _ => (!department.is_empty()).then(|| department.to_string()),
-    };
-    let mut out: BTreeMap<Option<String>, Counts> = BTreeMap::new();
-    let cells = stats_cells::sums(conn, &from_day, &to_day, key == Key::Day)?;
-    for ((day, department), counts) in &cells {
-        if wanted(department) {
-            out.entry(key_of(day, department))
-                .or_default()
-                .merge(counts);
+    if !filter.statuses.is_empty() {
+        constrain(
+            Dim::Status,
+            filter
+                .statuses
+                .iter()
+                .map(|s| s.as_str().to_string())
+                .collect(),
+        );
+    }
+    if !filter.kinds.is_empty() {
+        constrain(
+            Dim::Kind,
+            filter
+                .kinds
+                .iter()
+                .map(|k| k.as_str().to_string())
+                .collect(),
+        );
+    }
+    if let Some(c) = &filter.category_id {
+        constrain(Dim::Category, vec![c.clone()]);
+    }
+    if let Some(a) = &filter.assignee_id {
+        constrain(Dim::Assignee, vec![a.clone()]);
+    }
+    let departments: Option<Vec<String>> = match scope {
+        Scope::All => None,
+        Scope::Departments { ids } => Some(ids.clone()),
+        Scope::Assignee { user_id } => {
+            constrain(Dim::Assignee, vec![user_id.clone()]);
+            None
         }
+        _ => return Ok(None),
+    };
+    let departments = match (&filter.department_id, departments) {
+        (Some(d), None) => Some(vec![d.clone()]),
+        (Some(d), Some(ids)) => Some(ids.into_iter().filter(|i| i == d).collect()),
+        (None, ids) => ids,
+    };
+    let by = match key {
+        Key::By(d) => dim_of(d),
+        _ => None,
+    };
+    let mut dims: Vec<Dim> = constraints.keys().copied().collect();
+    dims.extend(by);
+    let Some(view) = View::of(&dims) else {
+        return Ok(None);
+    };
+    let values_of = |dim: Option<Dim>| dim.and_then(|d| constraints.get(&d)).map(Vec::as_slice);
+    let pending = stats_cells::pending(conn)?;
+    let mut tallies: HashMap<Option<String>, Tally> = HashMap::new();
+    let nonempty = |s: &str| (!s.is_empty()).then(|| s.to_string());
+    for (grain, from, to) in cover(from_day, to_day, key == Key::Day) {
+        let want = stats_cells::Want {
+            view,
+            grain,
+            from: &from,
+            to: &to,
+            departments: departments.as_deref(),
+            a_in: values_of(view.a),
+            b_in: values_of(view.b),
+        };
+        for cell in stats_cells::read(conn, &want, &pending)? {
+            let k = match key {
+                Key::Total => None,
+                Key::Day => Some(cell.period.clone()),
+                Key::By(Dimension::Department) => nonempty(&cell.department_id),
+                Key::By(_) => match by.and_then(|d| view.column_of(d)) {
+                    Some(Column::A) => nonempty(&cell.a),
+                    Some(Column::B) => nonempty(&cell.b),
+                    None => None,
+                },
+            };
+            tallies.entry(k).or_default().add(&cell.tally, 1);
+        }
+    }
+    let mut out: BTreeMap<Option<String>, Counts> = BTreeMap::new();
+    // A group whose changes took every ticket out of it is not there (as counting finds it).
+    for (k, tally) in tallies.into_iter().filter(|(_, t)| !t.is_zero()) {
+        tally.add_to(out.entry(k).or_default());
     }
     let (from, to) = (
         filter.created_from.as_deref().unwrap_or_default(),
         filter.created_to.as_deref().unwrap_or_default(),
     );
-    for (created_at, department) in stats_cells::overdue_open(conn, from, to, now)? {
-        if !wanted(&department) {
+    // The cube counts the overdue the scheduler marked; those it has not marked yet are read.
+    for f in stats_cells::overdue_unmarked(conn, from, to, now)? {
+        let department = f.row.department_id.as_deref().unwrap_or("");
+        if departments
+            .as_ref()
+            .is_some_and(|d| !d.iter().any(|d| d == department))
+            || constraints
+                .iter()
+                .any(|(dim, values)| !values.iter().any(|v| v == dim.value(&f)))
+        {
             continue;
         }
-        let day = time::parse(&created_at)
-            .map(|at| time::china_date(at).format("%Y-%m-%d").to_string())
-            .unwrap_or_default();
-        out.entry(key_of(&day, &department))
-            .or_default()
-            .overdue_open += 1;
+        let k = match key {
+            Key::Total => None,
+            Key::Day => stats_cells::day_of(&f.row.created_at),
+            Key::By(Dimension::Department) => nonempty(department),
+            Key::By(_) => by.and_then(|d| nonempty(d.value(&f))),
+        };
+        out.entry(k).or_default().overdue_open += 1;
     }
     Ok(Some(out))
 }

@@ -45,14 +45,19 @@ pub fn write_change(
     entry: Entry,
     now: DateTime<Utc>,
 ) -> Result<EventRow, AppError> {
-    let before = ticket_db::find_facts(conn, &ticket.id)?;
+    let before = stats_cells::find(conn, &ticket.id)?;
     if !ticket_db::update_versioned(conn, ticket, expected_version)? {
         return Err(AppError::new(
             ErrorCode::ConcurrentUpdate,
             "the ticket was changed by someone else at the same time; reload it and try again",
         ));
     }
-    stats_cells::track(conn, before.as_ref(), &TicketFactRow::from(ticket))?;
+    stats_cells::note(
+        conn,
+        &ticket.id,
+        before.as_ref(),
+        Some(&TicketFactRow::from(ticket)),
+    )?;
     let happened = event_row(ticket, who, entry, &time::format(now));
     ticket_events::insert(conn, &happened)?;
     ctx.outbox.queue_event(conn, ticket, &happened, now)?;

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 use crate::auth::Principal;
 use crate::db::enterprises::EnterpriseRow;
-use crate::db::tickets::{self as ticket_db, TicketFactRow};
+use crate::db::tickets as ticket_db;
 use crate::db::{
     DbConnection, categories, enterprises, idempotency, new_id, stats_cells, ticket_events,
 };
@@ -234,7 +234,7 @@ pub fn file(
     let search_text = text::search_text(&[&filed.number, &filed.title, &filed.description]);
     ticket_db::insert(conn, &filed, &search_text)?;
     attachments::link(conn, who, &input.attachment_ids, &filed.id, None)?;
-    stats_cells::track(conn, None, &TicketFactRow::from(&filed))?;
+    stats_cells::note(conn, &filed.id, None, None)?;
     let entry = Entry {
         action: Action::File,
         from: None,

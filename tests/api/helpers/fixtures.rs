@@ -201,6 +201,21 @@ impl TestApp {
             .id
     }
 
+    /// Moves an enterprise to another area and industry chain.
+    pub fn move_enterprise(&self, id: &str, area: &str, chain: &str) {
+        let changes = directory::EnterpriseChanges {
+            area: Some(Some(area.into())),
+            industry_chain: Some(Some(chain.into())),
+            ..Default::default()
+        };
+        let id = id.to_string();
+        self.db
+            .write(move |c| {
+                directory::update_enterprise(c, &By::Unrecorded, &id, changes, Utc::now())
+            })
+            .expect("move enterprise");
+    }
+
     pub fn make_category(&self, name: &str, department: Option<&str>, days: i32) -> String {
         let input = NewCategory {
             name: name.into(),
