@@ -542,7 +542,10 @@ pub fn load(
             tickets += batch.tickets.len() as u64;
             progress(tickets);
         }
-        Ok((tickets, events, stats_cells::count(c)?))
+        // The statistics counted once at the end, a month at a time (cheaper than adding each
+        // batch to the cube cell by cell).
+        let cells = stats_cells::rebuild(c, &time::format(now))?;
+        Ok((tickets, events, cells))
     };
     let written = bulk::in_one_transaction(db, body);
     generator

@@ -9,12 +9,11 @@ use diesel::sql_types::Text;
 use super::connection::{Backend, DbConnection, raw_sql};
 use super::pool::{Db, PoolError};
 use super::schema::tickets;
-use super::stats_cells;
-use super::tickets::{TicketFactRow, TicketRow};
+use super::tickets::TicketRow;
 use crate::domain::ticket::state::Ticket;
 
-/// Inserts generated tickets (each with its search column) and adds them to the statistics'
-/// cells.
+/// Inserts generated tickets (each with its search column); the caller recounts the
+/// statistics once they are all in (`stats_cells::rebuild`).
 pub fn insert_tickets(conn: &mut DbConnection, batch: &[(Ticket, String)]) -> QueryResult<()> {
     match conn {
         DbConnection::Postgres(c) => {
@@ -40,8 +39,7 @@ pub fn insert_tickets(conn: &mut DbConnection, batch: &[(Ticket, String)]) -> Qu
             }
         }
     }
-    let facts: Vec<TicketFactRow> = batch.iter().map(|(t, _)| TicketFactRow::from(t)).collect();
-    stats_cells::add_all(conn, &facts)
+    Ok(())
 }
 
 /// One step of the timeline in SQL: seq, actor, actor's role, action, from, to, the column of

@@ -152,6 +152,9 @@ pub enum Key {
     By(Dimension),
     /// The day of filing (China), `YYYY-MM-DD`.
     Day,
+    /// The day of filing, or the first of its month when the whole month is asked for (a
+    /// series by month groups by the month either way, and reads monthly cells).
+    DayOrMonth,
 }
 
 /// The counts of the tickets in the reader's scope that pass `filter`, per value of `key`
@@ -221,7 +224,7 @@ fn one_by_one(
     let key_of = |r: &TicketFactRow| -> Option<String> {
         match key {
             Key::Total => None,
-            Key::Day => stats_cells::day_of(&r.created_at),
+            Key::Day | Key::DayOrMonth => stats_cells::day_of(&r.created_at),
             Key::By(Dimension::Department) => r.department_id.clone(),
             Key::By(Dimension::Category) => Some(r.category_id.clone()),
             Key::By(Dimension::Assignee) => r.assignee_id.clone(),
@@ -401,7 +404,7 @@ fn from_cube_in_snapshot(
     };
     let mut dims: Vec<Dim> = constraints.keys().copied().collect();
     dims.extend(by);
-    let Some(view) = View::of(&dims) else {
+    let Some(view) = View::of(&dims).filter(|v| View::all().contains(v)) else {
         return Ok(None);
     };
     let values_of = |dim: Option<Dim>| dim.and_then(|d| constraints.get(&d)).map(Vec::as_slice);
@@ -422,6 +425,10 @@ fn from_cube_in_snapshot(
             let k = match key {
                 Key::Total => None,
                 Key::Day => Some(cell.period.clone()),
+                Key::DayOrMonth => Some(match cell.grain {
+                    Grain::Month => format!("{}-01", cell.period),
+                    Grain::Day => cell.period.clone(),
+                }),
                 Key::By(Dimension::Department) => nonempty(&cell.department_id),
                 Key::By(_) => match by.and_then(|d| view.column_of(d)) {
                     Some(Column::A) => nonempty(&cell.a),
@@ -455,7 +462,7 @@ fn from_cube_in_snapshot(
         }
         let k = match key {
             Key::Total => None,
-            Key::Day => stats_cells::day_of(&f.row.created_at),
+            Key::Day | Key::DayOrMonth => stats_cells::day_of(&f.row.created_at),
             Key::By(Dimension::Department) => nonempty(department),
             Key::By(_) => by.and_then(|d| nonempty(d.value(&f))),
         };
@@ -586,7 +593,11 @@ pub fn trend(
         start = interval.next(start);
     }
     let mut periods: BTreeMap<NaiveDate, Counts> = BTreeMap::new();
-    for (day, counts) in grouped(conn, who, filter, Key::Day, now)? {
+    let key = match interval {
+        Interval::Month => Key::DayOrMonth,
+        Interval::Day | Interval::Week => Key::Day,
+    };
+    for (day, counts) in grouped(conn, who, filter, key, now)? {
         if let Some(day) = day.and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()) {
             periods
                 .entry(interval.start(day))

@@ -14,7 +14,7 @@ CREATE TABLE stats_cube (
     b TEXT NOT NULL,
     counts BLOB NOT NULL,
     PRIMARY KEY (dims, grain, period, department_id, a, b)
-);
+) WITHOUT ROWID; -- the rows stored in key order: a view's period is one run of pages
 
 -- The ticket changes not yet added to the cube: a write to a ticket notes, in its
 -- transaction, the ticket and what it counted for before (NULL for a new ticket, else the
