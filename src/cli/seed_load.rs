@@ -533,6 +533,10 @@ pub fn load(
     });
     let body = move |c: &mut DbConnection| -> Result<(u64, u64, usize), AppError> {
         let (mut tickets, mut events) = (0u64, 0u64);
+        // One load at a time on PostgreSQL (this lock conflicts with itself and with writers,
+        // not with readers): the statistics' recount at the end locks the tickets again, and
+        // two loads each waiting for the other's would deadlock.
+        bulk::lock_for_loading(c)?;
         for batch in rx {
             bulk::insert_tickets(c, &batch.tickets)?;
             if let (Some(first), Some(last)) = (batch.tickets.first(), batch.tickets.last()) {

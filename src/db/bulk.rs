@@ -12,6 +12,17 @@ use super::schema::tickets;
 use super::tickets::TicketRow;
 use crate::domain::ticket::state::Ticket;
 
+/// On PostgreSQL, makes the load the only writer of the tickets until it commits (a lock that
+/// conflicts with itself and with writers, not with readers); SQLite's writer is one already.
+pub fn lock_for_loading(conn: &mut DbConnection) -> QueryResult<()> {
+    match conn {
+        DbConnection::Postgres(c) => {
+            c.batch_execute("LOCK TABLE tickets IN SHARE ROW EXCLUSIVE MODE")
+        }
+        DbConnection::Sqlite(_) => Ok(()),
+    }
+}
+
 /// Inserts generated tickets (each with its search column); the caller recounts the
 /// statistics once they are all in (`stats_cells::rebuild`).
 pub fn insert_tickets(conn: &mut DbConnection, batch: &[(Ticket, String)]) -> QueryResult<()> {

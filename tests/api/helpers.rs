@@ -191,7 +191,9 @@ pub fn http_client() -> reqwest::Client {
 /// [`http_client`] to be configured further (a timeout, say).
 pub fn http_client_builder() -> reqwest::ClientBuilder {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder()
+    // The server closes a connection idle for 5 s (actix's keep-alive); a test that pauses
+    // longer (a long comparison) must not send its next request down one being closed.
+    reqwest::Client::builder().pool_idle_timeout(std::time::Duration::from_secs(2))
 }
 
 /// Runs `test` over a fresh database on `backend` (what `both_backends!` registers).
