@@ -15,8 +15,6 @@
 //! fetched with the token in a header and shown from a blob); the shell's policy adds the hash
 //! of its one inline `<style>`, the skeleton shown while the scripts load.
 
-mod encoding;
-
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
@@ -26,7 +24,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
 
-use self::encoding::Encoding;
+use super::encoding::{self, Encoding};
 use crate::error::{AppError, ErrorCode};
 
 /// Only our own scripts, styles and API; no inline script or style, no frames, no plugins.

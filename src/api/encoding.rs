@@ -1,5 +1,6 @@
-//! Which stored encoding of a page's file to send, from the request's `Accept-Encoding`
-//! (RFC 9110 §12.5.3): brotli before gzip before the bytes as they are.
+//! Which encoding to send, from the request's `Accept-Encoding` (RFC 9110 §12.5.3): brotli
+//! before gzip before the bytes as they are, among those the answer has (the pages' files are
+//! stored in all three; the ledger's CSV is gzipped as it streams).
 
 /// The encodings a file may be stored in, in the order they are preferred.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
