@@ -58,7 +58,8 @@ const ROLE_PAGES = {
 };
 
 function sh(cmd, argv, opts = {}) {
-  return execFileSync(cmd, argv, { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', ...opts }).trim();
+  // With stdout inherited there is nothing to return.
+  return (execFileSync(cmd, argv, { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', ...opts }) ?? '').trim();
 }
 
 function targetDir() {
