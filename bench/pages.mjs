@@ -5,7 +5,7 @@
 // network emulation) and unthrottled. Medians of several runs. The figures in
 // docs/performance.md ("Pages: weight and time to usable") come from here.
 //
-//   node bench/pages.mjs [--baseline REV|BINARY] [--binary BINARY] [--runs 5] [--roles enterprise,admin]
+//   node bench/pages.mjs [--baseline REV|BINARY]… [--binary BINARY] [--runs 5] [--roles enterprise,admin]
 //                        [--compressed-baseline]
 //
 // Without --binary it builds this checkout (`cargo build --release --bin qiyeshao`, in
@@ -229,9 +229,10 @@ const median = (xs) => {
 };
 
 const builds = [];
-const baseline = option('baseline');
-if (baseline) builds.push({ label: `baseline ${baseline}`, binary: build(baseline) });
-if (baseline && args.includes('--compressed-baseline')) builds.push({ label: 'baseline, pages brotli-compressed', proxyOf: builds[0] });
+// --baseline may be given more than once: each is a column, the first the one compared with.
+const baselines = args.flatMap((a, i) => (a === '--baseline' ? [args[i + 1]] : []));
+for (const rev of baselines) builds.push({ label: `baseline ${rev}`, binary: build(rev) });
+if (baselines.length && args.includes('--compressed-baseline')) builds.push({ label: 'baseline, pages brotli-compressed', proxyOf: builds[0] });
 builds.push({ label: 'this build', binary: option('binary') ? resolve(option('binary')) : build(null) });
 
 const browser = await chromium.launch({
