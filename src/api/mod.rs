@@ -10,6 +10,7 @@ pub mod audit;
 pub mod auth;
 pub mod calendar;
 pub mod directory;
+pub mod encoding;
 pub mod enterprise_import;
 pub mod errors;
 pub mod export;
@@ -161,7 +162,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(resource("/stats/ranking").route(get().to(stats::ranking)))
                 .service(resource("/stats/charts/{name}").route(get().to(stats::chart)))
                 .service(resource("/stats/assessment.xlsx").route(get().to(export::assessment)))
-                .service(resource("/ledger.csv").route(get().to(export::ledger_csv)))
+                .service(
+                    resource("/ledger.csv")
+                        .wrap_fn(middleware::gzip_when_accepted)
+                        .route(get().to(export::ledger_csv)),
+                )
                 .service(resource("/ledger.xlsx").route(get().to(export::ledger_xlsx)))
                 .service(resource("/calendar/working-days").route(get().to(calendar::working_days)))
                 .service(resource("/calendar/add").route(get().to(calendar::add)))

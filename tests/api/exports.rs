@@ -246,7 +246,56 @@ async fn a_long_ledger_has_every_ticket_once(app: TestApp) {
     assert_eq!(rows.len(), 1 + suggestions);
 }
 
+/// The ledger's CSV is gzipped, as it streams, for a client that accepts gzip, and only then
+/// (brotli is not offered for it): the same bytes once decoded.
+async fn the_ledger_csv_is_gzipped_when_accepted(app: TestApp) {
+    use std::io::Read as _;
+    let (w, _) = build_period(&app).await;
+    let get = |accept: &'static str| {
+        app.client
+            .get(app.url("/api/v1/ledger.csv"))
+            .bearer_auth(&w.admin.token)
+            .header("accept-encoding", accept)
+            .send()
+    };
+    let plain = get("identity").await.unwrap();
+    assert_eq!(plain.headers().get("content-encoding"), None);
+    let plain = plain.bytes().await.unwrap();
+    assert!(plain.len() > 1000, "{}", plain.len());
+    for accept in ["gzip", "br, gzip, deflate"] {
+        let res = get(accept).await.unwrap();
+        assert_eq!(res.status(), 200);
+        let header = |name: &str| {
+            res.headers()
+                .get_all(name)
+                .iter()
+                .map(|v| v.to_str().unwrap().to_ascii_lowercase())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(header("content-encoding"), ["gzip"], "{accept}");
+        assert!(
+            header("vary").contains(&"accept-encoding".to_string()),
+            "{accept}"
+        );
+        let body = res.bytes().await.unwrap();
+        assert!(
+            body.len() < plain.len(),
+            "{} of {}",
+            body.len(),
+            plain.len()
+        );
+        let mut decoded = Vec::new();
+        flate2::read::GzDecoder::new(&body[..])
+            .read_to_end(&mut decoded)
+            .unwrap();
+        assert_eq!(decoded, plain, "{accept}");
+    }
+    let brotli_only = get("br").await.unwrap();
+    assert_eq!(brotli_only.headers().get("content-encoding"), None);
+}
+
 both_backends!(
+    the_ledger_csv_is_gzipped_when_accepted,
     the_ledger_downloads_as_csv_and_xlsx,
     the_monthly_assessment_has_the_figures_the_ranking_and_a_sheet_per_department,
     a_long_ledger_has_every_ticket_once,

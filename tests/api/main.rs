@@ -23,6 +23,7 @@ mod limits;
 mod migrations;
 mod notifications;
 mod outage;
+mod pages;
 mod portal;
 mod scoping;
 mod security;

@@ -1,17 +1,18 @@
-//! The pages' ES modules as a graph, read from the files `build.rs` embedded: every relative
-//! import names an embedded file, no module imports one that imports it back (no cycles, static
-//! or `import()`), every module says on its first line what it owns, and the enterprise's phone
-//! page reaches no staff or admin code (docs/frontend.md, "Loading by role").
+//! The pages' ES modules as a graph, read from the files of `src/assets/` as `build.rs`
+//! embedded them: every relative import names an embedded file, no module imports one that
+//! imports it back (no cycles, static or `import()`), every module says on its first line what
+//! it owns, and the enterprise's phone page reaches no staff or admin code (docs/frontend.md,
+//! "Loading by role"). What the browser is sent, the bundles, has its own test (`bundles`).
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::EMBEDDED;
+use super::sources;
 
 /// What the shell, an enterprise and the desks load: the module paths under `js/` by role.
 const SHELL: &str = "js/main.js";
 const ENTERPRISE_ENTRY: &str = "js/enterprise/index.js";
 /// Modules only the staff and admin pages may load.
-const DESK_ONLY: [&str; 6] = [
+pub(super) const DESK_ONLY: [&str; 6] = [
     "js/staff/",
     "js/admin/",
     "js/desk/",
@@ -29,7 +30,7 @@ struct Import {
 /// The relative specifiers a module imports: `import … from './x.js'`, `export … from './x.js'`,
 /// `import './x.js'` and `import('./x.js')` (the pages import nothing but their own files).
 /// Lines that are comments are skipped.
-fn specifiers(text: &str) -> Vec<(String, bool)> {
+pub(super) fn specifiers(text: &str) -> Vec<(String, bool)> {
     let mut out = Vec::new();
     for line in text.lines() {
         let code = line.trim_start();
@@ -57,7 +58,7 @@ fn specifiers(text: &str) -> Vec<(String, bool)> {
 
 /// `spec` seen from the module `from` (both relative to the assets folder), or None when it
 /// climbs out of the folder.
-fn resolve(from: &str, spec: &str) -> Option<String> {
+pub(super) fn resolve(from: &str, spec: &str) -> Option<String> {
     let mut parts: Vec<&str> = from.split('/').collect();
     parts.pop();
     for part in spec.split('/') {
@@ -74,10 +75,9 @@ fn resolve(from: &str, spec: &str) -> Option<String> {
 
 /// Every embedded module (`.js`) with its source.
 fn modules() -> BTreeMap<&'static str, String> {
-    EMBEDDED
-        .iter()
+    sources()
         .filter(|(name, _)| name.ends_with(".js"))
-        .map(|(name, bytes)| (*name, String::from_utf8_lossy(bytes).into_owned()))
+        .map(|(name, bytes)| (name, String::from_utf8_lossy(bytes).into_owned()))
         .collect()
 }
 
@@ -241,89 +241,6 @@ fn every_module_says_on_its_first_line_what_it_owns() {
         unsaid.is_empty(),
         "modules whose first line is not '// <path under js/> — what it owns': {unsaid:?}"
     );
-}
-
-/// The quoted paths of the array literal in `text` whose first item is `'first'`, if any.
-fn array_starting_with(text: &str, first: &str) -> Option<BTreeSet<String>> {
-    let quoted = format!("'{first}'");
-    let mut from = 0;
-    while let Some(at) = text[from..].find(&quoted).map(|i| i + from) {
-        from = at + quoted.len();
-        if !text[..at].trim_end().ends_with('[') {
-            continue;
-        }
-        let end = text[at..].find(']')? + at;
-        return Some(
-            text[at..end]
-                .split('\'')
-                .skip(1)
-                .step_by(2)
-                .map(str::to_string)
-                .collect(),
-        );
-    }
-    None
-}
-
-/// The paths of `<link rel="modulepreload" href="/assets/…">` in a page.
-fn preloaded(html: &str) -> BTreeSet<String> {
-    html.split("<link rel=\"modulepreload\" href=\"/assets/")
-        .skip(1)
-        .filter_map(|rest| rest.split('"').next())
-        .map(str::to_string)
-        .collect()
-}
-
-/// `names` under `js/`, written as a JavaScript list (for the messages).
-fn js_list(names: &BTreeSet<String>) -> String {
-    names
-        .iter()
-        .map(|n| format!("'{}'", n.trim_start_matches("js/")))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-#[test]
-fn what_is_fetched_at_once_is_what_is_imported() {
-    let graph = graph();
-    let shell = static_closure(&graph, SHELL);
-    // index.html preloads the shell: every module main.js imports, and nothing else.
-    let html = EMBEDDED
-        .iter()
-        .find(|(name, _)| *name == "index.html")
-        .map(|(_, bytes)| String::from_utf8_lossy(bytes).into_owned())
-        .unwrap_or_default();
-    let mut expected = shell.clone();
-    expected.remove(SHELL);
-    assert_eq!(
-        preloaded(&html),
-        expected,
-        "index.html's modulepreload links must name exactly the modules main.js imports: {}",
-        js_list(&expected)
-    );
-    // main.js preloads each role's entry with what it imports beyond the shell.
-    let main = &modules()[SHELL];
-    let entries: Vec<&String> = graph[SHELL]
-        .iter()
-        .filter(|i| i.dynamic)
-        .map(|i| &i.target)
-        .collect();
-    assert!(entries.len() >= 3, "{entries:?}");
-    for entry in entries {
-        let own = entry.trim_start_matches("js/");
-        let listed = array_starting_with(main, own).unwrap_or_default();
-        let expected: BTreeSet<String> = static_closure(&graph, entry)
-            .difference(&shell)
-            .map(|n| n.trim_start_matches("js/").to_string())
-            .collect();
-        assert_eq!(
-            listed,
-            expected,
-            "main.js's list of what {own} imports beyond the shell, which starts with '{own}', \
-             should read: {}",
-            js_list(&expected)
-        );
-    }
 }
 
 #[test]

@@ -2,7 +2,8 @@
 // the sign-in pages and the links in messages; the pages of the signed-in role are fetched with
 // import() when that role first opens a page (docs/frontend.md, "Loading by role"), so that an
 // enterprise's phone never downloads the staff or admin pages, and staff.css is added only for
-// those.
+// those. As served, build.rs has bundled it: each import() fetches the role's bundle and
+// preloads the bundles that one imports.
 
 import { h } from './core/dom.js';
 import { t } from './core/i18n.js';
@@ -21,45 +22,7 @@ const ROLE_PAGES = {
   admin: () => [import('./staff/index.js'), import('./admin/index.js')],
 };
 
-// What each of those modules imports beyond the shell, fetched all at once (modulepreload) as
-// the role's pages are asked for, instead of one import after another. The unit test
-// api::pages::module_graph checks that each list is exactly that (and prints the right one).
-const ENTERPRISE_FILES = [
-  'enterprise/index.js', 'core/allowed.js', 'core/attachments.js', 'core/dialogs.js', 'core/format.js',
-  'core/timeline.js', 'core/uploader.js', 'enterprise/detail.js', 'enterprise/home.js', 'enterprise/list.js',
-  'enterprise/me.js', 'enterprise/new.js', 'enterprise/rate.js', 'enterprise/supplement.js',
-  'enterprise/tickets.js', 'strings/enterprise.js',
-];
-const STAFF_FILES = [
-  'staff/index.js', 'core/allowed.js', 'core/attachments.js', 'core/dialogs.js', 'core/format.js',
-  'core/timeline.js', 'desk/dates.js', 'desk/directory.js', 'desk/form-dialog.js', 'desk/me.js',
-  'desk/paged-list.js', 'desk/validation.js', 'staff/assign-dialog.js', 'staff/conflicts.js',
-  'staff/ticket-actions.js', 'staff/ticket-detail.js', 'staff/ticket-list.js', 'staff/tickets.js',
-  'strings/desk.js', 'strings/staff.js',
-];
-const ADMIN_FILES = [
-  'admin/index.js', 'admin/calendar-toml.js', 'admin/calendar-upload.js', 'admin/calendar-year.js',
-  'admin/calendar.js', 'admin/categories.js', 'admin/dashboard.js', 'admin/departments.js',
-  'admin/enterprise-import.js', 'admin/enterprises.js', 'admin/frame.js', 'admin/manage-hub.js',
-  'admin/notifications.js', 'admin/users.js', 'core/dialogs.js', 'core/format.js', 'desk/dates.js',
-  'desk/directory.js', 'desk/form-dialog.js', 'desk/me.js', 'desk/paged-list.js', 'desk/validation.js',
-  'strings/admin.js', 'strings/desk.js',
-];
-const ROLE_FILES = {
-  enterprise: ENTERPRISE_FILES,
-  cadre: STAFF_FILES,
-  dispatcher: STAFF_FILES,
-  admin: [...STAFF_FILES, ...ADMIN_FILES],
-};
 const STAFF_CSS = '/assets/staff.css';
-
-/** Asks for the modules at once; import() then finds them fetched (or on their way). */
-function preload(files) {
-  for (const file of new Set(files)) {
-    const href = `/assets/js/${file}`;
-    if (!document.querySelector(`link[rel="modulepreload"][href="${href}"]`)) document.head.appendChild(h('link', { rel: 'modulepreload', href }));
-  }
-}
 
 /** Adds a stylesheet once; resolves when it has loaded. */
 function stylesheet(href) {
@@ -81,7 +44,6 @@ const registered = new Set();
 setRoleLoader(async (role) => {
   const load = ROLE_PAGES[role];
   if (!load) return;
-  preload(ROLE_FILES[role]);
   const [modules] = await Promise.all([
     Promise.all(load()),
     role === 'enterprise' ? null : stylesheet(STAFF_CSS),
