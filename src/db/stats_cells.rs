@@ -189,6 +189,11 @@ impl View {
         views
     }
 
+    /// Whether the cube keeps this view ([`View::all`]).
+    pub fn kept(&self) -> bool {
+        views().iter().any(|(v, _)| v == self)
+    }
+
     /// Its name in `stats_cube.dims`: '', `status`, `status,category`.
     pub fn name(&self) -> String {
         match (self.a, self.b) {

@@ -404,7 +404,7 @@ fn from_cube_in_snapshot(
     };
     let mut dims: Vec<Dim> = constraints.keys().copied().collect();
     dims.extend(by);
-    let Some(view) = View::of(&dims).filter(|v| View::all().contains(v)) else {
+    let Some(view) = View::of(&dims).filter(View::kept) else {
         return Ok(None);
     };
     let values_of = |dim: Option<Dim>| dim.and_then(|d| constraints.get(&d)).map(Vec::as_slice);
