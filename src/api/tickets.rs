@@ -237,6 +237,14 @@ pub async fn create_ticket(
         day_sequences: state.db.day_sequences(),
     };
     let now = state.clock.now();
+    // The notifications are rendered before the transaction, on a connection of the pool,
+    // so that on SQLite the one writer thread only stores them.
+    let draft = {
+        let (who, input, ctx) = (who.clone(), input.clone(), state.ticket_context());
+        state
+            .read(move |c| filing::draft(c, &ctx, &who, &input, now))
+            .await?
+    };
     // On PostgreSQL a filing can lose two races, each surfacing as a uniqueness violation
     // and a rolled-back transaction: to a retry with the same idempotency key (the next
     // attempt finds the winner's ticket), and to the day's first filing creating the day's
@@ -244,9 +252,9 @@ pub async fn create_ticket(
     let mut attempt = 0;
     let filed = loop {
         let (who, input, key, options) = (who.clone(), input.clone(), key.clone(), options.clone());
-        let ctx = state.ticket_context();
+        let (ctx, draft) = (state.ticket_context(), draft.clone());
         let result = state
-            .write(move |c| filing::file(c, &ctx, &who, input, key.as_ref(), &options, now))
+            .write(move |c| filing::file(c, &ctx, &who, input, key.as_ref(), &options, draft, now))
             .await;
         match result {
             Err(e) if e.is_duplicate() && attempt < 3 => attempt += 1,
