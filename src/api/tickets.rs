@@ -18,7 +18,9 @@ use crate::domain::validation::{FieldErrors, limits};
 use crate::error::AppError;
 use crate::error::ErrorCode;
 use crate::service::attachments;
-use crate::service::tickets::filing::{self, FilingOptions, IdempotencyKey, NewTicket};
+use crate::service::tickets::filing::{
+    self, FilingDraft, FilingOptions, IdempotencyKey, NewTicket,
+};
 use crate::service::tickets::{actions, queries};
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -237,13 +239,15 @@ pub async fn create_ticket(
         day_sequences: state.db.day_sequences(),
     };
     let now = state.clock.now();
-    // The notifications are rendered before the transaction, on a connection of the pool,
-    // so that on SQLite the one writer thread only stores them.
-    let draft = {
+    // Where writes queue for one thread (SQLite), the notifications are rendered before the
+    // transaction, on a connection of the pool, so that the writer only stores them.
+    let draft = if state.db.writes_queue() {
         let (who, input, ctx) = (who.clone(), input.clone(), state.ticket_context());
         state
             .read(move |c| filing::draft(c, &ctx, &who, &input, now))
             .await?
+    } else {
+        FilingDraft::none()
     };
     // On PostgreSQL a filing can lose two races, each surfacing as a uniqueness violation
     // and a rolled-back transaction: to a retry with the same idempotency key (the next
