@@ -18,9 +18,7 @@ use crate::domain::validation::{FieldErrors, limits};
 use crate::error::AppError;
 use crate::error::ErrorCode;
 use crate::service::attachments;
-use crate::service::tickets::filing::{
-    self, FilingDraft, FilingOptions, IdempotencyKey, NewTicket,
-};
+use crate::service::tickets::filing::{self, FilingOptions, IdempotencyKey, NewTicket};
 use crate::service::tickets::{actions, queries};
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -239,16 +237,6 @@ pub async fn create_ticket(
         day_sequences: state.db.day_sequences(),
     };
     let now = state.clock.now();
-    // Where writes queue for one thread (SQLite), the notifications are rendered before the
-    // transaction, on a connection of the pool, so that the writer only stores them.
-    let draft = if state.db.writes_queue() {
-        let (who, input, ctx) = (who.clone(), input.clone(), state.ticket_context());
-        state
-            .read(move |c| filing::draft(c, &ctx, &who, &input, now))
-            .await?
-    } else {
-        FilingDraft::none()
-    };
     // On PostgreSQL a filing can lose two races, each surfacing as a uniqueness violation
     // and a rolled-back transaction: to a retry with the same idempotency key (the next
     // attempt finds the winner's ticket), and to the day's first filing creating the day's
@@ -256,9 +244,9 @@ pub async fn create_ticket(
     let mut attempt = 0;
     let filed = loop {
         let (who, input, key, options) = (who.clone(), input.clone(), key.clone(), options.clone());
-        let (ctx, draft) = (state.ticket_context(), draft.clone());
+        let ctx = state.ticket_context();
         let result = state
-            .write(move |c| filing::file(c, &ctx, &who, input, key.as_ref(), &options, draft, now))
+            .write(move |c| filing::file(c, &ctx, &who, input, key.as_ref(), &options, now))
             .await;
         match result {
             Err(e) if e.is_duplicate() && attempt < 3 => attempt += 1,

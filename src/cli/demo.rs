@@ -15,7 +15,7 @@ use crate::service::audit::By;
 use crate::service::directory::{self, NewCategory, NewDepartment, NewEnterprise};
 use crate::service::tickets::Context;
 use crate::service::tickets::actions;
-use crate::service::tickets::filing::{self, FilingDraft, FilingOptions, NewTicket};
+use crate::service::tickets::filing::{self, FilingOptions, NewTicket};
 
 /// Every demo account has this password.
 pub const DEMO_PASSWORD: &str = "Qiyeshao@2026";
@@ -343,19 +343,8 @@ fn seed_tickets(
             attachment_ids: Vec::new(),
         };
         let (who, options, ctx) = (who.clone(), options.clone(), ctx.clone());
-        db.write(move |c| {
-            filing::file(
-                c,
-                &ctx,
-                &who,
-                input,
-                None,
-                &options,
-                FilingDraft::none(),
-                now,
-            )
-        })
-        .map(|f| f.ticket.ticket.id)
+        db.write(move |c| filing::file(c, &ctx, &who, input, None, &options, now))
+            .map(|f| f.ticket.ticket.id)
     };
     let act = |who: &Principal, id: &str, input: ActionInput| {
         let (who, id, ctx) = (who.clone(), id.to_string(), ctx.clone());

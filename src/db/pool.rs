@@ -99,14 +99,6 @@ impl Db {
         self.backend
     }
 
-    /// Whether every write waits for one thread (SQLite's writer): then work done before a
-    /// write's transaction rather than in it is taken off every other write's path. On
-    /// PostgreSQL transactions run side by side, and the same work outside would cost a
-    /// connection and round trips of its own.
-    pub fn writes_queue(&self) -> bool {
-        self.sqlite_writer.is_some()
-    }
-
     /// The ticket-number sequences this database is known to have, for filings.
     pub fn day_sequences(&self) -> DaySequences {
         self.day_sequences.clone()

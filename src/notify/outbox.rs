@@ -25,7 +25,7 @@ use crate::domain::ticket::state::Ticket;
 use crate::domain::ticket::timeline::EventData;
 use crate::domain::time;
 use crate::notify::metrics::{Metrics, Outcome};
-use crate::notify::templates::{MessageValues, NUMBER_PLACEHOLDER, Templates};
+use crate::notify::templates::{MessageValues, Templates};
 
 /// A message due now, with nothing rendered yet and nobody named: the callers fill in the rest.
 fn pending(
@@ -150,16 +150,6 @@ impl std::fmt::Debug for Outbox {
 pub struct Known<'a> {
     pub enterprise: Option<&'a EnterpriseRow>,
     pub category_name: Option<&'a str>,
-}
-
-/// A ticket event's messages rendered ahead of the transaction that queues them, with the
-/// ticket number as a placeholder ([`Outbox::draft_event`], [`Outbox::queue_drafts`]): on
-/// SQLite the writer thread then only counts the recipients' recent messages and stores
-/// rows, rather than reading recipients and rendering templates while every other write
-/// waits.
-#[derive(Debug, Clone, Default)]
-pub struct Drafts {
-    rows: Vec<NotificationRow>,
 }
 
 /// Someone a message may go to: a user, or the contact written on a ticket.
@@ -297,80 +287,13 @@ impl Outbox {
         now: DateTime<Utc>,
         known: Known<'_>,
     ) -> QueryResult<usize> {
-        let rows = self.render_event(conn, ticket, event, now, known)?;
-        self.store(conn, rows, &ticket.number, now)
-    }
-
-    /// Renders, outside the transaction that will queue them, the messages `event` raises:
-    /// `ticket` as it will be written but for its number, which it does not have yet. `None`
-    /// when the event's template does more with the number than print it: then the
-    /// transaction renders them itself ([`queue_event_known`](Self::queue_event_known)).
-    pub fn draft_event(
-        &self,
-        conn: &mut DbConnection,
-        ticket: &Ticket,
-        event: &EventRow,
-        now: DateTime<Utc>,
-        known: Known<'_>,
-    ) -> QueryResult<Option<Drafts>> {
-        let kind = NotifyEvent::of_action(event.action, event.to_status, ticket.escalation_level);
-        if kind.is_some_and(|kind| !self.inner.templates.keeps_number(kind)) {
-            return Ok(None);
-        }
-        let unnumbered = Ticket {
-            number: NUMBER_PLACEHOLDER.to_string(),
-            ..ticket.clone()
-        };
-        let rows = self.render_event(conn, &unnumbered, event, now, known)?;
-        Ok(Some(Drafts { rows }))
-    }
-
-    /// Queues messages drafted by [`draft_event`](Self::draft_event) in the caller's
-    /// transaction, with `ticket`'s number and `event`'s place in the timeline; returns how
-    /// many will be sent.
-    pub fn queue_drafts(
-        &self,
-        conn: &mut DbConnection,
-        drafts: Drafts,
-        ticket: &Ticket,
-        event: &EventRow,
-        now: DateTime<Utc>,
-    ) -> QueryResult<usize> {
-        let put = |text: &mut String| {
-            if text.contains(NUMBER_PLACEHOLDER) {
-                *text = text.replace(NUMBER_PLACEHOLDER, &ticket.number);
-            }
-        };
-        let mut rows = drafts.rows;
-        for row in &mut rows {
-            row.ticket_id = Some(ticket.id.clone());
-            row.event_seq = Some(event.seq);
-            put(&mut row.body);
-            row.subject.iter_mut().for_each(put);
-            row.html_body.iter_mut().for_each(put);
-            row.template_params.iter_mut().for_each(put);
-            row.last_error.iter_mut().for_each(put);
-        }
-        self.store(conn, rows, &ticket.number, now)
-    }
-
-    /// The rows of the messages an event raises, rendered (or failed with the reason they
-    /// could not be), to everyone it concerns, each (channel, address) once.
-    fn render_event(
-        &self,
-        conn: &mut DbConnection,
-        ticket: &Ticket,
-        event: &EventRow,
-        now: DateTime<Utc>,
-        known: Known<'_>,
-    ) -> QueryResult<Vec<NotificationRow>> {
         let Some(kind) =
             NotifyEvent::of_action(event.action, event.to_status, ticket.escalation_level)
         else {
-            return Ok(Vec::new());
+            return Ok(0);
         };
         if !self.inner.email_on && !self.inner.sms_on {
-            return Ok(Vec::new());
+            return Ok(0);
         }
         let read;
         let enterprise = match known.enterprise {
@@ -398,51 +321,41 @@ impl Outbox {
         }
         if messages.is_empty() {
             tracing::debug!(ticket = %ticket.number, event = %kind, "nobody to notify");
-            return Ok(Vec::new());
-        }
-        let values = self.values(conn, ticket, event, enterprise, known.category_name)?;
-        Ok(messages
-            .into_iter()
-            .map(|(r, channel, address)| {
-                let mut values = values.clone();
-                values.insert("recipient", r.name.clone());
-                self.message(kind, channel, r, address, &values, ticket, event, now)
-            })
-            .collect())
-    }
-
-    /// Writes rendered messages in the caller's transaction, refusing those that would go
-    /// over their recipient's hourly limit; returns how many will be sent.
-    fn store(
-        &self,
-        conn: &mut DbConnection,
-        mut rows: Vec<NotificationRow>,
-        ticket_number: &str,
-        now: DateTime<Utc>,
-    ) -> QueryResult<usize> {
-        if rows.is_empty() {
             return Ok(0);
         }
+        let values = self.values(conn, ticket, event, enterprise, known.category_name)?;
         let hour_ago = time::format(now - chrono::Duration::hours(1));
-        let addresses: Vec<(NotifyChannel, &str)> = rows
+        let addresses: Vec<(NotifyChannel, &str)> = messages
             .iter()
-            .map(|row| (row.channel, row.recipient.as_str()))
+            .map(|(_, channel, address)| (*channel, *address))
             .collect();
         let recent = notifications::recent_counts(conn, &addresses, &hour_ago)?;
+        let mut rows = Vec::with_capacity(messages.len());
         let mut queued = 0;
-        for row in &mut rows {
-            if row.status == NotifyStatus::Pending {
-                let sent_lately = recent
-                    .get(&(row.channel, row.recipient.clone()))
-                    .copied()
-                    .unwrap_or(0);
-                self.limit(row, sent_lately, ticket_number, now);
-            }
+        for (r, channel, address) in messages {
+            let mut values = values.clone();
+            values.insert("recipient", r.name.clone());
+            let sent_lately = recent
+                .get(&(channel, address.to_string()))
+                .copied()
+                .unwrap_or(0);
+            let row = self.message(
+                kind,
+                channel,
+                r,
+                address,
+                &values,
+                ticket,
+                event,
+                now,
+                sent_lately,
+            );
             if row.status == NotifyStatus::Pending {
                 queued += 1;
-                self.inner.metrics.count(row.channel, Outcome::Queued);
+                self.inner.metrics.count(channel, Outcome::Queued);
                 self.inner.queued_since_wake.store(true, Ordering::Release);
             }
+            rows.push(row);
         }
         notifications::insert_all(conn, &rows)?;
         Ok(queued)
@@ -481,7 +394,8 @@ impl Outbox {
         Ok(true)
     }
 
-    /// The row of one message: rendered, or failed with the reason it could not be.
+    /// The row of one message: rendered, or failed with the reason it will not be sent.
+    /// `sent_lately` is how many messages this address was sent (or will be) in the last hour.
     #[allow(clippy::too_many_arguments)]
     fn message(
         &self,
@@ -493,6 +407,7 @@ impl Outbox {
         ticket: &Ticket,
         event: &EventRow,
         now: DateTime<Utc>,
+        sent_lately: i64,
     ) -> NotificationRow {
         let mut row = NotificationRow {
             recipient_name: Some(recipient.name.clone()),
@@ -534,20 +449,8 @@ impl Outbox {
             tracing::error!(event = %kind, error = %e, "a message could not be rendered");
             row.status = NotifyStatus::Failed;
             row.last_error = Some(format!("the template did not render: {e:#}"));
+            return row;
         }
-        row
-    }
-
-    /// Refuses a rendered message when its address was sent `sent_lately` messages (or will
-    /// be) in the last hour, at or over the channel's limit.
-    fn limit(
-        &self,
-        row: &mut NotificationRow,
-        sent_lately: i64,
-        ticket_number: &str,
-        now: DateTime<Utc>,
-    ) {
-        let channel = row.channel;
         let limit = match channel {
             NotifyChannel::Email => self.inner.email_per_hour,
             NotifyChannel::Sms => self.inner.sms_per_hour,
@@ -555,13 +458,13 @@ impl Outbox {
         if sent_lately >= i64::from(limit) {
             // A storm must not become a storm of log lines: one warning per recipient a
             // minute, saying how many were refused since the last one.
-            if let Some(refused) = self.inner.storm_log.note(channel, &row.recipient, now) {
+            if let Some(refused) = self.inner.storm_log.note(channel, address, now) {
                 tracing::warn!(
-                    to = %mask_recipient(channel, &row.recipient),
+                    to = %mask_recipient(channel, address),
                     %channel,
                     refused,
                     limit,
-                    ticket = %ticket_number,
+                    ticket = %ticket.number,
                     "too many messages to one recipient in the last hour: refused (not sent)"
                 );
             }
@@ -571,6 +474,7 @@ impl Outbox {
                 "rate limited: {sent_lately} {channel} messages to this recipient in the last hour (limit {limit})"
             ));
         }
+        row
     }
 
     /// The values of the event's messages, but the recipient's name.

@@ -120,17 +120,9 @@ pub struct RenderedEmail {
 /// one block renders only that block.
 const BLOCKS_BASE: &str = "_blocks";
 
-/// Stands in for the ticket number in messages rendered before their ticket has one (a
-/// filing's, rendered before its transaction numbers it): [`Templates::keeps_number`] says
-/// for which events this is exact, and the outbox puts the number in when it stores them.
-/// Private-use characters, which neither HTML, JSON nor whitespace tidying change.
-pub const NUMBER_PLACEHOLDER: &str = "\u{E000}number\u{E000}";
-
 /// The compiled templates.
 pub struct Templates {
     env: Environment<'static>,
-    /// The events whose messages hold the number verbatim (see [`Templates::keeps_number`]).
-    keep_number: Vec<NotifyEvent>,
 }
 
 impl std::fmt::Debug for Templates {
@@ -181,49 +173,9 @@ impl Templates {
             tracing::info!(dir = %dir.display(), templates = ?overridden, "message templates read from the templates directory");
         }
         warn_unknown_files(dir);
-        let mut templates = Templates {
-            env,
-            keep_number: Vec::new(),
-        };
+        let templates = Templates { env };
         templates.check()?;
-        templates.keep_number = templates.events_keeping_number()?;
         Ok(templates)
-    }
-
-    /// Whether the event's messages may be rendered with [`NUMBER_PLACEHOLDER`] and the
-    /// number put in afterwards, giving exactly what rendering with the number gives: true
-    /// unless its template does more with the number than print it (a filter, a test).
-    pub fn keeps_number(&self, event: NotifyEvent) -> bool {
-        self.keep_number.contains(&event)
-    }
-
-    /// The events for which rendering with the placeholder and then replacing it by a sample
-    /// number gives what rendering with that number gives, in every part of every message.
-    fn events_keeping_number(&self) -> anyhow::Result<Vec<NotifyEvent>> {
-        let sample = sample_values();
-        let mut marked = sample.clone();
-        marked.insert("number", NUMBER_PLACEHOLDER.to_string());
-        let number = sample.get("number").map_or("", String::as_str);
-        let put = |text: &str| text.replace(NUMBER_PLACEHOLDER, number);
-        let mut keeping = Vec::new();
-        for &event in NotifyEvent::ALL {
-            let (email, sms) = (
-                self.render_email(event, &sample)?,
-                self.render_sms(event, &sample)?,
-            );
-            let (marked_email, marked_sms) = (
-                self.render_email(event, &marked)?,
-                self.render_sms(event, &marked)?,
-            );
-            if put(&marked_email.subject) == email.subject
-                && put(&marked_email.text) == email.text
-                && put(&marked_email.html) == email.html
-                && put(&marked_sms) == sms
-            {
-                keeping.push(event);
-            }
-        }
-        Ok(keeping)
     }
 
     /// Renders every event with sample values, so that a template that uses an unknown
@@ -514,24 +466,6 @@ mod tests {
             .render_email(NotifyEvent::TicketResolved, &sample_values())
             .expect("renders");
         assert!(r.subject.contains("已办结"));
-    }
-
-    #[test]
-    fn the_number_may_be_put_in_after_rendering_unless_a_template_transforms_it() {
-        let t = built_in();
-        for &event in NotifyEvent::ALL {
-            assert!(t.keeps_number(event), "{event}");
-        }
-        let dir = tempfile::tempdir().expect("dir");
-        std::fs::write(
-            dir.path().join("ticket_filed.txt"),
-            "{% block subject %}新诉求 {{ number | lower }}{% endblock %}{% block action %}看{% endblock %}\
-             {% block email %}{{ recipient }}：请受理。{% endblock %}{% block sms %}新诉求{{ number }}{% endblock %}",
-        )
-        .expect("write");
-        let t = Templates::load(dir.path()).expect("loads");
-        assert!(!t.keeps_number(NotifyEvent::TicketFiled));
-        assert!(t.keeps_number(NotifyEvent::TicketUrged));
     }
 
     #[test]

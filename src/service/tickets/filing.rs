@@ -6,7 +6,6 @@ use chrono::{DateTime, Utc};
 
 use crate::auth::Principal;
 use crate::db::enterprises::EnterpriseRow;
-use crate::db::ticket_events::EventRow;
 use crate::db::tickets::{self as ticket_db, DaySequences, TicketFactRow};
 use crate::db::{
     DbConnection, categories, enterprises, idempotency, new_id, stats_cells, ticket_events,
@@ -18,7 +17,7 @@ use crate::domain::ticket::{self, Action, Channel, Priority, Role, TicketKind};
 use crate::domain::time;
 use crate::domain::validation::FieldErrors;
 use crate::error::{AppError, ErrorCode};
-use crate::notify::outbox::{Drafts, Known};
+use crate::notify::outbox::Known;
 use crate::service::attachments;
 use crate::service::require_role;
 use crate::service::tickets::access::shown;
@@ -187,96 +186,9 @@ fn check_filing(
     })
 }
 
-/// What a filing prepares before its transaction: the ticket's id, and its notifications
-/// rendered ([`draft`]).
-#[derive(Debug, Clone)]
-pub struct FilingDraft {
-    id: String,
-    notifications: Option<Drafts>,
-}
-
-impl FilingDraft {
-    /// Nothing prepared: the transaction renders the notifications itself.
-    pub fn none() -> FilingDraft {
-        FilingDraft {
-            id: new_id(),
-            notifications: None,
-        }
-    }
-}
-
-/// Reads what the filing's notifications need and renders them, on a connection outside
-/// the filing's transaction, so that on SQLite the writer thread does not (see
-/// [`crate::notify::outbox::Drafts`]). A filing that fails its checks here drafts nothing:
-/// its transaction checks it again and answers as it always did.
-pub fn draft(
-    conn: &mut DbConnection,
-    ctx: &Context,
-    who: &Principal,
-    input: &NewTicket,
-    now: DateTime<Utc>,
-) -> Result<FilingDraft, AppError> {
-    let mut draft = FilingDraft::none();
-    let Ok(checked) = check_filing(conn, who, input.clone()) else {
-        return Ok(draft);
-    };
-    let (filed, event) = filed_ticket(&checked, who, draft.id.clone(), String::new(), now);
-    draft.notifications = ctx.outbox.draft_event(
-        conn,
-        &filed,
-        &event,
-        now,
-        Known {
-            enterprise: Some(&checked.enterprise),
-            category_name: Some(&checked.category_name),
-        },
-    )?;
-    Ok(draft)
-}
-
-/// The ticket a checked filing creates, with its first timeline entry.
-fn filed_ticket(
-    checked: &CheckedFiling,
-    who: &Principal,
-    id: String,
-    number: String,
-    now: DateTime<Utc>,
-) -> (Ticket, EventRow) {
-    let input = &checked.input;
-    let now_text = time::format(now);
-    let filed = Ticket::filed(Filing {
-        id,
-        number,
-        kind: input.kind,
-        title: input.title.clone(),
-        description: input.description.clone(),
-        category_id: input.category_id.clone(),
-        enterprise_id: checked.enterprise.id.clone(),
-        submitter_id: who.user_id.clone(),
-        channel: checked.channel,
-        contact_name: input.contact_name.clone(),
-        contact_phone: input.contact_phone.clone(),
-        priority: input.priority.unwrap_or(Priority::Normal),
-        at: now_text.clone(),
-    });
-    let entry = Entry {
-        action: Action::File,
-        from: None,
-        note: None,
-        public: true,
-        data: Some(EventData::File(timeline::Filed {
-            channel: checked.channel,
-        })),
-    };
-    let event = event_row(&filed, Some(who), entry, &now_text);
-    (filed, event)
-}
-
 /// Files a ticket: checks it, numbers it with its China day's sequence, and writes it with
-/// the first timeline event and its notifications (those of `draft` when it has them) — or,
-/// for a retry with an idempotency key this user already used for the same request, returns
-/// the ticket that request created.
-#[allow(clippy::too_many_arguments)]
+/// the first timeline event — or, for a retry with an idempotency key this user already used
+/// for the same request, returns the ticket that request created.
 pub fn file(
     conn: &mut DbConnection,
     ctx: &Context,
@@ -284,7 +196,6 @@ pub fn file(
     input: NewTicket,
     key: Option<&IdempotencyKey>,
     options: &FilingOptions,
-    draft: FilingDraft,
     now: DateTime<Utc>,
 ) -> Result<Filed, AppError> {
     if let Some(key) = key {
@@ -298,7 +209,12 @@ pub fn file(
         let cutoff = time::format(now - options.idempotency_ttl);
         idempotency::delete_if_expired(conn, &who.user_id, &key.key, &cutoff)?;
     }
-    let checked = check_filing(conn, who, input)?;
+    let CheckedFiling {
+        input,
+        enterprise,
+        category_name,
+        channel,
+    } = check_filing(conn, who, input)?;
     let now_text = time::format(now);
     let day = time::china_date(now);
     let sequence = ticket_db::next_sequence(
@@ -306,26 +222,44 @@ pub fn file(
         &day.format("%Y-%m-%d").to_string(),
         &options.day_sequences,
     )?;
-    let number = ticket::format_number(&options.number_prefix, day, sequence);
-    let (filed, event) = filed_ticket(&checked, who, draft.id, number, now);
+    let filed = Ticket::filed(Filing {
+        id: new_id(),
+        number: ticket::format_number(&options.number_prefix, day, sequence),
+        kind: input.kind,
+        title: input.title,
+        description: input.description,
+        category_id: input.category_id,
+        enterprise_id: enterprise.id.clone(),
+        submitter_id: who.user_id.clone(),
+        channel,
+        contact_name: input.contact_name,
+        contact_phone: input.contact_phone,
+        priority: input.priority.unwrap_or(Priority::Normal),
+        at: now_text.clone(),
+    });
     let search_text = text::search_text(&[&filed.number, &filed.title, &filed.description]);
     ticket_db::insert(conn, &filed, &search_text)?;
-    attachments::link(conn, who, &checked.input.attachment_ids, &filed.id, None)?;
+    attachments::link(conn, who, &input.attachment_ids, &filed.id, None)?;
     stats_cells::track(conn, None, &TicketFactRow::from(&filed))?;
-    ticket_events::insert(conn, &event)?;
-    match draft.notifications {
-        Some(drafts) => ctx.outbox.queue_drafts(conn, drafts, &filed, &event, now)?,
-        None => ctx.outbox.queue_event_known(
-            conn,
-            &filed,
-            &event,
-            now,
-            Known {
-                enterprise: Some(&checked.enterprise),
-                category_name: Some(&checked.category_name),
-            },
-        )?,
+    let entry = Entry {
+        action: Action::File,
+        from: None,
+        note: None,
+        public: true,
+        data: Some(EventData::File(timeline::Filed { channel })),
     };
+    let event = event_row(&filed, Some(who), entry, &now_text);
+    ticket_events::insert(conn, &event)?;
+    ctx.outbox.queue_event_known(
+        conn,
+        &filed,
+        &event,
+        now,
+        Known {
+            enterprise: Some(&enterprise),
+            category_name: Some(&category_name),
+        },
+    )?;
     if let Some(key) = key {
         idempotency::insert(
             conn,
