@@ -234,6 +234,7 @@ pub async fn create_ticket(
     let options = FilingOptions {
         number_prefix: state.settings.tickets.number_prefix.clone(),
         idempotency_ttl: chrono::Duration::hours(state.settings.tickets.idempotency_ttl_hours),
+        day_sequences: state.db.day_sequences(),
     };
     let now = state.clock.now();
     // On PostgreSQL a filing can lose two races, each surfacing as a uniqueness violation

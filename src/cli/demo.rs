@@ -322,6 +322,7 @@ fn seed_tickets(
     let options = FilingOptions {
         number_prefix: prefix.to_string(),
         idempotency_ttl: chrono::Duration::hours(24),
+        day_sequences: db.day_sequences(),
     };
     let file = |who: &Principal,
                 kind,

@@ -61,11 +61,11 @@ pub fn list_for_ticket(
     conn: &mut DbConnection,
     ticket_id: &str,
 ) -> QueryResult<Vec<AttachmentRow>> {
-    attachments::table
+    on_each!(conn, c => attachments::table
         .filter(attachments::ticket_id.eq(ticket_id))
         .select(AttachmentRow::as_select())
         .order(attachments::id.asc())
-        .load(conn)
+        .load(c))
 }
 
 /// How many files `uploader` has sent since `since` (for the upload rate limit).

@@ -32,11 +32,11 @@ pub fn update(conn: &mut DbConnection, row: &CategoryRow) -> QueryResult<()> {
 }
 
 pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<CategoryRow>> {
-    categories::table
+    on_each!(conn, c => categories::table
         .find(id)
         .select(CategoryRow::as_select())
-        .get_result(conn)
-        .optional()
+        .get_result(c)
+        .optional())
 }
 
 pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<CategoryRow>> {

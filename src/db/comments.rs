@@ -28,12 +28,19 @@ pub fn list_for_ticket(
     ticket_id: &str,
     with_internal: bool,
 ) -> QueryResult<Vec<CommentRow>> {
-    let mut query = comments::table
-        .filter(comments::ticket_id.eq(ticket_id))
-        .select(CommentRow::as_select())
-        .into_boxed();
-    if !with_internal {
-        query = query.filter(comments::internal.eq(false));
+    // Two statements rather than one boxed query, so that each stays prepared by its type.
+    // (The query is built in each arm: its selection names the backend.)
+    let of_ticket = || {
+        comments::table
+            .filter(comments::ticket_id.eq(ticket_id))
+            .order(comments::id.asc())
+    };
+    if with_internal {
+        on_each!(conn, c => of_ticket().select(CommentRow::as_select()).load(c))
+    } else {
+        on_each!(conn, c => of_ticket()
+            .filter(comments::internal.eq(false))
+            .select(CommentRow::as_select())
+            .load(c))
     }
-    query.order(comments::id.asc()).load(conn)
 }

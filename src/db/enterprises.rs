@@ -57,11 +57,11 @@ pub fn update(conn: &mut DbConnection, row: &EnterpriseRow) -> QueryResult<()> {
 }
 
 pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<EnterpriseRow>> {
-    enterprises::table
+    on_each!(conn, c => enterprises::table
         .find(id)
         .select(EnterpriseRow::as_select())
-        .get_result(conn)
-        .optional()
+        .get_result(c)
+        .optional())
 }
 
 pub fn list(

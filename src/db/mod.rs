@@ -11,9 +11,13 @@
 //! NULL (`treat_none_as_default_value = false`): with SQL `DEFAULT` for `None`, the SQL would
 //! depend on the values and diesel could not keep the statement prepared.
 
-/// Runs a statement the connection over both backends cannot build (diesel's upserts and
-/// multi-row inserts need the backend itself) on the concrete connection; the statement is
-/// written once.
+/// Runs a statement on the concrete connection, written once: for what the connection over
+/// both backends cannot build (diesel's upserts and multi-row inserts need the backend
+/// itself), and for the statements of the hot paths (filing, a ticket, a page of tickets).
+/// Through `DbConnection` (diesel 2.3's `MultiConnection`) every execution renders the
+/// statement's SQL text twice — to ask whether it may be cached and again with its binds —
+/// even when the prepared statement is already cached: about a tenth of the SQLite writer's
+/// time per filing went there (docs/performance-write.md).
 macro_rules! on_each {
     ($conn:expr, $c:ident => $run:expr) => {
         match $conn {

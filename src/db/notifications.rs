@@ -50,10 +50,10 @@ pub struct NotificationFilter {
 }
 
 pub fn insert(conn: &mut DbConnection, row: &NotificationRow) -> QueryResult<()> {
-    diesel::insert_into(notifications::table)
+    on_each!(conn, c => diesel::insert_into(notifications::table)
         .values(row)
-        .execute(conn)
-        .map(drop)
+        .execute(c))
+    .map(drop)
 }
 
 /// Inserts the messages of one event: on PostgreSQL in one statement (one round trip);
@@ -133,7 +133,7 @@ pub fn recent_counts(
                 *counts.entry((row.channel, row.recipient)).or_default() += row.n;
             }
         }
-        DbConnection::Sqlite(_) => {
+        DbConnection::Sqlite(c) => {
             for &(channel, recipient) in addresses {
                 for status in live {
                     let n = notifications::table
@@ -142,7 +142,7 @@ pub fn recent_counts(
                         .filter(notifications::status.eq(status))
                         .filter(notifications::created_at.ge(since))
                         .count()
-                        .get_result::<i64>(conn)?;
+                        .get_result::<i64>(c)?;
                     if n > 0 {
                         *counts.entry((channel, recipient.to_string())).or_default() += n;
                     }

@@ -11,6 +11,7 @@ use diesel::r2d2::{Pool, PooledConnection};
 use diesel::{Connection, RunQueryDsl};
 
 use super::connection::{Backend, ConnectionManager, DbConnection};
+use super::tickets::DaySequences;
 use super::writer::{self, SqliteWriter};
 use crate::config::Settings;
 
@@ -41,6 +42,8 @@ pub struct Db {
     manager: ConnectionManager,
     /// How long opening a PostgreSQL connection may take.
     connect_timeout_secs: u64,
+    /// The ticket-number sequences known to exist in this database (PostgreSQL).
+    day_sequences: DaySequences,
     /// Alive while any clone of this `Db` is; the SQLite checkpointer stops when it is gone.
     _alive: Arc<()>,
 }
@@ -81,6 +84,7 @@ impl Db {
             query_timeout: Duration::from_millis(settings.database.query_timeout_ms.max(1)),
             manager: kept_manager,
             connect_timeout_secs: settings.database.connect_timeout_secs,
+            day_sequences: DaySequences::default(),
             _alive: alive,
         })
     }
@@ -93,6 +97,11 @@ impl Db {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// The ticket-number sequences this database is known to have, for filings.
+    pub fn day_sequences(&self) -> DaySequences {
+        self.day_sequences.clone()
     }
 
     pub fn conn(&self) -> Result<PooledDb, PoolError> {

@@ -26,9 +26,9 @@ pub fn insert(conn: &mut DbConnection, row: &RevisitRow) -> QueryResult<()> {
 }
 
 pub fn list_for_ticket(conn: &mut DbConnection, ticket_id: &str) -> QueryResult<Vec<RevisitRow>> {
-    revisits::table
+    on_each!(conn, c => revisits::table
         .filter(revisits::ticket_id.eq(ticket_id))
         .select(RevisitRow::as_select())
         .order(revisits::id.asc())
-        .load(conn)
+        .load(c))
 }

@@ -27,10 +27,10 @@ pub struct EventRow {
 }
 
 pub fn insert(conn: &mut DbConnection, row: &EventRow) -> QueryResult<()> {
-    diesel::insert_into(ticket_events::table)
+    on_each!(conn, c => diesel::insert_into(ticket_events::table)
         .values(row)
-        .execute(conn)
-        .map(drop)
+        .execute(c))
+    .map(drop)
 }
 
 /// A ticket's timeline up to the ticket's version `up_to` (so that the timeline matches the
@@ -42,13 +42,20 @@ pub fn list_for_ticket(
     up_to: i32,
     with_internal: bool,
 ) -> QueryResult<Vec<EventRow>> {
-    let mut query = ticket_events::table
-        .filter(ticket_events::ticket_id.eq(ticket_id))
-        .filter(ticket_events::seq.le(up_to))
-        .select(EventRow::as_select())
-        .into_boxed();
-    if !with_internal {
-        query = query.filter(ticket_events::public.eq(true));
+    // Two statements rather than one boxed query, so that each stays prepared by its type.
+    // (The query is built in each arm: its selection names the backend.)
+    let timeline = || {
+        ticket_events::table
+            .filter(ticket_events::ticket_id.eq(ticket_id))
+            .filter(ticket_events::seq.le(up_to))
+            .order(ticket_events::seq.asc())
+    };
+    if with_internal {
+        on_each!(conn, c => timeline().select(EventRow::as_select()).load(c))
+    } else {
+        on_each!(conn, c => timeline()
+            .filter(ticket_events::public.eq(true))
+            .select(EventRow::as_select())
+            .load(c))
     }
-    query.order(ticket_events::seq.asc()).load(conn)
 }

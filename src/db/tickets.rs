@@ -1,6 +1,9 @@
 //! Tickets (诉求), their co-handling departments and their daily number sequence. The
 //! functions here take and give the domain's [`Ticket`]; its row is this module's own.
 
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, PoisonError};
+
 use diesel::prelude::*;
 
 use super::connection::DbConnection;
@@ -259,21 +262,19 @@ fn handling_statuses() -> Vec<TicketStatus> {
 
 /// Inserts a ticket with its search column (see [`crate::domain::text::search_text`]).
 pub fn insert(conn: &mut DbConnection, ticket: &Ticket, search_text: &str) -> QueryResult<()> {
-    diesel::insert_into(tickets::table)
-        .values((
-            TicketRow::from(ticket),
-            tickets::search_text.eq(search_text),
-        ))
-        .execute(conn)
-        .map(drop)
+    let row = TicketRow::from(ticket);
+    on_each!(conn, c => diesel::insert_into(tickets::table)
+        .values((&row, tickets::search_text.eq(search_text)))
+        .execute(c))
+    .map(drop)
 }
 
 pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Ticket>> {
-    let row: Option<TicketRow> = tickets::table
+    let row: Option<TicketRow> = on_each!(conn, c => tickets::table
         .find(id)
         .select(TicketRow::as_select())
-        .get_result(conn)
-        .optional()?;
+        .get_result(c)
+        .optional())?;
     Ok(row.map(Ticket::from))
 }
 
@@ -403,11 +404,13 @@ pub fn list(
     filter: &TicketFilter,
     limit: i64,
 ) -> QueryResult<Vec<Ticket>> {
-    let query = tickets::table.select(TicketRow::as_select()).into_boxed();
-    match scoped_and_filtered!(query, scope, filter) {
-        Some(query) => tickets_of(query.order(NewestFirstLimit(limit.max(0))).load(conn)),
-        None => Ok(Vec::new()),
-    }
+    on_each!(conn, c => {
+        let query = tickets::table.select(TicketRow::as_select()).into_boxed();
+        match scoped_and_filtered!(query, scope, filter) {
+            Some(query) => tickets_of(query.order(NewestFirstLimit(limit.max(0))).load(c)),
+            None => Ok(Vec::new()),
+        }
+    })
 }
 
 fn tickets_of(rows: QueryResult<Vec<TicketRow>>) -> QueryResult<Vec<Ticket>> {
@@ -576,25 +579,56 @@ impl diesel::expression::ValidGrouping<()> for NewestFirstLimit {
     type IsAggregate = diesel::expression::is_aggregate::Never;
 }
 
+/// The days whose ticket-number sequence is known to exist (PostgreSQL), so that a filing
+/// takes its number in one round trip instead of first asking the catalogue whether the
+/// sequence is there. One set per pool ([`super::Db::day_sequences`]): a sequence belongs to
+/// one database. Cheap to clone.
+#[derive(Debug, Clone, Default)]
+pub struct DaySequences(Arc<Mutex<HashSet<String>>>);
+
+impl DaySequences {
+    fn set(&self) -> std::sync::MutexGuard<'_, HashSet<String>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn knows(&self, name: &str) -> bool {
+        self.set().contains(name)
+    }
+
+    fn learn(&self, name: &str) {
+        // Only today's (and at midnight yesterday's) sequence is asked for: keep a few.
+        let mut set = self.set();
+        if set.len() > 8 {
+            set.clear();
+        }
+        set.insert(name.to_string());
+    }
+
+    fn forget(&self, name: &str) {
+        self.set().remove(name);
+    }
+}
+
+diesel::define_sql_function! {
+    /// PostgreSQL's `nextval`; a text argument names the sequence (coerced to `regclass`).
+    fn nextval(sequence: diesel::sql_types::Text) -> diesel::sql_types::BigInt;
+}
+
 /// The next sequence number of a China calendar day (`day` is `YYYY-MM-DD`), unique however
 /// many requests file at once.
 ///
 /// PostgreSQL: a sequence per day, created on the day's first filing. `nextval` never waits
 /// for another transaction, so concurrent filings do not queue behind each other's commits,
 /// as they would on a counter row locked until each commit's fsync. A number taken by a
-/// filing that then rolls back is skipped; none is ever given twice.
+/// filing that then rolls back is skipped; none is ever given twice. Once `known` holds the
+/// day, the number is one prepared statement (one round trip).
 ///
 /// SQLite: a counter row, read and then replaced; the transaction holds SQLite's only write
 /// lock by then (or fails with a busy error, never a duplicate), and both statements stay
 /// prepared, which an upsert would not.
-pub fn next_sequence(conn: &mut DbConnection, day: &str) -> QueryResult<i64> {
+pub fn next_sequence(conn: &mut DbConnection, day: &str, known: &DaySequences) -> QueryResult<i64> {
     match conn {
         DbConnection::Postgres(c) => {
-            #[derive(QueryableByName)]
-            struct Value {
-                #[diesel(sql_type = diesel::sql_types::BigInt)]
-                value: i64,
-            }
             #[derive(QueryableByName)]
             struct Exists {
                 #[diesel(sql_type = diesel::sql_types::Bool)]
@@ -603,21 +637,30 @@ pub fn next_sequence(conn: &mut DbConnection, day: &str) -> QueryResult<i64> {
             // Digits only, from our own date: safe to put into the statement.
             let name = format!("ticket_number_{}", day.replace('-', ""));
             debug_assert!(name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'));
-            let exists = diesel::sql_query(format!(
-                "SELECT to_regclass('{name}') IS NOT NULL AS exists"
-            ))
-            .get_result::<Exists>(c)?
-            .exists;
-            if !exists {
-                // Two first filings of a day may race here; the loser's unique violation on
-                // the catalogue makes the caller retry, and then the sequence exists.
-                diesel::sql_query(format!("CREATE SEQUENCE IF NOT EXISTS {name}")).execute(c)?;
+            let mut committed = known.knows(&name);
+            if !committed {
+                committed = diesel::sql_query(format!(
+                    "SELECT to_regclass('{name}') IS NOT NULL AS exists"
+                ))
+                .get_result::<Exists>(c)?
+                .exists;
+                if !committed {
+                    // Two first filings of a day may race here; the loser's unique violation
+                    // on the catalogue makes the caller retry, and then the sequence exists.
+                    diesel::sql_query(format!("CREATE SEQUENCE IF NOT EXISTS {name}"))
+                        .execute(c)?;
+                }
             }
-            Ok(
-                diesel::sql_query(format!("SELECT nextval('{name}') AS value"))
-                    .get_result::<Value>(c)?
-                    .value,
-            )
+            let value = diesel::select(nextval(&name)).get_result::<i64>(c);
+            match &value {
+                // Only a sequence another transaction committed is known for good: one
+                // created in this transaction is gone if it rolls back.
+                Ok(_) if committed => known.learn(&name),
+                Ok(_) => {}
+                // Dropped behind our back (a restore, say): ask the catalogue next time.
+                Err(_) => known.forget(&name),
+            }
+            value
         }
         DbConnection::Sqlite(c) => {
             let last = ticket_counters::table

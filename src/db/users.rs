@@ -55,11 +55,11 @@ pub fn update(conn: &mut DbConnection, row: &UserRow) -> QueryResult<()> {
 }
 
 pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<UserRow>> {
-    users::table
+    on_each!(conn, c => users::table
         .find(id)
         .select(UserRow::as_select())
-        .get_result(conn)
-        .optional()
+        .get_result(c)
+        .optional())
 }
 
 pub fn find_by_username(conn: &mut DbConnection, username: &str) -> QueryResult<Option<UserRow>> {
@@ -133,11 +133,38 @@ pub fn active_with_role(conn: &mut DbConnection, role: Role) -> QueryResult<Vec<
 }
 
 /// The names of these users, by id.
+///
+/// SQLite: one lookup by key per id rather than `id IN (…)`, which diesel never keeps
+/// prepared (its SQL depends on the number of ids), so SQLite parsed it anew on every read of
+/// a ticket; a ticket names a handful of people, and long lists (the statistics' cadres) are
+/// still one query. PostgreSQL: one query, `id = ANY($1)` with the ids as one array (one
+/// round trip, and a statement diesel keeps prepared).
 pub fn names(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<(String, String)>> {
-    users::table
-        .filter(users::id.eq_any(ids))
-        .select((users::id, users::name))
-        .load(conn)
+    let c = match conn {
+        DbConnection::Postgres(c) => {
+            return users::table
+                .filter(users::id.eq_any(ids))
+                .select((users::id, users::name))
+                .load(c);
+        }
+        DbConnection::Sqlite(c) => c,
+    };
+    if ids.len() > 16 {
+        return users::table
+            .filter(users::id.eq_any(ids))
+            .select((users::id, users::name))
+            .load(c);
+    }
+    let mut found = Vec::with_capacity(ids.len());
+    for id in ids {
+        let name: Option<String> = users::table
+            .find(id)
+            .select(users::name)
+            .get_result(c)
+            .optional()?;
+        found.extend(name.map(|name| (id.clone(), name)));
+    }
+    Ok(found)
 }
 
 /// The id and name of every account that is not an enterprise's (those who handle tickets).

@@ -12,8 +12,10 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::mpsc::{Receiver, Sender, channel, sync_channel};
 
-use diesel::Connection;
+use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::sqlite::{Sqlite, SqliteConnection};
+use diesel::{Connection, QueryResult, RunQueryDsl};
 
 use super::connection::{ConnectionManager, DbConnection};
 
@@ -22,8 +24,9 @@ const MAX_BATCH: usize = 128;
 
 /// A write waiting for the writer thread.
 trait Job: Send {
-    /// Runs the write inside the batch's transaction; true when it succeeded.
-    fn run(&mut self, conn: &mut DbConnection) -> bool;
+    /// Runs the write inside the batch's transaction, in a savepoint of its own. An error
+    /// means the savepoint could not be rolled back: the batch must not commit.
+    fn run(&mut self, conn: &mut DbConnection) -> QueryResult<()>;
     /// Answers the caller: with the write's own result when the batch committed (`None`), or
     /// with the reason the batch did not.
     fn finish(self: Box<Self>, batch_failure: Option<&str>);
@@ -49,15 +52,30 @@ where
     T: Send,
     E: From<DieselError> + Send,
 {
-    fn run(&mut self, conn: &mut DbConnection) -> bool {
+    fn run(&mut self, conn: &mut DbConnection) -> QueryResult<()> {
         let Some(write) = self.write.take() else {
-            return false;
+            return Ok(());
         };
-        // Nested in the batch's transaction, this is a savepoint.
-        let result = conn.transaction(write);
-        let ok = result.is_ok();
+        let DbConnection::Sqlite(c) = conn else {
+            self.result = Some(conn.transaction(write));
+            return Ok(());
+        };
+        if let Err(e) = BEGIN.execute(c) {
+            self.result = Some(Err(E::from(e)));
+            return Ok(());
+        }
+        let result = write(conn);
+        let DbConnection::Sqlite(c) = conn else {
+            return Err(writer_error("the writer's connection changed backend"));
+        };
+        // Were either to fail, the failed write's changes could be committed with the
+        // batch: the batch is rolled back instead.
+        if result.is_err() {
+            ROLL_BACK.execute(c)?;
+        }
+        RELEASE.execute(c)?;
         self.result = Some(result);
-        ok
+        Ok(())
     }
 
     fn finish(self: Box<Self>, batch_failure: Option<&str>) {
@@ -135,6 +153,35 @@ impl SqliteWriter {
     }
 }
 
+/// `SAVEPOINT`, `ROLLBACK TO` and `RELEASE` of each write's savepoint (steps 0, 1, 2), each
+/// a query diesel keeps prepared by its type: diesel's nested transactions run theirs as
+/// text, which SQLite parses for every write. Named apart from diesel's, so that a write may
+/// still nest transactions of its own.
+#[derive(Debug, Clone, Copy)]
+struct Savepoint<const STEP: u8>;
+
+const BEGIN: Savepoint<0> = Savepoint;
+const ROLL_BACK: Savepoint<1> = Savepoint;
+const RELEASE: Savepoint<2> = Savepoint;
+
+impl<const STEP: u8> QueryFragment<Sqlite> for Savepoint<STEP> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Sqlite>) -> QueryResult<()> {
+        out.push_sql(match STEP {
+            0 => "SAVEPOINT qiyeshao_write",
+            1 => "ROLLBACK TO qiyeshao_write",
+            _ => "RELEASE qiyeshao_write",
+        });
+        Ok(())
+    }
+}
+
+impl<const STEP: u8> QueryId for Savepoint<STEP> {
+    type QueryId = Self;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl<const STEP: u8> RunQueryDsl<SqliteConnection> for Savepoint<STEP> {}
+
 fn writer_loop(manager: &ConnectionManager, jobs: &Receiver<Box<dyn Job>>) {
     let mut conn: Option<DbConnection> = None;
     while let Ok(first) = jobs.recv() {
@@ -160,7 +207,7 @@ fn writer_loop(manager: &ConnectionManager, jobs: &Receiver<Box<dyn Job>>) {
         let outcome = catch_unwind(AssertUnwindSafe(|| {
             c.transaction::<_, DieselError, _>(|c| {
                 for job in batch.iter_mut() {
-                    job.run(c);
+                    job.run(c)?;
                 }
                 Ok(())
             })

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 use crate::auth::Principal;
 use crate::db::enterprises::EnterpriseRow;
-use crate::db::tickets as ticket_db;
+use crate::db::tickets::{self as ticket_db, DaySequences};
 use crate::db::{
     DbConnection, categories, enterprises, idempotency, new_id, stats_cells, ticket_events,
 };
@@ -55,11 +55,13 @@ pub struct Filed {
     pub replayed: bool,
 }
 
-/// Ticket-number prefix and how long idempotency keys are honoured.
+/// Ticket-number prefix, how long idempotency keys are honoured, and the database's known
+/// day sequences ([`crate::db::Db::day_sequences`]).
 #[derive(Debug, Clone)]
 pub struct FilingOptions {
     pub number_prefix: String,
     pub idempotency_ttl: chrono::Duration,
+    pub day_sequences: DaySequences,
 }
 
 /// Ensures the principal may file at all, before the body is even looked at.
@@ -215,7 +217,11 @@ pub fn file(
     } = check_filing(conn, who, input)?;
     let now_text = time::format(now);
     let day = time::china_date(now);
-    let sequence = ticket_db::next_sequence(conn, &day.format("%Y-%m-%d").to_string())?;
+    let sequence = ticket_db::next_sequence(
+        conn,
+        &day.format("%Y-%m-%d").to_string(),
+        &options.day_sequences,
+    )?;
     let filed = Ticket::filed(Filing {
         id: new_id(),
         number: ticket::format_number(&options.number_prefix, day, sequence),
