@@ -40,10 +40,13 @@ BENCH = os.path.dirname(os.path.abspath(__file__))
 
 
 def rss_mib(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except FileNotFoundError:  # the server is gone: the request reports it
+        pass
     return 0.0
 
 

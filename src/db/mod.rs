@@ -17,7 +17,7 @@
 /// Through `DbConnection` (diesel 2.3's `MultiConnection`) every execution renders the
 /// statement's SQL text twice — to ask whether it may be cached and again with its binds —
 /// even when the prepared statement is already cached: about a tenth of the SQLite writer's
-/// time per filing went there (docs/performance-write.md).
+/// time per filing went there (docs/performance.md, "Filing and reading").
 macro_rules! on_each {
     ($conn:expr, $c:ident => $run:expr) => {
         match $conn {
