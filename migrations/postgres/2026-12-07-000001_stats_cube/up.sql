@@ -15,6 +15,11 @@ CREATE TABLE stats_cube (
     counts BYTEA NOT NULL,
     PRIMARY KEY (dims, grain, period, department_id, a, b)
 );
+-- A filtered request (a status, a kind, a category, an assignee — a cadre's own tickets) reads
+-- a range of periods per wanted value instead of every value's cells in the period: a cadre's
+-- daily series with a kind filter went from 169 ms to 2 ms at 1M tickets. SQLite, whose rows
+-- are stored in the primary key's order, scans its period fast enough without it.
+CREATE INDEX stats_cube_values_idx ON stats_cube (dims, grain, a, b, period);
 
 -- The ticket changes not yet added to the cube: a write to a ticket notes, in its
 -- transaction, the ticket and what it counted for before (NULL for a new ticket, else the
