@@ -333,25 +333,22 @@ impl Tally {
         let u = |n: i64| u64::try_from(n).unwrap_or(0);
         let f = &self.fixed;
         counts.filed += u(f[0]);
+        let add = |map: &mut BTreeMap<String, u64>, key: &str, n: i64| {
+            *map.entry(key.to_string()).or_default() += u(n);
+        };
         for (kind, n) in [
             (TicketKind::Problem, f[1]),
             (TicketKind::Suggestion, f[2]),
             (TicketKind::Inquiry, f[3]),
         ] {
-            *counts
-                .filed_by_kind
-                .entry(kind.as_str().to_string())
-                .or_default() += u(n);
+            add(&mut counts.filed_by_kind, kind.as_str(), n);
         }
         for (channel, n) in [
             (Channel::Online, f[4]),
             (Channel::Phone, f[5]),
             (Channel::Visit, f[6]),
         ] {
-            *counts
-                .filed_by_channel
-                .entry(channel.as_str().to_string())
-                .or_default() += u(n);
+            add(&mut counts.filed_by_channel, channel.as_str(), n);
         }
         counts.accepted += u(f[7]);
         counts.resolved += u(f[8]);
@@ -394,6 +391,17 @@ impl Tally {
             put(&mut out, zigzag(*n));
         }
         out
+    }
+
+    /// A stored cell's tally: an error, not zeros, for bytes [`encode`](Self::encode) did
+    /// not write (a damaged cube is for `stats-rebuild`, not to be read as empty).
+    fn stored(bytes: &[u8]) -> QueryResult<Tally> {
+        Tally::decode(bytes).ok_or_else(|| {
+            diesel::result::Error::DeserializationError(
+                "a statistics cell's counters are not as written (run qiyeshao stats-rebuild)"
+                    .into(),
+            )
+        })
     }
 
     /// `None` for bytes [`encode`](Self::encode) did not write.
@@ -682,7 +690,10 @@ pub fn note(
             return Ok(());
         }
     }
-    let before = before.map(|f| serde_json::to_string(f).unwrap_or_default());
+    let before = before
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
     diesel::insert_into(stats_journal::table)
         .values((
             stats_journal::ticket_id.eq(ticket_id),
@@ -858,7 +869,7 @@ fn apply(conn: &mut DbConnection, deltas: Deltas) -> QueryResult<()> {
             .first(conn)
             .optional()?;
         let mut tally = match &stored {
-            Some(bytes) => Tally::decode(bytes).unwrap_or_default(),
+            Some(bytes) => Tally::stored(bytes)?,
             None => Tally::default(),
         };
         tally.add(&delta, 1);
@@ -958,15 +969,17 @@ pub fn read(conn: &mut DbConnection, want: &Want, pending: &Deltas) -> QueryResu
     let rows: Vec<(String, String, String, String, Vec<u8>)> = query.load(conn)?;
     let mut out: Vec<CellRead> = rows
         .into_iter()
-        .map(|(period, department_id, a, b, counts)| CellRead {
-            grain: want.grain,
-            period,
-            department_id,
-            a,
-            b,
-            tally: Tally::decode(&counts).unwrap_or_default(),
+        .map(|(period, department_id, a, b, counts)| {
+            Ok(CellRead {
+                grain: want.grain,
+                period,
+                department_id,
+                a,
+                b,
+                tally: Tally::stored(&counts)?,
+            })
         })
-        .collect();
+        .collect::<QueryResult<_>>()?;
     let name = want.view.name();
     for (cell, tally) in &pending.cells {
         if *cell.dims == *name && want.wants(cell) {
@@ -1072,10 +1085,9 @@ pub fn stored(conn: &mut DbConnection) -> QueryResult<BTreeMap<Cell, Tally>> {
             stats_cube::counts,
         ))
         .load(conn)?;
-    Ok(rows
-        .into_iter()
+    rows.into_iter()
         .map(|(dims, grain, period, department_id, a, b, counts)| {
-            (
+            Ok((
                 Cell {
                     dims: dims.into(),
                     grain: if grain == "m" {
@@ -1088,11 +1100,11 @@ pub fn stored(conn: &mut DbConnection) -> QueryResult<BTreeMap<Cell, Tally>> {
                     a: a.into(),
                     b: b.into(),
                 },
-                Tally::decode(&counts).unwrap_or_default(),
-            )
+                Tally::stored(&counts)?,
+            ))
         })
-        .filter(|(_, t)| !t.is_zero())
-        .collect())
+        .filter(|r: &QueryResult<(Cell, Tally)>| r.as_ref().map_or(true, |(_, t)| !t.is_zero()))
+        .collect()
 }
 
 /// How many cells there are.
