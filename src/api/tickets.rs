@@ -312,6 +312,7 @@ pub(crate) fn list_filter_due(
         created_to: instant("created_to", q.created_to.as_deref())?,
         overdue: q.overdue.map(|o| (o, now.to_string())),
         before_id: cursor_id(q.cursor.as_deref())?,
+        ..TicketFilter::default()
     })
 }
 

@@ -9,7 +9,8 @@ use diesel::prelude::*;
 use super::connection::DbConnection;
 use super::schema::{enterprises, ticket_co_departments, ticket_counters, tickets};
 use crate::domain::ticket::state::Ticket;
-use crate::domain::ticket::{Channel, Priority, Rating, TicketKind, TicketStatus};
+use crate::domain::ticket::{Channel, Priority, Rating, TicketKind, TicketStatus, ids};
+use crate::domain::time;
 
 /// A ticket as stored. The search column is written once, with the ticket (see [`insert`]),
 /// and never read back: it only serves `WHERE … LIKE`.
@@ -249,6 +250,21 @@ pub struct TicketFilter {
     /// and before `until` (due soon).
     pub due_between: Option<(String, String)>,
     pub before_id: Option<String>,
+    /// Ids from (inclusive) and to (exclusive): a period of filing as ids (set by
+    /// [`for_paging`]; a period in `created_*` adds its own, see [`ids`]).
+    pub id_from: Option<String>,
+    pub id_to: Option<String>,
+}
+
+/// The ids a period of filing `[from, to)` may hold: the floors of its ends widened by
+/// [`ids::SLACK`], so that tickets whose id and `created_at` differ a little (older builds)
+/// are inside; the caller still checks `created_at`.
+fn period_ids(from: Option<&str>, to: Option<&str>) -> (Option<String>, Option<String>) {
+    let bound = |at: Option<&str>, by: chrono::Duration| {
+        let at = time::parse(at?)?;
+        Some(ids::floor(at.checked_add_signed(by).unwrap_or(at)))
+    };
+    (bound(from, -ids::SLACK), bound(to, ids::SLACK))
 }
 
 /// Statuses in which a deadline runs, as stored.
@@ -368,6 +384,14 @@ macro_rules! scoped_and_filtered {
         }
         if let Some(v) = &filter.created_to {
             query = query.filter(tickets::created_at.lt(v.clone()));
+        }
+        let (id_from, id_to) =
+            period_ids(filter.created_from.as_deref(), filter.created_to.as_deref());
+        if let Some(v) = id_from.as_ref().or(filter.id_from.as_ref()) {
+            query = query.filter(tickets::id.ge(v.clone()));
+        }
+        if let Some(v) = id_to.as_ref().or(filter.id_to.as_ref()) {
+            query = query.filter(tickets::id.lt(v.clone()));
         }
         match &filter.overdue {
             Some((true, now)) => {
@@ -497,12 +521,16 @@ impl From<&Ticket> for TicketFactRow {
 /// period to check row by row. Paging `ORDER BY id DESC LIMIT n` with a period in the SQL
 /// lets the planner take the index of `created_at` and sort the whole period for every page
 /// (quadratic over a year of tickets); without it, the scan walks an index that ends in `id`
-/// (the primary key, or the filter's own) and stops at each page.
+/// (the primary key, or the filter's own) and stops at each page. The period's ids (see
+/// [`ids`]) bound that walk at both ends.
 pub fn for_paging(filter: &TicketFilter) -> (TicketFilter, impl Fn(&str) -> bool + use<>) {
     let (from, to) = (filter.created_from.clone(), filter.created_to.clone());
+    let (id_from, id_to) = period_ids(from.as_deref(), to.as_deref());
     let paged = TicketFilter {
         created_from: None,
         created_to: None,
+        id_from: id_from.or(filter.id_from.clone()),
+        id_to: id_to.or(filter.id_to.clone()),
         ..filter.clone()
     };
     let within = move |created_at: &str| {

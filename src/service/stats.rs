@@ -259,12 +259,16 @@ fn whole_days(filter: &TicketFilter) -> Option<(NaiveDate, NaiveDate)> {
         overdue,
         due_between,
         before_id,
+        id_from,
+        id_to,
     } = filter;
     if enterprise_id.is_some()
         || pattern.is_some()
         || overdue.is_some()
         || due_between.is_some()
         || before_id.is_some()
+        || id_from.is_some()
+        || id_to.is_some()
     {
         return None;
     }

@@ -246,6 +246,116 @@ async fn a_long_ledger_has_every_ticket_once(app: TestApp) {
     assert_eq!(rows.len(), 1 + suggestions);
 }
 
+/// A period reads the tickets filed in it, through the list's pages and the ledger, whatever
+/// order the clock moved in; a ticket whose id was made a few minutes after its `created_at`
+/// (as the builds before ids carried the filing's instant did) is counted on its date.
+async fn a_period_reads_the_tickets_filed_in_it(app: TestApp) {
+    use std::collections::BTreeSet;
+
+    use diesel::RunQueryDsl;
+    let w = app.world().await;
+    let at = crate::stats::at;
+    let mut numbers: Vec<(String, String)> = Vec::new(); // (day, number)
+    let mut ids: std::collections::BTreeMap<String, String> = Default::default(); // number → id
+    // The clock goes back from the 4th to the 3rd.
+    for day in ["2026-03-02", "2026-03-04", "2026-03-03", "2026-03-06"] {
+        app.clock.set(at(&format!("{day}T10:00:00+08:00")));
+        for n in 0..3 {
+            let t = app
+                .file(&w.ent_a, &w.category, &format!("{day}第{n}条"))
+                .await;
+            let number = t["number"].as_str().expect("number").to_string();
+            ids.insert(number.clone(), t["id"].as_str().expect("id").to_string());
+            numbers.push((day.to_string(), number));
+        }
+    }
+    app.clock.set(at("2026-03-05T00:03:00+08:00"));
+    let late = app.file(&w.ent_a, &w.category, "前一天的诉求").await;
+    let late_id = late["id"].as_str().expect("id").to_string();
+    let created = qiyeshao::domain::time::format(at("2026-03-04T23:58:00+08:00"));
+    {
+        let mut conn = app.db.conn().expect("connection");
+        let sql = format!("UPDATE tickets SET created_at = '{created}' WHERE id = '{late_id}'");
+        diesel::sql_query(sql)
+            .execute(&mut *conn)
+            .expect("backdate");
+    }
+    let late_number = late["number"].as_str().expect("number").to_string();
+    ids.insert(late_number.clone(), late_id);
+    numbers.push(("2026-03-04".into(), late_number));
+
+    let cases = [
+        (
+            "created_from=2026-03-03&created_to=2026-03-05",
+            "2026-03-03",
+            "2026-03-05",
+        ),
+        (
+            "created_from=2026-03-05&created_to=2026-03-07",
+            "2026-03-05",
+            "2026-03-07",
+        ),
+        (
+            "created_from=2026-03-02&created_to=2026-03-03",
+            "2026-03-02",
+            "2026-03-03",
+        ),
+        ("created_from=2026-03-04", "2026-03-04", "9999"),
+        ("created_to=2026-03-04", "0000", "2026-03-04"),
+        ("created_from=2026-03-07", "2026-03-07", "9999"),
+    ];
+    for (query, from, to) in cases {
+        let wanted: BTreeSet<String> = numbers
+            .iter()
+            .filter(|(day, _)| day.as_str() >= from && day.as_str() < to)
+            .map(|(_, number)| number.clone())
+            .collect();
+        // The list, two at a time, newest id first.
+        let mut listed = Vec::new();
+        let mut cursor = String::new();
+        loop {
+            let page = app
+                .get(
+                    &format!("/api/v1/tickets?limit=2&{query}{cursor}"),
+                    Some(&w.admin.token),
+                )
+                .await
+                .expect(200);
+            for t in page["items"].as_array().expect("items") {
+                listed.push(t["number"].as_str().expect("number").to_string());
+            }
+            match page["next_cursor"].as_str() {
+                Some(c) => cursor = format!("&cursor={c}"),
+                None => break,
+            }
+        }
+        let in_order: Vec<&String> = listed.iter().map(|n| &ids[n]).collect();
+        let mut sorted = in_order.clone();
+        sorted.sort_by(|a, b| b.cmp(a));
+        assert_eq!(in_order, sorted, "{query}: newest id first");
+        assert_eq!(listed.len(), wanted.len(), "{query}: {listed:?}");
+        assert_eq!(
+            listed.into_iter().collect::<BTreeSet<_>>(),
+            wanted,
+            "{query}"
+        );
+        // The ledger of the period.
+        let csv = download(&app, &format!("/api/v1/ledger.csv?{query}"), &w.admin).await;
+        assert_eq!(csv.status, 200, "{query}");
+        let lines = csv_lines(&csv.bytes);
+        let ledger: Vec<String> = lines[1..]
+            .iter()
+            .map(|l| l.split(',').next().expect("number").to_string())
+            .collect();
+        assert_eq!(ledger.len(), wanted.len(), "{query}: {ledger:?}");
+        assert_eq!(
+            ledger.into_iter().collect::<BTreeSet<_>>(),
+            wanted,
+            "{query}"
+        );
+    }
+}
+
 /// The ledger's CSV is gzipped, as it streams, for a client that accepts gzip, and only then
 /// (brotli is not offered for it): the same bytes once decoded.
 async fn the_ledger_csv_is_gzipped_when_accepted(app: TestApp) {
@@ -295,6 +405,7 @@ async fn the_ledger_csv_is_gzipped_when_accepted(app: TestApp) {
 }
 
 both_backends!(
+    a_period_reads_the_tickets_filed_in_it,
     the_ledger_csv_is_gzipped_when_accepted,
     the_ledger_downloads_as_csv_and_xlsx,
     the_monthly_assessment_has_the_figures_the_ranking_and_a_sheet_per_department,

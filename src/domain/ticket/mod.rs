@@ -4,6 +4,7 @@
 //! statuses are in [`rules`].
 
 pub mod apply;
+pub mod ids;
 pub mod rules;
 pub mod state;
 pub mod timeline;

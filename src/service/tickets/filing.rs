@@ -7,9 +7,7 @@ use chrono::{DateTime, Utc};
 use crate::auth::Principal;
 use crate::db::enterprises::EnterpriseRow;
 use crate::db::tickets::{self as ticket_db, DaySequences};
-use crate::db::{
-    DbConnection, categories, enterprises, idempotency, new_id, stats_cells, ticket_events,
-};
+use crate::db::{DbConnection, categories, enterprises, idempotency, stats_cells, ticket_events};
 use crate::domain::text;
 use crate::domain::ticket::state::{Filing, Ticket};
 use crate::domain::ticket::timeline::{self, Entry, EventData};
@@ -223,7 +221,7 @@ pub fn file(
         &options.day_sequences,
     )?;
     let filed = Ticket::filed(Filing {
-        id: new_id(),
+        id: ticket::ids::filed_at(now),
         number: ticket::format_number(&options.number_prefix, day, sequence),
         kind: input.kind,
         title: input.title,
