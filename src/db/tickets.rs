@@ -267,6 +267,21 @@ fn period_ids(from: Option<&str>, to: Option<&str>) -> (Option<String>, Option<S
     (bound(from, -ids::SLACK), bound(to, ids::SLACK))
 }
 
+/// The one lower and the one upper bound of the ids a filter reads: its period's (see
+/// [`period_ids`]), its own and the page cursor's, the tightest of each. One bound a side,
+/// because SQLite walks an index from one `id < ?` and checks any other row by row: with the
+/// period's end and a cursor both in the SQL, every page of a long export walked down from the
+/// period's end again.
+fn id_bounds(filter: &TicketFilter) -> (Option<String>, Option<String>) {
+    let (from, to) = period_ids(filter.created_from.as_deref(), filter.created_to.as_deref());
+    let from = [from, filter.id_from.clone()].into_iter().flatten().max();
+    let before = [to, filter.id_to.clone(), filter.before_id.clone()]
+        .into_iter()
+        .flatten()
+        .min();
+    (from, before)
+}
+
 /// Statuses in which a deadline runs, as stored.
 fn handling_statuses() -> Vec<TicketStatus> {
     TicketStatus::ALL
@@ -385,13 +400,12 @@ macro_rules! scoped_and_filtered {
         if let Some(v) = &filter.created_to {
             query = query.filter(tickets::created_at.lt(v.clone()));
         }
-        let (id_from, id_to) =
-            period_ids(filter.created_from.as_deref(), filter.created_to.as_deref());
-        if let Some(v) = id_from.as_ref().or(filter.id_from.as_ref()) {
-            query = query.filter(tickets::id.ge(v.clone()));
+        let (id_from, id_before) = id_bounds(filter);
+        if let Some(v) = id_from {
+            query = query.filter(tickets::id.ge(v));
         }
-        if let Some(v) = id_to.as_ref().or(filter.id_to.as_ref()) {
-            query = query.filter(tickets::id.lt(v.clone()));
+        if let Some(v) = id_before {
+            query = query.filter(tickets::id.lt(v));
         }
         match &filter.overdue {
             Some((true, now)) => {
@@ -414,9 +428,6 @@ macro_rules! scoped_and_filtered {
                 .filter(tickets::status.eq_any(handling_statuses()))
                 .filter(tickets::due_at.ge(now.clone()))
                 .filter(tickets::due_at.lt(until.clone()));
-        }
-        if let Some(before) = &filter.before_id {
-            query = query.filter(tickets::id.lt(before.clone()));
         }
         in_scope.then_some(query)
     }};
