@@ -28,6 +28,30 @@ const BUILT_IN: &[(&str, &str)] = &[
         include_str!("../../config/templates/ticket_assigned.txt"),
     ),
     (
+        "ticket_accepted.txt",
+        include_str!("../../config/templates/ticket_accepted.txt"),
+    ),
+    (
+        "ticket_assigned_enterprise.txt",
+        include_str!("../../config/templates/ticket_assigned_enterprise.txt"),
+    ),
+    (
+        "ticket_progress.txt",
+        include_str!("../../config/templates/ticket_progress.txt"),
+    ),
+    (
+        "ticket_reopened_enterprise.txt",
+        include_str!("../../config/templates/ticket_reopened_enterprise.txt"),
+    ),
+    (
+        "ticket_closed_unrated.txt",
+        include_str!("../../config/templates/ticket_closed_unrated.txt"),
+    ),
+    (
+        "ticket_extended.txt",
+        include_str!("../../config/templates/ticket_extended.txt"),
+    ),
+    (
         "ticket_returned.txt",
         include_str!("../../config/templates/ticket_returned.txt"),
     ),
@@ -259,6 +283,23 @@ impl Templates {
             text,
             html,
         })
+    }
+
+    /// The event's in-app message (站内消息): the e-mail's subject without the leading
+    /// `【site】` (the message centre is the site), and the SMS text.
+    pub fn render_in_app(
+        &self,
+        event: NotifyEvent,
+        values: &MessageValues,
+    ) -> Result<(String, String), minijinja::Error> {
+        let [subject, sms] = self.blocks(event, values, ["subject", "sms"])?;
+        let subject = one_line(&subject);
+        let site = values.get("site").map_or("", String::as_str);
+        let title = subject
+            .strip_prefix(&format!("【{site}】"))
+            .map_or(subject.as_str(), str::trim_start)
+            .to_string();
+        Ok((title, one_line(&sms)))
     }
 
     /// The event's SMS text (for the `log` and `http` providers).
