@@ -286,7 +286,8 @@ impl Templates {
     }
 
     /// The event's in-app message (站内消息): the e-mail's subject without the leading
-    /// `【site】` (the message centre is the site), and the SMS text.
+    /// `【site】` (the message centre is the site), and the SMS text without its links (the
+    /// message opens its ticket).
     pub fn render_in_app(
         &self,
         event: NotifyEvent,
@@ -299,7 +300,19 @@ impl Templates {
             .strip_prefix(&format!("【{site}】"))
             .map_or(subject.as_str(), str::trim_start)
             .to_string();
-        Ok((title, one_line(&sms)))
+        // The message opens its ticket: the links the SMS carries are left out.
+        let mut text = one_line(&sms);
+        for key in ["rate_url", "url"] {
+            if let Some(link) = values.get(key).filter(|l| !l.is_empty()) {
+                text = text.replace(link.as_str(), "");
+            }
+        }
+        let text = text
+            .trim_end_matches([' ', '：', ':'])
+            .trim_end_matches("详情")
+            .trim_end_matches([' ', '：', ':', '，', ','])
+            .to_string();
+        Ok((title, text))
     }
 
     /// The event's SMS text (for the `log` and `http` providers).

@@ -243,6 +243,11 @@ async fn enterprise_hears_of_every_step(app: TestApp) {
             !title.starts_with('【'),
             "the site's name is left out: {title}"
         );
+        let body = m["body"].as_str().expect("body");
+        assert!(
+            !body.contains("http"),
+            "the message opens its ticket, no link: {body}"
+        );
     }
     assert_eq!(
         list["items"][7]["title"],

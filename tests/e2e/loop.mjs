@@ -81,6 +81,16 @@ async function atHash(page, pattern, what) {
 }
 
 /** The status tag shown in `scope` reads the status (data-status and the Chinese label). */
+/** The header's unread badge shows `n` (hidden at 0). */
+async function badgeIs(page, n, what) {
+  await eventually(async () => {
+    const badge = page.getByTestId('messages-badge').first();
+    if (!(await badge.count())) return false;
+    if (n === 0) return !(await badge.isVisible());
+    return (await badge.isVisible()) && (await badge.textContent()).trim() === String(n);
+  }, `the unread badge shows ${n}: ${what}`);
+}
+
 async function expectStatus(scope, status, what) {
   const tag = scope.locator(`[data-status="${status}"]`);
   await visible(tag, `${what}: status ${status} (${STATUS_TEXT[status]})`);
@@ -561,6 +571,35 @@ async function main() {
       await textMatches(tid(entPage, 'ticket-resolution'), state.resolution, 'the resolution');
       await visible(tid(entPage, 'rate-open'), 'the 去评价 button');
     });
+    // 站内消息: each step of the ticket so far told the enterprise (accepted, assigned,
+    // resolved), in its message centre, and the header's badge counts what is unread.
+    await step('the badge counts the messages of each step, the home shows the latest', async () => {
+      await entPage.goto('/#/e');
+      await badgeIs(entPage, 3, 'three steps told (受理, 交办, 办结)');
+      await visible(tid(entPage, 'home-messages'), 'the latest unread messages on the home');
+      checkEqual(await tid(entPage, 'home-messages').getByTestId('message-item').count(), 3, 'messages on the home');
+      await shot(entPage, 'enterprise-home-messages.png');
+    });
+    await step('the message centre lists every step, newest first', async () => {
+      await tid(entPage, 'messages-bell').click();
+      await atHash(entPage, /^#\/messages$/, 'the message centre');
+      const items = tid(entPage, 'messages-list').getByTestId('message-item');
+      await eventually(async () => (await items.count()) === 3, 'three messages listed');
+      const events = await items.evaluateAll((els) => els.map((e) => e.dataset.event));
+      checkEqual(events.join(','), 'ticket_resolved,ticket_assigned_enterprise,ticket_accepted', 'the events listed');
+      for (let i = 0; i < 3; i += 1) {
+        await textMatches(items.nth(i).getByTestId('message-title'), state.ticket.number, `message ${i} names the ticket`);
+      }
+      await shot(entPage, 'enterprise-messages.png');
+    });
+    await step('mark one read; open another, which opens its ticket', async () => {
+      const items = tid(entPage, 'messages-list').getByTestId('message-item');
+      await items.nth(0).getByTestId('message-read').click();
+      await badgeIs(entPage, 2, 'after marking one read');
+      await items.nth(2).click();
+      await atHash(entPage, new RegExp(`^#/e/tickets/${state.ticket.id}$`), 'the ticket of the message');
+      await badgeIs(entPage, 1, 'after opening one');
+    });
     await step('rate 满意', async () => {
       await tid(entPage, 'rate-open').click();
       await atHash(entPage, /\/rate$/, 'the rating page');
@@ -572,6 +611,13 @@ async function main() {
       await expectStatus(tid(entPage, 'ticket-status'), 'closed', 'after rating');
       await textMatches(tid(entPage, 'ticket-rating'), '满意', 'the rating shown');
       state.rated = true;
+    });
+    await step('mark all read: the badge goes', async () => {
+      await openHash(entPage, '#/messages');
+      await tid(entPage, 'messages-tab-unread').click();
+      await eventually(async () => (await tid(entPage, 'messages-list').getByTestId('message-item').count()) === 1, 'one unread listed');
+      await tid(entPage, 'messages-read-all').click();
+      await badgeIs(entPage, 0, 'after marking all read');
     });
     await buttonsStep('closed');
   });

@@ -51,8 +51,9 @@ export function messageItem(m, onRead) {
     type: 'button', class: 'btn btn-ghost btn-small', 'data-testid': 'message-read',
     onclick: async (e) => {
       e.preventDefault(); e.stopPropagation();
-      e.currentTarget.disabled = true;
-      try { const read = await markRead(m); if (onRead) onRead(read); } catch (err) { toast(errorMessage(err), 'error'); }
+      const btn = e.currentTarget;
+      btn.disabled = true;
+      try { const read = await markRead(m); if (onRead) onRead(read); } catch (err) { btn.disabled = false; toast(errorMessage(err), 'error'); }
     },
   }, t('msg.markRead')) : null;
   return h('a', {
@@ -96,13 +97,14 @@ export async function messagesPage() {
   const readAll = h('button', {
     type: 'button', class: 'btn', 'data-testid': 'messages-read-all',
     onclick: async (e) => {
-      e.currentTarget.disabled = true;
+      const btn = e.currentTarget;
+      btn.disabled = true;
       try {
         await api('POST', '/messages/read-all');
         setUnread(0);
         toast(t('msg.allRead'), 'success');
         await load(true);
-      } catch (err) { toast(errorMessage(err), 'error'); } finally { e.currentTarget.disabled = false; }
+      } catch (err) { toast(errorMessage(err), 'error'); } finally { btn.disabled = false; }
     },
   }, t('msg.readAll'));
 
