@@ -9,7 +9,12 @@
 //   a new enterprise registers (SMS code), files a request with a photo, sees it listed;
 //   the dispatcher accepts it and assigns it with the department and cadre pickers; the cadre
 //   signs for it and resolves it; the enterprise rates it 满意; the admin's dashboard shows
-//   the satisfaction rate change. Then: an XSS title shows as text (enterprise and staff
+//   the satisfaction rate change. The enterprise's message centre (站内消息) shows each step
+//   told (受理, 交办, 办结): the header's badge counts them, the home shows the latest, one is
+//   marked read, one opened (its ticket), all marked read; then a ticket taken over the API
+//   through every step (accepted, assigned, a public progress note, an extension approved,
+//   resolved, reopened, resolved, closed unrated) shows its eight messages, newest first, and
+//   the badge moves by eight. Then: an XSS title shows as text (enterprise and staff
 //   pages), an upload over 10 MiB is refused with a clear message and nothing is attached,
 //   another enterprise's attachment is refused (404) and no image shows; the enterprise's
 //   sessions fetched no staff or admin file; and no console error, CSP violation or dialog
@@ -26,7 +31,8 @@
 //   - readSmsCode: the SMS code, from the stand-in SMS gateway (the person's phone);
 //   - fixtureUnsatisfiedClosedTicket: a precondition for the dashboard check (below);
 //   - the button checks read each ticket over the API as each reader, and make their
-//     rejected, withdrawn and waiting-extension requests over the API.
+//     rejected, withdrawn and waiting-extension requests over the API;
+//   - the message centre's second ticket is taken through its steps over the API.
 //
 // Exit status 0 when every scenario passed; failures print the step, the reason and the
 // paths of screenshots of every page open at that moment.
@@ -669,6 +675,53 @@ async function main() {
       await act(readers.cadre, 'sign');
       await apiOk('POST', `/tickets/${tk.id}/extensions`, { token: await readers.cadre.token(), body: { working_days: 2, reason: `e2e ${RUN}：设备到货延迟。` } }, [201]);
       await expectButtons(everyone, tk.id, 'in_progress');
+    });
+  });
+
+  await scenario('enterprise: the message centre tells every step of a ticket\'s life', async () => {
+    watchPages(entPage);
+    needs('enterprise', 'categoryId', 'powerDepartment', 'cadreId');
+    const unreadNow = async () => (await apiOk('GET', '/messages/unread-count', { token: await readers.enterprise.token() }, [200])).unread;
+    const before = await step('the unread count before', unreadNow);
+    const tk = await step('a ticket taken through every step (over the API)', async () => {
+      const t = await apiOk('POST', '/tickets', {
+        token: await readers.enterprise.token(),
+        body: { kind: 'problem', category_id: state.categoryId, title: `消息中心 ${RUN}`, description: `e2e ${RUN}` },
+      });
+      const act = async (who, action, body = {}) => apiOk('POST', `/tickets/${t.id}/${action}`, { token: await who.token(), body }, [200]);
+      await act(readers.dispatcher, 'accept');
+      await act(readers.dispatcher, 'assign', { department_id: state.powerDepartment, assignee_id: state.cadreId });
+      await act(readers.cadre, 'sign');
+      await act(readers.cadre, 'progress', { note: '内部协调。', public: false });
+      await act(readers.cadre, 'progress', { note: '已到现场勘查。' });
+      const ext = await apiOk('POST', `/tickets/${t.id}/extensions`, { token: await readers.cadre.token(), body: { working_days: 2, reason: '设备到货延迟。' } }, [201]);
+      await apiOk('POST', `/tickets/${t.id}/extensions/${ext.id}/approve`, { token: await readers.dispatcher.token(), body: { note: '同意。' } }, [200]);
+      await act(readers.cadre, 'resolve', { resolution: '已接通。' });
+      await act(readers.enterprise, 'revisit', { rating: 'unsatisfied', comment: '电压不稳。' });
+      await act(readers.cadre, 'resolve', { resolution: '已更换变压器。' });
+      await act(readers.dispatcher, 'close', { reason: '企业未评价。' });
+      return t;
+    });
+    await step('the badge counts the eight new messages', async () => {
+      await openHash(entPage, '#/e');
+      await badgeIs(entPage, before + 8, 'eight steps told');
+    });
+    await step('the message centre lists each step of the ticket, newest first', async () => {
+      await openHash(entPage, '#/messages');
+      const items = entPage.locator(`[data-testid="message-item"][data-ticket="${tk.id}"]`);
+      await eventually(async () => (await items.count()) === 8, 'eight messages of the ticket');
+      const events = await items.evaluateAll((els) => els.map((e) => e.dataset.event));
+      checkEqual(events.join(','), [
+        'ticket_closed_unrated', 'ticket_resolved', 'ticket_reopened_enterprise', 'ticket_resolved',
+        'ticket_extended', 'ticket_progress', 'ticket_assigned_enterprise', 'ticket_accepted',
+      ].join(','), 'the events of the ticket');
+      await textMatches(items.nth(5), '已到现场勘查', 'the public progress note');
+      await shot(entPage, 'enterprise-messages-life.png');
+    });
+    await step('mark all read: the badge goes', async () => {
+      await tid(entPage, 'messages-read-all').click();
+      await badgeIs(entPage, 0, 'after marking all read');
+      checkEqual(await unreadNow(), 0, 'the unread count of the API');
     });
   });
 

@@ -8,7 +8,7 @@
 //   messageItem(m, onRead) → Node     one message as a list cell.
 //
 // Test ids (stable, for tests/e2e):
-//   messages-list message-item (data-id, data-event, data-unread) message-title message-read
+//   messages-list message-item (data-id, data-ticket, data-event, data-unread) message-title message-read
 //   messages-read-all messages-tab-all messages-tab-unread messages-more
 
 import { h } from './dom.js';
@@ -58,7 +58,7 @@ export function messageItem(m, onRead) {
   }, t('msg.markRead')) : null;
   return h('a', {
     class: ['list-item', 'message-item', unread && 'unread'], href: `#/t/${encodeURIComponent(m.ticket_id)}`,
-    'data-testid': 'message-item', 'data-id': m.id, 'data-event': m.event, 'data-unread': unread ? '1' : '0', onclick: open,
+    'data-testid': 'message-item', 'data-id': m.id, 'data-ticket': m.ticket_id, 'data-event': m.event, 'data-unread': unread ? '1' : '0', onclick: open,
   },
   h('div', { class: 'ti-head' },
     h('div', { class: 'ti-title message-title', 'data-testid': 'message-title' }, unread ? h('span', { class: 'dot', 'aria-label': t('msg.unread') }) : null, m.title)),
