@@ -450,6 +450,30 @@ mod tests {
     }
 
     #[test]
+    fn in_app_messages_leave_out_the_site_and_the_links() {
+        let t = built_in();
+        let values = sample_values();
+        for &event in NotifyEvent::ALL {
+            let (title, text) = t.render_in_app(event, &values).expect("renders");
+            assert!(title.contains("QYS20261122000123"), "{event}: {title}");
+            assert!(!title.starts_with('【'), "{event}: {title}");
+            assert!(!text.contains("http"), "{event}: {text}");
+            assert!(
+                !text.ends_with('：') && !text.ends_with("详情"),
+                "{event}: {text}"
+            );
+        }
+        let (title, text) = t
+            .render_in_app(NotifyEvent::TicketAccepted, &values)
+            .expect("renders");
+        assert_eq!(title, "您的诉求已受理，工单号 QYS20261122000123");
+        assert!(
+            text.starts_with("您的诉求已受理，工单号QYS20261122000123"),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn the_assignment_message_names_the_deadline_and_link() {
         let r = built_in()
             .render_email(NotifyEvent::TicketAssigned, &sample_values())
