@@ -10,7 +10,7 @@
 //   the dispatcher accepts it and assigns it with the department and cadre pickers; the cadre
 //   signs for it and resolves it; the enterprise rates it 满意; the admin's dashboard shows
 //   the satisfaction rate change. The enterprise's message centre (站内消息) shows each step
-//   told (受理, 交办, 办结): the header's badge counts them, the home shows the latest, one is
+//   told (受理, 交办, a public progress note the cadre's form made public by default, 办结): the header's badge counts them, the home shows the latest, one is
 //   marked read, one opened (its ticket), all marked read; then a ticket taken over the API
 //   through every step (accepted, assigned, a public progress note, an extension approved,
 //   resolved, reopened, resolved, closed unrated) shows its eight messages, newest first, and
@@ -555,6 +555,14 @@ async function main() {
       await expectStatus(tid(cadrePage, 'ticket-status'), 'in_progress', 'after signing');
     });
     await buttonsStep('in_progress');
+    await step('record progress: the form starts 企业可见 (the configured default)', async () => {
+      await tid(cadrePage, 'action-progress').click();
+      await visible(cadrePage.locator('[data-testid="form-dialog"][data-action="progress"]'), 'the progress dialog');
+      check(await tid(cadrePage, 'progress-public').isChecked(), 'the progress form starts public (tickets.progress_public_by_default)');
+      await tid(cadrePage, 'progress-note').fill('已到现场查看线路。');
+      await tid(cadrePage, 'dialog-ok').click();
+      await expectStatus(tid(cadrePage, 'ticket-status'), 'in_progress', 'after the progress note');
+    });
     await step('resolve (办结)', async () => {
       await tid(cadrePage, 'action-resolve').click();
       await visible(cadrePage.locator('[data-testid="form-dialog"][data-action="resolve"]'), 'the resolve dialog');
@@ -577,11 +585,12 @@ async function main() {
       await textMatches(tid(entPage, 'ticket-resolution'), state.resolution, 'the resolution');
       await visible(tid(entPage, 'rate-open'), 'the 去评价 button');
     });
-    // 站内消息: each step of the ticket so far told the enterprise (accepted, assigned,
-    // resolved), in its message centre, and the header's badge counts what is unread.
+    // 站内消息: each step of the ticket so far told the enterprise (accepted, assigned, the
+    // public progress note, resolved), in its message centre, and the header's badge counts
+    // what is unread.
     await step('the badge counts the messages of each step, the home shows the latest', async () => {
       await entPage.goto('/#/e');
-      await badgeIs(entPage, 3, 'three steps told (受理, 交办, 办结)');
+      await badgeIs(entPage, 4, 'four steps told (受理, 交办, 进展, 办结)');
       await visible(tid(entPage, 'home-messages'), 'the latest unread messages on the home');
       checkEqual(await tid(entPage, 'home-messages').getByTestId('message-item').count(), 3, 'messages on the home');
       await shot(entPage, 'enterprise-home-messages.png');
@@ -590,10 +599,11 @@ async function main() {
       await tid(entPage, 'messages-bell').click();
       await atHash(entPage, /^#\/messages$/, 'the message centre');
       const items = tid(entPage, 'messages-list').getByTestId('message-item');
-      await eventually(async () => (await items.count()) === 3, 'three messages listed');
+      await eventually(async () => (await items.count()) === 4, 'four messages listed');
       const events = await items.evaluateAll((els) => els.map((e) => e.dataset.event));
-      checkEqual(events.join(','), 'ticket_resolved,ticket_assigned_enterprise,ticket_accepted', 'the events listed');
-      for (let i = 0; i < 3; i += 1) {
+      checkEqual(events.join(','), 'ticket_resolved,ticket_progress,ticket_assigned_enterprise,ticket_accepted', 'the events listed');
+      await textMatches(items.nth(1), '已到现场查看线路', 'the progress note told');
+      for (let i = 0; i < 4; i += 1) {
         await textMatches(items.nth(i).getByTestId('message-title'), state.ticket.number, `message ${i} names the ticket`);
       }
       await shot(entPage, 'enterprise-messages.png');
@@ -601,10 +611,10 @@ async function main() {
     await step('mark one read; open another, which opens its ticket', async () => {
       const items = tid(entPage, 'messages-list').getByTestId('message-item');
       await items.nth(0).getByTestId('message-read').click();
-      await badgeIs(entPage, 2, 'after marking one read');
-      await items.nth(2).click();
+      await badgeIs(entPage, 3, 'after marking one read');
+      await items.nth(3).click();
       await atHash(entPage, new RegExp(`^#/e/tickets/${state.ticket.id}$`), 'the ticket of the message');
-      await badgeIs(entPage, 1, 'after opening one');
+      await badgeIs(entPage, 2, 'after opening one');
     });
     await step('rate 满意', async () => {
       await tid(entPage, 'rate-open').click();
@@ -621,7 +631,7 @@ async function main() {
     await step('mark all read: the badge goes', async () => {
       await openHash(entPage, '#/messages');
       await tid(entPage, 'messages-tab-unread').click();
-      await eventually(async () => (await tid(entPage, 'messages-list').getByTestId('message-item').count()) === 1, 'one unread listed');
+      await eventually(async () => (await tid(entPage, 'messages-list').getByTestId('message-item').count()) === 2, 'two unread listed');
       await tid(entPage, 'messages-read-all').click();
       await badgeIs(entPage, 0, 'after marking all read');
     });
