@@ -67,8 +67,8 @@ pub struct MarkedRead {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct MessageListQuery {
-    /// Only the unread (true), or every message (false, the default).
-    pub unread: Option<bool>,
+    /// Only the unread (`true`), or every message (`false`, the default).
+    pub unread: Option<String>,
     /// Page size, 1 to 100 (default 20).
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
@@ -89,7 +89,11 @@ pub async fn list_messages(
     let q = query.into_inner();
     let limit = page_limit(&state, q.limit)?;
     let before = cursor_id(q.cursor.as_deref())?;
-    let unread = q.unread.unwrap_or(false);
+    let unread = match q.unread.as_deref().map(str::trim) {
+        None | Some("" | "false") => false,
+        Some("true") => true,
+        Some(_) => return Err(AppError::invalid_query("unread", "must be true or false")),
+    };
     let page = state
         .read(move |c| messages::list(c, &who, unread, before.as_deref(), limit))
         .await?;
