@@ -330,107 +330,101 @@ impl Outbox {
                 read.as_ref()
             }
         };
+        // Who hears of each event first, so that the hourly limits are read once for the
+        // entry (one round trip, however many events it raises).
+        let mut heard: Vec<(NotifyEvent, Vec<Recipient>)> = Vec::with_capacity(kinds.len());
+        for &kind in kinds {
+            if !self.inner.disabled.contains(&kind) {
+                heard.push((kind, recipients(conn, kind.audience(), ticket, enterprise)?));
+            }
+        }
         // Each (channel, address) and each reader once, though a person may be reached as
-        // several recipients, or by several events of the entry.
+        // several recipients, or by several events of the entry (by the first).
         let mut seen_addresses = BTreeSet::new();
         let mut seen_readers = BTreeSet::new();
-        let mut values: Option<MessageValues> = None;
-        let mut rows = Vec::new();
-        let mut inbox = Vec::new();
-        let mut queued = 0;
-        for &kind in kinds {
-            if self.inner.disabled.contains(&kind) {
-                continue;
-            }
-            let recipients = recipients(conn, kind.audience(), ticket, enterprise)?;
-            let mut messages = Vec::new();
-            let mut readers = Vec::new();
-            for r in &recipients {
+        let mut messages = Vec::new();
+        let mut readers = Vec::new();
+        for (kind, recipients) in &heard {
+            for r in recipients {
                 for (channel, address, on) in [
                     (NotifyChannel::Email, r.email.as_ref(), self.inner.email_on),
                     (NotifyChannel::Sms, r.phone.as_ref(), self.inner.sms_on),
                 ] {
                     if let Some(address) = address.filter(|_| on)
-                        && seen_addresses.insert((channel, address.clone()))
+                        && seen_addresses.insert((channel, address.as_str()))
                     {
-                        messages.push((r, channel, address.as_str()));
+                        messages.push((*kind, r, channel, address.as_str()));
                     }
                 }
                 if r.in_app
                     && let Some(user_id) = &r.user_id
-                    && seen_readers.insert(user_id.clone())
+                    && seen_readers.insert(user_id.as_str())
                 {
-                    readers.push((r, user_id));
+                    readers.push((*kind, r, user_id.as_str()));
                 }
             }
-            if messages.is_empty() && readers.is_empty() {
-                tracing::debug!(ticket = %ticket.number, event = %kind, "nobody to notify");
-                continue;
+        }
+        if messages.is_empty() && readers.is_empty() {
+            tracing::debug!(ticket = %ticket.number, "nobody to notify");
+            return Ok(0);
+        }
+        let values = self.values(conn, ticket, event, enterprise, known.category_name)?;
+        let recent = if messages.is_empty() {
+            HashMap::new()
+        } else {
+            let hour_ago = time::format(now - chrono::Duration::hours(1));
+            let addresses: Vec<(NotifyChannel, &str)> = messages
+                .iter()
+                .map(|(_, _, channel, address)| (*channel, *address))
+                .collect();
+            notifications::recent_counts(conn, &addresses, &hour_ago)?
+        };
+        let mut rows = Vec::with_capacity(messages.len());
+        let mut queued = 0;
+        for (kind, r, channel, address) in messages {
+            let mut values = values.clone();
+            values.insert("recipient", r.name.clone());
+            let sent_lately = recent
+                .get(&(channel, address.to_string()))
+                .copied()
+                .unwrap_or(0);
+            let row = self.message(
+                kind,
+                channel,
+                r,
+                address,
+                &values,
+                ticket,
+                event,
+                now,
+                sent_lately,
+            );
+            if row.status == NotifyStatus::Pending {
+                queued += 1;
+                self.inner.metrics.count(channel, Outcome::Queued);
+                self.inner.queued_since_wake.store(true, Ordering::Release);
             }
-            let values = match &mut values {
-                Some(v) => &*v,
-                None => &*values.insert(self.values(
-                    conn,
-                    ticket,
-                    event,
-                    enterprise,
-                    known.category_name,
-                )?),
-            };
-            let recent = if messages.is_empty() {
-                HashMap::new()
-            } else {
-                let hour_ago = time::format(now - chrono::Duration::hours(1));
-                let addresses: Vec<(NotifyChannel, &str)> = messages
-                    .iter()
-                    .map(|(_, channel, address)| (*channel, *address))
-                    .collect();
-                notifications::recent_counts(conn, &addresses, &hour_ago)?
-            };
-            for (r, channel, address) in messages {
-                let mut values = values.clone();
-                values.insert("recipient", r.name.clone());
-                let sent_lately = recent
-                    .get(&(channel, address.to_string()))
-                    .copied()
-                    .unwrap_or(0);
-                let row = self.message(
-                    kind,
-                    channel,
-                    r,
-                    address,
-                    &values,
-                    ticket,
-                    event,
-                    now,
-                    sent_lately,
-                );
-                if row.status == NotifyStatus::Pending {
-                    queued += 1;
-                    self.inner.metrics.count(channel, Outcome::Queued);
-                    self.inner.queued_since_wake.store(true, Ordering::Release);
-                }
-                rows.push(row);
-            }
-            for (r, user_id) in readers {
-                let mut values = values.clone();
-                values.insert("recipient", r.name.clone());
-                match self.inner.templates.render_in_app(kind, &values) {
-                    Ok((title, body)) => inbox.push(MessageRow {
-                        id: new_id(),
-                        user_id: user_id.clone(),
-                        ticket_id: ticket.id.clone(),
-                        event: kind,
-                        event_seq: event.seq,
-                        title,
-                        body,
-                        created_at: time::format(now),
-                        read_at: None,
-                    }),
-                    // The templates rendered at start-up; the outbox rows say it too.
-                    Err(e) => {
-                        tracing::error!(event = %kind, error = %e, "an in-app message could not be rendered");
-                    }
+            rows.push(row);
+        }
+        let mut inbox = Vec::with_capacity(readers.len());
+        for (kind, r, user_id) in readers {
+            let mut values = values.clone();
+            values.insert("recipient", r.name.clone());
+            match self.inner.templates.render_in_app(kind, &values) {
+                Ok((title, body)) => inbox.push(MessageRow {
+                    id: new_id(),
+                    user_id: user_id.to_string(),
+                    ticket_id: ticket.id.clone(),
+                    event: kind,
+                    event_seq: event.seq,
+                    title,
+                    body,
+                    created_at: time::format(now),
+                    read_at: None,
+                }),
+                // The templates rendered at start-up; a failure now is worth a loud log.
+                Err(e) => {
+                    tracing::error!(event = %kind, error = %e, "an in-app message could not be rendered");
                 }
             }
         }
