@@ -316,6 +316,29 @@ async fn each_event_can_be_turned_off(backend: Backend) {
     assert!(err.to_string().contains("ticket_teleported"), "{err}");
 }
 
+async fn in_app_messages_need_no_channel(backend: Backend) {
+    let app = spawn_app_with(backend, |s| {
+        s.notifications.email.transport = "off".into();
+        s.notifications.sms.provider = "off".into();
+    })
+    .await;
+    let w = app.world().await;
+    let id = app.assigned_ticket(&w, "仓储用地").await;
+    assert!(outbox(&app, &id).is_empty(), "no e-mail or SMS is queued");
+    assert_eq!(
+        events_of(&my_messages(&app, &w.cadre_a, "").await),
+        ["ticket_assigned"]
+    );
+    assert_eq!(
+        events_of(&my_messages(&app, &w.ent_a, "").await),
+        ["ticket_assigned_enterprise"]
+    );
+    assert_eq!(
+        events_of(&my_messages(&app, &w.liaison, "").await),
+        ["ticket_filed"]
+    );
+}
+
 /// Files and accepts `n` tickets of ent.a: n messages in its centre.
 async fn accepted(app: &TestApp, w: &World, n: usize) -> Vec<String> {
     let mut ids = Vec::new();
@@ -547,6 +570,8 @@ both_backends!(
 crate::tests!(
     #[each_backend]
     each_event_can_be_turned_off,
+    #[each_backend]
+    in_app_messages_need_no_channel,
     #[each_backend]
     progress_notes_follow_the_configured_default,
 );
