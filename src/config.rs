@@ -169,6 +169,8 @@ pub struct HttpSettings {
 pub struct TicketSettings {
     pub number_prefix: String,
     pub idempotency_ttl_hours: i64,
+    /// Whether a progress note is shown to the enterprise when the request does not say.
+    pub progress_public_by_default: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -194,6 +196,21 @@ pub struct NotificationSettings {
     pub retention_days: u32,
     pub email: EmailSettings,
     pub sms: SmsSettings,
+    /// Event name → its settings; an event not listed is on.
+    #[serde(default)]
+    pub events: BTreeMap<String, EventSettings>,
+}
+
+/// One notification event's settings (`notifications.events.<event>`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct EventSettings {
+    /// Off: the event writes no e-mail, SMS or in-app message.
+    #[serde(default = "yes")]
+    pub enabled: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 #[derive(Debug, Clone, Deserialize)]

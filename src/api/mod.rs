@@ -17,6 +17,7 @@ pub mod export;
 pub mod extensions;
 pub mod extract;
 pub mod health;
+pub mod messages;
 pub mod middleware;
 pub mod notifications;
 pub mod openapi;
@@ -188,7 +189,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(
                     resource("/notifications/{id}/retry")
                         .route(post().to(notifications::retry_notification)),
-                ),
+                )
+                .service(resource("/messages").route(get().to(messages::list_messages)))
+                .service(resource("/messages/unread-count").route(get().to(messages::unread_count)))
+                .service(resource("/messages/read-all").route(post().to(messages::mark_all_read)))
+                .service(resource("/messages/{id}/read").route(post().to(messages::mark_read))),
         )
         .default_service(web::to(no_such_endpoint));
 }

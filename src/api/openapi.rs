@@ -5,7 +5,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::api::{
     attachments, audit, auth, calendar, directory, enterprise_import, export, extensions, health,
-    notifications, stats, tickets, types, users,
+    messages, notifications, stats, tickets, types, users,
 };
 use crate::domain::notification::{NotifyChannel, NotifyEvent, NotifyStatus};
 use crate::domain::ticket::{
@@ -169,6 +169,10 @@ impl Modify for CommonResponses {
         notifications::notification_counts,
         notifications::get_notification,
         notifications::retry_notification,
+        messages::list_messages,
+        messages::unread_count,
+        messages::mark_read,
+        messages::mark_all_read,
         audit::list_audit,
     ),
     components(schemas(Role, TicketKind, TicketStatus, Channel, Rating, Action, Priority, AllowedAction, ExtensionStatus, NotifyChannel, NotifyStatus, NotifyEvent, types::ErrorResponse)),
@@ -178,6 +182,7 @@ impl Modify for CommonResponses {
         (name = "ticket actions", description = "The workflow: accept, assign, sign, resolve, revisit…"),
         (name = "auth", description = "Sign-in, tokens and your own account"),
         (name = "notifications", description = "The e-mail and SMS outbox (administrators)"),
+        (name = "messages", description = "The message centre (站内消息): your own in-app messages, every role"),
         (name = "statistics", description = "The figures administrators watch: docs/kpi.md"),
         (name = "calendar", description = "Working days: public holidays and make-up working days"),
         (name = "attachments", description = "Photos and PDFs attached to tickets and comments"),

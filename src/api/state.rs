@@ -34,6 +34,7 @@ impl AppState {
             outbox: self.outbox.clone(),
             calendar: self.calendar.current(),
             deadlines: self.settings.deadlines.clone(),
+            progress_public_by_default: self.settings.tickets.progress_public_by_default,
         }
     }
 

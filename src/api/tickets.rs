@@ -130,9 +130,10 @@ pub struct EmptyRequest {}
 #[serde(deny_unknown_fields)]
 pub struct ProgressRequest {
     pub note: String,
-    /// Shown to the enterprise. Default false: a progress note is internal unless said.
-    #[serde(default)]
-    pub public: bool,
+    /// Shown to the enterprise (and the enterprise told of it). Absent:
+    /// `tickets.progress_public_by_default` (true unless configured otherwise; the ticket's
+    /// detail says which, as `progress_public_default`).
+    pub public: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -380,7 +381,11 @@ pub async fn get_ticket(
     let etag = format!("\"{}\"", detail.ticket.ticket.version);
     Ok(HttpResponse::Ok()
         .insert_header((actix_web::http::header::ETAG, etag))
-        .json(TicketDetailResponse::new(detail, &now)))
+        .json(TicketDetailResponse::new(
+            detail,
+            &now,
+            state.settings.tickets.progress_public_by_default,
+        )))
 }
 
 /// Comment on a ticket that is still open (not closed, rejected or withdrawn); enterprise users

@@ -361,6 +361,9 @@ pub struct TicketDetailResponse {
     pub enterprise_name: String,
     /// The names of the people the timeline, comments, revisits and assignee name, by user id.
     pub people: std::collections::BTreeMap<String, String>,
+    /// Whether a progress note is shown to the enterprise when its `public` is left out
+    /// (`tickets.progress_public_by_default`): where the progress form starts.
+    pub progress_public_default: bool,
 }
 
 /// An uploaded file; its bytes are at `GET /api/v1/attachments/{id}`.
@@ -396,8 +399,9 @@ impl From<AttachmentRow> for AttachmentResponse {
 }
 
 impl TicketDetailResponse {
-    pub fn new(detail: TicketDetail, now: &str) -> Self {
+    pub fn new(detail: TicketDetail, now: &str, progress_public_default: bool) -> Self {
         TicketDetailResponse {
+            progress_public_default,
             ticket: TicketResponse::new(detail.ticket, now),
             events: detail.events.into_iter().map(Into::into).collect(),
             comments: detail.comments.into_iter().map(Into::into).collect(),

@@ -141,6 +141,7 @@ impl Scheduler {
             outbox: self.outbox.clone(),
             calendar: self.calendar.current(),
             deadlines: self.settings.deadlines.clone(),
+            progress_public_by_default: self.settings.tickets.progress_public_by_default,
         };
         let d = &self.settings.deadlines;
         // Tickets read at a time: what a sweep takes of each kind (the rest is taken by the

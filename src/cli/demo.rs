@@ -378,7 +378,7 @@ fn seed_tickets(
         &done,
         ActionInput::Progress {
             note: "已联系企业，约定明日上午现场勘查。".into(),
-            public: true,
+            public: Some(true),
         },
     )?;
     act(

@@ -40,6 +40,7 @@ pub mod enterprises;
 pub mod extensions;
 pub mod idempotency;
 pub mod locks;
+pub mod messages;
 pub mod migrations;
 pub mod notifications;
 pub mod pool;

@@ -285,6 +285,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    messages (id) {
+        id -> Text,
+        user_id -> Text,
+        ticket_id -> Text,
+        event -> Text,
+        event_seq -> Integer,
+        title -> Text,
+        body -> Text,
+        created_at -> Text,
+        read_at -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(tickets -> enterprises (enterprise_id));
 diesel::joinable!(tickets -> categories (category_id));
 diesel::joinable!(ticket_events -> tickets (ticket_id));
@@ -306,6 +320,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     ticket_counters,
     notifications,
+    messages,
     calendar_years,
     extensions,
     attachments,

@@ -1,5 +1,5 @@
 //! Notifications as rules: the channels and statuses of the outbox, which ticket events notify
-//! whom, how long to wait before trying a failed delivery again, and how recipients are
+//! whom (an action may raise several events, one per audience), how long to wait before trying a failed delivery again, and how recipients are
 //! written in logs (masked).
 
 use std::time::Duration;
@@ -27,15 +27,23 @@ text_enum!(
 
 text_enum!(
     /// The ticket events that notify someone. Each has a message template and, for the SMS
-    /// gateways, a pre-approved template code.
+    /// gateways, a pre-approved template code, and can be turned off in the configuration.
+    /// Those named `…_enterprise`, and `ticket_accepted`, `ticket_progress`, `ticket_extended`
+    /// and `ticket_closed_unrated`, tell the filing enterprise; their twins without the suffix
+    /// tell the government's side.
     NotifyEvent {
         TicketFiled => "ticket_filed",
+        TicketAccepted => "ticket_accepted",
         TicketAssigned => "ticket_assigned",
+        TicketAssignedEnterprise => "ticket_assigned_enterprise",
+        TicketProgress => "ticket_progress",
         TicketReturned => "ticket_returned",
         TicketUrged => "ticket_urged",
         TicketResolved => "ticket_resolved",
         TicketReopened => "ticket_reopened",
+        TicketReopenedEnterprise => "ticket_reopened_enterprise",
         TicketRejected => "ticket_rejected",
+        TicketClosedUnrated => "ticket_closed_unrated",
         DeadlineReminder => "deadline_reminder",
         SignReminder => "sign_reminder",
         TicketOverdue => "ticket_overdue",
@@ -43,6 +51,7 @@ text_enum!(
         TicketEscalatedAdmins => "ticket_escalated_admins",
         ExtensionRequested => "extension_requested",
         ExtensionDecided => "extension_decided",
+        TicketExtended => "ticket_extended",
     }
 );
 
@@ -115,7 +124,8 @@ pub enum Audience {
     Dispatchers,
     /// The assignee (or, without one, the lead department's cadres) and the department head.
     HandlersAndHead,
-    /// The enterprise's contact on the ticket.
+    /// The filing enterprise: the ticket's contact number (SMS), and the filing user when it is
+    /// an enterprise's account (e-mail, in-app, and SMS to their own number if it differs).
     EnterpriseContact,
     /// The lead department's head.
     DepartmentHead,
@@ -124,37 +134,43 @@ pub enum Audience {
 }
 
 impl NotifyEvent {
-    /// The event a timeline entry raises, if any: `action` took the ticket to `to`, and (for
-    /// the scheduler's escalations) to `escalation_level`.
+    /// The events a timeline entry raises, each to its own audience (none, one, or the
+    /// government's side and the enterprise): `action` took the ticket to `to`, at
+    /// `escalation_level` (the scheduler's escalations), and its entry is `public` (shown to
+    /// the enterprise; a progress note tells the enterprise only then).
     pub fn of_action(
         action: Action,
         to: TicketStatus,
         escalation_level: i32,
-    ) -> Option<NotifyEvent> {
+        public: bool,
+    ) -> &'static [NotifyEvent] {
+        use NotifyEvent as E;
         match action {
-            Action::File => Some(NotifyEvent::TicketFiled),
-            Action::Assign => Some(NotifyEvent::TicketAssigned),
-            Action::Return => Some(NotifyEvent::TicketReturned),
-            Action::Urge => Some(NotifyEvent::TicketUrged),
-            Action::Resolve => Some(NotifyEvent::TicketResolved),
+            Action::File => &[E::TicketFiled],
+            Action::Accept => &[E::TicketAccepted],
+            Action::Assign => &[E::TicketAssigned, E::TicketAssignedEnterprise],
+            Action::Return => &[E::TicketReturned],
+            Action::Progress if public => &[E::TicketProgress],
+            Action::Urge => &[E::TicketUrged],
+            Action::Resolve => &[E::TicketResolved],
             // An unsatisfied rating sends the ticket back for rework (重办).
-            Action::Revisit if to == TicketStatus::InProgress => Some(NotifyEvent::TicketReopened),
-            Action::Reject => Some(NotifyEvent::TicketRejected),
-            Action::Remind => Some(NotifyEvent::DeadlineReminder),
-            Action::SignRemind => Some(NotifyEvent::SignReminder),
-            Action::Escalate => Some(match escalation_level {
-                ..=1 => NotifyEvent::TicketOverdue,
-                2 => NotifyEvent::TicketEscalated,
-                _ => NotifyEvent::TicketEscalatedAdmins,
-            }),
-            Action::ExtensionRequest => Some(NotifyEvent::ExtensionRequested),
-            Action::ExtensionApprove | Action::ExtensionDeny => Some(NotifyEvent::ExtensionDecided),
-            Action::Accept
-            | Action::Sign
-            | Action::Progress
-            | Action::Revisit
-            | Action::Close
-            | Action::Withdraw => None,
+            Action::Revisit if to == TicketStatus::InProgress => {
+                &[E::TicketReopened, E::TicketReopenedEnterprise]
+            }
+            Action::Reject => &[E::TicketRejected],
+            // Closed by the scheduler (or a dispatcher) with no rating given.
+            Action::Close => &[E::TicketClosedUnrated],
+            Action::Remind => &[E::DeadlineReminder],
+            Action::SignRemind => &[E::SignReminder],
+            Action::Escalate => match escalation_level {
+                ..=1 => &[E::TicketOverdue],
+                2 => &[E::TicketEscalated],
+                _ => &[E::TicketEscalatedAdmins],
+            },
+            Action::ExtensionRequest => &[E::ExtensionRequested],
+            Action::ExtensionApprove => &[E::ExtensionDecided, E::TicketExtended],
+            Action::ExtensionDeny => &[E::ExtensionDecided],
+            Action::Sign | Action::Progress | Action::Revisit | Action::Withdraw => &[],
         }
     }
 
@@ -164,9 +180,14 @@ impl NotifyEvent {
             NotifyEvent::TicketAssigned | NotifyEvent::TicketReopened => Audience::Handlers,
             NotifyEvent::TicketReturned => Audience::Dispatchers,
             NotifyEvent::TicketUrged => Audience::HandlersAndHead,
-            NotifyEvent::TicketResolved | NotifyEvent::TicketRejected => {
-                Audience::EnterpriseContact
-            }
+            NotifyEvent::TicketAccepted
+            | NotifyEvent::TicketAssignedEnterprise
+            | NotifyEvent::TicketProgress
+            | NotifyEvent::TicketResolved
+            | NotifyEvent::TicketReopenedEnterprise
+            | NotifyEvent::TicketRejected
+            | NotifyEvent::TicketClosedUnrated
+            | NotifyEvent::TicketExtended => Audience::EnterpriseContact,
             NotifyEvent::DeadlineReminder | NotifyEvent::ExtensionDecided => Audience::Handlers,
             NotifyEvent::SignReminder | NotifyEvent::TicketOverdue => Audience::HandlersAndHead,
             NotifyEvent::TicketEscalated => Audience::DepartmentHead,
@@ -276,84 +297,101 @@ mod tests {
     #[test]
     fn which_actions_notify() {
         use Action::*;
-        let cases = [
-            (
-                File,
-                TicketStatus::Submitted,
-                Some(NotifyEvent::TicketFiled),
-            ),
-            (Accept, TicketStatus::Accepted, None),
+        use NotifyEvent as E;
+        let cases: &[(Action, TicketStatus, bool, &[NotifyEvent])] = &[
+            (File, TicketStatus::Submitted, true, &[E::TicketFiled]),
+            (Accept, TicketStatus::Accepted, true, &[E::TicketAccepted]),
             (
                 Assign,
                 TicketStatus::Assigned,
-                Some(NotifyEvent::TicketAssigned),
+                true,
+                &[E::TicketAssigned, E::TicketAssignedEnterprise],
             ),
-            (Sign, TicketStatus::InProgress, None),
+            (Sign, TicketStatus::InProgress, true, &[]),
+            (Return, TicketStatus::Accepted, false, &[E::TicketReturned]),
+            (Progress, TicketStatus::InProgress, false, &[]),
             (
-                Return,
-                TicketStatus::Accepted,
-                Some(NotifyEvent::TicketReturned),
+                Progress,
+                TicketStatus::InProgress,
+                true,
+                &[E::TicketProgress],
             ),
-            (Progress, TicketStatus::InProgress, None),
-            (Urge, TicketStatus::Assigned, Some(NotifyEvent::TicketUrged)),
-            (
-                Resolve,
-                TicketStatus::Resolved,
-                Some(NotifyEvent::TicketResolved),
-            ),
-            (Revisit, TicketStatus::Closed, None),
+            (Urge, TicketStatus::Assigned, false, &[E::TicketUrged]),
+            (Resolve, TicketStatus::Resolved, true, &[E::TicketResolved]),
+            (Revisit, TicketStatus::Closed, true, &[]),
             (
                 Revisit,
                 TicketStatus::InProgress,
-                Some(NotifyEvent::TicketReopened),
+                true,
+                &[E::TicketReopened, E::TicketReopenedEnterprise],
             ),
-            (Close, TicketStatus::Closed, None),
+            (Close, TicketStatus::Closed, true, &[E::TicketClosedUnrated]),
+            (Reject, TicketStatus::Rejected, true, &[E::TicketRejected]),
+            (Withdraw, TicketStatus::Withdrawn, true, &[]),
             (
-                Reject,
-                TicketStatus::Rejected,
-                Some(NotifyEvent::TicketRejected),
+                Remind,
+                TicketStatus::InProgress,
+                false,
+                &[E::DeadlineReminder],
             ),
-            (Withdraw, TicketStatus::Withdrawn, None),
+            (
+                SignRemind,
+                TicketStatus::Assigned,
+                false,
+                &[E::SignReminder],
+            ),
+            (
+                ExtensionRequest,
+                TicketStatus::InProgress,
+                false,
+                &[E::ExtensionRequested],
+            ),
+            (
+                ExtensionApprove,
+                TicketStatus::InProgress,
+                true,
+                &[E::ExtensionDecided, E::TicketExtended],
+            ),
+            (
+                ExtensionDeny,
+                TicketStatus::InProgress,
+                false,
+                &[E::ExtensionDecided],
+            ),
         ];
-        for (action, to, expected) in cases {
+        for &(action, to, public, expected) in cases {
             assert_eq!(
-                NotifyEvent::of_action(action, to, 0),
+                NotifyEvent::of_action(action, to, 0, public),
                 expected,
                 "{action} → {to}"
             );
         }
         let escalations = [
-            (1, NotifyEvent::TicketOverdue),
-            (2, NotifyEvent::TicketEscalated),
-            (3, NotifyEvent::TicketEscalatedAdmins),
+            (1, E::TicketOverdue),
+            (2, E::TicketEscalated),
+            (3, E::TicketEscalatedAdmins),
         ];
         for (level, expected) in escalations {
             assert_eq!(
-                NotifyEvent::of_action(Action::Escalate, TicketStatus::InProgress, level),
-                Some(expected)
+                NotifyEvent::of_action(Action::Escalate, TicketStatus::InProgress, level, false),
+                &[expected]
             );
         }
-        let scheduled = [
-            (Remind, NotifyEvent::DeadlineReminder),
-            (SignRemind, NotifyEvent::SignReminder),
-            (ExtensionRequest, NotifyEvent::ExtensionRequested),
-            (ExtensionApprove, NotifyEvent::ExtensionDecided),
-            (ExtensionDeny, NotifyEvent::ExtensionDecided),
-        ];
-        for (action, expected) in scheduled {
-            assert_eq!(
-                NotifyEvent::of_action(action, TicketStatus::InProgress, 0),
-                Some(expected)
-            );
-        }
-        // Every event is raised by some action.
+        // Every event is raised by some action, and an action's events go to different
+        // audiences.
         for &e in NotifyEvent::ALL {
             assert!(
-                cases.iter().any(|(_, _, x)| *x == Some(e))
-                    || escalations.iter().any(|(_, x)| *x == e)
-                    || scheduled.iter().any(|(_, x)| *x == e),
+                cases.iter().any(|(_, _, _, x)| x.contains(&e))
+                    || escalations.iter().any(|(_, x)| *x == e),
                 "{e}"
             );
+        }
+        for &(action, _, _, events) in cases {
+            let audiences: std::collections::BTreeSet<String> = events
+                .iter()
+                .map(|e| format!("{:?}", e.audience()))
+                .collect();
+            assert_eq!(audiences.len(), events.len(), "{action}");
         }
     }
 

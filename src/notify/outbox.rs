@@ -1,6 +1,7 @@
 //! Queueing: who hears of a ticket event, the messages rendered for them, and the outbox rows
-//! written in the caller's transaction (so a rolled-back action queues nothing). Nothing here
-//! sends anything or waits for a server; the worker does that after the commit.
+//! and in-app messages (站内消息) written in the caller's transaction (so a rolled-back action
+//! queues nothing). Nothing here sends anything or waits for a server; the worker does that
+//! after the commit.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -12,6 +13,7 @@ use tokio::sync::Notify;
 
 use crate::config::{NotificationSettings, SmsTemplateSettings};
 use crate::db::enterprises::EnterpriseRow;
+use crate::db::messages::{self, MessageRow};
 use crate::db::notifications::{self, NotificationRow};
 use crate::db::ticket_events::EventRow;
 use crate::db::users::UserRow;
@@ -93,6 +95,8 @@ struct Inner {
     email_on: bool,
     sms_on: bool,
     sms_templates: BTreeMap<String, SmsTemplateSettings>,
+    /// Events turned off (`notifications.events.<event>.enabled = false`).
+    disabled: BTreeSet<NotifyEvent>,
     email_per_hour: u32,
     sms_per_hour: u32,
     metrics: Arc<Metrics>,
@@ -161,6 +165,9 @@ struct Recipient {
     phone: Option<String>,
     /// An address, if e-mail may go to it.
     email: Option<String>,
+    /// An active user, who gets an in-app message (`user_id` of a ticket's contact only says
+    /// who filed).
+    in_app: bool,
 }
 
 impl Recipient {
@@ -177,6 +184,7 @@ impl Recipient {
             email: u.email.filter(|_| u.notify_email),
             user_id: Some(u.id),
             name: u.name,
+            in_app: true,
         })
     }
 }
@@ -190,6 +198,18 @@ impl Outbox {
         metrics: Arc<Metrics>,
     ) -> anyhow::Result<Outbox> {
         let templates = Templates::load(&settings.templates_dir)?;
+        let mut disabled = BTreeSet::new();
+        for (event, switch) in &settings.events {
+            let Some(known) = NotifyEvent::parse(event) else {
+                anyhow::bail!(
+                    "notifications.events.{event}: there is no such event (events: {})",
+                    NotifyEvent::expected()
+                );
+            };
+            if !switch.enabled {
+                disabled.insert(known);
+            }
+        }
         for (event, template) in &settings.sms.templates {
             anyhow::ensure!(
                 NotifyEvent::parse(event).is_some(),
@@ -223,6 +243,7 @@ impl Outbox {
                 email_on: settings.email.transport != "off",
                 sms_on: settings.sms.provider != "off",
                 sms_templates: settings.sms.templates.clone(),
+                disabled,
                 email_per_hour: settings.email_per_recipient_per_hour,
                 sms_per_hour: settings.sms_per_recipient_per_hour,
                 metrics,
@@ -279,6 +300,11 @@ impl Outbox {
 
     /// [`queue_event`](Self::queue_event) for a caller that has already read the ticket's
     /// enterprise and category (filing has), saving those reads.
+    ///
+    /// The entry may raise several events (an assignment tells the handlers and the
+    /// enterprise), each to its own audience ([`NotifyEvent::of_action`]); a (channel, address)
+    /// and a user hear of one entry once, by its first event that reaches them. Every active
+    /// user among the recipients also gets an in-app message, whatever the transports.
     pub fn queue_event_known(
         &self,
         conn: &mut DbConnection,
@@ -287,12 +313,13 @@ impl Outbox {
         now: DateTime<Utc>,
         known: Known<'_>,
     ) -> QueryResult<usize> {
-        let Some(kind) =
-            NotifyEvent::of_action(event.action, event.to_status, ticket.escalation_level)
-        else {
-            return Ok(0);
-        };
-        if !self.inner.email_on && !self.inner.sms_on {
+        let kinds = NotifyEvent::of_action(
+            event.action,
+            event.to_status,
+            ticket.escalation_level,
+            event.public,
+        );
+        if kinds.iter().all(|k| self.inner.disabled.contains(k)) {
             return Ok(0);
         }
         let read;
@@ -303,36 +330,58 @@ impl Outbox {
                 read.as_ref()
             }
         };
-        let recipients = recipients(conn, kind.audience(), ticket, enterprise)?;
-        // Each (channel, address) once, though a person may be reached as several recipients.
-        let mut seen = BTreeSet::new();
+        // Who hears of each event first, so that the hourly limits are read once for the
+        // entry (one round trip, however many events it raises).
+        let mut heard: Vec<(NotifyEvent, Vec<Recipient>)> = Vec::with_capacity(kinds.len());
+        for &kind in kinds {
+            if !self.inner.disabled.contains(&kind) {
+                heard.push((kind, recipients(conn, kind.audience(), ticket, enterprise)?));
+            }
+        }
+        // Each (channel, address) and each reader once, though a person may be reached as
+        // several recipients, or by several events of the entry (by the first).
+        let mut seen_addresses = BTreeSet::new();
+        let mut seen_readers = BTreeSet::new();
         let mut messages = Vec::new();
-        for r in &recipients {
-            for (channel, address, on) in [
-                (NotifyChannel::Email, r.email.as_ref(), self.inner.email_on),
-                (NotifyChannel::Sms, r.phone.as_ref(), self.inner.sms_on),
-            ] {
-                if let Some(address) = address.filter(|_| on)
-                    && seen.insert((channel, address.as_str()))
+        let mut readers = Vec::new();
+        for (kind, recipients) in &heard {
+            for r in recipients {
+                for (channel, address, on) in [
+                    (NotifyChannel::Email, r.email.as_ref(), self.inner.email_on),
+                    (NotifyChannel::Sms, r.phone.as_ref(), self.inner.sms_on),
+                ] {
+                    if let Some(address) = address.filter(|_| on)
+                        && seen_addresses.insert((channel, address.as_str()))
+                    {
+                        messages.push((*kind, r, channel, address.as_str()));
+                    }
+                }
+                if r.in_app
+                    && let Some(user_id) = &r.user_id
+                    && seen_readers.insert(user_id.as_str())
                 {
-                    messages.push((r, channel, address.as_str()));
+                    readers.push((*kind, r, user_id.as_str()));
                 }
             }
         }
-        if messages.is_empty() {
-            tracing::debug!(ticket = %ticket.number, event = %kind, "nobody to notify");
+        if messages.is_empty() && readers.is_empty() {
+            tracing::debug!(ticket = %ticket.number, "nobody to notify");
             return Ok(0);
         }
         let values = self.values(conn, ticket, event, enterprise, known.category_name)?;
-        let hour_ago = time::format(now - chrono::Duration::hours(1));
-        let addresses: Vec<(NotifyChannel, &str)> = messages
-            .iter()
-            .map(|(_, channel, address)| (*channel, *address))
-            .collect();
-        let recent = notifications::recent_counts(conn, &addresses, &hour_ago)?;
+        let recent = if messages.is_empty() {
+            HashMap::new()
+        } else {
+            let hour_ago = time::format(now - chrono::Duration::hours(1));
+            let addresses: Vec<(NotifyChannel, &str)> = messages
+                .iter()
+                .map(|(_, _, channel, address)| (*channel, *address))
+                .collect();
+            notifications::recent_counts(conn, &addresses, &hour_ago)?
+        };
         let mut rows = Vec::with_capacity(messages.len());
         let mut queued = 0;
-        for (r, channel, address) in messages {
+        for (kind, r, channel, address) in messages {
             let mut values = values.clone();
             values.insert("recipient", r.name.clone());
             let sent_lately = recent
@@ -357,7 +406,30 @@ impl Outbox {
             }
             rows.push(row);
         }
+        let mut inbox = Vec::with_capacity(readers.len());
+        for (kind, r, user_id) in readers {
+            let mut values = values.clone();
+            values.insert("recipient", r.name.clone());
+            match self.inner.templates.render_in_app(kind, &values) {
+                Ok((title, body)) => inbox.push(MessageRow {
+                    id: new_id(),
+                    user_id: user_id.to_string(),
+                    ticket_id: ticket.id.clone(),
+                    event: kind,
+                    event_seq: event.seq,
+                    title,
+                    body,
+                    created_at: time::format(now),
+                    read_at: None,
+                }),
+                // The templates rendered at start-up; a failure now is worth a loud log.
+                Err(e) => {
+                    tracing::error!(event = %kind, error = %e, "an in-app message could not be rendered");
+                }
+            }
+        }
         notifications::insert_all(conn, &rows)?;
+        messages::insert_all(conn, &inbox)?;
         Ok(queued)
     }
 
@@ -625,6 +697,7 @@ fn recipients(
                 name,
                 phone: contact_phone.filter(|_| !declined),
                 email: None,
+                in_app: false,
             });
             if let Some(u) = submitter {
                 users_found.push(u);

@@ -28,6 +28,30 @@ const BUILT_IN: &[(&str, &str)] = &[
         include_str!("../../config/templates/ticket_assigned.txt"),
     ),
     (
+        "ticket_accepted.txt",
+        include_str!("../../config/templates/ticket_accepted.txt"),
+    ),
+    (
+        "ticket_assigned_enterprise.txt",
+        include_str!("../../config/templates/ticket_assigned_enterprise.txt"),
+    ),
+    (
+        "ticket_progress.txt",
+        include_str!("../../config/templates/ticket_progress.txt"),
+    ),
+    (
+        "ticket_reopened_enterprise.txt",
+        include_str!("../../config/templates/ticket_reopened_enterprise.txt"),
+    ),
+    (
+        "ticket_closed_unrated.txt",
+        include_str!("../../config/templates/ticket_closed_unrated.txt"),
+    ),
+    (
+        "ticket_extended.txt",
+        include_str!("../../config/templates/ticket_extended.txt"),
+    ),
+    (
         "ticket_returned.txt",
         include_str!("../../config/templates/ticket_returned.txt"),
     ),
@@ -261,6 +285,36 @@ impl Templates {
         })
     }
 
+    /// The event's in-app message (站内消息): the e-mail's subject without the leading
+    /// `【site】` (the message centre is the site), and the SMS text without its links (the
+    /// message opens its ticket).
+    pub fn render_in_app(
+        &self,
+        event: NotifyEvent,
+        values: &MessageValues,
+    ) -> Result<(String, String), minijinja::Error> {
+        let [subject, sms] = self.blocks(event, values, ["subject", "sms"])?;
+        let subject = one_line(&subject);
+        let site = values.get("site").map_or("", String::as_str);
+        let title = subject
+            .strip_prefix(&format!("【{site}】"))
+            .map_or(subject.as_str(), str::trim_start)
+            .to_string();
+        // The message opens its ticket: the links the SMS carries are left out.
+        let mut text = one_line(&sms);
+        for key in ["rate_url", "url"] {
+            if let Some(link) = values.get(key).filter(|l| !l.is_empty()) {
+                text = text.replace(link.as_str(), "");
+            }
+        }
+        let text = text
+            .trim_end_matches([' ', '：', ':'])
+            .trim_end_matches("详情")
+            .trim_end_matches([' ', '：', ':', '，', ','])
+            .to_string();
+        Ok((title, text))
+    }
+
     /// The event's SMS text (for the `log` and `http` providers).
     pub fn render_sms(
         &self,
@@ -393,6 +447,30 @@ mod tests {
             let sms = t.render_sms(event, &values).expect("renders");
             assert!(sms.contains("QYS20261122000123"), "{event}: {sms}");
         }
+    }
+
+    #[test]
+    fn in_app_messages_leave_out_the_site_and_the_links() {
+        let t = built_in();
+        let values = sample_values();
+        for &event in NotifyEvent::ALL {
+            let (title, text) = t.render_in_app(event, &values).expect("renders");
+            assert!(title.contains("QYS20261122000123"), "{event}: {title}");
+            assert!(!title.starts_with('【'), "{event}: {title}");
+            assert!(!text.contains("http"), "{event}: {text}");
+            assert!(
+                !text.ends_with('：') && !text.ends_with("详情"),
+                "{event}: {text}"
+            );
+        }
+        let (title, text) = t
+            .render_in_app(NotifyEvent::TicketAccepted, &values)
+            .expect("renders");
+        assert_eq!(title, "您的诉求已受理，工单号 QYS20261122000123");
+        assert!(
+            text.starts_with("您的诉求已受理，工单号QYS20261122000123"),
+            "{text}"
+        );
     }
 
     #[test]

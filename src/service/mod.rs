@@ -12,6 +12,7 @@ pub mod enterprise_accounts;
 pub mod enterprise_import;
 pub mod extensions;
 pub mod ledger;
+pub mod messages;
 pub mod notifications;
 pub mod stats;
 pub mod throttle;

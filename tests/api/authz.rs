@@ -118,6 +118,8 @@ enum Resource {
     Account,
     /// An SMS to ent.a, or to ent.b.
     Notification,
+    /// An in-app message to the caller (anonymous: to ent.a), or to ent.b.
+    Message,
     /// `POST /tickets` for enterprise A (the enterprise caller's own) or B.
     Filing,
 }
@@ -162,7 +164,7 @@ const fn page(op: &'static str, cells: [Expect; 5]) -> Entry {
 }
 
 use Resource::{
-    Account, Attachment, Department, Enterprise, Extension, Filing, Notification, Ticket,
+    Account, Attachment, Department, Enterprise, Extension, Filing, Message, Notification, Ticket,
 };
 use Stage::{Assigned, InProgress, Resolved, Submitted};
 
@@ -248,6 +250,10 @@ const MATRIX: &[Entry] = &[
     any("GET /api/v1/notifications/counts",                                         [E401,         E403,         E403,         E403,         OK]),
     on("GET /api/v1/notifications/{id}",                        Notification,       [[E401, E401], [E403, E403], [E403, E403], [E403, E403], [OK, OK]]),
     on("POST /api/v1/notifications/{id}/retry",                 Notification,       [[E401, E401], [E403, E403], [E403, E403], [E403, E403], [OK, OK]]),
+    any("GET /api/v1/messages",                                                     [E401,         OK,           OK,           OK,           OK]),
+    any("GET /api/v1/messages/unread-count",                                        [E401,         OK,           OK,           OK,           OK]),
+    any("POST /api/v1/messages/read-all",                                           [E401,         OK,           OK,           OK,           OK]),
+    on("POST /api/v1/messages/{id}/read",                       Message,            [[E401, E401], [OK, E404],   [OK, E404],   [OK, E404],   [OK, E404]]),
 ];
 
 /// The routes `api::configure` registers, as `METHOD path`, read from its source (actix
@@ -622,6 +628,30 @@ impl<'a> Fixtures<'a> {
         id
     }
 
+    /// A new in-app message to `owner` (written as the outbox writes them), about some ticket.
+    async fn message(&mut self, owner: &str) -> String {
+        let ticket_id = self.ticket(Stage::Submitted, Scope::Inside, false).await;
+        let row = qiyeshao::db::messages::MessageRow {
+            id: qiyeshao::db::new_id(),
+            user_id: owner.to_string(),
+            ticket_id,
+            event: qiyeshao::domain::notification::NotifyEvent::TicketAccepted,
+            event_seq: i32::try_from(self.next()).expect("small") + 100,
+            title: "您的诉求已受理".into(),
+            body: "您的诉求已受理".into(),
+            created_at: "2026-12-08T00:00:00Z".into(),
+            read_at: None,
+        };
+        let id = row.id.clone();
+        self.app
+            .db
+            .write(move |c| -> Result<(), qiyeshao::error::AppError> {
+                Ok(qiyeshao::db::messages::insert_all(c, &[row])?)
+            })
+            .expect("message");
+        id
+    }
+
     /// Who calls as `caller` on `resource`: their name in the report, and their account.
     fn caller(&self, caller: Caller, resource: Option<Resource>) -> (&'static str, Option<&User>) {
         let w = &self.w;
@@ -674,6 +704,14 @@ impl<'a> Fixtures<'a> {
                 }
             }
             Some(Resource::Notification) => id = self.notifications[&scope_or_inside].clone(),
+            Some(Resource::Message) => {
+                let owner = match (scope_or_inside, &user) {
+                    (Scope::Inside, Some(u)) => u.id.clone(),
+                    (Scope::Inside, None) => self.w.ent_a.id.clone(),
+                    (Scope::Outside, _) => self.w.ent_b.id.clone(),
+                };
+                id = self.message(&owner).await;
+            }
             Some(Resource::Filing) | None => {}
         }
         if template.contains("{id}") && id.is_empty() {
@@ -771,6 +809,7 @@ impl<'a> Fixtures<'a> {
             "PUT /api/v1/calendar/years/{year}" => Body::Json(json!({"year": 2099,
                 "holidays": [{"name": "元旦", "from": "2099-01-01", "to": "2099-01-01"}]})),
             "POST /api/v1/notifications/{id}/retry" => Body::Json(json!({})),
+            "POST /api/v1/messages/read-all" | "POST /api/v1/messages/{id}/read" => Body::None,
             "GET /api/v1/stats/breakdown" => {
                 path.push_str("?by=department");
                 Body::None

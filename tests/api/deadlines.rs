@@ -666,6 +666,28 @@ async fn unrated_tickets_close_after_the_revisit_window(app: TestApp) {
         .expect_error(409, "illegal_transition");
     let t = app.detail(&ent, &rated).await;
     assert_eq!(t["no_response"], false);
+    // The enterprise is told the unrated ticket was closed (站内消息 too); the rated one, closed
+    // by its own rating, tells it nothing.
+    let messages = app
+        .get("/api/v1/messages?unread=true&limit=100", Some(&ent.token))
+        .await
+        .expect(200);
+    let closed: Vec<&Value> = messages["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["event"] == "ticket_closed_unrated")
+        .collect();
+    assert_eq!(closed.len(), 1, "{messages}");
+    assert_eq!(closed[0]["ticket_id"], id.as_str());
+    assert!(
+        closed[0]["body"]
+            .as_str()
+            .unwrap()
+            .contains("未在回访期内评价"),
+        "{}",
+        closed[0]["body"]
+    );
 }
 
 /// Two instances sweep one PostgreSQL at the same moment, several times: every ticket is

@@ -83,6 +83,7 @@ const QUERY_PARAMS: &[(&str, Limit)] = &[
     ("channel", Shape),
     ("event", Shape),
     ("role", Shape),
+    ("unread", Shape),
     // The statistics take these on every endpoint; those that do not group ignore them.
     ("by", Filter),
     ("interval", Filter),

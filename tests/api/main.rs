@@ -20,6 +20,7 @@ mod exits;
 mod exports;
 mod layout;
 mod limits;
+mod messages;
 mod migrations;
 mod notifications;
 mod outage;

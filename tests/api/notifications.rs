@@ -108,6 +108,9 @@ async fn each_event_notifies_its_audience(app: TestApp) {
         ("ticket_assigned", "sms", "13800000003"),
         ("ticket_assigned", "email", "head.a@qys.test"),
         ("ticket_assigned", "sms", "13800000004"),
+        // And the enterprise: the ticket's contact number and the filer's e-mail.
+        ("ticket_assigned_enterprise", "sms", "13900000000"),
+        ("ticket_assigned_enterprise", "email", "ent.a@qys.test"),
     ]);
     app.act(&w.cadre_a, &id, "return", json!({"reason": "不属于本部门"}))
         .await
@@ -125,6 +128,8 @@ async fn each_event_notifies_its_audience(app: TestApp) {
     expected.extend([
         ("ticket_assigned", "email", "cadre.a@qys.test"),
         ("ticket_assigned", "sms", "13800000002"),
+        ("ticket_assigned_enterprise", "sms", "13900000000"),
+        ("ticket_assigned_enterprise", "email", "ent.a@qys.test"),
     ]);
     app.act(&w.dispatcher, &id, "urge", json!({"note": "请加快办理"}))
         .await
@@ -135,13 +140,26 @@ async fn each_event_notifies_its_audience(app: TestApp) {
         ("ticket_urged", "email", "head.a@qys.test"),
         ("ticket_urged", "sms", "13800000004"),
     ]);
-    // Signing and progress notes notify nobody.
+    // Signing and internal progress notes notify nobody; a public one (the default) tells
+    // the enterprise.
     app.act(&w.cadre_a, &id, "sign", json!({}))
         .await
         .expect(200);
+    app.act(
+        &w.cadre_a,
+        &id,
+        "progress",
+        json!({"note": "内部协调", "public": false}),
+    )
+    .await
+    .expect(200);
     app.act(&w.cadre_a, &id, "progress", json!({"note": "已联系"}))
         .await
         .expect(200);
+    expected.extend([
+        ("ticket_progress", "sms", "13900000000"),
+        ("ticket_progress", "email", "ent.a@qys.test"),
+    ]);
     app.act(
         &w.cadre_a,
         &id,
@@ -166,6 +184,8 @@ async fn each_event_notifies_its_audience(app: TestApp) {
     expected.extend([
         ("ticket_reopened", "email", "cadre.a@qys.test"),
         ("ticket_reopened", "sms", "13800000002"),
+        ("ticket_reopened_enterprise", "sms", "13900000000"),
+        ("ticket_reopened_enterprise", "email", "ent.a@qys.test"),
     ]);
 
     let got: Vec<(String, String, String)> = of_ticket(&app.db, &id)
@@ -538,7 +558,7 @@ async fn a_rolled_back_action_queues_nothing(app: TestApp) {
     .expect_error(422, "validation_failed");
     assert_eq!(all_rows(&app.db).len(), before);
 
-    // The same assignment committed queues its e-mail and SMS.
+    // The same assignment committed queues the cadre's e-mail and SMS (and the enterprise's).
     app.act(
         &w.dispatcher,
         &id,
@@ -547,7 +567,12 @@ async fn a_rolled_back_action_queues_nothing(app: TestApp) {
     )
     .await
     .expect(200);
-    assert_eq!(all_rows(&app.db).len(), before + 2);
+    let assigned = all_rows(&app.db)
+        .into_iter()
+        .filter(|r| r.event == MessageTopic::Ticket(NotifyEvent::TicketAssigned))
+        .count();
+    assert_eq!(assigned, 2);
+    assert!(all_rows(&app.db).len() > before + 2);
 }
 
 // --- safeguards ---------------------------------------------------------------------------
@@ -572,7 +597,7 @@ async fn an_sms_storm_to_one_number_is_refused(backend: Backend) {
     }
     let sms: Vec<NotificationRow> = of_ticket(&app.db, &id)
         .into_iter()
-        .filter(|r| r.channel.as_str() == "sms")
+        .filter(|r| r.channel.as_str() == "sms" && r.recipient == "13800000002")
         .collect();
     assert_eq!(sms.len(), 6, "every event is on record");
     let refused: Vec<&NotificationRow> = sms
@@ -616,7 +641,7 @@ async fn admin_api_lists_counts_and_retries(app: TestApp) {
 
     let list = app
         .get(
-            &format!("/api/v1/notifications?ticket_id={id}"),
+            &format!("/api/v1/notifications?ticket_id={id}&event=ticket_assigned"),
             Some(&w.admin.token),
         )
         .await
@@ -686,10 +711,11 @@ async fn admin_api_lists_counts_and_retries(app: TestApp) {
         .get("/api/v1/notifications/counts", Some(&w.admin.token))
         .await
         .expect(200);
-    assert_eq!(counts["total"], 2);
-    assert_eq!(counts["by_status"]["sent"], 2);
+    // The cadre's e-mail and SMS, and the enterprise's SMS to the ticket's contact.
+    assert_eq!(counts["total"], 3);
+    assert_eq!(counts["by_status"]["sent"], 3);
     assert_eq!(counts["by_status"]["failed"], 0);
-    assert_eq!(counts["by_channel"]["sms"]["sent"], 1);
+    assert_eq!(counts["by_channel"]["sms"]["sent"], 2);
     assert_eq!(counts["by_channel"]["email"]["pending"], 0);
 
     // Only failed messages can be retried.
@@ -744,6 +770,11 @@ async fn metrics_count_deliveries(backend: Backend) {
     let app = spawn_app_with(backend, |s| {
         smtp_to(s, port);
         s.metrics.token = "metrics-token".into();
+        // The cadres' messages alone.
+        s.notifications.events.insert(
+            "ticket_assigned_enterprise".into(),
+            qiyeshao::config::EventSettings { enabled: false },
+        );
     })
     .await;
     let w = app.world().await;

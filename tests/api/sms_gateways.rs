@@ -950,6 +950,11 @@ async fn tencent_answers_decide_retry_or_give_up(backend: crate::helpers::Backen
     let app = crate::helpers::spawn_app_with(backend, move |s| {
         s.notifications.sms = sms;
         s.notifications.email.transport = "off".into();
+        // The cadre's message alone: the enterprise's of the same assignment is left out.
+        s.notifications.events.insert(
+            "ticket_assigned_enterprise".into(),
+            qiyeshao::config::EventSettings { enabled: false },
+        );
     })
     .await;
     let w = app.world().await;

@@ -72,7 +72,7 @@ async fn full_loop_for_every_role(app: TestApp) {
         &w.cadre_b,
         &id,
         "progress",
-        json!({"note": "协办单位内部意见"}),
+        json!({"note": "协办单位内部意见", "public": false}),
     )
     .await
     .expect(200);

@@ -9,7 +9,12 @@
 //   a new enterprise registers (SMS code), files a request with a photo, sees it listed;
 //   the dispatcher accepts it and assigns it with the department and cadre pickers; the cadre
 //   signs for it and resolves it; the enterprise rates it 满意; the admin's dashboard shows
-//   the satisfaction rate change. Then: an XSS title shows as text (enterprise and staff
+//   the satisfaction rate change. The enterprise's message centre (站内消息) shows each step
+//   told (受理, 交办, a public progress note the cadre's form made public by default, 办结): the header's badge counts them, the home shows the latest, one is
+//   marked read, one opened (its ticket), all marked read; then a ticket taken over the API
+//   through every step (accepted, assigned, a public progress note, an extension approved,
+//   resolved, reopened, resolved, closed unrated) shows its eight messages, newest first, and
+//   the badge moves by eight. Then: an XSS title shows as text (enterprise and staff
 //   pages), an upload over 10 MiB is refused with a clear message and nothing is attached,
 //   another enterprise's attachment is refused (404) and no image shows; the enterprise's
 //   sessions fetched no staff or admin file; and no console error, CSP violation or dialog
@@ -26,7 +31,8 @@
 //   - readSmsCode: the SMS code, from the stand-in SMS gateway (the person's phone);
 //   - fixtureUnsatisfiedClosedTicket: a precondition for the dashboard check (below);
 //   - the button checks read each ticket over the API as each reader, and make their
-//     rejected, withdrawn and waiting-extension requests over the API.
+//     rejected, withdrawn and waiting-extension requests over the API;
+//   - the message centre's second ticket is taken through its steps over the API.
 //
 // Exit status 0 when every scenario passed; failures print the step, the reason and the
 // paths of screenshots of every page open at that moment.
@@ -81,6 +87,16 @@ async function atHash(page, pattern, what) {
 }
 
 /** The status tag shown in `scope` reads the status (data-status and the Chinese label). */
+/** The header's unread badge shows `n` (hidden at 0). */
+async function badgeIs(page, n, what) {
+  await eventually(async () => {
+    const badge = page.getByTestId('messages-badge').first();
+    if (!(await badge.count())) return false;
+    if (n === 0) return !(await badge.isVisible());
+    return (await badge.isVisible()) && (await badge.textContent()).trim() === String(n);
+  }, `the unread badge shows ${n}: ${what}`);
+}
+
 async function expectStatus(scope, status, what) {
   const tag = scope.locator(`[data-status="${status}"]`);
   await visible(tag, `${what}: status ${status} (${STATUS_TEXT[status]})`);
@@ -539,6 +555,14 @@ async function main() {
       await expectStatus(tid(cadrePage, 'ticket-status'), 'in_progress', 'after signing');
     });
     await buttonsStep('in_progress');
+    await step('record progress: the form starts 企业可见 (the configured default)', async () => {
+      await tid(cadrePage, 'action-progress').click();
+      await visible(cadrePage.locator('[data-testid="form-dialog"][data-action="progress"]'), 'the progress dialog');
+      check(await tid(cadrePage, 'progress-public').isChecked(), 'the progress form starts public (tickets.progress_public_by_default)');
+      await tid(cadrePage, 'progress-note').fill('已到现场查看线路。');
+      await tid(cadrePage, 'dialog-ok').click();
+      await expectStatus(tid(cadrePage, 'ticket-status'), 'in_progress', 'after the progress note');
+    });
     await step('resolve (办结)', async () => {
       await tid(cadrePage, 'action-resolve').click();
       await visible(cadrePage.locator('[data-testid="form-dialog"][data-action="resolve"]'), 'the resolve dialog');
@@ -561,6 +585,37 @@ async function main() {
       await textMatches(tid(entPage, 'ticket-resolution'), state.resolution, 'the resolution');
       await visible(tid(entPage, 'rate-open'), 'the 去评价 button');
     });
+    // 站内消息: each step of the ticket so far told the enterprise (accepted, assigned, the
+    // public progress note, resolved), in its message centre, and the header's badge counts
+    // what is unread.
+    await step('the badge counts the messages of each step, the home shows the latest', async () => {
+      await entPage.goto('/#/e');
+      await badgeIs(entPage, 4, 'four steps told (受理, 交办, 进展, 办结)');
+      await visible(tid(entPage, 'home-messages'), 'the latest unread messages on the home');
+      checkEqual(await tid(entPage, 'home-messages').getByTestId('message-item').count(), 3, 'messages on the home');
+      await shot(entPage, 'enterprise-home-messages.png');
+    });
+    await step('the message centre lists every step, newest first', async () => {
+      await tid(entPage, 'messages-bell').click();
+      await atHash(entPage, /^#\/messages$/, 'the message centre');
+      const items = tid(entPage, 'messages-list').getByTestId('message-item');
+      await eventually(async () => (await items.count()) === 4, 'four messages listed');
+      const events = await items.evaluateAll((els) => els.map((e) => e.dataset.event));
+      checkEqual(events.join(','), 'ticket_resolved,ticket_progress,ticket_assigned_enterprise,ticket_accepted', 'the events listed');
+      await textMatches(items.nth(1), '已到现场查看线路', 'the progress note told');
+      for (let i = 0; i < 4; i += 1) {
+        await textMatches(items.nth(i).getByTestId('message-title'), state.ticket.number, `message ${i} names the ticket`);
+      }
+      await shot(entPage, 'enterprise-messages.png');
+    });
+    await step('mark one read; open another, which opens its ticket', async () => {
+      const items = tid(entPage, 'messages-list').getByTestId('message-item');
+      await items.nth(0).getByTestId('message-read').click();
+      await badgeIs(entPage, 3, 'after marking one read');
+      await items.nth(3).click();
+      await atHash(entPage, new RegExp(`^#/e/tickets/${state.ticket.id}$`), 'the ticket of the message');
+      await badgeIs(entPage, 2, 'after opening one');
+    });
     await step('rate 满意', async () => {
       await tid(entPage, 'rate-open').click();
       await atHash(entPage, /\/rate$/, 'the rating page');
@@ -572,6 +627,13 @@ async function main() {
       await expectStatus(tid(entPage, 'ticket-status'), 'closed', 'after rating');
       await textMatches(tid(entPage, 'ticket-rating'), '满意', 'the rating shown');
       state.rated = true;
+    });
+    await step('mark all read: the badge goes', async () => {
+      await openHash(entPage, '#/messages');
+      await tid(entPage, 'messages-tab-unread').click();
+      await eventually(async () => (await tid(entPage, 'messages-list').getByTestId('message-item').count()) === 2, 'two unread listed');
+      await tid(entPage, 'messages-read-all').click();
+      await badgeIs(entPage, 0, 'after marking all read');
     });
     await buttonsStep('closed');
   });
@@ -623,6 +685,53 @@ async function main() {
       await act(readers.cadre, 'sign');
       await apiOk('POST', `/tickets/${tk.id}/extensions`, { token: await readers.cadre.token(), body: { working_days: 2, reason: `e2e ${RUN}：设备到货延迟。` } }, [201]);
       await expectButtons(everyone, tk.id, 'in_progress');
+    });
+  });
+
+  await scenario('enterprise: the message centre tells every step of a ticket\'s life', async () => {
+    watchPages(entPage);
+    needs('enterprise', 'categoryId', 'powerDepartment', 'cadreId');
+    const unreadNow = async () => (await apiOk('GET', '/messages/unread-count', { token: await readers.enterprise.token() }, [200])).unread;
+    const before = await step('the unread count before', unreadNow);
+    const tk = await step('a ticket taken through every step (over the API)', async () => {
+      const t = await apiOk('POST', '/tickets', {
+        token: await readers.enterprise.token(),
+        body: { kind: 'problem', category_id: state.categoryId, title: `消息中心 ${RUN}`, description: `e2e ${RUN}` },
+      });
+      const act = async (who, action, body = {}) => apiOk('POST', `/tickets/${t.id}/${action}`, { token: await who.token(), body }, [200]);
+      await act(readers.dispatcher, 'accept');
+      await act(readers.dispatcher, 'assign', { department_id: state.powerDepartment, assignee_id: state.cadreId });
+      await act(readers.cadre, 'sign');
+      await act(readers.cadre, 'progress', { note: '内部协调。', public: false });
+      await act(readers.cadre, 'progress', { note: '已到现场勘查。' });
+      const ext = await apiOk('POST', `/tickets/${t.id}/extensions`, { token: await readers.cadre.token(), body: { working_days: 2, reason: '设备到货延迟。' } }, [201]);
+      await apiOk('POST', `/tickets/${t.id}/extensions/${ext.id}/approve`, { token: await readers.dispatcher.token(), body: { note: '同意。' } }, [200]);
+      await act(readers.cadre, 'resolve', { resolution: '已接通。' });
+      await act(readers.enterprise, 'revisit', { rating: 'unsatisfied', comment: '电压不稳。' });
+      await act(readers.cadre, 'resolve', { resolution: '已更换变压器。' });
+      await act(readers.dispatcher, 'close', { reason: '企业未评价。' });
+      return t;
+    });
+    await step('the badge counts the eight new messages', async () => {
+      await openHash(entPage, '#/e');
+      await badgeIs(entPage, before + 8, 'eight steps told');
+    });
+    await step('the message centre lists each step of the ticket, newest first', async () => {
+      await openHash(entPage, '#/messages');
+      const items = entPage.locator(`[data-testid="message-item"][data-ticket="${tk.id}"]`);
+      await eventually(async () => (await items.count()) === 8, 'eight messages of the ticket');
+      const events = await items.evaluateAll((els) => els.map((e) => e.dataset.event));
+      checkEqual(events.join(','), [
+        'ticket_closed_unrated', 'ticket_resolved', 'ticket_reopened_enterprise', 'ticket_resolved',
+        'ticket_extended', 'ticket_progress', 'ticket_assigned_enterprise', 'ticket_accepted',
+      ].join(','), 'the events of the ticket');
+      await textMatches(items.nth(5), '已到现场勘查', 'the public progress note');
+      await shot(entPage, 'enterprise-messages-life.png');
+    });
+    await step('mark all read: the badge goes', async () => {
+      await tid(entPage, 'messages-read-all').click();
+      await badgeIs(entPage, 0, 'after marking all read');
+      checkEqual(await unreadNow(), 0, 'the unread count of the API');
     });
   });
 

@@ -13,6 +13,7 @@ import { page } from './core/layout.js';
 import { loading, errorState } from './core/states.js';
 import { loginPage } from './auth/login.js';
 import { registerPage } from './auth/register.js';
+import { messagesPage } from './core/messages.js';
 
 /** The modules of each role's pages; each has register(), which declares its routes. */
 const ROLE_PAGES = {
@@ -74,6 +75,7 @@ function ticketLink(params, rate) {
   setTimeout(() => navigate(to, { replace: true }), 0);
   return loading();
 }
+route('#/messages', messagesPage);
 route('#/t/:id', (p) => ticketLink(p, false));
 route('#/t/:id/rate', (p) => ticketLink(p, true));
 

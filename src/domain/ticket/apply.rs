@@ -76,7 +76,8 @@ pub enum Input {
     },
     Progress {
         note: String,
-        public: bool,
+        /// Shown to the enterprise; `None`: as [`Moment::progress_public`] says.
+        public: Option<bool>,
     },
     Urge {
         note: String,
@@ -129,6 +130,9 @@ pub struct Moment<'a> {
     pub deadlines: DeadlineRules<'a>,
     /// The working days of the ticket's category (an assignment without its own deadline).
     pub category_days: u32,
+    /// Whether a progress note whose input does not say is shown to the enterprise
+    /// (`tickets.progress_public_by_default`).
+    pub progress_public: bool,
 }
 
 /// A revisit (回访) to record beside the ticket.
@@ -272,7 +276,7 @@ pub fn apply(
             note,
             public: is_public,
         } => {
-            public = is_public;
+            public = is_public.unwrap_or(at.progress_public);
             Some(note)
         }
         Input::Urge { note } => Some(note),
@@ -621,6 +625,7 @@ mod tests {
             now: monday(),
             deadlines: rules(calendar),
             category_days: 5,
+            progress_public: true,
         };
         apply(before, input, by, at).expect("applies")
     }
@@ -683,6 +688,7 @@ mod tests {
             now: monday(),
             deadlines: rules(&cal),
             category_days: 5,
+            progress_public: true,
         };
         let Err(Refusal::Invalid(errors)) = apply(&filed(), past, DISPATCHER, at) else {
             panic!("a deadline in the past is refused");
@@ -763,6 +769,7 @@ mod tests {
             now: monday(),
             deadlines: rules(&cal),
             category_days: 5,
+            progress_public: true,
         };
         assert!(matches!(
             apply(&suggestion, resolve(None), CADRE, at),
@@ -820,6 +827,7 @@ mod tests {
             now: monday(),
             deadlines: rules(&cal),
             category_days: 5,
+            progress_public: true,
         };
         assert_eq!(
             apply(&filed(), Input::Sign, CADRE, at),

@@ -115,6 +115,7 @@ pub fn act(
         now,
         deadlines: ctx.deadline_rules(),
         category_days,
+        progress_public: ctx.progress_public_by_default,
     };
     let doer = Doer {
         user_id: &who.user_id,

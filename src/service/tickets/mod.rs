@@ -32,6 +32,8 @@ pub struct Context {
     pub outbox: Outbox,
     pub calendar: Arc<Calendar>,
     pub deadlines: DeadlineSettings,
+    /// `tickets.progress_public_by_default`.
+    pub progress_public_by_default: bool,
 }
 
 impl Context {

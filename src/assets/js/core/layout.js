@@ -1,5 +1,6 @@
-// core/layout.js — the standard page: a red header bar (back button, title, actions), the body
-// and the signed-in role's bottom tab bar (a side menu on a desk, by CSS).
+// core/layout.js — the standard page: a red header bar (back button, title, actions, and for
+// anyone signed in the message centre's bell with its unread badge), the body and the
+// signed-in role's bottom tab bar (a side menu on a desk, by CSS).
 //
 //   page({title, back, actions, body, tabbar, wide, className})  back: true | '#/hash' | fn;
 //                                   tabbar: true → the role's tabs, or an explicit array. → Node
@@ -13,6 +14,7 @@ import { icon } from './icons.js';
 import { t } from './i18n.js';
 import { session, homeOf } from './session.js';
 import { navigate, currentHash } from './router.js';
+import { bell } from './unread.js';
 
 const TABS = {};
 
@@ -58,7 +60,7 @@ export function page({ title, back, actions, body, tabbar, wide, className } = {
     h('header', { class: 'topbar' },
       backBtn || h('span', { class: 'topbar-spacer' }),
       h('h1', { class: 'topbar-title' }, title || t('app.name')),
-      h('div', { class: 'topbar-actions' }, actions || null)),
+      h('div', { class: 'topbar-actions' }, actions || null, session.role() ? bell() : null)),
     h('main', { class: 'page-body', tabindex: '-1' }, body),
     bar);
 }

@@ -1,9 +1,10 @@
-// enterprise/home.js — the enterprise's home (#/e): a greeting, 我要反映, the counts by status
-// and the five latest requests.
+// enterprise/home.js — the enterprise's home (#/e): a greeting, 我要反映, the latest unread
+// messages (when there are any), the counts by status and the five latest requests.
 //
 // Test ids (stable, for tests/e2e):
 //   file-new home-greeting count-pending count-processing count-rate count-done
 //   home-tickets home-all ticket-item (data-id, data-status) ticket-rate-quick
+//   home-messages home-messages-all (and core/messages.js's message-item)
 
 import { h } from '../core/dom.js';
 import { icon } from '../core/icons.js';
@@ -13,6 +14,7 @@ import { session } from '../core/session.js';
 import { page } from '../core/layout.js';
 import { loading, empty, errorState } from '../core/states.js';
 import { ticketItem } from './tickets.js';
+import { latestUnread, messageItem } from '../core/messages.js';
 
 export async function homePage() {
   const user = session.user() || {};
@@ -45,12 +47,26 @@ export async function homePage() {
   };
   loadList();
 
+  // The latest unread messages, shown only when there are some.
+  const messagesBox = h('section', { class: 'section', 'data-testid': 'home-messages', hidden: true });
+  const loadMessages = () => latestUnread(3).then((items) => {
+    if (!items.length) { messagesBox.hidden = true; messagesBox.replaceChildren(); return; }
+    messagesBox.replaceChildren(
+      h('div', { class: 'section-head' },
+        h('h2', { class: 'section-title' }, t('msg.latest')),
+        h('a', { class: 'section-more', href: '#/messages', 'data-testid': 'home-messages-all' }, t('msg.more'), icon('chevron'))),
+      h('div', { class: 'list' }, items.map((m) => messageItem(m, loadMessages))));
+    messagesBox.hidden = false;
+  }, () => { messagesBox.hidden = true; });
+  loadMessages();
+
   const body = h('div', { class: 'home' },
     h('div', { class: 'home-banner' }, greeting, entName, h('p', { class: 'home-promise' }, t('home.promise'))),
     h('a', { class: 'big-action', href: '#/e/new', 'data-testid': 'file-new' },
       h('span', { class: 'big-action-icon', 'aria-hidden': 'true' }, icon('megaphone')),
       h('span', { class: 'big-action-text' }, h('strong', null, t('home.file')), h('small', null, t('home.fileSub'))),
       icon('chevron', 'big-action-chevron')),
+    messagesBox,
     countsBox,
     h('section', { class: 'section' },
       h('div', { class: 'section-head' },

@@ -117,7 +117,8 @@ export function ticketActions({ id, ticket, data, reload, gone }) {
     action: 'progress', title: t('s.d.progress.title'), okText: t('common.submit'), okMsg: t('s.ok.progress'),
     fields: [
       field(t('s.d.progress.note'), textArea('note', { max: 2000, testid: 'progress-note' }), null, { required: true }),
-      h('div', { class: 'field' }, checkbox('public', t('s.d.progress.public'), { testid: 'progress-public' }), h('div', { class: 'field-hint' }, t('s.d.progress.publicHint'))),
+      // Starts from the configured default (tickets.progress_public_by_default), which the detail carries.
+      h('div', { class: 'field' }, checkbox('public', t('s.d.progress.public'), { testid: 'progress-public', checked: ticket().progress_public_default !== false }), h('div', { class: 'field-hint' }, t('s.d.progress.publicHint'))),
     ],
     rules: { note: { required: true, max: 2000 } },
     body: (v) => ({ note: v.note, public: !!v.public }),

@@ -1,0 +1,150 @@
+//! The message centre (站内消息) of every role: my messages, my unread count, marking one or
+//! all read. A reader only ever sees their own.
+
+use actix_web::{HttpResponse, web};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::api::extract::{Auth, path_id};
+use crate::api::params::{cursor_id, page_limit};
+use crate::api::state::State;
+use crate::api::types::ErrorResponse;
+use crate::db::messages::MessageRow;
+use crate::domain::notification::NotifyEvent;
+use crate::error::AppError;
+use crate::service::messages;
+
+/// One in-app message: a ticket event, as its reader was told of it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MessageResponse {
+    pub id: String,
+    /// The ticket it is about (the page to open).
+    pub ticket_id: String,
+    pub event: NotifyEvent,
+    /// The ticket event (its `seq` in the timeline) that caused it.
+    pub event_seq: i32,
+    pub title: String,
+    pub body: String,
+    pub created_at: String,
+    /// When the reader marked it read; null while unread.
+    pub read_at: Option<String>,
+}
+
+impl From<MessageRow> for MessageResponse {
+    fn from(r: MessageRow) -> Self {
+        MessageResponse {
+            id: r.id,
+            ticket_id: r.ticket_id,
+            event: r.event,
+            event_seq: r.event_seq,
+            title: r.title,
+            body: r.body,
+            created_at: r.created_at,
+            read_at: r.read_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MessageList {
+    pub items: Vec<MessageResponse>,
+    /// Pass as `cursor` to get the next page; null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UnreadCount {
+    pub unread: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MarkedRead {
+    /// How many messages were unread and are now read.
+    pub marked: usize,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct MessageListQuery {
+    /// Only the unread (`true`), or every message (`false`, the default).
+    pub unread: Option<String>,
+    /// Page size, 1 to 100 (default 20).
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// My in-app messages, newest first (every role).
+#[utoipa::path(get, path = "/api/v1/messages", tag = "messages",
+    params(MessageListQuery),
+    responses((status = 200, body = MessageList), (status = 400, body = ErrorResponse), (status = 401, body = ErrorResponse)),
+    security(("bearer" = [])))]
+pub async fn list_messages(
+    state: State,
+    auth: Auth,
+    query: web::Query<MessageListQuery>,
+) -> Result<HttpResponse, AppError> {
+    let Auth(who) = auth;
+    let q = query.into_inner();
+    let limit = page_limit(&state, q.limit)?;
+    let before = cursor_id(q.cursor.as_deref())?;
+    let unread = match q.unread.as_deref().map(str::trim) {
+        None | Some("" | "false") => false,
+        Some("true") => true,
+        Some(_) => return Err(AppError::invalid_query("unread", "must be true or false")),
+    };
+    let page = state
+        .read(move |c| messages::list(c, &who, unread, before.as_deref(), limit))
+        .await?;
+    Ok(HttpResponse::Ok().json(MessageList {
+        items: page.items.into_iter().map(MessageResponse::from).collect(),
+        next_cursor: page.next_cursor,
+    }))
+}
+
+/// How many of my in-app messages are unread (the badge; every role).
+#[utoipa::path(get, path = "/api/v1/messages/unread-count", tag = "messages",
+    responses((status = 200, body = UnreadCount), (status = 401, body = ErrorResponse)),
+    security(("bearer" = [])))]
+pub async fn unread_count(state: State, auth: Auth) -> Result<HttpResponse, AppError> {
+    let Auth(who) = auth;
+    let unread = state.read(move |c| messages::unread_count(c, &who)).await?;
+    Ok(HttpResponse::Ok().json(UnreadCount { unread }))
+}
+
+/// Mark one of my messages read; marking it again keeps the first time (every role).
+#[utoipa::path(post, path = "/api/v1/messages/{id}/read", tag = "messages",
+    params(("id" = String, Path)),
+    responses(
+        (status = 200, description = "the message, read", body = MessageResponse),
+        (status = 401, body = ErrorResponse),
+        (status = 404, description = "no such message, or not yours", body = ErrorResponse),
+    ),
+    security(("bearer" = [])))]
+pub async fn mark_read(
+    state: State,
+    auth: Auth,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let Auth(who) = auth;
+    let id = path_id(&id, "message")?;
+    let now = state.clock.now();
+    let row = state
+        .write(move |c| messages::mark_read(c, &who, &id, now))
+        .await?;
+    Ok(HttpResponse::Ok().json(MessageResponse::from(row)))
+}
+
+/// Mark all my unread messages read (every role).
+#[utoipa::path(post, path = "/api/v1/messages/read-all", tag = "messages",
+    responses((status = 200, body = MarkedRead), (status = 401, body = ErrorResponse)),
+    security(("bearer" = [])))]
+pub async fn mark_all_read(state: State, auth: Auth) -> Result<HttpResponse, AppError> {
+    let Auth(who) = auth;
+    let now = state.clock.now();
+    let marked = state
+        .write(move |c| messages::mark_all_read(c, &who, now))
+        .await?;
+    Ok(HttpResponse::Ok().json(MarkedRead { marked }))
+}
