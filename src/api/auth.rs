@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::api::extract::{ApiJson, Auth, ClientIp};
+use crate::api::extract::{ApiJson, Auth, ClientIp, Signed};
 use crate::api::state::State;
 use crate::api::types::{ErrorResponse, LoginResponse, UserResponse};
 use crate::domain::account::CodePurpose;
@@ -279,14 +279,77 @@ pub async fn logout(state: State, body: ApiJson<RefreshRequest>) -> Result<HttpR
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// The signed-in user.
+/// The signed-in user (answered also while `must_change_password` holds every other request).
 #[utoipa::path(get, path = "/api/v1/me", tag = "auth",
     responses((status = 200, body = UserResponse), (status = 401, body = ErrorResponse)),
     security(("bearer" = [])))]
-pub async fn me(state: State, auth: Auth) -> Result<HttpResponse, AppError> {
-    let Auth(who) = auth;
+pub async fn me(state: State, auth: Signed) -> Result<HttpResponse, AppError> {
+    let Signed(who) = auth;
     let user = state.read(move |c| accounts::me(c, &who)).await?;
     Ok(HttpResponse::Ok().json(UserResponse::from(user)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangePasswordRequest {
+    /// The password the user signs in with now.
+    pub current_password: String,
+    /// At least 8 characters, mixing three of: lower case, upper case, digits, others; not the
+    /// current one.
+    pub new_password: String,
+}
+
+/// Choose a new password, giving the current one. Every other session of the user ends; the
+/// answer is a new session (use its tokens from now on). Required first when the password was
+/// set by someone else (`must_change_password`: an administrator's reset, `qiyeshao user
+/// add`): until then every other request but `GET /me` and signing out is answered 403
+/// `password_change_required`. A wrong current password is answered 422 naming
+/// `current_password` and counts as a failed sign-in (the same limits: 429 when reached).
+#[utoipa::path(post, path = "/api/v1/me/password", tag = "auth",
+    request_body = ChangePasswordRequest,
+    responses(
+        (status = 200, body = LoginResponse),
+        (status = 401, body = ErrorResponse),
+        (status = 422, body = ErrorResponse),
+        (status = 429, description = "too many failed sign-ins to the account or from the address", body = ErrorResponse),
+    ),
+    security(("bearer" = [])))]
+pub async fn change_password(
+    state: State,
+    auth: Signed,
+    ip: ClientIp,
+    body: ApiJson<ChangePasswordRequest>,
+) -> Result<HttpResponse, AppError> {
+    let Signed(who) = auth;
+    let ApiJson(req) = body;
+    let mut errors = FieldErrors::new();
+    if req.current_password.is_empty() {
+        errors.add("current_password", "must not be empty");
+    } else if req.current_password.chars().count() > limits::PASSWORD_MAX {
+        // Longer than any password can be: no need to spend a hash on it.
+        errors.add("current_password", "is not your current password");
+    }
+    errors.password("new_password", &req.new_password);
+    if !req.new_password.is_empty() && req.new_password == req.current_password {
+        errors.add("new_password", "must differ from the current password");
+    }
+    errors.finish()?;
+    let origin = origin(&state, ip.clone());
+    let actor = ip.actor(&who);
+    let now = state.clock.now();
+    let ttl = refresh_ttl(&state);
+    let keys = state.tokens.clone();
+    let _turn = crate::auth::password_turn().await;
+    let session = state
+        .run(move |db| {
+            let passwords = accounts::PasswordChange {
+                current: &req.current_password,
+                new: &req.new_password,
+            };
+            accounts::change_password(db, actor, passwords, &keys, ttl, now, &origin)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(session_response(session)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -76,6 +76,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         .route(get().to(auth::me))
                         .route(patch().to(auth::update_me)),
                 )
+                .service(resource("/me/password").route(post().to(auth::change_password)))
                 .service(
                     resource("/departments")
                         .route(get().to(directory::list_departments))

@@ -245,6 +245,7 @@ pub fn register(
                 role: Role::Enterprise,
                 department_id: None,
                 enterprise_id: Some(enterprise.id),
+                must_change_password: false,
             },
             now,
         )?;

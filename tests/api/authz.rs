@@ -189,6 +189,7 @@ const MATRIX: &[Entry] = &[
     any("POST /api/v1/auth/logout",                                                 [OK,           OK,           OK,           OK,           OK]),
     any("GET /api/v1/me",                                                           [E401,         OK,           OK,           OK,           OK]),
     any("PATCH /api/v1/me",                                                         [E401,         OK,           OK,           OK,           OK]),
+    any("POST /api/v1/me/password",                                                 [E401,         OK,           OK,           OK,           OK]),
     any("POST /api/v1/attachments",                                                 [E401,         OK,           OK,           OK,           OK]),
     on("GET /api/v1/attachments/{id}",                          Attachment,         [[E401, E401], [OK, E404],   [OK, E404],   [OK, OK],     [OK, OK]]),
     any("GET /api/v1/departments",                                                  [E401,         OK,           OK,           OK,           OK]),
@@ -723,6 +724,10 @@ impl<'a> Fixtures<'a> {
                 Body::Json(json!({"refresh_token": token}))
             }
             "PATCH /api/v1/me" => Body::Json(json!({"notify_sms": true})),
+            // The same password: 422 (it must differ), the caller's account unchanged for the
+            // calls after this one; being let through is what the matrix checks.
+            "POST /api/v1/me/password" => Body::Json(json!({"current_password": PASSWORD,
+                "new_password": PASSWORD})),
             "POST /api/v1/attachments" => Body::File("现场照片.png", PNG.to_vec()),
             "POST /api/v1/departments" => Body::Json(json!({"name": format!("矩阵部门{n}")})),
             "PATCH /api/v1/departments/{id}" => Body::Json(json!({"head_user_id": null})),

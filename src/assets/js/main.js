@@ -13,6 +13,7 @@ import { page } from './core/layout.js';
 import { loading, errorState } from './core/states.js';
 import { loginPage } from './auth/login.js';
 import { registerPage } from './auth/register.js';
+import { passwordPage } from './auth/password.js';
 
 /** The modules of each role's pages; each has register(), which declares its routes. */
 const ROLE_PAGES = {
@@ -63,6 +64,8 @@ setFallbackPages({
 
 route('#/login', loginPage, { public: true, guestOnly: true });
 route('#/register', registerPage, { public: true, guestOnly: true });
+// Every role's: from 我的, or where the router sends a user whose password someone else set.
+route('#/password', passwordPage);
 
 // The links in e-mails and SMS (/tickets/{id}, /tickets/{id}/rate) arrive as #/t/…: after
 // sign-in they open the ticket in the page of the reader's role.
