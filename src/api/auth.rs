@@ -121,8 +121,9 @@ pub struct RegisterRequest {
     pub password: String,
 }
 
-/// Send a one-time code by SMS, to sign in (`login`) or to register (`register`). A number
-/// with no account gets no sign-in code, but the answer is the same.
+/// Send a one-time code by SMS, to sign in (`login`), to register (`register`) or to choose a
+/// new password for a forgotten one (`reset`). A number with no account (for `reset`: no
+/// enterprise account) gets no code, but the answer is the same.
 #[utoipa::path(post, path = "/api/v1/auth/sms-code", tag = "auth",
     request_body = SmsCodeRequest,
     responses(
@@ -181,6 +182,59 @@ pub async fn sms_login(
     let session = state
         .run(move |db| {
             enterprise_accounts::sms_login(db, &phone, &req.code, &keys, ttl, now, &origin)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(session_response(session)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordResetRequest {
+    pub phone: String,
+    /// The six digits of the SMS sent with purpose `reset`.
+    pub code: String,
+    /// At least 8 characters, mixing three of: lower case, upper case, digits, others.
+    pub new_password: String,
+}
+
+/// Choose a new password for a forgotten one (enterprise accounts), with the code sent by SMS
+/// for `reset` to the account's phone; signs in. Every other session of the account ends.
+/// Staff ask an administrator, whose reset is temporary. A number no enterprise account has
+/// is answered as a wrong code; wrong codes count as failed sign-ins from the address.
+#[utoipa::path(post, path = "/api/v1/auth/password-reset", tag = "auth",
+    request_body = PasswordResetRequest,
+    responses(
+        (status = 200, body = LoginResponse),
+        (status = 401, description = "wrong, used or expired code", body = ErrorResponse),
+        (status = 409, description = "several enterprise accounts use this number", body = ErrorResponse),
+        (status = 422, body = ErrorResponse),
+        (status = 429, description = "too many failed sign-ins from this address", body = ErrorResponse),
+    ))]
+pub async fn reset_password(
+    state: State,
+    ip: ClientIp,
+    body: ApiJson<PasswordResetRequest>,
+) -> Result<HttpResponse, AppError> {
+    let ApiJson(req) = body;
+    let origin = origin(&state, ip);
+    let mut errors = FieldErrors::new();
+    let phone = errors.mobile("phone", Some(req.phone)).unwrap_or_default();
+    errors.password("new_password", &req.new_password);
+    errors.finish()?;
+    let now = state.clock.now();
+    let ttl = refresh_ttl(&state);
+    let keys = state.tokens.clone();
+    let _turn = crate::auth::password_turn().await;
+    let session = state
+        .run(move |db| {
+            let new_hash =
+                crate::auth::hash_password(&req.new_password).map_err(AppError::internal)?;
+            let reset = enterprise_accounts::PasswordReset {
+                phone,
+                code: req.code,
+                new_hash,
+            };
+            enterprise_accounts::reset_password(db, reset, &keys, ttl, now, &origin)
         })
         .await?;
     Ok(HttpResponse::Ok().json(session_response(session)))

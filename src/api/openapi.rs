@@ -116,6 +116,7 @@ impl Modify for CommonResponses {
         auth::me,
         auth::update_me,
         auth::change_password,
+        auth::reset_password,
         directory::list_departments,
         directory::create_department,
         directory::get_department,

@@ -3,7 +3,8 @@
 //   - a cadre whose password an administrator reset signs in with it and is taken to choose
 //     their own before anything else (every other page leads back there); a wrong temporary
 //     password and a weak new one are refused in Chinese; the chosen one signs in;
-//   - an enterprise user changes their password from 我的 on a phone.
+//   - an enterprise user changes their password from 我的 on a phone;
+//   - an enterprise user who forgot it sets a new one with a code sent by SMS.
 //
 //   BASE_URL=http://127.0.0.1:18083 ADMIN_PASSWORD=Qiyeshao@2026 [SCREENSHOTS_DIR=/tmp/shots] \
 //   node tests/e2e/password.mjs
@@ -15,7 +16,7 @@ import {
   DEMO_PASSWORD, PHONE, DESKTOP,
   api, check, checkEqual, eventually, visible, textMatches,
   scenario, step, watchPages, summary, launch, newMonitoredContext, shot,
-  apiOk, apiLogin, startWatchdog,
+  apiOk, apiLogin, startWatchdog, readSmsCode,
 } from './lib.mjs';
 
 const tid = (page, id) => page.getByTestId(id);
@@ -112,6 +113,32 @@ async function main() {
       await tid(page, 'password-confirm').fill(chosen);
       await tid(page, 'password-submit').click();
       await eventually(async () => hashOf(page) === '#/e/me', `back at 我的 (at ${page.url()})`);
+      await apiLogin('enterprise', chosen);
+    });
+  });
+
+  await scenario('an enterprise user who forgot the password sets a new one by SMS code', async () => {
+    const chosen = 'Wangji-2028';
+    const ctx = await newMonitoredContext(browser, 'forgot@phone', PHONE);
+    contexts.push(ctx);
+    const page = await ctx.newPage();
+    watchPages(page);
+    await step('登录 → 密码登录 → 忘记密码？', async () => {
+      await page.goto('/#/login');
+      await tid(page, 'login-tab-password').click();
+      await (await visible(tid(page, 'link-forgot'), 'the 忘记密码 link')).click();
+      await eventually(async () => hashOf(page) === '#/forgot', 'the forgot-password page');
+    });
+    await step('the code from the phone and a new password sign the user in', async () => {
+      await tid(page, 'forgot-phone').fill('13800000006'); // 陈静, the demo enterprise user
+      await tid(page, 'sms-send').click();
+      const code = await readSmsCode('13800000006');
+      await tid(page, 'forgot-code').fill(code);
+      await tid(page, 'forgot-new').fill(chosen);
+      await tid(page, 'forgot-confirm').fill(chosen);
+      await shot(page, 'password-forgot-phone.png');
+      await tid(page, 'forgot-submit').click();
+      await eventually(async () => /^#\/e/.test(hashOf(page)), `the enterprise home (at ${page.url()})`);
       await apiLogin('enterprise', chosen);
     });
   });

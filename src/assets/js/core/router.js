@@ -109,7 +109,7 @@ export function onRouteLeave(fn) { globalLeaveFns.push(fn); }
 
 export function rememberNext(hash) {
   try {
-    if (hash && !/^#\/(login|register|password)\b/.test(hash) && hash !== '#' && hash !== '#/') sessionStorage.setItem(NEXT_KEY, hash);
+    if (hash && !/^#\/(login|register|forgot|password)\b/.test(hash) && hash !== '#' && hash !== '#/') sessionStorage.setItem(NEXT_KEY, hash);
   } catch { /* ignore */ }
 }
 
@@ -198,7 +198,7 @@ export function start() {
   onLangChange(() => refresh());
   window.addEventListener('hashchange', () => render());
   window.addEventListener('storage', (e) => {
-    if (e.key === SESSION_KEY && !e.newValue && !/^#\/(login|register)\b/.test(currentHash())) {
+    if (e.key === SESSION_KEY && !e.newValue && !/^#\/(login|register|forgot)\b/.test(currentHash())) {
       rememberNext(currentHash());
       navigate('#/login', { replace: true });
     } else if (e.key === LANG_KEY && e.newValue) {

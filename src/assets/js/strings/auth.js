@@ -66,6 +66,11 @@ export const zh = {
   'pw.after': '修改后，其他设备上的登录将失效，需要用新密码重新登录。',
   'pw.signOut': '退出登录',
   'pw.link': '修改密码',
+  'forgot.link': '忘记密码？',
+  'forgot.title': '找回密码',
+  'forgot.submit': '设置新密码并登录',
+  'forgot.staff': '验证码将发送到企业账号绑定的手机号。政府工作人员忘记密码，请联系系统管理员重置。',
+  'forgot.back': '返回登录',
 };
 
 export const en = {
@@ -133,4 +138,9 @@ export const en = {
   'pw.after': 'Sessions on your other devices end: sign in there again with the new password.',
   'pw.signOut': 'Sign out',
   'pw.link': 'Change password',
+  'forgot.link': 'Forgot password?',
+  'forgot.title': 'Reset password',
+  'forgot.submit': 'Set the new password and sign in',
+  'forgot.staff': 'The code goes to the mobile number of the enterprise account. Government staff: ask the system administrator to reset your password.',
+  'forgot.back': 'Back to sign-in',
 };
