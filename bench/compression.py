@@ -68,9 +68,12 @@ def main():
     env.pop("QIYESHAO_ASSETS_DIR", None)
     subprocess.run([args.binary, "seed-load", "--tickets", str(args.tickets)], env=env, check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    subprocess.run([args.binary, "user", "add", "--role", "admin", "--username", "bench-admin",
-                    "--password", PASSWORD], env=env, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    add = [args.binary, "user", "add", "--role", "admin", "--username", "bench-admin",
+           "--password", PASSWORD]
+    # --keep-password: no password change asked for (builds before 2026-12-08 know no such flag).
+    if subprocess.run(add + ["--keep-password"], env=env, stdout=subprocess.DEVNULL,
+                      stderr=subprocess.DEVNULL).returncode != 0:
+        subprocess.run(add, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     port = free_port()
     base = "http://127.0.0.1:%d" % port
     server = subprocess.Popen([args.binary, "serve", "--bind", "127.0.0.1:%d" % port], env=env,

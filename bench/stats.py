@@ -123,8 +123,11 @@ def seed(args, binary, backend, env, data_dir):
     subprocess.run([binary, "seed-load", "--tickets", str(args.tickets)], env=env, check=True,
                    stderr=subprocess.DEVNULL)
     seconds = time.perf_counter() - start
-    subprocess.run([binary, "user", "add", "--role", "admin", "--username", "bench-admin",
-                    "--password", PASSWORD], env=env, check=True, stdout=subprocess.DEVNULL)
+    add = [binary, "user", "add", "--role", "admin", "--username", "bench-admin", "--password", PASSWORD]
+    # --keep-password: no password change asked for (builds before 2026-12-08 know no such flag).
+    if subprocess.run(add + ["--keep-password"], env=env, stdout=subprocess.DEVNULL,
+                      stderr=subprocess.DEVNULL).returncode != 0:
+        subprocess.run(add, env=env, check=True, stdout=subprocess.DEVNULL)
     open(marker, "w").write("%d tickets, %.0f s\n" % (args.tickets, seconds))
     return seconds
 

@@ -23,6 +23,9 @@ pub struct Principal {
     pub role: Role,
     pub department_id: Option<String>,
     pub enterprise_id: Option<String>,
+    /// The password was set by someone else: until the user has chosen their own, the API
+    /// answers only their own account, the password change and signing out.
+    pub must_change_password: bool,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -33,6 +36,9 @@ struct Claims {
     dept: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     ent: Option<String>,
+    /// Must change the password first (absent: no).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pwc: bool,
     iat: i64,
     exp: i64,
     typ: String,
@@ -80,6 +86,7 @@ impl TokenKeys {
             role: who.role.as_str().to_string(),
             dept: who.department_id.clone(),
             ent: who.enterprise_id.clone(),
+            pwc: who.must_change_password,
             iat: now.timestamp(),
             exp: now.timestamp() + self.ttl_secs,
             typ: "access".into(),
@@ -104,6 +111,7 @@ impl TokenKeys {
             role,
             department_id: claims.dept,
             enterprise_id: claims.ent,
+            must_change_password: claims.pwc,
         })
     }
 }
@@ -235,6 +243,7 @@ mod tests {
             role: Role::Cadre,
             department_id: Some("d1".into()),
             enterprise_id: None,
+            must_change_password: false,
         }
     }
 
@@ -251,6 +260,13 @@ mod tests {
             keys.verify(&token, now() + chrono::Duration::seconds(900)),
             Err(TokenError::Expired)
         );
+        // A user who must change their password carries it in the token.
+        let pending = Principal {
+            must_change_password: true,
+            ..principal()
+        };
+        let token = keys.issue(&pending, now()).expect("token");
+        assert_eq!(keys.verify(&token, now()), Ok(pending));
     }
 
     #[test]

@@ -51,6 +51,8 @@ pub enum ErrorCode {
     InvalidCredentials,
     /// a wrong, used or expired SMS code.
     InvalidCode,
+    /// the password was set by someone else and must be changed before anything else.
+    PasswordChangeRequired,
     /// the caller may not do this.
     Forbidden,
     /// no such record, or not the caller's to see.
@@ -125,6 +127,7 @@ impl ErrorCode {
             ErrorCode::TokenExpired => "token_expired",
             ErrorCode::InvalidCredentials => "invalid_credentials",
             ErrorCode::InvalidCode => "invalid_code",
+            ErrorCode::PasswordChangeRequired => "password_change_required",
             ErrorCode::Forbidden => "forbidden",
             ErrorCode::NotFound => "not_found",
             ErrorCode::MethodNotAllowed => "method_not_allowed",
@@ -171,6 +174,7 @@ impl ErrorCode {
             ErrorCode::TokenExpired => 401,
             ErrorCode::InvalidCredentials => 401,
             ErrorCode::InvalidCode => 401,
+            ErrorCode::PasswordChangeRequired => 403,
             ErrorCode::Forbidden => 403,
             ErrorCode::NotFound => 404,
             ErrorCode::MethodNotAllowed => 405,

@@ -41,7 +41,7 @@ pub struct AuditResponse {
     pub actor_role: Role,
     /// The client's address.
     pub ip: String,
-    /// user.create, user.update, department.create, department.update, enterprise.create,
+    /// user.create, user.update, user.password_change, department.create, department.update, enterprise.create,
     /// enterprise.update, enterprise.import, category.create, category.update, calendar.put,
     /// notification.retry, export.ledger, export.assessment.
     pub action: String,

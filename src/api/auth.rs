@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::api::extract::{ApiJson, Auth, ClientIp};
+use crate::api::extract::{ApiJson, Auth, ClientIp, Signed};
 use crate::api::state::State;
 use crate::api::types::{ErrorResponse, LoginResponse, UserResponse};
 use crate::domain::account::CodePurpose;
@@ -121,8 +121,9 @@ pub struct RegisterRequest {
     pub password: String,
 }
 
-/// Send a one-time code by SMS, to sign in (`login`) or to register (`register`). A number
-/// with no account gets no sign-in code, but the answer is the same.
+/// Send a one-time code by SMS, to sign in (`login`), to register (`register`) or to choose a
+/// new password for a forgotten one (`reset`). A number with no account (for `reset`: no
+/// enterprise account) gets no code, but the answer is the same.
 #[utoipa::path(post, path = "/api/v1/auth/sms-code", tag = "auth",
     request_body = SmsCodeRequest,
     responses(
@@ -181,6 +182,59 @@ pub async fn sms_login(
     let session = state
         .run(move |db| {
             enterprise_accounts::sms_login(db, &phone, &req.code, &keys, ttl, now, &origin)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(session_response(session)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordResetRequest {
+    pub phone: String,
+    /// The six digits of the SMS sent with purpose `reset`.
+    pub code: String,
+    /// At least 8 characters, mixing three of: lower case, upper case, digits, others.
+    pub new_password: String,
+}
+
+/// Choose a new password for a forgotten one (enterprise accounts), with the code sent by SMS
+/// for `reset` to the account's phone; signs in. Every other session of the account ends.
+/// Staff ask an administrator, whose reset is temporary. A number no enterprise account has
+/// is answered as a wrong code; wrong codes count as failed sign-ins from the address.
+#[utoipa::path(post, path = "/api/v1/auth/password-reset", tag = "auth",
+    request_body = PasswordResetRequest,
+    responses(
+        (status = 200, body = LoginResponse),
+        (status = 401, description = "wrong, used or expired code", body = ErrorResponse),
+        (status = 409, description = "several enterprise accounts use this number", body = ErrorResponse),
+        (status = 422, body = ErrorResponse),
+        (status = 429, description = "too many failed sign-ins from this address", body = ErrorResponse),
+    ))]
+pub async fn reset_password(
+    state: State,
+    ip: ClientIp,
+    body: ApiJson<PasswordResetRequest>,
+) -> Result<HttpResponse, AppError> {
+    let ApiJson(req) = body;
+    let origin = origin(&state, ip);
+    let mut errors = FieldErrors::new();
+    let phone = errors.mobile("phone", Some(req.phone)).unwrap_or_default();
+    errors.password("new_password", &req.new_password);
+    errors.finish()?;
+    let now = state.clock.now();
+    let ttl = refresh_ttl(&state);
+    let keys = state.tokens.clone();
+    let _turn = crate::auth::password_turn().await;
+    let session = state
+        .run(move |db| {
+            let new_hash =
+                crate::auth::hash_password(&req.new_password).map_err(AppError::internal)?;
+            let reset = enterprise_accounts::PasswordReset {
+                phone,
+                code: req.code,
+                new_hash,
+            };
+            enterprise_accounts::reset_password(db, reset, &keys, ttl, now, &origin)
         })
         .await?;
     Ok(HttpResponse::Ok().json(session_response(session)))
@@ -279,14 +333,77 @@ pub async fn logout(state: State, body: ApiJson<RefreshRequest>) -> Result<HttpR
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// The signed-in user.
+/// The signed-in user (answered also while `must_change_password` holds every other request).
 #[utoipa::path(get, path = "/api/v1/me", tag = "auth",
     responses((status = 200, body = UserResponse), (status = 401, body = ErrorResponse)),
     security(("bearer" = [])))]
-pub async fn me(state: State, auth: Auth) -> Result<HttpResponse, AppError> {
-    let Auth(who) = auth;
+pub async fn me(state: State, auth: Signed) -> Result<HttpResponse, AppError> {
+    let Signed(who) = auth;
     let user = state.read(move |c| accounts::me(c, &who)).await?;
     Ok(HttpResponse::Ok().json(UserResponse::from(user)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangePasswordRequest {
+    /// The password the user signs in with now.
+    pub current_password: String,
+    /// At least 8 characters, mixing three of: lower case, upper case, digits, others; not the
+    /// current one.
+    pub new_password: String,
+}
+
+/// Choose a new password, giving the current one. Every other session of the user ends; the
+/// answer is a new session (use its tokens from now on). Required first when the password was
+/// set by someone else (`must_change_password`: an administrator's reset, `qiyeshao user
+/// add`): until then every other request but `GET /me` and signing out is answered 403
+/// `password_change_required`. A wrong current password is answered 422 naming
+/// `current_password` and counts as a failed sign-in (the same limits: 429 when reached).
+#[utoipa::path(post, path = "/api/v1/me/password", tag = "auth",
+    request_body = ChangePasswordRequest,
+    responses(
+        (status = 200, body = LoginResponse),
+        (status = 401, body = ErrorResponse),
+        (status = 422, body = ErrorResponse),
+        (status = 429, description = "too many failed sign-ins to the account or from the address", body = ErrorResponse),
+    ),
+    security(("bearer" = [])))]
+pub async fn change_password(
+    state: State,
+    auth: Signed,
+    ip: ClientIp,
+    body: ApiJson<ChangePasswordRequest>,
+) -> Result<HttpResponse, AppError> {
+    let Signed(who) = auth;
+    let ApiJson(req) = body;
+    let mut errors = FieldErrors::new();
+    if req.current_password.is_empty() {
+        errors.add("current_password", "must not be empty");
+    } else if req.current_password.chars().count() > limits::PASSWORD_MAX {
+        // Longer than any password can be: no need to spend a hash on it.
+        errors.add("current_password", "is not your current password");
+    }
+    errors.password("new_password", &req.new_password);
+    if !req.new_password.is_empty() && req.new_password == req.current_password {
+        errors.add("new_password", "must differ from the current password");
+    }
+    errors.finish()?;
+    let origin = origin(&state, ip.clone());
+    let actor = ip.actor(&who);
+    let now = state.clock.now();
+    let ttl = refresh_ttl(&state);
+    let keys = state.tokens.clone();
+    let _turn = crate::auth::password_turn().await;
+    let session = state
+        .run(move |db| {
+            let passwords = accounts::PasswordChange {
+                current: &req.current_password,
+                new: &req.new_password,
+            };
+            accounts::change_password(db, actor, passwords, &keys, ttl, now, &origin)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(session_response(session)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -14,7 +14,8 @@ use crate::api::state::AppState;
 use crate::auth::{Principal, TokenError};
 use crate::error::{AppError, ErrorCode};
 
-/// The user the request's bearer token names.
+/// The user the request's bearer token names, who has a password of their own (see
+/// [`Signed`]).
 pub struct Auth(pub Principal);
 
 impl FromRequest for Auth {
@@ -26,7 +27,33 @@ impl FromRequest for Auth {
     }
 }
 
+/// The user the request's bearer token names, even one whose password was set by someone
+/// else and must be changed first: for their own account, the password change and signing
+/// out. Every other request takes [`Auth`], which answers such a user 403
+/// `password_change_required`.
+pub struct Signed(pub Principal);
+
+impl FromRequest for Signed {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(signed_in(req).map(Signed))
+    }
+}
+
 fn authenticate(req: &HttpRequest) -> Result<Principal, AppError> {
+    let who = signed_in(req)?;
+    if who.must_change_password {
+        return Err(AppError::new(
+            ErrorCode::PasswordChangeRequired,
+            "choose a password of your own first (POST /api/v1/me/password)",
+        ));
+    }
+    Ok(who)
+}
+
+fn signed_in(req: &HttpRequest) -> Result<Principal, AppError> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| AppError::internal(anyhow::anyhow!("application state missing")))?;

@@ -71,12 +71,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(resource("/attachments").route(post().to(attachments::upload)))
                 .service(resource("/attachments/{id}").route(get().to(attachments::download)))
                 .service(resource("/auth/refresh").route(post().to(auth::refresh)))
+                .service(resource("/auth/password-reset").route(post().to(auth::reset_password)))
                 .service(resource("/auth/logout").route(post().to(auth::logout)))
                 .service(
                     resource("/me")
                         .route(get().to(auth::me))
                         .route(patch().to(auth::update_me)),
                 )
+                .service(resource("/me/password").route(post().to(auth::change_password)))
                 .service(
                     resource("/departments")
                         .route(get().to(directory::list_departments))

@@ -115,6 +115,8 @@ impl Modify for CommonResponses {
         auth::logout,
         auth::me,
         auth::update_me,
+        auth::change_password,
+        auth::reset_password,
         directory::list_departments,
         directory::create_department,
         directory::get_department,

@@ -48,6 +48,9 @@ pub struct UserResponse {
     pub notify_email: bool,
     /// Notices by SMS are on.
     pub notify_sms: bool,
+    /// The password was set by someone else (an administrator, `qiyeshao user add`): the user
+    /// must choose their own (`POST /me/password`) before anything else.
+    pub must_change_password: bool,
 }
 
 impl From<UserRow> for UserResponse {
@@ -66,6 +69,7 @@ impl From<UserRow> for UserResponse {
             updated_at: r.updated_at,
             notify_email: r.notify_email,
             notify_sms: r.notify_sms,
+            must_change_password: r.must_change_password,
         }
     }
 }

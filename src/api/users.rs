@@ -115,6 +115,8 @@ pub async fn create_user(
         role: req.role,
         department_id: req.department_id,
         enterprise_id: req.enterprise_id,
+        // The administrator chose it: the user chooses their own at the first sign-in.
+        must_change_password: true,
     };
     let _turn = auth::password_turn().await;
     let user = state

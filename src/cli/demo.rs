@@ -142,6 +142,7 @@ fn seed_directory(
                 role: spec.role,
                 department_id: spec.department.map(Into::into),
                 enterprise_id: spec.enterprise.map(Into::into),
+                must_change_password: false,
             },
             now,
         )

@@ -170,6 +170,7 @@ fn directory(db: &Db, enterprises: usize, now: DateTime<Utc>) -> Result<Director
                         role: Role::Cadre,
                         department_id: Some(d.id.clone()),
                         enterprise_id: None,
+                        must_change_password: false,
                     },
                     now,
                 )?;
@@ -202,6 +203,7 @@ fn directory(db: &Db, enterprises: usize, now: DateTime<Utc>) -> Result<Director
                 role: Role::Dispatcher,
                 department_id: None,
                 enterprise_id: None,
+                must_change_password: false,
             },
             now,
         )?
@@ -243,6 +245,7 @@ fn directory(db: &Db, enterprises: usize, now: DateTime<Utc>) -> Result<Director
                     role: Role::Enterprise,
                     department_id: None,
                     enterprise_id: Some(e.id.clone()),
+                    must_change_password: false,
                 },
                 now,
             )?;

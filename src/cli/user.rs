@@ -44,6 +44,10 @@ pub enum UserCommand {
         /// For enterprise users: the enterprise's id or credit code.
         #[arg(long)]
         enterprise: Option<String>,
+        /// The password is the user's own (scripts, benchmarks): no change is asked for at the
+        /// first sign-in. Without it the user must choose their own password first.
+        #[arg(long)]
+        keep_password: bool,
     },
 }
 
@@ -59,6 +63,7 @@ pub fn run(settings: &Settings, command: UserCommand) -> anyhow::Result<()> {
             email,
             department,
             enterprise,
+            keep_password,
         } => {
             let (password, password_flag) = match (password, password_env) {
                 (Some(p), _) => (p, "--password"),
@@ -80,6 +85,7 @@ pub fn run(settings: &Settings, command: UserCommand) -> anyhow::Result<()> {
                     email,
                     department,
                     enterprise,
+                    keep_password,
                 },
             )
         }
@@ -97,6 +103,7 @@ struct AddUser {
     email: Option<String>,
     department: Option<String>,
     enterprise: Option<String>,
+    keep_password: bool,
 }
 
 fn add_user(settings: &Settings, args: AddUser) -> anyhow::Result<()> {
@@ -132,6 +139,7 @@ fn add_user(settings: &Settings, args: AddUser) -> anyhow::Result<()> {
             role,
             department_id,
             enterprise_id,
+            must_change_password: !args.keep_password,
         };
         let user = db
             .write(move |c| accounts::create_user(c, &By::Unrecorded, input, chrono::Utc::now()))
@@ -140,6 +148,9 @@ fn add_user(settings: &Settings, args: AddUser) -> anyhow::Result<()> {
             "Created {} account {:?} (id {}).",
             user.role, user.username, user.id
         );
+        if user.must_change_password {
+            println!("It chooses its own password at its first sign-in (--keep-password: not).");
+        }
         Ok(())
     })
 }

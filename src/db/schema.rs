@@ -45,6 +45,7 @@ diesel::table! {
         updated_at -> Text,
         notify_email -> Bool,
         notify_sms -> Bool,
+        must_change_password -> Bool,
     }
 }
 

@@ -25,6 +25,9 @@ pub struct UserRow {
     pub notify_email: bool,
     /// The user wants notices by SMS.
     pub notify_sms: bool,
+    /// The password was set by someone else (an administrator's reset, `qiyeshao user add`):
+    /// the user must choose their own before anything else (`POST /api/v1/me/password`).
+    pub must_change_password: bool,
 }
 
 /// Filters of the user list; `None` means any.

@@ -30,6 +30,7 @@ pub fn principal_of(user: &UserRow) -> Principal {
         role: user.role,
         department_id: user.department_id.clone(),
         enterprise_id: user.enterprise_id.clone(),
+        must_change_password: user.must_change_password,
     }
 }
 
@@ -137,6 +138,68 @@ pub fn login(
     })
 }
 
+/// A user's current password and the one they choose.
+#[derive(Debug, Clone, Copy)]
+pub struct PasswordChange<'a> {
+    pub current: &'a str,
+    pub new: &'a str,
+}
+
+/// The signed-in user chooses a new password (already checked against the rules), giving the
+/// one they have, so that an access token alone cannot take the account. A wrong current
+/// password counts as a failed sign-in of the account (the same limits); it is answered 422
+/// naming `current_password`, not 401, since the caller is signed in. On success every other
+/// session of the user ends, a password set by someone else stops being temporary, and a new
+/// session is returned.
+pub fn change_password(
+    db: &Db,
+    actor: audit::Actor,
+    passwords: PasswordChange<'_>,
+    keys: &TokenKeys,
+    refresh_ttl: chrono::Duration,
+    now: DateTime<Utc>,
+    origin: &Origin,
+) -> Result<Session, AppError> {
+    let PasswordChange { current, new } = passwords;
+    let user = {
+        let who = actor.who.clone();
+        db.read(move |c| me(c, &who))?
+    };
+    let (settings, ip) = (origin.settings.clone(), origin.ip.clone());
+    {
+        let (username, ip) = (user.username.clone(), ip.clone());
+        db.read(move |c| throttle::check_sign_in(c, &settings, Some(&username), &ip, now))?;
+    }
+    if !auth::verify_password(current, &user.password_hash) {
+        let username = user.username.clone();
+        db.write(move |c| throttle::sign_in_failed(c, Some(&username), &ip, now))?;
+        let mut errors = FieldErrors::new();
+        errors.add("current_password", "is not your current password");
+        return Err(AppError::validation(errors));
+    }
+    let password_hash = auth::hash_password(new).map_err(AppError::internal)?;
+    let keys = keys.clone();
+    let id = user.id;
+    db.write(move |c| {
+        let mut row = users::find(c, &id)?.ok_or_else(|| AppError::not_found("user"))?;
+        row.password_hash = password_hash;
+        row.must_change_password = false;
+        row.updated_at = time::format(now);
+        users::update(c, &row)?;
+        refresh_tokens::revoke_all_for_user(c, &row.id, &row.updated_at)?;
+        throttle::sign_in_succeeded(c, &row.username)?;
+        audit::record(
+            c,
+            &By::Request(actor),
+            AuditAction::UserPasswordChange,
+            Some(&row.id),
+            None,
+            now,
+        )?;
+        new_session(c, row, &keys, refresh_ttl, now)
+    })
+}
+
 /// What presenting a refresh token led to.
 pub enum Refreshed {
     Ok(Box<Session>),
@@ -241,6 +304,9 @@ pub struct NewUser {
     pub role: Role,
     pub department_id: Option<String>,
     pub enterprise_id: Option<String>,
+    /// The password was chosen by someone else (an administrator, the command line): the user
+    /// must choose their own at the first sign-in.
+    pub must_change_password: bool,
 }
 
 /// Changes to an account; `None` leaves a field as it is, `Some(None)` clears it.
@@ -317,6 +383,7 @@ pub fn create_user(
         updated_at: now_text,
         notify_email: true,
         notify_sms: true,
+        must_change_password: input.must_change_password,
     };
     check_membership(conn, &row)?;
     users::insert(conn, &row).map_err(|e| username_taken(e.into()))?;
@@ -356,7 +423,9 @@ pub fn update_user(
     detail["disabled"] = serde_json::json!(changes.disabled);
     let revoke_sessions = changes.password_hash.is_some() || changes.disabled == Some(true);
     if let Some(v) = changes.password_hash {
+        // Set by an administrator: the user chooses their own at the next sign-in.
         row.password_hash = v;
+        row.must_change_password = true;
     }
     if let Some(v) = changes.name {
         row.name = v;

@@ -37,6 +37,8 @@ pub enum By {
 pub enum AuditAction {
     UserCreate,
     UserUpdate,
+    /// A user chose their own password.
+    UserPasswordChange,
     DepartmentCreate,
     DepartmentUpdate,
     EnterpriseCreate,
@@ -55,6 +57,7 @@ impl AuditAction {
         match self {
             AuditAction::UserCreate => "user.create",
             AuditAction::UserUpdate => "user.update",
+            AuditAction::UserPasswordChange => "user.password_change",
             AuditAction::DepartmentCreate => "department.create",
             AuditAction::DepartmentUpdate => "department.update",
             AuditAction::EnterpriseCreate => "enterprise.create",
@@ -72,7 +75,9 @@ impl AuditAction {
     /// What kind of record the action is done to.
     pub fn target_type(self) -> &'static str {
         match self {
-            AuditAction::UserCreate | AuditAction::UserUpdate => "user",
+            AuditAction::UserCreate | AuditAction::UserUpdate | AuditAction::UserPasswordChange => {
+                "user"
+            }
             AuditAction::DepartmentCreate | AuditAction::DepartmentUpdate => "department",
             AuditAction::EnterpriseCreate
             | AuditAction::EnterpriseUpdate

@@ -83,9 +83,13 @@ pub fn send_code(
         )));
     }
     throttle::sms_code_sent(conn, &origin.settings, &origin.ip, now)?;
-    let known = !users::active_by_phone(conn, phone)?.is_empty();
-    if purpose == CodePurpose::Login && !known {
-        tracing::info!("a sign-in code was asked for a number without an account; none sent");
+    // A forgotten password is reset by SMS for enterprise accounts only: staff ask an
+    // administrator (who sets a temporary one).
+    let known = users::active_by_phone(conn, phone)?
+        .iter()
+        .any(|u| purpose != CodePurpose::Reset || u.role == Role::Enterprise);
+    if purpose != CodePurpose::Register && !known {
+        tracing::info!(%purpose, "a code was asked for a number without an account; none sent");
         return Ok(sent);
     }
     let id = new_id();
@@ -172,6 +176,77 @@ pub fn sms_login(
     })?
 }
 
+/// A checked reset of a forgotten password: a normalised mobile number, the code sent to it
+/// for `reset`, and the new password, already hashed.
+#[derive(Debug, Clone)]
+pub struct PasswordReset {
+    pub phone: String,
+    pub code: String,
+    pub new_hash: String,
+}
+
+/// An enterprise user who forgot their password chooses a new one with a code sent for
+/// `reset` to their phone (`new_hash`: already checked against the rules and hashed). Answers
+/// as signing in by code does: a wrong code counts as a failed sign-in from the address, and a
+/// number no enterprise account has is a wrong code. Every session of the user ends; the
+/// answer is a new one, and a temporary password stops being one.
+pub fn reset_password(
+    db: &Db,
+    reset: PasswordReset,
+    keys: &TokenKeys,
+    refresh_ttl: chrono::Duration,
+    now: DateTime<Utc>,
+    origin: &Origin,
+) -> Result<Session, AppError> {
+    let PasswordReset {
+        phone,
+        code,
+        new_hash,
+    } = reset;
+    let keys = keys.clone();
+    let origin = origin.clone();
+    db.write(move |c| -> Result<Result<Session, AppError>, AppError> {
+        throttle::check_sign_in(c, &origin.settings, None, &origin.ip, now)?;
+        if let Err(e) = use_code(c, &phone, CodePurpose::Reset, &code, now)? {
+            throttle::sign_in_failed(c, None, &origin.ip, now)?;
+            return Ok(Err(e));
+        }
+        let mut found: Vec<UserRow> = users::active_by_phone(c, &phone)?
+            .into_iter()
+            .filter(|u| u.role == Role::Enterprise)
+            .collect();
+        let mut user = match found.len() {
+            0 => return Ok(Err(invalid_code())),
+            1 => found.remove(0),
+            _ => {
+                return Ok(Err(AppError::new(
+                    ErrorCode::AmbiguousPhone,
+                    "several accounts use this number; ask the district's administrator",
+                )));
+            }
+        };
+        user.password_hash = new_hash;
+        user.must_change_password = false;
+        user.updated_at = time::format(now);
+        users::update(c, &user)?;
+        crate::db::refresh_tokens::revoke_all_for_user(c, &user.id, &user.updated_at)?;
+        throttle::sign_in_succeeded(c, &user.username)?;
+        let actor = crate::service::audit::Actor {
+            who: accounts::principal_of(&user),
+            ip: origin.ip.clone(),
+        };
+        crate::service::audit::record(
+            c,
+            &By::Request(actor),
+            crate::service::audit::AuditAction::UserPasswordChange,
+            Some(&user.id),
+            Some(serde_json::json!({"by": "sms_code"})),
+            now,
+        )?;
+        Ok(Ok(accounts::new_session(c, user, &keys, refresh_ttl, now)?))
+    })?
+}
+
 /// A checked registration; the password is already hashed.
 #[derive(Debug, Clone)]
 pub struct Registration {
@@ -245,6 +320,7 @@ pub fn register(
                 role: Role::Enterprise,
                 department_id: None,
                 enterprise_id: Some(enterprise.id),
+                must_change_password: false,
             },
             now,
         )?;

@@ -163,7 +163,97 @@ async fn changing_a_password_ends_sessions(app: TestApp) {
     app.login("ent.a", PASSWORD)
         .await
         .expect_error(401, "invalid_credentials");
+    let reset = app.login("ent.a", "Brand-new-pass-9").await.expect(200);
+    // A password the administrator set is temporary: nothing but the user's own account, the
+    // change and signing out until the user has chosen their own.
+    assert_eq!(reset["user"]["must_change_password"], true);
+    let pending = reset["access_token"].as_str().expect("token").to_string();
+    app.get("/api/v1/tickets", Some(&pending))
+        .await
+        .expect_error(403, "password_change_required");
+    app.patch("/api/v1/me", Some(&pending), json!({"notify_sms": false}))
+        .await
+        .expect_error(403, "password_change_required");
+    let me = app.get("/api/v1/me", Some(&pending)).await.expect(200);
+    assert_eq!(me["must_change_password"], true);
+    let change = |current: &str, new: &str| {
+        let body = json!({"current_password": current, "new_password": new});
+        let token = pending.clone();
+        let app = &app;
+        async move { app.post("/api/v1/me/password", Some(&token), body).await }
+    };
+    let wrong = change("Not-the-pass-1", "Chosen-pass-77").await;
+    wrong.expect_error(422, "validation_failed");
+    assert!(wrong.field("current_password").is_some(), "{}", wrong.text);
+    let weak = change("Brand-new-pass-9", "weakpass").await;
+    weak.expect_error(422, "validation_failed");
+    assert!(weak.field("new_password").is_some(), "{}", weak.text);
+    let same = change("Brand-new-pass-9", "Brand-new-pass-9").await;
+    same.expect_error(422, "validation_failed");
+    assert!(same.field("new_password").is_some(), "{}", same.text);
+    // None of those changed anything.
     app.login("ent.a", "Brand-new-pass-9").await.expect(200);
+    let chosen = change("Brand-new-pass-9", "Chosen-pass-77")
+        .await
+        .expect(200);
+    assert_eq!(chosen["user"]["must_change_password"], false);
+    let token = chosen["access_token"].as_str().expect("token");
+    app.get("/api/v1/tickets", Some(token)).await.expect(200);
+    // The sessions before the change are over; the new one goes on.
+    refresh(&app, &reset["refresh_token"])
+        .await
+        .expect_error(401, "invalid_token");
+    refresh(&app, &chosen["refresh_token"]).await.expect(200);
+    app.login("ent.a", "Brand-new-pass-9")
+        .await
+        .expect_error(401, "invalid_credentials");
+    let again = app.login("ent.a", "Chosen-pass-77").await.expect(200);
+    assert_eq!(again["user"]["must_change_password"], false);
+}
+
+/// Anyone may change their own password from 我的, giving the current one: their other
+/// sessions end, and the audit log says so.
+async fn users_change_their_own_password(app: TestApp) {
+    let w = app.world().await;
+    let phone = app.login("cadre.a", PASSWORD).await.expect(200);
+    assert_eq!(phone["user"]["must_change_password"], false);
+    let desk = app.login("cadre.a", PASSWORD).await.expect(200);
+    let token = desk["access_token"].as_str().expect("token");
+    let changed = app
+        .post(
+            "/api/v1/me/password",
+            Some(token),
+            json!({"current_password": PASSWORD, "new_password": "Cadre-own-2026"}),
+        )
+        .await
+        .expect(200);
+    refresh(&app, &phone["refresh_token"])
+        .await
+        .expect_error(401, "invalid_token");
+    refresh(&app, &desk["refresh_token"])
+        .await
+        .expect_error(401, "invalid_token");
+    refresh(&app, &changed["refresh_token"]).await.expect(200);
+    app.login("cadre.a", "Cadre-own-2026").await.expect(200);
+    let log = app
+        .get(
+            &format!(
+                "/api/v1/audit?action=user.password_change&target_id={}",
+                w.cadre_a.id
+            ),
+            Some(&w.admin.token),
+        )
+        .await
+        .expect(200);
+    assert_eq!(log["items"].as_array().expect("items").len(), 1, "{log}");
+    // Without a token, nothing.
+    app.post(
+        "/api/v1/me/password",
+        None,
+        json!({"current_password": "Cadre-own-2026", "new_password": "Another-2026"}),
+    )
+    .await
+    .expect_error(401, "missing_token");
 }
 
 async fn concurrent_refreshes_with_one_token_end_the_sign_in(app: TestApp) {
@@ -191,4 +281,5 @@ both_backends!(
     logout_ends_the_session,
     disabled_accounts_cannot_sign_in_or_refresh,
     changing_a_password_ends_sessions,
+    users_change_their_own_password,
 );

@@ -27,7 +27,7 @@ fn migrate_and_add_users() {
     let db = format!("sqlite://{}", dir.path().join("cli.db").display());
     let (ok, out, err) = run(qiyeshao().args(["migrate", "--database-url", &db]));
     assert!(ok, "{err}");
-    assert!(out.contains("Applied 11 migration"), "{out}");
+    assert!(out.contains("Applied 12 migration"), "{out}");
     let (ok, out, _) = run(qiyeshao().args(["migrate", "--database-url", &db]));
     assert!(ok && out.contains("up to date"), "{out}");
 
@@ -47,6 +47,24 @@ fn migrate_and_add_users() {
     ]));
     assert!(ok, "{err}");
     assert!(out.contains("Created admin account \"chief\""), "{out}");
+    // The first administrator chooses their own password at the first sign-in…
+    assert!(out.contains("chooses its own password"), "{out}");
+    // …unless the password given is to stay (scripts, benchmarks).
+    let (ok, out, err) = run(qiyeshao().args([
+        "user",
+        "add",
+        "--database-url",
+        &db,
+        "--role",
+        "admin",
+        "--username",
+        "script",
+        "--password",
+        "Script-pass-1",
+        "--keep-password",
+    ]));
+    assert!(ok, "{err}");
+    assert!(!out.contains("chooses its own password"), "{out}");
     // Refusals are explained and leave a non-zero exit status.
     for (args, expected) in [
         (

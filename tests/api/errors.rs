@@ -305,6 +305,7 @@ async fn tokens_are_required_and_checked(app: TestApp) {
                 role: qiyeshao::domain::ticket::Role::Admin,
                 department_id: None,
                 enterprise_id: None,
+                must_change_password: false,
             },
             qiyeshao::domain::time::Clock::now(&app.clock),
         )

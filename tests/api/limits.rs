@@ -47,6 +47,8 @@ const BODY_FIELDS: &[(&str, Limit)] = &[
     ("area", Chars(100)),
     ("address", Chars(200)),
     ("password", Chars(128)),
+    ("current_password", Chars(128)),
+    ("new_password", Chars(128)),
     ("username", Chars(64)),
     ("attachment_ids", Items(9)),
     ("co_department_ids", Items(10)),

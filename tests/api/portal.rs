@@ -536,7 +536,7 @@ async fn sms_codes_sign_in_once_and_are_limited(app: TestApp, phones: Phones) {
     let bad = ask_code(&app, "12345", "login").await;
     bad.expect_error(422, "validation_failed");
     assert!(bad.field("phone").is_some());
-    assert_eq!(ask_code(&app, phone, "reset").await.status, 422);
+    assert_eq!(ask_code(&app, phone, "unlock").await.status, 422);
     // Ten a day at most (the refused one counts).
     for _ in 0..5 {
         app.clock.advance(Duration::seconds(61));
@@ -1108,7 +1108,71 @@ async fn the_pages_are_served_with_a_strict_policy(app: TestApp) {
     }
 }
 
+/// A forgotten password of an enterprise account: a code sent for `reset` to its phone, and a
+/// new password; the account signs in with it, its other sessions end. Nothing tells who has an
+/// account, and staff reset theirs through an administrator.
+async fn enterprises_reset_a_forgotten_password_by_sms(app: TestApp, phones: Phones) {
+    let w = app.world().await;
+    let phone = "13966667777";
+    app.set_contact(&w.ent_a, Some(phone), None);
+    let before = app
+        .login("ent.a", crate::helpers::PASSWORD)
+        .await
+        .expect(200);
+    ask_code(&app, phone, "reset").await.expect(202);
+    let code = phones.next_code(phone).await;
+    let reset = |phone: &str, code: &str, password: &str| {
+        let body = json!({"phone": phone, "code": code, "new_password": password});
+        let app = &app;
+        async move { app.post("/api/v1/auth/password-reset", None, body).await }
+    };
+    // A weak password: refused before the code is looked at (the code still works after).
+    let weak = reset(phone, &code, "weakpass").await;
+    weak.expect_error(422, "validation_failed");
+    assert!(weak.field("new_password").is_some(), "{}", weak.text);
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    reset(phone, wrong, "Found-it-2026")
+        .await
+        .expect_error(401, "invalid_code");
+    let session = reset(phone, &code, "Found-it-2026").await.expect(200);
+    assert_eq!(session["user"]["id"], w.ent_a.id.as_str());
+    assert_eq!(session["user"]["must_change_password"], false);
+    // Once only; the old password and the sessions before are over.
+    reset(phone, &code, "Again-it-2026")
+        .await
+        .expect_error(401, "invalid_code");
+    app.login("ent.a", crate::helpers::PASSWORD)
+        .await
+        .expect_error(401, "invalid_credentials");
+    app.login("ent.a", "Found-it-2026").await.expect(200);
+    app.post(
+        "/api/v1/auth/refresh",
+        None,
+        json!({"refresh_token": before["refresh_token"]}),
+    )
+    .await
+    .expect_error(401, "invalid_token");
+    // A number without an account, and a staff member's, get the same answer and no code; a
+    // reset with any code is a wrong code.
+    let staff = "13955556666";
+    app.set_contact(&w.cadre_a, Some(staff), None);
+    for number in ["13944443333", staff] {
+        let asked = ask_code(&app, number, "reset").await.expect(202);
+        assert_eq!(asked["expires_in"], 300);
+        reset(number, "123456", "Found-it-2026")
+            .await
+            .expect_error(401, "invalid_code");
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert!(phones.codes("13944443333").is_empty());
+    assert!(phones.codes(staff).is_empty());
+    app.login("cadre.a", crate::helpers::PASSWORD)
+        .await
+        .expect(200);
+}
+
 crate::with_phones!(
+    enterprises_reset_a_forgotten_password_by_sms,
     sms_codes_sign_in_once_and_are_limited,
     enterprises_register_with_their_credit_code,
 );

@@ -526,7 +526,7 @@ impl Phones {
     }
 
     /// The codes `phone` received, oldest first.
-    fn codes(&self, phone: &str) -> Vec<String> {
+    pub(crate) fn codes(&self, phone: &str) -> Vec<String> {
         self.gateway
             .received()
             .iter()

@@ -14,6 +14,8 @@ import { loading, errorState } from './core/states.js';
 import { loginPage } from './auth/login.js';
 import { registerPage } from './auth/register.js';
 import { messagesPage } from './core/messages.js';
+import { passwordPage } from './auth/password.js';
+import { forgotPage } from './auth/forgot.js';
 
 /** The modules of each role's pages; each has register(), which declares its routes. */
 const ROLE_PAGES = {
@@ -64,6 +66,9 @@ setFallbackPages({
 
 route('#/login', loginPage, { public: true, guestOnly: true });
 route('#/register', registerPage, { public: true, guestOnly: true });
+route('#/forgot', forgotPage, { public: true, guestOnly: true });
+// Every role's: from 我的, or where the router sends a user whose password someone else set.
+route('#/password', passwordPage);
 
 // The links in e-mails and SMS (/tickets/{id}, /tickets/{id}/rate) arrive as #/t/…: after
 // sign-in they open the ticket in the page of the reader's role.

@@ -118,6 +118,7 @@ impl TestApp {
             role,
             department_id: department.map(Into::into),
             enterprise_id: enterprise.map(Into::into),
+            must_change_password: false,
         };
         let row = self
             .db

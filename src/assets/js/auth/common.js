@@ -1,7 +1,7 @@
 // auth/common.js — what the sign-in and registration pages share: phone numbers (normPhone,
 // phoneOk), the SMS code button with its countdown (smsButton), the brand header (brandHero) and
 // the values typed on either page, kept across tab and language switches (keep, forgetTyped;
-// never passwords).
+// never passwords), and the password rule (strongEnough).
 
 import { h } from '../core/dom.js';
 import { t } from '../core/i18n.js';
@@ -83,4 +83,12 @@ export function keep(el, key) {
   if (typed[key] !== undefined) el.value = typed[key];
   el.addEventListener('input', () => { typed[key] = el.value; });
   return el;
+}
+
+/** The server's rule for a password: 8 to 128 characters, three of lower, upper, digit, other. */
+export function strongEnough(value) {
+  const chars = [...value];
+  if (chars.length < 8 || chars.length > 128) return false;
+  const kinds = new Set(chars.map((c) => (/[a-z]/.test(c) ? 'l' : /[A-Z]/.test(c) ? 'u' : /[0-9]/.test(c) ? 'd' : 'o')));
+  return kinds.size >= 3;
 }

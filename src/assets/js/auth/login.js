@@ -3,7 +3,7 @@
 //
 // Test ids (stable, for tests/e2e):
 //   login-tab-sms login-tab-password login-phone sms-send login-code login-username
-//   login-password login-submit login-error link-register lang-zh lang-en
+//   login-password login-submit login-error link-register link-forgot lang-zh lang-en
 
 import { h } from '../core/dom.js';
 import { t, addStrings } from '../core/i18n.js';
@@ -57,7 +57,8 @@ export function loginPage() {
         field(t('login.username'), username),
         field(t('login.password'), password)),
       box, submit,
-      h('p', { class: 'form-note muted' }, t('login.staffHint')));
+      h('p', { class: 'form-note muted' }, t('login.staffHint'), ' ',
+        h('a', { href: '#/forgot', 'data-testid': 'link-forgot' }, t('forgot.link'))));
     form.addEventListener('submit', async (e) => {
       e.preventDefault();
       setFormError(box, '');

@@ -16,7 +16,7 @@ import { page } from '../core/layout.js';
 import { toast } from '../core/feedback.js';
 import { field, showFieldErrors, clearFieldErrors, localErrors, input, submitBusy, formError, setFormError } from '../core/forms.js';
 import { langSwitch } from '../core/controls.js';
-import { normPhone, phoneOk, smsButton, keep, forgetTyped } from './common.js';
+import { normPhone, phoneOk, smsButton, keep, forgetTyped, strongEnough } from './common.js';
 import * as strings from '../strings/auth.js';
 
 addStrings(strings.zh, strings.en);
@@ -33,14 +33,6 @@ function creditCodeOk(raw) {
 }
 
 /** A local validation error in the API's shape, so that showFieldErrors can show it. */
-
-/** The server's rule: 8 to 128 characters, three of lower, upper, digit, other. */
-function strongEnough(value) {
-  const chars = [...value];
-  if (chars.length < 8 || chars.length > 128) return false;
-  const kinds = new Set(chars.map((c) => (/[a-z]/.test(c) ? 'l' : /[A-Z]/.test(c) ? 'u' : /[0-9]/.test(c) ? 'd' : 'o')));
-  return kinds.size >= 3;
-}
 
 export function registerPage() {
   const box = formError('reg-error');

@@ -23,6 +23,9 @@ export function fieldMessage(msg) {
   if (/must not be (empty|blank)/i.test(msg)) return t('fe.empty');
   if ((m = /at most (\d+) characters/i.exec(msg))) return t('fe.atMost', { n: m[1] });
   if ((m = /at least (\d+) characters/i.exec(msg))) return t('fe.atLeast', { n: m[1] });
+  if (/not your current password/i.test(msg)) return t('fe.notCurrentPassword');
+  if (/must differ from the current password/i.test(msg)) return t('fe.samePassword');
+  if (/must mix three of/i.test(msg)) return t('fe.weakPassword');
   return msg;
 }
 

@@ -109,7 +109,7 @@ export function onRouteLeave(fn) { globalLeaveFns.push(fn); }
 
 export function rememberNext(hash) {
   try {
-    if (hash && !/^#\/(login|register)\b/.test(hash) && hash !== '#' && hash !== '#/') sessionStorage.setItem(NEXT_KEY, hash);
+    if (hash && !/^#\/(login|register|forgot|password)\b/.test(hash) && hash !== '#' && hash !== '#/') sessionStorage.setItem(NEXT_KEY, hash);
   } catch { /* ignore */ }
 }
 
@@ -154,6 +154,13 @@ async function render() {
     // A signed-in reader's pages arrive with the first route they open (main.js says which).
     if (role) await loadRole(role);
     if (seq !== renderSeq) return;
+    // A password someone else set is changed before anything else (the API refuses the rest).
+    const user = session.user();
+    if (user && user.must_change_password && !/^#\/password\b/.test(hash)) {
+      rememberNext(hash);
+      navigate('#/password', { replace: true });
+      return;
+    }
     const m = matchRoute(hash);
     if (!m) {
       // Not found, or the pages of a role not signed in: sign-in may lead back here.
@@ -191,7 +198,7 @@ export function start() {
   onLangChange(() => refresh());
   window.addEventListener('hashchange', () => render());
   window.addEventListener('storage', (e) => {
-    if (e.key === SESSION_KEY && !e.newValue && !/^#\/(login|register)\b/.test(currentHash())) {
+    if (e.key === SESSION_KEY && !e.newValue && !/^#\/(login|register|forgot)\b/.test(currentHash())) {
       rememberNext(currentHash());
       navigate('#/login', { replace: true });
     } else if (e.key === LANG_KEY && e.newValue) {

@@ -29,8 +29,14 @@ export function setUnread(n) {
   for (const b of document.querySelectorAll('[data-testid="messages-badge"]')) paint(b);
 }
 
+/** Whether the signed-in user may read their messages now (not before choosing a password). */
+function canRead() {
+  const user = session.user();
+  return !!(user && !user.must_change_password);
+}
+
 export function refreshUnread() {
-  if (!session.role()) return Promise.resolve();
+  if (!canRead()) return Promise.resolve();
   if (!inflight) {
     inflight = api('GET', '/messages/unread-count')
       .then((r) => setUnread(r.unread), () => {})

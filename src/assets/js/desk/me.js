@@ -2,7 +2,7 @@
 // notification switches, the language and signing out.
 //
 // Test ids (stable, for tests/e2e):
-//   me-name notify-email notify-sms lang-zh lang-en sign-out
+//   me-name me-password notify-email notify-sms lang-zh lang-en sign-out
 
 import { h } from '../core/dom.js';
 import { icon } from '../core/icons.js';
@@ -14,7 +14,7 @@ import { navigate } from '../core/router.js';
 import { page } from '../core/layout.js';
 import { toast } from '../core/feedback.js';
 import { confirmDialog } from '../core/dialogs.js';
-import { segmented } from '../core/controls.js';
+import { cell, segmented } from '../core/controls.js';
 import { directory, nameMap } from './directory.js';
 
 /** "a sign-out + language + notification switches" account page, shared by cadres, dispatchers and admins. */
@@ -48,7 +48,8 @@ export async function mePage(back) {
     h('section', { class: 'cells' },
       row(t('s.me.username'), me.username),
       row(t('s.me.phone'), me.phone),
-      row(t('s.me.email'), me.email)),
+      row(t('s.me.email'), me.email),
+      cell({ label: t('pw.link'), to: '#/password', testid: 'me-password' })),
     h('section', { class: 'cells' },
       h('h2', { class: 'cells-title' }, t('s.me.notify')),
       sw('notify_email', t('s.me.notifyEmail'), 'notify-email'),

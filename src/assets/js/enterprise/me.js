@@ -2,7 +2,7 @@
 // language and signing out.
 //
 // Test ids (stable, for tests/e2e):
-//   me-name me-phone me-username me-enterprise me-credit-code notify-sms notify-email
+//   me-name me-phone me-username me-enterprise me-credit-code me-password notify-sms notify-email
 //   lang-zh lang-en signout
 
 import { h } from '../core/dom.js';
@@ -45,7 +45,8 @@ export async function mePage() {
       cell({ label: t('me.username'), value: h('span', { 'data-testid': 'me-username' }, me.username) }),
       cell({ label: t('me.role'), value: t(`role.${me.role}`) }),
       ent ? cell({ label: t('me.enterprise'), value: h('span', { 'data-testid': 'me-enterprise' }, ent.name) }) : null,
-      ent ? cell({ label: t('me.creditCode'), value: h('span', { class: 'mono', 'data-testid': 'me-credit-code' }, ent.credit_code) }) : null),
+      ent ? cell({ label: t('me.creditCode'), value: h('span', { class: 'mono', 'data-testid': 'me-credit-code' }, ent.credit_code) }) : null,
+      cell({ label: t('pw.link'), to: '#/password', testid: 'me-password' })),
     cells(t('me.notify'),
       toggle('notify_sms', 'notify-sms', t('me.notifySms')),
       toggle('notify_email', 'notify-email', t('me.notifyEmail'))),
