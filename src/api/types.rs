@@ -169,6 +169,10 @@ pub struct TicketResponse {
     pub channel: Channel,
     pub contact_name: Option<String>,
     pub contact_phone: Option<String>,
+    /// `contact_name` and `contact_phone` are masked for the caller (`138****5678`, `陈*`):
+    /// only dispatchers, administrators, the enterprise and the cadre handling the ticket
+    /// see them whole. A masked number is not one to call.
+    pub contact_masked: bool,
     /// The lead department.
     pub department_id: Option<String>,
     pub co_department_ids: Vec<String>,
@@ -228,6 +232,7 @@ impl TicketResponse {
             channel: t.channel,
             contact_name: t.contact_name,
             contact_phone: t.contact_phone,
+            contact_masked: view.contact_masked,
             department_id: t.department_id,
             co_department_ids: t.co_department_ids,
             assignee_id: t.assignee_id,

@@ -98,6 +98,18 @@ fn run_streaming(mut cmd: Command, timeout: Duration) -> std::process::ExitStatu
 }
 
 async fn the_pages_walk_the_whole_loop_in_a_browser() {
+    run_script("loop.mjs").await;
+}
+
+/// `tests/e2e/walk.mjs`: the rough edges a walk through the pages found (issue 17) — masked
+/// contacts, the phone layout, the dispatcher's extension queue, the unsatisfied rating's
+/// reason, the rankings, the one dictionary of statuses and the smaller things.
+async fn the_pages_have_no_rough_edges_in_a_browser() {
+    run_script("walk.mjs").await;
+}
+
+/// Runs one script of `tests/e2e` against a fresh server with the demo data.
+async fn run_script(script: &str) {
     // A real server on a free port over a fresh SQLite database, with the demo data.
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}", dir.path().join("e2e.db").display());
@@ -122,7 +134,7 @@ async fn the_pages_walk_the_whole_loop_in_a_browser() {
     let running = tokio::spawn(app.run_until_stopped());
 
     let mut cmd = Command::new("node");
-    cmd.arg(e2e_dir().join("loop.mjs"))
+    cmd.arg(e2e_dir().join(script))
         .env("BASE_URL", &base_url)
         .env("ADMIN_USER", "admin")
         .env("ADMIN_PASSWORD", demo::DEMO_PASSWORD)
@@ -147,7 +159,7 @@ async fn the_pages_walk_the_whole_loop_in_a_browser() {
     // Written past the harness's capture, as the script's own output is (it inherits stderr).
     let _ = writeln!(
         std::io::stderr(),
-        "e2e: server with demo data at {base_url}; running tests/e2e/loop.mjs"
+        "e2e: server with demo data at {base_url}; running tests/e2e/{script}"
     );
     let status = tokio::task::spawn_blocking(move || run_streaming(cmd, NODE_TIMEOUT))
         .await
@@ -165,4 +177,6 @@ async fn the_pages_walk_the_whole_loop_in_a_browser() {
 crate::tests!(
     #[needs(Browser)]
     the_pages_walk_the_whole_loop_in_a_browser,
+    #[needs(Browser)]
+    the_pages_have_no_rough_edges_in_a_browser,
 );

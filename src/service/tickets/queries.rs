@@ -14,7 +14,9 @@ use crate::domain::ticket::TicketStatus;
 use crate::error::AppError;
 use crate::service::Page;
 use crate::service::tickets::TicketView;
-use crate::service::tickets::access::{load_visible, scope_of, sees_internal, shown_all, shown_as};
+use crate::service::tickets::access::{
+    load_visible, people_for_reader, scope_of, sees_internal, shown_all, shown_as,
+};
 
 /// A ticket as one reader may see it, with what is stored beside it.
 #[derive(Debug, Clone)]
@@ -128,7 +130,16 @@ pub fn detail(
         .collect();
     ids.sort();
     ids.dedup();
-    let people = users::names(conn, &ids)?.into_iter().collect();
+    let enterprise_people = if ticket.contact_masked {
+        users::ids_of_enterprise(conn, &ticket.ticket.enterprise_id)?
+    } else {
+        Vec::new()
+    };
+    let people = people_for_reader(
+        ticket.contact_masked,
+        &enterprise_people,
+        users::names(conn, &ids)?,
+    );
     let enterprise_name = enterprises::find(conn, &ticket.ticket.enterprise_id)?
         .map(|e| e.name)
         .unwrap_or_default();
