@@ -5,6 +5,9 @@
 //     the timeline names the enterprise's people masked too; the dispatcher calls the number;
 //   - on a phone the request's text comes before the rows of facts, and every status tab is
 //     in view;
+//   - the smaller things: the page title, the unit of the category deadline, the signing
+//     deadline on the workbench card, drafts removed at sign-out, a title cut at 100
+//     characters says so, no raw keys, and text meets WCAG AA contrast;
 //
 //   BASE_URL=http://127.0.0.1:18083 ADMIN_PASSWORD=Qiyeshao@2026 [SCREENSHOTS_DIR=/tmp/shots] \
 //   node tests/e2e/walk.mjs
@@ -47,6 +50,66 @@ async function ticketTitled(token, title) {
   const found = list.items.find((x) => x.title === title);
   check(found, `the demo ticket ${title} is listed`);
   return found;
+}
+
+/**
+ * Text on the page whose contrast with what is behind it is under WCAG AA (4.5:1; 3:1 for
+ * large text): [{text, ratio, color, background}]. Disabled controls are exempt, as in WCAG.
+ */
+async function lowContrast(page) {
+  return page.evaluate(() => {
+    const parse = (c) => {
+      const m = /rgba?\(([^)]+)\)/.exec(c || '');
+      if (!m) return null;
+      const p = m[1].split(/[\s,/]+/).filter(Boolean).map(Number);
+      return { r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1 };
+    };
+    const over = (fg, bg) => ({ r: fg.r * fg.a + bg.r * (1 - fg.a), g: fg.g * fg.a + bg.g * (1 - fg.a), b: fg.b * fg.a + bg.b * (1 - fg.a), a: 1 });
+    const lum = ({ r, g, b }) => {
+      const f = (v) => { const x = v / 255; return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4; };
+      return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+    };
+    const backgroundOf = (el) => {
+      const layers = [];
+      for (let e = el; e; e = e.parentElement) {
+        const cs = getComputedStyle(e);
+        // A gradient (the red header bar): its first colour stands for it.
+        const image = cs.backgroundImage !== 'none' ? parse(cs.backgroundImage) : null;
+        if (image) { layers.push({ ...image, a: 1 }); break; }
+        const c = parse(cs.backgroundColor);
+        if (c && c.a > 0) { layers.push(c); if (c.a >= 1) break; }
+      }
+      return layers.reverse().reduce((bg, c) => over(c, bg), { r: 255, g: 255, b: 255, a: 1 });
+    };
+    const bad = [];
+    const seen = new Set();
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const el = n.parentElement;
+      if (!el || seen.has(el) || !n.textContent.trim()) continue;
+      seen.add(el);
+      if (el.closest(':disabled, [aria-disabled="true"], .hidden, dialog:not([open])')) continue;
+      const cs = getComputedStyle(el);
+      const box = el.getBoundingClientRect();
+      if (cs.visibility === 'hidden' || !box.width || !box.height || Number(cs.opacity) === 0) continue;
+      const bg = backgroundOf(el);
+      const fg = over(parse(cs.color), bg);
+      const [hi, lo] = [lum(fg), lum(bg)].sort((a, b) => b - a);
+      const ratio = (hi + 0.05) / (lo + 0.05);
+      const size = parseFloat(cs.fontSize);
+      const large = size >= 24 || (Number(cs.fontWeight) >= 700 && size >= 18.66);
+      if (ratio < (large ? 3 : 4.5) - 0.005) {
+        bad.push({ text: n.textContent.trim().slice(0, 30), ratio: Math.round(ratio * 100) / 100, color: cs.color, background: `rgb(${Math.round(bg.r)}, ${Math.round(bg.g)}, ${Math.round(bg.b)})` });
+      }
+    }
+    return bad;
+  });
+}
+
+/** Fails on any text of the page under WCAG AA contrast. */
+async function expectContrast(page, what) {
+  const bad = await lowContrast(page);
+  check(!bad.length, `${what}: text under WCAG AA contrast:\n${bad.slice(0, 12).map((b) => `          ${JSON.stringify(b)}`).join('\n')}`);
 }
 
 async function main() {
@@ -121,6 +184,84 @@ async function main() {
       check(descTop < firstFact, `the description (y=${descTop}) is above the first fact (y=${firstFact})`);
       check(descTop < 844, `the description starts on the first screen (y=${descTop})`);
       await shot(page, 'walk-detail-phone.png');
+    });
+  });
+
+  await scenario('the smaller things: title, units, sign deadline, drafts, long titles, raw keys, contrast', async () => {
+    const ent = await signedIn(browser, contexts, 'enterprise', /^#\/e/);
+    watchPages(ent);
+    await step('the home page is titled 企业哨, once', async () => {
+      await ent.goto('/#/e');
+      await eventually(async () => (await ent.title()) === '企业哨', `the title 企业哨 (it is ${await ent.title()})`);
+      await expectContrast(ent, 'the enterprise home');
+    });
+    await step('a title over 100 characters says so as it is pasted', async () => {
+      await ent.goto('/#/e/new');
+      const title = await visible(tid(ent, 'ticket-title'), 'the title field');
+      checkEqual(await tid(ent, 'limit-note').count(), 0, 'limit notes before typing');
+      await title.fill('短标题');
+      checkEqual(await tid(ent, 'limit-note').filter({ visible: true }).count(), 0, 'visible limit notes for a short title');
+      await title.fill('');
+      await title.focus();
+      await ent.evaluate((text) => {
+        const el = document.activeElement;
+        const data = new DataTransfer();
+        data.setData('text/plain', text);
+        el.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+      }, '长'.repeat(120));
+      await ent.keyboard.insertText('长'.repeat(120));
+      checkEqual((await title.inputValue()).length, 100, 'the title kept');
+      const note = await visible(tid(ent, 'limit-note'), 'the note that the title was cut');
+      check(/100/.test(await note.innerText()), `the note names the limit (${await note.innerText()})`);
+      await expectContrast(ent, 'the filing form');
+    });
+    await step('signing out removes the draft', async () => {
+      const drafts = () => ent.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('qys.draft.')));
+      await eventually(async () => (await drafts()).length > 0, 'the draft to be kept while typing');
+      await ent.goto('/#/e/me');
+      await (await visible(tid(ent, 'signout'), 'the sign-out button')).click();
+      await (await visible(tid(ent, 'dialog-ok'), 'the confirmation')).click();
+      await eventually(async () => /^#\/login/.test(new URL(ent.url()).hash), 'the login page after signing out');
+      checkEqual((await drafts()).length, 0, 'drafts left after signing out');
+    });
+
+    const hr = await signedIn(browser, contexts, 'cadre.hr', /^#\/c/);
+    watchPages(hr);
+    await step('the workbench card of a ticket to sign shows its signing deadline', async () => {
+      await hr.goto('/#/c?tab=to_sign');
+      const item = await visible(tid(hr, 'ticket-item').filter({ hasText: '招聘一线技术工人困难' }), 'the ticket to sign');
+      const due = await visible(item.getByTestId('ticket-sign-due'), 'its signing deadline');
+      check(/签收/.test(await due.innerText()), `the badge says it is the signing deadline (${await due.innerText()})`);
+      await expectContrast(hr, 'the workbench');
+      await shot(hr, 'walk-workbench-phone.png');
+    });
+
+    const desk = await signedIn(browser, contexts, 'dispatcher', /^#\/d/, DESKTOP);
+    watchPages(desk);
+    await step('the assign dialog names the unit of the category deadline', async () => {
+      const tk = await ticketTitled(tokens.dispatcher, '建议开通园区至地铁站通勤班车');
+      await desk.goto(`/#/d/tickets/${tk.id}`);
+      await expectContrast(desk, 'the ticket page');
+      await (await visible(tid(desk, 'action-assign'), 'the assign button')).click();
+      const radio = tid(desk, 'assign-due-mode-default');
+      await radio.waitFor({ state: 'attached' });
+      const label = (await desk.locator(`label[for="${await radio.getAttribute('id')}"]`).innerText()).trim();
+      check(/按类别时限（\d+个工作日）/.test(label), `the option reads 按类别时限（N个工作日） (${label})`);
+      await (await visible(tid(desk, 'dialog-cancel'), 'cancel')).click().catch(() => desk.keyboard.press('Escape'));
+    });
+    const admin = await signedIn(browser, contexts, 'admin', /^#\/a/, DESKTOP);
+    watchPages(admin);
+    await step('the notification outbox names every event in Chinese, no raw keys', async () => {
+      await admin.goto('/#/a/notifications');
+      await visible(tid(admin, 'notif-table'), 'the outbox');
+      const options = await tid(admin, 'notif-event').locator('option').allInnerTexts();
+      const raw = options.filter((o) => /^[a-z]+(_[a-z]+)+$/.test(o.trim()));
+      check(!raw.length, `raw keys among the events: ${raw.join(', ')}`);
+      check(options.includes('延期审批结果'), `extension_decided has its name (${options.join('、')})`);
+      const cells = await tid(admin, 'notif-table').locator('td').allInnerTexts();
+      const rawCells = cells.filter((c) => /^[a-z]+(_[a-z]+)+$/.test(c.trim()));
+      check(!rawCells.length, `raw keys in the table: ${rawCells.join(', ')}`);
+      await expectContrast(admin, 'the outbox');
     });
   });
 

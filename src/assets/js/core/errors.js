@@ -23,7 +23,11 @@ export function fieldMessage(msg) {
   if (/must not be (empty|blank)/i.test(msg)) return t('fe.empty');
   if ((m = /at most (\d+) characters/i.exec(msg))) return t('fe.atMost', { n: m[1] });
   if ((m = /at least (\d+) characters/i.exec(msg))) return t('fe.atLeast', { n: m[1] });
-  return msg;
+  if (/in the future/i.test(msg)) return t('fe.future');
+  if (/date|time|YYYY/i.test(msg)) return t('fe.date');
+  if (/e-mail/i.test(msg)) return t('fe.email');
+  // What the server says in English and this page does not know stays out of a Chinese page.
+  return /[\u4e00-\u9fff]/.test(msg) ? msg : t('fe.invalid');
 }
 
 export function errorMessage(err) {
@@ -44,7 +48,7 @@ export function errorMessage(err) {
       // For English the server's message is often the most precise.
       return lang() === 'en' && err.message ? err.message : t(key);
     }
-    return err.message || t('common.error');
+    return lang() === 'en' && err.message ? err.message : t('common.error');
   }
   return err.message || String(err);
 }

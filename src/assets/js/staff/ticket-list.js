@@ -8,7 +8,7 @@
 //   count-to-sign count-in-progress count-due-soon count-overdue count-done; queue tab-submitted
 //   tab-accepted tab-handling tab-overdue tab-resolved tab-all count-submitted count-accepted
 //   count-handling count-overdue count-resolved; ticket-search ticket-search-submit only-mine
-//   ticket-list list-refresh ticket-item (data-id, data-status) ticket-title ticket-due
+//   ticket-list list-refresh ticket-item (data-id, data-status) ticket-title ticket-due ticket-sign-due
 //   load-more list-end
 
 import { h } from '../core/dom.js';
@@ -36,6 +36,11 @@ function relationTag(tk, me) {
 }
 
 function dueBadge(tk) {
+  // Waiting to be signed for (待签收): the deadline that runs now is the signing one.
+  if (tk.status === 'assigned' && tk.sign_due_at) {
+    const d = fmtDue(tk.sign_due_at);
+    return h('span', { class: ['due', d.cls], 'data-testid': 'ticket-sign-due', title: fmtDateTime(tk.sign_due_at) }, icon('clock'), t('s.signDueBadge', { time: fmtDateTime(tk.sign_due_at) }));
+  }
   if (!tk.due_at || !['assigned', 'in_progress'].includes(tk.status)) return null;
   const d = fmtDue(tk.due_at);
   return h('span', { class: ['due', d.cls], 'data-testid': 'ticket-due' }, icon('clock'), d.text);
