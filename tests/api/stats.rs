@@ -118,7 +118,14 @@ pub(crate) async fn build_period(app: &TestApp) -> (World, Vec<String>) {
     ok(app, d, &t10, "assign", assign(None)).await;
     ok(app, c, &t10, "sign", json!({})).await;
     ok(app, c, &t10, "resolve", json!({"resolution": "已答复"})).await;
-    ok(app, e, &t10, "revisit", json!({"rating": "unsatisfied"})).await;
+    ok(
+        app,
+        e,
+        &t10,
+        "revisit",
+        json!({"rating": "unsatisfied", "comment": "没有解决"}),
+    )
+    .await;
 
     app.clock.set(at("2026-11-02T12:00:00+08:00"));
     let w = fresh(app, &w);
@@ -139,7 +146,14 @@ pub(crate) async fn build_period(app: &TestApp) -> (World, Vec<String>) {
         json!({"resolution": "采纳", "adopted": true}),
     )
     .await;
-    ok(app, e, &t8, "revisit", json!({"rating": "unsatisfied"})).await;
+    ok(
+        app,
+        e,
+        &t8,
+        "revisit",
+        json!({"rating": "unsatisfied", "comment": "没有解决"}),
+    )
+    .await;
     ok(
         app,
         c,
@@ -760,7 +774,11 @@ async fn the_kept_counts_equal_a_recount_after_random_actions(app: TestApp) {
                     "resolve",
                     json!({"resolution": "已办", "adopted": dice.roll(2) == 0}),
                 ),
-                8 => (&w.ent_a, "revisit", json!({ "rating": rating })),
+                8 => (
+                    &w.ent_a,
+                    "revisit",
+                    json!({ "rating": rating, "comment": "回访" }),
+                ),
                 9 => (&w.dispatcher, "close", json!({"reason": "联系不上"})),
                 10 => (&w.ent_a, "withdraw", json!({})),
                 _ => (cadre, "progress", json!({"note": "在办"})),

@@ -155,6 +155,19 @@ async fn unsatisfied_revisit_reopens_until_satisfied(app: TestApp) {
     )
     .await
     .expect(200);
+    // 不满意 needs its reason (the rework and the dispatcher read it): refused without one,
+    // blank or absent, and nothing changes.
+    let before = app.detail(&w.ent_a, &id).await;
+    for body in [
+        json!({"rating": "unsatisfied"}),
+        json!({"rating": "unsatisfied", "comment": "  "}),
+    ] {
+        let refused = app.act(&w.ent_a, &id, "revisit", body).await.expect(422);
+        assert!(refused["fields"]["comment"].is_string(), "{refused}");
+    }
+    let unchanged = app.detail(&w.ent_a, &id).await;
+    assert_eq!(unchanged["version"], before["version"]);
+    assert_eq!(unchanged["status"], "resolved");
     let t = app
         .act(
             &w.ent_a,
@@ -165,6 +178,23 @@ async fn unsatisfied_revisit_reopens_until_satisfied(app: TestApp) {
         .await
         .expect(200);
     assert_eq!(t["status"], "in_progress");
+    // The cadre and the dispatcher see the reason, and the timeline says the rework's
+    // deadline replaces the old one.
+    for who in [&w.cadre_a, &w.dispatcher] {
+        let seen = app.detail(who, &id).await;
+        assert_eq!(seen["revisits"][0]["comment"], "问题没解决");
+        let event = seen["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["action"] == "revisit")
+            .cloned()
+            .expect("the revisit on the timeline");
+        assert_eq!(event["note"], "问题没解决");
+        assert_eq!(event["data"]["due_at"], t["due_at"]);
+        assert!(before["due_at"].is_string());
+        assert_eq!(event["data"]["previous_due_at"], before["due_at"]);
+    }
     assert_eq!(t["reopen_count"], 1);
     assert_eq!(t["rating"], "unsatisfied");
     assert_eq!(t["resolved_at"], Value::Null);

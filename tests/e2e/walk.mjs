@@ -5,6 +5,8 @@
 //     the timeline names the enterprise's people masked too; the dispatcher calls the number;
 //   - on a phone the request's text comes before the rows of facts, and every status tab is
 //     in view;
+//   - 不满意 needs a reason, which the cadre and the dispatcher read, and the timeline says the
+//     rework's deadline replaces the old one;
 //   - the smaller things: the page title, the unit of the category deadline, the signing
 //     deadline on the workbench card, drafts removed at sign-out, a title cut at 100
 //     characters says so, no raw keys, and text meets WCAG AA contrast;
@@ -110,6 +112,29 @@ async function lowContrast(page) {
 async function expectContrast(page, what) {
   const bad = await lowContrast(page);
   check(!bad.length, `${what}: text under WCAG AA contrast:\n${bad.slice(0, 12).map((b) => `          ${JSON.stringify(b)}`).join('\n')}`);
+}
+
+/**
+ * overApi (a precondition, not what is under test): a request of the demo enterprise 陈静,
+ * filed, assigned to 李娜 (cadre.power) and signed for; `resolve` takes it on to resolved.
+ */
+async function handledTicket(title, { resolve = false } = {}) {
+  const [ent, disp, cadre] = await Promise.all([
+    apiLogin('enterprise', DEMO_PASSWORD), apiLogin('dispatcher', DEMO_PASSWORD), apiLogin('cadre.power', DEMO_PASSWORD),
+  ]);
+  const cats = await apiOk('GET', '/categories', { token: ent });
+  const cat = cats.items.find((c) => c.name === '用电报装');
+  const depts = await apiOk('GET', '/departments', { token: disp });
+  const dept = depts.items.find((d) => d.name === '国网望城供电公司');
+  const users = await apiOk('GET', `/users?role=cadre&department_id=${dept.id}`, { token: disp });
+  const li = users.items.find((u) => u.username === 'cadre.power');
+  check(cat && dept && li, 'the demo category, department and cadre');
+  const tk = await apiOk('POST', '/tickets', { token: ent, body: { kind: 'problem', category_id: cat.id, title, description: `e2e 前置数据：${title}` } });
+  const act = (token, action, body = {}) => apiOk('POST', `/tickets/${tk.id}/${action}`, { token, body }, [200]);
+  await act(disp, 'assign', { department_id: dept.id, assignee_id: li.id });
+  let last = await act(cadre, 'sign');
+  if (resolve) last = await act(cadre, 'resolve', { resolution: '已现场处理。' });
+  return { ...last, tokens: { ent, disp, cadre } };
 }
 
 async function main() {
@@ -263,6 +288,44 @@ async function main() {
       check(!rawCells.length, `raw keys in the table: ${rawCells.join(', ')}`);
       await expectContrast(admin, 'the outbox');
     });
+  });
+
+  await scenario('不满意 needs its reason, which the cadre and dispatcher read; the rework deadline is explained', async () => {
+    const tk = await step('overApi: a resolved request of 陈静', () => handledTicket(`不满意要说明原因 ${Date.now().toString(36)}`, { resolve: true }));
+    const ent = await signedIn(browser, contexts, 'enterprise', /^#\/e/);
+    watchPages(ent);
+    const reason = '电压仍然不稳定，设备无法调试。';
+    await step('the enterprise cannot send 不满意 without a reason', async () => {
+      await ent.goto(`/#/e/tickets/${tk.id}/rate`);
+      await visible(tid(ent, 'rate-submit'), 'the rating form');
+      const input = tid(ent, 'rate-unsatisfied');
+      await ent.locator(`label[for="${await input.getAttribute('id')}"]`).click();
+      await tid(ent, 'rate-submit').click();
+      await visible(ent.locator('.field-error').filter({ hasText: '原因' }), 'the error asking for the reason');
+      const now = await apiOk('GET', `/tickets/${tk.id}`, { token: tk.tokens.ent });
+      checkEqual(now.status, 'resolved', 'the status after the refused rating');
+      await expectContrast(ent, 'the rating page');
+      await shot(ent, 'walk-rate-reason.png');
+    });
+    await step('with the reason it goes back for rework', async () => {
+      await tid(ent, 'rate-comment').fill(reason);
+      await tid(ent, 'rate-submit').click();
+      await eventually(async () => (await apiOk('GET', `/tickets/${tk.id}`, { token: tk.tokens.ent })).status === 'in_progress', 'the ticket back in progress');
+    });
+    for (const [user, home, base] of [['cadre.power', /^#\/c/, '#/c'], ['dispatcher', /^#\/d/, '#/d']]) {
+      const page = await signedIn(browser, contexts, user, home);
+      watchPages(page);
+      await step(`${user} reads the reason, and the timeline explains the rework deadline`, async () => {
+        await page.goto(`/${base}/tickets/${tk.id}`);
+        const why = await visible(tid(page, 'unsatisfied-reason'), 'the reason of the unsatisfied rating');
+        check((await why.innerText()).includes(reason), `the reason shown (${await why.innerText()})`);
+        const revisit = await visible(page.locator('[data-testid="timeline-event"][data-action="revisit"]'), 'the revisit on the timeline');
+        const text = await revisit.innerText();
+        check(text.includes(reason), `the timeline's revisit has the reason (${text})`);
+        check(/重办期限：.*取代原办理期限/.test(text), `the timeline says the rework deadline replaces the old one (${text})`);
+        if (user === 'cadre.power') await shot(page, 'walk-rework-cadre.png');
+      });
+    }
   });
 
   await scenario('no console error, CSP violation or dialog on the pages', async () => {

@@ -7,7 +7,7 @@
 // Test ids (stable, for tests/e2e):
 //   ticket-detail ticket-number ticket-title ticket-status ticket-description
 //   ticket-due ticket-department ticket-assignee enterprise-name enterprise-more contact-name
-//   contact-phone contact-call contact-masked ticket-resolution extensions extension-item (data-status)
+//   contact-phone contact-call contact-masked ticket-resolution unsatisfied-reason extensions extension-item (data-status)
 //   detail-refresh action-bar; the actions: action-sign action-return action-progress
 //   action-extend action-resolve action-comment action-accept action-reject action-assign
 //   action-urge action-revisit action-close action-approve-ext action-deny-ext
@@ -192,8 +192,13 @@ export async function detailPage({ id, mode }) {
       phone && tk.contact_masked ? h('div', { class: 'muted sf-small', 'data-testid': 'contact-masked' }, t('s.contactMasked')) : null,
       !enterprise && !isCadre ? h('div', { class: 'muted sf-small' }, t('s.notShown')) : null);
 
+    // Sent back as 不满意: why, for the rework (the last revisit, while no later one replaced it).
+    const lastRevisit = (tk.revisits || [])[(tk.revisits || []).length - 1];
+    const reworkWhy = lastRevisit && lastRevisit.rating === 'unsatisfied' && lastRevisit.comment
+      ? h('div', { class: 'notice notice-warn sf-unsatisfied', 'data-testid': 'unsatisfied-reason' }, t('s.unsatisfiedReason', { text: lastRevisit.comment })) : null;
     const resCard = tk.resolution ? h('section', { class: 'card' },
       h('h3', { class: 'card-title' }, tk.status === 'in_progress' && tk.reopen_count ? t('s.sec.lastResolution') : t('s.sec.resolution')),
+      reworkWhy,
       h('div', { class: 'sf-text', 'data-testid': 'ticket-resolution' }, tk.resolution),
       tk.kind === 'suggestion' && tk.adopted !== null && tk.adopted !== undefined
         ? h('div', { class: 'sf-adopted' }, `${t('s.f.adopted')}：${tk.adopted ? t('s.yes') : t('s.no')}`) : null) : null;
