@@ -164,6 +164,8 @@ fn period(state: &State, q: &StatsQuery) -> Result<Period, AppError> {
         created_to: None,
         overdue: None,
         due_soon: None,
+        extension_pending: None,
+        sort: None,
         limit: None,
         cursor: None,
     };

@@ -200,6 +200,8 @@ pub struct TicketResponse {
     pub sign_due_at: Option<String>,
     /// Approved extensions (延期).
     pub extension_count: i32,
+    /// An extension request waits for a dispatcher's or administrator's decision (待审批).
+    pub extension_pending: bool,
     /// 0: not escalated; 1: overdue (督办); 2: the department head was told; 3: the
     /// administrators were.
     pub escalation_level: i32,
@@ -254,6 +256,7 @@ impl TicketResponse {
             priority: t.priority,
             sign_due_at: t.sign_due_at,
             extension_count: t.extension_count,
+            extension_pending: t.extension_pending,
             escalation_level: t.escalation_level,
             no_response: t.no_response,
             handling_days: t.handling_days,

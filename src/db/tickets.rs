@@ -250,6 +250,11 @@ pub struct TicketFilter {
     /// and before `until` (due soon).
     pub due_between: Option<(String, String)>,
     pub before_id: Option<String>,
+    /// Oldest first (the page after `after_id`) rather than newest first (before `before_id`).
+    pub oldest_first: bool,
+    pub after_id: Option<String>,
+    /// `Some(true)`: only tickets with an extension request waiting for a decision (待审批).
+    pub extension_pending: Option<bool>,
     /// Ids from (inclusive) and to (exclusive): a period of filing as ids (set by
     /// [`for_paging`]; a period in `created_*` adds its own, see [`ids`]).
     pub id_from: Option<String>,
@@ -418,6 +423,12 @@ macro_rules! scoped_and_filtered {
         if let Some(before) = &filter.before_id {
             query = query.filter(tickets::id.lt(before.clone()));
         }
+        if let Some(after) = &filter.after_id {
+            query = query.filter(tickets::id.gt(after.clone()));
+        }
+        if let Some(pending) = filter.extension_pending {
+            query = query.filter(tickets::extension_pending.eq(pending));
+        }
         in_scope.then_some(query)
     }};
 }
@@ -431,7 +442,14 @@ pub fn list(
     on_each!(conn, c => {
         let query = tickets::table.select(TicketRow::as_select()).into_boxed();
         match scoped_and_filtered!(query, scope, filter) {
-            Some(query) => tickets_of(query.order(NewestFirstLimit(limit.max(0))).load(c)),
+            Some(query) => tickets_of(
+                query
+                    .order(ByIdLimit {
+                        oldest_first: filter.oldest_first,
+                        limit: limit.max(0),
+                    })
+                    .load(c),
+            ),
             None => Ok(Vec::new()),
         }
     })
@@ -558,7 +576,12 @@ pub fn for_each_fact(
         let Some(query) = scoped_and_filtered!(query, scope, &filter) else {
             return Ok(());
         };
-        let rows: Vec<TicketFactRow> = query.order(NewestFirstLimit(page.max(1))).load(conn)?;
+        let rows: Vec<TicketFactRow> = query
+            .order(ByIdLimit {
+                oldest_first: false,
+                limit: page.max(1),
+            })
+            .load(conn)?;
         let full = rows.len() as i64 >= page.max(1);
         filter.before_id = rows.last().map(|r| r.id.clone());
         rows.into_iter()
@@ -570,40 +593,48 @@ pub fn for_each_fact(
     }
 }
 
-/// `ORDER BY tickets.id DESC LIMIT n` with `n` written into the SQL rather than bound.
+/// `ORDER BY tickets.id DESC LIMIT n` (or `ASC`, oldest first: ids sort by the instant of
+/// filing) with `n` written into the SQL rather than bound.
 ///
 /// SQLite re-prepares a statement whose LIMIT is a bound parameter every time it is rebound
 /// (see the note in `db`), and diesel's `sql()` literal would stop the statement from being
 /// cached at all; this fragment is cached per page size. `n` is a number the caller checked,
 /// never text from a request.
 #[derive(Debug, Clone, Copy)]
-struct NewestFirstLimit(i64);
+struct ByIdLimit {
+    oldest_first: bool,
+    limit: i64,
+}
 
-impl diesel::Expression for NewestFirstLimit {
+impl diesel::Expression for ByIdLimit {
     type SqlType = diesel::sql_types::Text;
 }
 
-impl<DB: diesel::backend::Backend> diesel::query_builder::QueryFragment<DB> for NewestFirstLimit {
+impl<DB: diesel::backend::Backend> diesel::query_builder::QueryFragment<DB> for ByIdLimit {
     fn walk_ast<'b>(
         &'b self,
         mut out: diesel::query_builder::AstPass<'_, 'b, DB>,
     ) -> QueryResult<()> {
-        out.push_sql("tickets.id DESC LIMIT ");
-        out.push_sql(&self.0.to_string());
+        out.push_sql(if self.oldest_first {
+            "tickets.id ASC LIMIT "
+        } else {
+            "tickets.id DESC LIMIT "
+        });
+        out.push_sql(&self.limit.to_string());
         Ok(())
     }
 }
 
-impl diesel::query_builder::QueryId for NewestFirstLimit {
+impl diesel::query_builder::QueryId for ByIdLimit {
     type QueryId = ();
     const HAS_STATIC_QUERY_ID: bool = false;
 }
 
-impl<QS> diesel::AppearsOnTable<QS> for NewestFirstLimit {}
+impl<QS> diesel::AppearsOnTable<QS> for ByIdLimit {}
 
-impl<QS> diesel::SelectableExpression<QS> for NewestFirstLimit {}
+impl<QS> diesel::SelectableExpression<QS> for ByIdLimit {}
 
-impl diesel::expression::ValidGrouping<()> for NewestFirstLimit {
+impl diesel::expression::ValidGrouping<()> for ByIdLimit {
     type IsAggregate = diesel::expression::is_aggregate::Never;
 }
 

@@ -259,10 +259,15 @@ fn whole_days(filter: &TicketFilter) -> Option<(NaiveDate, NaiveDate)> {
         overdue,
         due_between,
         before_id,
+        oldest_first: _,
+        after_id,
+        extension_pending,
         id_from,
         id_to,
     } = filter;
     if enterprise_id.is_some()
+        || after_id.is_some()
+        || extension_pending.is_some()
         || pattern.is_some()
         || overdue.is_some()
         || due_between.is_some()

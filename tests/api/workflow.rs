@@ -890,9 +890,111 @@ async fn unknown_actions_and_tickets(app: TestApp) {
     r.expect_error(405, "method_not_allowed");
 }
 
+/// The dispatcher's queue: extension requests waiting for a decision are a filter and a
+/// count of their own (待审批), and the 待受理 queue can be read oldest first, page by page.
+async fn dispatchers_find_waiting_extensions_and_the_oldest_requests_first(app: TestApp) {
+    let w = app.world().await;
+    let ids = |list: &Value| -> Vec<String> {
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let mut filed = Vec::new();
+    for title in ["最早的诉求", "第二个诉求", "第三个诉求"] {
+        let t = app.file(&w.ent_a, &w.category, title).await;
+        filed.push(t["id"].as_str().unwrap().to_string());
+    }
+    let token = Some(w.dispatcher.token.as_str());
+    let first = app
+        .get(
+            "/api/v1/tickets?status=submitted&sort=oldest&limit=2",
+            token,
+        )
+        .await
+        .expect(200);
+    assert_eq!(ids(&first), filed[..2].to_vec());
+    let cursor = first["next_cursor"].as_str().expect("a second page");
+    let rest = app
+        .get(
+            &format!("/api/v1/tickets?status=submitted&sort=oldest&limit=2&cursor={cursor}"),
+            token,
+        )
+        .await
+        .expect(200);
+    assert_eq!(ids(&rest), filed[2..].to_vec());
+    assert!(rest["next_cursor"].is_null());
+    let newest = app
+        .get("/api/v1/tickets?status=submitted", token)
+        .await
+        .expect(200);
+    let mut reversed = filed.clone();
+    reversed.reverse();
+    assert_eq!(ids(&newest), reversed);
+    let refused = app
+        .get("/api/v1/tickets?sort=sideways", token)
+        .await
+        .expect(422);
+    assert!(refused["fields"]["sort"].is_string(), "{refused}");
+
+    // An extension request waiting: in the 待审批 filter and count, until it is decided.
+    let id = app.ticket_in_progress(&w).await;
+    assert_eq!(waiting(&app, &w.dispatcher).await, (vec![], 0));
+    let ext = app
+        .post(
+            &format!("/api/v1/tickets/{id}/extensions"),
+            Some(&w.cadre_a.token),
+            json!({"working_days": 3, "reason": "待设备到货"}),
+        )
+        .await
+        .expect(201);
+    assert_eq!(waiting(&app, &w.dispatcher).await, (vec![id.clone()], 1));
+    let others = app
+        .get(
+            "/api/v1/tickets?extension_pending=false&status=in_progress",
+            token,
+        )
+        .await
+        .expect(200);
+    assert!(!ids(&others).contains(&id));
+    app.post(
+        &format!(
+            "/api/v1/tickets/{id}/extensions/{}/approve",
+            ext["id"].as_str().unwrap()
+        ),
+        token,
+        json!({}),
+    )
+    .await
+    .expect(200);
+    assert_eq!(waiting(&app, &w.dispatcher).await, (vec![], 0));
+}
+
+/// The ids in the 待审批 filter and its count, as `who` reads them.
+async fn waiting(app: &TestApp, who: &crate::helpers::User) -> (Vec<String>, i64) {
+    let list = app
+        .get("/api/v1/tickets?extension_pending=true", Some(&who.token))
+        .await
+        .expect(200);
+    let counts = app
+        .get("/api/v1/tickets/counts", Some(&who.token))
+        .await
+        .expect(200);
+    let ids = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap().to_string())
+        .collect();
+    (ids, counts["extension_pending"].as_i64().unwrap())
+}
+
 both_backends!(
     full_loop_for_every_role,
     unsatisfied_revisit_reopens_until_satisfied,
+    dispatchers_find_waiting_extensions_and_the_oldest_requests_first,
     reject_with_a_reason_the_enterprise_reads,
     withdraw_before_assignment_only,
     return_and_reassign,

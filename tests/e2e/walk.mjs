@@ -5,6 +5,9 @@
 //     the timeline names the enterprise's people masked too; the dispatcher calls the number;
 //   - on a phone the request's text comes before the rows of facts, and every status tab is
 //     in view;
+//   - the dispatcher's 待审批 tab finds the extension requests waiting for a decision (asked
+//     and approved on the pages); the 待受理 queue shows how long each request has waited and
+//     reads oldest first;
 //   - 不满意 needs a reason, which the cadre and the dispatcher read, and the timeline says the
 //     rework's deadline replaces the old one;
 //   - the smaller things: the page title, the unit of the category deadline, the signing
@@ -326,6 +329,61 @@ async function main() {
         if (user === 'cadre.power') await shot(page, 'walk-rework-cadre.png');
       });
     }
+  });
+
+  await scenario("dispatcher: the 待审批 tab finds waiting extension requests; the 待受理 queue shows the wait and sorts oldest first", async () => {
+    const tk = await step('overApi: a request of 陈静 being handled by 李娜', () => handledTicket(`延期待审批 ${Date.now().toString(36)}`));
+    const cadre = await signedIn(browser, contexts, 'cadre.power', /^#\/c/);
+    watchPages(cadre);
+    await step('李娜 asks for an extension on the page', async () => {
+      await cadre.goto(`/#/c/tickets/${tk.id}`);
+      await (await visible(tid(cadre, 'action-extend'), 'the extension button')).click();
+      await tid(cadre, 'extend-days').fill('3');
+      await tid(cadre, 'extend-reason').fill('设备到货需要时间。');
+      await tid(cadre, 'dialog-ok').click();
+      await visible(tid(cadre, 'extension-item').and(cadre.locator('[data-status="pending"]')), 'the waiting request');
+    });
+    const desk = await signedIn(browser, contexts, 'dispatcher', /^#\/d/);
+    watchPages(desk);
+    await step('the dispatcher sees it counted and listed under 待审批, marked, without opening tickets', async () => {
+      await desk.goto('/#/d?tab=submitted');
+      const count = tid(desk, 'count-ext-pending');
+      await eventually(async () => (await count.innerText()).trim() === '1', 'the 待审批 count to be 1');
+      await tid(desk, 'tab-ext-pending').click();
+      const item = await visible(tid(desk, 'ticket-item').filter({ hasText: tk.title }), 'the ticket under 待审批');
+      await visible(item.getByTestId('ticket-ext-pending'), 'its 延期待审批 marker');
+      checkEqual(await tid(desk, 'ticket-item').count(), 1, 'tickets under 待审批');
+      await expectContrast(desk, 'the 待审批 tab');
+      await shot(desk, 'walk-ext-queue-phone.png');
+      await item.click();
+    });
+    await step('approving it on the ticket empties the tab', async () => {
+      await (await visible(tid(desk, 'action-approve-ext'), 'the approve button')).click();
+      await tid(desk, 'dialog-ok').click();
+      await visible(tid(desk, 'extension-item').and(desk.locator('[data-status="approved"]')), 'the approved request');
+      await desk.goto('/#/d?tab=ext');
+      await visible(tid(desk, 'list-end').or(desk.locator('.state-empty')), 'the emptied list');
+      checkEqual(await tid(desk, 'ticket-item').count(), 0, 'tickets under 待审批 after the decision');
+      await eventually(async () => ['', '0'].includes((await tid(desk, 'count-ext-pending').innerText()).trim()), 'the 待审批 count back to 0');
+    });
+    await step('待受理: each request shows how long it has waited, and the oldest can come first', async () => {
+      await desk.goto('/#/d?tab=submitted');
+      await visible(tid(desk, 'ticket-item'), 'the queue');
+      const rows = async () => tid(desk, 'ticket-item').evaluateAll((els) => els.map((e) => e.dataset.id));
+      await eventually(async () => (await rows()).length >= 2, 'two requests waiting');
+      const waited = await tid(desk, 'ticket-waited').allInnerTexts();
+      checkEqual(waited.length, (await rows()).length, 'requests with their waiting time');
+      check(waited.every((w) => /^已等待 \d+ (分钟|小时|天)$/.test(w.trim())), `the waiting times read 已等待 N 分钟/小时/天 (${waited.join(', ')})`);
+      const newest = await rows();
+      check(newest.every((id, i) => i === 0 || newest[i - 1] > id), `newest first by default (${newest})`);
+      await tid(desk, 'sort-oldest').check();
+      await eventually(async () => /sort=oldest/.test(desk.url()), 'the order kept in the address');
+      await eventually(async () => {
+        const oldest = await rows();
+        return oldest.length === newest.length && oldest.every((id, i) => i === 0 || oldest[i - 1] < id);
+      }, 'the queue oldest first');
+      await shot(desk, 'walk-queue-oldest-phone.png');
+    });
   });
 
   await scenario('no console error, CSP violation or dialog on the pages', async () => {

@@ -62,6 +62,8 @@ pub struct TabCounts {
     pub overdue: i64,
     pub resolved: i64,
     pub closed: i64,
+    /// 待审批: being handled with an extension request waiting for a decision.
+    pub extension_pending: i64,
 }
 
 /// The workbench's tab counts at `now`; due soon means a deadline before `due_soon_until`.
@@ -96,6 +98,10 @@ pub fn tab_counts(
         })?,
         resolved: status(TicketStatus::Resolved),
         closed: status(TicketStatus::Closed),
+        extension_pending: count(TicketFilter {
+            extension_pending: Some(true),
+            ..TicketFilter::default()
+        })?,
     })
 }
 
