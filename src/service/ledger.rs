@@ -353,7 +353,7 @@ pub fn assessment(
     for row in figure_rows(&summary) {
         book.row(&row)?;
     }
-    let ranked = stats::ranking(conn, who, &filter, weights, now)?;
+    let (ranked, _) = stats::ranking(conn, who, &filter, weights, now)?;
     book.sheet("部门排名", &RANKING)?;
     for (i, r) in ranked.iter().enumerate() {
         let s = &r.summary;

@@ -10,6 +10,8 @@
 //     reads oldest first;
 //   - 不满意 needs a reason, which the cadre and the dispatcher read, and the timeline says the
 //     rework's deadline replaces the old one;
+//   - the rankings: no department on both the red and the black list, the trend stops at
+//     today, the charts keep readable labels on a phone;
 //   - the smaller things: the page title, the unit of the category deadline, the signing
 //     deadline on the workbench card, drafts removed at sign-out, a title cut at 100
 //     characters says so, no raw keys, and text meets WCAG AA contrast;
@@ -383,6 +385,37 @@ async function main() {
         return oldest.length === newest.length && oldest.every((id, i) => i === 0 || oldest[i - 1] < id);
       }, 'the queue oldest first');
       await shot(desk, 'walk-queue-oldest-phone.png');
+    });
+  });
+
+  await scenario('rankings: red and black lists apart, nothing due is —, no future days, readable charts on a phone', async () => {
+    const admin = await signedIn(browser, contexts, 'admin', /^#\/a/);
+    watchPages(admin);
+    await step('the dashboard at 390 px: charts keep 12 px labels (scrolling sideways)', async () => {
+      await admin.goto('/#/a');
+      for (const name of ['trend', 'departments', 'categories', 'satisfaction']) {
+        const img = await visible(tid(admin, `chart-${name}`).locator('img'), `the ${name} chart`);
+        await eventually(async () => img.evaluate((e) => e.complete && e.naturalWidth > 0), `the ${name} chart loaded`);
+        const scale = await img.evaluate((e) => e.getBoundingClientRect().width / e.naturalWidth);
+        check(scale * 12 >= 10, `the ${name} chart's labels are ${(scale * 12).toFixed(1)} px on a phone`);
+      }
+      await shot(admin, 'walk-dashboard-phone.png');
+    });
+    await step('no department on both lists; the trend has no point after today', async () => {
+      const token = await apiLogin('admin', DEMO_PASSWORD);
+      const r = await apiOk('GET', '/stats/ranking?limit=10', { token });
+      const best = new Set(r.best.map((x) => x.department_id));
+      check(!r.worst.some((x) => best.has(x.department_id)), `a department on both lists: ${JSON.stringify(r)}`);
+      const rows = await tid(admin, 'ranking-row').evaluateAll((els) => els.map((e) => e.dataset.id));
+      checkEqual(new Set(rows).size, rows.length, 'departments shown once in the 红黑榜');
+      // The demo's 招聘 request is with 人社局, signed for by nobody yet and not due: "—".
+      check(r.unranked.length > 0, `a department with nothing due is left unranked (${JSON.stringify(r.unranked)})`);
+      const line = await visible(tid(admin, 'ranking-unranked'), 'the departments not ranked');
+      for (const name of r.unranked) check((await line.innerText()).includes(name), `${name} named as not ranked`);
+      check(!rows.length || !(await tid(admin, 'ranking-row').allInnerTexts()).some((t) => r.unranked.some((n) => t.includes(n))), 'an unranked department in the 红黑榜');
+      const trend = await apiOk('GET', '/stats/trend?interval=day', { token });
+      const today = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Asia/Shanghai' }).format(new Date());
+      check(trend.points.length > 0 && trend.points.every((p) => p.start <= today), `trend points after ${today}: ${trend.points.map((p) => p.start).slice(-3)}`);
     });
   });
 
