@@ -226,6 +226,19 @@ async function main() {
       await eventually(async () => (await ent.title()) === '企业哨', `the title 企业哨 (it is ${await ent.title()})`);
       await expectContrast(ent, 'the enterprise home');
     });
+    await step("the server's English never reaches the Chinese page", async () => {
+      const shown = await ent.evaluate(async () => {
+        const { ApiError, errorMessage } = await import('/assets/js/core/errors.js');
+        return [
+          errorMessage(new ApiError(422, 'validation_failed', 'comment is required', { comment: 'is required when the rating is unsatisfied (the reason)' })),
+          errorMessage(new ApiError(422, 'validation_failed', 'x', { due_at: 'must be an RFC 3339 time, e.g. 2026-12-01T18:00:00+08:00', sort: 'must be newest or oldest' })),
+          errorMessage(new ApiError(409, 'a_code_this_page_does_not_know', 'Something the server says in English')),
+        ];
+      });
+      for (const text of shown) {
+        check(/[\u4e00-\u9fff]/.test(text) && !/[A-Za-z]{3,}/.test(text), `a message in Chinese only: ${text}`);
+      }
+    });
     await step('a title over 100 characters says so as it is pasted', async () => {
       await ent.goto('/#/e/new');
       const title = await visible(tid(ent, 'ticket-title'), 'the title field');

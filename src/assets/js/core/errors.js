@@ -23,6 +23,7 @@ export function fieldMessage(msg) {
   if (/must not be (empty|blank)/i.test(msg)) return t('fe.empty');
   if ((m = /at most (\d+) characters/i.exec(msg))) return t('fe.atMost', { n: m[1] });
   if ((m = /at least (\d+) characters/i.exec(msg))) return t('fe.atLeast', { n: m[1] });
+  if (/\bis required\b/i.test(msg)) return t('fe.required');
   if (/in the future/i.test(msg)) return t('fe.future');
   if (/date|time|YYYY/i.test(msg)) return t('fe.date');
   if (/e-mail/i.test(msg)) return t('fe.email');
