@@ -13,7 +13,7 @@ use crate::api::state::State;
 use crate::api::tickets::{TicketListQuery, list_filter};
 use crate::api::types::ErrorResponse;
 use crate::db::tickets::TicketFilter;
-use crate::domain::kpi::Summary;
+use crate::domain::kpi::{self, Summary};
 use crate::domain::time;
 use crate::error::AppError;
 use crate::service::charts::{self, Chart};
@@ -120,12 +120,15 @@ pub struct RankedResponse {
 pub struct RankingResponse {
     pub from: String,
     pub to: String,
-    /// Best first (红榜).
+    /// Best first (红榜): at most `limit`, and at most half of the ranked.
     pub best: Vec<RankedResponse>,
-    /// Worst first (黑榜).
+    /// Worst first (黑榜): as many, from the bottom; never a department of `best`.
     pub worst: Vec<RankedResponse>,
     /// Departments ranked.
     pub ranked: usize,
+    /// The names of departments with tickets in the period but nothing due yet (nothing
+    /// resolved, nothing overdue): not ranked, shown as "—".
+    pub unranked: Vec<String>,
 }
 
 fn period(state: &State, q: &StatsQuery) -> Result<Period, AppError> {
@@ -164,6 +167,8 @@ fn period(state: &State, q: &StatsQuery) -> Result<Period, AppError> {
         created_to: None,
         overdue: None,
         due_soon: None,
+        extension_pending: None,
+        sort: None,
         limit: None,
         cursor: None,
     };
@@ -293,7 +298,7 @@ pub async fn ranking(
     let now = time::format(state.clock.now());
     let weights = weights(&state);
     let filter = p.filter;
-    let ranked = state
+    let (ranked, unranked) = state
         .read(move |c| stats::ranking(c, &who, &filter, &weights, &now))
         .await?;
     let total = ranked.len();
@@ -304,17 +309,18 @@ pub async fn ranking(
         score: r.score,
         figures: r.summary.clone(),
     };
+    let (red, black) = kpi::red_and_black(total, limit);
     let best = ranked
         .iter()
         .enumerate()
-        .take(limit)
+        .take(red)
         .map(|(i, r)| entry(i + 1, r))
         .collect();
     let worst = ranked
         .iter()
         .enumerate()
         .rev()
-        .take(limit)
+        .take(black)
         .map(|(i, r)| entry(i + 1, r))
         .collect();
     Ok(HttpResponse::Ok().json(RankingResponse {
@@ -323,6 +329,7 @@ pub async fn ranking(
         best,
         worst,
         ranked: total,
+        unranked,
     }))
 }
 

@@ -72,6 +72,12 @@ pub struct TicketListQuery {
     pub due_soon: Option<bool>,
     /// Page size, 1 to 100 (default 20).
     pub limit: Option<i64>,
+    /// Only tickets with (true) or without (false) an extension request waiting for a
+    /// decision (待审批).
+    pub extension_pending: Option<bool>,
+    /// `newest` (the default) or `oldest`: by the time of filing. A `cursor` continues the
+    /// order it came from.
+    pub sort: Option<String>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
 }
@@ -300,6 +306,16 @@ pub(crate) fn list_filter_due(
         }
         _ => None,
     };
+    let oldest_first = match q.sort.as_deref().map(str::trim) {
+        None | Some("" | "newest") => false,
+        Some("oldest") => true,
+        Some(_) => {
+            let mut errors = FieldErrors::new();
+            errors.add("sort", "must be newest or oldest");
+            return Err(errors.into());
+        }
+    };
+    let cursor = cursor_id(q.cursor.as_deref())?;
     Ok(TicketFilter {
         due_between,
         statuses: list_of("status", q.status.as_deref())?,
@@ -312,7 +328,10 @@ pub(crate) fn list_filter_due(
         created_from: instant("created_from", q.created_from.as_deref())?,
         created_to: instant("created_to", q.created_to.as_deref())?,
         overdue: q.overdue.map(|o| (o, now.to_string())),
-        before_id: cursor_id(q.cursor.as_deref())?,
+        extension_pending: q.extension_pending,
+        oldest_first,
+        before_id: cursor.clone().filter(|_| !oldest_first),
+        after_id: cursor.filter(|_| oldest_first),
         ..TicketFilter::default()
     })
 }

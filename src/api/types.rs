@@ -173,6 +173,10 @@ pub struct TicketResponse {
     pub channel: Channel,
     pub contact_name: Option<String>,
     pub contact_phone: Option<String>,
+    /// `contact_name` and `contact_phone` are masked for the caller (`138****5678`, `陈*`):
+    /// only dispatchers, administrators, the enterprise and the cadre handling the ticket
+    /// see them whole. A masked number is not one to call.
+    pub contact_masked: bool,
     /// The lead department.
     pub department_id: Option<String>,
     pub co_department_ids: Vec<String>,
@@ -200,6 +204,8 @@ pub struct TicketResponse {
     pub sign_due_at: Option<String>,
     /// Approved extensions (延期).
     pub extension_count: i32,
+    /// An extension request waits for a dispatcher's or administrator's decision (待审批).
+    pub extension_pending: bool,
     /// 0: not escalated; 1: overdue (督办); 2: the department head was told; 3: the
     /// administrators were.
     pub escalation_level: i32,
@@ -232,6 +238,7 @@ impl TicketResponse {
             channel: t.channel,
             contact_name: t.contact_name,
             contact_phone: t.contact_phone,
+            contact_masked: view.contact_masked,
             department_id: t.department_id,
             co_department_ids: t.co_department_ids,
             assignee_id: t.assignee_id,
@@ -253,6 +260,7 @@ impl TicketResponse {
             priority: t.priority,
             sign_due_at: t.sign_due_at,
             extension_count: t.extension_count,
+            extension_pending: t.extension_pending,
             escalation_level: t.escalation_level,
             no_response: t.no_response,
             handling_days: t.handling_days,

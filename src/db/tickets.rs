@@ -250,6 +250,11 @@ pub struct TicketFilter {
     /// and before `until` (due soon).
     pub due_between: Option<(String, String)>,
     pub before_id: Option<String>,
+    /// Oldest first (the page after `after_id`) rather than newest first (before `before_id`).
+    pub oldest_first: bool,
+    pub after_id: Option<String>,
+    /// `Some(true)`: only tickets with an extension request waiting for a decision (待审批).
+    pub extension_pending: Option<bool>,
     /// Ids from (inclusive) and to (exclusive): a period of filing as ids (set by
     /// [`for_paging`]; a period in `created_*` adds its own, see [`ids`]).
     pub id_from: Option<String>,
@@ -267,19 +272,44 @@ fn period_ids(from: Option<&str>, to: Option<&str>) -> (Option<String>, Option<S
     (bound(from, -ids::SLACK), bound(to, ids::SLACK))
 }
 
-/// The one lower and the one upper bound of the ids a filter reads: its period's (see
-/// [`period_ids`]), its own and the page cursor's, the tightest of each. One bound a side,
-/// because SQLite walks an index from one `id < ?` and checks any other row by row: with the
-/// period's end and a cursor both in the SQL, every page of a long export walked down from the
-/// period's end again.
-fn id_bounds(filter: &TicketFilter) -> (Option<String>, Option<String>) {
+/// The bounds of the ids a filter reads: its period's (see [`period_ids`]), its own and the
+/// page cursor's, the tightest of each side. One bound a side, because SQLite walks an index
+/// from one bound and checks any other row by row: with the period's end and a cursor both in
+/// the SQL, every page of a long export walked down from the period's end again.
+struct IdBounds {
+    /// `id >= from`…
+    from: Option<String>,
+    /// …or, paging oldest first past a cursor inside that, `id > after`.
+    after: Option<String>,
+    /// `id < before`.
+    before: Option<String>,
+}
+
+fn id_bounds(filter: &TicketFilter) -> IdBounds {
     let (from, to) = period_ids(filter.created_from.as_deref(), filter.created_to.as_deref());
     let from = [from, filter.id_from.clone()].into_iter().flatten().max();
     let before = [to, filter.id_to.clone(), filter.before_id.clone()]
         .into_iter()
         .flatten()
         .min();
-    (from, before)
+    // Every id past the cursor is at or past `from` when the cursor is: then the cursor alone.
+    match (&from, &filter.after_id) {
+        (Some(f), Some(a)) if a < f => IdBounds {
+            from,
+            after: None,
+            before,
+        },
+        (_, Some(a)) => IdBounds {
+            from: None,
+            after: Some(a.clone()),
+            before,
+        },
+        (_, None) => IdBounds {
+            from,
+            after: None,
+            before,
+        },
+    }
 }
 
 /// Statuses in which a deadline runs, as stored.
@@ -400,11 +430,14 @@ macro_rules! scoped_and_filtered {
         if let Some(v) = &filter.created_to {
             query = query.filter(tickets::created_at.lt(v.clone()));
         }
-        let (id_from, id_before) = id_bounds(filter);
-        if let Some(v) = id_from {
+        let ids = id_bounds(filter);
+        if let Some(v) = ids.from {
             query = query.filter(tickets::id.ge(v));
         }
-        if let Some(v) = id_before {
+        if let Some(v) = ids.after {
+            query = query.filter(tickets::id.gt(v));
+        }
+        if let Some(v) = ids.before {
             query = query.filter(tickets::id.lt(v));
         }
         match &filter.overdue {
@@ -429,6 +462,9 @@ macro_rules! scoped_and_filtered {
                 .filter(tickets::due_at.ge(now.clone()))
                 .filter(tickets::due_at.lt(until.clone()));
         }
+        if let Some(pending) = filter.extension_pending {
+            query = query.filter(tickets::extension_pending.eq(pending));
+        }
         in_scope.then_some(query)
     }};
 }
@@ -442,7 +478,14 @@ pub fn list(
     on_each!(conn, c => {
         let query = tickets::table.select(TicketRow::as_select()).into_boxed();
         match scoped_and_filtered!(query, scope, filter) {
-            Some(query) => tickets_of(query.order(NewestFirstLimit(limit.max(0))).load(c)),
+            Some(query) => tickets_of(
+                query
+                    .order(ByIdLimit {
+                        oldest_first: filter.oldest_first,
+                        limit: limit.max(0),
+                    })
+                    .load(c),
+            ),
             None => Ok(Vec::new()),
         }
     })
@@ -569,7 +612,12 @@ pub fn for_each_fact(
         let Some(query) = scoped_and_filtered!(query, scope, &filter) else {
             return Ok(());
         };
-        let rows: Vec<TicketFactRow> = query.order(NewestFirstLimit(page.max(1))).load(conn)?;
+        let rows: Vec<TicketFactRow> = query
+            .order(ByIdLimit {
+                oldest_first: false,
+                limit: page.max(1),
+            })
+            .load(conn)?;
         let full = rows.len() as i64 >= page.max(1);
         filter.before_id = rows.last().map(|r| r.id.clone());
         rows.into_iter()
@@ -581,40 +629,48 @@ pub fn for_each_fact(
     }
 }
 
-/// `ORDER BY tickets.id DESC LIMIT n` with `n` written into the SQL rather than bound.
+/// `ORDER BY tickets.id DESC LIMIT n` (or `ASC`, oldest first: ids sort by the instant of
+/// filing) with `n` written into the SQL rather than bound.
 ///
 /// SQLite re-prepares a statement whose LIMIT is a bound parameter every time it is rebound
 /// (see the note in `db`), and diesel's `sql()` literal would stop the statement from being
 /// cached at all; this fragment is cached per page size. `n` is a number the caller checked,
 /// never text from a request.
 #[derive(Debug, Clone, Copy)]
-struct NewestFirstLimit(i64);
+struct ByIdLimit {
+    oldest_first: bool,
+    limit: i64,
+}
 
-impl diesel::Expression for NewestFirstLimit {
+impl diesel::Expression for ByIdLimit {
     type SqlType = diesel::sql_types::Text;
 }
 
-impl<DB: diesel::backend::Backend> diesel::query_builder::QueryFragment<DB> for NewestFirstLimit {
+impl<DB: diesel::backend::Backend> diesel::query_builder::QueryFragment<DB> for ByIdLimit {
     fn walk_ast<'b>(
         &'b self,
         mut out: diesel::query_builder::AstPass<'_, 'b, DB>,
     ) -> QueryResult<()> {
-        out.push_sql("tickets.id DESC LIMIT ");
-        out.push_sql(&self.0.to_string());
+        out.push_sql(if self.oldest_first {
+            "tickets.id ASC LIMIT "
+        } else {
+            "tickets.id DESC LIMIT "
+        });
+        out.push_sql(&self.limit.to_string());
         Ok(())
     }
 }
 
-impl diesel::query_builder::QueryId for NewestFirstLimit {
+impl diesel::query_builder::QueryId for ByIdLimit {
     type QueryId = ();
     const HAS_STATIC_QUERY_ID: bool = false;
 }
 
-impl<QS> diesel::AppearsOnTable<QS> for NewestFirstLimit {}
+impl<QS> diesel::AppearsOnTable<QS> for ByIdLimit {}
 
-impl<QS> diesel::SelectableExpression<QS> for NewestFirstLimit {}
+impl<QS> diesel::SelectableExpression<QS> for ByIdLimit {}
 
-impl diesel::expression::ValidGrouping<()> for NewestFirstLimit {
+impl diesel::expression::ValidGrouping<()> for ByIdLimit {
     type IsAggregate = diesel::expression::is_aggregate::Never;
 }
 

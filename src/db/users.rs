@@ -135,6 +135,14 @@ pub fn active_with_role(conn: &mut DbConnection, role: Role) -> QueryResult<Vec<
         .load(conn)
 }
 
+/// The ids of an enterprise's own accounts.
+pub fn ids_of_enterprise(conn: &mut DbConnection, enterprise_id: &str) -> QueryResult<Vec<String>> {
+    users::table
+        .filter(users::enterprise_id.eq(enterprise_id))
+        .select(users::id)
+        .load(conn)
+}
+
 /// The names of these users, by id.
 ///
 /// SQLite: one lookup by key per id rather than `id IN (…)`, which diesel never keeps

@@ -270,10 +270,42 @@ pub struct Summary {
     pub handling_days_median: Option<f64>,
 }
 
+impl Summary {
+    /// Something of it has come due: a ticket resolved, or one being handled past its
+    /// deadline. A department with nothing due has nothing to be judged by yet (its
+    /// resolution rate is 0 only because nothing has had time), so it is not ranked: "—", not 0.
+    pub fn has_anything_due(&self) -> bool {
+        self.counts.resolved > 0 || self.counts.overdue_open > 0
+    }
+}
+
+/// How many of `ranked` departments (best first) the red list (红榜, from the top) and the
+/// black list (黑榜, from the bottom) show, at most `limit` each: each list takes at most half,
+/// so that no department is on both (with an odd number, the middle one is on neither).
+pub fn red_and_black(ranked: usize, limit: usize) -> (usize, usize) {
+    let each = (ranked / 2).min(limit);
+    (each, each)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use TicketStatus::*;
+
+    #[test]
+    fn no_department_is_on_both_the_red_and_the_black_list() {
+        assert_eq!(red_and_black(0, 10), (0, 0));
+        assert_eq!(red_and_black(1, 10), (0, 0));
+        assert_eq!(red_and_black(3, 10), (1, 1));
+        assert_eq!(red_and_black(4, 10), (2, 2));
+        assert_eq!(red_and_black(30, 10), (10, 10));
+        for n in 0..40 {
+            for limit in 1..12 {
+                let (red, black) = red_and_black(n, limit);
+                assert!(red + black <= n && red <= limit && black <= limit);
+            }
+        }
+    }
 
     fn facts(status: TicketStatus) -> TicketFacts {
         TicketFacts {

@@ -233,6 +233,10 @@ pub fn for_each_row<E: From<AppError>>(
     let names = Names::load(conn)?;
     let scope = scope_of(who);
     let (mut filter, within) = ticket_db::for_paging(filter);
+    // The ledger is newest first, page by page on its own (a list's `sort` and cursor do not
+    // apply to it).
+    filter.oldest_first = false;
+    filter.after_id = None;
     let mut written = 0u64;
     loop {
         let rows = ticket_db::list(conn, &scope, &filter, PAGE).map_err(AppError::from)?;
@@ -349,7 +353,7 @@ pub fn assessment(
     for row in figure_rows(&summary) {
         book.row(&row)?;
     }
-    let ranked = stats::ranking(conn, who, &filter, weights, now)?;
+    let (ranked, _) = stats::ranking(conn, who, &filter, weights, now)?;
     book.sheet("部门排名", &RANKING)?;
     for (i, r) in ranked.iter().enumerate() {
         let s = &r.summary;

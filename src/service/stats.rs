@@ -259,10 +259,15 @@ fn whole_days(filter: &TicketFilter) -> Option<(NaiveDate, NaiveDate)> {
         overdue,
         due_between,
         before_id,
+        oldest_first: _,
+        after_id,
+        extension_pending,
         id_from,
         id_to,
     } = filter;
     if enterprise_id.is_some()
+        || after_id.is_some()
+        || extension_pending.is_some()
         || pattern.is_some()
         || overdue.is_some()
         || due_between.is_some()
@@ -586,7 +591,9 @@ pub fn trend(
 ) -> Result<Vec<Point>, AppError> {
     let mut starts = Vec::new();
     let mut start = interval.start(from);
-    while start < to {
+    // Periods that have not begun are not plotted (as 0 they would read as a fall to nothing).
+    let today = time::parse(now).map(time::china_date);
+    while start < to && today.is_none_or(|today| start <= today) {
         starts.push(start);
         if starts.len() > MAX_PERIODS {
             return Err(AppError::invalid_query(
@@ -631,8 +638,12 @@ pub struct Weights {
 
 impl Weights {
     /// The weighted mean of the rates a summary has (a rate that is `null` — nothing to
-    /// measure it on — leaves its weight out), between 0 and 1; `None` with none.
+    /// measure it on — leaves its weight out), between 0 and 1; `None` with none, and when
+    /// nothing of it has come due yet ([`Summary::has_anything_due`]).
     pub fn score(&self, s: &Summary) -> Option<f64> {
+        if !s.has_anything_due() {
+            return None;
+        }
         let parts = [
             (self.resolution_rate, s.resolution_rate),
             (self.on_time_rate, s.on_time_rate),
@@ -658,32 +669,40 @@ pub struct Ranked {
     pub summary: Summary,
 }
 
-/// The lead departments with a score, best first (the 红黑榜 reads it from both ends).
+/// The lead departments with a score, best first (the 红黑榜 reads it from both ends), and
+/// the names of those with tickets but no score yet (nothing due: "—"), by name.
 pub fn ranking(
     conn: &mut DbConnection,
     who: &Principal,
     filter: &TicketFilter,
     weights: &Weights,
     now: &str,
-) -> Result<Vec<Ranked>, AppError> {
+) -> Result<(Vec<Ranked>, Vec<String>), AppError> {
     let slices = breakdown(conn, who, filter, Dimension::Department, now)?;
+    let mut unranked = Vec::new();
     let mut ranked: Vec<Ranked> = slices
         .into_iter()
         .filter_map(|s| {
-            let score = weights.score(&s.summary)?;
+            let department_id = s.key?;
+            let name = s.name.unwrap_or_default();
+            let Some(score) = weights.score(&s.summary) else {
+                unranked.push(name);
+                return None;
+            };
             Some(Ranked {
-                department_id: s.key?,
-                name: s.name.unwrap_or_default(),
+                department_id,
+                name,
                 score,
                 summary: s.summary,
             })
         })
         .collect();
+    unranked.sort();
     ranked.sort_by(|a, b| {
         b.score
             .total_cmp(&a.score)
             .then_with(|| b.summary.counts.resolved.cmp(&a.summary.counts.resolved))
             .then_with(|| a.name.cmp(&b.name))
     });
-    Ok(ranked)
+    Ok((ranked, unranked))
 }

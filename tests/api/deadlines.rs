@@ -802,7 +802,12 @@ async fn resolution_keeps_the_working_days_it_took(app: TestApp) {
         .expect(200);
     assert_eq!(t["handling_days"], 3);
     let t = app
-        .act(&w.ent_a, &id, "revisit", json!({"rating": "unsatisfied"}))
+        .act(
+            &w.ent_a,
+            &id,
+            "revisit",
+            json!({"rating": "unsatisfied", "comment": "没有解决"}),
+        )
         .await
         .expect(200);
     assert_eq!(t["handling_days"], Value::Null);

@@ -128,7 +128,7 @@ async fn the_ledger_downloads_as_csv_and_xlsx(app: TestApp) {
         .iter()
         .find(|r| text(&r[0]) == t7["number"].as_str().unwrap())
         .expect("ticket 7's row");
-    assert_eq!(text(&row[col("状态")]), "已关闭");
+    assert_eq!(text(&row[col("状态")]), "已销号");
     assert_eq!(text(&row[col("企业名称")]), "甲企业有限公司");
     assert_eq!(text(&row[col("承办部门")]), "部门甲");
     assert_eq!(text(&row[col("评价")]), "满意");

@@ -74,6 +74,7 @@ const BODY_FIELDS: &[(&str, Limit)] = &[
 const QUERY_PARAMS: &[(&str, Limit)] = &[
     ("q", Chars(100)),
     ("cursor", Shape),
+    ("sort", Shape),
     ("from", Shape),
     ("to", Shape),
     ("created_from", Shape),

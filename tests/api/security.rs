@@ -373,7 +373,7 @@ async fn contact_phones_are_for_those_handling_the_ticket(app: TestApp) {
         .expect(201);
     let id = t["id"].as_str().unwrap().to_string();
     let phone_seen_by = |user: &crate::helpers::User| {
-        let (app, id, token) = (&app, id.clone(), user.token.clone());
+        let (app, id, token, filer_id) = (&app, id.clone(), user.token.clone(), w.ent_a.id.clone());
         async move {
             let (detail, listed) = read_both(app, &token, "tickets", &id).await;
             let listed = listed.map(|x| (x["contact_phone"].clone(), x["contact_name"].clone()));
@@ -384,6 +384,24 @@ async fn contact_phones_are_for_those_handling_the_ticket(app: TestApp) {
                     detail["contact_name"].clone()
                 )),
                 "list and detail agree"
+            );
+            // The flag the pages read to offer a call or not says the same as the number.
+            let masked = detail["contact_masked"].as_bool().unwrap();
+            assert_eq!(
+                masked,
+                detail["contact_phone"].as_str().unwrap().contains('*'),
+                "contact_masked agrees with the number"
+            );
+            // And the enterprise's own people in the timeline are masked exactly when the
+            // contact is (the filing enterprise user is its first event's actor).
+            let filer = detail["people"][&filer_id].as_str().unwrap();
+            assert_eq!(
+                filer,
+                if masked {
+                    "e********"
+                } else {
+                    "ent.a 的名字"
+                }
             );
             format!(
                 "{} {}",

@@ -118,7 +118,14 @@ pub(crate) async fn build_period(app: &TestApp) -> (World, Vec<String>) {
     ok(app, d, &t10, "assign", assign(None)).await;
     ok(app, c, &t10, "sign", json!({})).await;
     ok(app, c, &t10, "resolve", json!({"resolution": "已答复"})).await;
-    ok(app, e, &t10, "revisit", json!({"rating": "unsatisfied"})).await;
+    ok(
+        app,
+        e,
+        &t10,
+        "revisit",
+        json!({"rating": "unsatisfied", "comment": "没有解决"}),
+    )
+    .await;
 
     app.clock.set(at("2026-11-02T12:00:00+08:00"));
     let w = fresh(app, &w);
@@ -139,7 +146,14 @@ pub(crate) async fn build_period(app: &TestApp) -> (World, Vec<String>) {
         json!({"resolution": "采纳", "adopted": true}),
     )
     .await;
-    ok(app, e, &t8, "revisit", json!({"rating": "unsatisfied"})).await;
+    ok(
+        app,
+        e,
+        &t8,
+        "revisit",
+        json!({"rating": "unsatisfied", "comment": "没有解决"}),
+    )
+    .await;
     ok(
         app,
         c,
@@ -355,13 +369,8 @@ async fn breakdowns_add_up_and_the_series_covers_every_period(app: TestApp) {
         .collect();
     assert_eq!(
         starts,
-        [
-            "2026-10-19",
-            "2026-10-26",
-            "2026-11-02",
-            "2026-11-09",
-            "2026-11-16"
-        ]
+        ["2026-10-19", "2026-10-26", "2026-11-02", "2026-11-09",],
+        "the series ends with the period of today (11-10): later ones are not plotted as 0"
     );
     let months =
         get("/api/v1/stats/trend?from=2026-10-01&to=2027-01-01&interval=month".into()).await;
@@ -371,7 +380,8 @@ async fn breakdowns_add_up_and_the_series_covers_every_period(app: TestApp) {
         .iter()
         .map(|p| p["filed"].as_i64().unwrap())
         .collect();
-    assert_eq!(filed, [0, 10, 0]);
+    // December has not begun: no point rather than a 0.
+    assert_eq!(filed, [0, 10]);
     assert_eq!(
         months["points"][1]["resolution_rate"],
         summary["resolution_rate"]
@@ -415,6 +425,17 @@ async fn the_ranking_puts_the_better_department_first(app: TestApp) {
         json!({"rating": "satisfied"}),
     )
     .await;
+    // Department C: one ticket handed over, its deadline still ahead — nothing due, so it is
+    // not ranked (its resolution rate of 0 says nothing yet): "—", not 0.0.
+    let id = file(&app, &w.ent_b, body(&w, "problem", "丙的诉求")).await;
+    ok(
+        &app,
+        &w.dispatcher,
+        &id,
+        "assign",
+        json!({"department_id": w.dept_c, "due_at": "2026-12-31T18:00:00+08:00"}),
+    )
+    .await;
     app.clock.set(at("2026-11-10T10:00:00+08:00"));
     let w = fresh(&app, &w);
     let r = app
@@ -425,6 +446,17 @@ async fn the_ranking_puts_the_better_department_first(app: TestApp) {
         .await
         .expect(200);
     assert_eq!(r["ranked"], 2);
+    let names = |list: &Value| -> Vec<String> {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // Each list takes at most half: no department is on both.
+    assert_eq!(names(&r["best"]), ["部门乙"]);
+    assert_eq!(names(&r["worst"]), ["部门甲"]);
+    assert_eq!(r["unranked"], json!(["部门丙"]));
     assert_eq!(
         (r["best"][0]["name"].as_str(), r["best"][0]["rank"].as_i64()),
         (Some("部门乙"), Some(1))
@@ -761,7 +793,11 @@ async fn the_kept_counts_equal_a_recount_after_random_actions(app: TestApp) {
                     "resolve",
                     json!({"resolution": "已办", "adopted": dice.roll(2) == 0}),
                 ),
-                8 => (&w.ent_a, "revisit", json!({ "rating": rating })),
+                8 => (
+                    &w.ent_a,
+                    "revisit",
+                    json!({ "rating": rating, "comment": "回访" }),
+                ),
                 9 => (&w.dispatcher, "close", json!({"reason": "联系不上"})),
                 10 => (&w.ent_a, "withdraw", json!({})),
                 _ => (cadre, "progress", json!({"note": "在办"})),
@@ -935,8 +971,12 @@ async fn the_charts_are_svg_with_the_figures(app: TestApp) {
             .collect()
     };
     let trend = texts(&svg("trend.svg", "&interval=week").await);
-    for label in ["提交量", "办结量", "11-02起", "11-30起"] {
+    for label in ["提交量", "办结量", "11-02起", "11-09起"] {
         assert!(trend.iter().any(|t| t == label), "{label}: {trend:?}");
+    }
+    // The weeks after today's (11-10) are not drawn as a fall to 0.
+    for label in ["11-16起", "11-23起", "11-30起"] {
+        assert!(!trend.iter().any(|t| t == label), "{label}: {trend:?}");
     }
     let departments = texts(&svg("departments.svg", "").await);
     for label in [

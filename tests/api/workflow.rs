@@ -155,6 +155,19 @@ async fn unsatisfied_revisit_reopens_until_satisfied(app: TestApp) {
     )
     .await
     .expect(200);
+    // 不满意 needs its reason (the rework and the dispatcher read it): refused without one,
+    // blank or absent, and nothing changes.
+    let before = app.detail(&w.ent_a, &id).await;
+    for body in [
+        json!({"rating": "unsatisfied"}),
+        json!({"rating": "unsatisfied", "comment": "  "}),
+    ] {
+        let refused = app.act(&w.ent_a, &id, "revisit", body).await.expect(422);
+        assert!(refused["fields"]["comment"].is_string(), "{refused}");
+    }
+    let unchanged = app.detail(&w.ent_a, &id).await;
+    assert_eq!(unchanged["version"], before["version"]);
+    assert_eq!(unchanged["status"], "resolved");
     let t = app
         .act(
             &w.ent_a,
@@ -165,6 +178,23 @@ async fn unsatisfied_revisit_reopens_until_satisfied(app: TestApp) {
         .await
         .expect(200);
     assert_eq!(t["status"], "in_progress");
+    // The cadre and the dispatcher see the reason, and the timeline says the rework's
+    // deadline replaces the old one.
+    for who in [&w.cadre_a, &w.dispatcher] {
+        let seen = app.detail(who, &id).await;
+        assert_eq!(seen["revisits"][0]["comment"], "问题没解决");
+        let event = seen["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["action"] == "revisit")
+            .cloned()
+            .expect("the revisit on the timeline");
+        assert_eq!(event["note"], "问题没解决");
+        assert_eq!(event["data"]["due_at"], t["due_at"]);
+        assert!(before["due_at"].is_string());
+        assert_eq!(event["data"]["previous_due_at"], before["due_at"]);
+    }
     assert_eq!(t["reopen_count"], 1);
     assert_eq!(t["rating"], "unsatisfied");
     assert_eq!(t["resolved_at"], Value::Null);
@@ -860,9 +890,111 @@ async fn unknown_actions_and_tickets(app: TestApp) {
     r.expect_error(405, "method_not_allowed");
 }
 
+/// The dispatcher's queue: extension requests waiting for a decision are a filter and a
+/// count of their own (待审批), and the 待受理 queue can be read oldest first, page by page.
+async fn dispatchers_find_waiting_extensions_and_the_oldest_requests_first(app: TestApp) {
+    let w = app.world().await;
+    let ids = |list: &Value| -> Vec<String> {
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let mut filed = Vec::new();
+    for title in ["最早的诉求", "第二个诉求", "第三个诉求"] {
+        let t = app.file(&w.ent_a, &w.category, title).await;
+        filed.push(t["id"].as_str().unwrap().to_string());
+    }
+    let token = Some(w.dispatcher.token.as_str());
+    let first = app
+        .get(
+            "/api/v1/tickets?status=submitted&sort=oldest&limit=2",
+            token,
+        )
+        .await
+        .expect(200);
+    assert_eq!(ids(&first), filed[..2].to_vec());
+    let cursor = first["next_cursor"].as_str().expect("a second page");
+    let rest = app
+        .get(
+            &format!("/api/v1/tickets?status=submitted&sort=oldest&limit=2&cursor={cursor}"),
+            token,
+        )
+        .await
+        .expect(200);
+    assert_eq!(ids(&rest), filed[2..].to_vec());
+    assert!(rest["next_cursor"].is_null());
+    let newest = app
+        .get("/api/v1/tickets?status=submitted", token)
+        .await
+        .expect(200);
+    let mut reversed = filed.clone();
+    reversed.reverse();
+    assert_eq!(ids(&newest), reversed);
+    let refused = app
+        .get("/api/v1/tickets?sort=sideways", token)
+        .await
+        .expect(422);
+    assert!(refused["fields"]["sort"].is_string(), "{refused}");
+
+    // An extension request waiting: in the 待审批 filter and count, until it is decided.
+    let id = app.ticket_in_progress(&w).await;
+    assert_eq!(waiting(&app, &w.dispatcher).await, (vec![], 0));
+    let ext = app
+        .post(
+            &format!("/api/v1/tickets/{id}/extensions"),
+            Some(&w.cadre_a.token),
+            json!({"working_days": 3, "reason": "待设备到货"}),
+        )
+        .await
+        .expect(201);
+    assert_eq!(waiting(&app, &w.dispatcher).await, (vec![id.clone()], 1));
+    let others = app
+        .get(
+            "/api/v1/tickets?extension_pending=false&status=in_progress",
+            token,
+        )
+        .await
+        .expect(200);
+    assert!(!ids(&others).contains(&id));
+    app.post(
+        &format!(
+            "/api/v1/tickets/{id}/extensions/{}/approve",
+            ext["id"].as_str().unwrap()
+        ),
+        token,
+        json!({}),
+    )
+    .await
+    .expect(200);
+    assert_eq!(waiting(&app, &w.dispatcher).await, (vec![], 0));
+}
+
+/// The ids in the 待审批 filter and its count, as `who` reads them.
+async fn waiting(app: &TestApp, who: &crate::helpers::User) -> (Vec<String>, i64) {
+    let list = app
+        .get("/api/v1/tickets?extension_pending=true", Some(&who.token))
+        .await
+        .expect(200);
+    let counts = app
+        .get("/api/v1/tickets/counts", Some(&who.token))
+        .await
+        .expect(200);
+    let ids = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap().to_string())
+        .collect();
+    (ids, counts["extension_pending"].as_i64().unwrap())
+}
+
 both_backends!(
     full_loop_for_every_role,
     unsatisfied_revisit_reopens_until_satisfied,
+    dispatchers_find_waiting_extensions_and_the_oldest_requests_first,
     reject_with_a_reason_the_enterprise_reads,
     withdraw_before_assignment_only,
     return_and_reassign,

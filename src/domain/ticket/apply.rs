@@ -303,6 +303,14 @@ pub fn apply(
             Some(resolution)
         }
         Input::Revisit { rating, comment } => {
+            // An unsatisfied rating sends the ticket back: those who rework it (and the
+            // dispatcher) need to know what was wrong.
+            if !rating.closes() && comment.as_deref().is_none_or(|c| c.trim().is_empty()) {
+                return Err(invalid(
+                    "comment",
+                    "is required when the rating is unsatisfied (the reason)",
+                ));
+            }
             let channel = if by.role == Role::Enterprise {
                 Channel::Online
             } else {
@@ -327,6 +335,7 @@ pub fn apply(
             data = Some(EventData::Revisit(timeline::Revisited {
                 rating,
                 channel,
+                previous_due_at: rework_due.as_ref().and(before.due_at.clone()),
                 due_at: rework_due,
             }));
             revisit = Some(Revisit {
@@ -803,8 +812,18 @@ mod tests {
         assert_eq!(t.status, TicketStatus::InProgress);
         assert_eq!(t.reopen_count, 1);
         assert_eq!((t.resolved_at.as_ref(), t.handling_days), (None, None));
-        // Three working days of rework.
+        // Three working days of rework, which the timeline says replace the old deadline.
         assert_eq!(t.due_at.as_deref(), Some("2026-12-03T15:59:59.999Z"));
+        assert_eq!(
+            reopened.entry.data,
+            Some(EventData::Revisit(timeline::Revisited {
+                rating: Rating::Unsatisfied,
+                channel: Channel::Online,
+                due_at: t.due_at.clone(),
+                previous_due_at: resolved.due_at.clone(),
+            }))
+        );
+        assert!(resolved.due_at.is_some() && resolved.due_at != t.due_at);
         assert_eq!(
             reopened.revisit,
             Some(Revisit {
@@ -813,6 +832,29 @@ mod tests {
                 comment: Some("还是不亮".into()),
             })
         );
+        // Not without its reason: the rework needs to know what was wrong.
+        let at = Moment {
+            now: monday(),
+            deadlines: rules(&cal),
+            category_days: 5,
+            progress_public: true,
+        };
+        for comment in [None, Some("   ".to_string())] {
+            let bare = Input::Revisit {
+                rating: Rating::Unsatisfied,
+                comment,
+            };
+            match apply(&resolved, bare, ENTERPRISE, at) {
+                Err(Refusal::Invalid(errors)) => assert!(errors.map().contains_key("comment")),
+                other => panic!("an unsatisfied rating without a reason: {other:?}"),
+            }
+        }
+        // Satisfied needs none.
+        let plain = Input::Revisit {
+            rating: Rating::BasicallySatisfied,
+            comment: None,
+        };
+        assert!(apply(&resolved, plain, ENTERPRISE, at).is_ok());
         // A dispatcher records a phone revisit that closes it.
         let closed = run(&resolved, rate(Rating::Satisfied), DISPATCHER, &cal);
         assert_eq!(closed.ticket.status, TicketStatus::Closed);

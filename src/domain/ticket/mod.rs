@@ -149,17 +149,19 @@ text_enum!(
     }
 );
 
-// The names offices use, in the ledger, the messages and the charts.
+// The names offices use, in the ledger, the messages and the charts. A status has one name
+// everywhere: the pages' `status.*` strings (src/assets/js/strings/common.js) are the same
+// words, and a test below holds them so.
 
 impl TicketStatus {
     pub fn label(self) -> &'static str {
         match self {
             TicketStatus::Submitted => "待受理",
             TicketStatus::Accepted => "已受理",
-            TicketStatus::Assigned => "待签收",
+            TicketStatus::Assigned => "已交办",
             TicketStatus::InProgress => "办理中",
             TicketStatus::Resolved => "已办结",
-            TicketStatus::Closed => "已关闭",
+            TicketStatus::Closed => "已销号",
             TicketStatus::Rejected => "不予受理",
             TicketStatus::Withdrawn => "已撤回",
         }
@@ -203,6 +205,20 @@ pub fn format_number(prefix: &str, day: chrono::NaiveDate, sequence: i64) -> Str
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_pages_name_each_status_as_the_ledger_does() {
+        let strings = include_str!("../../assets/js/strings/common.js");
+        let zh = &strings[..strings.find("export const en").expect("the English table")];
+        for status in super::TicketStatus::ALL {
+            let line = format!("'status.{}': '{}',", status.as_str(), status.label());
+            assert!(
+                zh.contains(&line),
+                "strings/common.js must name {status:?} {} as the ledger does ({line})",
+                status.label()
+            );
+        }
+    }
+
     use super::*;
     use TicketStatus::*;
 

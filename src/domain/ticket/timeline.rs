@@ -83,6 +83,9 @@ pub struct Revisited {
     /// The rework's deadline, when an unsatisfied rating sent the ticket back.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub due_at: Option<String>,
+    /// The deadline the rework's replaced (the handling's, now past use).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_due_at: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -246,6 +249,7 @@ mod tests {
                     rating: Rating::Satisfied,
                     channel: Channel::Phone,
                     due_at: None,
+                    previous_due_at: None,
                 }),
                 json!({"rating": "satisfied", "channel": "phone"}),
             ),
@@ -255,8 +259,9 @@ mod tests {
                     rating: Rating::Unsatisfied,
                     channel: Channel::Online,
                     due_at: Some("x".into()),
+                    previous_due_at: Some("w".into()),
                 }),
-                json!({"rating": "unsatisfied", "channel": "online", "due_at": "x"}),
+                json!({"rating": "unsatisfied", "channel": "online", "due_at": "x", "previous_due_at": "w"}),
             ),
             (
                 Action::Escalate,

@@ -118,8 +118,31 @@ pub fn shown(
 pub fn shown_as(who: &Principal, ticket: Ticket, actor: &Actor) -> TicketView {
     TicketView {
         allowed_actions: rules::allowed_actions(&ticket.situation(), actor),
+        contact_masked: !sees_contact(who, &ticket),
         ticket: for_reader(who, ticket),
     }
+}
+
+/// The names of the people a ticket names, as a reader may see them: one who sees the
+/// contact masked ([`TicketView::contact_masked`]) sees the enterprise's own people masked the
+/// same way (`陈*`), in the timeline, comments and revisits, so that no part of the page shows
+/// whole what another part hides. Staff names are shown whole.
+pub fn people_for_reader(
+    masked: bool,
+    enterprise_people: &[String],
+    names: Vec<(String, String)>,
+) -> std::collections::BTreeMap<String, String> {
+    names
+        .into_iter()
+        .map(|(id, name)| {
+            let name = if masked && enterprise_people.contains(&id) {
+                mask_name(&name)
+            } else {
+                name
+            };
+            (id, name)
+        })
+        .collect()
 }
 
 /// [`shown`] for a page of a list, with no query: a ticket is in a reader's list only if they

@@ -55,4 +55,7 @@ impl Context {
 pub struct TicketView {
     pub ticket: Ticket,
     pub allowed_actions: Vec<AllowedAction>,
+    /// The contact's name and phone are masked for this reader (`access::sees_contact`):
+    /// pages show them as they are and offer no call.
+    pub contact_masked: bool,
 }

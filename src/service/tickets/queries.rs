@@ -14,7 +14,9 @@ use crate::domain::ticket::TicketStatus;
 use crate::error::AppError;
 use crate::service::Page;
 use crate::service::tickets::TicketView;
-use crate::service::tickets::access::{load_visible, scope_of, sees_internal, shown_all, shown_as};
+use crate::service::tickets::access::{
+    load_visible, people_for_reader, scope_of, sees_internal, shown_all, shown_as,
+};
 
 /// A ticket as one reader may see it, with what is stored beside it.
 #[derive(Debug, Clone)]
@@ -60,6 +62,8 @@ pub struct TabCounts {
     pub overdue: i64,
     pub resolved: i64,
     pub closed: i64,
+    /// 待审批: being handled with an extension request waiting for a decision.
+    pub extension_pending: i64,
 }
 
 /// The workbench's tab counts at `now`; due soon means a deadline before `due_soon_until`.
@@ -94,6 +98,10 @@ pub fn tab_counts(
         })?,
         resolved: status(TicketStatus::Resolved),
         closed: status(TicketStatus::Closed),
+        extension_pending: count(TicketFilter {
+            extension_pending: Some(true),
+            ..TicketFilter::default()
+        })?,
     })
 }
 
@@ -128,7 +136,16 @@ pub fn detail(
         .collect();
     ids.sort();
     ids.dedup();
-    let people = users::names(conn, &ids)?.into_iter().collect();
+    let enterprise_people = if ticket.contact_masked {
+        users::ids_of_enterprise(conn, &ticket.ticket.enterprise_id)?
+    } else {
+        Vec::new()
+    };
+    let people = people_for_reader(
+        ticket.contact_masked,
+        &enterprise_people,
+        users::names(conn, &ids)?,
+    );
     let enterprise_name = enterprises::find(conn, &ticket.ticket.enterprise_id)?
         .map(|e| e.name)
         .unwrap_or_default();

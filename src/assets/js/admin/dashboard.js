@@ -7,7 +7,7 @@
 //   period-error chart-interval kpi-filed kpi-accepted kpi-resolved kpi-resolution kpi-on-time
 //   kpi-satisfaction kpi-revisit kpi-reopen kpi-sign-on-time kpi-adoption kpi-overdue
 //   kpi-handling-days (each card; its value <testid>-value) chart-trend chart-departments
-//   chart-categories chart-satisfaction ranking-best ranking-worst ranking-row download-ledger
+//   chart-categories chart-satisfaction ranking-best ranking-worst ranking-row ranking-unranked download-ledger
 //   download-ledger-csv assessment-month download-assessment
 
 import { h } from '../core/dom.js';
@@ -72,7 +72,7 @@ function qsOf(obj) {
   return s ? `?${s}` : '';
 }
 
-function rankTable(testid, rows, cls, title) {
+function rankTable(testid, rows, cls, title, ranked) {
   const rate = (v) => pct(v) ?? t('a.dash.noData');
   return h('section', { class: ['card', cls] },
     h('h3', { class: 'card-title' }, title),
@@ -84,7 +84,7 @@ function rankTable(testid, rows, cls, title) {
       td(r.score === null || r.score === undefined ? t('a.dash.noData') : (Math.round(r.score * 1000) / 10).toFixed(1), 'num'),
       td(String(r.filed ?? 0), 'num'),
       td(rate(r.resolution_rate), 'num'), td(rate(r.on_time_rate), 'num'), td(rate(r.satisfaction_rate), 'num')))))
-      : h('div', { 'data-testid': testid }, empty(t('a.rank.empty'))));
+      : h('div', { 'data-testid': testid }, empty(ranked ? t('a.rank.tooFew', { n: ranked }) : t('a.rank.empty'))));
 }
 
 export async function dashboardPage(params, query) {
@@ -172,8 +172,11 @@ export async function dashboardPage(params, query) {
       const rankNode = ranking.error
         ? h('section', { class: 'card' }, errorState(ranking.error))
         : h('div', { class: 'sa-rank' },
-          rankTable('ranking-best', ranking.best || [], 'sa-rank-best', t('a.rank.best')),
-          rankTable('ranking-worst', ranking.worst || [], 'sa-rank-worst', t('a.rank.worst')));
+          rankTable('ranking-best', ranking.best || [], 'sa-rank-best', t('a.rank.best'), ranking.ranked),
+          rankTable('ranking-worst', ranking.worst || [], 'sa-rank-worst', t('a.rank.worst'), ranking.ranked),
+          // Nothing due yet (nothing resolved, nothing overdue): not ranked, "—" rather than 0.
+          (ranking.unranked || []).length ? h('p', { class: 'muted sf-small sa-unranked', 'data-testid': 'ranking-unranked' },
+            t('a.rank.unranked', { names: ranking.unranked.join('、') })) : null);
       content.replaceChildren(
         h('p', { class: 'muted sf-small sa-periodline' }, t('a.dash.period', { from, to }), ranking.ranked !== undefined ? ` · ${t('a.rank.ranked', { n: ranking.ranked })}` : ''),
         kpis(summary),

@@ -5,7 +5,7 @@
 //
 // Test ids (stable, for tests/e2e):
 //   (menu) nav-dashboard nav-tickets nav-manage nav-departments nav-users
-//   nav-enterprises nav-categories nav-calendar nav-notifications nav-me
+//   nav-enterprises nav-categories nav-calendar nav-notifications nav-audit nav-me
 
 import { h } from '../core/dom.js';
 import { icon } from '../core/icons.js';
@@ -21,6 +21,7 @@ export const NAV = [
   { hash: '#/a/categories', label: 'a.nav.categories', icon: 'file', testid: 'nav-categories', hub: 'a.hub.categories' },
   { hash: '#/a/calendar', label: 'a.nav.calendar', icon: 'clock', testid: 'nav-calendar', hub: 'a.hub.calendar' },
   { hash: '#/a/notifications', label: 'a.nav.notifications', icon: 'bell', testid: 'nav-notifications', hub: 'a.hub.notifications' },
+  { hash: '#/a/audit', label: 'a.nav.audit', icon: 'file', testid: 'nav-audit', hub: 'a.hub.audit' },
   { hash: '#/a/me', label: 'a.nav.me', icon: 'settings', testid: 'nav-me' },
 ];
 const PHONE_NAV = [

@@ -19,6 +19,7 @@ import { categoriesPage } from './categories.js';
 import { calendarPage } from './calendar.js';
 import { calendarYearPage } from './calendar-year.js';
 import { notificationsPage } from './notifications.js';
+import { auditPage } from './audit.js';
 
 export function register() {
   addStrings(deskStrings.zh, deskStrings.en);
@@ -48,5 +49,6 @@ export function register() {
   route('#/a/calendar', calendarPage, admin);
   route('#/a/calendar/:year', calendarYearPage, admin);
   route('#/a/notifications', notificationsPage, admin);
+  route('#/a/audit', auditPage, admin);
   route('#/a/me', () => mePage(false), admin);
 }

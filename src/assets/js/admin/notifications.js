@@ -17,7 +17,10 @@ import { setHashQuery, pagedList } from '../desk/paged-list.js';
 import { btn, td, table, adminPage } from './frame.js';
 
 const NTF_STATUS = ['pending', 'sending', 'sent', 'failed'];
-const NTF_EVENTS = ['ticket_filed', 'ticket_assigned', 'ticket_returned', 'ticket_urged', 'ticket_resolved', 'ticket_reopened', 'ticket_rejected', 'sms_code'];
+const NTF_EVENTS = ['ticket_filed', 'ticket_assigned', 'ticket_returned', 'ticket_urged', 'ticket_resolved', 'ticket_reopened', 'ticket_rejected',
+  'deadline_reminder', 'sign_reminder', 'ticket_overdue', 'ticket_escalated', 'ticket_escalated_admins', 'extension_requested', 'extension_decided', 'sms_code'];
+/** An event's name in the page's language; never its raw key (an event this page does not know yet is "other"). */
+function eventLabel(ev) { return NTF_EVENTS.includes(ev) ? t(`a.ntf.ev.${ev}`) : t('a.ntf.ev.other'); }
 
 export async function notificationsPage(params, query) {
   let status = NTF_STATUS.includes(query.status) ? query.status : '';
@@ -59,7 +62,7 @@ export async function notificationsPage(params, query) {
         td(fmtDateTime(x.created_at), 'sa-nowrap'),
         td(t(`a.ntf.ch.${x.channel}`), 'sa-nowrap'),
         td(h('div', null, h('div', null, x.recipient_name || ''), h('div', { class: 'muted sf-small mono' }, x.recipient))),
-        td(t(`a.ntf.ev.${x.event}`) === `a.ntf.ev.${x.event}` ? x.event : t(`a.ntf.ev.${x.event}`), 'sa-nowrap'),
+        td(eventLabel(x.event), 'sa-nowrap'),
         td(h('div', { class: 'sa-clip', title: x.subject || x.body || '' }, x.subject || x.body || '')),
         td(statusTagN(x.status)),
         td(String(x.attempts ?? 0), 'num'),
@@ -94,7 +97,7 @@ export async function notificationsPage(params, query) {
         h('dl', { class: 'sf-kvs sa-kvs' },
           kv(t('a.ntf.channel'), t(`a.ntf.ch.${x.channel}`)),
           kv(t('a.ntf.recipient'), `${x.recipient_name || ''} ${x.recipient}`),
-          kv(t('a.ntf.event'), x.event),
+          kv(t('a.ntf.event'), eventLabel(x.event)),
           kv(t('a.common.status'), statusTagN(x.status)),
           kv(t('a.ntf.attempts'), String(x.attempts ?? 0)),
           kv(t('a.ntf.time'), fmtDateTime(x.created_at)),

@@ -26,7 +26,12 @@ export function fieldMessage(msg) {
   if (/not your current password/i.test(msg)) return t('fe.notCurrentPassword');
   if (/must differ from the current password/i.test(msg)) return t('fe.samePassword');
   if (/must mix three of/i.test(msg)) return t('fe.weakPassword');
-  return msg;
+  if (/\bis required\b/i.test(msg)) return t('fe.required');
+  if (/in the future/i.test(msg)) return t('fe.future');
+  if (/date|time|YYYY/i.test(msg)) return t('fe.date');
+  if (/e-mail/i.test(msg)) return t('fe.email');
+  // What the server says in English and this page does not know stays out of a Chinese page.
+  return /[\u4e00-\u9fff]/.test(msg) ? msg : t('fe.invalid');
 }
 
 export function errorMessage(err) {
@@ -47,7 +52,7 @@ export function errorMessage(err) {
       // For English the server's message is often the most precise.
       return lang() === 'en' && err.message ? err.message : t(key);
     }
-    return err.message || t('common.error');
+    return lang() === 'en' && err.message ? err.message : t('common.error');
   }
   return err.message || String(err);
 }

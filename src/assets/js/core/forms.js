@@ -13,6 +13,7 @@
 import { h } from './dom.js';
 import { ApiError, fieldMessage } from './errors.js';
 import { toast } from './feedback.js';
+import { t } from './i18n.js';
 
 let fieldSeq = 0;
 
@@ -94,7 +95,25 @@ export function input(attrs) {
 
 export function counter(el, max) {
   const c = h('span', { class: 'counter muted', 'aria-hidden': 'true' });
-  const upd = () => { const n = [...el.value].length; c.textContent = `${n}/${max}`; c.classList.toggle('over', n > max); };
+  // The input's maxlength cuts what is typed or pasted past the limit without a word: say so,
+  // under the field, while it happens (and until the text is shorter again).
+  const note = h('div', { class: 'field-limit', role: 'status', 'data-testid': 'limit-note' });
+  let cut = false;
+  el.addEventListener('paste', (e) => {
+    const pasted = (e.clipboardData && e.clipboardData.getData('text')) || '';
+    const selected = Math.max(0, (el.selectionEnd ?? 0) - (el.selectionStart ?? 0));
+    if ([...el.value].length - selected + [...pasted].length > max) cut = true;
+  });
+  const upd = () => {
+    const n = [...el.value].length;
+    c.textContent = `${n}/${max}`;
+    c.classList.toggle('over', n > max);
+    if (n < max) cut = false;
+    const msg = cut ? t('form.limitCut', { max }) : n >= max ? t('form.limitReached', { max }) : '';
+    if (msg && !note.isConnected) (el.closest('.field') || el.parentNode)?.append(note);
+    if (note.textContent !== msg) note.textContent = msg;
+    note.classList.toggle('hidden', !msg);
+  };
   el.addEventListener('input', upd);
   upd();
   return c;

@@ -141,7 +141,9 @@ function mount(node) {
   const root = appRoot();
   root.replaceChildren(node);
   const title = node.querySelector && node.querySelector('.topbar-title');
-  document.title = title && title.textContent ? `${title.textContent} - ${t('app.name')}` : t('app.name');
+  // "企业哨", not "企业哨 - 企业哨", on a page whose own title is the service's name.
+  const own = title ? title.textContent.trim() : '';
+  document.title = own && own !== t('app.name') ? `${own} - ${t('app.name')}` : t('app.name');
 }
 
 async function render() {

@@ -3,7 +3,8 @@
 //
 //   session.user() / role() / token() / signedIn()
 //   session.signIn(loginResponse) / setUser(user)
-//   session.signOut()   revokes the refresh token on the server (best effort) and forgets everything
+//   session.signOut()   revokes the refresh token on the server (best effort) and forgets everything,
+//                       the drafts (DRAFT_PREFIX) included
 //   session.drop()      forgets everything (the server refused the refresh)
 //   onSessionEnd(fn)    runs fn after signOut() or drop() (the attachment cache is emptied)
 //   homeOf(role)        '#/e' | '#/c' | '#/d' | '#/a' ('#/login' for none)
@@ -15,6 +16,8 @@ import { t } from './i18n.js';
 import { ApiError } from './errors.js';
 
 export const SESSION_KEY = 'qys.session';
+/** The keys of drafts kept in localStorage, removed at sign-out. */
+export const DRAFT_PREFIX = 'qys.draft.';
 
 function readSession() { return store.get(SESSION_KEY, null); }
 
@@ -47,6 +50,9 @@ export const session = {
   /** Revoke the refresh token on the server (best effort) and forget everything. */
   signOut() {
     const s = readSession();
+    // Drafts (qys.draft.*: the filing form) go with the person: the next one to use this
+    // phone must not find their request. (An expired session, drop(), keeps them.)
+    store.removePrefix(DRAFT_PREFIX);
     forget();
     if (s && s.refresh_token) {
       fetch('/api/v1/auth/logout', {

@@ -1,4 +1,4 @@
-// core/store.js — small helpers without a page: JSON in localStorage (store.get/set/remove,
+// core/store.js — small helpers without a page: JSON in localStorage (store.get/set/remove/removePrefix,
 // errors swallowed), uuid() (v4) and qs({a: 1}) → '?a=1' (empty values left out).
 
 export const store = {
@@ -13,6 +13,17 @@ export const store = {
   },
   remove(key) {
     try { localStorage.removeItem(key); } catch { /* ignore */ }
+  },
+  /** Removes every key that starts with `prefix`. */
+  removePrefix(prefix) {
+    try {
+      const keys = [];
+      for (let i = 0; i < localStorage.length; i++) {
+        const k = localStorage.key(i);
+        if (k && k.startsWith(prefix)) keys.push(k);
+      }
+      keys.forEach((k) => localStorage.removeItem(k));
+    } catch { /* ignore */ }
   },
 };
 

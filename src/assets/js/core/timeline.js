@@ -24,7 +24,9 @@ function eventDetails(e, opts) {
     if (d.due_at) out.push(t('tl.due', { time: fmtDateTime(d.due_at) }));
   } else if (e.action === 'revisit' && d.rating) {
     out.push(t('tl.rating', { rating: t(`rating.${d.rating}`) }));
-    if (d.due_at) out.push(t('tl.due', { time: fmtDateTime(d.due_at) }));
+    // The rework's deadline replaces the handling's: say which it replaces.
+    if (d.due_at && d.previous_due_at) out.push(t('tl.reworkDue', { time: fmtDateTime(d.due_at), before: fmtDateTime(d.previous_due_at) }));
+    else if (d.due_at) out.push(t('tl.reworkDueNew', { time: fmtDateTime(d.due_at) }));
   } else if (e.action === 'resolve' && d.adopted !== undefined && d.adopted !== null) {
     out.push(d.adopted ? t('tl.adopted') : t('tl.notAdopted'));
   } else if (e.action === 'close' && d.reason === 'no_response') {

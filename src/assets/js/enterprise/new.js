@@ -13,7 +13,7 @@ import { t } from '../core/i18n.js';
 import { store, uuid } from '../core/store.js';
 import { api } from '../core/api.js';
 import { errorMessage } from '../core/errors.js';
-import { session } from '../core/session.js';
+import { session, DRAFT_PREFIX } from '../core/session.js';
 import { navigate, refresh } from '../core/router.js';
 import { page } from '../core/layout.js';
 import { toast } from '../core/feedback.js';
@@ -24,7 +24,7 @@ import { fmtDateTime } from '../core/format.js';
 import { uploader } from '../core/uploader.js';
 import { categories } from './tickets.js';
 
-function draftKey() { const u = session.user(); return `qys.draft.ticket.${u ? u.id : 'anon'}`; }
+function draftKey() { const u = session.user(); return `${DRAFT_PREFIX}ticket.${u ? u.id : 'anon'}`; }
 
 export async function newPage() {
   const [cats, me] = await Promise.all([

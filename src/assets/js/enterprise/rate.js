@@ -41,6 +41,8 @@ export async function ratePage(params) {
   const comment = h('textarea', { class: 'textarea', name: 'comment', rows: '4', maxlength: '2000', placeholder: t('rate.commentPh'), 'data-testid': 'rate-comment' });
   const unsatHint = h('div', { class: 'notice notice-warn hidden', role: 'status' }, icon('alert'), h('span', null, t('rate.unsatHint')));
   const box = formError('rate-error');
+  const commentField = field(t('rate.comment'), h('div', { class: 'textarea-wrap' }, comment, counter(comment, 2000)), null, { cls: 'field-stack' });
+  const commentLabel = commentField.querySelector('.field-label');
   const submit = h('button', { type: 'submit', class: 'btn btn-primary btn-block', 'data-testid': 'rate-submit' }, t('rate.submit'));
   const mouths = { satisfied: 'M8 14.5c1 1.6 2.4 2.4 4 2.4s3-.8 4-2.4', basically_satisfied: 'M8.5 15.5h7', unsatisfied: 'M8 16.5c1-1.4 2.4-2.1 4-2.1s3 .7 4 2.1' };
   const face = (r) => svg('svg', { viewBox: '0 0 24 24', class: 'rate-face', 'aria-hidden': 'true', focusable: 'false' },
@@ -57,6 +59,8 @@ export async function ratePage(params) {
             rating = r;
             unsatHint.classList.toggle('hidden', r !== 'unsatisfied');
             comment.placeholder = r === 'unsatisfied' ? t('rate.commentPhUnsat') : t('rate.commentPh');
+            comment.required = r === 'unsatisfied';
+            commentLabel.textContent = r === 'unsatisfied' ? t('rate.reason') : t('rate.comment');
             clearFieldErrors(form);
           } }),
         h('label', { for: idr, class: ['rate-option', `rate-option-${r}`] }, face(r), h('span', null, t(`rating.${r}`))),
@@ -70,7 +74,7 @@ export async function ratePage(params) {
         h('div', { class: 'field-control' }, choice),
         h('div', { class: 'field-error', 'aria-live': 'polite' })),
       unsatHint,
-      field(t('rate.comment'), h('div', { class: 'textarea-wrap' }, comment, counter(comment, 2000)), null, { cls: 'field-stack' })),
+      commentField),
     box, h('div', { class: 'form-actions' }, submit));
 
   let sending = false;
@@ -78,7 +82,8 @@ export async function ratePage(params) {
     e.preventDefault();
     if (sending) return;
     setFormError(box, '');
-    const le = localErrors({ rating: !rating && t('rate.need') });
+    // 不满意 needs its reason: the department reworks it by what is written here.
+    const le = localErrors({ rating: !rating && t('rate.need'), comment: rating === 'unsatisfied' && !comment.value.trim() && t('rate.needReason') });
     if (le) { showFieldErrors(form, le); return; }
     const body = { rating };
     if (comment.value.trim()) body.comment = comment.value;

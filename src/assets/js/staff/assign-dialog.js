@@ -92,7 +92,7 @@ export async function assignDialog({ id, ticket: tk, depts, category, ifMatch })
     options: [{ value: 'normal', label: t('priority.normal'), testid: 'assign-priority-normal' }, { value: 'urgent', label: t('priority.urgent'), testid: 'assign-priority-urgent' }],
     onChange: (v) => { priority = v; dueModeField.classList.toggle('hidden', v === 'urgent'); dateField.classList.toggle('hidden', v === 'urgent' || dueMode !== 'date'); updatePreview(); } });
   const dueModeSeg = segmented({ name: 'due_mode', value: 'default', label: t('s.d.assign.dueMode'),
-    options: [{ value: 'default', label: category ? `${t('s.d.assign.dueDefault')}（${category.deadline_days}）` : t('s.d.assign.dueDefault'), testid: 'assign-due-mode-default' },
+    options: [{ value: 'default', label: category ? t('s.d.assign.dueDefaultDays', { days: category.deadline_days }) : t('s.d.assign.dueDefault'), testid: 'assign-due-mode-default' },
       { value: 'date', label: t('s.d.assign.dueDate'), testid: 'assign-due-mode-date' }],
     onChange: (v) => { dueMode = v; dateField.classList.toggle('hidden', v !== 'date'); updatePreview(); } });
   const dueModeField = field(t('s.d.assign.dueMode'), dueModeSeg, null, { cls: priority === 'urgent' ? 'hidden' : null });

@@ -84,7 +84,7 @@ export function ticketActions({ id, ticket, data, reload, gone }) {
       initial: drafts.get(key),
       onCancel: (form) => { drafts.set(key, formValues(form)); },
       submit: async (form, values) => {
-        if (rules) checkFields(values, rules);
+        if (rules) checkFields(values, typeof rules === 'function' ? rules(values) : rules);
         const payload = makeBody ? makeBody(values, form) : {};
         if (confirm && !(await confirmDialog(confirm, { danger: true }))) {
           throw Object.assign(new Error('cancelled'), { silent: true });
@@ -181,9 +181,10 @@ export function ticketActions({ id, ticket, data, reload, gone }) {
           options: ['satisfied', 'basically_satisfied', 'unsatisfied'].map((r) => ({ value: r, label: t(`rating.${r}`), testid: `revisit-rating-${r}` })),
           onChange: (v) => hint.classList.toggle('hidden', v !== 'unsatisfied') }), null, { required: true }),
         hint,
-        field(t('s.d.revisit.comment'), textArea('comment', { rows: 3, max: 2000, testid: 'revisit-comment' }), t('common.optional')),
+        field(t('s.d.revisit.comment'), textArea('comment', { rows: 3, max: 2000, testid: 'revisit-comment' }), t('s.d.revisit.commentHint')),
       ],
-      rules: { rating: { required: true }, comment: { max: 2000 } },
+      // 不满意 needs its reason: the rework reads it (the server refuses it without one too).
+      rules: (v) => ({ rating: { required: true }, comment: { max: 2000, required: v.rating === 'unsatisfied' } }),
       body: (v) => (v.comment && v.comment.trim() ? { rating: v.rating, comment: v.comment } : { rating: v.rating }),
     });
   };

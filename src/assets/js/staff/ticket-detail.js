@@ -1,12 +1,13 @@
 // staff/ticket-detail.js — a ticket on the staff pages (#/c/tickets/:id for cadres,
 // #/d/tickets/:id for dispatchers and admins): its head, the enterprise and contact (with a tel:
-// link), the description and photos, the outcome, extension requests, the timeline, and the
+// link, or none when the number is masked for the reader), the description and photos (under
+// the title), the outcome, extension requests, the timeline, and the
 // action bar. What each action does: ticket-actions.js.
 //
 // Test ids (stable, for tests/e2e):
 //   ticket-detail ticket-number ticket-title ticket-status ticket-description
 //   ticket-due ticket-department ticket-assignee enterprise-name enterprise-more contact-name
-//   contact-phone contact-call ticket-resolution extensions extension-item (data-status)
+//   contact-phone contact-call contact-masked ticket-resolution unsatisfied-reason extensions extension-item (data-status)
 //   detail-refresh action-bar; the actions: action-sign action-return action-progress
 //   action-extend action-resolve action-comment action-accept action-reject action-assign
 //   action-urge action-revisit action-close action-approve-ext action-deny-ext
@@ -135,6 +136,9 @@ export async function detailPage({ id, mode }) {
           tk.priority === 'urgent' ? h('span', { class: 'tag tag-urgent' }, t('s.urgent')) : null,
           kindTag(tk.kind), statusTag(tk.status))),
       h('h2', { class: 'sf-head-title', 'data-testid': 'ticket-title' }, tk.title),
+      // The request's own words right under its title: on a phone, before the rows of facts.
+      h('div', { class: 'sf-text sf-head-desc', 'data-testid': 'ticket-description', 'aria-label': t('s.sec.description') }, tk.description),
+      attachmentsView((tk.attachments || []).filter((a) => !a.comment_id)),
       h('dl', { class: 'sf-kvs' },
         kv(t('s.f.category'), category ? category.name : null),
         kv(t('s.f.channel'), t(`channel.${tk.channel}`)),
@@ -149,10 +153,6 @@ export async function detailPage({ id, mode }) {
         kv(t('s.f.reopen'), tk.reopen_count ? String(tk.reopen_count) : null),
         kv(t('s.f.rating'), ratingTag(tk.rating))));
 
-    const desc = h('section', { class: 'card' },
-      h('h3', { class: 'card-title' }, t('s.sec.description')),
-      h('div', { class: 'sf-text', 'data-testid': 'ticket-description' }, tk.description),
-      attachmentsView((tk.attachments || []).filter((a) => !a.comment_id)));
 
     const entKvs = (e) => h('dl', { class: 'sf-kvs' },
       kv(t('s.f.creditCode'), e.credit_code),
@@ -187,11 +187,18 @@ export async function detailPage({ id, mode }) {
         h('summary', null, t('s.moreInfo')),
         entKvs(enterprise)) : null,
       !enterprise && isCadre && tk.enterprise_id ? lazyEntMore(tk.enterprise_id) : null,
-      phone ? h('a', { class: 'btn btn-primary btn-block sf-call', href: telHref(phone), 'data-testid': 'contact-call', 'aria-label': t('s.call', { phone }) }, icon('phone'), t('s.call', { phone })) : null,
+      // A masked number (138****5678) is not one to call: the server says which it sent (contact_masked).
+      phone && !tk.contact_masked ? h('a', { class: 'btn btn-primary btn-block sf-call', href: telHref(phone), 'data-testid': 'contact-call', 'aria-label': t('s.call', { phone }) }, icon('phone'), t('s.call', { phone })) : null,
+      phone && tk.contact_masked ? h('div', { class: 'muted sf-small', 'data-testid': 'contact-masked' }, t('s.contactMasked')) : null,
       !enterprise && !isCadre ? h('div', { class: 'muted sf-small' }, t('s.notShown')) : null);
 
+    // Sent back as 不满意: why, for the rework (the last revisit, while no later one replaced it).
+    const lastRevisit = (tk.revisits || [])[(tk.revisits || []).length - 1];
+    const reworkWhy = lastRevisit && lastRevisit.rating === 'unsatisfied' && lastRevisit.comment
+      ? h('div', { class: 'notice notice-warn sf-unsatisfied', 'data-testid': 'unsatisfied-reason' }, t('s.unsatisfiedReason', { text: lastRevisit.comment })) : null;
     const resCard = tk.resolution ? h('section', { class: 'card' },
       h('h3', { class: 'card-title' }, tk.status === 'in_progress' && tk.reopen_count ? t('s.sec.lastResolution') : t('s.sec.resolution')),
+      reworkWhy,
       h('div', { class: 'sf-text', 'data-testid': 'ticket-resolution' }, tk.resolution),
       tk.kind === 'suggestion' && tk.adopted !== null && tk.adopted !== undefined
         ? h('div', { class: 'sf-adopted' }, `${t('s.f.adopted')}：${tk.adopted ? t('s.yes') : t('s.no')}`) : null) : null;
@@ -230,7 +237,7 @@ export async function detailPage({ id, mode }) {
     body.replaceChildren(
       h('div', { class: 'sf-detail-head' }, head),
       h('aside', { class: 'sf-detail-side' }, entCard, actionBar),
-      h('div', { class: 'sf-detail-main' }, desc, resCard, extCard, tlCard));
+      h('div', { class: 'sf-detail-main' }, resCard, extCard, tlCard));
   }
 
   await reload(false);

@@ -1,5 +1,5 @@
 // staff/ticket-list.js — the cadre's workbench (#/c?tab=to_sign|doing|due_soon|overdue|done&mine=1)
-// and the dispatcher's queue (#/d?tab=submitted|accepted|handling|overdue|resolved|all): tabs with
+// and the dispatcher's queue (#/d?tab=submitted|accepted|handling|ext|overdue|resolved|all&sort=oldest): tabs with
 // counts (refreshed every minute and when the page is shown again), search, and the tickets page
 // by page.
 //
@@ -7,8 +7,8 @@
 //   workbench tab-to-sign tab-in-progress tab-due-soon tab-overdue tab-done
 //   count-to-sign count-in-progress count-due-soon count-overdue count-done; queue tab-submitted
 //   tab-accepted tab-handling tab-overdue tab-resolved tab-all count-submitted count-accepted
-//   count-handling count-overdue count-resolved; ticket-search ticket-search-submit only-mine
-//   ticket-list list-refresh ticket-item (data-id, data-status) ticket-title ticket-due
+//   count-handling count-overdue count-resolved tab-ext-pending count-ext-pending sort-oldest; ticket-search ticket-search-submit only-mine
+//   ticket-list list-refresh ticket-item (data-id, data-status) ticket-title ticket-due ticket-sign-due ticket-waited ticket-ext-pending
 //   load-more list-end
 
 import { h } from '../core/dom.js';
@@ -36,6 +36,11 @@ function relationTag(tk, me) {
 }
 
 function dueBadge(tk) {
+  // Waiting to be signed for (待签收): the deadline that runs now is the signing one.
+  if (tk.status === 'assigned' && tk.sign_due_at) {
+    const d = fmtDue(tk.sign_due_at);
+    return h('span', { class: ['due', d.cls], 'data-testid': 'ticket-sign-due', title: fmtDateTime(tk.sign_due_at) }, icon('clock'), t('s.signDueBadge', { time: fmtDateTime(tk.sign_due_at) }));
+  }
   if (!tk.due_at || !['assigned', 'in_progress'].includes(tk.status)) return null;
   const d = fmtDue(tk.due_at);
   return h('span', { class: ['due', d.cls], 'data-testid': 'ticket-due' }, icon('clock'), d.text);
@@ -60,13 +65,25 @@ function ticketCard(tk, href, ctx) {
       cat ? h('span', null, cat) : null,
       relationTag(tk, me),
       tk.escalation_level > 0 ? h('span', { class: 'tag tag-warn' }, t('s.escalated', { level: tk.escalation_level })) : null,
-      tk.reopen_count > 0 ? h('span', { class: 'tag tag-muted' }, t('s.reopened', { n: tk.reopen_count })) : null),
+      tk.reopen_count > 0 ? h('span', { class: 'tag tag-muted' }, t('s.reopened', { n: tk.reopen_count })) : null,
+      tk.extension_pending ? h('span', { class: 'tag tag-warn', 'data-testid': 'ticket-ext-pending' }, t('s.extPending')) : null),
     h('div', { class: 'ti-foot' },
       h('span', { class: 'sf-card-who muted' }, ent, dept && ctx.showDept ? h('span', null, ` · ${dept}`) : null),
       h('span', { class: 'sf-card-right' },
         dueBadge(tk),
         tk.status === 'resolved' || tk.status === 'closed' ? ratingTag(tk.rating) : null,
-        !dueBadge(tk) ? h('span', { class: 'muted sf-small' }, fmtDateTime(tk.created_at)) : null)));
+        // Not yet accepted: how long the enterprise has been waiting, not just when it filed.
+        tk.status === 'submitted' ? waited(tk) : null,
+        !dueBadge(tk) && tk.status !== 'submitted' ? h('span', { class: 'muted sf-small' }, fmtDateTime(tk.created_at)) : null)));
+}
+
+/** 已等待 3 小时 / 2 天 since filing (the time itself in the tooltip). */
+function waited(tk) {
+  const minutes = Math.max(0, Math.floor((Date.now() - new Date(tk.created_at).getTime()) / 60000));
+  const text = minutes < 60 ? t('s.waitedMinutes', { n: Math.max(1, minutes) })
+    : minutes < 48 * 60 ? t('s.waitedHours', { n: Math.floor(minutes / 60) })
+      : t('s.waitedDays', { n: Math.floor(minutes / 1440) });
+  return h('span', { class: ['sf-small', minutes >= 24 * 60 ? 'sf-waited-long' : 'muted'], 'data-testid': 'ticket-waited', title: fmtDateTime(tk.created_at) }, text);
 }
 
 function countLabel(label, testid, cls) {
@@ -86,6 +103,8 @@ export async function listPage({ mode, query }) {
     { value: 'submitted', label: 's.d.tab.submitted', testid: 'tab-submitted', countId: 'count-submitted', q: { status: 'submitted' }, count: (c) => c.submitted, cls: 'sf-count-warn' },
     { value: 'accepted', label: 's.d.tab.accepted', testid: 'tab-accepted', countId: 'count-accepted', q: { status: 'accepted' }, count: (c) => c.accepted },
     { value: 'handling', label: 's.d.tab.handling', testid: 'tab-handling', countId: 'count-handling', q: { status: 'assigned,in_progress' }, count: (c) => (c.assigned ?? 0) + (c.in_progress ?? 0) },
+    // 待审批: extension requests waiting for a decision, found without opening each ticket.
+    { value: 'ext', label: 's.d.tab.extPending', testid: 'tab-ext-pending', countId: 'count-ext-pending', q: { extension_pending: true }, count: (c) => c.extension_pending, cls: 'sf-count-warn' },
     { value: 'overdue', label: 's.d.tab.overdue', testid: 'tab-overdue', countId: 'count-overdue', q: { overdue: true }, count: (c) => c.overdue, cls: 'sf-count-danger' },
     { value: 'resolved', label: 's.d.tab.resolved', testid: 'tab-resolved', countId: 'count-resolved', q: { status: 'resolved' }, count: (c) => c.resolved },
     { value: 'all', label: 's.d.tab.all', testid: 'tab-all', q: {} },
@@ -93,6 +112,8 @@ export async function listPage({ mode, query }) {
   let tab = TABS.find((x) => x.value === query.tab) ? query.tab : TABS[0].value;
   let q = query.q || '';
   let onlyMine = isCadre && query.mine === '1';
+  // The dispatcher may read a queue oldest first: who has waited longest comes first.
+  let oldestFirst = !isCadre && query.sort === 'oldest';
   const base = isCadre ? '#/c' : '#/d';
 
   const [depts, cats] = await Promise.all([
@@ -110,7 +131,10 @@ export async function listPage({ mode, query }) {
     h('button', { type: 'submit', class: 'btn btn-ghost btn-small', 'data-testid': 'ticket-search-submit' }, t('s.searchBtn')),
     isCadre ? h('label', { class: 'sf-check' },
       h('input', { type: 'checkbox', checked: onlyMine, 'data-testid': 'only-mine', onchange: (e) => { onlyMine = e.target.checked; go(); } }),
-      h('span', null, t('s.c.onlyMine'))) : null);
+      h('span', null, t('s.c.onlyMine'))) : null,
+    !isCadre ? h('label', { class: 'sf-check' },
+      h('input', { type: 'checkbox', checked: oldestFirst, 'data-testid': 'sort-oldest', onchange: (e) => { oldestFirst = e.target.checked; go(); } }),
+      h('span', null, t('s.d.oldestFirst'))) : null);
   search.addEventListener('search', () => { if (!search.value && q) { q = ''; go(); } });
 
   const listBox = h('div', { class: 'sf-listbox' });
@@ -119,11 +143,11 @@ export async function listPage({ mode, query }) {
   function go() {
     // (only while this list is the current page: the first go() runs after the look-ups above, when the user may have moved on)
     if (currentHash().split('?')[0] === base) {
-      setHashQuery({ tab, q, mine: onlyMine ? '1' : '' });
+      setHashQuery({ tab, q, mine: onlyMine ? '1' : '', sort: oldestFirst ? 'oldest' : '' });
       lastList[mode] = currentHash();
     }
     const def = TABS.find((x) => x.value === tab);
-    const filter = { ...def.q, q: q || undefined, assignee_id: onlyMine ? me.id : undefined };
+    const filter = { ...def.q, q: q || undefined, assignee_id: onlyMine ? me.id : undefined, sort: oldestFirst ? 'oldest' : undefined };
     current = pagedList({
       testid: 'ticket-list',
       emptyText: q ? t('common.empty') : t(`${isCadre ? 's.c' : 's.d'}.empty.${tab}`),
