@@ -227,6 +227,8 @@ pub struct AppError {
     pub fields: Option<BTreeMap<String, String>>,
     /// The underlying cause, for the log only.
     pub source: Option<anyhow::Error>,
+    /// Seconds after which trying again may succeed (`Retry-After` of a 429; 60 when not said).
+    pub retry_after_secs: Option<i64>,
 }
 
 impl AppError {
@@ -236,7 +238,14 @@ impl AppError {
             message: message.into(),
             fields: None,
             source: None,
+            retry_after_secs: None,
         }
+    }
+
+    /// Says when trying again may succeed (a 429's `Retry-After`).
+    pub fn retry_after(mut self, secs: i64) -> Self {
+        self.retry_after_secs = Some(secs.max(1));
+        self
     }
 
     /// A query parameter that cannot be understood.

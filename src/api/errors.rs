@@ -32,7 +32,8 @@ impl ResponseError for AppError {
                     .insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
             }
             429 => {
-                response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("60")));
+                let secs = self.retry_after_secs.unwrap_or(60);
+                response.insert_header((header::RETRY_AFTER, secs.to_string()));
             }
             503 => {
                 response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("5")));

@@ -69,13 +69,15 @@ pub fn check_sign_in(
             format!(
                 "too many failed sign-ins to this account: it is locked for {minutes} more minute(s)"
             ),
-        ));
+        )
+        .retry_after(minutes * 60));
     }
     if let Some(minutes) = over(conn, &ip_key(ip), settings.max_failures_per_ip, window, now)? {
         return Err(AppError::new(
             ErrorCode::TooManyRequests,
             format!("too many failed sign-ins from this address: try again in {minutes} minute(s)"),
-        ));
+        )
+        .retry_after(minutes * 60));
     }
     Ok(())
 }
@@ -120,7 +122,8 @@ pub fn sms_code_sent(
         return Err(AppError::new(
             ErrorCode::TooManyRequests,
             format!("too many codes asked for from this address: try again in {minutes} minute(s)"),
-        ));
+        )
+        .retry_after(minutes * 60));
     }
     auth_failures::record(conn, &key, &time::format(now))?;
     Ok(())

@@ -16,7 +16,8 @@ async fn accounts_lock_after_five_failures_until_the_window_passes(app: TestApp)
     // Locked: even the right password is refused, before it is looked at.
     let locked = app.login("cadre.a", PASSWORD).await;
     locked.expect_error(429, "locked_out");
-    assert!(locked.headers.contains_key("retry-after"));
+    // Retry-After says when: the fifteen minutes of the window (the page says so in Chinese).
+    assert_eq!(locked.headers["retry-after"], "900", "{:?}", locked.headers);
     assert!(
         locked.body["message"]
             .as_str()
@@ -29,9 +30,9 @@ async fn accounts_lock_after_five_failures_until_the_window_passes(app: TestApp)
     app.login("cadre.b", PASSWORD).await.expect(200);
     // The lock ends when the failures leave the window.
     app.clock.advance(Duration::minutes(14));
-    app.login("cadre.a", PASSWORD)
-        .await
-        .expect_error(429, "locked_out");
+    let later = app.login("cadre.a", PASSWORD).await;
+    later.expect_error(429, "locked_out");
+    assert_eq!(later.headers["retry-after"], "60", "{:?}", later.headers);
     app.clock.advance(Duration::minutes(2));
     app.login("cadre.a", PASSWORD).await.expect(200);
     // A success forgets the account's failures: four more do not lock it.

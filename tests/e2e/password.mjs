@@ -4,7 +4,8 @@
 //     their own before anything else (every other page leads back there); a wrong temporary
 //     password and a weak new one are refused in Chinese; the chosen one signs in;
 //   - an enterprise user changes their password from 我的 on a phone;
-//   - an enterprise user who forgot it sets a new one with a code sent by SMS.
+//   - an enterprise user who forgot it sets a new one with a code sent by SMS;
+//   - a locked account is told in Chinese when to try again, and to sign in by SMS code.
 //
 //   BASE_URL=http://127.0.0.1:18083 ADMIN_PASSWORD=Qiyeshao@2026 [SCREENSHOTS_DIR=/tmp/shots] \
 //   node tests/e2e/password.mjs
@@ -141,6 +142,27 @@ async function main() {
       await eventually(async () => /^#\/e/.test(hashOf(page)), `the enterprise home (at ${page.url()})`);
       await apiLogin('enterprise', chosen);
     });
+  });
+
+  await scenario('a locked account is told, in Chinese, when to try again and how else to sign in', async () => {
+    const ctx = await newMonitoredContext(browser, 'locked@phone', PHONE);
+    contexts.push(ctx);
+    const page = await ctx.newPage();
+    watchPages(page);
+    await step('five wrong passwords, then the sixth try', () => ctx.allow([/status of 401/, /status of 429/], async () => {
+      await page.goto('/#/login');
+      await tid(page, 'login-tab-password').click();
+      await tid(page, 'login-username').fill('cadre.power');
+      for (let i = 0; i < 6; i += 1) {
+        await tid(page, 'login-password').fill(`Wrong-pass-${i}`);
+        await tid(page, 'login-submit').click();
+        await textMatches(tid(page, 'login-error'), i < 5 ? /./ : /锁定/, `the answer to try ${i + 1}`);
+      }
+      const said = await tid(page, 'login-error').innerText();
+      check(/15 分钟后再试/.test(said) && /短信登录/.test(said) && !/[A-Za-z]{4,}/.test(said),
+        `the lock says when, in Chinese, and offers the SMS sign-in (${said})`);
+      await shot(page, 'password-locked-phone.png');
+    }));
   });
 
   await scenario('no console error, CSP violation or dialog on the pages', async () => {

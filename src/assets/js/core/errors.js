@@ -34,6 +34,15 @@ export function fieldMessage(msg) {
   return /[\u4e00-\u9fff]/.test(msg) ? msg : t('fe.invalid');
 }
 
+/** "3 分钟" from a Retry-After in seconds ("稍后" without one). */
+function waitText(secs) {
+  const s = Number(secs);
+  if (!s || s < 0) return t('wait.later');
+  if (s < 60) return t('wait.seconds', { n: Math.ceil(s) });
+  if (s < 3600) return t('wait.minutes', { n: Math.ceil(s / 60) });
+  return t('wait.hours', { n: Math.ceil(s / 3600) });
+}
+
 export function errorMessage(err) {
   if (!err) return t('common.error');
   if (err instanceof ApiError) {
@@ -45,6 +54,12 @@ export function errorMessage(err) {
       const parts = Object.values(err.fields).map(fieldMessage);
       if (lang() === 'en') return err.message || t(key);
       return `${t(key)}：${parts.join('；')}`;
+    }
+    if (err.status === 429) {
+      // What to do next: when to try again, and for a locked account another way in.
+      const wait = waitText(err.retryAfter);
+      if (err.code === 'locked_out') return t('err.lockedOutWait', { wait });
+      return t('err.tooManyWait', { wait });
     }
     if (err.status === 413) return t('err.too_large');
     if (err.status === 415 && err.code !== 'unsupported_media_type') return t('err.unsupported_type');
