@@ -309,11 +309,8 @@ pub(crate) fn list_filter_due(
     let oldest_first = match q.sort.as_deref().map(str::trim) {
         None | Some("" | "newest") => false,
         Some("oldest") => true,
-        Some(_) => {
-            let mut errors = FieldErrors::new();
-            errors.add("sort", "must be newest or oldest");
-            return Err(errors.into());
-        }
+        // A query parameter, answered as the others are: 400 naming it.
+        Some(_) => return Err(AppError::invalid_query("sort", "must be newest or oldest")),
     };
     let cursor = cursor_id(q.cursor.as_deref())?;
     Ok(TicketFilter {

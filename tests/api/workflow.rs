@@ -936,7 +936,8 @@ async fn dispatchers_find_waiting_extensions_and_the_oldest_requests_first(app: 
     let refused = app
         .get("/api/v1/tickets?sort=sideways", token)
         .await
-        .expect(422);
+        .expect(400);
+    assert_eq!(refused["error"], "invalid_query", "{refused}");
     assert!(refused["fields"]["sort"].is_string(), "{refused}");
 
     // An extension request waiting: in the 待审批 filter and count, until it is decided.
