@@ -181,23 +181,56 @@ pub fn change_password(
     let keys = keys.clone();
     let id = user.id;
     db.write(move |c| {
-        let mut row = users::find(c, &id)?.ok_or_else(|| AppError::not_found("user"))?;
-        row.password_hash = password_hash;
-        row.must_change_password = false;
-        row.updated_at = time::format(now);
-        users::update(c, &row)?;
-        refresh_tokens::revoke_all_for_user(c, &row.id, &row.updated_at)?;
-        throttle::sign_in_succeeded(c, &row.username)?;
-        audit::record(
-            c,
-            &By::Request(actor),
-            AuditAction::UserPasswordChange,
-            Some(&row.id),
-            None,
-            now,
-        )?;
-        new_session(c, row, &keys, refresh_ttl, now)
+        let row = users::find(c, &id)?.ok_or_else(|| AppError::not_found("user"))?;
+        let ip = actor.ip;
+        let chosen = OwnPassword {
+            hash: password_hash,
+            ip,
+            how: None,
+        };
+        set_own_password(c, row, chosen, &keys, refresh_ttl, now)
     })
+}
+
+/// A password the user chose themselves, hashed, and how they proved it was them (for the
+/// audit log; `None`: with the current password).
+pub struct OwnPassword {
+    pub hash: String,
+    pub ip: String,
+    pub how: Option<&'static str>,
+}
+
+/// Stores a password the user chose (after they proved who they are): it is no longer
+/// temporary, every session of theirs ends and their failed sign-ins are forgotten; the
+/// audit log records it as theirs; the answer is a new session.
+pub fn set_own_password(
+    conn: &mut DbConnection,
+    mut row: UserRow,
+    chosen: OwnPassword,
+    keys: &TokenKeys,
+    refresh_ttl: chrono::Duration,
+    now: DateTime<Utc>,
+) -> Result<Session, AppError> {
+    row.password_hash = chosen.hash;
+    row.must_change_password = false;
+    row.updated_at = time::format(now);
+    users::update(conn, &row)?;
+    refresh_tokens::revoke_all_for_user(conn, &row.id, &row.updated_at)?;
+    throttle::sign_in_succeeded(conn, &row.username)?;
+    let actor = audit::Actor {
+        who: principal_of(&row),
+        ip: chosen.ip,
+    };
+    let detail = chosen.how.map(|how| serde_json::json!({ "by": how }));
+    audit::record(
+        conn,
+        &By::Request(actor),
+        AuditAction::UserPasswordChange,
+        Some(&row.id),
+        detail,
+        now,
+    )?;
+    new_session(conn, row, keys, refresh_ttl, now)
 }
 
 /// What presenting a refresh token led to.

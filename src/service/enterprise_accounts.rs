@@ -215,7 +215,7 @@ pub fn reset_password(
             .into_iter()
             .filter(|u| u.role == Role::Enterprise)
             .collect();
-        let mut user = match found.len() {
+        let user = match found.len() {
             0 => return Ok(Err(invalid_code())),
             1 => found.remove(0),
             _ => {
@@ -225,25 +225,19 @@ pub fn reset_password(
                 )));
             }
         };
-        user.password_hash = new_hash;
-        user.must_change_password = false;
-        user.updated_at = time::format(now);
-        users::update(c, &user)?;
-        crate::db::refresh_tokens::revoke_all_for_user(c, &user.id, &user.updated_at)?;
-        throttle::sign_in_succeeded(c, &user.username)?;
-        let actor = crate::service::audit::Actor {
-            who: accounts::principal_of(&user),
+        let chosen = accounts::OwnPassword {
+            hash: new_hash,
             ip: origin.ip.clone(),
+            how: Some("sms_code"),
         };
-        crate::service::audit::record(
+        Ok(Ok(accounts::set_own_password(
             c,
-            &By::Request(actor),
-            crate::service::audit::AuditAction::UserPasswordChange,
-            Some(&user.id),
-            Some(serde_json::json!({"by": "sms_code"})),
+            user,
+            chosen,
+            &keys,
+            refresh_ttl,
             now,
-        )?;
-        Ok(Ok(accounts::new_session(c, user, &keys, refresh_ttl, now)?))
+        )?))
     })?
 }
 
