@@ -16,7 +16,7 @@ use super::demo::{AREAS, DEMO_PASSWORD, INDUSTRY_CHAINS};
 use super::support::{describe, with_db};
 use crate::auth;
 use crate::config::Settings;
-use crate::db::{Db, DbConnection, bulk, stats_cells};
+use crate::db::{Db, DbConnection, bulk, enterprises, stats_cells};
 use crate::domain::calendar::WorkCalendar;
 use crate::domain::ticket::TicketStatus::{
     Accepted, Assigned, Closed, InProgress, Rejected, Resolved, Submitted, Withdrawn,
@@ -100,6 +100,9 @@ const TROUBLES: [&str; 12] = [
     "退税迟迟未到账",
     "证照变更流程复杂",
 ];
+
+/// Organisation codes (the 9 digits of a credit code before its check character).
+const ORGANISATION_CODES: u64 = 1_000_000_000;
 
 /// Tickets generated before they are handed to the writer.
 const BATCH: usize = 20_000;
@@ -209,21 +212,29 @@ fn directory(db: &Db, enterprises: usize, now: DateTime<Utc>) -> Result<Director
         )?
         .id;
         let mut list = Vec::new();
-        let serial = u32::from_str_radix(&suffix[..5], 16).unwrap_or(0);
+        // The organisation codes of this load run up from a random one, past any code an
+        // earlier load (or anyone) has taken: loads are repeated on one database.
+        let mut random = [0u8; 8];
+        getrandom::fill(&mut random).map_err(|e| AppError::internal(anyhow::anyhow!("{e}")))?;
+        let mut organisation = u64::from_le_bytes(random) % ORGANISATION_CODES;
         for n in 0..enterprises {
-            // 91 + region 430112 + an organisation code of 9; the check character last.
-            let body = format!(
-                "91430112{:09}",
-                (u64::from(serial) * 100_000 + n as u64) % 1_000_000_000
-            );
-            let check = credit_code::check_character(&body)
-                .map_err(|e| AppError::internal(anyhow::anyhow!("credit code {body}: {e}")))?;
+            let code = loop {
+                // 91 + region 430112 + an organisation code of 9; the check character last.
+                let body = format!("91430112{organisation:09}");
+                organisation = (organisation + 1) % ORGANISATION_CODES;
+                let check = credit_code::check_character(&body)
+                    .map_err(|e| AppError::internal(anyhow::anyhow!("credit code {body}: {e}")))?;
+                let code = format!("{body}{check}");
+                if enterprises::find_by_credit_code(c, &code)?.is_none() {
+                    break code;
+                }
+            };
             let e = directory::create_enterprise(
                 c,
                 &By::Unrecorded,
                 NewEnterprise {
                     name: format!("望城{}企业{n}号有限公司", INDUSTRY_CHAINS[n % 6]),
-                    credit_code: format!("{body}{check}"),
+                    credit_code: code,
                     industry_chain: Some(INDUSTRY_CHAINS[n % INDUSTRY_CHAINS.len()].into()),
                     area: (n % 10 != 0).then(|| AREAS[n % AREAS.len()].to_string()),
                     address: None,
@@ -256,7 +267,7 @@ fn directory(db: &Db, enterprises: usize, now: DateTime<Utc>) -> Result<Director
             categories,
             enterprises: list,
             dispatcher,
-            tag: suffix[7..].to_uppercase(),
+            tag: suffix.to_uppercase(),
         })
     })
 }

@@ -28,8 +28,15 @@ fn runs() -> usize {
         .unwrap_or(RUNS)
 }
 
-/// One run of a command, the n-th.
-type Run<'a> = Box<dyn Fn(usize) -> ExitStatus + Sync + 'a>;
+/// One run of a command, the n-th: how it ended and the end of its standard error.
+type Run<'a> = Box<dyn Fn(usize) -> (ExitStatus, String) + Sync + 'a>;
+
+/// Lines of a run's standard error kept to show why it ended as it should not have.
+const TAIL_LINES: usize = 20;
+
+fn tail(lines: &[String]) -> String {
+    lines[lines.len().saturating_sub(TAIL_LINES)..].join("\n")
+}
 
 /// How a run ended: `exit 0`, `exit 1`, or `signal 11`.
 fn outcome(status: ExitStatus) -> String {
@@ -40,8 +47,15 @@ fn outcome(status: ExitStatus) -> String {
     }
 }
 
-/// Runs `one(n)` for n in 0..runs, [`AT_ONCE`] at a time; counts the outcomes.
-fn count(runs: usize, one: impl Fn(usize) -> ExitStatus + Sync) -> BTreeMap<String, usize> {
+/// Runs `one(n)` for n in 0..runs, [`AT_ONCE`] at a time; counts the outcomes. The standard
+/// error of the first few runs that did not end with `expected` is printed.
+fn count(
+    name: &str,
+    runs: usize,
+    expected: &str,
+    one: impl Fn(usize) -> (ExitStatus, String) + Sync,
+) -> BTreeMap<String, usize> {
+    let shown = AtomicUsize::new(0);
     let next = AtomicUsize::new(0);
     let counts = Mutex::new(BTreeMap::new());
     std::thread::scope(|scope| {
@@ -52,7 +66,13 @@ fn count(runs: usize, one: impl Fn(usize) -> ExitStatus + Sync) -> BTreeMap<Stri
                     if n >= runs {
                         break;
                     }
-                    let status = outcome(one(n));
+                    let (status, stderr) = one(n);
+                    let status = outcome(status);
+                    if status != expected && shown.fetch_add(1, Ordering::Relaxed) < 3 {
+                        eprintln!(
+                            "exits: {name}, run {n}: {status}; its standard error:\n{stderr}"
+                        );
+                    }
                     *counts
                         .lock()
                         .expect("counts")
@@ -66,17 +86,23 @@ fn count(runs: usize, one: impl Fn(usize) -> ExitStatus + Sync) -> BTreeMap<Stri
 }
 
 /// Runs a one-shot command to its end.
-fn finish(cmd: &mut Command) -> ExitStatus {
-    cmd.stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .expect("run qiyeshao")
+fn finish(cmd: &mut Command) -> (ExitStatus, String) {
+    let output = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()
+        .expect("run qiyeshao");
+    let lines: Vec<String> = String::from_utf8_lossy(&output.stderr)
+        .lines()
+        .map(str::to_string)
+        .collect();
+    (output.status, tail(&lines))
 }
 
 /// Starts a long-running command, waits for `ready` in its standard error (its log), stops it
 /// with SIGTERM and waits for it to end. A command that never gets ready, or does not end
 /// within a minute of the signal, is killed (SIGKILL: counted as `signal 9`).
-fn until_sigterm(cmd: &mut Command, ready: &str) -> ExitStatus {
+fn until_sigterm(cmd: &mut Command, ready: &str) -> (ExitStatus, String) {
     let patience = Duration::from_secs(60);
     let mut child = cmd
         .env("RUST_LOG", "info")
@@ -88,12 +114,15 @@ fn until_sigterm(cmd: &mut Command, ready: &str) -> ExitStatus {
     let (seen, ready_seen) = std::sync::mpsc::channel();
     let ready = ready.to_string();
     // Reads to the end, so that the command never writes into a closed pipe.
-    std::thread::spawn(move || {
+    let reader = std::thread::spawn(move || {
+        let mut lines = Vec::new();
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
             if line.contains(&ready) {
                 let _ = seen.send(());
             }
+            lines.push(line);
         }
+        tail(&lines)
     });
     if ready_seen.recv_timeout(patience).is_ok() {
         let pid = child.id().to_string();
@@ -102,16 +131,17 @@ fn until_sigterm(cmd: &mut Command, ready: &str) -> ExitStatus {
         let _ = child.kill();
     }
     let signalled = Instant::now();
-    loop {
+    let status = loop {
         if let Some(status) = child.try_wait().expect("wait for qiyeshao") {
-            return status;
+            break status;
         }
         if signalled.elapsed() > patience {
             let _ = child.kill();
-            return child.wait().expect("wait for qiyeshao");
+            break child.wait().expect("wait for qiyeshao");
         }
         std::thread::sleep(Duration::from_millis(20));
-    }
+    };
+    (status, reader.join().unwrap_or_default())
 }
 
 fn every_command_exits_cleanly_on_postgres() {
@@ -140,7 +170,8 @@ fn every_command_exits_cleanly_on_postgres() {
     let year = year.to_string_lossy().into_owned();
     let backup = dir.path().join("backup.db").to_string_lossy().into_owned();
     // The database is migrated once first, so that the runs race for nothing but connections.
-    assert_eq!(outcome(finish(&mut with_db(&["migrate"]))), "exit 0");
+    let (migrated, stderr) = finish(&mut with_db(&["migrate"]));
+    assert_eq!(outcome(migrated), "exit 0", "{stderr}");
 
     let password = "Exit-pass-123";
     let commands: Vec<(&str, Run, &str)> = vec![
@@ -219,7 +250,7 @@ fn every_command_exits_cleanly_on_postgres() {
     ];
     let mut report = Vec::new();
     for (name, run, expected) in &commands {
-        let counts = count(runs, run);
+        let counts = count(name, runs, expected, run);
         eprintln!("exits: {name}: {counts:?}");
         report.push((*name, counts, *expected));
     }
