@@ -26,6 +26,10 @@ pub struct Principal {
     /// The password was set by someone else: until the user has chosen their own, the API
     /// answers only their own account, the password change and signing out.
     pub must_change_password: bool,
+    /// An enterprise user who has not accepted the legal texts in force (a new version was
+    /// published since): until they do, the API answers only their own account, the
+    /// acceptance, the password change and signing out.
+    pub consent_required: bool,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -39,6 +43,9 @@ struct Claims {
     /// Must change the password first (absent: no).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pwc: bool,
+    /// Must accept the legal texts first (absent: no).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    cns: bool,
     iat: i64,
     exp: i64,
     typ: String,
@@ -87,6 +94,7 @@ impl TokenKeys {
             dept: who.department_id.clone(),
             ent: who.enterprise_id.clone(),
             pwc: who.must_change_password,
+            cns: who.consent_required,
             iat: now.timestamp(),
             exp: now.timestamp() + self.ttl_secs,
             typ: "access".into(),
@@ -112,8 +120,44 @@ impl TokenKeys {
             department_id: claims.dept,
             enterprise_id: claims.ent,
             must_change_password: claims.pwc,
+            consent_required: claims.cns,
         })
     }
+
+    /// A token that a phone number was proven with an SMS code (by signing in with a code
+    /// for a number no account has), good for registering it within `ttl_secs`.
+    pub fn issue_phone_proof(
+        &self,
+        phone: &str,
+        ttl_secs: i64,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<String> {
+        let claims = PhoneProof {
+            sub: phone.to_string(),
+            exp: now.timestamp() + ttl_secs,
+            typ: PHONE_PROOF.into(),
+        };
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .context("signing a phone proof")
+    }
+
+    /// The phone number a proof from [`TokenKeys::issue_phone_proof`] stands for, if it is
+    /// one of ours and still good.
+    pub fn verify_phone_proof(&self, token: &str, now: DateTime<Utc>) -> Option<String> {
+        let data =
+            jsonwebtoken::decode::<PhoneProof>(token, &self.decoding, &self.validation).ok()?;
+        let claims = data.claims;
+        (claims.typ == PHONE_PROOF && claims.exp > now.timestamp()).then_some(claims.sub)
+    }
+}
+
+const PHONE_PROOF: &str = "phone_proof";
+
+#[derive(Debug, Serialize, Deserialize)]
+struct PhoneProof {
+    sub: String,
+    exp: i64,
+    typ: String,
 }
 
 /// A turn to hash or check a password. Argon2id at its default cost holds a 19 MiB block while
@@ -244,6 +288,7 @@ mod tests {
             department_id: Some("d1".into()),
             enterprise_id: None,
             must_change_password: false,
+            consent_required: false,
         }
     }
 
@@ -263,6 +308,7 @@ mod tests {
         // A user who must change their password carries it in the token.
         let pending = Principal {
             must_change_password: true,
+            consent_required: false,
             ..principal()
         };
         let token = keys.issue(&pending, now()).expect("token");

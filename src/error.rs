@@ -53,6 +53,8 @@ pub enum ErrorCode {
     InvalidCode,
     /// the password was set by someone else and must be changed before anything else.
     PasswordChangeRequired,
+    /// the legal texts in force must be accepted before anything else.
+    ConsentRequired,
     /// the caller may not do this.
     Forbidden,
     /// no such record, or not the caller's to see.
@@ -77,6 +79,8 @@ pub enum ErrorCode {
     PhoneRegistered,
     /// registration for an enterprise registered with another contact.
     EnterpriseRegistered,
+    /// a request to join an enterprise from this number waits for a decision.
+    JoinPending,
     /// SMS sign-in to a number several accounts use.
     AmbiguousPhone,
     /// someone else changed the record between the read and the write.
@@ -128,6 +132,7 @@ impl ErrorCode {
             ErrorCode::InvalidCredentials => "invalid_credentials",
             ErrorCode::InvalidCode => "invalid_code",
             ErrorCode::PasswordChangeRequired => "password_change_required",
+            ErrorCode::ConsentRequired => "consent_required",
             ErrorCode::Forbidden => "forbidden",
             ErrorCode::NotFound => "not_found",
             ErrorCode::MethodNotAllowed => "method_not_allowed",
@@ -140,6 +145,7 @@ impl ErrorCode {
             ErrorCode::NotRetryable => "not_retryable",
             ErrorCode::PhoneRegistered => "phone_registered",
             ErrorCode::EnterpriseRegistered => "enterprise_registered",
+            ErrorCode::JoinPending => "join_pending",
             ErrorCode::AmbiguousPhone => "ambiguous_phone",
             ErrorCode::ConcurrentUpdate => "concurrent_update",
             ErrorCode::VersionMismatch => "version_mismatch",
@@ -175,6 +181,7 @@ impl ErrorCode {
             ErrorCode::InvalidCredentials => 401,
             ErrorCode::InvalidCode => 401,
             ErrorCode::PasswordChangeRequired => 403,
+            ErrorCode::ConsentRequired => 403,
             ErrorCode::Forbidden => 403,
             ErrorCode::NotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
@@ -187,6 +194,7 @@ impl ErrorCode {
             ErrorCode::NotRetryable => 409,
             ErrorCode::PhoneRegistered => 409,
             ErrorCode::EnterpriseRegistered => 409,
+            ErrorCode::JoinPending => 409,
             ErrorCode::AmbiguousPhone => 409,
             ErrorCode::ConcurrentUpdate => 409,
             ErrorCode::VersionMismatch => 412,

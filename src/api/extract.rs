@@ -28,9 +28,10 @@ impl FromRequest for Auth {
 }
 
 /// The user the request's bearer token names, even one whose password was set by someone
-/// else and must be changed first: for their own account, the password change and signing
-/// out. Every other request takes [`Auth`], which answers such a user 403
-/// `password_change_required`.
+/// else and must be changed first, or who has the legal texts in force still to accept: for
+/// their own account, the password change, the acceptance and signing out. Every other
+/// request takes [`Auth`], which answers such a user 403 `password_change_required` or
+/// `consent_required`.
 pub struct Signed(pub Principal);
 
 impl FromRequest for Signed {
@@ -48,6 +49,12 @@ fn authenticate(req: &HttpRequest) -> Result<Principal, AppError> {
         return Err(AppError::new(
             ErrorCode::PasswordChangeRequired,
             "choose a password of your own first (POST /api/v1/me/password)",
+        ));
+    }
+    if who.consent_required {
+        return Err(AppError::new(
+            ErrorCode::ConsentRequired,
+            "read and accept the user agreement and privacy policy in force first (POST /api/v1/me/consent)",
         ));
     }
     Ok(who)

@@ -17,6 +17,8 @@ pub mod export;
 pub mod extensions;
 pub mod extract;
 pub mod health;
+pub mod legal;
+pub mod members;
 pub mod messages;
 pub mod middleware;
 pub mod notifications;
@@ -79,6 +81,33 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         .route(patch().to(auth::update_me)),
                 )
                 .service(resource("/me/password").route(post().to(auth::change_password)))
+                .service(resource("/me/phone-code").route(post().to(auth::phone_code)))
+                .service(resource("/me/phone").route(post().to(auth::change_phone)))
+                .service(resource("/me/consent").route(post().to(legal::consent)))
+                .service(
+                    resource("/legal")
+                        .route(get().to(legal::current))
+                        .route(post().to(legal::publish)),
+                )
+                .service(resource("/legal/versions").route(get().to(legal::versions)))
+                .service(
+                    resource("/enterprise/members")
+                        .route(get().to(members::list))
+                        .route(post().to(members::invite)),
+                )
+                .service(
+                    resource("/enterprise/members/{id}/disable").route(post().to(members::disable)),
+                )
+                .service(
+                    resource("/enterprise/members/{id}/enable").route(post().to(members::enable)),
+                )
+                .service(
+                    resource("/enterprise/members/{id}/manager")
+                        .route(post().to(members::hand_over)),
+                )
+                .service(resource("/join-requests").route(get().to(members::list_requests)))
+                .service(resource("/join-requests/{id}/approve").route(post().to(members::approve)))
+                .service(resource("/join-requests/{id}/reject").route(post().to(members::reject)))
                 .service(
                     resource("/departments")
                         .route(get().to(directory::list_departments))

@@ -5,7 +5,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::api::{
     attachments, audit, auth, calendar, directory, enterprise_import, export, extensions, health,
-    messages, notifications, stats, tickets, types, users,
+    legal, members, messages, notifications, stats, tickets, types, users,
 };
 use crate::domain::notification::{NotifyChannel, NotifyEvent, NotifyStatus};
 use crate::domain::ticket::{
@@ -117,6 +117,20 @@ impl Modify for CommonResponses {
         auth::update_me,
         auth::change_password,
         auth::reset_password,
+        auth::phone_code,
+        auth::change_phone,
+        legal::current,
+        legal::versions,
+        legal::publish,
+        legal::consent,
+        members::list,
+        members::invite,
+        members::disable,
+        members::enable,
+        members::hand_over,
+        members::list_requests,
+        members::approve,
+        members::reject,
         directory::list_departments,
         directory::create_department,
         directory::get_department,
@@ -189,6 +203,7 @@ impl Modify for CommonResponses {
         (name = "calendar", description = "Working days: public holidays and make-up working days"),
         (name = "attachments", description = "Photos and PDFs attached to tickets and comments"),
         (name = "audit", description = "What administrators did (read-only)"),
+        (name = "members", description = "An enterprise's users, managed by its manager, and requests to join an enterprise"),
     )
 )]
 pub struct ApiDoc;

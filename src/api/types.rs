@@ -51,6 +51,14 @@ pub struct UserResponse {
     /// The password was set by someone else (an administrator, `qiyeshao user add`): the user
     /// must choose their own (`POST /me/password`) before anything else.
     pub must_change_password: bool,
+    /// Manages the enterprise's account: invites and disables colleagues, decides requests to
+    /// join (`/enterprise/members`, `/join-requests`).
+    pub enterprise_manager: bool,
+    /// The version of the user agreement and privacy policy the user accepted last.
+    pub consented_version: Option<i32>,
+    /// A newer version must be accepted (`POST /me/consent`) before anything else. Said in
+    /// the answers of signing in and of `GET /me`; elsewhere false.
+    pub consent_required: bool,
 }
 
 impl From<UserRow> for UserResponse {
@@ -70,6 +78,9 @@ impl From<UserRow> for UserResponse {
             notify_email: r.notify_email,
             notify_sms: r.notify_sms,
             must_change_password: r.must_change_password,
+            enterprise_manager: r.enterprise_manager,
+            consented_version: r.consented_version,
+            consent_required: false,
         }
     }
 }

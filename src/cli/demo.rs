@@ -146,6 +146,15 @@ fn seed_directory(
             },
             now,
         )
+        .and_then(|mut row| {
+            // The demo's enterprise users have accepted the legal texts in force (a real
+            // user accepts them when registering, or at the first sign-in).
+            if row.role == Role::Enterprise {
+                let version = crate::db::legal::current_version(c)?;
+                crate::service::legal::accept(c, &mut row, version, "127.0.0.1", now)?;
+            }
+            Ok(row)
+        })
     };
     let staff = |username, name, role, department, phone, note| UserSpec {
         username,

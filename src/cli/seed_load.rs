@@ -212,6 +212,7 @@ fn directory(db: &Db, enterprises: usize, now: DateTime<Utc>) -> Result<Director
         )?
         .id;
         let mut list = Vec::new();
+        let consent_version = crate::db::legal::current_version(c)?;
         // The organisation codes of this load run up from a random one, past any code an
         // earlier load (or anyone) has taken: loads are repeated on one database.
         let mut random = [0u8; 8];
@@ -260,6 +261,9 @@ fn directory(db: &Db, enterprises: usize, now: DateTime<Utc>) -> Result<Director
                 },
                 now,
             )?;
+            // Load accounts have accepted the legal texts (benchmarks sign them in).
+            let mut u = u;
+            crate::service::legal::accept(c, &mut u, consent_version, "127.0.0.1", now)?;
             list.push((e.id, u.id));
         }
         Ok(Directory {

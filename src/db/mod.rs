@@ -39,6 +39,8 @@ pub mod departments;
 pub mod enterprises;
 pub mod extensions;
 pub mod idempotency;
+pub mod join_requests;
+pub mod legal;
 pub mod locks;
 pub mod messages;
 pub mod migrations;

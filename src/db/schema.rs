@@ -46,6 +46,48 @@ diesel::table! {
         notify_email -> Bool,
         notify_sms -> Bool,
         must_change_password -> Bool,
+        enterprise_manager -> Bool,
+        consented_version -> Nullable<Integer>,
+        consented_at -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    legal_texts (version) {
+        version -> Integer,
+        terms -> Text,
+        privacy -> Text,
+        note -> Text,
+        published_by -> Nullable<Text>,
+        published_at -> Text,
+    }
+}
+
+diesel::table! {
+    consents (id) {
+        id -> Text,
+        user_id -> Text,
+        version -> Integer,
+        accepted_at -> Text,
+        ip -> Text,
+    }
+}
+
+diesel::table! {
+    join_requests (id) {
+        id -> Text,
+        enterprise_id -> Text,
+        phone -> Text,
+        name -> Text,
+        password_hash -> Text,
+        consented_version -> Integer,
+        status -> Text,
+        reason -> Nullable<Text>,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Text>,
+        user_id -> Nullable<Text>,
+        created_at -> Text,
+        ip -> Text,
     }
 }
 
@@ -328,6 +370,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     sms_codes,
     auth_failures,
     audit_log,
+    legal_texts,
+    consents,
+    join_requests,
 );
 
 diesel::table! {

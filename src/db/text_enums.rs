@@ -13,7 +13,7 @@ use diesel::sqlite::Sqlite;
 
 use super::connection::{MultiBackend, MultiRawValue};
 use crate::domain::TextValue;
-use crate::domain::account::CodePurpose;
+use crate::domain::account::{CodePurpose, JoinStatus};
 use crate::domain::calendar::DayKind;
 use crate::domain::notification::{MessageTopic, NotifyChannel, NotifyEvent, NotifyStatus};
 use crate::domain::ticket::{
@@ -95,4 +95,5 @@ stored_as_text!(
     MessageTopic,
     DayKind,
     CodePurpose,
+    JoinStatus,
 );

@@ -28,6 +28,12 @@ pub struct UserRow {
     /// The password was set by someone else (an administrator's reset, `qiyeshao user add`):
     /// the user must choose their own before anything else (`POST /api/v1/me/password`).
     pub must_change_password: bool,
+    /// Manages the enterprise's account: invites and disables colleagues, decides requests to
+    /// join (enterprise users only).
+    pub enterprise_manager: bool,
+    /// The version of the legal texts the user accepted last, and when (enterprise users).
+    pub consented_version: Option<i32>,
+    pub consented_at: Option<String>,
 }
 
 /// Filters of the user list; `None` means any.
@@ -193,5 +199,30 @@ pub fn active_by_phone(conn: &mut DbConnection, phone: &str) -> QueryResult<Vec<
         .filter(users::disabled.eq(false))
         .select(UserRow::as_select())
         .limit(5)
+        .load(conn)
+}
+
+/// The users of an enterprise, managers first, then in the order they joined.
+pub fn of_enterprise(conn: &mut DbConnection, enterprise_id: &str) -> QueryResult<Vec<UserRow>> {
+    users::table
+        .filter(users::enterprise_id.eq(enterprise_id))
+        .filter(users::role.eq(Role::Enterprise))
+        .order((
+            users::enterprise_manager.desc(),
+            users::created_at.asc(),
+            users::id.asc(),
+        ))
+        .select(UserRow::as_select())
+        .load(conn)
+}
+
+/// The active managers of an enterprise's account.
+pub fn managers_of(conn: &mut DbConnection, enterprise_id: &str) -> QueryResult<Vec<UserRow>> {
+    users::table
+        .filter(users::enterprise_id.eq(enterprise_id))
+        .filter(users::role.eq(Role::Enterprise))
+        .filter(users::enterprise_manager.eq(true))
+        .filter(users::disabled.eq(false))
+        .select(UserRow::as_select())
         .load(conn)
 }

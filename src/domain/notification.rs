@@ -55,6 +55,18 @@ text_enum!(
     }
 );
 
+text_enum!(
+    /// Messages about an account rather than a ticket, sent by SMS: a colleague invited to
+    /// an enterprise's account, a request to join it (to its managers), and the decision (to
+    /// the person who asked).
+    AccountEvent {
+        MemberInvited => "member_invited",
+        JoinRequested => "join_requested",
+        JoinApproved => "join_approved",
+        JoinRejected => "join_rejected",
+    }
+);
+
 /// What a message of the outbox is about: a ticket event, or a one-time sign-in code (which
 /// belongs to no ticket). Stored and sent as the event's text, or `sms_code`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, diesel::AsExpression, diesel::FromSqlRow)]
@@ -62,6 +74,7 @@ text_enum!(
 pub enum MessageTopic {
     Ticket(NotifyEvent),
     SmsCode,
+    Account(AccountEvent),
 }
 
 impl MessageTopic {
@@ -69,19 +82,26 @@ impl MessageTopic {
         match self {
             MessageTopic::Ticket(event) => event.as_str(),
             MessageTopic::SmsCode => "sms_code",
+            MessageTopic::Account(event) => event.as_str(),
         }
     }
 
     pub fn parse(text: &str) -> Option<Self> {
         match text {
             "sms_code" => Some(MessageTopic::SmsCode),
-            event => NotifyEvent::parse(event).map(MessageTopic::Ticket),
+            event => NotifyEvent::parse(event)
+                .map(MessageTopic::Ticket)
+                .or_else(|| AccountEvent::parse(event).map(MessageTopic::Account)),
         }
     }
 
     /// The accepted values, for error messages.
     pub fn expected() -> String {
-        format!("{}, sms_code", NotifyEvent::expected())
+        format!(
+            "{}, sms_code, {}",
+            NotifyEvent::expected(),
+            AccountEvent::expected()
+        )
     }
 }
 

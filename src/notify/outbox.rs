@@ -19,7 +19,8 @@ use crate::db::ticket_events::EventRow;
 use crate::db::users::UserRow;
 use crate::db::{DbConnection, categories, departments, enterprises, new_id, users};
 use crate::domain::notification::{
-    Audience, MessageTopic, NotifyChannel, NotifyEvent, NotifyStatus, mask_recipient, shorten,
+    AccountEvent, Audience, MessageTopic, NotifyChannel, NotifyEvent, NotifyStatus, mask_recipient,
+    shorten,
 };
 use crate::domain::phone;
 use crate::domain::ticket::Role;
@@ -457,6 +458,39 @@ impl Outbox {
                 .filter(|c| !c.is_empty()),
             template_params: serde_json::to_string(&[("code", code)]).ok(),
             ..pending(NotifyChannel::Sms, phone, MessageTopic::SmsCode, now)
+        };
+        notifications::insert_all(conn, std::slice::from_ref(&row))?;
+        self.inner
+            .metrics
+            .count(NotifyChannel::Sms, Outcome::Queued);
+        self.inner.queued_since_wake.store(true, Ordering::Release);
+        Ok(true)
+    }
+
+    /// Queues an SMS about an account (not a ticket): `body` is the text after the site's
+    /// signature; `params` the gateway template's values in its order (its code is
+    /// `notifications.sms_templates.<event>`). Nothing is queued when SMS is off (`false`).
+    pub fn queue_account_sms(
+        &self,
+        conn: &mut DbConnection,
+        phone: &str,
+        event: AccountEvent,
+        body: &str,
+        params: &[(&str, &str)],
+        now: DateTime<Utc>,
+    ) -> QueryResult<bool> {
+        if !self.inner.sms_on {
+            return Ok(false);
+        }
+        let topic = MessageTopic::Account(event);
+        let template = self.inner.sms_templates.get(topic.as_str());
+        let row = NotificationRow {
+            body: format!("【{}】{body}", self.inner.site),
+            template_code: template
+                .map(|t| t.code.trim().to_string())
+                .filter(|c| !c.is_empty()),
+            template_params: serde_json::to_string(params).ok(),
+            ..pending(NotifyChannel::Sms, phone, topic, now)
         };
         notifications::insert_all(conn, std::slice::from_ref(&row))?;
         self.inner

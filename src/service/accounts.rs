@@ -22,6 +22,8 @@ pub struct Session {
     pub refresh_token: String,
     pub expires_in: i64,
     pub user: UserRow,
+    /// The user must accept the legal texts in force first (see `service::legal`).
+    pub consent_required: bool,
 }
 
 pub fn principal_of(user: &UserRow) -> Principal {
@@ -31,6 +33,7 @@ pub fn principal_of(user: &UserRow) -> Principal {
         department_id: user.department_id.clone(),
         enterprise_id: user.enterprise_id.clone(),
         must_change_password: user.must_change_password,
+        consent_required: false,
     }
 }
 
@@ -63,14 +66,18 @@ fn start_session(
             replaced_by: None,
         },
     )?;
-    let access_token = keys
-        .issue(&principal_of(&user), now)
-        .map_err(AppError::internal)?;
+    let consent_required = crate::service::legal::consent_required(conn, &user)?;
+    let who = Principal {
+        consent_required,
+        ..principal_of(&user)
+    };
+    let access_token = keys.issue(&who, now).map_err(AppError::internal)?;
     Ok(Session {
         access_token,
         refresh_token,
         expires_in: keys.ttl_secs(),
         user,
+        consent_required,
     })
 }
 
@@ -417,8 +424,17 @@ pub fn create_user(
         notify_email: true,
         notify_sms: true,
         must_change_password: input.must_change_password,
+        enterprise_manager: false,
+        consented_version: None,
+        consented_at: None,
     };
     check_membership(conn, &row)?;
+    // The first user of an enterprise (or the first since its managers left) manages its
+    // account.
+    let mut row = row;
+    if let (Role::Enterprise, Some(e)) = (row.role, row.enterprise_id.as_deref()) {
+        row.enterprise_manager = users::managers_of(conn, e)?.is_empty();
+    }
     users::insert(conn, &row).map_err(|e| username_taken(e.into()))?;
     let detail = serde_json::json!({"role": row.role.as_str()});
     audit::record(

@@ -50,6 +50,10 @@ pub enum AuditAction {
     NotificationRetry,
     ExportLedger,
     ExportAssessment,
+    /// A new version of the user agreement and privacy policy.
+    LegalPublish,
+    /// A request to join an enterprise's account approved or rejected.
+    JoinDecide,
 }
 
 impl AuditAction {
@@ -69,6 +73,8 @@ impl AuditAction {
             AuditAction::NotificationRetry => "notification.retry",
             AuditAction::ExportLedger => "export.ledger",
             AuditAction::ExportAssessment => "export.assessment",
+            AuditAction::LegalPublish => "legal.publish",
+            AuditAction::JoinDecide => "join_request.decide",
         }
     }
 
@@ -86,6 +92,8 @@ impl AuditAction {
             AuditAction::CalendarPut => "calendar_year",
             AuditAction::NotificationRetry => "notification",
             AuditAction::ExportLedger | AuditAction::ExportAssessment => "ticket",
+            AuditAction::LegalPublish => "legal_texts",
+            AuditAction::JoinDecide => "join_request",
         }
     }
 }

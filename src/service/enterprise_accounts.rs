@@ -10,7 +10,8 @@ use crate::domain::account::CodePurpose;
 use crate::service::audit::By;
 use chrono::{DateTime, Utc};
 
-use crate::auth::TokenKeys;
+use crate::auth::{Principal, TokenKeys};
+use crate::db::join_requests::{self, JoinRequestRow};
 use crate::db::sms_codes::{self, SmsCodeRow};
 use crate::db::users::{self, UserRow};
 use crate::db::{Db, DbConnection, enterprises, new_id};
@@ -20,6 +21,7 @@ use crate::error::{AppError, ErrorCode};
 use crate::notify::outbox::Outbox;
 use crate::service::accounts::{self, NewUser, Origin, Session};
 use crate::service::directory::{self, NewEnterprise};
+use crate::service::legal;
 use crate::service::throttle;
 
 pub const CODE_TTL_SECS: i64 = 300;
@@ -83,15 +85,14 @@ pub fn send_code(
         )));
     }
     throttle::sms_code_sent(conn, &origin.settings, &origin.ip, now)?;
-    // A forgotten password is reset by SMS for enterprise accounts only: staff ask an
-    // administrator (who sets a temporary one).
-    let known = users::active_by_phone(conn, phone)?
-        .iter()
-        .any(|u| purpose != CodePurpose::Reset || u.role == Role::Enterprise);
-    if purpose != CodePurpose::Register && !known {
-        tracing::info!(%purpose, "a code was asked for a number without an account; none sent");
-        return Ok(sent);
-    }
+    // Code-first: a sign-in code goes to any number (a number without an account goes on to
+    // register with it). A forgotten password is reset by SMS for enterprise accounts only
+    // (staff ask an administrator, who sets a temporary one): for any other number the code
+    // is recorded, so that the limits answer alike, but not sent.
+    let send = purpose != CodePurpose::Reset
+        || users::active_by_phone(conn, phone)?
+            .iter()
+            .any(|u| u.role == Role::Enterprise);
     let id = new_id();
     let code = new_code()?;
     sms_codes::insert(
@@ -107,6 +108,10 @@ pub fn send_code(
             used_at: None,
         },
     )?;
+    if !send {
+        tracing::info!(%purpose, "a reset code was asked for a number without an enterprise account; none sent");
+        return Ok(sent);
+    }
     if !outbox.queue_sms_code(conn, phone, &code, CODE_TTL_SECS / 60, now)? {
         return Err(AppError::new(
             ErrorCode::SmsDisabled,
@@ -143,7 +148,22 @@ fn use_code(
     Ok(Ok(()))
 }
 
-/// Signs in the account with this phone, with a code sent for `login`.
+/// How long a proven phone may take to register (see [`SmsSignIn::Unregistered`]).
+pub const PHONE_PROOF_TTL_SECS: i64 = 1800;
+
+/// What signing in with a code led to.
+pub enum SmsSignIn {
+    Session(Box<Session>),
+    /// The number has no account: it is proven (`proof`, good for [`PHONE_PROOF_TTL_SECS`])
+    /// and may register; `pending` is its request to join an enterprise, waiting.
+    Unregistered {
+        proof: String,
+        pending: Option<Box<(JoinRequestRow, String)>>,
+    },
+}
+
+/// Signs in the account with this phone, with a code sent for `login`; a number with no
+/// account is proven and goes on to register (code-first sign-in).
 pub fn sms_login(
     db: &Db,
     phone: &str,
@@ -152,10 +172,10 @@ pub fn sms_login(
     refresh_ttl: chrono::Duration,
     now: DateTime<Utc>,
     origin: &Origin,
-) -> Result<Session, AppError> {
+) -> Result<SmsSignIn, AppError> {
     let (phone, code, keys) = (phone.to_string(), code.to_string(), keys.clone());
     let origin = origin.clone();
-    db.write(move |c| -> Result<Result<Session, AppError>, AppError> {
+    db.write(move |c| -> Result<Result<SmsSignIn, AppError>, AppError> {
         throttle::check_sign_in(c, &origin.settings, None, &origin.ip, now)?;
         if let Err(e) = use_code(c, &phone, CodePurpose::Login, &code, now)? {
             throttle::sign_in_failed(c, None, &origin.ip, now)?;
@@ -163,7 +183,21 @@ pub fn sms_login(
         }
         let mut found = users::active_by_phone(c, &phone)?;
         let user = match found.len() {
-            0 => return Ok(Err(invalid_code())),
+            0 => {
+                let proof = keys
+                    .issue_phone_proof(&phone, PHONE_PROOF_TTL_SECS, now)
+                    .map_err(AppError::internal)?;
+                let pending = match join_requests::pending_of_phone(c, &phone)? {
+                    Some(request) => {
+                        let name = enterprises::find(c, &request.enterprise_id)?
+                            .map(|e| e.name)
+                            .unwrap_or_default();
+                        Some(Box::new((request, name)))
+                    }
+                    None => None,
+                };
+                return Ok(Ok(SmsSignIn::Unregistered { proof, pending }));
+            }
             1 => found.remove(0),
             _ => {
                 return Ok(Err(AppError::new(
@@ -172,7 +206,8 @@ pub fn sms_login(
                 )));
             }
         };
-        Ok(Ok(accounts::new_session(c, user, &keys, refresh_ttl, now)?))
+        let session = accounts::new_session(c, user, &keys, refresh_ttl, now)?;
+        Ok(Ok(SmsSignIn::Session(Box::new(session))))
     })?
 }
 
@@ -241,6 +276,14 @@ pub fn reset_password(
     })?
 }
 
+/// How a registering phone was proven: with a code sent for `register`, or by signing in
+/// with a code (a proof the API has checked).
+#[derive(Debug, Clone)]
+pub enum PhoneProven {
+    Code(String),
+    Proof,
+}
+
 /// A checked registration; the password is already hashed.
 #[derive(Debug, Clone)]
 pub struct Registration {
@@ -248,13 +291,27 @@ pub struct Registration {
     pub enterprise_name: String,
     pub contact_name: String,
     pub phone: String,
-    pub code: String,
+    pub proven: PhoneProven,
     pub password_hash: String,
+    /// The version of the legal texts accepted.
+    pub consent_version: i32,
+    /// Ask to join the enterprise when someone else registered it.
+    pub join: bool,
+}
+
+/// What a registration led to.
+pub enum Registered {
+    Session(Box<Session>),
+    /// The enterprise has an account already: a request to join it waits for its manager or
+    /// a dispatcher (with the enterprise's name).
+    JoinRequested(Box<(JoinRequestRow, String)>),
 }
 
 /// Creates an enterprise account (username: the phone), with its enterprise unless one with
-/// this credit code exists already — then the account joins it only if the enterprise's
-/// contact phone is this phone (an administrator imported it so); otherwise it is refused.
+/// this credit code exists already. An existing enterprise is joined directly when its contact
+/// phone is this phone (an administrator imported it so); otherwise, with `join`, a request to
+/// join it is made for its manager or a dispatcher to decide, and without, it is refused
+/// with what to do. The first user of an enterprise manages its account.
 pub fn register(
     db: &Db,
     input: Registration,
@@ -262,28 +319,59 @@ pub fn register(
     refresh_ttl: chrono::Duration,
     now: DateTime<Utc>,
     origin: &Origin,
-) -> Result<Session, AppError> {
+    outbox: &Outbox,
+) -> Result<Registered, AppError> {
     let keys = keys.clone();
     let origin = origin.clone();
-    db.write(move |c| -> Result<Result<Session, AppError>, AppError> {
+    let outbox = outbox.clone();
+    db.write(move |c| -> Result<Result<Registered, AppError>, AppError> {
         throttle::check_sign_in(c, &origin.settings, None, &origin.ip, now)?;
-        if let Err(e) = use_code(c, &input.phone, CodePurpose::Register, &input.code, now)? {
+        if let PhoneProven::Code(code) = &input.proven
+            && let Err(e) = use_code(c, &input.phone, CodePurpose::Register, code, now)?
+        {
             throttle::sign_in_failed(c, None, &origin.ip, now)?;
             return Ok(Err(e));
         }
-        // The code is used up whatever happens next: committed with the refusal.
+        // A code is used up whatever happens next: committed with the refusal.
         let taken = !users::active_by_phone(c, &input.phone)?.is_empty()
             || users::find_by_username(c, &input.phone)?.is_some();
         if taken {
-            return Ok(Err(AppError::new(ErrorCode::PhoneRegistered,
+            return Ok(Err(AppError::new(
+                ErrorCode::PhoneRegistered,
                 "this number already has an account: sign in instead",
             )));
         }
+        if join_requests::pending_of_phone(c, &input.phone)?.is_some() {
+            return Ok(Err(AppError::new(
+                ErrorCode::JoinPending,
+                "this number's request to join an enterprise is waiting for a decision; you will be told by SMS",
+            )));
+        }
+        if let Err(e) = legal::check_current(c, "consent_version", input.consent_version) {
+            return Ok(Err(e));
+        }
         let enterprise = match enterprises::find_by_credit_code(c, &input.credit_code)? {
             Some(e) if e.contact_phone.as_deref() == Some(input.phone.as_str()) => e,
+            Some(e) if input.join => {
+                let request = crate::service::members::request_to_join(
+                    c,
+                    &outbox,
+                    &e,
+                    crate::service::members::JoinAsk {
+                        phone: input.phone,
+                        name: input.contact_name,
+                        password_hash: input.password_hash,
+                        consent_version: input.consent_version,
+                        ip: origin.ip.clone(),
+                    },
+                    now,
+                )?;
+                return Ok(Ok(Registered::JoinRequested(Box::new((request, e.name)))));
+            }
             Some(_) => {
-                return Ok(Err(AppError::new(ErrorCode::EnterpriseRegistered,
-                    "this enterprise is already registered with another contact number; ask its contact or the enterprise's liaison cadre to add you",
+                return Ok(Err(AppError::new(
+                    ErrorCode::EnterpriseRegistered,
+                    "this enterprise already has an account: ask its manager to invite you, or request to join it (join: true)",
                 )));
             }
             None => directory::create_enterprise(
@@ -302,7 +390,7 @@ pub fn register(
                 now,
             )?,
         };
-        let user: UserRow = accounts::create_user(
+        let mut user: UserRow = accounts::create_user(
             c,
             &By::Unrecorded,
             NewUser {
@@ -318,7 +406,100 @@ pub fn register(
             },
             now,
         )?;
-        Ok(Ok(accounts::new_session(c, user, &keys, refresh_ttl, now)?))
+        legal::accept(c, &mut user, input.consent_version, &origin.ip, now)?;
+        let session = accounts::new_session(c, user, &keys, refresh_ttl, now)?;
+        Ok(Ok(Registered::Session(Box::new(session))))
+    })?
+}
+
+/// Sends a code to a number the signed-in user wants as their phone instead of theirs. A
+/// number another active account has is refused (409 `phone_registered`).
+pub fn send_phone_change_code(
+    conn: &mut DbConnection,
+    outbox: &Outbox,
+    who: &Principal,
+    phone: &str,
+    origin: &Origin,
+    now: DateTime<Utc>,
+) -> Result<CodeSent, AppError> {
+    let me = users::find(conn, &who.user_id)?.ok_or_else(|| AppError::not_found("user"))?;
+    check_new_phone(conn, &me, phone)?;
+    send_code(conn, outbox, phone, CodePurpose::Phone, origin, now)
+}
+
+fn check_new_phone(conn: &mut DbConnection, me: &UserRow, phone: &str) -> Result<(), AppError> {
+    if me.phone.as_deref() == Some(phone) {
+        let mut errors = crate::domain::validation::FieldErrors::new();
+        errors.add("phone", "is already your phone number");
+        return Err(AppError::validation(errors));
+    }
+    if users::active_by_phone(conn, phone)?
+        .iter()
+        .any(|u| u.id != me.id)
+    {
+        return Err(AppError::new(
+            ErrorCode::PhoneRegistered,
+            "another account has this number",
+        ));
+    }
+    Ok(())
+}
+
+/// The signed-in user's phone becomes `phone`, proven with the code sent to it (purpose
+/// `phone`). A username that was the old number (as registration makes it) becomes the new
+/// one, and so does the enterprise's contact phone when it was the user's. A wrong code
+/// counts as a failed sign-in from the address.
+pub fn change_phone(
+    db: &Db,
+    who: &Principal,
+    phone: &str,
+    code: &str,
+    now: DateTime<Utc>,
+    origin: &Origin,
+) -> Result<UserRow, AppError> {
+    let (phone, code, who) = (phone.to_string(), code.to_string(), who.clone());
+    let origin = origin.clone();
+    db.write(move |c| -> Result<Result<UserRow, AppError>, AppError> {
+        throttle::check_sign_in(c, &origin.settings, None, &origin.ip, now)?;
+        let mut me = users::find(c, &who.user_id)?.ok_or_else(|| AppError::not_found("user"))?;
+        if let Err(e) = check_new_phone(c, &me, &phone) {
+            return Ok(Err(e));
+        }
+        if let Err(e) = use_code(c, &phone, CodePurpose::Phone, &code, now)? {
+            throttle::sign_in_failed(c, None, &origin.ip, now)?;
+            return Ok(Err(e));
+        }
+        let old = me.phone.clone();
+        if old.is_some()
+            && old.as_deref() == Some(me.username.as_str())
+            && users::find_by_username(c, &phone)?.is_none()
+        {
+            me.username = phone.clone();
+        }
+        me.phone = Some(phone.clone());
+        me.updated_at = crate::domain::time::format(now);
+        users::update(c, &me)?;
+        if let (Some(old), Some(enterprise_id)) = (old, me.enterprise_id.as_deref())
+            && let Some(mut e) = enterprises::find(c, enterprise_id)?
+            && e.contact_phone.as_deref() == Some(old.as_str())
+        {
+            e.contact_phone = Some(phone.clone());
+            e.updated_at = me.updated_at.clone();
+            enterprises::update(c, &e)?;
+        }
+        let actor = crate::service::audit::Actor {
+            who: who.clone(),
+            ip: origin.ip.clone(),
+        };
+        crate::service::audit::record(
+            c,
+            &By::Request(actor),
+            crate::service::audit::AuditAction::UserUpdate,
+            Some(&me.id),
+            Some(serde_json::json!({"fields": ["phone"], "by": "sms_code"})),
+            now,
+        )?;
+        Ok(Ok(me))
     })?
 }
 

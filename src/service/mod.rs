@@ -12,6 +12,8 @@ pub mod enterprise_accounts;
 pub mod enterprise_import;
 pub mod extensions;
 pub mod ledger;
+pub mod legal;
+pub mod members;
 pub mod messages;
 pub mod notifications;
 pub mod stats;

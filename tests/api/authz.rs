@@ -122,6 +122,8 @@ enum Resource {
     Message,
     /// `POST /tickets` for enterprise A (the enterprise caller's own) or B.
     Filing,
+    /// A pending request to join enterprise A (whose account ent.a manages) or B.
+    JoinRequest,
 }
 
 /// An operation's row: one expectation per caller, or one per caller and scope.
@@ -164,7 +166,8 @@ const fn page(op: &'static str, cells: [Expect; 5]) -> Entry {
 }
 
 use Resource::{
-    Account, Attachment, Department, Enterprise, Extension, Filing, Message, Notification, Ticket,
+    Account, Attachment, Department, Enterprise, Extension, Filing, JoinRequest, Message,
+    Notification, Ticket,
 };
 use Stage::{Assigned, InProgress, Resolved, Submitted};
 
@@ -193,6 +196,22 @@ const MATRIX: &[Entry] = &[
     any("GET /api/v1/me",                                                           [E401,         OK,           OK,           OK,           OK]),
     any("PATCH /api/v1/me",                                                         [E401,         OK,           OK,           OK,           OK]),
     any("POST /api/v1/me/password",                                                 [E401,         OK,           OK,           OK,           OK]),
+    any("POST /api/v1/me/phone-code",                                               [E401,         OK,           OK,           OK,           OK]),
+    any("POST /api/v1/me/phone",                                                    [E401,         OK,           OK,           OK,           OK]),
+    any("POST /api/v1/me/consent",                                                  [E401,         OK,           OK,           OK,           OK]),
+    any("GET /api/v1/legal",                                                        [OK,           OK,           OK,           OK,           OK]),
+    any("GET /api/v1/legal/versions",                                               [OK,           OK,           OK,           OK,           OK]),
+    any("POST /api/v1/legal",                                                       [E401,         E403,         E403,         E403,         OK]),
+    // An enterprise's users are its manager's (ent.a) to manage; the caller's own account is
+    // inside (refused by the rules: a manager does not disable themselves), ent.b's outside.
+    any("GET /api/v1/enterprise/members",                                           [E401,         OK,           E403,         E403,         E403]),
+    any("POST /api/v1/enterprise/members",                                          [E401,         OK,           E403,         E403,         E403]),
+    on("POST /api/v1/enterprise/members/{id}/disable",          Account,            [[E401, E401], [OK, E404],   [E403, E403], [E403, E403], [E403, E403]]),
+    on("POST /api/v1/enterprise/members/{id}/enable",           Account,            [[E401, E401], [OK, E404],   [E403, E403], [E403, E403], [E403, E403]]),
+    on("POST /api/v1/enterprise/members/{id}/manager",          Account,            [[E401, E401], [OK, E404],   [E403, E403], [E403, E403], [E403, E403]]),
+    any("GET /api/v1/join-requests",                                                [E401,         OK,           E403,         OK,           OK]),
+    on("POST /api/v1/join-requests/{id}/approve",               JoinRequest,        [[E401, E401], [OK, E404],   [E404, E404], [OK, OK],     [OK, OK]]),
+    on("POST /api/v1/join-requests/{id}/reject",                JoinRequest,        [[E401, E401], [OK, E404],   [E404, E404], [OK, OK],     [OK, OK]]),
     any("POST /api/v1/attachments",                                                 [E401,         OK,           OK,           OK,           OK]),
     on("GET /api/v1/attachments/{id}",                          Attachment,         [[E401, E401], [OK, E404],   [OK, E404],   [OK, OK],     [OK, OK]]),
     any("GET /api/v1/departments",                                                  [E401,         OK,           OK,           OK,           OK]),
@@ -687,6 +706,33 @@ impl<'a> Fixtures<'a> {
         id
     }
 
+    /// A new pending request to join `enterprise`.
+    async fn join_request(&mut self, enterprise: &str) -> String {
+        let row = qiyeshao::db::join_requests::JoinRequestRow {
+            id: qiyeshao::db::new_id(),
+            enterprise_id: enterprise.to_string(),
+            phone: format!("1374444{:04}", self.next()),
+            name: "申请人".into(),
+            password_hash: String::new(),
+            consented_version: 1,
+            status: qiyeshao::domain::account::JoinStatus::Pending,
+            reason: None,
+            decided_by: None,
+            decided_at: None,
+            user_id: None,
+            created_at: "2026-12-08T00:00:00Z".into(),
+            ip: "127.0.0.1".into(),
+        };
+        let id = row.id.clone();
+        self.app
+            .db
+            .write(move |c| -> Result<(), qiyeshao::error::AppError> {
+                Ok(qiyeshao::db::join_requests::insert(c, &row)?)
+            })
+            .expect("join request");
+        id
+    }
+
     /// Who calls as `caller` on `resource`: their name in the report, and their account.
     fn caller(&self, caller: Caller, resource: Option<Resource>) -> (&'static str, Option<&User>) {
         let w = &self.w;
@@ -747,6 +793,10 @@ impl<'a> Fixtures<'a> {
                 };
                 id = self.message(&owner).await;
             }
+            Some(Resource::JoinRequest) => {
+                let enterprise = Self::pick(scope_or_inside, &w.enterprise_a, &w.enterprise_b);
+                id = self.join_request(&enterprise).await;
+            }
             Some(Resource::Filing) | None => {}
         }
         if template.contains("{id}") && id.is_empty() {
@@ -793,13 +843,26 @@ impl<'a> Fixtures<'a> {
                 let (phone, code) = self.registrations.pop().expect("a registration code");
                 Body::Json(json!({"credit_code": credit_code(10_000 + n),
                     "enterprise_name": format!("注册企业{n}"), "contact_name": "周经理",
-                    "phone": phone, "code": code, "password": PASSWORD}))
+                    "phone": phone, "code": code, "password": PASSWORD, "consent_version": 1}))
             }
             "POST /api/v1/auth/refresh" | "POST /api/v1/auth/logout" => {
                 let token = self.refresh_tokens.pop().expect("a refresh token");
                 Body::Json(json!({"refresh_token": token}))
             }
             "PATCH /api/v1/me" => Body::Json(json!({"notify_sms": true})),
+            // ent.b's number (409): a code sent would count against the address's hourly limit,
+            // which the codes prepared above have nearly reached.
+            "POST /api/v1/me/phone-code" => Body::Json(json!({"phone": "13800000002"})),
+            // Not a number (422): a wrong code would be 401, which the matrix reads as no token.
+            "POST /api/v1/me/phone" => Body::Json(json!({"phone": "123", "code": "000000"})),
+            "POST /api/v1/me/consent" => Body::Json(json!({"version": 1})),
+            "POST /api/v1/legal" => Body::Json(json!({"terms": format!("用户协议 {n}"),
+                "privacy": format!("隐私政策 {n}"), "note": "矩阵"})),
+            "POST /api/v1/enterprise/members" => {
+                Body::Json(json!({"phone": format!("1376666{n:04}"),
+                "name": "同事"}))
+            }
+            "POST /api/v1/join-requests/{id}/reject" => Body::Json(json!({"reason": "矩阵"})),
             // The same password: 422 (it must differ), the caller's account unchanged for the
             // calls after this one; being let through is what the matrix checks.
             "POST /api/v1/me/password" => Body::Json(json!({"current_password": PASSWORD,
@@ -853,6 +916,10 @@ impl<'a> Fixtures<'a> {
                 "holidays": [{"name": "元旦", "from": "2099-01-01", "to": "2099-01-01"}]})),
             "POST /api/v1/notifications/{id}/retry" => Body::Json(json!({})),
             "POST /api/v1/messages/read-all" | "POST /api/v1/messages/{id}/read" => Body::None,
+            "POST /api/v1/enterprise/members/{id}/disable"
+            | "POST /api/v1/enterprise/members/{id}/enable"
+            | "POST /api/v1/enterprise/members/{id}/manager"
+            | "POST /api/v1/join-requests/{id}/approve" => Body::None,
             "GET /api/v1/stats/breakdown" => {
                 path.push_str("?by=department");
                 Body::None

@@ -115,6 +115,13 @@ async fn the_pages_let_people_manage_their_passwords_in_a_browser() {
     run_script("password.mjs").await;
 }
 
+/// `tests/e2e/accounts.mjs`: accounts people manage themselves (issue 17) — code-first
+/// registration to a closed request with every message, consent, a colleague invited, a
+/// request to join, a phone changed.
+async fn the_pages_let_enterprises_manage_their_accounts_in_a_browser() {
+    run_script("accounts.mjs").await;
+}
+
 /// Runs one script of `tests/e2e` against a fresh server with the demo data.
 async fn run_script(script: &str) {
     // A real server on a free port over a fresh SQLite database, with the demo data.
@@ -188,4 +195,6 @@ crate::tests!(
     the_pages_have_no_rough_edges_in_a_browser,
     #[needs(Browser)]
     the_pages_let_people_manage_their_passwords_in_a_browser,
+    #[needs(Browser)]
+    the_pages_let_enterprises_manage_their_accounts_in_a_browser,
 );

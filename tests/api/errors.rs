@@ -306,6 +306,7 @@ async fn tokens_are_required_and_checked(app: TestApp) {
                 department_id: None,
                 enterprise_id: None,
                 must_change_password: false,
+                consent_required: false,
             },
             qiyeshao::domain::time::Clock::now(&app.clock),
         )

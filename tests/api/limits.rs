@@ -68,6 +68,9 @@ const BODY_FIELDS: &[(&str, Limit)] = &[
     ("parent_id", Shape),
     ("head_user_id", Shape),
     ("due_at", Shape),
+    ("phone_proof", Shape),
+    ("terms", Chars(10_000)),
+    ("privacy", Chars(10_000)),
 ];
 
 /// String query parameters, by name.

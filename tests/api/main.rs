@@ -20,6 +20,7 @@ mod exits;
 mod exports;
 mod layout;
 mod limits;
+mod members;
 mod messages;
 mod migrations;
 mod notifications;

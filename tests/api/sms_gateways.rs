@@ -537,6 +537,35 @@ impl Phones {
             .collect()
     }
 
+    /// The texts of the messages about `event` that `phone` received, oldest first.
+    pub(crate) fn texts(&self, phone: &str, event: &str) -> Vec<String> {
+        self.gateway
+            .received()
+            .iter()
+            .filter(|r| r.signature_ok)
+            .map(Received::json)
+            .filter(|m| m["to"] == phone && m["event"] == event)
+            .map(|m| m["text"].as_str().unwrap_or("").to_string())
+            .collect()
+    }
+
+    /// The texts about `event` that `phone` received, once there are `n` (waiting up to 10 s).
+    pub(crate) async fn wait_texts(&self, phone: &str, event: &str, n: usize) -> Vec<String> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let texts = self.texts(phone, event);
+            if texts.len() >= n {
+                return texts;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{phone} received {} {event} messages, not {n}",
+                texts.len()
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
     /// The next code `phone` receives (waiting up to 10 s for it to arrive).
     pub(crate) async fn next_code(&self, phone: &str) -> String {
         let seen = self.read.lock().unwrap().get(phone).copied().unwrap_or(0);

@@ -585,6 +585,7 @@ fn assert_the_cube_counts_as_one_by_one(app: &TestApp, w: &World, head: &User, a
         department_id: None,
         enterprise_id: None,
         must_change_password: false,
+        consent_required: false,
     };
     let readers = [
         reader(&w.admin, Role::Admin),

@@ -16,6 +16,7 @@ import { registerPage } from './auth/register.js';
 import { messagesPage } from './core/messages.js';
 import { passwordPage } from './auth/password.js';
 import { forgotPage } from './auth/forgot.js';
+import { legalPage, consentPage, phonePage, membersPage, joinRequestsPage, legalEditPage } from './auth/account.js';
 
 /** The modules of each role's pages; each has register(), which declares its routes. */
 const ROLE_PAGES = {
@@ -69,6 +70,14 @@ route('#/register', registerPage, { public: true, guestOnly: true });
 route('#/forgot', forgotPage, { public: true, guestOnly: true });
 // Every role's: from 我的, or where the router sends a user whose password someone else set.
 route('#/password', passwordPage);
+// The user agreement and privacy policy: anyone (registration links them); accepting a new
+// version, where the router sends an enterprise user who has not.
+route('#/legal', legalPage, { public: true });
+route('#/consent', consentPage);
+route('#/phone', phonePage);
+route('#/members', membersPage, { roles: ['enterprise'] });
+route('#/join-requests', joinRequestsPage, { roles: ['dispatcher', 'admin'] });
+route('#/legal-edit', legalEditPage, { roles: ['admin'] });
 
 // The links in e-mails and SMS (/tickets/{id}, /tickets/{id}/rate) arrive as #/t/…: after
 // sign-in they open the ticket in the page of the reader's role.

@@ -122,7 +122,21 @@ impl TestApp {
         };
         let row = self
             .db
-            .write(move |c| accounts::create_user(c, &By::Unrecorded, input, Utc::now()))
+            .write(move |c| {
+                let mut row = accounts::create_user(c, &By::Unrecorded, input, Utc::now())?;
+                // The district's established users have accepted the legal texts in force.
+                if row.role == Role::Enterprise {
+                    let version = qiyeshao::db::legal::current_version(c)?;
+                    qiyeshao::service::legal::accept(
+                        c,
+                        &mut row,
+                        version,
+                        "127.0.0.1",
+                        Utc::now(),
+                    )?;
+                }
+                Ok::<_, qiyeshao::error::AppError>(row)
+            })
             .expect("create user");
         User {
             token: self.token_for(&row),

@@ -18,7 +18,7 @@ import { btn, td, table, adminPage } from './frame.js';
 const KINDS = ['user', 'department', 'enterprise', 'category', 'calendar', 'notification', 'export'];
 /** The actions the log holds (src/api/audit.rs), each with its Chinese name. */
 const ACTIONS = ['user.create', 'user.update', 'department.create', 'department.update', 'enterprise.create', 'enterprise.update',
-  'enterprise.import', 'category.create', 'category.update', 'calendar.put', 'notification.retry', 'export.ledger', 'export.assessment'];
+  'enterprise.import', 'category.create', 'category.update', 'calendar.put', 'notification.retry', 'export.ledger', 'export.assessment', 'legal.publish', 'join_request.decide'];
 
 /** An action's name in the page's language; never its raw key. */
 function actionLabel(a) { return ACTIONS.includes(a) ? t(`a.audit.act.${a}`) : t('a.audit.act.other'); }

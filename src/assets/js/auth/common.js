@@ -92,3 +92,19 @@ export function strongEnough(value) {
   const kinds = new Set(chars.map((c) => (/[a-z]/.test(c) ? 'l' : /[A-Z]/.test(c) ? 'u' : /[0-9]/.test(c) ? 'd' : 'o')));
   return kinds.size >= 3;
 }
+
+// A number proven by a sign-in code that has no account yet (/auth/sms-login answered 202): the
+// registration page registers it without another code, within the proof's half hour.
+const PROOF_KEY = 'qys.phoneProof';
+export function saveProof(p) {
+  try { sessionStorage.setItem(PROOF_KEY, JSON.stringify({ ...p, until: Date.now() + 29 * 60 * 1000 })); } catch { /* ignore */ }
+}
+export function takeProof() {
+  try {
+    const p = JSON.parse(sessionStorage.getItem(PROOF_KEY) || 'null');
+    if (p && p.until > Date.now() && p.phone && p.proof) return p;
+    sessionStorage.removeItem(PROOF_KEY);
+  } catch { /* ignore */ }
+  return null;
+}
+export function forgetProof() { try { sessionStorage.removeItem(PROOF_KEY); } catch { /* ignore */ } }

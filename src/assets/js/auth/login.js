@@ -10,10 +10,11 @@ import { t, addStrings } from '../core/i18n.js';
 import { api } from '../core/api.js';
 import { errorMessage } from '../core/errors.js';
 import { session } from '../core/session.js';
-import { afterSignIn, refresh } from '../core/router.js';
+import { afterSignIn, refresh, navigate } from '../core/router.js';
 import { field, showFieldErrors, clearFieldErrors, localErrors, input, submitBusy, formError, setFormError } from '../core/forms.js';
 import { tabs } from '../core/controls.js';
-import { normPhone, phoneOk, smsButton, brandHero, keep, forgetTyped } from './common.js';
+import { normPhone, phoneOk, smsButton, brandHero, keep, forgetTyped, saveProof, forgetProof } from './common.js';
+import { toast } from '../core/feedback.js';
 import * as strings from '../strings/auth.js';
 
 addStrings(strings.zh, strings.en);
@@ -23,7 +24,7 @@ let loginTab = 'sms';
 export function loginPage() {
   const box = formError('login-error');
   let form;
-  const done = (resp) => { forgetTyped(); session.signIn(resp); afterSignIn(); };
+  const done = (resp) => { forgetTyped(); forgetProof(); session.signIn(resp); afterSignIn(); };
 
   if (loginTab === 'sms') {
     const phone = keep(input({ name: 'phone', type: 'tel', inputmode: 'numeric', autocomplete: 'tel', placeholder: t('login.phonePh'), maxlength: '20', 'data-testid': 'login-phone' }), 'phone');
@@ -42,7 +43,18 @@ export function loginPage() {
       clearFieldErrors(form);
       submitBusy(submit, true, t('login.submitting'));
       try {
-        done(await api('POST', '/auth/sms-login', { phone: normPhone(phone.value), code: code.value.trim() }, { auth: false }));
+        const number = normPhone(phone.value);
+        const r = await api('POST', '/auth/sms-login', { phone: number, code: code.value.trim() }, { auth: false });
+        if (r.access_token) { done(r); return; }
+        // Code-first: the number has no account. A request to join is waiting, or it registers.
+        submitBusy(submit, false);
+        if (r.join_request) {
+          setFormError(box, t('login.joinPending', { name: r.join_request.enterprise_name }));
+          return;
+        }
+        saveProof({ phone: number, proof: r.phone_proof });
+        toast(t('login.toRegister'), 'success');
+        navigate('#/register');
       } catch (err) {
         submitBusy(submit, false);
         if (!showFieldErrors(form, err)) setFormError(box, errorMessage(err));

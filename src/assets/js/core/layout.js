@@ -60,7 +60,7 @@ export function page({ title, back, actions, body, tabbar, wide, className } = {
     h('header', { class: 'topbar' },
       backBtn || h('span', { class: 'topbar-spacer' }),
       h('h1', { class: 'topbar-title' }, title || t('app.name')),
-      h('div', { class: 'topbar-actions' }, actions || null, session.role() && !(session.user() || {}).must_change_password ? bell() : null)),
+      h('div', { class: 'topbar-actions' }, actions || null, session.role() && !(session.user() || {}).must_change_password && !(session.user() || {}).consent_required ? bell() : null)),
     h('main', { class: 'page-body', tabindex: '-1' }, body),
     bar);
 }

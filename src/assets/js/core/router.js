@@ -109,7 +109,7 @@ export function onRouteLeave(fn) { globalLeaveFns.push(fn); }
 
 export function rememberNext(hash) {
   try {
-    if (hash && !/^#\/(login|register|forgot|password)\b/.test(hash) && hash !== '#' && hash !== '#/') sessionStorage.setItem(NEXT_KEY, hash);
+    if (hash && !/^#\/(login|register|forgot|password|consent|legal)\b/.test(hash) && hash !== '#' && hash !== '#/') sessionStorage.setItem(NEXT_KEY, hash);
   } catch { /* ignore */ }
 }
 
@@ -161,6 +161,12 @@ async function render() {
     if (user && user.must_change_password && !/^#\/password\b/.test(hash)) {
       rememberNext(hash);
       navigate('#/password', { replace: true });
+      return;
+    }
+    // So are the legal texts in force, for an enterprise user who has not accepted them.
+    if (user && !user.must_change_password && user.consent_required && !/^#\/(consent|legal)\b/.test(hash)) {
+      rememberNext(hash);
+      navigate('#/consent', { replace: true });
       return;
     }
     const m = matchRoute(hash);

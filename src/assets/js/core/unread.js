@@ -32,7 +32,7 @@ export function setUnread(n) {
 /** Whether the signed-in user may read their messages now (not before choosing a password). */
 function canRead() {
   const user = session.user();
-  return !!(user && !user.must_change_password);
+  return !!(user && !user.must_change_password && !user.consent_required);
 }
 
 export function refreshUnread() {
