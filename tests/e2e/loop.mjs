@@ -412,6 +412,7 @@ async function main() {
       await tid(entPage, 'reg-code').fill(state.smsCode);
       await tid(entPage, 'reg-password').fill(password);
       await tid(entPage, 'reg-password2').fill(password);
+      await tid(entPage, 'reg-consent').check();
       await shot(entPage, 'register.png');
       await tid(entPage, 'reg-submit').click();
       await atHash(entPage, /^#\/e$/, 'the enterprise home after registering');
