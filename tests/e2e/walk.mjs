@@ -285,8 +285,10 @@ async function main() {
     await step('the assign dialog names the unit of the category deadline', async () => {
       const tk = await ticketTitled(tokens.dispatcher, '建议开通园区至地铁站通勤班车');
       await desk.goto(`/#/d/tickets/${tk.id}`);
+      const assign = await visible(tid(desk, 'action-assign'), 'the assign button');
+      // Measured once the ticket is shown (before, the page may still be the one it came from).
       await expectContrast(desk, 'the ticket page');
-      await (await visible(tid(desk, 'action-assign'), 'the assign button')).click();
+      await assign.click();
       const radio = tid(desk, 'assign-due-mode-default');
       await radio.waitFor({ state: 'attached' });
       const label = (await desk.locator(`label[for="${await radio.getAttribute('id')}"]`).innerText()).trim();
