@@ -248,6 +248,7 @@ diesel::table! {
         size -> BigInt,
         sha256 -> Text,
         created_at -> Text,
+        event_seq -> Nullable<Integer>,
     }
 }
 
