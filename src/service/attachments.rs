@@ -77,9 +77,10 @@ pub fn type_of_file(path: &Path, head: &[u8]) -> std::io::Result<Option<&'static
     }
 }
 
-/// A .docx (`word/document.xml`) or .xlsx (`xl/workbook.xml`), with the `[Content_Types].xml`
-/// every Office Open XML package has. Not an archive of anything else, nor a document with
-/// macros (`vbaProject.bin`: a .docm or .xlsm renamed).
+/// A .docx (entries under `word/`) or .xlsx (under `xl/`), with the `[Content_Types].xml`
+/// every Office Open XML package has. (Not `word/document.xml` by name: Office 365 may write
+/// `word/document2.xml`.) Not an archive of anything else, nor a document with macros
+/// (`vbaProject.bin`: a .docm or .xlsm renamed).
 pub fn office_zip_type(file: impl std::io::Read + std::io::Seek) -> Option<&'static str> {
     let archive = zip::ZipArchive::new(file).ok()?;
     let names: Vec<String> = archive
@@ -91,7 +92,8 @@ pub fn office_zip_type(file: impl std::io::Read + std::io::Seek) -> Option<&'sta
     if !has("[Content_Types].xml") || names.iter().any(|n| n.ends_with("vbaProject.bin")) {
         return None;
     }
-    match (has("word/document.xml"), has("xl/workbook.xml")) {
+    let under = |folder: &str| names.iter().any(|n| n.starts_with(folder));
+    match (under("word/"), under("xl/")) {
         (true, false) => Some(DOCX),
         (false, true) => Some(XLSX),
         _ => None,
@@ -419,7 +421,19 @@ mod tests {
             ]),
             None
         );
+        assert_eq!(
+            ooxml(&["[Content_Types].xml", "word/document2.xml"]),
+            Some(DOCX)
+        );
         assert_eq!(ooxml(&["word/document.xml"]), None);
+        assert_eq!(
+            ooxml(&[
+                "[Content_Types].xml",
+                "word/document.xml",
+                "xl/workbook.xml"
+            ]),
+            None
+        );
         assert_eq!(
             ooxml(&["[Content_Types].xml", "META-INF/MANIFEST.MF"]),
             None

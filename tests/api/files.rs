@@ -246,6 +246,21 @@ async fn word_excel_and_pdf_are_accepted_by_their_bytes(app: TestApp) {
         assert_eq!(r["content_type"], content_type, "{name}");
         assert_eq!(r["file_name"], name);
     }
+    // A real workbook: the ledger this service writes.
+    let ledger = app
+        .client
+        .get(app.url("/api/v1/ledger.xlsx"))
+        .bearer_auth(&w.dispatcher.token)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let r = upload(&app, &w.dispatcher, "台账.xlsx", &ledger)
+        .await
+        .expect(201);
+    assert_eq!(r["content_type"], XLSX);
     // A program renamed, other archives and compound files, and macros are refused.
     let mut exe = b"MZ\x90\0\x03\0\0\0\x04\0\0\0\xFF\xFF\0\0".to_vec();
     exe.extend([0u8; 200]);
