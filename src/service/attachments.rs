@@ -322,6 +322,36 @@ pub fn readable(
     Ok(row)
 }
 
+/// A compound file of one FAT sector and one directory sector naming `streams` (for tests).
+#[cfg(test)]
+pub(crate) fn compound_file(streams: &[&str]) -> Vec<u8> {
+    let mut file = vec![0u8; 512 * 3];
+    file[..8].copy_from_slice(&OLE2_MAGIC);
+    file[0x1E] = 9;
+    file[0x2C] = 1; // one FAT sector…
+    file[0x30] = 1; // …the directory at sector 1
+    file[0x44..0x48].copy_from_slice(&0xFFFF_FFFEu32.to_le_bytes());
+    for i in 1..109 {
+        file[0x4C + 4 * i..0x50 + 4 * i].copy_from_slice(&u32::MAX.to_le_bytes());
+    }
+    let fat = 512;
+    file[fat..fat + 4].copy_from_slice(&0xFFFF_FFFDu32.to_le_bytes());
+    file[fat + 4..fat + 8].copy_from_slice(&0xFFFF_FFFEu32.to_le_bytes());
+    for (i, name) in std::iter::once("Root Entry")
+        .chain(streams.iter().copied())
+        .enumerate()
+    {
+        let entry = 1024 + 128 * i;
+        let units: Vec<u16> = name.encode_utf16().chain([0]).collect();
+        for (j, u) in units.iter().enumerate() {
+            file[entry + 2 * j..entry + 2 * j + 2].copy_from_slice(&u.to_le_bytes());
+        }
+        file[entry + 64] = (units.len() * 2) as u8;
+        file[entry + 66] = if i == 0 { 5 } else { 2 };
+    }
+    file
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -345,35 +375,6 @@ mod tests {
         ] {
             assert_eq!(sniff(bad), None, "{bad:?}");
         }
-    }
-
-    /// A compound file of one FAT sector and one directory sector naming `streams`.
-    fn compound_file(streams: &[&str]) -> Vec<u8> {
-        let mut file = vec![0u8; 512 * 3];
-        file[..8].copy_from_slice(&OLE2_MAGIC);
-        file[0x1E] = 9;
-        file[0x2C] = 1; // one FAT sector…
-        file[0x30] = 1; // …the directory at sector 1
-        file[0x44..0x48].copy_from_slice(&0xFFFF_FFFEu32.to_le_bytes());
-        for i in 1..109 {
-            file[0x4C + 4 * i..0x50 + 4 * i].copy_from_slice(&u32::MAX.to_le_bytes());
-        }
-        let fat = 512;
-        file[fat..fat + 4].copy_from_slice(&0xFFFF_FFFDu32.to_le_bytes());
-        file[fat + 4..fat + 8].copy_from_slice(&0xFFFF_FFFEu32.to_le_bytes());
-        for (i, name) in std::iter::once("Root Entry")
-            .chain(streams.iter().copied())
-            .enumerate()
-        {
-            let entry = 1024 + 128 * i;
-            let units: Vec<u16> = name.encode_utf16().chain([0]).collect();
-            for (j, u) in units.iter().enumerate() {
-                file[entry + 2 * j..entry + 2 * j + 2].copy_from_slice(&u.to_le_bytes());
-            }
-            file[entry + 64] = (units.len() * 2) as u8;
-            file[entry + 66] = if i == 0 { 5 } else { 2 };
-        }
-        file
     }
 
     fn zip_of(names: &[&str]) -> Vec<u8> {
