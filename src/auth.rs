@@ -51,6 +51,24 @@ struct Claims {
     typ: String,
 }
 
+/// What a signed download link carries: whose it is, the download it is for (path and query,
+/// exactly as it may be fetched), and until when.
+#[derive(Debug, Serialize, Deserialize)]
+struct DownloadClaims {
+    sub: String,
+    path: String,
+    exp: i64,
+    typ: String,
+}
+
+/// The user and the download a valid download link names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DownloadGrant {
+    pub user_id: String,
+    /// The path with its query, e.g. `/api/v1/ledger.xlsx?status=closed`.
+    pub path: String,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum TokenError {
     #[error("the access token has expired")]
@@ -121,6 +139,47 @@ impl TokenKeys {
             enterprise_id: claims.ent,
             must_change_password: claims.pwc,
             consent_required: claims.cns,
+        })
+    }
+
+    /// A download link's token for `user_id` and `path` (with its query), good for `ttl_secs`:
+    /// signed with the access tokens' secret, but of its own type, so that neither passes for
+    /// the other.
+    pub fn issue_download(
+        &self,
+        user_id: &str,
+        path: &str,
+        now: DateTime<Utc>,
+        ttl_secs: i64,
+    ) -> anyhow::Result<String> {
+        let claims = DownloadClaims {
+            sub: user_id.to_string(),
+            path: path.to_string(),
+            exp: now.timestamp() + ttl_secs,
+            typ: "download".into(),
+        };
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .context("signing a download link")
+    }
+
+    /// What a download link's token grants, if it is ours, of its type and not expired.
+    pub fn verify_download(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> Result<DownloadGrant, TokenError> {
+        let data = jsonwebtoken::decode::<DownloadClaims>(token, &self.decoding, &self.validation)
+            .map_err(|_| TokenError::Invalid)?;
+        let claims = data.claims;
+        if claims.typ != "download" {
+            return Err(TokenError::Invalid);
+        }
+        if claims.exp <= now.timestamp() {
+            return Err(TokenError::Expired);
+        }
+        Ok(DownloadGrant {
+            user_id: claims.sub,
+            path: claims.path,
         })
     }
 
@@ -313,6 +372,33 @@ mod tests {
         };
         let token = keys.issue(&pending, now()).expect("token");
         assert_eq!(keys.verify(&token, now()), Ok(pending));
+    }
+
+    #[test]
+    fn download_links_are_bound_expire_and_are_no_access_tokens() {
+        let keys = TokenKeys::new(&[7u8; 32], 900);
+        let path = "/api/v1/ledger.xlsx?status=closed";
+        let link = keys.issue_download("u1", path, now(), 60).expect("link");
+        let grant = DownloadGrant {
+            user_id: "u1".into(),
+            path: path.into(),
+        };
+        assert_eq!(keys.verify_download(&link, now()), Ok(grant));
+        assert_eq!(
+            keys.verify_download(&link, now() + chrono::Duration::seconds(60)),
+            Err(TokenError::Expired)
+        );
+        assert_eq!(keys.verify(&link, now()), Err(TokenError::Invalid));
+        let access = keys.issue(&principal(), now()).expect("token");
+        assert_eq!(
+            keys.verify_download(&access, now()),
+            Err(TokenError::Invalid)
+        );
+        let other = TokenKeys::new(&[8u8; 32], 900);
+        assert_eq!(
+            other.verify_download(&link, now()),
+            Err(TokenError::Invalid)
+        );
     }
 
     #[test]

@@ -138,6 +138,24 @@ proptest! {
     }
 
     #[test]
+    fn uploads_of_any_bytes_are_typed_without_panic(
+        bytes in proptest::collection::vec(any::<u8>(), 0..2000),
+        changes in proptest::collection::vec((0usize..1536, any::<u8>()), 0..40),
+    ) {
+        use crate::service::attachments::{compound_file, office_ole_type, office_zip_type, sniff};
+        use std::io::Cursor;
+        let _ = sniff(&bytes);
+        let _ = office_zip_type(Cursor::new(bytes.clone()));
+        let _ = office_ole_type(&mut Cursor::new(bytes));
+        // A compound file with some bytes changed: its header, FAT and directory.
+        let mut file = compound_file(&["WordDocument", "Workbook"]);
+        for (at, byte) in changes {
+            file[at] = byte;
+        }
+        let _ = office_ole_type(&mut Cursor::new(file));
+    }
+
+    #[test]
     fn import_sheets_of_any_cells_never_panic(
         header in proptest::collection::vec(prop::sample::select(vec![
             "企业名称", "统一社会信用代码", "产业链", "联系电话", "联络干部", "备注", "",

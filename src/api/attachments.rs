@@ -15,13 +15,15 @@ use crate::db::attachments::AttachmentRow;
 use crate::db::new_id;
 use crate::domain::time;
 use crate::error::{AppError, ErrorCode};
-use crate::service::attachments::{self, clean_file_name, path_of, sniff};
+use crate::service::attachments::{self, clean_file_name, path_of, type_of_file};
 
 /// The schema of the upload form, for the API description.
 #[derive(utoipa::ToSchema)]
 #[allow(dead_code)]
 pub struct UploadForm {
-    /// A JPEG, PNG, GIF or WebP photo, or a PDF; at most `attachments.max_bytes` (10 MiB).
+    /// A JPEG, PNG, GIF or WebP photo, a PDF, or a Word (.doc, .docx) or Excel (.xls, .xlsx)
+    /// document without macros; at most `attachments.max_bytes` (10 MiB). The type is told
+    /// from the bytes, not the name: anything else is refused with 415 `unsupported_type`.
     #[schema(value_type = String, format = Binary)]
     pub file: Vec<u8>,
 }
@@ -207,7 +209,7 @@ impl PartSink for FileSink {
         (status = 400, description = "no part named file, or a malformed form", body = ErrorResponse),
         (status = 401, body = ErrorResponse),
         (status = 413, description = "the file is larger than allowed", body = ErrorResponse),
-        (status = 415, description = "not a JPEG, PNG, GIF, WebP or PDF, or not a multipart form", body = ErrorResponse),
+        (status = 415, description = "not a JPEG, PNG, GIF or WebP photo, a PDF, or a Word or Excel document (`unsupported_type`), or not a multipart form", body = ErrorResponse),
         (status = 429, description = "too many uploads in the last hour", body = ErrorResponse),
     ),
     security(("bearer" = [])))]
@@ -232,10 +234,16 @@ pub async fn upload(
         if written.size == 0 {
             return Err(AppError::new(ErrorCode::EmptyFile, "the file is empty"));
         }
-        let Some(content_type) = sniff(&written.head) else {
+        let (stored, head) = (partial.clone(), written.head.clone());
+        let Some(content_type) = web::block(move || type_of_file(&stored, &head))
+            .await
+            .map_err(AppError::internal)?
+            .map_err(|e| AppError::internal(anyhow::anyhow!("reading an upload: {e}")))?
+        else {
             return Err(AppError::new(
                 ErrorCode::UnsupportedType,
-                "only photos (JPEG, PNG, GIF, WebP) and PDF files can be attached",
+                "only photos (JPEG, PNG, GIF, WebP), PDF files and Word or Excel documents \
+                 (.doc, .docx, .xls, .xlsx, without macros) can be attached",
             ));
         };
         let (from, to) = (partial.clone(), path.clone());
@@ -254,6 +262,7 @@ pub async fn upload(
             size: i64::try_from(written.size).unwrap_or(i64::MAX),
             sha256: written.sha256,
             created_at: time::format(now),
+            event_seq: None,
         };
         let per_hour = state.settings.attachments.uploads_per_hour;
         let record = row.clone();
@@ -298,14 +307,48 @@ fn encoded_file_name(name: &str) -> String {
         .collect()
 }
 
-/// The file's bytes, to whoever may see its ticket (or to its uploader while it is attached
-/// to nothing). Anyone else gets 404.
+/// The name a file is saved under: its own, with the extension of its type when it has
+/// another (a photo sent as `现场` is saved as `现场.jpg`).
+fn saved_name(name: &str, content_type: &str) -> String {
+    let extension = match content_type {
+        "image/jpeg" => "jpg",
+        "image/png" => "png",
+        "image/gif" => "gif",
+        "image/webp" => "webp",
+        "application/pdf" => "pdf",
+        attachments::DOC => "doc",
+        attachments::XLS => "xls",
+        attachments::DOCX => "docx",
+        attachments::XLSX => "xlsx",
+        _ => return name.to_string(),
+    };
+    let has = name
+        .rsplit_once('.')
+        .is_some_and(|(_, ext)| ext.eq_ignore_ascii_case(extension));
+    let jpeg = extension == "jpg"
+        && name
+            .rsplit_once('.')
+            .is_some_and(|(_, ext)| ext.eq_ignore_ascii_case("jpeg"));
+    if has || jpeg {
+        name.to_string()
+    } else {
+        format!("{name}.{extension}")
+    }
+}
+
+/// The file's bytes, to whoever may see its ticket and the part of it the file came with (or
+/// to its uploader while it is attached to nothing). Anyone else gets 404. Photos are shown
+/// inline; documents are downloads (`Content-Disposition: attachment`) under their own name
+/// (`filename*`, RFC 5987, UTF-8).
 #[utoipa::path(get, path = "/api/v1/attachments/{id}", tag = "attachments",
     params(("id" = String, Path)),
     responses(
         (status = 200, description = "the file, with its type", content(
             (String = "image/jpeg"), (String = "image/png"), (String = "image/gif"),
-            (String = "image/webp"), (String = "application/pdf"))),
+            (String = "image/webp"), (String = "application/pdf"),
+            (String = "application/msword"), (String = "application/vnd.ms-excel"),
+            (String = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+            (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
         (status = 401, body = ErrorResponse),
         (status = 404, body = ErrorResponse),
     ),
@@ -316,7 +359,16 @@ pub async fn download(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let Auth(who) = auth;
-    let id = path_id(&id, "attachment")?;
+    serve(state, who, &id).await
+}
+
+/// The attachment `id` as `who` may have it ([`download`]; also through a signed link).
+pub(crate) async fn serve(
+    state: State,
+    who: crate::auth::Principal,
+    id: &str,
+) -> Result<HttpResponse, AppError> {
+    let id = path_id(id, "attachment")?;
     let row = state
         .read(move |c| attachments::readable(c, &who, &id))
         .await?;
@@ -349,7 +401,7 @@ pub async fn download(
             header::CONTENT_DISPOSITION,
             format!(
                 "{disposition}; filename*=UTF-8''{}",
-                encoded_file_name(&row.file_name)
+                encoded_file_name(&saved_name(&row.file_name, &row.content_type))
             ),
         ))
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
@@ -370,5 +422,13 @@ mod tests {
     fn file_names_are_percent_encoded() {
         assert_eq!(encoded_file_name("a b.pdf"), "a%20b.pdf");
         assert_eq!(encoded_file_name("照片.jpg"), "%E7%85%A7%E7%89%87.jpg");
+    }
+
+    #[test]
+    fn saved_names_end_with_their_type() {
+        assert_eq!(saved_name("报告.PDF", "application/pdf"), "报告.PDF");
+        assert_eq!(saved_name("现场", "image/jpeg"), "现场.jpg");
+        assert_eq!(saved_name("现场.jpeg", "image/jpeg"), "现场.jpeg");
+        assert_eq!(saved_name("台账.xls", attachments::XLSX), "台账.xls.xlsx");
     }
 }

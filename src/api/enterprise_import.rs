@@ -42,6 +42,11 @@ pub struct ImportRejected {
     ),
     security(("bearer" = [])))]
 pub async fn template(_admin: Admin) -> Result<HttpResponse, AppError> {
+    template_workbook().await
+}
+
+/// The template, to an administrator (also through a signed link: `api::downloads`).
+pub(crate) async fn template_workbook() -> Result<HttpResponse, AppError> {
     let bytes = web::block(|| -> Result<Vec<u8>, AppError> {
         let columns: Vec<Column> = COLUMNS
             .iter()

@@ -122,8 +122,8 @@ fn download(
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
-/// The ledger in a format.
-async fn ledger(
+/// The ledger in a format (also through a signed link: `api::downloads`).
+pub(crate) async fn ledger(
     state: State,
     auth: Auth,
     audited: (ClientIp, String),
@@ -248,9 +248,20 @@ pub async fn assessment(
     req: HttpRequest,
     query: web::Query<AssessmentQuery>,
 ) -> Result<HttpResponse, AppError> {
+    let audited = (ip, req.query_string().to_string());
+    assessment_of(state, auth, audited, query.into_inner()).await
+}
+
+/// The assessment workbook (also through a signed link: `api::downloads`).
+pub(crate) async fn assessment_of(
+    state: State,
+    auth: Auth,
+    audited: (ClientIp, String),
+    query: AssessmentQuery,
+) -> Result<HttpResponse, AppError> {
     let Auth(who) = auth;
+    let (ip, query_text) = audited;
     ledger::check_staff(&who)?;
-    let query_text = req.query_string().to_string();
     let today = time::china_date(state.clock.now());
     let month = match query.month.as_deref() {
         Some(text) => NaiveDate::parse_from_str(&format!("{}-01", text.trim()), "%Y-%m-%d")

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod auth;
 pub mod calendar;
 pub mod directory;
+pub mod downloads;
 pub mod encoding;
 pub mod enterprise_import;
 pub mod errors;
@@ -72,6 +73,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(resource("/auth/register").route(post().to(auth::register)))
                 .service(resource("/attachments").route(post().to(attachments::upload)))
                 .service(resource("/attachments/{id}").route(get().to(attachments::download)))
+                .service(resource("/downloads").route(post().to(downloads::create_link)))
+                .service(resource("/downloads/{token}").route(get().to(downloads::open_link)))
                 .service(resource("/auth/refresh").route(post().to(auth::refresh)))
                 .service(resource("/auth/password-reset").route(post().to(auth::reset_password)))
                 .service(resource("/auth/logout").route(post().to(auth::logout)))

@@ -4,8 +4,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::api::{
-    attachments, audit, auth, calendar, directory, enterprise_import, export, extensions, health,
-    legal, members, messages, notifications, stats, tickets, types, users,
+    attachments, audit, auth, calendar, directory, downloads, enterprise_import, export,
+    extensions, health, legal, members, messages, notifications, stats, tickets, types, users,
 };
 use crate::domain::notification::{NotifyChannel, NotifyEvent, NotifyStatus};
 use crate::domain::ticket::{
@@ -111,6 +111,8 @@ impl Modify for CommonResponses {
         auth::register,
         attachments::upload,
         attachments::download,
+        downloads::create_link,
+        downloads::open_link,
         auth::refresh,
         auth::logout,
         auth::me,
@@ -201,7 +203,8 @@ impl Modify for CommonResponses {
         (name = "messages", description = "The message centre (站内消息): your own in-app messages, every role"),
         (name = "statistics", description = "The figures administrators watch: docs/kpi.md"),
         (name = "calendar", description = "Working days: public holidays and make-up working days"),
-        (name = "attachments", description = "Photos and PDFs attached to tickets and comments"),
+        (name = "attachments", description = "Photos, PDFs and Word and Excel documents attached to tickets, comments, progress notes and resolutions"),
+        (name = "downloads", description = "Signed links that open a download without a token header (WeChat's browser cannot save what a script fetched)"),
         (name = "audit", description = "What administrators did (read-only)"),
         (name = "members", description = "An enterprise's users, managed by its manager, and requests to join an enterprise"),
     )

@@ -140,6 +140,10 @@ pub struct ProgressRequest {
     /// `tickets.progress_public_by_default` (true unless configured otherwise; the ticket's
     /// detail says which, as `progress_public_default`).
     pub public: Option<bool>,
+    /// Photos and documents uploaded with POST /api/v1/attachments by the writer, at most 9;
+    /// shown to whoever is shown the note (so never to the enterprise when it is internal).
+    #[serde(default)]
+    pub attachment_ids: Vec<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -155,6 +159,9 @@ pub struct ResolveRequest {
     pub resolution: String,
     /// Required for suggestions: whether it was adopted.
     pub adopted: Option<bool>,
+    /// Photos and documents uploaded with POST /api/v1/attachments by the writer, at most 9.
+    #[serde(default)]
+    pub attachment_ids: Vec<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -444,20 +451,25 @@ pub async fn add_comment(
     Ok(HttpResponse::Created().json(CommentResponse::from(comment)))
 }
 
-/// Runs an action and answers with the ticket as it now is.
+/// Runs an action, linking the files it carries to its timeline entry, and answers with the
+/// ticket as it now is.
 async fn act(
     state: State,
     who: crate::auth::Principal,
     if_match: IfMatch,
     id: &str,
     input: ActionInput,
+    attachment_ids: Vec<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = path_id(id, "ticket")?;
+    attachments::check_ids(&attachment_ids)?;
     let now = state.clock.now();
     let ctx = state.ticket_context();
     let expected = if_match.0;
     let record = state
-        .write(move |c| actions::act(c, &ctx, &who, &id, input, expected, now))
+        .write(move |c| {
+            actions::act_with_files(c, &ctx, &who, &id, input, &attachment_ids, expected, now)
+        })
         .await?;
     state.outbox.wake();
     Ok(HttpResponse::Ok().json(TicketResponse::new(record, &time::format(now))))
@@ -477,10 +489,18 @@ fn optional_note(field: &str, value: Option<String>) -> Result<Option<String>, A
     Ok(value)
 }
 
+/// The files of an action that carries none.
+fn no_files<T>(_: &T) -> Vec<String> {
+    Vec::new()
+}
+
 /// Declares the handler of an action with its OpenAPI description: it checks the body's
-/// fields with `input` (into the domain's `Input`) and runs the action.
+/// fields with `input` (into the domain's `Input`), takes the files it carries with `files`
+/// (none when left out), and runs the action.
 macro_rules! action {
-    ($name:ident, $path:literal, $body:ty, $summary:literal, $input:expr $(,)?) => {
+    (@files) => { no_files };
+    (@files $files:expr) => { $files };
+    ($name:ident, $path:literal, $body:ty, $summary:literal, $input:expr $(, files = $files:expr)? $(,)?) => {
         #[doc = $summary]
         #[utoipa::path(post, path = $path, tag = "ticket actions",
             params(("id" = String, Path),
@@ -503,7 +523,9 @@ macro_rules! action {
             body: ApiJson<$body>,
         ) -> Result<HttpResponse, AppError> {
             let input: fn($body) -> Result<ActionInput, AppError> = $input;
-            act(state, auth.0, if_match, &id, input(body.0)?).await
+            let files: fn(&$body) -> Vec<String> = action!(@files $($files)?);
+            let attachment_ids = files(&body.0);
+            act(state, auth.0, if_match, &id, input(body.0)?, attachment_ids).await
         }
     };
 }
@@ -599,11 +621,12 @@ action!(
     progress,
     "/api/v1/tickets/{id}/progress",
     ProgressRequest,
-    "Record progress (the assignee, cadres of the lead or a co-handling department).",
+    "Record progress (the assignee, cadres of the lead or a co-handling department), with photos and documents if any.",
     |req| Ok(ActionInput::Progress {
         note: required_note("note", req.note, limits::NOTE)?,
         public: req.public,
     }),
+    files = |req| req.attachment_ids.clone(),
 );
 
 action!(
@@ -620,11 +643,12 @@ action!(
     resolve,
     "/api/v1/tickets/{id}/resolve",
     ResolveRequest,
-    "Resolve (办结; the assignee or a cadre of the lead department). Suggestions need `adopted`.",
+    "Resolve (办结; the assignee or a cadre of the lead department), with photos and documents if any. Suggestions need `adopted`.",
     |req| Ok(ActionInput::Resolve {
         resolution: required_note("resolution", req.resolution, limits::DESCRIPTION)?,
         adopted: req.adopted,
     }),
+    files = |req| req.attachment_ids.clone(),
 );
 
 action!(

@@ -394,14 +394,18 @@ pub struct TicketDetailResponse {
 pub struct AttachmentResponse {
     pub id: String,
     pub file_name: String,
-    /// Decided from the file's bytes: image/jpeg, image/png, image/gif, image/webp or
-    /// application/pdf.
+    /// Decided from the file's bytes: image/jpeg, image/png, image/gif, image/webp,
+    /// application/pdf, application/msword, application/vnd.ms-excel, or the Office Open XML
+    /// types of .docx and .xlsx.
     pub content_type: String,
     pub size: i64,
     /// Set once the file is attached to a ticket.
     pub ticket_id: Option<String>,
     /// The comment it came with, if any.
     pub comment_id: Option<String>,
+    /// The timeline entry (its `seq`) it came with, if any: a progress note or a resolution.
+    /// The file is shown to whoever is shown that entry.
+    pub event_seq: Option<i32>,
     pub uploaded_by: String,
     pub created_at: String,
 }
@@ -415,6 +419,7 @@ impl From<AttachmentRow> for AttachmentResponse {
             size: r.size,
             ticket_id: r.ticket_id,
             comment_id: r.comment_id,
+            event_seq: r.event_seq,
             uploaded_by: r.uploaded_by,
             created_at: r.created_at,
         }

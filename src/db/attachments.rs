@@ -1,4 +1,5 @@
-//! Files attached to tickets and comments (the bytes live in the attachments folder).
+//! Files attached to tickets, their comments and their progress and resolution entries (the
+//! bytes live in the attachments folder).
 
 use diesel::prelude::*;
 
@@ -17,6 +18,8 @@ pub struct AttachmentRow {
     pub size: i64,
     pub sha256: String,
     pub created_at: String,
+    /// The timeline entry (its `seq` on the ticket) the file came with, if any.
+    pub event_seq: Option<i32>,
 }
 
 pub fn insert(conn: &mut DbConnection, row: &AttachmentRow) -> QueryResult<()> {
@@ -34,14 +37,22 @@ pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<AttachmentR
         .optional()
 }
 
-/// Links the given uploads of `uploader` that are not linked yet to the ticket (and comment);
-/// returns how many were linked.
+/// What an upload is linked to: a ticket, and perhaps one of its comments or timeline entries.
+#[derive(Debug, Clone, Copy)]
+pub struct LinkTarget<'a> {
+    pub ticket_id: &'a str,
+    pub comment_id: Option<&'a str>,
+    /// The `seq` of the timeline entry.
+    pub event_seq: Option<i32>,
+}
+
+/// Links the given uploads of `uploader` that are not linked yet to `target`; returns how many
+/// were linked.
 pub fn link(
     conn: &mut DbConnection,
     ids: &[String],
     uploader: &str,
-    ticket_id: &str,
-    comment_id: Option<&str>,
+    target: LinkTarget<'_>,
 ) -> QueryResult<usize> {
     diesel::update(
         attachments::table
@@ -50,8 +61,9 @@ pub fn link(
             .filter(attachments::ticket_id.is_null()),
     )
     .set((
-        attachments::ticket_id.eq(ticket_id),
-        attachments::comment_id.eq(comment_id),
+        attachments::ticket_id.eq(target.ticket_id),
+        attachments::comment_id.eq(target.comment_id),
+        attachments::event_seq.eq(target.event_seq),
     ))
     .execute(conn)
 }

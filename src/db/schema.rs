@@ -290,6 +290,7 @@ diesel::table! {
         size -> BigInt,
         sha256 -> Text,
         created_at -> Text,
+        event_seq -> Nullable<Integer>,
     }
 }
 

@@ -33,6 +33,18 @@ pub fn insert(conn: &mut DbConnection, row: &EventRow) -> QueryResult<()> {
     .map(drop)
 }
 
+/// Whether the ticket's timeline entry `seq` is shown to the enterprise (false when there is
+/// no such entry).
+pub fn is_public(conn: &mut DbConnection, ticket_id: &str, seq: i32) -> QueryResult<bool> {
+    ticket_events::table
+        .filter(ticket_events::ticket_id.eq(ticket_id))
+        .filter(ticket_events::seq.eq(seq))
+        .select(ticket_events::public)
+        .first(conn)
+        .optional()
+        .map(|public| public.unwrap_or(false))
+}
+
 /// A ticket's timeline up to the ticket's version `up_to` (so that the timeline matches the
 /// ticket read just before it, whatever was written since), oldest first; only public events
 /// unless `with_internal`.

@@ -214,6 +214,10 @@ const MATRIX: &[Entry] = &[
     on("POST /api/v1/join-requests/{id}/reject",                JoinRequest,        [[E401, E401], [OK, E404],   [E404, E404], [OK, OK],     [OK, OK]]),
     any("POST /api/v1/attachments",                                                 [E401,         OK,           OK,           OK,           OK]),
     on("GET /api/v1/attachments/{id}",                          Attachment,         [[E401, E401], [OK, E404],   [OK, E404],   [OK, OK],     [OK, OK]]),
+    // A link is made for anyone signed in; opening it checks its user then (tests/api/files.rs).
+    any("POST /api/v1/downloads",                                                   [E401,         OK,           OK,           OK,           OK]),
+    // The token is the credential, not the header: a token that is not a link's is 401 to all.
+    any("GET /api/v1/downloads/{token}",                                            [E401,         E401,         E401,         E401,         E401]),
     any("GET /api/v1/departments",                                                  [E401,         OK,           OK,           OK,           OK]),
     any("POST /api/v1/departments",                                                 [E401,         E403,         E403,         E403,         OK]),
     on("GET /api/v1/departments/{id}",                          Department,         [[E401, E401], [OK, OK],     [OK, OK],     [OK, OK],     [OK, OK]]),
@@ -868,6 +872,7 @@ impl<'a> Fixtures<'a> {
             "POST /api/v1/me/password" => Body::Json(json!({"current_password": PASSWORD,
                 "new_password": PASSWORD})),
             "POST /api/v1/attachments" => Body::File("现场照片.png", PNG.to_vec()),
+            "POST /api/v1/downloads" => Body::Json(json!({"path": "/api/v1/ledger.xlsx"})),
             "POST /api/v1/departments" => Body::Json(json!({"name": format!("矩阵部门{n}")})),
             "PATCH /api/v1/departments/{id}" => Body::Json(json!({"head_user_id": null})),
             "POST /api/v1/enterprises" => Body::Json(

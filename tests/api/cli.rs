@@ -27,7 +27,7 @@ fn migrate_and_add_users() {
     let db = format!("sqlite://{}", dir.path().join("cli.db").display());
     let (ok, out, err) = run(qiyeshao().args(["migrate", "--database-url", &db]));
     assert!(ok, "{err}");
-    assert!(out.contains("Applied 13 migration"), "{out}");
+    assert!(out.contains("Applied 14 migration"), "{out}");
     let (ok, out, _) = run(qiyeshao().args(["migrate", "--database-url", &db]));
     assert!(ok && out.contains("up to date"), "{out}");
 
@@ -756,6 +756,14 @@ async fn the_request_log_carries_no_personal_data() {
         .await
         .expect("request");
     assert_eq!(r.status(), 401);
+    // A signed download link's token is a credential while it lives: not in the log either.
+    let token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJlLW5vdC1pbi10aGUtbG9n";
+    let r = client
+        .get(format!("{base}/api/v1/downloads/{token}"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status(), 401);
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     let _ = child.kill();
     let mut log = String::new();
@@ -767,8 +775,9 @@ async fn the_request_log_carries_no_personal_data() {
         .expect("log");
     let _ = child.wait();
     assert!(log.contains("GET /api/v1/notifications"), "{log}");
+    assert!(log.contains("GET /api/v1/downloads/…"), "{log}");
     assert!(
-        !log.contains("13912345678") && !log.contains("赵强"),
+        !log.contains("13912345678") && !log.contains("赵强") && !log.contains("c2lnbmF0dXJl"),
         "{log}"
     );
 }

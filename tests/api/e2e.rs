@@ -122,6 +122,12 @@ async fn the_pages_let_enterprises_manage_their_accounts_in_a_browser() {
     run_script("accounts.mjs").await;
 }
 
+/// `tests/e2e/files.mjs`: photos and documents on progress notes and resolutions (issue 17),
+/// the enterprise seeing only those of public entries, and downloads by signed link.
+async fn the_pages_carry_files_and_download_by_signed_links_in_a_browser() {
+    run_script("files.mjs").await;
+}
+
 /// Runs one script of `tests/e2e` against a fresh server with the demo data.
 async fn run_script(script: &str) {
     // A real server on a free port over a fresh SQLite database, with the demo data.
@@ -197,4 +203,6 @@ crate::tests!(
     the_pages_let_people_manage_their_passwords_in_a_browser,
     #[needs(Browser)]
     the_pages_let_enterprises_manage_their_accounts_in_a_browser,
+    #[needs(Browser)]
+    the_pages_carry_files_and_download_by_signed_links_in_a_browser,
 );

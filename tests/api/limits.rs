@@ -50,6 +50,7 @@ const BODY_FIELDS: &[(&str, Limit)] = &[
     ("current_password", Chars(128)),
     ("new_password", Chars(128)),
     ("username", Chars(64)),
+    ("path", Chars(2000)),
     ("attachment_ids", Items(9)),
     ("co_department_ids", Items(10)),
     ("holidays", Ruled),

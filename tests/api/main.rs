@@ -18,6 +18,7 @@ mod e2e;
 mod errors;
 mod exits;
 mod exports;
+mod files;
 mod layout;
 mod limits;
 mod members;

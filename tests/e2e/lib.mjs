@@ -426,10 +426,14 @@ export function smallPhoto() {
   });
 }
 
-/** A real PNG of random pixels larger than the 10 MiB attachment limit. */
+/**
+ * A real PNG of random pixels larger than the 10 MiB attachment limit. Its long side is 1,920
+ * px, so the page does not make it smaller before the upload (core/uploader.js shrinks only
+ * photos longer than that): it stays over the limit.
+ */
 export function oversizedPhoto() {
-  const width = 2048;
-  const height = 1800; // 2048 × 3 + 1 bytes a row × 1800 rows ≈ 11.06 MB, stored uncompressed
+  const width = 1920;
+  const height = 1920; // 1920 × 3 + 1 bytes a row × 1920 rows ≈ 11.06 MB, stored uncompressed
   const noise = randomBytes(width * height * 3);
   let i = 0;
   const data = png(width, height, () => [noise[i++], noise[i++], noise[i++]], 0);

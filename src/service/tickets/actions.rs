@@ -1,11 +1,13 @@
 //! The workflow actions (accept, assign, sign, … revisit, close, withdraw) and comments. An
 //! action loads the ticket the caller may see, asks the domain's rules whether the caller may
 //! take it now (`rules::decide`), checks the body's references against the directory, lets
-//! the domain work out its effect (`apply::apply`), and writes it (`changes::write_change`).
+//! the domain work out its effect (`apply::apply`), and writes it (`changes::write_change`),
+//! with the files a progress note or resolution carries linked to its timeline entry.
 
 use chrono::{DateTime, Utc};
 
 use crate::auth::Principal;
+use crate::db::attachments::LinkTarget;
 use crate::db::comments::{self, CommentRow};
 use crate::db::revisits::{self, RevisitRow};
 use crate::db::tickets as ticket_db;
@@ -80,6 +82,32 @@ pub fn act(
     expected_version: Option<i32>,
     now: DateTime<Utc>,
 ) -> Result<TicketView, AppError> {
+    act_with_files(conn, ctx, who, ticket_id, input, &[], expected_version, now)
+}
+
+/// [`act`], linking `who`'s uploads `attachment_ids` to the action's timeline entry (whose
+/// `public` then decides who may have them): 422 naming `attachment_ids` when one is not
+/// `who`'s unattached upload, or for an action that carries no files (only progress and
+/// resolution do), and then nothing is written.
+#[allow(clippy::too_many_arguments)]
+pub fn act_with_files(
+    conn: &mut DbConnection,
+    ctx: &Context,
+    who: &Principal,
+    ticket_id: &str,
+    input: Input,
+    attachment_ids: &[String],
+    expected_version: Option<i32>,
+    now: DateTime<Utc>,
+) -> Result<TicketView, AppError> {
+    if !attachment_ids.is_empty()
+        && !matches!(input, Input::Progress { .. } | Input::Resolve { .. })
+    {
+        return Err(AppError::invalid_field(
+            "attachment_ids",
+            "only a progress note or a resolution carries files",
+        ));
+    }
     let (before, actor) = load_visible(conn, who, ticket_id)?;
     if let Some(expected) = expected_version
         && expected != before.version
@@ -126,7 +154,7 @@ pub fn act(
     if applied.co_departments_changed {
         ticket_db::set_co_departments(conn, &after.id, &after.co_department_ids)?;
     }
-    write_change(
+    let entry = write_change(
         conn,
         ctx,
         Some(who),
@@ -134,6 +162,16 @@ pub fn act(
         &after,
         applied.entry,
         now,
+    )?;
+    attachments::link(
+        conn,
+        who,
+        attachment_ids,
+        LinkTarget {
+            ticket_id: &after.id,
+            comment_id: None,
+            event_seq: Some(entry.seq),
+        },
     )?;
     if let Some(revisit) = applied.revisit {
         revisits::insert(
@@ -188,6 +226,15 @@ pub fn add_comment(
         created_at: time::format(now),
     };
     comments::insert(conn, &row)?;
-    attachments::link(conn, who, attachment_ids, ticket_id, Some(&row.id))?;
+    attachments::link(
+        conn,
+        who,
+        attachment_ids,
+        LinkTarget {
+            ticket_id,
+            comment_id: Some(&row.id),
+            event_seq: None,
+        },
+    )?;
     Ok(row)
 }

@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::auth::Principal;
+use crate::db::attachments::LinkTarget;
 use crate::db::enterprises::EnterpriseRow;
 use crate::db::tickets::{self as ticket_db, DaySequences};
 use crate::db::{DbConnection, categories, enterprises, idempotency, stats_cells, ticket_events};
@@ -237,7 +238,16 @@ pub fn file(
     });
     let search_text = text::search_text(&[&filed.number, &filed.title, &filed.description]);
     ticket_db::insert(conn, &filed, &search_text)?;
-    attachments::link(conn, who, &input.attachment_ids, &filed.id, None)?;
+    attachments::link(
+        conn,
+        who,
+        &input.attachment_ids,
+        LinkTarget {
+            ticket_id: &filed.id,
+            comment_id: None,
+            event_seq: None,
+        },
+    )?;
     stats_cells::note(conn, &filed.id, None, None)?;
     let entry = Entry {
         action: Action::File,

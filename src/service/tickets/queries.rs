@@ -25,7 +25,7 @@ pub struct TicketDetail {
     pub events: Vec<EventRow>,
     pub comments: Vec<CommentRow>,
     pub revisits: Vec<RevisitRow>,
-    /// Those of the ticket and of the comments this reader sees.
+    /// Those of the ticket, and of the comments and timeline entries this reader sees.
     pub attachments: Vec<AttachmentRow>,
     /// The filing enterprise's name.
     pub enterprise_name: String,
@@ -117,15 +117,17 @@ pub fn detail(
     let ticket = shown_as(who, visible, &actor);
     let internal = sees_internal(who);
     let comments = comments::list_for_ticket(conn, ticket_id, internal)?;
+    let events = ticket_events::list_for_ticket(conn, ticket_id, ticket.ticket.version, internal)?;
     let attachments = attachment_db::list_for_ticket(conn, ticket_id)?
         .into_iter()
         .filter(|a| {
             a.comment_id
                 .as_ref()
                 .is_none_or(|id| comments.iter().any(|c| &c.id == id))
+                && a.event_seq
+                    .is_none_or(|seq| events.iter().any(|e| e.seq == seq))
         })
         .collect();
-    let events = ticket_events::list_for_ticket(conn, ticket_id, ticket.ticket.version, internal)?;
     let revisits = revisits::list_for_ticket(conn, ticket_id)?;
     let mut ids: Vec<String> = events
         .iter()

@@ -115,12 +115,12 @@ export async function dashboardPage(params, query) {
   const content = h('div', { class: 'sa-dash-content' });
   const monthIn = h('input', { type: 'month', class: 'input', value: lastMonthOf(today).slice(0, 7), 'data-testid': 'assessment-month', 'aria-label': t('a.dl.month') });
 
-  const dl = async (b, path, name) => {
+  const dl = async (b, path) => {
     b.disabled = true;
     b.setAttribute('aria-busy', 'true');
     const tst = toast(t('a.dl.started'));
     try {
-      await download(path, name);
+      await download(path);
       toast(t('a.dl.done'), 'success');
     } catch (err) {
       toast(errorMessage(err), 'error');

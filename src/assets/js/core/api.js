@@ -9,7 +9,9 @@
 //   apiBlob(path, opts?)             → Promise<Blob>.
 //   blobUrl(path)                    → Promise<object URL> for <img src> (attachments cached for the
 //                                    session; others revoked when the route is left).
-//   download(path, filename?)        fetch and save (the name from Content-Disposition when not given).
+//   download(path)                   save a download by opening a signed link to it (POST /downloads →
+//                                    /api/v1/downloads/<token>, good for a minute): no blob: URL,
+//                                    which WeChat's browser cannot save; the name is the server's.
 //   uploadFile(file, onProgress?)    POST /api/v1/attachments (part 'file') with upload progress → attachment.
 
 import { h } from './dom.js';
@@ -128,24 +130,17 @@ export function blobUrl(path) {
   return p;
 }
 
-function filenameFrom(cd) {
-  if (!cd) return null;
-  let m = /filename\*\s*=\s*(?:UTF-8|utf-8)''([^;]+)/.exec(cd);
-  if (m) { try { return decodeURIComponent(m[1].trim().replace(/^"|"$/g, '')); } catch { /* fall through */ } }
-  m = /filename\s*=\s*"?([^";]+)"?/.exec(cd);
-  return m ? m[1] : null;
-}
-
-export async function download(path, filename) {
-  const res = await rawFetch('GET', path, null, { headers: { Accept: '*/*' } });
-  const blob = await res.blob();
-  const name = filename || filenameFrom(res.headers.get('Content-Disposition')) || 'download';
-  const url = URL.createObjectURL(blob);
-  const a = h('a', { href: url, download: name, class: 'hidden' });
+/**
+ * Saves a download. The page asks for a signed link to it (the request carries the token) and
+ * opens the link by plain navigation: the answer is an attachment, so the page stays where it is
+ * and the browser saves it — WeChat's built-in browser too, which cannot save a blob: URL.
+ */
+export async function download(path) {
+  const link = await api('POST', '/downloads', { path: apiUrl(path) });
+  const a = h('a', { href: link.url, class: 'hidden', rel: 'noopener', 'data-testid': 'download-link' });
   document.body.appendChild(a);
   a.click();
   a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 60000);
 }
 
 function xhrUpload(file, token, onProgress) {

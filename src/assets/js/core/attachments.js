@@ -1,9 +1,11 @@
-// core/attachments.js — a ticket's or comment's files: image thumbnails (fetched with the token,
-// shown from blob: URLs; a tap opens the full picture) and file buttons that download.
+// core/attachments.js — the files of a ticket, a comment or a timeline entry: image thumbnails
+// (fetched with the token, shown from blob: URLs; a tap opens the full picture) and document
+// chips (icon, kind, name, size) that download through a signed link (api.download).
 //   attachmentsView([{id, file_name, content_type, size}]) → Node | null
+//   fileKind(content_type) → 'PDF' | 'Word' | 'Excel' | ''
 //
 // Test ids (stable, for tests/e2e):
-//   attachments attachment-image attachment-file
+//   attachments attachment-image attachment-file (data-kind pdf|word|excel)
 
 import { h } from './dom.js';
 import { icon } from './icons.js';
@@ -15,6 +17,15 @@ import { toast } from './feedback.js';
 import { fmtSize } from './format.js';
 
 function isImage(a) { return /^image\//.test(a.content_type || ''); }
+
+/** The kind of a document, as its chip names it. */
+export function fileKind(contentType) {
+  const ct = contentType || '';
+  if (ct === 'application/pdf') return 'PDF';
+  if (ct === 'application/msword' || ct.includes('wordprocessingml')) return 'Word';
+  if (ct === 'application/vnd.ms-excel' || ct.includes('spreadsheetml')) return 'Excel';
+  return '';
+}
 
 function openImage(url, name) {
   openDialog((dlg, finish) => {
@@ -44,9 +55,12 @@ export function attachmentsView(attachments) {
         }, () => { btn.classList.remove('loading'); btn.classList.add('failed'); btn.replaceChildren(h('span', { class: 'att-failed' }, t('att.loadFailed'))); });
         return btn;
       }
+      const kind = fileKind(a.content_type);
       return h('button', {
-        type: 'button', class: 'att-file', 'data-testid': 'attachment-file',
-        onclick: () => download(path, a.file_name).catch((e) => toast(errorMessage(e), 'error')),
-      }, icon('file'), h('span', { class: 'att-name' }, a.file_name || 'PDF'), h('span', { class: 'att-size' }, fmtSize(a.size)));
+        type: 'button', class: ['att-file', kind && `att-${kind.toLowerCase()}`], 'data-testid': 'attachment-file', 'data-kind': kind.toLowerCase() || null,
+        title: a.file_name || '', 'aria-label': `${t('att.download')} ${a.file_name || ''}`,
+        onclick: () => download(path).catch((e) => toast(errorMessage(e), 'error')),
+      }, icon('file'), kind ? h('span', { class: 'att-kind' }, kind) : null,
+      h('span', { class: 'att-name' }, a.file_name || t('att.title')), h('span', { class: 'att-size' }, fmtSize(a.size)));
     }));
 }

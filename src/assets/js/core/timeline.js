@@ -1,5 +1,6 @@
-// core/timeline.js — a ticket's record as a vertical timeline, newest first: its events and,
-// merged in by time, its comments with their attachments.
+// core/timeline.js — a ticket's record as a vertical timeline, newest first: its events (a
+// progress note's or resolution's files under it, `event_seq`) and, merged in by time, its
+// comments with their attachments.
 //   timeline(events, {comments, attachments, deptName(id), userName(id), commentAuthor(c), oldestFirst}?)
 //
 // Test ids (stable, for tests/e2e):
@@ -71,6 +72,7 @@ export function timeline(events, opts = {}) {
             h('time', { class: 'tl-time', datetime: e.created_at }, fmtDateTime(e.created_at))),
           actor ? h('div', { class: 'tl-actor muted' }, actor) : null,
           eventDetails(e, opts).map((s) => h('div', { class: 'tl-detail' }, s)),
-          e.note ? h('div', { class: 'tl-note' }, e.note) : null));
+          e.note ? h('div', { class: 'tl-note' }, e.note) : null,
+          attachmentsView(atts.filter((a) => a.event_seq === e.seq))));
     }));
 }

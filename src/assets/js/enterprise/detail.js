@@ -124,7 +124,7 @@ export async function detailPage(params, query) {
   blocks.push(h('section', { class: 'card' },
     h('h3', { class: 'card-title' }, t('detail.content')),
     h('p', { class: 'pre', 'data-testid': 'ticket-description-text' }, tk.description),
-    attachmentsView(allAtts.filter((a) => !a.comment_id))));
+    attachmentsView(allAtts.filter((a) => !a.comment_id && a.event_seq == null))));
   blocks.push(h('section', { class: 'card' },
     h('h3', { class: 'card-title' }, t('detail.progress')),
     timeline(tk.events, {

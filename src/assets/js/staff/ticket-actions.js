@@ -10,8 +10,9 @@
 //
 // Test ids (stable, for tests/e2e):
 //   form-dialog (data-action=<action>) return-reason reject-reason accept-note
-//   progress-note progress-public extend-days extend-reason resolve-text resolve-adopted-yes
-//   resolve-adopted-no comment-body comment-internal urge-note close-reason
+//   progress-note progress-public progress-uploader (+ -input, -item… core/uploader.js)
+//   extend-days extend-reason resolve-text resolve-adopted-yes resolve-adopted-no
+//   resolve-uploader (+ -input, -item…) comment-body comment-internal urge-note close-reason
 //   revisit-rating-satisfied revisit-rating-basically_satisfied revisit-rating-unsatisfied
 //   revisit-comment ext-note ext-deny-reason
 
@@ -24,6 +25,7 @@ import { confirmDialog } from '../core/dialogs.js';
 import { field } from '../core/forms.js';
 import { segmented } from '../core/controls.js';
 import { checkFields } from '../desk/validation.js';
+import { uploader } from '../core/uploader.js';
 import { formDialog, formValues, textArea, textInput, checkbox } from '../desk/form-dialog.js';
 import { StaleError, isConflict } from './conflicts.js';
 import { assignDialog } from './assign-dialog.js';
@@ -113,16 +115,33 @@ export function ticketActions({ id, ticket, data, reload, gone }) {
     rules: { reason: { required: true, max: 2000 } },
     body: (v) => ({ reason: v.reason }),
   });
-  const doProgress = () => dialogAction({
-    action: 'progress', title: t('s.d.progress.title'), okText: t('common.submit'), okMsg: t('s.ok.progress'),
-    fields: [
-      field(t('s.d.progress.note'), textArea('note', { max: 2000, testid: 'progress-note' }), null, { required: true }),
-      // Starts from the configured default (tickets.progress_public_by_default), which the detail carries.
-      h('div', { class: 'field' }, checkbox('public', t('s.d.progress.public'), { testid: 'progress-public', checked: ticket().progress_public_default !== false }), h('div', { class: 'field-hint' }, t('s.d.progress.publicHint'))),
-    ],
-    rules: { note: { required: true, max: 2000 } },
-    body: (v) => ({ note: v.note, public: !!v.public }),
-  });
+  /** The photos and documents a progress note or resolution carries; refused while one still uploads. */
+  function filesField(testid) {
+    const up = uploader({ max: 9, testid });
+    return {
+      element: field(t('att.title'), up.element, null, { cls: 'field-stack' }),
+      ids: () => {
+        if (up.busy()) throw new ApiError(422, 'validation_failed', t('up.busy'), { attachment_ids: t('up.busy') });
+        const ids = up.ids();
+        return ids.length ? { attachment_ids: ids } : {};
+      },
+    };
+  }
+
+  const doProgress = () => {
+    const files = filesField('progress-uploader');
+    return dialogAction({
+      action: 'progress', title: t('s.d.progress.title'), okText: t('common.submit'), okMsg: t('s.ok.progress'),
+      fields: [
+        field(t('s.d.progress.note'), textArea('note', { max: 2000, testid: 'progress-note' }), null, { required: true }),
+        // Starts from the configured default (tickets.progress_public_by_default), which the detail carries.
+        h('div', { class: 'field' }, checkbox('public', t('s.d.progress.public'), { testid: 'progress-public', checked: ticket().progress_public_default !== false }), h('div', { class: 'field-hint' }, t('s.d.progress.publicHint'))),
+        files.element,
+      ],
+      rules: { note: { required: true, max: 2000 } },
+      body: (v) => ({ note: v.note, public: !!v.public, ...files.ids() }),
+    });
+  };
   const doExtend = () => dialogAction({
     action: 'extend', path: `/tickets/${encodeURIComponent(id)}/extensions`, title: t('s.d.extend.title'), okText: t('common.submit'), okMsg: t('s.ok.extend'),
     fields: [
@@ -132,16 +151,20 @@ export function ticketActions({ id, ticket, data, reload, gone }) {
     rules: { working_days: { required: true, int: [1, 1000] }, reason: { required: true, max: 2000 } },
     body: (v) => ({ working_days: Number(v.working_days), reason: v.reason }),
   });
-  const doResolve = (tk) => dialogAction({
-    action: 'resolve', title: t('s.d.resolve.title'), okText: t('s.a.resolve'), okMsg: t('s.ok.resolve'),
-    fields: [
-      field(t('s.d.resolve.text'), textArea('resolution', { rows: 6, max: 5000, testid: 'resolve-text' }), t('s.d.resolve.hint'), { required: true }),
-      tk.kind === 'suggestion' ? field(t('s.d.resolve.adopted'), segmented({ name: 'adopted', value: null, label: t('s.d.resolve.adopted'),
-        options: [{ value: 'true', label: t('s.d.resolve.adoptedYes'), testid: 'resolve-adopted-yes' }, { value: 'false', label: t('s.d.resolve.adoptedNo'), testid: 'resolve-adopted-no' }] }), null, { required: true }) : null,
-    ],
-    rules: { resolution: { required: true, max: 5000 }, ...(tk.kind === 'suggestion' ? { adopted: { required: true } } : {}) },
-    body: (v) => (tk.kind === 'suggestion' ? { resolution: v.resolution, adopted: v.adopted === 'true' } : { resolution: v.resolution }),
-  });
+  const doResolve = (tk) => {
+    const files = filesField('resolve-uploader');
+    return dialogAction({
+      action: 'resolve', title: t('s.d.resolve.title'), okText: t('s.a.resolve'), okMsg: t('s.ok.resolve'),
+      fields: [
+        field(t('s.d.resolve.text'), textArea('resolution', { rows: 6, max: 5000, testid: 'resolve-text' }), t('s.d.resolve.hint'), { required: true }),
+        tk.kind === 'suggestion' ? field(t('s.d.resolve.adopted'), segmented({ name: 'adopted', value: null, label: t('s.d.resolve.adopted'),
+          options: [{ value: 'true', label: t('s.d.resolve.adoptedYes'), testid: 'resolve-adopted-yes' }, { value: 'false', label: t('s.d.resolve.adoptedNo'), testid: 'resolve-adopted-no' }] }), null, { required: true }) : null,
+        files.element,
+      ],
+      rules: { resolution: { required: true, max: 5000 }, ...(tk.kind === 'suggestion' ? { adopted: { required: true } } : {}) },
+      body: (v) => ({ ...(tk.kind === 'suggestion' ? { resolution: v.resolution, adopted: v.adopted === 'true' } : { resolution: v.resolution }), ...files.ids() }),
+    });
+  };
   const doComment = () => dialogAction({
     action: 'comment', path: `/tickets/${encodeURIComponent(id)}/comments`, title: t('s.d.comment.title'), okText: t('common.submit'), okMsg: t('s.ok.comment'),
     fields: [

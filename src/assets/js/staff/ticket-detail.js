@@ -138,7 +138,7 @@ export async function detailPage({ id, mode }) {
       h('h2', { class: 'sf-head-title', 'data-testid': 'ticket-title' }, tk.title),
       // The request's own words right under its title: on a phone, before the rows of facts.
       h('div', { class: 'sf-text sf-head-desc', 'data-testid': 'ticket-description', 'aria-label': t('s.sec.description') }, tk.description),
-      attachmentsView((tk.attachments || []).filter((a) => !a.comment_id)),
+      attachmentsView((tk.attachments || []).filter((a) => !a.comment_id && a.event_seq == null)),
       h('dl', { class: 'sf-kvs' },
         kv(t('s.f.category'), category ? category.name : null),
         kv(t('s.f.channel'), t(`channel.${tk.channel}`)),
