@@ -60,6 +60,9 @@ pub struct UpdateUserRequest {
     pub notify_email: Option<bool>,
     /// Notify this user by SMS.
     pub notify_sms: Option<bool>,
+    /// Manages the enterprise's account (enterprise users only): an administrator names a new
+    /// manager when the one there was has left.
+    pub enterprise_manager: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -238,6 +241,7 @@ pub async fn update_user(
         disabled: req.disabled,
         notify_email: req.notify_email,
         notify_sms: req.notify_sms,
+        enterprise_manager: req.enterprise_manager,
     };
     let _turn = match password {
         Some(_) => Some(auth::password_turn().await),

@@ -362,6 +362,8 @@ pub struct UserChanges {
     pub disabled: Option<bool>,
     pub notify_email: Option<bool>,
     pub notify_sms: Option<bool>,
+    /// Manages the enterprise's account (enterprise users only).
+    pub enterprise_manager: Option<bool>,
 }
 
 /// What a user may change about their own account.
@@ -467,6 +469,7 @@ pub fn update_user(
         ("disabled", changes.disabled.is_some()),
         ("notify_email", changes.notify_email.is_some()),
         ("notify_sms", changes.notify_sms.is_some()),
+        ("enterprise_manager", changes.enterprise_manager.is_some()),
     ]);
     detail["role"] = serde_json::json!(changes.role.map(|r| r.as_str()));
     detail["disabled"] = serde_json::json!(changes.disabled);
@@ -502,6 +505,21 @@ pub fn update_user(
     }
     if let Some(v) = changes.notify_sms {
         row.notify_sms = v;
+    }
+    if let Some(v) = changes.enterprise_manager {
+        row.enterprise_manager = v;
+    }
+    // Only an enterprise's user manages its account.
+    if row.enterprise_manager && row.role != Role::Enterprise {
+        if changes.enterprise_manager == Some(true) {
+            let mut errors = FieldErrors::new();
+            errors.add(
+                "enterprise_manager",
+                "only an enterprise user manages an enterprise's account",
+            );
+            return Err(AppError::validation(errors));
+        }
+        row.enterprise_manager = false;
     }
     row.updated_at = time::format(now);
     check_membership(conn, &row)?;

@@ -598,7 +598,53 @@ async fn a_new_version_of_the_legal_texts_is_accepted_at_the_next_sign_in(
     assert_eq!(log["items"][0]["target_id"], "2");
 }
 
+async fn an_administrator_names_the_manager_of_an_enterprise(app: TestApp, _phones: Phones) {
+    let w = app.world().await;
+    let patch = |id: &str, body: Value| {
+        let app = &app;
+        let (path, token) = (format!("/api/v1/users/{id}"), w.admin.token.clone());
+        async move { app.patch(&path, Some(&token), body).await }
+    };
+    // The manager left: disabled, the enterprise's colleague is named in their place.
+    patch(
+        &w.ent_a.id,
+        json!({"disabled": true, "enterprise_manager": false}),
+    )
+    .await
+    .expect(200);
+    app.get("/api/v1/enterprise/members", Some(&w.ent_a2.token))
+        .await
+        .expect_error(403, "forbidden");
+    let named = patch(&w.ent_a2.id, json!({"enterprise_manager": true}))
+        .await
+        .expect(200);
+    assert_eq!(named["enterprise_manager"], true);
+    let members = app
+        .get("/api/v1/enterprise/members", Some(&w.ent_a2.token))
+        .await
+        .expect(200);
+    assert_eq!(members["items"][0]["id"], w.ent_a2.id.as_str());
+    // Staff do not manage an enterprise's account.
+    let r = patch(&w.cadre_a.id, json!({"enterprise_manager": true})).await;
+    r.expect_error(422, "validation_failed");
+    assert!(r.field("enterprise_manager").is_some(), "{}", r.text);
+    let log = app
+        .get(
+            &format!("/api/v1/audit?target_id={}", w.ent_a2.id),
+            Some(&w.admin.token),
+        )
+        .await
+        .expect(200);
+    assert!(
+        log["items"][0]["detail"]["fields"]
+            .to_string()
+            .contains("enterprise_manager"),
+        "{log}"
+    );
+}
+
 crate::with_phones!(
+    an_administrator_names_the_manager_of_an_enterprise,
     code_first_sign_in_registers_a_new_number,
     codes_answer_alike_whether_or_not_a_number_has_an_account,
     a_manager_invites_disables_and_hands_over,

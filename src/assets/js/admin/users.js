@@ -121,6 +121,10 @@ export async function usersPage(params, query) {
       field(t('a.user.email'), textInput('email', { type: 'email', testid: 'user-email', value: u ? u.email || '' : '' })),
       !isNew ? h('div', { class: 'field' }, checkbox('notify_email', t('a.user.notifyEmail'), { checked: u.notify_email, testid: 'user-notify-email' }),
         checkbox('notify_sms', t('a.user.notifySms'), { checked: u.notify_sms, testid: 'user-notify-sms' })) : null,
+      // Who manages an enterprise's account (invites colleagues, decides requests to join):
+      // named here when the one there was has left.
+      !isNew && u.role === 'enterprise' ? h('div', { class: 'field' },
+        checkbox('enterprise_manager', t('a.user.enterpriseManager'), { checked: u.enterprise_manager, testid: 'user-enterprise-manager' })) : null,
     ];
     const r = await formDialog({
       title: isNew ? t('a.user.create') : t('a.user.edit'), okText: t('common.save'), action: isNew ? 'user-create' : 'user-edit', fields, duplicateField: 'username',
@@ -139,6 +143,7 @@ export async function usersPage(params, query) {
           enterprise_id: v.role === 'enterprise' ? v.enterprise_id : null,
         };
         if (!isNew) { after.notify_email = !!v.notify_email; after.notify_sms = !!v.notify_sms; }
+        if (!isNew && u.role === 'enterprise' && v.role === 'enterprise') after.enterprise_manager = !!v.enterprise_manager;
         const body = diff(u, after, ['phone', 'email', 'department_id', 'enterprise_id']);
         if (v.password) body.password = v.password;
         if (isNew) { body.username = v.username.trim(); return api('POST', '/users', body); }
