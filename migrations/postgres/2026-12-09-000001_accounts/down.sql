@@ -1,3 +1,4 @@
+DROP INDEX users_phone_idx;
 DROP TABLE join_requests;
 DROP TABLE consents;
 DROP TABLE legal_texts;

@@ -24,6 +24,9 @@ ALTER TABLE users ADD COLUMN enterprise_manager BOOLEAN NOT NULL DEFAULT FALSE;
 -- and when; NULL: none yet.
 ALTER TABLE users ADD COLUMN consented_version INTEGER;
 ALTER TABLE users ADD COLUMN consented_at TEXT;
+-- A user by phone: every SMS code and code sign-in looks the number up (code-first sign-in,
+-- registration, invitations, a phone change).
+CREATE INDEX users_phone_idx ON users (phone);
 -- The first user of each enterprise manages its account.
 UPDATE users SET enterprise_manager = TRUE
 WHERE role = 'enterprise' AND enterprise_id IS NOT NULL AND NOT EXISTS (
