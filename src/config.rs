@@ -194,6 +194,8 @@ pub struct NotificationSettings {
     pub sms_per_recipient_per_hour: u32,
     pub email_per_recipient_per_hour: u32,
     pub retention_days: u32,
+    /// In-app messages older than this are deleted; 0 keeps them.
+    pub messages_retention_days: u32,
     pub email: EmailSettings,
     pub sms: SmsSettings,
     /// Event name → its settings; an event not listed is on.

@@ -1,6 +1,7 @@
 //! Housekeeping: what time makes useless is removed — idempotency keys past their time,
 //! refresh tokens past their expiry, sent notifications past their retention, SMS codes and
-//! sign-in failures after a day, uploads attached to nothing (and stray files) after a day.
+//! sign-in failures after a day, uploads attached to nothing (and stray files) after a day,
+//! in-app messages past their retention.
 //! Each delete is idempotent, so every instance on a shared database may run it.
 
 use std::sync::Arc;
@@ -10,6 +11,9 @@ use crate::config::Settings;
 use crate::db::{self, Db};
 use crate::domain::time::{Clock, format};
 use crate::error::AppError;
+
+/// In-app messages deleted at most per housekeeping run.
+const MESSAGES_PER_RUN: i64 = 5_000;
 
 /// Forgets idempotency keys past their time, refresh tokens past their expiry, sent
 /// notifications past `notifications.retention_days`, SMS codes after a day, and uploads
@@ -26,6 +30,12 @@ pub fn housekeep(
     let retention = settings.notifications.retention_days;
     let sent_cutoff = format(now - chrono::Duration::days(i64::from(retention)));
     let day_ago = format(now - chrono::Duration::days(1));
+    let messages_retention = settings.notifications.messages_retention_days;
+    let messages_cutoff = now - chrono::Duration::days(i64::from(messages_retention));
+    let (messages_cutoff, messages_floor) = (
+        format(messages_cutoff),
+        crate::domain::ticket::ids::floor(messages_cutoff),
+    );
     let (removed, orphans) = db.write(move |c| {
         let codes = db::sms_codes::delete_created_before(c, &day_ago)?
             + db::auth_failures::delete_before(c, &day_ago)?;
@@ -37,7 +47,17 @@ pub fn housekeep(
         } else {
             0
         };
-        Ok::<_, AppError>((codes + orphans.len() + keys + tokens + sent, orphans))
+        // A bounded batch an hour: a year's backlog at a million tickets goes over days,
+        // without holding the writer for long.
+        let messages = if messages_retention > 0 {
+            db::messages::delete_before(c, &messages_cutoff, &messages_floor, MESSAGES_PER_RUN)?
+        } else {
+            0
+        };
+        Ok::<_, AppError>((
+            codes + orphans.len() + keys + tokens + sent + messages,
+            orphans,
+        ))
     })?;
     // After the commit: a file whose row is gone is never served again. A crash here leaves
     // files without rows, which the sweep below removes a day later.

@@ -111,3 +111,26 @@ pub fn of_ticket(conn: &mut DbConnection, ticket_id: &str) -> QueryResult<Vec<Me
         .order((messages::event_seq.asc(), messages::id.asc()))
         .load(conn)
 }
+
+/// Deletes the messages written before `cutoff`, at most `limit` of them, oldest first;
+/// returns how many went. Their ids are UUIDv7 of when they were written, so the oldest are a
+/// range of the primary key (`floor`: the smallest id of an instant at `cutoff`), read without
+/// a scan of the table; `created_at` is checked as well.
+pub fn delete_before(
+    conn: &mut DbConnection,
+    cutoff: &str,
+    floor: &str,
+    limit: i64,
+) -> QueryResult<usize> {
+    let ids: Vec<String> = messages::table
+        .filter(messages::id.lt(floor))
+        .filter(messages::created_at.lt(cutoff))
+        .order(messages::id.asc())
+        .select(messages::id)
+        .limit(limit)
+        .load(conn)?;
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    diesel::delete(messages::table.filter(messages::id.eq_any(&ids))).execute(conn)
+}

@@ -560,6 +560,51 @@ async fn the_default_progress_note_is_public(app: TestApp) {
     );
 }
 
+/// Messages go after `notifications.messages_retention_days`, read or not; younger ones and,
+/// with 0, all of them stay.
+async fn old_messages_are_deleted_after_their_retention(backend: Backend) {
+    let app = spawn_app_with(backend, |s| s.notifications.messages_retention_days = 30).await;
+    let w = app.world().await;
+    accepted(&app, &w, 3).await;
+    assert_eq!(unread(&app, &w.ent_a).await, 3);
+    let now = chrono::Utc::now();
+    let housekeep = |at| {
+        qiyeshao::background::housekeeping::housekeep(&app.db, &app.settings, at)
+            .expect("housekeeping")
+    };
+    housekeep(now + chrono::Duration::days(29));
+    assert_eq!(
+        unread(&app, &w.ent_a).await,
+        3,
+        "younger than 30 days: kept"
+    );
+    housekeep(now + chrono::Duration::days(31));
+    assert_eq!(unread(&app, &w.ent_a).await, 0);
+    let left = my_messages(&app, &w.dispatcher, "").await;
+    assert_eq!(left["items"].as_array().unwrap().len(), 0, "{left}");
+    // A message written since (the service's clock a month on) stays through the same run.
+    app.clock.advance(chrono::Duration::days(31));
+    let w = World {
+        ent_a: app.reissue(&w.ent_a),
+        dispatcher: app.reissue(&w.dispatcher),
+        ..w
+    };
+    accepted(&app, &w, 1).await;
+    housekeep(now + chrono::Duration::days(31));
+    assert_eq!(unread(&app, &w.ent_a).await, 1);
+
+    let keeping = spawn_app_with(backend, |s| s.notifications.messages_retention_days = 0).await;
+    let w = keeping.world().await;
+    accepted(&keeping, &w, 1).await;
+    qiyeshao::background::housekeeping::housekeep(
+        &keeping.db,
+        &keeping.settings,
+        now + chrono::Duration::days(3650),
+    )
+    .expect("housekeeping");
+    assert_eq!(unread(&keeping, &w.ent_a).await, 1, "0 keeps them");
+}
+
 both_backends!(
     enterprise_hears_of_every_step,
     the_message_centre_is_each_users_own,
@@ -574,4 +619,6 @@ crate::tests!(
     in_app_messages_need_no_channel,
     #[each_backend]
     progress_notes_follow_the_configured_default,
+    #[each_backend]
+    old_messages_are_deleted_after_their_retention,
 );

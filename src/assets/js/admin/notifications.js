@@ -1,4 +1,4 @@
-// admin/notifications.js — 消息通知 (#/a/notifications?status=&channel=&event=): the outbox of SMS
+// admin/notifications.js — 短信与邮件发送记录 (#/a/notifications?status=&channel=&event=): the outbox of SMS
 // and e-mail with counts by status; a message's details; retrying a failed one.
 //
 // Test ids (stable, for tests/e2e):

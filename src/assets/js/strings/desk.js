@@ -10,7 +10,7 @@ export const zh = {
   's.me.department': '所在单位',
   's.me.phone': '手机号',
   's.me.email': '邮箱',
-  's.me.notify': '消息通知',
+  's.me.notify': '通知设置',
   's.me.notifyEmail': '邮件通知',
   's.me.notifySms': '短信通知',
   's.me.saved': '已保存',

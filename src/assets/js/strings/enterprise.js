@@ -125,7 +125,7 @@ export const zh = {
   'me.username': '账号',
   'me.enterprise': '企业名称',
   'me.creditCode': '统一社会信用代码',
-  'me.notify': '消息通知',
+  'me.notify': '通知设置',
   'me.notifySms': '短信通知',
   'me.notifyEmail': '邮件通知',
   'me.saved': '已保存',
