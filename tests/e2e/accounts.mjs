@@ -184,6 +184,22 @@ async function main() {
       await textMatches(tid(joiner, 'reg-join-sent'), /已提交加入/, 'the request sent');
       await shot(joiner, 'accounts-join-sent-desktop.png');
     }));
+    await step('the dispatcher\'s queue says a request to join is waiting, and lists it', async () => {
+      const desk = await ctx.newPage();
+      watchPages(desk);
+      await desk.goto('/#/login');
+      await tid(desk, 'login-tab-password').click();
+      await tid(desk, 'login-username').fill('dispatcher');
+      await tid(desk, 'login-password').fill(DEMO_PASSWORD);
+      await tid(desk, 'login-submit').click();
+      await eventually(async () => hashOf(desk).startsWith('#/d'), `the dispatcher's queue (at ${desk.url()})`);
+      await textMatches(tid(desk, 'join-pending-note'), /有 \d+ 条企业加入申请待审核/, 'the note above the queue');
+      await tid(desk, 'join-pending-note').click();
+      await eventually(async () => hashOf(desk) === '#/join-requests', `the requests page (at ${desk.url()})`);
+      await textMatches(desk.getByTestId('join-row').first(), /上官红/, 'the request listed');
+      await shot(desk, 'accounts-join-requests-desktop.png');
+      await desk.close();
+    });
     await step('the manager approves it, and the person signs in with their password', async () => {
       await open(manager, '#/members');
       await (await visible(tid(manager, 'join-approve'), 'the request waiting')).click();

@@ -225,7 +225,7 @@ export async function joinRequestsPage() {
   const body = h('div', { class: 'members' },
     h('p', { class: 'form-note muted' }, t('join.staffNote')),
     h('section', { class: 'card' }, joinRequestList(requests.items, refresh)));
-  return page({ title: t('join.title'), back: true, body });
+  return page({ title: t('join.title'), back: true, body, wide: true });
 }
 
 export async function legalEditPage() {

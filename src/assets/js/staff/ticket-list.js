@@ -9,7 +9,7 @@
 //   tab-accepted tab-handling tab-overdue tab-resolved tab-all count-submitted count-accepted
 //   count-handling count-overdue count-resolved tab-ext-pending count-ext-pending sort-oldest; ticket-search ticket-search-submit only-mine
 //   ticket-list list-refresh ticket-item (data-id, data-status) ticket-title ticket-due ticket-sign-due ticket-waited ticket-ext-pending
-//   load-more list-end
+//   load-more list-end join-pending-note
 
 import { h } from '../core/dom.js';
 import { icon } from '../core/icons.js';
@@ -179,7 +179,18 @@ export async function listPage({ mode, query }) {
   onLeave(() => { document.removeEventListener('visibilitychange', onVis); clearInterval(poll); });
 
   go();
+  // Requests to join an enterprise waiting for a decision (an enterprise whose manager is
+  // away is decided here): a note above the queue, shown only when there are some.
+  const joinNote = h('a', { class: 'notice notice-warn hidden', href: '#/join-requests', 'data-testid': 'join-pending-note' });
+  if (!isCadre) {
+    api('GET', '/join-requests?status=pending').then((r) => {
+      const n = (r && r.items && r.items.length) || 0;
+      if (!n) return;
+      joinNote.replaceChildren(icon('alert'), h('span', null, t('s.d.joinPending', { n })));
+      joinNote.classList.remove('hidden');
+    }).catch(() => {});
+  }
   const refreshBtn = h('button', { type: 'button', class: 'icon-btn', 'aria-label': t('s.refresh'), title: t('s.refresh'), 'data-testid': 'list-refresh', onclick: () => go() }, icon('refresh'));
   return page({ title: t(isCadre ? 's.c.title' : 's.d.title'), actions: refreshBtn, tabbar: true, wide: true, className: 'sf-page sf-listpage',
-    body: h('div', { class: 'sf-listwrap' }, tabsNode, toolbar, listBox) });
+    body: h('div', { class: 'sf-listwrap' }, isCadre ? null : joinNote, tabsNode, toolbar, listBox) });
 }
