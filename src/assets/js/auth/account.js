@@ -71,7 +71,7 @@ export async function consentPage() {
       if (err.code === 'validation_failed') refresh(); // a newer version came out meanwhile
     }
   } }, t('consent.accept'));
-  const body = h('div', { class: 'legal consent' },
+  const body = h('div', { class: 'legal consent-page' },
     h('p', { class: 'notice notice-warn', role: 'status' }, icon('alert'),
       h('span', null, first ? t('consent.first') : t('consent.changed', { note: doc.note }))),
     h('section', { class: 'card legal-doc' }, h('h2', null, t('legal.terms')), paragraphs(doc.terms, 'legal-terms')),
