@@ -29,6 +29,7 @@ pub mod notify;
 #[cfg(test)]
 mod outside_input;
 pub mod reports;
+pub mod search;
 pub mod service;
 pub mod startup;
 pub mod telemetry;
