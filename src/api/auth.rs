@@ -99,6 +99,15 @@ pub struct SmsCodeResponse {
     pub resend_after: i64,
 }
 
+impl From<enterprise_accounts::CodeSent> for SmsCodeResponse {
+    fn from(sent: enterprise_accounts::CodeSent) -> Self {
+        SmsCodeResponse {
+            expires_in: sent.expires_in,
+            resend_after: sent.resend_after,
+        }
+    }
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SmsLoginRequest {
@@ -171,10 +180,7 @@ pub async fn sms_code(
         })
         .await?;
     state.outbox.wake_now();
-    Ok(HttpResponse::Accepted().json(SmsCodeResponse {
-        expires_in: sent.expires_in,
-        resend_after: sent.resend_after,
-    }))
+    Ok(HttpResponse::Accepted().json(SmsCodeResponse::from(sent)))
 }
 
 /// What signing in by code answers for a number with no account.
@@ -607,10 +613,7 @@ pub async fn phone_code(
         })
         .await?;
     state.outbox.wake_now();
-    Ok(HttpResponse::Accepted().json(SmsCodeResponse {
-        expires_in: sent.expires_in,
-        resend_after: sent.resend_after,
-    }))
+    Ok(HttpResponse::Accepted().json(SmsCodeResponse::from(sent)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

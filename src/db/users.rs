@@ -226,3 +226,9 @@ pub fn managers_of(conn: &mut DbConnection, enterprise_id: &str) -> QueryResult<
         .select(UserRow::as_select())
         .load(conn)
 }
+
+/// Whether a new account may not take this number: an active user has it as their phone, or
+/// any user (a disabled one too) as their username, which registration makes the number.
+pub fn phone_taken(conn: &mut DbConnection, phone: &str) -> QueryResult<bool> {
+    Ok(!active_by_phone(conn, phone)?.is_empty() || find_by_username(conn, phone)?.is_some())
+}

@@ -333,9 +333,7 @@ pub fn register(
             return Ok(Err(e));
         }
         // A code is used up whatever happens next: committed with the refusal.
-        let taken = !users::active_by_phone(c, &input.phone)?.is_empty()
-            || users::find_by_username(c, &input.phone)?.is_some();
-        if taken {
+        if users::phone_taken(c, &input.phone)? {
             return Ok(Err(AppError::new(
                 ErrorCode::PhoneRegistered,
                 "this number already has an account: sign in instead",

@@ -69,9 +69,7 @@ pub fn invite(
     now: DateTime<Utc>,
 ) -> Result<UserRow, AppError> {
     let me = manager(conn, &actor.who)?;
-    if !users::active_by_phone(conn, &invite.phone)?.is_empty()
-        || users::find_by_username(conn, &invite.phone)?.is_some()
-    {
+    if users::phone_taken(conn, &invite.phone)? {
         return Err(AppError::new(
             ErrorCode::PhoneRegistered,
             "this number already has an account",
@@ -144,7 +142,10 @@ pub fn set_disabled(
     if row.disabled == disabled {
         return Ok(row);
     }
-    if !disabled && !users::active_by_phone(conn, row.phone.as_deref().unwrap_or(""))?.is_empty() {
+    if !disabled
+        && let Some(phone) = row.phone.as_deref()
+        && !users::active_by_phone(conn, phone)?.is_empty()
+    {
         return Err(AppError::new(
             ErrorCode::PhoneRegistered,
             "another account now has this user's number",
@@ -299,11 +300,17 @@ pub fn list_requests(
         }
     };
     let rows = join_requests::list(conn, enterprise.as_deref(), status, LIST_LIMIT)?;
+    // Each enterprise's name once, however many of its requests are listed.
+    let mut names: std::collections::HashMap<String, String> = std::collections::HashMap::new();
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
-        let name = enterprises::find(conn, &row.enterprise_id)?
-            .map(|e| e.name)
-            .unwrap_or_default();
+        if !names.contains_key(&row.enterprise_id) {
+            let name = enterprises::find(conn, &row.enterprise_id)?
+                .map(|e| e.name)
+                .unwrap_or_default();
+            names.insert(row.enterprise_id.clone(), name);
+        }
+        let name = names[&row.enterprise_id].clone();
         out.push((row, name));
     }
     Ok(out)
@@ -353,9 +360,7 @@ pub fn decide(
         .ok_or_else(|| AppError::not_found("enterprise"))?;
     let at = time::format(now);
     if decision.approve {
-        if !users::active_by_phone(conn, &row.phone)?.is_empty()
-            || users::find_by_username(conn, &row.phone)?.is_some()
-        {
+        if users::phone_taken(conn, &row.phone)? {
             return Err(AppError::new(
                 ErrorCode::PhoneRegistered,
                 "this number has an account by now; reject the request",
