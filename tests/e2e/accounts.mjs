@@ -20,6 +20,8 @@ import {
   apiOk, apiLogin, check, checkEqual, eventually, visible, textMatches,
   scenario, step, watchPages, summary, launch, newMonitoredContext, shot,
   startWatchdog, readSmsCode, newCreditCode, newPhone,
+  endRun,
+  signIn,
 } from './lib.mjs';
 
 const tid = (page, id) => page.getByTestId(id);
@@ -187,12 +189,7 @@ async function main() {
     await step('the dispatcher\'s queue says a request to join is waiting, and lists it', async () => {
       const desk = await ctx.newPage();
       watchPages(desk);
-      await desk.goto('/#/login');
-      await tid(desk, 'login-tab-password').click();
-      await tid(desk, 'login-username').fill('dispatcher');
-      await tid(desk, 'login-password').fill(DEMO_PASSWORD);
-      await tid(desk, 'login-submit').click();
-      await eventually(async () => hashOf(desk).startsWith('#/d'), `the dispatcher's queue (at ${desk.url()})`);
+      await signIn(desk, 'dispatcher', /^#\/d/);
       await textMatches(tid(desk, 'join-pending-note'), /有 \d+ 条企业加入申请待审核/, 'the note above the queue');
       await tid(desk, 'join-pending-note').click();
       await eventually(async () => hashOf(desk) === '#/join-requests', `the requests page (at ${desk.url()})`);
@@ -223,14 +220,7 @@ async function main() {
     });
   });
 
-  await scenario('no console error, CSP violation or dialog on the pages', async () => {
-    const problems = contexts.flatMap((c) => c.problems);
-    check(!problems.length, `problems on the pages:\n${problems.map((p) => `          [${p.context}] ${p.kind}: ${p.text}`).join('\n')}`);
-  });
-
-  for (const c of contexts) await c.context.close().catch(() => {});
-  await browser.close();
-  process.exit(summary());
+  await endRun(browser, contexts);
 }
 
 main().catch((e) => {

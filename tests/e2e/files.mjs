@@ -22,29 +22,13 @@ import {
   check, checkEqual, eventually, visible,
   scenario, step, watchPages, summary, launch, newMonitoredContext, shot, png,
   apiOk, apiLogin, startWatchdog,
+  endRun,
+  signIn, signedIn,
 } from './lib.mjs';
 
 const tid = (page, id) => page.getByTestId(id);
 const WIDE = { viewport: { width: 1366, height: 900 } };
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n');
-
-async function signIn(page, username, homeHash) {
-  await page.goto('/#/login');
-  await visible(tid(page, 'login-tab-password'), 'the login page');
-  await tid(page, 'login-tab-password').click();
-  await tid(page, 'login-username').fill(username);
-  await tid(page, 'login-password').fill(DEMO_PASSWORD);
-  await tid(page, 'login-submit').click();
-  await eventually(async () => homeHash.test(new URL(page.url()).hash), `${username} at their home page (at ${page.url()})`);
-}
-
-async function signedIn(browser, contexts, username, homeHash, options = PHONE) {
-  const ctx = await newMonitoredContext(browser, `${username}@${options === PHONE ? 'phone' : 'desk'}`, options);
-  contexts.push(ctx);
-  const page = await ctx.newPage();
-  await signIn(page, username, homeHash);
-  return page;
-}
 
 /** overApi: a request of the demo enterprise, assigned to 李娜 (cadre.power) and signed for. */
 async function handledTicket(title) {
@@ -225,14 +209,7 @@ async function main() {
     });
   });
 
-  await scenario('no console error, CSP violation or dialog on the pages', async () => {
-    const problems = contexts.flatMap((c) => c.problems);
-    check(!problems.length, `problems on the pages:\n${problems.map((p) => `          [${p.context}] ${p.kind}: ${p.text}`).join('\n')}`);
-  });
-
-  for (const c of contexts) await c.context.close().catch(() => {});
-  await browser.close();
-  process.exit(summary());
+  await endRun(browser, contexts);
 }
 
 main().catch((e) => {

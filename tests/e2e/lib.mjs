@@ -516,3 +516,39 @@ export function startWatchdog(onTimeout) {
   timer.unref();
   return timer;
 }
+
+/**
+ * The last scenario of a script — no console error, CSP violation or dialog on any of its
+ * pages — then the contexts and the browser closed, and the process ended with the summary's
+ * exit code.
+ */
+export async function endRun(browser, contexts) {
+  await scenario('no console error, CSP violation or dialog on the pages', async () => {
+    const problems = contexts.flatMap((c) => c.problems);
+    check(!problems.length, `problems on the pages:\n${problems.map((p) => `          [${p.context}] ${p.kind}: ${p.text}`).join('\n')}`);
+  });
+  for (const c of contexts) await c.context.close().catch(() => {});
+  await browser.close();
+  process.exit(summary());
+}
+
+/** Signs in on the login page with a username and the demo password; waits for the home page. */
+export async function signIn(page, username, homeHash) {
+  const tid = (id) => page.getByTestId(id);
+  await page.goto('/#/login');
+  await visible(tid('login-tab-password'), 'the login page');
+  await tid('login-tab-password').click();
+  await tid('login-username').fill(username);
+  await tid('login-password').fill(DEMO_PASSWORD);
+  await tid('login-submit').click();
+  await eventually(async () => homeHash.test(new URL(page.url()).hash), `${username} at their home page (at ${page.url()})`);
+}
+
+/** A page of a fresh monitored context (kept in `contexts`), signed in as `username`. */
+export async function signedIn(browser, contexts, username, homeHash, options = PHONE) {
+  const ctx = await newMonitoredContext(browser, `${username}@${options === PHONE ? 'phone' : 'desk'}`, options);
+  contexts.push(ctx);
+  const page = await ctx.newPage();
+  await signIn(page, username, homeHash);
+  return page;
+}

@@ -18,6 +18,7 @@ import {
   api, check, checkEqual, eventually, visible, textMatches,
   scenario, step, watchPages, summary, launch, newMonitoredContext, shot,
   apiOk, apiLogin, startWatchdog, readSmsCode,
+  endRun,
 } from './lib.mjs';
 
 const tid = (page, id) => page.getByTestId(id);
@@ -165,14 +166,7 @@ async function main() {
     }));
   });
 
-  await scenario('no console error, CSP violation or dialog on the pages', async () => {
-    const problems = contexts.flatMap((c) => c.problems);
-    check(!problems.length, `problems on the pages:\n${problems.map((p) => `          [${p.context}] ${p.kind}: ${p.text}`).join('\n')}`);
-  });
-
-  for (const c of contexts) await c.context.close().catch(() => {});
-  await browser.close();
-  process.exit(summary());
+  await endRun(browser, contexts);
 }
 
 main().catch((e) => {

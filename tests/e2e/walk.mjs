@@ -28,29 +28,11 @@ import {
   check, checkEqual, eventually, visible,
   scenario, step, watchPages, summary, launch, newMonitoredContext, shot,
   apiOk, apiLogin, startWatchdog,
+  endRun,
+  signIn, signedIn,
 } from './lib.mjs';
 
 const tid = (page, id) => page.getByTestId(id);
-
-/** Signs in on the login page with a username and password and waits for the home page. */
-async function signIn(page, username, homeHash) {
-  await page.goto('/#/login');
-  await visible(tid(page, 'login-tab-password'), 'the login page');
-  await tid(page, 'login-tab-password').click();
-  await tid(page, 'login-username').fill(username);
-  await tid(page, 'login-password').fill(DEMO_PASSWORD);
-  await tid(page, 'login-submit').click();
-  await eventually(async () => homeHash.test(new URL(page.url()).hash), `${username} at their home page (at ${page.url()})`);
-}
-
-/** A page of a fresh monitored context, signed in as `username`. */
-async function signedIn(browser, contexts, username, homeHash, options = PHONE) {
-  const ctx = await newMonitoredContext(browser, `${username}@${options === PHONE ? 'phone' : 'desk'}`, options);
-  contexts.push(ctx);
-  const page = await ctx.newPage();
-  await signIn(page, username, homeHash);
-  return page;
-}
 
 /** The ticket of `list` (GET /tickets as that reader) whose title is `title`. */
 async function ticketTitled(token, title) {
@@ -458,14 +440,7 @@ async function main() {
     });
   });
 
-  await scenario('no console error, CSP violation or dialog on the pages', async () => {
-    const problems = contexts.flatMap((c) => c.problems);
-    check(!problems.length, `problems on the pages:\n${problems.map((p) => `          [${p.context}] ${p.kind}: ${p.text}`).join('\n')}`);
-  });
-
-  for (const c of contexts) await c.context.close().catch(() => {});
-  await browser.close();
-  process.exit(summary());
+  await endRun(browser, contexts);
 }
 
 main().catch((e) => {
