@@ -41,7 +41,9 @@ function creditCodeOk(raw) {
 /** A local validation error in the API's shape, so that showFieldErrors can show it. */
 
 export async function registerPage() {
-  const legal = await api('GET', '/legal', null, { auth: false }).catch(() => null);
+  // Without the texts in force there is nothing to consent to: a failure shows the error page
+  // (with a retry) rather than a form that would send no version.
+  const legal = await api('GET', '/legal', null, { auth: false });
   let proven = takeProof(); // {phone, proof} from the sign-in page, or from a first try here
   const box = formError('reg-error');
   const credit = keep(input({ name: 'credit_code', placeholder: t('reg.creditCodePh'), maxlength: '18', autocapitalize: 'characters', spellcheck: 'false', 'data-testid': 'reg-credit-code' }), 'credit');
@@ -99,7 +101,7 @@ export async function registerPage() {
     phone: proven.phone,
     phone_proof: proven.proof,
     password: pw.value,
-    consent_version: legal ? legal.version : 0,
+    consent_version: legal.version,
   });
   const signedIn = (resp, note) => { forgetTyped(); session.signIn(resp); toast(note, 'success'); afterSignIn(); };
   const joinSent = (r) => {
