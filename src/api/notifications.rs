@@ -263,7 +263,12 @@ pub async fn metrics(state: State, req: HttpRequest) -> Result<HttpResponse, App
     // An outage is reported, not answered 503: monitoring should see it rather than lose the
     // target.
     let counts = match state
-        .read(|c| Ok(crate::db::notifications::counts(c)?))
+        .read(|c| {
+            Ok((
+                crate::db::notifications::counts(c)?,
+                crate::db::notice_queue::len(c)?,
+            ))
+        })
         .await
     {
         Ok(counts) => Some(counts),
@@ -272,7 +277,12 @@ pub async fn metrics(state: State, req: HttpRequest) -> Result<HttpResponse, App
     };
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(state.outbox.metrics().render(counts.as_deref())))
+        .body(
+            state
+                .outbox
+                .metrics()
+                .render(counts.as_ref().map(|(c, n)| (c.as_slice(), *n))),
+        ))
 }
 
 /// Compares without stopping at the first difference, so timing does not tell how much of a

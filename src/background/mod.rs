@@ -1,5 +1,6 @@
 //! The work a process does beside answering requests: delivering the outbox's messages
-//! (`notify::worker`), the deadline sweeps ([`scheduler`]), the hourly [`housekeeping`] and
+//! (`notify::worker`) and writing them from the queued notices (`notify::expander`), the
+//! deadline sweeps ([`scheduler`]), the hourly [`housekeeping`] and
 //! the statistics' [`stats_folder`].
 //! [`Background::start`] builds all of it the same way for `qiyeshao serve` and
 //! `qiyeshao worker`; [`Background::stop`] lets the work in hand finish.
@@ -9,6 +10,7 @@ pub mod scheduler;
 pub mod stats_folder;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use tokio::task::JoinHandle;
@@ -16,6 +18,7 @@ use tokio::task::JoinHandle;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::domain::time::Clock;
+use crate::notify::expander::{self, ExpanderHandle};
 use crate::notify::metrics::Metrics;
 use crate::notify::outbox::Outbox;
 use crate::notify::worker::{Channels, Worker, WorkerHandle};
@@ -43,6 +46,7 @@ pub struct Background {
     sweeps: Option<SchedulerHandle>,
     housekeeping: Option<JoinHandle<()>>,
     folder: JoinHandle<()>,
+    expander: ExpanderHandle,
 }
 
 impl Background {
@@ -89,6 +93,11 @@ impl Background {
             .housekeeping
             .then(|| housekeeping::spawn(db.clone(), clock, settings.clone()));
         let folder = stats_folder::spawn(db.clone());
+        let expander = expander::spawn(
+            db.clone(),
+            outbox.clone(),
+            Duration::from_millis(settings.notifications.poll_interval_ms),
+        );
         Ok(Background {
             outbox,
             calendar,
@@ -98,6 +107,7 @@ impl Background {
             sweeps,
             housekeeping,
             folder,
+            expander,
         })
     }
 
@@ -137,6 +147,8 @@ impl Background {
         if let Some(sweeps) = self.sweeps {
             sweeps.stop().await;
         }
+        // What the last actions and sweeps queued becomes messages, for the worker to send.
+        self.expander.stop().await;
         if let Some(worker) = self.worker {
             worker.stop().await;
         }

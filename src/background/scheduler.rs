@@ -122,7 +122,7 @@ impl Scheduler {
         let report = tokio::task::spawn_blocking(move || this.sweep_blocking())
             .await
             .map_err(AppError::internal)??;
-        outbox.wake();
+        outbox.settle().await;
         Ok(report)
     }
 

@@ -44,6 +44,7 @@ pub mod legal;
 pub mod locks;
 pub mod messages;
 pub mod migrations;
+pub mod notice_queue;
 pub mod notifications;
 pub mod pool;
 pub mod refresh_tokens;

@@ -402,3 +402,15 @@ diesel::table! {
         rebuilt_at -> Text,
     }
 }
+
+diesel::table! {
+    notice_queue (id) {
+        id -> BigInt,
+        ticket_id -> Text,
+        event_seq -> Integer,
+        department_id -> Nullable<Text>,
+        assignee_id -> Nullable<Text>,
+        escalation_level -> Integer,
+        queued_at -> Text,
+    }
+}

@@ -71,3 +71,13 @@ pub fn list_for_ticket(
             .load(c))
     }
 }
+
+/// A ticket's timeline entry `seq`.
+pub fn find(conn: &mut DbConnection, ticket_id: &str, seq: i32) -> QueryResult<Option<EventRow>> {
+    on_each!(conn, c => ticket_events::table
+        .filter(ticket_events::ticket_id.eq(ticket_id))
+        .filter(ticket_events::seq.eq(seq))
+        .select(EventRow::as_select())
+        .first(c)
+        .optional())
+}

@@ -54,6 +54,9 @@ pub enum Outcome {
     RateLimited,
 }
 
+/// Messages of the outbox by (channel, status): how many.
+pub type OutboxCount = (String, String, i64);
+
 impl Metrics {
     pub fn count(&self, channel: NotifyChannel, outcome: Outcome) {
         match outcome {
@@ -95,7 +98,9 @@ impl Metrics {
     /// text exposition format. `outbox` is `None` when the database did not answer: then
     /// `qiyeshao_database_up` is 0 and the rest is still reported, so that monitoring sees the
     /// outage instead of losing the target.
-    pub fn render(&self, outbox: Option<&[(String, String, i64)]>) -> String {
+    /// `outbox`: the outbox's messages by channel and status, and the notices not yet
+    /// expanded; `None` when the database did not answer.
+    pub fn render(&self, outbox: Option<(&[OutboxCount], i64)>) -> String {
         let mut out = String::new();
         let counters: [(&str, &str, Outcome); 5] = [
             (
@@ -161,9 +166,16 @@ impl Metrics {
             let _ = writeln!(out, "# TYPE {name} {kind}");
             let _ = writeln!(out, "{name} {value}");
         }
-        let Some(outbox) = outbox else {
+        let Some((outbox, notices)) = outbox else {
             return out;
         };
+        let name = "qiyeshao_notices_queued";
+        let _ = writeln!(
+            out,
+            "# HELP {name} Ticket events whose messages are not written yet (all instances)."
+        );
+        let _ = writeln!(out, "# TYPE {name} gauge");
+        let _ = writeln!(out, "{name} {notices}");
         let name = "qiyeshao_notifications";
         let _ = writeln!(
             out,
@@ -190,12 +202,13 @@ mod tests {
         m.count(NotifyChannel::Sms, Outcome::Sent);
         m.count(NotifyChannel::Sms, Outcome::Sent);
         m.count(NotifyChannel::Email, Outcome::Failed);
-        let text = m.render(Some(&[("sms".into(), "pending".into(), 3)]));
+        let text = m.render(Some((&[("sms".into(), "pending".into(), 3)], 4)));
         assert!(text.contains("# TYPE qiyeshao_notifications_sent_total counter\n"));
         assert!(text.contains("qiyeshao_notifications_sent_total{channel=\"sms\"} 2\n"));
         assert!(text.contains("qiyeshao_notifications_sent_total{channel=\"email\"} 0\n"));
         assert!(text.contains("qiyeshao_notifications_failed_total{channel=\"email\"} 1\n"));
         assert!(text.contains("qiyeshao_notifications{channel=\"sms\",status=\"pending\"} 3\n"));
+        assert!(text.contains("# TYPE qiyeshao_notices_queued gauge\nqiyeshao_notices_queued 4\n"));
     }
 
     #[test]
@@ -212,7 +225,7 @@ mod tests {
         );
         assert!(!text.contains("qiyeshao_notifications{"), "{text}");
         m.worker_round(true);
-        let text = m.render(Some(&[]));
+        let text = m.render(Some((&[], 0)));
         assert!(text.contains("qiyeshao_database_up 1\n"), "{text}");
         assert!(text.contains("qiyeshao_worker_paused 0\n"), "{text}");
         assert!(

@@ -12,6 +12,7 @@
 //! - [`templates`] renders the texts from `config/templates/`; [`metrics`] counts outcomes.
 
 pub mod email;
+pub mod expander;
 pub mod metrics;
 pub mod outbox;
 pub mod sms;

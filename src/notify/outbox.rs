@@ -1,23 +1,25 @@
-//! Queueing: who hears of a ticket event, the messages rendered for them, and the outbox rows
-//! and in-app messages (站内消息) written in the caller's transaction (so a rolled-back action
-//! queues nothing). Nothing here sends anything or waits for a server; the worker does that
-//! after the commit.
+//! Queueing: a ticket event's notice, queued in the caller's transaction (so a rolled-back
+//! action queues nothing); who hears of it and the messages rendered for them, written as
+//! outbox rows and in-app messages (站内消息) by the expander after the commit
+//! ([`crate::notify::expander`]); and the sign-in codes and account SMS, written at once.
+//! Nothing here sends anything or waits for a server; the worker does that.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use diesel::QueryResult;
-use tokio::sync::Notify;
+use tokio::sync::{Notify, watch};
 
 use crate::config::{NotificationSettings, SmsTemplateSettings};
 use crate::db::enterprises::EnterpriseRow;
 use crate::db::messages::{self, MessageRow};
+use crate::db::notice_queue::{self, NewNotice, QueuedNotice};
 use crate::db::notifications::{self, NotificationRow};
-use crate::db::ticket_events::EventRow;
+use crate::db::ticket_events::{self, EventRow};
 use crate::db::users::UserRow;
-use crate::db::{DbConnection, categories, departments, enterprises, new_id, users};
+use crate::db::{DbConnection, categories, departments, enterprises, new_id, tickets, users};
 use crate::domain::notification::{
     AccountEvent, Audience, MessageTopic, NotifyChannel, NotifyEvent, NotifyStatus, mask_recipient,
     shorten,
@@ -64,6 +66,34 @@ fn pending(
     }
 }
 
+/// How long an action waits for its notices to be expanded before it answers anyway.
+pub const SETTLE_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Where the expander of a process ([`crate::notify::expander`]) and the actions waiting for
+/// it ([`Outbox::settle`]) meet: a waiter asks for a round that starts after its commit and
+/// waits until one has ended.
+#[derive(Debug)]
+pub(crate) struct Expansion {
+    /// An expander runs in this process.
+    pub(crate) attached: AtomicBool,
+    /// Rounds asked for, counted.
+    pub(crate) requested: AtomicU64,
+    /// The count of asked-for rounds the last ended round covered.
+    pub(crate) done: watch::Sender<u64>,
+    pub(crate) wake: Notify,
+}
+
+impl Default for Expansion {
+    fn default() -> Expansion {
+        Expansion {
+            attached: AtomicBool::new(false),
+            requested: AtomicU64::new(0),
+            done: watch::Sender::new(0),
+            wake: Notify::new(),
+        }
+    }
+}
+
 /// What stands in for a sign-in code once its message has been sent (or given up): the outbox
 /// keeps the message, but nobody reading it (administrators included) can sign in with it.
 pub const WITHHELD_CODE: &str = "******";
@@ -106,6 +136,8 @@ struct Inner {
     /// Something was queued since the last wake (perhaps by a transaction that then rolled
     /// back: then the worker looks once for nothing).
     queued_since_wake: AtomicBool,
+    /// How the expander of this process and those waiting for it meet.
+    expansion: Expansion,
     storm_log: StormLog,
 }
 
@@ -150,11 +182,17 @@ impl std::fmt::Debug for Outbox {
     }
 }
 
-/// What the caller of [`Outbox::queue_event_known`] has already read.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Known<'a> {
-    pub enterprise: Option<&'a EnterpriseRow>,
-    pub category_name: Option<&'a str>,
+/// The messages of one queued notice, rendered ([`Outbox::render`]) and waiting to be
+/// written ([`Outbox::store`]).
+#[derive(Debug)]
+pub struct RenderedNotice {
+    notice_id: i64,
+    /// The ticket's number, for the log.
+    number: String,
+    /// When the entry was made: the messages' time, and where their hour of limits ends.
+    at: DateTime<Utc>,
+    messages: Vec<NotificationRow>,
+    inbox: Vec<MessageRow>,
 }
 
 /// Someone a message may go to: a user, or the contact written on a ticket.
@@ -250,6 +288,7 @@ impl Outbox {
                 metrics,
                 wake: Notify::new(),
                 queued_since_wake: AtomicBool::new(false),
+                expansion: Expansion::default(),
                 storm_log: StormLog::default(),
             }),
         })
@@ -261,7 +300,7 @@ impl Outbox {
 
     /// Tells this process's worker to look for due messages now, rather than at its next
     /// poll, if anything was queued since the last call: callers call it after each commit
-    /// that may have queued messages.
+    /// that may have queued messages (the expander, after each batch).
     pub fn wake(&self) {
         if self.inner.queued_since_wake.swap(false, Ordering::AcqRel) {
             self.inner.wake.notify_one();
@@ -279,41 +318,43 @@ impl Outbox {
         self.inner.wake.notified().await;
     }
 
+    /// Waits until the notices committed before this call are expanded into messages (or
+    /// [`SETTLE_WAIT`] has passed: they stay queued, and the expander takes them later), so
+    /// that an action answers once the people it concerns have their in-app messages. Returns
+    /// at once where no expander runs in this process (a command, not a server).
+    pub async fn settle(&self) {
+        let expansion = &self.inner.expansion;
+        if !expansion.attached.load(Ordering::Acquire) {
+            return;
+        }
+        let wanted = expansion.requested.fetch_add(1, Ordering::AcqRel) + 1;
+        let mut done = expansion.done.subscribe();
+        expansion.wake.notify_one();
+        let _ = tokio::time::timeout(SETTLE_WAIT, done.wait_for(|d| *d >= wanted)).await;
+    }
+
+    /// What the expander of this process uses to meet those waiting for it.
+    pub(crate) fn expansion(&self) -> &Expansion {
+        &self.inner.expansion
+    }
+
     /// The link to a ticket, and to its rating page.
     pub fn ticket_url(&self, ticket_id: &str) -> String {
         format!("{}/tickets/{ticket_id}", self.inner.link_base)
     }
 
-    /// Queues the messages a timeline event raises, if any, to everyone it concerns: `ticket`
-    /// as it is after the event. Runs in the caller's transaction; returns how many messages
-    /// will be sent. A message that cannot be rendered, or would go over a recipient's hourly
-    /// limit, is written as failed with the reason (so it is seen, and can be retried) and
-    /// never fails the action.
+    /// Queues the notice of a timeline entry, `ticket` as it is after the entry: one row of
+    /// `notice_queue`, in the caller's transaction (so a rolled-back action queues nothing).
+    /// The expander ([`crate::notify::expander`]) turns it into messages after the commit —
+    /// the recipients found, the e-mails, SMS and in-app messages rendered and checked
+    /// against the hourly limits — so that the writing transaction does none of that work.
+    /// Nothing is queued when every event the entry raises is turned off.
     pub fn queue_event(
         &self,
         conn: &mut DbConnection,
         ticket: &Ticket,
         event: &EventRow,
-        now: DateTime<Utc>,
-    ) -> QueryResult<usize> {
-        self.queue_event_known(conn, ticket, event, now, Known::default())
-    }
-
-    /// [`queue_event`](Self::queue_event) for a caller that has already read the ticket's
-    /// enterprise and category (filing has), saving those reads.
-    ///
-    /// The entry may raise several events (an assignment tells the handlers and the
-    /// enterprise), each to its own audience ([`NotifyEvent::of_action`]); a (channel, address)
-    /// and a user hear of one entry once, by its first event that reaches them. Every active
-    /// user among the recipients also gets an in-app message, whatever the transports.
-    pub fn queue_event_known(
-        &self,
-        conn: &mut DbConnection,
-        ticket: &Ticket,
-        event: &EventRow,
-        now: DateTime<Utc>,
-        known: Known<'_>,
-    ) -> QueryResult<usize> {
+    ) -> QueryResult<()> {
         let kinds = NotifyEvent::of_action(
             event.action,
             event.to_status,
@@ -321,22 +362,67 @@ impl Outbox {
             event.public,
         );
         if kinds.iter().all(|k| self.inner.disabled.contains(k)) {
-            return Ok(0);
+            return Ok(());
         }
-        let read;
-        let enterprise = match known.enterprise {
-            Some(e) => Some(e),
-            None => {
-                read = enterprises::find(conn, &ticket.enterprise_id)?;
-                read.as_ref()
-            }
+        notice_queue::insert(
+            conn,
+            &NewNotice {
+                ticket_id: &ticket.id,
+                event_seq: event.seq,
+                department_id: ticket.department_id.as_deref(),
+                assignee_id: ticket.assignee_id.as_deref(),
+                escalation_level: ticket.escalation_level,
+                queued_at: &event.created_at,
+            },
+        )?;
+        Ok(())
+    }
+
+    /// The messages of a queued notice, rendered, read on `conn` (no writes): each event the
+    /// entry raises goes to its own audience ([`NotifyEvent::of_action`]); a (channel,
+    /// address) and a user hear of one entry once, by its first event that reaches them;
+    /// every active user among the recipients also gets an in-app message, whatever the
+    /// transports. A message that cannot be rendered is kept as failed with the reason (so it
+    /// is seen, and can be retried). The hourly limits are [`store`](Self::store)'s.
+    pub fn render(
+        &self,
+        conn: &mut DbConnection,
+        notice: &QueuedNotice,
+    ) -> QueryResult<RenderedNotice> {
+        let at = time::parse(&notice.queued_at).unwrap_or_else(Utc::now);
+        let mut rendered = RenderedNotice {
+            notice_id: notice.id,
+            number: String::new(),
+            at,
+            messages: Vec::new(),
+            inbox: Vec::new(),
         };
-        // Who hears of each event first, so that the hourly limits are read once for the
-        // entry (one round trip, however many events it raises).
+        let (Some(mut ticket), Some(event)) = (
+            tickets::find(conn, &notice.ticket_id)?,
+            ticket_events::find(conn, &notice.ticket_id, notice.event_seq)?,
+        ) else {
+            // Not there: nothing to say (the row goes with the batch).
+            return Ok(rendered);
+        };
+        // Who handled the ticket right after the entry, though it may have moved on since.
+        ticket.department_id.clone_from(&notice.department_id);
+        ticket.assignee_id.clone_from(&notice.assignee_id);
+        ticket.escalation_level = notice.escalation_level;
+        rendered.number.clone_from(&ticket.number);
+        let kinds = NotifyEvent::of_action(
+            event.action,
+            event.to_status,
+            ticket.escalation_level,
+            event.public,
+        );
+        let enterprise = enterprises::find(conn, &ticket.enterprise_id)?;
         let mut heard: Vec<(NotifyEvent, Vec<Recipient>)> = Vec::with_capacity(kinds.len());
         for &kind in kinds {
             if !self.inner.disabled.contains(&kind) {
-                heard.push((kind, recipients(conn, kind.audience(), ticket, enterprise)?));
+                heard.push((
+                    kind,
+                    recipients(conn, kind.audience(), &ticket, enterprise.as_ref())?,
+                ));
             }
         }
         // Each (channel, address) and each reader once, though a person may be reached as
@@ -367,52 +453,21 @@ impl Outbox {
         }
         if messages.is_empty() && readers.is_empty() {
             tracing::debug!(ticket = %ticket.number, "nobody to notify");
-            return Ok(0);
+            return Ok(rendered);
         }
-        let values = self.values(conn, ticket, event, enterprise, known.category_name)?;
-        let recent = if messages.is_empty() {
-            HashMap::new()
-        } else {
-            let hour_ago = time::format(now - chrono::Duration::hours(1));
-            let addresses: Vec<(NotifyChannel, &str)> = messages
-                .iter()
-                .map(|(_, _, channel, address)| (*channel, *address))
-                .collect();
-            notifications::recent_counts(conn, &addresses, &hour_ago)?
-        };
-        let mut rows = Vec::with_capacity(messages.len());
-        let mut queued = 0;
+        let values = self.values(conn, &ticket, &event, enterprise.as_ref())?;
         for (kind, r, channel, address) in messages {
             let mut values = values.clone();
             values.insert("recipient", r.name.clone());
-            let sent_lately = recent
-                .get(&(channel, address.to_string()))
-                .copied()
-                .unwrap_or(0);
-            let row = self.message(
-                kind,
-                channel,
-                r,
-                address,
-                &values,
-                ticket,
-                event,
-                now,
-                sent_lately,
-            );
-            if row.status == NotifyStatus::Pending {
-                queued += 1;
-                self.inner.metrics.count(channel, Outcome::Queued);
-                self.inner.queued_since_wake.store(true, Ordering::Release);
-            }
-            rows.push(row);
+            rendered
+                .messages
+                .push(self.message(kind, channel, r, address, &values, &ticket, &event, at));
         }
-        let mut inbox = Vec::with_capacity(readers.len());
         for (kind, r, user_id) in readers {
             let mut values = values.clone();
             values.insert("recipient", r.name.clone());
             match self.inner.templates.render_in_app(kind, &values) {
-                Ok((title, body)) => inbox.push(MessageRow {
+                Ok((title, body)) => rendered.inbox.push(MessageRow {
                     id: new_id(),
                     user_id: user_id.to_string(),
                     ticket_id: ticket.id.clone(),
@@ -420,7 +475,7 @@ impl Outbox {
                     event_seq: event.seq,
                     title,
                     body,
-                    created_at: time::format(now),
+                    created_at: time::format(at),
                     read_at: None,
                 }),
                 // The templates rendered at start-up; a failure now is worth a loud log.
@@ -429,8 +484,68 @@ impl Outbox {
                 }
             }
         }
+        Ok(rendered)
+    }
+
+    /// Writes rendered notices, in the caller's transaction: each notice's row is deleted
+    /// and its messages written — unless the row was gone (someone expanded it already) —
+    /// and a message that would go over its recipient's hourly limit is written as failed
+    /// with the reason instead of queued. Returns how many messages will be sent.
+    pub fn store(
+        &self,
+        conn: &mut DbConnection,
+        rendered: Vec<RenderedNotice>,
+    ) -> QueryResult<usize> {
+        let mut kept = Vec::with_capacity(rendered.len());
+        for notice in rendered {
+            if notice_queue::delete(conn, notice.notice_id)? {
+                kept.push(notice);
+            }
+        }
+        let addresses: Vec<(NotifyChannel, &str)> = kept
+            .iter()
+            .flat_map(|n| &n.messages)
+            .filter(|m| m.status == NotifyStatus::Pending)
+            .map(|m| (m.channel, m.recipient.as_str()))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        // What each address was sent in the hour before the batch's first notice; the
+        // batch's own messages are counted as they are queued.
+        let mut sent_lately = match kept.iter().map(|n| n.at).min() {
+            Some(first) if !addresses.is_empty() => notifications::recent_counts(
+                conn,
+                &addresses,
+                &time::format(first - chrono::Duration::hours(1)),
+            )?,
+            _ => HashMap::new(),
+        };
+        let mut queued = 0;
+        let mut rows = Vec::new();
+        let mut inbox = Vec::new();
+        for notice in kept {
+            for mut row in notice.messages {
+                if row.status == NotifyStatus::Pending {
+                    let count = sent_lately
+                        .entry((row.channel, row.recipient.clone()))
+                        .or_default();
+                    if self.over_limit(&mut row, *count, &notice.number, notice.at) {
+                        self.inner.metrics.count(row.channel, Outcome::RateLimited);
+                    } else {
+                        *count += 1;
+                        queued += 1;
+                        self.inner.metrics.count(row.channel, Outcome::Queued);
+                    }
+                }
+                rows.push(row);
+            }
+            inbox.extend(notice.inbox);
+        }
         notifications::insert_all(conn, &rows)?;
         messages::insert_all(conn, &inbox)?;
+        if queued > 0 {
+            self.inner.queued_since_wake.store(true, Ordering::Release);
+        }
         Ok(queued)
     }
 
@@ -500,8 +615,7 @@ impl Outbox {
         Ok(true)
     }
 
-    /// The row of one message: rendered, or failed with the reason it will not be sent.
-    /// `sent_lately` is how many messages this address was sent (or will be) in the last hour.
+    /// The row of one message: rendered, or failed with the reason it could not be.
     #[allow(clippy::too_many_arguments)]
     fn message(
         &self,
@@ -512,15 +626,14 @@ impl Outbox {
         values: &MessageValues,
         ticket: &Ticket,
         event: &EventRow,
-        now: DateTime<Utc>,
-        sent_lately: i64,
+        at: DateTime<Utc>,
     ) -> NotificationRow {
         let mut row = NotificationRow {
             recipient_name: Some(recipient.name.clone()),
             user_id: recipient.user_id.clone(),
             ticket_id: Some(ticket.id.clone()),
             event_seq: Some(event.seq),
-            ..pending(channel, address, MessageTopic::Ticket(kind), now)
+            ..pending(channel, address, MessageTopic::Ticket(kind), at)
         };
         let rendered = match channel {
             NotifyChannel::Email => self
@@ -555,32 +668,44 @@ impl Outbox {
             tracing::error!(event = %kind, error = %e, "a message could not be rendered");
             row.status = NotifyStatus::Failed;
             row.last_error = Some(format!("the template did not render: {e:#}"));
-            return row;
         }
+        row
+    }
+
+    /// Marks `row` failed, with the reason, when its recipient was sent `sent_lately`
+    /// messages of its channel in the last hour and that is the limit already; true if so.
+    fn over_limit(
+        &self,
+        row: &mut NotificationRow,
+        sent_lately: i64,
+        number: &str,
+        at: DateTime<Utc>,
+    ) -> bool {
+        let channel = row.channel;
         let limit = match channel {
             NotifyChannel::Email => self.inner.email_per_hour,
             NotifyChannel::Sms => self.inner.sms_per_hour,
         };
-        if sent_lately >= i64::from(limit) {
-            // A storm must not become a storm of log lines: one warning per recipient a
-            // minute, saying how many were refused since the last one.
-            if let Some(refused) = self.inner.storm_log.note(channel, address, now) {
-                tracing::warn!(
-                    to = %mask_recipient(channel, address),
-                    %channel,
-                    refused,
-                    limit,
-                    ticket = %ticket.number,
-                    "too many messages to one recipient in the last hour: refused (not sent)"
-                );
-            }
-            self.inner.metrics.count(channel, Outcome::RateLimited);
-            row.status = NotifyStatus::Failed;
-            row.last_error = Some(format!(
-                "rate limited: {sent_lately} {channel} messages to this recipient in the last hour (limit {limit})"
-            ));
+        if sent_lately < i64::from(limit) {
+            return false;
         }
-        row
+        // A storm must not become a storm of log lines: one warning per recipient a minute,
+        // saying how many were refused since the last one.
+        if let Some(refused) = self.inner.storm_log.note(channel, &row.recipient, at) {
+            tracing::warn!(
+                to = %mask_recipient(channel, &row.recipient),
+                %channel,
+                refused,
+                limit,
+                ticket = %number,
+                "too many messages to one recipient in the last hour: refused (not sent)"
+            );
+        }
+        row.status = NotifyStatus::Failed;
+        row.last_error = Some(format!(
+            "rate limited: {sent_lately} {channel} messages to this recipient in the last hour (limit {limit})"
+        ));
+        true
     }
 
     /// The values of the event's messages, but the recipient's name.
@@ -590,15 +715,11 @@ impl Outbox {
         ticket: &Ticket,
         event: &EventRow,
         enterprise: Option<&EnterpriseRow>,
-        category_name: Option<&str>,
     ) -> QueryResult<MessageValues> {
         let enterprise = enterprise.map(|e| e.name.clone()).unwrap_or_default();
-        let category = match category_name {
-            Some(name) => name.to_string(),
-            None => categories::find(conn, &ticket.category_id)?
-                .map(|c| c.name)
-                .unwrap_or_default(),
-        };
+        let category = categories::find(conn, &ticket.category_id)?
+            .map(|c| c.name)
+            .unwrap_or_default();
         // The event's details, which we wrote (a malformed one only loses its values).
         let data = event
             .data

@@ -27,7 +27,7 @@ fn migrate_and_add_users() {
     let db = format!("sqlite://{}", dir.path().join("cli.db").display());
     let (ok, out, err) = run(qiyeshao().args(["migrate", "--database-url", &db]));
     assert!(ok, "{err}");
-    assert!(out.contains("Applied 14 migration"), "{out}");
+    assert!(out.contains("Applied 15 migration"), "{out}");
     let (ok, out, _) = run(qiyeshao().args(["migrate", "--database-url", &db]));
     assert!(ok && out.contains("up to date"), "{out}");
 
@@ -345,8 +345,17 @@ pub(crate) async fn first_category(client: &reqwest::Client, base: &str, token: 
 
 /// Tickets filed by four filers at once until stopped, each noted with when it was answered
 /// 201. A filing the server does not answer (it was killed) ends its filer.
+/// A filing that was answered 201: the ticket, when its request was sent and when its answer
+/// came.
+#[derive(Debug, Clone)]
+struct Answered {
+    id: String,
+    sent: std::time::Instant,
+    at: std::time::Instant,
+}
+
 struct Load {
-    answered: std::sync::Arc<std::sync::Mutex<Vec<(String, std::time::Instant)>>>,
+    answered: std::sync::Arc<std::sync::Mutex<Vec<Answered>>>,
     stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
     filers: Vec<tokio::task::JoinHandle<()>>,
 }
@@ -373,6 +382,7 @@ impl Load {
                 let mut i = 0;
                 while !stop.load(std::sync::atomic::Ordering::Relaxed) {
                     i += 1;
+                    let sent_at = std::time::Instant::now();
                     let sent = client
                         .post(format!("{base}/api/v1/tickets"))
                         .bearer_auth(&token)
@@ -388,10 +398,11 @@ impl Load {
                         return;
                     };
                     let id = t["id"].as_str().expect("id").to_string();
-                    answered
-                        .lock()
-                        .expect("lock")
-                        .push((id, std::time::Instant::now()));
+                    answered.lock().expect("lock").push(Answered {
+                        id,
+                        sent: sent_at,
+                        at: std::time::Instant::now(),
+                    });
                 }
             }));
         }
@@ -399,7 +410,7 @@ impl Load {
     }
 
     /// Stops the filers; every ticket answered, with when.
-    async fn finish(self) -> Vec<(String, std::time::Instant)> {
+    async fn finish(self) -> Vec<Answered> {
         self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
         for f in self.filers {
             f.await.expect("filer");
@@ -449,15 +460,18 @@ async fn backup_and_restore_round_trip_under_load() {
     assert!(out.contains("integrity check: ok"), "{out}");
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     let answered = load.finish().await;
+    // Answered before the backup began: committed before it. Sent after it ended: committed
+    // after it. (A filing answers once its notices are expanded, a moment after its commit,
+    // so an answer after the end says nothing.)
     let before: Vec<&String> = answered
         .iter()
-        .filter(|(_, at)| *at < began)
-        .map(|(id, _)| id)
+        .filter(|a| a.at < began)
+        .map(|a| &a.id)
         .collect();
     let after: Vec<&String> = answered
         .iter()
-        .filter(|(_, at)| *at > ended)
-        .map(|(id, _)| id)
+        .filter(|a| a.sent > ended)
+        .map(|a| &a.id)
         .collect();
     assert!(
         before.len() >= 4 && !after.is_empty(),
@@ -542,7 +556,7 @@ async fn nothing_answered_is_lost_when_the_server_is_killed(backend: Backend) {
     let (_server, base, printed) = serve_demo_with(data.path(), &url, &env);
     assert!(printed.contains("already holds data"), "{printed}");
     let admin = demo_token(&client, &base, "admin").await;
-    for (id, _) in &answered {
+    for Answered { id, .. } in &answered {
         let (status, body) = ticket_as(&client, &base, &admin, id).await;
         assert_eq!(status, 200, "{id} was answered 201 and is gone");
         assert_eq!(body["events"][0]["action"], "file", "{body}");
@@ -585,7 +599,7 @@ async fn nothing_answered_is_lost_when_the_server_is_killed(backend: Backend) {
         &client,
         &base,
         &admin,
-        answered.iter().map(|(id, _)| id.as_str()),
+        answered.iter().map(|a| a.id.as_str()),
     )
     .await;
 }
@@ -688,7 +702,7 @@ async fn sigterm_under_load_finishes_in_flight_work_and_leaves_nothing_leased() 
             "left leased by the stopped server: {n}"
         );
     }
-    for (id, _) in &answered {
+    for Answered { id, .. } in &answered {
         let (status, body) = ticket_as(&client, &base, &admin, id).await;
         assert_eq!(status, 200, "{id} was answered 201 and is gone");
         assert_eq!(body["events"][0]["action"], "file", "{body}");

@@ -475,7 +475,7 @@ async fn a_failed_action_writes_no_message(app: TestApp) {
     app.act(&w.ent_a, &id, "accept", json!({}))
         .await
         .expect_error(403, "forbidden");
-    // Rolled back after the messages were written: the transaction takes them with it.
+    // Rolled back after its notice was queued: the transaction takes it with it.
     let dispatcher = w.dispatcher.id.clone();
     let (ctx, ticket) = (app.ctx.clone(), id.clone());
     let now = qiyeshao::domain::time::Clock::now(&app.clock);
@@ -493,15 +493,16 @@ async fn a_failed_action_writes_no_message(app: TestApp) {
             now,
         )?;
         assert_eq!(
-            qiyeshao::db::messages::of_ticket(c, &ticket)?.len(),
-            2,
-            "inside the transaction the message is written"
+            qiyeshao::db::notice_queue::len(c)?,
+            1,
+            "inside the transaction the notice is queued"
         );
         Err(AppError::internal(anyhow::anyhow!(
             "rolled back on purpose"
         )))
     });
     assert!(result.is_err());
+    app.ctx.outbox.settle().await;
     assert_eq!(inbox(&app, &id).len(), before);
     assert_eq!(unread(&app, &w.ent_a).await, 0);
     assert_eq!(app.detail(&w.ent_a, &id).await["status"], "submitted");

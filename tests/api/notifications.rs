@@ -502,6 +502,136 @@ async fn permanent_failures_and_exhausted_attempts(backend: Backend) {
 
 // --- transactions -------------------------------------------------------------------------
 
+/// How many notices wait for the expander.
+fn notices(db: &Db) -> i64 {
+    db.read(|c| -> Result<_, AppError> { Ok(db::notice_queue::len(c)?) })
+        .expect("count the notices")
+}
+
+/// An app whose expander runs only when an action asks (and at start): its own rounds would
+/// race the test's.
+fn expand_when_asked(settings: &mut Settings) {
+    settings.notifications.poll_interval_ms = 3_600_000;
+}
+
+/// A user as the service functions take them.
+fn principal(app: &TestApp, user: &crate::helpers::User) -> qiyeshao::auth::Principal {
+    let id = user.id.clone();
+    qiyeshao::service::accounts::principal_of(
+        &app.db
+            .read(|c| -> Result<_, AppError> { Ok(db::users::find(c, &id)?) })
+            .unwrap()
+            .unwrap(),
+    )
+}
+
+/// An action's answer comes once its notices are messages; a notice left queued (its
+/// process stopped before expanding it) is expanded by the next round; and two rounds that
+/// rendered the same notice (two instances) write its messages once.
+async fn notices_become_messages_once(backend: Backend) {
+    let app = spawn_app_with(backend, expand_when_asked).await;
+    let w = app.world().await;
+    app.set_contact(&w.cadre_a, Some("13800000002"), Some("cadre.a@qys.test"));
+    let id = app.assigned_ticket(&w, "招工难").await;
+    assert_eq!(notices(&app.db), 0, "the answer waited for the expansion");
+    let assigned = of_ticket(&app.db, &id);
+    assert!(
+        assigned.iter().any(|r| r.recipient == "cadre.a@qys.test"
+            && r.event == MessageTopic::Ticket(NotifyEvent::TicketAssigned)),
+        "{assigned:?}"
+    );
+
+    // An urge written by the service alone, as by a process that stops before its round.
+    let (ctx, who, ticket) = (app.ctx.clone(), principal(&app, &w.dispatcher), id.clone());
+    let now = app.clock.now();
+    app.db
+        .write(move |c| -> Result<_, AppError> {
+            let urge = ActionInput::Urge {
+                note: "请尽快办理".into(),
+            };
+            actions::act(c, &ctx, &who, &ticket, urge, None, now)
+        })
+        .expect("urge");
+    // Rendered twice, as two instances would; the second finds the notice gone.
+    let outbox = app.ctx.outbox.clone();
+    let (first, second) = app
+        .db
+        .read(|c| -> Result<_, AppError> {
+            let queued = db::notice_queue::claim(c, 10)?;
+            assert_eq!(queued.len(), 1, "{queued:?}");
+            Ok((outbox.render(c, &queued[0])?, outbox.render(c, &queued[0])?))
+        })
+        .expect("render");
+    let (one, two) = (outbox.clone(), outbox.clone());
+    let stored = app
+        .db
+        .write(move |c| -> Result<_, AppError> { Ok(one.store(c, vec![first])?) })
+        .expect("store");
+    assert!(stored >= 1, "the urge's messages are queued: {stored}");
+    let again = app
+        .db
+        .write(move |c| -> Result<_, AppError> { Ok(two.store(c, vec![second])?) })
+        .expect("store again");
+    assert_eq!(again, 0, "nothing written twice");
+    let urges = |rows: &[NotificationRow]| {
+        rows.iter()
+            .filter(|r| r.event == MessageTopic::Ticket(NotifyEvent::TicketUrged))
+            .count()
+    };
+    let after = of_ticket(&app.db, &id);
+    assert_eq!(urges(&after), stored, "{after:?}");
+    assert_eq!(notices(&app.db), 0);
+}
+
+/// A notice goes to whoever handled the ticket right after its entry, though the ticket has
+/// moved on by the time it is expanded: two assignments in one transaction, each heard by
+/// its own cadre.
+async fn a_notice_keeps_the_routing_of_its_moment(backend: Backend) {
+    let app = spawn_app_with(backend, expand_when_asked).await;
+    let w = app.world().await;
+    app.set_contact(&w.cadre_a, None, Some("cadre.a@qys.test"));
+    let id = id_of(&app.file(&w.ent_a, &w.category, "用电报装").await);
+    let other = app.make_user(
+        "cadre_a_deputy",
+        qiyeshao::domain::ticket::Role::Cadre,
+        Some(&w.dept_a),
+        None,
+    );
+    app.set_contact(&other, None, Some("cadre.a2@qys.test"));
+    let (ctx, who, ticket) = (app.ctx.clone(), principal(&app, &w.dispatcher), id.clone());
+    let (dept, first, second) = (w.dept_a.clone(), w.cadre_a.id.clone(), other.id.clone());
+    let now = app.clock.now();
+    app.db
+        .write(move |c| -> Result<_, AppError> {
+            for cadre in [first, second] {
+                let assign = ActionInput::Assign {
+                    department_id: dept.clone(),
+                    assignee_id: Some(cadre),
+                    co_department_ids: None,
+                    due_at: None,
+                    priority: None,
+                };
+                actions::act(c, &ctx, &who, &ticket, assign, None, now)?;
+            }
+            Ok(())
+        })
+        .expect("two assignments");
+    assert_eq!(notices(&app.db), 2);
+    app.ctx.outbox.settle().await;
+    let assigned: BTreeSet<String> = of_ticket(&app.db, &id)
+        .into_iter()
+        .filter(|r| r.event == MessageTopic::Ticket(NotifyEvent::TicketAssigned))
+        .map(|r| r.recipient)
+        .collect();
+    assert_eq!(
+        assigned,
+        BTreeSet::from([
+            "cadre.a@qys.test".to_string(),
+            "cadre.a2@qys.test".to_string()
+        ])
+    );
+}
+
 async fn a_rolled_back_action_queues_nothing(app: TestApp) {
     let w = app.world().await;
     app.set_contact(&w.cadre_a, Some("13800000002"), Some("cadre.a@qys.test"));
@@ -530,15 +660,18 @@ async fn a_rolled_back_action_queues_nothing(app: TestApp) {
             priority: None,
         };
         actions::act(c, &ctx, &who, &ticket, assign, None, now)?;
-        assert!(
-            db::notifications::list(c, &NotificationFilter::default(), 100)?.len() > before,
-            "inside the transaction the messages are queued"
+        assert_eq!(
+            db::notice_queue::len(c)?,
+            1,
+            "inside the transaction the notice is queued"
         );
         Err(AppError::internal(anyhow::anyhow!(
             "rolled back on purpose"
         )))
     });
     assert!(result.is_err());
+    app.ctx.outbox.settle().await;
+    assert_eq!(notices(&app.db), 0, "no notice after the rollback");
     assert_eq!(
         all_rows(&app.db).len(),
         before,
@@ -1123,6 +1256,10 @@ async fn email_over_starttls_and_implicit_tls(backend: Backend) {
 }
 
 crate::tests!(
+    #[each_backend]
+    notices_become_messages_once,
+    #[each_backend]
+    a_notice_keeps_the_routing_of_its_moment,
     #[each_backend]
     assigned_cadre_receives_the_email_over_smtp,
     #[each_backend]

@@ -60,6 +60,6 @@ pub fn write_change(
     )?;
     let happened = event_row(ticket, who, entry, &time::format(now));
     ticket_events::insert(conn, &happened)?;
-    ctx.outbox.queue_event(conn, ticket, &happened, now)?;
+    ctx.outbox.queue_event(conn, ticket, &happened)?;
     Ok(happened)
 }

@@ -16,7 +16,6 @@ use crate::domain::ticket::{self, Action, Channel, Priority, Role, TicketKind};
 use crate::domain::time;
 use crate::domain::validation::FieldErrors;
 use crate::error::{AppError, ErrorCode};
-use crate::notify::outbox::Known;
 use crate::service::attachments;
 use crate::service::require_role;
 use crate::service::tickets::access::shown;
@@ -73,7 +72,6 @@ pub fn may_file(who: &Principal) -> Result<(), AppError> {
 struct CheckedFiling {
     input: NewTicket,
     enterprise: EnterpriseRow,
-    category_name: String,
     channel: Channel,
 }
 
@@ -172,7 +170,7 @@ fn check_filing(
     };
     errors.finish()?;
     // Both exist, or `errors` was not empty.
-    let (Some(category), Some(enterprise)) = (category, enterprise) else {
+    let (Some(_), Some(enterprise)) = (category, enterprise) else {
         return Err(AppError::internal(anyhow::anyhow!(
             "a filing passed its checks without its category or enterprise"
         )));
@@ -180,7 +178,6 @@ fn check_filing(
     Ok(CheckedFiling {
         input,
         enterprise,
-        category_name: category.name,
         channel,
     })
 }
@@ -211,7 +208,6 @@ pub fn file(
     let CheckedFiling {
         input,
         enterprise,
-        category_name,
         channel,
     } = check_filing(conn, who, input)?;
     let now_text = time::format(now);
@@ -258,16 +254,7 @@ pub fn file(
     };
     let event = event_row(&filed, Some(who), entry, &now_text);
     ticket_events::insert(conn, &event)?;
-    ctx.outbox.queue_event_known(
-        conn,
-        &filed,
-        &event,
-        now,
-        Known {
-            enterprise: Some(&enterprise),
-            category_name: Some(&category_name),
-        },
-    )?;
+    ctx.outbox.queue_event(conn, &filed, &event)?;
     if let Some(key) = key {
         idempotency::insert(
             conn,
