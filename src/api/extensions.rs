@@ -118,7 +118,7 @@ pub async fn request_extension(
     let ext = state
         .write(move |c| extensions::request(c, &ctx, &who, &id, input, now))
         .await?;
-    state.outbox.settle().await;
+    state.outbox.expand_soon();
     Ok(HttpResponse::Created().json(ExtensionResponse::from(ext)))
 }
 
@@ -153,7 +153,7 @@ async fn decide(
     let (ext, ticket) = state
         .write(move |c| extensions::decide(c, &ctx, &who, &id, &eid, decision, now))
         .await?;
-    state.outbox.settle().await;
+    state.outbox.expand_soon();
     Ok(HttpResponse::Ok().json(ExtensionDecisionResponse {
         extension: ext.into(),
         ticket: TicketResponse::new(ticket, &time::format(now)),

@@ -267,7 +267,7 @@ pub async fn create_ticket(
             other => break other?,
         }
     };
-    state.outbox.settle().await;
+    state.outbox.expand_soon();
     let mut response = HttpResponse::Created();
     response.insert_header((
         "Location",
@@ -471,7 +471,7 @@ async fn act(
             actions::act_with_files(c, &ctx, &who, &id, input, &attachment_ids, expected, now)
         })
         .await?;
-    state.outbox.settle().await;
+    state.outbox.expand_soon();
     Ok(HttpResponse::Ok().json(TicketResponse::new(record, &time::format(now))))
 }
 

@@ -5,7 +5,7 @@
 //! A change to a ticket used to find the recipients, render every message and check the
 //! hourly limits inside its own transaction, which on SQLite is the single writer thread's
 //! time: more than a third of a filing's. Now the change writes one row, and the expander,
-//! woken by the action as it answers ([`Outbox::settle`]) and otherwise every
+//! woken by the action as it answers ([`Outbox::expand_soon`]) and otherwise every
 //! `notifications.poll_interval_ms`, takes what is queued:
 //!
 //! - on PostgreSQL in one transaction: the oldest notices locked (`FOR UPDATE SKIP LOCKED`,
@@ -26,7 +26,10 @@ use tokio::task::JoinHandle;
 
 use crate::db::{Backend, Db, notice_queue};
 use crate::error::AppError;
-use crate::notify::outbox::Outbox;
+use crate::notify::outbox::{Lookups, Outbox};
+
+/// How long a round woken by an action waits for more notices before it starts.
+const COALESCE: Duration = Duration::from_millis(10);
 
 /// Notices expanded per transaction.
 pub const BATCH: i64 = 200;
@@ -51,9 +54,10 @@ async fn expand_batch(db: &Db, outbox: &Outbox) -> Result<usize, AppError> {
             let outbox = outbox.clone();
             db.write_async(move |c| -> Result<_, AppError> {
                 let notices = notice_queue::claim(c, BATCH)?;
+                let mut lookups = Lookups::default();
                 let rendered = notices
                     .iter()
-                    .map(|n| outbox.render(c, n))
+                    .map(|n| outbox.render(c, n, &mut lookups))
                     .collect::<Result<Vec<_>, _>>()?;
                 outbox.store(c, rendered)?;
                 Ok(notices.len())
@@ -66,9 +70,10 @@ async fn expand_batch(db: &Db, outbox: &Outbox) -> Result<usize, AppError> {
                 .run_async(move |db| {
                     db.read(|c| -> Result<_, AppError> {
                         let notices = notice_queue::claim(c, BATCH)?;
+                        let mut lookups = Lookups::default();
                         let rendered = notices
                             .iter()
-                            .map(|n| renderer.render(c, n))
+                            .map(|n| renderer.render(c, n, &mut lookups))
                             .collect::<Result<Vec<_>, _>>()?;
                         Ok((notices.len(), rendered))
                     })
@@ -105,7 +110,7 @@ impl ExpanderHandle {
 }
 
 /// Starts the expander of this process: a round at once (notices left by a stopped
-/// process), then one whenever an action asks ([`Outbox::settle`]) and every `poll`.
+/// process), then one whenever an action asks ([`Outbox::expand_soon`], [`Outbox::settle`]) and every `poll`.
 pub fn spawn(db: Db, outbox: Outbox, poll: Duration) -> ExpanderHandle {
     let (stop, mut stopped) = watch::channel(false);
     outbox.expansion().attached.store(true, Ordering::Release);
@@ -137,7 +142,14 @@ pub fn spawn(db: Db, outbox: Outbox, poll: Duration) -> ExpanderHandle {
             }
             tokio::select! {
                 _ = tokio::time::sleep(wait) => {}
-                _ = expansion.wake.notified() => {}
+                _ = expansion.wake.notified() => {
+                    // Woken by an action that does not wait: a moment gathers the notices of
+                    // the actions committing meanwhile into the round, rather than a round
+                    // (two thread hops and a write) per action. A waiter is not kept waiting.
+                    if expansion.requested.load(Ordering::Acquire) == covered {
+                        tokio::time::sleep(COALESCE).await;
+                    }
+                }
                 _ = stopped.changed() => {}
             }
         }

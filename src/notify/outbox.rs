@@ -13,6 +13,8 @@ use diesel::QueryResult;
 use tokio::sync::{Notify, watch};
 
 use crate::config::{NotificationSettings, SmsTemplateSettings};
+use crate::db::categories::CategoryRow;
+use crate::db::departments::DepartmentRow;
 use crate::db::enterprises::EnterpriseRow;
 use crate::db::messages::{self, MessageRow};
 use crate::db::notice_queue::{self, NewNotice, QueuedNotice};
@@ -66,7 +68,7 @@ fn pending(
     }
 }
 
-/// How long an action waits for its notices to be expanded before it answers anyway.
+/// How long [`Outbox::settle`] waits for the expander.
 pub const SETTLE_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Where the expander of a process ([`crate::notify::expander`]) and the actions waiting for
@@ -318,10 +320,18 @@ impl Outbox {
         self.inner.wake.notified().await;
     }
 
+    /// Asks this process's expander for a round, without waiting for it: callers call it
+    /// after each commit that may have queued notices. The action's answer does not wait for
+    /// its messages: on SQLite that would put a second commit (and its `fsync`) on every
+    /// action's path, halving what one connection files.
+    pub fn expand_soon(&self) {
+        self.inner.expansion.wake.notify_one();
+    }
+
     /// Waits until the notices committed before this call are expanded into messages (or
-    /// [`SETTLE_WAIT`] has passed: they stay queued, and the expander takes them later), so
-    /// that an action answers once the people it concerns have their in-app messages. Returns
-    /// at once where no expander runs in this process (a command, not a server).
+    /// [`SETTLE_WAIT`] has passed: they stay queued, and the expander takes them later): for
+    /// the scheduler, whose sweep reports once its messages exist, and for tests. Returns at
+    /// once where no expander runs in this process (a command, not a server).
     pub async fn settle(&self) {
         let expansion = &self.inner.expansion;
         if !expansion.attached.load(Ordering::Acquire) {
@@ -388,6 +398,7 @@ impl Outbox {
         &self,
         conn: &mut DbConnection,
         notice: &QueuedNotice,
+        lookups: &mut Lookups,
     ) -> QueryResult<RenderedNotice> {
         let at = time::parse(&notice.queued_at).unwrap_or_else(Utc::now);
         let mut rendered = RenderedNotice {
@@ -415,13 +426,13 @@ impl Outbox {
             ticket.escalation_level,
             event.public,
         );
-        let enterprise = enterprises::find(conn, &ticket.enterprise_id)?;
+        let enterprise = lookups.enterprise(conn, &ticket.enterprise_id)?;
         let mut heard: Vec<(NotifyEvent, Vec<Recipient>)> = Vec::with_capacity(kinds.len());
         for &kind in kinds {
             if !self.inner.disabled.contains(&kind) {
                 heard.push((
                     kind,
-                    recipients(conn, kind.audience(), &ticket, enterprise.as_ref())?,
+                    recipients(conn, lookups, kind.audience(), &ticket, enterprise.as_ref())?,
                 ));
             }
         }
@@ -455,7 +466,7 @@ impl Outbox {
             tracing::debug!(ticket = %ticket.number, "nobody to notify");
             return Ok(rendered);
         }
-        let values = self.values(conn, &ticket, &event, enterprise.as_ref())?;
+        let values = self.values(conn, lookups, &ticket, &event, enterprise.as_ref())?;
         for (kind, r, channel, address) in messages {
             let mut values = values.clone();
             values.insert("recipient", r.name.clone());
@@ -712,12 +723,14 @@ impl Outbox {
     fn values(
         &self,
         conn: &mut DbConnection,
+        lookups: &mut Lookups,
         ticket: &Ticket,
         event: &EventRow,
         enterprise: Option<&EnterpriseRow>,
     ) -> QueryResult<MessageValues> {
         let enterprise = enterprise.map(|e| e.name.clone()).unwrap_or_default();
-        let category = categories::find(conn, &ticket.category_id)?
+        let category = lookups
+            .category(conn, &ticket.category_id)?
             .map(|c| c.name)
             .unwrap_or_default();
         // The event's details, which we wrote (a malformed one only loses its values).
@@ -731,7 +744,7 @@ impl Outbox {
                 .and_then(|d| d.department_id().map(str::to_string))
         });
         let department = match department_id {
-            Some(id) => departments::find(conn, &id)?.map(|d| d.name),
+            Some(id) => lookups.department(conn, &id)?.map(|d| d.name),
             None => None,
         }
         .unwrap_or_default();
@@ -785,6 +798,7 @@ impl Outbox {
 /// The people an event concerns, each once.
 fn recipients(
     conn: &mut DbConnection,
+    lookups: &mut Lookups,
     audience: Audience,
     ticket: &Ticket,
     enterprise: Option<&EnterpriseRow>,
@@ -794,42 +808,43 @@ fn recipients(
     match audience {
         Audience::LiaisonCadre => {
             if let Some(id) = enterprise.and_then(|e| e.liaison_cadre_id.clone()) {
-                users_found.extend(users::find(conn, &id)?);
+                users_found.extend(lookups.user(conn, &id)?);
             }
         }
         Audience::Handlers | Audience::HandlersAndHead => {
             match &ticket.assignee_id {
-                Some(id) => users_found.extend(users::find(conn, id)?),
+                Some(id) => users_found.extend(lookups.user(conn, id)?),
                 None => {
                     if let Some(dept) = &ticket.department_id {
-                        users_found.extend(users::active_cadres_of(conn, dept)?);
+                        users_found.extend(lookups.cadres_of(conn, dept)?);
                     }
                 }
             }
             // The head hears of an assignment without a named cadre, and of every urge.
             if (audience == Audience::HandlersAndHead || ticket.assignee_id.is_none())
                 && let Some(dept) = &ticket.department_id
-                && let Some(head) = departments::find(conn, dept)?.and_then(|d| d.head_user_id)
+                && let Some(head) = lookups.department(conn, dept)?.and_then(|d| d.head_user_id)
             {
-                users_found.extend(users::find(conn, &head)?);
+                users_found.extend(lookups.user(conn, &head)?);
             }
         }
         Audience::Dispatchers => {
-            users_found.extend(users::active_with_role(conn, Role::Dispatcher)?);
+            users_found.extend(lookups.with_role(conn, Role::Dispatcher)?);
         }
         Audience::Admins => {
-            users_found.extend(users::active_with_role(conn, Role::Admin)?);
+            users_found.extend(lookups.with_role(conn, Role::Admin)?);
         }
         Audience::DepartmentHead => {
             if let Some(dept) = &ticket.department_id
-                && let Some(head) = departments::find(conn, dept)?.and_then(|d| d.head_user_id)
+                && let Some(head) = lookups.department(conn, dept)?.and_then(|d| d.head_user_id)
             {
-                users_found.extend(users::find(conn, &head)?);
+                users_found.extend(lookups.user(conn, &head)?);
             }
         }
         Audience::EnterpriseContact => {
-            let submitter =
-                users::find(conn, &ticket.submitter_id)?.filter(|u| u.role == Role::Enterprise);
+            let submitter = lookups
+                .user(conn, &ticket.submitter_id)?
+                .filter(|u| u.role == Role::Enterprise);
             let contact_phone = ticket
                 .contact_phone
                 .as_deref()
@@ -867,6 +882,75 @@ fn recipients(
         }
     }
     Ok(out)
+}
+
+/// What the notices of one batch read of the directory, each read once: a storm of filings
+/// by one enterprise names the same enterprise, liaison cadre, category and department in
+/// every notice. Lives for one batch, so it is never staler than the batch's own reads.
+#[derive(Debug, Default)]
+pub struct Lookups {
+    enterprises: HashMap<String, Option<EnterpriseRow>>,
+    users: HashMap<String, Option<UserRow>>,
+    departments: HashMap<String, Option<DepartmentRow>>,
+    categories: HashMap<String, Option<CategoryRow>>,
+    cadres_of: HashMap<String, Vec<UserRow>>,
+    with_role: HashMap<String, Vec<UserRow>>,
+}
+
+/// `map[key]`, read by `read` the first time.
+fn cached<T: Clone>(
+    map: &mut HashMap<String, T>,
+    key: &str,
+    read: impl FnOnce() -> QueryResult<T>,
+) -> QueryResult<T> {
+    if let Some(found) = map.get(key) {
+        return Ok(found.clone());
+    }
+    let found = read()?;
+    map.insert(key.to_string(), found.clone());
+    Ok(found)
+}
+
+impl Lookups {
+    fn enterprise(
+        &mut self,
+        conn: &mut DbConnection,
+        id: &str,
+    ) -> QueryResult<Option<EnterpriseRow>> {
+        cached(&mut self.enterprises, id, || enterprises::find(conn, id))
+    }
+
+    fn user(&mut self, conn: &mut DbConnection, id: &str) -> QueryResult<Option<UserRow>> {
+        cached(&mut self.users, id, || users::find(conn, id))
+    }
+
+    fn department(
+        &mut self,
+        conn: &mut DbConnection,
+        id: &str,
+    ) -> QueryResult<Option<DepartmentRow>> {
+        cached(&mut self.departments, id, || departments::find(conn, id))
+    }
+
+    fn category(&mut self, conn: &mut DbConnection, id: &str) -> QueryResult<Option<CategoryRow>> {
+        cached(&mut self.categories, id, || categories::find(conn, id))
+    }
+
+    fn cadres_of(
+        &mut self,
+        conn: &mut DbConnection,
+        department_id: &str,
+    ) -> QueryResult<Vec<UserRow>> {
+        cached(&mut self.cadres_of, department_id, || {
+            users::active_cadres_of(conn, department_id)
+        })
+    }
+
+    fn with_role(&mut self, conn: &mut DbConnection, role: Role) -> QueryResult<Vec<UserRow>> {
+        cached(&mut self.with_role, role.as_str(), || {
+            users::active_with_role(conn, role)
+        })
+    }
 }
 
 #[cfg(test)]

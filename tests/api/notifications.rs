@@ -533,7 +533,7 @@ async fn notices_become_messages_once(backend: Backend) {
     let w = app.world().await;
     app.set_contact(&w.cadre_a, Some("13800000002"), Some("cadre.a@qys.test"));
     let id = app.assigned_ticket(&w, "招工难").await;
-    assert_eq!(notices(&app.db), 0, "the answer waited for the expansion");
+    assert_eq!(notices(&app.db), 0, "expanded after the request");
     let assigned = of_ticket(&app.db, &id);
     assert!(
         assigned.iter().any(|r| r.recipient == "cadre.a@qys.test"
@@ -559,7 +559,11 @@ async fn notices_become_messages_once(backend: Backend) {
         .read(|c| -> Result<_, AppError> {
             let queued = db::notice_queue::claim(c, 10)?;
             assert_eq!(queued.len(), 1, "{queued:?}");
-            Ok((outbox.render(c, &queued[0])?, outbox.render(c, &queued[0])?))
+            let mut lookups = Default::default();
+            Ok((
+                outbox.render(c, &queued[0], &mut lookups)?,
+                outbox.render(c, &queued[0], &mut lookups)?,
+            ))
         })
         .expect("render");
     let (one, two) = (outbox.clone(), outbox.clone());

@@ -74,11 +74,15 @@ impl TestApp {
         format!("{}{}", self.address, path)
     }
 
+    /// Sends a request and reads the answer; then waits for the server's notice expander, so
+    /// that the test's next step sees the messages of the action it just made (as a person
+    /// looking a moment later would: the action answers before its messages are written).
     pub async fn send(&self, req: reqwest::RequestBuilder) -> Resp {
         let res = req.send().await.expect("request sent");
         let status = res.status().as_u16();
         let headers = res.headers().clone();
         let text = res.text().await.expect("body read");
+        self.ctx.outbox.settle().await;
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
         Resp {
             status,
