@@ -5,18 +5,20 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::extract::{ApiJson, Auth, IfMatch, path_id};
-use crate::api::params::{cursor_id, list_of, page_limit, search_pattern};
+use crate::api::params::{cursor_id, list_of, offset_cursor, page_limit};
 use crate::api::state::State;
 use crate::api::types::{
-    CommentResponse, ErrorResponse, TicketDetailResponse, TicketList, TicketResponse,
+    CommentResponse, ErrorResponse, Highlight, TicketDetailResponse, TicketList, TicketResponse,
 };
-use crate::db::tickets::TicketFilter;
+use crate::db::tickets::{TextSearch, TicketFilter};
+use crate::domain::text;
 use crate::domain::ticket::apply::Input as ActionInput;
 use crate::domain::ticket::{Channel, Priority, Rating, TicketKind};
 use crate::domain::time;
 use crate::domain::validation::{FieldErrors, limits};
 use crate::error::AppError;
 use crate::error::ErrorCode;
+use crate::search::Segmenter;
 use crate::service::attachments;
 use crate::service::tickets::filing::{self, FilingOptions, IdempotencyKey, NewTicket};
 use crate::service::tickets::{actions, queries};
@@ -59,7 +61,9 @@ pub struct TicketListQuery {
     pub department_id: Option<String>,
     pub assignee_id: Option<String>,
     pub enterprise_id: Option<String>,
-    /// Text in the title, description or number; Chinese works, `%` and `_` are literal.
+    /// Words of the title, description, public progress notes or resolution, all of them in
+    /// any order ("路灯 门前" finds "门前路灯不亮"); or exactly a ticket number, an
+    /// enterprise's credit code or name. See docs/api.md, "Search".
     pub q: Option<String>,
     /// Filed at or after: RFC 3339, or a date meaning its start in China.
     pub created_from: Option<String>,
@@ -75,8 +79,9 @@ pub struct TicketListQuery {
     /// Only tickets with (true) or without (false) an extension request waiting for a
     /// decision (待审批).
     pub extension_pending: Option<bool>,
-    /// `newest` (the default) or `oldest`: by the time of filing. A `cursor` continues the
-    /// order it came from.
+    /// `relevance` (the default with `q`: the best match first), `newest` (the default
+    /// without) or `oldest`, by the time of filing. A `cursor` continues the order it came
+    /// from (pass the same `sort` and `q`); with `relevance` it is a position in the results.
     pub sort: Option<String>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -256,9 +261,13 @@ pub async fn create_ticket(
     // attempt finds the winner's ticket), and to the day's first filing creating the day's
     // number sequence (the next attempt finds it). Either way, try again.
     let mut attempt = 0;
+    // The words of the title and description for the search index, segmented here, once.
+    let ctx = state
+        .ticket_context()
+        .with_filing_words(&input.title, &input.description);
     let filed = loop {
         let (who, input, key, options) = (who.clone(), input.clone(), key.clone(), options.clone());
-        let ctx = state.ticket_context();
+        let ctx = ctx.clone();
         let result = state
             .write(move |c| filing::file(c, &ctx, &who, input, key.as_ref(), &options, now))
             .await;
@@ -292,9 +301,30 @@ pub(crate) fn instant(field: &str, value: Option<&str>) -> Result<Option<String>
         .transpose()
 }
 
-/// The ticket filter of the list's parameters (the ledger export takes the same).
-pub(crate) fn list_filter(q: &TicketListQuery, now: &str) -> Result<TicketFilter, AppError> {
-    list_filter_due(q, now, 0)
+/// The ticket filter of the list's parameters (the ledger export takes the same); `q` is
+/// segmented into words with `segmenter`.
+pub(crate) fn list_filter(
+    q: &TicketListQuery,
+    now: &str,
+    segmenter: &Segmenter,
+) -> Result<TicketFilter, AppError> {
+    list_filter_due(q, now, 0, segmenter)
+}
+
+/// The text search of `q`: trimmed, at most `limits::SEARCH` characters (400 naming `q`),
+/// with its words; `None` when blank.
+fn text_search(q: Option<&str>, segmenter: &Segmenter) -> Result<Option<TextSearch>, AppError> {
+    match q.map(str::trim).filter(|q| !q.is_empty()) {
+        None => Ok(None),
+        Some(q) if text::char_len(q) > limits::SEARCH => Err(AppError::invalid_query(
+            "q",
+            format!("must be at most {} characters", limits::SEARCH),
+        )),
+        Some(q) => Ok(Some(TextSearch {
+            term: q.to_string(),
+            words: segmenter.query_words(q),
+        })),
+    }
 }
 
 /// [`list_filter`], with the window of `due_soon` in hours.
@@ -302,6 +332,7 @@ pub(crate) fn list_filter_due(
     q: &TicketListQuery,
     now: &str,
     due_soon_hours: u32,
+    segmenter: &Segmenter,
 ) -> Result<TicketFilter, AppError> {
     let due_between = match q.due_soon {
         Some(true) => {
@@ -313,14 +344,31 @@ pub(crate) fn list_filter_due(
         }
         _ => None,
     };
-    let oldest_first = match q.sort.as_deref().map(str::trim) {
-        None | Some("" | "newest") => false,
-        Some("oldest") => true,
+    let search = text_search(q.q.as_deref(), segmenter)?;
+    let (oldest_first, by_relevance) = match q.sort.as_deref().map(str::trim) {
+        // Searching, the most relevant first unless asked otherwise.
+        None | Some("") => (false, search.is_some()),
+        Some("relevance") => (false, search.is_some()),
+        Some("newest") => (false, false),
+        Some("oldest") => (true, false),
         // A query parameter, answered as the others are: 400 naming it.
-        Some(_) => return Err(AppError::invalid_query("sort", "must be newest or oldest")),
+        Some(_) => {
+            return Err(AppError::invalid_query(
+                "sort",
+                "must be relevance, newest or oldest",
+            ));
+        }
     };
-    let cursor = cursor_id(q.cursor.as_deref())?;
+    // A relevance order pages by position, the others after the last id.
+    let (cursor, offset) = if by_relevance {
+        (None, offset_cursor(q.cursor.as_deref())?)
+    } else {
+        (cursor_id(q.cursor.as_deref())?, 0)
+    };
     Ok(TicketFilter {
+        search,
+        by_relevance,
+        offset,
         due_between,
         statuses: list_of("status", q.status.as_deref())?,
         kinds: list_of("kind", q.kind.as_deref())?,
@@ -328,7 +376,6 @@ pub(crate) fn list_filter_due(
         department_id: q.department_id.clone(),
         assignee_id: q.assignee_id.clone(),
         enterprise_id: q.enterprise_id.clone(),
-        pattern: search_pattern(q.q.as_deref())?,
         created_from: instant("created_from", q.created_from.as_deref())?,
         created_to: instant("created_to", q.created_to.as_deref())?,
         overdue: q.overdue.map(|o| (o, now.to_string())),
@@ -373,7 +420,13 @@ pub async fn list_tickets(
     let q = query.into_inner();
     let limit = page_limit(&state, q.limit)?;
     let now = now_text(&state);
-    let filter = list_filter_due(&q, &now, state.settings.deadlines.due_soon_hours)?;
+    let filter = list_filter_due(
+        &q,
+        &now,
+        state.settings.deadlines.due_soon_hours,
+        &state.segmenter,
+    )?;
+    let words = filter.search.as_ref().map(|s| s.words.clone());
     let page = state
         .read(move |c| queries::list(c, &who, &filter, limit))
         .await?;
@@ -381,7 +434,13 @@ pub async fn list_tickets(
         items: page
             .items
             .into_iter()
-            .map(|t| TicketResponse::new(t, &now))
+            .map(|t| {
+                let highlight = words.as_deref().map(|w| Highlight::of(&t.ticket, w));
+                TicketResponse {
+                    highlight,
+                    ..TicketResponse::new(t, &now)
+                }
+            })
             .collect(),
         next_cursor: page.next_cursor,
     }))
@@ -464,7 +523,15 @@ async fn act(
     let id = path_id(id, "ticket")?;
     attachments::check_ids(&attachment_ids)?;
     let now = state.clock.now();
-    let ctx = state.ticket_context();
+    // A progress note's or resolution's words, for the search index, segmented here rather
+    // than in the write (see `Context::words`).
+    let ctx = match &input {
+        ActionInput::Progress { note: text, .. }
+        | ActionInput::Resolve {
+            resolution: text, ..
+        } => state.ticket_context().with_words(&[text]),
+        _ => state.ticket_context(),
+    };
     let expected = if_match.0;
     let record = state
         .write(move |c| {

@@ -1,5 +1,7 @@
 //! Chinese text made searchable: the words of a text, for an index, and of a query, for
-//! matching them (issue 18's first step; the full-text indexes come next).
+//! matching them (issue 18). The index itself is the databases' (`db::ticket_words`); the
+//! words of tickets filed before it are filled in by [`backfill`]; [`highlight`] marks a
+//! query's words in a list's titles.
 //!
 //! Chinese is written without spaces, so a text is segmented into words with jieba-rs in its
 //! search mode: a long word is given whole and in its parts (用电报装 → 用电报装, 用电, 电报),
@@ -18,8 +20,12 @@
 //! then unfindable). Without it an unknown word falls apart into characters, which a query
 //! segmented the same way still matches.
 //!
-//! Words are lower-cased (ASCII) and punctuation and spaces are dropped. Latin letters and
+//! Texts are folded first as everywhere else searched (`domain::text::fold`: NFKC, lower
+//! case: ＡＢＣ is abc); punctuation and spaces are dropped. Latin letters and
 //! digits stay together (a ticket number, a credit code, `4S店`).
+
+pub mod backfill;
+pub mod highlight;
 
 use std::collections::BTreeSet;
 use std::io::BufRead;
@@ -27,6 +33,13 @@ use std::path::Path;
 
 use anyhow::Context;
 use jieba_rs::Jieba;
+
+use crate::domain::text::fold;
+use crate::domain::ticket::Action;
+
+/// The timeline entries whose notes, when public, are searched: progress notes and
+/// resolutions.
+pub const INDEXED_ACTIONS: [Action; 2] = [Action::Progress, Action::Resolve];
 
 /// The built-in base dictionary: `word frequency tag` per line.
 const BASE_DICT: &str = include_str!("dict.txt");
@@ -90,14 +103,27 @@ impl Segmenter {
     /// The words of `text` in search mode, in order, repeats kept.
     pub fn words(&self, text: &str) -> Vec<String> {
         self.jieba
-            .cut_for_search(text, false)
+            .cut_for_search(&fold(text), false)
             .into_iter()
             .filter_map(|token| normalize(token.word))
             .collect()
     }
 
-    /// The distinct words of some texts (a ticket's title and description …), sorted and
-    /// joined by spaces: what an index of words stores.
+    /// The words of some texts, in order, repeats kept: what the index of a ticket holds
+    /// ([`crate::db::ticket_words::add`]). Repeats count: the rank (FTS5's bm25,
+    /// PostgreSQL's ts_rank) weighs a word by how often a ticket has it.
+    pub fn index_words(&self, texts: &[&str]) -> Vec<String> {
+        texts.iter().flat_map(|t| self.words(t)).collect()
+    }
+
+    /// The words a new ticket is indexed with: its title's twice (a word of the title says
+    /// more about the request than one of the description, and counts double in the rank),
+    /// then its description's. Its number's are added by whoever knows it.
+    pub fn filing_words(&self, title: &str, description: &str) -> Vec<String> {
+        self.index_words(&[title, title, description])
+    }
+
+    /// The distinct words of some texts, sorted and joined by spaces.
     pub fn index_text(&self, texts: &[&str]) -> String {
         let words: BTreeSet<String> = texts.iter().flat_map(|t| self.words(t)).collect();
         words.into_iter().collect::<Vec<_>>().join(" ")
@@ -109,7 +135,7 @@ impl Segmenter {
     pub fn query_words(&self, query: &str) -> Vec<String> {
         let mut seen = BTreeSet::new();
         self.jieba
-            .cut(query, false)
+            .cut(&fold(query), false)
             .into_iter()
             .filter_map(|token| normalize(token.word))
             .filter(|w| seen.insert(w.clone()))
