@@ -725,6 +725,9 @@ pub fn for_paging(filter: &TicketFilter) -> (TicketFilter, impl Fn(&str) -> bool
     let paged = TicketFilter {
         created_from: None,
         created_to: None,
+        // Paged by id, whatever order a search would be listed in.
+        by_relevance: false,
+        offset: 0,
         id_from: id_from.or(filter.id_from.clone()),
         id_to: id_to.or(filter.id_to.clone()),
         ..filter.clone()

@@ -83,6 +83,20 @@ async fn all_words_in_any_order(app: TestApp) {
     assert!(found(&app, d, "路灯 供水").await.is_empty());
     // Punctuation alone asks for no word: nothing, and no error.
     assert!(found(&app, d, "！？").await.is_empty());
+    // The ledger shares the list's search (read page by page by id): the tickets found, once.
+    let csv = app
+        .client
+        .get(app.url(&format!("/api/v1/ledger.csv?q={}", urlencode("路灯"))))
+        .bearer_auth(&d.token)
+        .send()
+        .await
+        .expect("ledger")
+        .text()
+        .await
+        .expect("text");
+    assert_eq!(csv.matches("门前路灯不亮").count(), 1, "{csv}");
+    assert_eq!(csv.matches("路灯损坏").count(), 1, "{csv}");
+    assert!(!csv.contains("新厂房用电报装"), "{csv}");
     // Too long: 400 naming q.
     app.get(
         &format!("/api/v1/tickets?q={}", "路".repeat(101)),
