@@ -77,5 +77,6 @@ pub fn run(db: &Db, segmenter: &Segmenter) -> Result<u64, AppError> {
             "search index: backfilled"
         );
     }
+    db.read(|c| -> Result<(), AppError> { Ok(ticket_words::analyze(c)?) })?;
     Ok(done)
 }
