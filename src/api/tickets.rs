@@ -21,7 +21,7 @@ use crate::error::ErrorCode;
 use crate::search::Segmenter;
 use crate::service::attachments;
 use crate::service::tickets::filing::{self, FilingOptions, IdempotencyKey, NewTicket};
-use crate::service::tickets::{actions, queries};
+use crate::service::tickets::{actions, queries, similar};
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -748,3 +748,154 @@ action!(
         reason: optional_note("reason", req.reason)?,
     }),
 );
+
+/// How many similar tickets to give: 1 to 20, 5 when not asked.
+fn similar_limit(limit: Option<i64>) -> Result<i64, AppError> {
+    match limit {
+        None => Ok(5),
+        Some(n) if (1..=20).contains(&n) => Ok(n),
+        Some(_) => Err(AppError::invalid_query("limit", "must be between 1 and 20")),
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SimilarQuery {
+    /// How many, 1 to 20 (default 5).
+    pub limit: Option<i64>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SimilarTextQuery {
+    /// The title being written (at most 100 characters).
+    pub title: Option<String>,
+    /// The description being written, at most its first 1,000 characters (a query string
+    /// is no place for a whole description; the start says what it is about).
+    pub description: Option<String>,
+    /// How many, 1 to 20 (default 5).
+    pub limit: Option<i64>,
+}
+
+/// A ticket like another, with how alike and what they share.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SimilarTicket {
+    pub id: String,
+    pub number: String,
+    pub kind: TicketKind,
+    pub status: crate::domain::ticket::TicketStatus,
+    pub title: String,
+    pub enterprise_id: String,
+    pub created_at: String,
+    pub resolved_at: Option<String>,
+    /// Higher is more alike: the full-text rank of the shared words (comparable within one
+    /// answer, not across answers or backends).
+    pub score: f64,
+    /// The compared words of the request that this ticket has too.
+    pub shared_words: Vec<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SimilarList {
+    /// The most alike first.
+    pub items: Vec<SimilarTicket>,
+}
+
+impl SimilarList {
+    fn of(found: Vec<similar::Similar>) -> SimilarList {
+        SimilarList {
+            items: found
+                .into_iter()
+                .map(|s| SimilarTicket {
+                    id: s.ticket.id,
+                    number: s.ticket.number,
+                    kind: s.ticket.kind,
+                    status: s.ticket.status,
+                    title: s.ticket.title,
+                    enterprise_id: s.ticket.enterprise_id,
+                    created_at: s.ticket.created_at,
+                    resolved_at: s.ticket.resolved_at,
+                    score: s.score,
+                    shared_words: s.shared_words,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The open tickets, and those resolved in the last 90 days, of any enterprise most like this
+/// one (sharing its words), for dispatchers and administrators: duplicates and common causes.
+#[utoipa::path(get, path = "/api/v1/tickets/{id}/similar", tag = "tickets",
+    params(("id" = String, Path), SimilarQuery),
+    responses((status = 200, body = SimilarList), (status = 400, body = ErrorResponse),
+        (status = 403, description = "not a dispatcher or administrator", body = ErrorResponse),
+        (status = 404, body = ErrorResponse)),
+    security(("bearer" = [])))]
+pub async fn similar_tickets(
+    state: State,
+    auth: Auth,
+    id: web::Path<String>,
+    query: web::Query<SimilarQuery>,
+) -> Result<HttpResponse, AppError> {
+    let Auth(who) = auth;
+    let id = path_id(&id, "ticket")?;
+    let limit = similar_limit(query.limit)?;
+    let now = state.clock.now();
+    let segmenter = state.segmenter.clone();
+    let found = state
+        .read(move |c| similar::like_ticket(c, &segmenter, &who, &id, limit, now))
+        .await?;
+    Ok(HttpResponse::Ok().json(SimilarList::of(found)))
+}
+
+/// For an enterprise's user writing a request: its enterprise's own open tickets most like
+/// the title and description so far ("您已反映过类似问题"). Never another enterprise's.
+#[utoipa::path(get, path = "/api/v1/tickets/similar", tag = "tickets",
+    params(SimilarTextQuery),
+    responses((status = 200, body = SimilarList), (status = 400, body = ErrorResponse),
+        (status = 403, description = "not an enterprise's user", body = ErrorResponse)),
+    security(("bearer" = [])))]
+pub async fn similar_to_text(
+    state: State,
+    auth: Auth,
+    query: web::Query<SimilarTextQuery>,
+) -> Result<HttpResponse, AppError> {
+    let Auth(who) = auth;
+    // The caller before the parameters: staff are told it is not theirs, not what is wrong.
+    similar::may_hint(&who)?;
+    let q = query.into_inner();
+    let limit = similar_limit(q.limit)?;
+    let title = q.title.unwrap_or_default();
+    let description = q.description.unwrap_or_default();
+    if text::char_len(&title) > limits::TITLE {
+        return Err(AppError::invalid_query(
+            "title",
+            format!("must be at most {} characters", limits::TITLE),
+        ));
+    }
+    if text::char_len(&description) > similar::MAX_DESCRIPTION_CHARS {
+        return Err(AppError::invalid_query(
+            "description",
+            format!(
+                "must be at most {} characters (send its start)",
+                similar::MAX_DESCRIPTION_CHARS
+            ),
+        ));
+    }
+    if text::is_blank(&title) && text::is_blank(&description) {
+        return Err(AppError::invalid_query(
+            "title",
+            "a title or a description is needed",
+        ));
+    }
+    // Segmented here, on the request's thread.
+    let words = state
+        .segmenter
+        .similarity_words(&title, &description, similar::MAX_WORDS);
+    let found = state
+        .read(move |c| similar::like_text(c, &who, &words, limit))
+        .await?;
+    Ok(HttpResponse::Ok().json(SimilarList::of(found)))
+}

@@ -259,6 +259,97 @@ expression!(HasWords, Bool);
 expression!(MatchesWords, Bool);
 expression!(ByRelevance, Text);
 
+/// A ticket like another (`GET /tickets/{id}/similar`, `/tickets/similar`): its id, how alike
+/// (the rank of the shared words: higher is more alike) and its indexed words.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct SimilarRow {
+    #[diesel(sql_type = Text)]
+    pub ticket_id: String,
+    #[diesel(sql_type = diesel::sql_types::Double)]
+    pub score: f64,
+    #[diesel(sql_type = Text)]
+    pub words: String,
+}
+
+/// Which tickets a similarity search looks among.
+#[derive(Debug, Clone)]
+pub struct SimilarAmong {
+    /// Left out (the ticket the others are like).
+    pub except_id: Option<String>,
+    /// Only this enterprise's (an enterprise's own).
+    pub enterprise_id: Option<String>,
+    /// Resolved or closed tickets resolved at or after this instant count too; `None`: open
+    /// tickets only.
+    pub resolved_since: Option<String>,
+    pub limit: i64,
+}
+
+/// The tickets among `among` that have **any** of `words`, the most alike first: FTS5's
+/// `bm25` of the words joined by OR (negated, so that higher is more alike), PostgreSQL's
+/// `ts_rank` of the same `|` query. Open means submitted, accepted, assigned or in progress.
+pub fn similar(
+    conn: &mut DbConnection,
+    words: &[String],
+    among: &SimilarAmong,
+) -> QueryResult<Vec<SimilarRow>> {
+    use diesel::sql_types::Nullable;
+    if words.is_empty() {
+        return Ok(Vec::new());
+    }
+    let limit = among.limit.clamp(1, 100);
+    // The statuses are the enumeration's own spellings, and the limit a number: no user text
+    // is written into the SQL, only bound.
+    let open = "'submitted', 'accepted', 'assigned', 'in_progress'";
+    match conn {
+        DbConnection::Sqlite(c) => {
+            let query = words
+                .iter()
+                .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
+                .collect::<Vec<_>>()
+                .join(" OR ");
+            diesel::sql_query(format!(
+                "SELECT w.ticket_id AS ticket_id, -bm25(ticket_words_fts) AS score, w.words AS words \
+                 FROM ticket_words_fts JOIN ticket_words w ON w.id = ticket_words_fts.rowid \
+                 JOIN tickets t ON t.id = w.ticket_id \
+                 WHERE ticket_words_fts MATCH ? \
+                 AND (? IS NULL OR t.id <> ?) AND (? IS NULL OR t.enterprise_id = ?) \
+                 AND (t.status IN ({open}) OR (? IS NOT NULL AND t.status IN ('resolved', 'closed') AND t.resolved_at >= ?)) \
+                 ORDER BY bm25(ticket_words_fts), t.id DESC LIMIT {limit}"
+            ))
+            .bind::<Text, _>(query)
+            .bind::<Nullable<Text>, _>(among.except_id.clone())
+            .bind::<Nullable<Text>, _>(among.except_id.clone())
+            .bind::<Nullable<Text>, _>(among.enterprise_id.clone())
+            .bind::<Nullable<Text>, _>(among.enterprise_id.clone())
+            .bind::<Nullable<Text>, _>(among.resolved_since.clone())
+            .bind::<Nullable<Text>, _>(among.resolved_since.clone())
+            .load(c)
+        }
+        DbConnection::Postgres(c) => {
+            // Each word quoted as a tsquery lexeme (`'` doubled, `\` escaped), joined by `|`.
+            let query = words
+                .iter()
+                .map(|w| format!("'{}'", w.replace('\\', "\\\\").replace('\'', "''")))
+                .collect::<Vec<_>>()
+                .join(" | ");
+            diesel::sql_query(format!(
+                "SELECT w.ticket_id AS ticket_id, \
+                 ts_rank(w.tsv, to_tsquery('simple', $1), 1)::float8 AS score, w.words AS words \
+                 FROM ticket_words w JOIN tickets t ON t.id = w.ticket_id \
+                 WHERE w.tsv @@ to_tsquery('simple', $1) \
+                 AND ($2::text IS NULL OR t.id <> $2) AND ($3::text IS NULL OR t.enterprise_id = $3) \
+                 AND (t.status IN ({open}) OR ($4::text IS NOT NULL AND t.status IN ('resolved', 'closed') AND t.resolved_at >= $4)) \
+                 ORDER BY 2 DESC, t.id DESC LIMIT {limit}"
+            ))
+            .bind::<Text, _>(query)
+            .bind::<Nullable<Text>, _>(among.except_id.clone())
+            .bind::<Nullable<Text>, _>(among.enterprise_id.clone())
+            .bind::<Nullable<Text>, _>(among.resolved_since.clone())
+            .load(c)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

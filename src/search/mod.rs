@@ -41,6 +41,32 @@ use crate::domain::ticket::Action;
 /// resolutions.
 pub const INDEXED_ACTIONS: [Action; 2] = [Action::Progress, Action::Resolve];
 
+/// Words nearly every request says, which make two requests look alike without being so.
+pub const COMMON_WORDS: &[&str] = &[
+    "问题",
+    "公司",
+    "我公司",
+    "企业",
+    "情况",
+    "相关",
+    "部门",
+    "相关部门",
+    "解决",
+    "协调",
+    "希望",
+    "进行",
+    "影响",
+    "需要",
+    "目前",
+    "近期",
+    "我们",
+    "没有",
+    "一个",
+    "请求",
+    "反映",
+    "诉求",
+];
+
 /// The built-in base dictionary: `word frequency tag` per line.
 const BASE_DICT: &str = include_str!("dict.txt");
 
@@ -121,6 +147,20 @@ impl Segmenter {
     /// then its description's. Its number's are added by whoever knows it.
     pub fn filing_words(&self, title: &str, description: &str) -> Vec<String> {
         self.index_words(&[title, title, description])
+    }
+
+    /// The words to compare a request by (similar requests): the distinct words of its title
+    /// and then its description, of two characters or more, without the words every request
+    /// uses ([`COMMON_WORDS`]), at most `max`.
+    pub fn similarity_words(&self, title: &str, description: &str, max: usize) -> Vec<String> {
+        let mut seen = BTreeSet::new();
+        self.words(title)
+            .into_iter()
+            .chain(self.words(description))
+            .filter(|w| w.chars().count() >= 2 && !COMMON_WORDS.contains(&w.as_str()))
+            .filter(|w| seen.insert(w.clone()))
+            .take(max)
+            .collect()
     }
 
     /// The distinct words of some texts, sorted and joined by spaces.
@@ -220,6 +260,24 @@ mod tests {
             words.contains(&"91430112ma4l16jq9r".to_string()),
             "{words:?}"
         );
+    }
+
+    #[test]
+    fn similarity_words_leave_out_single_characters_and_common_words() {
+        let s = district();
+        let words = s.similarity_words(
+            "门前路灯不亮",
+            "我公司门前的路灯坏了，希望相关部门协调解决",
+            16,
+        );
+        assert_eq!(words[..2], ["门前", "路灯"], "{words:?}");
+        assert!(words.iter().all(|w| w.chars().count() >= 2), "{words:?}");
+        for common in ["公司", "希望", "相关部门", "协调", "解决"] {
+            assert!(!words.iter().any(|w| w == common), "{common} in {words:?}");
+        }
+        // Each once.
+        assert_eq!(words.iter().filter(|w| *w == "路灯").count(), 1);
+        assert_eq!(s.similarity_words("门前路灯不亮", "", 1), ["门前"]);
     }
 
     #[test]

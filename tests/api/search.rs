@@ -378,6 +378,97 @@ async fn tickets_without_words_are_backfilled(app: TestApp) {
     );
 }
 
+async fn similar(app: &TestApp, user: &User, path: &str) -> Value {
+    app.get(path, Some(&user.token)).await.expect(200)
+}
+
+async fn dispatchers_see_similar_tickets_of_any_enterprise(app: TestApp) {
+    let w = app.world().await;
+    let a = file(&app, &w, &w.ent_a, "门前路灯不亮", "厂区门前的路灯坏了").await;
+    let b = file(
+        &app,
+        &w,
+        &w.ent_b,
+        "路灯损坏",
+        "园区门前路灯不亮，晚上看不见",
+    )
+    .await;
+    let other = file(&app, &w, &w.ent_b, "招工难", "需要技术工人").await;
+    let d = &w.dispatcher;
+    let list = similar(&app, d, &format!("/api/v1/tickets/{a}/similar")).await;
+    let items = list["items"].as_array().expect("items");
+    // Itself left out, the unrelated one too; the other enterprise's counts.
+    assert_eq!(ids(&list), [b.as_str()]);
+    assert!(items[0]["score"].as_f64().expect("score") > 0.0);
+    let shared: Vec<&str> = items[0]["shared_words"]
+        .as_array()
+        .expect("shared")
+        .iter()
+        .map(|v| v.as_str().expect("word"))
+        .collect();
+    assert!(
+        shared.contains(&"路灯") && shared.contains(&"门前"),
+        "{shared:?}"
+    );
+    assert!(!ids(&list).contains(&other));
+    // A closed-long-ago or withdrawn ticket is not a duplicate to look at: withdrawn leaves.
+    app.act(&w.ent_b, &b, "withdraw", json!({}))
+        .await
+        .expect(200);
+    let list = similar(&app, d, &format!("/api/v1/tickets/{a}/similar")).await;
+    assert!(ids(&list).is_empty());
+    // Not for the others: 403 (a cadre, an enterprise); no such ticket 404; a bad limit 400.
+    for user in [&w.cadre_a, &w.ent_a] {
+        app.get(&format!("/api/v1/tickets/{a}/similar"), Some(&user.token))
+            .await
+            .expect_error(403, "forbidden");
+    }
+    app.get(
+        "/api/v1/tickets/0190c0de-0000-7000-8000-000000000000/similar",
+        Some(&d.token),
+    )
+    .await
+    .expect_error(404, "not_found");
+    app.get(
+        &format!("/api/v1/tickets/{a}/similar?limit=0"),
+        Some(&d.token),
+    )
+    .await
+    .expect_error(400, "invalid_query");
+}
+
+async fn an_enterprise_sees_only_its_own_similar_open_tickets(app: TestApp) {
+    let w = app.world().await;
+    let mine = file(&app, &w, &w.ent_a, "门前路灯不亮", "厂区门前的路灯坏了").await;
+    // Enterprise B's says the same, word for word.
+    let theirs = file(&app, &w, &w.ent_b, "门前路灯不亮", "厂区门前的路灯坏了").await;
+    let path = format!(
+        "/api/v1/tickets/similar?title={}&description={}",
+        urlencode("路灯又不亮了"),
+        urlencode("门前")
+    );
+    let a = similar(&app, &w.ent_a, &path).await;
+    assert_eq!(ids(&a), [mine.as_str()]);
+    // A colleague of the same enterprise sees it too; B sees only its own.
+    assert_eq!(ids(&similar(&app, &w.ent_a2, &path).await), [mine.as_str()]);
+    let b = similar(&app, &w.ent_b, &path).await;
+    assert_eq!(ids(&b), [theirs.as_str()]);
+    // Only open ones: withdrawn, it is no longer offered.
+    app.act(&w.ent_a, &mine, "withdraw", json!({}))
+        .await
+        .expect(200);
+    assert!(ids(&similar(&app, &w.ent_a, &path).await).is_empty());
+    // Staff: 403; nothing to compare: 400 naming title.
+    app.get(&path, Some(&w.dispatcher.token))
+        .await
+        .expect_error(403, "forbidden");
+    let r = app
+        .get("/api/v1/tickets/similar?title=%20", Some(&w.ent_a.token))
+        .await;
+    r.expect_error(400, "invalid_query");
+    assert!(r.field("title").is_some());
+}
+
 both_backends!(
     all_words_in_any_order,
     numbers_enterprises_and_credit_codes_exactly,
@@ -386,6 +477,8 @@ both_backends!(
     relevance_first_or_newest_first,
     progress_and_resolution_are_searchable_when_public,
     tickets_without_words_are_backfilled,
+    dispatchers_see_similar_tickets_of_any_enterprise,
+    an_enterprise_sees_only_its_own_similar_open_tickets,
 );
 
 /// A words file that is configured but missing stops the start-up, naming the setting and
