@@ -29,6 +29,13 @@ pub struct Settings {
     pub scheduler: SchedulerSettings,
     pub stats: StatsSettings,
     pub attachments: AttachmentSettings,
+    pub search: SearchSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SearchSettings {
+    /// The district's words for the Chinese segmenter (`crate::search::Segmenter::with_words`).
+    pub words_file: PathBuf,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -19,6 +19,7 @@ use crate::db::{self, Db};
 use crate::domain::time::{Clock, SystemClock};
 use crate::notify::outbox::Outbox;
 use crate::notify::worker::WorkerHandle;
+use crate::search::{Segmenter, backfill};
 use crate::service::calendar::CalendarStore;
 use crate::service::tickets::Context as TicketContext;
 
@@ -31,11 +32,21 @@ pub struct Application {
     background: Background,
 }
 
-/// Migrates the database, opens the pool and reads the calendar's years: what every process
-/// does first (on a blocking thread: migrations and connecting block).
+/// The segmenter of `search.words_file`, built once for the process (a missing or bad file
+/// stops the start-up, naming it).
+pub fn load_segmenter(settings: &Settings) -> anyhow::Result<Arc<Segmenter>> {
+    let segmenter = Segmenter::with_words(&settings.search.words_file)
+        .context("search.words_file, the district's words for search")?;
+    Ok(Arc::new(segmenter))
+}
+
+/// Migrates the database, opens the pool, reads the calendar's years and fills in the search
+/// words of tickets that have none (`search::backfill`): what every process does first (on a
+/// blocking thread: migrations and connecting block).
 pub async fn open_database(
     settings: Arc<Settings>,
     calendar: Arc<CalendarStore>,
+    segmenter: Arc<Segmenter>,
 ) -> anyhow::Result<Db> {
     tokio::task::spawn_blocking(move || -> anyhow::Result<Db> {
         let applied = db::migrate(&settings)?;
@@ -45,6 +56,11 @@ pub async fn open_database(
         let db = Db::connect(&settings)?;
         db.read(|c| -> Result<(), crate::error::AppError> { Ok(calendar.refresh(c)?) })
             .map_err(|e| anyhow::anyhow!("reading the calendar years: {e}"))?;
+        let indexed = backfill::run(&db, &segmenter)
+            .map_err(|e| anyhow::anyhow!("backfilling the search index: {e}"))?;
+        if indexed > 0 {
+            tracing::info!(indexed, "search index: backfill done");
+        }
         Ok(db)
     })
     .await
@@ -66,7 +82,8 @@ impl Application {
             CalendarStore::load(&settings.deadlines.calendar_dir)
                 .context("the working-day calendar")?,
         );
-        let db = open_database(settings.clone(), calendar.clone()).await?;
+        let segmenter = load_segmenter(&settings)?;
+        let db = open_database(settings.clone(), calendar.clone(), segmenter.clone()).await?;
         let secret = {
             let settings = settings.clone();
             tokio::task::spawn_blocking(move || {
@@ -91,6 +108,7 @@ impl Application {
             settings.clone(),
             clock.clone(),
             calendar.clone(),
+            segmenter.clone(),
             &public_url,
             runs,
         )?;
@@ -101,6 +119,7 @@ impl Application {
             settings: settings.clone(),
             outbox: background.outbox().clone(),
             calendar: calendar.clone(),
+            segmenter,
         });
         let log_requests = settings.log.requests;
         let cors_origins: Arc<Vec<String>> = Arc::new(settings.http.cors_allowed_origins.clone());

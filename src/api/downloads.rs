@@ -146,7 +146,7 @@ pub async fn create_link(
     };
     let now = state.clock.now();
     if let Download::Ledger { query, .. } = &download {
-        list_filter(&ledger_query(query)?, &time::format(now))?;
+        list_filter(&ledger_query(query)?, &time::format(now), &state.segmenter)?;
     }
     if let Download::Assessment { query } = &download {
         assessment_query(query)?;

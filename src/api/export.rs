@@ -133,7 +133,7 @@ pub(crate) async fn ledger(
     let Auth(who) = auth;
     ledger::check_staff(&who)?;
     let now = time::format(state.clock.now());
-    let filter = list_filter(&query, &now)?;
+    let filter = list_filter(&query, &now, &state.segmenter)?;
     let (ip, query_text) = audited;
     record_export(
         &state,

@@ -164,6 +164,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         .route(post().to(tickets::create_ticket)),
                 )
                 .service(resource("/tickets/counts").route(get().to(tickets::ticket_counts)))
+                .service(resource("/tickets/similar").route(get().to(tickets::similar_to_text)))
+                .service(
+                    resource("/tickets/{id}/similar").route(get().to(tickets::similar_tickets)),
+                )
                 .service(resource("/tickets/{id}").route(get().to(tickets::get_ticket)))
                 .service(resource("/tickets/{id}/comments").route(post().to(tickets::add_comment)))
                 .service(resource("/tickets/{id}/accept").route(post().to(tickets::accept)))

@@ -152,6 +152,8 @@ impl Modify for CommonResponses {
         users::get_user,
         users::update_user,
         tickets::list_tickets,
+        tickets::similar_tickets,
+        tickets::similar_to_text,
         tickets::ticket_counts,
         tickets::create_ticket,
         tickets::get_ticket,

@@ -33,6 +33,13 @@ pub fn page_limit(state: &State, limit: Option<i64>) -> Result<i64, AppError> {
     }
 }
 
+/// The position a relevance-ordered list's cursor names (0 without one).
+pub fn offset_cursor(cursor: Option<&str>) -> Result<i64, AppError> {
+    cursor
+        .filter(|c| !c.is_empty())
+        .map_or(Ok(0), crate::service::decode_offset_cursor)
+}
+
 pub fn cursor_id(cursor: Option<&str>) -> Result<Option<String>, AppError> {
     cursor
         .filter(|c| !c.is_empty())

@@ -12,6 +12,7 @@ use crate::db::Db;
 use crate::domain::time::Clock;
 use crate::error::AppError;
 use crate::notify::outbox::Outbox;
+use crate::search::Segmenter;
 use crate::service::calendar::CalendarStore;
 use crate::service::tickets::Context as TicketContext;
 
@@ -25,6 +26,8 @@ pub struct AppState {
     pub outbox: Outbox,
     /// The working-day calendar.
     pub calendar: Arc<CalendarStore>,
+    /// Chinese words for search, built once at start-up.
+    pub segmenter: Arc<Segmenter>,
 }
 
 impl AppState {
@@ -35,6 +38,8 @@ impl AppState {
             calendar: self.calendar.current(),
             deadlines: self.settings.deadlines.clone(),
             progress_public_by_default: self.settings.tickets.progress_public_by_default,
+            segmenter: self.segmenter.clone(),
+            words: None,
         }
     }
 

@@ -175,7 +175,7 @@ fn period(state: &State, q: &StatsQuery) -> Result<Period, AppError> {
     let filter = TicketFilter {
         created_from: Some(time::format(time::china_day_start(from))),
         created_to: Some(time::format(time::china_day_start(to))),
-        ..list_filter(&list, "")?
+        ..list_filter(&list, "", &state.segmenter)?
     };
     Ok(Period { from, to, filter })
 }

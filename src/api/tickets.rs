@@ -5,21 +5,23 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::extract::{ApiJson, Auth, IfMatch, path_id};
-use crate::api::params::{cursor_id, list_of, page_limit, search_pattern};
+use crate::api::params::{cursor_id, list_of, offset_cursor, page_limit};
 use crate::api::state::State;
 use crate::api::types::{
-    CommentResponse, ErrorResponse, TicketDetailResponse, TicketList, TicketResponse,
+    CommentResponse, ErrorResponse, Highlight, TicketDetailResponse, TicketList, TicketResponse,
 };
-use crate::db::tickets::TicketFilter;
+use crate::db::tickets::{TextSearch, TicketFilter};
+use crate::domain::text;
 use crate::domain::ticket::apply::Input as ActionInput;
 use crate::domain::ticket::{Channel, Priority, Rating, TicketKind};
 use crate::domain::time;
 use crate::domain::validation::{FieldErrors, limits};
 use crate::error::AppError;
 use crate::error::ErrorCode;
+use crate::search::Segmenter;
 use crate::service::attachments;
 use crate::service::tickets::filing::{self, FilingOptions, IdempotencyKey, NewTicket};
-use crate::service::tickets::{actions, queries};
+use crate::service::tickets::{actions, queries, similar};
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -59,7 +61,9 @@ pub struct TicketListQuery {
     pub department_id: Option<String>,
     pub assignee_id: Option<String>,
     pub enterprise_id: Option<String>,
-    /// Text in the title, description or number; Chinese works, `%` and `_` are literal.
+    /// Words of the title, description, public progress notes or resolution, all of them in
+    /// any order ("路灯 门前" finds "门前路灯不亮"); or exactly a ticket number, an
+    /// enterprise's credit code or name. See docs/api.md, "Search".
     pub q: Option<String>,
     /// Filed at or after: RFC 3339, or a date meaning its start in China.
     pub created_from: Option<String>,
@@ -75,8 +79,9 @@ pub struct TicketListQuery {
     /// Only tickets with (true) or without (false) an extension request waiting for a
     /// decision (待审批).
     pub extension_pending: Option<bool>,
-    /// `newest` (the default) or `oldest`: by the time of filing. A `cursor` continues the
-    /// order it came from.
+    /// `relevance` (the default with `q`: the best match first), `newest` (the default
+    /// without) or `oldest`, by the time of filing. A `cursor` continues the order it came
+    /// from (pass the same `sort` and `q`); with `relevance` it is a position in the results.
     pub sort: Option<String>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -256,9 +261,13 @@ pub async fn create_ticket(
     // attempt finds the winner's ticket), and to the day's first filing creating the day's
     // number sequence (the next attempt finds it). Either way, try again.
     let mut attempt = 0;
+    // The words of the title and description for the search index, segmented here, once.
+    let ctx = state
+        .ticket_context()
+        .with_filing_words(&input.title, &input.description);
     let filed = loop {
         let (who, input, key, options) = (who.clone(), input.clone(), key.clone(), options.clone());
-        let ctx = state.ticket_context();
+        let ctx = ctx.clone();
         let result = state
             .write(move |c| filing::file(c, &ctx, &who, input, key.as_ref(), &options, now))
             .await;
@@ -292,9 +301,30 @@ pub(crate) fn instant(field: &str, value: Option<&str>) -> Result<Option<String>
         .transpose()
 }
 
-/// The ticket filter of the list's parameters (the ledger export takes the same).
-pub(crate) fn list_filter(q: &TicketListQuery, now: &str) -> Result<TicketFilter, AppError> {
-    list_filter_due(q, now, 0)
+/// The ticket filter of the list's parameters (the ledger export takes the same); `q` is
+/// segmented into words with `segmenter`.
+pub(crate) fn list_filter(
+    q: &TicketListQuery,
+    now: &str,
+    segmenter: &Segmenter,
+) -> Result<TicketFilter, AppError> {
+    list_filter_due(q, now, 0, segmenter)
+}
+
+/// The text search of `q`: trimmed, at most `limits::SEARCH` characters (400 naming `q`),
+/// with its words; `None` when blank.
+fn text_search(q: Option<&str>, segmenter: &Segmenter) -> Result<Option<TextSearch>, AppError> {
+    match q.map(str::trim).filter(|q| !q.is_empty()) {
+        None => Ok(None),
+        Some(q) if text::char_len(q) > limits::SEARCH => Err(AppError::invalid_query(
+            "q",
+            format!("must be at most {} characters", limits::SEARCH),
+        )),
+        Some(q) => Ok(Some(TextSearch {
+            term: q.to_string(),
+            words: segmenter.query_words(q),
+        })),
+    }
 }
 
 /// [`list_filter`], with the window of `due_soon` in hours.
@@ -302,6 +332,7 @@ pub(crate) fn list_filter_due(
     q: &TicketListQuery,
     now: &str,
     due_soon_hours: u32,
+    segmenter: &Segmenter,
 ) -> Result<TicketFilter, AppError> {
     let due_between = match q.due_soon {
         Some(true) => {
@@ -313,14 +344,31 @@ pub(crate) fn list_filter_due(
         }
         _ => None,
     };
-    let oldest_first = match q.sort.as_deref().map(str::trim) {
-        None | Some("" | "newest") => false,
-        Some("oldest") => true,
+    let search = text_search(q.q.as_deref(), segmenter)?;
+    let (oldest_first, by_relevance) = match q.sort.as_deref().map(str::trim) {
+        // Searching, the most relevant first unless asked otherwise.
+        None | Some("") => (false, search.is_some()),
+        Some("relevance") => (false, search.is_some()),
+        Some("newest") => (false, false),
+        Some("oldest") => (true, false),
         // A query parameter, answered as the others are: 400 naming it.
-        Some(_) => return Err(AppError::invalid_query("sort", "must be newest or oldest")),
+        Some(_) => {
+            return Err(AppError::invalid_query(
+                "sort",
+                "must be relevance, newest or oldest",
+            ));
+        }
     };
-    let cursor = cursor_id(q.cursor.as_deref())?;
+    // A relevance order pages by position, the others after the last id.
+    let (cursor, offset) = if by_relevance {
+        (None, offset_cursor(q.cursor.as_deref())?)
+    } else {
+        (cursor_id(q.cursor.as_deref())?, 0)
+    };
     Ok(TicketFilter {
+        search,
+        by_relevance,
+        offset,
         due_between,
         statuses: list_of("status", q.status.as_deref())?,
         kinds: list_of("kind", q.kind.as_deref())?,
@@ -328,7 +376,6 @@ pub(crate) fn list_filter_due(
         department_id: q.department_id.clone(),
         assignee_id: q.assignee_id.clone(),
         enterprise_id: q.enterprise_id.clone(),
-        pattern: search_pattern(q.q.as_deref())?,
         created_from: instant("created_from", q.created_from.as_deref())?,
         created_to: instant("created_to", q.created_to.as_deref())?,
         overdue: q.overdue.map(|o| (o, now.to_string())),
@@ -373,7 +420,13 @@ pub async fn list_tickets(
     let q = query.into_inner();
     let limit = page_limit(&state, q.limit)?;
     let now = now_text(&state);
-    let filter = list_filter_due(&q, &now, state.settings.deadlines.due_soon_hours)?;
+    let filter = list_filter_due(
+        &q,
+        &now,
+        state.settings.deadlines.due_soon_hours,
+        &state.segmenter,
+    )?;
+    let words = filter.search.as_ref().map(|s| s.words.clone());
     let page = state
         .read(move |c| queries::list(c, &who, &filter, limit))
         .await?;
@@ -381,7 +434,13 @@ pub async fn list_tickets(
         items: page
             .items
             .into_iter()
-            .map(|t| TicketResponse::new(t, &now))
+            .map(|t| {
+                let highlight = words.as_deref().map(|w| Highlight::of(&t.ticket, w));
+                TicketResponse {
+                    highlight,
+                    ..TicketResponse::new(t, &now)
+                }
+            })
             .collect(),
         next_cursor: page.next_cursor,
     }))
@@ -464,7 +523,15 @@ async fn act(
     let id = path_id(id, "ticket")?;
     attachments::check_ids(&attachment_ids)?;
     let now = state.clock.now();
-    let ctx = state.ticket_context();
+    // A progress note's or resolution's words, for the search index, segmented here rather
+    // than in the write (see `Context::words`).
+    let ctx = match &input {
+        ActionInput::Progress { note: text, .. }
+        | ActionInput::Resolve {
+            resolution: text, ..
+        } => state.ticket_context().with_words(&[text]),
+        _ => state.ticket_context(),
+    };
     let expected = if_match.0;
     let record = state
         .write(move |c| {
@@ -681,3 +748,154 @@ action!(
         reason: optional_note("reason", req.reason)?,
     }),
 );
+
+/// How many similar tickets to give: 1 to 20, 5 when not asked.
+fn similar_limit(limit: Option<i64>) -> Result<i64, AppError> {
+    match limit {
+        None => Ok(5),
+        Some(n) if (1..=20).contains(&n) => Ok(n),
+        Some(_) => Err(AppError::invalid_query("limit", "must be between 1 and 20")),
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SimilarQuery {
+    /// How many, 1 to 20 (default 5).
+    pub limit: Option<i64>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SimilarTextQuery {
+    /// The title being written (at most 100 characters).
+    pub title: Option<String>,
+    /// The description being written, at most its first 1,000 characters (a query string
+    /// is no place for a whole description; the start says what it is about).
+    pub description: Option<String>,
+    /// How many, 1 to 20 (default 5).
+    pub limit: Option<i64>,
+}
+
+/// A ticket like another, with how alike and what they share.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SimilarTicket {
+    pub id: String,
+    pub number: String,
+    pub kind: TicketKind,
+    pub status: crate::domain::ticket::TicketStatus,
+    pub title: String,
+    pub enterprise_id: String,
+    pub created_at: String,
+    pub resolved_at: Option<String>,
+    /// Higher is more alike: the full-text rank of the shared words (comparable within one
+    /// answer, not across answers or backends).
+    pub score: f64,
+    /// The compared words of the request that this ticket has too.
+    pub shared_words: Vec<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SimilarList {
+    /// The most alike first.
+    pub items: Vec<SimilarTicket>,
+}
+
+impl SimilarList {
+    fn of(found: Vec<similar::Similar>) -> SimilarList {
+        SimilarList {
+            items: found
+                .into_iter()
+                .map(|s| SimilarTicket {
+                    id: s.ticket.id,
+                    number: s.ticket.number,
+                    kind: s.ticket.kind,
+                    status: s.ticket.status,
+                    title: s.ticket.title,
+                    enterprise_id: s.ticket.enterprise_id,
+                    created_at: s.ticket.created_at,
+                    resolved_at: s.ticket.resolved_at,
+                    score: s.score,
+                    shared_words: s.shared_words,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The open tickets, and those resolved in the last 90 days, of any enterprise most like this
+/// one (sharing its words), for dispatchers and administrators: duplicates and common causes.
+#[utoipa::path(get, path = "/api/v1/tickets/{id}/similar", tag = "tickets",
+    params(("id" = String, Path), SimilarQuery),
+    responses((status = 200, body = SimilarList), (status = 400, body = ErrorResponse),
+        (status = 403, description = "not a dispatcher or administrator", body = ErrorResponse),
+        (status = 404, body = ErrorResponse)),
+    security(("bearer" = [])))]
+pub async fn similar_tickets(
+    state: State,
+    auth: Auth,
+    id: web::Path<String>,
+    query: web::Query<SimilarQuery>,
+) -> Result<HttpResponse, AppError> {
+    let Auth(who) = auth;
+    let id = path_id(&id, "ticket")?;
+    let limit = similar_limit(query.limit)?;
+    let now = state.clock.now();
+    let segmenter = state.segmenter.clone();
+    let found = state
+        .read(move |c| similar::like_ticket(c, &segmenter, &who, &id, limit, now))
+        .await?;
+    Ok(HttpResponse::Ok().json(SimilarList::of(found)))
+}
+
+/// For an enterprise's user writing a request: its enterprise's own open tickets most like
+/// the title and description so far ("您已反映过类似问题"). Never another enterprise's.
+#[utoipa::path(get, path = "/api/v1/tickets/similar", tag = "tickets",
+    params(SimilarTextQuery),
+    responses((status = 200, body = SimilarList), (status = 400, body = ErrorResponse),
+        (status = 403, description = "not an enterprise's user", body = ErrorResponse)),
+    security(("bearer" = [])))]
+pub async fn similar_to_text(
+    state: State,
+    auth: Auth,
+    query: web::Query<SimilarTextQuery>,
+) -> Result<HttpResponse, AppError> {
+    let Auth(who) = auth;
+    // The caller before the parameters: staff are told it is not theirs, not what is wrong.
+    similar::may_hint(&who)?;
+    let q = query.into_inner();
+    let limit = similar_limit(q.limit)?;
+    let title = q.title.unwrap_or_default();
+    let description = q.description.unwrap_or_default();
+    if text::char_len(&title) > limits::TITLE {
+        return Err(AppError::invalid_query(
+            "title",
+            format!("must be at most {} characters", limits::TITLE),
+        ));
+    }
+    if text::char_len(&description) > similar::MAX_DESCRIPTION_CHARS {
+        return Err(AppError::invalid_query(
+            "description",
+            format!(
+                "must be at most {} characters (send its start)",
+                similar::MAX_DESCRIPTION_CHARS
+            ),
+        ));
+    }
+    if text::is_blank(&title) && text::is_blank(&description) {
+        return Err(AppError::invalid_query(
+            "title",
+            "a title or a description is needed",
+        ));
+    }
+    // Segmented here, on the request's thread.
+    let words = state
+        .segmenter
+        .similarity_words(&title, &description, similar::MAX_WORDS);
+    let found = state
+        .read(move |c| similar::like_text(c, &who, &words, limit))
+        .await?;
+    Ok(HttpResponse::Ok().json(SimilarList::of(found)))
+}

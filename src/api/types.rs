@@ -13,10 +13,12 @@ use crate::db::enterprises::EnterpriseRow;
 use crate::db::revisits::RevisitRow;
 use crate::db::ticket_events::EventRow;
 use crate::db::users::UserRow;
+use crate::domain::ticket::state::Ticket;
 use crate::domain::ticket::timeline::EventData;
 use crate::domain::ticket::{
     Action, AllowedAction, Channel, Priority, Rating, Role, TicketKind, TicketStatus,
 };
+use crate::search::highlight::{self, Piece};
 use crate::service::tickets::TicketView;
 use crate::service::tickets::queries::TicketDetail;
 
@@ -230,6 +232,30 @@ pub struct TicketResponse {
     /// `extension_request` is `POST /tickets/{id}/extensions`; `extension_approve` and
     /// `extension_deny` decide the waiting request. Pages draw their buttons from it.
     pub allowed_actions: Vec<AllowedAction>,
+    /// In a list searched with `q` only: where the query's words are in the title and the
+    /// description. Absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub highlight: Option<Highlight>,
+}
+
+/// Where a search's words occur in a listed ticket, as pieces of plain text: a page shows
+/// each piece as text and wraps those with `hit` in a `<mark>` (never as HTML).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Highlight {
+    /// The whole title.
+    pub title: Vec<Piece>,
+    /// Up to 60 characters of the description around its first hit (its start when the
+    /// words matched elsewhere), with `…` where it was cut.
+    pub description: Vec<Piece>,
+}
+
+impl Highlight {
+    pub fn of(ticket: &Ticket, words: &[String]) -> Highlight {
+        Highlight {
+            title: highlight::pieces(&ticket.title, words),
+            description: highlight::snippet(&ticket.description, words),
+        }
+    }
 }
 
 impl TicketResponse {
@@ -277,6 +303,7 @@ impl TicketResponse {
             handling_days: t.handling_days,
             overdue,
             allowed_actions: view.allowed_actions,
+            highlight: None,
         }
     }
 }

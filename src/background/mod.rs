@@ -22,6 +22,7 @@ use crate::notify::expander::{self, ExpanderHandle};
 use crate::notify::metrics::Metrics;
 use crate::notify::outbox::Outbox;
 use crate::notify::worker::{Channels, Worker, WorkerHandle};
+use crate::search::Segmenter;
 use crate::service::calendar::CalendarStore;
 use crate::service::tickets::Context as TicketContext;
 use scheduler::{Scheduler, SchedulerHandle};
@@ -40,6 +41,7 @@ pub struct Runs {
 pub struct Background {
     outbox: Outbox,
     calendar: Arc<CalendarStore>,
+    segmenter: Arc<Segmenter>,
     settings: Arc<Settings>,
     scheduler: Scheduler,
     worker: Option<WorkerHandle>,
@@ -57,6 +59,7 @@ impl Background {
         settings: Arc<Settings>,
         clock: Arc<dyn Clock>,
         calendar: Arc<CalendarStore>,
+        segmenter: Arc<Segmenter>,
         public_url: &str,
         runs: Runs,
     ) -> anyhow::Result<Background> {
@@ -84,6 +87,7 @@ impl Background {
             calendar.clone(),
             settings.clone(),
             clock.clone(),
+            segmenter.clone(),
         );
         let sweeps = settings
             .scheduler
@@ -101,6 +105,7 @@ impl Background {
         Ok(Background {
             outbox,
             calendar,
+            segmenter,
             settings,
             scheduler,
             worker,
@@ -123,6 +128,8 @@ impl Background {
             calendar: self.calendar.current(),
             deadlines: self.settings.deadlines.clone(),
             progress_public_by_default: self.settings.tickets.progress_public_by_default,
+            segmenter: self.segmenter.clone(),
+            words: None,
         }
     }
 

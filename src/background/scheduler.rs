@@ -25,6 +25,7 @@ use crate::domain::ticket::apply::{Sweep, apply_sweep};
 use crate::domain::time::{self, Clock};
 use crate::error::{AppError, ErrorCode};
 use crate::notify::outbox::Outbox;
+use crate::search::Segmenter;
 use crate::service::calendar::CalendarStore;
 use crate::service::tickets::Context;
 use crate::service::tickets::changes::write_change;
@@ -53,6 +54,7 @@ pub struct Scheduler {
     calendar: Arc<CalendarStore>,
     settings: Arc<Settings>,
     clock: Arc<dyn Clock>,
+    segmenter: Arc<Segmenter>,
     /// One sweep at a time in this process.
     running: Arc<tokio::sync::Mutex<()>>,
 }
@@ -79,6 +81,7 @@ impl Scheduler {
         calendar: Arc<CalendarStore>,
         settings: Arc<Settings>,
         clock: Arc<dyn Clock>,
+        segmenter: Arc<Segmenter>,
     ) -> Scheduler {
         Scheduler {
             db,
@@ -86,6 +89,7 @@ impl Scheduler {
             calendar,
             settings,
             clock,
+            segmenter,
             running: Arc::new(tokio::sync::Mutex::new(())),
         }
     }
@@ -142,6 +146,8 @@ impl Scheduler {
             calendar: self.calendar.current(),
             deadlines: self.settings.deadlines.clone(),
             progress_public_by_default: self.settings.tickets.progress_public_by_default,
+            segmenter: self.segmenter.clone(),
+            words: None,
         };
         let d = &self.settings.deadlines;
         // Tickets read at a time: what a sweep takes of each kind (the rest is taken by the

@@ -9,6 +9,9 @@
 //! their contributions added to the statistics' cells batch by batch. The same `seed` gives
 //! the same spread (ids and names differ from run to run).
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use chrono::{DateTime, Days, Duration, NaiveDate, Utc};
 use uuid::Uuid;
 
@@ -16,7 +19,7 @@ use super::demo::{AREAS, DEMO_PASSWORD, INDUSTRY_CHAINS};
 use super::support::{describe, with_db};
 use crate::auth;
 use crate::config::Settings;
-use crate::db::{Db, DbConnection, bulk, enterprises, stats_cells};
+use crate::db::{Db, DbConnection, bulk, enterprises, stats_cells, ticket_words};
 use crate::domain::calendar::WorkCalendar;
 use crate::domain::ticket::TicketStatus::{
     Accepted, Assigned, Closed, InProgress, Rejected, Resolved, Submitted, Withdrawn,
@@ -25,6 +28,7 @@ use crate::domain::ticket::state::{Filing, Ticket};
 use crate::domain::ticket::{Channel, Priority, Rating, Role, TicketKind};
 use crate::domain::{credit_code, text, time};
 use crate::error::AppError;
+use crate::search::Segmenter;
 use crate::service::accounts::{self, NewUser};
 use crate::service::audit::By;
 use crate::service::calendar::CalendarStore;
@@ -86,7 +90,7 @@ const DEPARTMENTS: [(&str, &[(&str, i32)]); 12] = [
     ("区政务服务中心", &[("审批服务", 3)]),
 ];
 
-const TROUBLES: [&str; 12] = [
+const TROUBLES: [&str; 14] = [
     "办理进度缓慢",
     "材料要求不明确",
     "线路频繁停电",
@@ -99,7 +103,14 @@ const TROUBLES: [&str; 12] = [
     "多头检查",
     "退税迟迟未到账",
     "证照变更流程复杂",
+    "新厂房用电报装进度慢",
+    "厂区门前路灯不亮",
 ];
+
+/// What about one ticket in [`RARE_EVERY`] is, instead of one of [`TROUBLES`]: a word that
+/// the search benchmark looks for among few tickets.
+const RARE_TROUBLE: &str = "危化品仓储备案";
+const RARE_EVERY: i64 = 5_000;
 
 /// Organisation codes (the 9 digits of a credit code before its check character).
 const ORGANISATION_CODES: u64 = 1_000_000_000;
@@ -107,9 +118,12 @@ const ORGANISATION_CODES: u64 = 1_000_000_000;
 /// Tickets generated before they are handed to the writer.
 const BATCH: usize = 20_000;
 
-/// Tickets and their timeline rows of one batch.
+/// Tickets of one batch, each with its search column, and their search words (ticket id,
+/// words joined by spaces).
+#[derive(Default)]
 struct Batch {
     tickets: Vec<(Ticket, String)>,
+    words: Vec<(String, String)>,
 }
 
 struct Directory {
@@ -283,9 +297,22 @@ struct Generator<'a> {
     dir: &'a Directory,
     calendar: &'a WorkCalendar,
     now: DateTime<Utc>,
+    segmenter: &'a Segmenter,
+    /// The index words of each title and description seen, joined by spaces.
+    words: HashMap<String, String>,
 }
 
 impl Generator<'_> {
+    /// The index words of a title and description, segmented the first time they are seen.
+    fn words_of(&mut self, title: &str, description: &str) -> String {
+        if let Some(words) = self.words.get(title) {
+            return words.clone();
+        }
+        let words = self.segmenter.filing_words(title, description).join(" ");
+        self.words.insert(title.to_string(), words.clone());
+        words
+    }
+
     /// One ticket filed at `created`, taken as far as its age makes likely, with its
     /// timeline.
     fn ticket(&mut self, created: DateTime<Utc>, number: String, batch: &mut Batch) {
@@ -303,7 +330,11 @@ impl Generator<'_> {
             75..90 => Channel::Phone,
             _ => Channel::Visit,
         };
-        let trouble = d.pick(&TROUBLES);
+        let mut trouble = *d.pick(&TROUBLES);
+        // From the time, not the dice: the spread of everything else stays as it was.
+        if created.timestamp_millis() % RARE_EVERY == 0 {
+            trouble = RARE_TROUBLE;
+        }
         let title = format!("{trouble}的问题");
         let description =
             format!("我公司近期遇到{trouble}的情况，影响正常生产经营，请相关部门协调解决。");
@@ -458,6 +489,14 @@ impl Generator<'_> {
         let last = steps.last().copied().unwrap_or(created);
         row.updated_at = text(last);
         let search = text::search_text(&[&row.number, &row.title, &row.description]);
+        // Segmented once per kind of trouble (and resolution): the texts repeat, the
+        // numbers are ASCII and need no dictionary.
+        let mut words = self.words_of(&row.title, &row.description);
+        if let Some(resolution) = &row.resolution {
+            words = ticket_words::append(&words, &self.segmenter.words(resolution));
+        }
+        let words = ticket_words::append(&words, &[row.number.to_lowercase()]);
+        batch.words.push((row.id.clone(), words));
         batch.tickets.push((row, search));
     }
 }
@@ -478,6 +517,7 @@ pub fn load(
     tickets: u64,
     seed: u64,
     now: DateTime<Utc>,
+    segmenter: Arc<Segmenter>,
     mut progress: impl FnMut(u64) + Send + 'static,
 ) -> Result<SeedReport, AppError> {
     let enterprises = usize::try_from(tickets / 200)
@@ -504,15 +544,15 @@ pub fn load(
             dir: &dir,
             calendar: &calendar,
             now,
+            segmenter: &segmenter,
+            words: HashMap::new(),
         };
         // Days from the oldest; weekdays get most of the tickets, weekends a few.
         let first = time::china_date(now) - Days::new(730);
         let days: Vec<NaiveDate> = first.iter_days().take(730).collect();
         let weight = |d: &NaiveDate| if calendar.is_working_day(*d) { 10 } else { 2 };
         let total_weight: u64 = days.iter().map(weight).sum();
-        let mut batch = Batch {
-            tickets: Vec::new(),
-        };
+        let mut batch = Batch::default();
         let mut owed = 0u64;
         for (i, day) in days.iter().enumerate() {
             // Spread the remainder so the total is exact.
@@ -535,13 +575,7 @@ pub fn load(
                 generator.ticket(created, number, &mut batch);
             }
             if batch.tickets.len() >= BATCH || i + 1 == days.len() {
-                let full = std::mem::replace(
-                    &mut batch,
-                    Batch {
-                        tickets: Vec::new(),
-                    },
-                );
-
+                let full = std::mem::take(&mut batch);
                 if tx.send(full).is_err() {
                     // The writer stopped (an error, which it reports).
                     return;
@@ -557,6 +591,7 @@ pub fn load(
         bulk::lock_for_loading(c)?;
         for batch in rx {
             bulk::insert_tickets(c, &batch.tickets)?;
+            ticket_words::insert_new(c, &batch.words)?;
             if let (Some(first), Some(last)) = (batch.tickets.first(), batch.tickets.last()) {
                 events +=
                     bulk::write_timelines(c, &first.0.id, &last.0.id, &numbers_like, &dispatcher)?;
@@ -587,6 +622,7 @@ pub fn run(settings: &Settings, tickets: u64, seed: u64) -> anyhow::Result<()> {
         db.read(|c| -> Result<(), AppError> { Ok(store.refresh(c)?) })
             .map_err(describe)?;
         let calendar = store.current();
+        let segmenter = crate::startup::load_segmenter(settings)?;
         let started = std::time::Instant::now();
         let report = load(
             db,
@@ -594,6 +630,7 @@ pub fn run(settings: &Settings, tickets: u64, seed: u64) -> anyhow::Result<()> {
             tickets,
             seed,
             chrono::Utc::now(),
+            segmenter.clone(),
             move |written| {
                 let secs = started.elapsed().as_secs_f64();
                 eprintln!(

@@ -13,7 +13,7 @@ use crate::config::Settings;
 use crate::db;
 use crate::domain::time::{Clock, SystemClock};
 use crate::service::calendar::CalendarStore;
-use crate::startup::{Application, open_database};
+use crate::startup::{Application, load_segmenter, open_database};
 
 /// What the binary does beside the library: start the allocator's trimmer in the commands
 /// that run for long (`serve`, `worker`).
@@ -119,7 +119,8 @@ pub fn worker(settings: Settings, spawn_trimmer: SpawnTrimmer) -> anyhow::Result
             CalendarStore::load(&settings.deadlines.calendar_dir)
                 .context("the working-day calendar")?,
         );
-        let db = open_database(settings.clone(), calendar.clone()).await?;
+        let segmenter = load_segmenter(&settings)?;
+        let db = open_database(settings.clone(), calendar.clone(), segmenter.clone()).await?;
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         calendar.missing_near(clock.now());
         // Messages the scheduler queues link to the service's public address.
@@ -128,8 +129,15 @@ pub fn worker(settings: Settings, spawn_trimmer: SpawnTrimmer) -> anyhow::Result
             delivery: true,
             housekeeping: false,
         };
-        let background =
-            Background::start(&db, settings.clone(), clock, calendar, &link_base, runs)?;
+        let background = Background::start(
+            &db,
+            settings.clone(),
+            clock,
+            calendar,
+            segmenter,
+            &link_base,
+            runs,
+        )?;
         tracing::info!(
             database = %db::redact_url(&settings.database_url()),
             "qiyeshao worker is delivering notifications"

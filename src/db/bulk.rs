@@ -222,7 +222,7 @@ where
         Backend::Postgres => db.write(body).and_then(|written| {
             let mut pooled = db.conn()?;
             let conn: &mut DbConnection = &mut pooled;
-            conn.batch_execute("VACUUM ANALYZE tickets, ticket_events, stats_cube")?;
+            conn.batch_execute("VACUUM ANALYZE tickets, ticket_events, stats_cube, ticket_words")?;
             Ok(written)
         }),
         Backend::Sqlite => {

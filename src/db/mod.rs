@@ -54,6 +54,7 @@ pub mod sms_codes;
 pub mod stats_cells;
 mod text_enums;
 pub mod ticket_events;
+pub mod ticket_words;
 pub mod tickets;
 pub mod users;
 mod writer;

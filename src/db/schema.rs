@@ -343,6 +343,27 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// A ticket's searchable words (migration `ticket_words`; src/db/ticket_words.rs). `id`
+    /// is SQLite's FTS5 rowid; PostgreSQL also has a generated `tsv` column, left out here
+    /// (only SQL written in ticket_words.rs reads it).
+    ticket_words (id) {
+        id -> BigInt,
+        ticket_id -> Text,
+        words -> Text,
+    }
+}
+
+diesel::table! {
+    /// SQLite only: the FTS5 index of `ticket_words` (external content, rowid = its `id`).
+    ticket_words_fts (rowid) {
+        rowid -> BigInt,
+        words -> Text,
+    }
+}
+
+diesel::joinable!(ticket_words -> tickets (ticket_id));
+
 diesel::joinable!(tickets -> enterprises (enterprise_id));
 diesel::joinable!(tickets -> categories (category_id));
 diesel::joinable!(ticket_events -> tickets (ticket_id));
@@ -374,6 +395,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     legal_texts,
     consents,
     join_requests,
+    ticket_words,
+    ticket_words_fts,
 );
 
 diesel::table! {

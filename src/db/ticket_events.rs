@@ -81,3 +81,24 @@ pub fn find(conn: &mut DbConnection, ticket_id: &str, seq: i32) -> QueryResult<O
         .first(c)
         .optional())
 }
+
+/// The public notes of `actions` on the tickets `ticket_ids`: (ticket id, note) — what the
+/// search index holds besides the ticket's own texts (its public progress notes and
+/// resolutions).
+pub fn public_notes(
+    conn: &mut DbConnection,
+    ticket_ids: &[String],
+    actions: &[Action],
+) -> QueryResult<Vec<(String, String)>> {
+    let rows: Vec<(String, Option<String>)> = ticket_events::table
+        .filter(ticket_events::ticket_id.eq_any(ticket_ids))
+        .filter(ticket_events::public.eq(true))
+        .filter(ticket_events::action.eq_any(actions))
+        .filter(ticket_events::note.is_not_null())
+        .select((ticket_events::ticket_id, ticket_events::note))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, note)| note.map(|n| (id, n)))
+        .collect())
+}

@@ -7,7 +7,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use diesel::prelude::*;
 
 use super::connection::DbConnection;
-use super::schema::{enterprises, ticket_co_departments, ticket_counters, tickets};
+use super::schema::{enterprises, ticket_co_departments, ticket_counters, ticket_words, tickets};
+use super::ticket_words::{ByRelevance, HasWords, MatchesWords, WordsQuery};
 use crate::domain::ticket::state::Ticket;
 use crate::domain::ticket::{Channel, Priority, Rating, TicketKind, TicketStatus, ids};
 use crate::domain::time;
@@ -240,8 +241,12 @@ pub struct TicketFilter {
     pub department_id: Option<String>,
     pub assignee_id: Option<String>,
     pub enterprise_id: Option<String>,
-    /// A LIKE pattern over the folded title, description and number.
-    pub pattern: Option<String>,
+    /// The text search `q` (see [`text_match`]).
+    pub search: Option<TextSearch>,
+    /// With `search`: ordered by relevance, from `offset` on (a relevance order has no id
+    /// to continue after), rather than by id.
+    pub by_relevance: bool,
+    pub offset: i64,
     pub created_from: Option<String>,
     pub created_to: Option<String>,
     /// `Some((wanted, now))`: only tickets that are (or are not) past their deadline at `now`.
@@ -259,6 +264,63 @@ pub struct TicketFilter {
     /// [`for_paging`]; a period in `created_*` adds its own, see [`ids`]).
     pub id_from: Option<String>,
     pub id_to: Option<String>,
+}
+
+/// The list's text search (`q`): the term as typed (trimmed) and its words, segmented on the
+/// request's thread ([`crate::search::Segmenter::query_words`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TextSearch {
+    pub term: String,
+    pub words: Vec<String>,
+}
+
+/// What a text search matches, decided before the query by [`text_match`].
+#[derive(Debug, Clone)]
+pub enum TextMatch {
+    /// The term is a ticket's number: that ticket.
+    Number(String),
+    /// The term is an enterprise's credit code or its name: its tickets.
+    Enterprises(Vec<String>),
+    /// Otherwise the tickets whose indexed words include every word of the term.
+    Words(WordsQuery),
+    /// A term without words (punctuation only): nothing.
+    Nothing,
+}
+
+/// What `search` matches: a ticket number or an enterprise's credit code or name, exactly
+/// (folded for case and width; index lookups, so cheap), else the term's words.
+pub fn text_match(conn: &mut DbConnection, search: &TextSearch) -> QueryResult<TextMatch> {
+    let folded = crate::domain::text::fold(search.term.trim());
+    let upper = folded.to_uppercase();
+    let number: Option<String> = tickets::table
+        .filter(tickets::number.eq(&upper))
+        .select(tickets::number)
+        .get_result(conn)
+        .optional()?;
+    if let Some(number) = number {
+        return Ok(TextMatch::Number(number));
+    }
+    let enterprises: Vec<String> = enterprises::table
+        .filter(
+            enterprises::credit_code
+                .eq(&upper)
+                .or(enterprises::name.eq(search.term.trim())),
+        )
+        .select(enterprises::id)
+        .load(conn)?;
+    if !enterprises.is_empty() {
+        return Ok(TextMatch::Enterprises(enterprises));
+    }
+    Ok(WordsQuery::new(&search.words).map_or(TextMatch::Nothing, TextMatch::Words))
+}
+
+/// [`text_match`] of the filter's search, if it has one.
+fn text_of(conn: &mut DbConnection, filter: &TicketFilter) -> QueryResult<Option<TextMatch>> {
+    filter
+        .search
+        .as_ref()
+        .map(|s| text_match(conn, s))
+        .transpose()
 }
 
 /// The ids a period of filing `[from, to)` may hold: the floors of its ends widened by
@@ -359,11 +421,15 @@ pub fn update_versioned(
 /// Narrows a boxed query of tickets to a scope and the list filters; `None` when the scope
 /// is empty. A macro because the boxed query's type depends on what it selects, and the list
 /// and the statistics select different columns through the same filters.
+///
+/// `$text` is the filter's search as [`text_of`] found it (`None`: no search, or one the
+/// caller matches itself).
 macro_rules! scoped_and_filtered {
-    ($query:expr, $scope:expr, $filter:expr) => {{
+    ($query:expr, $scope:expr, $filter:expr, $text:expr) => {{
         let mut query = $query;
         let filter: &TicketFilter = $filter;
-        let in_scope = match $scope {
+        let text: Option<&TextMatch> = $text;
+        let mut in_scope = match $scope {
             Scope::All => true,
             Scope::Nothing => false,
             Scope::Enterprise { enterprise_id } => {
@@ -421,8 +487,14 @@ macro_rules! scoped_and_filtered {
         if let Some(v) = &filter.enterprise_id {
             query = query.filter(tickets::enterprise_id.eq(v.clone()));
         }
-        if let Some(p) = &filter.pattern {
-            query = query.filter(tickets::search_text.like(p.clone()).escape('\\'));
+        match text {
+            None => {}
+            Some(TextMatch::Number(n)) => query = query.filter(tickets::number.eq(n.clone())),
+            Some(TextMatch::Enterprises(ids)) => {
+                query = query.filter(tickets::enterprise_id.eq_any(ids.clone()))
+            }
+            Some(TextMatch::Words(words)) => query = query.filter(HasWords(words.clone())),
+            Some(TextMatch::Nothing) => in_scope = false,
         }
         if let Some(v) = &filter.created_from {
             query = query.filter(tickets::created_at.ge(v.clone()));
@@ -469,20 +541,30 @@ macro_rules! scoped_and_filtered {
     }};
 }
 
+/// The tickets of the scope that pass the filter, a page of `limit`: newest (or oldest)
+/// first after the filter's cursor, or, searching words `by_relevance`, the most relevant
+/// first from its `offset`.
 pub fn list(
     conn: &mut DbConnection,
     scope: &Scope,
     filter: &TicketFilter,
     limit: i64,
 ) -> QueryResult<Vec<Ticket>> {
+    let text = text_of(conn, filter)?;
+    if filter.by_relevance
+        && let Some(TextMatch::Words(words)) = &text
+    {
+        return by_relevance(conn, scope, filter, words, limit);
+    }
     on_each!(conn, c => {
         let query = tickets::table.select(TicketRow::as_select()).into_boxed();
-        match scoped_and_filtered!(query, scope, filter) {
+        match scoped_and_filtered!(query, scope, filter, text.as_ref()) {
             Some(query) => tickets_of(
                 query
                     .order(ByIdLimit {
                         oldest_first: filter.oldest_first,
                         limit: limit.max(0),
+                        offset: if filter.by_relevance { filter.offset.max(0) } else { 0 },
                     })
                     .load(c),
             ),
@@ -491,17 +573,75 @@ pub fn list(
     })
 }
 
+/// A page of the tickets whose words include all of `words`, most relevant first. The
+/// match joins the words (and on SQLite their FTS5 index) to the tickets, so that the rank
+/// is at hand for the order; the scope and the other filters are the same clauses as the
+/// list's, in the same query.
+fn by_relevance(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    filter: &TicketFilter,
+    words: &WordsQuery,
+    limit: i64,
+) -> QueryResult<Vec<Ticket>> {
+    let order = ByRelevance {
+        query: words.clone(),
+        limit: limit.max(0),
+        offset: filter.offset.max(0),
+    };
+    // The joins differ: FTS5 ranks in its own virtual table, PostgreSQL in ticket_words.
+    match conn {
+        DbConnection::Sqlite(c) => {
+            let query = tickets::table
+                .inner_join(ticket_words::table)
+                .inner_join(
+                    super::schema::ticket_words_fts::table
+                        .on(super::schema::ticket_words_fts::rowid.eq(ticket_words::id)),
+                )
+                .select(TicketRow::as_select())
+                .into_boxed();
+            match scoped_and_filtered!(query, scope, filter, None) {
+                Some(query) => tickets_of(
+                    query
+                        .filter(MatchesWords(words.clone()))
+                        .order(order)
+                        .load(c),
+                ),
+                None => Ok(Vec::new()),
+            }
+        }
+        DbConnection::Postgres(c) => {
+            let query = tickets::table
+                .inner_join(ticket_words::table)
+                .select(TicketRow::as_select())
+                .into_boxed();
+            match scoped_and_filtered!(query, scope, filter, None) {
+                Some(query) => tickets_of(
+                    query
+                        .filter(MatchesWords(words.clone()))
+                        .order(order)
+                        .load(c),
+                ),
+                None => Ok(Vec::new()),
+            }
+        }
+    }
+}
+
 fn tickets_of(rows: QueryResult<Vec<TicketRow>>) -> QueryResult<Vec<Ticket>> {
     Ok(rows?.into_iter().map(Ticket::from).collect())
 }
 
 /// How many tickets of the scope the filter keeps.
 pub fn count(conn: &mut DbConnection, scope: &Scope, filter: &TicketFilter) -> QueryResult<i64> {
-    let query = tickets::table.into_boxed();
-    match scoped_and_filtered!(query, scope, filter) {
-        Some(query) => query.select(diesel::dsl::count_star()).get_result(conn),
-        None => Ok(0),
-    }
+    let text = text_of(conn, filter)?;
+    on_each!(conn, c => {
+        let query = tickets::table.into_boxed();
+        match scoped_and_filtered!(query, scope, filter, text.as_ref()) {
+            Some(query) => query.select(diesel::dsl::count_star()).get_result(c),
+            None => Ok(0),
+        }
+    })
 }
 
 /// How many tickets of the scope are in each status (statuses with none are left out).
@@ -509,14 +649,16 @@ pub fn count_by_status(
     conn: &mut DbConnection,
     scope: &Scope,
 ) -> QueryResult<Vec<(TicketStatus, i64)>> {
-    let query = tickets::table
-        .group_by(tickets::status)
-        .select((tickets::status, diesel::dsl::count_star()))
-        .into_boxed();
-    match scoped_and_filtered!(query, scope, &TicketFilter::default()) {
-        Some(query) => query.load(conn),
-        None => Ok(Vec::new()),
-    }
+    on_each!(conn, c => {
+        let query = tickets::table
+            .group_by(tickets::status)
+            .select((tickets::status, diesel::dsl::count_star()))
+            .into_boxed();
+        match scoped_and_filtered!(query, scope, &TicketFilter::default(), None) {
+            Some(query) => query.load(c),
+            None => Ok(Vec::new()),
+        }
+    })
 }
 
 /// What the statistics need of a ticket (docs/kpi.md), and how to slice it.
@@ -583,6 +725,9 @@ pub fn for_paging(filter: &TicketFilter) -> (TicketFilter, impl Fn(&str) -> bool
     let paged = TicketFilter {
         created_from: None,
         created_to: None,
+        // Paged by id, whatever order a search would be listed in.
+        by_relevance: false,
+        offset: 0,
         id_from: id_from.or(filter.id_from.clone()),
         id_to: id_to.or(filter.id_to.clone()),
         ..filter.clone()
@@ -605,19 +750,23 @@ pub fn for_each_fact(
     mut f: impl FnMut(TicketFactRow),
 ) -> QueryResult<()> {
     let (mut filter, within) = for_paging(filter);
+    let text = text_of(conn, &filter)?;
     loop {
-        let query = tickets::table
-            .select(TicketFactRow::as_select())
-            .into_boxed();
-        let Some(query) = scoped_and_filtered!(query, scope, &filter) else {
-            return Ok(());
-        };
-        let rows: Vec<TicketFactRow> = query
-            .order(ByIdLimit {
-                oldest_first: false,
-                limit: page.max(1),
-            })
-            .load(conn)?;
+        let rows: Vec<TicketFactRow> = on_each!(&mut *conn, c => {
+            let query = tickets::table
+                .select(TicketFactRow::as_select())
+                .into_boxed();
+            match scoped_and_filtered!(query, scope, &filter, text.as_ref()) {
+                Some(query) => query
+                    .order(ByIdLimit {
+                        oldest_first: false,
+                        limit: page.max(1),
+                        offset: 0,
+                    })
+                    .load(c)?,
+                None => return Ok(()),
+            }
+        });
         let full = rows.len() as i64 >= page.max(1);
         filter.before_id = rows.last().map(|r| r.id.clone());
         rows.into_iter()
@@ -640,6 +789,9 @@ pub fn for_each_fact(
 struct ByIdLimit {
     oldest_first: bool,
     limit: i64,
+    /// Rows skipped: 0, but for a search asked for by relevance that matched exactly (a
+    /// number, an enterprise), whose cursor is a position.
+    offset: i64,
 }
 
 impl diesel::Expression for ByIdLimit {
@@ -657,6 +809,10 @@ impl<DB: diesel::backend::Backend> diesel::query_builder::QueryFragment<DB> for 
             "tickets.id DESC LIMIT "
         });
         out.push_sql(&self.limit.to_string());
+        if self.offset > 0 {
+            out.push_sql(" OFFSET ");
+            out.push_sql(&self.offset.to_string());
+        }
         Ok(())
     }
 }
@@ -884,4 +1040,31 @@ pub fn resolved_before(
             .limit(batch)
             .load(conn),
     )
+}
+
+/// The texts the search index holds of each of the tickets `ids`, with its id: number,
+/// title, description and resolution (public notes are the timeline's).
+pub fn search_texts(
+    conn: &mut DbConnection,
+    ids: &[String],
+) -> QueryResult<Vec<(String, [String; 4])>> {
+    let rows: Vec<(String, String, String, String, Option<String>)> = tickets::table
+        .filter(tickets::id.eq_any(ids))
+        .select((
+            tickets::id,
+            tickets::number,
+            tickets::title,
+            tickets::description,
+            tickets::resolution,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, number, title, description, resolution)| {
+            (
+                id,
+                [number, title, description, resolution.unwrap_or_default()],
+            )
+        })
+        .collect())
 }

@@ -1,5 +1,7 @@
 //! Chinese text made searchable: the words of a text, for an index, and of a query, for
-//! matching them (issue 18's first step; the full-text indexes come next).
+//! matching them (issue 18). The index itself is the databases' (`db::ticket_words`); the
+//! words of tickets filed before it are filled in by [`backfill`]; [`highlight`] marks a
+//! query's words in a list's titles.
 //!
 //! Chinese is written without spaces, so a text is segmented into words with jieba-rs in its
 //! search mode: a long word is given whole and in its parts (用电报装 → 用电报装, 用电, 电报),
@@ -18,8 +20,12 @@
 //! then unfindable). Without it an unknown word falls apart into characters, which a query
 //! segmented the same way still matches.
 //!
-//! Words are lower-cased (ASCII) and punctuation and spaces are dropped. Latin letters and
+//! Texts are folded first as everywhere else searched (`domain::text::fold`: NFKC, lower
+//! case: ＡＢＣ is abc); punctuation and spaces are dropped. Latin letters and
 //! digits stay together (a ticket number, a credit code, `4S店`).
+
+pub mod backfill;
+pub mod highlight;
 
 use std::collections::BTreeSet;
 use std::io::BufRead;
@@ -27,6 +33,39 @@ use std::path::Path;
 
 use anyhow::Context;
 use jieba_rs::Jieba;
+
+use crate::domain::text::fold;
+use crate::domain::ticket::Action;
+
+/// The timeline entries whose notes, when public, are searched: progress notes and
+/// resolutions.
+pub const INDEXED_ACTIONS: [Action; 2] = [Action::Progress, Action::Resolve];
+
+/// Words nearly every request says, which make two requests look alike without being so.
+pub const COMMON_WORDS: &[&str] = &[
+    "问题",
+    "公司",
+    "我公司",
+    "企业",
+    "情况",
+    "相关",
+    "部门",
+    "相关部门",
+    "解决",
+    "协调",
+    "希望",
+    "进行",
+    "影响",
+    "需要",
+    "目前",
+    "近期",
+    "我们",
+    "没有",
+    "一个",
+    "请求",
+    "反映",
+    "诉求",
+];
 
 /// The built-in base dictionary: `word frequency tag` per line.
 const BASE_DICT: &str = include_str!("dict.txt");
@@ -90,14 +129,41 @@ impl Segmenter {
     /// The words of `text` in search mode, in order, repeats kept.
     pub fn words(&self, text: &str) -> Vec<String> {
         self.jieba
-            .cut_for_search(text, false)
+            .cut_for_search(&fold(text), false)
             .into_iter()
             .filter_map(|token| normalize(token.word))
             .collect()
     }
 
-    /// The distinct words of some texts (a ticket's title and description …), sorted and
-    /// joined by spaces: what an index of words stores.
+    /// The words of some texts, in order, repeats kept: what the index of a ticket holds
+    /// ([`crate::db::ticket_words::add`]). Repeats count: the rank (FTS5's bm25,
+    /// PostgreSQL's ts_rank) weighs a word by how often a ticket has it.
+    pub fn index_words(&self, texts: &[&str]) -> Vec<String> {
+        texts.iter().flat_map(|t| self.words(t)).collect()
+    }
+
+    /// The words a new ticket is indexed with: its title's twice (a word of the title says
+    /// more about the request than one of the description, and counts double in the rank),
+    /// then its description's. Its number's are added by whoever knows it.
+    pub fn filing_words(&self, title: &str, description: &str) -> Vec<String> {
+        self.index_words(&[title, title, description])
+    }
+
+    /// The words to compare a request by (similar requests): the distinct words of its title
+    /// and then its description, of two characters or more, without the words every request
+    /// uses ([`COMMON_WORDS`]), at most `max`.
+    pub fn similarity_words(&self, title: &str, description: &str, max: usize) -> Vec<String> {
+        let mut seen = BTreeSet::new();
+        self.words(title)
+            .into_iter()
+            .chain(self.words(description))
+            .filter(|w| w.chars().count() >= 2 && !COMMON_WORDS.contains(&w.as_str()))
+            .filter(|w| seen.insert(w.clone()))
+            .take(max)
+            .collect()
+    }
+
+    /// The distinct words of some texts, sorted and joined by spaces.
     pub fn index_text(&self, texts: &[&str]) -> String {
         let words: BTreeSet<String> = texts.iter().flat_map(|t| self.words(t)).collect();
         words.into_iter().collect::<Vec<_>>().join(" ")
@@ -109,7 +175,7 @@ impl Segmenter {
     pub fn query_words(&self, query: &str) -> Vec<String> {
         let mut seen = BTreeSet::new();
         self.jieba
-            .cut(query, false)
+            .cut(&fold(query), false)
             .into_iter()
             .filter_map(|token| normalize(token.word))
             .filter(|w| seen.insert(w.clone()))
@@ -194,6 +260,24 @@ mod tests {
             words.contains(&"91430112ma4l16jq9r".to_string()),
             "{words:?}"
         );
+    }
+
+    #[test]
+    fn similarity_words_leave_out_single_characters_and_common_words() {
+        let s = district();
+        let words = s.similarity_words(
+            "门前路灯不亮",
+            "我公司门前的路灯坏了，希望相关部门协调解决",
+            16,
+        );
+        assert_eq!(words[..2], ["门前", "路灯"], "{words:?}");
+        assert!(words.iter().all(|w| w.chars().count() >= 2), "{words:?}");
+        for common in ["公司", "希望", "相关部门", "协调", "解决"] {
+            assert!(!words.iter().any(|w| w == common), "{common} in {words:?}");
+        }
+        // Each once.
+        assert_eq!(words.iter().filter(|w| *w == "路灯").count(), 1);
+        assert_eq!(s.similarity_words("门前路灯不亮", "", 1), ["门前"]);
     }
 
     #[test]

@@ -76,6 +76,28 @@ pub fn encode_cursor(id: &str) -> String {
     URL_SAFE_NO_PAD.encode(id.as_bytes())
 }
 
+/// The cursor of a list ordered by relevance, which has no id to continue after: the
+/// position of the next page's first item, encoded (`@40`).
+pub fn encode_offset_cursor(offset: i64) -> String {
+    URL_SAFE_NO_PAD.encode(format!("@{offset}").as_bytes())
+}
+
+/// The position an [`encode_offset_cursor`] cursor names.
+pub fn decode_offset_cursor(cursor: &str) -> Result<i64, AppError> {
+    URL_SAFE_NO_PAD
+        .decode(cursor.as_bytes())
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .and_then(|s| s.strip_prefix('@')?.parse::<i64>().ok())
+        .filter(|n| *n >= 0)
+        .ok_or_else(|| {
+            AppError::invalid_query(
+                "cursor",
+                "is not a cursor this service gave out for this order (pass the same sort)",
+            )
+        })
+}
+
 pub fn decode_cursor(cursor: &str) -> Result<String, AppError> {
     URL_SAFE_NO_PAD
         .decode(cursor.as_bytes())

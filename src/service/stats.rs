@@ -253,7 +253,9 @@ fn whole_days(filter: &TicketFilter) -> Option<(NaiveDate, NaiveDate)> {
         department_id: _,
         assignee_id: _,
         enterprise_id,
-        pattern,
+        search,
+        by_relevance: _,
+        offset: _,
         created_from,
         created_to,
         overdue,
@@ -268,7 +270,7 @@ fn whole_days(filter: &TicketFilter) -> Option<(NaiveDate, NaiveDate)> {
     if enterprise_id.is_some()
         || after_id.is_some()
         || extension_pending.is_some()
-        || pattern.is_some()
+        || search.is_some()
         || overdue.is_some()
         || due_between.is_some()
         || before_id.is_some()

@@ -238,6 +238,9 @@ const MATRIX: &[Entry] = &[
     on("PATCH /api/v1/users/{id}",                              Account,            [[E401, E401], [E403, E403], [E403, E403], [E403, E403], [OK, OK]]),
     any("GET /api/v1/tickets",                                                      [E401,         OK,           OK,           OK,           OK]),
     any("GET /api/v1/tickets/counts",                                               [E401,         OK,           OK,           OK,           OK]),
+    // The filing page's hint, for an enterprise's users only (its own tickets: tests/api/search.rs).
+    any("GET /api/v1/tickets/similar",                                              [E401,         OK,           E403,         E403,         E403]),
+    on("GET /api/v1/tickets/{id}/similar",                      Ticket(InProgress), [[E401, E401], [E403, E403], [E403, E403], [OK, OK],     [OK, OK]]),
     // Filing for another enterprise is 403, as documented: the enterprise names it itself.
     on("POST /api/v1/tickets",                                  Filing,             [[E401, E401], [OK, E403],   [E403, E403], [OK, OK],     [OK, OK]]),
     on("GET /api/v1/tickets/{id}",                              Ticket(InProgress), [[E401, E401], [OK, E404],   [OK, E404],   [OK, OK],     [OK, OK]]),
@@ -931,6 +934,10 @@ impl<'a> Fixtures<'a> {
             }
             "GET /api/v1/calendar/working-days" => {
                 path.push_str("?from=2026-01-01&to=2026-01-31");
+                Body::None
+            }
+            "GET /api/v1/tickets/similar" => {
+                path.push_str("?title=%E8%B7%AF%E7%81%AF");
                 Body::None
             }
             "GET /api/v1/calendar/add" => {

@@ -718,6 +718,7 @@ async fn two_instances_sweeping_one_postgres_remind_once() {
         Arc::new(CalendarStore::load(&settings.deadlines.calendar_dir).expect("calendar")),
         settings.clone(),
         Arc::new(app.clock.clone()) as Arc<dyn Clock>,
+        app.ctx.segmenter.clone(),
     );
     app.clock.set(at("2026-11-30T09:00:00+08:00"));
     let mut reminded = 0;

@@ -229,8 +229,16 @@ async fn the_monthly_assessment_has_the_figures_the_ranking_and_a_sheet_per_depa
 async fn a_long_ledger_has_every_ticket_once(app: TestApp) {
     let w = app.world().await;
     let now = crate::stats::at("2026-11-30T12:00:00+08:00");
-    qiyeshao::cli::seed_load::load(&app.db, &app.ctx.calendar.days, 2500, 3, now, |_| {})
-        .expect("seed load");
+    qiyeshao::cli::seed_load::load(
+        &app.db,
+        &app.ctx.calendar.days,
+        2500,
+        3,
+        now,
+        app.ctx.segmenter.clone(),
+        |_| {},
+    )
+    .expect("seed load");
     let csv = download(&app, "/api/v1/ledger.csv", &w.admin).await;
     let lines = csv_lines(&csv.bytes);
     assert_eq!(lines.len(), 1 + 2500);

@@ -77,6 +77,9 @@ const BODY_FIELDS: &[(&str, Limit)] = &[
 /// String query parameters, by name.
 const QUERY_PARAMS: &[(&str, Limit)] = &[
     ("q", Chars(100)),
+    // GET /tickets/similar: what an enterprise is writing (a description's start).
+    ("title", Chars(100)),
+    ("description", Chars(1000)),
     ("cursor", Shape),
     ("sort", Shape),
     ("from", Shape),

@@ -29,6 +29,7 @@ mod outage;
 mod pages;
 mod portal;
 mod scoping;
+mod search;
 mod security;
 mod sms_gateways;
 mod smtp;

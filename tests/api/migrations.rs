@@ -46,7 +46,9 @@ fn table_count(db: &Db, backend: Backend) -> i64 {
     }
     let sql = match backend {
         Backend::Sqlite => {
-            "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> '__diesel_schema_migrations'"
+            // The FTS5 index of ticket_words (a virtual table and its shadow tables) has no
+            // counterpart on PostgreSQL, whose index is a GIN index: left out.
+            "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'ticket_words_fts%' AND name <> '__diesel_schema_migrations'"
         }
         Backend::Postgres => {
             "SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = current_schema() AND table_name <> '__diesel_schema_migrations'"
@@ -65,13 +67,13 @@ fn up_down_up(backend: Backend) {
     let applied = db::migrate(settings).expect("up");
     assert_eq!(applied.len(), versions("sqlite").len());
     let db = Db::connect(settings).expect("pool");
-    assert_eq!(table_count(&db, backend), 27);
+    assert_eq!(table_count(&db, backend), 28);
     let reverted = db::revert_all(settings).expect("down");
     assert_eq!(reverted.len(), applied.len());
     assert_eq!(table_count(&db, backend), 0);
     let again = db::migrate(settings).expect("up again");
     assert_eq!(again, applied);
-    assert_eq!(table_count(&db, backend), 27);
+    assert_eq!(table_count(&db, backend), 28);
     assert!(db::migrate(settings).expect("nothing to do").is_empty());
 }
 

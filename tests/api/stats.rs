@@ -855,11 +855,16 @@ async fn the_seed_load_spreads_tickets_over_every_status(app: TestApp) {
     let now = at("2026-11-30T12:00:00+08:00");
     let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let progress = seen.clone();
-    let report =
-        qiyeshao::cli::seed_load::load(&app.db, &app.ctx.calendar.days, 3000, 7, now, move |n| {
-            progress.lock().unwrap().push(n)
-        })
-        .expect("seed load");
+    let report = qiyeshao::cli::seed_load::load(
+        &app.db,
+        &app.ctx.calendar.days,
+        3000,
+        7,
+        now,
+        app.ctx.segmenter.clone(),
+        move |n| progress.lock().unwrap().push(n),
+    )
+    .expect("seed load");
     assert_eq!(report.tickets, 3000);
     assert_eq!(seen.lock().unwrap().last(), Some(&3000));
     assert_eq!(report.departments, 12);

@@ -264,6 +264,14 @@ async function main() {
 
     const desk = await signedIn(browser, contexts, 'dispatcher', /^#\/d/, DESKTOP);
     watchPages(desk);
+    await step('a search marks its words in the list, as text', async () => {
+      await desk.goto(`/#/d?tab=all&q=${encodeURIComponent('班车 通勤')}`);
+      const item = await visible(tid(desk, 'ticket-item').filter({ hasText: '建议开通园区至地铁站通勤班车' }), 'the ticket found by two words');
+      const marks = await item.locator('mark').allInnerTexts();
+      check(marks.some((m) => m.includes('通勤')) && marks.some((m) => m.includes('班车')), `the words are marked (${marks.join(', ')})`);
+      checkEqual(await item.locator('mark').evaluateAll((els) => els.every((e) => e.children.length === 0)), true, 'marks that hold text only');
+      await visible(item.getByTestId('ticket-snippet'), 'the description around the words');
+    });
     await step('the assign dialog names the unit of the category deadline', async () => {
       const tk = await ticketTitled(tokens.dispatcher, '建议开通园区至地铁站通勤班车');
       await desk.goto(`/#/d/tickets/${tk.id}`);

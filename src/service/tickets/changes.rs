@@ -1,17 +1,19 @@
 //! Writing a change to a ticket, whoever makes it (an action, an extension decision, the
 //! scheduler): the ticket with its version check, its timeline entry, the statistics' cells,
-//! and the notifications the entry raises — one path, so that none of them can be left out.
+//! the search index's words of a public note, and the notifications the entry raises — one
+//! path, so that none of them can be left out.
 
 use chrono::{DateTime, Utc};
 
 use crate::auth::Principal;
 use crate::db::ticket_events::{self, EventRow};
 use crate::db::tickets::{self as ticket_db, TicketFactRow};
-use crate::db::{DbConnection, new_id, stats_cells};
+use crate::db::{DbConnection, new_id, stats_cells, ticket_words};
 use crate::domain::ticket::state::Ticket;
 use crate::domain::ticket::timeline::Entry;
 use crate::domain::time;
 use crate::error::{AppError, ErrorCode};
+use crate::search::INDEXED_ACTIONS;
 use crate::service::tickets::Context;
 
 /// The timeline row of `entry`, numbered by the ticket's version after the change. `who` is
@@ -60,6 +62,16 @@ pub fn write_change(
     )?;
     let happened = event_row(ticket, who, entry, &time::format(now));
     ticket_events::insert(conn, &happened)?;
+    if happened.public
+        && INDEXED_ACTIONS.contains(&happened.action)
+        && let Some(note) = &happened.note
+    {
+        let words = match &ctx.words {
+            Some(words) => words.clone(),
+            None => ctx.segmenter.words(note),
+        };
+        ticket_words::add(conn, &ticket.id, &words)?;
+    }
     ctx.outbox.queue_event(conn, ticket, &happened)?;
     Ok(happened)
 }

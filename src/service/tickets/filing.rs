@@ -8,7 +8,9 @@ use crate::auth::Principal;
 use crate::db::attachments::LinkTarget;
 use crate::db::enterprises::EnterpriseRow;
 use crate::db::tickets::{self as ticket_db, DaySequences};
-use crate::db::{DbConnection, categories, enterprises, idempotency, stats_cells, ticket_events};
+use crate::db::{
+    DbConnection, categories, enterprises, idempotency, stats_cells, ticket_events, ticket_words,
+};
 use crate::domain::text;
 use crate::domain::ticket::state::{Filing, Ticket};
 use crate::domain::ticket::timeline::{self, Entry, EventData};
@@ -234,6 +236,12 @@ pub fn file(
     });
     let search_text = text::search_text(&[&filed.number, &filed.title, &filed.description]);
     ticket_db::insert(conn, &filed, &search_text)?;
+    let mut words = match &ctx.words {
+        Some(words) => words.clone(),
+        None => ctx.segmenter.filing_words(&filed.title, &filed.description),
+    };
+    words.extend(ctx.segmenter.words(&filed.number));
+    ticket_words::add(conn, &filed.id, &words)?;
     attachments::link(
         conn,
         who,

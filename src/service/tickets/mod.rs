@@ -15,6 +15,7 @@ pub mod actions;
 pub mod changes;
 pub mod filing;
 pub mod queries;
+pub mod similar;
 
 use std::sync::Arc;
 
@@ -23,10 +24,12 @@ use crate::domain::ticket::AllowedAction;
 use crate::domain::ticket::apply::DeadlineRules;
 use crate::domain::ticket::state::Ticket;
 use crate::notify::outbox::Outbox;
+use crate::search::Segmenter;
 use crate::service::calendar::Calendar;
 
 /// What the functions that write timeline events need besides the connection: where their
-/// notifications go, the working-day calendar, and the deadline settings.
+/// notifications go, the working-day calendar, the deadline settings, and the segmenter for
+/// the search index.
 #[derive(Clone)]
 pub struct Context {
     pub outbox: Outbox,
@@ -34,9 +37,30 @@ pub struct Context {
     pub deadlines: DeadlineSettings,
     /// `tickets.progress_public_by_default`.
     pub progress_public_by_default: bool,
+    /// The one built at start-up: the words of a public progress note or resolution go into
+    /// the search index in the change's transaction ([`changes::write_change`]).
+    pub segmenter: Arc<Segmenter>,
+    /// The words of the texts the request writes (a filing's title and description, an
+    /// action's note), segmented before the write on the request's thread
+    /// ([`Context::with_words`]), so that SQLite's single writer does not segment. `None`:
+    /// segmented in the write when they are indexed.
+    pub words: Option<Vec<String>>,
 }
 
 impl Context {
+    /// This context with the words of `texts` (an action's note) segmented now.
+    pub fn with_words(mut self, texts: &[&str]) -> Context {
+        self.words = Some(self.segmenter.index_words(texts));
+        self
+    }
+
+    /// This context with the words of a filing segmented now
+    /// ([`Segmenter::filing_words`]).
+    pub fn with_filing_words(mut self, title: &str, description: &str) -> Context {
+        self.words = Some(self.segmenter.filing_words(title, description));
+        self
+    }
+
     /// How deadlines are set, for the domain's effects of an action.
     pub fn deadline_rules(&self) -> DeadlineRules<'_> {
         DeadlineRules {

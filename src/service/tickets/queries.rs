@@ -12,11 +12,11 @@ use crate::db::tickets::{self as ticket_db, TicketFilter};
 use crate::db::{DbConnection, enterprises, users};
 use crate::domain::ticket::TicketStatus;
 use crate::error::AppError;
-use crate::service::Page;
 use crate::service::tickets::TicketView;
 use crate::service::tickets::access::{
     load_visible, people_for_reader, scope_of, sees_internal, shown_all, shown_as,
 };
+use crate::service::{Page, encode_offset_cursor};
 
 /// A ticket as one reader may see it, with what is stored beside it.
 #[derive(Debug, Clone)]
@@ -41,7 +41,10 @@ pub fn list(
     limit: i64,
 ) -> Result<Page<TicketView>, AppError> {
     let tickets = ticket_db::list(conn, &scope_of(who), filter, limit + 1)?;
-    let page = Page::from_rows(tickets, limit, |t| &t.id);
+    let mut page = Page::from_rows(tickets, limit, |t| &t.id);
+    if filter.by_relevance && page.next_cursor.is_some() {
+        page.next_cursor = Some(encode_offset_cursor(filter.offset + limit));
+    }
     Ok(Page {
         items: shown_all(who, page.items),
         next_cursor: page.next_cursor,

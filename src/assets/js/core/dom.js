@@ -53,6 +53,14 @@ export function h(tag, attrs, ...children) {
   return el;
 }
 
+/**
+ * A search's highlight pieces (`[{text, hit}]`, docs/api.md "Search") as nodes: each hit in a
+ * <mark>, the rest as text. Never HTML: the pieces are the ticket's own text.
+ */
+export function marked(pieces) {
+  return (pieces || []).map((p) => (p.hit ? h('mark', { class: 'hit' }, p.text) : String(p.text)));
+}
+
 /** SVG element builder. */
 export function svg(tag, attrs, ...children) {
   const el = document.createElementNS(SVG_NS, tag);

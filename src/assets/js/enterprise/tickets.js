@@ -1,8 +1,9 @@
 // enterprise/tickets.js — what the enterprise's pages share about tickets: the open statuses,
-// the row of a ticket in a list (ticketItem, with 去评价 when its allowed_actions has revisit), and the
+// the row of a ticket in a list (ticketItem, with 去评价 when its allowed_actions has revisit, and the
+// searched words marked when the list was searched: ticket-snippet), and the
 // departments and categories, each fetched once per page load.
 
-import { h } from '../core/dom.js';
+import { h, marked } from '../core/dom.js';
 import { icon } from '../core/icons.js';
 import { t } from '../core/i18n.js';
 import { api } from '../core/api.js';
@@ -35,8 +36,9 @@ export function ticketItem(tk) {
   const rate = may(tk, 'revisit');
   return h('a', { class: 'list-item ticket-item', href: `#/e/tickets/${encodeURIComponent(tk.id)}`, 'data-testid': 'ticket-item', 'data-id': tk.id, 'data-status': tk.status },
     h('div', { class: 'ti-head' },
-      h('span', { class: 'ti-title' }, tk.title),
+      h('span', { class: 'ti-title' }, tk.highlight ? marked(tk.highlight.title) : tk.title),
       statusTag(tk.status)),
+    tk.highlight ? h('div', { class: 'ti-snippet muted', 'data-testid': 'ticket-snippet' }, marked(tk.highlight.description)) : null,
     h('div', { class: 'ti-meta muted' },
       kindTag(tk.kind),
       h('span', { class: 'ti-number' }, tk.number),

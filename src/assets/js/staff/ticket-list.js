@@ -9,9 +9,10 @@
 //   tab-accepted tab-handling tab-overdue tab-resolved tab-all count-submitted count-accepted
 //   count-handling count-overdue count-resolved tab-ext-pending count-ext-pending sort-oldest; ticket-search ticket-search-submit only-mine
 //   ticket-list list-refresh ticket-item (data-id, data-status) ticket-title ticket-due ticket-sign-due ticket-waited ticket-ext-pending
+//   ticket-snippet (searched: the description around the words; title and snippet mark them with <mark class="hit">)
 //   load-more list-end join-pending-note
 
-import { h } from '../core/dom.js';
+import { h, marked } from '../core/dom.js';
 import { icon } from '../core/icons.js';
 import { t } from '../core/i18n.js';
 import { api } from '../core/api.js';
@@ -56,8 +57,10 @@ function ticketCard(tk, href, ctx) {
   const dept = ctx.departments && tk.department_id ? ctx.departments.get(tk.department_id) : null;
   return h('a', { class: ['list-item', 'sf-card', tk.overdue && 'is-overdue'], href, 'data-testid': 'ticket-item', 'data-id': tk.id, 'data-status': tk.status },
     h('div', { class: 'ti-head' },
-      h('div', { class: 'ti-title', 'data-testid': 'ticket-title' }, tk.title),
+      h('div', { class: 'ti-title', 'data-testid': 'ticket-title' }, tk.highlight ? marked(tk.highlight.title) : tk.title),
       statusTag(tk.status)),
+    // Searched: where the words are in the description.
+    tk.highlight ? h('div', { class: 'ti-snippet muted', 'data-testid': 'ticket-snippet' }, marked(tk.highlight.description)) : null,
     h('div', { class: 'ti-meta muted' },
       h('span', { class: 'ti-number' }, tk.number),
       kindTag(tk.kind),

@@ -1,0 +1,169 @@
+#!/usr/bin/env python3
+"""Search at scale (issue 18): fills a database with `qiyeshao seed-load --tickets N` (timed;
+the loader fills the search index too), then, as the demo's dispatcher, asks the ticket list
+for a common word (用电), two words in either order (路灯 门前), a rare word (危化品) and a ticket
+number, each by relevance and newest first: one request at a time on one keep-alive connection
+after a warm-up, --runs times, the median time to the last byte in milliseconds. A release
+build on loopback, on SQLite and on PostgreSQL. The query plans are printed after the figures.
+
+Usage: python3 bench/search.py [--tickets 1000000] [--backends sqlite,postgres] [--runs 7]
+                               [--keep DIR] [--binary PATH] [--postgres-url URL]
+
+--keep DIR keeps the loaded databases (SQLite: DIR/sqlite-N/search.db; PostgreSQL: the database
+qiyeshao_search_N) and reuses them on the next run with the same --tickets.
+"""
+import argparse
+import http.client
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from load import PASSWORD, Server, build  # noqa: E402
+
+QUERIES = [
+    ("用电", "common word"),
+    ("路灯 门前", "two words"),
+    ("危化品", "rare word"),
+]
+
+
+def timed(conn, token, path):
+    start = time.perf_counter()
+    conn.request("GET", path, headers={"Authorization": "Bearer " + token})
+    resp = conn.getresponse()
+    body = resp.read()
+    ms = (time.perf_counter() - start) * 1000
+    if resp.status != 200:
+        raise RuntimeError("%s: %d %s" % (path, resp.status, body[:300]))
+    return ms, json.loads(body)
+
+
+def login(port, username):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+    conn.request("POST", "/api/v1/auth/login", body=json.dumps({"username": username, "password": PASSWORD}),
+                 headers={"Content-Type": "application/json"})
+    resp = conn.getresponse()
+    body = json.loads(resp.read())
+    if resp.status != 200:
+        raise RuntimeError("login %s: %s" % (username, body))
+    return body["access_token"]
+
+
+def measure(server, runs):
+    token = login(server.port, "dispatcher")
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=600)
+    _, first = timed(conn, token, "/api/v1/tickets?limit=1")
+    number = first["items"][0]["number"]
+    rows = []
+    for q, what in QUERIES + [(number, "ticket number")]:
+        for sort in ("relevance", "newest"):
+            path = "/api/v1/tickets?limit=20&sort=%s&q=%s" % (sort, urllib.parse.quote(q))
+            timed(conn, token, path)  # warm-up
+            times = []
+            found = 0
+            for _ in range(runs):
+                ms, body = timed(conn, token, path)
+                times.append(ms)
+                found = len(body["items"])
+            rows.append((q, what, sort, statistics.median(times), min(times), max(times), found))
+    return rows
+
+
+def sqlite_plans(db_path):
+    """The plans of the two search queries' shapes, from sqlite3 (the statements the service
+    sends, with the words bound by hand)."""
+    import sqlite3
+    con = sqlite3.connect(db_path)
+    out = []
+    for label, sql in [
+        ("relevance", "SELECT tickets.id FROM tickets JOIN ticket_words ON ticket_words.ticket_id = tickets.id "
+                      "JOIN ticket_words_fts ON ticket_words_fts.rowid = ticket_words.id "
+                      "WHERE ticket_words_fts MATCH '\"用电\"' ORDER BY bm25(ticket_words_fts), tickets.id DESC LIMIT 21"),
+        ("newest", "SELECT tickets.id FROM tickets WHERE tickets.id IN (SELECT ticket_words.ticket_id FROM "
+                   "ticket_words_fts JOIN ticket_words ON ticket_words.id = ticket_words_fts.rowid "
+                   "WHERE ticket_words_fts MATCH '\"用电\"') ORDER BY tickets.id DESC LIMIT 21"),
+    ]:
+        plan = con.execute("EXPLAIN QUERY PLAN " + sql).fetchall()
+        out.append("%s:\n%s" % (label, "\n".join("  " + r[3] for r in plan)))
+    return "\n".join(out)
+
+
+def postgres_plans(url):
+    out = []
+    for label, sql in [
+        ("relevance", "SELECT tickets.id FROM tickets JOIN ticket_words ON ticket_words.ticket_id = tickets.id "
+                      "WHERE ticket_words.tsv @@ plainto_tsquery('simple', '用电') "
+                      "ORDER BY ts_rank(ticket_words.tsv, plainto_tsquery('simple', '用电'), 1) DESC, tickets.id DESC LIMIT 21"),
+        ("newest", "SELECT tickets.id FROM tickets WHERE tickets.id IN (SELECT ticket_words.ticket_id FROM ticket_words "
+                   "WHERE ticket_words.tsv @@ plainto_tsquery('simple', '用电')) ORDER BY tickets.id DESC LIMIT 21"),
+    ]:
+        plan = subprocess.run(["psql", url, "-X", "-q", "-A", "-t", "-c", "EXPLAIN ANALYZE " + sql],
+                              capture_output=True, text=True, check=True).stdout
+        out.append("%s:\n%s" % (label, "\n".join("  " + line for line in plan.splitlines())))
+    return "\n".join(out)
+
+
+def run_backend(args, binary, backend):
+    keep = args.keep
+    data_dir = os.path.join(keep, "%s-%d" % (backend, args.tickets)) if keep else tempfile.mkdtemp(prefix="qys-search-")
+    os.makedirs(data_dir, exist_ok=True)
+    if backend == "sqlite":
+        db_path = os.path.join(data_dir, "search.db")
+        url = "sqlite://" + db_path
+        loaded = os.path.exists(db_path)
+    else:
+        name = "qiyeshao_search_%d" % args.tickets
+        base = args.postgres_url.rsplit("/", 1)[0]
+        url = base + "/" + name
+        exists = subprocess.run(["psql", args.postgres_url, "-X", "-A", "-t", "-c",
+                                 "SELECT 1 FROM pg_database WHERE datname = '%s'" % name],
+                                capture_output=True, text=True, check=True).stdout.strip() == "1"
+        loaded = exists and bool(keep)
+        if not loaded:
+            subprocess.run(["psql", args.postgres_url, "-X", "-q", "-c", "DROP DATABASE IF EXISTS %s" % name], check=True)
+            subprocess.run(["psql", args.postgres_url, "-X", "-q", "-c", "CREATE DATABASE %s" % name], check=True)
+    env = {"QIYESHAO__SCHEDULER__ENABLED": "false"}
+    log_path = os.path.join(data_dir, "server.log")
+    started = time.perf_counter()
+    server = Server(binary, url, data_dir, log_path, env, tickets=0 if loaded else args.tickets)
+    load_s = time.perf_counter() - started
+    try:
+        rows = measure(server, args.runs)
+    finally:
+        server.stop()
+    plans = sqlite_plans(db_path) if backend == "sqlite" else postgres_plans(url)
+    return {"rows": rows, "load_s": None if loaded else load_s, "plans": plans}
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--tickets", type=int, default=1_000_000)
+    p.add_argument("--backends", default="sqlite,postgres")
+    p.add_argument("--runs", type=int, default=7)
+    p.add_argument("--keep")
+    p.add_argument("--binary")
+    p.add_argument("--postgres-url", default="postgres://postgres@127.0.0.1:5432/postgres")
+    args = p.parse_args()
+    binary = args.binary or build()
+    print("%d tickets; median (min–max) ms of %d requests, one at a time, after a warm-up; "
+          "load average %s" % (args.tickets, args.runs, os.getloadavg()))
+    for backend in args.backends.split(","):
+        r = run_backend(args, binary, backend)
+        load = "" if r["load_s"] is None else " (load and start %.0f s)" % r["load_s"]
+        print("\n### %s%s\n" % (backend, load))
+        print("| q | what | sort | median | min–max | items |")
+        print("|---|---|---|---|---|---|")
+        for q, what, sort, median, lo, hi, found in r["rows"]:
+            print("| %s | %s | %s | %.1f | %.1f–%.1f | %d |" % (q, what, sort, median, lo, hi, found))
+        print("\n```\n%s\n```" % r["plans"])
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
