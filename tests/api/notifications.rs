@@ -641,15 +641,10 @@ async fn a_rolled_back_action_queues_nothing(app: TestApp) {
     app.set_contact(&w.cadre_a, Some("13800000002"), Some("cadre.a@qys.test"));
     let id = id_of(&app.file(&w.ent_a, &w.category, "招工难").await);
     let before = all_rows(&app.db).len();
-    // The assignment runs, queues its messages, and then its transaction fails.
+    // The assignment runs, queues its notice, and then its transaction fails.
     let (ctx, who, ticket, cadre, dept) = (
         app.ctx.clone(),
-        qiyeshao::service::accounts::principal_of(
-            &app.db
-                .read(|c| -> Result<_, AppError> { Ok(db::users::find(c, &w.dispatcher.id)?) })
-                .unwrap()
-                .unwrap(),
-        ),
+        principal(&app, &w.dispatcher),
         id.clone(),
         w.cadre_a.id.clone(),
         w.dept_a.clone(),
