@@ -271,6 +271,7 @@ async function main() {
       check(marks.some((m) => m.includes('通勤')) && marks.some((m) => m.includes('班车')), `the words are marked (${marks.join(', ')})`);
       checkEqual(await item.locator('mark').evaluateAll((els) => els.every((e) => e.children.length === 0)), true, 'marks that hold text only');
       await visible(item.getByTestId('ticket-snippet'), 'the description around the words');
+      await shot(desk, 'walk-search-desktop.png');
     });
     await step('the assign dialog names the unit of the category deadline', async () => {
       const tk = await ticketTitled(tokens.dispatcher, '建议开通园区至地铁站通勤班车');
