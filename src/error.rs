@@ -63,6 +63,8 @@ pub enum ErrorCode {
     MethodNotAllowed,
     /// the action is not possible in the ticket's status.
     IllegalTransition,
+    /// a duplicate cannot be merged into this primary (or has duplicates of its own).
+    MergeRefused,
     /// a unique value is taken.
     Duplicate,
     /// a write that refers to a missing record.
@@ -137,6 +139,7 @@ impl ErrorCode {
             ErrorCode::NotFound => "not_found",
             ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::IllegalTransition => "illegal_transition",
+            ErrorCode::MergeRefused => "merge_refused",
             ErrorCode::Duplicate => "duplicate",
             ErrorCode::ReferenceConflict => "reference_conflict",
             ErrorCode::ExtensionPending => "extension_pending",
@@ -186,6 +189,7 @@ impl ErrorCode {
             ErrorCode::NotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::IllegalTransition => 409,
+            ErrorCode::MergeRefused => 409,
             ErrorCode::Duplicate => 409,
             ErrorCode::ReferenceConflict => 409,
             ErrorCode::ExtensionPending => 409,

@@ -181,6 +181,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(resource("/tickets/{id}/revisit").route(post().to(tickets::revisit)))
                 .service(resource("/tickets/{id}/close").route(post().to(tickets::close)))
                 .service(resource("/tickets/{id}/withdraw").route(post().to(tickets::withdraw)))
+                .service(resource("/tickets/{id}/merge").route(post().to(tickets::merge)))
+                .service(resource("/tickets/{id}/unmerge").route(post().to(tickets::unmerge)))
                 .service(
                     resource("/tickets/{id}/extensions")
                         .route(get().to(extensions::list_extensions))

@@ -169,6 +169,8 @@ impl Modify for CommonResponses {
         tickets::revisit,
         tickets::close,
         tickets::withdraw,
+        tickets::merge,
+        tickets::unmerge,
         extensions::request_extension,
         extensions::list_extensions,
         extensions::approve_extension,

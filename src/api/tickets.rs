@@ -111,6 +111,15 @@ pub struct ReasonRequest {
     pub reason: String,
 }
 
+/// What to merge a duplicate into, and why (its enterprise reads the reason).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MergeRequest {
+    /// The primary: its id, or its number (`QYS20261122000123`).
+    pub primary: String,
+    pub reason: String,
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OptionalReasonRequest {
@@ -746,6 +755,34 @@ action!(
     "Withdraw a request that is not yet assigned (the filing enterprise).",
     |req| Ok(ActionInput::Withdraw {
         reason: optional_note("reason", req.reason)?,
+    }),
+);
+
+action!(
+    merge,
+    "/api/v1/tickets/{id}/merge",
+    MergeRequest,
+    "Close a waiting request as a duplicate merged into another of its kind that is accepted and not yet resolved (its primary); its enterprise then follows the primary (dispatchers, administrators). 409 `merge_refused` names why a primary will not do.",
+    |req| {
+        let mut errors = FieldErrors::new();
+        errors.required_text("primary", &req.primary, limits::NAME);
+        errors.required_text("reason", &req.reason, limits::NOTE);
+        errors.finish()?;
+        Ok(ActionInput::Merge {
+            primary_id: req.primary,
+            primary_number: String::new(),
+            reason: req.reason,
+        })
+    },
+);
+
+action!(
+    unmerge,
+    "/api/v1/tickets/{id}/unmerge",
+    ReasonRequest,
+    "Take a merged request out of its primary while the primary is not yet resolved: it is accepted again, to be assigned on its own (dispatchers, administrators).",
+    |req| Ok(ActionInput::Unmerge {
+        reason: required_note("reason", req.reason, limits::NOTE)?,
     }),
 );
 

@@ -226,6 +226,11 @@ pub struct TicketResponse {
     pub no_response: bool,
     /// Working days from filing to resolution, while resolved or closed.
     pub handling_days: Option<i32>,
+    /// Merged (`status` `merged`) into this request, its primary, and when: it follows the
+    /// primary, whose public steps its timeline carries too. For a merged request
+    /// `resolved_at` is when the primary was resolved.
+    pub merged_into_id: Option<String>,
+    pub merged_at: Option<String>,
     /// What the caller may do to the ticket now, by the workflow's rules (its role, how it
     /// stands to the ticket, the status, a waiting extension request): each workflow action
     /// is `POST /tickets/{id}/{action}`; `comment` is `POST /tickets/{id}/comments`;
@@ -298,6 +303,8 @@ impl TicketResponse {
             sign_due_at: t.sign_due_at,
             extension_count: t.extension_count,
             extension_pending: t.extension_pending,
+            merged_into_id: t.merged_into_id,
+            merged_at: t.merged_at,
             escalation_level: t.escalation_level,
             no_response: t.no_response,
             handling_days: t.handling_days,
@@ -414,6 +421,35 @@ pub struct TicketDetailResponse {
     /// Whether a progress note is shown to the enterprise when its `public` is left out
     /// (`tickets.progress_public_by_default`): where the progress form starts.
     pub progress_public_default: bool,
+    /// For a merged request: the request it follows (its number, status and deadline; its
+    /// text and enterprise are not the reader's to see).
+    pub merged_into: Option<PrimaryResponse>,
+    /// For staff: the requests merged into this one, oldest first. Always empty for
+    /// enterprise users.
+    pub duplicates: Vec<DuplicateResponse>,
+}
+
+/// The request a merged one follows.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PrimaryResponse {
+    pub id: String,
+    pub number: String,
+    pub status: TicketStatus,
+    pub due_at: Option<String>,
+    pub resolved_at: Option<String>,
+}
+
+/// A request merged into the one shown.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DuplicateResponse {
+    pub id: String,
+    pub number: String,
+    pub title: String,
+    pub enterprise_id: String,
+    pub enterprise_name: String,
+    pub merged_at: Option<String>,
+    /// Its enterprise's rating of the primary's resolution, once given.
+    pub rating: Option<Rating>,
 }
 
 /// An uploaded file; its bytes are at `GET /api/v1/attachments/{id}`.
@@ -464,6 +500,26 @@ impl TicketDetailResponse {
             attachments: detail.attachments.into_iter().map(Into::into).collect(),
             enterprise_name: detail.enterprise_name,
             people: detail.people,
+            merged_into: detail.merged_into.map(|p| PrimaryResponse {
+                id: p.id,
+                number: p.number,
+                status: p.status,
+                due_at: p.due_at,
+                resolved_at: p.resolved_at,
+            }),
+            duplicates: detail
+                .duplicates
+                .into_iter()
+                .map(|(d, enterprise_name)| DuplicateResponse {
+                    id: d.id,
+                    number: d.number,
+                    title: d.title,
+                    enterprise_id: d.enterprise_id,
+                    enterprise_name,
+                    merged_at: d.merged_at,
+                    rating: d.rating,
+                })
+                .collect(),
         }
     }
 }

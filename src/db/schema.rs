@@ -146,6 +146,8 @@ diesel::table! {
         no_response -> Bool,
         handling_days -> Nullable<Integer>,
         extension_pending -> Bool,
+        merged_into_id -> Nullable<Text>,
+        merged_at -> Nullable<Text>,
     }
 }
 

@@ -67,6 +67,9 @@ pub(crate) struct TicketRow {
     pub handling_days: Option<i32>,
     /// An extension request waits for a decision.
     pub extension_pending: bool,
+    /// Merged into this ticket (the primary), and when.
+    pub merged_into_id: Option<String>,
+    pub merged_at: Option<String>,
 }
 
 // The row and the domain's ticket differ only in the co-handling departments, which the row
@@ -114,6 +117,8 @@ impl From<TicketRow> for Ticket {
             no_response,
             handling_days,
             extension_pending,
+            merged_into_id,
+            merged_at,
             co_department_ids,
         } = r;
         Ticket {
@@ -156,6 +161,8 @@ impl From<TicketRow> for Ticket {
             no_response,
             handling_days,
             extension_pending,
+            merged_into_id,
+            merged_at,
             co_department_ids: split_ids(&co_department_ids),
         }
     }
@@ -203,6 +210,8 @@ impl From<&Ticket> for TicketRow {
             no_response: t.no_response,
             handling_days: t.handling_days,
             extension_pending: t.extension_pending,
+            merged_into_id: t.merged_into_id.clone(),
+            merged_at: t.merged_at.clone(),
             co_department_ids: join_ids(&t.co_department_ids),
         }
     }
@@ -399,6 +408,35 @@ pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Ticket>> {
         .get_result(c)
         .optional())?;
     Ok(row.map(Ticket::from))
+}
+
+/// The ticket with this number (`QYS20261122000123`).
+pub fn find_by_number(conn: &mut DbConnection, number: &str) -> QueryResult<Option<Ticket>> {
+    let row: Option<TicketRow> = on_each!(conn, c => tickets::table
+        .filter(tickets::number.eq(number))
+        .select(TicketRow::as_select())
+        .first(c)
+        .optional())?;
+    Ok(row.map(Ticket::from))
+}
+
+/// The requests merged into `primary_id` (its followers), oldest first: the partial index
+/// `tickets_merged_into_idx`.
+pub fn followers(conn: &mut DbConnection, primary_id: &str) -> QueryResult<Vec<Ticket>> {
+    let rows: Vec<TicketRow> = on_each!(conn, c => tickets::table
+        .filter(tickets::merged_into_id.eq(primary_id))
+        .select(TicketRow::as_select())
+        .order(tickets::id.asc())
+        .load(c))?;
+    Ok(rows.into_iter().map(Ticket::from).collect())
+}
+
+/// Whether any request is merged into `primary_id`.
+pub fn has_followers(conn: &mut DbConnection, primary_id: &str) -> QueryResult<bool> {
+    on_each!(conn, c => diesel::select(diesel::dsl::exists(
+        tickets::table.filter(tickets::merged_into_id.eq(primary_id)),
+    ))
+    .get_result(c))
 }
 
 /// Writes `ticket` if the stored one still has `expected_version`; returns false when someone

@@ -44,7 +44,7 @@ pub struct Counts {
     pub filed_by_kind: BTreeMap<String, u64>,
     /// By channel: online, phone, visit (every channel present).
     pub filed_by_channel: BTreeMap<String, u64>,
-    /// Filed and not rejected, withdrawn or still waiting to be accepted.
+    /// Filed and not rejected, withdrawn, merged or still waiting to be accepted.
     pub accepted: u64,
     /// Accepted and now resolved or closed.
     pub resolved: u64,
@@ -140,7 +140,9 @@ impl Counts {
                 self.signed_on_time += 1;
             }
         }
-        if matches!(t.status, Submitted | Rejected | Withdrawn) {
+        // A merged request is counted once, as filed: its primary stands for it in every
+        // other figure (docs/kpi.md).
+        if matches!(t.status, Submitted | Rejected | Withdrawn | Merged) {
             return;
         }
         self.accepted += 1;
@@ -291,6 +293,26 @@ pub fn red_and_black(ranked: usize, limit: usize) -> (usize, usize) {
 mod tests {
     use super::*;
     use TicketStatus::*;
+
+    #[test]
+    fn a_merged_request_counts_as_filed_and_nowhere_else() {
+        let mut counts = Counts::new();
+        counts.add(&TicketFacts {
+            rating: Some(Rating::Unsatisfied),
+            ..facts(TicketStatus::Merged)
+        });
+        let mut filed_only = Counts::new();
+        filed_only.filed = 1;
+        *filed_only
+            .filed_by_kind
+            .entry("problem".into())
+            .or_default() += 1;
+        *filed_only
+            .filed_by_channel
+            .entry("online".into())
+            .or_default() += 1;
+        assert_eq!(counts, filed_only);
+    }
 
     #[test]
     fn no_department_is_on_both_the_red_and_the_black_list() {

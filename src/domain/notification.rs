@@ -28,8 +28,9 @@ text_enum!(
 text_enum!(
     /// The ticket events that notify someone. Each has a message template and, for the SMS
     /// gateways, a pre-approved template code, and can be turned off in the configuration.
-    /// Those named `…_enterprise`, and `ticket_accepted`, `ticket_progress`, `ticket_extended`
-    /// and `ticket_closed_unrated`, tell the filing enterprise; their twins without the suffix
+    /// Those named `…_enterprise`, and `ticket_accepted`, `ticket_progress`, `ticket_extended`,
+    /// `ticket_closed_unrated`, `ticket_merged` and `ticket_unmerged`, tell the filing
+    /// enterprise; their twins without the suffix
     /// tell the government's side.
     NotifyEvent {
         TicketFiled => "ticket_filed",
@@ -52,6 +53,8 @@ text_enum!(
         ExtensionRequested => "extension_requested",
         ExtensionDecided => "extension_decided",
         TicketExtended => "ticket_extended",
+        TicketMerged => "ticket_merged",
+        TicketUnmerged => "ticket_unmerged",
     }
 );
 
@@ -165,6 +168,18 @@ impl NotifyEvent {
         public: bool,
     ) -> &'static [NotifyEvent] {
         use NotifyEvent as E;
+        // A merged request's entries tell its enterprise alone: that it was merged, and the
+        // steps of its primary it follows (rules::FOLLOWED), as if they were its own.
+        if to == TicketStatus::Merged {
+            return match action {
+                Action::Merge => &[E::TicketMerged],
+                Action::Assign => &[E::TicketAssignedEnterprise],
+                Action::Progress if public => &[E::TicketProgress],
+                Action::Resolve => &[E::TicketResolved],
+                Action::ExtensionApprove => &[E::TicketExtended],
+                _ => &[],
+            };
+        }
         match action {
             Action::File => &[E::TicketFiled],
             Action::Accept => &[E::TicketAccepted],
@@ -190,7 +205,12 @@ impl NotifyEvent {
             Action::ExtensionRequest => &[E::ExtensionRequested],
             Action::ExtensionApprove => &[E::ExtensionDecided, E::TicketExtended],
             Action::ExtensionDeny => &[E::ExtensionDecided],
-            Action::Sign | Action::Progress | Action::Revisit | Action::Withdraw => &[],
+            Action::Unmerge => &[E::TicketUnmerged],
+            Action::Sign
+            | Action::Progress
+            | Action::Revisit
+            | Action::Withdraw
+            | Action::Merge => &[],
         }
     }
 
@@ -207,7 +227,9 @@ impl NotifyEvent {
             | NotifyEvent::TicketReopenedEnterprise
             | NotifyEvent::TicketRejected
             | NotifyEvent::TicketClosedUnrated
-            | NotifyEvent::TicketExtended => Audience::EnterpriseContact,
+            | NotifyEvent::TicketExtended
+            | NotifyEvent::TicketMerged
+            | NotifyEvent::TicketUnmerged => Audience::EnterpriseContact,
             NotifyEvent::DeadlineReminder | NotifyEvent::ExtensionDecided => Audience::Handlers,
             NotifyEvent::SignReminder | NotifyEvent::TicketOverdue => Audience::HandlersAndHead,
             NotifyEvent::TicketEscalated => Audience::DepartmentHead,
@@ -378,6 +400,26 @@ mod tests {
                 false,
                 &[E::ExtensionDecided],
             ),
+            // A merged request: its enterprise alone hears, of the merge and of the steps of
+            // the primary it follows; its own rating tells nobody.
+            (Merge, TicketStatus::Merged, true, &[E::TicketMerged]),
+            (
+                Assign,
+                TicketStatus::Merged,
+                true,
+                &[E::TicketAssignedEnterprise],
+            ),
+            (Progress, TicketStatus::Merged, true, &[E::TicketProgress]),
+            (Progress, TicketStatus::Merged, false, &[]),
+            (Resolve, TicketStatus::Merged, true, &[E::TicketResolved]),
+            (
+                ExtensionApprove,
+                TicketStatus::Merged,
+                true,
+                &[E::TicketExtended],
+            ),
+            (Revisit, TicketStatus::Merged, true, &[]),
+            (Unmerge, TicketStatus::Accepted, true, &[E::TicketUnmerged]),
         ];
         for &(action, to, public, expected) in cases {
             assert_eq!(

@@ -27,9 +27,9 @@ use crate::domain::notification::{
     shorten,
 };
 use crate::domain::phone;
-use crate::domain::ticket::Role;
 use crate::domain::ticket::state::Ticket;
 use crate::domain::ticket::timeline::EventData;
+use crate::domain::ticket::{Role, TicketStatus};
 use crate::domain::time;
 use crate::notify::metrics::{Metrics, Outcome};
 use crate::notify::templates::{MessageValues, Templates};
@@ -419,6 +419,14 @@ impl Outbox {
         ticket.department_id.clone_from(&notice.department_id);
         ticket.assignee_id.clone_from(&notice.assignee_id);
         ticket.escalation_level = notice.escalation_level;
+        // A merged request's entries tell of its primary's steps: its department and deadline.
+        if ticket.status == TicketStatus::Merged
+            && let Some(primary_id) = ticket.merged_into_id.clone()
+            && let Some(primary) = tickets::find(conn, &primary_id)?
+        {
+            ticket.department_id = primary.department_id;
+            ticket.due_at = primary.due_at;
+        }
         rendered.number.clone_from(&ticket.number);
         let kinds = NotifyEvent::of_action(
             event.action,

@@ -99,6 +99,14 @@ const BUILT_IN: &[(&str, &str)] = &[
         "extension_decided.txt",
         include_str!("../../config/templates/extension_decided.txt"),
     ),
+    (
+        "ticket_merged.txt",
+        include_str!("../../config/templates/ticket_merged.txt"),
+    ),
+    (
+        "ticket_unmerged.txt",
+        include_str!("../../config/templates/ticket_unmerged.txt"),
+    ),
 ];
 
 /// The values templates (and SMS gateway parameters) may use. Every message gets all of

@@ -26,6 +26,8 @@ const ACTIONS: &[&str] = &[
     "extension_request",
     "extension_approve",
     "extension_deny",
+    "merge",
+    "unmerge",
 ];
 
 /// The statuses (and a waiting extension request) a ticket is brought to.
@@ -40,6 +42,7 @@ enum Stage {
     Closed,
     Rejected,
     Withdrawn,
+    Merged,
 }
 
 const STAGES: &[Stage] = &[
@@ -52,6 +55,7 @@ const STAGES: &[Stage] = &[
     Stage::Closed,
     Stage::Rejected,
     Stage::Withdrawn,
+    Stage::Merged,
 ];
 
 fn id(v: &Value) -> String {
@@ -75,6 +79,15 @@ async fn ticket_at(app: &TestApp, w: &World, stage: Stage) -> String {
         }
         Stage::Withdrawn => {
             step(&w.ent_a, "withdraw", json!({})).await;
+        }
+        Stage::Merged => {
+            let primary = accepted_primary(app, w).await;
+            step(
+                &w.dispatcher,
+                "merge",
+                json!({"primary": primary, "reason": "同一问题"}),
+            )
+            .await;
         }
         _ => {
             let assign = json!({"department_id": w.dept_a, "assignee_id": w.cadre_a.id});
@@ -103,6 +116,15 @@ async fn ticket_at(app: &TestApp, w: &World, stage: Stage) -> String {
         step(&w.ent_a, "revisit", json!({"rating": "satisfied"})).await;
     }
     t
+}
+
+/// An accepted request of enterprise B, to merge into.
+async fn accepted_primary(app: &TestApp, w: &World) -> String {
+    let primary = id(&app.file(&w.ent_b, &w.category, "门前路灯不亮").await);
+    app.act(&w.dispatcher, &primary, "accept", json!({}))
+        .await
+        .expect(200);
+    primary
 }
 
 /// Takes `action` on ticket `t` as `user`; returns the answer's status.
@@ -142,6 +164,13 @@ async fn take(app: &TestApp, w: &World, user: &User, t: &str, action: &str) -> u
                 "progress" | "urge" => json!({"note": "进展"}),
                 "resolve" => json!({"resolution": "已办结"}),
                 "revisit" => json!({"rating": "satisfied"}),
+                "unmerge" => json!({"reason": "不是同一问题"}),
+                // Only those who route requests may merge: a primary for them (for anyone
+                // else the refusal comes before the primary is looked at).
+                "merge" if user.id == w.dispatcher.id || user.id == w.admin.id => {
+                    json!({"primary": accepted_primary(app, w).await, "reason": "同一问题"})
+                }
+                "merge" => json!({"primary": t, "reason": "同一问题"}),
                 _ => json!({}),
             };
             (format!("/api/v1/tickets/{t}/{workflow}"), body)
@@ -251,9 +280,9 @@ async fn the_table_of_what_each_reader_may_do(app: TestApp) {
             user.id == w.dispatcher.id,
         ) {
             (Stage::Submitted, true, _, _) => set(&["withdraw", "comment"]),
-            (Stage::Submitted, _, _, true) => staff_desk(&["accept", "reject", "assign"]),
+            (Stage::Submitted, _, _, true) => staff_desk(&["accept", "reject", "assign", "merge"]),
             (Stage::Accepted, true, _, _) => set(&["withdraw", "comment"]),
-            (Stage::Accepted, _, _, true) => staff_desk(&["assign"]),
+            (Stage::Accepted, _, _, true) => staff_desk(&["assign", "merge"]),
             (Stage::Assigned, true, _, _) => set(&["comment"]),
             (Stage::Assigned, _, true, _) => staff_desk(&["sign", "return", "extension_request"]),
             (Stage::Assigned, _, _, true) => staff_desk(&["assign", "urge"]),
@@ -267,6 +296,8 @@ async fn the_table_of_what_each_reader_may_do(app: TestApp) {
             (Stage::Resolved, true, _, _) => set(&["revisit", "comment"]),
             (Stage::Resolved, _, _, true) => staff_desk(&["revisit", "close"]),
             (Stage::Closed | Stage::Rejected | Stage::Withdrawn, _, _, _) => set(&[]),
+            (Stage::Merged, true, _, _) => set(&[]),
+            (Stage::Merged, _, _, true) => set(&["unmerge"]),
             _ => unreachable!(),
         }
     };
@@ -287,6 +318,8 @@ async fn the_table_of_what_each_reader_may_do(app: TestApp) {
         (Stage::Closed, &w.dispatcher),
         (Stage::Rejected, &w.ent_a),
         (Stage::Withdrawn, &w.dispatcher),
+        (Stage::Merged, &w.ent_a),
+        (Stage::Merged, &w.dispatcher),
     ];
     for &(stage, user) in cases {
         let t = ticket_at(&app, &w, stage).await;

@@ -92,6 +92,9 @@ impl Scope {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 enum Stage {
     Submitted,
+    /// Merged into another request of its enterprise, assigned (before `Assigned`: it never
+    /// goes through the later stages itself).
+    Merged,
     Assigned,
     InProgress,
     Resolved,
@@ -169,7 +172,7 @@ use Resource::{
     Account, Attachment, Department, Enterprise, Extension, Filing, JoinRequest, Message,
     Notification, Ticket,
 };
-use Stage::{Assigned, InProgress, Resolved, Submitted};
+use Stage::{Assigned, InProgress, Merged, Resolved, Submitted};
 
 /// The table. Flat rows are one status per caller; scoped rows `[inside, outside]` per caller.
 #[rustfmt::skip]
@@ -257,6 +260,8 @@ const MATRIX: &[Entry] = &[
     on("POST /api/v1/tickets/{id}/revisit",                     Ticket(Resolved),   [[E401, E401], [OK, E404],   [E403, E404], [OK, OK],     [E403, E403]]),
     on("POST /api/v1/tickets/{id}/close",                       Ticket(Resolved),   [[E401, E401], [E403, E404], [E403, E404], [OK, OK],     [OK, OK]]),
     on("POST /api/v1/tickets/{id}/withdraw",                    Ticket(Submitted),  [[E401, E401], [OK, E404],   [E403, E404], [E403, E403], [E403, E403]]),
+    on("POST /api/v1/tickets/{id}/merge",                       Ticket(Submitted),  [[E401, E401], [E403, E404], [E403, E404], [OK, OK],     [OK, OK]]),
+    on("POST /api/v1/tickets/{id}/unmerge",                     Ticket(Merged),     [[E401, E401], [E403, E404], [E403, E404], [OK, OK],     [OK, OK]]),
     on("GET /api/v1/tickets/{id}/extensions",                   Ticket(InProgress), [[E401, E401], [OK, E404],   [OK, E404],   [OK, OK],     [OK, OK]]),
     on("POST /api/v1/tickets/{id}/extensions",                  Ticket(InProgress), [[E401, E401], [E403, E404], [OK, E404],   [E403, E403], [E403, E403]]),
     on("POST /api/v1/tickets/{id}/extensions/{eid}/approve",    Extension,          [[E401, E401], [E403, E404], [E403, E404], [OK, OK],     [OK, OK]]),
@@ -616,6 +621,29 @@ impl<'a> Fixtures<'a> {
             .await
             .expect(201);
         let id = id_of(&filed);
+        if stage == Stage::Merged {
+            let primary = id_of(
+                &app.post(
+                    "/api/v1/tickets",
+                    Some(&filer.token),
+                    json!({"kind": "problem", "category_id": self.w.category,
+                           "title": format!("矩阵主件{n}"), "description": "厂区道路破损"}),
+                )
+                .await
+                .expect(201),
+            );
+            app.act(&self.w.dispatcher, &primary, "accept", json!({}))
+                .await
+                .expect(200);
+            app.act(
+                &self.w.dispatcher,
+                &id,
+                "merge",
+                json!({"primary": primary, "reason": "同一问题"}),
+            )
+            .await
+            .expect(200);
+        }
         if stage >= Stage::Assigned {
             app.act(
                 &self.w.dispatcher,
@@ -747,7 +775,7 @@ impl<'a> Fixtures<'a> {
             Caller::Anonymous => ("anonymous", None),
             Caller::Enterprise => ("enterprise ent.a", Some(&w.ent_a)),
             Caller::Cadre => match resource {
-                Some(Resource::Enterprise | Resource::Ticket(Stage::Submitted)) => {
+                Some(Resource::Enterprise | Resource::Ticket(Stage::Submitted | Stage::Merged)) => {
                     ("cadre liaison", Some(&w.liaison))
                 }
                 _ => ("cadre cadre.a", Some(&w.cadre_a)),
@@ -911,6 +939,11 @@ impl<'a> Fixtures<'a> {
             "POST /api/v1/tickets/{id}/revisit" => Body::Json(json!({"rating": "satisfied"})),
             "POST /api/v1/tickets/{id}/close" => Body::Json(json!({"reason": "企业无法联系"})),
             "POST /api/v1/tickets/{id}/withdraw" => Body::Json(json!({"reason": "已自行解决"})),
+            "POST /api/v1/tickets/{id}/merge" => {
+                let primary = self.ticket(Stage::Assigned, Scope::Inside, false).await;
+                Body::Json(json!({"primary": primary, "reason": "同一问题"}))
+            }
+            "POST /api/v1/tickets/{id}/unmerge" => Body::Json(json!({"reason": "不是同一问题"})),
             "POST /api/v1/tickets/{id}/extensions" => {
                 Body::Json(json!({"working_days": 2, "reason": "需要协调供电公司"}))
             }

@@ -22,6 +22,7 @@ mod files;
 mod layout;
 mod limits;
 mod members;
+mod merging;
 mod messages;
 mod migrations;
 mod notifications;

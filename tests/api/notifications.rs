@@ -44,7 +44,7 @@ fn rows(db: &Db, filter: NotificationFilter) -> Vec<NotificationRow> {
     rows
 }
 
-fn of_ticket(db: &Db, ticket: &str) -> Vec<NotificationRow> {
+pub(crate) fn of_ticket(db: &Db, ticket: &str) -> Vec<NotificationRow> {
     rows(
         db,
         NotificationFilter {
@@ -571,19 +571,29 @@ async fn notices_become_messages_once(backend: Backend) {
         .db
         .write(move |c| -> Result<_, AppError> { Ok(one.store(c, vec![first])?) })
         .expect("store");
-    assert!(stored >= 1, "the urge's messages are queued: {stored}");
     let again = app
         .db
         .write(move |c| -> Result<_, AppError> { Ok(two.store(c, vec![second])?) })
         .expect("store again");
     assert_eq!(again, 0, "nothing written twice");
-    let urges = |rows: &[NotificationRow]| {
-        rows.iter()
-            .filter(|r| r.event == MessageTopic::Ticket(NotifyEvent::TicketUrged))
-            .count()
-    };
+    // This process's own expander may have taken the notice between the claim and the first
+    // store (a wake left from the request before): then the first store finds it gone too.
+    // Either way each recipient has the urge once.
     let after = of_ticket(&app.db, &id);
-    assert_eq!(urges(&after), stored, "{after:?}");
+    let urged: Vec<_> = after
+        .iter()
+        .filter(|r| r.event == MessageTopic::Ticket(NotifyEvent::TicketUrged))
+        .map(|r| (r.channel, r.recipient.clone()))
+        .collect();
+    assert!(
+        !urged.is_empty(),
+        "the urge's messages are written: {after:?}"
+    );
+    let distinct: std::collections::BTreeSet<_> = urged.iter().cloned().collect();
+    assert_eq!(distinct.len(), urged.len(), "written once each: {urged:?}");
+    if stored > 0 {
+        assert_eq!(urged.len(), stored, "{after:?}");
+    }
     assert_eq!(notices(&app.db), 0);
 }
 

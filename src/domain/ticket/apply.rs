@@ -96,6 +96,18 @@ pub enum Input {
     Withdraw {
         reason: Option<String>,
     },
+    /// Close a duplicate as merged into its primary, with the reason its enterprise reads.
+    /// The caller finds the primary (by id or number), checks it
+    /// ([`rules::may_merge_into`]) and fills in both of its fields.
+    Merge {
+        primary_id: String,
+        primary_number: String,
+        reason: String,
+    },
+    /// Take a merged request out of its primary: it is accepted and waits to be assigned.
+    Unmerge {
+        reason: String,
+    },
 }
 
 impl Input {
@@ -112,6 +124,8 @@ impl Input {
             Input::Revisit { rating, .. } => Step::Revisit(*rating),
             Input::Close { .. } => Step::Close,
             Input::Withdraw { .. } => Step::Withdraw,
+            Input::Merge { .. } => Step::Merge,
+            Input::Unmerge { .. } => Step::Unmerge,
         }
     }
 }
@@ -317,7 +331,12 @@ pub fn apply(
                 Channel::Phone
             };
             t.rating = Some(rating);
-            let rework_due = if rating.closes() {
+            // A merged request's enterprise rates its primary's resolution: the rating is
+            // kept on its own ticket, which stays merged (the primary's own enterprise decides
+            // whether the primary is reworked).
+            let rework_due = if before.status == TicketStatus::Merged {
+                None
+            } else if rating.closes() {
                 t.closed_at = Some(now_text);
                 None
             } else {
@@ -352,6 +371,31 @@ pub fn apply(
         Input::Withdraw { reason } => {
             t.withdrawn_at = Some(now_text);
             reason
+        }
+        Input::Merge {
+            primary_id,
+            primary_number,
+            reason,
+        } => {
+            t.merged_into_id = Some(primary_id.clone());
+            t.merged_at = Some(now_text);
+            data = Some(EventData::Merge(timeline::Merged {
+                primary_id,
+                primary_number,
+            }));
+            Some(reason)
+        }
+        Input::Unmerge { reason } => {
+            data = before
+                .merged_into_id
+                .clone()
+                .map(|primary_id| EventData::Unmerge(timeline::Unmerged { primary_id }));
+            t.merged_into_id = None;
+            t.merged_at = None;
+            // Taken out before its primary was resolved: nothing of the primary's stays.
+            t.resolved_at = None;
+            t.accepted_at.get_or_insert(now_text);
+            Some(reason)
         }
     };
     Ok(Applied {

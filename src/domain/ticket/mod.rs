@@ -48,6 +48,8 @@ text_enum!(
         Closed => "closed",
         Rejected => "rejected",
         Withdrawn => "withdrawn",
+        // Closed as a duplicate of another request (its primary), which it follows.
+        Merged => "merged",
     }
 );
 
@@ -74,6 +76,9 @@ text_enum!(
     /// `Extension…` entries are the extension requests and decisions; `Remind`, `SignRemind`
     /// and `Escalate` are written by the scheduler; the rest are the actions of
     /// `POST /tickets/{id}/{action}` (`Close` also when the revisit window runs out).
+    /// `Merge` and `Unmerge` put a duplicate into its primary and take it out again; a
+    /// merged ticket's timeline also carries its primary's public steps as they happen
+    /// (their entries go from `merged` to `merged`: see `rules::FOLLOWED`).
     Action {
         File => "file",
         Accept => "accept",
@@ -93,6 +98,8 @@ text_enum!(
         Remind => "remind",
         SignRemind => "sign_remind",
         Escalate => "escalate",
+        Merge => "merge",
+        Unmerge => "unmerge",
     }
 );
 
@@ -102,7 +109,8 @@ impl TicketStatus {
         matches!(self, TicketStatus::Assigned | TicketStatus::InProgress)
     }
 
-    /// Statuses from which no action leads anywhere.
+    /// Statuses from which no action leads anywhere. A merged ticket is not final: it can be
+    /// taken out of its primary (`unmerge`) until the primary is resolved.
     pub fn is_final(self) -> bool {
         matches!(
             self,
@@ -146,6 +154,8 @@ text_enum!(
         ExtensionRequest => "extension_request",
         ExtensionApprove => "extension_approve",
         ExtensionDeny => "extension_deny",
+        Merge => "merge",
+        Unmerge => "unmerge",
     }
 );
 
@@ -164,6 +174,7 @@ impl TicketStatus {
             TicketStatus::Closed => "已销号",
             TicketStatus::Rejected => "不予受理",
             TicketStatus::Withdrawn => "已撤回",
+            TicketStatus::Merged => "已合并",
         }
     }
 }

@@ -8,7 +8,7 @@
 
 use thiserror::Error;
 
-use super::{Action, AllowedAction, Rating, Role, TicketStatus};
+use super::{Action, AllowedAction, Rating, Role, TicketKind, TicketStatus};
 
 /// A workflow action with what decides its outcome.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,6 +24,10 @@ pub enum Step {
     Revisit(Rating),
     Close,
     Withdraw,
+    /// Close a duplicate as merged into another request (its primary).
+    Merge,
+    /// Take a merged duplicate out of its primary, back to accepted.
+    Unmerge,
 }
 
 impl Step {
@@ -40,6 +44,8 @@ impl Step {
             Step::Revisit(_) => Action::Revisit,
             Step::Close => Action::Close,
             Step::Withdraw => Action::Withdraw,
+            Step::Merge => Action::Merge,
+            Step::Unmerge => Action::Unmerge,
         }
     }
 
@@ -56,6 +62,8 @@ impl Step {
             Step::Resolve,
             Step::Close,
             Step::Withdraw,
+            Step::Merge,
+            Step::Unmerge,
         ];
         steps.extend(Rating::ALL.iter().map(|r| Step::Revisit(*r)));
         steps
@@ -123,9 +131,13 @@ pub fn can_view(actor: &Actor) -> bool {
 fn authorize(step: Step, actor: &Actor, has_assignee: bool) -> Result<(), TransitionError> {
     let action = step.action();
     let role_ok = match step {
-        Step::Accept | Step::Reject | Step::Assign | Step::Urge | Step::Close => {
-            matches!(actor.role, Role::Dispatcher | Role::Admin)
-        }
+        Step::Accept
+        | Step::Reject
+        | Step::Assign
+        | Step::Urge
+        | Step::Close
+        | Step::Merge
+        | Step::Unmerge => matches!(actor.role, Role::Dispatcher | Role::Admin),
         Step::Sign | Step::Return | Step::Progress | Step::Resolve => actor.role == Role::Cadre,
         Step::Revisit(_) => matches!(actor.role, Role::Enterprise | Role::Dispatcher),
         Step::Withdraw => actor.role == Role::Enterprise,
@@ -178,12 +190,79 @@ pub fn transition(status: TicketStatus, step: Step) -> Result<TicketStatus, Tran
         }
         (Step::Close, Resolved) => Some(Closed),
         (Step::Withdraw, Submitted | Accepted) => Some(Withdrawn),
+        // Only a request still waiting to be handled is merged; what it is merged into is
+        // checked by [`may_merge_into`].
+        (Step::Merge, Submitted | Accepted) => Some(Merged),
+        (Step::Unmerge, Merged) => Some(Accepted),
+        // A merged request's enterprise rates its primary's resolution on its own ticket,
+        // which stays merged ([`merged_may`] says when).
+        (Step::Revisit(_), Merged) => Some(Merged),
         _ => None,
     };
     next.ok_or(TransitionError::Illegal {
         status,
         action: step.action(),
     })
+}
+
+/// Why a request cannot be merged into another (the primary): both must be of the same kind,
+/// and the primary accepted and not yet resolved, so that the duplicate follows a request that
+/// is being handled, and can still be taken out of it.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum MergeRefusal {
+    #[error("a request cannot be merged into itself")]
+    Itself,
+    #[error("a {duplicate} cannot be merged into a {primary}: merge requests of one kind")]
+    OtherKind {
+        duplicate: TicketKind,
+        primary: TicketKind,
+    },
+    #[error("the primary is {0}: merge into a request that is accepted and not yet resolved")]
+    PrimaryNotOpen(TicketStatus),
+}
+
+/// May a request of `duplicate` kind be merged into a primary of `primary` kind in
+/// `primary_status`? (Whether the duplicate itself may be merged is [`decide`]'s.)
+pub fn may_merge_into(
+    same_ticket: bool,
+    duplicate: TicketKind,
+    primary: TicketKind,
+    primary_status: TicketStatus,
+) -> Result<(), MergeRefusal> {
+    use TicketStatus::*;
+    if same_ticket {
+        return Err(MergeRefusal::Itself);
+    }
+    if duplicate != primary {
+        return Err(MergeRefusal::OtherKind { duplicate, primary });
+    }
+    if !matches!(primary_status, Accepted | Assigned | InProgress) {
+        return Err(MergeRefusal::PrimaryNotOpen(primary_status));
+    }
+    Ok(())
+}
+
+/// The primary's public steps a merged request's timeline carries too, as they happen: its
+/// enterprise follows the request it was merged into (a progress note only when public).
+pub const FOLLOWED: &[Action] = &[
+    Action::Assign,
+    Action::Progress,
+    Action::Resolve,
+    Action::ExtensionApprove,
+];
+
+/// What a merged request allows beyond [`transition`]: taking it out of its primary only until
+/// the primary is resolved (which sets the merged request's `resolved_at`), and rating the
+/// primary's resolution only after it, once.
+pub fn merged_may(situation: &Situation, step: Step) -> bool {
+    if situation.status != TicketStatus::Merged {
+        return true;
+    }
+    match step {
+        Step::Unmerge => !situation.resolved,
+        Step::Revisit(_) => situation.resolved && !situation.rated,
+        _ => true,
+    }
 }
 
 /// The whole state machine: may `actor` take `step` on a ticket in `status` (with or without
@@ -239,6 +318,10 @@ pub struct Situation {
     pub has_deadline: bool,
     /// An extension request waits for a decision.
     pub extension_pending: bool,
+    /// It has a resolution time (for a merged request: its primary was resolved).
+    pub resolved: bool,
+    /// It has a rating.
+    pub rated: bool,
 }
 
 /// An extension request (延期) and the two decisions on it.
@@ -302,9 +385,10 @@ pub fn decide_extension(
 }
 
 /// May a reader who sees the ticket comment on it? While it is open: a closed, rejected or
-/// withdrawn request takes no more comments (a new difficulty is a new request).
+/// withdrawn request takes no more comments (a new difficulty is a new request), nor does a
+/// merged one (its primary is where the work is).
 pub fn may_comment(status: TicketStatus) -> bool {
-    !status.is_final()
+    !status.is_final() && status != TicketStatus::Merged
 }
 
 /// Everything `actor` may do to the ticket now, in a fixed order: the workflow actions that
@@ -328,10 +412,15 @@ pub fn allowed_actions(situation: &Situation, actor: &Actor) -> Vec<AllowedActio
         (Step::Revisit(Rating::Satisfied), AllowedAction::Revisit),
         (Step::Close, AllowedAction::Close),
         (Step::Withdraw, AllowedAction::Withdraw),
+        (Step::Merge, AllowedAction::Merge),
+        (Step::Unmerge, AllowedAction::Unmerge),
     ];
     let mut allowed: Vec<AllowedAction> = workflow
         .into_iter()
-        .filter(|(step, _)| decide(situation.status, situation.has_assignee, *step, actor).is_ok())
+        .filter(|(step, _)| {
+            decide(situation.status, situation.has_assignee, *step, actor).is_ok()
+                && merged_may(situation, *step)
+        })
         .map(|(_, action)| action)
         .collect();
     if may_comment(situation.status) {
@@ -385,6 +474,15 @@ mod tests {
             ),
             (Step::Close, &[Resolved], Some(Closed)),
             (Step::Withdraw, &[Submitted, Accepted], Some(Withdrawn)),
+            (Step::Merge, &[Submitted, Accepted], Some(Merged)),
+            (Step::Unmerge, &[Merged], Some(Accepted)),
+            (Step::Revisit(Rating::Satisfied), &[Merged], Some(Merged)),
+            (
+                Step::Revisit(Rating::BasicallySatisfied),
+                &[Merged],
+                Some(Merged),
+            ),
+            (Step::Revisit(Rating::Unsatisfied), &[Merged], Some(Merged)),
         ];
         table
             .iter()
@@ -395,9 +493,13 @@ mod tests {
 
     fn roles_allowed(step: Step) -> &'static [Role] {
         match step {
-            Step::Accept | Step::Reject | Step::Assign | Step::Urge | Step::Close => {
-                &[Role::Dispatcher, Role::Admin]
-            }
+            Step::Accept
+            | Step::Reject
+            | Step::Assign
+            | Step::Urge
+            | Step::Close
+            | Step::Merge
+            | Step::Unmerge => &[Role::Dispatcher, Role::Admin],
             Step::Sign | Step::Return | Step::Progress | Step::Resolve => &[Role::Cadre],
             Step::Revisit(_) => &[Role::Enterprise, Role::Dispatcher],
             Step::Withdraw => &[Role::Enterprise],
@@ -448,7 +550,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(checked, 8 * 13 * 4);
+        assert_eq!(checked, 9 * 15 * 4);
     }
 
     #[test]
@@ -590,6 +692,8 @@ mod tests {
             has_assignee: true,
             has_deadline: status.is_handling(),
             extension_pending: false,
+            resolved: matches!(status, Resolved | Closed),
+            rated: status == Closed,
         }
     }
 
@@ -603,13 +707,14 @@ mod tests {
                     let name = AllowedAction::parse(step.action().as_str()).expect("an action");
                     assert_eq!(
                         allowed.contains(&name),
-                        decide(status, true, step, &actor).is_ok(),
+                        decide(status, true, step, &actor).is_ok()
+                            && merged_may(&situation(status), step),
                         "{status} {step:?} {role}: {allowed:?}"
                     );
                 }
                 assert_eq!(
                     allowed.contains(&AllowedAction::Comment),
-                    !status.is_final(),
+                    !status.is_final() && status != Merged,
                     "{status} {role}"
                 );
             }
@@ -675,6 +780,72 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "cannot ask for an extension of a ticket that is resolved"
+        );
+    }
+
+    #[test]
+    fn a_merged_request_is_taken_out_before_its_primary_is_resolved_and_rated_after() {
+        use AllowedAction as A;
+        let dispatcher = fully_related(Role::Dispatcher);
+        let filer = fully_related(Role::Enterprise);
+        let merged = Situation {
+            status: Merged,
+            has_assignee: false,
+            has_deadline: false,
+            extension_pending: false,
+            resolved: false,
+            rated: false,
+        };
+        assert_eq!(allowed_actions(&merged, &dispatcher), [A::Unmerge]);
+        assert_eq!(allowed_actions(&merged, &filer), []);
+        let primary_resolved = Situation {
+            resolved: true,
+            ..merged
+        };
+        assert_eq!(
+            allowed_actions(&primary_resolved, &dispatcher),
+            [A::Revisit]
+        );
+        assert_eq!(allowed_actions(&primary_resolved, &filer), [A::Revisit]);
+        let rated = Situation {
+            rated: true,
+            ..primary_resolved
+        };
+        assert_eq!(allowed_actions(&rated, &filer), []);
+        assert_eq!(allowed_actions(&rated, &dispatcher), []);
+        // Waiting requests can be merged by those who route them, not by their enterprise.
+        assert!(allowed_actions(&situation(Submitted), &dispatcher).contains(&A::Merge));
+        assert!(!allowed_actions(&situation(Assigned), &dispatcher).contains(&A::Merge));
+        assert!(!allowed_actions(&situation(Submitted), &filer).contains(&A::Merge));
+    }
+
+    #[test]
+    fn merging_needs_a_primary_of_the_same_kind_being_handled() {
+        use TicketKind::*;
+        assert_eq!(
+            may_merge_into(true, Problem, Problem, Accepted),
+            Err(MergeRefusal::Itself)
+        );
+        assert_eq!(
+            may_merge_into(false, Problem, Suggestion, Accepted),
+            Err(MergeRefusal::OtherKind {
+                duplicate: Problem,
+                primary: Suggestion
+            })
+        );
+        for status in [Accepted, Assigned, InProgress] {
+            assert_eq!(may_merge_into(false, Inquiry, Inquiry, status), Ok(()));
+        }
+        for status in [Submitted, Resolved, Closed, Rejected, Withdrawn, Merged] {
+            assert_eq!(
+                may_merge_into(false, Problem, Problem, status),
+                Err(MergeRefusal::PrimaryNotOpen(status)),
+                "{status}"
+            );
+        }
+        assert_eq!(
+            MergeRefusal::PrimaryNotOpen(Closed).to_string(),
+            "the primary is closed: merge into a request that is accepted and not yet resolved"
         );
     }
 }

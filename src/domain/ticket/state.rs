@@ -64,6 +64,10 @@ pub struct Ticket {
     pub handling_days: Option<i32>,
     /// An extension request (延期) waits for a decision.
     pub extension_pending: bool,
+    /// A duplicate merged into this ticket (the primary, 主件), and when. A merged ticket
+    /// follows its primary; its `resolved_at` is when the primary was first resolved.
+    pub merged_into_id: Option<String>,
+    pub merged_at: Option<String>,
 }
 
 /// What a new ticket is filed with; everything else starts empty.
@@ -129,6 +133,8 @@ impl Ticket {
             no_response: false,
             handling_days: None,
             extension_pending: false,
+            merged_into_id: None,
+            merged_at: None,
         }
     }
 
@@ -148,6 +154,8 @@ impl Ticket {
             has_assignee: self.assignee_id.is_some(),
             has_deadline: self.due_at.is_some(),
             extension_pending: self.extension_pending,
+            resolved: self.resolved_at.is_some(),
+            rated: self.rating.is_some(),
         }
     }
 

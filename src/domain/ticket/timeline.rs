@@ -38,6 +38,21 @@ pub enum EventData {
     SignRemind(SignReminded),
     Escalate(Escalated),
     Close(ClosedBySweep),
+    Merge(Merged),
+    Unmerge(Unmerged),
+}
+
+/// The primary a duplicate was merged into.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Merged {
+    pub primary_id: String,
+    pub primary_number: String,
+}
+
+/// The primary a merged request was taken out of.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unmerged {
+    pub primary_id: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -172,6 +187,8 @@ impl EventData {
             Action::SignRemind => EventData::SignRemind(read(text)?),
             Action::Escalate => EventData::Escalate(read(text)?),
             Action::Close => EventData::Close(read(text)?),
+            Action::Merge => EventData::Merge(read(text)?),
+            Action::Unmerge => EventData::Unmerge(read(text)?),
             Action::Accept
             | Action::Reject
             | Action::Progress
@@ -277,6 +294,21 @@ mod tests {
                 Action::Close,
                 EventData::Close(ClosedBySweep::no_response()),
                 json!({"reason": "no_response"}),
+            ),
+            (
+                Action::Merge,
+                EventData::Merge(Merged {
+                    primary_id: "p".into(),
+                    primary_number: "QYS20261212000001".into(),
+                }),
+                json!({"primary_id": "p", "primary_number": "QYS20261212000001"}),
+            ),
+            (
+                Action::Unmerge,
+                EventData::Unmerge(Unmerged {
+                    primary_id: "p".into(),
+                }),
+                json!({"primary_id": "p"}),
             ),
             (
                 Action::ExtensionDeny,

@@ -22,6 +22,7 @@ use crate::error::{AppError, ErrorCode};
 use crate::service::attachments;
 use crate::service::tickets::access::{load_visible, sees_internal, shown};
 use crate::service::tickets::changes::write_change;
+use crate::service::tickets::merging;
 use crate::service::tickets::{Context, TicketView};
 
 /// Checks the references of an assignment: the department exists, the assignee is an active
@@ -126,6 +127,31 @@ pub fn act_with_files(
         input.step(),
         &actor,
     )?;
+    if !rules::merged_may(&before.situation(), input.step()) {
+        return Err(AppError::new(
+            ErrorCode::IllegalTransition,
+            if input.step() == rules::Step::Unmerge {
+                "cannot unmerge a request whose primary has been resolved".to_string()
+            } else if before.rating.is_some() {
+                "this merged request has been rated already".to_string()
+            } else {
+                "the request it was merged into is not resolved yet: rate it then".to_string()
+            },
+        ));
+    }
+    let input = match input {
+        Input::Merge {
+            primary_id, reason, ..
+        } => {
+            let primary = merging::primary_for(conn, &before, &primary_id)?;
+            Input::Merge {
+                primary_id: primary.id,
+                primary_number: primary.number,
+                reason,
+            }
+        }
+        other => other,
+    };
     let category_days = match &input {
         Input::Assign {
             department_id,

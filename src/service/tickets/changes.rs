@@ -1,7 +1,8 @@
 //! Writing a change to a ticket, whoever makes it (an action, an extension decision, the
 //! scheduler): the ticket with its version check, its timeline entry, the statistics' cells,
-//! the search index's words of a public note, and the notifications the entry raises — one
-//! path, so that none of them can be left out.
+//! the search index's words of a public note, the notifications the entry raises, and the
+//! entries of the requests merged into it (`merging::follow`) — one path, so that none of
+//! them can be left out.
 
 use chrono::{DateTime, Utc};
 
@@ -14,7 +15,7 @@ use crate::domain::ticket::timeline::Entry;
 use crate::domain::time;
 use crate::error::{AppError, ErrorCode};
 use crate::search::INDEXED_ACTIONS;
-use crate::service::tickets::Context;
+use crate::service::tickets::{Context, merging};
 
 /// The timeline row of `entry`, numbered by the ticket's version after the change. `who` is
 /// `None` for the scheduler.
@@ -73,5 +74,6 @@ pub fn write_change(
         ticket_words::add(conn, &ticket.id, &words)?;
     }
     ctx.outbox.queue_event(conn, ticket, &happened)?;
+    merging::follow(conn, ctx, who, ticket, &happened, now)?;
     Ok(happened)
 }

@@ -7,6 +7,7 @@
 //! - [`filing`]: a new ticket, with its number and idempotency key;
 //! - [`queries`]: the list, the workbench counts, the detail;
 //! - [`actions`]: the workflow actions and comments;
+//! - [`merging`]: merging a duplicate into its primary, and what its followers follow;
 //! - [`changes`]: writing a change — the ticket, its timeline entry, the statistics, the
 //!   notifications — for actions, extension decisions and the scheduler alike.
 
@@ -14,6 +15,7 @@ pub mod access;
 pub mod actions;
 pub mod changes;
 pub mod filing;
+pub mod merging;
 pub mod queries;
 pub mod similar;
 

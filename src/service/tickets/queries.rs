@@ -11,6 +11,7 @@ use crate::db::ticket_events::{self, EventRow};
 use crate::db::tickets::{self as ticket_db, TicketFilter};
 use crate::db::{DbConnection, enterprises, users};
 use crate::domain::ticket::TicketStatus;
+use crate::domain::ticket::state::Ticket;
 use crate::error::AppError;
 use crate::service::tickets::TicketView;
 use crate::service::tickets::access::{
@@ -31,6 +32,10 @@ pub struct TicketDetail {
     pub enterprise_name: String,
     /// The names of the people in the timeline, comments and revisits, by user id.
     pub people: BTreeMap<String, String>,
+    /// For a merged request: the request it follows.
+    pub merged_into: Option<Ticket>,
+    /// For staff: the requests merged into this one, with their enterprises' names.
+    pub duplicates: Vec<(Ticket, String)>,
 }
 
 /// The tickets `who` may see that pass the filter, newest first, a page of `limit`.
@@ -154,7 +159,22 @@ pub fn detail(
     let enterprise_name = enterprises::find(conn, &ticket.ticket.enterprise_id)?
         .map(|e| e.name)
         .unwrap_or_default();
+    let merged_into = match &ticket.ticket.merged_into_id {
+        Some(primary) => ticket_db::find(conn, primary)?,
+        None => None,
+    };
+    let mut duplicates = Vec::new();
+    if internal {
+        for duplicate in ticket_db::followers(conn, ticket_id)? {
+            let name = enterprises::find(conn, &duplicate.enterprise_id)?
+                .map(|e| e.name)
+                .unwrap_or_default();
+            duplicates.push((duplicate, name));
+        }
+    }
     Ok(TicketDetail {
+        merged_into,
+        duplicates,
         events,
         comments,
         revisits,
