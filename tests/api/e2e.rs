@@ -128,6 +128,13 @@ async fn the_pages_carry_files_and_download_by_signed_links_in_a_browser() {
     run_script("files.mjs").await;
 }
 
+/// `tests/e2e/merge.mjs`: duplicates merged (issue 18) — the enterprise's filing hint, the
+/// dispatcher's similar requests and 合并到此件, the merged request following its primary and
+/// rated there, and a merge undone.
+async fn the_pages_merge_duplicates_in_a_browser() {
+    run_script("merge.mjs").await;
+}
+
 /// Runs one script of `tests/e2e` against a fresh server with the demo data.
 async fn run_script(script: &str) {
     // A real server on a free port over a fresh SQLite database, with the demo data.
@@ -205,4 +212,6 @@ crate::tests!(
     the_pages_let_enterprises_manage_their_accounts_in_a_browser,
     #[needs(Browser)]
     the_pages_carry_files_and_download_by_signed_links_in_a_browser,
+    #[needs(Browser)]
+    the_pages_merge_duplicates_in_a_browser,
 );

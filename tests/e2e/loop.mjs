@@ -51,7 +51,7 @@ const RUN = Date.now().toString(36).slice(-5).toUpperCase();
 const XSS_TITLE = '<img src=x onerror=alert(1)>';
 const STATUS_TEXT = {
   submitted: '待受理', accepted: '已受理', assigned: '已交办', in_progress: '办理中',
-  resolved: '已办结', closed: '已销号', rejected: '不予受理', withdrawn: '已撤回',
+  resolved: '已办结', closed: '已销号', rejected: '不予受理', withdrawn: '已撤回', merged: '已合并',
 };
 // The demo data this relies on (src/demo.rs).
 const DEMO = {
@@ -200,6 +200,7 @@ const BUTTONS = {
     return: ['action-return'], progress: ['action-progress'], urge: ['action-urge'], resolve: ['action-resolve'],
     revisit: ['action-revisit'], close: ['action-close'], comment: ['action-comment'],
     extension_request: ['action-extend'], extension_approve: ['action-approve-ext'], extension_deny: ['action-deny-ext'],
+    merge: ['action-merge'], unmerge: ['action-unmerge'],
   },
   enterprise: { withdraw: ['withdraw'], revisit: ['rate-open', 'rate-action'], comment: ['supplement-open'] },
 };

@@ -5,7 +5,7 @@
 // Test ids (stable, for tests/e2e):
 //   ticket-created ticket-status ticket-number detail-title ticket-kind
 //   ticket-category-name ticket-due ticket-department ticket-description-text ticket-resolution
-//   ticket-rating ticket-reject-reason steps attachments timeline (core); the actions: supplement-open
+//   ticket-rating ticket-reject-reason ticket-merged steps attachments timeline (core); the actions: supplement-open
 //   (comment) withdraw (withdraw) rate-open and rate-action (revisit)
 
 import { h } from '../core/dom.js';
@@ -76,7 +76,8 @@ export async function detailPage(params, query) {
     h('div', { class: 'th-row' }, h('span', { 'data-testid': 'ticket-status' }, statusTag(tk.status)), h('span', { 'data-testid': 'ticket-kind' }, kindTag(tk.kind)),
       tk.reopen_count ? h('span', { class: 'tag tag-warn' }, t('detail.reopened', { n: tk.reopen_count })) : null),
     h('h2', { class: 'th-title', 'data-testid': 'detail-title' }, tk.title),
-    steps(tk));
+    // A merged request shows the steps of the request it follows.
+    steps(tk.status === 'merged' && tk.merged_into ? tk.merged_into : tk));
 
   const info = cells(
     cell({ label: t('detail.number'), value: h('span', { class: 'mono', 'data-testid': 'ticket-number' }, tk.number) }),
@@ -89,6 +90,14 @@ export async function detailPage(params, query) {
   const blocks = [];
   if (query.created) blocks.push(h('div', { class: 'notice notice-success', role: 'status', 'data-testid': 'ticket-created' }, icon('check'), h('span', null, t('detail.created'))));
   blocks.push(head);
+  if (tk.status === 'merged' && tk.merged_into) {
+    const p = tk.merged_into;
+    const pdue = OPEN.includes(p.status) && p.due_at ? fmtDue(p.due_at) : null;
+    blocks.push(h('div', { class: 'notice', 'data-testid': 'ticket-merged' },
+      h('div', null, t('detail.merged', { number: p.number })),
+      h('div', null, t('detail.mergedStatus'), '：', statusTag(p.status),
+        pdue ? h('span', { class: ['due', pdue.cls] }, ' ', fmtDateTime(p.due_at), ' ', pdue.text) : null)));
+  }
 
   if (may(tk, 'revisit')) {
     blocks.push(h('div', { class: 'notice notice-cta' },

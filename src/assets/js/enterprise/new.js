@@ -5,7 +5,7 @@
 // Test ids (stable, for tests/e2e):
 //   kind-problem kind-suggestion kind-inquiry ticket-category ticket-title
 //   ticket-description ticket-contact-name ticket-contact-phone uploader (core/uploader.js)
-//   draft-restored draft-discard file-submit file-error
+//   draft-restored draft-discard file-submit file-error similar-hint similar-hint-item
 
 import { h } from '../core/dom.js';
 import { icon } from '../core/icons.js';
@@ -20,7 +20,7 @@ import { toast } from '../core/feedback.js';
 import { confirmDialog } from '../core/dialogs.js';
 import { field, showFieldErrors, clearFieldErrors, localErrors, input, counter, submitBusy, formError, setFormError } from '../core/forms.js';
 import { segmented } from '../core/controls.js';
-import { fmtDateTime } from '../core/format.js';
+import { fmtDateTime, statusTag } from '../core/format.js';
 import { uploader } from '../core/uploader.js';
 import { categories } from './tickets.js';
 
@@ -105,6 +105,35 @@ export async function newPage() {
     h('div', { class: 'form-actions' }, submit));
 
   title.after(counter(title, 100));
+  // 您已反映过类似问题: the enterprise's own open requests that say what it is typing (never
+  // another enterprise's), asked a moment after the typing stops; the newest answer wins.
+  const hint = h('div', { class: 'notice notice-info similar-hint hidden', 'data-testid': 'similar-hint', role: 'status', 'aria-live': 'polite' });
+  desc.closest('.form-cells').after(hint);
+  let hintSeq = 0;
+  let hintTimer = null;
+  const askSimilar = () => {
+    clearTimeout(hintTimer);
+    hintTimer = setTimeout(async () => {
+      const seq = ++hintSeq;
+      const tt = title.value.trim();
+      const dd = [...desc.value.trim()].slice(0, 1000).join('');
+      if ([...tt].length + [...dd].length < 4) { hint.classList.add('hidden'); return; }
+      const q = new URLSearchParams({ title: [...tt].slice(0, 100).join(''), description: dd, limit: '3' });
+      let found = [];
+      // Two shared words at least: one (园区, 企业) says little about being the same problem.
+      try { found = ((await api('GET', `/tickets/similar?${q}`)).items || []).filter((x) => (x.shared_words || []).length >= 2); } catch { found = []; }
+      if (seq !== hintSeq) return;
+      hint.replaceChildren(
+        h('div', { class: 'strong' }, t('new.similarTitle')),
+        h('ul', { class: 'similar-hint-list' }, found.map((x) => h('li', null,
+          h('a', { href: `#/e/tickets/${encodeURIComponent(x.id)}`, 'data-testid': 'similar-hint-item' }, statusTag(x.status), ' ', x.title)))),
+        h('div', { class: 'muted' }, t('new.similarHint')));
+      hint.classList.toggle('hidden', !found.length);
+    }, 600);
+  };
+  title.addEventListener('input', askSimilar);
+  desc.addEventListener('input', askSimilar);
+  if (title.value || desc.value) askSimilar();
   form.addEventListener('input', save);
   form.addEventListener('change', save);
 

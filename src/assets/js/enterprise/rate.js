@@ -21,14 +21,17 @@ export async function ratePage(params) {
   const id = params.id;
   const tk = await api('GET', `/tickets/${encodeURIComponent(id)}`);
   const back = `#/e/tickets/${encodeURIComponent(id)}`;
+  // A merged request is rated on the result of the request it followed (its last 办结 entry).
+  const merged = tk.status === 'merged';
+  const resolution = merged ? ((tk.events || []).filter((e) => e.action === 'resolve').pop() || {}).note : tk.resolution;
   const headCard = h('div', { class: 'card card-compact' },
     h('div', { class: 'th-row' }, statusTag(tk.status), h('span', { class: 'muted mono' }, tk.number)),
     h('div', { class: 'strong' }, tk.title),
-    tk.resolution ? h('div', { class: 'rate-resolution' }, h('div', { class: 'muted' }, t('detail.result')), h('p', { class: 'pre' }, tk.resolution)) : null);
+    resolution ? h('div', { class: 'rate-resolution' }, h('div', { class: 'muted' }, t('detail.result')), h('p', { class: 'pre' }, resolution)) : null);
 
   // The form only when the server allows this reader a revisit now; else why not, by status.
   if (!may(tk, 'revisit')) {
-    const msg = tk.rating && tk.status === 'closed'
+    const msg = tk.rating && ['closed', 'merged'].includes(tk.status)
       ? t('rate.already', { rating: t(`rating.${tk.rating}`) })
       : ['closed', 'rejected', 'withdrawn'].includes(tk.status)
         ? t('rate.final', { status: t(`status.${tk.status}`) })
@@ -39,7 +42,7 @@ export async function ratePage(params) {
 
   let rating = null;
   const comment = h('textarea', { class: 'textarea', name: 'comment', rows: '4', maxlength: '2000', placeholder: t('rate.commentPh'), 'data-testid': 'rate-comment' });
-  const unsatHint = h('div', { class: 'notice notice-warn hidden', role: 'status' }, icon('alert'), h('span', null, t('rate.unsatHint')));
+  const unsatHint = h('div', { class: 'notice notice-warn hidden', role: 'status' }, icon('alert'), h('span', null, t(merged ? 'rate.unsatHintMerged' : 'rate.unsatHint')));
   const box = formError('rate-error');
   const commentField = field(t('rate.comment'), h('div', { class: 'textarea-wrap' }, comment, counter(comment, 2000)), null, { cls: 'field-stack' });
   const commentLabel = commentField.querySelector('.field-label');
@@ -91,7 +94,7 @@ export async function ratePage(params) {
     submitBusy(submit, true, t('rate.submitting'));
     try {
       await api('POST', `/tickets/${encodeURIComponent(id)}/revisit`, body);
-      toast(rating === 'unsatisfied' ? t('rate.reopened') : t('rate.thanks'), 'success');
+      toast(rating === 'unsatisfied' && !merged ? t('rate.reopened') : t('rate.thanks'), 'success');
       navigate(back, { replace: true });
     } catch (err) {
       sending = false;

@@ -6,7 +6,8 @@
 //
 //   ticketActions({id, ticket(), data(), reload(), gone()}) → {sign, return, progress, extend,
 //     resolve, comment, accept, reject, assign, urge, revisit, close, approveExtension(ext),
-//     denyExtension(ext)}; gone() runs when the ticket left the reader's scope after an action.
+//     denyExtension(ext), merge(primary?), unmerge}; gone() runs when the ticket left the
+//     reader's scope after an action. merge(primary) starts from a similar request chosen.
 //
 // Test ids (stable, for tests/e2e):
 //   form-dialog (data-action=<action>) return-reason reject-reason accept-note
@@ -14,7 +15,7 @@
 //   extend-days extend-reason resolve-text resolve-adopted-yes resolve-adopted-no
 //   resolve-uploader (+ -input, -item…) comment-body comment-internal urge-note close-reason
 //   revisit-rating-satisfied revisit-rating-basically_satisfied revisit-rating-unsatisfied
-//   revisit-comment ext-note ext-deny-reason
+//   revisit-comment ext-note ext-deny-reason merge-primary merge-reason unmerge-reason
 
 import { h } from '../core/dom.js';
 import { t } from '../core/i18n.js';
@@ -239,6 +240,29 @@ export function ticketActions({ id, ticket, data, reload, gone }) {
     body: (v) => ({ reason: v.reason }),
   });
 
+  // 合并办理: the primary by number (or chosen from the similar requests), and the reason the
+  // enterprise reads. The server says why a primary will not do (merge_refused).
+  const doMerge = (primary) => {
+    if (primary && primary.number) drafts.delete(`${id}:merge`);
+    return dialogAction({
+      action: 'merge', title: t('s.d.merge.title'), okText: t('s.a.merge'), okMsg: t('s.ok.merge'),
+      fields: [
+        h('p', { class: 'sf-dialog-lead' }, t('s.d.merge.lead')),
+        field(t('s.d.merge.primary'), textInput('primary', { max: 100, testid: 'merge-primary', value: primary && primary.number ? primary.number : '', placeholder: 'QYS20261201000001' }), t('s.d.merge.primaryHint'), { required: true }),
+        field(t('s.d.merge.reason'), textArea('reason', { rows: 3, max: 2000, testid: 'merge-reason',
+          value: primary && primary.number ? t('s.d.merge.reasonDefault', { number: primary.number }) : '' }), t('s.d.merge.reasonHint'), { required: true }),
+      ],
+      rules: { primary: { required: true, max: 100 }, reason: { required: true, max: 2000 } },
+      body: (v) => ({ primary: v.primary.trim(), reason: v.reason }),
+    });
+  };
+  const doUnmerge = () => dialogAction({
+    action: 'unmerge', title: t('s.d.unmerge.title'), okText: t('s.a.unmerge'), okMsg: t('s.ok.unmerge'),
+    fields: field(t('s.d.unmerge.reason'), textArea('reason', { rows: 3, max: 2000, testid: 'unmerge-reason' }), t('s.d.unmerge.hint'), { required: true }),
+    rules: { reason: { required: true, max: 2000 } },
+    body: (v) => ({ reason: v.reason }),
+  });
+
   async function doAssign() {
     const { depts, category } = data();
     const res = await assignDialog({ id, ticket: ticket(), depts, category, ifMatch });
@@ -263,5 +287,7 @@ export function ticketActions({ id, ticket, data, reload, gone }) {
     close: doClose,
     approveExtension: doApprove,
     denyExtension: doDeny,
+    merge: doMerge,
+    unmerge: doUnmerge,
   };
 }

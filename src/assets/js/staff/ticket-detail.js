@@ -10,7 +10,8 @@
 //   contact-phone contact-call contact-masked ticket-resolution unsatisfied-reason extensions extension-item (data-status)
 //   detail-refresh action-bar; the actions: action-sign action-return action-progress
 //   action-extend action-resolve action-comment action-accept action-reject action-assign
-//   action-urge action-revisit action-close action-approve-ext action-deny-ext
+//   action-urge action-revisit action-close action-approve-ext action-deny-ext action-merge
+//   action-unmerge; the similar and merged requests: staff/merging.js
 
 import { h } from '../core/dom.js';
 import { icon } from '../core/icons.js';
@@ -29,6 +30,7 @@ import { may } from '../core/allowed.js';
 import { directory, nameMap } from '../desk/directory.js';
 import { lastList } from './tickets.js';
 import { ticketActions } from './ticket-actions.js';
+import { similarCard, mergeCard } from './merging.js';
 
 /**
  * The action bar's buttons, in the order they are drawn: each shows when the ticket's
@@ -48,6 +50,8 @@ const BAR = [
   { action: 'reject', testid: 'action-reject', label: 's.a.reject', cls: 'btn-danger-text' },
   { action: 'revisit', testid: 'action-revisit', label: 's.a.revisit', icon: 'phone', main: true },
   { action: 'close', testid: 'action-close', label: 's.a.close', main: true },
+  { action: 'merge', testid: 'action-merge', label: 's.a.merge' },
+  { action: 'unmerge', testid: 'action-unmerge', label: 's.a.unmerge', cls: 'btn-danger-text' },
   { action: 'comment', testid: 'action-comment', label: 's.a.comment' },
 ];
 
@@ -226,7 +230,7 @@ export async function detailPage({ id, mode }) {
       const cls = b.main && !primary ? 'btn-primary' : 'btn-ghost';
       if (b.main) primary = true;
       const label = t(typeof b.label === 'function' ? b.label(tk) : b.label);
-      return btn(b.testid, label, actions[b.run || b.action], [cls, b.cls].filter(Boolean).join(' '), b.icon);
+      return btn(b.testid, label, () => actions[b.run || b.action](), [cls, b.cls].filter(Boolean).join(' '), b.icon);
     });
     actionBar.replaceChildren(...acts);
     actionBar.classList.toggle('sf-actionbar-many', acts.length > 2);
@@ -234,10 +238,14 @@ export async function detailPage({ id, mode }) {
     actionBar.classList.toggle('hidden', !acts.length);
     body.classList.toggle('has-actionbar', acts.length > 0);
 
+    const base = isCadre ? 'c' : 'd';
+    // Similar requests matter while this one waits to be routed, or may still be merged.
+    const similar = ['submitted', 'accepted', 'assigned', 'in_progress'].includes(tk.status)
+      ? similarCard({ tk, base, onMerge: (s) => actions.merge(s) }) : null;
     body.replaceChildren(
       h('div', { class: 'sf-detail-head' }, head),
       h('aside', { class: 'sf-detail-side' }, entCard, actionBar),
-      h('div', { class: 'sf-detail-main' }, resCard, extCard, tlCard));
+      h('div', { class: 'sf-detail-main' }, mergeCard({ tk, base }), resCard, extCard, similar, tlCard));
   }
 
   await reload(false);
