@@ -39,6 +39,7 @@ const BODY_FIELDS: &[(&str, Limit)] = &[
     ("body", Chars(2000)),
     ("note", Chars(2000)),
     ("reason", Chars(2000)),
+    ("primary", Chars(100)),
     ("comment", Chars(2000)),
     ("name", Chars(100)),
     ("enterprise_name", Chars(100)),

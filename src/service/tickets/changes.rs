@@ -74,6 +74,9 @@ pub fn write_change(
         ticket_words::add(conn, &ticket.id, &words)?;
     }
     ctx.outbox.queue_event(conn, ticket, &happened)?;
-    merging::follow(conn, ctx, who, ticket, &happened, now)?;
+    // The requests merged into this one follow it, in this transaction.
+    for (before, after, entry) in merging::follow(conn, ticket, &happened, now)? {
+        write_change(conn, ctx, who, before.version, &after, entry, now)?;
+    }
     Ok(happened)
 }

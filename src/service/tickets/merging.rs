@@ -8,7 +8,6 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::auth::Principal;
 use crate::db::DbConnection;
 use crate::db::ticket_events::EventRow;
 use crate::db::tickets as ticket_db;
@@ -18,8 +17,6 @@ use crate::domain::ticket::timeline::{self, Entry, EventData};
 use crate::domain::ticket::{Action, TicketStatus};
 use crate::domain::time;
 use crate::error::{AppError, ErrorCode};
-use crate::service::tickets::Context;
-use crate::service::tickets::changes::write_change;
 
 /// The note of the entry that takes followers out of a withdrawn primary.
 pub const PRIMARY_WITHDRAWN: &str = "所并入的诉求已撤回，本诉求恢复单独办理";
@@ -64,27 +61,27 @@ fn refused(refusal: MergeRefusal) -> AppError {
     AppError::new(ErrorCode::MergeRefused, refusal.to_string())
 }
 
-/// After `ticket` changed with the entry `happened` (in the caller's transaction): its
-/// followers follow. A public step of [`rules::FOLLOWED`] is written on each follower's
+/// What `ticket`'s change with the entry `happened` does to its followers, as changes for the
+/// caller to write in its transaction (each follower as read, then as it is to be written,
+/// with its entry): a public step of [`rules::FOLLOWED`] is written on each follower's
 /// timeline (the resolution also marks it resolved); a withdrawal takes them out of it.
 /// Nothing for a ticket nobody follows (one indexed lookup).
 pub fn follow(
     conn: &mut DbConnection,
-    ctx: &Context,
-    who: Option<&Principal>,
     ticket: &Ticket,
     happened: &EventRow,
     now: DateTime<Utc>,
-) -> Result<(), AppError> {
+) -> Result<Vec<(Ticket, Ticket, Entry)>, AppError> {
     if ticket.status == TicketStatus::Merged {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let followed = happened.public && rules::FOLLOWED.contains(&happened.action);
     let withdrawn = happened.action == Action::Withdraw;
     if !followed && !withdrawn {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let now_text = time::format(now);
+    let mut changes = Vec::new();
     for before in ticket_db::followers(conn, &ticket.id)? {
         let mut after = before.clone();
         after.version += 1;
@@ -118,7 +115,7 @@ pub fn follow(
                     .and_then(|d| EventData::parse(happened.action, d)),
             }
         };
-        write_change(conn, ctx, who, before.version, &after, entry, now)?;
+        changes.push((before, after, entry));
     }
-    Ok(())
+    Ok(changes)
 }
