@@ -435,7 +435,10 @@ pub async fn list_tickets(
         state.settings.deadlines.due_soon_hours,
         &state.segmenter,
     )?;
-    let words = filter.search.as_ref().map(|s| s.words.clone());
+    let words = filter
+        .search
+        .as_ref()
+        .map(|s| state.segmenter.highlight_words(&s.term));
     let page = state
         .read(move |c| queries::list(c, &who, &filter, limit))
         .await?;

@@ -183,6 +183,38 @@ impl Segmenter {
     }
 }
 
+impl Segmenter {
+    /// The words a list's highlighting looks for: the query's words ([`Self::query_words`]),
+    /// with each run of single characters the segmenter cut out of one word it does not know
+    /// joined back as typed — 通勤 rather than 通 and 勤, which would mark the 通 of 开通.
+    pub fn highlight_words(&self, query: &str) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let mut run = String::new();
+        let flush = |run: &mut String, out: &mut Vec<String>| {
+            if !run.is_empty() && !out.contains(run) {
+                out.push(std::mem::take(run));
+            }
+            run.clear();
+        };
+        for token in self.jieba.cut(&fold(query), false) {
+            match normalize(token.word) {
+                Some(w) if w.chars().count() == 1 && w.chars().all(|c| !c.is_ascii()) => {
+                    run.push_str(&w);
+                }
+                Some(w) => {
+                    flush(&mut run, &mut out);
+                    if !out.contains(&w) {
+                        out.push(w);
+                    }
+                }
+                None => flush(&mut run, &mut out),
+            }
+        }
+        flush(&mut run, &mut out);
+        out
+    }
+}
+
 /// A word as indexed: lower-cased; `None` for punctuation and spaces.
 fn normalize(word: &str) -> Option<String> {
     let word = word.trim();
@@ -199,6 +231,25 @@ mod tests {
     fn district() -> Segmenter {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/search/words.txt");
         Segmenter::with_words(&path).expect("the shipped words file loads")
+    }
+
+    #[test]
+    fn highlighting_keeps_a_word_it_does_not_know_whole() {
+        let s = district();
+        assert_eq!(s.highlight_words("班车 通勤"), ["班车", "通勤"]);
+        assert_eq!(s.highlight_words("路灯 门前"), ["路灯", "门前"]);
+        // A single character typed alone stays one.
+        assert_eq!(s.highlight_words("灯"), ["灯"]);
+        let pieces = crate::search::highlight::pieces(
+            "建议开通园区至地铁站通勤班车",
+            &s.highlight_words("班车 通勤"),
+        );
+        let marked: Vec<&str> = pieces
+            .iter()
+            .filter(|p| p.hit)
+            .map(|p| p.text.as_str())
+            .collect();
+        assert_eq!(marked, ["通勤班车"]);
     }
 
     #[test]
