@@ -15,6 +15,7 @@ pub mod actions;
 pub mod changes;
 pub mod filing;
 pub mod queries;
+pub mod routing;
 pub mod similar;
 
 use std::sync::Arc;
