@@ -42,6 +42,7 @@ pub async fn learn_routing(db: &Db, router: &Arc<Router>, max_examples: i64) -> 
     let (db, router) = (db.clone(), router.clone());
     tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
         let started = std::time::Instant::now();
+        router.begin_refresh();
         let examples = db
             .read(|c| routing_service::history(c, max_examples))
             .map_err(|e| anyhow::anyhow!("reading the routing history: {e}"))?;

@@ -18,7 +18,7 @@
 //! independent evidence.
 
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use super::{COMMON_WORDS, Segmenter};
 use crate::domain::text::fold;
@@ -204,6 +204,13 @@ impl Learned {
     }
 }
 
+/// An assignment learned or a return forgotten, kept while the history is read again.
+#[derive(Debug, Clone)]
+enum Change {
+    Learn(Example),
+    Forget(String),
+}
+
 /// The routing suggestions of one process: learned from the database at start-up, kept
 /// current by the assignments and returns of this process ([`Router::learn`],
 /// [`Router::forget`]) and replaced by a fresh reading of the database now and then
@@ -211,6 +218,10 @@ impl Learned {
 pub struct Router {
     segmenter: Arc<Segmenter>,
     learned: RwLock<Learned>,
+    /// While the history is being read again ([`Router::begin_refresh`]): the assignments and
+    /// returns of this process meanwhile, replayed over what was read (it may have been read
+    /// before they were committed).
+    meanwhile: Mutex<Option<Vec<Change>>>,
     temperature: f64,
     /// Which features are used besides the character pairs: words, single characters (both,
     /// by the corpus's cross-validation: docs/routing.md).
@@ -230,6 +241,7 @@ impl Router {
         Router {
             segmenter,
             learned: RwLock::new(Learned::default()),
+            meanwhile: Mutex::new(None),
             temperature: TEMPERATURE,
             use_words: true,
             use_chars: true,
@@ -270,21 +282,55 @@ impl Router {
         out
     }
 
+    /// Says that the history is about to be read again: the assignments and returns from now
+    /// on are replayed over what [`Router::replace`] is given.
+    pub fn begin_refresh(&self) {
+        if let Ok(mut meanwhile) = self.meanwhile.lock() {
+            *meanwhile = Some(Vec::new());
+        }
+    }
+
     /// Forgets everything and learns `examples` (built before the lock is taken: a reader
-    /// waits only for the swap).
+    /// waits only for the swap), then what this process learned and forgot since
+    /// [`Router::begin_refresh`].
     pub fn replace(&self, examples: Vec<Example>) {
         let mut fresh = Learned::default();
         for e in examples {
             let features = self.features(&e.title, &e.description);
             fresh.learn(e.ticket_id, features, e.category_id, e.department_id);
         }
+        // The lock on `meanwhile` is held to the swap, so that no change falls in between.
+        let Ok(mut meanwhile) = self.meanwhile.lock() else {
+            return;
+        };
+        for change in meanwhile.take().unwrap_or_default() {
+            match change {
+                Change::Learn(e) => {
+                    let features = self.features(&e.title, &e.description);
+                    fresh.learn(e.ticket_id, features, e.category_id, e.department_id);
+                }
+                Change::Forget(id) => {
+                    fresh.forget(&id);
+                }
+            }
+        }
         if let Ok(mut learned) = self.learned.write() {
             *learned = fresh;
         }
     }
 
+    /// Keeps a change for the refresh under way, if one is.
+    fn note(&self, change: Change) {
+        if let Ok(mut meanwhile) = self.meanwhile.lock()
+            && let Some(changes) = meanwhile.as_mut()
+        {
+            changes.push(change);
+        }
+    }
+
     /// Learns one assignment (in place of the ticket's earlier one, if learned).
     pub fn learn(&self, example: Example) {
+        self.note(Change::Learn(example.clone()));
         let features = self.features(&example.title, &example.description);
         if let Ok(mut learned) = self.learned.write() {
             learned.learn(
@@ -298,6 +344,7 @@ impl Router {
 
     /// Forgets a ticket's assignment (it was returned). Whether it had been learned.
     pub fn forget(&self, ticket_id: &str) -> bool {
+        self.note(Change::Forget(ticket_id.to_string()));
         self.learned
             .write()
             .map(|mut l| l.forget(ticket_id))

@@ -66,6 +66,23 @@ fn learns_forgets_and_replaces() {
 }
 
 #[test]
+fn what_is_learned_during_a_refresh_is_kept() {
+    let router = Router::new(segmenter());
+    router.replace(vec![example("1", "新厂房用电报装进度慢", "power", "grid")]);
+    router.begin_refresh();
+    // Assigned and returned while the history is being read (which saw neither).
+    router.learn(example("2", "招聘一线普工困难", "hiring", "hr"));
+    router.forget("1");
+    router.replace(vec![example("1", "新厂房用电报装进度慢", "power", "grid")]);
+    assert_eq!(router.examples(), 1);
+    assert_eq!(router.suggest("招聘普工", "").departments[0].label, "hr");
+    // No refresh under way: nothing kept for the next one.
+    router.learn(example("3", "门前路灯不亮", "other", "zone"));
+    router.replace(Vec::new());
+    assert_eq!(router.examples(), 0);
+}
+
+#[test]
 fn features_are_words_and_character_pairs_the_title_twice() {
     let router = Router::new(segmenter());
     let f = router.features("用电报装", "我公司专变");
