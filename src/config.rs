@@ -30,6 +30,17 @@ pub struct Settings {
     pub stats: StatsSettings,
     pub attachments: AttachmentSettings,
     pub search: SearchSettings,
+    pub routing: RoutingSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct RoutingSettings {
+    /// A suggestion at least this confident is pre-filled in the dialogs (0 to 1).
+    pub prefill_confidence: f64,
+    /// The most recent assigned tickets learned from.
+    pub max_examples: i64,
+    /// How often the suggestions are learned again from the database, in seconds.
+    pub refresh_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -382,6 +393,14 @@ impl Settings {
             d.level2_after_working_days >= 1
                 && d.level3_after_working_days > d.level2_after_working_days,
             "deadlines.level2_after_working_days must be at least 1 and less than level3_after_working_days"
+        );
+        anyhow::ensure!(
+            (0.0..=1.0).contains(&self.routing.prefill_confidence),
+            "routing.prefill_confidence must be between 0 and 1"
+        );
+        anyhow::ensure!(
+            self.routing.max_examples >= 0 && self.routing.refresh_secs >= 1,
+            "routing.max_examples must not be negative and routing.refresh_secs at least 1"
         );
         anyhow::ensure!(
             self.scheduler.interval_secs >= 1,

@@ -19,9 +19,11 @@ use crate::db::{self, Db};
 use crate::domain::time::{Clock, SystemClock};
 use crate::notify::outbox::Outbox;
 use crate::notify::worker::WorkerHandle;
+use crate::search::routing::Router;
 use crate::search::{Segmenter, backfill};
 use crate::service::calendar::CalendarStore;
 use crate::service::tickets::Context as TicketContext;
+use crate::service::tickets::routing as routing_service;
 
 pub struct Application {
     port: u16,
@@ -30,6 +32,52 @@ pub struct Application {
     public_url: String,
     calendar: Arc<CalendarStore>,
     background: Background,
+    router: Arc<Router>,
+    routing_refresh: tokio::task::JoinHandle<()>,
+}
+
+/// Learns the routing suggestions from the database (on a blocking thread), logging what it
+/// cost: at start-up and at each refresh.
+pub async fn learn_routing(db: &Db, router: &Arc<Router>, max_examples: i64) -> anyhow::Result<()> {
+    let (db, router) = (db.clone(), router.clone());
+    tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+        let started = std::time::Instant::now();
+        router.begin_refresh();
+        let examples = db
+            .read(|c| routing_service::history(c, max_examples))
+            .map_err(|e| anyhow::anyhow!("reading the routing history: {e}"))?;
+        let read_ms = started.elapsed().as_millis();
+        router.replace(examples);
+        tracing::info!(
+            examples = router.examples(),
+            read_ms,
+            total_ms = started.elapsed().as_millis(),
+            "routing suggestions learned"
+        );
+        Ok(())
+    })
+    .await
+    .context("routing task failed")?
+}
+
+/// Learns the routing suggestions again every `routing.refresh_secs`, so that instances
+/// sharing one database converge (each learns its own assignments at once).
+fn spawn_routing_refresh(
+    db: Db,
+    router: Arc<Router>,
+    settings: Arc<Settings>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let every = std::time::Duration::from_secs(settings.routing.refresh_secs);
+        let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            if let Err(e) = learn_routing(&db, &router, settings.routing.max_examples).await {
+                tracing::warn!(error = %format!("{e:#}"), "routing suggestions: refresh failed");
+            }
+        }
+    })
 }
 
 /// The segmenter of `search.words_file`, built once for the process (a missing or bad file
@@ -93,6 +141,9 @@ impl Application {
             .context("start-up task failed")??
         };
         calendar.missing_near(clock.now());
+        let router = Arc::new(Router::new(segmenter.clone()));
+        learn_routing(&db, &router, settings.routing.max_examples).await?;
+        let routing_refresh = spawn_routing_refresh(db.clone(), router.clone(), settings.clone());
 
         let listener = TcpListener::bind(&settings.server.bind)
             .with_context(|| format!("cannot listen on {}", settings.server.bind))?;
@@ -120,6 +171,7 @@ impl Application {
             outbox: background.outbox().clone(),
             calendar: calendar.clone(),
             segmenter,
+            router: router.clone(),
         });
         let log_requests = settings.log.requests;
         let cors_origins: Arc<Vec<String>> = Arc::new(settings.http.cors_allowed_origins.clone());
@@ -147,7 +199,14 @@ impl Application {
             public_url,
             calendar,
             background,
+            router,
+            routing_refresh,
         })
+    }
+
+    /// The routing suggestions (the demo learns its history once it is written).
+    pub fn router(&self) -> &Arc<Router> {
+        &self.router
     }
 
     pub fn port(&self) -> u16 {
@@ -197,6 +256,7 @@ impl Application {
     /// has in hand and stops.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let served = self.server.await;
+        self.routing_refresh.abort();
         self.background.stop().await;
         served
     }

@@ -26,6 +26,7 @@ pub mod notifications;
 pub mod openapi;
 pub mod pages;
 pub mod params;
+pub mod routing;
 pub mod state;
 pub mod stats;
 pub mod tickets;
@@ -168,6 +169,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(
                     resource("/tickets/{id}/similar").route(get().to(tickets::similar_tickets)),
                 )
+                .service(resource("/tickets/{id}/routing").route(get().to(routing::ticket_routing)))
                 .service(resource("/tickets/{id}").route(get().to(tickets::get_ticket)))
                 .service(resource("/tickets/{id}/comments").route(post().to(tickets::add_comment)))
                 .service(resource("/tickets/{id}/accept").route(post().to(tickets::accept)))

@@ -5,7 +5,8 @@ use utoipa::{Modify, OpenApi};
 
 use crate::api::{
     attachments, audit, auth, calendar, directory, downloads, enterprise_import, export,
-    extensions, health, legal, members, messages, notifications, stats, tickets, types, users,
+    extensions, health, legal, members, messages, notifications, routing, stats, tickets, types,
+    users,
 };
 use crate::domain::notification::{NotifyChannel, NotifyEvent, NotifyStatus};
 use crate::domain::ticket::{
@@ -154,6 +155,7 @@ impl Modify for CommonResponses {
         tickets::list_tickets,
         tickets::similar_tickets,
         tickets::similar_to_text,
+        routing::ticket_routing,
         tickets::ticket_counts,
         tickets::create_ticket,
         tickets::get_ticket,

@@ -1,5 +1,5 @@
 //! What every handler can reach (`AppState`: the database, the token keys, the clock, the
-//! settings, the outbox, the calendar), and its three ways to the database: `read`, `write`
+//! settings, the outbox, the calendar, the segmenter, the routing suggestions), and its three ways to the database: `read`, `write`
 //! (one transaction) and `run`.
 
 use std::sync::Arc;
@@ -13,6 +13,7 @@ use crate::domain::time::Clock;
 use crate::error::AppError;
 use crate::notify::outbox::Outbox;
 use crate::search::Segmenter;
+use crate::search::routing::Router;
 use crate::service::calendar::CalendarStore;
 use crate::service::tickets::Context as TicketContext;
 
@@ -28,6 +29,8 @@ pub struct AppState {
     pub calendar: Arc<CalendarStore>,
     /// Chinese words for search, built once at start-up.
     pub segmenter: Arc<Segmenter>,
+    /// The routing suggestions, learned at start-up and kept current.
+    pub router: Arc<Router>,
 }
 
 impl AppState {

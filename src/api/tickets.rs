@@ -21,7 +21,7 @@ use crate::error::ErrorCode;
 use crate::search::Segmenter;
 use crate::service::attachments;
 use crate::service::tickets::filing::{self, FilingOptions, IdempotencyKey, NewTicket};
-use crate::service::tickets::{actions, queries, similar};
+use crate::service::tickets::{actions, queries, routing, similar};
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -545,12 +545,20 @@ async fn act(
         _ => state.ticket_context(),
     };
     let expected = if_match.0;
+    // An assignment teaches the routing suggestions, a return takes it back (once committed).
+    let routes = matches!(
+        input,
+        ActionInput::Assign { .. } | ActionInput::Return { .. }
+    );
     let record = state
         .write(move |c| {
             actions::act_with_files(c, &ctx, &who, &id, input, &attachment_ids, expected, now)
         })
         .await?;
     state.outbox.expand_soon();
+    if routes {
+        routing::observe(&state.router, &record.ticket);
+    }
     Ok(HttpResponse::Ok().json(TicketResponse::new(record, &time::format(now))))
 }
 

@@ -220,6 +220,25 @@ fn seed_directory(
             "区人力资源和社会保障局",
         ),
     )?;
+    // A cadre in each department the others leave without one: the routing history
+    // (demo_history.rs) is assigned to every department.
+    for (username, name, department, phone) in [
+        ("cadre.land", "赵磊", &zrj, "13800000007"),
+        ("cadre.market", "孙丽", &scj, "13800000008"),
+        ("cadre.reform", "周强", &fgj, "13800000009"),
+        ("cadre.zone", "吴敏", &jkq, "13800000010"),
+    ] {
+        let note = match username {
+            "cadre.land" => "区自然资源局",
+            "cadre.market" => "区市场监督管理局",
+            "cadre.reform" => "区发展和改革局",
+            _ => "望城经开区管委会",
+        };
+        user(
+            c,
+            staff(username, name, Role::Cadre, Some(department), phone, note),
+        )?;
+    }
     directory::update_department(
         c,
         &By::Unrecorded,

@@ -7,6 +7,7 @@
 mod backup;
 mod calendar;
 pub mod demo;
+pub mod demo_history;
 pub mod seed_load;
 mod serve;
 mod support;

@@ -7,13 +7,13 @@ use std::sync::Arc;
 use anyhow::Context;
 use tokio::signal::unix::{Signal, SignalKind, signal};
 
-use super::{backup, demo};
+use super::{backup, demo, demo_history};
 use crate::background::{Background, Runs};
 use crate::config::Settings;
 use crate::db;
 use crate::domain::time::{Clock, SystemClock};
 use crate::service::calendar::CalendarStore;
-use crate::startup::{Application, load_segmenter, open_database};
+use crate::startup::{Application, learn_routing, load_segmenter, open_database};
 
 /// What the binary does beside the library: start the allocator's trimmer in the commands
 /// that run for long (`serve`, `worker`).
@@ -68,6 +68,8 @@ pub fn serve(
     runtime()?.block_on(async move {
         let mut stops = Stops::listen()?;
         let prefix = settings.tickets.number_prefix.clone();
+        let settings_prefix = prefix.clone();
+        let max_examples = settings.routing.max_examples;
         let db_url = db::redact_url(&settings.database_url());
         let app = Application::build(settings).await?;
         let db = app.db().clone();
@@ -80,6 +82,18 @@ pub fn serve(
             .await
             .context("seeding the demo data")?
             .map_err(|e| anyhow::anyhow!("seeding the demo data: {e}"))?;
+            if seeded.is_some() {
+                let (db, segmenter) = (app.db().clone(), app.ticket_context().segmenter);
+                let prefix = settings_prefix.clone();
+                let written = tokio::task::spawn_blocking(move || {
+                    demo_history::seed(&db, &segmenter, &prefix, chrono::Utc::now())
+                })
+                .await
+                .context("seeding the demo's routing history")?
+                .map_err(|e| anyhow::anyhow!("seeding the demo's routing history: {e}"))?;
+                tracing::info!(tickets = written, "demo: routing history written");
+                learn_routing(app.db(), app.router(), max_examples).await?;
+            }
             demo::print_banner(app.public_url(), seeded.as_deref());
         } else {
             println!(

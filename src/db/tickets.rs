@@ -401,6 +401,37 @@ pub fn insert(conn: &mut DbConnection, ticket: &Ticket, search_text: &str) -> Qu
     .map(drop)
 }
 
+/// A ticket as routing suggestions learn from it ([`routing_examples`]).
+#[derive(Debug, Clone, Queryable)]
+pub struct RoutingExampleRow {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub category_id: String,
+    pub department_id: Option<String>,
+}
+
+/// What routing suggestions learn from ([`crate::search::routing`]): the `limit` newest
+/// tickets that have a lead department now — assigned, and the assignment not returned (a
+/// return clears the department).
+pub fn routing_examples(
+    conn: &mut DbConnection,
+    limit: i64,
+) -> QueryResult<Vec<RoutingExampleRow>> {
+    tickets::table
+        .filter(tickets::department_id.is_not_null())
+        .order(tickets::id.desc())
+        .limit(limit)
+        .select((
+            tickets::id,
+            tickets::title,
+            tickets::description,
+            tickets::category_id,
+            tickets::department_id,
+        ))
+        .load(conn)
+}
+
 pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Ticket>> {
     let row: Option<TicketRow> = on_each!(conn, c => tickets::table
         .find(id)

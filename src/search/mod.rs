@@ -26,6 +26,7 @@
 
 pub mod backfill;
 pub mod highlight;
+pub mod routing;
 
 use std::collections::BTreeSet;
 use std::io::BufRead;

@@ -244,6 +244,7 @@ const MATRIX: &[Entry] = &[
     // The filing page's hint, for an enterprise's users only (its own tickets: tests/api/search.rs).
     any("GET /api/v1/tickets/similar",                                              [E401,         OK,           E403,         E403,         E403]),
     on("GET /api/v1/tickets/{id}/similar",                      Ticket(InProgress), [[E401, E401], [E403, E403], [E403, E403], [OK, OK],     [OK, OK]]),
+    on("GET /api/v1/tickets/{id}/routing",                      Ticket(InProgress), [[E401, E401], [E403, E403], [E403, E403], [OK, OK],     [OK, OK]]),
     // Filing for another enterprise is 403, as documented: the enterprise names it itself.
     on("POST /api/v1/tickets",                                  Filing,             [[E401, E401], [OK, E403],   [E403, E403], [OK, OK],     [OK, OK]]),
     on("GET /api/v1/tickets/{id}",                              Ticket(InProgress), [[E401, E401], [OK, E404],   [OK, E404],   [OK, OK],     [OK, OK]]),

@@ -274,7 +274,39 @@ async fn demo_serves_the_whole_loop(backend: Backend) {
         .iter()
         .map(|t| t["status"].as_str().expect("status"))
         .collect();
-    assert_eq!(statuses, ["submitted", "submitted", "assigned", "closed"]);
+    // The demo's four, then the routing history (closed tickets of the months before).
+    assert_eq!(
+        statuses[..4],
+        ["submitted", "submitted", "assigned", "closed"]
+    );
+    assert!(statuses.len() > 4, "{statuses:?}");
+    assert!(statuses[4..].iter().all(|s| *s == "closed"), "{statuses:?}");
+    // The history teaches the routing suggestions: the waiting suggestion (通勤班车) has some.
+    let waiting = all["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|t| t["title"].as_str().is_some_and(|x| x.contains("通勤班车")))
+        .and_then(|t| t["id"].as_str())
+        .expect("the demo's suggestion")
+        .to_string();
+    let routing = client
+        .get(format!("{base}/api/v1/tickets/{waiting}/routing"))
+        .bearer_auth(login("dispatcher").await)
+        .send()
+        .await
+        .expect("get")
+        .json::<serde_json::Value>()
+        .await
+        .expect("json");
+    assert!(
+        routing["learned_from"].as_u64().expect("learned_from") > 1000,
+        "{routing}"
+    );
+    assert_eq!(
+        routing["departments"][0]["name"], "望城经开区管委会",
+        "{routing}"
+    );
     let mine = get(login("enterprise").await, "/api/v1/tickets").await;
     assert_eq!(mine["items"].as_array().expect("items").len(), 3);
     let cats = get(login("cadre").await, "/api/v1/categories").await;

@@ -16,8 +16,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use qiyeshao::cli::demo;
-use qiyeshao::startup::Application;
+use qiyeshao::cli::{demo, demo_history};
+use qiyeshao::startup::{Application, learn_routing};
 
 use crate::helpers::test_settings;
 
@@ -135,8 +135,21 @@ async fn the_pages_merge_duplicates_in_a_browser() {
     run_script("merge.mjs").await;
 }
 
+/// `tests/e2e/routing.mjs`: routing suggestions (issue 18) in the accept and assign dialogs,
+/// learned from the demo's history — shown, pre-filled, overridden, learned from; a long name
+/// on a phone; no suggestion.
+async fn the_dialogs_suggest_routing_in_a_browser() {
+    run_script_on("routing.mjs", true).await;
+}
+
 /// Runs one script of `tests/e2e` against a fresh server with the demo data.
 async fn run_script(script: &str) {
+    run_script_on(script, false).await;
+}
+
+/// Runs one script against a fresh server with the demo data, and with its routing history
+/// when `history` (as `serve --demo` writes both).
+async fn run_script_on(script: &str, history: bool) {
     // A real server on a free port over a fresh SQLite database, with the demo data.
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}", dir.path().join("e2e.db").display());
@@ -146,6 +159,8 @@ async fn run_script(script: &str) {
     let phones = crate::sms_gateways::Phones::start();
     settings.notifications.sms = phones.settings();
     let prefix = settings.tickets.number_prefix.clone();
+    let settings_prefix = prefix.clone();
+    let max_examples = settings.routing.max_examples;
     let app = Application::build(settings)
         .await
         .expect("application starts");
@@ -157,6 +172,20 @@ async fn run_script(script: &str) {
             .expect("the demo seeding task")
             .expect("the demo data is written");
     assert!(seeded.is_some(), "the fresh database already held data");
+    if history {
+        let (db, segmenter) = (app.db().clone(), app.ticket_context().segmenter);
+        let prefix = settings_prefix.clone();
+        let written = tokio::task::spawn_blocking(move || {
+            demo_history::seed(&db, &segmenter, &prefix, chrono::Utc::now())
+        })
+        .await
+        .expect("the history task")
+        .expect("the demo's routing history is written");
+        assert!(written > 1000, "{written} tickets of history");
+        learn_routing(app.db(), app.router(), max_examples)
+            .await
+            .expect("the routing suggestions are learned");
+    }
     let server = app.server_handle();
     let running = tokio::spawn(app.run_until_stopped());
 
@@ -214,4 +243,5 @@ crate::tests!(
     the_pages_carry_files_and_download_by_signed_links_in_a_browser,
     #[needs(Browser)]
     the_pages_merge_duplicates_in_a_browser,
+    the_dialogs_suggest_routing_in_a_browser,
 );

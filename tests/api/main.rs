@@ -29,6 +29,7 @@ mod notifications;
 mod outage;
 mod pages;
 mod portal;
+mod routing;
 mod scoping;
 mod search;
 mod security;

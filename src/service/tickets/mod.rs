@@ -17,6 +17,7 @@ pub mod changes;
 pub mod filing;
 pub mod merging;
 pub mod queries;
+pub mod routing;
 pub mod similar;
 
 use std::sync::Arc;

@@ -1,12 +1,15 @@
 // staff/assign-dialog.js — 派单 / 重新派单: the lead department, the cadre (the department's
-// active cadres), co-departments, priority and the deadline with its preview in working days.
-//   assignDialog({id, ticket, depts, category, ifMatch}) → the answer, null (cancelled) or
-//   {stale: true} (someone else changed the ticket first).
+// active cadres), co-departments, priority and the deadline with its preview in working days;
+// above them the routing suggestions (routing-hint.js): a confident first department is
+// pre-filled on a first assignment (marked 已按建议预填), and a chip picks its department.
+//   assignDialog({id, ticket, depts, category, routing, ifMatch}) → the answer, null
+//   (cancelled) or {stale: true} (someone else changed the ticket first).
 //
 // Test ids (stable, for tests/e2e):
 //   assign-department assign-cadre assign-co-departments assign-co
 //   assign-priority-normal assign-priority-urgent assign-due-mode-default assign-due-mode-date
-//   assign-due-date assign-deadline-preview assign-submit (its OK button)
+//   assign-due-date assign-deadline-preview assign-submit (its OK button) assign-prefilled
+//   and those of routing-hint.js
 
 import { h } from '../core/dom.js';
 import { t } from '../core/i18n.js';
@@ -20,10 +23,21 @@ import { localError } from '../desk/validation.js';
 import { formDialog, textInput, selectInput } from '../desk/form-dialog.js';
 import { todayCN } from '../desk/dates.js';
 import { StaleError, isConflict } from './conflicts.js';
+import { routingHint } from './routing-hint.js';
 
-export async function assignDialog({ id, ticket: tk, depts, category, ifMatch }) {
+export async function assignDialog({ id, ticket: tk, depts, category, routing, ifMatch }) {
+  // A confident suggestion is pre-filled on a first assignment only: a re-assignment starts
+  // from the department the ticket has.
+  const suggested = routing && routing.departments[0];
+  const prefill = !tk.department_id && suggested && suggested.prefill && depts.some((d) => d.id === suggested.id) ? suggested.id : null;
   const deptSel = selectInput('department_id', deptSelectOptions(depts, { placeholder: t('s.d.assign.deptPick'),
-    selected: tk.department_id || (category && category.default_department_id) || '' }), { testid: 'assign-department' });
+    selected: tk.department_id || prefill || (category && category.default_department_id) || '' }), { testid: 'assign-department' });
+  const prefilled = h('span', { class: ['sf-prefilled', !prefill && 'hidden'], 'data-testid': 'assign-prefilled' }, t('s.routing.prefilled'));
+  const hint = routingHint(routing, { categoryId: category && category.id, onDepartment: (s) => {
+    if (!depts.some((d) => d.id === s.id)) return;
+    deptSel.value = s.id;
+    deptSel.dispatchEvent(new Event('change'));
+  } });
   const cadreSel = selectInput('assignee_id', [h('option', { value: '' }, t('s.d.assign.cadreNone'))], { testid: 'assign-cadre' });
   const cadreHint = h('span', { class: 'muted' }, '');
   const coBox = h('div', { class: 'sf-checks', 'data-field': 'co_department_ids', 'data-testid': 'assign-co-departments' },
@@ -106,7 +120,8 @@ export async function assignDialog({ id, ticket: tk, depts, category, ifMatch })
     wide: true, action: 'assign',
     fields: [
       category ? h('p', { class: 'sf-dialog-lead' }, `${t('s.f.category')}：${category.name}`) : null,
-      field(t('s.d.assign.dept'), deptSel, null, { required: true }),
+      hint,
+      field(t('s.d.assign.dept'), deptSel, prefilled, { required: true }),
       cadreField,
       field(t('s.d.assign.co'), coBox, t('s.d.assign.coHint')),
       field(t('s.d.assign.priority'), prioritySeg),
@@ -116,7 +131,10 @@ export async function assignDialog({ id, ticket: tk, depts, category, ifMatch })
     ],
     onOpen: (form) => {
       form.querySelector('[data-testid="dialog-ok"]').setAttribute('data-testid', 'assign-submit');
-      deptSel.addEventListener('change', () => loadCadres(form));
+      deptSel.addEventListener('change', () => {
+        prefilled.classList.toggle('hidden', !prefill || deptSel.value !== prefill);
+        loadCadres(form);
+      });
       loadCadres(form, tk.assignee_id);
       updatePreview();
     },

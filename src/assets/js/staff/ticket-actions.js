@@ -30,6 +30,7 @@ import { uploader } from '../core/uploader.js';
 import { formDialog, formValues, textArea, textInput, checkbox } from '../desk/form-dialog.js';
 import { StaleError, isConflict } from './conflicts.js';
 import { assignDialog } from './assign-dialog.js';
+import { loadRouting, routingHint } from './routing-hint.js';
 
 const drafts = new Map(); // `${ticketId}:${action}` → form values kept when a dialog closes without success
 
@@ -178,12 +179,20 @@ export function ticketActions({ id, ticket, data, reload, gone }) {
 
 
   // --- dispatcher actions
-  const doAccept = () => dialogAction({
-    action: 'accept', title: t('s.d.accept.title'), okText: t('s.a.accept'), okMsg: t('s.ok.accept'),
-    fields: field(t('s.d.accept.note'), textArea('note', { rows: 3, max: 2000, testid: 'accept-note' }), t('common.optional')),
-    rules: { note: { max: 2000 } },
-    body: (v) => (v.note && v.note.trim() ? { note: v.note } : {}),
-  });
+  // Accepting shows the routing suggestions too: the dispatcher sees where it would go (and
+  // whether the enterprise's category looks right) before taking it on.
+  const doAccept = async () => {
+    const routing = await loadRouting(id);
+    return dialogAction({
+      action: 'accept', title: t('s.d.accept.title'), okText: t('s.a.accept'), okMsg: t('s.ok.accept'),
+      fields: [
+        routingHint(routing, { categoryId: ticket().category_id }),
+        field(t('s.d.accept.note'), textArea('note', { rows: 3, max: 2000, testid: 'accept-note' }), t('common.optional')),
+      ],
+      rules: { note: { max: 2000 } },
+      body: (v) => (v.note && v.note.trim() ? { note: v.note } : {}),
+    });
+  };
   const doReject = () => dialogAction({
     action: 'reject', title: t('s.d.reject.title'), okText: t('s.a.reject'), danger: true, okMsg: t('s.ok.reject'),
     fields: field(t('s.d.reject.reason'), textArea('reason', { max: 2000, testid: 'reject-reason' }), t('s.d.reject.hint'), { required: true }),
@@ -265,7 +274,8 @@ export function ticketActions({ id, ticket, data, reload, gone }) {
 
   async function doAssign() {
     const { depts, category } = data();
-    const res = await assignDialog({ id, ticket: ticket(), depts, category, ifMatch });
+    const routing = await loadRouting(id);
+    const res = await assignDialog({ id, ticket: ticket(), depts, category, routing, ifMatch });
     if (res && res.stale) { await conflict(); return; }
     if (res === null) return;
     toast(t('s.ok.assign'), 'success');
