@@ -401,6 +401,17 @@ pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Ticket>> {
     Ok(row.map(Ticket::from))
 }
 
+/// The ticket with this number (`QYS20261122000123`, as stored: upper case), by its unique
+/// index.
+pub fn find_by_number(conn: &mut DbConnection, number: &str) -> QueryResult<Option<Ticket>> {
+    let row: Option<TicketRow> = tickets::table
+        .filter(tickets::number.eq(number))
+        .select(TicketRow::as_select())
+        .get_result(conn)
+        .optional()?;
+    Ok(row.map(Ticket::from))
+}
+
 /// Writes `ticket` if the stored one still has `expected_version`; returns false when someone
 /// else changed it first (the caller then answers 409 rather than overwrite their change).
 pub fn update_versioned(
