@@ -29,6 +29,7 @@ import { may } from '../core/allowed.js';
 import { directory, nameMap } from '../desk/directory.js';
 import { lastList } from './tickets.js';
 import { ticketActions } from './ticket-actions.js';
+import { systemicSection } from './ticket-systemic.js';
 
 /**
  * The action bar's buttons, in the order they are drawn: each shows when the ticket's
@@ -237,7 +238,7 @@ export async function detailPage({ id, mode }) {
     body.replaceChildren(
       h('div', { class: 'sf-detail-head' }, head),
       h('aside', { class: 'sf-detail-side' }, entCard, actionBar),
-      h('div', { class: 'sf-detail-main' }, resCard, extCard, tlCard));
+      h('div', { class: 'sf-detail-main' }, resCard, extCard, systemicSection({ ticketId: tk.id, mode }), tlCard));
   }
 
   await reload(false);
