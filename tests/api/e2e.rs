@@ -194,6 +194,14 @@ async fn run_script(script: &str) {
     );
 }
 
+/// `tests/e2e/systemic.mjs`: systemic issues (issue 18) — opened from the form, the suggested
+/// requests linked with a click and one by its number, the status moved, the ticket's section
+/// linking another, the lead cadre's measures on a phone, nothing on the enterprise's page, and
+/// the dashboard's panel of open issues with their counts.
+async fn the_pages_handle_systemic_issues_in_a_browser() {
+    run_script("systemic.mjs").await;
+}
+
 crate::tests!(
     #[needs(Browser)]
     the_pages_walk_the_whole_loop_in_a_browser,
@@ -205,4 +213,6 @@ crate::tests!(
     the_pages_let_enterprises_manage_their_accounts_in_a_browser,
     #[needs(Browser)]
     the_pages_carry_files_and_download_by_signed_links_in_a_browser,
+    #[needs(Browser)]
+    the_pages_handle_systemic_issues_in_a_browser,
 );
