@@ -540,7 +540,48 @@ async fn suggestions_come_from_similar_tickets(app: TestApp) {
         .expect_error(400, "invalid_query");
 }
 
+/// What the weekly bulletin will call: the issues not yet solved, and those solved since the
+/// week began, each with its counts.
+async fn the_bulletin_takes_open_issues_and_those_solved_lately(app: TestApp) {
+    let w = app.world().await;
+    let d = &w.dispatcher;
+    let open = id_of(&open_issue(&app, d, &w.dept_a, "路灯").await);
+    let addressing = id_of(&open_issue(&app, d, &w.dept_b, "招工").await);
+    let solved = id_of(&open_issue(&app, d, &w.dept_a, "用电").await);
+    patch_issue(&app, d, &addressing, None, json!({"status": "addressing"}))
+        .await
+        .expect(200);
+    patch_issue(&app, d, &solved, None, json!({"status": "solved"}))
+        .await
+        .expect(200);
+    let ticket = file(&app, &w, &w.ent_a, "门前路灯不亮", "路灯坏了").await;
+    link(&app, d, &open, json!({"ticket_id": ticket}))
+        .await
+        .expect(200);
+    let now = qiyeshao::domain::time::Clock::now(&app.clock);
+    let bulletin = |since: chrono::DateTime<chrono::Utc>| {
+        app.db
+            .read(|c| qiyeshao::service::systemic::for_bulletin(c, since))
+            .expect("bulletin")
+            .into_iter()
+            .map(|v| (v.issue.id, v.counts.requests, v.counts.enterprises))
+            .collect::<Vec<_>>()
+    };
+    let week = bulletin(now - chrono::Duration::days(7));
+    assert_eq!(
+        week,
+        [
+            (solved.clone(), 0, 0),
+            (addressing.clone(), 0, 0),
+            (open.clone(), 1, 1)
+        ]
+    );
+    let later = bulletin(now + chrono::Duration::days(1));
+    assert_eq!(later, [(addressing, 0, 0), (open, 1, 1)]);
+}
+
 both_backends!(
+    the_bulletin_takes_open_issues_and_those_solved_lately,
     open_edit_and_move,
     bad_input_is_422_and_changes_nothing,
     linking_from_both_sides_and_the_counts,
