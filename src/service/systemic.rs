@@ -307,6 +307,10 @@ pub fn update(
 ) -> Result<IssueView, AppError> {
     let before = load_visible_issue(conn, who, id)?;
     let fields = changes.fields();
+    if fields == EditedFields::default() {
+        // Nothing asked: no new version, no entry in the log.
+        return view(conn, who, before);
+    }
     if !rules::may_edit(reader(who), &before.lead_department_id, fields) {
         return Err(AppError::forbidden(
             "a cadre of the lead department records the measures and the status; the rest is the dispatchers'",

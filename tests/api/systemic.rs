@@ -145,6 +145,11 @@ async fn open_edit_and_move(app: TestApp) {
         .await
         .expect(200);
     assert!(reopened["solved_at"].is_null());
+    // An edit of nothing changes nothing, not even the version.
+    let same = patch_issue(&app, &w.admin, &id, None, json!({}))
+        .await
+        .expect(200);
+    assert_eq!(same["version"], 5);
     let read = issue(&app, &w.dispatcher, &id).await;
     assert_eq!(read["title"], "园区道路路灯维护责任不清");
     assert_eq!(read["measures"], "已明确由城管局负责维护");
