@@ -110,7 +110,7 @@ impl From<Ticket> for SystemicTicket {
 pub struct SystemicIssueDetail {
     #[serde(flatten)]
     pub issue: SystemicIssueResponse,
-    /// The linked tickets the caller may see, latest linked first (at most 200).
+    /// The linked tickets the caller may see, the newest first (at most 200).
     pub tickets: Vec<SystemicTicket>,
     /// Linked tickets not listed: another department's (for a cadre), or past the 200.
     pub tickets_not_listed: i64,

@@ -49,7 +49,8 @@ pub fn delete(conn: &mut DbConnection, issue_id: &str, ticket_id: &str) -> Query
     .execute(conn)
 }
 
-/// The issue's links, the latest first, at most `limit` (the primary key's range).
+/// The issue's links, the newest tickets first (ids are v7 UUIDs), at most `limit`: the
+/// primary key's range, read backwards, so no sort however many are linked.
 pub fn of_issue(
     conn: &mut DbConnection,
     issue_id: &str,
@@ -58,10 +59,7 @@ pub fn of_issue(
     systemic_issue_tickets::table
         .filter(systemic_issue_tickets::issue_id.eq(issue_id))
         .select(SystemicLinkRow::as_select())
-        .order((
-            systemic_issue_tickets::linked_at.desc(),
-            systemic_issue_tickets::ticket_id.desc(),
-        ))
+        .order(systemic_issue_tickets::ticket_id.desc())
         .limit(limit)
         .load(conn)
 }

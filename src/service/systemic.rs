@@ -49,7 +49,7 @@ pub struct IssueView {
 #[derive(Debug, Clone)]
 pub struct IssueDetail {
     pub view: IssueView,
-    /// The linked tickets the reader sees, latest linked first.
+    /// The linked tickets the reader sees, the newest first.
     pub tickets: Vec<Ticket>,
     /// Linked tickets the reader may not see (another department's), or beyond the listed
     /// [`MAX_LISTED_TICKETS`]: counted, not shown.
