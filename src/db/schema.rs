@@ -384,6 +384,7 @@ diesel::table! {
     systemic_issue_tickets (issue_id, ticket_id) {
         issue_id -> Text,
         ticket_id -> Text,
+        enterprise_id -> Text,
         linked_by -> Text,
         linked_at -> Text,
     }

@@ -422,6 +422,7 @@ pub fn link(
         &SystemicLinkRow {
             issue_id: id.to_string(),
             ticket_id: ticket.id.clone(),
+            enterprise_id: ticket.enterprise_id.clone(),
             linked_by: who.user_id.clone(),
             linked_at: time::format(now),
         },
