@@ -29,6 +29,7 @@ pub mod params;
 pub mod routing;
 pub mod state;
 pub mod stats;
+pub mod systemic;
 pub mod tickets;
 pub mod types;
 pub mod users;
@@ -53,7 +54,7 @@ fn resource(path: &str) -> actix_web::Resource {
 
 /// The route table.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    use web::{get, patch, post};
+    use web::{delete, get, patch, post};
     cfg.service(resource("/").route(get().to(pages::index)))
         .service(resource("/assets/{name:.+}").route(get().to(pages::asset)))
         .service(resource("/tickets/{id}").route(get().to(pages::ticket_link)))
@@ -170,6 +171,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     resource("/tickets/{id}/similar").route(get().to(tickets::similar_tickets)),
                 )
                 .service(resource("/tickets/{id}/routing").route(get().to(routing::ticket_routing)))
+                .service(
+                    resource("/tickets/{id}/systemic-issues")
+                        .route(get().to(systemic::ticket_issues)),
+                )
                 .service(resource("/tickets/{id}").route(get().to(tickets::get_ticket)))
                 .service(resource("/tickets/{id}/comments").route(post().to(tickets::add_comment)))
                 .service(resource("/tickets/{id}/accept").route(post().to(tickets::accept)))
@@ -197,6 +202,28 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(
                     resource("/tickets/{id}/extensions/{eid}/deny")
                         .route(post().to(extensions::deny_extension)),
+                )
+                .service(
+                    resource("/systemic-issues")
+                        .route(get().to(systemic::list_issues))
+                        .route(post().to(systemic::create_issue)),
+                )
+                .service(
+                    resource("/systemic-issues/{id}")
+                        .route(get().to(systemic::get_issue))
+                        .route(patch().to(systemic::update_issue)),
+                )
+                .service(
+                    resource("/systemic-issues/{id}/tickets")
+                        .route(post().to(systemic::link_ticket)),
+                )
+                .service(
+                    resource("/systemic-issues/{id}/tickets/{ticket_id}")
+                        .route(delete().to(systemic::unlink_ticket)),
+                )
+                .service(
+                    resource("/systemic-issues/{id}/suggested")
+                        .route(get().to(systemic::suggested_tickets)),
                 )
                 .service(resource("/audit").route(get().to(audit::list_audit)))
                 .service(resource("/stats/summary").route(get().to(stats::summary)))

@@ -5,10 +5,11 @@ use utoipa::{Modify, OpenApi};
 
 use crate::api::{
     attachments, audit, auth, calendar, directory, downloads, enterprise_import, export,
-    extensions, health, legal, members, messages, notifications, routing, stats, tickets, types,
-    users,
+    extensions, health, legal, members, messages, notifications, routing, stats, systemic, tickets,
+    types, users,
 };
 use crate::domain::notification::{NotifyChannel, NotifyEvent, NotifyStatus};
+use crate::domain::systemic::{SystemicAction, SystemicStatus};
 use crate::domain::ticket::{
     Action, AllowedAction, Channel, ExtensionStatus, Priority, Rating, Role, TicketKind,
     TicketStatus,
@@ -156,6 +157,14 @@ impl Modify for CommonResponses {
         tickets::similar_tickets,
         tickets::similar_to_text,
         routing::ticket_routing,
+        systemic::list_issues,
+        systemic::create_issue,
+        systemic::get_issue,
+        systemic::update_issue,
+        systemic::link_ticket,
+        systemic::unlink_ticket,
+        systemic::suggested_tickets,
+        systemic::ticket_issues,
         tickets::ticket_counts,
         tickets::create_ticket,
         tickets::get_ticket,
@@ -199,7 +208,7 @@ impl Modify for CommonResponses {
         messages::mark_all_read,
         audit::list_audit,
     ),
-    components(schemas(Role, TicketKind, TicketStatus, Channel, Rating, Action, Priority, AllowedAction, ExtensionStatus, NotifyChannel, NotifyStatus, NotifyEvent, types::ErrorResponse)),
+    components(schemas(Role, TicketKind, TicketStatus, Channel, Rating, Action, Priority, AllowedAction, ExtensionStatus, NotifyChannel, NotifyStatus, NotifyEvent, SystemicStatus, SystemicAction, types::ErrorResponse)),
     modifiers(&BearerAuth, &CommonResponses),
     tags(
         (name = "tickets", description = "Filing and reading requests"),
@@ -212,6 +221,7 @@ impl Modify for CommonResponses {
         (name = "attachments", description = "Photos, PDFs and Word and Excel documents attached to tickets, comments, progress notes and resolutions"),
         (name = "downloads", description = "Signed links that open a download without a token header (WeChat's browser cannot save what a script fetched)"),
         (name = "audit", description = "What administrators did (read-only)"),
+        (name = "systemic issues", description = "Systemic issues (症结): what many requests have in common, the lead department addressing it, and the tickets it explains (staff only)"),
         (name = "members", description = "An enterprise's users, managed by its manager, and requests to join an enterprise"),
     )
 )]

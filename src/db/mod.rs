@@ -52,6 +52,8 @@ pub mod revisits;
 pub mod schema;
 pub mod sms_codes;
 pub mod stats_cells;
+pub mod systemic_issue_tickets;
+pub mod systemic_issues;
 mod text_enums;
 pub mod ticket_events;
 pub mod ticket_words;

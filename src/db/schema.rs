@@ -366,6 +366,35 @@ diesel::table! {
 
 diesel::joinable!(ticket_words -> tickets (ticket_id));
 
+diesel::table! {
+    systemic_issues (id) {
+        id -> Text,
+        title -> Text,
+        analysis -> Text,
+        measures -> Text,
+        lead_department_id -> Text,
+        status -> Text,
+        created_by -> Text,
+        version -> Integer,
+        created_at -> Text,
+        updated_at -> Text,
+        solved_at -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    systemic_issue_tickets (issue_id, ticket_id) {
+        issue_id -> Text,
+        ticket_id -> Text,
+        enterprise_id -> Text,
+        linked_by -> Text,
+        linked_at -> Text,
+    }
+}
+
+diesel::joinable!(systemic_issue_tickets -> systemic_issues (issue_id));
+diesel::joinable!(systemic_issue_tickets -> tickets (ticket_id));
+
 diesel::joinable!(tickets -> enterprises (enterprise_id));
 diesel::joinable!(tickets -> categories (category_id));
 diesel::joinable!(ticket_events -> tickets (ticket_id));
@@ -399,6 +428,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     join_requests,
     ticket_words,
     ticket_words_fts,
+    systemic_issues,
+    systemic_issue_tickets,
 );
 
 diesel::table! {

@@ -16,6 +16,7 @@ use crate::domain::TextValue;
 use crate::domain::account::{CodePurpose, JoinStatus};
 use crate::domain::calendar::DayKind;
 use crate::domain::notification::{MessageTopic, NotifyChannel, NotifyEvent, NotifyStatus};
+use crate::domain::systemic::SystemicStatus;
 use crate::domain::ticket::{
     Action, AllowedAction, Channel, ExtensionStatus, Priority, Rating, Role, TicketKind,
     TicketStatus,
@@ -96,4 +97,5 @@ stored_as_text!(
     DayKind,
     CodePurpose,
     JoinStatus,
+    SystemicStatus,
 );

@@ -1,5 +1,5 @@
 //! The audit log: administrative actions — accounts and roles, departments, enterprises and
-//! their import, categories, the calendar, notification retries — and exports, each written
+//! their import, categories, the calendar, notification retries, systemic issues — and exports, each written
 //! in the transaction of the action (so an action that fails leaves no entry, and one that
 //! succeeds cannot lack one). Administrators read it; nobody can change it.
 
@@ -54,6 +54,11 @@ pub enum AuditAction {
     LegalPublish,
     /// A request to join an enterprise's account approved or rejected.
     JoinDecide,
+    SystemicIssueCreate,
+    SystemicIssueUpdate,
+    /// A ticket linked to a systemic issue, or unlinked (`detail` names the ticket).
+    SystemicIssueLink,
+    SystemicIssueUnlink,
 }
 
 impl AuditAction {
@@ -75,6 +80,10 @@ impl AuditAction {
             AuditAction::ExportAssessment => "export.assessment",
             AuditAction::LegalPublish => "legal.publish",
             AuditAction::JoinDecide => "join_request.decide",
+            AuditAction::SystemicIssueCreate => "systemic_issue.create",
+            AuditAction::SystemicIssueUpdate => "systemic_issue.update",
+            AuditAction::SystemicIssueLink => "systemic_issue.link",
+            AuditAction::SystemicIssueUnlink => "systemic_issue.unlink",
         }
     }
 
@@ -94,6 +103,10 @@ impl AuditAction {
             AuditAction::ExportLedger | AuditAction::ExportAssessment => "ticket",
             AuditAction::LegalPublish => "legal_texts",
             AuditAction::JoinDecide => "join_request",
+            AuditAction::SystemicIssueCreate
+            | AuditAction::SystemicIssueUpdate
+            | AuditAction::SystemicIssueLink
+            | AuditAction::SystemicIssueUnlink => "systemic_issue",
         }
     }
 }

@@ -17,6 +17,7 @@ pub mod members;
 pub mod messages;
 pub mod notifications;
 pub mod stats;
+pub mod systemic;
 pub mod throttle;
 pub mod tickets;
 

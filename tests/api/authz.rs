@@ -127,6 +127,9 @@ enum Resource {
     Filing,
     /// A pending request to join enterprise A (whose account ent.a manages) or B.
     JoinRequest,
+    /// A systemic issue led by department A (the cadre's) or B, with one ticket of its
+    /// department's linked.
+    Systemic,
 }
 
 /// An operation's row: one expectation per caller, or one per caller and scope.
@@ -170,7 +173,7 @@ const fn page(op: &'static str, cells: [Expect; 5]) -> Entry {
 
 use Resource::{
     Account, Attachment, Department, Enterprise, Extension, Filing, JoinRequest, Message,
-    Notification, Ticket,
+    Notification, Systemic, Ticket,
 };
 use Stage::{Assigned, InProgress, Merged, Resolved, Submitted};
 
@@ -267,6 +270,16 @@ const MATRIX: &[Entry] = &[
     on("POST /api/v1/tickets/{id}/extensions",                  Ticket(InProgress), [[E401, E401], [E403, E404], [OK, E404],   [E403, E403], [E403, E403]]),
     on("POST /api/v1/tickets/{id}/extensions/{eid}/approve",    Extension,          [[E401, E401], [E403, E404], [E403, E404], [OK, OK],     [OK, OK]]),
     on("POST /api/v1/tickets/{id}/extensions/{eid}/deny",       Extension,          [[E401, E401], [E403, E404], [E403, E404], [OK, OK],     [OK, OK]]),
+    // Systemic issues: staff only; a cadre sees their department's, and records measures and
+    // the status of them; opening and linking are the dispatchers'.
+    any("GET /api/v1/systemic-issues",                                              [E401,         E403,         OK,           OK,           OK]),
+    any("POST /api/v1/systemic-issues",                                             [E401,         E403,         E403,         OK,           OK]),
+    on("GET /api/v1/systemic-issues/{id}",                      Systemic,           [[E401, E401], [E403, E403], [OK, E404],   [OK, OK],     [OK, OK]]),
+    on("PATCH /api/v1/systemic-issues/{id}",                    Systemic,           [[E401, E401], [E403, E403], [OK, E404],   [OK, OK],     [OK, OK]]),
+    on("POST /api/v1/systemic-issues/{id}/tickets",             Systemic,           [[E401, E401], [E403, E403], [E403, E403], [OK, OK],     [OK, OK]]),
+    on("DELETE /api/v1/systemic-issues/{id}/tickets/{ticket_id}", Systemic,         [[E401, E401], [E403, E403], [E403, E403], [OK, OK],     [OK, OK]]),
+    on("GET /api/v1/systemic-issues/{id}/suggested",            Systemic,           [[E401, E401], [E403, E403], [E403, E403], [OK, OK],     [OK, OK]]),
+    on("GET /api/v1/tickets/{id}/systemic-issues",              Ticket(InProgress), [[E401, E401], [E403, E403], [OK, E404],   [OK, OK],     [OK, OK]]),
     any("GET /api/v1/audit",                                                        [E401,         E403,         E403,         E403,         OK]),
     any("GET /api/v1/stats/summary",                                                [E401,         E403,         OK,           OK,           OK]),
     any("GET /api/v1/stats/breakdown",                                              [E401,         E403,         OK,           OK,           OK]),
@@ -464,6 +477,8 @@ struct Fixtures<'a> {
     serial: u32,
     /// Tickets filed for the calls, for the report.
     tickets_filed: usize,
+    /// Systemic issues: (issue, its linked ticket), by scope.
+    systemic: HashMap<Scope, (String, String)>,
 }
 
 impl<'a> Fixtures<'a> {
@@ -483,6 +498,7 @@ impl<'a> Fixtures<'a> {
             refresh_tokens: Vec::new(),
             serial: 0,
             tickets_filed: 0,
+            systemic: HashMap::new(),
         };
         for (scope, user, phone) in [
             (Scope::Inside, f.w.ent_a.clone(), "13800000001"),
@@ -769,6 +785,39 @@ impl<'a> Fixtures<'a> {
         id
     }
 
+    /// A systemic issue led by the scope's department, with one of its tickets linked:
+    /// (issue, ticket).
+    async fn systemic_issue(&mut self, scope: Scope) -> (String, String) {
+        if let Some(ids) = self.systemic.get(&scope) {
+            return ids.clone();
+        }
+        let (_, department, _) = self.parties(scope);
+        let ticket = self.ticket(Stage::Assigned, scope, false).await;
+        let issue = id_of(
+            &self
+                .app
+                .post(
+                    "/api/v1/systemic-issues",
+                    Some(&self.w.dispatcher.token),
+                    json!({"title": "路灯维护责任不清", "analysis": "多家企业反映路灯不亮",
+                           "lead_department_id": department}),
+                )
+                .await
+                .expect(201),
+        );
+        self.app
+            .post(
+                &format!("/api/v1/systemic-issues/{issue}/tickets"),
+                Some(&self.w.dispatcher.token),
+                json!({"ticket_id": ticket}),
+            )
+            .await
+            .expect(200);
+        let ids = (issue, ticket);
+        self.systemic.insert(scope, ids.clone());
+        ids
+    }
+
     /// Who calls as `caller` on `resource`: their name in the report, and their account.
     fn caller(&self, caller: Caller, resource: Option<Resource>) -> (&'static str, Option<&User>) {
         let w = &self.w;
@@ -833,6 +882,7 @@ impl<'a> Fixtures<'a> {
                 let enterprise = Self::pick(scope_or_inside, &w.enterprise_a, &w.enterprise_b);
                 id = self.join_request(&enterprise).await;
             }
+            Some(Resource::Systemic) => (id, eid) = self.systemic_issue(scope_or_inside).await,
             Some(Resource::Filing) | None => {}
         }
         if template.contains("{id}") && id.is_empty() {
@@ -846,6 +896,7 @@ impl<'a> Fixtures<'a> {
         let mut path = template
             .replace("{id}", &id)
             .replace("{eid}", &eid)
+            .replace("{ticket_id}", &eid)
             .replace("{year}", "2099")
             .replace(
                 "{name}",
@@ -954,6 +1005,13 @@ impl<'a> Fixtures<'a> {
             "POST /api/v1/tickets/{id}/extensions/{eid}/deny" => {
                 Body::Json(json!({"reason": "期限足够"}))
             }
+            "POST /api/v1/systemic-issues" => Body::Json(json!({"title": format!("矩阵症结{n}"),
+                "analysis": "多家企业反映", "lead_department_id": department})),
+            "PATCH /api/v1/systemic-issues/{id}" => {
+                Body::Json(json!({"measures": format!("矩阵措施{n}")}))
+            }
+            "POST /api/v1/systemic-issues/{id}/tickets" => Body::Json(json!({"ticket_id": eid})),
+            "DELETE /api/v1/systemic-issues/{id}/tickets/{ticket_id}" => Body::None,
             "PUT /api/v1/calendar/years/{year}" => Body::Json(json!({"year": 2099,
                 "holidays": [{"name": "元旦", "from": "2099-01-01", "to": "2099-01-01"}]})),
             "POST /api/v1/notifications/{id}/retry" => Body::Json(json!({})),
@@ -1002,6 +1060,7 @@ async fn send(client: &reqwest::Client, address: &str, call: &Call) -> (u16, Str
         "POST" => client.post(url),
         "PATCH" => client.patch(url),
         "PUT" => client.put(url),
+        "DELETE" => client.delete(url),
         other => panic!("{other}: a method the matrix does not send"),
     };
     if let Some(token) = &call.token {

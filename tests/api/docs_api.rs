@@ -18,13 +18,14 @@ async fn openapi_document_matches_the_routes(app: TestApp) {
             }
         }
     }
-    assert_eq!(operations.len(), 95, "{operations:?}");
+    assert_eq!(operations.len(), 103, "{operations:?}");
     let id = "0190c0de-0000-7000-8000-000000000000";
     for (method, path) in &operations {
         let url = app.url(
             &path
                 .replace("{id}", id)
                 .replace("{eid}", id)
+                .replace("{ticket_id}", id)
                 .replace("{year}", "2027"),
         );
         let req = match method.as_str() {
@@ -32,6 +33,7 @@ async fn openapi_document_matches_the_routes(app: TestApp) {
             "post" => app.client.post(url),
             "patch" => app.client.patch(url),
             "put" => app.client.put(url),
+            "delete" => app.client.delete(url),
             other => panic!("unexpected method {other}"),
         };
         let r = app.send(req).await;

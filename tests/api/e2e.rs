@@ -230,6 +230,14 @@ async fn run_script_on(script: &str, history: bool) {
     );
 }
 
+/// `tests/e2e/systemic.mjs`: systemic issues (issue 18) — opened from the form, the suggested
+/// requests linked with a click and one by its number, the status moved, the ticket's section
+/// linking another, the lead cadre's measures on a phone, nothing on the enterprise's page, and
+/// the dashboard's panel of open issues with their counts.
+async fn the_pages_handle_systemic_issues_in_a_browser() {
+    run_script("systemic.mjs").await;
+}
+
 crate::tests!(
     #[needs(Browser)]
     the_pages_walk_the_whole_loop_in_a_browser,
@@ -244,4 +252,5 @@ crate::tests!(
     #[needs(Browser)]
     the_pages_merge_duplicates_in_a_browser,
     the_dialogs_suggest_routing_in_a_browser,
+    the_pages_handle_systemic_issues_in_a_browser,
 );

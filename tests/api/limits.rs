@@ -72,6 +72,12 @@ const BODY_FIELDS: &[(&str, Limit)] = &[
     ("due_at", Shape),
     ("phone_proof", Shape),
     ("terms", Chars(10_000)),
+    // Systemic issues.
+    ("analysis", Chars(5000)),
+    ("measures", Chars(5000)),
+    ("lead_department_id", Shape),
+    ("ticket_id", Shape),
+    ("number", Shape),
     ("privacy", Chars(10_000)),
 ];
 

@@ -36,6 +36,7 @@ mod security;
 mod sms_gateways;
 mod smtp;
 mod stats;
+mod systemic;
 mod workflow;
 
 fn main() -> std::process::ExitCode {

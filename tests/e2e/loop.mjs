@@ -65,7 +65,7 @@ const DEMO = {
 // The files only the staff and admin pages use (docs/frontend.md, "Loading by role").
 // Under their own names (modules as written) and as served: the bundles and style sheet under
 // hashed names (a shared bundle is the enterprise's too when its name says so).
-const STAFF_ONLY = /^\/assets\/(staff\.css$|staff\.[0-9a-f]{10}\.css$|js\/(staff|admin|desk)\/|js\/strings\/(staff|admin|desk)\.js$|js\/(?![a-z-]*enterprise)(staff|admin|shared-[a-z-]+)\.[0-9a-f]{10}\.js$)/;
+const STAFF_ONLY = /^\/assets\/(staff\.css$|staff\.[0-9a-f]{10}\.css$|js\/(staff|admin|desk)\/|js\/strings\/(staff|admin|desk|systemic)\.js$|js\/(?![a-z-]*enterprise)(staff|admin|shared-[a-z-]+)\.[0-9a-f]{10}\.js$)/;
 const ENTERPRISE_PAGES = /^\/assets\/js\/(enterprise\/index|enterprise\.[0-9a-f]{10})\.js$/;
 const STAFF_FILES = [/^\/assets\/staff(\.[0-9a-f]{10})?\.css$/, /^\/assets\/js\/staff(\/index|\.[0-9a-f]{10})\.js$/, /^\/assets\/js\/admin(\/index|\.[0-9a-f]{10})\.js$/];
 // Console errors a step provokes on purpose (the 404 of a foreign ticket or attachment).

@@ -12,13 +12,14 @@ use super::sources;
 const SHELL: &str = "js/main.js";
 const ENTERPRISE_ENTRY: &str = "js/enterprise/index.js";
 /// Modules only the staff and admin pages may load.
-pub(super) const DESK_ONLY: [&str; 6] = [
+pub(super) const DESK_ONLY: [&str; 7] = [
     "js/staff/",
     "js/admin/",
     "js/desk/",
     "js/strings/staff.js",
     "js/strings/admin.js",
     "js/strings/desk.js",
+    "js/strings/systemic.js",
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq)]

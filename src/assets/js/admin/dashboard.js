@@ -1,6 +1,7 @@
 // admin/dashboard.js — the dashboard (#/a?from=YYYY-MM-DD&to=YYYY-MM-DD&interval=day|week|month;
 // `to` inclusive on the page): the period, the KPI cards, the server's SVG charts, the red and
-// black lists (红黑榜) and the ledger and monthly assessment downloads.
+// black lists (红黑榜), the open systemic issues (症结, systemic-panel.js) and the ledger and
+// monthly assessment downloads.
 //
 // Test ids (stable, for tests/e2e):
 //   date-from date-to range-this-month range-last-month range-this-year
@@ -19,6 +20,7 @@ import { loading, errorState, empty } from '../core/states.js';
 import { setHashQuery } from '../desk/paged-list.js';
 import { addDays, pct, todayCN, validYmd } from '../desk/dates.js';
 import { table, td, btn, adminPage } from './frame.js';
+import { systemicPanel } from './systemic-panel.js';
 
 function monthStart(ymd) { return `${ymd.slice(0, 7)}-01`; }
 function monthEnd(ymd) { const [y, m] = ymd.split('-').map(Number); return new Date(Date.UTC(y, m, 0)).toISOString().slice(0, 10); }
@@ -186,6 +188,7 @@ export async function dashboardPage(params, query) {
           chartCard('categories', t('a.chart.categories'), q),
           chartCard('satisfaction', t('a.chart.satisfaction'), q)),
         rankNode,
+        systemicPanel(),
         downloads);
     } catch (err) {
       if (my !== seq) return;

@@ -7,6 +7,7 @@ import { session } from '../core/session.js';
 import { route, navigate, currentHash } from '../core/router.js';
 import * as deskStrings from '../strings/desk.js';
 import * as strings from '../strings/admin.js';
+import * as systemicStrings from '../strings/systemic.js';
 import { mePage } from '../desk/me.js';
 import { wideScreen, applyTabs } from './frame.js';
 import { dashboardPage } from './dashboard.js';
@@ -24,6 +25,7 @@ import { auditPage } from './audit.js';
 export function register() {
   addStrings(deskStrings.zh, deskStrings.en);
   addStrings(strings.zh, strings.en);
+  addStrings(systemicStrings.zh, systemicStrings.en);
   applyTabs();
   // Re-render (debounced) when the width crosses the desk breakpoint, so the side menu / tab bar matches.
   let rendered = wideScreen.matches;

@@ -1,34 +1,44 @@
 // staff/index.js — the cadre's and the dispatcher's pages (#/c…, #/d…), loaded by main.js after a
 // cadre, dispatcher or admin signs in (admins use the dispatcher's desk): their strings, tab bars
-// and routes.
+// and routes, the systemic issues' (症结) among them.
 //
 // Test ids (stable, for tests/e2e):
-//   (tab bars) tabbar-workbench tabbar-queue tabbar-me
+//   (tab bars) tabbar-workbench tabbar-queue tabbar-systemic tabbar-me
 
 import { addStrings } from '../core/i18n.js';
 import { route } from '../core/router.js';
 import { setTabs } from '../core/layout.js';
 import * as deskStrings from '../strings/desk.js';
 import * as strings from '../strings/staff.js';
+import * as systemicStrings from '../strings/systemic.js';
 import { mePage } from '../desk/me.js';
 import { listPage } from './ticket-list.js';
 import { detailPage } from './ticket-detail.js';
+import { systemicListPage } from './systemic-list.js';
+import { systemicDetailPage } from './systemic-detail.js';
 
 export function register() {
   addStrings(deskStrings.zh, deskStrings.en);
   addStrings(strings.zh, strings.en);
+  addStrings(systemicStrings.zh, systemicStrings.en);
   setTabs('cadre', [
     { hash: '#/c', label: 's.tab.workbench', icon: 'list', testid: 'tabbar-workbench' },
+    { hash: '#/c/systemic', label: 'sy.tab', icon: 'alert', testid: 'tabbar-systemic' },
     { hash: '#/c/me', label: 's.tab.me', icon: 'user', testid: 'tabbar-me' },
   ]);
   setTabs('dispatcher', [
     { hash: '#/d', label: 's.tab.queue', icon: 'list', testid: 'tabbar-queue' },
+    { hash: '#/d/systemic', label: 'sy.tab', icon: 'alert', testid: 'tabbar-systemic' },
     { hash: '#/d/me', label: 's.tab.me', icon: 'user', testid: 'tabbar-me' },
   ]);
   route('#/c', (p, q) => listPage({ mode: 'cadre', query: q }), { roles: ['cadre'] });
   route('#/c/tickets/:id', (p) => detailPage({ id: p.id, mode: 'cadre' }), { roles: ['cadre'] });
+  route('#/c/systemic', (p, q) => systemicListPage({ mode: 'cadre', query: q }), { roles: ['cadre'] });
+  route('#/c/systemic/:id', (p) => systemicDetailPage({ id: p.id, mode: 'cadre' }), { roles: ['cadre'] });
   route('#/c/me', () => mePage(false), { roles: ['cadre'] });
   route('#/d', (p, q) => listPage({ mode: 'dispatch', query: q }), { roles: ['dispatcher', 'admin'] });
   route('#/d/tickets/:id', (p) => detailPage({ id: p.id, mode: 'dispatch' }), { roles: ['dispatcher', 'admin'] });
+  route('#/d/systemic', (p, q) => systemicListPage({ mode: 'dispatch', query: q }), { roles: ['dispatcher', 'admin'] });
+  route('#/d/systemic/:id', (p) => systemicDetailPage({ id: p.id, mode: 'dispatch' }), { roles: ['dispatcher', 'admin'] });
   route('#/d/me', () => mePage(false), { roles: ['dispatcher'] });
 }

@@ -31,6 +31,7 @@ import { directory, nameMap } from '../desk/directory.js';
 import { lastList } from './tickets.js';
 import { ticketActions } from './ticket-actions.js';
 import { similarCard, mergeCard } from './merging.js';
+import { systemicSection } from './ticket-systemic.js';
 
 /**
  * The action bar's buttons, in the order they are drawn: each shows when the ticket's
@@ -245,7 +246,7 @@ export async function detailPage({ id, mode }) {
     body.replaceChildren(
       h('div', { class: 'sf-detail-head' }, head),
       h('aside', { class: 'sf-detail-side' }, entCard, actionBar),
-      h('div', { class: 'sf-detail-main' }, mergeCard({ tk, base }), resCard, extCard, similar, tlCard));
+      h('div', { class: 'sf-detail-main' }, mergeCard({ tk, base }), resCard, extCard, systemicSection({ ticketId: tk.id, mode }), similar, tlCard));
   }
 
   await reload(false);

@@ -1,0 +1,2 @@
+DROP TABLE systemic_issue_tickets;
+DROP TABLE systemic_issues;
