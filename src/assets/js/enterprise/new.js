@@ -114,6 +114,8 @@ export async function newPage() {
   const askSimilar = () => {
     clearTimeout(hintTimer);
     hintTimer = setTimeout(async () => {
+      // The page was left meanwhile (and perhaps the session ended): nothing to hint on.
+      if (!form.isConnected) return;
       const seq = ++hintSeq;
       const tt = title.value.trim();
       const dd = [...desc.value.trim()].slice(0, 1000).join('');
