@@ -114,9 +114,20 @@ async function main() {
       await textMatches(tid(ent, 'ticket-status'), /已合并/, 'the status');
       await shot(ent, 'merge-enterprise-merged-phone.png');
     });
-    await step('overApi: the primary is assigned, signed and resolved', async () => {
+    await step('overApi: the primary is assigned and signed', async () => {
       await apiOk('POST', `/tickets/${primary.id}/assign`, { token: dispatcher, body: { department_id: power.department_id, assignee_id: power.id } });
       await apiOk('POST', `/tickets/${primary.id}/sign`, { token: cadre, body: {} });
+    });
+    await step('the cadre\'s progress form says the merged request\'s enterprise reads a public note too', async () => {
+      const desk2 = await signedIn(browser, contexts, 'cadre.power', /^#\/c/, DESKTOP);
+      watchPages(desk2);
+      await desk2.goto(`/#/c/tickets/${primary.id}`);
+      await (await visible(tid(desk2, 'action-progress'), '办理进展')).click();
+      await textMatches(tid(desk2, 'progress-followers'), /1 件诉求合并/, 'the note about the merged request');
+      await shot(desk2, 'merge-progress-followers-desktop.png');
+      await tid(desk2, 'dialog-cancel').click();
+    });
+    await step('overApi: the primary is resolved', async () => {
       await apiOk('POST', `/tickets/${primary.id}/resolve`, { token: cadre, body: { resolution: '北门通道路灯已全部更换为LED灯，恢复照明' } });
     });
     await step('the resolution is on its request, which asks for a rating', async () => {

@@ -137,7 +137,9 @@ export function ticketActions({ id, ticket, data, reload, gone }) {
       fields: [
         field(t('s.d.progress.note'), textArea('note', { max: 2000, testid: 'progress-note' }), null, { required: true }),
         // Starts from the configured default (tickets.progress_public_by_default), which the detail carries.
-        h('div', { class: 'field' }, checkbox('public', t('s.d.progress.public'), { testid: 'progress-public', checked: ticket().progress_public_default !== false }), h('div', { class: 'field-hint' }, t('s.d.progress.publicHint'))),
+        h('div', { class: 'field' }, checkbox('public', t('s.d.progress.public'), { testid: 'progress-public', checked: ticket().progress_public_default !== false }), h('div', { class: 'field-hint' }, t('s.d.progress.publicHint')),
+          // The enterprises of the requests merged into this one read a public note too.
+          (ticket().duplicates || []).length ? h('div', { class: 'field-hint', 'data-testid': 'progress-followers' }, t('s.d.progress.followers', { n: ticket().duplicates.length })) : null),
         files.element,
       ],
       rules: { note: { required: true, max: 2000 } },
