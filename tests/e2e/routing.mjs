@@ -121,6 +121,8 @@ async function main() {
     });
     await step('a request with nothing like it in the history says there is no suggestion', async () => {
       await page.goto(`/#/d/tickets/${none.id}`);
+      // The page of this request, not the one before it (whose buttons are there until it is drawn).
+      await visible(tid(page, 'ticket-number').filter({ hasText: none.number }), 'the request\'s own page');
       await tid(page, 'action-assign').click();
       const dialog = page.locator('[data-testid="form-dialog"][data-action="assign"]');
       await visible(tid(dialog, 'routing-none'), 'the note 暂无建议');
