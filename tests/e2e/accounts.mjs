@@ -116,9 +116,13 @@ async function main() {
       checkEqual((await apiOk('GET', `/tickets/${tk.id}`, { token: ent })).status, 'closed', 'the request closed');
     });
     await step('the message centre lists acceptance, assignment, progress and resolution', async () => {
+      // The messages are written by the notifier's expander after each step commits, not by
+      // the request that took the step: wait for them over the API, then open the page.
+      const ent = await apiLogin(managerPhone, password);
+      await eventually(async () => (await apiOk('GET', '/messages', { token: ent })).items.length >= 4, 'four messages over the API', 30000);
       await manager.goto('/#/messages');
       const items = manager.getByTestId('message-item');
-      await eventually(async () => (await items.count()) >= 4, 'four messages');
+      await eventually(async () => (await items.count()) >= 4, 'four messages on the page');
       const events = await items.evaluateAll((els) => els.map((e) => e.dataset.event));
       for (const e of ['ticket_accepted', 'ticket_assigned_enterprise', 'ticket_progress', 'ticket_resolved']) {
         check(events.includes(e), `a message for ${e} (have ${events.join(', ')})`);
