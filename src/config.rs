@@ -31,6 +31,7 @@ pub struct Settings {
     pub attachments: AttachmentSettings,
     pub search: SearchSettings,
     pub routing: RoutingSettings,
+    pub hot_topics: HotTopicSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -41,6 +42,16 @@ pub struct RoutingSettings {
     pub max_examples: i64,
     /// How often the suggestions are learned again from the database, in seconds.
     pub refresh_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct HotTopicSettings {
+    /// How often the background count looks for days to count, in seconds: the lag of the
+    /// hot topics behind the filings.
+    pub refresh_secs: u64,
+    /// A day is counted again at each round until it is this many days old, so that a
+    /// request's category and department as the dispatcher settles them are counted.
+    pub settle_days: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -401,6 +412,10 @@ impl Settings {
         anyhow::ensure!(
             self.routing.max_examples >= 0 && self.routing.refresh_secs >= 1,
             "routing.max_examples must not be negative and routing.refresh_secs at least 1"
+        );
+        anyhow::ensure!(
+            self.hot_topics.refresh_secs >= 1 && (1..=366).contains(&self.hot_topics.settle_days),
+            "hot_topics.refresh_secs must be at least 1 and hot_topics.settle_days between 1 and 366"
         );
         anyhow::ensure!(
             self.scheduler.interval_secs >= 1,

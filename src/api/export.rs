@@ -282,12 +282,15 @@ pub(crate) async fn assessment_of(
     .await?;
     let now = time::format(state.clock.now());
     let db = state.db.clone();
+    let segmenter = state.segmenter.clone();
     let filename = format!("月度考核-{}.xlsx", month.format("%Y-%m"));
     Ok(download(filename, XLSX, move |out| {
         let mut conn = db.conn().map_err(|e| e.to_string())?;
         let mut book = XlsxWriter::new();
-        ledger::assessment(&mut conn, &who, month, &weights, &now, &mut book)
-            .map_err(|e| e.to_string())?;
+        ledger::assessment(
+            &mut conn, &who, &segmenter, month, &weights, &now, &mut book,
+        )
+        .map_err(|e| e.to_string())?;
         book.finish_to_writer(out).map_err(|e| e.to_string())
     }))
 }

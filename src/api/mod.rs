@@ -230,6 +230,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(resource("/stats/breakdown").route(get().to(stats::breakdown)))
                 .service(resource("/stats/trend").route(get().to(stats::trend)))
                 .service(resource("/stats/ranking").route(get().to(stats::ranking)))
+                .service(resource("/stats/hot-topics").route(get().to(stats::hot_topics)))
                 .service(resource("/stats/charts/{name}").route(get().to(stats::chart)))
                 .service(resource("/stats/assessment.xlsx").route(get().to(export::assessment)))
                 .service(

@@ -190,6 +190,7 @@ impl Modify for CommonResponses {
         stats::breakdown,
         stats::trend,
         stats::ranking,
+        stats::hot_topics,
         stats::chart,
         export::assessment,
         export::ledger_csv,

@@ -17,6 +17,7 @@ use crate::domain::kpi::{self, Summary};
 use crate::domain::time;
 use crate::error::AppError;
 use crate::service::charts::{self, Chart};
+use crate::service::hot_topics;
 use crate::service::stats::{self, Dimension, Interval, Period, Weights};
 
 /// The ranking's weights, from the settings (`[stats]`).
@@ -54,7 +55,8 @@ pub struct StatsQuery {
     pub by: Option<String>,
     /// Series: day, week or month.
     pub interval: Option<String>,
-    /// Ranking: how many from each end, 1 to 100 (default 10).
+    /// Ranking: how many from each end, 1 to 100 (default 10). Hot topics: words listed, 1 to
+    /// 100 (default 20).
     pub limit: Option<usize>,
 }
 
@@ -333,12 +335,120 @@ pub async fn ranking(
     }))
 }
 
+/// A word, a phrase, a category or an area of the hot topics.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TopicResponse {
+    /// The word; a phrase's words separated by a space (路灯 不亮). For a category or an
+    /// area, its name (null: enterprises without an area).
+    pub text: Option<String>,
+    /// The category's id, the area's name; absent for words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// Two words of a title next to each other, rather than one word.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub phrase: bool,
+    /// Requests of the period that say it (that are of the category, the area).
+    pub count: i64,
+    /// The same in the period before, of the same length.
+    pub previous: i64,
+    /// `count - previous`.
+    pub change: i64,
+    /// At least 3, and at least half as many again as before, and 2 more (docs/kpi.md).
+    pub rising: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HotTopicsResponse {
+    pub from: String,
+    pub to: String,
+    /// The period compared with: `[previous_from, from)`.
+    pub previous_from: String,
+    /// Requests filed in the period, and in the period before.
+    pub tickets: i64,
+    pub previous_tickets: i64,
+    /// The most frequent words and phrases, most first (at most `limit`).
+    pub words: Vec<TopicResponse>,
+    /// The rising words and phrases, the largest rise first (at most `limit`).
+    pub rising: Vec<TopicResponse>,
+    pub categories: Vec<TopicResponse>,
+    pub areas: Vec<TopicResponse>,
+    /// When the words of the period's last day were last counted (they are counted in the
+    /// background every `hot_topics.refresh_secs`); null when counted for this answer.
+    pub counted_at: Option<String>,
+}
+
+fn topic_response(t: hot_topics::Topic) -> TopicResponse {
+    TopicResponse {
+        change: t.count - t.previous,
+        text: Some(t.text),
+        key: None,
+        phrase: t.phrase,
+        count: t.count,
+        previous: t.previous,
+        rising: t.rising,
+    }
+}
+
+fn share_response(s: hot_topics::Share) -> TopicResponse {
+    TopicResponse {
+        change: s.count - s.previous,
+        text: s.name,
+        key: s.key,
+        phrase: false,
+        count: s.count,
+        previous: s.previous,
+        rising: s.rising,
+    }
+}
+
+/// The hot topics (热点诉求) of a period: the most frequent words and phrases of the
+/// requests filed in it (stop words left out), the rising ones, and the categories and areas,
+/// each with its change against the period of the same length before. `limit`: words listed,
+/// 1 to 100 (default 20).
+#[utoipa::path(get, path = "/api/v1/stats/hot-topics", tag = "statistics",
+    params(StatsQuery),
+    responses((status = 200, body = HotTopicsResponse), (status = 400, body = ErrorResponse), (status = 403, body = ErrorResponse)),
+    security(("bearer" = [])))]
+pub async fn hot_topics(
+    state: State,
+    auth: Auth,
+    query: web::Query<StatsQuery>,
+) -> Result<HttpResponse, AppError> {
+    let Auth(who) = auth;
+    let limit = query.limit.unwrap_or(hot_topics::DEFAULT_LIMIT);
+    if !(1..=hot_topics::MAX_LIMIT).contains(&limit) {
+        return Err(AppError::invalid_query(
+            "limit",
+            "must be between 1 and 100",
+        ));
+    }
+    let p = period(&state, &query)?;
+    let now = time::format(state.clock.now());
+    let segmenter = state.segmenter.clone();
+    let hot = state
+        .read(move |c| hot_topics::hot_topics(c, &who, &segmenter, &p, limit, &now))
+        .await?;
+    Ok(HttpResponse::Ok().json(HotTopicsResponse {
+        from: hot.from.to_string(),
+        to: hot.to.to_string(),
+        previous_from: hot.previous_from.to_string(),
+        tickets: hot.tickets,
+        previous_tickets: hot.previous_tickets,
+        words: hot.words.into_iter().map(topic_response).collect(),
+        rising: hot.rising.into_iter().map(topic_response).collect(),
+        categories: hot.categories.into_iter().map(share_response).collect(),
+        areas: hot.areas.into_iter().map(share_response).collect(),
+        counted_at: hot.counted_at,
+    }))
+}
+
 /// The dashboard's charts as SVG (Chinese labels), with the parameters of the other
 /// statistics: `trend.svg` (filed and resolved per `interval`), `departments.svg` (the rates
 /// of the lead departments, most filed first, at most 15), `categories.svg` (tickets per
-/// category) and `satisfaction.svg` (the ratings).
+/// category), `satisfaction.svg` (the ratings) and `hot-topics.svg` (the most frequent words
+/// and phrases, the rising marked ↑).
 #[utoipa::path(get, path = "/api/v1/stats/charts/{name}", tag = "statistics",
-    params(("name" = String, Path, description = "trend.svg, departments.svg, categories.svg or satisfaction.svg"), StatsQuery),
+    params(("name" = String, Path, description = "trend.svg, departments.svg, categories.svg, satisfaction.svg or hot-topics.svg"), StatsQuery),
     responses((status = 200, description = "An SVG document", content_type = "image/svg+xml"), (status = 400, body = ErrorResponse), (status = 403, body = ErrorResponse), (status = 404, body = ErrorResponse)),
     security(("bearer" = [])))]
 pub async fn chart(
@@ -351,8 +461,9 @@ pub async fn chart(
     let chart = Chart::parse(&name, query.interval.as_deref())?;
     let period = period(&state, &query)?;
     let now = time::format(state.clock.now());
+    let segmenter = state.segmenter.clone();
     let svg = state
-        .read(move |c| charts::render(c, &who, chart, &period, &now))
+        .read(move |c| charts::render(c, &who, &segmenter, chart, &period, &now))
         .await?;
     Ok(HttpResponse::Ok()
         .content_type("image/svg+xml; charset=utf-8")

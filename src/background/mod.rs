@@ -1,10 +1,11 @@
 //! The work a process does beside answering requests: delivering the outbox's messages
 //! (`notify::worker`) and writing them from the queued notices (`notify::expander`), the
 //! deadline sweeps ([`scheduler`]), the hourly [`housekeeping`] and
-//! the statistics' [`stats_folder`].
+//! the statistics' [`stats_folder`] and the [`hot_topics`]' count.
 //! [`Background::start`] builds all of it the same way for `qiyeshao serve` and
 //! `qiyeshao worker`; [`Background::stop`] lets the work in hand finish.
 
+pub mod hot_topics;
 pub mod housekeeping;
 pub mod scheduler;
 pub mod stats_folder;
@@ -48,6 +49,7 @@ pub struct Background {
     sweeps: Option<SchedulerHandle>,
     housekeeping: Option<JoinHandle<()>>,
     folder: JoinHandle<()>,
+    hot_topics: JoinHandle<()>,
     expander: ExpanderHandle,
 }
 
@@ -95,8 +97,14 @@ impl Background {
             .then(|| scheduler.clone().spawn());
         let housekeeping = runs
             .housekeeping
-            .then(|| housekeeping::spawn(db.clone(), clock, settings.clone()));
+            .then(|| housekeeping::spawn(db.clone(), clock.clone(), settings.clone()));
         let folder = stats_folder::spawn(db.clone());
+        let hot_topics = hot_topics::spawn(
+            db.clone(),
+            segmenter.clone(),
+            clock,
+            settings.hot_topics.clone(),
+        );
         let expander = expander::spawn(
             db.clone(),
             outbox.clone(),
@@ -112,6 +120,7 @@ impl Background {
             sweeps,
             housekeeping,
             folder,
+            hot_topics,
             expander,
         })
     }
@@ -151,6 +160,8 @@ impl Background {
         }
         // A fold in hand commits or rolls back whole; the journal keeps what it did not do.
         self.folder.abort();
+        // A day being counted commits whole or not at all; the next start counts it again.
+        self.hot_topics.abort();
         if let Some(sweeps) = self.sweeps {
             sweeps.stop().await;
         }

@@ -38,6 +38,7 @@ pub mod connection;
 pub mod departments;
 pub mod enterprises;
 pub mod extensions;
+pub mod hot_words;
 pub mod idempotency;
 pub mod join_requests;
 pub mod legal;

@@ -430,6 +430,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     ticket_words_fts,
     systemic_issues,
     systemic_issue_tickets,
+    hot_words,
+    hot_days,
 );
 
 diesel::table! {
@@ -456,6 +458,24 @@ diesel::table! {
     stats_state (id) {
         id -> Integer,
         rebuilt_at -> Text,
+    }
+}
+
+diesel::table! {
+    hot_words (dim, value, day, word) {
+        dim -> Text,
+        value -> Text,
+        day -> Text,
+        word -> Text,
+        tickets -> Integer,
+    }
+}
+
+diesel::table! {
+    hot_days (day) {
+        day -> Text,
+        tickets -> Integer,
+        counted_at -> Text,
     }
 }
 

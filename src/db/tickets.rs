@@ -808,6 +808,38 @@ pub fn for_paging(filter: &TicketFilter) -> (TicketFilter, impl Fn(&str) -> bool
     (paged, within)
 }
 
+/// The body of [`for_each_fact`] and [`for_each_text`]: the rows `$row` of every ticket in
+/// the scope that passes the filters, newest first in pages, each given to `$f`.
+macro_rules! for_each_row {
+    ($row:ty, $conn:ident, $scope:ident, $filter:ident, $page:ident, $f:ident) => {{
+        let (mut filter, within) = for_paging($filter);
+        let text = text_of($conn, &filter)?;
+        loop {
+            let rows: Vec<$row> = on_each!(&mut *$conn, c => {
+                let query = tickets::table.select(<$row>::as_select()).into_boxed();
+                match scoped_and_filtered!(query, $scope, &filter, text.as_ref()) {
+                    Some(query) => query
+                        .order(ByIdLimit {
+                            oldest_first: false,
+                            limit: $page.max(1),
+                            offset: 0,
+                        })
+                        .load(c)?,
+                    None => return Ok(()),
+                }
+            });
+            let full = rows.len() as i64 >= $page.max(1);
+            filter.before_id = rows.last().map(|r| r.id.clone());
+            rows.into_iter()
+                .filter(|r| within(&r.created_at))
+                .for_each(&mut $f);
+            if !full {
+                return Ok(());
+            }
+        }
+    }};
+}
+
 /// Calls `f` with the statistics' facts of every ticket in the scope that passes the
 /// filters, read newest first in pages of `page` (so that memory does not grow with the
 /// number of tickets).
@@ -818,33 +850,42 @@ pub fn for_each_fact(
     page: i64,
     mut f: impl FnMut(TicketFactRow),
 ) -> QueryResult<()> {
-    let (mut filter, within) = for_paging(filter);
-    let text = text_of(conn, &filter)?;
-    loop {
-        let rows: Vec<TicketFactRow> = on_each!(&mut *conn, c => {
-            let query = tickets::table
-                .select(TicketFactRow::as_select())
-                .into_boxed();
-            match scoped_and_filtered!(query, scope, &filter, text.as_ref()) {
-                Some(query) => query
-                    .order(ByIdLimit {
-                        oldest_first: false,
-                        limit: page.max(1),
-                        offset: 0,
-                    })
-                    .load(c)?,
-                None => return Ok(()),
-            }
-        });
-        let full = rows.len() as i64 >= page.max(1);
-        filter.before_id = rows.last().map(|r| r.id.clone());
-        rows.into_iter()
-            .filter(|r| within(&r.created_at))
-            .for_each(&mut f);
-        if !full {
-            return Ok(());
-        }
-    }
+    for_each_row!(TicketFactRow, conn, scope, filter, page, f)
+}
+
+/// What the hot topics (`service::hot_topics`) read of a ticket: its words are its title's
+/// and description's as filed, counted per kind, category and lead department.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = tickets)]
+pub struct TicketTextRow {
+    pub id: String,
+    pub created_at: String,
+    pub kind: TicketKind,
+    pub category_id: String,
+    pub department_id: Option<String>,
+    pub title: String,
+    pub description: String,
+}
+
+/// Calls `f` with the title and description of every ticket in the scope that passes the
+/// filters, newest first in pages of `page`, as [`for_each_fact`] does.
+pub fn for_each_text(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    filter: &TicketFilter,
+    page: i64,
+    mut f: impl FnMut(TicketTextRow),
+) -> QueryResult<()> {
+    for_each_row!(TicketTextRow, conn, scope, filter, page, f)
+}
+
+/// The instant of filing of the first ticket (by id: the oldest filed), if any.
+pub fn first_filed_at(conn: &mut DbConnection) -> QueryResult<Option<String>> {
+    tickets::table
+        .order(tickets::id.asc())
+        .select(tickets::created_at)
+        .first(conn)
+        .optional()
 }
 
 /// `ORDER BY tickets.id DESC LIMIT n` (or `ASC`, oldest first: ids sort by the instant of

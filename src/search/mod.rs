@@ -68,6 +68,84 @@ pub const COMMON_WORDS: &[&str] = &[
     "诉求",
 ];
 
+/// Words that say nothing of what a request is about, left out of the hot topics with
+/// [`COMMON_WORDS`]: connectives, modal and reporting verbs, vague amounts and times.
+pub const STOP_WORDS: &[&str] = &[
+    "但是",
+    "因为",
+    "所以",
+    "由于",
+    "导致",
+    "造成",
+    "已经",
+    "可以",
+    "能否",
+    "是否",
+    "如何",
+    "怎么",
+    "什么",
+    "这个",
+    "那个",
+    "这些",
+    "一直",
+    "现在",
+    "之前",
+    "以后",
+    "以及",
+    "等等",
+    "一些",
+    "多次",
+    "存在",
+    "无法",
+    "不能",
+    "不是",
+    "还是",
+    "或者",
+    "并且",
+    "而且",
+    "如果",
+    "尽快",
+    "及时",
+    "帮助",
+    "帮忙",
+    "要求",
+    "给予",
+    "予以",
+    "对于",
+    "关于",
+    "通过",
+    "根据",
+    "其中",
+    "以上",
+    "左右",
+    "今年",
+    "去年",
+    "本月",
+    "上月",
+    "每天",
+    "一下",
+    "你们",
+    "他们",
+    "自己",
+    "非常",
+    "比较",
+    "特别",
+    "仍然",
+    "还有",
+    "此外",
+    "然后",
+    "目前为止",
+];
+
+/// Characters that end a run of characters the dictionary did not join (see
+/// [`Segmenter::topic_words`]): particles, pronouns, prepositions.
+const FUNCTION_CHARS: &str =
+    "的了是在和与及或也都就很把被让给对从向为等个这那有我你他她它们吗呢吧啊又还将已并而但于着过";
+
+/// Phrases in the hot topics: two words of a title next to each other, kept apart by this
+/// (路灯 不亮); a word never contains it.
+pub const PHRASE_JOIN: char = ' ';
+
 /// The built-in base dictionary: `word frequency tag` per line.
 const BASE_DICT: &str = include_str!("dict.txt");
 
@@ -164,6 +242,72 @@ impl Segmenter {
             .collect()
     }
 
+    /// What a request is about, for the hot topics: the distinct words of its title and
+    /// description as the segmenter cuts them (whole: 用电报装, not also 电报), of two
+    /// characters or more, not numbers, without [`COMMON_WORDS`] and [`STOP_WORDS`]; and the
+    /// phrases of its title — two such words next to each other, joined by [`PHRASE_JOIN`].
+    pub fn topic_words(&self, title: &str, description: &str) -> Vec<String> {
+        let kept = |w: &str| {
+            w.chars().count() >= 2
+                && !w.chars().all(|c| c.is_ascii_digit() || c == '.')
+                && !COMMON_WORDS.contains(&w)
+                && !STOP_WORDS.contains(&w)
+        };
+        // A word the dictionary lacks falls apart into characters (不亮 → 不, 亮): a run of
+        // two to four of them is taken whole, as highlighting does, unless a function
+        // character (的, 了 …) ends it.
+        let cut = |text: &str| -> Vec<Option<String>> {
+            let mut out = Vec::new();
+            let mut run = String::new();
+            let flush = |run: &mut String, out: &mut Vec<Option<String>>| {
+                if !run.is_empty() {
+                    let whole = std::mem::take(run);
+                    let n = whole.chars().count();
+                    out.push(Some(whole).filter(|w| (2..=4).contains(&n) && kept(w)));
+                }
+            };
+            for token in self.jieba.cut(&fold(text), false) {
+                if token.word.trim().is_empty() {
+                    continue;
+                }
+                match normalize(token.word) {
+                    Some(w)
+                        if w.chars().count() == 1
+                            && !w.is_ascii()
+                            && !w.chars().any(|c| FUNCTION_CHARS.contains(c)) =>
+                    {
+                        run.push_str(&w);
+                    }
+                    other => {
+                        flush(&mut run, &mut out);
+                        out.push(other.filter(|w| kept(w)));
+                    }
+                }
+            }
+            flush(&mut run, &mut out);
+            out
+        };
+        let title = cut(title);
+        let mut seen = BTreeSet::new();
+        let mut out = Vec::new();
+        let phrases = title.windows(2).filter_map(|pair| match pair {
+            [Some(a), Some(b)] if a != b => Some(format!("{a}{PHRASE_JOIN}{b}")),
+            _ => None,
+        });
+        let words = title
+            .iter()
+            .chain(cut(description).iter())
+            .flatten()
+            .cloned()
+            .collect::<Vec<_>>();
+        for w in words.into_iter().chain(phrases.collect::<Vec<_>>()) {
+            if seen.insert(w.clone()) {
+                out.push(w);
+            }
+        }
+        out
+    }
+
     /// The distinct words of some texts, sorted and joined by spaces.
     pub fn index_text(&self, texts: &[&str]) -> String {
         let words: BTreeSet<String> = texts.iter().flat_map(|t| self.words(t)).collect();
@@ -232,6 +376,42 @@ mod tests {
     fn district() -> Segmenter {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/search/words.txt");
         Segmenter::with_words(&path).expect("the shipped words file loads")
+    }
+
+    #[test]
+    fn topic_words_are_whole_words_and_title_phrases_without_stop_words() {
+        let s = district();
+        let words = s.topic_words(
+            "门前路灯不亮的问题",
+            "我公司门前路灯已经不亮3天，影响用电报装施工。",
+        );
+        for w in [
+            "路灯",
+            "不亮",
+            "门前",
+            "用电报装",
+            "施工",
+            "路灯 不亮",
+            "门前 路灯",
+        ] {
+            assert!(words.contains(&w.to_string()), "{w} in {words:?}");
+        }
+        for w in [
+            "问题",
+            "我公司",
+            "已经",
+            "影响",
+            "3",
+            "电报",
+            "的",
+            "不亮 问题",
+        ] {
+            assert!(!words.contains(&w.to_string()), "{w} not in {words:?}");
+        }
+        let mut distinct = words.clone();
+        distinct.sort();
+        distinct.dedup();
+        assert_eq!(distinct.len(), words.len(), "each once: {words:?}");
     }
 
     #[test]

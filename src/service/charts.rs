@@ -7,6 +7,8 @@ use crate::auth::Principal;
 use crate::db::DbConnection;
 use crate::error::{AppError, ErrorCode};
 use crate::reports::charts::{self, CountSlice, RateRow, TrendPoint};
+use crate::search::{PHRASE_JOIN, Segmenter};
+use crate::service::hot_topics;
 use crate::service::stats::{self, Dimension, Interval, Period};
 
 /// A chart of the dashboard, by its file name.
@@ -20,6 +22,9 @@ pub enum Chart {
     Categories,
     /// `satisfaction.svg`: the ratings.
     Satisfaction,
+    /// `hot-topics.svg`: the most frequent words and phrases of the requests, the rising
+    /// ones marked ↑.
+    HotTopics,
 }
 
 impl Chart {
@@ -35,11 +40,12 @@ impl Chart {
             "departments.svg" => Chart::Departments,
             "categories.svg" => Chart::Categories,
             "satisfaction.svg" => Chart::Satisfaction,
+            "hot-topics.svg" => Chart::HotTopics,
             _ => {
                 return Err(AppError::new(
                     ErrorCode::NotFound,
-                    "no such chart; there are trend.svg, departments.svg, categories.svg and \
-                     satisfaction.svg",
+                    "no such chart; there are trend.svg, departments.svg, categories.svg, \
+                     satisfaction.svg and hot-topics.svg",
                 ));
             }
         })
@@ -50,6 +56,7 @@ impl Chart {
 pub fn render(
     conn: &mut DbConnection,
     who: &Principal,
+    segmenter: &Segmenter,
     chart: Chart,
     period: &Period,
     now: &str,
@@ -113,6 +120,22 @@ pub fn render(
                 value,
             });
             charts::satisfaction_mix(&format!("满意度构成（{span}）"), &slices)
+        }
+        Chart::HotTopics => {
+            let hot = hot_topics::hot_topics(conn, who, segmenter, period, 15, now)?;
+            let slices: Vec<CountSlice> = hot
+                .words
+                .iter()
+                .map(|t| CountSlice {
+                    label: format!(
+                        "{}{}",
+                        t.text.replace(PHRASE_JOIN, ""),
+                        if t.rising { " ↑" } else { "" }
+                    ),
+                    value: u64::try_from(t.count).unwrap_or(0),
+                })
+                .collect();
+            charts::by_category(&format!("热点诉求词（{span}）"), &slices)
         }
     })
 }

@@ -18,7 +18,9 @@ use crate::domain::ticket::{Role, TicketKind};
 use crate::domain::time;
 use crate::error::AppError;
 use crate::reports::sheets::{Cell, Column, ExportError, XlsxWriter};
+use crate::search::{PHRASE_JOIN, Segmenter};
 use crate::service::audit::{self, Actor, AuditAction, By};
+use crate::service::hot_topics;
 use crate::service::stats::{self, Dimension, Weights};
 use crate::service::tickets::access::{for_reader, scope_of};
 
@@ -324,12 +326,25 @@ const RANKING: [Column; 11] = [
     col("超期未办结", 10.0),
 ];
 
+const HOT_TOPICS: [Column; 6] = [
+    col("类型", 8.0),
+    col("内容", 24.0),
+    col("本月", 8.0),
+    col("上月", 8.0),
+    col("变化", 8.0),
+    col("上升", 6.0),
+];
+
 /// The monthly assessment workbook of `month` (its first day): 汇总 (the month's figures),
-/// 部门排名 (every department with a score, best first), then one sheet of the month's
-/// tickets per department in that order. Returns the number of ticket rows written.
+/// 部门排名 (every department with a score, best first), 热点诉求 (the month's most frequent
+/// words and phrases, the rising ones, its categories and areas, against the month before),
+/// then one sheet of the month's tickets per department in that order. Returns the number of
+/// ticket rows written.
+#[allow(clippy::too_many_arguments)]
 pub fn assessment(
     conn: &mut DbConnection,
     who: &Principal,
+    segmenter: &Segmenter,
     month: NaiveDate,
     weights: &Weights,
     now: &str,
@@ -372,6 +387,7 @@ pub fn assessment(
             n(s.counts.overdue_open),
         ])?;
     }
+    hot_topics_sheet(conn, who, segmenter, month, next, &filter, now, book)?;
     // Departments with tickets but no score yet (nothing accepted) come after the ranked.
     let mut order: Vec<(String, String)> = ranked
         .iter()
@@ -394,4 +410,54 @@ pub fn assessment(
         })?;
     }
     Ok(written)
+}
+
+/// The sheet 热点诉求 of the assessment workbook: against as many days before the month
+/// (a November of 30 days against 2 to 31 October), as the API compares.
+#[allow(clippy::too_many_arguments)]
+fn hot_topics_sheet(
+    conn: &mut DbConnection,
+    who: &Principal,
+    segmenter: &Segmenter,
+    month: NaiveDate,
+    next: NaiveDate,
+    filter: &TicketFilter,
+    now: &str,
+    book: &mut XlsxWriter,
+) -> Result<(), WorkbookError> {
+    let period = stats::Period {
+        from: month,
+        to: next,
+        filter: filter.clone(),
+    };
+    let hot = hot_topics::hot_topics(conn, who, segmenter, &period, 50, now)?;
+    book.sheet("热点诉求", &HOT_TOPICS)?;
+    let n = |v: i64| Cell::Int(v);
+    let row = |kind: &str, text: String, count: i64, previous: i64, rising: bool| {
+        [
+            Cell::Text(kind.into()),
+            Cell::Text(text),
+            n(count),
+            n(previous),
+            n(count - previous),
+            Cell::Text(if rising { "↑".into() } else { String::new() }),
+        ]
+    };
+    for t in &hot.words {
+        let kind = if t.phrase { "短语" } else { "词" };
+        book.row(&row(
+            kind,
+            t.text.replace(PHRASE_JOIN, ""),
+            t.count,
+            t.previous,
+            t.rising,
+        ))?;
+    }
+    for (kind, shares) in [("类别", &hot.categories), ("区域", &hot.areas)] {
+        for s in shares {
+            let name = s.name.clone().unwrap_or_else(|| "未填写".into());
+            book.row(&row(kind, name, s.count, s.previous, s.rising))?;
+        }
+    }
+    Ok(())
 }

@@ -11,6 +11,7 @@ pub mod directory;
 pub mod enterprise_accounts;
 pub mod enterprise_import;
 pub mod extensions;
+pub mod hot_topics;
 pub mod ledger;
 pub mod legal;
 pub mod members;

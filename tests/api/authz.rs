@@ -286,6 +286,7 @@ const MATRIX: &[Entry] = &[
     any("GET /api/v1/stats/trend",                                                  [E401,         E403,         OK,           OK,           OK]),
     any("GET /api/v1/stats/ranking",                                                [E401,         E403,         OK,           OK,           OK]),
     any("GET /api/v1/stats/charts/{name}",                                          [E401,         E403,         OK,           OK,           OK]),
+    any("GET /api/v1/stats/hot-topics",                                             [E401,         E403,         OK,           OK,           OK]),
     any("GET /api/v1/stats/assessment.xlsx",                                        [E401,         E403,         OK,           OK,           OK]),
     any("GET /api/v1/ledger.csv",                                                   [E401,         E403,         OK,           OK,           OK]),
     any("GET /api/v1/ledger.xlsx",                                                  [E401,         E403,         OK,           OK,           OK]),

@@ -10,14 +10,14 @@ use crate::both_backends;
 use crate::helpers::{TestApp, User};
 use crate::stats::build_period;
 
-struct Download {
-    status: u16,
-    content_type: String,
-    disposition: String,
-    bytes: Vec<u8>,
+pub(crate) struct Download {
+    pub(crate) status: u16,
+    pub(crate) content_type: String,
+    pub(crate) disposition: String,
+    pub(crate) bytes: Vec<u8>,
 }
 
-async fn download(app: &TestApp, path: &str, user: &User) -> Download {
+pub(crate) async fn download(app: &TestApp, path: &str, user: &User) -> Download {
     let res = app
         .client
         .get(app.url(path))
@@ -46,7 +46,7 @@ async fn download(app: &TestApp, path: &str, user: &User) -> Download {
 }
 
 /// The sheets of a workbook: name → rows of cells as text.
-fn sheets(bytes: &[u8]) -> Vec<(String, Vec<Vec<Data>>)> {
+pub(crate) fn sheets(bytes: &[u8]) -> Vec<(String, Vec<Vec<Data>>)> {
     let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes.to_vec())).expect("an xlsx");
     let names = book.sheet_names().to_vec();
     names
@@ -59,7 +59,7 @@ fn sheets(bytes: &[u8]) -> Vec<(String, Vec<Vec<Data>>)> {
         .collect()
 }
 
-fn text(d: &Data) -> String {
+pub(crate) fn text(d: &Data) -> String {
     match d {
         Data::Empty => String::new(),
         Data::String(s) => s.clone(),
@@ -177,7 +177,7 @@ async fn the_monthly_assessment_has_the_figures_the_ranking_and_a_sheet_per_depa
     assert!(r.disposition.contains(".xlsx"), "{}", r.disposition);
     let book = sheets(&r.bytes);
     let names: Vec<&str> = book.iter().map(|(n, _)| n.as_str()).collect();
-    assert_eq!(names, ["汇总", "部门排名", "部门甲"]);
+    assert_eq!(names, ["汇总", "部门排名", "热点诉求", "部门甲"]);
     let figures: Vec<(String, Data)> = book[0].1[1..]
         .iter()
         .map(|r| (text(&r[0]), r[1].clone()))
@@ -195,12 +195,16 @@ async fn the_monthly_assessment_has_the_figures_the_ranking_and_a_sheet_per_depa
     assert_eq!(figure("按期办结率"), Data::Float(0.75));
     assert_eq!(figure("满意率"), Data::Float(1.0));
     assert_eq!(figure("超期未办结"), Data::Float(2.0));
+    // 热点诉求: its header, and the month's category against the month before.
+    let hot = &book[2].1;
+    assert_eq!(text(&hot[0][1]), "内容");
+    assert!(hot.iter().any(|r| text(&r[0]) == "类别"), "{hot:?}");
     let ranking = &book[1].1;
     assert_eq!(text(&ranking[0][1]), "部门");
     assert_eq!(text(&ranking[1][1]), "部门甲");
     assert_eq!(ranking[1][0], Data::Float(1.0));
     // The department's sheet: its six tickets, as the ledger has them.
-    let dept = &book[2].1;
+    let dept = &book[3].1;
     assert_eq!(text(&dept[0][0]), "诉求编号");
     assert_eq!(dept.len(), 1 + 6);
     // October has nothing: the figures are there, the rates empty, no department sheet.
@@ -211,7 +215,7 @@ async fn the_monthly_assessment_has_the_figures_the_ranking_and_a_sheet_per_depa
     )
     .await;
     let book = sheets(&r.bytes);
-    assert_eq!(book.len(), 2);
+    assert_eq!(book.len(), 3);
     let empty_rate = book[0].1.iter().find(|r| text(&r[0]) == "办结率").unwrap();
     assert_eq!(empty_rate[1], Data::Empty);
     let bad = download(

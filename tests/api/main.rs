@@ -19,6 +19,7 @@ mod errors;
 mod exits;
 mod exports;
 mod files;
+mod hot_topics;
 mod layout;
 mod limits;
 mod members;

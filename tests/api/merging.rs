@@ -8,22 +8,9 @@ use serde_json::{Value, json};
 use crate::both_backends;
 use crate::helpers::{TestApp, User, World, id_of};
 
-/// Files a problem as `user`; returns its id.
 async fn file(app: &TestApp, w: &World, user: &User, title: &str, description: &str) -> String {
-    id_of(
-        &app.post(
-            "/api/v1/tickets",
-            Some(&user.token),
-            json!({
-                "kind": "problem",
-                "category_id": w.category,
-                "title": title,
-                "description": description,
-            }),
-        )
+    app.file_described(user, &w.category, title, description)
         .await
-        .expect(201),
-    )
 }
 
 /// The events of `user`'s in-app messages about `ticket`, oldest first.

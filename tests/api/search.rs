@@ -8,22 +8,9 @@ use crate::both_backends;
 use crate::errors::urlencode;
 use crate::helpers::{TestApp, User, World, credit_code, id_of};
 
-/// Files a problem as `user` with this title and description; returns its id.
 async fn file(app: &TestApp, w: &World, user: &User, title: &str, description: &str) -> String {
-    id_of(
-        &app.post(
-            "/api/v1/tickets",
-            Some(&user.token),
-            json!({
-                "kind": "problem",
-                "category_id": w.category,
-                "title": title,
-                "description": description,
-            }),
-        )
+    app.file_described(user, &w.category, title, description)
         .await
-        .expect(201),
-    )
 }
 
 async fn search(app: &TestApp, user: &User, query: &str) -> Value {

@@ -23,22 +23,9 @@ async fn open_issue(app: &TestApp, user: &User, department: &str, title: &str) -
     .expect(201)
 }
 
-/// Files a problem as `user`; returns its id.
 async fn file(app: &TestApp, w: &World, user: &User, title: &str, description: &str) -> String {
-    id_of(
-        &app.post(
-            "/api/v1/tickets",
-            Some(&user.token),
-            json!({
-                "kind": "problem",
-                "category_id": w.category,
-                "title": title,
-                "description": description,
-            }),
-        )
+    app.file_described(user, &w.category, title, description)
         .await
-        .expect(201),
-    )
 }
 
 async fn link(app: &TestApp, user: &User, issue: &str, body: Value) -> crate::helpers::Resp {

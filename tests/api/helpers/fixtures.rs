@@ -294,6 +294,31 @@ impl TestApp {
         .expect(201)
     }
 
+    /// Files a problem of `category` with a description as `user`; returns its id.
+    pub async fn file_described(
+        &self,
+        user: &User,
+        category: &str,
+        title: &str,
+        description: &str,
+    ) -> String {
+        crate::helpers::id_of(
+            &self
+                .post(
+                    "/api/v1/tickets",
+                    Some(&user.token),
+                    json!({
+                        "kind": "problem",
+                        "category_id": category,
+                        "title": title,
+                        "description": description,
+                    }),
+                )
+                .await
+                .expect(201),
+        )
+    }
+
     /// Takes an action on a ticket; returns the answer.
     pub async fn act(&self, user: &User, ticket: &str, action: &str, body: Value) -> Resp {
         self.post(

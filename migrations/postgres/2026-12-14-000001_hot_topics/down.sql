@@ -1,0 +1,2 @@
+DROP TABLE hot_words;
+DROP TABLE hot_days;
