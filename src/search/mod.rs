@@ -135,6 +135,9 @@ pub const STOP_WORDS: &[&str] = &[
     "此外",
     "然后",
     "目前为止",
+    "申请",
+    "办理",
+    "处理",
 ];
 
 /// Characters that end a run of characters the dictionary did not join (see

@@ -155,6 +155,8 @@ async fn run_script_on(script: &str, history: bool) {
     let url = format!("sqlite://{}", dir.path().join("e2e.db").display());
     let mut settings = test_settings(dir.path(), url);
     settings.database.max_connections = 8;
+    // The hot topics follow the scripts' filings within a second.
+    settings.hot_topics.refresh_secs = 1;
     // SMS go to a stand-in gateway, where the script reads the codes as from a phone.
     let phones = crate::sms_gateways::Phones::start();
     settings.notifications.sms = phones.settings();

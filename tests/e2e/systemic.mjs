@@ -9,6 +9,9 @@
 //     has no edit or link buttons; an enterprise's ticket page says nothing of it;
 //   - the admin dashboard's panel lists the open issues with their requests and enterprises,
 //     at 1440 px and 390 px, with many issues and long titles;
+//   - the dashboard's hot topics (热点诉求) list a word of this month's requests as new and
+//     rising, with the categories and the chart, at 1440 px and 390 px; the word opens the
+//     ticket list searched for it;
 //
 //   BASE_URL=http://127.0.0.1:18083 ADMIN_PASSWORD=Qiyeshao@2026 [SCREENSHOTS_DIR=/tmp/shots] \
 //   node tests/e2e/systemic.mjs
@@ -204,6 +207,58 @@ async function main() {
       check(wideDetail <= 390, `nothing wider than the screen on the issue's page (${wideDetail} px)`);
       await shot(phoneList, 'systemic-detail-phone.png');
     });
+  });
+
+  await scenario('the dashboard\'s hot topics flag the rising word, and a word opens the requests that say it', async () => {
+    await step('overApi: three more requests about 专变 today', async () => {
+      const cats = (await apiOk('GET', '/categories', { token: tokens.enterprise })).items;
+      for (const [title, description] of [
+        ['新厂区专变迟迟不能送电', '专变安装完毕一个多月，验收后迟迟不能送电，生产线无法试运行。'],
+        ['专变验收排期太久', '专变验收需要排队一个月，希望加快。'],
+        ['专变报装材料反复退回', `专变报装材料被退回三次，每次要求不同。${'补充说明：'.repeat(30)}`],
+      ]) {
+        await apiOk('POST', '/tickets', { token: tokens.enterprise, body: { kind: 'problem', category_id: cats[0].id, title, description } });
+      }
+    });
+    for (const [name, options, file] of [['desk', DESKTOP, 'hot-topics-desk.png'], ['phone', PHONE, 'hot-topics-phone.png']]) {
+      const page = await signedIn(browser, contexts, 'admin', /^#\/a/, options);
+      watchPages(page);
+      await step(`the panel (${name}) lists 专变 among the words, as new and rising`, async () => {
+        // The words are counted in the background (every second on this server): reload
+        // until this minute's requests are in.
+        const word = page.locator('[data-testid="hot-word"][data-text="专变"]');
+        await eventually(async () => {
+          if (await word.count()) return true;
+          await page.reload();
+          await visible(tid(page, 'hot-panel'), 'the hot topics panel');
+          await eventually(async () => (await tid(page, 'hot-totals').count()) > 0 || (await tid(page, 'hot-empty').count()) > 0, 'the panel loaded');
+          return (await word.count()) > 0;
+        }, 'the word 专变 in the panel', 30000);
+        const text = (await word.innerText()).replace(/\s+/g, ' ');
+        check(/专变/.test(text) && /\d+ 件/.test(text) && /新出现/.test(text) && /上升/.test(text), `专变 with its count, new and rising (${text})`);
+        check(await page.locator('[data-testid="hot-rising-word"][data-text="专变"]').count() === 1, '专变 among the rising');
+        check((await tid(page, 'hot-categories').locator('[data-testid="hot-share"]').count()) >= 1, 'the categories');
+        await visible(tid(page, 'chart-hot-topics').locator('img'), 'the chart of the hot words');
+        const screen = name === 'phone' ? 390 : 1440;
+        const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+        check(wide <= screen, `nothing wider than the screen (${wide} px)`);
+        // The card itself, and the counts at the end of its rows, inside the screen.
+        const box = await tid(page, 'hot-panel').boundingBox();
+        check(box.x + box.width <= screen, `the panel within the screen (right edge ${box.x + box.width} px)`);
+        const count = await word.locator('.sa-hot-count').boundingBox();
+        check(count && count.x + count.width <= box.x + box.width, 'the count within the panel');
+        await tid(page, 'hot-panel').scrollIntoViewIfNeeded();
+        await shot(page, file);
+      });
+      if (name === 'desk') {
+        await step('the word opens the list searched for it', async () => {
+          await page.locator('[data-testid="hot-word"][data-text="专变"] a').click();
+          await eventually(async () => /q=%E4%B8%93%E5%8F%98|q=专变/.test(decodeURIComponent(page.url())) || page.url().includes('q='), 'the list searched');
+          await eventually(async () => (await tid(page, 'ticket-item').count()) >= 4, 'the requests that say 专变');
+          checkEqual(await tid(page, 'ticket-search').inputValue(), '专变', 'the search box');
+        });
+      }
+    }
   });
 
   await endRun(browser, contexts);

@@ -1,14 +1,14 @@
 // admin/dashboard.js — the dashboard (#/a?from=YYYY-MM-DD&to=YYYY-MM-DD&interval=day|week|month;
 // `to` inclusive on the page): the period, the KPI cards, the server's SVG charts, the red and
-// black lists (红黑榜), the open systemic issues (症结, systemic-panel.js) and the ledger and
-// monthly assessment downloads.
+// black lists (红黑榜), the hot topics (热点诉求, hot-topics-panel.js, and their chart), the open
+// systemic issues (症结, systemic-panel.js) and the ledger and monthly assessment downloads.
 //
 // Test ids (stable, for tests/e2e):
 //   date-from date-to range-this-month range-last-month range-this-year
 //   period-error chart-interval kpi-filed kpi-accepted kpi-resolved kpi-resolution kpi-on-time
 //   kpi-satisfaction kpi-revisit kpi-reopen kpi-sign-on-time kpi-adoption kpi-overdue
 //   kpi-handling-days (each card; its value <testid>-value) chart-trend chart-departments
-//   chart-categories chart-satisfaction ranking-best ranking-worst ranking-row ranking-unranked download-ledger
+//   chart-categories chart-satisfaction chart-hot-topics ranking-best ranking-worst ranking-row ranking-unranked download-ledger
 //   download-ledger-csv assessment-month download-assessment
 
 import { h } from '../core/dom.js';
@@ -21,6 +21,7 @@ import { setHashQuery } from '../desk/paged-list.js';
 import { addDays, pct, todayCN, validYmd } from '../desk/dates.js';
 import { table, td, btn, adminPage } from './frame.js';
 import { systemicPanel } from './systemic-panel.js';
+import { hotTopicsPanel } from './hot-topics-panel.js';
 
 function monthStart(ymd) { return `${ymd.slice(0, 7)}-01`; }
 function monthEnd(ymd) { const [y, m] = ymd.split('-').map(Number); return new Date(Date.UTC(y, m, 0)).toISOString().slice(0, 10); }
@@ -187,6 +188,7 @@ export async function dashboardPage(params, query) {
           chartCard('departments', t('a.chart.departments'), q),
           chartCard('categories', t('a.chart.categories'), q),
           chartCard('satisfaction', t('a.chart.satisfaction'), q)),
+        h('div', { class: 'sa-hot-row2' }, hotTopicsPanel(q), chartCard('hot-topics', t('a.chart.hot'), q)),
         rankNode,
         systemicPanel(),
         downloads);
