@@ -479,11 +479,7 @@ pub async fn suggested_tickets(
 ) -> Result<HttpResponse, AppError> {
     let Auth(who) = auth;
     let id = path_id(&id, "systemic issue")?;
-    let limit = match query.limit {
-        None => 10,
-        Some(n) if (1..=20).contains(&n) => n,
-        Some(_) => return Err(AppError::invalid_query("limit", "must be between 1 and 20")),
-    };
+    let limit = crate::api::tickets::similar_limit(query.limit, 10)?;
     let now = state.clock.now();
     let segmenter = state.segmenter.clone();
     let found = state

@@ -798,9 +798,10 @@ action!(
 );
 
 /// How many similar tickets to give: 1 to 20, 5 when not asked.
-fn similar_limit(limit: Option<i64>) -> Result<i64, AppError> {
+/// How many similar tickets a request asks for: 1 to 20, `default` when it does not say.
+pub(crate) fn similar_limit(limit: Option<i64>, default: i64) -> Result<i64, AppError> {
     match limit {
-        None => Ok(5),
+        None => Ok(default),
         Some(n) if (1..=20).contains(&n) => Ok(n),
         Some(_) => Err(AppError::invalid_query("limit", "must be between 1 and 20")),
     }
@@ -889,7 +890,7 @@ pub async fn similar_tickets(
 ) -> Result<HttpResponse, AppError> {
     let Auth(who) = auth;
     let id = path_id(&id, "ticket")?;
-    let limit = similar_limit(query.limit)?;
+    let limit = similar_limit(query.limit, 5)?;
     let now = state.clock.now();
     let segmenter = state.segmenter.clone();
     let found = state
@@ -914,7 +915,7 @@ pub async fn similar_to_text(
     // The caller before the parameters: staff are told it is not theirs, not what is wrong.
     similar::may_hint(&who)?;
     let q = query.into_inner();
-    let limit = similar_limit(q.limit)?;
+    let limit = similar_limit(q.limit, 5)?;
     let title = q.title.unwrap_or_default();
     let description = q.description.unwrap_or_default();
     if text::char_len(&title) > limits::TITLE {

@@ -104,6 +104,14 @@ pub fn attributes(conn: &mut DbConnection) -> QueryResult<Vec<Attributes>> {
         .load(conn)
 }
 
+/// The names of the enterprises `ids`, as (id, name).
+pub fn names_of(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<(String, String)>> {
+    enterprises::table
+        .filter(enterprises::id.eq_any(ids))
+        .select((enterprises::id, enterprises::name))
+        .load(conn)
+}
+
 /// Every enterprise's id, name and credit code (for the ledger's rows).
 pub fn names(conn: &mut DbConnection) -> QueryResult<Vec<(String, String, String)>> {
     enterprises::table

@@ -165,11 +165,19 @@ pub fn detail(
     };
     let mut duplicates = Vec::new();
     if internal {
-        for duplicate in ticket_db::followers(conn, ticket_id)? {
-            let name = enterprises::find(conn, &duplicate.enterprise_id)?
-                .map(|e| e.name)
-                .unwrap_or_default();
-            duplicates.push((duplicate, name));
+        let followers = ticket_db::followers(conn, ticket_id)?;
+        if !followers.is_empty() {
+            // Their enterprises' names in one query.
+            let ids: Vec<String> = followers.iter().map(|t| t.enterprise_id.clone()).collect();
+            let names: std::collections::HashMap<String, String> =
+                enterprises::names_of(conn, &ids)?.into_iter().collect();
+            for duplicate in followers {
+                let name = names
+                    .get(&duplicate.enterprise_id)
+                    .cloned()
+                    .unwrap_or_default();
+                duplicates.push((duplicate, name));
+            }
         }
     }
     Ok(TicketDetail {
