@@ -32,6 +32,7 @@ pub struct Settings {
     pub search: SearchSettings,
     pub routing: RoutingSettings,
     pub hot_topics: HotTopicSettings,
+    pub daily_check: DailyCheckSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -42,6 +43,28 @@ pub struct RoutingSettings {
     pub max_examples: i64,
     /// How often the suggestions are learned again from the database, in seconds.
     pub refresh_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct DailyCheckSettings {
+    /// Send the daily check (每日检查) on working days.
+    pub enabled: bool,
+    /// From when on a working day (China time, `HH:MM`).
+    pub at: String,
+    /// Also by SMS, one line (e-mail always, where people have an address and want it).
+    pub sms: bool,
+    /// A resolved request not rated after this many days is listed to the dispatchers
+    /// (待回访: a phone revisit is due).
+    pub unrated_days: u32,
+    /// The requests named in each section of the e-mail (the rest counted).
+    pub items: u32,
+}
+
+impl DailyCheckSettings {
+    /// `at` as a time of day.
+    pub fn time(&self) -> Option<chrono::NaiveTime> {
+        chrono::NaiveTime::parse_from_str(self.at.trim(), "%H:%M").ok()
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -412,6 +435,14 @@ impl Settings {
         anyhow::ensure!(
             self.routing.max_examples >= 0 && self.routing.refresh_secs >= 1,
             "routing.max_examples must not be negative and routing.refresh_secs at least 1"
+        );
+        anyhow::ensure!(
+            self.daily_check.time().is_some(),
+            "daily_check.at must be a time of day, HH:MM (China time), e.g. 08:30"
+        );
+        anyhow::ensure!(
+            self.daily_check.unrated_days >= 1 && (1..=50).contains(&self.daily_check.items),
+            "daily_check.unrated_days must be at least 1 and daily_check.items between 1 and 50"
         );
         anyhow::ensure!(
             self.hot_topics.refresh_secs >= 1 && (1..=366).contains(&self.hot_topics.settle_days),

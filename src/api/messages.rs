@@ -12,7 +12,7 @@ use crate::api::types::ErrorResponse;
 use crate::db::messages::MessageRow;
 use crate::domain::notification::NotifyEvent;
 use crate::error::AppError;
-use crate::service::messages;
+use crate::service::{daily_check, messages};
 
 /// One in-app message: a ticket event, as its reader was told of it.
 #[derive(Debug, Serialize, ToSchema)]
@@ -147,4 +147,89 @@ pub async fn mark_all_read(state: State, auth: Auth) -> Result<HttpResponse, App
         .write(move |c| messages::mark_all_read(c, &who, now))
         .await?;
     Ok(HttpResponse::Ok().json(MarkedRead { marked }))
+}
+
+/// A request named in a section of the daily check.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DailyCheckItem {
+    pub id: String,
+    pub number: String,
+    pub title: String,
+    pub due_at: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DailyCheckSection {
+    /// overdue, due_today, due_tomorrow, to_sign, department_overdue, department_to_sign,
+    /// to_accept, extension_pending or unrated.
+    pub kind: String,
+    /// Its name: 已超期, 今日到期, ….
+    pub label: String,
+    pub count: i64,
+    /// The first few (`daily_check.items`).
+    pub items: Vec<DailyCheckItem>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DailyCheckResponse {
+    /// Today (China).
+    pub day: String,
+    /// The counts in one line (empty when there is nothing to do).
+    pub summary: String,
+    /// Only the sections with something in them; none: nothing to act on.
+    pub sections: Vec<DailyCheckSection>,
+    /// Whether today's digest was sent to me (by e-mail and SMS).
+    pub sent: bool,
+}
+
+/// My daily check (每日检查), counted now: what I have to act on today — for a cadre, their
+/// requests overdue, due today or tomorrow and waiting to be signed (a department head also
+/// their departments' overdue and unsigned); for a dispatcher, the requests waiting to be
+/// accepted, the extension requests and the resolved requests not rated for long. The same
+/// digest is sent once each working day (docs/operations.md#the-daily-check). Empty for
+/// administrators and enterprise users.
+#[utoipa::path(get, path = "/api/v1/me/daily-check", tag = "messages",
+    responses((status = 200, body = DailyCheckResponse), (status = 401, body = ErrorResponse)),
+    security(("bearer" = [])))]
+pub async fn daily_check(state: State, auth: Auth) -> Result<HttpResponse, AppError> {
+    let Auth(who) = auth;
+    let now = state.clock.now();
+    let settings = state.settings.daily_check.clone();
+    let (digest, sent) = state
+        .read(move |c| {
+            let user = crate::db::users::find(c, &who.user_id)?
+                .ok_or_else(|| AppError::not_found("user"))?;
+            let digest = daily_check::digest_for(c, &user, &settings, now)?;
+            let day = digest.day.format("%Y-%m-%d").to_string();
+            let sent = crate::db::daily_checks::of_user(c, &day, &user.id)?.is_some();
+            Ok((digest, sent))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(DailyCheckResponse {
+        day: digest.day.to_string(),
+        summary: digest.summary(),
+        sent,
+        sections: digest
+            .sections
+            .into_iter()
+            .map(|s| DailyCheckSection {
+                kind: serde_json::to_value(s.kind)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default(),
+                label: s.label.to_string(),
+                count: s.count,
+                items: s
+                    .items
+                    .into_iter()
+                    .map(|i| DailyCheckItem {
+                        id: i.id,
+                        number: i.number,
+                        title: i.title,
+                        due_at: i.due_at,
+                    })
+                    .collect(),
+            })
+            .collect(),
+    }))
 }

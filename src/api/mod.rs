@@ -89,6 +89,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(resource("/me/phone-code").route(post().to(auth::phone_code)))
                 .service(resource("/me/phone").route(post().to(auth::change_phone)))
                 .service(resource("/me/consent").route(post().to(legal::consent)))
+                .service(resource("/me/daily-check").route(get().to(messages::daily_check)))
                 .service(
                     resource("/legal")
                         .route(get().to(legal::current))

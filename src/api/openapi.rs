@@ -207,6 +207,7 @@ impl Modify for CommonResponses {
         messages::unread_count,
         messages::mark_read,
         messages::mark_all_read,
+        messages::daily_check,
         audit::list_audit,
     ),
     components(schemas(Role, TicketKind, TicketStatus, Channel, Rating, Action, Priority, AllowedAction, ExtensionStatus, NotifyChannel, NotifyStatus, NotifyEvent, SystemicStatus, SystemicAction, types::ErrorResponse)),

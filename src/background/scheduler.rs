@@ -1,7 +1,8 @@
 //! The scheduler: at `scheduler.interval_secs` it sweeps the tickets for what time alone
 //! decides — a reminder before the deadline, escalation (督办) when it has passed and again
 //! after more working days, a reminder to sign, and closing tickets whose revisit window ran
-//! out. Runs in `qiyeshao serve` and `qiyeshao worker` (`scheduler.enabled`).
+//! out; and after each sweep, the daily check (每日检查, `service::daily_check`). Runs in
+//! `qiyeshao serve` and `qiyeshao worker` (`scheduler.enabled`).
 //!
 //! Each step is a timeline event written like any action (`tickets::write_change`: version
 //! check, event, notifications in one transaction) and leaves a mark on the ticket
@@ -27,6 +28,7 @@ use crate::error::{AppError, ErrorCode};
 use crate::notify::outbox::Outbox;
 use crate::search::Segmenter;
 use crate::service::calendar::CalendarStore;
+use crate::service::daily_check;
 use crate::service::tickets::Context;
 use crate::service::tickets::changes::write_change;
 
@@ -109,6 +111,15 @@ impl Scheduler {
                         tracing::warn!(error = %e, "the deadline sweep failed; it runs again at the next interval")
                     }
                 }
+                match self.daily_check().await {
+                    Ok(report) if report.sent > 0 => {
+                        tracing::info!(?report, "daily check sent")
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        tracing::warn!(error = %e, "the daily check failed; it is tried again at the next interval")
+                    }
+                }
                 tokio::select! {
                     _ = tokio::time::sleep(interval) => {}
                     _ = stopped.changed() => break,
@@ -128,6 +139,23 @@ impl Scheduler {
             .map_err(AppError::internal)??;
         outbox.settle().await;
         Ok(report)
+    }
+
+    /// The daily check (`service::daily_check::run`), now: its digests are sent once a
+    /// working day from `daily_check.at`; at any other time this does nothing.
+    pub async fn daily_check(&self) -> Result<daily_check::Report, AppError> {
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || {
+            daily_check::run(
+                &this.db,
+                &this.outbox,
+                &this.calendar.current().days,
+                &this.settings.daily_check,
+                this.clock.now(),
+            )
+        })
+        .await
+        .map_err(AppError::internal)?
     }
 
     fn sweep_blocking(&self) -> Result<SweepReport, AppError> {

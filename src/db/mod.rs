@@ -35,6 +35,7 @@ pub mod calendar_years;
 pub mod categories;
 pub mod comments;
 pub mod connection;
+pub mod daily_checks;
 pub mod departments;
 pub mod enterprises;
 pub mod extensions;

@@ -432,6 +432,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     systemic_issue_tickets,
     hot_words,
     hot_days,
+    daily_checks,
+    daily_check_days,
 );
 
 diesel::table! {
@@ -460,6 +462,25 @@ diesel::table! {
         rebuilt_at -> Text,
     }
 }
+
+diesel::table! {
+    daily_checks (day, user_id) {
+        day -> Text,
+        user_id -> Text,
+        summary -> Text,
+        created_at -> Text,
+    }
+}
+
+diesel::table! {
+    daily_check_days (day) {
+        day -> Text,
+        finished_at -> Text,
+        digests -> Integer,
+    }
+}
+
+diesel::joinable!(daily_checks -> users (user_id));
 
 diesel::table! {
     hot_words (dim, value, day, word) {

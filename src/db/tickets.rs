@@ -1152,6 +1152,15 @@ pub fn resolved_before(
     )
 }
 
+/// How many tickets resolved at or before `cutoff` still wait for a rating.
+pub fn count_resolved_before(conn: &mut DbConnection, cutoff: &str) -> QueryResult<i64> {
+    tickets::table
+        .filter(tickets::status.eq(TicketStatus::Resolved))
+        .filter(tickets::resolved_at.le(cutoff))
+        .count()
+        .get_result(conn)
+}
+
 /// The texts the search index holds of each of the tickets `ids`, with its id: number,
 /// title, description and resolution (public notes are the timeline's).
 pub fn search_texts(

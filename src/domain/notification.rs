@@ -78,6 +78,8 @@ pub enum MessageTopic {
     Ticket(NotifyEvent),
     SmsCode,
     Account(AccountEvent),
+    /// The daily check (每日检查): a person's digest of what they have to act on.
+    DailyCheck,
 }
 
 impl MessageTopic {
@@ -86,12 +88,14 @@ impl MessageTopic {
             MessageTopic::Ticket(event) => event.as_str(),
             MessageTopic::SmsCode => "sms_code",
             MessageTopic::Account(event) => event.as_str(),
+            MessageTopic::DailyCheck => "daily_check",
         }
     }
 
     pub fn parse(text: &str) -> Option<Self> {
         match text {
             "sms_code" => Some(MessageTopic::SmsCode),
+            "daily_check" => Some(MessageTopic::DailyCheck),
             event => NotifyEvent::parse(event)
                 .map(MessageTopic::Ticket)
                 .or_else(|| AccountEvent::parse(event).map(MessageTopic::Account)),
@@ -101,7 +105,7 @@ impl MessageTopic {
     /// The accepted values, for error messages.
     pub fn expected() -> String {
         format!(
-            "{}, sms_code, {}",
+            "{}, sms_code, {}, daily_check",
             NotifyEvent::expected(),
             AccountEvent::expected()
         )

@@ -230,6 +230,10 @@ impl Recipient {
     }
 }
 
+/// The values a gateway template of the daily check may take: the counts in one line
+/// (已超期1件，今日到期2件) and the link to the service.
+pub const DAILY_CHECK_VALUES: [&str; 2] = ["summary", "url"];
+
 impl Outbox {
     /// Loads the templates from `settings.templates_dir` (over the built-in ones) and checks
     /// them, and the gateway template parameters, against the message values.
@@ -252,9 +256,19 @@ impl Outbox {
             }
         }
         for (event, template) in &settings.sms.templates {
+            if event == MessageTopic::DailyCheck.as_str() {
+                for param in &template.params {
+                    anyhow::ensure!(
+                        DAILY_CHECK_VALUES.contains(&param.as_str()),
+                        "notifications.sms.templates.daily_check.params names {param:?}; the daily check's values are {}",
+                        DAILY_CHECK_VALUES.join(", ")
+                    );
+                }
+                continue;
+            }
             anyhow::ensure!(
                 NotifyEvent::parse(event).is_some(),
-                "notifications.sms.templates.{event}: there is no such event (events: {})",
+                "notifications.sms.templates.{event}: there is no such event (events: {}, daily_check)",
                 NotifyEvent::expected()
             );
             for param in &template.params {
@@ -632,6 +646,93 @@ impl Outbox {
             .count(NotifyChannel::Sms, Outcome::Queued);
         self.inner.queued_since_wake.store(true, Ordering::Release);
         Ok(true)
+    }
+
+    /// The site's name, as messages sign with it.
+    pub fn site(&self) -> &str {
+        &self.inner.site
+    }
+
+    /// The link to the service's pages (each role lands on its own).
+    pub fn home_url(&self) -> String {
+        format!("{}/", self.inner.link_base)
+    }
+
+    /// Queues a person's daily check (每日检查): an e-mail (`subject`, `text`, framed as every
+    /// e-mail is, with a button to the service) where they have an address and want e-mail,
+    /// and an SMS of one line `sms` (after the site's signature; the gateway template
+    /// `notifications.sms_templates.daily_check` with `params`) where they have a phone, want
+    /// SMS, and `with_sms`; `values` are those of [`DAILY_CHECK_VALUES`], given to the
+    /// gateway in its template's order. Returns how many messages were queued.
+    #[allow(clippy::too_many_arguments)]
+    pub fn queue_daily_check(
+        &self,
+        conn: &mut DbConnection,
+        user: &crate::db::users::UserRow,
+        subject: &str,
+        text: &str,
+        sms: &str,
+        values: &[(&str, String)],
+        with_sms: bool,
+        now: DateTime<Utc>,
+    ) -> QueryResult<usize> {
+        let topic = MessageTopic::DailyCheck;
+        let mut rows = Vec::new();
+        let email = user.email.as_deref().filter(|e| !e.trim().is_empty());
+        if let (true, true, Some(address)) = (self.inner.email_on, user.notify_email, email) {
+            let url = self.home_url();
+            let html = self
+                .inner
+                .templates
+                .frame_html(subject, "登录处理", text, &self.inner.site, &url)
+                .map_err(|e| {
+                    tracing::error!(error = %e, "the e-mail frame failed to render");
+                    diesel::result::Error::RollbackTransaction
+                })?;
+            rows.push(NotificationRow {
+                recipient_name: Some(user.name.clone()),
+                user_id: Some(user.id.clone()),
+                subject: Some(subject.to_string()),
+                body: text.to_string(),
+                html_body: Some(html),
+                ..pending(NotifyChannel::Email, address, topic, now)
+            });
+        }
+        let phone = user.phone.as_deref().filter(|p| !p.trim().is_empty());
+        if let (true, true, true, Some(phone)) =
+            (with_sms, self.inner.sms_on, user.notify_sms, phone)
+        {
+            let template = self.inner.sms_templates.get(topic.as_str());
+            let params: Vec<(&str, &str)> = template
+                .map(|t| {
+                    t.params
+                        .iter()
+                        .map(|p| {
+                            let value = values.iter().find(|(name, _)| *name == p.as_str());
+                            (p.as_str(), value.map_or("", |(_, v)| v.as_str()))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            rows.push(NotificationRow {
+                recipient_name: Some(user.name.clone()),
+                user_id: Some(user.id.clone()),
+                body: format!("【{}】{sms}", self.inner.site),
+                template_code: template
+                    .map(|t| t.code.trim().to_string())
+                    .filter(|c| !c.is_empty()),
+                template_params: serde_json::to_string(&params).ok(),
+                ..pending(NotifyChannel::Sms, phone, topic, now)
+            });
+        }
+        notifications::insert_all(conn, &rows)?;
+        for row in &rows {
+            self.inner.metrics.count(row.channel, Outcome::Queued);
+        }
+        if !rows.is_empty() {
+            self.inner.queued_since_wake.store(true, Ordering::Release);
+        }
+        Ok(rows.len())
     }
 
     /// The row of one message: rendered, or failed with the reason it could not be.

@@ -293,6 +293,27 @@ impl Templates {
         })
     }
 
+    /// A message about no ticket (the daily check) in the frame of every e-mail: `text`'s
+    /// paragraphs (split at blank lines) above a button `action` to `url`.
+    pub fn frame_html(
+        &self,
+        subject: &str,
+        action: &str,
+        text: &str,
+        site: &str,
+        url: &str,
+    ) -> Result<String, minijinja::Error> {
+        let paragraphs: Vec<Vec<&str>> = text.split("\n\n").map(|p| p.lines().collect()).collect();
+        let values: BTreeMap<&str, Value> = BTreeMap::from([
+            ("subject", Value::from(subject)),
+            ("action", Value::from(action)),
+            ("paragraphs", Value::from_serialize(&paragraphs)),
+            ("site", Value::from(site)),
+            ("url", Value::from(url)),
+        ]);
+        self.env.get_template(LAYOUT)?.render(&values)
+    }
+
     /// The event's in-app message (站内消息): the e-mail's subject without the leading
     /// `【site】` (the message centre is the site), and the SMS text without its links (the
     /// message opens its ticket).

@@ -7,6 +7,7 @@ pub mod attachments;
 pub mod audit;
 pub mod calendar;
 pub mod charts;
+pub mod daily_check;
 pub mod directory;
 pub mod enterprise_accounts;
 pub mod enterprise_import;

@@ -114,35 +114,40 @@ pub fn scope_of(conn: &mut DbConnection, who: &Principal) -> Result<Scope, AppEr
             "enterprise users have no access to the statistics",
         )),
         Role::Cadre => {
-            let all = departments::list(conn)?;
-            let headed: Vec<String> = all
-                .iter()
-                .filter(|d| d.head_user_id.as_deref() == Some(who.user_id.as_str()))
-                .map(|d| d.id.clone())
-                .collect();
-            if headed.is_empty() {
+            let ids = headed_departments(conn, &who.user_id)?;
+            if ids.is_empty() {
                 return Ok(Scope::Assignee {
                     user_id: who.user_id.clone(),
                 });
             }
-            // The headed departments and every department under them.
-            let mut ids: BTreeSet<String> = headed.into_iter().collect();
-            loop {
-                let before = ids.len();
-                for d in &all {
-                    if d.parent_id.as_ref().is_some_and(|p| ids.contains(p)) {
-                        ids.insert(d.id.clone());
-                    }
-                }
-                if ids.len() == before {
-                    break;
-                }
-            }
-            Ok(Scope::Departments {
-                ids: ids.into_iter().collect(),
-            })
+            Ok(Scope::Departments { ids })
         }
     }
+}
+
+/// The departments `user_id` heads and every department under them (none: heads nothing).
+pub fn headed_departments(conn: &mut DbConnection, user_id: &str) -> Result<Vec<String>, AppError> {
+    let all = departments::list(conn)?;
+    let mut ids: BTreeSet<String> = all
+        .iter()
+        .filter(|d| d.head_user_id.as_deref() == Some(user_id))
+        .map(|d| d.id.clone())
+        .collect();
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    loop {
+        let before = ids.len();
+        for d in &all {
+            if d.parent_id.as_ref().is_some_and(|p| ids.contains(p)) {
+                ids.insert(d.id.clone());
+            }
+        }
+        if ids.len() == before {
+            break;
+        }
+    }
+    Ok(ids.into_iter().collect())
 }
 
 /// How the counts are grouped before they are summed up.

@@ -200,6 +200,7 @@ const MATRIX: &[Entry] = &[
     any("POST /api/v1/auth/refresh",                                                [OK,           OK,           OK,           OK,           OK]),
     any("POST /api/v1/auth/logout",                                                 [OK,           OK,           OK,           OK,           OK]),
     any("GET /api/v1/me",                                                           [E401,         OK,           OK,           OK,           OK]),
+    any("GET /api/v1/me/daily-check",                                               [E401,         OK,           OK,           OK,           OK]),
     any("PATCH /api/v1/me",                                                         [E401,         OK,           OK,           OK,           OK]),
     any("POST /api/v1/me/password",                                                 [E401,         OK,           OK,           OK,           OK]),
     any("POST /api/v1/me/phone-code",                                               [E401,         OK,           OK,           OK,           OK]),

@@ -11,6 +11,7 @@ mod auth;
 mod authz;
 mod cli;
 mod concurrency;
+mod daily_check;
 mod deadlines;
 mod directory;
 mod docs_api;

@@ -541,7 +541,14 @@ async function main() {
       const item = cadrePage.locator(`[data-testid="ticket-item"][data-id="${state.ticket.id}"]`);
       await visible(item, 'the assigned request on the workbench');
       await expectStatus(item, 'assigned', 'the workbench item');
+      // 每日检查: today's to-do above the list names the request waiting to be signed.
+      const daily = tid(cadrePage, 'daily-check');
+      await visible(daily, 'the daily check (今日待办)');
+      await textMatches(tid(cadrePage, 'daily-check-summary'), /今日待办 · .*待签收\d+件/, 'its summary');
+      await tid(cadrePage, 'daily-check-summary').click();
+      await visible(daily.locator('[data-testid="daily-check-section"][data-kind="to_sign"] a', { hasText: state.ticket.number }), 'the request under 待签收');
       await shot(cadrePage, 'cadre-workbench.png');
+      await tid(cadrePage, 'daily-check-summary').click();
       await item.click();
       await atHash(cadrePage, new RegExp(`^#/c/tickets/${state.ticket.id}`), 'the ticket page');
     });

@@ -9,6 +9,7 @@
 //   tab-accepted tab-handling tab-overdue tab-resolved tab-all count-submitted count-accepted
 //   count-handling count-overdue count-resolved tab-ext-pending count-ext-pending sort-oldest; ticket-search ticket-search-submit only-mine
 //   ticket-list list-refresh ticket-item (data-id, data-status) ticket-title ticket-due ticket-sign-due ticket-waited ticket-ext-pending
+//   daily-check daily-check-summary daily-check-section (data-kind)
 //   ticket-snippet (searched: the description around the words; title and snippet mark them with <mark class="hit">)
 //   load-more list-end join-pending-note
 
@@ -193,7 +194,20 @@ export async function listPage({ mode, query }) {
       joinNote.classList.remove('hidden');
     }).catch(() => {});
   }
+  // 每日检查: today's digest (GET /me/daily-check, counted now), above the list when there is
+  // something to act on; opened, it names the first requests of each section.
+  const dailyNote = h('details', { class: 'notice notice-info sf-daily hidden', 'data-testid': 'daily-check' });
+  api('GET', '/me/daily-check').then((r) => {
+    if (!r || !r.sections || !r.sections.length) return;
+    dailyNote.replaceChildren(
+      h('summary', { 'data-testid': 'daily-check-summary' }, icon('alert'), h('span', null, t('s.daily.title'), ' · ', r.summary)),
+      ...r.sections.map((sec) => h('div', { class: 'sf-daily-sec', 'data-testid': 'daily-check-section', 'data-kind': sec.kind },
+        h('div', { class: 'sf-daily-label' }, t('s.daily.section', { label: sec.label, n: sec.count })),
+        h('ul', null, sec.items.map((it) => h('li', null,
+          h('a', { href: `${base}/tickets/${encodeURIComponent(it.id)}` }, `${it.number} ${it.title}`)))))));
+    dailyNote.classList.remove('hidden');
+  }).catch(() => {});
   const refreshBtn = h('button', { type: 'button', class: 'icon-btn', 'aria-label': t('s.refresh'), title: t('s.refresh'), 'data-testid': 'list-refresh', onclick: () => go() }, icon('refresh'));
   return page({ title: t(isCadre ? 's.c.title' : 's.d.title'), actions: refreshBtn, tabbar: true, wide: true, className: 'sf-page sf-listpage',
-    body: h('div', { class: 'sf-listwrap' }, isCadre ? null : joinNote, tabsNode, toolbar, listBox) });
+    body: h('div', { class: 'sf-listwrap' }, dailyNote, isCadre ? null : joinNote, tabsNode, toolbar, listBox) });
 }

@@ -1,0 +1,2 @@
+DROP TABLE daily_check_days;
+DROP TABLE daily_checks;
