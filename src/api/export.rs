@@ -19,6 +19,7 @@ use crate::api::extract::{Auth, ClientIp};
 use crate::api::state::State;
 use crate::api::tickets::{TicketListQuery, list_filter};
 use crate::api::types::ErrorResponse;
+use crate::domain::ticket::Role;
 use crate::domain::time;
 use crate::error::AppError;
 use crate::reports::sheets::{CsvWriter, XlsxWriter};
@@ -232,11 +233,20 @@ pub async fn ledger_xlsx(
 pub struct AssessmentQuery {
     /// The month, `YYYY-MM`; default: last month.
     pub month: Option<String>,
+    /// An archived version of the month (administrators and dispatchers); default: the
+    /// newest published.
+    pub version: Option<i32>,
+    /// `true`: computed now from the tickets (the draft an administrator may publish again),
+    /// even when the month has a published version.
+    pub draft: Option<bool>,
 }
 
 /// The monthly assessment workbook (月度考核): 汇总 (the month's figures), 部门排名 (the
-/// departments by their weighted score, best first) and one sheet of the month's tickets per
-/// department. Staff only; within the reader's scope.
+/// departments by their weighted score, best first), 热点诉求 and one sheet of the month's
+/// tickets per department. Staff only. To administrators and dispatchers, a month with a
+/// published version (每月评估: archived at the start of the next month) is served as
+/// published (header `X-Assessment-Version`), unless `draft=true`; anything else is computed
+/// now within the reader's scope.
 #[utoipa::path(get, path = "/api/v1/stats/assessment.xlsx", tag = "statistics",
     params(AssessmentQuery),
     responses((status = 200, description = "The workbook", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (status = 400, body = ErrorResponse), (status = 403, body = ErrorResponse)),
@@ -280,6 +290,40 @@ pub(crate) async fn assessment_of(
         query_text,
     )
     .await?;
+    let archived = matches!(who.role, Role::Admin | Role::Dispatcher) && query.draft != Some(true);
+    if archived {
+        let key = month.format("%Y-%m").to_string();
+        let version = query.version;
+        let found = state
+            .read(move |c| {
+                let Some(row) = crate::db::assessments::find(c, &key, version)? else {
+                    return Ok(None);
+                };
+                let bytes = crate::db::assessments::workbook(c, &key, row.version)?;
+                Ok(bytes.map(|b| (row.version, b)))
+            })
+            .await?;
+        match (found, query.version) {
+            (Some((version, bytes)), _) => {
+                let filename = format!("月度考核-{}-第{version}版.xlsx", month.format("%Y-%m"));
+                let mut response = download(filename, XLSX, move |out| {
+                    std::io::Write::write_all(out, &bytes).map_err(|e| e.to_string())
+                });
+                response.headers_mut().insert(
+                    header::HeaderName::from_static("x-assessment-version"),
+                    header::HeaderValue::from(version),
+                );
+                return Ok(response);
+            }
+            (None, Some(_)) => return Err(AppError::not_found("assessment version")),
+            (None, None) => {}
+        }
+    } else if query.version.is_some() {
+        return Err(AppError::invalid_query(
+            "version",
+            "archived versions are for administrators and dispatchers, and not with draft=true",
+        ));
+    }
     let now = time::format(state.clock.now());
     let db = state.db.clone();
     let segmenter = state.segmenter.clone();

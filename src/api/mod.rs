@@ -5,6 +5,7 @@
 //! transaction through [`state::AppState::write`], a read on a pooled connection through
 //! [`state::AppState::read`] — and shape the answer.
 
+pub mod assessments;
 pub mod attachments;
 pub mod audit;
 pub mod auth;
@@ -232,6 +233,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(resource("/stats/trend").route(get().to(stats::trend)))
                 .service(resource("/stats/ranking").route(get().to(stats::ranking)))
                 .service(resource("/stats/hot-topics").route(get().to(stats::hot_topics)))
+                .service(resource("/assessments").route(get().to(assessments::list)))
+                .service(resource("/assessments/{month}").route(get().to(assessments::get)))
+                .service(
+                    resource("/assessments/{month}/publish").route(post().to(assessments::publish)),
+                )
                 .service(resource("/stats/charts/{name}").route(get().to(stats::chart)))
                 .service(resource("/stats/assessment.xlsx").route(get().to(export::assessment)))
                 .service(

@@ -4,9 +4,9 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::api::{
-    attachments, audit, auth, calendar, directory, downloads, enterprise_import, export,
-    extensions, health, legal, members, messages, notifications, routing, stats, systemic, tickets,
-    types, users,
+    assessments, attachments, audit, auth, calendar, directory, downloads, enterprise_import,
+    export, extensions, health, legal, members, messages, notifications, routing, stats, systemic,
+    tickets, types, users,
 };
 use crate::domain::notification::{NotifyChannel, NotifyEvent, NotifyStatus};
 use crate::domain::systemic::{SystemicAction, SystemicStatus};
@@ -191,6 +191,9 @@ impl Modify for CommonResponses {
         stats::trend,
         stats::ranking,
         stats::hot_topics,
+        assessments::list,
+        assessments::get,
+        assessments::publish,
         stats::chart,
         export::assessment,
         export::ledger_csv,

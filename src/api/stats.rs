@@ -22,14 +22,7 @@ use crate::service::stats::{self, Dimension, Interval, Period, Weights};
 
 /// The ranking's weights, from the settings (`[stats]`).
 pub(crate) fn weights(state: &State) -> Weights {
-    let w = &state.settings.stats;
-    Weights {
-        resolution_rate: w.weight_resolution_rate,
-        on_time_rate: w.weight_on_time_rate,
-        satisfaction_rate: w.weight_satisfaction_rate,
-        reopen_rate: w.weight_reopen_rate,
-        sign_on_time_rate: w.weight_sign_on_time_rate,
-    }
+    Weights::of(&state.settings.stats)
 }
 
 /// The period and the filters every statistics endpoint takes (those of the ticket list).

@@ -1,7 +1,8 @@
 //! The scheduler: at `scheduler.interval_secs` it sweeps the tickets for what time alone
 //! decides — a reminder before the deadline, escalation (督办) when it has passed and again
 //! after more working days, a reminder to sign, and closing tickets whose revisit window ran
-//! out; and after each sweep, the daily check (每日检查, `service::daily_check`). Runs in
+//! out; and after each sweep, the archive of the month before's assessment (每月评估,
+//! `service::assessments`) and the daily check (每日检查, `service::daily_check`). Runs in
 //! `qiyeshao serve` and `qiyeshao worker` (`scheduler.enabled`).
 //!
 //! Each step is a timeline event written like any action (`tickets::write_change`: version
@@ -19,6 +20,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::config::Settings;
+use crate::db::assessments::AssessmentRow;
 use crate::db::tickets as ticket_db;
 use crate::db::{Db, locks};
 use crate::domain::ticket::Priority;
@@ -28,9 +30,10 @@ use crate::error::{AppError, ErrorCode};
 use crate::notify::outbox::Outbox;
 use crate::search::Segmenter;
 use crate::service::calendar::CalendarStore;
-use crate::service::daily_check;
+use crate::service::stats::Weights;
 use crate::service::tickets::Context;
 use crate::service::tickets::changes::write_change;
+use crate::service::{assessments, daily_check};
 
 /// Names the advisory lock that lets one instance at a time sweep, together with the schema
 /// (advisory locks are per database, and deployments — or tests — may share a database in
@@ -111,6 +114,15 @@ impl Scheduler {
                         tracing::warn!(error = %e, "the deadline sweep failed; it runs again at the next interval")
                     }
                 }
+                match self.archive_assessment().await {
+                    Ok(Some(version)) => {
+                        tracing::info!(month = %version.month, "the monthly assessment archived")
+                    }
+                    Ok(None) => {}
+                    Err(e) => {
+                        tracing::warn!(error = %e, "archiving the monthly assessment failed; it is tried again at the next interval")
+                    }
+                }
                 match self.daily_check().await {
                     Ok(report) if report.sent > 0 => {
                         tracing::info!(?report, "daily check sent")
@@ -151,6 +163,22 @@ impl Scheduler {
                 &this.outbox,
                 &this.calendar.current().days,
                 &this.settings.daily_check,
+                this.clock.now(),
+            )
+        })
+        .await
+        .map_err(AppError::internal)?
+    }
+
+    /// Archives the month before's assessment if it is not yet (`service::assessments`):
+    /// the first sweep of a month does it.
+    pub async fn archive_assessment(&self) -> Result<Option<AssessmentRow>, AppError> {
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || {
+            assessments::archive_due(
+                &this.db,
+                &this.segmenter,
+                &Weights::of(&this.settings.stats),
                 this.clock.now(),
             )
         })

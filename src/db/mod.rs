@@ -27,6 +27,7 @@ macro_rules! on_each {
     };
 }
 
+pub mod assessments;
 pub mod attachments;
 pub mod audit_log;
 pub mod auth_failures;

@@ -434,6 +434,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     hot_days,
     daily_checks,
     daily_check_days,
+    assessments,
 );
 
 diesel::table! {
@@ -460,6 +461,18 @@ diesel::table! {
     stats_state (id) {
         id -> Integer,
         rebuilt_at -> Text,
+    }
+}
+
+diesel::table! {
+    assessments (month, version) {
+        month -> Text,
+        version -> Integer,
+        figures -> Text,
+        workbook -> Binary,
+        note -> Nullable<Text>,
+        published_by -> Nullable<Text>,
+        published_at -> Text,
     }
 }
 

@@ -3,6 +3,7 @@
 //! applies the domain rules and writes through the `db` repositories.
 
 pub mod accounts;
+pub mod assessments;
 pub mod attachments;
 pub mod audit;
 pub mod calendar;

@@ -644,6 +644,17 @@ pub struct Weights {
 }
 
 impl Weights {
+    /// The weights of the settings (`[stats]`).
+    pub fn of(w: &crate::config::StatsSettings) -> Weights {
+        Weights {
+            resolution_rate: w.weight_resolution_rate,
+            on_time_rate: w.weight_on_time_rate,
+            satisfaction_rate: w.weight_satisfaction_rate,
+            reopen_rate: w.weight_reopen_rate,
+            sign_on_time_rate: w.weight_sign_on_time_rate,
+        }
+    }
+
     /// The weighted mean of the rates a summary has (a rate that is `null` — nothing to
     /// measure it on — leaves its weight out), between 0 and 1; `None` with none, and when
     /// nothing of it has come due yet ([`Summary::has_anything_due`]).

@@ -288,6 +288,9 @@ const MATRIX: &[Entry] = &[
     any("GET /api/v1/stats/ranking",                                                [E401,         E403,         OK,           OK,           OK]),
     any("GET /api/v1/stats/charts/{name}",                                          [E401,         E403,         OK,           OK,           OK]),
     any("GET /api/v1/stats/hot-topics",                                             [E401,         E403,         OK,           OK,           OK]),
+    any("GET /api/v1/assessments",                                                  [E401,         E403,         E403,         OK,           OK]),
+    any("POST /api/v1/assessments/{month}/publish",                                 [E401,         E403,         E403,         E403,         OK]),
+    any("GET /api/v1/assessments/{month}",                                          [E401,         E403,         E403,         OK,           OK]),
     any("GET /api/v1/stats/assessment.xlsx",                                        [E401,         E403,         OK,           OK,           OK]),
     any("GET /api/v1/ledger.csv",                                                   [E401,         E403,         OK,           OK,           OK]),
     any("GET /api/v1/ledger.xlsx",                                                  [E401,         E403,         OK,           OK,           OK]),
@@ -900,6 +903,7 @@ impl<'a> Fixtures<'a> {
             .replace("{eid}", &eid)
             .replace("{ticket_id}", &eid)
             .replace("{year}", "2099")
+            .replace("{month}", "2026-11")
             .replace(
                 "{name}",
                 if template.contains("charts") {
@@ -1017,6 +1021,9 @@ impl<'a> Fixtures<'a> {
             "PUT /api/v1/calendar/years/{year}" => Body::Json(json!({"year": 2099,
                 "holidays": [{"name": "元旦", "from": "2099-01-01", "to": "2099-01-01"}]})),
             "POST /api/v1/notifications/{id}/retry" => Body::Json(json!({})),
+            "POST /api/v1/assessments/{month}/publish" => {
+                Body::Json(json!({"note": "矩阵重新发布"}))
+            }
             "POST /api/v1/messages/read-all" | "POST /api/v1/messages/{id}/read" => Body::None,
             "POST /api/v1/enterprise/members/{id}/disable"
             | "POST /api/v1/enterprise/members/{id}/enable"

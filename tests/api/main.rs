@@ -7,6 +7,7 @@ mod harness;
 mod helpers;
 
 mod allowed;
+mod assessments;
 mod auth;
 mod authz;
 mod cli;

@@ -12,7 +12,7 @@ pub(crate) fn at(text: &str) -> chrono::DateTime<chrono::Utc> {
 }
 
 /// A world whose tokens are minted at the clock's time.
-fn fresh(app: &TestApp, w: &World) -> World {
+pub(crate) fn fresh(app: &TestApp, w: &World) -> World {
     World {
         admin: app.reissue(&w.admin),
         dispatcher: app.reissue(&w.dispatcher),

@@ -1,0 +1,230 @@
+//! The monthly assessment's archive (每月评估, issue 19). At the start of each month the
+//! service computes the month before's assessment — the district's figures, the departments'
+//! scores by the `[stats]` weights and ranking, and the assessment workbook — once, and
+//! archives it as version 1 ([`archive_due`]); a ticket corrected later changes the live
+//! statistics, never what was published. An administrator reads the live figures as a draft
+//! (`GET /stats/assessment.xlsx`, the statistics) and may publish them again as a new
+//! version, with a note saying why ([`publish`]). Department heads read their departments'
+//! rows of a published version; administrators and dispatchers everything.
+
+use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
+use serde_json::{Value, json};
+
+use crate::auth::Principal;
+use crate::db::assessments::{self, AssessmentRow};
+use crate::db::tickets::TicketFilter;
+use crate::db::{Db, DbConnection};
+use crate::domain::ticket::Role;
+use crate::domain::time;
+use crate::error::{AppError, ErrorCode};
+use crate::reports::sheets::XlsxWriter;
+use crate::search::Segmenter;
+use crate::service::ledger;
+use crate::service::stats::{self, Weights};
+
+/// Who computes the archive: sees every ticket, as an administrator does.
+fn archivist() -> Principal {
+    Principal {
+        user_id: String::new(),
+        role: Role::Admin,
+        department_id: None,
+        enterprise_id: None,
+        must_change_password: false,
+        consent_required: false,
+    }
+}
+
+/// `YYYY-MM` of a month's first day.
+pub fn month_key(month: NaiveDate) -> String {
+    month.format("%Y-%m").to_string()
+}
+
+/// The first day of the month `text` (`YYYY-MM`) names.
+pub fn parse_month(text: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(&format!("{}-01", text.trim()), "%Y-%m-%d").ok()
+}
+
+/// The month's figures and workbook, computed now from the tickets.
+pub fn compute(
+    conn: &mut DbConnection,
+    segmenter: &Segmenter,
+    month: NaiveDate,
+    weights: &Weights,
+    now: DateTime<Utc>,
+) -> Result<(Value, Vec<u8>), AppError> {
+    let who = archivist();
+    let now_text = time::format(now);
+    let next = month.checked_add_months(Months::new(1)).unwrap_or(month);
+    let filter = TicketFilter {
+        created_from: Some(time::format(time::china_day_start(month))),
+        created_to: Some(time::format(time::china_day_start(next))),
+        ..TicketFilter::default()
+    };
+    let summary = stats::summary(conn, &who, &filter, &now_text)?;
+    let (ranked, unranked) = stats::ranking(conn, &who, &filter, weights, &now_text)?;
+    let ranking: Vec<Value> = ranked
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let mut row = serde_json::to_value(&r.summary).unwrap_or_else(|_| json!({}));
+            if let Value::Object(map) = &mut row {
+                map.insert("rank".into(), json!(i + 1));
+                map.insert("department_id".into(), json!(r.department_id));
+                map.insert("name".into(), json!(r.name));
+                map.insert("score".into(), json!(r.score));
+            }
+            row
+        })
+        .collect();
+    let figures = json!({
+        "summary": summary,
+        "ranking": ranking,
+        "unranked": unranked,
+        "computed_at": now_text,
+    });
+    let mut book = XlsxWriter::new();
+    ledger::assessment(conn, &who, segmenter, month, weights, &now_text, &mut book)
+        .map_err(|e| AppError::internal(anyhow::anyhow!("the assessment workbook: {e}")))?;
+    let mut bytes = Vec::new();
+    book.finish_to_writer(&mut bytes)
+        .map_err(|e| AppError::internal(anyhow::anyhow!("the assessment workbook: {e}")))?;
+    Ok((figures, bytes))
+}
+
+/// Publishes `month`'s assessment as computed now, as its next version: by `by` (an
+/// administrator; a note is required once a version exists), or by the service (`None`:
+/// version 1 only, and nothing when it exists). Returns the version archived, `None` when the
+/// service found it done.
+pub fn publish(
+    db: &Db,
+    segmenter: &Segmenter,
+    month: NaiveDate,
+    weights: &Weights,
+    by: Option<&str>,
+    note: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<Option<AssessmentRow>, AppError> {
+    let key = month_key(month);
+    let note = note.map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
+    let latest = db.read(|c| Ok::<_, AppError>(assessments::latest_version(c, &key)?))?;
+    if by.is_none() && latest > 0 {
+        return Ok(None);
+    }
+    if by.is_some() && latest > 0 && note.is_none() {
+        return Err(AppError::invalid_field(
+            "note",
+            "say why the assessment is published again (a published version is kept as it was)",
+        ));
+    }
+    if month >= first_of(time::china_date(now)) {
+        return Err(AppError::invalid_field(
+            "month",
+            "only a month that has ended can be assessed",
+        ));
+    }
+    let (figures, workbook) = db.read(|c| compute(c, segmenter, month, weights, now))?;
+    let figures = figures.to_string();
+    let version = latest + 1;
+    let (by, at) = (by.map(str::to_string), time::format(now));
+    let row = db.write(move |c| -> Result<Option<AssessmentRow>, AppError> {
+        let written = assessments::insert(
+            c,
+            &key,
+            version,
+            &figures,
+            &workbook,
+            note.as_deref(),
+            by.as_deref(),
+            &at,
+        )?;
+        if !written {
+            if by.is_none() {
+                return Ok(None);
+            }
+            return Err(AppError::new(
+                ErrorCode::Duplicate,
+                "another version of this month was published meanwhile; reload and try again",
+            ));
+        }
+        Ok(assessments::find(c, &key, Some(version))?)
+    })?;
+    Ok(row)
+}
+
+fn first_of(day: NaiveDate) -> NaiveDate {
+    day.with_day(1).unwrap_or(day)
+}
+
+/// Archives the month before `now`'s (China) if it is not archived yet: the scheduler calls
+/// it after each sweep, so it happens at the first sweep of a month.
+pub fn archive_due(
+    db: &Db,
+    segmenter: &Segmenter,
+    weights: &Weights,
+    now: DateTime<Utc>,
+) -> Result<Option<AssessmentRow>, AppError> {
+    let this_month = first_of(time::china_date(now));
+    let Some(last_month) = this_month.checked_sub_months(Months::new(1)) else {
+        return Ok(None);
+    };
+    let key = month_key(last_month);
+    if db.read(|c| Ok::<_, AppError>(assessments::latest_version(c, &key)?))? > 0 {
+        return Ok(None);
+    }
+    publish(db, segmenter, last_month, weights, None, None, now)
+}
+
+/// Refuses (403) who may not read the archive: enterprise users and cadres heading no
+/// department.
+pub fn may_read(conn: &mut DbConnection, who: &Principal) -> Result<(), AppError> {
+    let allowed = match who.role {
+        Role::Admin | Role::Dispatcher => true,
+        Role::Cadre => !stats::headed_departments(conn, &who.user_id)?.is_empty(),
+        Role::Enterprise => false,
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(AppError::forbidden(
+            "the assessments are for administrators, dispatchers and department heads",
+        ))
+    }
+}
+
+/// What `who` may read of a version's figures: everything for administrators and
+/// dispatchers; a department head the rows of their departments (and no district summary);
+/// nobody else anything (403).
+pub fn figures_for(
+    conn: &mut DbConnection,
+    who: &Principal,
+    row: &AssessmentRow,
+) -> Result<Value, AppError> {
+    let mut figures: Value = serde_json::from_str(&row.figures)
+        .map_err(|e| AppError::internal(anyhow::anyhow!("an archived assessment: {e}")))?;
+    match who.role {
+        Role::Admin | Role::Dispatcher => Ok(figures),
+        Role::Cadre => {
+            let ids = stats::headed_departments(conn, &who.user_id)?;
+            if ids.is_empty() {
+                return Err(AppError::forbidden(
+                    "the assessments are for administrators, dispatchers and department heads",
+                ));
+            }
+            if let Value::Object(map) = &mut figures {
+                map.remove("summary");
+                map.remove("unranked");
+                if let Some(Value::Array(rows)) = map.get_mut("ranking") {
+                    rows.retain(|r| {
+                        r["department_id"]
+                            .as_str()
+                            .is_some_and(|d| ids.iter().any(|i| i == d))
+                    });
+                }
+            }
+            Ok(figures)
+        }
+        Role::Enterprise => Err(AppError::forbidden(
+            "the assessments are for administrators, dispatchers and department heads",
+        )),
+    }
+}
