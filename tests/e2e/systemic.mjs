@@ -12,6 +12,8 @@
 //   - the dashboard's hot topics (热点诉求) list a word of this month's requests as new and
 //     rising, with the categories and the chart, at 1440 px and 390 px; the word opens the
 //     ticket list searched for it;
+//   - the monthly assessment archive: last month published over the API, then published again
+//     from the dashboard with a note (required), both versions listed;
 //
 //   BASE_URL=http://127.0.0.1:18083 ADMIN_PASSWORD=Qiyeshao@2026 [SCREENSHOTS_DIR=/tmp/shots] \
 //   node tests/e2e/systemic.mjs
@@ -259,6 +261,35 @@ async function main() {
         });
       }
     }
+  });
+
+  await scenario('the administrator publishes last month\'s assessment again, with a note; the archive keeps both', async () => {
+    const admin = await apiLogin('admin', DEMO_PASSWORD);
+    const now = new Date(Date.now() + 8 * 3600 * 1000);
+    const last = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1)).toISOString().slice(0, 7);
+    await step(`overApi: ${last} archived (version 1), as the service does at the start of the month`, async () => {
+      await apiOk('POST', `/assessments/${last}/publish`, { token: admin, body: {} }, [201]);
+    });
+    const page = await signedIn(browser, contexts, 'admin', /^#\/a/, DESKTOP);
+    watchPages(page);
+    await step('the archive lists it; 重新发布 asks why, and adds version 2', async () => {
+      const rows = tid(page, 'assessment-row');
+      await eventually(async () => (await rows.count()) === 1, 'one archived version');
+      checkEqual(await rows.first().getAttribute('data-month'), last, 'its month');
+      await tid(page, 'assessment-archive').scrollIntoViewIfNeeded();
+      await rows.first().getByTestId('assessment-republish').click();
+      await visible(page.locator('[data-testid="form-dialog"][data-action="assessment-republish"]'), 'the dialog');
+      await tid(page, 'dialog-ok').click();
+      await eventually(async () => (await page.locator('[data-testid="form-dialog"] .field-error').allInnerTexts()).some((x) => x.trim()), 'a note is required');
+      await tid(page, 'assessment-note').fill('补办结一件，按最新数据重新发布');
+      await tid(page, 'dialog-ok').click();
+      await eventually(async () => (await rows.count()) === 2, 'two versions');
+      checkEqual(await rows.first().getAttribute('data-version'), '2', 'the newest first');
+      const text = await rows.first().innerText();
+      check(text.includes('补办结一件') && text.includes('管理员发布'), `the note and who (${text})`);
+      check((await rows.nth(1).getByTestId('assessment-republish').count()) === 0, 'only the newest version is published again');
+      await shot(page, 'assessment-archive-desk.png');
+    });
   });
 
   await endRun(browser, contexts);

@@ -1,7 +1,8 @@
 // admin/dashboard.js — the dashboard (#/a?from=YYYY-MM-DD&to=YYYY-MM-DD&interval=day|week|month;
 // `to` inclusive on the page): the period, the KPI cards, the server's SVG charts, the red and
 // black lists (红黑榜), the hot topics (热点诉求, hot-topics-panel.js, and their chart), the open
-// systemic issues (症结, systemic-panel.js) and the ledger and monthly assessment downloads.
+// systemic issues (症结, systemic-panel.js), the ledger and monthly assessment downloads and the
+// archive of published assessments (每月评估, assessment-archive.js).
 //
 // Test ids (stable, for tests/e2e):
 //   date-from date-to range-this-month range-last-month range-this-year
@@ -22,6 +23,7 @@ import { addDays, pct, todayCN, validYmd } from '../desk/dates.js';
 import { table, td, btn, adminPage } from './frame.js';
 import { systemicPanel } from './systemic-panel.js';
 import { hotTopicsPanel } from './hot-topics-panel.js';
+import { assessmentArchive } from './assessment-archive.js';
 
 function monthStart(ymd) { return `${ymd.slice(0, 7)}-01`; }
 function monthEnd(ymd) { const [y, m] = ymd.split('-').map(Number); return new Date(Date.UTC(y, m, 0)).toISOString().slice(0, 10); }
@@ -191,7 +193,8 @@ export async function dashboardPage(params, query) {
         h('div', { class: 'sa-hot-row2' }, hotTopicsPanel(q), chartCard('hot-topics', t('a.chart.hot'), q)),
         rankNode,
         systemicPanel(),
-        downloads);
+        downloads,
+        assessmentArchive());
     } catch (err) {
       if (my !== seq) return;
       content.replaceChildren(errorState(err, apply));

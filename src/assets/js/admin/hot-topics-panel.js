@@ -14,6 +14,7 @@ import { t } from '../core/i18n.js';
 import { api } from '../core/api.js';
 import { ApiError } from '../core/errors.js';
 import { loading, errorState, empty } from '../core/states.js';
+import { fmtDateTime } from '../core/format.js';
 
 /** Words and phrases shown in each list. */
 const SHOWN = 12;
@@ -64,7 +65,7 @@ export function hotTopicsPanel(q) {
       const r = await api('GET', '/stats/hot-topics', null, { query: { ...q, limit: SHOWN } });
       const totals = h('p', { class: 'muted sf-small sa-hot-totals', 'data-testid': 'hot-totals' },
         t('a.hot.totals', { n: r.tickets, m: r.previous_tickets, from: r.previous_from }),
-        r.counted_at ? ` · ${t('a.hot.counted', { at: r.counted_at.slice(0, 16).replace('T', ' ') })}` : '');
+        r.counted_at ? ` · ${t('a.hot.counted', { at: fmtDateTime(r.counted_at) })}` : '');
       if (!r.tickets && !r.previous_tickets) {
         box.replaceChildren(h('div', { 'data-testid': 'hot-empty' }, empty(t('a.hot.empty'))));
         return;
