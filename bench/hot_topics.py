@@ -19,13 +19,12 @@ import sqlite3
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from load import Server, build  # noqa: E402
-from search import login, timed  # noqa: E402
+from search import database, login, timed  # noqa: E402
 
 CHINA = datetime.timezone(datetime.timedelta(hours=8))
 
@@ -137,26 +136,7 @@ def plans(backend, target):
 
 
 def run_backend(args, binary, backend):
-    keep = args.keep
-    data_dir = os.path.join(keep, "%s-%d" % (backend, args.tickets)) if keep else tempfile.mkdtemp(prefix="qys-hot-")
-    os.makedirs(data_dir, exist_ok=True)
-    if backend == "sqlite":
-        db_path = os.path.join(data_dir, "search.db")
-        url = "sqlite://" + db_path
-        target = db_path
-        loaded = os.path.exists(db_path)
-    else:
-        name = "qiyeshao_search_%d" % args.tickets
-        base = args.postgres_url.rsplit("/", 1)[0]
-        url = base + "/" + name
-        target = url
-        exists = subprocess.run(["psql", args.postgres_url, "-X", "-A", "-t", "-c",
-                                 "SELECT 1 FROM pg_database WHERE datname = '%s'" % name],
-                                capture_output=True, text=True, check=True).stdout.strip() == "1"
-        loaded = exists and bool(keep)
-        if not loaded:
-            subprocess.run(["psql", args.postgres_url, "-X", "-q", "-c", "DROP DATABASE IF EXISTS %s" % name], check=True)
-            subprocess.run(["psql", args.postgres_url, "-X", "-q", "-c", "CREATE DATABASE %s" % name], check=True)
+    data_dir, url, target, loaded = database(args, backend)
     env = {"QIYESHAO__SCHEDULER__ENABLED": "false"}
     log_path = os.path.join(data_dir, "server.log")
     started = time.perf_counter()

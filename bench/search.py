@@ -109,25 +109,31 @@ def postgres_plans(url):
     return "\n".join(out)
 
 
-def run_backend(args, binary, backend):
+def database(args, backend):
+    """The benchmark's database of `backend`: (its data folder, its URL, the SQLite file or the
+    PostgreSQL URL, whether it holds the load already). With --keep, kept and reused by
+    --tickets; otherwise fresh."""
     keep = args.keep
     data_dir = os.path.join(keep, "%s-%d" % (backend, args.tickets)) if keep else tempfile.mkdtemp(prefix="qys-search-")
     os.makedirs(data_dir, exist_ok=True)
     if backend == "sqlite":
         db_path = os.path.join(data_dir, "search.db")
-        url = "sqlite://" + db_path
-        loaded = os.path.exists(db_path)
-    else:
-        name = "qiyeshao_search_%d" % args.tickets
-        base = args.postgres_url.rsplit("/", 1)[0]
-        url = base + "/" + name
-        exists = subprocess.run(["psql", args.postgres_url, "-X", "-A", "-t", "-c",
-                                 "SELECT 1 FROM pg_database WHERE datname = '%s'" % name],
-                                capture_output=True, text=True, check=True).stdout.strip() == "1"
-        loaded = exists and bool(keep)
-        if not loaded:
-            subprocess.run(["psql", args.postgres_url, "-X", "-q", "-c", "DROP DATABASE IF EXISTS %s" % name], check=True)
-            subprocess.run(["psql", args.postgres_url, "-X", "-q", "-c", "CREATE DATABASE %s" % name], check=True)
+        return data_dir, "sqlite://" + db_path, db_path, os.path.exists(db_path)
+    name = "qiyeshao_search_%d" % args.tickets
+    base = args.postgres_url.rsplit("/", 1)[0]
+    url = base + "/" + name
+    exists = subprocess.run(["psql", args.postgres_url, "-X", "-A", "-t", "-c",
+                             "SELECT 1 FROM pg_database WHERE datname = '%s'" % name],
+                            capture_output=True, text=True, check=True).stdout.strip() == "1"
+    loaded = exists and bool(keep)
+    if not loaded:
+        subprocess.run(["psql", args.postgres_url, "-X", "-q", "-c", "DROP DATABASE IF EXISTS %s" % name], check=True)
+        subprocess.run(["psql", args.postgres_url, "-X", "-q", "-c", "CREATE DATABASE %s" % name], check=True)
+    return data_dir, url, url, loaded
+
+
+def run_backend(args, binary, backend):
+    data_dir, url, db_path, loaded = database(args, backend)
     env = {"QIYESHAO__SCHEDULER__ENABLED": "false"}
     log_path = os.path.join(data_dir, "server.log")
     started = time.perf_counter()

@@ -147,8 +147,11 @@ pub async fn publish(
         ));
     }
     let ApiJson(req) = body;
-    let month = month_of(&month)?;
     let mut errors = FieldErrors::new();
+    let month = parse_month(&month).unwrap_or_else(|| {
+        errors.add("month", "must be a month, YYYY-MM");
+        chrono::NaiveDate::MIN
+    });
     let note = errors.optional_text("note", req.note, limits::NOTE);
     errors.finish()?;
     let now = state.clock.now();

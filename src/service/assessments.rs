@@ -41,7 +41,13 @@ pub fn month_key(month: NaiveDate) -> String {
 
 /// The first day of the month `text` (`YYYY-MM`) names.
 pub fn parse_month(text: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(&format!("{}-01", text.trim()), "%Y-%m-%d").ok()
+    let text = text.trim();
+    if text.len() != 7 {
+        return None;
+    }
+    NaiveDate::parse_from_str(&format!("{text}-01"), "%Y-%m-%d")
+        .ok()
+        .filter(|d| d.year() >= 1000)
 }
 
 /// The month's figures and workbook, computed now from the tickets.

@@ -18,7 +18,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, PoisonError};
 
-use chrono::{DateTime, Days, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
 
 use crate::auth::Principal;
 use crate::db::hot_words::{self, HotWordRow, Slice};
@@ -111,7 +111,15 @@ pub fn hot_topics(
     let scope = stats::scope_of(conn, who)?;
     let (from, to) = (period.from, period.to);
     let span = Days::new(u64::try_from((to - from).num_days()).unwrap_or(0));
-    let previous_from = from.checked_sub_days(span).unwrap_or(NaiveDate::MIN);
+    let previous_from = from
+        .checked_sub_days(span)
+        .filter(|d| d.year() >= 1000)
+        .ok_or_else(|| {
+            AppError::invalid_query(
+                "from",
+                "the period before it would start before the year 1000",
+            )
+        })?;
     let mut before = period.filter.clone();
     before.created_from = Some(time::format(time::china_day_start(previous_from)));
     before.created_to = Some(time::format(time::china_day_start(from)));

@@ -4,12 +4,6 @@
 //! the workbook as published or as a draft; what department heads, cadres and enterprises
 //! may read; bad input.
 
-use std::sync::Arc;
-
-use qiyeshao::background::scheduler::Scheduler;
-use qiyeshao::db::Db;
-use qiyeshao::domain::time::Clock;
-use qiyeshao::service::calendar::CalendarStore;
 use serde_json::{Value, json};
 
 use crate::both_backends;
@@ -308,15 +302,7 @@ async fn who_reads_what_and_bad_input(app: TestApp) {
 
 async fn archived_once_by_two_instances(app: TestApp) {
     let _ = build_period(&app).await;
-    let settings = Arc::new(app.settings.clone());
-    let other = Scheduler::new(
-        Db::connect(&settings).expect("pool"),
-        app.ctx.outbox.clone(),
-        Arc::new(CalendarStore::load(&settings.deadlines.calendar_dir).expect("calendar")),
-        settings.clone(),
-        Arc::new(app.clock.clone()) as Arc<dyn Clock>,
-        app.ctx.segmenter.clone(),
-    );
+    let other = app.second_scheduler(app.settings.clone());
     app.clock.set(at("2026-12-01T09:00:00+08:00"));
     let (a, b) = tokio::join!(
         app.scheduler.archive_assessment(),

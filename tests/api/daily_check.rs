@@ -5,13 +5,10 @@
 //! day, also with two instances on one database; nothing on a day off or before the hour;
 //! the same digest in-app at `GET /me/daily-check`.
 
-use std::sync::Arc;
-
-use qiyeshao::background::scheduler::Scheduler;
 use qiyeshao::db::Db;
 use qiyeshao::db::notifications::{self, NotificationFilter, NotificationRow};
 use qiyeshao::domain::notification::{MessageTopic, NotifyChannel};
-use qiyeshao::domain::time::{self, Clock};
+use qiyeshao::domain::time;
 use qiyeshao::service::calendar::CalendarStore;
 use serde_json::{Value, json};
 
@@ -246,7 +243,7 @@ async fn nothing_on_a_day_off_or_when_turned_off(app: TestApp) {
     // Without SMS: e-mail only.
     let mut settings = app.settings.clone();
     settings.daily_check.sms = false;
-    let other = second_instance(&app, settings.clone());
+    let other = app.second_scheduler(settings.clone());
     app.clock.set(at("2026-11-24T09:00:00+08:00"));
     assert_eq!(other.daily_check().await.expect("run").sent, 2);
     let rows = digests(&app.db);
@@ -256,28 +253,15 @@ async fn nothing_on_a_day_off_or_when_turned_off(app: TestApp) {
     );
     // Turned off: nothing.
     settings.daily_check.enabled = false;
-    let off = second_instance(&app, settings);
+    let off = app.second_scheduler(settings);
     app.clock.set(at("2026-11-25T09:00:00+08:00"));
     assert!(off.daily_check().await.expect("run").idle);
     assert_eq!(digests(&app.db).len(), rows.len());
 }
 
-/// Another instance of the service over the same database: its own pool and scheduler.
-fn second_instance(app: &TestApp, settings: qiyeshao::config::Settings) -> Scheduler {
-    let settings = Arc::new(settings);
-    Scheduler::new(
-        Db::connect(&settings).expect("pool"),
-        app.ctx.outbox.clone(),
-        Arc::new(CalendarStore::load(&settings.deadlines.calendar_dir).expect("calendar")),
-        settings.clone(),
-        Arc::new(app.clock.clone()) as Arc<dyn Clock>,
-        app.ctx.segmenter.clone(),
-    )
-}
-
 async fn once_per_person_with_two_instances(app: TestApp) {
     let (_w, _, _) = monday(&app).await;
-    let other = second_instance(&app, app.settings.clone());
+    let other = app.second_scheduler(app.settings.clone());
     app.clock.set(at("2026-11-24T09:00:00+08:00"));
     let (a, b) = tokio::join!(app.scheduler.daily_check(), other.daily_check());
     let (a, b) = (a.expect("run"), b.expect("run"));

@@ -2,13 +2,11 @@
 //! reminders, escalation (督办) levels, the sign-for reminder and the revisit window, each
 //! exactly once, also with two instances sweeping one PostgreSQL.
 
-use std::sync::Arc;
-
 use qiyeshao::db::notifications::{NotificationFilter, NotificationRow};
 use qiyeshao::db::{self, Db};
-use qiyeshao::domain::time::{self, Clock};
+use qiyeshao::domain::time;
 
-use qiyeshao::background::scheduler::{Scheduler, SweepReport};
+use qiyeshao::background::scheduler::SweepReport;
 use qiyeshao::error::AppError;
 use qiyeshao::service::calendar::CalendarStore;
 use serde_json::{Value, json};
@@ -711,15 +709,7 @@ async fn two_instances_sweeping_one_postgres_remind_once() {
         tickets.push(id);
     }
     // A second instance: its own pool, calendar and scheduler over the same schema.
-    let settings = Arc::new(app.settings.clone());
-    let other = Scheduler::new(
-        Db::connect(&settings).expect("pool"),
-        app.ctx.outbox.clone(),
-        Arc::new(CalendarStore::load(&settings.deadlines.calendar_dir).expect("calendar")),
-        settings.clone(),
-        Arc::new(app.clock.clone()) as Arc<dyn Clock>,
-        app.ctx.segmenter.clone(),
-    );
+    let other = app.second_scheduler(app.settings.clone());
     app.clock.set(at("2026-11-30T09:00:00+08:00"));
     let mut reminded = 0;
     let mut skipped = 0;

@@ -84,6 +84,28 @@ impl Drop for TestApp {
     }
 }
 
+impl TestApp {
+    /// The scheduler of another instance of the service over this one's database, with
+    /// `settings`: its own pool and calendar, the same outbox and clock.
+    pub fn second_scheduler(
+        &self,
+        settings: Settings,
+    ) -> qiyeshao::background::scheduler::Scheduler {
+        let settings = Arc::new(settings);
+        qiyeshao::background::scheduler::Scheduler::new(
+            Db::connect(&settings).expect("pool"),
+            self.ctx.outbox.clone(),
+            Arc::new(
+                qiyeshao::service::calendar::CalendarStore::load(&settings.deadlines.calendar_dir)
+                    .expect("calendar"),
+            ),
+            settings.clone(),
+            Arc::new(self.clock.clone()) as Arc<dyn qiyeshao::domain::time::Clock>,
+            self.ctx.segmenter.clone(),
+        )
+    }
+}
+
 /// `url` with one more query parameter.
 pub fn with_param(url: &str, param: &str) -> String {
     let sep = if url.contains('?') { '&' } else { '?' };

@@ -283,6 +283,7 @@ async fn scoped_and_refused(app: TestApp) {
         ("from=2026-11-16&to=2026-11-09", "to"),
         ("from=11/09", "from"),
         ("kind=nope", "kind"),
+        ("from=1000-01-01&to=1001-01-01", "from"),
     ] {
         let r = app
             .get(
