@@ -7,7 +7,7 @@ use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::extract::{ApiJson, Auth};
+use crate::api::extract::{ApiJson, Auth, ClientIp};
 use crate::api::state::State;
 use crate::api::types::ErrorResponse;
 use crate::db::assessments::{self as archive, AssessmentRow};
@@ -137,6 +137,7 @@ pub async fn get(
 pub async fn publish(
     state: State,
     auth: Auth,
+    ip: ClientIp,
     month: web::Path<String>,
     body: ApiJson<PublishRequest>,
 ) -> Result<HttpResponse, AppError> {
@@ -157,9 +158,9 @@ pub async fn publish(
     let now = state.clock.now();
     let weights = Weights::of(&state.settings.stats);
     let segmenter = state.segmenter.clone();
-    let by = who.user_id.clone();
+    let by = ip.actor(&who);
     let row = state
-        .run(move |db| assessments::publish(db, &segmenter, month, &weights, Some(&by), note, now))
+        .run(move |db| assessments::publish(db, &segmenter, month, &weights, Some(by), note, now))
         .await?
         .ok_or_else(|| {
             AppError::internal(anyhow::anyhow!("the published version was not read back"))

@@ -16,6 +16,14 @@ pub struct Held {
     key: i32,
 }
 
+impl Held {
+    /// The connection the lock is held on, for the holder's own reads: the work under the
+    /// lock needs no second connection from the pool.
+    pub fn conn(&mut self) -> &mut DbConnection {
+        &mut self.conn
+    }
+}
+
 impl Drop for Held {
     fn drop(&mut self) {
         if let DbConnection::Postgres(pg) = &mut *self.conn

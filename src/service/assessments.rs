@@ -19,6 +19,7 @@ use crate::domain::time;
 use crate::error::{AppError, ErrorCode};
 use crate::reports::sheets::XlsxWriter;
 use crate::search::Segmenter;
+use crate::service::audit::{self, Actor, AuditAction, By};
 use crate::service::ledger;
 use crate::service::stats::{self, Weights};
 
@@ -106,7 +107,7 @@ pub fn publish(
     segmenter: &Segmenter,
     month: NaiveDate,
     weights: &Weights,
-    by: Option<&str>,
+    by: Option<Actor>,
     note: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<Option<AssessmentRow>, AppError> {
@@ -131,8 +132,9 @@ pub fn publish(
     let (figures, workbook) = db.read(|c| compute(c, segmenter, month, weights, now))?;
     let figures = figures.to_string();
     let version = latest + 1;
-    let (by, at) = (by.map(str::to_string), time::format(now));
+    let at = time::format(now);
     let row = db.write(move |c| -> Result<Option<AssessmentRow>, AppError> {
+        let by_id = by.as_ref().map(|a| a.who.user_id.clone());
         let written = assessments::insert(
             c,
             &key,
@@ -140,18 +142,30 @@ pub fn publish(
             &figures,
             &workbook,
             note.as_deref(),
-            by.as_deref(),
+            by_id.as_deref(),
             &at,
         )?;
-        if !written {
-            if by.is_none() {
+        let Some(actor) = by else {
+            // The service's own archive: nothing when another instance was first.
+            if !written {
                 return Ok(None);
             }
+            return Ok(assessments::find(c, &key, Some(version))?);
+        };
+        if !written {
             return Err(AppError::new(
                 ErrorCode::Duplicate,
                 "another version of this month was published meanwhile; reload and try again",
             ));
         }
+        audit::record(
+            c,
+            &By::Request(actor),
+            AuditAction::AssessmentPublish,
+            Some(&key),
+            Some(json!({ "version": version })),
+            now,
+        )?;
         Ok(assessments::find(c, &key, Some(version))?)
     })?;
     Ok(row)

@@ -59,6 +59,8 @@ pub enum AuditAction {
     /// A ticket linked to a systemic issue, or unlinked (`detail` names the ticket).
     SystemicIssueLink,
     SystemicIssueUnlink,
+    /// A month's assessment published again by an administrator (`detail`: its version).
+    AssessmentPublish,
 }
 
 impl AuditAction {
@@ -84,6 +86,7 @@ impl AuditAction {
             AuditAction::SystemicIssueUpdate => "systemic_issue.update",
             AuditAction::SystemicIssueLink => "systemic_issue.link",
             AuditAction::SystemicIssueUnlink => "systemic_issue.unlink",
+            AuditAction::AssessmentPublish => "assessment.publish",
         }
     }
 
@@ -107,6 +110,7 @@ impl AuditAction {
             | AuditAction::SystemicIssueUpdate
             | AuditAction::SystemicIssueLink
             | AuditAction::SystemicIssueUnlink => "systemic_issue",
+            AuditAction::AssessmentPublish => "assessment",
         }
     }
 }

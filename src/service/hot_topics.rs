@@ -432,14 +432,16 @@ pub fn count_due(
     // a day before a filing must not write after one that read it after); one in all the
     // instances sharing a PostgreSQL.
     let _ours = COUNTING.lock().unwrap_or_else(PoisonError::into_inner);
-    let Some(_held) = locks::try_take::<AppError>(db, COUNT_LOCK)? else {
+    // The reads are done on the lock's own connection: a round takes one connection from
+    // the pool (and, on PostgreSQL, a second for each day's write), however small the pool.
+    let Some(mut held) = locks::try_take::<AppError>(db, COUNT_LOCK)? else {
         return Ok(None);
     };
-    let due = db.read(|c| due_days(c, now, settle_days))?;
+    let due = due_days(held.conn(), now, settle_days)?;
     let counted_at = time::format(now);
     let mut done = Counted::default();
     for day in due.into_iter().take(max_days) {
-        let (tickets, rows) = db.read(|c| count_day(c, segmenter, day))?;
+        let (tickets, rows) = count_day(held.conn(), segmenter, day)?;
         let key = day.format("%Y-%m-%d").to_string();
         let at = counted_at.clone();
         db.write(move |c| {

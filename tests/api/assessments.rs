@@ -137,6 +137,20 @@ async fn archived_once_and_kept_through_a_late_correction(app: TestApp) {
         v2["figures"]["summary"]["resolved"].as_i64(),
         Some(resolved_then + 1)
     );
+    // The administrator's publishing is in the audit log; the service's archive is not.
+    let audit = app
+        .get(
+            "/api/v1/audit?action=assessment.publish",
+            Some(&w.admin.token),
+        )
+        .await
+        .expect(200);
+    let entries = audit["items"].as_array().expect("items");
+    assert_eq!(entries.len(), 1, "{audit}");
+    assert_eq!(
+        (&entries[0]["target_id"], &entries[0]["actor_id"]),
+        (&json!("2026-11"), &json!(w.admin.id))
+    );
     let list = app
         .get("/api/v1/assessments", Some(&w.dispatcher.token))
         .await
