@@ -249,7 +249,7 @@ pub struct AssessmentQuery {
 /// now within the reader's scope.
 #[utoipa::path(get, path = "/api/v1/stats/assessment.xlsx", tag = "statistics",
     params(AssessmentQuery),
-    responses((status = 200, description = "The workbook", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (status = 400, body = ErrorResponse), (status = 403, body = ErrorResponse)),
+    responses((status = 200, description = "The workbook", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (status = 400, body = ErrorResponse), (status = 403, body = ErrorResponse), (status = 404, description = "no such published version of the month", body = ErrorResponse)),
     security(("bearer" = [])))]
 pub async fn assessment(
     state: State,
