@@ -100,7 +100,7 @@ pub async fn list(state: State, auth: Auth) -> Result<HttpResponse, AppError> {
 /// their departments' rows. 404 when the month has none (yet).
 #[utoipa::path(get, path = "/api/v1/assessments/{month}", tag = "statistics",
     params(("month" = String, Path, description = "YYYY-MM"), VersionQuery),
-    responses((status = 200, body = AssessmentResponse), (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse), (status = 404, body = ErrorResponse), (status = 422, body = ErrorResponse)),
+    responses((status = 200, body = AssessmentResponse), (status = 400, description = "a version that is not a number", body = ErrorResponse), (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse), (status = 404, body = ErrorResponse), (status = 422, body = ErrorResponse)),
     security(("bearer" = [])))]
 pub async fn get(
     state: State,
