@@ -87,7 +87,7 @@ pub async fn list(state: State, auth: Auth) -> Result<HttpResponse, AppError> {
     let Auth(who) = auth;
     let rows = state
         .read(move |c| {
-            assessments::may_read(c, &who)?;
+            assessments::reader_scope(c, &who)?;
             Ok(archive::list(c)?)
         })
         .await?;
@@ -113,10 +113,10 @@ pub async fn get(
     let version = query.version;
     let (row, figures) = state
         .read(move |c| {
-            assessments::may_read(c, &who)?;
+            let scope = assessments::reader_scope(c, &who)?;
             let row = archive::find(c, &key, version)?
                 .ok_or_else(|| AppError::not_found("published assessment"))?;
-            let figures = figures_for(c, &who, &row)?;
+            let figures = figures_for(&row, scope.as_deref())?;
             Ok((row, figures))
         })
         .await?;
@@ -165,8 +165,7 @@ pub async fn publish(
         .ok_or_else(|| {
             AppError::internal(anyhow::anyhow!("the published version was not read back"))
         })?;
-    let figures: serde_json::Value =
-        serde_json::from_str(&row.figures).unwrap_or(serde_json::Value::Null);
+    let figures = assessments::figures_of(&row)?;
     Ok(HttpResponse::Created().json(AssessmentResponse {
         version: AssessmentVersion::from(&row),
         figures,

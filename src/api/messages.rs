@@ -213,10 +213,7 @@ pub async fn daily_check(state: State, auth: Auth) -> Result<HttpResponse, AppEr
             .sections
             .into_iter()
             .map(|s| DailyCheckSection {
-                kind: serde_json::to_value(s.kind)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default(),
+                kind: s.kind.as_str().to_string(),
                 label: s.label.to_string(),
                 count: s.count,
                 items: s

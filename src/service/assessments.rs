@@ -69,20 +69,20 @@ pub fn compute(
     };
     let summary = stats::summary(conn, &who, &filter, &now_text)?;
     let (ranked, unranked) = stats::ranking(conn, &who, &filter, weights, &now_text)?;
-    let ranking: Vec<Value> = ranked
+    let ranking = ranked
         .iter()
         .enumerate()
         .map(|(i, r)| {
-            let mut row = serde_json::to_value(&r.summary).unwrap_or_else(|_| json!({}));
+            let mut row = serde_json::to_value(&r.summary).map_err(AppError::internal)?;
             if let Value::Object(map) = &mut row {
                 map.insert("rank".into(), json!(i + 1));
                 map.insert("department_id".into(), json!(r.department_id));
                 map.insert("name".into(), json!(r.name));
                 map.insert("score".into(), json!(r.score));
             }
-            row
+            Ok(row)
         })
-        .collect();
+        .collect::<Result<Vec<Value>, AppError>>()?;
     let figures = json!({
         "summary": summary,
         "ranking": ranking,
@@ -194,57 +194,54 @@ pub fn archive_due(
     publish(db, segmenter, last_month, weights, None, None, now)
 }
 
-/// Refuses (403) who may not read the archive: enterprise users and cadres heading no
-/// department.
-pub fn may_read(conn: &mut DbConnection, who: &Principal) -> Result<(), AppError> {
-    let allowed = match who.role {
-        Role::Admin | Role::Dispatcher => true,
-        Role::Cadre => !stats::headed_departments(conn, &who.user_id)?.is_empty(),
-        Role::Enterprise => false,
-    };
-    if allowed {
-        Ok(())
-    } else {
-        Err(AppError::forbidden(
-            "the assessments are for administrators, dispatchers and department heads",
-        ))
-    }
-}
-
-/// What `who` may read of a version's figures: everything for administrators and
-/// dispatchers; a department head the rows of their departments (and no district summary);
-/// nobody else anything (403).
-pub fn figures_for(
+/// What of the archive `who` may read: `None`, everything (administrators, dispatchers);
+/// `Some(ids)`, the rows of the departments a head heads; 403 for anyone else (enterprise
+/// users, cadres heading no department).
+pub fn reader_scope(
     conn: &mut DbConnection,
     who: &Principal,
-    row: &AssessmentRow,
-) -> Result<Value, AppError> {
-    let mut figures: Value = serde_json::from_str(&row.figures)
-        .map_err(|e| AppError::internal(anyhow::anyhow!("an archived assessment: {e}")))?;
+) -> Result<Option<Vec<String>>, AppError> {
+    let refused = || {
+        AppError::forbidden(
+            "the assessments are for administrators, dispatchers and department heads",
+        )
+    };
     match who.role {
-        Role::Admin | Role::Dispatcher => Ok(figures),
+        Role::Admin | Role::Dispatcher => Ok(None),
         Role::Cadre => {
             let ids = stats::headed_departments(conn, &who.user_id)?;
             if ids.is_empty() {
-                return Err(AppError::forbidden(
-                    "the assessments are for administrators, dispatchers and department heads",
-                ));
+                return Err(refused());
             }
-            if let Value::Object(map) = &mut figures {
-                map.remove("summary");
-                map.remove("unranked");
-                if let Some(Value::Array(rows)) = map.get_mut("ranking") {
-                    rows.retain(|r| {
-                        r["department_id"]
-                            .as_str()
-                            .is_some_and(|d| ids.iter().any(|i| i == d))
-                    });
-                }
-            }
-            Ok(figures)
+            Ok(Some(ids))
         }
-        Role::Enterprise => Err(AppError::forbidden(
-            "the assessments are for administrators, dispatchers and department heads",
-        )),
+        Role::Enterprise => Err(refused()),
     }
+}
+
+/// A version's figures as published.
+pub fn figures_of(row: &AssessmentRow) -> Result<Value, AppError> {
+    serde_json::from_str(&row.figures)
+        .map_err(|e| AppError::internal(anyhow::anyhow!("an archived assessment's figures: {e}")))
+}
+
+/// What a reader of `scope` ([`reader_scope`]) may read of a version's figures: all of
+/// them, or a head's departments' ranking rows without the district's summary.
+pub fn figures_for(row: &AssessmentRow, scope: Option<&[String]>) -> Result<Value, AppError> {
+    let mut figures = figures_of(row)?;
+    let Some(ids) = scope else {
+        return Ok(figures);
+    };
+    if let Value::Object(map) = &mut figures {
+        map.remove("summary");
+        map.remove("unranked");
+        if let Some(Value::Array(rows)) = map.get_mut("ranking") {
+            rows.retain(|r| {
+                r["department_id"]
+                    .as_str()
+                    .is_some_and(|d| ids.iter().any(|i| i == d))
+            });
+        }
+    }
+    Ok(figures)
 }

@@ -32,8 +32,7 @@ use crate::notify::outbox::Outbox;
 use crate::service::stats;
 
 /// What a section lists.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SectionKind {
     Overdue,
     DueToday,
@@ -47,6 +46,21 @@ pub enum SectionKind {
 }
 
 impl SectionKind {
+    /// As the API names it (`due_today`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SectionKind::Overdue => "overdue",
+            SectionKind::DueToday => "due_today",
+            SectionKind::DueTomorrow => "due_tomorrow",
+            SectionKind::ToSign => "to_sign",
+            SectionKind::DepartmentOverdue => "department_overdue",
+            SectionKind::DepartmentToSign => "department_to_sign",
+            SectionKind::ToAccept => "to_accept",
+            SectionKind::ExtensionPending => "extension_pending",
+            SectionKind::Unrated => "unrated",
+        }
+    }
+
     /// The section's name in the digest.
     pub fn label(self) -> &'static str {
         match self {
@@ -63,6 +77,10 @@ impl SectionKind {
     }
 }
 
+fn kind_name<S: serde::Serializer>(kind: &SectionKind, out: S) -> Result<S::Ok, S::Error> {
+    out.serialize_str(kind.as_str())
+}
+
 /// A request named in a section.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Item {
@@ -74,6 +92,7 @@ pub struct Item {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Section {
+    #[serde(serialize_with = "kind_name")]
     pub kind: SectionKind,
     pub label: &'static str,
     /// All of them; `items` names the first few.
@@ -371,7 +390,7 @@ pub fn run(
             continue;
         }
         let (subject, text, sms) = render(outbox.site(), &user.name, &digest, &url);
-        let summary = serde_json::to_string(&digest).unwrap_or_default();
+        let summary = serde_json::to_string(&digest).map_err(AppError::internal)?;
         let params = vec![("summary", digest.summary()), ("url", url.clone())];
         let (outbox, day, with_sms) = (outbox.clone(), day.clone(), settings.sms);
         let claimed = db.write(move |c| -> Result<bool, AppError> {

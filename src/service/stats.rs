@@ -249,8 +249,9 @@ fn one_by_one(
 }
 
 /// The period as days `[from, to)` when `filter` is a period of whole days (China) and
-/// filters only by what the cube slices by.
-fn whole_days(filter: &TicketFilter) -> Option<(NaiveDate, NaiveDate)> {
+/// filters only by what the cube slices by (status, kind, category, lead department,
+/// assignee); the hot topics' counts use it too.
+pub(crate) fn whole_days(filter: &TicketFilter) -> Option<(NaiveDate, NaiveDate)> {
     let TicketFilter {
         statuses: _,
         kinds: _,

@@ -280,6 +280,18 @@ impl TestApp {
 
     /// Files a problem as `user`; returns the ticket.
     pub async fn file(&self, user: &User, category: &str, title: &str) -> Value {
+        self.file_problem(user, category, title, &format!("{title}的详细情况"))
+            .await
+    }
+
+    /// Files a problem of `category` with a description as `user`; returns the ticket.
+    async fn file_problem(
+        &self,
+        user: &User,
+        category: &str,
+        title: &str,
+        description: &str,
+    ) -> Value {
         self.post(
             "/api/v1/tickets",
             Some(&user.token),
@@ -287,7 +299,7 @@ impl TestApp {
                 "kind": "problem",
                 "category_id": category,
                 "title": title,
-                "description": format!("{title}的详细情况"),
+                "description": description,
             }),
         )
         .await
@@ -302,21 +314,7 @@ impl TestApp {
         title: &str,
         description: &str,
     ) -> String {
-        crate::helpers::id_of(
-            &self
-                .post(
-                    "/api/v1/tickets",
-                    Some(&user.token),
-                    json!({
-                        "kind": "problem",
-                        "category_id": category,
-                        "title": title,
-                        "description": description,
-                    }),
-                )
-                .await
-                .expect(201),
-        )
+        crate::helpers::id_of(&self.file_problem(user, category, title, description).await)
     }
 
     /// Takes an action on a ticket; returns the answer.
