@@ -33,6 +33,7 @@ pub struct Settings {
     pub routing: RoutingSettings,
     pub hot_topics: HotTopicSettings,
     pub daily_check: DailyCheckSettings,
+    pub bulletin: BulletinSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -61,6 +62,40 @@ pub struct DailyCheckSettings {
 }
 
 impl DailyCheckSettings {
+    /// `at` as a time of day.
+    pub fn time(&self) -> Option<chrono::NaiveTime> {
+        chrono::NaiveTime::parse_from_str(self.at.trim(), "%H:%M").ok()
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct BulletinSettings {
+    /// Draft the weekly bulletin (每周通报) on its day.
+    pub enabled: bool,
+    /// The day of the week it is drafted on (`mon` … `sun`); it reports on the seven days
+    /// before that day.
+    pub weekday: String,
+    /// From when on that day (China time, `HH:MM`).
+    pub at: String,
+    /// The bulletin's title (the masthead of the printed page and the Word document).
+    pub title: String,
+    /// The office that issues it, under the title.
+    pub issuing_office: String,
+    /// Departments on each of the red and black lists (红黑榜), at most.
+    pub red_black: u32,
+    /// Overdue requests named (the rest counted), the longest overdue first.
+    pub overdue_items: u32,
+    /// Tell the department heads by SMS too when a bulletin is published (e-mail always,
+    /// where they have an address and want it).
+    pub sms: bool,
+}
+
+impl BulletinSettings {
+    /// `weekday` as a day of the week.
+    pub fn day(&self) -> Option<chrono::Weekday> {
+        self.weekday.trim().parse().ok()
+    }
+
     /// `at` as a time of day.
     pub fn time(&self) -> Option<chrono::NaiveTime> {
         chrono::NaiveTime::parse_from_str(self.at.trim(), "%H:%M").ok()
@@ -443,6 +478,18 @@ impl Settings {
         anyhow::ensure!(
             self.daily_check.unrated_days >= 1 && (1..=50).contains(&self.daily_check.items),
             "daily_check.unrated_days must be at least 1 and daily_check.items between 1 and 50"
+        );
+        anyhow::ensure!(
+            self.bulletin.day().is_some() && self.bulletin.time().is_some(),
+            "bulletin.weekday must be a day of the week (mon … sun) and bulletin.at a time of \
+             day, HH:MM (China time)"
+        );
+        anyhow::ensure!(
+            (1..=20).contains(&self.bulletin.red_black)
+                && (1..=500).contains(&self.bulletin.overdue_items)
+                && !self.bulletin.title.trim().is_empty(),
+            "bulletin.red_black must be between 1 and 20, bulletin.overdue_items between 1 and \
+             500, and bulletin.title not empty"
         );
         anyhow::ensure!(
             self.hot_topics.refresh_secs >= 1 && (1..=366).contains(&self.hot_topics.settle_days),

@@ -77,6 +77,8 @@ pub enum ErrorCode {
     NotFailed,
     /// a retry of a message that may not be sent again.
     NotRetryable,
+    /// a change to a weekly bulletin that is published (published bulletins never change).
+    AlreadyPublished,
     /// registration with a phone that has an account.
     PhoneRegistered,
     /// registration for an enterprise registered with another contact.
@@ -146,6 +148,7 @@ impl ErrorCode {
             ErrorCode::ExtensionDecided => "extension_decided",
             ErrorCode::NotFailed => "not_failed",
             ErrorCode::NotRetryable => "not_retryable",
+            ErrorCode::AlreadyPublished => "already_published",
             ErrorCode::PhoneRegistered => "phone_registered",
             ErrorCode::EnterpriseRegistered => "enterprise_registered",
             ErrorCode::JoinPending => "join_pending",
@@ -196,6 +199,7 @@ impl ErrorCode {
             ErrorCode::ExtensionDecided => 409,
             ErrorCode::NotFailed => 409,
             ErrorCode::NotRetryable => 409,
+            ErrorCode::AlreadyPublished => 409,
             ErrorCode::PhoneRegistered => 409,
             ErrorCode::EnterpriseRegistered => 409,
             ErrorCode::JoinPending => 409,

@@ -35,8 +35,9 @@ pub const MAX_PATH_CHARS: usize = 2000;
 pub struct DownloadLinkRequest {
     /// The download as the page would fetch it, with its query: `/api/v1/ledger.xlsx`,
     /// `/api/v1/ledger.csv` (with the ticket list's filters), `/api/v1/stats/assessment.xlsx`
-    /// (`?month=`), `/api/v1/enterprises/import-template.xlsx` or
-    /// `/api/v1/attachments/{id}`. At most 2,000 characters.
+    /// (`?month=`), `/api/v1/enterprises/import-template.xlsx`,
+    /// `/api/v1/attachments/{id}`, `/api/v1/bulletins/{id}/bulletin.docx` or
+    /// `/api/v1/bulletins/{id}/tables.xlsx`. At most 2,000 characters.
     #[schema(example = "/api/v1/ledger.xlsx?status=closed")]
     pub path: String,
 }
@@ -56,6 +57,7 @@ enum Download {
     Assessment { query: String },
     ImportTemplate,
     Attachment { id: String },
+    Bulletin { id: String, workbook: bool },
 }
 
 impl Download {
@@ -75,6 +77,22 @@ impl Download {
             "/api/v1/stats/assessment.xlsx" => Download::Assessment { query },
             "/api/v1/enterprises/import-template.xlsx" if query.is_empty() => {
                 Download::ImportTemplate
+            }
+            _ if route.starts_with("/api/v1/bulletins/") => {
+                let rest = route.strip_prefix("/api/v1/bulletins/")?;
+                let (id, file) = rest.split_once('/')?;
+                let workbook = match file {
+                    "bulletin.docx" => false,
+                    "tables.xlsx" => true,
+                    _ => return None,
+                };
+                if id.is_empty() || !query.is_empty() {
+                    return None;
+                }
+                Download::Bulletin {
+                    id: id.to_string(),
+                    workbook,
+                }
             }
             _ => {
                 let id = route.strip_prefix("/api/v1/attachments/")?;
@@ -141,7 +159,7 @@ pub async fn create_link(
         return Err(AppError::invalid_field(
             "path",
             "is not a download a link can be made for (the ledger, the assessment workbook, \
-             the import template, an attachment)",
+             the import template, an attachment, a bulletin's document or tables)",
         ));
     };
     let now = state.clock.now();
@@ -227,6 +245,9 @@ pub async fn open_link(
             crate::api::enterprise_import::template_workbook().await
         }
         Download::Attachment { id } => crate::api::attachments::serve(state, who, &id).await,
+        Download::Bulletin { id, workbook } => {
+            crate::api::bulletins::file_of(state, who, id, workbook).await
+        }
     }
 }
 
@@ -253,6 +274,13 @@ mod tests {
             Download::of("/api/v1/enterprises/import-template.xlsx"),
             Some(Download::ImportTemplate)
         );
+        assert_eq!(
+            Download::of("/api/v1/bulletins/0190ab/tables.xlsx"),
+            Some(Download::Bulletin {
+                id: "0190ab".into(),
+                workbook: true
+            })
+        );
         for refused in [
             "/api/v1/tickets",
             "/api/v1/me",
@@ -263,6 +291,10 @@ mod tests {
             "/api/v1/ledger.xlsx?q=a b",
             "https://example.com/api/v1/ledger.xlsx",
             "/api/v1/downloads/x",
+            "/api/v1/bulletins/0190ab",
+            "/api/v1/bulletins/0190ab/publish",
+            "/api/v1/bulletins//bulletin.docx",
+            "/api/v1/bulletins/a/b/bulletin.docx",
         ] {
             assert_eq!(Download::of(refused), None, "{refused}");
         }

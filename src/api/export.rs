@@ -88,7 +88,7 @@ pub(crate) fn blocking_body(
 }
 
 /// A streamed download of what `produce` writes on a blocking thread.
-fn download(
+pub(crate) fn download(
     filename: String,
     content_type: &'static str,
     produce: impl FnOnce(&mut ChannelWriter) -> Result<(), String> + Send + 'static,

@@ -9,6 +9,7 @@ pub mod assessments;
 pub mod attachments;
 pub mod audit;
 pub mod auth;
+pub mod bulletins;
 pub mod calendar;
 pub mod directory;
 pub mod downloads;
@@ -238,6 +239,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(
                     resource("/assessments/{month}/publish").route(post().to(assessments::publish)),
                 )
+                .service(
+                    resource("/bulletins")
+                        .route(get().to(bulletins::list))
+                        .route(post().to(bulletins::create)),
+                )
+                .service(
+                    resource("/bulletins/{id}")
+                        .route(get().to(bulletins::get))
+                        .route(patch().to(bulletins::edit)),
+                )
+                .service(resource("/bulletins/{id}/publish").route(post().to(bulletins::publish)))
+                .service(resource("/bulletins/{id}/bulletin.docx").route(get().to(bulletins::docx)))
+                .service(resource("/bulletins/{id}/tables.xlsx").route(get().to(bulletins::xlsx)))
                 .service(resource("/stats/charts/{name}").route(get().to(stats::chart)))
                 .service(resource("/stats/assessment.xlsx").route(get().to(export::assessment)))
                 .service(

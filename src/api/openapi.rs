@@ -4,9 +4,9 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::api::{
-    assessments, attachments, audit, auth, calendar, directory, downloads, enterprise_import,
-    export, extensions, health, legal, members, messages, notifications, routing, stats, systemic,
-    tickets, types, users,
+    assessments, attachments, audit, auth, bulletins, calendar, directory, downloads,
+    enterprise_import, export, extensions, health, legal, members, messages, notifications,
+    routing, stats, systemic, tickets, types, users,
 };
 use crate::domain::notification::{NotifyChannel, NotifyEvent, NotifyStatus};
 use crate::domain::systemic::{SystemicAction, SystemicStatus};
@@ -194,6 +194,13 @@ impl Modify for CommonResponses {
         assessments::list,
         assessments::get,
         assessments::publish,
+        bulletins::list,
+        bulletins::create,
+        bulletins::get,
+        bulletins::edit,
+        bulletins::publish,
+        bulletins::docx,
+        bulletins::xlsx,
         stats::chart,
         export::assessment,
         export::ledger_csv,

@@ -2,7 +2,8 @@
 //! decides — a reminder before the deadline, escalation (督办) when it has passed and again
 //! after more working days, a reminder to sign, and closing tickets whose revisit window ran
 //! out; and after each sweep, the archive of the month before's assessment (每月评估,
-//! `service::assessments`) and the daily check (每日检查, `service::daily_check`). Runs in
+//! `service::assessments`), the weekly bulletin's draft (每周通报, `service::bulletins`) and
+//! the daily check (每日检查, `service::daily_check`). Runs in
 //! `qiyeshao serve` and `qiyeshao worker` (`scheduler.enabled`).
 //!
 //! Each step is a timeline event written like any action (`tickets::write_change`: version
@@ -33,7 +34,7 @@ use crate::service::calendar::CalendarStore;
 use crate::service::stats::Weights;
 use crate::service::tickets::Context;
 use crate::service::tickets::changes::write_change;
-use crate::service::{assessments, daily_check};
+use crate::service::{assessments, bulletins, daily_check};
 
 /// Names the advisory lock that lets one instance at a time sweep, together with the schema
 /// (advisory locks are per database, and deployments — or tests — may share a database in
@@ -123,6 +124,15 @@ impl Scheduler {
                         tracing::warn!(error = %e, "archiving the monthly assessment failed; it is tried again at the next interval")
                     }
                 }
+                match self.draft_bulletin().await {
+                    Ok(Some(b)) => {
+                        tracing::info!(week = %b.row.period_from, "the weekly bulletin drafted")
+                    }
+                    Ok(None) => {}
+                    Err(e) => {
+                        tracing::warn!(error = %e, "drafting the weekly bulletin failed; it is tried again at the next interval")
+                    }
+                }
                 match self.daily_check().await {
                     Ok(report) if report.sent > 0 => {
                         tracing::info!(?report, "daily check sent")
@@ -165,6 +175,23 @@ impl Scheduler {
                 &this.settings.daily_check,
                 this.clock.now(),
             )
+        })
+        .await
+        .map_err(AppError::internal)?
+    }
+
+    /// Drafts the week's bulletin if it is due and not drafted yet (`service::bulletins`):
+    /// the first sweep after `bulletin.at` on `bulletin.weekday` does it.
+    pub async fn draft_bulletin(&self) -> Result<Option<bulletins::Bulletin>, AppError> {
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let calendar = this.calendar.current();
+            let d = bulletins::Drafting {
+                calendar: &calendar.days,
+                settings: &this.settings.bulletin,
+                weights: Weights::of(&this.settings.stats),
+            };
+            bulletins::draft_due(&this.db, &d, this.clock.now())
         })
         .await
         .map_err(AppError::internal)?

@@ -32,6 +32,7 @@ pub mod attachments;
 pub mod audit_log;
 pub mod auth_failures;
 pub mod bulk;
+pub mod bulletins;
 pub mod calendar_years;
 pub mod categories;
 pub mod comments;

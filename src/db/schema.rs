@@ -435,6 +435,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     daily_checks,
     daily_check_days,
     assessments,
+    bulletins,
 );
 
 diesel::table! {
@@ -473,6 +474,28 @@ diesel::table! {
         note -> Nullable<Text>,
         published_by -> Nullable<Text>,
         published_at -> Text,
+    }
+}
+
+diesel::table! {
+    bulletins (id) {
+        id -> Text,
+        period_from -> Text,
+        period_to -> Text,
+        status -> Text,
+        foreword -> Text,
+        cases -> Text,
+        figures -> Text,
+        year -> Nullable<Integer>,
+        number -> Nullable<Integer>,
+        document -> Nullable<Binary>,
+        workbook -> Nullable<Binary>,
+        version -> Integer,
+        drafted_by -> Nullable<Text>,
+        drafted_at -> Text,
+        updated_at -> Text,
+        published_by -> Nullable<Text>,
+        published_at -> Nullable<Text>,
     }
 }
 

@@ -1121,6 +1121,35 @@ pub fn overdue_below_level(
     )
 }
 
+/// The tickets being handled past their deadline at `now`, the longest overdue first, at most
+/// `limit`, and how many there are: the weekly bulletin's overdue requests. The status is
+/// written out so that the partial index of open tickets by deadline
+/// (`tickets_open_due_idx`) serves both queries.
+pub fn overdue_first(
+    conn: &mut DbConnection,
+    now: &str,
+    limit: i64,
+) -> QueryResult<(Vec<Ticket>, i64)> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::Bool;
+    let open = || sql::<Bool>("status IN ('assigned', 'in_progress')");
+    let count: i64 = tickets::table
+        .filter(open())
+        .filter(tickets::due_at.le(now))
+        .count()
+        .get_result(conn)?;
+    let listed = tickets_of(
+        tickets::table
+            .filter(open())
+            .filter(tickets::due_at.le(now))
+            .select(TicketRow::as_select())
+            .order((tickets::due_at.asc(), tickets::id.asc()))
+            .limit(limit)
+            .load(conn),
+    )?;
+    Ok((listed, count))
+}
+
 /// Assigned tickets not signed for by their sign-for deadline, not yet reminded.
 pub fn unsigned_past(conn: &mut DbConnection, now: &str, batch: i64) -> QueryResult<Vec<Ticket>> {
     tickets_of(

@@ -80,6 +80,8 @@ pub enum MessageTopic {
     Account(AccountEvent),
     /// The daily check (每日检查): a person's digest of what they have to act on.
     DailyCheck,
+    /// A weekly bulletin (每周通报) published, to the department heads.
+    Bulletin,
 }
 
 impl MessageTopic {
@@ -89,6 +91,7 @@ impl MessageTopic {
             MessageTopic::SmsCode => "sms_code",
             MessageTopic::Account(event) => event.as_str(),
             MessageTopic::DailyCheck => "daily_check",
+            MessageTopic::Bulletin => "bulletin",
         }
     }
 
@@ -96,6 +99,7 @@ impl MessageTopic {
         match text {
             "sms_code" => Some(MessageTopic::SmsCode),
             "daily_check" => Some(MessageTopic::DailyCheck),
+            "bulletin" => Some(MessageTopic::Bulletin),
             event => NotifyEvent::parse(event)
                 .map(MessageTopic::Ticket)
                 .or_else(|| AccountEvent::parse(event).map(MessageTopic::Account)),
@@ -105,7 +109,7 @@ impl MessageTopic {
     /// The accepted values, for error messages.
     pub fn expected() -> String {
         format!(
-            "{}, sms_code, {}, daily_check",
+            "{}, sms_code, {}, daily_check, bulletin",
             NotifyEvent::expected(),
             AccountEvent::expected()
         )

@@ -234,6 +234,24 @@ impl Recipient {
 /// (已超期1件，今日到期2件) and the link to the service.
 pub const DAILY_CHECK_VALUES: [&str; 2] = ["summary", "url"];
 
+/// The values a gateway template of a published bulletin may take: its issue (〔2026〕第48期)
+/// and the link to it.
+pub const BULLETIN_VALUES: [&str; 2] = ["issue", "url"];
+
+/// A message to one person that belongs to no ticket (the daily check, a bulletin published):
+/// an e-mail of `subject` and `text` with a button `button` to `url`, and an SMS of one line
+/// `sms`, with the gateway template's `values`.
+pub struct PersonalMessage<'a> {
+    pub topic: MessageTopic,
+    pub subject: &'a str,
+    pub text: &'a str,
+    pub button: &'a str,
+    pub url: &'a str,
+    pub sms: &'a str,
+    pub values: &'a [(&'a str, String)],
+    pub with_sms: bool,
+}
+
 impl Outbox {
     /// Loads the templates from `settings.templates_dir` (over the built-in ones) and checks
     /// them, and the gateway template parameters, against the message values.
@@ -256,19 +274,23 @@ impl Outbox {
             }
         }
         for (event, template) in &settings.sms.templates {
-            if event == MessageTopic::DailyCheck.as_str() {
+            let personal = [
+                (MessageTopic::DailyCheck, &DAILY_CHECK_VALUES),
+                (MessageTopic::Bulletin, &BULLETIN_VALUES),
+            ];
+            if let Some((_, values)) = personal.iter().find(|(t, _)| t.as_str() == event) {
                 for param in &template.params {
                     anyhow::ensure!(
-                        DAILY_CHECK_VALUES.contains(&param.as_str()),
-                        "notifications.sms.templates.daily_check.params names {param:?}; the daily check's values are {}",
-                        DAILY_CHECK_VALUES.join(", ")
+                        values.contains(&param.as_str()),
+                        "notifications.sms.templates.{event}.params names {param:?}; its values are {}",
+                        values.join(", ")
                     );
                 }
                 continue;
             }
             anyhow::ensure!(
                 NotifyEvent::parse(event).is_some(),
-                "notifications.sms.templates.{event}: there is no such event (events: {}, daily_check)",
+                "notifications.sms.templates.{event}: there is no such event (events: {}, daily_check, bulletin)",
                 NotifyEvent::expected()
             );
             for param in &template.params {
@@ -658,33 +680,35 @@ impl Outbox {
         format!("{}/", self.inner.link_base)
     }
 
-    /// Queues a person's daily check (每日检查): an e-mail (`subject`, `text`, framed as every
-    /// e-mail is, with a button to the service) where they have an address and want e-mail,
-    /// and an SMS of one line `sms` (after the site's signature; the gateway template
-    /// `notifications.sms_templates.daily_check` with `params`) where they have a phone, want
-    /// SMS, and `with_sms`; `values` are those of [`DAILY_CHECK_VALUES`], given to the
-    /// gateway in its template's order. Returns how many messages were queued.
-    #[allow(clippy::too_many_arguments)]
-    pub fn queue_daily_check(
+    /// Queues a message to one person that belongs to no ticket ([`PersonalMessage`]): the
+    /// e-mail (framed as every e-mail is) where they have an address and want e-mail, and the
+    /// SMS (after the site's signature; the gateway template
+    /// `notifications.sms.templates.<topic>` with its params, in its order) where they have a
+    /// phone, want SMS, and `with_sms`. Returns how many messages were queued.
+    pub fn queue_personal(
         &self,
         conn: &mut DbConnection,
         user: &crate::db::users::UserRow,
-        subject: &str,
-        text: &str,
-        sms: &str,
-        values: &[(&str, String)],
-        with_sms: bool,
+        m: &PersonalMessage<'_>,
         now: DateTime<Utc>,
     ) -> QueryResult<usize> {
-        let topic = MessageTopic::DailyCheck;
+        let PersonalMessage {
+            topic,
+            subject,
+            text,
+            button,
+            url,
+            sms,
+            values,
+            with_sms,
+        } = *m;
         let mut rows = Vec::new();
         let email = user.email.as_deref().filter(|e| !e.trim().is_empty());
         if let (true, true, Some(address)) = (self.inner.email_on, user.notify_email, email) {
-            let url = self.home_url();
             let html = self
                 .inner
                 .templates
-                .frame_html(subject, "登录处理", text, &self.inner.site, &url)
+                .frame_html(subject, button, text, &self.inner.site, url)
                 .map_err(|e| {
                     tracing::error!(error = %e, "the e-mail frame failed to render");
                     diesel::result::Error::RollbackTransaction

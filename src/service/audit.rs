@@ -61,6 +61,12 @@ pub enum AuditAction {
     SystemicIssueUnlink,
     /// A month's assessment published again by an administrator (`detail`: its version).
     AssessmentPublish,
+    /// A weekly bulletin drafted by an administrator (the service's own drafts are not
+    /// recorded), its draft changed (`detail`: the fields) or recounted, and published
+    /// (`detail`: its year and number).
+    BulletinCreate,
+    BulletinUpdate,
+    BulletinPublish,
 }
 
 impl AuditAction {
@@ -87,6 +93,9 @@ impl AuditAction {
             AuditAction::SystemicIssueLink => "systemic_issue.link",
             AuditAction::SystemicIssueUnlink => "systemic_issue.unlink",
             AuditAction::AssessmentPublish => "assessment.publish",
+            AuditAction::BulletinCreate => "bulletin.create",
+            AuditAction::BulletinUpdate => "bulletin.update",
+            AuditAction::BulletinPublish => "bulletin.publish",
         }
     }
 
@@ -111,6 +120,9 @@ impl AuditAction {
             | AuditAction::SystemicIssueLink
             | AuditAction::SystemicIssueUnlink => "systemic_issue",
             AuditAction::AssessmentPublish => "assessment",
+            AuditAction::BulletinCreate
+            | AuditAction::BulletinUpdate
+            | AuditAction::BulletinPublish => "bulletin",
         }
     }
 }

@@ -24,11 +24,12 @@ use crate::db::tickets::{self as ticket_db, Scope, TicketFilter};
 use crate::db::users::{self, UserRow};
 use crate::db::{Db, DbConnection, daily_checks};
 use crate::domain::calendar::WorkCalendar;
+use crate::domain::notification::MessageTopic;
 use crate::domain::ticket::state::Ticket;
 use crate::domain::ticket::{Role, TicketStatus};
 use crate::domain::time;
 use crate::error::AppError;
-use crate::notify::outbox::Outbox;
+use crate::notify::outbox::{Outbox, PersonalMessage};
 use crate::service::stats;
 
 /// What a section lists.
@@ -392,12 +393,22 @@ pub fn run(
         let (subject, text, sms) = render(outbox.site(), &user.name, &digest, &url);
         let summary = serde_json::to_string(&digest).map_err(AppError::internal)?;
         let params = vec![("summary", digest.summary()), ("url", url.clone())];
-        let (outbox, day, with_sms) = (outbox.clone(), day.clone(), settings.sms);
+        let (outbox, day, with_sms, url) = (outbox.clone(), day.clone(), settings.sms, url.clone());
         let claimed = db.write(move |c| -> Result<bool, AppError> {
             if !daily_checks::claim(c, &day, &user.id, &summary, &time::format(now))? {
                 return Ok(false);
             }
-            outbox.queue_daily_check(c, &user, &subject, &text, &sms, &params, with_sms, now)?;
+            let message = PersonalMessage {
+                topic: MessageTopic::DailyCheck,
+                subject: &subject,
+                text: &text,
+                button: "登录处理",
+                url: &url,
+                sms: &sms,
+                values: &params,
+                with_sms,
+            };
+            outbox.queue_personal(c, &user, &message, now)?;
             Ok(true)
         })?;
         if claimed {

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod assessments;
 pub mod attachments;
 pub mod audit;
+pub mod bulletins;
 pub mod calendar;
 pub mod charts;
 pub mod daily_check;

@@ -130,6 +130,9 @@ enum Resource {
     /// A systemic issue led by department A (the cadre's) or B, with one ticket of its
     /// department's linked.
     Systemic,
+    /// A weekly bulletin: inside, a published one (everyone on the staff reads it); outside,
+    /// a draft (an administrator's alone; to anyone else it is not there).
+    Bulletin,
 }
 
 /// An operation's row: one expectation per caller, or one per caller and scope.
@@ -172,7 +175,7 @@ const fn page(op: &'static str, cells: [Expect; 5]) -> Entry {
 }
 
 use Resource::{
-    Account, Attachment, Department, Enterprise, Extension, Filing, JoinRequest, Message,
+    Account, Attachment, Bulletin, Department, Enterprise, Extension, Filing, JoinRequest, Message,
     Notification, Systemic, Ticket,
 };
 use Stage::{Assigned, InProgress, Merged, Resolved, Submitted};
@@ -291,6 +294,15 @@ const MATRIX: &[Entry] = &[
     any("GET /api/v1/assessments",                                                  [E401,         E403,         E403,         OK,           OK]),
     any("POST /api/v1/assessments/{month}/publish",                                 [E401,         E403,         E403,         E403,         OK]),
     any("GET /api/v1/assessments/{month}",                                          [E401,         E403,         E403,         OK,           OK]),
+    // The weekly bulletins: the staff read the published ones; drafts and changes are the
+    // administrators'.
+    any("GET /api/v1/bulletins",                                                    [E401,         E403,         OK,           OK,           OK]),
+    any("POST /api/v1/bulletins",                                                   [E401,         E403,         E403,         E403,         OK]),
+    on("GET /api/v1/bulletins/{id}",                            Bulletin,           [[E401, E401], [E403, E403], [OK, E404],   [OK, E404],   [OK, OK]]),
+    on("PATCH /api/v1/bulletins/{id}",                          Bulletin,           [[E401, E401], [E403, E403], [E403, E403], [E403, E403], [OK, OK]]),
+    on("POST /api/v1/bulletins/{id}/publish",                   Bulletin,           [[E401, E401], [E403, E403], [E403, E403], [E403, E403], [OK, OK]]),
+    on("GET /api/v1/bulletins/{id}/bulletin.docx",              Bulletin,           [[E401, E401], [E403, E403], [OK, E404],   [OK, E404],   [OK, OK]]),
+    on("GET /api/v1/bulletins/{id}/tables.xlsx",                Bulletin,           [[E401, E401], [E403, E403], [OK, E404],   [OK, E404],   [OK, OK]]),
     any("GET /api/v1/stats/assessment.xlsx",                                        [E401,         E403,         OK,           OK,           OK]),
     any("GET /api/v1/ledger.csv",                                                   [E401,         E403,         OK,           OK,           OK]),
     any("GET /api/v1/ledger.xlsx",                                                  [E401,         E403,         OK,           OK,           OK]),
@@ -484,6 +496,7 @@ struct Fixtures<'a> {
     tickets_filed: usize,
     /// Systemic issues: (issue, its linked ticket), by scope.
     systemic: HashMap<Scope, (String, String)>,
+    published_bulletin: Option<String>,
 }
 
 impl<'a> Fixtures<'a> {
@@ -504,6 +517,7 @@ impl<'a> Fixtures<'a> {
             serial: 0,
             tickets_filed: 0,
             systemic: HashMap::new(),
+            published_bulletin: None,
         };
         for (scope, user, phone) in [
             (Scope::Inside, f.w.ent_a.clone(), "13800000001"),
@@ -792,6 +806,43 @@ impl<'a> Fixtures<'a> {
 
     /// A systemic issue led by the scope's department, with one of its tickets linked:
     /// (issue, ticket).
+    /// Inside: the published bulletin (kept: it never changes); outside: a new draft, of a
+    /// week of its own, each time (a call may publish it).
+    async fn bulletin(&mut self, scope: Scope) -> String {
+        if scope == Scope::Inside
+            && let Some(id) = &self.published_bulletin
+        {
+            return id.clone();
+        }
+        let n = i64::from(self.next());
+        let from = chrono::NaiveDate::from_ymd_opt(2000, 1, 3).expect("a Monday")
+            + chrono::Duration::days(7 * n);
+        let draft = id_of(
+            &self
+                .app
+                .post(
+                    "/api/v1/bulletins",
+                    Some(&self.w.admin.token),
+                    json!({"from": from.format("%Y-%m-%d").to_string()}),
+                )
+                .await
+                .expect(201),
+        );
+        if scope == Scope::Outside {
+            return draft;
+        }
+        self.app
+            .post(
+                &format!("/api/v1/bulletins/{draft}/publish"),
+                Some(&self.w.admin.token),
+                json!({"version": 1}),
+            )
+            .await
+            .expect(200);
+        self.published_bulletin = Some(draft.clone());
+        draft
+    }
+
     async fn systemic_issue(&mut self, scope: Scope) -> (String, String) {
         if let Some(ids) = self.systemic.get(&scope) {
             return ids.clone();
@@ -888,6 +939,7 @@ impl<'a> Fixtures<'a> {
                 id = self.join_request(&enterprise).await;
             }
             Some(Resource::Systemic) => (id, eid) = self.systemic_issue(scope_or_inside).await,
+            Some(Resource::Bulletin) => id = self.bulletin(scope_or_inside).await,
             Some(Resource::Filing) | None => {}
         }
         if template.contains("{id}") && id.is_empty() {
@@ -1024,6 +1076,15 @@ impl<'a> Fixtures<'a> {
             "POST /api/v1/assessments/{month}/publish" => {
                 Body::Json(json!({"note": "矩阵重新发布"}))
             }
+            "POST /api/v1/bulletins" => {
+                let from = chrono::NaiveDate::from_ymd_opt(1990, 1, 1).expect("a Monday")
+                    + chrono::Duration::days(7 * i64::from(n));
+                Body::Json(json!({"from": from.format("%Y-%m-%d").to_string()}))
+            }
+            "PATCH /api/v1/bulletins/{id}" => {
+                Body::Json(json!({"version": 1, "foreword": format!("矩阵前言{n}")}))
+            }
+            "POST /api/v1/bulletins/{id}/publish" => Body::Json(json!({"version": 1})),
             "POST /api/v1/messages/read-all" | "POST /api/v1/messages/{id}/read" => Body::None,
             "POST /api/v1/enterprise/members/{id}/disable"
             | "POST /api/v1/enterprise/members/{id}/enable"

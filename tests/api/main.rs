@@ -10,6 +10,7 @@ mod allowed;
 mod assessments;
 mod auth;
 mod authz;
+mod bulletins;
 mod cli;
 mod concurrency;
 mod daily_check;
