@@ -1061,11 +1061,15 @@ pub fn document(b: &Bulletin, settings: &BulletinSettings) -> Result<Vec<u8>, Ap
             f.overdue_count,
         )));
     doc.push(table_block(&totals));
-    doc.push(Block::Heading("二、各单位办理情况".into()))
-        .push(Block::Paragraph("（一）本周".into()))
-        .push(table_block(&week))
-        .push(Block::Paragraph("（二）本年累计".into()))
-        .push(table_block(&year));
+    doc.push(Block::Heading("二、各单位办理情况".into()));
+    if f.departments.is_empty() {
+        doc.push(Block::Paragraph("本年尚无交办到各单位的诉求。".into()));
+    } else {
+        doc.push(Block::Paragraph("（一）本周".into()))
+            .push(table_block(&week))
+            .push(Block::Paragraph("（二）本年累计".into()))
+            .push(table_block(&year));
+    }
     doc.push(Block::Heading("三、红黑榜".into()));
     if f.red.is_empty() && f.black.is_empty() {
         doc.push(Block::Paragraph("本年尚无可排名的单位。".into()));

@@ -232,6 +232,14 @@ async fn run_script_on(script: &str, history: bool) {
     );
 }
 
+/// `tests/e2e/bulletin.mjs`: the weekly bulletin (issue 19) — the administrator's draft
+/// reviewed (foreword, a typical case, an unknown number refused, recount) and published from
+/// its page, its Word and Excel downloads, print to A4, and a cadre reading it on a phone.
+async fn the_pages_publish_a_weekly_bulletin_in_a_browser() {
+    // With the demo's history: weeks of requests across the departments to report on.
+    run_script_on("bulletin.mjs", true).await;
+}
+
 /// `tests/e2e/systemic.mjs`: systemic issues (issue 18) — opened from the form, the suggested
 /// requests linked with a click and one by its number, the status moved, the ticket's section
 /// linking another, the lead cadre's measures on a phone, nothing on the enterprise's page, and
@@ -255,4 +263,6 @@ crate::tests!(
     the_pages_merge_duplicates_in_a_browser,
     the_dialogs_suggest_routing_in_a_browser,
     the_pages_handle_systemic_issues_in_a_browser,
+    #[needs(Browser)]
+    the_pages_publish_a_weekly_bulletin_in_a_browser,
 );

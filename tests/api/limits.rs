@@ -38,6 +38,7 @@ const BODY_FIELDS: &[(&str, Limit)] = &[
     ("resolution", Chars(5000)),
     ("body", Chars(2000)),
     ("note", Chars(2000)),
+    ("foreword", Chars(5000)),
     ("reason", Chars(2000)),
     ("primary", Chars(100)),
     ("comment", Chars(2000)),
@@ -54,6 +55,9 @@ const BODY_FIELDS: &[(&str, Limit)] = &[
     ("path", Chars(2000)),
     ("attachment_ids", Items(9)),
     ("co_department_ids", Items(10)),
+    ("cases", Items(20)),
+    // POST /bulletins: the week's first day.
+    ("from", Shape),
     ("holidays", Ruled),
     ("email", Shape),
     ("phone", Shape),

@@ -1,8 +1,8 @@
 // desk/me.js — 我的 of the cadres, dispatchers and admins (#/c/me, #/d/me, #/a/me): the account,
-// notification switches, the language and signing out.
+// the weekly bulletins (每周通报), notification switches, the language and signing out.
 //
 // Test ids (stable, for tests/e2e):
-//   me-name me-password notify-email notify-sms lang-zh lang-en sign-out
+//   me-name me-password me-bulletins notify-email notify-sms lang-zh lang-en sign-out
 
 import { h } from '../core/dom.js';
 import { icon } from '../core/icons.js';
@@ -49,6 +49,7 @@ export async function mePage(back) {
       row(t('s.me.username'), me.username),
       row(t('s.me.phone'), me.phone),
       row(t('s.me.email'), me.email),
+      cell({ label: t('bl.link'), to: '#/bulletins', testid: 'me-bulletins' }),
       cell({ label: t('pw.link'), to: '#/password', testid: 'me-password' }),
       cell({ label: t('phone.link'), to: '#/phone', testid: 'me-phone-change' }),
       me.role === 'dispatcher' || me.role === 'admin' ? cell({ label: t('join.title'), to: '#/join-requests', testid: 'me-join-requests' }) : null,

@@ -1,6 +1,7 @@
 // staff/index.js — the cadre's and the dispatcher's pages (#/c…, #/d…), loaded by main.js after a
 // cadre, dispatcher or admin signs in (admins use the dispatcher's desk): their strings, tab bars
-// and routes, the systemic issues' (症结) among them.
+// and routes, the systemic issues' (症结) among them, and the weekly bulletins' (每周通报,
+// #/bulletins, #/bulletins/:id: cadres, dispatchers and admins).
 //
 // Test ids (stable, for tests/e2e):
 //   (tab bars) tabbar-workbench tabbar-queue tabbar-systemic tabbar-me
@@ -11,7 +12,9 @@ import { setTabs } from '../core/layout.js';
 import * as deskStrings from '../strings/desk.js';
 import * as strings from '../strings/staff.js';
 import * as systemicStrings from '../strings/systemic.js';
+import * as bulletinStrings from '../strings/bulletin.js';
 import { mePage } from '../desk/me.js';
+import { bulletinListPage, bulletinPage } from '../desk/bulletin.js';
 import { listPage } from './ticket-list.js';
 import { detailPage } from './ticket-detail.js';
 import { systemicListPage } from './systemic-list.js';
@@ -21,6 +24,7 @@ export function register() {
   addStrings(deskStrings.zh, deskStrings.en);
   addStrings(strings.zh, strings.en);
   addStrings(systemicStrings.zh, systemicStrings.en);
+  addStrings(bulletinStrings.zh, bulletinStrings.en);
   setTabs('cadre', [
     { hash: '#/c', label: 's.tab.workbench', icon: 'list', testid: 'tabbar-workbench' },
     { hash: '#/c/systemic', label: 'sy.tab', icon: 'alert', testid: 'tabbar-systemic' },
@@ -41,4 +45,7 @@ export function register() {
   route('#/d/systemic', (p, q) => systemicListPage({ mode: 'dispatch', query: q }), { roles: ['dispatcher', 'admin'] });
   route('#/d/systemic/:id', (p) => systemicDetailPage({ id: p.id, mode: 'dispatch' }), { roles: ['dispatcher', 'admin'] });
   route('#/d/me', () => mePage(false), { roles: ['dispatcher'] });
+  const staff = { roles: ['cadre', 'dispatcher', 'admin'] };
+  route('#/bulletins', () => bulletinListPage(), staff);
+  route('#/bulletins/:id', (p) => bulletinPage({ id: p.id }), staff);
 }
