@@ -285,9 +285,34 @@ pub struct NotificationSettings {
     pub messages_retention_days: u32,
     pub email: EmailSettings,
     pub sms: SmsSettings,
+    /// Group robots (WeCom, DingTalk): `[[notifications.robots]]`, none by default.
+    #[serde(default)]
+    pub robots: Vec<RobotSettings>,
     /// Event name → its settings; an event not listed is on.
     #[serde(default)]
     pub events: BTreeMap<String, EventSettings>,
+}
+
+/// A group robot (`[[notifications.robots]]`): a WeCom (企业微信) or DingTalk (钉钉) group's
+/// webhook.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RobotSettings {
+    /// Its own name: the outbox's recipient, the logs.
+    pub name: String,
+    /// `wecom` or `dingtalk`.
+    pub kind: String,
+    /// The webhook, with its key (WeCom) or access token (DingTalk).
+    pub url: String,
+    /// DingTalk's signing secret (加签, `SEC…`); empty: not signed.
+    #[serde(default)]
+    pub secret: String,
+    /// The department (by name) whose group it is: its new assignments, its overdue
+    /// escalations and its daily check.
+    #[serde(default)]
+    pub department: String,
+    /// The leaders' group: the weekly bulletins.
+    #[serde(default)]
+    pub leaders: bool,
 }
 
 /// One notification event's settings (`notifications.events.<event>`).

@@ -5,7 +5,7 @@
 use diesel::prelude::*;
 
 use super::connection::DbConnection;
-use super::schema::{daily_check_days, daily_checks};
+use super::schema::{daily_check_days, daily_checks, robot_posts};
 
 /// Records `user_id`'s digest of `day`: `true` when this call did, `false` when it was
 /// there already (another instance sent it).
@@ -60,4 +60,24 @@ pub fn of_user(conn: &mut DbConnection, day: &str, user_id: &str) -> QueryResult
         .select(daily_checks::summary)
         .first(conn)
         .optional()
+}
+
+/// Records a group robot's `post` (`daily_check:YYYY-MM-DD`): `true` when this call did,
+/// `false` when it was there already (another instance posted it).
+pub fn claim_robot_post(
+    conn: &mut DbConnection,
+    robot: &str,
+    post: &str,
+    now: &str,
+) -> QueryResult<bool> {
+    let row = (
+        robot_posts::robot.eq(robot),
+        robot_posts::post.eq(post),
+        robot_posts::created_at.eq(now),
+    );
+    let inserted = on_each!(&mut *conn, c => diesel::insert_into(robot_posts::table)
+        .values(row)
+        .on_conflict_do_nothing()
+        .execute(c))?;
+    Ok(inserted == 1)
 }

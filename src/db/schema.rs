@@ -436,6 +436,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     daily_check_days,
     assessments,
     bulletins,
+    robot_posts,
 );
 
 diesel::table! {
@@ -496,6 +497,14 @@ diesel::table! {
         updated_at -> Text,
         published_by -> Nullable<Text>,
         published_at -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    robot_posts (robot, post) {
+        robot -> Text,
+        post -> Text,
+        created_at -> Text,
     }
 }
 

@@ -7,10 +7,12 @@ use std::time::Duration;
 use crate::domain::ticket::{Action, TicketStatus};
 
 text_enum!(
-    /// How a message travels.
+    /// How a message travels: e-mail, SMS, or a group robot (WeCom, DingTalk; the recipient
+    /// is the robot's name).
     NotifyChannel {
         Email => "email",
         Sms => "sms",
+        Robot => "robot",
     }
 );
 
@@ -294,6 +296,7 @@ pub fn mask_recipient(channel: NotifyChannel, recipient: &str) -> String {
     match channel {
         NotifyChannel::Email => mask_email(recipient),
         NotifyChannel::Sms => mask_phone(recipient),
+        NotifyChannel::Robot => recipient.to_string(),
     }
 }
 

@@ -9,13 +9,14 @@ use crate::domain::notification::NotifyChannel;
 
 /// One counter per channel.
 #[derive(Debug, Default)]
-struct PerChannel([AtomicU64; 2]);
+struct PerChannel([AtomicU64; 3]);
 
 impl PerChannel {
     fn slot(channel: NotifyChannel) -> usize {
         match channel {
             NotifyChannel::Email => 0,
             NotifyChannel::Sms => 1,
+            NotifyChannel::Robot => 2,
         }
     }
 

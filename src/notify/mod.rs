@@ -9,12 +9,14 @@
 //!   exponential backoff and jitter between attempts.
 //! - [`email`] sends over SMTP with lettre (or writes to the log); [`sms`] holds the
 //!   [`sms::SmsSender`] trait and its providers (log, http, aliyun, tencent).
+//! - [`robot`] posts to WeCom and DingTalk group robots (markdown, signed, 20 a minute).
 //! - [`templates`] renders the texts from `config/templates/`; [`metrics`] counts outcomes.
 
 pub mod email;
 pub mod expander;
 pub mod metrics;
 pub mod outbox;
+pub mod robot;
 pub mod sms;
 pub mod templates;
 pub mod worker;

@@ -141,6 +141,8 @@ struct Inner {
     /// How the expander of this process and those waiting for it meet.
     expansion: Expansion,
     storm_log: StormLog,
+    /// The group robots (`notifications.robots`): who gets what.
+    robots: Vec<crate::notify::robot::Robot>,
 }
 
 /// A recipient over one channel.
@@ -228,6 +230,50 @@ impl Recipient {
             in_app: true,
         })
     }
+}
+
+/// The ticket events a department's group robot posts: a request assigned to the department,
+/// and its escalations when overdue.
+pub const ROBOT_EVENTS: [NotifyEvent; 3] = [
+    NotifyEvent::TicketAssigned,
+    NotifyEvent::TicketOverdue,
+    NotifyEvent::TicketEscalated,
+];
+
+/// A group robot's post of a ticket event: its title and markdown text.
+fn robot_post(kind: NotifyEvent, values: &MessageValues) -> (String, String) {
+    let v = |name: &str| values.get(name).map_or("", String::as_str);
+    let heading = match kind {
+        NotifyEvent::TicketAssigned => "新交办诉求".to_string(),
+        _ => format!("诉求已超期 {} 个工作日（督办）", v("days")),
+    };
+    let text = format!(
+        "### {heading}\n**{}** {}\n\n> 企业：{}\n>\n> 类别：{}\n>\n> 办理时限：{}\n\n[查看诉求]({})",
+        v("number"),
+        markdown_text(v("title")),
+        markdown_text(v("enterprise")),
+        v("category"),
+        v("due"),
+        v("url"),
+    );
+    (format!("{heading} {}", v("number")), text)
+}
+
+/// Text put into a robot's markdown as text: the characters markdown reads as markup are
+/// escaped, line breaks become spaces.
+pub fn markdown_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '(' | ')' | '#' | '<' | '>' | '!' | '|' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// The values a gateway template of the daily check may take: the counts in one line
@@ -328,6 +374,7 @@ impl Outbox {
                 queued_since_wake: AtomicBool::new(false),
                 expansion: Expansion::default(),
                 storm_log: StormLog::default(),
+                robots: crate::notify::robot::parse(&settings.robots)?,
             }),
         })
     }
@@ -506,11 +553,45 @@ impl Outbox {
                 }
             }
         }
-        if messages.is_empty() && readers.is_empty() {
+        // A department's group robots hear of its new assignments and overdue escalations.
+        let mut posts: Vec<(NotifyEvent, &crate::notify::robot::Robot)> = Vec::new();
+        if !self.inner.robots.is_empty()
+            && let Some(dept) = &ticket.department_id
+            && let Some(kind) = kinds
+                .iter()
+                .copied()
+                .find(|k| ROBOT_EVENTS.contains(k) && !self.inner.disabled.contains(k))
+            && let Some(name) = lookups.department(conn, dept)?.map(|d| d.name)
+        {
+            posts.extend(
+                self.inner
+                    .robots
+                    .iter()
+                    .filter(|r| r.department.as_deref() == Some(name.as_str()))
+                    .map(|r| (kind, r)),
+            );
+        }
+        if messages.is_empty() && readers.is_empty() && posts.is_empty() {
             tracing::debug!(ticket = %ticket.number, "nobody to notify");
             return Ok(rendered);
         }
         let values = self.values(conn, lookups, &ticket, &event, enterprise.as_ref())?;
+        for (kind, robot) in posts {
+            let (title, text) = robot_post(kind, &values);
+            rendered.messages.push(NotificationRow {
+                recipient_name: Some(robot.name.clone()),
+                ticket_id: Some(ticket.id.clone()),
+                event_seq: Some(event.seq),
+                subject: Some(title),
+                body: text,
+                ..pending(
+                    NotifyChannel::Robot,
+                    &robot.name,
+                    MessageTopic::Ticket(kind),
+                    at,
+                )
+            });
+        }
         for (kind, r, channel, address) in messages {
             let mut values = values.clone();
             values.insert("recipient", r.name.clone());
@@ -680,6 +761,37 @@ impl Outbox {
         format!("{}/", self.inner.link_base)
     }
 
+    /// The group robots configured (`notifications.robots`).
+    pub fn robots(&self) -> &[crate::notify::robot::Robot] {
+        &self.inner.robots
+    }
+
+    /// Queues a post of `title` and markdown `text` to the group robot `robot` (a
+    /// [`Self::robots`] name), in the caller's transaction: the daily check of its department,
+    /// a bulletin to the leaders' group.
+    pub fn queue_robot_post(
+        &self,
+        conn: &mut DbConnection,
+        robot: &str,
+        topic: MessageTopic,
+        title: &str,
+        text: &str,
+        now: DateTime<Utc>,
+    ) -> QueryResult<()> {
+        let row = NotificationRow {
+            recipient_name: Some(robot.to_string()),
+            subject: Some(title.to_string()),
+            body: text.to_string(),
+            ..pending(NotifyChannel::Robot, robot, topic, now)
+        };
+        notifications::insert_all(conn, std::slice::from_ref(&row))?;
+        self.inner
+            .metrics
+            .count(NotifyChannel::Robot, Outcome::Queued);
+        self.inner.queued_since_wake.store(true, Ordering::Release);
+        Ok(())
+    }
+
     /// Queues a message to one person that belongs to no ticket ([`PersonalMessage`]): the
     /// e-mail (framed as every e-mail is) where they have an address and want e-mail, and the
     /// SMS (after the site's signature; the gateway template
@@ -789,6 +901,7 @@ impl Outbox {
                     row.body = email.text;
                     row.html_body = Some(email.html);
                 }),
+            NotifyChannel::Robot => Ok(()),
             NotifyChannel::Sms => self.inner.templates.render_sms(kind, values).map(|text| {
                 row.body = text;
                 if let Some(t) = self.inner.sms_templates.get(kind.as_str()) {
@@ -829,6 +942,8 @@ impl Outbox {
         let limit = match channel {
             NotifyChannel::Email => self.inner.email_per_hour,
             NotifyChannel::Sms => self.inner.sms_per_hour,
+            // A group is no one person: its robot has a rate of its own (notify::robot).
+            NotifyChannel::Robot => return false,
         };
         if sent_lately < i64::from(limit) {
             return false;

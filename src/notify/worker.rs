@@ -25,16 +25,18 @@ use crate::error::AppError;
 use crate::notify::email::{EmailSender, OutgoingEmail};
 use crate::notify::metrics::{Metrics, Outcome};
 use crate::notify::outbox::{Outbox, withhold_code};
+use crate::notify::robot::Robots;
 use crate::notify::sms::{SmsMessage, SmsSender};
 use crate::notify::{Delivered, SendError};
 
 /// How long a woken worker waits for more messages before it claims.
 const COALESCE: Duration = Duration::from_millis(10);
 
-/// The ways out: e-mail and SMS, each possibly off.
+/// The ways out: e-mail, SMS and the group robots, each possibly off.
 pub struct Channels {
     pub email: Option<EmailSender>,
     pub sms: Option<Arc<dyn SmsSender>>,
+    pub robots: Option<Arc<Robots>>,
 }
 
 impl Channels {
@@ -56,7 +58,12 @@ impl Channels {
         }
         Ok(Channels {
             email: EmailSender::from_settings(&settings.email)?,
-            sms: crate::notify::sms::build(&settings.sms, clock)?,
+            sms: crate::notify::sms::build(&settings.sms, clock.clone())?,
+            robots: Robots::from_settings(
+                &settings.robots,
+                Duration::from_secs(settings.sms.timeout_secs),
+                clock,
+            )?,
         })
     }
 }
@@ -127,6 +134,7 @@ impl Worker {
     async fn run(self, mut stopped: watch::Receiver<bool>) {
         tracing::info!(
             email = self.channels.email.is_some(),
+            robots = self.channels.robots.is_some(),
             sms = self.channels.sms.as_ref().map_or("off", |s| s.name()),
             "notification worker started"
         );
@@ -294,6 +302,20 @@ impl Worker {
                     event: row.event,
                 })
                 .await
+            }
+            NotifyChannel::Robot => {
+                let Some(robots) = &self.channels.robots else {
+                    return Err(SendError::permanent(
+                        "no group robot is configured (notifications.robots)",
+                    ));
+                };
+                robots
+                    .send(
+                        &row.recipient,
+                        row.subject.as_deref().unwrap_or(""),
+                        &row.body,
+                    )
+                    .await
             }
         }
     }

@@ -28,7 +28,7 @@ use crate::domain::notification::MessageTopic;
 use crate::domain::ticket::Role;
 use crate::domain::time;
 use crate::error::{AppError, ErrorCode};
-use crate::notify::outbox::{Outbox, PersonalMessage};
+use crate::notify::outbox::{Outbox, PersonalMessage, markdown_text};
 use crate::reports::docx::{Block, Document};
 use crate::reports::sheets::{Cell, Column, XlsxWriter};
 use crate::service::assessments::archivist;
@@ -690,6 +690,7 @@ pub fn publish(
         let row = bulletins::find(c, &id)?.ok_or_else(|| AppError::not_found("bulletin"))?;
         let published = Bulletin::from_row(row)?;
         tell_heads(c, &queue, &settings, &published, now)?;
+        tell_leaders_group(c, &queue, &settings, &published, now)?;
         Ok(published)
     })?;
     outbox.wake();
@@ -751,6 +752,59 @@ fn tell_heads(
             with_sms: settings.sms,
         };
         outbox.queue_personal(conn, &head, &message, now)?;
+    }
+    Ok(())
+}
+
+/// Posts a published bulletin to the leaders' group robots (`leaders = true`), in the
+/// publishing transaction: its issue, the week's totals, the red and black lists, the overdue
+/// count, and the link.
+fn tell_leaders_group(
+    conn: &mut DbConnection,
+    outbox: &Outbox,
+    settings: &BulletinSettings,
+    b: &Bulletin,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let leaders: Vec<String> = outbox
+        .robots()
+        .iter()
+        .filter(|r| r.leaders)
+        .map(|r| r.name.clone())
+        .collect();
+    if leaders.is_empty() {
+        return Ok(());
+    }
+    let issue = b.issue().unwrap_or_default();
+    let (from, to) = b.period()?;
+    let (f, w) = (&b.figures, &b.figures.week);
+    let names = |l: &[Listed]| {
+        if l.is_empty() {
+            "—".to_string()
+        } else {
+            l.iter()
+                .map(|x| markdown_text(&x.name))
+                .collect::<Vec<_>>()
+                .join("、")
+        }
+    };
+    let title = format!("{}{issue}", settings.title);
+    let text = format!(
+        "### {}\n{}\n\n> 本周收到企业诉求 **{}** 件，办结 **{}** 件，按时办结率 {}，满意率 {}\n>\n> 当前超期未办结 **{}** 件\n\n红榜：{}\n\n黑榜：{}\n\n[查看通报全文]({}#/bulletins/{})",
+        markdown_text(&title),
+        period_text(from, to),
+        w.filed,
+        w.resolved,
+        rate_text(w.on_time_rate),
+        rate_text(w.satisfaction_rate),
+        f.overdue_count,
+        names(&f.red),
+        names(&f.black),
+        outbox.home_url(),
+        b.row.id,
+    );
+    for robot in leaders {
+        outbox.queue_robot_post(conn, &robot, MessageTopic::Bulletin, &title, &text, now)?;
     }
     Ok(())
 }

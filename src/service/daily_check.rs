@@ -22,14 +22,14 @@ use serde::Serialize;
 use crate::config::DailyCheckSettings;
 use crate::db::tickets::{self as ticket_db, Scope, TicketFilter};
 use crate::db::users::{self, UserRow};
-use crate::db::{Db, DbConnection, daily_checks};
+use crate::db::{Db, DbConnection, daily_checks, departments};
 use crate::domain::calendar::WorkCalendar;
 use crate::domain::notification::MessageTopic;
 use crate::domain::ticket::state::Ticket;
 use crate::domain::ticket::{Role, TicketStatus};
 use crate::domain::time;
 use crate::error::AppError;
-use crate::notify::outbox::{Outbox, PersonalMessage};
+use crate::notify::outbox::{Outbox, PersonalMessage, markdown_text};
 use crate::service::stats;
 
 /// What a section lists.
@@ -146,11 +146,7 @@ pub fn digest_for(
                    scope: &Scope,
                    filter: TicketFilter|
      -> Result<(), AppError> {
-        let count = ticket_db::count(conn, scope, &filter)?;
-        if count > 0 {
-            let items = ticket_db::list(conn, scope, &filter, limit)?;
-            sections.push(section(kind, count, &items));
-        }
+        sections.extend(counted(conn, kind, scope, &filter, limit)?);
         Ok(())
     };
     match user.role {
@@ -198,28 +194,8 @@ pub fn digest_for(
                 }),
             )?;
             let ids = stats::headed_departments(conn, &user.id)?;
-            if !ids.is_empty() {
-                let headed = Scope::Departments { ids };
-                add(
-                    conn,
-                    SectionKind::DepartmentOverdue,
-                    &headed,
-                    TicketFilter {
-                        statuses: handling.clone(),
-                        overdue: Some((true, now_text.clone())),
-                        ..TicketFilter::default()
-                    },
-                )?;
-                add(
-                    conn,
-                    SectionKind::DepartmentToSign,
-                    &headed,
-                    TicketFilter {
-                        statuses: vec![TicketStatus::Assigned],
-                        ..TicketFilter::default()
-                    },
-                )?;
-            }
+            let headed = department_sections(conn, ids, &now_text, limit)?;
+            sections.extend(headed);
         }
         Role::Dispatcher => {
             let all = Scope::All;
@@ -260,6 +236,103 @@ pub fn digest_for(
     })
 }
 
+/// A section of what `filter` finds in `scope`, its first `limit` named; none when it finds
+/// nothing.
+fn counted(
+    conn: &mut DbConnection,
+    kind: SectionKind,
+    scope: &Scope,
+    filter: &TicketFilter,
+    limit: i64,
+) -> Result<Option<Section>, AppError> {
+    let count = ticket_db::count(conn, scope, filter)?;
+    if count == 0 {
+        return Ok(None);
+    }
+    let items = ticket_db::list(conn, scope, filter, limit)?;
+    Ok(Some(section(kind, count, &items)))
+}
+
+/// The sections of departments `ids` (a head's, with those under them; a department group's):
+/// their overdue requests and those waiting to be signed for.
+fn department_sections(
+    conn: &mut DbConnection,
+    ids: Vec<String>,
+    now_text: &str,
+    limit: i64,
+) -> Result<Vec<Section>, AppError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let scope = Scope::Departments { ids };
+    let overdue = TicketFilter {
+        statuses: vec![TicketStatus::Assigned, TicketStatus::InProgress],
+        overdue: Some((true, now_text.to_string())),
+        ..TicketFilter::default()
+    };
+    let to_sign = TicketFilter {
+        statuses: vec![TicketStatus::Assigned],
+        ..TicketFilter::default()
+    };
+    let mut out = Vec::new();
+    out.extend(counted(
+        conn,
+        SectionKind::DepartmentOverdue,
+        &scope,
+        &overdue,
+        limit,
+    )?);
+    out.extend(counted(
+        conn,
+        SectionKind::DepartmentToSign,
+        &scope,
+        &to_sign,
+        limit,
+    )?);
+    Ok(out)
+}
+
+/// A department group robot's post of the day's check: `dept`'s overdue requests and those
+/// waiting to be signed for, named; its title and markdown text. `None`: nothing to say.
+pub fn robot_digest(
+    conn: &mut DbConnection,
+    dept: &departments::DepartmentRow,
+    settings: &DailyCheckSettings,
+    url: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<(String, String)>, AppError> {
+    let today = time::china_date(now);
+    let sections = department_sections(
+        conn,
+        vec![dept.id.clone()],
+        &time::format(now),
+        i64::from(settings.items),
+    )?;
+    if sections.is_empty() {
+        return Ok(None);
+    }
+    let digest = Digest {
+        day: today,
+        sections,
+    };
+    let title = format!("每日检查 {}", day_text(today));
+    let mut text = format!("### {title}\n{}：{}", dept.name, digest.summary());
+    for s in &digest.sections {
+        text.push_str(&format!("\n\n**{}（{} 件）**", s.label, s.count));
+        for item in &s.items {
+            text.push_str(&format!(
+                "\n- {}",
+                item_line(item, &markdown_text(&item.title))
+            ));
+        }
+        if s.count > s.items.len() as i64 {
+            text.push_str(&format!("\n- ……另有 {} 件", s.count - s.items.len() as i64));
+        }
+    }
+    text.push_str(&format!("\n\n[登录处理]({url})"));
+    Ok(Some((title, text)))
+}
+
 fn section(kind: SectionKind, count: i64, tickets: &[Ticket]) -> Section {
     Section {
         kind,
@@ -291,6 +364,17 @@ fn day_text(day: NaiveDate) -> String {
     format!("{}月{}日（周{weekday}）", day.month(), day.day())
 }
 
+/// A request as a digest names it: `QYS… 路灯损坏，时限 12-07 17:00`, with `title` as given
+/// (escaped for markdown, or not).
+fn item_line(item: &Item, title: &str) -> String {
+    let due = item
+        .due_at
+        .as_deref()
+        .map(|d| format!("，时限 {}", due_text(d)))
+        .unwrap_or_default();
+    format!("{} {title}{due}", item.number)
+}
+
 /// A deadline as the e-mail shows it: `12-07 17:00` (China).
 fn due_text(due: &str) -> String {
     time::parse(due)
@@ -316,12 +400,7 @@ pub fn render(site: &str, name: &str, digest: &Digest, url: &str) -> (String, St
     for s in &digest.sections {
         text.push_str(&format!("\n\n{}（{} 件）：", s.label, s.count));
         for item in &s.items {
-            let due = item
-                .due_at
-                .as_deref()
-                .map(|d| format!("，时限 {}", due_text(d)))
-                .unwrap_or_default();
-            text.push_str(&format!("\n· {} {}{due}", item.number, item.title));
+            text.push_str(&format!("\n· {}", item_line(item, &item.title)));
         }
         if s.count > s.items.len() as i64 {
             text.push_str(&format!("\n· ……另有 {} 件", s.count - s.items.len() as i64));
@@ -341,6 +420,8 @@ pub struct Report {
     pub already: usize,
     /// People with nothing to act on.
     pub nothing: usize,
+    /// Department group robots' posts this call queued.
+    pub robots: usize,
     /// The day's check was done before this call, or it is not time (not a working day, or
     /// before `daily_check.at`): nothing was looked at.
     pub idle: bool,
@@ -417,12 +498,55 @@ pub fn run(
             report.already += 1;
         }
     }
+    report.robots = post_to_robots(db, outbox, settings, &day, &url, now)?;
     let digests = i32::try_from(report.sent).unwrap_or(i32::MAX);
     db.write(move |c| -> Result<(), AppError> {
         Ok(daily_checks::finish(c, &day, &time::format(now), digests)?)
     })?;
-    if report.sent > 0 {
+    if report.sent > 0 || report.robots > 0 {
         outbox.wake();
     }
     Ok(report)
+}
+
+/// The day's check to each department group's robot with something to say, once a day per
+/// robot (claimed in `robot_posts` in the transaction that queues the post). Returns how many
+/// this call queued.
+fn post_to_robots(
+    db: &Db,
+    outbox: &Outbox,
+    settings: &DailyCheckSettings,
+    day: &str,
+    url: &str,
+    now: DateTime<Utc>,
+) -> Result<usize, AppError> {
+    let robots: Vec<(String, String)> = outbox
+        .robots()
+        .iter()
+        .filter_map(|r| Some((r.name.clone(), r.department.clone()?)))
+        .collect();
+    if robots.is_empty() {
+        return Ok(0);
+    }
+    let all = db.read(|c| Ok::<_, AppError>(departments::list(c)?))?;
+    let mut posted = 0;
+    for (robot, department) in robots {
+        let Some(dept) = all.iter().find(|d| d.name == department) else {
+            tracing::warn!(%robot, %department, "a group robot's department does not exist (notifications.robots)");
+            continue;
+        };
+        let Some((title, text)) = db.read(|c| robot_digest(c, dept, settings, url, now))? else {
+            continue;
+        };
+        let (outbox, post) = (outbox.clone(), format!("daily_check:{day}"));
+        let queued = db.write(move |c| -> Result<bool, AppError> {
+            if !daily_checks::claim_robot_post(c, &robot, &post, &time::format(now))? {
+                return Ok(false);
+            }
+            outbox.queue_robot_post(c, &robot, MessageTopic::DailyCheck, &title, &text, now)?;
+            Ok(true)
+        })?;
+        posted += usize::from(queued);
+    }
+    Ok(posted)
 }

@@ -33,6 +33,7 @@ mod notifications;
 mod outage;
 mod pages;
 mod portal;
+mod robots;
 mod routing;
 mod scoping;
 mod search;

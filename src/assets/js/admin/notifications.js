@@ -19,13 +19,13 @@ import { btn, td, table, adminPage } from './frame.js';
 const NTF_STATUS = ['pending', 'sending', 'sent', 'failed'];
 const NTF_EVENTS = ['ticket_filed', 'ticket_assigned', 'ticket_returned', 'ticket_urged', 'ticket_resolved', 'ticket_reopened', 'ticket_rejected',
   'deadline_reminder', 'sign_reminder', 'ticket_overdue', 'ticket_escalated', 'ticket_escalated_admins', 'extension_requested', 'extension_decided',
-  'ticket_merged', 'ticket_unmerged', 'sms_code'];
+  'ticket_merged', 'ticket_unmerged', 'sms_code', 'daily_check', 'bulletin'];
 /** An event's name in the page's language; never its raw key (an event this page does not know yet is "other"). */
 function eventLabel(ev) { return NTF_EVENTS.includes(ev) ? t(`a.ntf.ev.${ev}`) : t('a.ntf.ev.other'); }
 
 export async function notificationsPage(params, query) {
   let status = NTF_STATUS.includes(query.status) ? query.status : '';
-  let channel = ['email', 'sms'].includes(query.channel) ? query.channel : '';
+  let channel = ['email', 'sms', 'robot'].includes(query.channel) ? query.channel : '';
   let event = NTF_EVENTS.includes(query.event) ? query.event : '';
   const counts = h('div', { class: 'sa-counts' });
   const box = h('div');
@@ -34,7 +34,7 @@ export async function notificationsPage(params, query) {
   const statusSel = h('select', { class: 'select', 'data-testid': 'notif-status', 'aria-label': t('a.common.status'), onchange: (e) => { status = e.target.value; go(); } },
     h('option', { value: '' }, t('a.ntf.allStatus')), NTF_STATUS.map((s) => h('option', { value: s, selected: s === status }, t(`a.ntf.st.${s}`))));
   const channelSel = h('select', { class: 'select', 'data-testid': 'notif-channel', 'aria-label': t('a.ntf.channel'), onchange: (e) => { channel = e.target.value; go(); } },
-    h('option', { value: '' }, t('a.ntf.allChannels')), ['sms', 'email'].map((c) => h('option', { value: c, selected: c === channel }, t(`a.ntf.ch.${c}`))));
+    h('option', { value: '' }, t('a.ntf.allChannels')), ['sms', 'email', 'robot'].map((c) => h('option', { value: c, selected: c === channel }, t(`a.ntf.ch.${c}`))));
   const eventSel = h('select', { class: 'select', 'data-testid': 'notif-event', 'aria-label': t('a.ntf.event'), onchange: (e) => { event = e.target.value; go(); } },
     h('option', { value: '' }, t('a.ntf.allEvents')), NTF_EVENTS.map((c) => h('option', { value: c, selected: c === event }, t(`a.ntf.ev.${c}`))));
   const toolbar = h('div', { class: 'toolbar sa-toolbar' }, statusSel, channelSel, eventSel,
