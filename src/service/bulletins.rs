@@ -272,11 +272,22 @@ pub fn compute(
         on_time_rate: r.summary.on_time_rate,
         satisfaction_rate: r.summary.satisfaction_rate,
     };
-    let red = ranked.iter().enumerate().take(red_n).map(listed).collect();
+    // A department level with the worst is not praised, one level with the best not named
+    // for the black list: when every department scores the same, neither list has anyone.
+    let best = ranked.first().map_or(0.0, |r| r.score);
+    let worst = ranked.last().map_or(0.0, |r| r.score);
+    let red = ranked
+        .iter()
+        .enumerate()
+        .take(red_n)
+        .filter(|(_, r)| r.score > worst)
+        .map(listed)
+        .collect();
     let black = ranked
         .iter()
         .enumerate()
         .skip(ranked.len() - black_n)
+        .filter(|(_, r)| r.score < best)
         .map(listed)
         .collect();
 

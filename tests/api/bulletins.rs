@@ -507,6 +507,39 @@ async fn drafted_reviewed_published_and_kept(app: TestApp) {
 
 async fn drafted_by_hand_and_numbered(app: TestApp) {
     let w = app.world().await;
+    // Tuesday 3 November: one request to department A, resolved at once; one to department B,
+    // due the next morning and left open (overdue by the 10th).
+    app.clock.set(at("2026-11-03T10:00:00+08:00"));
+    let w = fresh(&app, &w);
+    let good = id_of(&app.file(&w.ent_a, &w.category, "围墙倒塌").await);
+    app.act(
+        &w.dispatcher,
+        &good,
+        "assign",
+        json!({"department_id": w.dept_a, "assignee_id": w.cadre_a.id}),
+    )
+    .await
+    .expect(200);
+    app.act(&w.cadre_a, &good, "sign", json!({}))
+        .await
+        .expect(200);
+    app.act(
+        &w.cadre_a,
+        &good,
+        "resolve",
+        json!({"resolution": "已修复"}),
+    )
+    .await
+    .expect(200);
+    let late = app.file(&w.ent_a, &w.category, "污水外溢").await;
+    app.act(
+        &w.dispatcher,
+        &id_of(&late),
+        "assign",
+        json!({"department_id": w.dept_b, "assignee_id": w.cadre_b.id, "due_at": "2026-11-04T10:00:00+08:00"}),
+    )
+    .await
+    .expect(200);
     app.clock.set(at("2026-11-10T10:00:00+08:00"));
     let w = fresh(&app, &w);
     let draft = |from: &str| {
@@ -582,7 +615,24 @@ async fn drafted_by_hand_and_numbered(app: TestApp) {
         .filter_map(|i| i["issue"].as_str())
         .collect();
     assert_eq!(issues, ["〔2026〕第48期", "〔2026〕第47期"]);
-    // An empty week says so in its document rather than showing empty tables.
+    // The red and black lists: A resolved on time, B's request overdue.
+    let theirs = app
+        .get(&format!("/api/v1/bulletins/{b}"), Some(&w.cadre_b.token))
+        .await
+        .expect(200);
+    let names = |list: &str| -> Vec<String> {
+        theirs["figures"][list]
+            .as_array()
+            .expect("list")
+            .iter()
+            .map(|l| l["name"].as_str().unwrap_or("").to_string())
+            .collect()
+    };
+    assert_eq!(
+        (names("red"), names("black")),
+        (vec!["部门甲".to_string()], vec!["部门乙".to_string()])
+    );
+    // A week without cases says so in its document; the overdue request is named.
     let doc = download(
         &app,
         &format!("/api/v1/bulletins/{a}/bulletin.docx"),
@@ -591,11 +641,41 @@ async fn drafted_by_hand_and_numbered(app: TestApp) {
     .await;
     let docx = read_docx(&doc.bytes);
     assert!(
-        docx.paragraphs.iter().any(|p| p == "无超期未办结诉求。"),
+        docx.paragraphs.iter().any(|p| p == "本期无。"),
         "{:?}",
         docx.paragraphs
     );
-    assert!(docx.paragraphs.iter().any(|p| p == "本期无。"));
+    let number = late["number"].as_str().expect("number");
+    assert!(
+        docx.paragraphs.iter().any(|p| p == number),
+        "{number} in {:?}",
+        docx.paragraphs
+    );
+    // Its week (to 1 November) ranks nothing yet; the week of the 2nd has both lists.
+    assert!(
+        docx.paragraphs
+            .iter()
+            .any(|p| p == "本年尚无可排名的单位。")
+    );
+    let doc = download(
+        &app,
+        &format!("/api/v1/bulletins/{b}/bulletin.docx"),
+        &w.admin,
+    )
+    .await;
+    let lists = read_docx(&doc.bytes)
+        .tables
+        .into_iter()
+        .find(|t| t[0][0] == "榜单")
+        .expect("the red and black lists");
+    assert_eq!(
+        lists[1][..3],
+        ["红榜".to_string(), "1".to_string(), "部门甲".to_string()]
+    );
+    assert_eq!(
+        lists[2][..3],
+        ["黑榜".to_string(), "2".to_string(), "部门乙".to_string()]
+    );
     // Bad input and the wrong callers.
     app.get("/api/v1/bulletins?status=bogus", Some(&w.admin.token))
         .await
