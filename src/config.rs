@@ -34,6 +34,14 @@ pub struct Settings {
     pub hot_topics: HotTopicSettings,
     pub daily_check: DailyCheckSettings,
     pub bulletin: BulletinSettings,
+    pub liaison: LiaisonSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct LiaisonSettings {
+    /// A paired enterprise not visited for this many days is flagged on its liaison cadre's
+    /// list (待走访).
+    pub visit_interval_days: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -503,6 +511,10 @@ impl Settings {
         anyhow::ensure!(
             self.daily_check.unrated_days >= 1 && (1..=50).contains(&self.daily_check.items),
             "daily_check.unrated_days must be at least 1 and daily_check.items between 1 and 50"
+        );
+        anyhow::ensure!(
+            (1..=366).contains(&self.liaison.visit_interval_days),
+            "liaison.visit_interval_days must be between 1 and 366"
         );
         anyhow::ensure!(
             self.bulletin.day().is_some() && self.bulletin.time().is_some(),

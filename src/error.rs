@@ -288,6 +288,24 @@ impl AppError {
     }
 
     /// A validation failure of one field.
+    /// The error with each of its field names prefixed (`title` → `requests[0].title`), for
+    /// a part of a larger request checked on its own.
+    pub fn prefixed(mut self, prefix: &str) -> Self {
+        if let Some(fields) = self.fields.take() {
+            let fields: BTreeMap<String, String> = fields
+                .into_iter()
+                .map(|(name, message)| (format!("{prefix}{name}"), message))
+                .collect();
+            self.message = fields
+                .iter()
+                .map(|(n, m)| format!("{n} {m}"))
+                .collect::<Vec<_>>()
+                .join("; ");
+            self.fields = Some(fields);
+        }
+        self
+    }
+
     pub fn invalid_field(field: &str, message: impl Into<String>) -> Self {
         let mut errors = FieldErrors::new();
         errors.add(field, message);

@@ -35,6 +35,7 @@ pub mod systemic;
 pub mod tickets;
 pub mod types;
 pub mod users;
+pub mod visits;
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
@@ -92,6 +93,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(resource("/me/phone").route(post().to(auth::change_phone)))
                 .service(resource("/me/consent").route(post().to(legal::consent)))
                 .service(resource("/me/daily-check").route(get().to(messages::daily_check)))
+                .service(resource("/me/enterprises").route(get().to(visits::my_enterprises)))
+                .service(
+                    resource("/visits")
+                        .route(get().to(visits::list))
+                        .route(post().to(visits::record)),
+                )
                 .service(
                     resource("/legal")
                         .route(get().to(legal::current))

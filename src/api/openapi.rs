@@ -6,7 +6,7 @@ use utoipa::{Modify, OpenApi};
 use crate::api::{
     assessments, attachments, audit, auth, bulletins, calendar, directory, downloads,
     enterprise_import, export, extensions, health, legal, members, messages, notifications,
-    routing, stats, systemic, tickets, types, users,
+    routing, stats, systemic, tickets, types, users, visits,
 };
 use crate::domain::notification::{NotifyChannel, NotifyEvent, NotifyStatus};
 use crate::domain::systemic::{SystemicAction, SystemicStatus};
@@ -201,6 +201,9 @@ impl Modify for CommonResponses {
         bulletins::publish,
         bulletins::docx,
         bulletins::xlsx,
+        visits::record,
+        visits::list,
+        visits::my_enterprises,
         stats::chart,
         export::assessment,
         export::ledger_csv,
@@ -235,6 +238,7 @@ impl Modify for CommonResponses {
         (name = "audit", description = "What administrators did (read-only)"),
         (name = "systemic issues", description = "Systemic issues (症结): what many requests have in common, the lead department addressing it, and the tickets it explains (staff only)"),
         (name = "members", description = "An enterprise's users, managed by its manager, and requests to join an enterprise"),
+        (name = "visits", description = "Liaison cadres' visits to their enterprises (走访, 千名干部进千企) and the requests filed on them"),
     )
 )]
 pub struct ApiDoc;

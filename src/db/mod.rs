@@ -63,6 +63,7 @@ pub mod ticket_events;
 pub mod ticket_words;
 pub mod tickets;
 pub mod users;
+pub mod visits;
 mod writer;
 
 // What the rest of the service uses most, by its short name. Inside `db`, modules use each

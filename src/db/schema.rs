@@ -437,6 +437,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     assessments,
     bulletins,
     robot_posts,
+    visits,
+    visit_tickets,
 );
 
 diesel::table! {
@@ -499,6 +501,29 @@ diesel::table! {
         published_at -> Nullable<Text>,
     }
 }
+
+diesel::table! {
+    visits (id) {
+        id -> Text,
+        enterprise_id -> Text,
+        cadre_id -> Text,
+        department_id -> Nullable<Text>,
+        visited_on -> Text,
+        method -> Text,
+        people -> Text,
+        findings -> Text,
+        created_at -> Text,
+    }
+}
+
+diesel::table! {
+    visit_tickets (visit_id, ticket_id) {
+        visit_id -> Text,
+        ticket_id -> Text,
+    }
+}
+
+diesel::joinable!(visit_tickets -> visits (visit_id));
 
 diesel::table! {
     robot_posts (robot, post) {

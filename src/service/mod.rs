@@ -24,6 +24,7 @@ pub mod stats;
 pub mod systemic;
 pub mod throttle;
 pub mod tickets;
+pub mod visits;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

@@ -294,6 +294,11 @@ const MATRIX: &[Entry] = &[
     any("GET /api/v1/assessments",                                                  [E401,         E403,         E403,         OK,           OK]),
     any("POST /api/v1/assessments/{month}/publish",                                 [E401,         E403,         E403,         E403,         OK]),
     any("GET /api/v1/assessments/{month}",                                          [E401,         E403,         E403,         OK,           OK]),
+    // Visits (走访): the liaison cadre records their own to the enterprises they are paired with
+    // (another's is refused as a filing for another enterprise is); the staff read them.
+    on("POST /api/v1/visits",                                   Enterprise,         [[E401, E401], [E403, E403], [OK, E403],   [OK, OK],     [OK, OK]]),
+    any("GET /api/v1/visits",                                                       [E401,         E403,         OK,           OK,           OK]),
+    any("GET /api/v1/me/enterprises",                                               [E401,         E403,         OK,           E403,         E403]),
     // The weekly bulletins: the staff read the published ones; drafts and changes are the
     // administrators'.
     any("GET /api/v1/bulletins",                                                    [E401,         E403,         OK,           OK,           OK]),
@@ -1075,6 +1080,14 @@ impl<'a> Fixtures<'a> {
             "POST /api/v1/notifications/{id}/retry" => Body::Json(json!({})),
             "POST /api/v1/assessments/{month}/publish" => {
                 Body::Json(json!({"note": "矩阵重新发布"}))
+            }
+            "POST /api/v1/visits" => {
+                let today = qiyeshao::domain::time::china_date(qiyeshao::domain::time::Clock::now(
+                    &self.app.clock,
+                ));
+                Body::Json(json!({"enterprise_id": enterprise,
+                    "visited_on": today.format("%Y-%m-%d").to_string(), "method": "on_site",
+                    "people": "张经理", "findings": format!("矩阵走访{n}")}))
             }
             "POST /api/v1/bulletins" => {
                 let from = chrono::NaiveDate::from_ymd_opt(1990, 1, 1).expect("a Monday")

@@ -58,6 +58,12 @@ const BODY_FIELDS: &[(&str, Limit)] = &[
     ("cases", Items(20)),
     // POST /bulletins: the week's first day.
     ("from", Shape),
+    // POST /visits.
+    ("people", Chars(200)),
+    ("findings", Chars(5000)),
+    ("requests", Items(5)),
+    ("visited_on", Shape),
+    ("method", Shape),
     ("holidays", Ruled),
     ("email", Shape),
     ("phone", Shape),
@@ -71,6 +77,7 @@ const BODY_FIELDS: &[(&str, Limit)] = &[
     ("assignee_id", Shape),
     ("enterprise_id", Shape),
     ("liaison_cadre_id", Shape),
+    ("cadre_id", Shape),
     ("parent_id", Shape),
     ("head_user_id", Shape),
     ("due_at", Shape),
@@ -113,6 +120,7 @@ const QUERY_PARAMS: &[(&str, Limit)] = &[
     ("assignee_id", Filter),
     ("enterprise_id", Filter),
     ("liaison_cadre_id", Filter),
+    ("cadre_id", Filter),
     ("ticket_id", Filter),
     ("actor_id", Filter),
     ("target_id", Filter),

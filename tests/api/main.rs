@@ -42,6 +42,7 @@ mod sms_gateways;
 mod smtp;
 mod stats;
 mod systemic;
+mod visits;
 mod workflow;
 
 fn main() -> std::process::ExitCode {

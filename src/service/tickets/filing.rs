@@ -108,6 +108,7 @@ fn check_filing(
     conn: &mut DbConnection,
     who: &Principal,
     mut input: NewTicket,
+    on_visit: bool,
 ) -> Result<CheckedFiling, AppError> {
     let mut errors = FieldErrors::new();
     let (enterprise_id, channel) = match who.role {
@@ -145,9 +146,19 @@ fn check_filing(
                 }
             }
         }
+        // A liaison cadre files the difficulties an enterprise raised on a visit, through the
+        // visit (`service::visits`, which checks the pairing): for that enterprise, by visit.
+        Role::Cadre if on_visit => match input.enterprise_id.clone() {
+            Some(e) => (e, Channel::Visit),
+            None => {
+                errors.add("enterprise_id", "is required");
+                (String::new(), Channel::Visit)
+            }
+        },
         Role::Cadre => {
             return Err(AppError::forbidden(
-                "cadres do not file requests; an enterprise or a dispatcher does",
+                "cadres do not file requests; an enterprise or a dispatcher does (a liaison \
+                 cadre files them with a visit, POST /api/v1/visits)",
             ));
         }
     };
@@ -196,6 +207,33 @@ pub fn file(
     options: &FilingOptions,
     now: DateTime<Utc>,
 ) -> Result<Filed, AppError> {
+    file_as(conn, ctx, who, input, key, options, now, false)
+}
+
+/// Files a request an enterprise raised on a liaison cadre's visit, by the cadre (`who`), for
+/// the enterprise, by visit: the caller has checked that `who` may (`service::visits`).
+pub fn file_on_visit(
+    conn: &mut DbConnection,
+    ctx: &Context,
+    who: &Principal,
+    input: NewTicket,
+    options: &FilingOptions,
+    now: DateTime<Utc>,
+) -> Result<Filed, AppError> {
+    file_as(conn, ctx, who, input, None, options, now, true)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn file_as(
+    conn: &mut DbConnection,
+    ctx: &Context,
+    who: &Principal,
+    input: NewTicket,
+    key: Option<&IdempotencyKey>,
+    options: &FilingOptions,
+    now: DateTime<Utc>,
+    on_visit: bool,
+) -> Result<Filed, AppError> {
     if let Some(key) = key {
         if let Some(previous) = replay(conn, who, key, options, now)? {
             return Ok(Filed {
@@ -211,7 +249,7 @@ pub fn file(
         input,
         enterprise,
         channel,
-    } = check_filing(conn, who, input)?;
+    } = check_filing(conn, who, input, on_visit)?;
     let now_text = time::format(now);
     let day = time::china_date(now);
     let sequence = ticket_db::next_sequence(

@@ -1,0 +1,2 @@
+DROP TABLE visit_tickets;
+DROP TABLE visits;
