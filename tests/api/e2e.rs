@@ -240,6 +240,13 @@ async fn the_pages_publish_a_weekly_bulletin_in_a_browser() {
     run_script_on("bulletin.mjs", true).await;
 }
 
+/// `tests/e2e/visits.mjs`: a liaison cadre's visit (issue 19) on a phone — the paired
+/// enterprises due a visit, the form refusing a request without a title, the visit recorded with
+/// a request filed on the spot, the request opened, the enterprise no longer due.
+async fn the_pages_record_a_visit_in_a_browser() {
+    run_script("visits.mjs").await;
+}
+
 /// `tests/e2e/systemic.mjs`: systemic issues (issue 18) — opened from the form, the suggested
 /// requests linked with a click and one by its number, the status moved, the ticket's section
 /// linking another, the lead cadre's measures on a phone, nothing on the enterprise's page, and
@@ -265,4 +272,6 @@ crate::tests!(
     the_pages_handle_systemic_issues_in_a_browser,
     #[needs(Browser)]
     the_pages_publish_a_weekly_bulletin_in_a_browser,
+    #[needs(Browser)]
+    the_pages_record_a_visit_in_a_browser,
 );

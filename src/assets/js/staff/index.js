@@ -1,10 +1,11 @@
 // staff/index.js — the cadre's and the dispatcher's pages (#/c…, #/d…), loaded by main.js after a
 // cadre, dispatcher or admin signs in (admins use the dispatcher's desk): their strings, tab bars
 // and routes, the systemic issues' (症结) among them, and the weekly bulletins' (每周通报,
-// #/bulletins, #/bulletins/:id: cadres, dispatchers and admins).
+// #/bulletins, #/bulletins/:id: cadres, dispatchers and admins), and the liaison cadre's
+// (#/c/enterprises, #/c/visits/new/:enterprise).
 //
 // Test ids (stable, for tests/e2e):
-//   (tab bars) tabbar-workbench tabbar-queue tabbar-systemic tabbar-me
+//   (tab bars) tabbar-workbench tabbar-queue tabbar-liaison tabbar-systemic tabbar-me
 
 import { addStrings } from '../core/i18n.js';
 import { route } from '../core/router.js';
@@ -13,20 +14,24 @@ import * as deskStrings from '../strings/desk.js';
 import * as strings from '../strings/staff.js';
 import * as systemicStrings from '../strings/systemic.js';
 import * as bulletinStrings from '../strings/bulletin.js';
+import * as liaisonStrings from '../strings/liaison.js';
 import { mePage } from '../desk/me.js';
 import { bulletinListPage, bulletinPage } from '../desk/bulletin.js';
 import { listPage } from './ticket-list.js';
 import { detailPage } from './ticket-detail.js';
 import { systemicListPage } from './systemic-list.js';
 import { systemicDetailPage } from './systemic-detail.js';
+import { liaisonListPage, visitFormPage } from './liaison.js';
 
 export function register() {
   addStrings(deskStrings.zh, deskStrings.en);
   addStrings(strings.zh, strings.en);
   addStrings(systemicStrings.zh, systemicStrings.en);
   addStrings(bulletinStrings.zh, bulletinStrings.en);
+  addStrings(liaisonStrings.zh, liaisonStrings.en);
   setTabs('cadre', [
     { hash: '#/c', label: 's.tab.workbench', icon: 'list', testid: 'tabbar-workbench' },
+    { hash: '#/c/enterprises', label: 'li.tab', icon: 'building', testid: 'tabbar-liaison' },
     { hash: '#/c/systemic', label: 'sy.tab', icon: 'alert', testid: 'tabbar-systemic' },
     { hash: '#/c/me', label: 's.tab.me', icon: 'user', testid: 'tabbar-me' },
   ]);
@@ -40,6 +45,8 @@ export function register() {
   route('#/c/systemic', (p, q) => systemicListPage({ mode: 'cadre', query: q }), { roles: ['cadre'] });
   route('#/c/systemic/:id', (p) => systemicDetailPage({ id: p.id, mode: 'cadre' }), { roles: ['cadre'] });
   route('#/c/me', () => mePage(false), { roles: ['cadre'] });
+  route('#/c/enterprises', () => liaisonListPage(), { roles: ['cadre'] });
+  route('#/c/visits/new/:enterprise', (p) => visitFormPage({ enterprise: p.enterprise }), { roles: ['cadre'] });
   route('#/d', (p, q) => listPage({ mode: 'dispatch', query: q }), { roles: ['dispatcher', 'admin'] });
   route('#/d/tickets/:id', (p) => detailPage({ id: p.id, mode: 'dispatch' }), { roles: ['dispatcher', 'admin'] });
   route('#/d/systemic', (p, q) => systemicListPage({ mode: 'dispatch', query: q }), { roles: ['dispatcher', 'admin'] });
