@@ -36,6 +36,7 @@ text_enum!(
     /// tell the government's side.
     NotifyEvent {
         TicketFiled => "ticket_filed",
+        TicketFiledOnVisit => "ticket_filed_on_visit",
         TicketAccepted => "ticket_accepted",
         TicketAssigned => "ticket_assigned",
         TicketAssignedEnterprise => "ticket_assigned_enterprise",
@@ -167,6 +168,15 @@ pub enum Audience {
 }
 
 impl NotifyEvent {
+    /// The events a filing raises besides [`Self::of_action`]'s, by its channel: one filed by
+    /// visit (a liaison cadre's 走访) tells the enterprise it is registered.
+    pub fn of_filing(channel: crate::domain::ticket::Channel) -> &'static [NotifyEvent] {
+        match channel {
+            crate::domain::ticket::Channel::Visit => &[NotifyEvent::TicketFiledOnVisit],
+            _ => &[],
+        }
+    }
+
     /// The events a timeline entry raises, each to its own audience (none, one, or the
     /// government's side and the enterprise): `action` took the ticket to `to`, at
     /// `escalation_level` (the scheduler's escalations), and its entry is `public` (shown to
@@ -231,6 +241,7 @@ impl NotifyEvent {
             NotifyEvent::TicketReturned => Audience::Dispatchers,
             NotifyEvent::TicketUrged => Audience::HandlersAndHead,
             NotifyEvent::TicketAccepted
+            | NotifyEvent::TicketFiledOnVisit
             | NotifyEvent::TicketAssignedEnterprise
             | NotifyEvent::TicketProgress
             | NotifyEvent::TicketResolved
@@ -455,7 +466,8 @@ mod tests {
         for &e in NotifyEvent::ALL {
             assert!(
                 cases.iter().any(|(_, _, _, x)| x.contains(&e))
-                    || escalations.iter().any(|(_, x)| *x == e),
+                    || escalations.iter().any(|(_, x)| *x == e)
+                    || NotifyEvent::of_filing(crate::domain::ticket::Channel::Visit).contains(&e),
                 "{e}"
             );
         }

@@ -517,9 +517,15 @@ impl Outbox {
             ticket.escalation_level,
             event.public,
         );
+        // A request filed on a visit (走访) tells the enterprise it is registered, as well.
+        let extra: &[NotifyEvent] = if event.action == crate::domain::ticket::Action::File {
+            NotifyEvent::of_filing(ticket.channel)
+        } else {
+            &[]
+        };
         let enterprise = lookups.enterprise(conn, &ticket.enterprise_id)?;
         let mut heard: Vec<(NotifyEvent, Vec<Recipient>)> = Vec::with_capacity(kinds.len());
-        for &kind in kinds {
+        for &kind in kinds.iter().chain(extra) {
             if !self.inner.disabled.contains(&kind) {
                 heard.push((
                     kind,

@@ -32,6 +32,10 @@ const BUILT_IN: &[(&str, &str)] = &[
         include_str!("../../config/templates/ticket_accepted.txt"),
     ),
     (
+        "ticket_filed_on_visit.txt",
+        include_str!("../../config/templates/ticket_filed_on_visit.txt"),
+    ),
+    (
         "ticket_assigned_enterprise.txt",
         include_str!("../../config/templates/ticket_assigned_enterprise.txt"),
     ),

@@ -116,6 +116,31 @@ async fn recorded_with_requests_filed_on_the_spot(app: TestApp) {
             .await
             .expect(200);
     }
+    // The enterprise is told each is registered: by SMS to its contact (the ticket's).
+    let told = app
+        .db
+        .read(|c| {
+            qiyeshao::db::notifications::list(
+                c,
+                &qiyeshao::db::notifications::NotificationFilter {
+                    event: Some(qiyeshao::domain::notification::MessageTopic::Ticket(
+                        qiyeshao::domain::notification::NotifyEvent::TicketFiledOnVisit,
+                    )),
+                    ..Default::default()
+                },
+                100,
+            )
+            .map_err(qiyeshao::error::AppError::from)
+        })
+        .expect("notifications");
+    let sms: Vec<&str> = told
+        .iter()
+        .filter(|n| n.channel == qiyeshao::domain::notification::NotifyChannel::Sms)
+        .filter_map(|n| n.ticket_id.as_deref())
+        .collect();
+    assert_eq!(sms.len(), 2, "{told:?}");
+    assert!(ids.iter().all(|id| sms.contains(&id.as_str())));
+    assert!(told.iter().all(|n| n.body.contains("走访")), "{told:?}");
     app.act(&w.dispatcher, &ids[0], "accept", json!({}))
         .await
         .expect(200);

@@ -17,7 +17,7 @@ import { setHashQuery, pagedList } from '../desk/paged-list.js';
 import { btn, td, table, adminPage } from './frame.js';
 
 const NTF_STATUS = ['pending', 'sending', 'sent', 'failed'];
-const NTF_EVENTS = ['ticket_filed', 'ticket_assigned', 'ticket_returned', 'ticket_urged', 'ticket_resolved', 'ticket_reopened', 'ticket_rejected',
+const NTF_EVENTS = ['ticket_filed', 'ticket_filed_on_visit', 'ticket_assigned', 'ticket_returned', 'ticket_urged', 'ticket_resolved', 'ticket_reopened', 'ticket_rejected',
   'deadline_reminder', 'sign_reminder', 'ticket_overdue', 'ticket_escalated', 'ticket_escalated_admins', 'extension_requested', 'extension_decided',
   'ticket_merged', 'ticket_unmerged', 'sms_code', 'daily_check', 'bulletin'];
 /** An event's name in the page's language; never its raw key (an event this page does not know yet is "other"). */
