@@ -43,9 +43,8 @@ pub struct BulletinSummary {
     pub published_at: Option<String>,
 }
 
-impl From<&Bulletin> for BulletinSummary {
-    fn from(b: &Bulletin) -> Self {
-        let r = &b.row;
+impl From<&store::BulletinRow> for BulletinSummary {
+    fn from(r: &store::BulletinRow) -> Self {
         BulletinSummary {
             id: r.id.clone(),
             period_from: r.period_from.clone(),
@@ -53,7 +52,7 @@ impl From<&Bulletin> for BulletinSummary {
             status: r.status.clone(),
             year: r.year,
             number: r.number,
-            issue: b.issue(),
+            issue: bulletins::issue_label(r.year, r.number),
             version: r.version,
             drafted_by: r.drafted_by.clone(),
             drafted_at: r.drafted_at.clone(),
@@ -92,7 +91,7 @@ pub struct BulletinResponse {
 
 fn response(state: &State, b: &Bulletin) -> BulletinResponse {
     BulletinResponse {
-        summary: BulletinSummary::from(b),
+        summary: BulletinSummary::from(&b.row),
         title: state.settings.bulletin.title.clone(),
         issuing_office: state.settings.bulletin.issuing_office.clone(),
         foreword: b.row.foreword.clone(),
@@ -183,16 +182,9 @@ pub async fn list(
         }
     };
     let rows = state
-        .read(move |c| Ok(store::list(c, drafts, 200)?))
+        .read(move |c| Ok(store::list(c, drafts, only.as_deref(), 200)?))
         .await?;
-    let items = rows
-        .into_iter()
-        .filter(|r| only.as_deref().is_none_or(|s| r.status == s))
-        .map(|r| {
-            let b = Bulletin::from_row(r)?;
-            Ok(BulletinSummary::from(&b))
-        })
-        .collect::<Result<Vec<_>, AppError>>()?;
+    let items = rows.iter().map(BulletinSummary::from).collect();
     Ok(HttpResponse::Ok().json(BulletinList { items }))
 }
 

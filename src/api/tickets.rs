@@ -215,6 +215,15 @@ fn idempotency_key(
     }))
 }
 
+/// The numbering and idempotency settings of a filing, from the settings and the database.
+pub(crate) fn filing_options(state: &State) -> FilingOptions {
+    FilingOptions {
+        number_prefix: state.settings.tickets.number_prefix.clone(),
+        idempotency_ttl: chrono::Duration::hours(state.settings.tickets.idempotency_ttl_hours),
+        day_sequences: state.db.day_sequences(),
+    }
+}
+
 /// File a request. Enterprise users file for their own enterprise; dispatchers and
 /// administrators on behalf of one (by phone or visit). With an `Idempotency-Key`, a retry
 /// returns the first result (header `Idempotent-Replayed: true`) instead of a second ticket.
@@ -259,11 +268,7 @@ pub async fn create_ticket(
         attachment_ids: body.attachment_ids.clone(),
     };
     errors.finish()?;
-    let options = FilingOptions {
-        number_prefix: state.settings.tickets.number_prefix.clone(),
-        idempotency_ttl: chrono::Duration::hours(state.settings.tickets.idempotency_ttl_hours),
-        day_sequences: state.db.day_sequences(),
-    };
+    let options = filing_options(&state);
     let now = state.clock.now();
     // On PostgreSQL a filing can lose two races, each surfacing as a uniqueness violation
     // and a rolled-back transaction: to a retry with the same idempotency key (the next

@@ -13,7 +13,7 @@ use crate::db::visits::VisitFilter;
 use crate::domain::ticket::TicketKind;
 use crate::domain::validation::{FieldErrors, limits};
 use crate::error::AppError;
-use crate::service::tickets::filing::{FilingOptions, NewTicket};
+use crate::service::tickets::filing::NewTicket;
 use crate::service::visits::{self, MAX_REQUESTS, METHODS, NewVisit, Visit};
 
 /// A difficulty raised on the visit, filed as the enterprise's request (channel `visit`).
@@ -189,11 +189,7 @@ pub async fn record(
         findings: body.findings.trim().to_string(),
         requests,
     };
-    let options = FilingOptions {
-        number_prefix: state.settings.tickets.number_prefix.clone(),
-        idempotency_ttl: chrono::Duration::hours(state.settings.tickets.idempotency_ttl_hours),
-        day_sequences: state.db.day_sequences(),
-    };
+    let options = crate::api::tickets::filing_options(&state);
     let ctx = state.ticket_context();
     let now = state.clock.now();
     let visit = state

@@ -63,8 +63,14 @@ pub fn of_week(conn: &mut DbConnection, period_from: &str) -> QueryResult<Option
         .optional()
 }
 
-/// The bulletins, the latest week first; only the published ones unless `drafts`.
-pub fn list(conn: &mut DbConnection, drafts: bool, limit: i64) -> QueryResult<Vec<BulletinRow>> {
+/// The bulletins, the latest week first; only the published ones unless `drafts`, and only
+/// those of `status` when given.
+pub fn list(
+    conn: &mut DbConnection,
+    drafts: bool,
+    status: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<BulletinRow>> {
     let mut query = bulletins::table
         .select(BulletinRow::as_select())
         .order(bulletins::period_from.desc())
@@ -72,6 +78,9 @@ pub fn list(conn: &mut DbConnection, drafts: bool, limit: i64) -> QueryResult<Ve
         .into_boxed();
     if !drafts {
         query = query.filter(bulletins::status.eq(PUBLISHED));
+    }
+    if let Some(status) = status {
+        query = query.filter(bulletins::status.eq(status.to_string()));
     }
     query.load(conn)
 }

@@ -647,7 +647,8 @@ impl Outbox {
         let addresses: Vec<(NotifyChannel, &str)> = kept
             .iter()
             .flat_map(|n| &n.messages)
-            .filter(|m| m.status == NotifyStatus::Pending)
+            // A group robot has no hourly limit (`over_limit`): nothing to count.
+            .filter(|m| m.status == NotifyStatus::Pending && m.channel != NotifyChannel::Robot)
             .map(|m| (m.channel, m.recipient.as_str()))
             .collect::<BTreeSet<_>>()
             .into_iter()

@@ -237,24 +237,25 @@ pub fn compute(
         ..TicketFilter::default()
     };
     let (week_filter, year_filter) = (filter(from, to), filter(year_from, to));
-    let week = stats::summary(conn, &who, &week_filter, &now_text)?;
-    let year = stats::summary(conn, &who, &year_filter, &now_text)?;
-
-    let by_week: HashMap<Option<String>, Summary> =
-        stats::breakdown(conn, &who, &week_filter, Dimension::Department, &now_text)?
-            .into_iter()
-            .map(|s| (s.key, s.summary))
-            .collect();
-    let departments = stats::breakdown(conn, &who, &year_filter, Dimension::Department, &now_text)?
+    // Two breakdowns by department make everything: they add up to the week's and the year's
+    // summaries, and the year's is the ranking's.
+    let week_slices = stats::breakdown(conn, &who, &week_filter, Dimension::Department, &now_text)?;
+    let year_slices = stats::breakdown(conn, &who, &year_filter, Dimension::Department, &now_text)?;
+    let (week, year) = (stats::total(&week_slices), stats::total(&year_slices));
+    let by_week: HashMap<Option<String>, Summary> = week_slices
         .into_iter()
+        .map(|s| (s.key, s.summary))
+        .collect();
+    let departments = year_slices
+        .iter()
         .filter_map(|s| {
-            let key = s.key?;
+            let key = s.key.clone()?;
             let week = by_week
                 .get(&Some(key.clone()))
                 .map(Totals::of)
                 .unwrap_or_default();
             Some(DepartmentFigures {
-                name: s.name.unwrap_or_else(|| key.clone()),
+                name: s.name.clone().unwrap_or_else(|| key.clone()),
                 department_id: key,
                 week,
                 year: Totals::of(&s.summary),
@@ -262,7 +263,7 @@ pub fn compute(
         })
         .collect();
 
-    let (ranked, _) = stats::ranking(conn, &who, &year_filter, weights, &now_text)?;
+    let (ranked, _) = stats::rank(year_slices, weights);
     let (red_n, black_n) = kpi::red_and_black(ranked.len(), settings.red_black as usize);
     let listed = |(i, r): (usize, &stats::Ranked)| Listed {
         rank: i + 1,

@@ -579,6 +579,15 @@ fn names_of(
     })
 }
 
+/// The summary the slices of a breakdown add up to (the breakdown's filter's [`summary`]).
+pub fn total(slices: &[Slice]) -> Summary {
+    let mut counts = Counts::new();
+    for s in slices {
+        counts.merge(&s.summary.counts);
+    }
+    counts.summary()
+}
+
 /// One period of a series.
 #[derive(Debug, Clone)]
 pub struct Point {
@@ -698,6 +707,11 @@ pub fn ranking(
     now: &str,
 ) -> Result<(Vec<Ranked>, Vec<String>), AppError> {
     let slices = breakdown(conn, who, filter, Dimension::Department, now)?;
+    Ok(rank(slices, weights))
+}
+
+/// [`ranking`] of a breakdown by department already read.
+pub fn rank(slices: Vec<Slice>, weights: &Weights) -> (Vec<Ranked>, Vec<String>) {
     let mut unranked = Vec::new();
     let mut ranked: Vec<Ranked> = slices
         .into_iter()
@@ -723,5 +737,5 @@ pub fn ranking(
             .then_with(|| b.summary.counts.resolved.cmp(&a.summary.counts.resolved))
             .then_with(|| a.name.cmp(&b.name))
     });
-    Ok((ranked, unranked))
+    (ranked, unranked)
 }

@@ -204,7 +204,10 @@ pub fn my_enterprises(
     }
     let enterprises = paired(conn, &who.user_id)?;
     let ids: Vec<String> = enterprises.iter().map(|e| e.id.clone()).collect();
-    let last = store::last_visits(conn, &ids)?;
+    let last: std::collections::HashMap<String, String> = store::last_visits(conn, &ids)?
+        .into_iter()
+        .filter_map(|(id, day)| Some((id, day?)))
+        .collect();
     let cutoff = time::china_date(now)
         .checked_sub_days(Days::new(u64::from(interval_days)))
         .unwrap_or(NaiveDate::MIN);
@@ -212,9 +215,7 @@ pub fn my_enterprises(
         .into_iter()
         .map(|e| {
             let last_visit = last
-                .iter()
-                .find(|(id, _)| *id == e.id)
-                .and_then(|(_, d)| d.as_deref())
+                .get(&e.id)
                 .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
             Paired {
                 due: last_visit.is_none_or(|d| d <= cutoff),

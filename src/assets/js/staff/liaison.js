@@ -58,10 +58,9 @@ function today() { return fmtDate(new Date().toISOString()); }
 
 /** #/c/visits/new/:enterprise */
 export async function visitFormPage({ enterprise }) {
-  const [ent, cats] = await Promise.all([
-    directory.enterprise(enterprise).catch(() => null),
-    directory.categories().catch(() => []),
-  ]);
+  // A failure to read them is the router's error page (with 重试), not a form without
+  // categories; an enterprise the reader may not see is null (directory.enterprise).
+  const [ent, cats] = await Promise.all([directory.enterprise(enterprise), directory.categories()]);
   const active = cats.filter((c) => !c.disabled);
   const day = h('input', { class: 'input', type: 'date', name: 'visited_on', value: today(), max: today(), required: true, 'data-testid': 'visit-day' });
   let method = 'on_site';
