@@ -263,6 +263,7 @@ pub async fn upload(
             sha256: written.sha256,
             created_at: time::format(now),
             event_seq: None,
+            visit_id: None,
         };
         let per_hour = state.settings.attachments.uploads_per_hour;
         let record = row.clone();

@@ -14,6 +14,7 @@ use crate::api::types::{
     EnterpriseResponse, ErrorResponse,
 };
 use crate::db::enterprises::EnterpriseFilter;
+use crate::db::liaison;
 use crate::domain::credit_code;
 use crate::domain::validation::{FieldErrors, limits};
 use crate::error::AppError;
@@ -178,6 +179,9 @@ pub struct CreateEnterpriseRequest {
     pub contact_phone: Option<String>,
     /// The cadre paired with this enterprise (联点干部).
     pub liaison_cadre_id: Option<String>,
+    /// Deputy liaison cadres (副联点干部), beside the liaison cadre; at most 5.
+    #[serde(default)]
+    pub deputy_ids: Vec<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -203,6 +207,8 @@ pub struct UpdateEnterpriseRequest {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>, nullable)]
     pub liaison_cadre_id: Option<Option<String>>,
+    /// All the deputies (`[]` removes them). Removing the liaison cadre removes them too.
+    pub deputy_ids: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -217,6 +223,17 @@ pub struct EnterpriseListQuery {
     /// Page size, 1 to 100 (default 20).
     pub limit: Option<i64>,
     pub cursor: Option<String>,
+}
+
+/// The deputies named, refused when more than [`directory::MAX_DEPUTIES`].
+fn deputy_count(errors: &mut FieldErrors, ids: Vec<String>) -> Vec<String> {
+    if ids.len() > directory::MAX_DEPUTIES {
+        errors.add(
+            "deputy_ids",
+            format!("at most {} deputies", directory::MAX_DEPUTIES),
+        );
+    }
+    ids
 }
 
 /// A unified social credit code, checked and in canonical form; the error names `credit_code`.
@@ -262,16 +279,21 @@ pub async fn create_enterprise(
         contact_name: errors.optional_text("contact_name", req.contact_name, limits::NAME),
         contact_phone: errors.contact_phone("contact_phone", req.contact_phone),
         liaison_cadre_id: req.liaison_cadre_id,
+        deputy_ids: deputy_count(&mut errors, req.deputy_ids),
     };
     errors.finish()?;
     let now = state.clock.now();
     let by = By::Request(ip.actor(&admin.0));
-    let row = state
-        .write(move |c| directory::create_enterprise(c, &by, input, now))
+    let (row, deputies) = state
+        .write(move |c| {
+            let row = directory::create_enterprise(c, &by, input, now)?;
+            let deputies = liaison::deputies_of(c, std::slice::from_ref(&row.id))?;
+            Ok((row, deputies))
+        })
         .await?;
     Ok(created(
         format!("/api/v1/enterprises/{}", row.id),
-        EnterpriseResponse::from(row),
+        EnterpriseResponse::new(row, &deputies),
     ))
 }
 
@@ -295,10 +317,15 @@ pub async fn list_enterprises(
         pattern: search_pattern(q.q.as_deref())?,
         before_id: cursor_id(q.cursor.as_deref())?,
     };
-    let page = state
-        .read(move |c| directory::list_enterprises(c, &who, &filter, limit))
-        .await?
-        .map(EnterpriseResponse::from);
+    let (page, deputies) = state
+        .read(move |c| {
+            let page = directory::list_enterprises(c, &who, &filter, limit)?;
+            let ids: Vec<String> = page.items.iter().map(|e| e.id.clone()).collect();
+            let deputies = liaison::deputies_of(c, &ids)?;
+            Ok((page, deputies))
+        })
+        .await?;
+    let page = page.map(|e| EnterpriseResponse::new(e, &deputies));
     Ok(HttpResponse::Ok().json(EnterpriseList {
         items: page.items,
         next_cursor: page.next_cursor,
@@ -317,10 +344,14 @@ pub async fn get_enterprise(
 ) -> Result<HttpResponse, AppError> {
     let Auth(who) = auth;
     let id = path_id(&id, "enterprise")?;
-    let row = state
-        .read(move |c| directory::get_enterprise(c, &who, &id))
+    let (row, deputies) = state
+        .read(move |c| {
+            let row = directory::get_enterprise(c, &who, &id)?;
+            let deputies = liaison::deputies_of(c, std::slice::from_ref(&row.id))?;
+            Ok((row, deputies))
+        })
         .await?;
-    Ok(HttpResponse::Ok().json(EnterpriseResponse::from(row)))
+    Ok(HttpResponse::Ok().json(EnterpriseResponse::new(row, &deputies)))
 }
 
 /// Change an enterprise (administrators). Absent fields stay; null clears.
@@ -369,14 +400,19 @@ pub async fn update_enterprise(
             errors.contact_phone("contact_phone", v)
         }),
         liaison_cadre_id: req.liaison_cadre_id,
+        deputy_ids: req.deputy_ids.map(|d| deputy_count(&mut errors, d)),
     };
     errors.finish()?;
     let now = state.clock.now();
     let by = By::Request(ip.actor(&admin.0));
-    let row = state
-        .write(move |c| directory::update_enterprise(c, &by, &id, changes, now))
+    let (row, deputies) = state
+        .write(move |c| {
+            let row = directory::update_enterprise(c, &by, &id, changes, now)?;
+            let deputies = liaison::deputies_of(c, std::slice::from_ref(&row.id))?;
+            Ok((row, deputies))
+        })
         .await?;
-    Ok(HttpResponse::Ok().json(EnterpriseResponse::from(row)))
+    Ok(HttpResponse::Ok().json(EnterpriseResponse::new(row, &deputies)))
 }
 
 // --- categories ----------------------------------------------------------------------

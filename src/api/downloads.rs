@@ -36,6 +36,7 @@ pub struct DownloadLinkRequest {
     /// The download as the page would fetch it, with its query: `/api/v1/ledger.xlsx`,
     /// `/api/v1/ledger.csv` (with the ticket list's filters), `/api/v1/stats/assessment.xlsx`
     /// (`?month=`), `/api/v1/enterprises/import-template.xlsx`,
+    /// `/api/v1/enterprises/pairings-template.xlsx`,
     /// `/api/v1/attachments/{id}`, `/api/v1/bulletins/{id}/bulletin.docx` or
     /// `/api/v1/bulletins/{id}/tables.xlsx`. At most 2,000 characters.
     #[schema(example = "/api/v1/ledger.xlsx?status=closed")]
@@ -53,11 +54,24 @@ pub struct DownloadLinkResponse {
 /// The downloads a link can be made for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Download {
-    Ledger { xlsx: bool, query: String },
-    Assessment { query: String },
-    ImportTemplate,
-    Attachment { id: String },
-    Bulletin { id: String, workbook: bool },
+    Ledger {
+        xlsx: bool,
+        query: String,
+    },
+    Assessment {
+        query: String,
+    },
+    /// The enterprise ledger's template, or the pairing sheet's.
+    ImportTemplate {
+        pairings: bool,
+    },
+    Attachment {
+        id: String,
+    },
+    Bulletin {
+        id: String,
+        workbook: bool,
+    },
 }
 
 impl Download {
@@ -76,7 +90,10 @@ impl Download {
             "/api/v1/ledger.csv" => Download::Ledger { xlsx: false, query },
             "/api/v1/stats/assessment.xlsx" => Download::Assessment { query },
             "/api/v1/enterprises/import-template.xlsx" if query.is_empty() => {
-                Download::ImportTemplate
+                Download::ImportTemplate { pairings: false }
+            }
+            "/api/v1/enterprises/pairings-template.xlsx" if query.is_empty() => {
+                Download::ImportTemplate { pairings: true }
             }
             _ if route.starts_with("/api/v1/bulletins/") => {
                 let rest = route.strip_prefix("/api/v1/bulletins/")?;
@@ -240,9 +257,13 @@ pub async fn open_link(
             let parsed = assessment_query(&query)?;
             export::assessment_of(state, Auth(who), (ip, query), parsed).await
         }
-        Download::ImportTemplate => {
+        Download::ImportTemplate { pairings } => {
             require_role(&who, &[Role::Admin])?;
-            crate::api::enterprise_import::template_workbook().await
+            if pairings {
+                crate::api::liaison::pairings_template_workbook().await
+            } else {
+                crate::api::enterprise_import::template_workbook().await
+            }
         }
         Download::Attachment { id } => crate::api::attachments::serve(state, who, &id).await,
         Download::Bulletin { id, workbook } => {
@@ -272,7 +293,11 @@ mod tests {
         );
         assert_eq!(
             Download::of("/api/v1/enterprises/import-template.xlsx"),
-            Some(Download::ImportTemplate)
+            Some(Download::ImportTemplate { pairings: false })
+        );
+        assert_eq!(
+            Download::of("/api/v1/enterprises/pairings-template.xlsx"),
+            Some(Download::ImportTemplate { pairings: true })
         );
         assert_eq!(
             Download::of("/api/v1/bulletins/0190ab/tables.xlsx"),

@@ -47,8 +47,22 @@ pub async fn template(_admin: Admin) -> Result<HttpResponse, AppError> {
 
 /// The template, to an administrator (also through a signed link: `api::downloads`).
 pub(crate) async fn template_workbook() -> Result<HttpResponse, AppError> {
-    let bytes = web::block(|| -> Result<Vec<u8>, AppError> {
-        let columns: Vec<Column> = COLUMNS
+    header_workbook(
+        &COLUMNS,
+        "企业台账",
+        "attachment; filename=\"enterprises-template.xlsx\"; filename*=UTF-8''%E4%BC%81%E4%B8%9A%E5%8F%B0%E8%B4%A6%E6%A8%A1%E6%9D%BF.xlsx",
+    )
+    .await
+}
+
+/// A workbook of one sheet holding only the header row `columns`, as an attachment.
+pub(crate) async fn header_workbook(
+    columns: &'static [&'static str],
+    sheet: &'static str,
+    disposition: &'static str,
+) -> Result<HttpResponse, AppError> {
+    let bytes = web::block(move || -> Result<Vec<u8>, AppError> {
+        let columns: Vec<Column> = columns
             .iter()
             .map(|header| Column {
                 header,
@@ -56,8 +70,7 @@ pub(crate) async fn template_workbook() -> Result<HttpResponse, AppError> {
             })
             .collect();
         let mut book = XlsxWriter::new();
-        book.sheet("企业台账", &columns)
-            .map_err(AppError::internal)?;
+        book.sheet(sheet, &columns).map_err(AppError::internal)?;
         let mut out = Vec::new();
         book.finish_to_writer(&mut out)
             .map_err(AppError::internal)?;
@@ -70,10 +83,7 @@ pub(crate) async fn template_workbook() -> Result<HttpResponse, AppError> {
             header::CONTENT_TYPE,
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         ))
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            "attachment; filename=\"enterprises-template.xlsx\"; filename*=UTF-8''%E4%BC%81%E4%B8%9A%E5%8F%B0%E8%B4%A6%E6%A8%A1%E6%9D%BF.xlsx",
-        ))
+        .insert_header((header::CONTENT_DISPOSITION, disposition))
         .body(bytes))
 }
 

@@ -21,6 +21,7 @@ pub mod extensions;
 pub mod extract;
 pub mod health;
 pub mod legal;
+pub mod liaison;
 pub mod members;
 pub mod messages;
 pub mod middleware;
@@ -100,6 +101,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         .route(post().to(visits::record)),
                 )
                 .service(
+                    resource("/campaigns")
+                        .route(get().to(liaison::list_campaigns))
+                        .route(post().to(liaison::create_campaign)),
+                )
+                .service(resource("/campaigns/{id}").route(get().to(liaison::campaign)))
+                .service(
                     resource("/legal")
                         .route(get().to(legal::current))
                         .route(post().to(legal::publish)),
@@ -145,6 +152,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(
                     resource("/enterprises/import").route(post().to(enterprise_import::import)),
                 )
+                .service(
+                    resource("/enterprises/pairings-template.xlsx")
+                        .route(get().to(liaison::pairings_template)),
+                )
+                .service(
+                    resource("/enterprises/pairings/import")
+                        .route(post().to(liaison::import_pairings)),
+                )
+                .service(resource("/enterprises/{id}/profile").route(get().to(liaison::profile)))
                 .service(
                     resource("/enterprises/{id}")
                         .route(get().to(directory::get_enterprise))
@@ -240,6 +256,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(resource("/stats/breakdown").route(get().to(stats::breakdown)))
                 .service(resource("/stats/trend").route(get().to(stats::trend)))
                 .service(resource("/stats/ranking").route(get().to(stats::ranking)))
+                .service(resource("/stats/liaison").route(get().to(liaison::figures)))
                 .service(resource("/stats/hot-topics").route(get().to(stats::hot_topics)))
                 .service(resource("/assessments").route(get().to(assessments::list)))
                 .service(resource("/assessments/{month}").route(get().to(assessments::get)))

@@ -5,8 +5,8 @@ use utoipa::{Modify, OpenApi};
 
 use crate::api::{
     assessments, attachments, audit, auth, bulletins, calendar, directory, downloads,
-    enterprise_import, export, extensions, health, legal, members, messages, notifications,
-    routing, stats, systemic, tickets, types, users, visits,
+    enterprise_import, export, extensions, health, legal, liaison, members, messages,
+    notifications, routing, stats, systemic, tickets, types, users, visits,
 };
 use crate::domain::notification::{NotifyChannel, NotifyEvent, NotifyStatus};
 use crate::domain::systemic::{SystemicAction, SystemicStatus};
@@ -204,6 +204,13 @@ impl Modify for CommonResponses {
         visits::record,
         visits::list,
         visits::my_enterprises,
+        liaison::figures,
+        liaison::create_campaign,
+        liaison::list_campaigns,
+        liaison::campaign,
+        liaison::profile,
+        liaison::pairings_template,
+        liaison::import_pairings,
         stats::chart,
         export::assessment,
         export::ledger_csv,
@@ -238,7 +245,7 @@ impl Modify for CommonResponses {
         (name = "audit", description = "What administrators did (read-only)"),
         (name = "systemic issues", description = "Systemic issues (症结): what many requests have in common, the lead department addressing it, and the tickets it explains (staff only)"),
         (name = "members", description = "An enterprise's users, managed by its manager, and requests to join an enterprise"),
-        (name = "visits", description = "Liaison cadres' visits to their enterprises (走访, 千名干部进千企) and the requests filed on them"),
+        (name = "visits", description = "Liaison cadres' visits to their enterprises (走访, 千名干部进千企), the requests filed on them, and campaigns (专项行动)"),
     )
 )]
 pub struct ApiDoc;

@@ -122,13 +122,21 @@ pub struct EnterpriseResponse {
     pub contact_name: Option<String>,
     pub contact_phone: Option<String>,
     pub liaison_cadre_id: Option<String>,
+    /// Deputy liaison cadres (副联点干部).
+    pub deputy_ids: Vec<String>,
     pub created_at: String,
     pub updated_at: String,
 }
 
-impl From<EnterpriseRow> for EnterpriseResponse {
-    fn from(r: EnterpriseRow) -> Self {
+impl EnterpriseResponse {
+    /// The enterprise with its deputies, picked from `deputies` (enterprise id, cadre id).
+    pub fn new(r: EnterpriseRow, deputies: &[(String, String)]) -> Self {
         EnterpriseResponse {
+            deputy_ids: deputies
+                .iter()
+                .filter(|(e, _)| *e == r.id)
+                .map(|(_, c)| c.clone())
+                .collect(),
             id: r.id,
             name: r.name,
             credit_code: r.credit_code,
@@ -469,6 +477,8 @@ pub struct AttachmentResponse {
     /// The timeline entry (its `seq`) it came with, if any: a progress note or a resolution.
     /// The file is shown to whoever is shown that entry.
     pub event_seq: Option<i32>,
+    /// Set once the file is a visit's photo.
+    pub visit_id: Option<String>,
     pub uploaded_by: String,
     pub created_at: String,
 }
@@ -483,6 +493,7 @@ impl From<AttachmentRow> for AttachmentResponse {
             ticket_id: r.ticket_id,
             comment_id: r.comment_id,
             event_seq: r.event_seq,
+            visit_id: r.visit_id,
             uploaded_by: r.uploaded_by,
             created_at: r.created_at,
         }

@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::api::extract::{ApiJson, Auth};
 use crate::api::state::State;
-use crate::api::types::ErrorResponse;
+use crate::api::types::{AttachmentResponse, ErrorResponse};
 use crate::db::visits::VisitFilter;
 use crate::domain::ticket::TicketKind;
 use crate::domain::validation::{FieldErrors, limits};
@@ -46,6 +46,10 @@ pub struct RecordVisitRequest {
     /// The difficulties raised, each filed as a request (at most 5).
     #[serde(default)]
     pub requests: Vec<VisitRequest>,
+    /// Photos taken on the visit: ids of the caller's uploads (`POST /attachments`), pictures
+    /// only, at most 9.
+    #[serde(default)]
+    pub photo_ids: Vec<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -61,6 +65,8 @@ pub struct VisitResponse {
     pub findings: String,
     /// The requests filed from it.
     pub ticket_ids: Vec<String>,
+    /// The photos taken on it (`GET /attachments/{id}` for each).
+    pub photos: Vec<AttachmentResponse>,
     pub created_at: String,
 }
 
@@ -77,6 +83,7 @@ impl From<Visit> for VisitResponse {
             people: r.people,
             findings: r.findings,
             ticket_ids: v.ticket_ids,
+            photos: v.photos.into_iter().map(AttachmentResponse::from).collect(),
             created_at: r.created_at,
         }
     }
@@ -109,6 +116,8 @@ pub struct PairedEnterprise {
     pub last_visit: Option<String>,
     /// Not visited within `liaison.visit_interval_days` (or never): 待走访.
     pub visit_due: bool,
+    /// The caller is its deputy liaison cadre (副联点), not its liaison cadre.
+    pub deputy: bool,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -148,6 +157,9 @@ pub async fn record(
     }
     errors.required_text("people", &body.people, limits::ADDRESS);
     errors.required_text("findings", &body.findings, limits::DESCRIPTION);
+    if let Some(problem) = crate::service::attachments::ids_problem(&body.photo_ids) {
+        errors.add("photo_ids", problem);
+    }
     if body.requests.len() > MAX_REQUESTS {
         errors.add(
             "requests",
@@ -188,6 +200,7 @@ pub async fn record(
         people: body.people.trim().to_string(),
         findings: body.findings.trim().to_string(),
         requests,
+        photo_ids: body.photo_ids,
     };
     let options = crate::api::tickets::filing_options(&state);
     let ctx = state.ticket_context();
@@ -257,6 +270,7 @@ pub async fn my_enterprises(state: State, auth: Auth) -> Result<HttpResponse, Ap
                 industry_chain: p.enterprise.industry_chain,
                 last_visit: p.last_visit.map(|d| d.format("%Y-%m-%d").to_string()),
                 visit_due: p.due,
+                deputy: p.deputy,
             })
             .collect(),
         visit_interval_days: interval,

@@ -274,6 +274,7 @@ fn seed_directory(
                 contact_name: Some(format!("联系人{}", i + 1)),
                 contact_phone: Some(format!("1390000000{i}")),
                 liaison_cadre_id: Some(liaison.clone()),
+                deputy_ids: Vec::new(),
             },
             now,
         )?;

@@ -256,6 +256,7 @@ fn directory(db: &Db, enterprises: usize, now: DateTime<Utc>) -> Result<Director
                     contact_name: None,
                     contact_phone: None,
                     liaison_cadre_id: None,
+                    deputy_ids: Vec::new(),
                 },
                 now,
             )?;

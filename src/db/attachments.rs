@@ -20,6 +20,8 @@ pub struct AttachmentRow {
     pub created_at: String,
     /// The timeline entry (its `seq` on the ticket) the file came with, if any.
     pub event_seq: Option<i32>,
+    /// The visit (走访) the photo was taken on, instead of a ticket.
+    pub visit_id: Option<String>,
 }
 
 pub fn insert(conn: &mut DbConnection, row: &AttachmentRow) -> QueryResult<()> {
@@ -58,7 +60,8 @@ pub fn link(
         attachments::table
             .filter(attachments::id.eq_any(ids))
             .filter(attachments::uploaded_by.eq(uploader))
-            .filter(attachments::ticket_id.is_null()),
+            .filter(attachments::ticket_id.is_null())
+            .filter(attachments::visit_id.is_null()),
     )
     .set((
         attachments::ticket_id.eq(target.ticket_id),
@@ -66,6 +69,45 @@ pub fn link(
         attachments::event_seq.eq(target.event_seq),
     ))
     .execute(conn)
+}
+
+/// Links the given uploads of `uploader` that are not linked yet to the visit; returns how
+/// many were linked.
+pub fn link_to_visit(
+    conn: &mut DbConnection,
+    ids: &[String],
+    uploader: &str,
+    visit_id: &str,
+) -> QueryResult<usize> {
+    diesel::update(
+        attachments::table
+            .filter(attachments::id.eq_any(ids))
+            .filter(attachments::uploaded_by.eq(uploader))
+            .filter(attachments::ticket_id.is_null())
+            .filter(attachments::visit_id.is_null()),
+    )
+    .set(attachments::visit_id.eq(visit_id))
+    .execute(conn)
+}
+
+/// The uploads `ids` that exist.
+pub fn find_many(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<AttachmentRow>> {
+    attachments::table
+        .filter(attachments::id.eq_any(ids))
+        .select(AttachmentRow::as_select())
+        .load(conn)
+}
+
+/// The photos of each of `visit_ids`, in upload order.
+pub fn list_for_visits(
+    conn: &mut DbConnection,
+    visit_ids: &[String],
+) -> QueryResult<Vec<AttachmentRow>> {
+    attachments::table
+        .filter(attachments::visit_id.eq_any(visit_ids))
+        .order((attachments::created_at, attachments::id))
+        .select(AttachmentRow::as_select())
+        .load(conn)
 }
 
 /// A ticket's attachments in upload order.
@@ -107,6 +149,7 @@ pub fn delete_unattached_before(
 ) -> QueryResult<Vec<String>> {
     let candidates: Vec<String> = attachments::table
         .filter(attachments::ticket_id.is_null())
+        .filter(attachments::visit_id.is_null())
         .filter(attachments::created_at.lt(cutoff))
         .select(attachments::id)
         .limit(limit)
@@ -117,7 +160,8 @@ pub fn delete_unattached_before(
     diesel::delete(
         attachments::table
             .filter(attachments::id.eq_any(&candidates))
-            .filter(attachments::ticket_id.is_null()),
+            .filter(attachments::ticket_id.is_null())
+            .filter(attachments::visit_id.is_null()),
     )
     .execute(conn)?;
     let kept: Vec<String> = attachments::table

@@ -45,6 +45,7 @@ pub mod hot_words;
 pub mod idempotency;
 pub mod join_requests;
 pub mod legal;
+pub mod liaison;
 pub mod locks;
 pub mod messages;
 pub mod migrations;

@@ -293,6 +293,7 @@ diesel::table! {
         sha256 -> Text,
         created_at -> Text,
         event_seq -> Nullable<Integer>,
+        visit_id -> Nullable<Text>,
     }
 }
 
@@ -439,6 +440,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     robot_posts,
     visits,
     visit_tickets,
+    enterprise_deputies,
+    campaigns,
 );
 
 diesel::table! {
@@ -524,6 +527,28 @@ diesel::table! {
 }
 
 diesel::joinable!(visit_tickets -> visits (visit_id));
+
+diesel::table! {
+    enterprise_deputies (enterprise_id, cadre_id) {
+        enterprise_id -> Text,
+        cadre_id -> Text,
+    }
+}
+
+diesel::table! {
+    campaigns (id) {
+        id -> Text,
+        title -> Text,
+        starts_on -> Text,
+        ends_on -> Text,
+        target_percent -> Integer,
+        area -> Nullable<Text>,
+        industry_chain -> Nullable<Text>,
+        note -> Text,
+        created_by -> Text,
+        created_at -> Text,
+    }
+}
 
 diesel::table! {
     robot_posts (robot, post) {

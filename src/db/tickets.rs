@@ -7,7 +7,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 use diesel::prelude::*;
 
 use super::connection::DbConnection;
-use super::schema::{enterprises, ticket_co_departments, ticket_counters, ticket_words, tickets};
+use super::schema::{
+    enterprise_deputies, enterprises, ticket_co_departments, ticket_counters, ticket_words, tickets,
+};
 use super::ticket_words::{ByRelevance, HasWords, MatchesWords, WordsQuery};
 use crate::domain::ticket::state::Ticket;
 use crate::domain::ticket::{Channel, Priority, Rating, TicketKind, TicketStatus, ids};
@@ -225,7 +227,7 @@ pub enum Scope {
         enterprise_id: String,
     },
     /// Assigned to them, to their department (lead or co-handling), or filed by an
-    /// enterprise they are liaison cadre for.
+    /// enterprise they are liaison cadre (or deputy) of.
     Cadre {
         user_id: String,
         department_id: Option<String>,
@@ -520,9 +522,13 @@ macro_rules! scoped_and_filtered {
                 let liaison_of = enterprises::table
                     .filter(enterprises::liaison_cadre_id.eq(user_id.clone()))
                     .select(enterprises::id);
+                let deputy_of = enterprise_deputies::table
+                    .filter(enterprise_deputies::cadre_id.eq(user_id.clone()))
+                    .select(enterprise_deputies::enterprise_id);
                 let mine = tickets::assignee_id
                     .eq(user_id.clone())
-                    .or(tickets::enterprise_id.eq_any(liaison_of));
+                    .or(tickets::enterprise_id.eq_any(liaison_of))
+                    .or(tickets::enterprise_id.eq_any(deputy_of));
                 match department_id {
                     Some(dept) => {
                         let co_handled = ticket_co_departments::table

@@ -36,6 +36,14 @@ pub fn link_ticket(conn: &mut DbConnection, visit_id: &str, ticket_id: &str) -> 
     Ok(())
 }
 
+pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<VisitRow>> {
+    visits::table
+        .find(id)
+        .select(VisitRow::as_select())
+        .get_result(conn)
+        .optional()
+}
+
 /// What a list of visits is narrowed to.
 #[derive(Debug, Clone, Default)]
 pub struct VisitFilter {

@@ -278,8 +278,8 @@ pub fn link(
     Ok(())
 }
 
-/// The attachment, if `who` may have it: its uploader while it is attached to nothing, and
-/// afterwards whoever may see the ticket (and, for the file of an internal comment or of a
+/// The attachment, if `who` may have it: its uploader while it is attached to nothing, the
+/// readers of the visit for a visit's photo, and otherwise whoever may see the ticket (and, for the file of an internal comment or of a
 /// progress note not shown to the enterprise, staff only). Anyone else is told it does not
 /// exist.
 pub fn readable(
@@ -289,6 +289,15 @@ pub fn readable(
 ) -> Result<AttachmentRow, AppError> {
     let missing = || AppError::not_found("attachment");
     let row = attachments::find(conn, id)?.ok_or_else(missing)?;
+    if let Some(visit_id) = row.visit_id.as_deref() {
+        // A visit's photo: whoever may read the visit.
+        let visit = crate::db::visits::find(conn, visit_id)?.ok_or_else(missing)?;
+        return if crate::service::visits::may_read(conn, who, &visit)? {
+            Ok(row)
+        } else {
+            Err(missing())
+        };
+    }
     let Some(ticket_id) = row.ticket_id.as_deref() else {
         return if row.uploaded_by == who.user_id {
             Ok(row)

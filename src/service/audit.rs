@@ -67,6 +67,10 @@ pub enum AuditAction {
     BulletinCreate,
     BulletinUpdate,
     BulletinPublish,
+    /// A pairing sheet imported (`detail`: rows, paired, refused).
+    PairingImport,
+    /// A campaign (专项行动) opened.
+    CampaignCreate,
 }
 
 impl AuditAction {
@@ -96,6 +100,8 @@ impl AuditAction {
             AuditAction::BulletinCreate => "bulletin.create",
             AuditAction::BulletinUpdate => "bulletin.update",
             AuditAction::BulletinPublish => "bulletin.publish",
+            AuditAction::PairingImport => "enterprise.pairing_import",
+            AuditAction::CampaignCreate => "campaign.create",
         }
     }
 
@@ -108,7 +114,8 @@ impl AuditAction {
             AuditAction::DepartmentCreate | AuditAction::DepartmentUpdate => "department",
             AuditAction::EnterpriseCreate
             | AuditAction::EnterpriseUpdate
-            | AuditAction::EnterpriseImport => "enterprise",
+            | AuditAction::EnterpriseImport
+            | AuditAction::PairingImport => "enterprise",
             AuditAction::CategoryCreate | AuditAction::CategoryUpdate => "category",
             AuditAction::CalendarPut => "calendar_year",
             AuditAction::NotificationRetry => "notification",
@@ -123,6 +130,7 @@ impl AuditAction {
             AuditAction::BulletinCreate
             | AuditAction::BulletinUpdate
             | AuditAction::BulletinPublish => "bulletin",
+            AuditAction::CampaignCreate => "campaign",
         }
     }
 }

@@ -34,7 +34,7 @@ use crate::reports::sheets::{Cell, Column, XlsxWriter};
 use crate::service::assessments::archivist;
 use crate::service::audit::{self, Actor, AuditAction, By};
 use crate::service::stats::{self, Dimension, Weights};
-use crate::service::systemic;
+use crate::service::{liaison, systemic};
 
 /// The typical cases a bulletin may hold.
 pub const MAX_CASES: usize = 20;
@@ -128,7 +128,24 @@ pub struct Figures {
     /// All of them; `overdue` names the first `bulletin.overdue_items`.
     pub overdue_count: i64,
     pub systemic: Vec<SystemicLine>,
+    /// The liaison program's week (千名干部进千企): absent from bulletins drafted before it.
+    #[serde(default)]
+    pub liaison: Option<LiaisonWeek>,
     pub computed_at: String,
+}
+
+/// The liaison program's figures of the week, in all and by department.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LiaisonWeek {
+    pub totals: liaison::Figures,
+    pub departments: Vec<LiaisonLine>,
+}
+
+/// One department's liaison figures in the bulletin.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LiaisonLine {
+    pub name: String,
+    pub figures: liaison::Figures,
 }
 
 /// A typical case (典型案例): a request as it was when picked (published: when published), and
@@ -340,8 +357,31 @@ pub fn compute(
         })
         .collect();
 
+    let last = to.pred_opt().unwrap_or(to);
+    let mut report = liaison::report(
+        conn,
+        from,
+        last,
+        &liaison::Scope::default(),
+        &[liaison::Dimension::Department],
+    )?;
+    let liaison = LiaisonWeek {
+        totals: report.totals,
+        departments: report
+            .by
+            .remove("department")
+            .unwrap_or_default()
+            .into_iter()
+            .map(|r| LiaisonLine {
+                name: r.name,
+                figures: r.figures,
+            })
+            .collect(),
+    };
+
     Ok(Figures {
         year_from,
+        liaison: Some(liaison),
         week: Totals::of(&week),
         year: Totals::of(&year),
         departments,
@@ -898,6 +938,33 @@ const CASE_COLUMNS: &[Column] = &[
     col("点评", 60.0),
 ];
 
+const LIAISON_COLUMNS: &[Column] = &[
+    col("单位", 24.0),
+    col("联点企业", 10.0),
+    col("已走访企业", 10.0),
+    col("覆盖率", 10.0),
+    col("走访次数", 10.0),
+    col("联点干部", 10.0),
+    col("人均走访", 10.0),
+    col("收集诉求", 10.0),
+    col("次均诉求", 10.0),
+];
+
+fn liaison_row(name: &str, f: &liaison::Figures) -> Vec<Cell> {
+    let ratio = |r: Option<f64>| r.map_or(Cell::Empty, Cell::Number);
+    vec![
+        text(name),
+        Cell::Int(f.paired),
+        Cell::Int(f.visited),
+        percent(f.coverage),
+        Cell::Int(f.visits),
+        Cell::Int(f.cadres),
+        ratio(f.visits_per_cadre),
+        Cell::Int(f.requests),
+        ratio(f.requests_per_visit),
+    ]
+}
+
 const SYSTEMIC_COLUMNS: &[Column] = &[
     col("序号", 6.0),
     col("症结", 40.0),
@@ -933,7 +1000,7 @@ fn due_text(due: Option<&str>) -> String {
 
 /// The bulletin's tables, in its order: the totals, the departments of the week and of the
 /// year, the red and black lists, the overdue requests, the typical cases, the systemic
-/// issues.
+/// issues, the liaison program's week.
 pub fn tables(b: &Bulletin) -> Vec<Table> {
     let f = &b.figures;
     let departments = |year: bool| {
@@ -1036,6 +1103,21 @@ pub fn tables(b: &Bulletin) -> Vec<Table> {
                 })
                 .collect(),
         },
+        Table {
+            sheet: "联点走访",
+            columns: LIAISON_COLUMNS,
+            rows: f
+                .liaison
+                .iter()
+                .flat_map(|l| {
+                    std::iter::once(liaison_row("全区", &l.totals)).chain(
+                        l.departments
+                            .iter()
+                            .map(|d| liaison_row(&d.name, &d.figures)),
+                    )
+                })
+                .collect(),
+        },
     ]
 }
 
@@ -1085,7 +1167,7 @@ fn date_text(at: Option<&str>) -> String {
 pub fn document(b: &Bulletin, settings: &BulletinSettings) -> Result<Vec<u8>, AppError> {
     let (from, to) = b.period()?;
     let f = &b.figures;
-    let [totals, week, year, lists, overdue, _cases, systemic] = tables_array(b)?;
+    let [totals, week, year, lists, overdue, _cases, systemic, visits] = tables_array(b)?;
     let mut doc = Document::new();
     doc.push(Block::Masthead(settings.title.clone()))
         .push(Block::Centered(
@@ -1184,15 +1266,37 @@ pub fn document(b: &Bulletin, settings: &BulletinSettings) -> Result<Vec<u8>, Ap
     } else {
         doc.push(table_block(&systemic));
     }
+    if let Some(l) = &f.liaison {
+        let t = &l.totals;
+        doc.push(Block::Heading("七、千名干部进千企".into()));
+        doc.push(Block::Paragraph(if t.visits == 0 && t.paired == 0 {
+            "本周无联点走访记录。".into()
+        } else {
+            format!(
+                "本周，联点干部走访企业 {} 次，走访联点企业 {} 家，占联点企业 {} 家的 {}；\
+                 联点干部 {} 名，人均走访 {} 次；走访中收集企业诉求 {} 件。",
+                t.visits,
+                t.visited,
+                t.paired,
+                rate_text(t.coverage),
+                t.cadres,
+                t.visits_per_cadre.map_or("—".into(), |x| format!("{x:.1}")),
+                t.requests,
+            )
+        }));
+        if !l.departments.is_empty() {
+            doc.push(table_block(&visits));
+        }
+    }
     doc.finish()
         .map_err(|e| AppError::internal(anyhow::anyhow!("the bulletin's document: {e}")))
 }
 
-/// The seven tables of [`tables`], each by its place.
-fn tables_array(b: &Bulletin) -> Result<[Table; 7], AppError> {
+/// The eight tables of [`tables`], each by its place.
+fn tables_array(b: &Bulletin) -> Result<[Table; 8], AppError> {
     tables(b)
         .try_into()
-        .map_err(|_| AppError::internal(anyhow::anyhow!("the bulletin has seven tables")))
+        .map_err(|_| AppError::internal(anyhow::anyhow!("the bulletin has eight tables")))
 }
 
 /// A table as the Word document shows it.

@@ -188,6 +188,8 @@ pub struct NewEnterprise {
     pub contact_name: Option<String>,
     pub contact_phone: Option<String>,
     pub liaison_cadre_id: Option<String>,
+    /// Deputy liaison cadres (副联点干部), at most [`MAX_DEPUTIES`].
+    pub deputy_ids: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -200,6 +202,47 @@ pub struct EnterpriseChanges {
     pub contact_name: Option<Option<String>>,
     pub contact_phone: Option<Option<String>>,
     pub liaison_cadre_id: Option<Option<String>>,
+    /// The deputies, all of them (`Some(vec![])` removes every deputy).
+    pub deputy_ids: Option<Vec<String>>,
+}
+
+/// Deputy liaison cadres of one enterprise, at most.
+pub const MAX_DEPUTIES: usize = 5;
+
+/// Checks the deputies: active cadres, each once, not the liaison cadre, at most
+/// [`MAX_DEPUTIES`].
+fn check_deputies(
+    conn: &mut DbConnection,
+    errors: &mut FieldErrors,
+    deputies: &[String],
+    lead: Option<&str>,
+) -> Result<(), AppError> {
+    if deputies.len() > MAX_DEPUTIES {
+        errors.add("deputy_ids", format!("at most {MAX_DEPUTIES} deputies"));
+        return Ok(());
+    }
+    let mut seen = std::collections::HashSet::new();
+    for id in deputies {
+        if !seen.insert(id.as_str()) {
+            errors.add("deputy_ids", "names a cadre twice");
+            return Ok(());
+        }
+        if Some(id.as_str()) == lead {
+            errors.add(
+                "deputy_ids",
+                "names the liaison cadre: a deputy is someone else",
+            );
+            return Ok(());
+        }
+        check_cadre(conn, errors, "deputy_ids", Some(id))?;
+    }
+    if !deputies.is_empty() && lead.is_none() {
+        errors.add(
+            "deputy_ids",
+            "an enterprise has deputies only beside a liaison cadre",
+        );
+    }
+    Ok(())
 }
 
 const DUPLICATE_ENTERPRISE: &str = "an enterprise with this credit code already exists";
@@ -221,6 +264,12 @@ pub fn create_enterprise(
         "liaison_cadre_id",
         input.liaison_cadre_id.as_deref(),
     )?;
+    check_deputies(
+        conn,
+        &mut errors,
+        &input.deputy_ids,
+        input.liaison_cadre_id.as_deref(),
+    )?;
     errors.finish()?;
     let now_text = time::format(now);
     let mut row = EnterpriseRow {
@@ -239,6 +288,7 @@ pub fn create_enterprise(
     };
     row.search_text = enterprise_search_text(&row);
     enterprises::insert(conn, &row).map_err(duplicate_as(DUPLICATE_ENTERPRISE))?;
+    crate::db::liaison::set_deputies(conn, &row.id, &input.deputy_ids)?;
     audit::record(
         conn,
         by,
@@ -267,6 +317,7 @@ pub fn update_enterprise(
         ("contact_name", changes.contact_name.is_some()),
         ("contact_phone", changes.contact_phone.is_some()),
         ("liaison_cadre_id", changes.liaison_cadre_id.is_some()),
+        ("deputy_ids", changes.deputy_ids.is_some()),
     ]);
     if let Some(v) = changes.name {
         row.name = v;
@@ -295,6 +346,34 @@ pub fn update_enterprise(
         errors.finish()?;
         row.liaison_cadre_id = v;
     }
+    // The deputies as they will be: given, or kept (and gone with the liaison cadre).
+    let deputies = match changes.deputy_ids {
+        Some(ids) => Some(ids),
+        None if row.liaison_cadre_id.is_none() => Some(Vec::new()),
+        None => None,
+    };
+    let current = crate::db::liaison::deputies_of(conn, std::slice::from_ref(&row.id))?;
+    let kept: Vec<String> = current.into_iter().map(|(_, c)| c).collect();
+    {
+        let mut errors = FieldErrors::new();
+        let checking = deputies.clone().unwrap_or_else(|| kept.clone());
+        if deputies.is_some()
+            || kept
+                .iter()
+                .any(|c| Some(c.as_str()) == row.liaison_cadre_id.as_deref())
+        {
+            check_deputies(
+                conn,
+                &mut errors,
+                &checking,
+                row.liaison_cadre_id.as_deref(),
+            )?;
+        }
+        errors.finish()?;
+    }
+    if let Some(ids) = &deputies {
+        crate::db::liaison::set_deputies(conn, &row.id, ids)?;
+    }
     row.search_text = enterprise_search_text(&row);
     row.updated_at = time::format(now);
     enterprises::update(conn, &row).map_err(duplicate_as(DUPLICATE_ENTERPRISE))?;
@@ -310,7 +389,7 @@ pub fn update_enterprise(
 }
 
 /// Administrators and dispatchers see every enterprise; an enterprise user sees their own,
-/// a cadre those they are liaison for.
+/// a cadre those they are a liaison cadre (or deputy) of.
 pub fn get_enterprise(
     conn: &mut DbConnection,
     who: &Principal,
@@ -320,7 +399,7 @@ pub fn get_enterprise(
     let visible = match who.role {
         Role::Admin | Role::Dispatcher => true,
         Role::Enterprise => who.enterprise_id.as_deref() == Some(row.id.as_str()),
-        Role::Cadre => row.liaison_cadre_id.as_deref() == Some(who.user_id.as_str()),
+        Role::Cadre => crate::service::liaison::is_liaison(conn, &row, &who.user_id)?,
     };
     if visible {
         Ok(row)

@@ -384,6 +384,7 @@ pub fn register(
                     contact_name: Some(input.contact_name.clone()),
                     contact_phone: Some(input.phone.clone()),
                     liaison_cadre_id: None,
+                    deputy_ids: Vec::new(),
                 },
                 now,
             )?,

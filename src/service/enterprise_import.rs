@@ -55,7 +55,7 @@ pub struct ImportReport {
 #[derive(Debug, Clone, Default)]
 pub struct SheetRow {
     pub row: usize,
-    pub cells: [Option<String>; 8],
+    pub cells: Vec<Option<String>>,
 }
 
 fn cell_text(d: &Data) -> Option<String> {
@@ -77,9 +77,19 @@ fn refused(message: impl Into<String>) -> AppError {
     AppError::new(ErrorCode::InvalidSpreadsheet, message)
 }
 
-/// Reads the first sheet: finds the columns by their headers (in any order; unknown ones
-/// are ignored) and returns the rows that are not empty.
+/// Reads the first sheet of an enterprise ledger ([`COLUMNS`]).
 pub fn read(bytes: &[u8]) -> Result<Vec<SheetRow>, AppError> {
+    read_sheet(bytes, &COLUMNS, 2)
+}
+
+/// Reads the first sheet: finds `columns` by their headers (in any order; unknown ones are
+/// ignored; the first `required` must be there) and returns the rows that are not empty,
+/// each with a cell per column.
+pub fn read_sheet(
+    bytes: &[u8],
+    columns: &[&str],
+    required: usize,
+) -> Result<Vec<SheetRow>, AppError> {
     let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes))
         .map_err(|e| refused(format!("not an .xlsx workbook: {e}")))?;
     let first = book
@@ -94,15 +104,15 @@ pub fn read(bytes: &[u8]) -> Result<Vec<SheetRow>, AppError> {
     let header = rows
         .next()
         .ok_or_else(|| refused("the sheet is empty: the first row must name the columns"))?;
-    let mut index = [None; 8];
+    let mut index = vec![None; columns.len()];
     for (i, cell) in header.iter().enumerate() {
         if let Some(name) = cell_text(cell)
-            && let Some(c) = COLUMNS.iter().position(|col| *col == name)
+            && let Some(c) = columns.iter().position(|col| *col == name)
         {
             index[c] = Some(i);
         }
     }
-    let missing: Vec<&str> = COLUMNS[..2]
+    let missing: Vec<&str> = columns[..required]
         .iter()
         .zip(&index)
         .filter(|(_, i)| i.is_none())
@@ -120,7 +130,7 @@ pub fn read(bytes: &[u8]) -> Result<Vec<SheetRow>, AppError> {
         let mut row = SheetRow {
             // Spreadsheet rows count from 1, and the header took the first.
             row: start + n + 2,
-            cells: Default::default(),
+            cells: vec![None; columns.len()],
         };
         for (c, i) in index.iter().enumerate() {
             row.cells[c] = i.and_then(|i| cells.get(i)).and_then(cell_text);
@@ -129,14 +139,12 @@ pub fn read(bytes: &[u8]) -> Result<Vec<SheetRow>, AppError> {
             continue;
         }
         if out.len() == MAX_ROWS {
-            return Err(refused(format!(
-                "at most {MAX_ROWS} enterprises in one file"
-            )));
+            return Err(refused(format!("at most {MAX_ROWS} rows in one file")));
         }
         out.push(row);
     }
     if out.is_empty() {
-        return Err(refused("the sheet has no enterprises below its header"));
+        return Err(refused("the sheet has no rows below its header"));
     }
     Ok(out)
 }
@@ -148,7 +156,10 @@ struct Checked {
 }
 
 /// The active cadre a 联络干部 cell names: by username, or by mobile number.
-fn cadre_named(conn: &mut DbConnection, name: &str) -> Result<Result<String, String>, AppError> {
+pub(crate) fn cadre_named(
+    conn: &mut DbConnection,
+    name: &str,
+) -> Result<Result<String, String>, AppError> {
     let by_name = users::find_by_username(conn, &name.to_ascii_lowercase())?;
     let candidates: Vec<UserRow> = match by_name {
         Some(u) => vec![u],
@@ -269,6 +280,7 @@ fn check(
                 contact_name: text(5),
                 contact_phone,
                 liaison_cadre_id: liaison,
+                deputy_ids: Vec::new(),
             },
         });
     }
@@ -318,6 +330,7 @@ pub fn import(
                             contact_name: keep(input.contact_name),
                             contact_phone: keep(input.contact_phone),
                             liaison_cadre_id: keep(input.liaison_cadre_id),
+                            deputy_ids: None,
                         },
                         now,
                     )?;

@@ -9,7 +9,9 @@
 use chrono::{DateTime, Days, NaiveDate, Utc};
 
 use crate::auth::Principal;
+use crate::db::attachments::{self as attachment_store, AttachmentRow};
 use crate::db::enterprises::{self, EnterpriseFilter, EnterpriseRow};
+use crate::db::liaison as liaison_store;
 use crate::db::visits::{self as store, VisitFilter, VisitRow};
 use crate::db::{DbConnection, new_id, users};
 use crate::domain::ticket::Role;
@@ -17,6 +19,7 @@ use crate::domain::time;
 use crate::error::AppError;
 use crate::service::tickets::Context;
 use crate::service::tickets::filing::{self, FilingOptions, NewTicket};
+use crate::service::{attachments, liaison};
 
 /// Requests filed from one visit, at most.
 pub const MAX_REQUESTS: usize = 5;
@@ -40,13 +43,67 @@ pub struct NewVisit {
     pub findings: String,
     /// The difficulties raised, each filed as a request (the enterprise's).
     pub requests: Vec<NewTicket>,
+    /// Photos taken on the visit: the caller's uploads, not attached to anything yet.
+    pub photo_ids: Vec<String>,
 }
 
-/// A visit with the requests filed from it (their ids).
+/// A visit with the requests filed from it (their ids) and its photos.
 #[derive(Debug, Clone)]
 pub struct Visit {
     pub row: VisitRow,
     pub ticket_ids: Vec<String>,
+    pub photos: Vec<AttachmentRow>,
+}
+
+/// Links the caller's uploads to the visit as its photos: pictures only, at most
+/// [`attachments::MAX_PER_ITEM`].
+fn link_photos(
+    conn: &mut DbConnection,
+    who: &Principal,
+    visit_id: &str,
+    ids: &[String],
+) -> Result<(), AppError> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    if let Some(problem) = attachments::ids_problem(ids) {
+        return Err(AppError::invalid_field("photo_ids", problem));
+    }
+    let rows = attachment_store::find_many(conn, ids)?;
+    if rows.iter().any(|r| !r.content_type.starts_with("image/")) {
+        return Err(AppError::invalid_field(
+            "photo_ids",
+            "names a file that is not a photo",
+        ));
+    }
+    let linked = attachment_store::link_to_visit(conn, ids, &who.user_id, visit_id)?;
+    if linked != ids.len() {
+        return Err(AppError::invalid_field(
+            "photo_ids",
+            "names a file that is not an unattached upload of yours",
+        ));
+    }
+    Ok(())
+}
+
+/// Whether `who` may read the visit: administrators and dispatchers any; a cadre their own
+/// and those to the enterprises they are a liaison cadre (or deputy) of.
+pub fn may_read(
+    conn: &mut DbConnection,
+    who: &Principal,
+    visit: &VisitRow,
+) -> Result<bool, AppError> {
+    Ok(match who.role {
+        Role::Admin | Role::Dispatcher => true,
+        Role::Enterprise => false,
+        Role::Cadre => {
+            visit.cadre_id == who.user_id
+                || match enterprises::find(conn, &visit.enterprise_id)? {
+                    Some(e) => liaison::is_liaison(conn, &e, &who.user_id)?,
+                    None => false,
+                }
+        }
+    })
 }
 
 /// Records a visit and files its requests, in the caller's transaction. A cadre records
@@ -65,9 +122,9 @@ pub fn record(
         .ok_or_else(|| AppError::invalid_field("enterprise_id", "no such enterprise"))?;
     let cadre_id = match who.role {
         Role::Cadre => {
-            if enterprise.liaison_cadre_id.as_deref() != Some(who.user_id.as_str()) {
+            if !liaison::is_liaison(conn, &enterprise, &who.user_id)? {
                 return Err(AppError::forbidden(
-                    "a cadre records visits to the enterprises they are the liaison cadre of",
+                    "a cadre records visits to the enterprises they are a liaison cadre of",
                 ));
             }
             if input.cadre_id.as_ref().is_some_and(|c| *c != who.user_id) {
@@ -112,6 +169,7 @@ pub fn record(
         created_at: time::format(now),
     };
     store::insert(conn, &row)?;
+    link_photos(conn, who, &row.id, &input.photo_ids)?;
     // The requests are filed by the cadre who visited, as the enterprise's, by visit.
     let filer = Principal {
         user_id: cadre.id.clone(),
@@ -130,7 +188,12 @@ pub fn record(
         store::link_ticket(conn, &row.id, &filed.ticket.ticket.id)?;
         ticket_ids.push(filed.ticket.ticket.id);
     }
-    Ok(Visit { row, ticket_ids })
+    let photos = attachment_store::list_for_visits(conn, std::slice::from_ref(&row.id))?;
+    Ok(Visit {
+        row,
+        ticket_ids,
+        photos,
+    })
 }
 
 /// Who reads which visits: administrators and dispatchers all; a cadre their own and those to
@@ -146,7 +209,7 @@ pub fn list(
         Role::Cadre => {
             let paired = paired(conn, &who.user_id)?
                 .into_iter()
-                .map(|e| e.id)
+                .map(|(e, _)| e.id)
                 .collect();
             filter.readable_by = Some((who.user_id.clone(), paired));
         }
@@ -155,6 +218,7 @@ pub fn list(
     let rows = store::list(conn, &filter, limit)?;
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
     let links = store::tickets_of(conn, &ids)?;
+    let photos = attachment_store::list_for_visits(conn, &ids)?;
     Ok(rows
         .into_iter()
         .map(|row| Visit {
@@ -163,27 +227,46 @@ pub fn list(
                 .filter(|(v, _)| *v == row.id)
                 .map(|(_, t)| t.clone())
                 .collect(),
+            photos: photos
+                .iter()
+                .filter(|p| p.visit_id.as_deref() == Some(row.id.as_str()))
+                .cloned()
+                .collect(),
             row,
         })
         .collect())
 }
 
-/// The enterprises `cadre_id` is the liaison cadre of (at most [`MAX_PAIRED`]).
-fn paired(conn: &mut DbConnection, cadre_id: &str) -> Result<Vec<EnterpriseRow>, AppError> {
-    Ok(enterprises::list(
+/// The enterprises `cadre_id` is the liaison cadre of, then those they are a deputy of (at
+/// most [`MAX_PAIRED`] in all), each with whether they are its deputy.
+fn paired(conn: &mut DbConnection, cadre_id: &str) -> Result<Vec<(EnterpriseRow, bool)>, AppError> {
+    let mut out: Vec<(EnterpriseRow, bool)> = enterprises::list(
         conn,
         &EnterpriseFilter {
             liaison_cadre_id: Some(cadre_id.to_string()),
             ..EnterpriseFilter::default()
         },
         MAX_PAIRED,
-    )?)
+    )?
+    .into_iter()
+    .map(|e| (e, false))
+    .collect();
+    let mut deputy = liaison_store::deputy_enterprises(conn, cadre_id)?;
+    deputy.truncate(MAX_PAIRED as usize - out.len().min(MAX_PAIRED as usize));
+    for id in deputy {
+        if let Some(e) = enterprises::find(conn, &id)? {
+            out.push((e, true));
+        }
+    }
+    Ok(out)
 }
 
 /// A paired enterprise as its liaison cadre's list shows it.
 #[derive(Debug, Clone)]
 pub struct Paired {
     pub enterprise: EnterpriseRow,
+    /// The cadre is its deputy liaison cadre (副联点), not its liaison cadre.
+    pub deputy: bool,
     pub last_visit: Option<NaiveDate>,
     /// Not visited within the interval (or never).
     pub due: bool,
@@ -203,7 +286,7 @@ pub fn my_enterprises(
         ));
     }
     let enterprises = paired(conn, &who.user_id)?;
-    let ids: Vec<String> = enterprises.iter().map(|e| e.id.clone()).collect();
+    let ids: Vec<String> = enterprises.iter().map(|(e, _)| e.id.clone()).collect();
     let last: std::collections::HashMap<String, String> = store::last_visits(conn, &ids)?
         .into_iter()
         .filter_map(|(id, day)| Some((id, day?)))
@@ -213,12 +296,13 @@ pub fn my_enterprises(
         .unwrap_or(NaiveDate::MIN);
     let mut out: Vec<Paired> = enterprises
         .into_iter()
-        .map(|e| {
+        .map(|(e, deputy)| {
             let last_visit = last
                 .get(&e.id)
                 .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
             Paired {
                 due: last_visit.is_none_or(|d| d <= cutoff),
+                deputy,
                 last_visit,
                 enterprise: e,
             }

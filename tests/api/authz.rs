@@ -299,6 +299,17 @@ const MATRIX: &[Entry] = &[
     on("POST /api/v1/visits",                                   Enterprise,         [[E401, E401], [E403, E403], [OK, E403],   [OK, OK],     [OK, OK]]),
     any("GET /api/v1/visits",                                                       [E401,         E403,         OK,           OK,           OK]),
     any("GET /api/v1/me/enterprises",                                               [E401,         E403,         OK,           E403,         E403]),
+    // The liaison program: its figures to the district's staff and department heads (cadre.a
+    // heads nothing); campaigns opened by administrators, read by the staff; the enterprise
+    // profile to its liaison cadres and the district's staff; pairings imported by
+    // administrators.
+    any("GET /api/v1/stats/liaison",                                                [E401,         E403,         E403,         OK,           OK]),
+    any("GET /api/v1/campaigns",                                                    [E401,         E403,         OK,           OK,           OK]),
+    any("POST /api/v1/campaigns",                                                   [E401,         E403,         E403,         E403,         OK]),
+    any("GET /api/v1/campaigns/{id}",                                               [E401,         E403,         OK,           OK,           OK]),
+    on("GET /api/v1/enterprises/{id}/profile",                  Enterprise,         [[E401, E401], [E403, E403], [OK, E404],   [OK, OK],     [OK, OK]]),
+    any("GET /api/v1/enterprises/pairings-template.xlsx",                           [E401,         E403,         E403,         E403,         OK]),
+    any("POST /api/v1/enterprises/pairings/import",                                 [E401,         E403,         E403,         E403,         OK]),
     // The weekly bulletins: the staff read the published ones; drafts and changes are the
     // administrators'.
     any("GET /api/v1/bulletins",                                                    [E401,         E403,         OK,           OK,           OK]),
@@ -879,6 +890,13 @@ impl<'a> Fixtures<'a> {
         ids
     }
 
+    /// Today in China, YYYY-MM-DD, by the app's clock.
+    fn today(&self) -> String {
+        qiyeshao::domain::time::china_date(qiyeshao::domain::time::Clock::now(&self.app.clock))
+            .format("%Y-%m-%d")
+            .to_string()
+    }
+
     /// Who calls as `caller` on `resource`: their name in the report, and their account.
     fn caller(&self, caller: Caller, resource: Option<Resource>) -> (&'static str, Option<&User>) {
         let w = &self.w;
@@ -951,6 +969,19 @@ impl<'a> Fixtures<'a> {
             // Flat rows with an id: a category, or any ticket for the links in messages.
             id = if template.contains("categories") {
                 self.w.category.clone()
+            } else if template.contains("campaigns") {
+                let today = self.today();
+                id_of(
+                    &self
+                        .app
+                        .post(
+                            "/api/v1/campaigns",
+                            Some(&self.w.admin.token),
+                            json!({"title": "矩阵专项行动", "starts_on": today, "ends_on": today}),
+                        )
+                        .await
+                        .expect(201),
+                )
             } else {
                 self.ticket(Stage::Submitted, Scope::Inside, false).await
             };
@@ -1081,13 +1112,24 @@ impl<'a> Fixtures<'a> {
             "POST /api/v1/assessments/{month}/publish" => {
                 Body::Json(json!({"note": "矩阵重新发布"}))
             }
-            "POST /api/v1/visits" => {
-                let today = qiyeshao::domain::time::china_date(qiyeshao::domain::time::Clock::now(
-                    &self.app.clock,
-                ));
-                Body::Json(json!({"enterprise_id": enterprise,
-                    "visited_on": today.format("%Y-%m-%d").to_string(), "method": "on_site",
-                    "people": "张经理", "findings": format!("矩阵走访{n}")}))
+            "POST /api/v1/visits" => Body::Json(json!({"enterprise_id": enterprise,
+                "visited_on": self.today(), "method": "on_site",
+                "people": "张经理", "findings": format!("矩阵走访{n}")})),
+            "POST /api/v1/campaigns" => Body::Json(json!({"title": format!("矩阵专项行动{n}"),
+                "starts_on": self.today(), "ends_on": self.today()})),
+            "POST /api/v1/enterprises/pairings/import" => {
+                path.push_str("?dry_run=true");
+                let mut book = rust_xlsxwriter::Workbook::new();
+                let sheet = book.add_worksheet();
+                for (row, col, text) in [
+                    (0, 0, "统一社会信用代码"),
+                    (0, 1, "联络干部"),
+                    (1, 0, credit_code(1).as_str()),
+                    (1, 1, "liaison"),
+                ] {
+                    sheet.write_string(row, col, text).expect("cell");
+                }
+                Body::File("联点安排.xlsx", book.save_to_buffer().expect("workbook"))
             }
             "POST /api/v1/bulletins" => {
                 let from = chrono::NaiveDate::from_ymd_opt(1990, 1, 1).expect("a Monday")

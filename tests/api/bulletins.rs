@@ -417,6 +417,7 @@ async fn drafted_reviewed_published_and_kept(app: TestApp) {
         "四、超期未办结诉求",
         "五、典型案例",
         "六、症结问题",
+        "七、千名干部进千企",
     ] {
         assert!(p.iter().any(|x| x == heading), "{heading} in {p:?}");
     }
@@ -470,7 +471,8 @@ async fn drafted_reviewed_published_and_kept(app: TestApp) {
             "红黑榜",
             "超期诉求",
             "典型案例",
-            "症结问题"
+            "症结问题",
+            "联点走访"
         ]
     );
     assert_eq!(text(&sheets[0].1[1][0]), "本周");

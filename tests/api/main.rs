@@ -24,6 +24,7 @@ mod exports;
 mod files;
 mod hot_topics;
 mod layout;
+mod liaison;
 mod limits;
 mod members;
 mod merging;

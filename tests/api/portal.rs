@@ -649,7 +649,7 @@ async fn enterprises_register_with_their_credit_code(app: TestApp, phones: Phone
 }
 
 /// An .xlsx with a header row and these rows.
-fn workbook(header: &[&str], rows: &[Vec<&str>]) -> Vec<u8> {
+pub(crate) fn workbook(header: &[&str], rows: &[Vec<&str>]) -> Vec<u8> {
     let mut book = rust_xlsxwriter::Workbook::new();
     let sheet = book.add_worksheet();
     for (c, h) in header.iter().enumerate() {

@@ -30,12 +30,15 @@ pub fn scope_of(who: &Principal) -> Scope {
 }
 
 /// How the principal stands to a ticket (reading whether they are its enterprise's liaison
-/// cadre).
+/// cadre or one of its deputies).
 fn actor_for(conn: &mut DbConnection, who: &Principal, ticket: &Ticket) -> Result<Actor, AppError> {
-    let is_liaison = who.role == Role::Cadre
-        && enterprises::find(conn, &ticket.enterprise_id)?
-            .and_then(|e| e.liaison_cadre_id)
-            .is_some_and(|id| id == who.user_id);
+    let is_liaison = match who.role {
+        Role::Cadre => match enterprises::find(conn, &ticket.enterprise_id)? {
+            Some(e) => crate::service::liaison::is_liaison(conn, &e, &who.user_id)?,
+            None => false,
+        },
+        _ => false,
+    };
     Ok(actor_of(who, ticket, is_liaison))
 }
 

@@ -209,6 +209,7 @@ impl TestApp {
             contact_name: Some(format!("{name}联系人")),
             contact_phone: Some("13900000000".into()),
             liaison_cadre_id: liaison.map(Into::into),
+            deputy_ids: Vec::new(),
         };
         self.db
             .write(move |c| directory::create_enterprise(c, &By::Unrecorded, input, Utc::now()))

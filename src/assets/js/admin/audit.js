@@ -15,12 +15,12 @@ import { setHashQuery, pagedList } from '../desk/paged-list.js';
 import { btn, td, table, adminPage } from './frame.js';
 
 /** The kinds of record a filter picks (`user.` is every action on accounts). */
-const KINDS = ['user', 'department', 'enterprise', 'category', 'calendar', 'notification', 'export', 'systemic_issue', 'assessment', 'bulletin'];
+const KINDS = ['user', 'department', 'enterprise', 'category', 'calendar', 'notification', 'export', 'systemic_issue', 'assessment', 'bulletin', 'campaign'];
 /** The actions the log holds (src/api/audit.rs), each with its Chinese name. */
 const ACTIONS = ['user.create', 'user.update', 'department.create', 'department.update', 'enterprise.create', 'enterprise.update',
   'enterprise.import', 'category.create', 'category.update', 'calendar.put', 'notification.retry', 'export.ledger', 'export.assessment', 'legal.publish', 'join_request.decide',
   'systemic_issue.create', 'systemic_issue.update', 'systemic_issue.link', 'systemic_issue.unlink', 'assessment.publish',
-  'bulletin.create', 'bulletin.update', 'bulletin.publish'];
+  'bulletin.create', 'bulletin.update', 'bulletin.publish', 'enterprise.pairing_import', 'campaign.create'];
 
 /** An action's name in the page's language; never its raw key. */
 function actionLabel(a) { return ACTIONS.includes(a) ? t(`a.audit.act.${a}`) : t('a.audit.act.other'); }
