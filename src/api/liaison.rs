@@ -2,7 +2,7 @@
 //! issue 19; `service::liaison`, `service::pairing_import`).
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::{Datelike, Days, NaiveDate};
+use chrono::{Days, NaiveDate};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -53,11 +53,6 @@ pub struct LiaisonFiguresResponse {
     pub not_visited_total: i64,
 }
 
-fn day_param(field: &str, v: &str) -> Result<NaiveDate, AppError> {
-    NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d")
-        .map_err(|_| AppError::invalid_query(field, "must be a date, YYYY-MM-DD"))
-}
-
 fn text_param(field: &str, v: Option<String>) -> Result<Option<String>, AppError> {
     let v = v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
     if v.as_ref().is_some_and(|s| s.chars().count() > limits::NAME) {
@@ -84,24 +79,7 @@ pub async fn figures(
 ) -> Result<HttpResponse, AppError> {
     let Auth(who) = auth;
     let q = query.into_inner();
-    let today = time::china_date(state.clock.now());
-    let from = match q.from.as_deref() {
-        Some(v) => day_param("from", v)?,
-        None => NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today),
-    };
-    let to = match q.to.as_deref() {
-        Some(v) => day_param("to", v)?,
-        None => today.checked_add_days(Days::new(1)).unwrap_or(today),
-    };
-    if to <= from {
-        return Err(AppError::invalid_query("to", "must be after from"));
-    }
-    if (to - from).num_days() > 3660 {
-        return Err(AppError::invalid_query(
-            "to",
-            "the period may be at most ten years",
-        ));
-    }
+    let (from, to) = crate::api::stats::days(&state, q.from.as_deref(), q.to.as_deref())?;
     let by_text = q.by.unwrap_or_else(|| "department".into());
     let dim = Dimension::parse(&by_text).ok_or_else(|| {
         AppError::invalid_query("by", "must be department, area or industry_chain")
@@ -194,9 +172,17 @@ impl From<CampaignRow> for CampaignResponse {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+pub struct CampaignListItem {
+    #[serde(flatten)]
+    pub campaign: CampaignResponse,
+    /// `upcoming`, `running` or `ended`, today (China).
+    pub state: CampaignState,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
 pub struct CampaignList {
     /// The latest end first (at most 200).
-    pub items: Vec<CampaignResponse>,
+    pub items: Vec<CampaignListItem>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -293,11 +279,18 @@ pub async fn create_campaign(
     security(("bearer" = [])))]
 pub async fn list_campaigns(state: State, auth: Auth) -> Result<HttpResponse, AppError> {
     let Auth(who) = auth;
+    let today = time::china_date(state.clock.now());
     let rows = state
         .read(move |c| liaison::list_campaigns(c, &who))
         .await?;
     Ok(HttpResponse::Ok().json(CampaignList {
-        items: rows.into_iter().map(CampaignResponse::from).collect(),
+        items: rows
+            .into_iter()
+            .map(|r| CampaignListItem {
+                state: liaison::state_of(&r, today),
+                campaign: CampaignResponse::from(r),
+            })
+            .collect(),
     }))
 }
 

@@ -126,17 +126,23 @@ pub struct RankingResponse {
     pub unranked: Vec<String>,
 }
 
-fn period(state: &State, q: &StatsQuery) -> Result<Period, AppError> {
+/// The days `[from, to)` of a statistics query: by default the year to date (from 1 January to
+/// tomorrow, China); at most ten years, `to` after `from` (400 naming the parameter otherwise).
+pub(crate) fn days(
+    state: &State,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Result<(NaiveDate, NaiveDate), AppError> {
     let date = |field: &str, v: &str| {
         NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d")
             .map_err(|_| AppError::invalid_query(field, "must be a date, YYYY-MM-DD"))
     };
     let today = time::china_date(state.clock.now());
-    let from = match q.from.as_deref() {
+    let from = match from {
         Some(v) => date("from", v)?,
         None => NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today),
     };
-    let to = match q.to.as_deref() {
+    let to = match to {
         Some(v) => date("to", v)?,
         None => today.checked_add_days(Days::new(1)).unwrap_or(today),
     };
@@ -149,6 +155,11 @@ fn period(state: &State, q: &StatsQuery) -> Result<Period, AppError> {
             "the period may be at most ten years",
         ));
     }
+    Ok((from, to))
+}
+
+fn period(state: &State, q: &StatsQuery) -> Result<Period, AppError> {
+    let (from, to) = days(state, q.from.as_deref(), q.to.as_deref())?;
     let given = |v: &Option<String>| v.clone().filter(|v| !v.is_empty());
     let list = TicketListQuery {
         status: q.status.clone(),

@@ -6,9 +6,9 @@ use chrono::{DateTime, Utc};
 
 use crate::auth::{self, Principal};
 use crate::db::{Db, DbConnection, users};
-use crate::domain::credit_code;
 use crate::domain::ticket::apply::Input as ActionInput;
 use crate::domain::ticket::{Channel, Rating, Role, TicketKind};
+use crate::domain::{credit_code, time};
 use crate::error::AppError;
 use crate::service::accounts::{self, NewUser};
 use crate::service::audit::By;
@@ -165,7 +165,7 @@ fn seed_directory(
         phone,
         note,
     };
-    user(
+    let admin = user(
         c,
         staff(
             "admin",
@@ -280,6 +280,7 @@ fn seed_directory(
         )?;
         enterprise_ids.push(e.id);
     }
+    seed_liaison(c, &enterprise_ids, &hr, &admin, now)?;
     let enterprise = user(
         c,
         UserSpec {
@@ -329,6 +330,73 @@ fn seed_directory(
         policy_category,
         second_enterprise: enterprise_ids[1].clone(),
     }))
+}
+
+/// The liaison program's demo: 王芳 visited two of her three enterprises in the last fortnight
+/// (张伟's three wait for him: the browser tests walk his first visit), so four of the six are
+/// due a visit; and a campaign (专项行动) runs from a week ago to a week ahead.
+fn seed_liaison(
+    c: &mut DbConnection,
+    enterprise_ids: &[String],
+    hr: &users::UserRow,
+    admin: &users::UserRow,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let today = time::china_date(now);
+    let day = |back: u64| {
+        today
+            .checked_sub_days(chrono::Days::new(back))
+            .unwrap_or(today)
+    };
+    for (enterprise, back, people, findings) in [
+        (
+            3,
+            5,
+            "人事经理",
+            "招聘渠道单一，建议参加区里的春风行动招聘会。",
+        ),
+        (
+            4,
+            12,
+            "总经理、财务负责人",
+            "新生产线下月投产，用工缺口约 40 人；希望了解稳岗补贴。",
+        ),
+    ] {
+        let who = hr;
+        crate::db::visits::insert(
+            c,
+            &crate::db::visits::VisitRow {
+                id: crate::db::new_id(),
+                enterprise_id: enterprise_ids[enterprise].clone(),
+                cadre_id: who.id.clone(),
+                department_id: who.department_id.clone(),
+                visited_on: day(back).format("%Y-%m-%d").to_string(),
+                method: "on_site".into(),
+                people: people.into(),
+                findings: findings.into(),
+                created_at: time::format(now),
+            },
+        )?;
+    }
+    let ahead = today
+        .checked_add_days(chrono::Days::new(7))
+        .unwrap_or(today);
+    crate::db::liaison::insert_campaign(
+        c,
+        &crate::db::liaison::CampaignRow {
+            id: crate::db::new_id(),
+            title: "千名干部进千企·两周走访".into(),
+            starts_on: day(7).format("%Y-%m-%d").to_string(),
+            ends_on: ahead.format("%Y-%m-%d").to_string(),
+            target_percent: 100,
+            area: None,
+            industry_chain: None,
+            note: "联点干部两周内走访全部联点企业，现场收集企业诉求。".into(),
+            created_by: admin.id.clone(),
+            created_at: time::format(now),
+        },
+    )?;
+    Ok(())
 }
 
 struct UserSpec<'a> {

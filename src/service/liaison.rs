@@ -479,6 +479,24 @@ pub enum CampaignState {
     Ended,
 }
 
+/// A campaign's first and last days.
+fn campaign_days(c: &CampaignRow) -> (NaiveDate, NaiveDate) {
+    let parse = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or(NaiveDate::MIN);
+    (parse(&c.starts_on), parse(&c.ends_on))
+}
+
+/// Where the campaign stands on the China day `today`.
+pub fn state_of(c: &CampaignRow, today: NaiveDate) -> CampaignState {
+    let (starts, ends) = campaign_days(c);
+    if today < starts {
+        CampaignState::Upcoming
+    } else if today > ends {
+        CampaignState::Ended
+    } else {
+        CampaignState::Running
+    }
+}
+
 /// A campaign with its progress so far.
 #[derive(Debug, Clone)]
 pub struct Progress {
@@ -504,16 +522,9 @@ pub fn progress(
     staff_only(who)?;
     let campaign =
         store::find_campaign(conn, id)?.ok_or_else(|| AppError::not_found("campaign"))?;
-    let parse = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or(NaiveDate::MIN);
-    let (starts, ends) = (parse(&campaign.starts_on), parse(&campaign.ends_on));
+    let (starts, ends) = campaign_days(&campaign);
     let today = time::china_date(now);
-    let state = if today < starts {
-        CampaignState::Upcoming
-    } else if today > ends {
-        CampaignState::Ended
-    } else {
-        CampaignState::Running
-    };
+    let state = state_of(&campaign, today);
     let last = ends.min(today);
     let scope = Scope {
         area: campaign.area.clone(),

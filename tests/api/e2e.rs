@@ -255,6 +255,15 @@ async fn the_pages_handle_systemic_issues_in_a_browser() {
     run_script("systemic.mjs").await;
 }
 
+/// `tests/e2e/campaigns.mjs`: the liaison program's administration (issue 19) — a campaign
+/// opened from its form (a last day before the first refused), its progress page with the
+/// coverage the API counts, the tables and the enterprises not visited, 刷新 after a visit; the
+/// dashboard's 联点走访 card; a deputy liaison cadre chosen in the enterprise dialog; the pairing
+/// import page; the campaign and the card on a phone.
+async fn the_pages_run_a_liaison_campaign_in_a_browser() {
+    run_script("campaigns.mjs").await;
+}
+
 crate::tests!(
     #[needs(Browser)]
     the_pages_walk_the_whole_loop_in_a_browser,
@@ -274,4 +283,6 @@ crate::tests!(
     the_pages_publish_a_weekly_bulletin_in_a_browser,
     #[needs(Browser)]
     the_pages_record_a_visit_in_a_browser,
+    #[needs(Browser)]
+    the_pages_run_a_liaison_campaign_in_a_browser,
 );

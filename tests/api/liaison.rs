@@ -455,18 +455,23 @@ async fn figures_and_campaigns_recounted(app: TestApp) {
         .get("/api/v1/campaigns", Some(&w.liaison.token))
         .await
         .expect(200);
-    let ids: Vec<&str> = list["items"]
+    let ids: Vec<(&str, &str)> = list["items"]
         .as_array()
         .expect("items")
         .iter()
-        .map(|c| c["id"].as_str().unwrap_or(""))
+        .map(|c| {
+            (
+                c["id"].as_str().unwrap_or(""),
+                c["state"].as_str().unwrap_or(""),
+            )
+        })
         .collect();
     assert_eq!(
         ids,
         [
-            upcoming.as_str(),
-            district_drive.as_str(),
-            tongguan.as_str()
+            (upcoming.as_str(), "upcoming"),
+            (district_drive.as_str(), "running"),
+            (tongguan.as_str(), "running")
         ]
     );
     app.get("/api/v1/campaigns", Some(&w.ent_a.token))

@@ -4,7 +4,8 @@
 //     the API if its schedule has not come yet), reads it laid out as a government bulletin,
 //     writes the foreword, picks a typical case by its number (an unknown number is refused
 //     where it was typed, and nothing is saved), saves, recounts, and publishes it with the
-//     year's next number; the page then shows the issue number and no editor;
+//     year's next number; the page then shows the issue number and no editor; its seventh
+//     section (七、千名干部进千企) when the draft has the liaison program's week;
 //   - the Word and Excel buttons give signed downloads that open as .docx and .xlsx;
 //   - a cadre on a phone finds it from 我的 → 每周通报 and reads it at 390 px (nothing wider
 //     than the screen but the tables, which scroll inside the page);
@@ -66,7 +67,14 @@ async function main() {
       await visible(tid(desk, 'bulletin-editor'), 'the editor');
       await visible(tid(desk, 'bulletin-draft-banner'), 'it says it is a draft');
       checkEqual((await tid(desk, 'bulletin-issue').innerText()).trim(), '（草稿）', 'no number yet');
-      check((await tid(desk, 'bulletin-section').count()) === 6, 'six sections');
+      // 七、千名干部进千企 when the draft has the liaison program's week (drafted since it came).
+      const { liaison } = (await apiOk('GET', `/bulletins/${draft.id}`, { token: admin })).figures;
+      checkEqual(await tid(desk, 'bulletin-section').count(), liaison ? 7 : 6, 'the sections');
+      if (liaison) {
+        const seventh = await tid(desk, 'bulletin-section').last().innerText();
+        check(seventh.includes('七、千名干部进千企') && seventh.includes('联点干部'), 'the liaison section');
+        if (liaison.departments.length) await visible(tid(desk, 'bulletin-liaison'), 'its table');
+      }
     });
     await step('an unknown request number is refused and nothing is saved', () => deskCtx.allow([/status of 422.*\/api\/v1\/bulletins\//], async () => {
       await tid(desk, 'bulletin-foreword-input').fill(FOREWORD);

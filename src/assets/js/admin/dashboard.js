@@ -1,8 +1,9 @@
 // admin/dashboard.js — the dashboard (#/a?from=YYYY-MM-DD&to=YYYY-MM-DD&interval=day|week|month;
 // `to` inclusive on the page): the period, the KPI cards, the server's SVG charts, the red and
-// black lists (红黑榜), the hot topics (热点诉求, hot-topics-panel.js, and their chart), the open
-// systemic issues (症结, systemic-panel.js), the ledger and monthly assessment downloads and the
-// archive of published assessments (每月评估, assessment-archive.js).
+// black lists (红黑榜), the hot topics (热点诉求, hot-topics-panel.js, and their chart), this
+// month's liaison visits (联点走访, liaison-panel.js), the open systemic issues (症结,
+// systemic-panel.js), the ledger and monthly assessment downloads and the archive of published
+// assessments (每月评估, assessment-archive.js).
 //
 // Test ids (stable, for tests/e2e):
 //   date-from date-to range-this-month range-last-month range-this-year
@@ -22,6 +23,7 @@ import { setHashQuery } from '../desk/paged-list.js';
 import { addDays, pct, todayCN, validYmd } from '../desk/dates.js';
 import { table, td, btn, adminPage } from './frame.js';
 import { systemicPanel } from './systemic-panel.js';
+import { liaisonPanel } from './liaison-panel.js';
 import { hotTopicsPanel } from './hot-topics-panel.js';
 import { assessmentArchive } from './assessment-archive.js';
 
@@ -192,6 +194,7 @@ export async function dashboardPage(params, query) {
           chartCard('satisfaction', t('a.chart.satisfaction'), q)),
         h('div', { class: 'sa-hot-row2' }, hotTopicsPanel(q), chartCard('hot-topics', t('a.chart.hot'), q)),
         rankNode,
+        liaisonPanel(),
         systemicPanel(),
         downloads,
         assessmentArchive());

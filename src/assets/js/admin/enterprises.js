@@ -1,10 +1,13 @@
 // admin/enterprises.js — 企业档案 (#/a/enterprises?q=): the enterprises with their chain, area,
-// contact and liaison cadre; create and edit. Importing a workbook: enterprise-import.js.
+// contact, liaison cadre and deputies (张三（副：李四、王五）), each name opening its profile
+// (#/c/enterprises/:id); create and edit, the deputies (副联点干部: active cadres, at most five,
+// not the liaison cadre) chosen only with a liaison cadre. Importing a workbook:
+// enterprise-import.js; the pairing sheet: pairing-import.js.
 //
 // Test ids (stable, for tests/e2e):
-//   enterprises-table enterprises-row (data-id) ent-create ent-edit ent-search
-//   ent-import ent-name ent-credit-code ent-chain ent-area ent-address ent-contact-name
-//   ent-contact-phone ent-liaison
+//   enterprises-table enterprises-row (data-id) ent-create ent-edit ent-search ent-profile
+//   ent-import ent-pairings ent-name ent-credit-code ent-chain ent-area ent-address ent-contact-name
+//   ent-contact-phone ent-liaison ent-deputies ent-deputy (data-id: a checkbox each)
 
 import { h } from '../core/dom.js';
 import { icon } from '../core/icons.js';
@@ -19,6 +22,41 @@ import { setHashQuery, pagedList } from '../desk/paged-list.js';
 import { btn, table, td, diff, adminPage, head } from './frame.js';
 
 const CHAINS = ['绿色食品', '先进储能材料', '智能终端', '医药医疗器械', '新型合金', '文化旅游'];
+/** Deputies per enterprise, at most (the API's limit). */
+const MAX_DEPUTIES = 5;
+
+/** 张三（副：李四、王五）, or 张三 with none. */
+function liaisonText(e, cn) {
+  const lead = cn.get(e.liaison_cadre_id) || '—';
+  const deps = (e.deputy_ids || []).map((id) => cn.get(id) || '—');
+  return deps.length ? `${lead}（${t('a.ent.deputyShort')}${deps.join('、')}）` : lead;
+}
+
+/** The deputies' checkboxes: the active cadres (and any already chosen), not the liaison cadre. */
+function deputyPicker(cadres, chosen) {
+  const hint = h('div', { class: 'field-hint sa-deputy-note' });
+  const list = h('div', { class: 'sf-checks sa-deputies', role: 'group', 'data-testid': 'ent-deputies', 'aria-label': t('a.ent.deputies') },
+    cadres.filter((u) => !u.disabled || chosen.includes(u.id)).map((u) => h('label', { class: 'sf-check sa-deputy', 'data-id': u.id },
+      h('input', { type: 'checkbox', name: 'deputy_ids', value: u.id, checked: chosen.includes(u.id), 'data-multi': '1', 'data-testid': 'ent-deputy' }),
+      h('span', null, u.name, u.phone ? h('span', { class: 'muted sf-small sa-deputy-phone' }, u.phone) : null))));
+  const sync = (leadId) => {
+    const boxes = [...list.querySelectorAll('input[type=checkbox]')];
+    for (const b of boxes) {
+      const isLead = b.value === leadId;
+      if (isLead || !leadId) b.checked = false;
+      b.disabled = !leadId || isLead;
+      b.closest('label').classList.toggle('hidden', isLead);
+    }
+    const n = boxes.filter((b) => b.checked).length;
+    if (n >= MAX_DEPUTIES) for (const b of boxes) if (!b.checked) b.disabled = true;
+    for (const b of boxes) b.closest('label').classList.toggle('is-disabled', b.disabled);
+    hint.textContent = leadId ? t('a.ent.deputiesHint', { n, max: MAX_DEPUTIES }) : t('a.ent.deputiesNeedLead');
+  };
+  const node = field(t('a.ent.deputies'), list);
+  node.insertBefore(hint, node.querySelector('.field-error'));
+  list.addEventListener('change', () => sync(list.closest('form').querySelector('[name=liaison_cadre_id]').value));
+  return { node, sync };
+}
 
 export async function enterprisesPage(params, query) {
   let q = query.q || '';
@@ -38,8 +76,8 @@ export async function enterprisesPage(params, query) {
       wrap: (tbody) => table('enterprises-table', [t('a.ent.name'), t('a.ent.creditCode'), t('a.ent.chain'), t('a.ent.area'), t('a.ent.contactName'), t('a.ent.contactPhone'), t('a.ent.liaison'), { label: t('a.common.actions'), cls: 'sa-actions' }], tbody),
       load: (cursor) => api('GET', '/enterprises', null, { query: { q: q || undefined, limit: 50, cursor } }),
       item: (e) => h('tr', { 'data-testid': 'enterprises-row', 'data-id': e.id },
-        td(e.name, 'sa-name'), td(e.credit_code, 'mono'), td(e.industry_chain || ''), td(e.area || ''), td(e.contact_name || ''), td(e.contact_phone || '', 'mono'),
-        td(e.liaison_cadre_id ? cn.get(e.liaison_cadre_id) || '—' : h('span', { class: 'muted' }, t('a.ent.noLiaison'))),
+        td(h('a', { href: `#/c/enterprises/${encodeURIComponent(e.id)}`, 'data-testid': 'ent-profile' }, e.name), 'sa-name'), td(e.credit_code, 'mono'), td(e.industry_chain || ''), td(e.area || ''), td(e.contact_name || ''), td(e.contact_phone || '', 'mono'),
+        td(e.liaison_cadre_id ? liaisonText(e, cn) : h('span', { class: 'muted' }, t('a.ent.noLiaison'))),
         td(btn(t('a.common.edit'), () => edit(e), { testid: 'ent-edit' }), 'sa-actions')),
     });
     box.replaceChildren(list.element);
@@ -48,6 +86,7 @@ export async function enterprisesPage(params, query) {
   async function edit(e) {
     const isNew = !e;
     const v0 = e || {};
+    const deputies = deputyPicker(cadres, v0.liaison_cadre_id ? v0.deputy_ids || [] : []);
     const r = await formDialog({
       title: isNew ? t('a.ent.create') : t('a.ent.edit'), okText: t('common.save'), action: isNew ? 'ent-create' : 'ent-edit', wide: true, duplicateField: 'credit_code',
       fields: [
@@ -59,9 +98,12 @@ export async function enterprisesPage(params, query) {
         field(t('a.ent.contactName'), textInput('contact_name', { max: 100, testid: 'ent-contact-name', value: v0.contact_name || '' })),
         field(t('a.ent.contactPhone'), textInput('contact_phone', { type: 'tel', testid: 'ent-contact-phone', value: v0.contact_phone || '', inputmode: 'tel' }), t('a.ent.contactPhoneHint')),
         field(t('a.ent.liaison'), selectInput('liaison_cadre_id', [h('option', { value: '' }, t('a.ent.noLiaison')),
-          ...cadres.filter((u) => !u.disabled || u.id === v0.liaison_cadre_id).map((u) => h('option', { value: u.id, selected: u.id === v0.liaison_cadre_id }, u.phone ? `${u.name}（${u.phone}）` : u.name))], { testid: 'ent-liaison' })),
+          ...cadres.filter((u) => !u.disabled || u.id === v0.liaison_cadre_id).map((u) => h('option', { value: u.id, selected: u.id === v0.liaison_cadre_id }, u.phone ? `${u.name}（${u.phone}）` : u.name))],
+        { testid: 'ent-liaison', onchange: (ev) => deputies.sync(ev.target.value) })),
+        deputies.node,
         datalist,
       ],
+      onOpen: (form) => deputies.sync(form.querySelector('[name=liaison_cadre_id]').value),
       submit: async (form, v) => {
         checkFields(v, { name: { required: true, max: 100 }, credit_code: { required: true }, address: { max: 200 } });
         const after = {
@@ -69,6 +111,10 @@ export async function enterprisesPage(params, query) {
           address: v.address.trim(), contact_name: v.contact_name.trim(), contact_phone: v.contact_phone.trim(), liaison_cadre_id: v.liaison_cadre_id || null,
         };
         const body = diff(e, after, ['industry_chain', 'area', 'address', 'contact_name', 'contact_phone', 'liaison_cadre_id']);
+        // Deputies only with a liaison cadre (clearing it clears them on the server); sent when changed.
+        const deps = after.liaison_cadre_id ? (v.deputy_ids || []) : [];
+        const before = (e && e.deputy_ids) || [];
+        if (after.liaison_cadre_id && (deps.length !== before.length || deps.some((id) => !before.includes(id)))) body.deputy_ids = deps;
         if (isNew) return api('POST', '/enterprises', body);
         if (!Object.keys(body).length) return true;
         return api('PATCH', `/enterprises/${encodeURIComponent(e.id)}`, body);
@@ -85,6 +131,7 @@ export async function enterprisesPage(params, query) {
   return adminPage(t('a.ent.title'), [
     head(t('a.ent.title'),
       h('a', { class: 'btn btn-ghost btn-small', href: '#/a/enterprises/import', 'data-testid': 'ent-import' }, icon('file'), t('a.ent.import')),
+      h('a', { class: 'btn btn-ghost btn-small', href: '#/a/enterprises/pairings', 'data-testid': 'ent-pairings' }, icon('user'), t('a.ent.pairings')),
       btn(t('a.ent.create'), () => edit(null), { cls: 'btn-primary btn-small', testid: 'ent-create', ic: 'plus' })),
     toolbar, box]);
 }

@@ -21,6 +21,9 @@ import { calendarPage } from './calendar.js';
 import { calendarYearPage } from './calendar-year.js';
 import { notificationsPage } from './notifications.js';
 import { auditPage } from './audit.js';
+import { campaignsPage } from './campaigns.js';
+import { campaignPage } from './campaign.js';
+import { pairingImportPage } from './pairing-import.js';
 
 export function register() {
   addStrings(deskStrings.zh, deskStrings.en);
@@ -47,6 +50,9 @@ export function register() {
   route('#/a/users', usersPage, admin);
   route('#/a/enterprises', enterprisesPage, admin);
   route('#/a/enterprises/import', importPage, admin);
+  route('#/a/enterprises/pairings', pairingImportPage, admin);
+  route('#/a/campaigns', campaignsPage, admin);
+  route('#/a/campaigns/:id', campaignPage, admin);
   route('#/a/categories', categoriesPage, admin);
   route('#/a/calendar', calendarPage, admin);
   route('#/a/calendar/:year', calendarYearPage, admin);

@@ -3,8 +3,9 @@
 // once with its progress, error, retry and remove. Photos are made smaller first (shrinkPhoto:
 // long side at most 1,920 px, JPEG at 0.85, turned upright by their EXIF orientation); GIFs and
 // smaller photos go as they are. Documents show as a chip: icon, kind, name, size.
-//   uploader({max: 9, initial, onChange, testid}) → {element, ids(), items(), busy(), failed(), clear()}
-//   (items() are the uploaded attachments, for drafts).
+//   uploader({max: 9, initial, onChange, testid, photos, field}) → {element, ids(), items(), busy(), failed(), clear()}
+//   (items() are the uploaded attachments, for drafts; `photos`: pictures only, as a visit's
+//   photos are; `field`: the request's field its errors belong to, attachment_ids by default).
 //   shrinkPhoto(file) → Promise<File> (the same file when there is nothing to gain).
 //
 // Test ids (stable, for tests/e2e):
@@ -89,20 +90,20 @@ export async function shrinkPhoto(file) {
   return new File([blob], name, { type: 'image/jpeg', lastModified: Date.now() });
 }
 
-export function uploader({ max = 9, initial = [], onChange, testid = 'uploader' } = {}) {
+export function uploader({ max = 9, initial = [], onChange, testid = 'uploader', photos = false, field = 'attachment_ids' } = {}) {
   const entries = []; // {key, file?, att?, state: 'uploading'|'done'|'error', progress, error, localUrl}
   const grid = h('div', { class: 'uploader-grid' });
-  const hint = h('div', { class: 'uploader-hint muted' }, t('up.hint', { max }));
+  const hint = h('div', { class: 'uploader-hint muted' }, t(photos ? 'up.hintPhotos' : 'up.hint', { max }));
   const changed = () => { if (onChange) onChange(); };
 
-  const pickInput = h('input', { type: 'file', accept: ACCEPT, multiple: true, class: 'sr-only', 'data-testid': `${testid}-input`, tabindex: '-1', 'aria-hidden': 'true' });
+  const pickInput = h('input', { type: 'file', accept: photos ? 'image/*' : ACCEPT, multiple: true, class: 'sr-only', 'data-testid': `${testid}-input`, tabindex: '-1', 'aria-hidden': 'true' });
   const camInput = h('input', { type: 'file', accept: 'image/*', capture: 'environment', class: 'sr-only', 'data-testid': `${testid}-camera`, tabindex: '-1', 'aria-hidden': 'true' });
 
   const addBtns = h('div', { class: 'uploader-add' },
-    h('button', { type: 'button', class: 'uploader-btn', 'data-testid': `${testid}-pick`, onclick: () => pickInput.click() }, icon('image'), h('span', null, t('up.pick'))),
+    h('button', { type: 'button', class: 'uploader-btn', 'data-testid': `${testid}-pick`, onclick: () => pickInput.click() }, icon('image'), h('span', null, t(photos ? 'up.pickPhotos' : 'up.pick'))),
     h('button', { type: 'button', class: 'uploader-btn', 'data-testid': `${testid}-shoot`, onclick: () => camInput.click() }, icon('camera'), h('span', null, t('up.camera'))));
 
-  const element = h('div', { class: 'uploader', 'data-testid': testid, 'data-field': 'attachment_ids' }, grid, addBtns, hint, pickInput, camInput);
+  const element = h('div', { class: 'uploader', 'data-testid': testid, 'data-field': field }, grid, addBtns, hint, pickInput, camInput);
 
   function renderEntries() {
     grid.replaceChildren(...entries.map(entryNode));

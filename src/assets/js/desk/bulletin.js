@@ -1,14 +1,15 @@
 // desk/bulletin.js — the weekly bulletins (每周通报) for cadres, dispatchers and admins: the list
 // (#/bulletins: the published ones, the latest week first; admins the drafts too, and 起草通报)
 // and one bulletin (#/bulletins/:id) laid out as a government bulletin — the red masthead, the
-// issue number, the office and date, a red rule, the title and the sections with their tables —
+// issue number, the office and date, a red rule, the title and the sections with their tables
+// (七、千名干部进千企 when the figures have the liaison program's week: not in older bulletins) —
 // with 打印 (print CSS for A4 in staff.css: only the document is printed), Word and Excel.
 // An admin's draft shows the editor above it (desk/bulletin-edit.js).
 //
 // Test ids (stable, for tests/e2e):
 //   bulletin-list bulletin-item (data-id, data-status) bulletin-new bulletin-empty
 //   bulletin-page bulletin-doc bulletin-masthead bulletin-issue bulletin-doc-title
-//   bulletin-foreword bulletin-section bulletin-print bulletin-word bulletin-excel
+//   bulletin-foreword bulletin-section bulletin-liaison bulletin-print bulletin-word bulletin-excel
 //   bulletin-draft-banner
 
 import { h } from '../core/dom.js';
@@ -71,6 +72,22 @@ function section(title, ...children) {
 
 function para(text, cls) { return h('p', { class: ['bl-p', cls] }, text); }
 
+const LIAISON = ['bl.col.dept', 'bl.col.paired', 'bl.col.visited', 'bl.col.coverage', 'bl.col.visits', 'bl.col.cadres', 'bl.col.perCadre', 'bl.col.liRequests', 'bl.col.perVisit'];
+const ratio = (x) => (x === null || x === undefined ? '—' : x.toFixed(1));
+const liaisonCells = (name, x) => [name, x.paired, x.visited, pct(x.coverage), x.visits, x.cadres, ratio(x.visits_per_cadre), x.requests, ratio(x.requests_per_visit)];
+
+/** 七、千名干部进千企: the week's visits in a sentence, and by department (全区 first), as the Word file has them. */
+function liaisonSection(l) {
+  const x = l.totals;
+  return section('bl.doc.s7',
+    para(x.visits === 0 && x.paired === 0 ? t('bl.doc.s7none') : t('bl.doc.s7summary', {
+      visits: x.visits, visited: x.visited, paired: x.paired, coverage: pct(x.coverage), cadres: x.cadres, per: ratio(x.visits_per_cadre), requests: x.requests,
+    })),
+    l.departments.length
+      ? docTable(LIAISON, [liaisonCells(t('bl.col.all'), x), ...l.departments.map((d) => liaisonCells(d.name, d.figures))], 'bulletin-liaison')
+      : null);
+}
+
 /** The bulletin as printed: its masthead, issue, office and date, red rule, title and sections. */
 export function bulletinDocument(b) {
   const f = b.figures;
@@ -125,6 +142,7 @@ export function bulletinDocument(b) {
         ? docTable(['bl.col.no', 'bl.col.issue', 'bl.col.lead', 'bl.col.status', 'bl.col.requests', 'bl.col.enterprises'],
           f.systemic.map((s, i) => [i + 1, s.title, s.lead_department, s.status_label, s.requests, s.enterprises]), 'bulletin-systemic', [1, 2])
         : para(t('bl.doc.s6none'))),
+    f.liaison ? liaisonSection(f.liaison) : null,
     h('footer', { class: 'bl-foot muted' }, t('bl.computedAt', { time: fmtDateTime(f.computed_at) })));
 }
 

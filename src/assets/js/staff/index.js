@@ -1,8 +1,9 @@
 // staff/index.js — the cadre's and the dispatcher's pages (#/c…, #/d…), loaded by main.js after a
 // cadre, dispatcher or admin signs in (admins use the dispatcher's desk): their strings, tab bars
 // and routes, the systemic issues' (症结) among them, and the weekly bulletins' (每周通报,
-// #/bulletins, #/bulletins/:id: cadres, dispatchers and admins), and the liaison cadre's
-// (#/c/enterprises, #/c/visits/new/:enterprise).
+// #/bulletins, #/bulletins/:id: cadres, dispatchers and admins), the liaison cadre's
+// (#/c/enterprises, #/c/visits/new/:enterprise) and the enterprise's profile (企业档案,
+// #/c/enterprises/:id: its liaison cadres, dispatchers and admins).
 //
 // Test ids (stable, for tests/e2e):
 //   (tab bars) tabbar-workbench tabbar-queue tabbar-liaison tabbar-systemic tabbar-me
@@ -22,6 +23,7 @@ import { detailPage } from './ticket-detail.js';
 import { systemicListPage } from './systemic-list.js';
 import { systemicDetailPage } from './systemic-detail.js';
 import { liaisonListPage, visitFormPage } from './liaison.js';
+import { profilePage } from './enterprise-profile.js';
 
 export function register() {
   addStrings(deskStrings.zh, deskStrings.en);
@@ -55,4 +57,5 @@ export function register() {
   const staff = { roles: ['cadre', 'dispatcher', 'admin'] };
   route('#/bulletins', () => bulletinListPage(), staff);
   route('#/bulletins/:id', (p) => bulletinPage({ id: p.id }), staff);
+  route('#/c/enterprises/:id', (p) => profilePage({ id: p.id }), staff);
 }

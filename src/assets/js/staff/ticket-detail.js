@@ -6,7 +6,8 @@
 //
 // Test ids (stable, for tests/e2e):
 //   ticket-detail ticket-number ticket-title ticket-status ticket-description
-//   ticket-due ticket-department ticket-assignee enterprise-name enterprise-more contact-name
+//   ticket-due ticket-department ticket-assignee enterprise-name (enterprise-profile: the link to
+//   its 企业档案, dispatchers and admins) enterprise-more contact-name
 //   contact-phone contact-call contact-masked ticket-resolution unsatisfied-reason extensions extension-item (data-status)
 //   detail-refresh action-bar; the actions: action-sign action-return action-progress
 //   action-extend action-resolve action-comment action-accept action-reject action-assign
@@ -32,6 +33,7 @@ import { lastList } from './tickets.js';
 import { ticketActions } from './ticket-actions.js';
 import { similarCard, mergeCard } from './merging.js';
 import { systemicSection } from './ticket-systemic.js';
+import { profileHref } from './liaison.js';
 
 /**
  * The action bar's buttons, in the order they are drawn: each shows when the ticket's
@@ -182,10 +184,14 @@ export async function detailPage({ id, mode }) {
     };
     const phone = tk.contact_phone || (enterprise && enterprise.contact_phone);
     const contactName = tk.contact_name || (enterprise && enterprise.contact_name);
+    // The profile (企业档案) opens from here on the dispatcher's desk (admins too); a cadre reaches
+    // it from 走访, as the enterprise's liaison cadre (others would be told it does not exist).
+    const entName = tk.enterprise_name || (enterprise && enterprise.name) || null;
     const entCard = h('section', { class: 'card sf-ent' },
       h('h3', { class: 'card-title' }, t('s.sec.enterprise')),
       h('dl', { class: 'sf-kvs' },
-        kv(t('s.f.enterprise'), tk.enterprise_name || (enterprise && enterprise.name) || null, 'enterprise-name'),
+        kv(t('s.f.enterprise'), entName && tk.enterprise_id && isStaffDesk
+          ? h('a', { href: profileHref(tk.enterprise_id), 'data-testid': 'enterprise-profile' }, entName) : entName, 'enterprise-name'),
         kv(t('s.f.contact'), contactName, 'contact-name'),
         kv(t('s.f.phone'), phone ? h('span', { 'data-testid': 'contact-phone' }, phone) : null)),
       enterprise ? h('details', { class: 'sf-more-info', 'data-testid': 'enterprise-more' },
