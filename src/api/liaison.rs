@@ -16,8 +16,9 @@ use crate::domain::time;
 use crate::domain::validation::{FieldErrors, limits};
 use crate::error::AppError;
 use crate::service::audit::By;
+use crate::service::enterprise_profile::{self, RequestFigures};
 use crate::service::liaison::{
-    self, CampaignState, Dimension, Figures, NewCampaign, NotVisited, RequestFigures, Row, Scope,
+    self, CampaignState, Dimension, Figures, NewCampaign, NotVisited, Row, Scope,
 };
 use crate::service::pairing_import::{self, PairingReport};
 
@@ -379,7 +380,9 @@ pub async fn profile(
     let id = path_id(&id, "enterprise")?;
     let now = state.clock.now();
     let interval = state.settings.liaison.visit_interval_days;
-    let p = state.read(move |c| liaison::profile(c, &who, &id)).await?;
+    let p = state
+        .read(move |c| enterprise_profile::profile(c, &who, &id))
+        .await?;
     let name_of = |id: &str| {
         p.names
             .iter()

@@ -42,6 +42,18 @@ pub fn deputy_enterprises(conn: &mut DbConnection, cadre_id: &str) -> QueryResul
         .load(conn)
 }
 
+/// Whether `cadre_id` is a liaison cadre of the enterprise: its liaison cadre or a deputy.
+pub fn is_liaison(
+    conn: &mut DbConnection,
+    enterprise: &super::enterprises::EnterpriseRow,
+    cadre_id: &str,
+) -> QueryResult<bool> {
+    if enterprise.liaison_cadre_id.as_deref() == Some(cadre_id) {
+        return Ok(true);
+    }
+    is_deputy(conn, &enterprise.id, cadre_id)
+}
+
 /// Whether `cadre_id` is a deputy liaison cadre of the enterprise.
 pub fn is_deputy(
     conn: &mut DbConnection,

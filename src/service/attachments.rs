@@ -292,7 +292,7 @@ pub fn readable(
     if let Some(visit_id) = row.visit_id.as_deref() {
         // A visit's photo: whoever may read the visit.
         let visit = crate::db::visits::find(conn, visit_id)?.ok_or_else(missing)?;
-        return if crate::service::visits::may_read(conn, who, &visit)? {
+        return if crate::service::liaison::may_read_visit(conn, who, &visit)? {
             Ok(row)
         } else {
             Err(missing())

@@ -399,7 +399,7 @@ pub fn get_enterprise(
     let visible = match who.role {
         Role::Admin | Role::Dispatcher => true,
         Role::Enterprise => who.enterprise_id.as_deref() == Some(row.id.as_str()),
-        Role::Cadre => crate::service::liaison::is_liaison(conn, &row, &who.user_id)?,
+        Role::Cadre => crate::db::liaison::is_liaison(conn, &row, &who.user_id)?,
     };
     if visible {
         Ok(row)

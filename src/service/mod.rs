@@ -13,6 +13,7 @@ pub mod daily_check;
 pub mod directory;
 pub mod enterprise_accounts;
 pub mod enterprise_import;
+pub mod enterprise_profile;
 pub mod extensions;
 pub mod hot_topics;
 pub mod ledger;

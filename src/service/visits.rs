@@ -17,9 +17,9 @@ use crate::db::{DbConnection, new_id, users};
 use crate::domain::ticket::Role;
 use crate::domain::time;
 use crate::error::AppError;
+use crate::service::attachments;
 use crate::service::tickets::Context;
 use crate::service::tickets::filing::{self, FilingOptions, NewTicket};
-use crate::service::{attachments, liaison};
 
 /// Requests filed from one visit, at most.
 pub const MAX_REQUESTS: usize = 5;
@@ -86,26 +86,6 @@ fn link_photos(
     Ok(())
 }
 
-/// Whether `who` may read the visit: administrators and dispatchers any; a cadre their own
-/// and those to the enterprises they are a liaison cadre (or deputy) of.
-pub fn may_read(
-    conn: &mut DbConnection,
-    who: &Principal,
-    visit: &VisitRow,
-) -> Result<bool, AppError> {
-    Ok(match who.role {
-        Role::Admin | Role::Dispatcher => true,
-        Role::Enterprise => false,
-        Role::Cadre => {
-            visit.cadre_id == who.user_id
-                || match enterprises::find(conn, &visit.enterprise_id)? {
-                    Some(e) => liaison::is_liaison(conn, &e, &who.user_id)?,
-                    None => false,
-                }
-        }
-    })
-}
-
 /// Records a visit and files its requests, in the caller's transaction. A cadre records
 /// their own visits to the enterprises they are the liaison of (403 otherwise); dispatchers
 /// and administrators record anyone's; enterprise users nobody's. The day may not be in the
@@ -122,7 +102,7 @@ pub fn record(
         .ok_or_else(|| AppError::invalid_field("enterprise_id", "no such enterprise"))?;
     let cadre_id = match who.role {
         Role::Cadre => {
-            if !liaison::is_liaison(conn, &enterprise, &who.user_id)? {
+            if !liaison_store::is_liaison(conn, &enterprise, &who.user_id)? {
                 return Err(AppError::forbidden(
                     "a cadre records visits to the enterprises they are a liaison cadre of",
                 ));

@@ -34,7 +34,7 @@ pub fn scope_of(who: &Principal) -> Scope {
 fn actor_for(conn: &mut DbConnection, who: &Principal, ticket: &Ticket) -> Result<Actor, AppError> {
     let is_liaison = match who.role {
         Role::Cadre => match enterprises::find(conn, &ticket.enterprise_id)? {
-            Some(e) => crate::service::liaison::is_liaison(conn, &e, &who.user_id)?,
+            Some(e) => crate::db::liaison::is_liaison(conn, &e, &who.user_id)?,
             None => false,
         },
         _ => false,
