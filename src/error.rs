@@ -73,6 +73,11 @@ pub enum ErrorCode {
     ExtensionPending,
     /// the extension request was decided already.
     ExtensionDecided,
+    /// a policy or an application is not in a state that allows this (a withdrawn policy
+    /// amended, an application paid twice).
+    WrongState,
+    /// the enterprise has an application for this policy already (not refused).
+    ApplicationExists,
     /// a retry of a message that has not failed.
     NotFailed,
     /// a retry of a message that may not be sent again.
@@ -144,6 +149,8 @@ impl ErrorCode {
             ErrorCode::MergeRefused => "merge_refused",
             ErrorCode::Duplicate => "duplicate",
             ErrorCode::ReferenceConflict => "reference_conflict",
+            ErrorCode::WrongState => "wrong_state",
+            ErrorCode::ApplicationExists => "application_exists",
             ErrorCode::ExtensionPending => "extension_pending",
             ErrorCode::ExtensionDecided => "extension_decided",
             ErrorCode::NotFailed => "not_failed",
@@ -195,6 +202,8 @@ impl ErrorCode {
             ErrorCode::MergeRefused => 409,
             ErrorCode::Duplicate => 409,
             ErrorCode::ReferenceConflict => 409,
+            ErrorCode::WrongState => 409,
+            ErrorCode::ApplicationExists => 409,
             ErrorCode::ExtensionPending => 409,
             ErrorCode::ExtensionDecided => 409,
             ErrorCode::NotFailed => 409,

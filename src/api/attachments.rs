@@ -264,6 +264,7 @@ pub async fn upload(
             created_at: time::format(now),
             event_seq: None,
             visit_id: None,
+            policy_id: None,
         };
         let per_hour = state.settings.attachments.uploads_per_hour;
         let record = row.clone();
@@ -296,7 +297,7 @@ pub async fn upload(
 }
 
 /// `filename*=UTF-8''…` (RFC 5987): every byte but letters, digits and `-._~` escaped.
-fn encoded_file_name(name: &str) -> String {
+pub(crate) fn encoded_file_name(name: &str) -> String {
     name.bytes()
         .map(|b| {
             if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {

@@ -37,6 +37,7 @@ pub struct DownloadLinkRequest {
     /// `/api/v1/ledger.csv` (with the ticket list's filters), `/api/v1/stats/assessment.xlsx`
     /// (`?month=`), `/api/v1/enterprises/import-template.xlsx`,
     /// `/api/v1/enterprises/pairings-template.xlsx`,
+    /// `/api/v1/enterprises/traits-template.xlsx`,
     /// `/api/v1/attachments/{id}`, `/api/v1/bulletins/{id}/bulletin.docx` or
     /// `/api/v1/bulletins/{id}/tables.xlsx`. At most 2,000 characters.
     #[schema(example = "/api/v1/ledger.xlsx?status=closed")]
@@ -61,9 +62,9 @@ enum Download {
     Assessment {
         query: String,
     },
-    /// The enterprise ledger's template, or the pairing sheet's.
+    /// The empty sheet of one of the imports.
     ImportTemplate {
-        pairings: bool,
+        template: Template,
     },
     Attachment {
         id: String,
@@ -72,6 +73,19 @@ enum Download {
         id: String,
         workbook: bool,
     },
+    /// The year's 集中兑付 list of policy payments.
+    Payouts {
+        query: String,
+    },
+}
+
+/// The import templates: the enterprise ledger (administrators), the pairing sheet
+/// (administrators), enterprises' information (administrators and dispatchers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Template {
+    Enterprises,
+    Pairings,
+    Traits,
 }
 
 impl Download {
@@ -89,11 +103,21 @@ impl Download {
             "/api/v1/ledger.xlsx" => Download::Ledger { xlsx: true, query },
             "/api/v1/ledger.csv" => Download::Ledger { xlsx: false, query },
             "/api/v1/stats/assessment.xlsx" => Download::Assessment { query },
+            "/api/v1/policies/payouts.xlsx" => Download::Payouts { query },
             "/api/v1/enterprises/import-template.xlsx" if query.is_empty() => {
-                Download::ImportTemplate { pairings: false }
+                Download::ImportTemplate {
+                    template: Template::Enterprises,
+                }
             }
             "/api/v1/enterprises/pairings-template.xlsx" if query.is_empty() => {
-                Download::ImportTemplate { pairings: true }
+                Download::ImportTemplate {
+                    template: Template::Pairings,
+                }
+            }
+            "/api/v1/enterprises/traits-template.xlsx" if query.is_empty() => {
+                Download::ImportTemplate {
+                    template: Template::Traits,
+                }
             }
             _ if route.starts_with("/api/v1/bulletins/") => {
                 let rest = route.strip_prefix("/api/v1/bulletins/")?;
@@ -176,7 +200,8 @@ pub async fn create_link(
         return Err(AppError::invalid_field(
             "path",
             "is not a download a link can be made for (the ledger, the assessment workbook, \
-             the import template, an attachment, a bulletin's document or tables)",
+             an import template, an attachment, a bulletin's document or tables, the \
+             policy payout list)",
         ));
     };
     let now = state.clock.now();
@@ -185,6 +210,9 @@ pub async fn create_link(
     }
     if let Download::Assessment { query } = &download {
         assessment_query(query)?;
+    }
+    if let Download::Payouts { query } = &download {
+        payouts_query(query)?;
     }
     let token = state
         .tokens
@@ -257,19 +285,39 @@ pub async fn open_link(
             let parsed = assessment_query(&query)?;
             export::assessment_of(state, Auth(who), (ip, query), parsed).await
         }
-        Download::ImportTemplate { pairings } => {
-            require_role(&who, &[Role::Admin])?;
-            if pairings {
-                crate::api::liaison::pairings_template_workbook().await
-            } else {
+        Download::ImportTemplate { template } => match template {
+            Template::Enterprises => {
+                require_role(&who, &[Role::Admin])?;
                 crate::api::enterprise_import::template_workbook().await
             }
-        }
+            Template::Pairings => {
+                require_role(&who, &[Role::Admin])?;
+                crate::api::liaison::pairings_template_workbook().await
+            }
+            Template::Traits => {
+                crate::api::traits_import::traits_template_workbook(state, &who).await
+            }
+        },
         Download::Attachment { id } => crate::api::attachments::serve(state, who, &id).await,
         Download::Bulletin { id, workbook } => {
             crate::api::bulletins::file_of(state, who, id, workbook).await
         }
+        Download::Payouts { query } => {
+            let year = payouts_query(&query)?.year;
+            crate::api::policies::payouts_of(state, who, year).await
+        }
     }
+}
+
+fn payouts_query(query: &str) -> Result<crate::api::policies::PayoutQuery, AppError> {
+    web::Query::<crate::api::policies::PayoutQuery>::from_query(query)
+        .map(web::Query::into_inner)
+        .map_err(|e| {
+            AppError::new(
+                ErrorCode::InvalidQuery,
+                format!("the query string is not valid: {e}"),
+            )
+        })
 }
 
 #[cfg(test)]
@@ -293,11 +341,25 @@ mod tests {
         );
         assert_eq!(
             Download::of("/api/v1/enterprises/import-template.xlsx"),
-            Some(Download::ImportTemplate { pairings: false })
+            Some(Download::ImportTemplate {
+                template: Template::Enterprises
+            })
         );
         assert_eq!(
             Download::of("/api/v1/enterprises/pairings-template.xlsx"),
-            Some(Download::ImportTemplate { pairings: true })
+            Some(Download::ImportTemplate {
+                template: Template::Pairings
+            })
+        );
+        assert_eq!(
+            Download::of("/api/v1/enterprises/traits-template.xlsx"),
+            Some(Download::ImportTemplate {
+                template: Template::Traits
+            })
+        );
+        assert_eq!(
+            Download::of("/api/v1/enterprises/traits-template.xlsx?x=1"),
+            None
         );
         assert_eq!(
             Download::of("/api/v1/bulletins/0190ab/tables.xlsx"),

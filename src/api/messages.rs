@@ -10,19 +10,27 @@ use crate::api::params::{cursor_id, page_limit};
 use crate::api::state::State;
 use crate::api::types::ErrorResponse;
 use crate::db::messages::MessageRow;
-use crate::domain::notification::NotifyEvent;
 use crate::error::AppError;
 use crate::service::{daily_check, messages};
 
-/// One in-app message: a ticket event, as its reader was told of it.
+/// One in-app message: a ticket event, a policy pushed or granted, or a step of an
+/// application, as its reader was told of it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MessageResponse {
     pub id: String,
-    /// The ticket it is about (the page to open).
-    pub ticket_id: String,
-    pub event: NotifyEvent,
-    /// The ticket event (its `seq` in the timeline) that caused it.
-    pub event_seq: i32,
+    /// The ticket it is about (the page to open); null for a policy's or an application's.
+    pub ticket_id: Option<String>,
+    /// A ticket event (`ticket_accepted`, …) or a policy event (`policy_pushed`,
+    /// `policy_granted`, `application_recorded`, `application_approved`,
+    /// `application_refused`, `application_paid`).
+    #[schema(example = "ticket_assigned")]
+    pub event: String,
+    /// The ticket event (its `seq` in the timeline) that caused it; null when no ticket.
+    pub event_seq: Option<i32>,
+    /// The policy it is about (a push, a grant, an application's policy).
+    pub policy_id: Option<String>,
+    /// The application it is about.
+    pub application_id: Option<String>,
     pub title: String,
     pub body: String,
     pub created_at: String,
@@ -35,8 +43,10 @@ impl From<MessageRow> for MessageResponse {
         MessageResponse {
             id: r.id,
             ticket_id: r.ticket_id,
-            event: r.event,
+            event: r.event.as_str().to_string(),
             event_seq: r.event_seq,
+            policy_id: r.policy_id,
+            application_id: r.application_id,
             title: r.title,
             body: r.body,
             created_at: r.created_at,

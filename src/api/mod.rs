@@ -29,11 +29,13 @@ pub mod notifications;
 pub mod openapi;
 pub mod pages;
 pub mod params;
+pub mod policies;
 pub mod routing;
 pub mod state;
 pub mod stats;
 pub mod systemic;
 pub mod tickets;
+pub mod traits_import;
 pub mod types;
 pub mod users;
 pub mod visits;
@@ -160,7 +162,76 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     resource("/enterprises/pairings/import")
                         .route(post().to(liaison::import_pairings)),
                 )
+                .service(
+                    resource("/enterprises/traits-template.xlsx")
+                        .route(get().to(traits_import::traits_template)),
+                )
+                .service(
+                    resource("/enterprises/traits/import")
+                        .route(post().to(traits_import::import_traits)),
+                )
                 .service(resource("/enterprises/{id}/profile").route(get().to(liaison::profile)))
+                .service(
+                    resource("/enterprises/{id}/policies")
+                        .route(get().to(policies::enterprise_policies)),
+                )
+                .service(
+                    resource("/enterprises/{id}/traits")
+                        .route(get().to(policies::get_traits))
+                        .route(patch().to(policies::update_traits)),
+                )
+                .service(
+                    resource("/enterprises/{id}/traits/verify")
+                        .route(post().to(policies::verify_traits)),
+                )
+                .service(resource("/me/policies").route(get().to(policies::my_policies)))
+                .service(
+                    resource("/policy-terms")
+                        .route(get().to(policies::list_terms))
+                        .route(post().to(policies::create_term)),
+                )
+                .service(resource("/policy-terms/{id}").route(patch().to(policies::update_term)))
+                .service(
+                    resource("/policies")
+                        .route(get().to(policies::list_policies))
+                        .route(post().to(policies::create_policy)),
+                )
+                .service(resource("/policies/payouts.xlsx").route(get().to(policies::payouts)))
+                .service(
+                    resource("/policies/{id}")
+                        .route(get().to(policies::get_policy))
+                        .route(web::put().to(policies::replace_policy)),
+                )
+                .service(
+                    resource("/policies/{id}/publish").route(post().to(policies::publish_policy)),
+                )
+                .service(
+                    resource("/policies/{id}/withdraw").route(post().to(policies::withdraw_policy)),
+                )
+                .service(
+                    resource("/policies/{id}/versions/{version}")
+                        .route(get().to(policies::get_version)),
+                )
+                .service(resource("/policies/{id}/enterprises").route(get().to(policies::fitting)))
+                .service(resource("/policies/{id}/grant").route(post().to(policies::grant)))
+                .service(resource("/policies/{id}/questions").route(post().to(policies::ask)))
+                .service(resource("/policies/{id}/applications").route(post().to(policies::apply)))
+                .service(
+                    resource("/policy-applications").route(get().to(policies::list_applications)),
+                )
+                .service(
+                    resource("/policy-applications/{id}")
+                        .route(get().to(policies::get_application)),
+                )
+                .service(
+                    resource("/policy-applications/{id}/approve")
+                        .route(post().to(policies::approve)),
+                )
+                .service(
+                    resource("/policy-applications/{id}/refuse").route(post().to(policies::refuse)),
+                )
+                .service(resource("/policy-applications/{id}/pay").route(post().to(policies::pay)))
+                .service(resource("/stats/policies").route(get().to(policies::figures)))
                 .service(
                     resource("/enterprises/{id}")
                         .route(get().to(directory::get_enterprise))

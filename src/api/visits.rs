@@ -50,6 +50,10 @@ pub struct RecordVisitRequest {
     /// only, at most 9.
     #[serde(default)]
     pub photo_ids: Vec<String>,
+    /// The policies explained on the visit (送政策): ids of published policies, at most 20.
+    /// They count as told in each policy's coverage.
+    #[serde(default)]
+    pub policy_ids: Vec<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -67,6 +71,8 @@ pub struct VisitResponse {
     pub ticket_ids: Vec<String>,
     /// The photos taken on it (`GET /attachments/{id}` for each).
     pub photos: Vec<AttachmentResponse>,
+    /// The policies explained on it.
+    pub policy_ids: Vec<String>,
     pub created_at: String,
 }
 
@@ -84,6 +90,7 @@ impl From<Visit> for VisitResponse {
             findings: r.findings,
             ticket_ids: v.ticket_ids,
             photos: v.photos.into_iter().map(AttachmentResponse::from).collect(),
+            policy_ids: v.policy_ids,
             created_at: r.created_at,
         }
     }
@@ -160,6 +167,21 @@ pub async fn record(
     if let Some(problem) = crate::service::attachments::ids_problem(&body.photo_ids) {
         errors.add("photo_ids", problem);
     }
+    if body.policy_ids.len() > 20 {
+        errors.add("policy_ids", "at most 20 policies a visit");
+    }
+    let policy_ids: Vec<String> = body
+        .policy_ids
+        .iter()
+        .map(|p| {
+            uuid::Uuid::parse_str(p.trim())
+                .map(|u| u.hyphenated().to_string())
+                .unwrap_or_else(|_| {
+                    errors.add("policy_ids", "names a policy that is not published");
+                    String::new()
+                })
+        })
+        .collect();
     if body.requests.len() > MAX_REQUESTS {
         errors.add(
             "requests",
@@ -201,6 +223,7 @@ pub async fn record(
         findings: body.findings.trim().to_string(),
         requests,
         photo_ids: body.photo_ids,
+        policy_ids,
     };
     let options = crate::api::tickets::filing_options(&state);
     let ctx = state.ticket_context();

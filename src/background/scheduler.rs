@@ -133,6 +133,15 @@ impl Scheduler {
                         tracing::warn!(error = %e, "drafting the weekly bulletin failed; it is tried again at the next interval")
                     }
                 }
+                match self.push_policies().await {
+                    Ok(report) if report.pushed > 0 => {
+                        tracing::info!(?report, "policies pushed")
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        tracing::warn!(error = %e, "pushing policies failed; it is tried again at the next interval")
+                    }
+                }
                 match self.daily_check().await {
                     Ok(report) if report.sent > 0 => {
                         tracing::info!(?report, "daily check sent")
@@ -175,6 +184,17 @@ impl Scheduler {
                 &this.settings.daily_check,
                 this.clock.now(),
             )
+        })
+        .await
+        .map_err(AppError::internal)?
+    }
+
+    /// Pushes policies to the enterprises that newly fit them (`service::policy_push`): what
+    /// a publication's own push left, and enterprises whose information changed.
+    pub async fn push_policies(&self) -> Result<crate::service::policy_push::PushReport, AppError> {
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || {
+            crate::service::policy_push::run(&this.db, &this.outbox, this.clock.now())
         })
         .await
         .map_err(AppError::internal)?

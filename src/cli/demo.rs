@@ -74,6 +74,8 @@ struct Directory {
     logistics_category: String,
     policy_category: String,
     second_enterprise: String,
+    /// For the policy demo (demo_policies.rs).
+    pub(crate) policies: super::demo_policies::Seeds,
 }
 
 /// Seeds the demo into an empty database. Returns `None` (and changes nothing) when any user
@@ -89,6 +91,7 @@ pub fn seed(
         return Ok(None);
     };
     seed_tickets(db, ctx, &d, prefix, now)?;
+    super::demo_policies::seed(db, ctx, &d.policies, now)?;
     Ok(Some(d.accounts))
 }
 
@@ -323,12 +326,19 @@ fn seed_directory(
         power: principal(&power)?,
         power_department: gdgs,
         power_category,
-        hr_department: rsj,
+        hr_department: rsj.clone(),
         hr_cadre: hr.id,
         hiring_category,
         logistics_category,
         policy_category,
         second_enterprise: enterprise_ids[1].clone(),
+        policies: super::demo_policies::Seeds {
+            admin: principal(&admin)?,
+            industry: gxj,
+            reform: fgj,
+            hr: rsj,
+            enterprise_ids,
+        },
     }))
 }
 

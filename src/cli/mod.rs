@@ -8,6 +8,7 @@ mod backup;
 mod calendar;
 pub mod demo;
 pub mod demo_history;
+pub mod demo_policies;
 pub mod seed_load;
 mod serve;
 mod support;

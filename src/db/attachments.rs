@@ -22,6 +22,8 @@ pub struct AttachmentRow {
     pub event_seq: Option<i32>,
     /// The visit (走访) the photo was taken on, instead of a ticket.
     pub visit_id: Option<String>,
+    /// The policy (惠企政策) it is a document of.
+    pub policy_id: Option<String>,
 }
 
 pub fn insert(conn: &mut DbConnection, row: &AttachmentRow) -> QueryResult<()> {
@@ -61,7 +63,8 @@ pub fn link(
             .filter(attachments::id.eq_any(ids))
             .filter(attachments::uploaded_by.eq(uploader))
             .filter(attachments::ticket_id.is_null())
-            .filter(attachments::visit_id.is_null()),
+            .filter(attachments::visit_id.is_null())
+            .filter(attachments::policy_id.is_null()),
     )
     .set((
         attachments::ticket_id.eq(target.ticket_id),
@@ -84,10 +87,62 @@ pub fn link_to_visit(
             .filter(attachments::id.eq_any(ids))
             .filter(attachments::uploaded_by.eq(uploader))
             .filter(attachments::ticket_id.is_null())
-            .filter(attachments::visit_id.is_null()),
+            .filter(attachments::visit_id.is_null())
+            .filter(attachments::policy_id.is_null()),
     )
     .set(attachments::visit_id.eq(visit_id))
     .execute(conn)
+}
+
+/// Links the given uploads to the policy: the uploader's own unattached ones, and those
+/// already the policy's (an edit that keeps them). Returns how many are the policy's now.
+pub fn link_to_policy(
+    conn: &mut DbConnection,
+    ids: &[String],
+    uploader: &str,
+    policy_id: &str,
+) -> QueryResult<usize> {
+    let fresh = diesel::update(
+        attachments::table
+            .filter(attachments::id.eq_any(ids))
+            .filter(attachments::uploaded_by.eq(uploader))
+            .filter(attachments::ticket_id.is_null())
+            .filter(attachments::visit_id.is_null())
+            .filter(attachments::policy_id.is_null()),
+    )
+    .set(attachments::policy_id.eq(policy_id))
+    .execute(conn)?;
+    let _ = fresh;
+    attachments::table
+        .filter(attachments::id.eq_any(ids))
+        .filter(attachments::policy_id.eq(policy_id))
+        .count()
+        .get_result::<i64>(conn)
+        .map(|n| n as usize)
+}
+
+/// Unlinks the policy's documents that are not among `keep`.
+pub fn unlink_from_policy(
+    conn: &mut DbConnection,
+    policy_id: &str,
+    keep: &[String],
+) -> QueryResult<usize> {
+    diesel::update(
+        attachments::table
+            .filter(attachments::policy_id.eq(policy_id))
+            .filter(attachments::id.ne_all(keep)),
+    )
+    .set(attachments::policy_id.eq(None::<String>))
+    .execute(conn)
+}
+
+/// The documents of a policy, in upload order.
+pub fn of_policy(conn: &mut DbConnection, policy_id: &str) -> QueryResult<Vec<AttachmentRow>> {
+    attachments::table
+        .filter(attachments::policy_id.eq(policy_id))
+        .select(AttachmentRow::as_select())
+        .order(attachments::id.asc())
+        .load(conn)
 }
 
 /// The uploads `ids` that exist.
@@ -150,6 +205,7 @@ pub fn delete_unattached_before(
     let candidates: Vec<String> = attachments::table
         .filter(attachments::ticket_id.is_null())
         .filter(attachments::visit_id.is_null())
+        .filter(attachments::policy_id.is_null())
         .filter(attachments::created_at.lt(cutoff))
         .select(attachments::id)
         .limit(limit)
@@ -161,7 +217,8 @@ pub fn delete_unattached_before(
         attachments::table
             .filter(attachments::id.eq_any(&candidates))
             .filter(attachments::ticket_id.is_null())
-            .filter(attachments::visit_id.is_null()),
+            .filter(attachments::visit_id.is_null())
+            .filter(attachments::policy_id.is_null()),
     )
     .execute(conn)?;
     let kept: Vec<String> = attachments::table

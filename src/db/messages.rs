@@ -5,20 +5,23 @@ use diesel::prelude::*;
 
 use super::connection::DbConnection;
 use super::schema::messages;
-use crate::domain::notification::NotifyEvent;
+use crate::domain::notification::MessageTopic;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = messages, treat_none_as_default_value = false)]
 pub struct MessageRow {
     pub id: String,
     pub user_id: String,
-    pub ticket_id: String,
-    pub event: NotifyEvent,
-    pub event_seq: i32,
+    /// The ticket it is about; none for a policy's or an application's.
+    pub ticket_id: Option<String>,
+    pub event: MessageTopic,
+    pub event_seq: Option<i32>,
     pub title: String,
     pub body: String,
     pub created_at: String,
     pub read_at: Option<String>,
+    pub policy_id: Option<String>,
+    pub application_id: Option<String>,
 }
 
 /// Inserts the messages of one event (one row each: an event has few readers, and each insert

@@ -51,6 +51,7 @@ pub mod messages;
 pub mod migrations;
 pub mod notice_queue;
 pub mod notifications;
+pub mod policies;
 pub mod pool;
 pub mod refresh_tokens;
 pub mod revisits;

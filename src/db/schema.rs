@@ -294,6 +294,7 @@ diesel::table! {
         created_at -> Text,
         event_seq -> Nullable<Integer>,
         visit_id -> Nullable<Text>,
+        policy_id -> Nullable<Text>,
     }
 }
 
@@ -336,13 +337,15 @@ diesel::table! {
     messages (id) {
         id -> Text,
         user_id -> Text,
-        ticket_id -> Text,
+        ticket_id -> Nullable<Text>,
         event -> Text,
-        event_seq -> Integer,
+        event_seq -> Nullable<Integer>,
         title -> Text,
         body -> Text,
         created_at -> Text,
         read_at -> Nullable<Text>,
+        policy_id -> Nullable<Text>,
+        application_id -> Nullable<Text>,
     }
 }
 
@@ -362,6 +365,129 @@ diesel::table! {
     ticket_words_fts (rowid) {
         rowid -> BigInt,
         words -> Text,
+    }
+}
+
+diesel::table! {
+    /// The administrator's lists: policy fields and enterprise qualifications (migration
+    /// `policies`).
+    policy_terms (id) {
+        id -> Text,
+        kind -> Text,
+        name -> Text,
+        position -> Integer,
+        active -> Bool,
+        created_at -> Text,
+    }
+}
+
+diesel::table! {
+    policies (id) {
+        id -> Text,
+        status -> Text,
+        department_id -> Text,
+        field_id -> Text,
+        title -> Text,
+        free_grant -> Bool,
+        expires_on -> Nullable<Text>,
+        content -> Text,
+        words -> Text,
+        version -> Integer,
+        revision -> Integer,
+        created_by -> Text,
+        created_at -> Text,
+        updated_at -> Text,
+        published_at -> Nullable<Text>,
+        withdrawn_at -> Nullable<Text>,
+        withdraw_reason -> Nullable<Text>,
+        push_state -> Text,
+        pushed_at -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    policy_versions (policy_id, version) {
+        policy_id -> Text,
+        version -> Integer,
+        title -> Text,
+        content -> Text,
+        note -> Text,
+        published_by -> Text,
+        published_at -> Text,
+    }
+}
+
+diesel::table! {
+    enterprise_traits (enterprise_id) {
+        enterprise_id -> Text,
+        scale -> Nullable<Text>,
+        size -> Nullable<Text>,
+        qualification_ids -> Nullable<Text>,
+        employees -> Nullable<Integer>,
+        revenue_band -> Nullable<Text>,
+        founded_on -> Nullable<Text>,
+        verified -> Bool,
+        updated_by -> Nullable<Text>,
+        updated_at -> Text,
+        verified_by -> Nullable<Text>,
+        verified_at -> Nullable<Text>,
+        recheck -> Bool,
+    }
+}
+
+diesel::table! {
+    policy_pushes (policy_id, enterprise_id) {
+        policy_id -> Text,
+        enterprise_id -> Text,
+        fit -> Text,
+        pushed_at -> Text,
+    }
+}
+
+diesel::table! {
+    visit_policies (visit_id, policy_id) {
+        visit_id -> Text,
+        policy_id -> Text,
+    }
+}
+
+diesel::table! {
+    policy_questions (ticket_id) {
+        ticket_id -> Text,
+        policy_id -> Text,
+    }
+}
+
+diesel::table! {
+    policy_applications (id) {
+        id -> Text,
+        policy_id -> Text,
+        policy_version -> Integer,
+        enterprise_id -> Text,
+        status -> Text,
+        channel -> Text,
+        statement -> Text,
+        requested_fen -> Nullable<BigInt>,
+        approved_fen -> Nullable<BigInt>,
+        paid_fen -> Nullable<BigInt>,
+        refusal_reason -> Nullable<Text>,
+        created_by -> Text,
+        created_at -> Text,
+        updated_at -> Text,
+        decided_at -> Nullable<Text>,
+        paid_at -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    policy_application_events (application_id, seq) {
+        application_id -> Text,
+        seq -> Integer,
+        action -> Text,
+        actor_id -> Nullable<Text>,
+        note -> Nullable<Text>,
+        amount_fen -> Nullable<BigInt>,
+        at -> Text,
     }
 }
 
@@ -442,6 +568,15 @@ diesel::allow_tables_to_appear_in_same_query!(
     visit_tickets,
     enterprise_deputies,
     campaigns,
+    policy_terms,
+    policies,
+    policy_versions,
+    enterprise_traits,
+    policy_pushes,
+    visit_policies,
+    policy_questions,
+    policy_applications,
+    policy_application_events,
 );
 
 diesel::table! {
@@ -606,3 +741,6 @@ diesel::table! {
         queued_at -> Text,
     }
 }
+
+diesel::joinable!(enterprise_traits -> enterprises (enterprise_id));
+diesel::joinable!(visit_policies -> visits (visit_id));

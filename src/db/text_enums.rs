@@ -16,6 +16,10 @@ use crate::domain::TextValue;
 use crate::domain::account::{CodePurpose, JoinStatus};
 use crate::domain::calendar::DayKind;
 use crate::domain::notification::{MessageTopic, NotifyChannel, NotifyEvent, NotifyStatus};
+use crate::domain::policy::{
+    ApplicationAction, ApplicationChannel, ApplicationStatus, Fit, PolicyStatus, PushState,
+    RevenueBand, Scale, Size, TermKind,
+};
 use crate::domain::systemic::SystemicStatus;
 use crate::domain::ticket::{
     Action, AllowedAction, Channel, ExtensionStatus, Priority, Rating, Role, TicketKind,
@@ -98,4 +102,14 @@ stored_as_text!(
     CodePurpose,
     JoinStatus,
     SystemicStatus,
+    PolicyStatus,
+    TermKind,
+    Scale,
+    Size,
+    RevenueBand,
+    Fit,
+    ApplicationStatus,
+    ApplicationChannel,
+    ApplicationAction,
+    PushState,
 );

@@ -86,6 +86,7 @@ pub mod credit_code;
 pub mod kpi;
 pub mod notification;
 pub mod phone;
+pub mod policy;
 pub mod systemic;
 pub mod text;
 pub mod ticket;

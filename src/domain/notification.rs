@@ -73,6 +73,20 @@ text_enum!(
     }
 );
 
+text_enum!(
+    /// Messages about a policy (送政策) or an application for one, to an enterprise's people:
+    /// a policy it fits pushed to it, a benefit granted without an application (免申即享),
+    /// and each step of its application.
+    PolicyEvent {
+        PolicyPushed => "policy_pushed",
+        PolicyGranted => "policy_granted",
+        ApplicationRecorded => "application_recorded",
+        ApplicationApproved => "application_approved",
+        ApplicationRefused => "application_refused",
+        ApplicationPaid => "application_paid",
+    }
+);
+
 /// What a message of the outbox is about: a ticket event, or a one-time sign-in code (which
 /// belongs to no ticket). Stored and sent as the event's text, or `sms_code`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, diesel::AsExpression, diesel::FromSqlRow)]
@@ -85,6 +99,7 @@ pub enum MessageTopic {
     DailyCheck,
     /// A weekly bulletin (每周通报) published, to the department heads.
     Bulletin,
+    Policy(PolicyEvent),
 }
 
 impl MessageTopic {
@@ -95,6 +110,7 @@ impl MessageTopic {
             MessageTopic::Account(event) => event.as_str(),
             MessageTopic::DailyCheck => "daily_check",
             MessageTopic::Bulletin => "bulletin",
+            MessageTopic::Policy(event) => event.as_str(),
         }
     }
 
@@ -105,16 +121,18 @@ impl MessageTopic {
             "bulletin" => Some(MessageTopic::Bulletin),
             event => NotifyEvent::parse(event)
                 .map(MessageTopic::Ticket)
-                .or_else(|| AccountEvent::parse(event).map(MessageTopic::Account)),
+                .or_else(|| AccountEvent::parse(event).map(MessageTopic::Account))
+                .or_else(|| PolicyEvent::parse(event).map(MessageTopic::Policy)),
         }
     }
 
     /// The accepted values, for error messages.
     pub fn expected() -> String {
         format!(
-            "{}, sms_code, {}, daily_check, bulletin",
+            "{}, sms_code, {}, daily_check, bulletin, {}",
             NotifyEvent::expected(),
-            AccountEvent::expected()
+            AccountEvent::expected(),
+            PolicyEvent::expected()
         )
     }
 }

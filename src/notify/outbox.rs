@@ -284,6 +284,10 @@ pub const DAILY_CHECK_VALUES: [&str; 2] = ["summary", "url"];
 /// and the link to it.
 pub const BULLETIN_VALUES: [&str; 2] = ["issue", "url"];
 
+/// The values a gateway template of a policy's message may take (`policy_pushed`,
+/// `application_approved`, …): the policy's title, the enterprise's name, and the link.
+pub const POLICY_VALUES: [&str; 3] = ["policy", "enterprise", "url"];
+
 /// A message to one person that belongs to no ticket (the daily check, a bulletin published):
 /// an e-mail of `subject` and `text` with a button `button` to `url`, and an SMS of one line
 /// `sms`, with the gateway template's `values`.
@@ -321,9 +325,16 @@ impl Outbox {
         }
         for (event, template) in &settings.sms.templates {
             let personal = [
-                (MessageTopic::DailyCheck, &DAILY_CHECK_VALUES),
-                (MessageTopic::Bulletin, &BULLETIN_VALUES),
-            ];
+                (MessageTopic::DailyCheck, &DAILY_CHECK_VALUES[..]),
+                (MessageTopic::Bulletin, &BULLETIN_VALUES[..]),
+            ]
+            .into_iter()
+            .chain(
+                crate::domain::notification::PolicyEvent::ALL
+                    .iter()
+                    .map(|e| (MessageTopic::Policy(*e), &POLICY_VALUES[..])),
+            )
+            .collect::<Vec<_>>();
             if let Some((_, values)) = personal.iter().find(|(t, _)| t.as_str() == event) {
                 for param in &template.params {
                     anyhow::ensure!(
@@ -336,8 +347,9 @@ impl Outbox {
             }
             anyhow::ensure!(
                 NotifyEvent::parse(event).is_some(),
-                "notifications.sms.templates.{event}: there is no such event (events: {}, daily_check, bulletin)",
-                NotifyEvent::expected()
+                "notifications.sms.templates.{event}: there is no such event (events: {}, daily_check, bulletin, {})",
+                NotifyEvent::expected(),
+                crate::domain::notification::PolicyEvent::expected()
             );
             for param in &template.params {
                 anyhow::ensure!(
@@ -612,13 +624,15 @@ impl Outbox {
                 Ok((title, body)) => rendered.inbox.push(MessageRow {
                     id: new_id(),
                     user_id: user_id.to_string(),
-                    ticket_id: ticket.id.clone(),
-                    event: kind,
-                    event_seq: event.seq,
+                    ticket_id: Some(ticket.id.clone()),
+                    event: MessageTopic::Ticket(kind),
+                    event_seq: Some(event.seq),
                     title,
                     body,
                     created_at: time::format(at),
                     read_at: None,
+                    policy_id: None,
+                    application_id: None,
                 }),
                 // The templates rendered at start-up; a failure now is worth a loud log.
                 Err(e) => {
@@ -803,7 +817,8 @@ impl Outbox {
     /// e-mail (framed as every e-mail is) where they have an address and want e-mail, and the
     /// SMS (after the site's signature; the gateway template
     /// `notifications.sms.templates.<topic>` with its params, in its order) where they have a
-    /// phone, want SMS, and `with_sms`. Returns how many messages were queued.
+    /// phone, want SMS, and `with_sms`; each within its recipient's hourly limit (over it, written as
+    /// failed with the reason). Returns how many messages were queued.
     pub fn queue_personal(
         &self,
         conn: &mut DbConnection,
@@ -868,14 +883,39 @@ impl Outbox {
                 ..pending(NotifyChannel::Sms, phone, topic, now)
             });
         }
-        notifications::insert_all(conn, &rows)?;
-        for row in &rows {
-            self.inner.metrics.count(row.channel, Outcome::Queued);
+        // The per-recipient hourly limits hold here as for a ticket's messages: a message
+        // over its recipient's limit is written as failed, with the reason, not sent.
+        let addresses: Vec<(NotifyChannel, &str)> = rows
+            .iter()
+            .map(|r| (r.channel, r.recipient.as_str()))
+            .collect();
+        let sent_lately = if addresses.is_empty() {
+            HashMap::new()
+        } else {
+            notifications::recent_counts(
+                conn,
+                &addresses,
+                &time::format(now - chrono::Duration::hours(1)),
+            )?
+        };
+        let mut queued = 0;
+        for row in &mut rows {
+            let count = sent_lately
+                .get(&(row.channel, row.recipient.clone()))
+                .copied()
+                .unwrap_or(0);
+            if self.over_limit(row, count, topic.as_str(), now) {
+                self.inner.metrics.count(row.channel, Outcome::RateLimited);
+            } else {
+                queued += 1;
+                self.inner.metrics.count(row.channel, Outcome::Queued);
+            }
         }
-        if !rows.is_empty() {
+        notifications::insert_all(conn, &rows)?;
+        if queued > 0 {
             self.inner.queued_since_wake.store(true, Ordering::Release);
         }
-        Ok(rows.len())
+        Ok(queued)
     }
 
     /// The row of one message: rendered, or failed with the reason it could not be.

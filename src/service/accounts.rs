@@ -438,6 +438,11 @@ pub fn create_user(
         row.enterprise_manager = users::managers_of(conn, e)?.is_empty();
     }
     users::insert(conn, &row).map_err(|e| username_taken(e.into()))?;
+    if let (Role::Enterprise, Some(e)) = (row.role, row.enterprise_id.as_deref()) {
+        // Someone at the enterprise to tell now: the policies it fits and was not told of are
+        // pushed (service::policy_push).
+        crate::db::policies::mark_recheck(conn, e, &row.created_at)?;
+    }
     let detail = serde_json::json!({"role": row.role.as_str()});
     audit::record(
         conn,

@@ -289,6 +289,14 @@ pub fn readable(
 ) -> Result<AttachmentRow, AppError> {
     let missing = || AppError::not_found("attachment");
     let row = attachments::find(conn, id)?.ok_or_else(missing)?;
+    if let Some(policy_id) = row.policy_id.as_deref() {
+        // A policy's document: whoever may read the policy.
+        return if crate::service::policies::may_read(conn, who, policy_id)? {
+            Ok(row)
+        } else {
+            Err(missing())
+        };
+    }
     if let Some(visit_id) = row.visit_id.as_deref() {
         // A visit's photo: whoever may read the visit.
         let visit = crate::db::visits::find(conn, visit_id)?.ok_or_else(missing)?;

@@ -71,6 +71,28 @@ pub enum AuditAction {
     PairingImport,
     /// A campaign (专项行动) opened.
     CampaignCreate,
+    /// The policy catalogue (送政策): a field or qualification added or changed; a policy
+    /// drafted, its draft changed, published, amended (`detail`: the new version),
+    /// withdrawn.
+    PolicyTermCreate,
+    PolicyTermUpdate,
+    PolicyCreate,
+    PolicyUpdate,
+    PolicyPublish,
+    PolicyAmend,
+    PolicyWithdraw,
+    /// 免申即享: a benefit granted to enterprises (`detail`: how many).
+    PolicyGrant,
+    /// An enterprise's traits changed (`detail`: verified or not), confirmed, or imported
+    /// from a sheet (`detail`: rows, changed, refused).
+    EnterpriseTraitsUpdate,
+    EnterpriseTraitsVerify,
+    EnterpriseTraitsImport,
+    /// An application recorded by a department, approved, refused, or paid.
+    ApplicationRecord,
+    ApplicationApprove,
+    ApplicationRefuse,
+    ApplicationPay,
 }
 
 impl AuditAction {
@@ -102,6 +124,21 @@ impl AuditAction {
             AuditAction::BulletinPublish => "bulletin.publish",
             AuditAction::PairingImport => "enterprise.pairing_import",
             AuditAction::CampaignCreate => "campaign.create",
+            AuditAction::PolicyTermCreate => "policy_term.create",
+            AuditAction::PolicyTermUpdate => "policy_term.update",
+            AuditAction::PolicyCreate => "policy.create",
+            AuditAction::PolicyUpdate => "policy.update",
+            AuditAction::PolicyPublish => "policy.publish",
+            AuditAction::PolicyAmend => "policy.amend",
+            AuditAction::PolicyWithdraw => "policy.withdraw",
+            AuditAction::PolicyGrant => "policy.grant",
+            AuditAction::EnterpriseTraitsUpdate => "enterprise.traits_update",
+            AuditAction::EnterpriseTraitsVerify => "enterprise.traits_verify",
+            AuditAction::EnterpriseTraitsImport => "enterprise.traits_import",
+            AuditAction::ApplicationRecord => "policy_application.record",
+            AuditAction::ApplicationApprove => "policy_application.approve",
+            AuditAction::ApplicationRefuse => "policy_application.refuse",
+            AuditAction::ApplicationPay => "policy_application.pay",
         }
     }
 
@@ -115,7 +152,21 @@ impl AuditAction {
             AuditAction::EnterpriseCreate
             | AuditAction::EnterpriseUpdate
             | AuditAction::EnterpriseImport
-            | AuditAction::PairingImport => "enterprise",
+            | AuditAction::PairingImport
+            | AuditAction::EnterpriseTraitsUpdate
+            | AuditAction::EnterpriseTraitsVerify
+            | AuditAction::EnterpriseTraitsImport => "enterprise",
+            AuditAction::PolicyTermCreate | AuditAction::PolicyTermUpdate => "policy_term",
+            AuditAction::PolicyCreate
+            | AuditAction::PolicyUpdate
+            | AuditAction::PolicyPublish
+            | AuditAction::PolicyAmend
+            | AuditAction::PolicyWithdraw
+            | AuditAction::PolicyGrant => "policy",
+            AuditAction::ApplicationRecord
+            | AuditAction::ApplicationApprove
+            | AuditAction::ApplicationRefuse
+            | AuditAction::ApplicationPay => "policy_application",
             AuditAction::CategoryCreate | AuditAction::CategoryUpdate => "category",
             AuditAction::CalendarPut => "calendar_year",
             AuditAction::NotificationRetry => "notification",

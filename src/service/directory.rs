@@ -289,6 +289,8 @@ pub fn create_enterprise(
     row.search_text = enterprise_search_text(&row);
     enterprises::insert(conn, &row).map_err(duplicate_as(DUPLICATE_ENTERPRISE))?;
     crate::db::liaison::set_deputies(conn, &row.id, &input.deputy_ids)?;
+    // A new enterprise is told of the policies in force it fits (service::policy_push).
+    crate::db::policies::mark_recheck(conn, &row.id, &row.created_at)?;
     audit::record(
         conn,
         by,
@@ -325,11 +327,16 @@ pub fn update_enterprise(
     if let Some(v) = changes.credit_code {
         row.credit_code = v;
     }
+    let matching_before = (row.industry_chain.clone(), row.area.clone());
     if let Some(v) = changes.industry_chain {
         row.industry_chain = v;
     }
     if let Some(v) = changes.area {
         row.area = v;
+    }
+    if matching_before != (row.industry_chain.clone(), row.area.clone()) {
+        // What policy matching reads changed: look for policies it newly fits.
+        crate::db::policies::mark_recheck(conn, &row.id, &time::format(now))?;
     }
     if let Some(v) = changes.address {
         row.address = v;

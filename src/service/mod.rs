@@ -23,10 +23,15 @@ pub mod members;
 pub mod messages;
 pub mod notifications;
 pub mod pairing_import;
+pub mod policies;
+pub mod policy_applications;
+pub mod policy_push;
+pub mod policy_stats;
 pub mod stats;
 pub mod systemic;
 pub mod throttle;
 pub mod tickets;
+pub mod traits_import;
 pub mod visits;
 
 use base64::Engine;

@@ -45,6 +45,8 @@ pub struct NewVisit {
     pub requests: Vec<NewTicket>,
     /// Photos taken on the visit: the caller's uploads, not attached to anything yet.
     pub photo_ids: Vec<String>,
+    /// The policies explained on the visit (送政策): published ones.
+    pub policy_ids: Vec<String>,
 }
 
 /// A visit with the requests filed from it (their ids) and its photos.
@@ -53,6 +55,8 @@ pub struct Visit {
     pub row: VisitRow,
     pub ticket_ids: Vec<String>,
     pub photos: Vec<AttachmentRow>,
+    /// The policies explained on it.
+    pub policy_ids: Vec<String>,
 }
 
 /// Links the caller's uploads to the visit as its photos: pictures only, at most
@@ -150,6 +154,22 @@ pub fn record(
     };
     store::insert(conn, &row)?;
     link_photos(conn, who, &row.id, &input.photo_ids)?;
+    let mut policy_ids: Vec<String> = Vec::new();
+    for id in &input.policy_ids {
+        if policy_ids.contains(id) {
+            continue;
+        }
+        let published = crate::db::policies::find(conn, id)?
+            .is_some_and(|p| p.status == crate::domain::policy::PolicyStatus::Published);
+        if !published {
+            return Err(AppError::invalid_field(
+                "policy_ids",
+                "names a policy that is not published",
+            ));
+        }
+        crate::db::policies::link_visit(conn, &row.id, id)?;
+        policy_ids.push(id.clone());
+    }
     // The requests are filed by the cadre who visited, as the enterprise's, by visit.
     let filer = Principal {
         user_id: cadre.id.clone(),
@@ -173,6 +193,7 @@ pub fn record(
         row,
         ticket_ids,
         photos,
+        policy_ids,
     })
 }
 
@@ -199,9 +220,15 @@ pub fn list(
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
     let links = store::tickets_of(conn, &ids)?;
     let photos = attachment_store::list_for_visits(conn, &ids)?;
+    let explained = crate::db::policies::of_visits(conn, &ids)?;
     Ok(rows
         .into_iter()
         .map(|row| Visit {
+            policy_ids: explained
+                .iter()
+                .filter(|(v, _)| *v == row.id)
+                .map(|(_, p)| p.clone())
+                .collect(),
             ticket_ids: links
                 .iter()
                 .filter(|(v, _)| *v == row.id)

@@ -17,6 +17,9 @@ use serde_json::{Value, json};
 use crate::helpers::{PASSWORD, TestApp, User, World, credit_code, id_of, multipart_file};
 use crate::sms_gateways::Phones;
 
+/// The field 工业, which the migration adds.
+const MATRIX_FIELD: &str = "0193f000-0000-7000-8000-000000000101";
+
 /// What the table expects of a call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Expect {
@@ -133,6 +136,11 @@ enum Resource {
     /// A weekly bulletin: inside, a published one (everyone on the staff reads it); outside,
     /// a draft (an administrator's alone; to anyone else it is not there).
     Bulletin,
+    /// A published 免申即享 policy of department A (the cadre's) or B; fresh for each call
+    /// let through that writes.
+    Policy,
+    /// ent.a's application for department A's policy, or ent.b's for department B's.
+    Application,
 }
 
 /// An operation's row: one expectation per caller, or one per caller and scope.
@@ -175,8 +183,8 @@ const fn page(op: &'static str, cells: [Expect; 5]) -> Entry {
 }
 
 use Resource::{
-    Account, Attachment, Bulletin, Department, Enterprise, Extension, Filing, JoinRequest, Message,
-    Notification, Systemic, Ticket,
+    Account, Application, Attachment, Bulletin, Department, Enterprise, Extension, Filing,
+    JoinRequest, Message, Notification, Policy, Systemic, Ticket,
 };
 use Stage::{Assigned, InProgress, Merged, Resolved, Submitted};
 
@@ -302,14 +310,48 @@ const MATRIX: &[Entry] = &[
     // The liaison program: its figures to the district's staff and department heads (cadre.a
     // heads nothing); campaigns opened by administrators, read by the staff; the enterprise
     // profile to its liaison cadres and the district's staff; pairings imported by
-    // administrators.
+    // administrators; enterprises' information (送政策) imported by administrators and
+    // dispatchers.
     any("GET /api/v1/stats/liaison",                                                [E401,         E403,         E403,         OK,           OK]),
     any("GET /api/v1/campaigns",                                                    [E401,         E403,         OK,           OK,           OK]),
     any("POST /api/v1/campaigns",                                                   [E401,         E403,         E403,         E403,         OK]),
     any("GET /api/v1/campaigns/{id}",                                               [E401,         E403,         OK,           OK,           OK]),
     on("GET /api/v1/enterprises/{id}/profile",                  Enterprise,         [[E401, E401], [E403, E403], [OK, E404],   [OK, OK],     [OK, OK]]),
+    // 送政策: the catalogue to everyone signed in; drafts by administrators and departments'
+    // cadres, published, amended and withdrawn by administrators; a policy's fitting list,
+    // grants, offline applications and reviews to its department (and administrators);
+    // questions and applications from enterprises; an enterprise's information and policies to
+    // whoever may read the enterprise.
+    any("GET /api/v1/policy-terms",                                                 [E401,         OK,           OK,           OK,           OK]),
+    any("POST /api/v1/policy-terms",                                                [E401,         E403,         E403,         E403,         OK]),
+    any("PATCH /api/v1/policy-terms/{id}",                                          [E401,         E403,         E403,         E403,         OK]),
+    any("GET /api/v1/policies",                                                     [E401,         OK,           OK,           OK,           OK]),
+    any("POST /api/v1/policies",                                                    [E401,         E403,         OK,           E403,         OK]),
+    any("GET /api/v1/policies/payouts.xlsx",                                        [E401,         E403,         OK,           OK,           OK]),
+    any("GET /api/v1/stats/policies",                                               [E401,         E403,         OK,           OK,           OK]),
+    any("GET /api/v1/me/policies",                                                  [E401,         OK,           E403,         E403,         E403]),
+    any("GET /api/v1/policy-applications",                                          [E401,         OK,           OK,           OK,           OK]),
+    on("GET /api/v1/policies/{id}",                             Policy,             [[E401, E401], [OK, OK],     [OK, OK],     [OK, OK],     [OK, OK]]),
+    on("PUT /api/v1/policies/{id}",                             Policy,             [[E401, E401], [E403, E403], [E403, E403], [E403, E403], [OK, OK]]),
+    on("POST /api/v1/policies/{id}/publish",                    Policy,             [[E401, E401], [E403, E403], [E403, E403], [E403, E403], [OK, OK]]),
+    on("POST /api/v1/policies/{id}/withdraw",                   Policy,             [[E401, E401], [E403, E403], [E403, E403], [E403, E403], [OK, OK]]),
+    on("GET /api/v1/policies/{id}/versions/{version}",          Policy,             [[E401, E401], [OK, OK],     [OK, OK],     [OK, OK],     [OK, OK]]),
+    on("GET /api/v1/policies/{id}/enterprises",                 Policy,             [[E401, E401], [E403, E403], [OK, E403],   [OK, OK],     [OK, OK]]),
+    on("POST /api/v1/policies/{id}/grant",                      Policy,             [[E401, E401], [E403, E403], [OK, E403],   [E403, E403], [OK, OK]]),
+    on("POST /api/v1/policies/{id}/questions",                  Policy,             [[E401, E401], [OK, OK],     [E403, E403], [E403, E403], [E403, E403]]),
+    on("POST /api/v1/policies/{id}/applications",               Policy,             [[E401, E401], [OK, OK],     [OK, E403],   [E403, E403], [OK, OK]]),
+    on("GET /api/v1/policy-applications/{id}",                  Application,        [[E401, E401], [OK, E404],   [OK, E404],   [OK, OK],     [OK, OK]]),
+    on("POST /api/v1/policy-applications/{id}/approve",         Application,        [[E401, E401], [E403, E404], [OK, E404],   [E403, E403], [OK, OK]]),
+    on("POST /api/v1/policy-applications/{id}/refuse",          Application,        [[E401, E401], [E403, E404], [OK, E404],   [E403, E403], [OK, OK]]),
+    on("POST /api/v1/policy-applications/{id}/pay",             Application,        [[E401, E401], [E403, E404], [OK, E404],   [E403, E403], [OK, OK]]),
+    on("GET /api/v1/enterprises/{id}/policies",                 Enterprise,         [[E401, E401], [OK, E404],   [OK, E404],   [OK, OK],     [OK, OK]]),
+    on("GET /api/v1/enterprises/{id}/traits",                   Enterprise,         [[E401, E401], [OK, E404],   [OK, E404],   [OK, OK],     [OK, OK]]),
+    on("PATCH /api/v1/enterprises/{id}/traits",                 Enterprise,         [[E401, E401], [OK, E404],   [OK, E404],   [OK, OK],     [OK, OK]]),
+    on("POST /api/v1/enterprises/{id}/traits/verify",           Enterprise,         [[E401, E401], [E403, E404], [OK, E404],   [OK, OK],     [OK, OK]]),
     any("GET /api/v1/enterprises/pairings-template.xlsx",                           [E401,         E403,         E403,         E403,         OK]),
     any("POST /api/v1/enterprises/pairings/import",                                 [E401,         E403,         E403,         E403,         OK]),
+    any("GET /api/v1/enterprises/traits-template.xlsx",                             [E401,         E403,         E403,         OK,           OK]),
+    any("POST /api/v1/enterprises/traits/import",                                   [E401,         E403,         E403,         OK,           OK]),
     // The weekly bulletins: the staff read the published ones; drafts and changes are the
     // administrators'.
     any("GET /api/v1/bulletins",                                                    [E401,         E403,         OK,           OK,           OK]),
@@ -512,6 +554,8 @@ struct Fixtures<'a> {
     tickets_filed: usize,
     /// Systemic issues: (issue, its linked ticket), by scope.
     systemic: HashMap<Scope, (String, String)>,
+    policies: HashMap<Scope, String>,
+    applications: HashMap<Scope, String>,
     published_bulletin: Option<String>,
 }
 
@@ -533,6 +577,8 @@ impl<'a> Fixtures<'a> {
             serial: 0,
             tickets_filed: 0,
             systemic: HashMap::new(),
+            policies: HashMap::new(),
+            applications: HashMap::new(),
             published_bulletin: None,
         };
         for (scope, user, phone) in [
@@ -775,13 +821,17 @@ impl<'a> Fixtures<'a> {
         let row = qiyeshao::db::messages::MessageRow {
             id: qiyeshao::db::new_id(),
             user_id: owner.to_string(),
-            ticket_id,
-            event: qiyeshao::domain::notification::NotifyEvent::TicketAccepted,
-            event_seq: i32::try_from(self.next()).expect("small") + 100,
+            ticket_id: Some(ticket_id),
+            event: qiyeshao::domain::notification::MessageTopic::Ticket(
+                qiyeshao::domain::notification::NotifyEvent::TicketAccepted,
+            ),
+            event_seq: Some(i32::try_from(self.next()).expect("small") + 100),
             title: "您的诉求已受理".into(),
             body: "您的诉求已受理".into(),
             created_at: "2026-12-08T00:00:00Z".into(),
             read_at: None,
+            policy_id: None,
+            application_id: None,
         };
         let id = row.id.clone();
         self.app
@@ -857,6 +907,86 @@ impl<'a> Fixtures<'a> {
             .expect(200);
         self.published_bulletin = Some(draft.clone());
         draft
+    }
+
+    /// A published 免申即享 policy of the scope's department, open to every enterprise: the
+    /// same one for each call, or a new one (`fresh`) for a call that changes it.
+    async fn policy(&mut self, scope: Scope, fresh: bool) -> String {
+        if !fresh && let Some(id) = self.policies.get(&scope) {
+            return id.clone();
+        }
+        let (_, department, _) = self.parties(scope);
+        let n = self.next();
+        let draft = self
+            .app
+            .post(
+                "/api/v1/policies",
+                Some(&self.w.admin.token),
+                json!({"title": format!("矩阵政策{n}"), "department_id": department,
+                    "field_id": MATRIX_FIELD, "summary": "矩阵", "free_grant": true,
+                    "benefit": {"kind": "other", "description": "矩阵"}}),
+            )
+            .await
+            .expect(201);
+        let id = id_of(&draft);
+        self.app
+            .post(
+                &format!("/api/v1/policies/{id}/publish"),
+                Some(&self.w.admin.token),
+                json!({}),
+            )
+            .await
+            .expect(200);
+        if !fresh {
+            self.policies.insert(scope, id.clone());
+        }
+        id
+    }
+
+    /// The scope's enterprise's application for an (applied-for) policy of its department,
+    /// recorded by an administrator: new each time a call is let through to change it.
+    async fn application(&mut self, scope: Scope, fresh: bool) -> String {
+        if !fresh && let Some(id) = self.applications.get(&scope) {
+            return id.clone();
+        }
+        let (_, department, _) = self.parties(scope);
+        let enterprise = Self::pick(scope, &self.w.enterprise_a, &self.w.enterprise_b);
+        let n = self.next();
+        let draft = self
+            .app
+            .post(
+                "/api/v1/policies",
+                Some(&self.w.admin.token),
+                json!({"title": format!("矩阵申报政策{n}"), "department_id": department,
+                    "field_id": MATRIX_FIELD, "summary": "矩阵",
+                    "benefit": {"kind": "other", "description": "矩阵"}}),
+            )
+            .await
+            .expect(201);
+        let policy = id_of(&draft);
+        self.app
+            .post(
+                &format!("/api/v1/policies/{policy}/publish"),
+                Some(&self.w.admin.token),
+                json!({}),
+            )
+            .await
+            .expect(200);
+        let application = id_of(
+            &self
+                .app
+                .post(
+                    &format!("/api/v1/policies/{policy}/applications"),
+                    Some(&self.w.admin.token),
+                    json!({"statement": "矩阵申报", "enterprise_id": enterprise}),
+                )
+                .await
+                .expect(201),
+        );
+        if !fresh {
+            self.applications.insert(scope, application.clone());
+        }
+        application
     }
 
     async fn systemic_issue(&mut self, scope: Scope) -> (String, String) {
@@ -963,12 +1093,16 @@ impl<'a> Fixtures<'a> {
             }
             Some(Resource::Systemic) => (id, eid) = self.systemic_issue(scope_or_inside).await,
             Some(Resource::Bulletin) => id = self.bulletin(scope_or_inside).await,
+            Some(Resource::Policy) => id = self.policy(scope_or_inside, fresh).await,
+            Some(Resource::Application) => id = self.application(scope_or_inside, fresh).await,
             Some(Resource::Filing) | None => {}
         }
         if template.contains("{id}") && id.is_empty() {
             // Flat rows with an id: a category, or any ticket for the links in messages.
             id = if template.contains("categories") {
                 self.w.category.clone()
+            } else if template.contains("policy-terms") {
+                MATRIX_FIELD.to_string()
             } else if template.contains("campaigns") {
                 let today = self.today();
                 id_of(
@@ -991,6 +1125,7 @@ impl<'a> Fixtures<'a> {
             .replace("{eid}", &eid)
             .replace("{ticket_id}", &eid)
             .replace("{year}", "2099")
+            .replace("{version}", "1")
             .replace("{month}", "2026-11")
             .replace(
                 "{name}",
@@ -1117,6 +1252,54 @@ impl<'a> Fixtures<'a> {
                 "people": "张经理", "findings": format!("矩阵走访{n}")})),
             "POST /api/v1/campaigns" => Body::Json(json!({"title": format!("矩阵专项行动{n}"),
                 "starts_on": self.today(), "ends_on": self.today()})),
+            "POST /api/v1/policy-terms" => {
+                Body::Json(json!({"kind": "qualification", "name": format!("矩阵资质{n}")}))
+            }
+            "PATCH /api/v1/policy-terms/{id}" => Body::Json(json!({"active": true})),
+            "POST /api/v1/policies" => Body::Json(json!({"title": format!("矩阵草稿{n}"),
+                "department_id": department, "field_id": MATRIX_FIELD, "summary": "矩阵",
+                "benefit": {"kind": "other", "description": "矩阵"}})),
+            "PUT /api/v1/policies/{id}" => Body::Json(json!({"title": format!("矩阵修订{n}"),
+                "department_id": department, "field_id": MATRIX_FIELD, "summary": "矩阵",
+                "free_grant": true, "note": "矩阵修订",
+                "benefit": {"kind": "other", "description": "矩阵"}})),
+            "POST /api/v1/policies/{id}/publish" => Body::Json(json!({})),
+            "POST /api/v1/policies/{id}/withdraw" => Body::Json(json!({"reason": "矩阵撤回"})),
+            "POST /api/v1/policies/{id}/grant" => {
+                Body::Json(json!({"enterprise_ids": [enterprise], "amount_fen": 100}))
+            }
+            "POST /api/v1/policies/{id}/questions" => {
+                Body::Json(json!({"description": format!("矩阵咨询{n}")}))
+            }
+            "POST /api/v1/policies/{id}/applications" => match caller {
+                // An enterprise applies for itself; staff record one for an enterprise.
+                Caller::Enterprise | Caller::Anonymous => {
+                    Body::Json(json!({"statement": format!("矩阵申报{n}")}))
+                }
+                _ => Body::Json(json!({"statement": format!("矩阵申报{n}"),
+                    "enterprise_id": enterprise})),
+            },
+            "POST /api/v1/policy-applications/{id}/approve" => {
+                Body::Json(json!({"amount_fen": 100}))
+            }
+            "POST /api/v1/policy-applications/{id}/refuse" => Body::Json(json!({"reason": "矩阵"})),
+            "POST /api/v1/policy-applications/{id}/pay" => Body::Json(json!({})),
+            "PATCH /api/v1/enterprises/{id}/traits" => Body::Json(json!({"employees": 50})),
+            "POST /api/v1/enterprises/{id}/traits/verify" => Body::None,
+            "POST /api/v1/enterprises/traits/import" => {
+                path.push_str("?dry_run=true");
+                let mut book = rust_xlsxwriter::Workbook::new();
+                let sheet = book.add_worksheet();
+                for (row, col, text) in [
+                    (0, 0, "统一社会信用代码"),
+                    (0, 1, "企业规模"),
+                    (1, 0, credit_code(1).as_str()),
+                    (1, 1, "小型"),
+                ] {
+                    sheet.write_string(row, col, text).expect("cell");
+                }
+                Body::File("企业信息.xlsx", book.save_to_buffer().expect("workbook"))
+            }
             "POST /api/v1/enterprises/pairings/import" => {
                 path.push_str("?dry_run=true");
                 let mut book = rust_xlsxwriter::Workbook::new();

@@ -27,7 +27,7 @@ fn migrate_and_add_users() {
     let db = format!("sqlite://{}", dir.path().join("cli.db").display());
     let (ok, out, err) = run(qiyeshao().args(["migrate", "--database-url", &db]));
     assert!(ok, "{err}");
-    assert!(out.contains("Applied 25 migration"), "{out}");
+    assert!(out.contains("Applied 26 migration"), "{out}");
     let (ok, out, _) = run(qiyeshao().args(["migrate", "--database-url", &db]));
     assert!(ok && out.contains("up to date"), "{out}");
 

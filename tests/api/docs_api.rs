@@ -18,7 +18,7 @@ async fn openapi_document_matches_the_routes(app: TestApp) {
             }
         }
     }
-    assert_eq!(operations.len(), 125, "{operations:?}");
+    assert_eq!(operations.len(), 153, "{operations:?}");
     let id = "0190c0de-0000-7000-8000-000000000000";
     for (method, path) in &operations {
         let url = app.url(

@@ -264,7 +264,27 @@ async fn the_pages_run_a_liaison_campaign_in_a_browser() {
     run_script("campaigns.mjs").await;
 }
 
+/// `tests/e2e/policies-enterprise.mjs`: 送政策 for an enterprise (issue 20) on a phone — the
+/// home's 为您推荐 with a policy it fits and one it may fit (which criterion is unknown), the
+/// catalogue searched, the policy opened and applied for (an empty statement refused), the
+/// application's timeline, and its information completed so that the may-fit one fits.
+async fn the_pages_deliver_a_policy_to_an_enterprise_in_a_browser() {
+    run_script("policies-enterprise.mjs").await;
+}
+
+/// `tests/e2e/policies-grant.mjs`: 送政策 for a department (issue 20) — a cadre drafts a
+/// 免申即享 policy, the administrator publishes it, the department's fitting list, the grant to
+/// the enterprises chosen, each enterprise's message; an application approved and paid; the
+/// dashboard's policy card.
+async fn the_pages_grant_a_policy_without_application_in_a_browser() {
+    run_script("policies-grant.mjs").await;
+}
+
 crate::tests!(
+    #[needs(Browser)]
+    the_pages_deliver_a_policy_to_an_enterprise_in_a_browser,
+    #[needs(Browser)]
+    the_pages_grant_a_policy_without_application_in_a_browser,
     #[needs(Browser)]
     the_pages_walk_the_whole_loop_in_a_browser,
     #[needs(Browser)]

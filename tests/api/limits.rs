@@ -94,6 +94,22 @@ const BODY_FIELDS: &[(&str, Limit)] = &[
     ("ticket_id", Shape),
     ("number", Shape),
     ("privacy", Chars(10_000)),
+    // 送政策: policies, applications, grants, enterprises' information.
+    ("document_number", Chars(100)),
+    ("summary", Chars(2000)),
+    ("full_text", Chars(15_000)),
+    ("how_to_apply", Chars(2000)),
+    ("contact", Chars(200)),
+    ("other_conditions", Chars(2000)),
+    ("statement", Chars(5000)),
+    ("field_id", Shape),
+    ("opens_on", Shape),
+    ("closes_on", Shape),
+    ("expires_on", Shape),
+    ("founded_on", Shape),
+    ("enterprise_ids", Items(1000)),
+    ("policy_ids", Items(20)),
+    ("qualification_ids", Items(50)),
 ];
 
 /// String query parameters, by name.
@@ -132,6 +148,9 @@ const QUERY_PARAMS: &[(&str, Limit)] = &[
     ("recipient", Filter),
     ("industry_chain", Filter),
     ("area", Filter),
+    ("field_id", Filter),
+    ("policy_id", Filter),
+    ("fit", Shape),
 ];
 
 fn limit_of(table: &[(&str, Limit)], name: &str) -> Option<Limit> {

@@ -33,6 +33,7 @@ mod migrations;
 mod notifications;
 mod outage;
 mod pages;
+mod policies;
 mod portal;
 mod robots;
 mod routing;
@@ -43,6 +44,7 @@ mod sms_gateways;
 mod smtp;
 mod stats;
 mod systemic;
+mod traits_import;
 mod visits;
 mod workflow;
 

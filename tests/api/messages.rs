@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use qiyeshao::db::messages::MessageRow;
 use qiyeshao::db::notifications::{NotificationFilter, NotificationRow};
-use qiyeshao::domain::notification::NotifyEvent;
+use qiyeshao::domain::notification::{MessageTopic, NotifyEvent};
 use qiyeshao::error::AppError;
 
 use crate::both_backends;
@@ -277,7 +277,10 @@ async fn enterprise_hears_of_every_step(app: TestApp) {
     let r = rejected.last().expect("rejected");
     assert_eq!(
         (r.user_id.as_str(), r.event),
-        (w.ent_a.id.as_str(), NotifyEvent::TicketRejected)
+        (
+            w.ent_a.id.as_str(),
+            MessageTopic::Ticket(NotifyEvent::TicketRejected)
+        )
     );
     assert!(r.body.contains("与已有诉求重复"), "{}", r.body);
 }
@@ -293,11 +296,14 @@ async fn each_event_can_be_turned_off(backend: Backend) {
     let w = app.world().await;
     let id = app.assigned_ticket(&w, "污水管网接入").await;
     assert!(sent_for(&app, &id, NotifyEvent::TicketAssignedEnterprise).is_empty());
-    let events: Vec<NotifyEvent> = inbox(&app, &id).iter().map(|m| m.event).collect();
+    let events: Vec<MessageTopic> = inbox(&app, &id).iter().map(|m| m.event).collect();
     // The cadre still hears of the assignment; the enterprise does not.
     assert_eq!(
         events,
-        [NotifyEvent::TicketFiled, NotifyEvent::TicketAssigned]
+        [
+            MessageTopic::Ticket(NotifyEvent::TicketFiled),
+            MessageTopic::Ticket(NotifyEvent::TicketAssigned)
+        ]
     );
     assert_eq!(unread(&app, &w.ent_a).await, 0);
 

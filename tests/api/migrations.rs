@@ -67,13 +67,13 @@ fn up_down_up(backend: Backend) {
     let applied = db::migrate(settings).expect("up");
     assert_eq!(applied.len(), versions("sqlite").len());
     let db = Db::connect(settings).expect("pool");
-    assert_eq!(table_count(&db, backend), 41);
+    assert_eq!(table_count(&db, backend), 50);
     let reverted = db::revert_all(settings).expect("down");
     assert_eq!(reverted.len(), applied.len());
     assert_eq!(table_count(&db, backend), 0);
     let again = db::migrate(settings).expect("up again");
     assert_eq!(again, applied);
-    assert_eq!(table_count(&db, backend), 41);
+    assert_eq!(table_count(&db, backend), 50);
     assert!(db::migrate(settings).expect("nothing to do").is_empty());
 }
 

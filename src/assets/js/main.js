@@ -1,9 +1,9 @@
 // main.js — the entry point, the one script index.html names. It loads only the shell (core/*),
-// the sign-in pages and the links in messages; the pages of the signed-in role are fetched with
-// import() when that role first opens a page (docs/frontend.md, "Loading by role"), so that an
-// enterprise's phone never downloads the staff or admin pages, and staff.css is added only for
-// those. As served, build.rs has bundled it: each import() fetches the role's bundle and
-// preloads the bundles that one imports.
+// the sign-in pages and the links in messages (tickets, policies, applications); the pages of
+// the signed-in role are fetched with import() when that role first opens a page
+// (docs/frontend.md, "Loading by role"), so that an enterprise's phone never downloads the staff
+// or admin pages, and staff.css is added only for those. As served, build.rs has bundled it:
+// each import() fetches the role's bundle and preloads the bundles that one imports.
 
 import { h } from './core/dom.js';
 import { t } from './core/i18n.js';
@@ -92,5 +92,19 @@ function ticketLink(params, rate) {
 route('#/messages', messagesPage);
 route('#/t/:id', (p) => ticketLink(p, false));
 route('#/t/:id/rate', (p) => ticketLink(p, true));
+
+// 送政策: the links in policy messages, e-mails and SMS (#/policies/{id}, #/applications/{id})
+// open the policy or the application in the page of the reader's role.
+const policyPages = {
+  policies: { enterprise: '#/e/policies/', cadre: '#/s/policies/', dispatcher: '#/s/policies/', admin: '#/s/policies/' },
+  applications: { enterprise: '#/e/applications/', cadre: '#/s/applications/', dispatcher: '#/s/applications/', admin: '#/s/applications/' },
+};
+function policyLink(kind, params) {
+  const base = policyPages[kind][session.role()];
+  setTimeout(() => navigate(base ? `${base}${encodeURIComponent(params.id)}` : '#/login', { replace: true }), 0);
+  return loading();
+}
+route('#/policies/:id', (p) => policyLink('policies', p));
+route('#/applications/:id', (p) => policyLink('applications', p));
 
 start();

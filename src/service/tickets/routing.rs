@@ -57,10 +57,25 @@ pub fn suggest(
             categories_named.push(named(r, c.name));
         }
     }
-    let mut departments_named = Vec::new();
+    let mut departments_named: Vec<Suggested> = Vec::new();
+    // A question about a policy (送政策) belongs to the policy's issuing department: it comes
+    // first, certain; what the history suggests follows.
+    if let Some(policy_id) = crate::db::policies::policy_of_ticket(conn, &ticket.id)?
+        && let Some(policy) = crate::db::policies::find(conn, &policy_id)?
+        && let Some(d) = departments::find(conn, &policy.department_id)?
+    {
+        departments_named.push(Suggested {
+            id: d.id,
+            name: d.name,
+            confidence: 1.0,
+        });
+    }
     for r in found.departments {
         if departments_named.len() == SUGGESTED {
             break;
+        }
+        if departments_named.iter().any(|d| d.id == r.label) {
+            continue;
         }
         if let Some(d) = departments::find(conn, &r.label)? {
             departments_named.push(named(r, d.name));

@@ -1,7 +1,8 @@
 // admin/dashboard.js — the dashboard (#/a?from=YYYY-MM-DD&to=YYYY-MM-DD&interval=day|week|month;
 // `to` inclusive on the page): the period, the KPI cards, the server's SVG charts, the red and
 // black lists (红黑榜), the hot topics (热点诉求, hot-topics-panel.js, and their chart), this
-// month's liaison visits (联点走访, liaison-panel.js), the open systemic issues (症结,
+// month's liaison visits (联点走访, liaison-panel.js), this year's business-support policies
+// (送政策, policy-panel.js), the open systemic issues (症结,
 // systemic-panel.js), the ledger and monthly assessment downloads and the archive of published
 // assessments (每月评估, assessment-archive.js).
 //
@@ -24,6 +25,7 @@ import { addDays, pct, todayCN, validYmd } from '../desk/dates.js';
 import { table, td, btn, adminPage } from './frame.js';
 import { systemicPanel } from './systemic-panel.js';
 import { liaisonPanel } from './liaison-panel.js';
+import { policyPanel } from './policy-panel.js';
 import { hotTopicsPanel } from './hot-topics-panel.js';
 import { assessmentArchive } from './assessment-archive.js';
 
@@ -195,6 +197,7 @@ export async function dashboardPage(params, query) {
         h('div', { class: 'sa-hot-row2' }, hotTopicsPanel(q), chartCard('hot-topics', t('a.chart.hot'), q)),
         rankNode,
         liaisonPanel(),
+        policyPanel(),
         systemicPanel(),
         downloads,
         assessmentArchive());

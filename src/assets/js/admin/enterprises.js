@@ -2,7 +2,8 @@
 // contact, liaison cadre and deputies (张三（副：李四、王五）), each name opening its profile
 // (#/c/enterprises/:id); create and edit, the deputies (副联点干部: active cadres, at most five,
 // not the liaison cadre) chosen only with a liaison cadre. Importing a workbook:
-// enterprise-import.js; the pairing sheet: pairing-import.js.
+// enterprise-import.js; the pairing sheet: pairing-import.js; enterprises' information (送政策):
+// traits-import.js.
 //
 // Test ids (stable, for tests/e2e):
 //   enterprises-table enterprises-row (data-id) ent-create ent-edit ent-search ent-profile
@@ -19,7 +20,7 @@ import { fetchAll, nameMap, invalidate } from '../desk/directory.js';
 import { checkFields } from '../desk/validation.js';
 import { formDialog, textInput, selectInput } from '../desk/form-dialog.js';
 import { setHashQuery, pagedList } from '../desk/paged-list.js';
-import { btn, table, td, diff, adminPage, head } from './frame.js';
+import { btn, table, td, diff, adminPage, head, wideScreen } from './frame.js';
 
 const CHAINS = ['绿色食品', '先进储能材料', '智能终端', '医药医疗器械', '新型合金', '文化旅游'];
 /** Deputies per enterprise, at most (the API's limit). */
@@ -128,10 +129,17 @@ export async function enterprisesPage(params, query) {
   }
 
   go();
+  const imports = [
+    h('a', { class: 'btn btn-ghost btn-small', href: '#/a/enterprises/import', 'data-testid': 'ent-import' }, icon('file'), t('a.ent.import')),
+    h('a', { class: 'btn btn-ghost btn-small', href: '#/a/enterprises/pairings', 'data-testid': 'ent-pairings' }, icon('user'), t('a.ent.pairings')),
+    h('a', { class: 'btn btn-ghost btn-small', href: '#/a/enterprises/traits', 'data-testid': 'ent-traits' }, icon('list'), t('ti.link')),
+  ];
+  const create = btn(t('a.ent.create'), () => edit(null), { cls: 'btn-primary btn-small', testid: 'ent-create', ic: 'plus' });
+  // On a phone the three imports and 新建企业 do not fit the heading's one line: the imports get
+  // a row of their own, which wraps.
+  const wide = wideScreen.matches;
   return adminPage(t('a.ent.title'), [
-    head(t('a.ent.title'),
-      h('a', { class: 'btn btn-ghost btn-small', href: '#/a/enterprises/import', 'data-testid': 'ent-import' }, icon('file'), t('a.ent.import')),
-      h('a', { class: 'btn btn-ghost btn-small', href: '#/a/enterprises/pairings', 'data-testid': 'ent-pairings' }, icon('user'), t('a.ent.pairings')),
-      btn(t('a.ent.create'), () => edit(null), { cls: 'btn-primary btn-small', testid: 'ent-create', ic: 'plus' })),
+    wide ? head(t('a.ent.title'), ...imports, create) : head(t('a.ent.title'), create),
+    wide ? null : h('div', { class: 'btn-row sa-imports' }, imports),
     toolbar, box]);
 }

@@ -4,7 +4,7 @@
 // headers, tbody), td(content, cls) and diff(before, after, clearable) (send only what changed).
 //
 // Test ids (stable, for tests/e2e):
-//   (menu) nav-dashboard nav-tickets nav-systemic nav-bulletins nav-campaigns nav-manage nav-departments nav-users
+//   (menu) nav-dashboard nav-tickets nav-systemic nav-bulletins nav-policies nav-campaigns nav-manage nav-departments nav-users
 //   nav-enterprises nav-categories nav-calendar nav-notifications nav-audit nav-me
 
 import { h } from '../core/dom.js';
@@ -17,6 +17,7 @@ export const NAV = [
   { hash: '#/d', label: 'a.nav.tickets', icon: 'list', testid: 'nav-tickets' },
   { hash: '#/d/systemic', label: 'sy.tab', icon: 'alert', testid: 'nav-systemic' },
   { hash: '#/bulletins', label: 'bl.title', icon: 'file', testid: 'nav-bulletins' },
+  { hash: '#/s/policies', label: 'ps.nav', icon: 'file', testid: 'nav-policies', hub: 'ps.hub' },
   { hash: '#/a/campaigns', label: 'a.nav.campaigns', icon: 'megaphone', testid: 'nav-campaigns', hub: 'a.hub.campaigns' },
   { hash: '#/a/departments', label: 'a.nav.departments', icon: 'building', testid: 'nav-departments', hub: 'a.hub.departments' },
   { hash: '#/a/users', label: 'a.nav.users', icon: 'user', testid: 'nav-users', hub: 'a.hub.users' },

@@ -8,6 +8,8 @@ import { route, navigate, currentHash } from '../core/router.js';
 import * as deskStrings from '../strings/desk.js';
 import * as strings from '../strings/admin.js';
 import * as systemicStrings from '../strings/systemic.js';
+import * as policyStrings from '../strings/policies-admin.js';
+import * as traitsStrings from '../strings/traits-import.js';
 import { mePage } from '../desk/me.js';
 import { wideScreen, applyTabs } from './frame.js';
 import { dashboardPage } from './dashboard.js';
@@ -24,11 +26,15 @@ import { auditPage } from './audit.js';
 import { campaignsPage } from './campaigns.js';
 import { campaignPage } from './campaign.js';
 import { pairingImportPage } from './pairing-import.js';
+import { traitsImportPage } from './traits-import.js';
+import { policyTermsPage } from './policy-terms.js';
 
 export function register() {
   addStrings(deskStrings.zh, deskStrings.en);
   addStrings(strings.zh, strings.en);
   addStrings(systemicStrings.zh, systemicStrings.en);
+  addStrings(policyStrings.zh, policyStrings.en);
+  addStrings(traitsStrings.zh, traitsStrings.en);
   applyTabs();
   // Re-render (debounced) when the width crosses the desk breakpoint, so the side menu / tab bar matches.
   let rendered = wideScreen.matches;
@@ -51,9 +57,11 @@ export function register() {
   route('#/a/enterprises', enterprisesPage, admin);
   route('#/a/enterprises/import', importPage, admin);
   route('#/a/enterprises/pairings', pairingImportPage, admin);
+  route('#/a/enterprises/traits', traitsImportPage, admin);
   route('#/a/campaigns', campaignsPage, admin);
   route('#/a/campaigns/:id', campaignPage, admin);
   route('#/a/categories', categoriesPage, admin);
+  route('#/a/policy-terms', policyTermsPage, admin);
   route('#/a/calendar', calendarPage, admin);
   route('#/a/calendar/:year', calendarYearPage, admin);
   route('#/a/notifications', notificationsPage, admin);

@@ -1,15 +1,17 @@
 // core/messages.js — the message centre (站内消息, #/messages) of every role: my messages, newest
-// first, all or only the unread, a page at a time; mark one or all read; each message opens its
-// ticket (#/t/{id}, in the reader's own page) and is marked read on the way. Also the latest
-// unread for the enterprise's home.
+// first, all or only the unread, a page at a time; mark one or all read; each message opens what
+// it is about in the reader's own page — its ticket (#/t/{id}), or, for a policy's message
+// (ticket_id null), its application (#/applications/{id}) or its policy (#/policies/{id}) — and
+// is marked read on the way. Also the latest unread for the enterprise's home.
 //
 //   messagesPage() → Node             the page.
 //   latestUnread(n) → Promise<items>  the n newest unread messages.
 //   messageItem(m, onRead) → Node     one message as a list cell.
 //
 // Test ids (stable, for tests/e2e):
-//   messages-list message-item (data-id, data-ticket, data-event, data-unread) message-title message-read
-//   messages-read-all messages-tab-all messages-tab-unread messages-more
+//   messages-list message-item (data-id, data-ticket, data-policy, data-application, data-event,
+//   data-unread) message-title message-read messages-read-all messages-tab-all messages-tab-unread
+//   messages-more
 
 import { h } from './dom.js';
 import { t } from './i18n.js';
@@ -40,11 +42,20 @@ async function markRead(m) {
   return read;
 }
 
+/** Where a message leads: its ticket, else its application, else its policy (main.js's links). */
+function targetOf(m) {
+  if (m.ticket_id) return `#/t/${encodeURIComponent(m.ticket_id)}`;
+  if (m.application_id) return `#/applications/${encodeURIComponent(m.application_id)}`;
+  if (m.policy_id) return `#/policies/${encodeURIComponent(m.policy_id)}`;
+  return '#/messages';
+}
+
 export function messageItem(m, onRead) {
+  const target = targetOf(m);
   const open = async (e) => {
     e.preventDefault();
-    try { await markRead(m); } catch { /* the ticket opens anyway */ }
-    navigate(`#/t/${encodeURIComponent(m.ticket_id)}`);
+    try { await markRead(m); } catch { /* what it is about opens anyway */ }
+    navigate(target);
   };
   const unread = !m.read_at;
   const readBtn = unread ? h('button', {
@@ -57,8 +68,9 @@ export function messageItem(m, onRead) {
     },
   }, t('msg.markRead')) : null;
   return h('a', {
-    class: ['list-item', 'message-item', unread && 'unread'], href: `#/t/${encodeURIComponent(m.ticket_id)}`,
-    'data-testid': 'message-item', 'data-id': m.id, 'data-ticket': m.ticket_id, 'data-event': m.event, 'data-unread': unread ? '1' : '0', onclick: open,
+    class: ['list-item', 'message-item', unread && 'unread'], href: target,
+    'data-testid': 'message-item', 'data-id': m.id, 'data-ticket': m.ticket_id, 'data-policy': m.policy_id, 'data-application': m.application_id,
+    'data-event': m.event, 'data-unread': unread ? '1' : '0', onclick: open,
   },
   h('div', { class: 'ti-head' },
     h('div', { class: 'ti-title message-title', 'data-testid': 'message-title' }, unread ? h('span', { class: 'dot', 'aria-label': t('msg.unread') }) : null, m.title)),

@@ -1,10 +1,12 @@
 // enterprise/home.js — the enterprise's home (#/e): a greeting, 我要反映, the latest unread
-// messages (when there are any), the counts by status and the five latest requests.
+// messages (when there are any), the counts by status, 为您推荐 (three policies it fits or may
+// fit, those it can act on first, with the full list a tap away) and the five latest requests.
 //
 // Test ids (stable, for tests/e2e):
 //   file-new home-greeting count-pending count-processing count-rate count-done
 //   home-tickets home-all ticket-item (data-id, data-status) ticket-rate-quick
 //   home-messages home-messages-all (and core/messages.js's message-item)
+//   home-policies home-policies-all home-policies-empty (and policy-shared.js's policy-item…)
 
 import { h } from '../core/dom.js';
 import { icon } from '../core/icons.js';
@@ -15,6 +17,10 @@ import { page } from '../core/layout.js';
 import { loading, empty, errorState } from '../core/states.js';
 import { ticketItem } from './tickets.js';
 import { latestUnread, messageItem } from '../core/messages.js';
+import { policyItem } from './policy-shared.js';
+
+/** How many recommendations the home shows. */
+const HOME_POLICIES = 3;
 
 export async function homePage() {
   const user = session.user() || {};
@@ -60,6 +66,23 @@ export async function homePage() {
   }, () => { messagesBox.hidden = true; });
   loadMessages();
 
+  // 为您推荐: the few it can act on first — those it fits before those it may fit (the
+  // server's order), 免申即享 ones (nothing to do) and those applied for already after them;
+  // hidden if they cannot be read.
+  const policiesList = h('div', { class: 'list' }, loading());
+  const policiesBox = h('section', { class: 'section', 'data-testid': 'home-policies' },
+    h('div', { class: 'section-head' },
+      h('h2', { class: 'section-title' }, t('ep.recommend')),
+      h('a', { class: 'section-more', href: '#/e/policies', 'data-testid': 'home-policies-all' }, t('ep.recommendMore'), icon('chevron'))),
+    policiesList);
+  api('GET', '/me/policies').then((r) => {
+    const later = (x) => (x.application && x.application.status !== 'refused' ? 2 : 0) + (x.policy.free_grant ? 1 : 0);
+    const items = (r.items || []).map((x, i) => [later(x), i, x]).sort((a, b) => a[0] - b[0] || a[1] - b[1])
+      .slice(0, HOME_POLICIES).map(([, , x]) => x);
+    policiesList.replaceChildren(...(items.length ? items.map((x) => policyItem(x.policy, x, null))
+      : [h('a', { class: 'list-item ep-home-empty muted', href: '#/e/policies?tab=all', 'data-testid': 'home-policies-empty' }, t('ep.recommendNoneShort'), ' · ', h('span', { class: 'ep-link' }, t('ep.browse')))]));
+  }, () => policiesBox.remove());
+
   const body = h('div', { class: 'home' },
     h('div', { class: 'home-banner' }, greeting, entName, h('p', { class: 'home-promise' }, t('home.promise'))),
     h('a', { class: 'big-action', href: '#/e/new', 'data-testid': 'file-new' },
@@ -68,6 +91,7 @@ export async function homePage() {
       icon('chevron', 'big-action-chevron')),
     messagesBox,
     countsBox,
+    policiesBox,
     h('section', { class: 'section' },
       h('div', { class: 'section-head' },
         h('h2', { class: 'section-title' }, t('home.mine')),

@@ -3,7 +3,7 @@
 //
 // Test ids (stable, for tests/e2e):
 //   me-name me-phone me-username me-enterprise me-credit-code me-password notify-sms notify-email
-//   lang-zh lang-en signout
+//   lang-zh lang-en signout me-traits (企业信息) me-applications (我的申报)
 
 import { h } from '../core/dom.js';
 import { icon } from '../core/icons.js';
@@ -50,6 +50,10 @@ export async function mePage() {
       cell({ label: t('phone.link'), to: '#/phone', testid: 'me-phone-change' }),
       me.enterprise_manager ? cell({ label: t('members.title'), to: '#/members', testid: 'me-members' }) : null,
       cell({ label: t('legal.title'), to: '#/legal', testid: 'me-legal' })),
+    // 送政策: what matching reads of the enterprise, and its applications.
+    ent ? cells(t('ep.title'),
+      cell({ label: t('ep.prof.link'), to: '#/e/profile', testid: 'me-traits' }),
+      cell({ label: t('ep.apps.title'), to: '#/e/policies?tab=mine', testid: 'me-applications' })) : null,
     cells(t('me.notify'),
       toggle('notify_sms', 'notify-sms', t('me.notifySms')),
       toggle('notify_email', 'notify-email', t('me.notifyEmail'))),

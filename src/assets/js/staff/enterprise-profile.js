@@ -1,8 +1,10 @@
 // staff/enterprise-profile.js — an enterprise's profile (企业档案, #/c/enterprises/:id) for its
 // liaison cadre and deputies, dispatchers and admins: its facts; its 联点干部 and 副联点干部; the
-// last visit (待走访 when one is due); its requests in figures (诉求概况); the latest visits
-// (走访记录: day, how, who went, whom they met, what they found, the photos, the requests filed
-// on it) and the latest requests (最近诉求), each opening its ticket on the reader's desk.
+// last visit (待走访 when one is due); its requests in figures (诉求概况); its information and the
+// policies it fits (企业信息, 可享政策: staff/enterprise-policies.js); the latest visits (走访记录:
+// day, how, who went, whom they met, what they found, the photos, the requests filed on it, the
+// policies explained) and the latest requests (最近诉求), each opening its ticket on the reader's
+// desk.
 //
 // Test ids (stable, for tests/e2e):
 //   profile profile-facts profile-name profile-due profile-record profile-liaison
@@ -11,7 +13,8 @@
 //   profile-visit-day profile-visit-method profile-visit-cadre profile-visit-people
 //   profile-visit-findings profile-visit-photos (attachments, attachment-image: core/attachments.js)
 //   profile-visit-ticket (data-id) profile-visits-empty profile-recent profile-ticket (data-id)
-//   profile-recent-empty
+//   profile-recent-empty; those of staff/enterprise-policies.js (profile-traits…,
+//   profile-policies…, profile-visit-policies)
 
 import { h } from '../core/dom.js';
 import { icon } from '../core/icons.js';
@@ -23,6 +26,7 @@ import { loading, empty, errorState } from '../core/states.js';
 import { fmtDateTime, statusTag, kindTag } from '../core/format.js';
 import { attachmentsView } from '../core/attachments.js';
 import { pct } from '../desk/dates.js';
+import { traitsCard, policiesCard, visitPolicies } from './enterprise-policies.js';
 
 function kv(label, value, testid) {
   if (value === undefined || value === null || value === '') return null;
@@ -76,8 +80,8 @@ function requestsCard(r) {
     r.rated ? h('p', { class: 'muted sf-small pf-note' }, t('pf.rated', { n: r.rated, s: r.satisfied, b: r.basically_satisfied, u: r.unsatisfied })) : null);
 }
 
-/** One visit: day, how, who went; whom they met and what they found; photos; requests filed. */
-function visitItem(v, titles) {
+/** One visit: day, how, who went; whom they met and what they found; photos; requests filed; policies explained. */
+function visitItem(v, titles, policies) {
   const ids = v.ticket_ids || [];
   return h('li', { class: 'pf-visit', 'data-testid': 'profile-visit', 'data-id': v.id },
     h('div', { class: 'pf-visit-head' },
@@ -90,15 +94,17 @@ function visitItem(v, titles) {
     ids.length ? h('div', { class: 'pf-visit-tickets' },
       h('span', { class: 'muted sf-small' }, t('pf.filed', { n: ids.length })),
       h('ul', null, ids.map((id, i) => h('li', null,
-        h('a', { href: ticketHref(id), 'data-testid': 'profile-visit-ticket', 'data-id': id }, titles.get(id) || t('pf.request', { n: i + 1 })))))) : null);
+        h('a', { href: ticketHref(id), 'data-testid': 'profile-visit-ticket', 'data-id': id }, titles.get(id) || t('pf.request', { n: i + 1 })))))) : null,
+    visitPolicies(v.policy_ids, policies));
 }
 
-function visitsCard(p) {
+/** policies: a promise of the enterprise's policies, whose titles name those explained. */
+function visitsCard(p, policies) {
   const titles = new Map(p.recent.map((tk) => [tk.id, `${tk.number} ${tk.title}`]));
   return h('section', { class: 'card', 'data-testid': 'profile-visits' },
     h('h3', { class: 'card-title' }, t('pf.sec.visits')),
     p.visits.length
-      ? h('ul', { class: 'pf-visits' }, p.visits.map((v) => visitItem(v, titles)))
+      ? h('ul', { class: 'pf-visits' }, p.visits.map((v) => visitItem(v, titles, policies)))
       : h('div', { 'data-testid': 'profile-visits-empty' }, empty(t('pf.noVisits'))));
 }
 
@@ -127,10 +133,14 @@ export async function profilePage({ id }) {
   const load = async () => {
     try {
       const p = await api('GET', `/enterprises/${encodeURIComponent(id)}/profile`);
+      // 企业信息 and 可享政策 read their own; a change of the information matches again.
+      const policies = policiesCard(id);
       body.replaceChildren(
         h('div', { class: 'sf-detail-head' }, factsCard(p)),
         h('aside', { class: 'sf-detail-side' }, liaisonCard(p), requestsCard(p.requests)),
-        h('div', { class: 'sf-detail-main' }, visitsCard(p), recentCard(p)));
+        h('div', { class: 'sf-detail-main' },
+          traitsCard(id, { onChange: policies.reload }), policies.node,
+          visitsCard(p, policies.items()), recentCard(p)));
     } catch (err) {
       body.replaceChildren(errorState(err, load));
     }

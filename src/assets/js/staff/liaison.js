@@ -2,7 +2,8 @@
 // the enterprises they are paired with, those due a visit first, each with its last visit and
 // 记录走访; the name opens its 企业档案, staff/enterprise-profile.js; 副联点 marks those the cadre is
 // the deputy of) and the visit form (#/c/visits/new/:enterprise: the day, how, whom they met,
-// what they found, the photos taken, and the difficulties raised filed on the spot as the
+// what they found, the photos taken, the policies explained (宣讲政策, those it fits first:
+// staff/enterprise-policies.js) and the difficulties raised filed on the spot as the
 // enterprise's requests), which ends on what was recorded with links to the requests filed.
 //
 // Test ids (stable, for tests/e2e):
@@ -12,7 +13,8 @@
 //   visit-photos (+ -input, -pick, -item, -remove, -error: core/uploader.js) visit-add-request
 //   visit-request (data-index) visit-request-kind visit-request-category visit-request-title
 //   visit-request-description visit-request-remove visit-submit visit-error visit-done
-//   visit-done-ticket visit-done-profile
+//   visit-done-ticket visit-done-profile visit-done-policies; the picker's (visit-policies…:
+//   staff/enterprise-policies.js)
 
 import { h } from '../core/dom.js';
 import { icon } from '../core/icons.js';
@@ -26,6 +28,7 @@ import { fmtDate } from '../core/format.js';
 import { uploader } from '../core/uploader.js';
 import { confirmDialog } from '../core/dialogs.js';
 import { directory } from '../desk/directory.js';
+import { policyPicker } from './enterprise-policies.js';
 
 const METHODS = ['on_site', 'phone', 'meeting'];
 const KINDS = ['problem', 'suggestion', 'inquiry'];
@@ -86,6 +89,7 @@ export async function visitFormPage({ enterprise }) {
   const findings = h('textarea', { class: 'textarea', name: 'findings', rows: '4', maxlength: '5000', placeholder: t('li.findingsPh'), required: true, 'data-testid': 'visit-findings' });
   // Each photo uploads as it is chosen (POST /attachments); the visit names them by id.
   const photos = uploader({ max: MAX_PHOTOS, testid: 'visit-photos', photos: true, field: 'photo_ids' });
+  const policies = policyPicker(enterprise);
   const requests = h('div', { class: 'li-requests' });
   const addBtn = h('button', { type: 'button', class: 'btn btn-ghost btn-small', 'data-testid': 'visit-add-request' }, icon('plus'), t('li.addRequest'));
   const renumber = () => {
@@ -116,6 +120,10 @@ export async function visitFormPage({ enterprise }) {
     field(t('li.people'), people, null, { required: true }),
     field(t('li.findings'), findings, null, { required: true }),
     field(t('li.photos'), photos.element, null, { cls: 'field-stack' }),
+    h('div', { class: 'field field-stack li-pol-field', 'data-field': 'policy_ids' },
+      h('div', { class: 'field-label' }, t('li.policies')),
+      h('div', { class: 'field-control' }, policies.element),
+      h('div', { class: 'field-error' })),
     h('div', { class: 'field li-requests-field', 'data-field': 'requests' },
       h('div', { class: 'field-label' }, t('li.requests')),
       h('div', { class: 'field-control' }, h('div', { class: 'field-hint' }, t('li.requestsHint')), requests, addBtn),
@@ -135,7 +143,7 @@ export async function visitFormPage({ enterprise }) {
     submitBusy(submit, true);
     try {
       const v = await api('POST', '/visits', {
-        enterprise_id: enterprise, visited_on: day.value, method, people: people.value.trim(), findings: findings.value.trim(), requests: reqs, photo_ids: photos.ids(),
+        enterprise_id: enterprise, visited_on: day.value, method, people: people.value.trim(), findings: findings.value.trim(), requests: reqs, photo_ids: photos.ids(), policy_ids: policies.ids(),
       });
       const ids = v.ticket_ids || [];
       body.replaceChildren(h('section', { class: 'card li-done', 'data-testid': 'visit-done' },
@@ -143,6 +151,7 @@ export async function visitFormPage({ enterprise }) {
         ids.length ? h('ul', null, ids.map((id, i) => h('li', null,
           h('a', { href: `#/c/tickets/${encodeURIComponent(id)}`, 'data-testid': 'visit-done-ticket' }, reqs[i] ? reqs[i].title : id)))) : null,
         (v.photos || []).length ? h('p', { class: 'muted sf-small' }, t('li.savedPhotos', { n: v.photos.length })) : null,
+        (v.policy_ids || []).length ? h('p', { class: 'muted sf-small', 'data-testid': 'visit-done-policies' }, t('li.savedPolicies', { n: v.policy_ids.length })) : null,
         h('a', { class: 'btn btn-primary btn-block', href: profileHref(enterprise), 'data-testid': 'visit-done-profile' }, t('li.openProfile')),
         h('a', { class: 'btn btn-ghost btn-block', href: '#/c/enterprises' }, t('li.back'))));
     } catch (err) {

@@ -1,0 +1,16 @@
+DROP INDEX attachments_policy_idx;
+ALTER TABLE attachments DROP COLUMN policy_id;
+DELETE FROM messages WHERE ticket_id IS NULL;
+ALTER TABLE messages DROP COLUMN application_id;
+ALTER TABLE messages DROP COLUMN policy_id;
+ALTER TABLE messages ALTER COLUMN event_seq SET NOT NULL;
+ALTER TABLE messages ALTER COLUMN ticket_id SET NOT NULL;
+DROP TABLE policy_application_events;
+DROP TABLE policy_applications;
+DROP TABLE policy_questions;
+DROP TABLE visit_policies;
+DROP TABLE policy_pushes;
+DROP TABLE enterprise_traits;
+DROP TABLE policy_versions;
+DROP TABLE policies;
+DROP TABLE policy_terms;
