@@ -481,7 +481,7 @@ pub fn allowed(
             if own && force && free_grant {
                 out.push(PolicyAction::Grant);
             }
-            if own && force {
+            if own && force && window && !free_grant {
                 out.push(PolicyAction::RecordApplication);
             }
             if actor.role == Role::Enterprise && force {
@@ -650,14 +650,12 @@ mod tests {
         );
         assert!(!other.sees(PolicyStatus::Draft, "d1"));
         assert!(cadre.sees(PolicyStatus::Draft, "d1"));
-        let published = allowed(cadre, PolicyStatus::Published, "d1", true, true, true);
+        let granted = allowed(cadre, PolicyStatus::Published, "d1", true, true, true);
+        assert_eq!(granted, vec![PolicyAction::SeeFitting, PolicyAction::Grant]);
+        let applied_for = allowed(cadre, PolicyStatus::Published, "d1", false, true, true);
         assert_eq!(
-            published,
-            vec![
-                PolicyAction::SeeFitting,
-                PolicyAction::Grant,
-                PolicyAction::RecordApplication
-            ]
+            applied_for,
+            vec![PolicyAction::SeeFitting, PolicyAction::RecordApplication]
         );
     }
 

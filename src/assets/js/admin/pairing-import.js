@@ -67,7 +67,7 @@ export function pairingImportPage() {
     fd.append('file', file, file.name);
     try {
       const r = await api('POST', '/enterprises/pairings/import', fd, { query: { dry_run: dry ? 'true' : 'false' } });
-      result.replaceChildren(...report(r));
+      result.replaceChildren(...report(r).filter(Boolean));
       if (dry) {
         checked = file;
         goBtn.disabled = !(r.paired > 0);
