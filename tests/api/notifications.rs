@@ -541,6 +541,9 @@ async fn notices_become_messages_once(backend: Backend) {
         "{assigned:?}"
     );
 
+    // No round of the expander left pending: a wake-up stored while it ran the last one would
+    // start another, which could take the urge's notice before the test claims it.
+    app.ctx.outbox.settle().await;
     // An urge written by the service alone, as by a process that stops before its round.
     let (ctx, who, ticket) = (app.ctx.clone(), principal(&app, &w.dispatcher), id.clone());
     let now = app.clock.now();
