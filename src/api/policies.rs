@@ -687,14 +687,11 @@ impl TraitsResponse {
                 verified_at: None,
             },
             Some(t) => TraitsResponse {
+                qualification_ids: t.qualifications(),
                 enterprise_id: t.enterprise_id,
                 stated: true,
                 scale: t.scale,
                 size: t.size,
-                qualification_ids: t
-                    .qualification_ids
-                    .as_deref()
-                    .and_then(|q| serde_json::from_str(q).ok()),
                 employees: t.employees,
                 revenue_band: t.revenue_band,
                 founded_on: t.founded_on,

@@ -277,6 +277,21 @@ pub struct TraitsRow {
     pub recheck: bool,
 }
 
+impl TraitsRow {
+    /// The qualifications stated, as term ids; none when not stated. A stored value that is
+    /// not a JSON list of ids (we wrote it: a bug) is logged and read as not stated.
+    pub fn qualifications(&self) -> Option<Vec<String>> {
+        let stored = self.qualification_ids.as_deref()?;
+        match serde_json::from_str(stored) {
+            Ok(ids) => Some(ids),
+            Err(e) => {
+                tracing::error!(enterprise = %self.enterprise_id, error = %e, "an enterprise's qualifications are not a JSON list: read as not stated");
+                None
+            }
+        }
+    }
+}
+
 pub fn find_traits(conn: &mut DbConnection, enterprise_id: &str) -> QueryResult<Option<TraitsRow>> {
     enterprise_traits::table
         .find(enterprise_id)

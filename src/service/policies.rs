@@ -695,10 +695,7 @@ pub fn profile_of(p: &ProfileRow) -> Profile {
         area: nonblank(area),
         scale: traits.as_ref().and_then(|t| t.scale),
         size: traits.as_ref().and_then(|t| t.size),
-        qualification_ids: traits
-            .as_ref()
-            .and_then(|t| t.qualification_ids.as_deref())
-            .and_then(|q| serde_json::from_str(q).ok()),
+        qualification_ids: traits.as_ref().and_then(TraitsRow::qualifications),
         founded_on: traits.as_ref().and_then(|t| t.founded_on.clone()),
     }
 }
