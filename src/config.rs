@@ -124,6 +124,12 @@ pub struct HotTopicSettings {
 pub struct SearchSettings {
     /// The district's words for the Chinese segmenter (`crate::search::Segmenter::with_words`).
     pub words_file: PathBuf,
+    /// How many of the most recent matches a search by relevance ranks; older matches follow
+    /// newest first (`db::tickets::by_relevance`).
+    pub relevance_window: i64,
+    /// How many of the most recent candidates sharing a word similar requests are looked for
+    /// among (`db::ticket_words::similar`).
+    pub similar_window: i64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -448,6 +454,11 @@ impl Settings {
         anyhow::ensure!(
             self.database.max_connections > 0,
             "database.max_connections must be at least 1"
+        );
+        anyhow::ensure!(
+            (1..=100_000).contains(&self.search.relevance_window)
+                && (1..=100_000).contains(&self.search.similar_window),
+            "search.relevance_window and search.similar_window must be between 1 and 100000"
         );
         anyhow::ensure!(
             self.auth.access_token_ttl_secs > 0,

@@ -480,10 +480,11 @@ pub async fn suggested_tickets(
     let Auth(who) = auth;
     let id = path_id(&id, "systemic issue")?;
     let limit = crate::api::tickets::similar_limit(query.limit, 10)?;
+    let window = state.settings.search.similar_window;
     let now = state.clock.now();
     let segmenter = state.segmenter.clone();
     let found = state
-        .read(move |c| systemic::suggested(c, &segmenter, &who, &id, limit, now))
+        .read(move |c| systemic::suggested(c, &segmenter, &who, &id, (limit, window), now))
         .await?;
     Ok(HttpResponse::Ok().json(SuggestedList::from(found)))
 }

@@ -336,7 +336,7 @@ fn text_search(q: Option<&str>, segmenter: &Segmenter) -> Result<Option<TextSear
         )),
         Some(q) => Ok(Some(TextSearch {
             term: q.to_string(),
-            words: segmenter.query_words(q),
+            terms: segmenter.query_terms(q),
         })),
     }
 }
@@ -434,12 +434,15 @@ pub async fn list_tickets(
     let q = query.into_inner();
     let limit = page_limit(&state, q.limit)?;
     let now = now_text(&state);
-    let filter = list_filter_due(
-        &q,
-        &now,
-        state.settings.deadlines.due_soon_hours,
-        &state.segmenter,
-    )?;
+    let filter = TicketFilter {
+        relevance_window: Some(state.settings.search.relevance_window),
+        ..list_filter_due(
+            &q,
+            &now,
+            state.settings.deadlines.due_soon_hours,
+            &state.segmenter,
+        )?
+    };
     let words = filter
         .search
         .as_ref()
@@ -896,10 +899,11 @@ pub async fn similar_tickets(
     let Auth(who) = auth;
     let id = path_id(&id, "ticket")?;
     let limit = similar_limit(query.limit, 5)?;
+    let window = state.settings.search.similar_window;
     let now = state.clock.now();
     let segmenter = state.segmenter.clone();
     let found = state
-        .read(move |c| similar::like_ticket(c, &segmenter, &who, &id, limit, now))
+        .read(move |c| similar::like_ticket(c, &segmenter, &who, &id, (limit, window), now))
         .await?;
     Ok(HttpResponse::Ok().json(SimilarList::of(found)))
 }

@@ -115,31 +115,74 @@ pub fn clear(conn: &mut DbConnection) -> QueryResult<usize> {
     diesel::delete(ticket_words::table).execute(conn)
 }
 
-/// A query's words as each backend's full-text engine takes them.
+/// One word of a query, with the parts the index holds of a longer word that contains it.
+///
+/// The index cuts a text in search mode: a long word whole and in its parts of two and three
+/// characters (高新技术企业 → 高新, 技术, 企业, 高新技术企业), but never in its parts of four
+/// or more, so a query's 高新技术 is not among the words of 高新技术企业. A term therefore
+/// matches a ticket that has its word, or all of its `parts` (the word's own parts of two and
+/// three characters, which every longer word containing it has too).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Term {
+    pub word: String,
+    /// Empty for a word of fewer than four characters (its own parts are always indexed).
+    pub parts: Vec<String>,
+}
+
+impl Term {
+    /// A term that is its word alone.
+    pub fn word(word: impl Into<String>) -> Term {
+        Term {
+            word: word.into(),
+            parts: Vec::new(),
+        }
+    }
+}
+
+/// A query's terms as each backend's full-text engine takes them: every term, each its word
+/// or all its parts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WordsQuery {
-    /// FTS5: each word a quoted string (`"` doubled), implicit AND: `"路灯" "门前"`.
+    /// FTS5: each word a quoted string (`"` doubled), joined by AND: `"路灯" AND "门前"`,
+    /// `("高新技术" OR ("高新" AND "技术"))`.
     fts5: String,
-    /// PostgreSQL: the words joined by spaces, for `plainto_tsquery('simple', …)` (AND of
-    /// the lexemes the `simple` parser finds, the same way it found them in the index).
+    /// PostgreSQL: the same for `to_tsquery('simple', …)`, each word a quoted lexeme (`'`
+    /// doubled, `\` escaped), which the `simple` parser reads as it read the index:
+    /// `'路灯' & '门前'`, `('高新技术' | ('高新' & '技术'))`.
     tsquery: String,
 }
 
 impl WordsQuery {
-    /// `None` when there are no words.
-    pub fn new(words: &[String]) -> Option<WordsQuery> {
-        if words.is_empty() {
+    /// `None` when there are no terms.
+    pub fn new(terms: &[Term]) -> Option<WordsQuery> {
+        if terms.is_empty() {
             return None;
         }
-        let fts5 = words
-            .iter()
-            .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
-            .collect::<Vec<_>>()
-            .join(" ");
+        let fts5 = |w: &str| format!("\"{}\"", w.replace('"', "\"\""));
+        let lexeme = |w: &str| format!("'{}'", w.replace('\\', "\\\\").replace('\'', "''"));
+        let join = |quote: &dyn Fn(&str) -> String, and: &str, or: &str| {
+            terms
+                .iter()
+                .map(|t| {
+                    if t.parts.is_empty() {
+                        quote(&t.word)
+                    } else {
+                        let parts: Vec<String> = t.parts.iter().map(|p| quote(p)).collect();
+                        format!("({} {or} ({}))", quote(&t.word), parts.join(and))
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(and)
+        };
         Some(WordsQuery {
-            fts5,
-            tsquery: words.join(" "),
+            fts5: join(&fts5, " AND ", "OR"),
+            tsquery: join(&lexeme, " & ", "|"),
         })
+    }
+
+    /// A query of words alone (no parts).
+    pub fn of_words(words: &[String]) -> Option<WordsQuery> {
+        WordsQuery::new(&words.iter().map(Term::word).collect::<Vec<_>>())
     }
 }
 
@@ -165,7 +208,7 @@ impl QueryFragment<Pg> for HasWords {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
         out.push_sql(
             "tickets.id IN (SELECT ticket_words.ticket_id FROM ticket_words \
-             WHERE ticket_words.tsv @@ plainto_tsquery('simple', ",
+             WHERE ticket_words.tsv @@ to_tsquery('simple', ",
         );
         out.push_bind_param::<Text, _>(&self.0.tsquery)?;
         out.push_sql("))");
@@ -174,7 +217,7 @@ impl QueryFragment<Pg> for HasWords {
 }
 
 /// The match itself, for a query that joins `ticket_words` (and on SQLite `ticket_words_fts`)
-/// to rank by relevance ([`ByRelevance`]).
+/// to rank by relevance ([`Rank`]).
 #[derive(Debug, Clone)]
 pub struct MatchesWords(pub WordsQuery);
 
@@ -188,49 +231,31 @@ impl QueryFragment<Sqlite> for MatchesWords {
 
 impl QueryFragment<Pg> for MatchesWords {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
-        out.push_sql("ticket_words.tsv @@ plainto_tsquery('simple', ");
+        out.push_sql("ticket_words.tsv @@ to_tsquery('simple', ");
         out.push_bind_param::<Text, _>(&self.0.tsquery)?;
         out.push_sql(")");
         Ok(())
     }
 }
 
-/// `ORDER BY` the relevance (FTS5's `bm25`, lower is better; PostgreSQL's `ts_rank`, higher
-/// is better), newest first among equals, `LIMIT n OFFSET k` written into the SQL (numbers
-/// the caller checked: see `tickets::ByIdLimit` on why not bound). Not kept prepared: one
-/// statement per offset would fill the connection's cache, and ranking every match costs far
-/// more than a parse.
+/// The relevance of a match, higher is more relevant: FTS5's `bm25` negated (for a query that
+/// joins `ticket_words_fts`), PostgreSQL's `ts_rank` divided by 1 + the log of the ticket's
+/// length (normalisation 1), as bm25 weighs a word less in a long text.
 #[derive(Debug, Clone)]
-pub struct ByRelevance {
-    pub query: WordsQuery,
-    pub limit: i64,
-    pub offset: i64,
-}
+pub struct Rank(pub WordsQuery);
 
-impl ByRelevance {
-    fn limit_offset(&self) -> String {
-        format!(" LIMIT {} OFFSET {}", self.limit.max(0), self.offset.max(0))
-    }
-}
-
-impl QueryFragment<Sqlite> for ByRelevance {
+impl QueryFragment<Sqlite> for Rank {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Sqlite>) -> QueryResult<()> {
-        out.unsafe_to_cache_prepared();
-        out.push_sql("bm25(ticket_words_fts), tickets.id DESC");
-        out.push_sql(&self.limit_offset());
+        out.push_sql("-bm25(ticket_words_fts)");
         Ok(())
     }
 }
 
-impl QueryFragment<Pg> for ByRelevance {
+impl QueryFragment<Pg> for Rank {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
-        out.unsafe_to_cache_prepared();
-        out.push_sql("ts_rank(ticket_words.tsv, plainto_tsquery('simple', ");
-        out.push_bind_param::<Text, _>(&self.query.tsquery)?;
-        // Normalisation 1: divided by 1 + the log of the ticket's length, as bm25 weighs
-        // a word less in a long text.
-        out.push_sql("), 1) DESC, tickets.id DESC");
-        out.push_sql(&self.limit_offset());
+        out.push_sql("ts_rank(ticket_words.tsv, to_tsquery('simple', ");
+        out.push_bind_param::<Text, _>(&self.0.tsquery)?;
+        out.push_sql("), 1)::float8");
         Ok(())
     }
 }
@@ -257,7 +282,7 @@ macro_rules! expression {
 // text.
 expression!(HasWords, Bool);
 expression!(MatchesWords, Bool);
-expression!(ByRelevance, Text);
+expression!(Rank, diesel::sql_types::Double);
 
 /// A ticket like another (`GET /tickets/{id}/similar`, `/tickets/similar`): its id, how alike
 /// (the rank of the shared words: higher is more alike) and its indexed words.
@@ -282,11 +307,25 @@ pub struct SimilarAmong {
     /// tickets only.
     pub resolved_since: Option<String>,
     pub limit: i64,
+    /// How many of the most recent matches are ranked, when not one enterprise's
+    /// (`search.similar_window`; see [`SIMILAR_WINDOW`]).
+    pub window: i64,
 }
+
+/// How many of the most recent matches of a similarity search are ranked, when the search is
+/// not one enterprise's, unless configured (`search.similar_window`): the most recently indexed (the order of filing; a progress note or a
+/// resolution does not move a ticket). At a million tickets a word of everyday trouble is in
+/// tens of thousands of requests, and ranking every ticket with any of sixteen such words took
+/// 0.85–1.6 s (docs/performance.md); the candidates a dispatcher looks among are open or
+/// recently resolved, so they are the recent ones.
+pub const SIMILAR_WINDOW: i64 = 1_000;
 
 /// The tickets among `among` that have **any** of `words`, the most alike first: FTS5's
 /// `bm25` of the words joined by OR (negated, so that higher is more alike), PostgreSQL's
 /// `ts_rank` of the same `|` query. Open means submitted, accepted, assigned or in progress.
+///
+/// One enterprise's (the filing page's hint) are all ranked, read through the enterprise's
+/// tickets; otherwise the [`SIMILAR_WINDOW`] most recent matches among the candidates are.
 pub fn similar(
     conn: &mut DbConnection,
     words: &[String],
@@ -297,9 +336,10 @@ pub fn similar(
         return Ok(Vec::new());
     }
     let limit = among.limit.clamp(1, 100);
-    // The statuses are the enumeration's own spellings, and the limit a number: no user text
+    // The statuses are the enumeration's own spellings, and the limits numbers: no user text
     // is written into the SQL, only bound.
     let open = "'submitted', 'accepted', 'assigned', 'in_progress'";
+    let window = among.window.max(1);
     match conn {
         DbConnection::Sqlite(c) => {
             let query = words
@@ -307,23 +347,53 @@ pub fn similar(
                 .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
                 .collect::<Vec<_>>()
                 .join(" OR ");
-            diesel::sql_query(format!(
-                "SELECT w.ticket_id AS ticket_id, -bm25(ticket_words_fts) AS score, w.words AS words \
-                 FROM ticket_words_fts JOIN ticket_words w ON w.id = ticket_words_fts.rowid \
-                 JOIN tickets t ON t.id = w.ticket_id \
-                 WHERE ticket_words_fts MATCH ? \
-                 AND (? IS NULL OR t.id <> ?) AND (? IS NULL OR t.enterprise_id = ?) \
-                 AND (t.status IN ({open}) OR (? IS NOT NULL AND t.status IN ('resolved', 'closed') AND t.resolved_at >= ?)) \
-                 ORDER BY bm25(ticket_words_fts), t.id DESC LIMIT {limit}"
+            // CROSS JOIN fixes SQLite's join order: an enterprise's tickets first, each looked
+            // up in the index by its rowid; otherwise the index's matches newest first (FTS5
+            // gives them in rowid order), stopping at the window.
+            let (from, order) = if among.enterprise_id.is_some() {
+                (
+                    "tickets t CROSS JOIN ticket_words w ON w.ticket_id = t.id \
+                     CROSS JOIN ticket_words_fts ON ticket_words_fts.rowid = w.id",
+                    String::new(),
+                )
+            } else {
+                (
+                    "ticket_words_fts CROSS JOIN ticket_words w ON w.id = ticket_words_fts.rowid \
+                     CROSS JOIN tickets t ON t.id = w.ticket_id",
+                    format!("ORDER BY ticket_words_fts.rowid DESC LIMIT {window}"),
+                )
+            };
+            // Only the conditions that hold are written: SQLite cannot use an index for
+            // `(? IS NULL OR t.enterprise_id = ?)`.
+            let mut conditions = vec![format!(
+                "(t.status IN ({open}) OR (? IS NOT NULL AND t.status IN ('resolved', 'closed') AND t.resolved_at >= ?))"
+            )];
+            if among.except_id.is_some() {
+                conditions.push("t.id <> ?".into());
+            }
+            if among.enterprise_id.is_some() {
+                conditions.push("t.enterprise_id = ?".into());
+            }
+            let mut query = diesel::sql_query(format!(
+                "SELECT ticket_id, score, words FROM ( \
+                 SELECT w.ticket_id AS ticket_id, -bm25(ticket_words_fts) AS score, w.words AS words \
+                 FROM {from} \
+                 WHERE ticket_words_fts MATCH ? AND {} \
+                 {order}) \
+                 ORDER BY score DESC, ticket_id DESC LIMIT {limit}",
+                conditions.join(" AND ")
             ))
+            .into_boxed()
             .bind::<Text, _>(query)
-            .bind::<Nullable<Text>, _>(among.except_id.clone())
-            .bind::<Nullable<Text>, _>(among.except_id.clone())
-            .bind::<Nullable<Text>, _>(among.enterprise_id.clone())
-            .bind::<Nullable<Text>, _>(among.enterprise_id.clone())
             .bind::<Nullable<Text>, _>(among.resolved_since.clone())
-            .bind::<Nullable<Text>, _>(among.resolved_since.clone())
-            .load(c)
+            .bind::<Nullable<Text>, _>(among.resolved_since.clone());
+            for value in [&among.except_id, &among.enterprise_id]
+                .into_iter()
+                .flatten()
+            {
+                query = query.bind::<Text, _>(value.clone());
+            }
+            query.load(c)
         }
         DbConnection::Postgres(c) => {
             // Each word quoted as a tsquery lexeme (`'` doubled, `\` escaped), joined by `|`.
@@ -332,14 +402,23 @@ pub fn similar(
                 .map(|w| format!("'{}'", w.replace('\\', "\\\\").replace('\'', "''")))
                 .collect::<Vec<_>>()
                 .join(" | ");
+            // An enterprise's tickets are few: its index finds them, all ranked. Otherwise the
+            // newest matches by the words' id (the order of indexing), up to the window.
+            let order = if among.enterprise_id.is_some() {
+                String::new()
+            } else {
+                format!("ORDER BY w.id DESC LIMIT {window}")
+            };
             diesel::sql_query(format!(
-                "SELECT w.ticket_id AS ticket_id, \
+                "SELECT ticket_id, score, words FROM ( \
+                 SELECT w.ticket_id AS ticket_id, \
                  ts_rank(w.tsv, to_tsquery('simple', $1), 1)::float8 AS score, w.words AS words \
                  FROM ticket_words w JOIN tickets t ON t.id = w.ticket_id \
                  WHERE w.tsv @@ to_tsquery('simple', $1) \
                  AND ($2::text IS NULL OR t.id <> $2) AND ($3::text IS NULL OR t.enterprise_id = $3) \
                  AND (t.status IN ({open}) OR ($4::text IS NOT NULL AND t.status IN ('resolved', 'closed') AND t.resolved_at >= $4)) \
-                 ORDER BY 2 DESC, t.id DESC LIMIT {limit}"
+                 {order}) s \
+                 ORDER BY score DESC, ticket_id DESC LIMIT {limit}"
             ))
             .bind::<Text, _>(query)
             .bind::<Nullable<Text>, _>(among.except_id.clone())
@@ -362,10 +441,27 @@ mod tests {
     }
 
     #[test]
-    fn a_words_query_quotes_each_word_for_fts5() {
-        let q = WordsQuery::new(&["路灯".into(), "a\"b".into()]).expect("words");
-        assert_eq!(q.fts5, "\"路灯\" \"a\"\"b\"");
-        assert_eq!(q.tsquery, "路灯 a\"b");
+    fn a_words_query_quotes_each_word_for_both_engines() {
+        let q = WordsQuery::of_words(&["路灯".into(), "a\"b'c\\".into()]).expect("words");
+        assert_eq!(q.fts5, "\"路灯\" AND \"a\"\"b'c\\\"");
+        assert_eq!(q.tsquery, "'路灯' & 'a\"b''c\\\\'");
         assert!(WordsQuery::new(&[]).is_none());
+    }
+
+    #[test]
+    fn a_long_word_matches_whole_or_by_all_its_parts() {
+        let terms = [
+            Term {
+                word: "高新技术".into(),
+                parts: vec!["高新".into(), "技术".into()],
+            },
+            Term::word("门前"),
+        ];
+        let q = WordsQuery::new(&terms).expect("terms");
+        assert_eq!(
+            q.fts5,
+            "(\"高新技术\" OR (\"高新\" AND \"技术\")) AND \"门前\""
+        );
+        assert_eq!(q.tsquery, "('高新技术' | ('高新' & '技术')) & '门前'");
     }
 }

@@ -10,7 +10,7 @@ use super::connection::DbConnection;
 use super::schema::{
     enterprise_deputies, enterprises, ticket_co_departments, ticket_counters, ticket_words, tickets,
 };
-use super::ticket_words::{ByRelevance, HasWords, MatchesWords, WordsQuery};
+use super::ticket_words::{HasWords, MatchesWords, Rank, Term, WordsQuery};
 use crate::domain::ticket::state::Ticket;
 use crate::domain::ticket::{Channel, Priority, Rating, TicketKind, TicketStatus, ids};
 use crate::domain::time;
@@ -275,14 +275,17 @@ pub struct TicketFilter {
     /// [`for_paging`]; a period in `created_*` adds its own, see [`ids`]).
     pub id_from: Option<String>,
     pub id_to: Option<String>,
+    /// How many of the most recent matches a search by relevance ranks ([`by_relevance`]);
+    /// `None`: [`RELEVANCE_WINDOW`].
+    pub relevance_window: Option<i64>,
 }
 
 /// The list's text search (`q`): the term as typed (trimmed) and its words, segmented on the
-/// request's thread ([`crate::search::Segmenter::query_words`]).
+/// request's thread ([`crate::search::Segmenter::query_terms`]).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TextSearch {
     pub term: String,
-    pub words: Vec<String>,
+    pub terms: Vec<Term>,
 }
 
 /// What a text search matches, decided before the query by [`text_match`].
@@ -322,7 +325,7 @@ pub fn text_match(conn: &mut DbConnection, search: &TextSearch) -> QueryResult<T
     if !enterprises.is_empty() {
         return Ok(TextMatch::Enterprises(enterprises));
     }
-    Ok(WordsQuery::new(&search.words).map_or(TextMatch::Nothing, TextMatch::Words))
+    Ok(WordsQuery::new(&search.terms).map_or(TextMatch::Nothing, TextMatch::Words))
 }
 
 /// [`text_match`] of the filter's search, if it has one.
@@ -441,6 +444,18 @@ pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Ticket>> {
         .get_result(c)
         .optional())?;
     Ok(row.map(Ticket::from))
+}
+
+/// The tickets of these ids, in no particular order (those that exist).
+pub fn find_many(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<Ticket>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<TicketRow> = on_each!(conn, c => tickets::table
+        .filter(tickets::id.eq_any(ids))
+        .select(TicketRow::as_select())
+        .load(c))?;
+    Ok(rows.into_iter().map(Ticket::from).collect())
 }
 
 /// The ticket with this number (`QYS20261122000123`).
@@ -626,10 +641,13 @@ pub fn list(
     limit: i64,
 ) -> QueryResult<Vec<Ticket>> {
     let text = text_of(conn, filter)?;
-    if filter.by_relevance
-        && let Some(TextMatch::Words(words)) = &text
-    {
-        return by_relevance(conn, scope, filter, words, limit);
+    if let Some(TextMatch::Words(words)) = &text {
+        if filter.by_relevance {
+            return by_relevance(conn, scope, filter, words, limit);
+        }
+        if matches!(conn, DbConnection::Sqlite(_)) {
+            return by_indexing_order(conn, scope, filter, words, limit);
+        }
     }
     on_each!(conn, c => {
         let query = tickets::table.select(TicketRow::as_select()).into_boxed();
@@ -648,10 +666,14 @@ pub fn list(
     })
 }
 
-/// A page of the tickets whose words include all of `words`, most relevant first. The
-/// match joins the words (and on SQLite their FTS5 index) to the tickets, so that the rank
-/// is at hand for the order; the scope and the other filters are the same clauses as the
-/// list's, in the same query.
+/// A page of the tickets whose words include all of `words`, most relevant first.
+///
+/// The [`RELEVANCE_WINDOW`] most recently indexed matches in the scope (the order of filing)
+/// are ranked; the matches beyond them, when a word is that common, follow newest first. So
+/// the order is one order however deep the pages go, and a page costs the window, not every
+/// match: at a million tickets a word of everyday trouble is in 71,000 of them, and ranking
+/// them all took 240–730 ms (docs/performance.md). The scope and the other filters are the
+/// list's own clauses, in the window's query.
 fn by_relevance(
     conn: &mut DbConnection,
     scope: &Scope,
@@ -659,44 +681,182 @@ fn by_relevance(
     words: &WordsQuery,
     limit: i64,
 ) -> QueryResult<Vec<Ticket>> {
-    let order = ByRelevance {
-        query: words.clone(),
-        limit: limit.max(0),
-        offset: filter.offset.max(0),
+    let limit = usize::try_from(limit.max(0)).unwrap_or(0);
+    let offset = usize::try_from(filter.offset.max(0)).unwrap_or(0);
+    let window_n = filter.relevance_window.unwrap_or(RELEVANCE_WINDOW).max(1);
+    let window_len = usize::try_from(window_n).unwrap_or(usize::MAX);
+    let mut window = matches_in_order(conn, scope, filter, words, Walk::newest(None), window_n)?;
+    let beyond_from = window.last().map(|m| m.words_id);
+    let full = window.len() == window_len;
+    window.sort_by(|a, b| {
+        b.rank
+            .total_cmp(&a.rank)
+            .then_with(|| b.ticket_id.cmp(&a.ticket_id))
+    });
+    let mut ids: Vec<String> = window
+        .into_iter()
+        .skip(offset)
+        .take(limit)
+        .map(|m| m.ticket_id)
+        .collect();
+    if full && ids.len() < limit {
+        // Past the ranked window: the older matches, newest first.
+        let skip = offset.saturating_sub(window_len);
+        let want = i64::try_from(skip + limit - ids.len()).unwrap_or(i64::MAX);
+        let beyond = matches_in_order(conn, scope, filter, words, Walk::newest(beyond_from), want)?;
+        ids.extend(beyond.into_iter().skip(skip).map(|m| m.ticket_id));
+    }
+    let mut found: std::collections::HashMap<String, Ticket> = find_many(conn, &ids)?
+        .into_iter()
+        .map(|t| (t.id.clone(), t))
+        .collect();
+    Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
+}
+
+/// A page of the tickets whose words include all of `words`, newest (or oldest) first, on
+/// SQLite: in the order of the words' rows, which is the order of filing (the backfill indexes
+/// older tickets in id order before the service serves), with the page's cursor (a ticket's
+/// id) turned into its words' row. FTS5 gives its matches in that order, so a page reads its
+/// own rows only; ordering by the tickets' ids gathered every match first (109 ms for a word in
+/// 71,000 of a million tickets, docs/performance.md). PostgreSQL walks the tickets' ids
+/// backwards and checks each one's words, which is as fast there.
+fn by_indexing_order(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    filter: &TicketFilter,
+    words: &WordsQuery,
+    limit: i64,
+) -> QueryResult<Vec<Ticket>> {
+    let cursor = if filter.oldest_first {
+        filter.after_id.as_deref()
+    } else {
+        filter.before_id.as_deref()
     };
-    // The joins differ: FTS5 ranks in its own virtual table, PostgreSQL in ticket_words.
+    let from = match cursor {
+        Some(id) => {
+            let row: Option<i64> = on_each!(conn, c => ticket_words::table
+                .filter(ticket_words::ticket_id.eq(id))
+                .select(ticket_words::id)
+                .get_result(c)
+                .optional())?;
+            // A cursor that is no ticket's with words: a page past the end.
+            match row {
+                Some(row) => Some(row),
+                None => return Ok(Vec::new()),
+            }
+        }
+        None => None,
+    };
+    let unpaged = TicketFilter {
+        before_id: None,
+        after_id: None,
+        ..filter.clone()
+    };
+    let walk = Walk {
+        oldest_first: filter.oldest_first,
+        from,
+    };
+    let ids: Vec<String> = matches_in_order(conn, scope, &unpaged, words, walk, limit.max(0))?
+        .into_iter()
+        .map(|m| m.ticket_id)
+        .collect();
+    let mut found: std::collections::HashMap<String, Ticket> = find_many(conn, &ids)?
+        .into_iter()
+        .map(|t| (t.id.clone(), t))
+        .collect();
+    Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
+}
+
+/// Which way [`matches_in_order`] walks the words' rows, and from which (left out).
+#[derive(Debug, Clone, Copy)]
+struct Walk {
+    oldest_first: bool,
+    from: Option<i64>,
+}
+
+impl Walk {
+    fn newest(before: Option<i64>) -> Walk {
+        Walk {
+            oldest_first: false,
+            from: before,
+        }
+    }
+}
+
+/// How many of the most recent matches a search by relevance ranks ([`by_relevance`]), unless
+/// configured (`search.relevance_window`).
+pub const RELEVANCE_WINDOW: i64 = 1_000;
+
+/// A ticket that matches a search: its id, its words' row (the order of indexing) and its rank
+/// (higher is more relevant).
+#[derive(Debug, Clone, Queryable)]
+struct Matched {
+    ticket_id: String,
+    words_id: i64,
+    rank: f64,
+}
+
+/// Up to `limit` tickets of the scope that pass the filter and have the words, in the order
+/// of their words' rows (newest or oldest first, after the walk's row), each with its rank.
+fn matches_in_order(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    filter: &TicketFilter,
+    words: &WordsQuery,
+    walk: Walk,
+    limit: i64,
+) -> QueryResult<Vec<Matched>> {
+    use super::schema::ticket_words_fts;
+    let rank = Rank(words.clone());
+    // The joins differ: FTS5 matches and ranks in its own virtual table (which gives its rows
+    // in either order), PostgreSQL in ticket_words.
     match conn {
         DbConnection::Sqlite(c) => {
             let query = tickets::table
                 .inner_join(ticket_words::table)
                 .inner_join(
-                    super::schema::ticket_words_fts::table
-                        .on(super::schema::ticket_words_fts::rowid.eq(ticket_words::id)),
+                    ticket_words_fts::table.on(ticket_words_fts::rowid.eq(ticket_words::id)),
                 )
-                .select(TicketRow::as_select())
+                .select((tickets::id, ticket_words::id, rank))
                 .into_boxed();
             match scoped_and_filtered!(query, scope, filter, None) {
-                Some(query) => tickets_of(
-                    query
-                        .filter(MatchesWords(words.clone()))
-                        .order(order)
-                        .load(c),
-                ),
+                Some(mut query) => {
+                    query = query.filter(MatchesWords(words.clone()));
+                    query = match (walk.oldest_first, walk.from) {
+                        (false, Some(from)) => query.filter(ticket_words_fts::rowid.lt(from)),
+                        (true, Some(from)) => query.filter(ticket_words_fts::rowid.gt(from)),
+                        (_, None) => query,
+                    };
+                    query = if walk.oldest_first {
+                        query.order(ticket_words_fts::rowid.asc())
+                    } else {
+                        query.order(ticket_words_fts::rowid.desc())
+                    };
+                    query.limit(limit).load(c)
+                }
                 None => Ok(Vec::new()),
             }
         }
         DbConnection::Postgres(c) => {
             let query = tickets::table
                 .inner_join(ticket_words::table)
-                .select(TicketRow::as_select())
+                .select((tickets::id, ticket_words::id, rank))
                 .into_boxed();
             match scoped_and_filtered!(query, scope, filter, None) {
-                Some(query) => tickets_of(
-                    query
-                        .filter(MatchesWords(words.clone()))
-                        .order(order)
-                        .load(c),
-                ),
+                Some(mut query) => {
+                    query = query.filter(MatchesWords(words.clone()));
+                    query = match (walk.oldest_first, walk.from) {
+                        (false, Some(from)) => query.filter(ticket_words::id.lt(from)),
+                        (true, Some(from)) => query.filter(ticket_words::id.gt(from)),
+                        (_, None) => query,
+                    };
+                    query = if walk.oldest_first {
+                        query.order(ticket_words::id.asc())
+                    } else {
+                        query.order(ticket_words::id.desc())
+                    };
+                    query.limit(limit).load(c)
+                }
                 None => Ok(Vec::new()),
             }
         }

@@ -35,6 +35,7 @@ use std::path::Path;
 use anyhow::Context;
 use jieba_rs::Jieba;
 
+use crate::db::ticket_words::Term;
 use crate::domain::text::fold;
 use crate::domain::ticket::Action;
 
@@ -332,6 +333,31 @@ impl Segmenter {
 }
 
 impl Segmenter {
+    /// The terms of a query ([`Self::query_words`]), each with the parts a longer word
+    /// containing it is indexed by: the index holds a long word's parts of two and three
+    /// characters only, so 高新技术 is found in 高新技术企业 by 高新 and 技术 (see
+    /// [`Term`]).
+    pub fn query_terms(&self, query: &str) -> Vec<Term> {
+        self.query_words(query)
+            .into_iter()
+            .map(|word| {
+                let mut parts: Vec<String> = Vec::new();
+                if word.chars().count() >= 4 {
+                    for token in self.jieba.cut_for_search(&word, false) {
+                        if let Some(part) = normalize(token.word)
+                            && part != word
+                            && part.chars().count() >= 2
+                            && !parts.contains(&part)
+                        {
+                            parts.push(part);
+                        }
+                    }
+                }
+                Term { word, parts }
+            })
+            .collect()
+    }
+
     /// The words a list's highlighting looks for: the query's words ([`Self::query_words`]),
     /// with each run of single characters the segmenter cut out of one word it does not know
     /// joined back as typed — 通勤 rather than 通 and 勤, which would mark the 通 of 开通.
@@ -481,6 +507,24 @@ mod tests {
                 assert!(indexed.contains(&w.as_str()), "{w} of {q:?} in {indexed:?}");
             }
         }
+    }
+
+    #[test]
+    fn a_long_query_word_is_also_found_by_its_parts_inside_a_longer_word() {
+        let s = district();
+        let indexed = s.words("申请认定高新技术企业");
+        let terms = s.query_terms("高新技术 门前");
+        assert_eq!(terms[0].word, "高新技术");
+        assert!(
+            !indexed.contains(&terms[0].word),
+            "the index lacks the four-character part: {indexed:?}"
+        );
+        assert!(!terms[0].parts.is_empty(), "{terms:?}");
+        for part in &terms[0].parts {
+            assert!(indexed.contains(part), "{part} in {indexed:?}");
+        }
+        // Short words have no parts: their own are always indexed.
+        assert_eq!(terms[1], Term::word("门前"));
     }
 
     #[test]

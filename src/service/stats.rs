@@ -272,6 +272,7 @@ pub(crate) fn whole_days(filter: &TicketFilter) -> Option<(NaiveDate, NaiveDate)
         extension_pending,
         id_from,
         id_to,
+        relevance_window: _,
     } = filter;
     if enterprise_id.is_some()
         || after_id.is_some()

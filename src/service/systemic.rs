@@ -466,13 +466,14 @@ pub fn unlink(
 
 /// The tickets most like the title and analysis, not linked to it yet: open ones and
 /// those resolved within [`RESOLVED_WITHIN_DAYS`], of any enterprise (dispatchers,
-/// administrators).
+/// administrators), looked for among the `window` most recent sharing a word
+/// ([`ticket_words::similar`]).
 pub fn suggested(
     conn: &mut DbConnection,
     segmenter: &Segmenter,
     who: &Principal,
     id: &str,
-    limit: i64,
+    (limit, window): (i64, i64),
     now: DateTime<Utc>,
 ) -> Result<Vec<Suggestion>, AppError> {
     may_link(who)?;
@@ -488,6 +489,7 @@ pub fn suggested(
         resolved_since: Some(time::format(now - Duration::days(RESOLVED_WITHIN_DAYS))),
         // The linked ones are left out after the search: ask for enough to fill the page.
         limit: (limit + i64::try_from(linked.len()).unwrap_or(i64::MAX)).min(100),
+        window,
     };
     let mut out = Vec::new();
     for row in ticket_words::similar(conn, &words, &among)? {

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use crate::both_backends;
 use crate::errors::urlencode;
-use crate::helpers::{TestApp, User, World, credit_code, id_of};
+use crate::helpers::{Backend, TestApp, User, World, credit_code, id_of, spawn_app_with};
 
 async fn file(app: &TestApp, w: &World, user: &User, title: &str, description: &str) -> String {
     app.file_described(user, &w.category, title, description)
@@ -66,6 +66,13 @@ async fn all_words_in_any_order(app: TestApp) {
     assert_eq!(found(&app, d, "用电").await, [power.as_str()]);
     assert_eq!(found(&app, d, "用电报装").await, [power.as_str()]);
     assert_eq!(found(&app, d, "专变").await, [power.as_str()]);
+    // A long word inside a longer one: the index holds 高新技术企业 whole and by its parts of
+    // two and three characters, never by its four-character 高新技术.
+    let hitech = file(&app, &w, &w.ent_a, "申请认定高新技术企业", "需要哪些材料").await;
+    assert_eq!(found(&app, d, "高新技术").await, [hitech.as_str()]);
+    assert_eq!(found(&app, d, "高新技术 材料").await, [hitech.as_str()]);
+    assert_eq!(found(&app, d, "高新技术企业").await, [hitech.as_str()]);
+    assert!(found(&app, d, "高新技术 路灯").await.is_empty());
     // A word that is nowhere, with one that is: nothing.
     assert!(found(&app, d, "路灯 供水").await.is_empty());
     // Punctuation alone asks for no word: nothing, and no error.
@@ -466,6 +473,129 @@ both_backends!(
     tickets_without_words_are_backfilled,
     dispatchers_see_similar_tickets_of_any_enterprise,
     an_enterprise_sees_only_its_own_similar_open_tickets,
+);
+
+/// Every page of a search, following `next_cursor`, `limit` at a time.
+async fn every_page(
+    app: &TestApp,
+    user: &User,
+    query: &str,
+    sort: &str,
+    limit: usize,
+) -> Vec<String> {
+    let mut paged = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut path = format!(
+            "/api/v1/tickets?limit={limit}&sort={sort}&q={}",
+            urlencode(query)
+        );
+        if let Some(c) = &cursor {
+            path.push_str(&format!("&cursor={c}"));
+        }
+        let page = app.get(&path, Some(&user.token)).await.expect(200);
+        paged.extend(ids(&page));
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_string()),
+            None => break,
+        }
+    }
+    paged
+}
+
+/// With more matches than the ranking window (here 3), the three most recent are ranked and
+/// the older follow newest first; paging covers each once in that one order, as does newest
+/// first (which SQLite walks in the index's order).
+async fn the_relevance_window_ranks_the_newest_matches(backend: Backend) {
+    let app = spawn_app_with(backend, |s| s.search.relevance_window = 3).await;
+    let w = app.world().await;
+    let mut filed = Vec::new();
+    for n in 0..7 {
+        // The second says 路灯 three times: the most relevant of all, but out of the window.
+        let description = if n == 1 {
+            "路灯坏了，路灯杆也歪了，路灯线路老化"
+        } else {
+            "施工影响通行，附近有一盏路灯的灯罩需要清洗，其他一切正常，请相关部门协调处理"
+        };
+        filed.push(file(&app, &w, &w.ent_a, &format!("道路第{n}段"), description).await);
+    }
+    // The most relevant of the window (the newest three) is the one whose description is
+    // shortest: make it so.
+    let best_in_window = file(&app, &w, &w.ent_a, "路灯不亮", "路灯").await;
+    filed.push(best_in_window.clone());
+    let d = &w.dispatcher;
+    let newest: Vec<String> = filed.iter().rev().cloned().collect();
+    for limit in [1, 2, 5, 100] {
+        let paged = every_page(&app, d, "路灯", "relevance", limit).await;
+        assert_eq!(paged.len(), newest.len(), "limit {limit}: {paged:?}");
+        assert_eq!(paged[0], best_in_window, "limit {limit}");
+        let mut window: Vec<String> = paged[..3].to_vec();
+        window.sort();
+        let mut expected: Vec<String> = newest[..3].to_vec();
+        expected.sort();
+        assert_eq!(
+            window, expected,
+            "the newest three are ranked first (limit {limit})"
+        );
+        assert_eq!(paged[3..], newest[3..], "then newest first (limit {limit})");
+        assert_eq!(every_page(&app, d, "路灯", "newest", limit).await, newest);
+        let oldest: Vec<String> = filed.clone();
+        assert_eq!(every_page(&app, d, "路灯", "oldest", limit).await, oldest);
+    }
+    // A department's cadre: the same order within what the cadre may see (nothing here:
+    // nothing assigned), and a narrower filter pages alike.
+    assert!(
+        every_page(&app, &w.cadre_a, "路灯", "relevance", 2)
+            .await
+            .is_empty()
+    );
+    let not_mine = app
+        .get(
+            &format!(
+                "/api/v1/tickets?q={}&enterprise_id={}",
+                urlencode("路灯"),
+                w.enterprise_b
+            ),
+            Some(&d.token),
+        )
+        .await
+        .expect(200);
+    assert!(ids(&not_mine).is_empty());
+}
+
+/// Similar requests are looked for among the most recent candidates sharing a word (here 1):
+/// the window bounds what a dispatcher is shown, the enterprise's own hint is not bounded.
+async fn the_similar_window_bounds_the_candidates(backend: Backend) {
+    let app = spawn_app_with(backend, |s| s.search.similar_window = 1).await;
+    let w = app.world().await;
+    let older = file(&app, &w, &w.ent_b, "门前路灯不亮", "厂区门前的路灯坏了").await;
+    let newer = file(&app, &w, &w.ent_b, "路灯", "另一处").await;
+    let asked = file(&app, &w, &w.ent_a, "门前路灯不亮", "厂区门前的路灯坏了").await;
+    let d = &w.dispatcher;
+    // Of the two, only the newest candidate (itself left out) is ranked.
+    let list = similar(&app, d, &format!("/api/v1/tickets/{asked}/similar")).await;
+    assert_eq!(ids(&list), [newer.as_str()]);
+    // The enterprise's own open tickets are all compared.
+    let path = format!(
+        "/api/v1/tickets/similar?title={}&description={}",
+        urlencode("门前路灯不亮"),
+        urlencode("厂区")
+    );
+    let mine = file(&app, &w, &w.ent_b, "招工难", "需要技术工人").await;
+    let b = similar(&app, &w.ent_b, &path).await;
+    let found = ids(&b);
+    assert_eq!(found.first(), Some(&older), "{found:?}");
+    assert!(
+        found.contains(&newer) && !found.contains(&mine),
+        "{found:?}"
+    );
+}
+
+crate::tests!(
+    #[each_backend]
+    the_relevance_window_ranks_the_newest_matches,
+    #[each_backend]
+    the_similar_window_bounds_the_candidates,
 );
 
 /// A words file that is configured but missing stops the start-up, naming the setting and

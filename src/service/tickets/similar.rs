@@ -39,13 +39,14 @@ pub struct Similar {
 
 /// For a dispatcher or administrator: the open tickets, and those resolved within
 /// [`RESOLVED_WITHIN_DAYS`], of any enterprise that are most like ticket `id` (itself left
-/// out). 403 for anyone else; 404 for no such ticket.
+/// out), looked for among the `window` most recent that share a word with it
+/// ([`ticket_words::similar`]). 403 for anyone else; 404 for no such ticket.
 pub fn like_ticket(
     conn: &mut DbConnection,
     segmenter: &Segmenter,
     who: &Principal,
     id: &str,
-    limit: i64,
+    (limit, window): (i64, i64),
     now: DateTime<Utc>,
 ) -> Result<Vec<Similar>, AppError> {
     if !matches!(who.role, Role::Dispatcher | Role::Admin) {
@@ -60,6 +61,7 @@ pub fn like_ticket(
         enterprise_id: None,
         resolved_since: Some(time::format(now - Duration::days(RESOLVED_WITHIN_DAYS))),
         limit,
+        window,
     };
     find(conn, &words, &among)
 }
@@ -90,6 +92,8 @@ pub fn like_text(
         enterprise_id: Some(enterprise_id),
         resolved_since: None,
         limit,
+        // Unused: an enterprise's open tickets are all ranked.
+        window: ticket_words::SIMILAR_WINDOW,
     };
     find(conn, words, &among)
 }
