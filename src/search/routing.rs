@@ -7,15 +7,22 @@
 //! department, over the same features of a request: its words ([`Segmenter::words`], the
 //! words every request uses left out), its characters and its pairs of adjacent characters
 //! (which catch the typos and the words missing from the dictionary: 用电报状 shares 用电
-//! and 电报 with 用电报装), the title's counted twice. Naive Bayes, because it learns by counting: a ticket is
-//! learned or forgotten in microseconds and exactly (its counts added or taken away), so an
-//! assignment counts at once and a return takes it back at once, and rebuilding from the
-//! database at start-up is one pass. See docs/routing.md for the measurements.
+//! and 电报 with 用电报装), the title's counted twice. Each feature of the request is weighted
+//! by how much it tells the labels apart (one minus the entropy of the labels given the
+//! feature, from the same counts): 的, 有 or 申请 weigh almost nothing, 招聘 or 电价 fully.
+//! The department classifier also takes the category the enterprise filed, as a prior
+//! (how often each department led requests of that category).
+//!
+//! Naive Bayes, because it learns by counting: a ticket is learned or forgotten in
+//! microseconds and exactly (its counts added or taken away; the weights are computed from
+//! the counts when asked), so an assignment counts at once and a return takes it back at
+//! once, and rebuilding from the database at start-up is one pass. See docs/routing.md for
+//! the measurements and what else was tried.
 //!
 //! The confidence is the classifier's posterior softened by a temperature
-//! ([`TEMPERATURE`], chosen by cross-validation on the training part of the corpus):
-//! naive Bayes' raw posteriors are near 0 or 1 because it counts every feature as
-//! independent evidence.
+//! ([`CATEGORY_TEMPERATURE`], [`DEPARTMENT_TEMPERATURE`], chosen by cross-validation on the
+//! training part of the corpus): naive Bayes' raw posteriors are near 0 or 1 because it
+//! counts every feature as independent evidence.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
@@ -23,12 +30,27 @@ use std::sync::{Arc, Mutex, RwLock};
 use super::{COMMON_WORDS, Segmenter};
 use crate::domain::text::fold;
 
-/// The softening of the posteriors: a log-odds is divided by this and by the square root of
-/// the number of the request's features (a long request repeats its evidence).
-pub const TEMPERATURE: f64 = 1.2;
+/// The softening of the category's posteriors: a log-odds is divided by this and by the
+/// square root of the request's weighted number of features (a long request repeats its
+/// evidence).
+pub const CATEGORY_TEMPERATURE: f64 = 1.05;
+
+/// The softening of the department's posteriors, as [`CATEGORY_TEMPERATURE`].
+pub const DEPARTMENT_TEMPERATURE: f64 = 1.2;
 
 /// The additive smoothing of the counts (Lidstone).
 const ALPHA: f64 = 0.3;
+
+/// The additive smoothing of a feature's rates when its weight is computed (the feature's
+/// count per label, out of the label's total).
+const WEIGHT_SMOOTHING: f64 = 0.1;
+
+/// The weight of the filed category's prior in the department classifier (a power of
+/// P(department | filed category)).
+const FILED_WEIGHT: f64 = 3.0;
+
+/// The smoothing of P(department | filed category) toward P(department), in requests.
+const FILED_SMOOTHING: f64 = 1.0;
 
 /// Bigrams are told apart from two-character words by this mark.
 const PAIR_MARK: char = '\u{1}';
@@ -73,10 +95,25 @@ struct Counts {
     /// vocabulary any more.
     feature_totals: HashMap<u32, u32>,
     docs: u32,
+    /// How often each label was given to requests filed under each category, and how many
+    /// requests each category has (the department classifier's prior; empty for the
+    /// category's).
+    filed: HashMap<(String, String), u32>,
+    filed_docs: HashMap<String, u32>,
+}
+
+/// How a classifier ranks: its temperature, and the filed category's prior (with its
+/// weight; none for the category classifier, or when the filed category is not known).
+#[derive(Debug, Clone, Copy)]
+struct Ranking<'a> {
+    temperature: f64,
+    /// Whether each feature is weighted by how much it tells the labels apart.
+    weighted: bool,
+    filed: Option<(&'a str, f64)>,
 }
 
 impl Counts {
-    fn add(&mut self, label: &str, features: &[u32]) {
+    fn add(&mut self, label: &str, features: &[u32], filed: Option<&str>) {
         let counts = self.labels.entry(label.to_string()).or_default();
         counts.docs += 1;
         counts.total += features.len() as u64;
@@ -85,9 +122,16 @@ impl Counts {
             *self.feature_totals.entry(*f).or_default() += 1;
         }
         self.docs += 1;
+        if let Some(category) = filed {
+            *self
+                .filed
+                .entry((category.to_string(), label.to_string()))
+                .or_default() += 1;
+            *self.filed_docs.entry(category.to_string()).or_default() += 1;
+        }
     }
 
-    fn remove(&mut self, label: &str, features: &[u32]) {
+    fn remove(&mut self, label: &str, features: &[u32], filed: Option<&str>) {
         let Some(counts) = self.labels.get_mut(label) else {
             return;
         };
@@ -111,12 +155,49 @@ impl Counts {
             self.labels.remove(label);
         }
         self.docs = self.docs.saturating_sub(1);
+        if let Some(category) = filed {
+            let key = (category.to_string(), label.to_string());
+            if let Some(n) = self.filed.get_mut(&key) {
+                *n = n.saturating_sub(1);
+                if *n == 0 {
+                    self.filed.remove(&key);
+                }
+            }
+            if let Some(n) = self.filed_docs.get_mut(category) {
+                *n = n.saturating_sub(1);
+                if *n == 0 {
+                    self.filed_docs.remove(category);
+                }
+            }
+        }
+    }
+
+    /// The log of a label's prior: P(label), or with a filed category P(label | category)
+    /// (smoothed toward P(label)) to the power of its weight.
+    fn prior(&self, label: &str, docs: u32, filed: Option<(&str, f64)>) -> f64 {
+        let p = f64::from(docs) / f64::from(self.docs);
+        match filed {
+            None => p.ln(),
+            Some((category, weight)) => {
+                let together = self
+                    .filed
+                    .get(&(category.to_string(), label.to_string()))
+                    .copied()
+                    .unwrap_or(0);
+                let of_category = self.filed_docs.get(category).copied().unwrap_or(0);
+                weight
+                    * ((f64::from(together) + FILED_SMOOTHING * p)
+                        / (f64::from(of_category) + FILED_SMOOTHING))
+                        .ln()
+            }
+        }
     }
 
     /// Every label with its confidence, the likeliest first (ties by label, so that the
     /// order is the same on every instance).
-    fn rank(&self, features: &[u32], temperature: f64) -> Vec<Ranked> {
-        let known: Vec<u32> = features
+    fn rank(&self, features: &[u32], how: Ranking<'_>) -> Vec<Ranked> {
+        // Each known feature once, with how often the request has it.
+        let mut known: Vec<u32> = features
             .iter()
             .copied()
             .filter(|f| self.feature_totals.contains_key(f))
@@ -124,35 +205,55 @@ impl Counts {
         if self.docs == 0 || known.is_empty() {
             return Vec::new();
         }
+        known.sort_unstable();
+        let mut times: Vec<(u32, f64)> = Vec::new();
+        for f in known {
+            match times.last_mut() {
+                Some((last, n)) if *last == f => *n += 1.0,
+                _ => times.push((f, 1.0)),
+            }
+        }
+        let mut labels: Vec<(&String, &LabelCounts)> = self.labels.iter().collect();
+        labels.sort_by(|a, b| a.0.cmp(b.0));
         let vocabulary = self.feature_totals.len() as f64;
-        let docs = f64::from(self.docs);
-        let mut scores: Vec<(String, f64)> = self
-            .labels
+        let denominators: Vec<f64> = labels
             .iter()
-            .map(|(label, c)| {
-                let denominator = (c.total as f64 + ALPHA * vocabulary).ln();
-                let mut score = (f64::from(c.docs) / docs).ln();
-                for f in &known {
-                    let n = c.features.get(f).copied().unwrap_or(0);
-                    score += (f64::from(n) + ALPHA).ln() - denominator;
-                }
-                (label.clone(), score)
-            })
+            .map(|(_, c)| (c.total as f64 + ALPHA * vocabulary).ln())
             .collect();
-        let max = scores
+        let mut scores: Vec<f64> = labels
             .iter()
-            .map(|(_, s)| *s)
-            .fold(f64::NEG_INFINITY, f64::max);
-        let scale = temperature * (known.len() as f64).sqrt();
+            .map(|(label, c)| self.prior(label, c.docs, how.filed))
+            .collect();
+        let max_entropy = (labels.len() as f64).ln();
+        let mut counts = vec![0u32; labels.len()];
+        let mut weighted_features = 0.0;
+        for (f, n) in times {
+            for (count, (_, c)) in counts.iter_mut().zip(&labels) {
+                *count = c.features.get(&f).copied().unwrap_or(0);
+            }
+            let weight = if how.weighted && labels.len() > 1 {
+                1.0 - entropy(&counts, &labels) / max_entropy
+            } else {
+                1.0
+            };
+            weighted_features += n * weight;
+            for ((score, count), denominator) in scores.iter_mut().zip(&counts).zip(&denominators) {
+                *score += n * weight * ((f64::from(*count) + ALPHA).ln() - denominator);
+            }
+        }
+        let max = scores.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        // Less than one feature's worth of evidence is softened as one.
+        let scale = how.temperature * weighted_features.max(1.0).sqrt();
         let mut sum = 0.0;
-        for (_, s) in &mut scores {
+        for s in &mut scores {
             *s = ((*s - max) / scale).exp();
             sum += *s;
         }
-        let mut ranked: Vec<Ranked> = scores
+        let mut ranked: Vec<Ranked> = labels
             .into_iter()
-            .map(|(label, s)| Ranked {
-                label,
+            .zip(scores)
+            .map(|((label, _), s)| Ranked {
+                label: label.clone(),
                 confidence: s / sum,
             })
             .collect();
@@ -163,6 +264,22 @@ impl Counts {
         });
         ranked
     }
+}
+
+/// The entropy of the labels given one feature: its rate in each label (its count, smoothed,
+/// out of the label's total), normalised to add up to one.
+fn entropy(counts: &[u32], labels: &[(&String, &LabelCounts)]) -> f64 {
+    let rates: Vec<f64> = counts
+        .iter()
+        .zip(labels)
+        .map(|(n, (_, c))| (f64::from(*n) + WEIGHT_SMOOTHING) / (c.total as f64).max(1.0))
+        .collect();
+    let sum: f64 = rates.iter().sum();
+    rates
+        .iter()
+        .map(|r| r / sum)
+        .map(|p| if p > 0.0 { -p * p.ln() } else { 0.0 })
+        .sum()
 }
 
 /// What has been learned: both classifiers, the features' numbers, and each learned
@@ -189,8 +306,8 @@ impl Learned {
     fn learn(&mut self, ticket_id: String, features: Vec<String>, category: String, dept: String) {
         self.forget(&ticket_id);
         let numbers = self.numbers(features);
-        self.category.add(&category, &numbers);
-        self.department.add(&dept, &numbers);
+        self.category.add(&category, &numbers, None);
+        self.department.add(&dept, &numbers, Some(&category));
         self.tickets.insert(ticket_id, (numbers, category, dept));
     }
 
@@ -198,8 +315,8 @@ impl Learned {
         let Some((numbers, category, dept)) = self.tickets.remove(ticket_id) else {
             return false;
         };
-        self.category.remove(&category, &numbers);
-        self.department.remove(&dept, &numbers);
+        self.category.remove(&category, &numbers, None);
+        self.department.remove(&dept, &numbers, Some(&category));
         true
     }
 }
@@ -222,11 +339,36 @@ pub struct Router {
     /// returns of this process meanwhile, replayed over what was read (it may have been read
     /// before they were committed).
     meanwhile: Mutex<Option<Vec<Change>>>,
-    temperature: f64,
-    /// Which features are used besides the character pairs: words, single characters (both,
-    /// by the corpus's cross-validation: docs/routing.md).
+    /// The temperatures, the features' weighting, the filed category's weight and which
+    /// features are used: the constants, varied only by the cross-validation (docs/routing.md).
+    settings: Settings,
+}
+
+/// How a [`Router`] learns and ranks.
+#[derive(Debug, Clone, Copy)]
+struct Settings {
+    category_temperature: f64,
+    department_temperature: f64,
+    /// Whether each feature is weighted by how much it tells the labels apart.
+    weighted: bool,
+    /// The weight of the filed category's prior for the department (0: not used).
+    filed_weight: f64,
+    /// Which features are used besides the character pairs: words, single characters.
     use_words: bool,
     use_chars: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            category_temperature: CATEGORY_TEMPERATURE,
+            department_temperature: DEPARTMENT_TEMPERATURE,
+            weighted: true,
+            filed_weight: FILED_WEIGHT,
+            use_words: true,
+            use_chars: true,
+        }
+    }
 }
 
 impl std::fmt::Debug for Router {
@@ -242,9 +384,7 @@ impl Router {
             segmenter,
             learned: RwLock::new(Learned::default()),
             meanwhile: Mutex::new(None),
-            temperature: TEMPERATURE,
-            use_words: true,
-            use_chars: true,
+            settings: Settings::default(),
         }
     }
 
@@ -253,7 +393,7 @@ impl Router {
     pub fn features(&self, title: &str, description: &str) -> Vec<String> {
         let mut out = Vec::new();
         for (text, times) in [(title, 2), (description, 1)] {
-            let mut words: Vec<String> = if self.use_words {
+            let mut words: Vec<String> = if self.settings.use_words {
                 self.segmenter
                     .words(text)
                     .into_iter()
@@ -263,7 +403,7 @@ impl Router {
                 Vec::new()
             };
             let chars: Vec<char> = fold(text).chars().filter(|c| c.is_alphanumeric()).collect();
-            if self.use_chars {
+            if self.settings.use_chars {
                 words.extend(
                     chars
                         .iter()
@@ -357,8 +497,21 @@ impl Router {
     }
 
     /// Every category and department with its confidence, the likeliest first; empty lists
-    /// when nothing has been learned or the request shares no feature with what was.
+    /// when nothing has been learned or the request shares no feature with what was. The
+    /// category the enterprise filed is not known here: [`Router::suggest_filed`] is better
+    /// at the department when it is.
     pub fn suggest(&self, title: &str, description: &str) -> Suggestions {
+        self.rank(title, description, None)
+    }
+
+    /// As [`Router::suggest`], for a request filed under `category_id`: the departments that
+    /// led the requests of that category are likelier (the categories are ranked on the text
+    /// alone, so that they can say when the request looks mis-filed).
+    pub fn suggest_filed(&self, title: &str, description: &str, category_id: &str) -> Suggestions {
+        self.rank(title, description, Some(category_id))
+    }
+
+    fn rank(&self, title: &str, description: &str, filed: Option<&str>) -> Suggestions {
         let features = self.features(title, description);
         let Ok(learned) = self.learned.read() else {
             return Suggestions::default();
@@ -367,9 +520,27 @@ impl Router {
             .iter()
             .filter_map(|f| learned.names.get(f).copied())
             .collect();
+        let settings = self.settings;
+        let filed_weight = settings.filed_weight;
         Suggestions {
-            categories: learned.category.rank(&numbers, self.temperature),
-            departments: learned.department.rank(&numbers, self.temperature),
+            categories: learned.category.rank(
+                &numbers,
+                Ranking {
+                    temperature: settings.category_temperature,
+                    weighted: settings.weighted,
+                    filed: None,
+                },
+            ),
+            departments: learned.department.rank(
+                &numbers,
+                Ranking {
+                    temperature: settings.department_temperature,
+                    weighted: settings.weighted,
+                    filed: filed
+                        .filter(|_| filed_weight > 0.0)
+                        .map(|c| (c, filed_weight)),
+                },
+            ),
         }
     }
 }

@@ -47,7 +47,7 @@ pub fn suggest(
         ));
     }
     let (ticket, _) = load_visible(conn, who, id)?;
-    let found = router.suggest(&ticket.title, &ticket.description);
+    let found = router.suggest_filed(&ticket.title, &ticket.description, &ticket.category_id);
     let mut categories_named = Vec::new();
     for r in found.categories {
         if categories_named.len() == SUGGESTED {
