@@ -27,6 +27,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from load import PASSWORD, Server, build  # noqa: E402
 
 QUERIES = [
+    ("高新技术", "a long word inside longer ones (none in the load)"),
     ("用电", "common word"),
     ("路灯 门前", "two words"),
     ("危化品", "rare word"),
@@ -55,7 +56,35 @@ def login(port, username):
     return body["access_token"]
 
 
-def measure(server, runs):
+def repeat(conn, token, path, runs):
+    """The median, min and max ms of `runs` requests after a warm-up, and the last answer."""
+    timed(conn, token, path)  # warm-up
+    times = []
+    body = None
+    for _ in range(runs):
+        ms, body = timed(conn, token, path)
+        times.append(ms)
+    return statistics.median(times), min(times), max(times), body
+
+
+def seed_user(db, backend, role_pattern):
+    """A seed-load user's name: the cadre (`cadre`) or enterprise user (`ent`) whose department
+    or enterprise has the most tickets in waiting or handling, from the database itself."""
+    if role_pattern == "cadre":
+        sql = ("SELECT u.username FROM users u JOIN tickets t ON t.department_id = u.department_id "
+               "WHERE u.username LIKE 'seed-%-cadre-%' GROUP BY u.username ORDER BY count(*) DESC LIMIT 1")
+    else:
+        sql = ("SELECT u.username FROM users u JOIN tickets t ON t.enterprise_id = u.enterprise_id "
+               "WHERE u.username LIKE 'seed-%-ent-%' AND t.status IN ('submitted', 'accepted', 'assigned', 'in_progress') "
+               "GROUP BY u.username ORDER BY count(*) DESC LIMIT 1")
+    if backend == "sqlite":
+        import sqlite3
+        return sqlite3.connect(db).execute(sql).fetchone()[0]
+    return subprocess.run(["psql", db, "-X", "-A", "-t", "-c", sql], capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
+def measure(server, runs, db, backend):
     token = login(server.port, "dispatcher")
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=600)
     _, first = timed(conn, token, "/api/v1/tickets?limit=1")
@@ -64,15 +93,49 @@ def measure(server, runs):
     for q, what in QUERIES + [(number, "ticket number")]:
         for sort in ("relevance", "newest"):
             path = "/api/v1/tickets?limit=20&sort=%s&q=%s" % (sort, urllib.parse.quote(q))
-            timed(conn, token, path)  # warm-up
-            times = []
-            found = 0
-            for _ in range(runs):
-                ms, body = timed(conn, token, path)
-                times.append(ms)
-                found = len(body["items"])
-            rows.append((q, what, sort, statistics.median(times), min(times), max(times), found))
+            median, lo, hi, body = repeat(conn, token, path, runs)
+            rows.append((q, what, sort, median, lo, hi, len(body["items"])))
+    # A page deep in a common word's matches by relevance (past the ranked window).
+    path = "/api/v1/tickets?limit=20&q=%s&cursor=%s" % (urllib.parse.quote("用电"), offset_cursor(2000))
+    median, lo, hi, body = repeat(conn, token, path, runs)
+    rows.append(("用电", "common word, page 101", "relevance", median, lo, hi, len(body["items"])))
+    # A department's cadre: the scope narrows the matches.
+    cadre = seed_user(db, backend, "cadre")
+    cadre_token = login(server.port, cadre)
+    for q in ("用电", "路灯 门前", "危化品"):
+        for sort in ("relevance", "newest"):
+            path = "/api/v1/tickets?limit=20&sort=%s&q=%s" % (sort, urllib.parse.quote(q))
+            median, lo, hi, body = repeat(conn, cadre_token, path, runs)
+            rows.append((q, "a cadre (%s)" % cadre, sort, median, lo, hi, len(body["items"])))
+    # Similar requests (相似诉求) of the 20 newest waiting requests, as the dispatcher: each once
+    # after a warm-up of the first, the median over the 20.
+    _, waiting = timed(conn, token, "/api/v1/tickets?status=submitted&limit=20")
+    ids = [t["id"] for t in waiting["items"]]
+    times = []
+    found = 0
+    if ids:
+        timed(conn, token, "/api/v1/tickets/%s/similar?limit=3" % ids[0])
+    for i in ids:
+        ms, body = timed(conn, token, "/api/v1/tickets/%s/similar?limit=3" % i)
+        times.append(ms)
+        found += len(body["items"])
+    if times:
+        rows.append(("(a waiting request)", "similar requests, %d requests" % len(ids), "score",
+                     statistics.median(times), min(times), max(times), found))
+    # The filing page's hint, as the enterprise user with the most open requests.
+    ent = seed_user(db, backend, "ent")
+    ent_token = login(server.port, ent)
+    path = "/api/v1/tickets/similar?title=%s&description=%s" % (
+        urllib.parse.quote("用电报装进度慢"), urllib.parse.quote("新厂房申请专变一个月了还没人来勘查"))
+    median, lo, hi, body = repeat(conn, ent_token, path, runs)
+    rows.append(("用电报装进度慢 …", "the filing hint (%s)" % ent, "score", median, lo, hi, len(body["items"])))
     return rows
+
+
+def offset_cursor(offset):
+    """The list's cursor of a position in a relevance order (`service::encode_offset_cursor`)."""
+    import base64
+    return base64.urlsafe_b64encode(("@%d" % offset).encode()).decode().rstrip("=")
 
 
 def sqlite_plans(db_path):
@@ -140,7 +203,7 @@ def run_backend(args, binary, backend):
     server = Server(binary, url, data_dir, log_path, env, tickets=0 if loaded else args.tickets)
     load_s = time.perf_counter() - started
     try:
-        rows = measure(server, args.runs)
+        rows = measure(server, args.runs, db_path, backend)
     finally:
         server.stop()
     plans = sqlite_plans(db_path) if backend == "sqlite" else postgres_plans(url)

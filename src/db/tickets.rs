@@ -10,7 +10,7 @@ use super::connection::DbConnection;
 use super::schema::{
     enterprise_deputies, enterprises, ticket_co_departments, ticket_counters, ticket_words, tickets,
 };
-use super::ticket_words::{HasWords, MatchesWords, Rank, Term, WordsQuery};
+use super::ticket_words::{self as words_index, HasWords, MatchesWords, Rank, Term, WordsQuery};
 use crate::domain::ticket::state::Ticket;
 use crate::domain::ticket::{Channel, Priority, Rating, TicketKind, TicketStatus, ids};
 use crate::domain::time;
@@ -837,29 +837,74 @@ fn matches_in_order(
                 None => Ok(Vec::new()),
             }
         }
-        DbConnection::Postgres(c) => {
-            let query = tickets::table
-                .inner_join(ticket_words::table)
-                .select((tickets::id, ticket_words::id, rank))
-                .into_boxed();
-            match scoped_and_filtered!(query, scope, filter, None) {
-                Some(mut query) => {
-                    query = query.filter(MatchesWords(words.clone()));
-                    query = match (walk.oldest_first, walk.from) {
-                        (false, Some(from)) => query.filter(ticket_words::id.lt(from)),
-                        (true, Some(from)) => query.filter(ticket_words::id.gt(from)),
-                        (_, None) => query,
-                    };
-                    query = if walk.oldest_first {
-                        query.order(ticket_words::id.asc())
-                    } else {
-                        query.order(ticket_words::id.desc())
-                    };
-                    query.limit(limit).load(c)
+        DbConnection::Postgres(_) => {
+            // Only common words: walk the newest words' rows, over a span where enough
+            // matches are expected (four times the window at the rarest word's frequency),
+            // the bitmap scans off. Words that rarely go together, or a narrow scope, may
+            // not fill it there: then the planner's own plan over everything.
+            if !walk.oldest_first
+                && let Some(frequency) = words_index::common_frequency(conn, words, COMMON_WORD)?
+            {
+                let DbConnection::Postgres(c) = conn else {
+                    unreachable!("matched above")
+                };
+                let newest: Option<i64> = ticket_words::table
+                    .select(diesel::dsl::max(ticket_words::id))
+                    .get_result(c)?;
+                let span = (4.0 * limit as f64 / frequency).ceil() as i64;
+                let floor = newest.unwrap_or(0).saturating_sub(span);
+                let found = c.transaction(|c| {
+                    diesel::sql_query("SET LOCAL enable_bitmapscan = off").execute(c)?;
+                    pg_matches(c, scope, filter, words, walk, Some(floor), limit)
+                })?;
+                if i64::try_from(found.len()).unwrap_or(i64::MAX) >= limit {
+                    return Ok(found);
                 }
-                None => Ok(Vec::new()),
             }
+            let DbConnection::Postgres(c) = conn else {
+                unreachable!("matched above")
+            };
+            pg_matches(c, scope, filter, words, walk, None, limit)
         }
+    }
+}
+
+/// A word in this share of all tickets or more is common ([`matches_in_order`]).
+const COMMON_WORD: f64 = 0.01;
+
+/// [`matches_in_order`] on PostgreSQL, above the words' row `floor` if given.
+fn pg_matches(
+    c: &mut diesel::PgConnection,
+    scope: &Scope,
+    filter: &TicketFilter,
+    words: &WordsQuery,
+    walk: Walk,
+    floor: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<Matched>> {
+    let query = tickets::table
+        .inner_join(ticket_words::table)
+        .select((tickets::id, ticket_words::id, Rank(words.clone())))
+        .into_boxed();
+    match scoped_and_filtered!(query, scope, filter, None) {
+        Some(mut query) => {
+            query = query.filter(MatchesWords(words.clone()));
+            if let Some(floor) = floor {
+                query = query.filter(ticket_words::id.gt(floor));
+            }
+            query = match (walk.oldest_first, walk.from) {
+                (false, Some(from)) => query.filter(ticket_words::id.lt(from)),
+                (true, Some(from)) => query.filter(ticket_words::id.gt(from)),
+                (_, None) => query,
+            };
+            query = if walk.oldest_first {
+                query.order(ticket_words::id.asc())
+            } else {
+                query.order(ticket_words::id.desc())
+            };
+            query.limit(limit).load(c)
+        }
+        None => Ok(Vec::new()),
     }
 }
 
