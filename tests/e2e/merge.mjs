@@ -2,8 +2,10 @@
 //
 //   - an enterprise typing a new request is shown its own open request that says the same
 //     (您已反映过类似问题), and files anyway — phone;
-//   - the dispatcher opens the new request, sees another enterprise's request among the similar
-//     ones with the words they share, and merges it there with 合并到此件 — desktop;
+//   - the dispatcher's queue (待受理) says on the new request's card how many requests are like
+//     it and names the most similar one; the dispatcher opens the new request, sees another
+//     enterprise's request among the similar ones with the words they share, and merges it there
+//     with 合并到此件 — desktop;
 //   - the enterprise's request says it is handled together with the primary, shows the primary's
 //     steps, and when the primary is resolved asks for and takes the enterprise's rating, staying
 //     merged — phone; the primary's page lists it with that rating — desktop;
@@ -25,6 +27,7 @@ import {
 const RUN = Date.now().toString(36).slice(-4).toUpperCase();
 const tid = (page, id) => page.getByTestId(id);
 const hashOf = (page) => new URL(page.url()).hash;
+const escapeRe = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 async function main() {
   const browser = await launch();
@@ -84,6 +87,25 @@ async function main() {
   });
 
   await scenario('the dispatcher merges it into another enterprise\'s request from the similar list', async () => {
+    await step('its card in 待受理 names the most similar request and how many there are', async () => {
+      const similar = await apiOk('GET', `/tickets/${duplicate}/similar?limit=3`, { token: dispatcher });
+      const items = similar.items || [];
+      checkEqual(items[0] && items[0].number, primary.number, `the most similar over the API (${items.map((s) => s.number).join(', ')})`);
+      // (the queue was shown at sign-in, before the request was filed: read it afresh)
+      await desk.goto('/#/d?tab=submitted');
+      await desk.reload();
+      const card = tid(desk, 'ticket-item').and(desk.locator(`[data-id="${duplicate}"]`));
+      await visible(card, 'the new request in 待受理');
+      const line = card.getByTestId('ticket-similar');
+      await textMatches(line, new RegExp(`相似 ${items.length} 件：\\s*${escapeRe(items[0].number)}`), 'the similar line');
+      checkEqual(await line.getAttribute('data-count'), String(items.length), 'how many it found');
+      check((await line.innerText()).includes(items[0].title.slice(0, 8)), 'the most similar one\'s title');
+      // Plain text inside the card's link: the card still opens the request.
+      checkEqual(await line.locator('a, button').count(), 0, 'no link or button inside the card');
+      await shot(desk, 'merge-queue-similar-desktop.png');
+      await line.click();
+      await eventually(async () => hashOf(desk) === `#/d/tickets/${duplicate}`, `the request's page from its card (at ${desk.url()})`);
+    });
     await step('the similar requests name the other enterprise\'s, with the words they share', async () => {
       await desk.goto(`/#/d/tickets/${duplicate}`);
       await visible(tid(desk, 'similar'), 'the similar requests');

@@ -1,7 +1,8 @@
 // staff/ticket-list.js — the cadre's workbench (#/c?tab=to_sign|doing|due_soon|overdue|done&mine=1)
 // and the dispatcher's queue (#/d?tab=submitted|accepted|handling|ext|overdue|resolved|all&sort=oldest): tabs with
 // counts (refreshed every minute and when the page is shown again), search, and the tickets page
-// by page.
+// by page. On the dispatcher's waiting cards (待受理, 已受理), a line filled in after the list
+// shows: how many open or recently resolved requests are like it and the most similar one (issue 18).
 //
 // Test ids (stable, for tests/e2e):
 //   workbench tab-to-sign tab-in-progress tab-due-soon tab-overdue tab-done
@@ -12,6 +13,7 @@
 //   daily-check daily-check-summary daily-check-section (data-kind)
 //   ticket-snippet (searched: the description around the words; title and snippet mark them with <mark class="hit">)
 //   load-more list-end join-pending-note
+//   ticket-similar (data-count: how many found, at most 3; only when some are)
 
 import { h, marked } from '../core/dom.js';
 import { icon } from '../core/icons.js';
@@ -48,8 +50,49 @@ function dueBadge(tk) {
   return h('span', { class: ['due', d.cls], 'data-testid': 'ticket-due' }, icon('clock'), d.text);
 }
 
+/** Runs the jobs handed to it at most `max` at a time, in order; cancel() drops the waiting ones
+ * and aborts those under way (the list was replaced or left). */
+function fewAtATime(max) {
+  const ctrl = new AbortController();
+  const waiting = [];
+  let running = 0;
+  const next = () => {
+    while (running < max && waiting.length && !ctrl.signal.aborted) {
+      const job = waiting.shift();
+      running += 1;
+      job(ctrl.signal).catch(() => {}).finally(() => { running -= 1; next(); });
+    }
+  };
+  return {
+    add(job) { waiting.push(job); next(); },
+    cancel() { waiting.length = 0; ctrl.abort(); },
+  };
+}
+
+/** Requests waiting for the dispatcher whose similar ones are worth a line on the card. */
+const SIMILAR_ON = ['submitted', 'accepted'];
+
+/** Fills `slot` with 相似 N 件：number title once the answer comes; nothing when none or on error
+ * (plain text: the card around it is the link to the detail, where 相似诉求 and 合并到此件 are). */
+function similarLine(tk, slot, queue) {
+  queue.add((signal) => api('GET', `/tickets/${encodeURIComponent(tk.id)}/similar`, null, { query: { limit: 3 }, signal }).then((res) => {
+    const items = (res && res.items) || [];
+    if (!items.length) return;
+    const top = items[0];
+    slot.replaceChildren(h('div', { class: 'sf-card-similar', 'data-testid': 'ticket-similar', 'data-count': String(items.length),
+      title: t('s.similar.lineHint', { number: top.number, title: top.title }) },
+    h('span', { class: 'sf-card-similar-n' }, t('s.similar.line', { n: items.length })),
+    h('span', { class: 'ti-number' }, top.number), ' ', top.title));
+  }));
+}
+
 function ticketCard(tk, href, ctx) {
   const me = session.user();
+  let similar = null;
+  if (ctx.similar && SIMILAR_ON.includes(tk.status)) {
+    similar = h('div', { class: 'sf-card-similar-slot' });
+    similarLine(tk, similar, ctx.similar);
+  }
   const ent = h('span', { class: 'sf-card-ent' }, tk.contact_name || '');
   if (ctx.enterpriseNames && tk.enterprise_id) {
     directory.enterprise(tk.enterprise_id).then((e) => { if (e && e.name) ent.textContent = e.name; }, () => {});
@@ -71,6 +114,7 @@ function ticketCard(tk, href, ctx) {
       tk.escalation_level > 0 ? h('span', { class: 'tag tag-warn' }, t('s.escalated', { level: tk.escalation_level })) : null,
       tk.reopen_count > 0 ? h('span', { class: 'tag tag-muted' }, t('s.reopened', { n: tk.reopen_count })) : null,
       tk.extension_pending ? h('span', { class: 'tag tag-warn', 'data-testid': 'ticket-ext-pending' }, t('s.extPending')) : null),
+    similar,
     h('div', { class: 'ti-foot' },
       h('span', { class: 'sf-card-who muted' }, ent, dept && ctx.showDept ? h('span', null, ` · ${dept}`) : null),
       h('span', { class: 'sf-card-right' },
@@ -152,6 +196,10 @@ export async function listPage({ mode, query }) {
     }
     const def = TABS.find((x) => x.value === tab);
     const filter = { ...def.q, q: q || undefined, assignee_id: onlyMine ? me.id : undefined, sort: oldestFirst ? 'oldest' : undefined };
+    // The similar requests of every enterprise are the dispatcher's and the administrator's to
+    // see (cadres are refused): asked for as the cards are made, a few at a time.
+    if (ctx.similar) ctx.similar.cancel();
+    ctx.similar = isCadre ? null : fewAtATime(4);
     current = pagedList({
       testid: 'ticket-list',
       emptyText: q ? t('common.empty') : t(`${isCadre ? 's.c' : 's.d'}.empty.${tab}`),
@@ -180,7 +228,7 @@ export async function listPage({ mode, query }) {
   const onVis = () => { if (document.visibilityState === 'visible') loadCounts(); };
   document.addEventListener('visibilitychange', onVis);
   const poll = setInterval(() => { if (document.visibilityState === 'visible') loadCounts(); }, 60000);
-  onLeave(() => { document.removeEventListener('visibilitychange', onVis); clearInterval(poll); });
+  onLeave(() => { document.removeEventListener('visibilitychange', onVis); clearInterval(poll); if (ctx.similar) ctx.similar.cancel(); });
 
   go();
   // Requests to join an enterprise waiting for a decision (an enterprise whose manager is
