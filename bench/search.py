@@ -102,6 +102,8 @@ def measure(server, runs, db, backend):
     # A department's cadre: the scope narrows the matches.
     cadre = seed_user(db, backend, "cadre")
     cadre_token = login(server.port, cadre)
+    # The keep-alive connection may have been closed while the database was asked.
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=600)
     for q in ("用电", "路灯 门前", "危化品"):
         for sort in ("relevance", "newest"):
             path = "/api/v1/tickets?limit=20&sort=%s&q=%s" % (sort, urllib.parse.quote(q))
@@ -125,6 +127,7 @@ def measure(server, runs, db, backend):
     # The filing page's hint, as the enterprise user with the most open requests.
     ent = seed_user(db, backend, "ent")
     ent_token = login(server.port, ent)
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=600)
     path = "/api/v1/tickets/similar?title=%s&description=%s" % (
         urllib.parse.quote("用电报装进度慢"), urllib.parse.quote("新厂房申请专变一个月了还没人来勘查"))
     median, lo, hi, body = repeat(conn, ent_token, path, runs)

@@ -204,6 +204,24 @@ pub fn common_frequency(
     words: &WordsQuery,
     at_least: f64,
 ) -> QueryResult<Option<f64>> {
+    let found = frequencies(conn, &words.words)?;
+    let mut rarest: Option<f64> = None;
+    for word in &words.words {
+        match found.get(word) {
+            Some(&f) if f >= at_least => rarest = Some(rarest.map_or(f, |r| r.min(f))),
+            _ => return Ok(None),
+        }
+    }
+    Ok(rarest)
+}
+
+/// The share of all tickets that have each of `words`, for those among the most common words
+/// of PostgreSQL's statistics of the index (`pg_stats`' `most_common_elems` of
+/// `ticket_words.tsv`); the others are rarer than every word listed. Empty on SQLite.
+pub fn frequencies(
+    conn: &mut DbConnection,
+    words: &[String],
+) -> QueryResult<std::collections::HashMap<String, f64>> {
     #[derive(QueryableByName)]
     struct Frequency {
         #[diesel(sql_type = Text)]
@@ -212,7 +230,7 @@ pub fn common_frequency(
         freq: f64,
     }
     let DbConnection::Postgres(c) = conn else {
-        return Ok(None);
+        return Ok(Default::default());
     };
     let found: Vec<Frequency> = diesel::sql_query(
         "SELECT u.elem AS elem, u.freq::float8 AS freq FROM pg_stats s, \
@@ -220,18 +238,9 @@ pub fn common_frequency(
          WHERE s.schemaname = current_schema() AND s.tablename = 'ticket_words' \
          AND s.attname = 'tsv' AND u.elem = ANY($1)",
     )
-    .bind::<diesel::sql_types::Array<Text>, _>(&words.words)
+    .bind::<diesel::sql_types::Array<Text>, _>(words)
     .load(c)?;
-    let mut rarest: Option<f64> = None;
-    for word in &words.words {
-        match found.iter().find(|f| &f.elem == word) {
-            Some(f) if f.freq >= at_least => {
-                rarest = Some(rarest.map_or(f.freq, |r| r.min(f.freq)));
-            }
-            _ => return Ok(None),
-        }
-    }
-    Ok(rarest)
+    Ok(found.into_iter().map(|f| (f.elem, f.freq)).collect())
 }
 
 /// `tickets.id IN (the tickets whose words include every query word)`: a filter for any query
@@ -443,38 +452,98 @@ pub fn similar(
             }
             query.load(c)
         }
-        DbConnection::Postgres(c) => {
-            // Each word quoted as a tsquery lexeme (`'` doubled, `\` escaped), joined by `|`.
-            let query = words
-                .iter()
-                .map(|w| format!("'{}'", w.replace('\\', "\\\\").replace('\'', "''")))
-                .collect::<Vec<_>>()
-                .join(" | ");
-            // An enterprise's tickets are few: its index finds them, all ranked. Otherwise the
-            // newest matches by the words' id (the order of indexing), up to the window.
-            let order = if among.enterprise_id.is_some() {
-                String::new()
+        DbConnection::Postgres(_) => {
+            // One enterprise's tickets are few: its index finds them, all ranked. Otherwise the
+            // newest matches by the words' id (the order of indexing), up to the window: with
+            // a common word among them, walked over a span where the window should fill (four
+            // times it at that word's frequency; the bitmap scans off); with rare words only,
+            // or when the span did not fill it, read through the GIN index and sorted by an
+            // expression no index gives (see `db::tickets::matches_in_order` on why).
+            let commonest = if among.enterprise_id.is_some() {
+                None
             } else {
-                format!("ORDER BY w.id DESC LIMIT {window}")
+                frequencies(conn, words)?
+                    .into_values()
+                    .filter(|f| *f >= 0.01)
+                    .max_by(f64::total_cmp)
             };
-            diesel::sql_query(format!(
-                "SELECT ticket_id, score, words FROM ( \
-                 SELECT w.ticket_id AS ticket_id, \
-                 ts_rank(w.tsv, to_tsquery('simple', $1), 1)::float8 AS score, w.words AS words \
-                 FROM ticket_words w JOIN tickets t ON t.id = w.ticket_id \
-                 WHERE w.tsv @@ to_tsquery('simple', $1) \
-                 AND ($2::text IS NULL OR t.id <> $2) AND ($3::text IS NULL OR t.enterprise_id = $3) \
-                 AND (t.status IN ({open}) OR ($4::text IS NOT NULL AND t.status IN ('resolved', 'closed') AND t.resolved_at >= $4)) \
-                 {order}) s \
-                 ORDER BY score DESC, ticket_id DESC LIMIT {limit}"
-            ))
-            .bind::<Text, _>(query)
-            .bind::<Nullable<Text>, _>(among.except_id.clone())
-            .bind::<Nullable<Text>, _>(among.enterprise_id.clone())
-            .bind::<Nullable<Text>, _>(among.resolved_since.clone())
-            .load(c)
+            let DbConnection::Postgres(c) = conn else {
+                unreachable!("matched above")
+            };
+            let mut rows = None;
+            if let Some(frequency) = commonest {
+                let newest: Option<i64> = ticket_words::table
+                    .select(diesel::dsl::max(ticket_words::id))
+                    .get_result(c)?;
+                let span = (4.0 * window as f64 / frequency).ceil() as i64;
+                let floor = newest.unwrap_or(0).saturating_sub(span);
+                let found = c.transaction(|c| {
+                    diesel::sql_query("SET LOCAL enable_bitmapscan = off").execute(c)?;
+                    pg_similar(
+                        c,
+                        words,
+                        among,
+                        &format!("AND w.id > {floor}"),
+                        &format!("ORDER BY w.id DESC LIMIT {window}"),
+                    )
+                })?;
+                if i64::try_from(found.len()).unwrap_or(i64::MAX) >= window {
+                    rows = Some(found);
+                }
+            }
+            let mut rows = match rows {
+                Some(rows) => rows,
+                None if among.enterprise_id.is_some() => pg_similar(c, words, among, "", "")?,
+                None => pg_similar(
+                    c,
+                    words,
+                    among,
+                    "",
+                    &format!("ORDER BY w.id + 0 DESC LIMIT {window}"),
+                )?,
+            };
+            rows.sort_by(|a, b| {
+                b.score
+                    .total_cmp(&a.score)
+                    .then_with(|| b.ticket_id.cmp(&a.ticket_id))
+            });
+            rows.truncate(usize::try_from(limit).unwrap_or(0));
+            Ok(rows)
         }
     }
+}
+
+/// The candidates of [`similar`] on PostgreSQL with their rank, the `extra` condition and the
+/// `order` (with its limit) written into the SQL: numbers only, never a request's text.
+fn pg_similar(
+    c: &mut diesel::PgConnection,
+    words: &[String],
+    among: &SimilarAmong,
+    extra: &str,
+    order: &str,
+) -> QueryResult<Vec<SimilarRow>> {
+    use diesel::sql_types::Nullable;
+    let open = "'submitted', 'accepted', 'assigned', 'in_progress'";
+    // Each word quoted as a tsquery lexeme (`'` doubled, `\` escaped), joined by `|`.
+    let query = words
+        .iter()
+        .map(|w| format!("'{}'", w.replace('\\', "\\\\").replace('\'', "''")))
+        .collect::<Vec<_>>()
+        .join(" | ");
+    diesel::sql_query(format!(
+        "SELECT w.ticket_id AS ticket_id, \
+         ts_rank(w.tsv, to_tsquery('simple', $1), 1)::float8 AS score, w.words AS words \
+         FROM ticket_words w JOIN tickets t ON t.id = w.ticket_id \
+         WHERE w.tsv @@ to_tsquery('simple', $1) {extra} \
+         AND ($2::text IS NULL OR t.id <> $2) AND ($3::text IS NULL OR t.enterprise_id = $3) \
+         AND (t.status IN ({open}) OR ($4::text IS NOT NULL AND t.status IN ('resolved', 'closed') AND t.resolved_at >= $4)) \
+         {order}"
+    ))
+    .bind::<Text, _>(query)
+    .bind::<Nullable<Text>, _>(among.except_id.clone())
+    .bind::<Nullable<Text>, _>(among.enterprise_id.clone())
+    .bind::<Nullable<Text>, _>(among.resolved_since.clone())
+    .load(c)
 }
 
 #[cfg(test)]

@@ -645,9 +645,7 @@ pub fn list(
         if filter.by_relevance {
             return by_relevance(conn, scope, filter, words, limit);
         }
-        if matches!(conn, DbConnection::Sqlite(_)) {
-            return by_indexing_order(conn, scope, filter, words, limit);
-        }
+        return by_indexing_order(conn, scope, filter, words, limit);
     }
     on_each!(conn, c => {
         let query = tickets::table.select(TicketRow::as_select()).into_boxed();
@@ -713,13 +711,14 @@ fn by_relevance(
     Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
 }
 
-/// A page of the tickets whose words include all of `words`, newest (or oldest) first, on
-/// SQLite: in the order of the words' rows, which is the order of filing (the backfill indexes
-/// older tickets in id order before the service serves), with the page's cursor (a ticket's
-/// id) turned into its words' row. FTS5 gives its matches in that order, so a page reads its
-/// own rows only; ordering by the tickets' ids gathered every match first (109 ms for a word in
-/// 71,000 of a million tickets, docs/performance.md). PostgreSQL walks the tickets' ids
-/// backwards and checks each one's words, which is as fast there.
+/// A page of the tickets whose words include all of `words`, newest (or oldest) first: in the
+/// order of the words' rows, which is the order of filing (the backfill indexes older tickets
+/// in id order before the service serves), with the page's cursor (a ticket's id) turned into
+/// its words' row. FTS5 gives its matches in that order, so a page reads its own rows only;
+/// ordering by the tickets' ids gathered every match first (109 ms for a word in 71,000 of a
+/// million tickets, docs/performance.md). PostgreSQL chooses between walking the rows and
+/// reading the matches through the GIN index by how common the words are
+/// ([`matches_in_order`]).
 fn by_indexing_order(
     conn: &mut DbConnection,
     scope: &Scope,
@@ -841,7 +840,11 @@ fn matches_in_order(
             // Only common words: walk the newest words' rows, over a span where enough
             // matches are expected (four times the window at the rarest word's frequency),
             // the bitmap scans off. Words that rarely go together, or a narrow scope, may
-            // not fill it there: then the planner's own plan over everything.
+            // not fill it there. Then, and for any rarer word, the matches are read through
+            // the GIN index and sorted: the planner would otherwise walk the rows for a
+            // word it cannot estimate (one not among the statistics' common ones, taken for
+            // 0.5% of all tickets) and read the whole table when it is rarer (7 s for two
+            // tickets in a million).
             if !walk.oldest_first
                 && let Some(frequency) = words_index::common_frequency(conn, words, COMMON_WORD)?
             {
@@ -855,7 +858,7 @@ fn matches_in_order(
                 let floor = newest.unwrap_or(0).saturating_sub(span);
                 let found = c.transaction(|c| {
                     diesel::sql_query("SET LOCAL enable_bitmapscan = off").execute(c)?;
-                    pg_matches(c, scope, filter, words, walk, Some(floor), limit)
+                    pg_matches(c, scope, filter, words, walk, PgPlan::Walk { floor }, limit)
                 })?;
                 if i64::try_from(found.len()).unwrap_or(i64::MAX) >= limit {
                     return Ok(found);
@@ -864,7 +867,7 @@ fn matches_in_order(
             let DbConnection::Postgres(c) = conn else {
                 unreachable!("matched above")
             };
-            pg_matches(c, scope, filter, words, walk, None, limit)
+            pg_matches(c, scope, filter, words, walk, PgPlan::Sorted, limit)
         }
     }
 }
@@ -872,14 +875,23 @@ fn matches_in_order(
 /// A word in this share of all tickets or more is common ([`matches_in_order`]).
 const COMMON_WORD: f64 = 0.01;
 
-/// [`matches_in_order`] on PostgreSQL, above the words' row `floor` if given.
+/// How [`pg_matches`] has PostgreSQL find the matches.
+#[derive(Debug, Clone, Copy)]
+enum PgPlan {
+    /// Walking the words' rows in order, above `floor` (with the bitmap scans off).
+    Walk { floor: i64 },
+    /// Every match, sorted: the order is by an expression no index gives (`id + 0`).
+    Sorted,
+}
+
+/// [`matches_in_order`] on PostgreSQL.
 fn pg_matches(
     c: &mut diesel::PgConnection,
     scope: &Scope,
     filter: &TicketFilter,
     words: &WordsQuery,
     walk: Walk,
-    floor: Option<i64>,
+    plan: PgPlan,
     limit: i64,
 ) -> QueryResult<Vec<Matched>> {
     let query = tickets::table
@@ -889,18 +901,20 @@ fn pg_matches(
     match scoped_and_filtered!(query, scope, filter, None) {
         Some(mut query) => {
             query = query.filter(MatchesWords(words.clone()));
-            if let Some(floor) = floor {
-                query = query.filter(ticket_words::id.gt(floor));
-            }
             query = match (walk.oldest_first, walk.from) {
                 (false, Some(from)) => query.filter(ticket_words::id.lt(from)),
                 (true, Some(from)) => query.filter(ticket_words::id.gt(from)),
                 (_, None) => query,
             };
-            query = if walk.oldest_first {
-                query.order(ticket_words::id.asc())
-            } else {
-                query.order(ticket_words::id.desc())
+            query = match (plan, walk.oldest_first) {
+                (PgPlan::Walk { floor }, false) => query
+                    .filter(ticket_words::id.gt(floor))
+                    .order(ticket_words::id.desc()),
+                (PgPlan::Walk { floor }, true) => query
+                    .filter(ticket_words::id.gt(floor))
+                    .order(ticket_words::id.asc()),
+                (PgPlan::Sorted, false) => query.order((ticket_words::id + 0_i64).desc()),
+                (PgPlan::Sorted, true) => query.order((ticket_words::id + 0_i64).asc()),
             };
             query.limit(limit).load(c)
         }

@@ -603,6 +603,12 @@ async fn the_similar_window_bounds_the_candidates(backend: Backend) {
     // Of the two, only the newest candidate (itself left out) is ranked.
     let list = similar(&app, d, &format!("/api/v1/tickets/{asked}/similar")).await;
     assert_eq!(ids(&list), [newer.as_str()]);
+    // The same once PostgreSQL knows the words are common (it then walks the newest rows).
+    app.db
+        .read(|c| -> Result<(), AppError> { Ok(ticket_words::analyze(c)?) })
+        .expect("analyze");
+    let list = similar(&app, d, &format!("/api/v1/tickets/{asked}/similar")).await;
+    assert_eq!(ids(&list), [newer.as_str()]);
     // The enterprise's own open tickets are all compared.
     let path = format!(
         "/api/v1/tickets/similar?title={}&description={}",
