@@ -784,7 +784,7 @@ impl Walk {
 
 /// How many of the most recent matches a search by relevance ranks ([`by_relevance`]), unless
 /// configured (`search.relevance_window`).
-pub const RELEVANCE_WINDOW: i64 = 1_000;
+pub const RELEVANCE_WINDOW: i64 = 500;
 
 /// A ticket that matches a search: its id, its words' row (the order of indexing) and its rank
 /// (higher is more relevant).
