@@ -243,21 +243,10 @@ async fn relevance_first_or_newest_first(app: TestApp) {
     expected.sort_by(|a, b| b.cmp(a));
     assert_eq!(newest, expected);
     // Paging by relevance covers everything once, in the same order.
-    let mut paged = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let mut path = format!("/api/v1/tickets?limit=2&q={}", urlencode("路灯"));
-        if let Some(c) = &cursor {
-            path.push_str(&format!("&cursor={c}"));
-        }
-        let page = app.get(&path, Some(&d.token)).await.expect(200);
-        paged.extend(ids(&page));
-        match page["next_cursor"].as_str() {
-            Some(c) => cursor = Some(c.to_string()),
-            None => break,
-        }
-    }
-    assert_eq!(paged, by_relevance);
+    assert_eq!(
+        every_page(&app, d, "路灯", "relevance", 2).await,
+        by_relevance
+    );
     // A cursor of one order is refused by another; an unknown sort names the parameter.
     let newest_page = app
         .get(
