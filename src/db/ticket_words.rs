@@ -215,6 +215,16 @@ pub fn common_frequency(
     Ok(rarest)
 }
 
+/// Whether PostgreSQL's statistics of the index know every word of the query (each is among
+/// their most common words), so that the planner's estimates hold: false on SQLite.
+pub fn known_to_statistics(conn: &mut DbConnection, words: &WordsQuery) -> QueryResult<bool> {
+    if matches!(conn, DbConnection::Sqlite(_)) {
+        return Ok(false);
+    }
+    let found = frequencies(conn, &words.words)?;
+    Ok(words.words.iter().all(|w| found.contains_key(w)))
+}
+
 /// The share of all tickets that have each of `words`, for those among the most common words
 /// of PostgreSQL's statistics of the index (`pg_stats`' `most_common_elems` of
 /// `ticket_words.tsv`); the others are rarer than every word listed. Empty on SQLite.
